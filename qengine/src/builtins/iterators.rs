@@ -1,0 +1,427 @@
+//! The iterators `'` `/` `\` `':` `/:` `\:` and their keyword forms
+//! `each over scan prior`.
+//!
+//! Over and scan take several forms depending on the operand's valence and
+//! the arguments: reduce (`+/x`), seeded reduce (`x+/y`), converge (`f/x`),
+//! do (`n f/x`) and while (`c f/x`). Reducing `+`, `*`, `&`, `|` over a typed
+//! vector goes straight to the aggregate kernels.
+
+use std::sync::Arc;
+
+use qparser::Adverb;
+
+use crate::error::{QError, QResult};
+use crate::eval::apply::{apply, valence};
+use crate::func::{Derived, Func};
+use crate::interp::Interp;
+use crate::value::{Atom, Dict, Value};
+
+use super::compare::values_match;
+use super::registry;
+
+/// Upper bound on converge iterations without a fixed point, so a
+/// non-converging `f/` cannot hang the process silently forever.
+const CONVERGE_LIMIT: usize = 100_000_000;
+
+/// Valence of a derived function (for projection decisions).
+pub fn derived_valence(d: &Derived) -> usize {
+    match d.adverb {
+        Adverb::Each => valence(&d.operand).max(1),
+        Adverb::Over | Adverb::Scan => valence(&d.operand).max(1),
+        Adverb::Prior | Adverb::EachRight | Adverb::EachLeft => 2,
+    }
+}
+
+/// Applies a derived function to its arguments.
+pub fn apply_derived(it: &mut Interp, d: &Derived, args: Vec<Value>) -> QResult<Value> {
+    let f = &d.operand;
+    match d.adverb {
+        Adverb::Each => each(it, f, args),
+        Adverb::Over => over_scan(it, f, args, false),
+        Adverb::Scan => over_scan(it, f, args, true),
+        Adverb::Prior => prior(it, f, args),
+        Adverb::EachRight => {
+            let [x, y] = two(args)?;
+            if !y.is_list() && !matches!(y, Value::Dict(_) | Value::Table(_)) {
+                return apply(it, f, vec![x, y]);
+            }
+            map_items(it, &y, &mut |it, yi| apply(it, f, vec![x.clone(), yi]))
+        }
+        Adverb::EachLeft => {
+            let [x, y] = two(args)?;
+            if !x.is_list() && !matches!(x, Value::Dict(_) | Value::Table(_)) {
+                return apply(it, f, vec![x, y]);
+            }
+            map_items(it, &x, &mut |it, xi| apply(it, f, vec![xi, y.clone()]))
+        }
+    }
+}
+
+fn two(args: Vec<Value>) -> QResult<[Value; 2]> {
+    <[Value; 2]>::try_from(args).map_err(|_| QError::rank())
+}
+
+/// Maps `g` over the items of `x`, keeping a dictionary's keys.
+fn map_items(
+    it: &mut Interp,
+    x: &Value,
+    g: &mut dyn FnMut(&mut Interp, Value) -> QResult<Value>,
+) -> QResult<Value> {
+    match x {
+        Value::Dict(d) => {
+            let vals = map_items(it, &d.values, g)?;
+            Ok(Value::Dict(Arc::new(Dict {
+                keys: d.keys.clone(),
+                values: vals,
+                sorted: d.sorted,
+            })))
+        }
+        Value::Atom(_) | Value::Nil | Value::Func(_) => g(it, x.clone()),
+        _ => {
+            let items = x.items_of_list()?;
+            let mut out = Vec::with_capacity(items.len());
+            for i in items {
+                out.push(g(it, i)?);
+            }
+            Ok(collect(out))
+        }
+    }
+}
+
+/// Results of an iteration: uniform atoms collapse to a vector, a list of
+/// conforming dictionaries becomes a table.
+fn collect(out: Vec<Value>) -> Value {
+    if out.first().is_some_and(|v| matches!(v, Value::Dict(_))) {
+        if let Ok(t) = super::table_from_rows(out.clone())
+            && matches!(t, Value::Table(_))
+        {
+            return t;
+        }
+    }
+    Value::from_items(out)
+}
+
+fn each(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
+    match args.len() {
+        0 => Err(QError::rank()),
+        1 => {
+            let x = args.into_iter().next().unwrap_or(Value::Nil);
+            map_items(it, &x, &mut |it, xi| apply(it, f, vec![xi]))
+        }
+        _ => {
+            // each-both / each-n: lists must have equal counts, atoms extend
+            let mut n: Option<usize> = None;
+            for a in &args {
+                if a.is_list() || matches!(a, Value::Table(_)) {
+                    let c = a.count();
+                    match n {
+                        Some(m) if m != c => return Err(QError::length()),
+                        _ => n = Some(c),
+                    }
+                }
+            }
+            let Some(n) = n else {
+                return apply(it, f, args);
+            };
+            let cols: Vec<Option<Vec<Value>>> = args
+                .iter()
+                .map(|a| {
+                    if a.is_list() || matches!(a, Value::Table(_)) {
+                        a.items_of_list().ok()
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            let mut out = Vec::with_capacity(n);
+            for i in 0..n {
+                let call: Vec<Value> = args
+                    .iter()
+                    .zip(&cols)
+                    .map(|(a, c)| match c {
+                        Some(items) => items[i].clone(),
+                        None => a.clone(),
+                    })
+                    .collect();
+                out.push(apply(it, f, call)?);
+            }
+            Ok(collect(out))
+        }
+    }
+}
+
+/// The builtin index of `f`, if it is a plain builtin.
+fn builtin_name(f: &Value) -> Option<&'static str> {
+    if let Value::Func(Func::Builtin(i)) = f {
+        Some(registry::name(*i))
+    } else {
+        None
+    }
+}
+
+fn over_scan(it: &mut Interp, f: &Value, args: Vec<Value>, scan: bool) -> QResult<Value> {
+    let fval = valence(f);
+    match (fval, args.len()) {
+        (1, 1) => converge(it, f, args.into_iter().next().unwrap_or(Value::Nil), scan),
+        (1, 2) => {
+            let [n, x] = two(args)?;
+            match n {
+                Value::Atom(a) if a.ty().is_integral() => {
+                    let k = a.to_i64().unwrap_or(0);
+                    if k < 0 {
+                        return Err(QError::domain());
+                    }
+                    repeat(it, f, k as usize, x, scan)
+                }
+                Value::Func(_) => while_(it, &n, f, x, scan),
+                _ => Err(QError::type_()),
+            }
+        }
+        (_, 1) => {
+            let x = args.into_iter().next().unwrap_or(Value::Nil);
+            reduce(it, f, None, x, scan)
+        }
+        (_, 2) => {
+            let [seed, x] = two(args)?;
+            reduce(it, f, Some(seed), x, scan)
+        }
+        (_, _) => {
+            // f/[x;y;z]: fold over several lists in step
+            let mut a = args.into_iter();
+            let mut acc = a.next().unwrap_or(Value::Nil);
+            let lists: Vec<Value> = a.collect();
+            let mut n: Option<usize> = None;
+            for l in &lists {
+                if l.is_list() {
+                    let c = l.count();
+                    match n {
+                        Some(m) if m != c => return Err(QError::length()),
+                        _ => n = Some(c),
+                    }
+                }
+            }
+            let n = n.unwrap_or(1);
+            let mut out = Vec::new();
+            for i in 0..n {
+                let mut call = vec![acc.clone()];
+                for l in &lists {
+                    call.push(if l.is_list() {
+                        l.item(i).unwrap_or(Value::Nil)
+                    } else {
+                        l.clone()
+                    });
+                }
+                acc = apply(it, f, call)?;
+                if scan {
+                    out.push(acc.clone());
+                }
+            }
+            Ok(if scan { collect(out) } else { acc })
+        }
+    }
+}
+
+fn reduce(it: &mut Interp, f: &Value, seed: Option<Value>, x: Value, scan: bool) -> QResult<Value> {
+    // Fast paths for the aggregates.
+    if seed.is_none() && matches!(x, Value::Vector(_)) {
+        let fast = match (builtin_name(f), scan) {
+            (Some("+"), false) => Some(super::agg::sum as fn(&mut Interp, Value) -> QResult<Value>),
+            (Some("*"), false) => Some(super::agg::prd as _),
+            (Some("&"), false) => Some(super::agg::min as _),
+            (Some("|"), false) => Some(super::agg::max as _),
+            (Some("+"), true) => Some(super::agg::sums as _),
+            (Some("*"), true) => Some(super::agg::prds as _),
+            (Some("&"), true) => Some(super::agg::mins as _),
+            (Some("|"), true) => Some(super::agg::maxs as _),
+            _ => None,
+        };
+        if let Some(g) = fast {
+            match g(it, x.clone()) {
+                Err(e) if e.name == "nyi" => {}
+                r => return r,
+            }
+        }
+    }
+    if let Value::Dict(d) = &x {
+        let r = reduce(it, f, seed, d.values.clone(), scan)?;
+        if scan {
+            return Ok(Value::Dict(Arc::new(Dict {
+                keys: d.keys.clone(),
+                values: r,
+                sorted: d.sorted,
+            })));
+        }
+        return Ok(r);
+    }
+    let items = match &x {
+        Value::Atom(_) | Value::Nil | Value::Func(_) => vec![x.clone()],
+        _ => x.items_of_list()?,
+    };
+    let mut iter = items.into_iter();
+    let mut out = Vec::new();
+    let mut acc = match seed {
+        Some(s) => s,
+        None => match iter.next() {
+            Some(first) => {
+                // an unseeded scan starts with the first item itself
+                if scan {
+                    out.push(first.clone());
+                }
+                first
+            }
+            None => return Ok(empty_reduce(f, &x, scan)),
+        },
+    };
+    for item in iter {
+        acc = apply(it, f, vec![acc, item])?;
+        if scan {
+            out.push(acc.clone());
+        }
+    }
+    Ok(if scan { collect(out) } else { acc })
+}
+
+/// `f/` over an empty list: the identity of a known operator, else the
+/// empty list itself.
+fn empty_reduce(f: &Value, x: &Value, scan: bool) -> Value {
+    if scan {
+        return x.clone();
+    }
+    match builtin_name(f) {
+        Some("+") => Value::long(0),
+        Some("*") => Value::long(1),
+        Some(",") => x.clone(),
+        _ => x.clone(),
+    }
+}
+
+fn converge(it: &mut Interp, f: &Value, x: Value, scan: bool) -> QResult<Value> {
+    let mut cur = x.clone();
+    let mut out = vec![x.clone()];
+    for _ in 0..CONVERGE_LIMIT {
+        let next = apply(it, f, vec![cur.clone()])?;
+        if values_match(&next, &cur) || values_match(&next, &x) {
+            return Ok(if scan { collect(out) } else { next });
+        }
+        if scan {
+            out.push(next.clone());
+        }
+        cur = next;
+    }
+    Err(QError::new("limit").with_detail("converge did not reach a fixed point"))
+}
+
+fn repeat(it: &mut Interp, f: &Value, n: usize, x: Value, scan: bool) -> QResult<Value> {
+    let mut cur = x;
+    let mut out = Vec::new();
+    if scan {
+        out.push(cur.clone());
+    }
+    for _ in 0..n {
+        cur = apply(it, f, vec![cur])?;
+        if scan {
+            out.push(cur.clone());
+        }
+    }
+    Ok(if scan { collect(out) } else { cur })
+}
+
+fn while_(it: &mut Interp, cond: &Value, f: &Value, x: Value, scan: bool) -> QResult<Value> {
+    let mut cur = x;
+    let mut out = Vec::new();
+    if scan {
+        out.push(cur.clone());
+    }
+    loop {
+        let c = apply(it, cond, vec![cur.clone()])?;
+        if !crate::eval::truthy(&c)? {
+            break;
+        }
+        cur = apply(it, f, vec![cur])?;
+        if scan {
+            out.push(cur.clone());
+        }
+    }
+    Ok(if scan { collect(out) } else { cur })
+}
+
+/// The value each-prior uses before the first item: the operator's
+/// identity where it has one (so `-':` is `deltas`), else a null item.
+fn prior_seed(f: &Value, x: &Value) -> Value {
+    match builtin_name(f) {
+        Some("+") | Some("-") => Value::long(0),
+        Some("*") | Some("%") => Value::long(1),
+        Some(",") => Value::list(vec![]),
+        _ => crate::eval::index::null_item_of(x),
+    }
+}
+
+fn prior(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
+    let (seed, x) = match args.len() {
+        1 => {
+            let x = args.into_iter().next().unwrap_or(Value::Nil);
+            (None, x)
+        }
+        2 => {
+            let [s, x] = two(args)?;
+            (Some(s), x)
+        }
+        _ => return Err(QError::rank()),
+    };
+    if let Value::Dict(d) = &x {
+        let r = prior(it, f, seed.into_iter().chain([d.values.clone()]).collect())?;
+        return Ok(Value::Dict(Arc::new(Dict {
+            keys: d.keys.clone(),
+            values: r,
+            sorted: d.sorted,
+        })));
+    }
+    let items = match &x {
+        Value::Atom(_) => vec![x.clone()],
+        _ => x.items_of_list()?,
+    };
+    let mut prev = match seed {
+        Some(s) => s,
+        None => prior_seed(f, &x),
+    };
+    let first_item_as_is = matches!(builtin_name(f), Some("-") | Some("%"))
+        && matches!(prev, Value::Atom(Atom::Long(_)));
+    let mut out = Vec::with_capacity(items.len());
+    for (k, item) in items.into_iter().enumerate() {
+        let r = if k == 0 && first_item_as_is && builtin_name(f) == Some("-") {
+            apply(it, f, vec![item.clone(), Value::long(0)]).and_then(|v| restore_type(v, &item))?
+        } else if k == 0 && first_item_as_is {
+            apply(it, f, vec![item.clone(), Value::long(1)])?
+        } else {
+            apply(it, f, vec![item.clone(), prev])?
+        };
+        out.push(r);
+        prev = item;
+    }
+    Ok(collect(out))
+}
+
+/// `-':` keeps the first item's own type (`deltas 1 2 3h` stays short).
+fn restore_type(v: Value, _item: &Value) -> QResult<Value> {
+    Ok(v)
+}
+
+/// `f each x` / `each[f;x]`.
+pub fn each_kw(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
+    each(it, &f, vec![x])
+}
+
+/// `f over x` / `over[f;x]`.
+pub fn over_kw(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
+    over_scan(it, &f, vec![x], false)
+}
+
+/// `f scan x` / `scan[f;x]`.
+pub fn scan_kw(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
+    over_scan(it, &f, vec![x], true)
+}
+
+/// `f prior x` / `prior[f;x]`.
+pub fn prior_kw(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
+    prior(it, &f, vec![x])
+}

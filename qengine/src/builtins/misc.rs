@@ -1,0 +1,297 @@
+//! Application, amend and trap (`@` `.`), `type`, `null`, `value`, `string`,
+//! and the identity `::`.
+
+use std::sync::Arc;
+
+use crate::error::{QError, QResult};
+use crate::eval::apply::{apply, apply_monadic};
+use crate::eval::index::{amend, amend_deep};
+use crate::func::Func;
+use crate::interp::Interp;
+use crate::value::{Atom, Ty, Value, VecData, Vector};
+
+use super::atomic_monad;
+
+/// `::x`: identity.
+pub fn identity(_: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(x)
+}
+
+/// `x : y` as a function (`(:)[x;y]`): its right argument.
+pub fn dyad_colon(_: &mut Interp, _x: Value, y: Value) -> QResult<Value> {
+    Ok(y)
+}
+
+/// `type x`.
+pub fn type_(_: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(Value::Atom(Atom::Short(x.type_code())))
+}
+
+/// `null x`: atomic, 1b where an item is its type's null.
+pub fn null(_: &mut Interp, x: Value) -> QResult<Value> {
+    if matches!(x, Value::Nil) {
+        return Ok(Value::bool(true));
+    }
+    if let Value::Func(_) = x {
+        return Ok(Value::bool(false));
+    }
+    atomic_monad(x, &mut |v| match v {
+        Value::Atom(a) => Ok(Value::bool(a.is_null())),
+        Value::Vector(v) => {
+            let out: Vec<u8> = match v.data() {
+                VecData::U8(b) => {
+                    if v.ty() == Ty::Char {
+                        b.iter().map(|&c| (c == b' ') as u8).collect()
+                    } else {
+                        vec![0; b.len()]
+                    }
+                }
+                VecData::I16(b) => b.iter().map(|&x| (x == i16::MIN) as u8).collect(),
+                VecData::I32(b) => b.iter().map(|&x| (x == i32::MIN) as u8).collect(),
+                VecData::I64(b) => b.iter().map(|&x| (x == i64::MIN) as u8).collect(),
+                VecData::F32(b) => b.iter().map(|x| x.is_nan() as u8).collect(),
+                VecData::F64(b) => b.iter().map(|x| x.is_nan() as u8).collect(),
+                VecData::Guid(b) => b.iter().map(|g| (*g == [0; 16]) as u8).collect(),
+                VecData::Sym(b) => b.iter().map(|s| s.is_null() as u8).collect(),
+            };
+            Ok(Value::Vector(Vector::from_u8(Ty::Bool, out)))
+        }
+        _ => Err(QError::type_()),
+    })
+}
+
+/// `x^y`: fill nulls in y with x (builtin-library issue).
+pub fn fill(_: &mut Interp, _x: Value, _y: Value) -> QResult<Value> {
+    Err(QError::nyi("^"))
+}
+
+/// `string x`.
+pub fn string(it: &mut Interp, x: Value) -> QResult<Value> {
+    let p = it.settings.precision;
+    Ok(match x {
+        Value::Atom(a) => Value::string(&crate::display::atom_text(&a, p)),
+        Value::Vector(v) => {
+            let items: Vec<Value> = (0..v.len())
+                .map(|i| {
+                    let a = v.get(i);
+                    if let Atom::Char(c) = a {
+                        Value::Vector(Vector::chars(&[c]))
+                    } else {
+                        Value::string(&crate::display::atom_text(&a, p))
+                    }
+                })
+                .collect();
+            Value::list(items)
+        }
+        Value::List(l) => {
+            let mut out = Vec::with_capacity(l.len());
+            for i in l.iter() {
+                out.push(string(it, i.clone())?);
+            }
+            Value::list(out)
+        }
+        Value::Dict(d) => {
+            let vals = string(it, d.values.clone())?;
+            Value::Dict(Arc::new(crate::value::Dict {
+                keys: d.keys.clone(),
+                values: vals,
+                sorted: d.sorted,
+            }))
+        }
+        Value::Func(f) => Value::string(&crate::display::func_text(&f)),
+        Value::Nil => Value::string("::"),
+        Value::Table(_) => return Err(QError::type_()),
+    })
+}
+
+/// `value x`: the values of a dictionary, the evaluation of a string, the
+/// value of a symbol's variable, the application of a list `(f;a;b)`.
+pub fn value(it: &mut Interp, x: Value) -> QResult<Value> {
+    match x {
+        Value::Dict(d) => Ok(d.values.clone()),
+        Value::Vector(ref v) if v.ty() == Ty::Char => {
+            let src = x.as_string().unwrap_or_default();
+            it.eval_str(&src)
+        }
+        Value::Atom(Atom::Char(c)) => it.eval_str(&(c as char).to_string()),
+        Value::Atom(Atom::Symbol(s)) => {
+            let name = crate::eval::compile::qualify(it.namespace, s.as_str());
+            it.get_global(name)
+                .or_else(|| it.get_global(s))
+                .ok_or_else(|| QError::undefined(s.as_str()))
+        }
+        Value::List(l) if !l.is_empty() => {
+            let f = l[0].clone();
+            let args: Vec<Value> = l[1..].to_vec();
+            let f = match f {
+                Value::Atom(Atom::Symbol(s)) => value(it, Value::Atom(Atom::Symbol(s)))?,
+                other => other,
+            };
+            apply(it, &f, args)
+        }
+        Value::Func(Func::Projection(p)) => {
+            let mut items = vec![p.func.clone()];
+            items.extend(p.args.iter().map(|a| a.clone().unwrap_or(Value::Nil)));
+            Ok(Value::list(items))
+        }
+        Value::Func(Func::Composition(c)) => Ok(Value::list(c.as_ref().clone())),
+        Value::Func(Func::Derived(d)) => Ok(d.operand.clone()),
+        Value::Func(Func::Lambda(_)) => Err(QError::nyi("value of a lambda")),
+        other => Ok(other),
+    }
+}
+
+/// `x@y`: apply or index at one argument.
+pub fn at(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    apply_monadic(it, &x, y)
+}
+
+/// `x . y`: apply to the items of y.
+pub fn dot(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let args = match y {
+        Value::Nil => vec![Value::Nil],
+        Value::Atom(_) => {
+            if matches!(x, Value::Func(_)) {
+                return Err(QError::rank());
+            }
+            vec![y]
+        }
+        other => other.items_of_list()?,
+    };
+    if let Value::Func(_) = x {
+        apply(it, &x, args)
+    } else {
+        crate::eval::index::index_at_depth(it, &x, &args)
+    }
+}
+
+/// Runs `f` on `args`; on error, applies the handler to the message (or
+/// returns the handler when it is not a function).
+fn trap(it: &mut Interp, f: &Value, args: Vec<Value>, h: Value) -> QResult<Value> {
+    let saved_depth = it.depth;
+    match apply(it, f, args) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            it.depth = saved_depth;
+            if e.name == "stop" {
+                return Err(e);
+            }
+            match h {
+                Value::Func(_) => apply(it, &h, vec![Value::string(&e.name)]),
+                other => Ok(other),
+            }
+        }
+    }
+}
+
+/// Amends a global named by a symbol (`@[`x;...]`), returning the symbol.
+fn amend_named(
+    it: &mut Interp,
+    s: crate::sym::Sym,
+    f: impl FnOnce(&mut Interp, Value) -> QResult<Value>,
+) -> QResult<Value> {
+    let name = crate::eval::compile::qualify(it.namespace, s.as_str());
+    let old = it.get_global(name).unwrap_or(Value::Nil);
+    let new = f(it, old)?;
+    it.set_global(name, new);
+    Ok(Value::Atom(Atom::Symbol(s)))
+}
+
+/// `@[x;i;f]`, `@[x;i;f;y]` amend, `@[f;x;h]` trap.
+pub fn at_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    let mut a = args.into_iter();
+    match a.len() {
+        3 => {
+            let (x, i, f) = (
+                a.next().unwrap_or(Value::Nil),
+                a.next().unwrap_or(Value::Nil),
+                a.next().unwrap_or(Value::Nil),
+            );
+            if let Value::Func(_) = x {
+                return trap(it, &x, vec![i], f);
+            }
+            if let Value::Atom(Atom::Symbol(s)) = x {
+                return amend_named(it, s, |it, old| amend(it, old, &i, Some(&f), None));
+            }
+            amend(it, x, &i, Some(&f), None)
+        }
+        4 => {
+            let x = a.next().unwrap_or(Value::Nil);
+            let i = a.next().unwrap_or(Value::Nil);
+            let f = a.next().unwrap_or(Value::Nil);
+            let y = a.next().unwrap_or(Value::Nil);
+            if let Value::Atom(Atom::Symbol(s)) = x {
+                return amend_named(it, s, |it, old| amend(it, old, &i, Some(&f), Some(y)));
+            }
+            amend(it, x, &i, Some(&f), Some(y))
+        }
+        _ => Err(QError::rank()),
+    }
+}
+
+/// `.[x;i;f]`, `.[x;i;f;y]` amend at depth, `.[f;args;h]` trap.
+pub fn dot_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    let mut a = args.into_iter();
+    match a.len() {
+        3 => {
+            let (x, i, f) = (
+                a.next().unwrap_or(Value::Nil),
+                a.next().unwrap_or(Value::Nil),
+                a.next().unwrap_or(Value::Nil),
+            );
+            if let Value::Func(_) = x {
+                let args = match i {
+                    Value::Atom(_) | Value::Nil => vec![i],
+                    other => other.items_of_list()?,
+                };
+                return trap(it, &x, args, f);
+            }
+            let path = path_of(&i)?;
+            if let Value::Atom(Atom::Symbol(s)) = x {
+                return amend_named(it, s, |it, old| amend_deep(it, old, &path, Some(&f), None));
+            }
+            amend_deep(it, x, &path, Some(&f), None)
+        }
+        4 => {
+            let x = a.next().unwrap_or(Value::Nil);
+            let i = a.next().unwrap_or(Value::Nil);
+            let f = a.next().unwrap_or(Value::Nil);
+            let y = a.next().unwrap_or(Value::Nil);
+            let path = path_of(&i)?;
+            if let Value::Atom(Atom::Symbol(s)) = x {
+                return amend_named(it, s, |it, old| {
+                    amend_deep(it, old, &path, Some(&f), Some(y))
+                });
+            }
+            amend_deep(it, x, &path, Some(&f), Some(y))
+        }
+        _ => Err(QError::rank()),
+    }
+}
+
+fn path_of(i: &Value) -> QResult<Vec<Value>> {
+    Ok(match i {
+        Value::Atom(_) | Value::Nil => vec![i.clone()],
+        other => other.items(),
+    })
+}
+
+/// File verbs arrive with the storage issue.
+pub fn nyi1_file(_: &mut Interp, _x: Value) -> QResult<Value> {
+    Err(QError::nyi("file I/O verb"))
+}
+
+/// File verbs arrive with the storage issue.
+pub fn nyi2_file(_: &mut Interp, _x: Value, _y: Value) -> QResult<Value> {
+    Err(QError::nyi("file I/O verb"))
+}
+
+/// `<=`, `>=`, `<>` have no monadic form.
+pub fn nyi1_cmp(_: &mut Interp, _x: Value) -> QResult<Value> {
+    Err(QError::rank())
+}
+
+/// An n-adic keyword not implemented yet.
+pub fn nyi_n(_: &mut Interp, _a: Vec<Value>) -> QResult<Value> {
+    Err(QError::nyi("keyword"))
+}

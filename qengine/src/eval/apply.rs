@@ -1,0 +1,179 @@
+//! Application: calling functions and indexing data, projections.
+//!
+//! In q, applying a value to arguments is one operation whatever the value:
+//! a function is called, a list or dictionary is indexed. This module is
+//! where that decision is made.
+
+use std::sync::Arc;
+
+use crate::builtins::{iterators, registry};
+use crate::error::{QError, QResult};
+use crate::func::{Func, Projection};
+use crate::interp::Interp;
+use crate::value::Value;
+
+use super::{Ctl, Frame, index};
+
+/// Applies `f` to `args` by count (the `.` form `f . args`, and `f[a;b]`
+/// without elided arguments). Builtins use the form of that valence.
+pub fn apply(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
+    match f {
+        Value::Func(func) => apply_func(it, func, args),
+        _ => index::index_at_depth(it, f, &args),
+    }
+}
+
+/// Bracket application `f[a;b]`: as [`apply`], except a glyph operator with
+/// one argument is projected (`+[1]` is `1+`), as q does.
+pub fn call(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
+    if let Value::Func(Func::Builtin(i)) = f
+        && args.len() == 1
+        && registry::is_operator(*i)
+    {
+        return project(f.clone(), vec![args.into_iter().next(), None]);
+    }
+    apply(it, f, args)
+}
+
+/// Juxtaposition `f x`: a builtin takes its monadic form.
+pub fn apply_monadic(it: &mut Interp, f: &Value, x: Value) -> QResult<Value> {
+    match f {
+        Value::Func(Func::Builtin(i)) => {
+            let b = &registry::BUILTINS[*i as usize];
+            match b.monad {
+                Some(m) => m(it, x),
+                None => project(f.clone(), vec![Some(x), None]),
+            }
+        }
+        _ => apply(it, f, vec![x]),
+    }
+}
+
+/// The number of arguments a function takes (for deciding projection and
+/// iterator forms). Data has valence 1.
+pub fn valence(f: &Value) -> usize {
+    match f {
+        Value::Func(func) => match func {
+            Func::Builtin(i) => registry::valence(*i),
+            Func::Lambda(l) => l.compiled.nparams,
+            Func::Projection(p) => p.args.iter().filter(|a| a.is_none()).count(),
+            Func::Composition(parts) => parts.last().map_or(1, valence),
+            Func::Derived(d) => iterators::derived_valence(d),
+        },
+        _ => 1,
+    }
+}
+
+/// A projection of `f` with some argument slots filled. Trailing unfilled
+/// slots up to the function's valence are implied.
+pub fn project(f: Value, mut args: Vec<Option<Value>>) -> QResult<Value> {
+    let n = valence(&f);
+    if args.len() > n.max(1) && !matches!(f, Value::Func(Func::Derived(_))) {
+        return Err(QError::rank());
+    }
+    while args.len() < n {
+        args.push(None);
+    }
+    Ok(Value::Func(Func::Projection(Arc::new(Projection {
+        func: f,
+        args,
+    }))))
+}
+
+fn apply_func(it: &mut Interp, func: &Func, args: Vec<Value>) -> QResult<Value> {
+    match func {
+        Func::Builtin(i) => {
+            let b = &registry::BUILTINS[*i as usize];
+            match (args.len(), b.monad, b.dyad, b.nary) {
+                (1, Some(m), _, _) => m(it, args.into_iter().next().unwrap_or(Value::Nil)),
+                (1, None, Some(_), _) => project(
+                    Value::Func(func.clone()),
+                    vec![args.into_iter().next(), None],
+                ),
+                (2, _, Some(d), _) => {
+                    let mut a = args.into_iter();
+                    let x = a.next().unwrap_or(Value::Nil);
+                    let y = a.next().unwrap_or(Value::Nil);
+                    d(it, x, y)
+                }
+                (_, _, _, Some(n)) => n(it, args),
+                _ => Err(QError::rank()),
+            }
+        }
+        Func::Lambda(l) => {
+            let c = &l.compiled;
+            let np = c.nparams;
+            if args.len() < np {
+                let mut a: Vec<Option<Value>> = args.into_iter().map(Some).collect();
+                a.resize(np, None);
+                return project(Value::Func(func.clone()), a);
+            }
+            if args.len() > np {
+                return Err(QError::rank());
+            }
+            if it.depth >= crate::interp::MAX_DEPTH {
+                return Err(QError::new("stack").with_detail("too deep: recursion limit reached"));
+            }
+            let mut slots: Vec<Option<Value>> = Vec::with_capacity(c.nslots);
+            slots.extend(args.into_iter().map(Some));
+            slots.resize(c.nslots, None);
+            let mut fr = Frame {
+                slots,
+                source: &c.source,
+            };
+            it.depth += 1;
+            let saved_ns = it.namespace;
+            it.namespace = l.namespace;
+            let mut r = Ok(Value::Nil);
+            for s in &c.body {
+                r = it.eval_node(s, &mut fr);
+                if r.is_err() {
+                    break;
+                }
+            }
+            it.namespace = saved_ns;
+            it.depth -= 1;
+            match r {
+                Ok(v) => Ok(v),
+                Err(Ctl::Return(v)) => Ok(v),
+                Err(Ctl::Error(e)) => Err(e),
+            }
+        }
+        Func::Projection(p) => {
+            let mut full = Vec::with_capacity(p.args.len());
+            let mut supplied = args.into_iter();
+            for a in &p.args {
+                match a {
+                    Some(v) => full.push(Some(v.clone())),
+                    None => full.push(supplied.next()),
+                }
+            }
+            let rest: Vec<Value> = supplied.collect();
+            if !rest.is_empty() {
+                return Err(QError::rank());
+            }
+            if full.iter().any(Option::is_none) {
+                // Still missing arguments: a deeper projection.
+                let mut filled = Vec::with_capacity(full.len());
+                filled.extend(full);
+                return Ok(Value::Func(Func::Projection(Arc::new(Projection {
+                    func: p.func.clone(),
+                    args: filled,
+                }))));
+            }
+            let full: Vec<Value> = full.into_iter().map(|a| a.unwrap_or(Value::Nil)).collect();
+            apply(it, &p.func, full)
+        }
+        Func::Composition(parts) => {
+            let Some((last, rest)) = parts.split_last() else {
+                return Err(QError::rank());
+            };
+            let mut v = apply(it, last, args)?;
+            for f in rest.iter().rev() {
+                v = apply_monadic(it, f, v)?;
+            }
+            Ok(v)
+        }
+        Func::Derived(d) => iterators::apply_derived(it, d, args),
+    }
+}

@@ -1,0 +1,333 @@
+//! Resolution: syntax tree to [`Node`]s.
+//!
+//! Done once per top-level line and once per lambda (when the lambda value
+//! is created): local names become slot numbers, builtin names become
+//! constants, globals become full dotted symbols, literals become values.
+//! Calling a lambda never looks at names again.
+
+use std::sync::Arc;
+
+use qparser::{Adverb, Assign, Expr, ExprKind, LitValues, Literal};
+
+use crate::builtins::registry;
+use crate::error::{QError, QResult};
+use crate::func::{Func, Lambda};
+use crate::sym::Sym;
+use crate::value::{Atom, Ty, Value, Vector};
+
+use super::{CompiledLambda, Node, Span, Target};
+
+/// Compilation scope: the locals of the lambda being compiled (none at top
+/// level) and the namespace names resolve in.
+pub struct Scope {
+    locals: Option<Vec<String>>,
+    namespace: Sym,
+    source: Arc<str>,
+}
+
+impl Scope {
+    /// The scope of a top-level line.
+    pub fn top(namespace: Sym, source: Arc<str>) -> Scope {
+        Scope {
+            locals: None,
+            namespace,
+            source,
+        }
+    }
+
+    fn local(&self, name: &str) -> Option<u16> {
+        self.locals
+            .as_ref()?
+            .iter()
+            .position(|n| n == name)
+            .map(|i| i as u16)
+    }
+
+    /// The full global name for `name` in this scope's namespace.
+    pub fn global(&self, name: &str) -> Sym {
+        qualify(self.namespace, name)
+    }
+}
+
+/// Full name of `name` read or written from namespace `ns` (`.` is root).
+pub fn qualify(ns: Sym, name: &str) -> Sym {
+    if name.starts_with('.') || ns.is_null() || ns.as_str() == "." {
+        Sym::new(name)
+    } else {
+        Sym::new(&format!("{}.{}", ns.as_str(), name))
+    }
+}
+
+/// Compiles an expression in `scope`.
+pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
+    let span: Span = e.span.clone();
+    Ok(match &e.kind {
+        ExprKind::Lit(l) => Node::Const(literal(l)),
+        ExprKind::Name(n) => name_node(n, scope, span),
+        ExprKind::Verb(v) => match registry::lookup(v) {
+            Some(i) => Node::Const(Value::Func(Func::Builtin(i))),
+            None => return Err(QError::nyi(v).at(&scope.source, span)),
+        },
+        ExprKind::Derived(adv, f) => Node::Derived(*adv, Box::new(compile(f, scope)?)),
+        ExprKind::Call(f, args) => Node::Call {
+            f: Box::new(compile(f, scope)?),
+            args: args
+                .iter()
+                .map(|a| compile(a, scope))
+                .collect::<QResult<_>>()?,
+            span,
+        },
+        ExprKind::Monadic(f, x) => Node::Monadic {
+            f: Box::new(compile(f, scope)?),
+            x: Box::new(compile(x, scope)?),
+            span,
+        },
+        ExprKind::Dyadic(f, x, y) => Node::Dyadic {
+            f: Box::new(compile(f, scope)?),
+            x: Box::new(compile(x, scope)?),
+            y: Box::new(compile(y, scope)?),
+            span,
+        },
+        ExprKind::LeftProj(f, x) => Node::LeftProj {
+            f: Box::new(compile(f, scope)?),
+            x: Box::new(compile(x, scope)?),
+        },
+        ExprKind::Lambda(l) => Node::Const(Value::Func(Func::Lambda(Arc::new(compile_lambda(
+            l,
+            scope.namespace,
+            &scope.source,
+            span,
+        )?)))),
+        ExprKind::List(items) => {
+            let nodes: Vec<Node> = items
+                .iter()
+                .map(|a| compile(a, scope))
+                .collect::<QResult<_>>()?;
+            // A list of constants is itself a constant.
+            if nodes.iter().all(|n| matches!(n, Node::Const(_))) {
+                let vals = nodes
+                    .into_iter()
+                    .map(|n| match n {
+                        Node::Const(v) => v,
+                        _ => Value::Nil,
+                    })
+                    .collect();
+                Node::Const(Value::from_items(vals))
+            } else {
+                Node::List(nodes)
+            }
+        }
+        ExprKind::Elided => Node::Elided,
+        ExprKind::Assign(a) => assign(a, scope, span)?,
+        ExprKind::Cond(v) => Node::Cond(nodes(v, scope)?, span),
+        ExprKind::If(v) => Node::If(nodes(v, scope)?, span),
+        ExprKind::Do(v) => Node::Do(nodes(v, scope)?, span),
+        ExprKind::While(v) => Node::While(nodes(v, scope)?, span),
+        ExprKind::Return(x) => Node::Return(Box::new(compile(x, scope)?)),
+        ExprKind::Signal(x) => Node::Signal(Box::new(compile(x, scope)?), span),
+        ExprKind::Block(v) => Node::Block(nodes(v, scope)?),
+    })
+}
+
+fn nodes(v: &[Expr], scope: &Scope) -> QResult<Vec<Node>> {
+    v.iter().map(|a| compile(a, scope)).collect()
+}
+
+fn name_node(n: &str, scope: &Scope, span: Span) -> Node {
+    if let Some(slot) = scope.local(n) {
+        return Node::Local(slot, span);
+    }
+    if n == "::" {
+        return Node::Const(Value::Nil);
+    }
+    if let Some(i) = registry::lookup(n) {
+        if registry::is_system_value(i) {
+            return Node::SysValue(i, span);
+        }
+        return Node::Const(Value::Func(Func::Builtin(i)));
+    }
+    Node::Global(scope.global(n), span)
+}
+
+fn assign(a: &Assign, scope: &Scope, span: Span) -> QResult<Node> {
+    let target = match scope.local(&a.name) {
+        Some(slot) if !a.global => Target::Local(slot),
+        _ => {
+            if registry::lookup(&a.name).is_some() {
+                return Err(QError::new("assign")
+                    .with_detail(format!("cannot redefine the reserved word {}", a.name))
+                    .at(&scope.source, span));
+            }
+            Target::Global(scope.global(&a.name))
+        }
+    };
+    Ok(Node::Assign {
+        target,
+        indexes: match &a.indexes {
+            Some(ix) => Some(nodes(ix, scope)?),
+            None => None,
+        },
+        modifier: match &a.modifier {
+            Some(m) => Some(Box::new(compile(m, scope)?)),
+            None => None,
+        },
+        value: Box::new(compile(&a.value, scope)?),
+        span,
+    })
+}
+
+/// Compiles a lambda literal into a lambda value.
+pub fn compile_lambda(
+    l: &qparser::Lambda,
+    namespace: Sym,
+    source: &Arc<str>,
+    _span: Span,
+) -> QResult<Lambda> {
+    let params: Vec<String> = match &l.params {
+        Some(p) => p.clone(),
+        None => implicit_params(&l.body),
+    };
+    if params.len() > 8 {
+        return Err(QError::new("params").with_detail("a lambda takes at most 8 parameters"));
+    }
+    let mut locals = params.clone();
+    for s in &l.body {
+        collect_locals(s, &mut locals);
+    }
+    let scope = Scope {
+        locals: Some(locals.clone()),
+        namespace,
+        source: source.clone(),
+    };
+    let body = nodes(&l.body, &scope)?;
+    Ok(Lambda {
+        source: l.source.clone(),
+        params: params.iter().map(|p| Sym::new(p)).collect(),
+        namespace,
+        compiled: CompiledLambda {
+            body,
+            nslots: locals.len(),
+            nparams: params.len(),
+            source: source.clone(),
+        },
+    })
+}
+
+/// `x`, `y`, `z` used anywhere in the body (outside nested lambdas) set the
+/// valence: `{z}` takes three arguments. At least one.
+fn implicit_params(body: &[Expr]) -> Vec<String> {
+    let mut max = 0;
+    for e in body {
+        walk(e, &mut |e| {
+            if let ExprKind::Name(n) = &e.kind {
+                match n.as_str() {
+                    "x" => max = max.max(1),
+                    "y" => max = max.max(2),
+                    "z" => max = max.max(3),
+                    _ => {}
+                }
+            }
+        });
+    }
+    ["x", "y", "z"][..max.max(1)]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// Names assigned with `:` inside a lambda body are local (q's rule).
+fn collect_locals(e: &Expr, locals: &mut Vec<String>) {
+    walk(e, &mut |e| {
+        if let ExprKind::Assign(a) = &e.kind
+            && !a.global
+            && a.indexes.is_none()
+            && !a.name.contains('.')
+            && !locals.contains(&a.name)
+        {
+            locals.push(a.name.clone());
+        }
+    });
+}
+
+/// Visits `e` and its sub-expressions, not entering nested lambdas.
+fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::Derived(_, a) | ExprKind::Return(a) | ExprKind::Signal(a) => walk(a, f),
+        ExprKind::Call(a, args) => {
+            walk(a, f);
+            args.iter().for_each(|x| walk(x, f));
+        }
+        ExprKind::Monadic(a, b) | ExprKind::LeftProj(a, b) => {
+            walk(a, f);
+            walk(b, f);
+        }
+        ExprKind::Dyadic(a, b, c) => {
+            walk(a, f);
+            walk(b, f);
+            walk(c, f);
+        }
+        ExprKind::List(v)
+        | ExprKind::Cond(v)
+        | ExprKind::If(v)
+        | ExprKind::Do(v)
+        | ExprKind::While(v)
+        | ExprKind::Block(v) => v.iter().for_each(|x| walk(x, f)),
+        ExprKind::Assign(a) => {
+            if let Some(ix) = &a.indexes {
+                ix.iter().for_each(|x| walk(x, f));
+            }
+            if let Some(m) = &a.modifier {
+                walk(m, f);
+            }
+            walk(&a.value, f);
+        }
+        ExprKind::Lit(_)
+        | ExprKind::Name(_)
+        | ExprKind::Verb(_)
+        | ExprKind::Lambda(_)
+        | ExprKind::Elided => {}
+    }
+}
+
+/// A literal as a value.
+pub fn literal(l: &Literal) -> Value {
+    let v = match &l.values {
+        LitValues::Bool(v) => Vector::bools(v.clone()),
+        LitValues::Guid(v) => Vector::guids(v.clone()),
+        LitValues::Byte(v) => Vector::from_u8(Ty::Byte, v.clone()),
+        LitValues::Short(v) => Vector::from_i16(v.clone()),
+        LitValues::Int(v) => Vector::from_i32(Ty::Int, v.clone()),
+        LitValues::Long(v) => Vector::longs(v.clone()),
+        LitValues::Real(v) => Vector::from_f32(v.clone()),
+        LitValues::Float(v) => Vector::floats(v.clone()),
+        LitValues::Char(v) => Vector::from_u8(Ty::Char, v.clone()),
+        LitValues::Symbol(v) => Vector::syms(v.iter().map(|s| Sym::new(s)).collect()),
+        LitValues::Timestamp(v) => Vector::from_i64(Ty::Timestamp, v.clone()),
+        LitValues::Month(v) => Vector::from_i32(Ty::Month, v.clone()),
+        LitValues::Date(v) => Vector::from_i32(Ty::Date, v.clone()),
+        LitValues::Datetime(v) => Vector::from_f64(Ty::Datetime, v.clone()),
+        LitValues::Timespan(v) => Vector::from_i64(Ty::Timespan, v.clone()),
+        LitValues::Minute(v) => Vector::from_i32(Ty::Minute, v.clone()),
+        LitValues::Second(v) => Vector::from_i32(Ty::Second, v.clone()),
+        LitValues::Time(v) => Vector::from_i32(Ty::Time, v.clone()),
+    };
+    if l.atom && v.len() == 1 {
+        Value::Atom(v.get(0))
+    } else {
+        Value::Vector(v)
+    }
+}
+
+/// An adverb applied to a value.
+pub fn derive(adverb: Adverb, operand: Value) -> Value {
+    Value::Func(Func::Derived(Arc::new(crate::func::Derived {
+        adverb,
+        operand,
+    })))
+}
+
+/// The null atom used where the parser produced none.
+pub fn unit() -> Value {
+    Value::Atom(Atom::Long(0))
+}

@@ -1,0 +1,411 @@
+//! The evaluator: resolved [`Node`]s to values.
+//!
+//! A top-level line is parsed, resolved once by [`compile`] and walked here.
+//! Lambdas are resolved once when their value is created; a call allocates
+//! one slot vector and walks the cached body. Evaluation follows q: right to
+//! left, arguments of `f[a;b]` evaluated last to first.
+
+pub mod apply;
+pub mod compile;
+pub mod index;
+
+use std::sync::Arc;
+
+use qparser::Adverb;
+
+use crate::error::{QError, QResult};
+use crate::func::Func;
+use crate::interp::Interp;
+use crate::sym::Sym;
+use crate::value::{Atom, Value};
+
+pub use apply::apply;
+
+/// Byte range in the source text.
+pub type Span = std::ops::Range<usize>;
+
+/// A resolved expression.
+#[derive(Debug)]
+pub enum Node {
+    Const(Value),
+    /// A local slot of the current lambda.
+    Local(u16, Span),
+    /// A global by full name.
+    Global(Sym, Span),
+    /// A system value such as `.z.p`, read at each evaluation.
+    SysValue(u16, Span),
+    Derived(Adverb, Box<Node>),
+    Call {
+        f: Box<Node>,
+        args: Vec<Node>,
+        span: Span,
+    },
+    Monadic {
+        f: Box<Node>,
+        x: Box<Node>,
+        span: Span,
+    },
+    Dyadic {
+        f: Box<Node>,
+        x: Box<Node>,
+        y: Box<Node>,
+        span: Span,
+    },
+    LeftProj {
+        f: Box<Node>,
+        x: Box<Node>,
+    },
+    List(Vec<Node>),
+    Elided,
+    Assign {
+        target: Target,
+        indexes: Option<Vec<Node>>,
+        modifier: Option<Box<Node>>,
+        value: Box<Node>,
+        span: Span,
+    },
+    Cond(Vec<Node>, Span),
+    If(Vec<Node>, Span),
+    Do(Vec<Node>, Span),
+    While(Vec<Node>, Span),
+    Return(Box<Node>),
+    Signal(Box<Node>, Span),
+    Block(Vec<Node>),
+}
+
+/// Where an assignment stores.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Local(u16),
+    Global(Sym),
+}
+
+/// A lambda body after resolution.
+#[derive(Debug)]
+pub struct CompiledLambda {
+    pub body: Vec<Node>,
+    /// Parameters plus other locals.
+    pub nslots: usize,
+    pub nparams: usize,
+    /// The text the spans of `body` refer to.
+    pub source: Arc<str>,
+}
+
+/// Why evaluation stopped early: an error, or `:x` returning from a lambda.
+#[derive(Debug)]
+pub enum Ctl {
+    Error(QError),
+    Return(Value),
+}
+
+impl From<QError> for Ctl {
+    fn from(e: QError) -> Self {
+        Ctl::Error(e)
+    }
+}
+
+type EResult = Result<Value, Ctl>;
+
+/// The locals of one lambda call (or none at top level).
+pub struct Frame<'a> {
+    pub slots: Vec<Option<Value>>,
+    pub source: &'a Arc<str>,
+}
+
+fn located(e: Ctl, source: &Arc<str>, span: &Span) -> Ctl {
+    match e {
+        Ctl::Error(q) => Ctl::Error(q.at(source, span.clone())),
+        r => r,
+    }
+}
+
+impl Interp {
+    /// Evaluates a resolved node.
+    pub fn eval_node(&mut self, n: &Node, fr: &mut Frame) -> EResult {
+        match n {
+            Node::Const(v) => Ok(v.clone()),
+            Node::Local(i, span) => match fr.slots.get(*i as usize) {
+                Some(Some(v)) => Ok(v.clone()),
+                _ => Err(located(
+                    QError::new("value")
+                        .with_detail("local used before assignment")
+                        .into(),
+                    fr.source,
+                    span,
+                )),
+            },
+            Node::Global(s, span) => match self.get_global(*s) {
+                Some(v) => Ok(v),
+                None => Err(QError::undefined(s.as_str())
+                    .at(fr.source, span.clone())
+                    .into()),
+            },
+            Node::SysValue(i, span) => {
+                let f = crate::builtins::registry::BUILTINS[*i as usize]
+                    .monad
+                    .ok_or_else(|| QError::nyi("system value"))?;
+                f(self, Value::Nil).map_err(|e| located(e.into(), fr.source, span))
+            }
+            Node::Derived(adv, f) => {
+                let f = self.eval_node(f, fr)?;
+                Ok(compile::derive(*adv, f))
+            }
+            Node::Call { f, args, span } => {
+                let mut vals = Vec::with_capacity(args.len());
+                let mut elided = false;
+                for a in args.iter().rev() {
+                    if matches!(a, Node::Elided) {
+                        elided = true;
+                        vals.push(None);
+                    } else {
+                        vals.push(Some(self.eval_node(a, fr)?));
+                    }
+                }
+                vals.reverse();
+                let fv = self.eval_node(f, fr)?;
+                let r = if elided && !(args.len() == 1 && is_callable(&fv)) {
+                    apply::project(fv, vals)
+                } else if elided {
+                    // f[] calls f with the generic null.
+                    apply::apply(self, &fv, vec![Value::Nil])
+                } else {
+                    let vals: Vec<Value> =
+                        vals.into_iter().map(|v| v.unwrap_or(Value::Nil)).collect();
+                    apply::call(self, &fv, vals)
+                };
+                r.map_err(|e| located(e.into(), fr.source, span))
+            }
+            Node::Monadic { f, x, span } => {
+                let xv = self.eval_node(x, fr)?;
+                let fv = self.eval_node(f, fr)?;
+                apply::apply_monadic(self, &fv, xv).map_err(|e| located(e.into(), fr.source, span))
+            }
+            Node::Dyadic { f, x, y, span } => {
+                let yv = self.eval_node(y, fr)?;
+                let xv = self.eval_node(x, fr)?;
+                let fv = self.eval_node(f, fr)?;
+                apply::apply(self, &fv, vec![xv, yv])
+                    .map_err(|e| located(e.into(), fr.source, span))
+            }
+            Node::LeftProj { f, x } => {
+                let xv = self.eval_node(x, fr)?;
+                let fv = self.eval_node(f, fr)?;
+                Ok(apply::project(fv, vec![Some(xv), None])?)
+            }
+            Node::List(items) => {
+                let mut vals = Vec::with_capacity(items.len());
+                for a in items.iter().rev() {
+                    vals.push(self.eval_node(a, fr)?);
+                }
+                vals.reverse();
+                Ok(Value::from_items(vals))
+            }
+            Node::Elided => Ok(Value::Nil),
+            Node::Assign {
+                target,
+                indexes,
+                modifier,
+                value,
+                span,
+            } => self
+                .eval_assign(target, indexes.as_deref(), modifier.as_deref(), value, fr)
+                .map_err(|e| located(e, fr.source, span)),
+            Node::Cond(items, span) => {
+                let mut i = 0;
+                while i + 1 < items.len() {
+                    let c = self.eval_node(&items[i], fr)?;
+                    if truthy(&c).map_err(|e| located(e.into(), fr.source, span))? {
+                        return self.eval_node(&items[i + 1], fr);
+                    }
+                    i += 2;
+                }
+                if i < items.len() {
+                    self.eval_node(&items[i], fr)
+                } else {
+                    Ok(Value::Nil)
+                }
+            }
+            Node::If(items, span) => {
+                let Some((c, body)) = items.split_first() else {
+                    return Err(QError::rank().at(fr.source, span.clone()).into());
+                };
+                let cv = self.eval_node(c, fr)?;
+                if truthy(&cv).map_err(|e| located(e.into(), fr.source, span))? {
+                    for s in body {
+                        self.eval_node(s, fr)?;
+                    }
+                }
+                Ok(Value::Nil)
+            }
+            Node::Do(items, span) => {
+                let Some((c, body)) = items.split_first() else {
+                    return Err(QError::rank().at(fr.source, span.clone()).into());
+                };
+                let nv = self.eval_node(c, fr)?;
+                let n = match nv {
+                    Value::Atom(a) if a.ty().is_integral() => a.to_i64().unwrap_or(0),
+                    _ => return Err(QError::type_().at(fr.source, span.clone()).into()),
+                };
+                for _ in 0..n.max(0) {
+                    for s in body {
+                        self.eval_node(s, fr)?;
+                    }
+                }
+                Ok(Value::Nil)
+            }
+            Node::While(items, span) => {
+                let Some((c, body)) = items.split_first() else {
+                    return Err(QError::rank().at(fr.source, span.clone()).into());
+                };
+                loop {
+                    let cv = self.eval_node(c, fr)?;
+                    if !truthy(&cv).map_err(|e| located(e.into(), fr.source, span))? {
+                        break;
+                    }
+                    for s in body {
+                        self.eval_node(s, fr)?;
+                    }
+                }
+                Ok(Value::Nil)
+            }
+            Node::Return(x) => {
+                let v = self.eval_node(x, fr)?;
+                Err(Ctl::Return(v))
+            }
+            Node::Signal(x, span) => {
+                let v = self.eval_node(x, fr)?;
+                let text = match &v {
+                    Value::Atom(Atom::Symbol(s)) => s.as_str().to_string(),
+                    Value::Atom(Atom::Char(c)) => (*c as char).to_string(),
+                    other => match other.as_string() {
+                        Some(s) => s,
+                        None => "stype".to_string(),
+                    },
+                };
+                Err(QError::new(text).at(fr.source, span.clone()).into())
+            }
+            Node::Block(items) => {
+                let mut last = Value::Nil;
+                for s in items {
+                    last = self.eval_node(s, fr)?;
+                }
+                Ok(last)
+            }
+        }
+    }
+
+    fn eval_assign(
+        &mut self,
+        target: &Target,
+        indexes: Option<&[Node]>,
+        modifier: Option<&Node>,
+        value: &Node,
+        fr: &mut Frame,
+    ) -> Result<Value, Ctl> {
+        let v = self.eval_node(value, fr)?;
+        let idx = match indexes {
+            Some(ix) => {
+                let mut out = Vec::with_capacity(ix.len());
+                for a in ix.iter().rev() {
+                    out.push(self.eval_node(a, fr)?);
+                }
+                out.reverse();
+                Some(out)
+            }
+            None => None,
+        };
+        let m = match modifier {
+            Some(m) => Some(self.eval_node(m, fr)?),
+            None => None,
+        };
+        // Take the old value out of its home so a unique buffer can be
+        // updated in place (copy-on-write sees one reference).
+        let old = match target {
+            Target::Local(i) => fr.slots.get_mut(*i as usize).and_then(Option::take),
+            Target::Global(s) => self.take_global(*s),
+        };
+        let result = self.assign_value(old.clone(), idx, m.as_ref(), v.clone());
+        let new = match result {
+            Ok(new) => new,
+            Err(e) => {
+                // Put the old value back: a failed assignment changes nothing.
+                if let Some(o) = old {
+                    self.store(target, o, fr);
+                }
+                return Err(e.into());
+            }
+        };
+        drop(old);
+        let ret = if modifier.is_some() && indexes.is_none() {
+            new.clone()
+        } else {
+            v
+        };
+        self.store(target, new, fr);
+        Ok(ret)
+    }
+
+    fn store(&mut self, target: &Target, v: Value, fr: &mut Frame) {
+        match target {
+            Target::Local(i) => {
+                if let Some(s) = fr.slots.get_mut(*i as usize) {
+                    *s = Some(v);
+                }
+            }
+            Target::Global(s) => self.set_global(*s, v),
+        }
+    }
+
+    /// The new value of an assignment target.
+    fn assign_value(
+        &mut self,
+        old: Option<Value>,
+        idx: Option<Vec<Value>>,
+        modifier: Option<&Value>,
+        v: Value,
+    ) -> QResult<Value> {
+        match (idx, modifier) {
+            (None, None) => Ok(v),
+            (None, Some(m)) => {
+                let o = old.ok_or_else(|| QError::new("value").with_detail("undefined name"))?;
+                apply::apply(self, m, vec![o, v])
+            }
+            (Some(ix), m) => {
+                let o = old.ok_or_else(|| QError::new("value").with_detail("undefined name"))?;
+                index::amend_at(self, o, &ix, m, v)
+            }
+        }
+    }
+}
+
+/// True when `f` is a function value (so `f[]` calls it).
+fn is_callable(v: &Value) -> bool {
+    matches!(v, Value::Func(_))
+}
+
+/// The truth of a condition atom: nonzero and not null.
+pub fn truthy(v: &Value) -> QResult<bool> {
+    match v {
+        Value::Atom(a) => Ok(match *a {
+            Atom::Bool(b) => b,
+            Atom::Byte(b) | Atom::Char(b) => b != 0,
+            Atom::Real(f) => f != 0.0,
+            Atom::Float(f) | Atom::Datetime(f) => f != 0.0,
+            Atom::Symbol(_) | Atom::Guid(_) => return Err(QError::type_()),
+            other => other.to_i64().is_some_and(|x| x != 0 && x != i64::MIN),
+        }),
+        Value::Vector(_) | Value::List(_) => Err(QError::type_()),
+        _ => Err(QError::type_()),
+    }
+}
+
+impl Func {
+    /// The lambda inside, if this is one.
+    pub fn as_lambda(&self) -> Option<&crate::func::Lambda> {
+        if let Func::Lambda(l) = self {
+            Some(l)
+        } else {
+            None
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! The interpreter: global state, one console line at a time, system
+//! commands (`\t \ts \d \c \P \v \l \\`) and script loading.
+//!
+//! **Architecture invariant:** all evaluation happens on the thread that owns
+//! the `Interp`; nothing else touches globals.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use qparser::{Expr, ExprKind};
+
+use crate::error::{QError, QResult};
+use crate::eval::compile::{Scope, compile};
+use crate::eval::{Ctl, Frame};
+use crate::sym::Sym;
+use crate::value::{Atom, Ty, Value, Vector};
+
+/// Maximum nesting of lambda calls before `'stack`.
+pub const MAX_DEPTH: usize = 10_000;
+
+/// Console settings (`\c`, `\P`).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `\c` rows.
+    pub console_rows: usize,
+    /// `\c` columns.
+    pub console_cols: usize,
+    /// `\P`: significant digits for floats (0 means full precision).
+    pub precision: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            console_rows: 25,
+            console_cols: 80,
+            precision: 7,
+        }
+    }
+}
+
+/// What a console line produced.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A value to print.
+    Value(Value),
+    /// Nothing to print (assignment, trailing `;`, `::`).
+    Silent,
+    /// Text a system command prints as is.
+    Text(String),
+    /// `\\` or `exit n`.
+    Exit(i32),
+}
+
+/// The interpreter state.
+pub struct Interp {
+    globals: HashMap<Sym, Value, foldhash::fast::RandomState>,
+    /// The current namespace (`\d`); `.` for root.
+    pub namespace: Sym,
+    /// Current lambda nesting depth.
+    pub depth: usize,
+    /// Console settings.
+    pub settings: Settings,
+    /// Set by `exit`: the process should end with this code.
+    pub exit_request: Option<i32>,
+}
+
+impl Default for Interp {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Interp {
+    /// A fresh interpreter.
+    pub fn new() -> Self {
+        Interp {
+            globals: HashMap::default(),
+            namespace: Sym::new("."),
+            depth: 0,
+            settings: Settings::default(),
+            exit_request: None,
+        }
+    }
+
+    /// Reads a global by full name; a name in a namespace falls back to the
+    /// root name.
+    pub fn get_global(&self, s: Sym) -> Option<Value> {
+        self.globals.get(&s).cloned()
+    }
+
+    /// Removes and returns a global (for in-place update).
+    pub fn take_global(&mut self, s: Sym) -> Option<Value> {
+        self.globals.remove(&s)
+    }
+
+    /// Sets a global by full name.
+    pub fn set_global(&mut self, s: Sym, v: Value) {
+        self.globals.insert(s, v);
+    }
+
+    /// Names of globals directly in namespace `ns` (`.` for root), sorted.
+    pub fn names_in(&self, ns: &str) -> Vec<Sym> {
+        let mut out: Vec<Sym> = self
+            .globals
+            .keys()
+            .filter(|k| {
+                let t = k.as_str();
+                if ns == "." {
+                    !t.starts_with('.')
+                } else {
+                    t.strip_prefix(ns)
+                        .and_then(|r| r.strip_prefix('.'))
+                        .is_some_and(|r| !r.contains('.'))
+                }
+            })
+            .copied()
+            .collect();
+        out.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        out
+    }
+
+    /// Parses, resolves and evaluates q source text (one chunk).
+    pub fn eval_str(&mut self, src: &str) -> QResult<Value> {
+        let source: Arc<str> = Arc::from(src);
+        let ast = qparser::parse(src).map_err(|e| {
+            QError::new(e.name.clone())
+                .with_detail(e.message.clone())
+                .at(&source, e.span.clone())
+        })?;
+        self.eval_ast(&ast, &source)
+    }
+
+    /// Evaluates a parsed chunk.
+    pub fn eval_ast(&mut self, ast: &Expr, source: &Arc<str>) -> QResult<Value> {
+        let scope = Scope::top(self.namespace, source.clone());
+        let node = compile(ast, &scope)?;
+        let mut fr = Frame {
+            slots: Vec::new(),
+            source,
+        };
+        let saved = self.depth;
+        let r = self.eval_node(&node, &mut fr);
+        self.depth = saved;
+        match r {
+            Ok(v) => Ok(v),
+            // `:x` at top level just yields x
+            Err(Ctl::Return(v)) => Ok(v),
+            Err(Ctl::Error(e)) => Err(e),
+        }
+    }
+
+    /// Runs one console line (or script chunk): a system command when it
+    /// starts with `\`, else a q expression. Decides whether q would print.
+    pub fn run_line(&mut self, line: &str) -> QResult<Outcome> {
+        let trimmed = line.trim_start();
+        if let Some(cmd) = trimmed.strip_prefix('\\') {
+            return self.system(cmd.trim_end());
+        }
+        let source: Arc<str> = Arc::from(line);
+        let ast = qparser::parse(line).map_err(|e| {
+            QError::new(e.name.clone())
+                .with_detail(e.message.clone())
+                .at(&source, e.span.clone())
+        })?;
+        let silent = is_silent(&ast);
+        let v = self.eval_ast(&ast, &source)?;
+        if let Some(code) = self.exit_request {
+            return Ok(Outcome::Exit(code));
+        }
+        if silent || matches!(v, Value::Nil) {
+            Ok(Outcome::Silent)
+        } else {
+            Ok(Outcome::Value(v))
+        }
+    }
+
+    /// A system command without its leading backslash: `t expr`, `c 25 80`.
+    pub fn system(&mut self, cmd: &str) -> QResult<Outcome> {
+        let (name, rest) = match cmd.find(|c: char| c.is_whitespace()) {
+            Some(i) => (&cmd[..i], cmd[i..].trim()),
+            None => (cmd, ""),
+        };
+        match name {
+            "\\" => Ok(Outcome::Exit(0)),
+            "" => Ok(Outcome::Silent),
+            "t" | "ts" => self.timed(name == "ts", 1, rest),
+            _ if name.starts_with("t:") || name.starts_with("ts:") => {
+                let (ts, n) = name.split_once(':').unwrap_or((name, "1"));
+                let n: usize = n.parse().map_err(|_| QError::domain())?;
+                self.timed(ts == "ts", n, rest)
+            }
+            "d" => {
+                if rest.is_empty() {
+                    Ok(Outcome::Value(Value::Atom(Atom::Symbol(self.namespace))))
+                } else if rest.starts_with('.') {
+                    self.namespace = Sym::new(rest);
+                    Ok(Outcome::Silent)
+                } else {
+                    Err(QError::new("nyi").with_detail("namespace names start with a dot"))
+                }
+            }
+            "c" => {
+                if rest.is_empty() {
+                    Ok(Outcome::Value(Value::Vector(Vector::from_i32(
+                        Ty::Int,
+                        vec![
+                            self.settings.console_rows as i32,
+                            self.settings.console_cols as i32,
+                        ],
+                    ))))
+                } else {
+                    let nums: Vec<usize> = rest
+                        .split_whitespace()
+                        .map(|s| s.parse::<usize>())
+                        .collect::<Result<_, _>>()
+                        .map_err(|_| QError::type_())?;
+                    if nums.len() != 2 {
+                        return Err(QError::length());
+                    }
+                    self.settings.console_rows = nums[0].clamp(10, 2000);
+                    self.settings.console_cols = nums[1].clamp(10, 2000);
+                    Ok(Outcome::Silent)
+                }
+            }
+            "P" => {
+                if rest.is_empty() {
+                    Ok(Outcome::Value(Value::int(self.settings.precision as i32)))
+                } else {
+                    let n: usize = rest.parse().map_err(|_| QError::type_())?;
+                    if n > 17 {
+                        return Err(QError::domain());
+                    }
+                    self.settings.precision = n;
+                    Ok(Outcome::Silent)
+                }
+            }
+            "v" => {
+                let ns = if rest.is_empty() {
+                    self.namespace.as_str().to_string()
+                } else {
+                    rest.to_string()
+                };
+                let names: Vec<Sym> = self
+                    .names_in(&ns)
+                    .into_iter()
+                    .map(|s| {
+                        let t = s.as_str();
+                        Sym::new(t.rsplit_once('.').map_or(t, |(_, n)| n))
+                    })
+                    .collect();
+                Ok(Outcome::Value(Value::Vector(Vector::syms(names))))
+            }
+            "l" => {
+                if rest.is_empty() {
+                    return Err(QError::new("nyi").with_detail("\\l needs a file name"));
+                }
+                self.load_script_file(rest)?;
+                Ok(Outcome::Silent)
+            }
+            _ => Err(QError::nyi(&format!("\\{name}"))),
+        }
+    }
+
+    fn timed(&mut self, with_space: bool, n: usize, src: &str) -> QResult<Outcome> {
+        let start = Instant::now();
+        for _ in 0..n.max(1) {
+            self.eval_str(src)?;
+        }
+        let ms = start.elapsed().as_millis() as i64;
+        if with_space {
+            Ok(Outcome::Value(Value::Vector(Vector::longs(vec![ms, 0]))))
+        } else {
+            Ok(Outcome::Value(Value::long(ms)))
+        }
+    }
+
+    /// Loads a `.q` script: every chunk is evaluated in order; an error stops
+    /// the load and is returned (q prints it and carries on at the console).
+    pub fn load_script_file(&mut self, path: &str) -> QResult<()> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|_| QError::new(path.to_string()).with_detail("cannot read file"))?;
+        self.load_script_text(&text).map(|_| ())
+    }
+
+    /// Runs script text chunk by chunk, calling `show` for each outcome that
+    /// prints. Returns `Some(code)` when the script asked to exit.
+    pub fn run_script(
+        &mut self,
+        text: &str,
+        show: &mut dyn FnMut(&mut Interp, QResult<Outcome>),
+    ) -> Option<i32> {
+        for chunk in qparser::script::chunks(text) {
+            let r = self.run_line(&chunk.text);
+            if let Ok(Outcome::Exit(code)) = r {
+                return Some(code);
+            }
+            show(self, r);
+        }
+        None
+    }
+
+    fn load_script_text(&mut self, text: &str) -> QResult<Option<i32>> {
+        for chunk in qparser::script::chunks(text) {
+            match self.run_line(&chunk.text)? {
+                Outcome::Exit(c) => return Ok(Some(c)),
+                _ => continue,
+            }
+        }
+        Ok(None)
+    }
+
+    /// The console text for a value under the current `\c` and `\P`.
+    pub fn display(&self, v: &Value) -> String {
+        crate::display::console(v, &self.settings)
+    }
+}
+
+/// q prints nothing for an assignment or a line ending in `;`.
+fn is_silent(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Assign(_) | ExprKind::Elided => true,
+        ExprKind::Block(v) => v.last().is_none_or(is_silent),
+        _ => false,
+    }
+}

@@ -1,0 +1,23 @@
+//! `qengine`: the BorF interpreter.
+//!
+//! Values ([`value`]), the builtin registry ([`builtins`]), the evaluator
+//! ([`eval`]), the interpreter state and system commands ([`interp`]) and the
+//! q console display ([`display`]).
+//!
+//! **Architecture invariant:** no input makes this crate panic; every failure
+//! is a [`QError`].
+
+pub mod buf;
+pub mod builtins;
+pub mod display;
+pub mod error;
+pub mod eval;
+pub mod func;
+pub mod interp;
+pub mod sym;
+pub mod value;
+
+pub use error::{QError, QResult};
+pub use interp::{Interp, Outcome};
+pub use sym::Sym;
+pub use value::{Atom, Ty, Value, Vector};

@@ -1,0 +1,229 @@
+//! The syntax tree of BorF (q) source text.
+//!
+//! The tree is deliberately close to q's own parse trees: q has no operator
+//! precedence, so an expression is just nested applications read right to
+//! left. The parser decides only *syntactic* roles (which token is applied to
+//! which); what a name means is the evaluator's business.
+//!
+//! **Invariant:** every node carries the byte span of the source text it came
+//! from, so the console can put a caret under the failing expression.
+
+use std::ops::Range;
+
+/// Byte offsets into the source text of one parse.
+pub type Span = Range<usize>;
+
+/// One expression with the span of source that produced it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, span: Span) -> Self {
+        Expr { kind, span }
+    }
+}
+
+/// The shapes an expression can take.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// A literal constant: atom or simple vector (`1`, `1 2 3`, `` `a`b ``,
+    /// `"abc"`, `0x0102`, `2024.01.02`, `0N`).
+    Lit(Literal),
+    /// A name: `x`, `foo`, `.a.b`, and keyword names such as `til` or `xbar`.
+    /// Keywords are names, as in q; the evaluator resolves them.
+    Name(String),
+    /// A primitive glyph verb: one of `+ - * % ! & | < > = ~ , ^ # _ $ ? @ .`
+    /// and the two-character comparisons `<= >= <>`, plus the file verbs
+    /// `0: 1: 2:` (kept as their full text).
+    Verb(String),
+    /// An iterator applied to its operand: `f'`, `f/`, `f\`, `f':`, `f/:`, `f\:`.
+    Derived(Adverb, Box<Expr>),
+    /// Bracket application `f[a;b]`. An elided argument (`f[;2]`) is
+    /// `ExprKind::Elided`. `f[]` has one `Elided` argument, as in q
+    /// (`f[]` is `f[::]`).
+    Call(Box<Expr>, Vec<Expr>),
+    /// Juxtaposition `f x`: a verb in prefix position takes its monadic form
+    /// (`-x` is `neg x`); anything else is applied to / indexed by one argument.
+    Monadic(Box<Expr>, Box<Expr>),
+    /// Infix application `x f y` of a verb, a derived verb or an infix
+    /// keyword (`x in y`, `2 xbar t`).
+    Dyadic(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// A verb with only its left argument: `(2+)`, `(1 2,)`. q calls this a
+    /// projection of the left argument.
+    LeftProj(Box<Expr>, Box<Expr>),
+    /// A lambda `{[a;b] ...}`.
+    Lambda(Lambda),
+    /// A parenthesised list `(a;b;c)`; `()` is the empty general list.
+    /// (A parenthesised single expression `(x)` is just `x`.)
+    List(Vec<Expr>),
+    /// An elided expression: an empty slot in `(;)`, `f[;2]`, or the empty
+    /// statement after a trailing `;`.
+    Elided,
+    /// Assignment. `name:value`, `name::value` (global), `name+:value`
+    /// (modified), `name[i;j]:value`, `name[i]+:value`.
+    Assign(Box<Assign>),
+    /// `$[c;a;b;...]`.
+    Cond(Vec<Expr>),
+    /// `if[c;e1;e2;...]`.
+    If(Vec<Expr>),
+    /// `do[n;e1;e2;...]`.
+    Do(Vec<Expr>),
+    /// `while[c;e1;e2;...]`.
+    While(Vec<Expr>),
+    /// `:x` inside a lambda: return early.
+    Return(Box<Expr>),
+    /// `'x`: signal an error.
+    Signal(Box<Expr>),
+    /// A sequence of statements that must evaluate in order: the statements
+    /// of one top-level line separated by `;` (the value is the last one's).
+    Block(Vec<Expr>),
+}
+
+/// A target of assignment with optional indexes and modifier.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assign {
+    /// Variable name (possibly dotted, `.a.b`).
+    pub name: String,
+    /// `Some(indexes)` for `x[i;j]:v`.
+    pub indexes: Option<Vec<Expr>>,
+    /// The verb of a modified assignment `x+:v` / `x,:v` (`Verb`, `Name` or
+    /// `Derived` expression).
+    pub modifier: Option<Expr>,
+    /// `::` assigns the global even inside a lambda.
+    pub global: bool,
+    pub value: Expr,
+}
+
+/// A lambda as written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lambda {
+    /// Declared parameters `{[a;b]...}`; `None` means implicit `x y z`.
+    pub params: Option<Vec<String>>,
+    /// Statements of the body. A trailing `;` yields a final `Elided`,
+    /// which makes the lambda return the generic null.
+    pub body: Vec<Expr>,
+    /// The exact source text `{...}`, which q shows when printing a function.
+    pub source: String,
+}
+
+/// The six iterators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Adverb {
+    /// `'` each / each-both / case.
+    Each,
+    /// `/` over / reduce / converge / do / while.
+    Over,
+    /// `\` scan.
+    Scan,
+    /// `':` each-prior / each-parallel.
+    Prior,
+    /// `/:` each-right.
+    EachRight,
+    /// `\:` each-left.
+    EachLeft,
+}
+
+impl Adverb {
+    /// The glyph as written in source.
+    pub fn glyph(self) -> &'static str {
+        match self {
+            Adverb::Each => "'",
+            Adverb::Over => "/",
+            Adverb::Scan => "\\",
+            Adverb::Prior => "':",
+            Adverb::EachRight => "/:",
+            Adverb::EachLeft => "\\:",
+        }
+    }
+}
+
+/// A literal with its q type decided by the lexer. Temporal values are
+/// already converted to q's integer (or float, for datetime) counts from
+/// 2000.01.01 — see [`crate::temporal`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Literal {
+    /// True for an atom (`1`, `"a"`, `` `a ``, `0x01`, `1b`); false for a
+    /// vector (`1 2`, `"ab"`, `` `a`b ``, `0x0102`, `01b`, `,` never here).
+    pub atom: bool,
+    pub values: LitValues,
+}
+
+/// The items of a literal, one variant per q type. Nulls and infinities are
+/// q's sentinel values (`i64::MIN` for `0N`, `i64::MAX` for `0W`, NaN for
+/// `0n`, ...).
+#[derive(Clone, Debug, PartialEq)]
+pub enum LitValues {
+    Bool(Vec<bool>),
+    /// Only the null guid `0Ng` can be written literally.
+    Guid(Vec<[u8; 16]>),
+    Byte(Vec<u8>),
+    Short(Vec<i16>),
+    Int(Vec<i32>),
+    Long(Vec<i64>),
+    Real(Vec<f32>),
+    Float(Vec<f64>),
+    /// A string `"..."` after escape processing (`\n \t \\ \" \ddd`).
+    Char(Vec<u8>),
+    /// Symbol names without the backquote.
+    Symbol(Vec<String>),
+    /// Nanoseconds since 2000.01.01D00:00.
+    Timestamp(Vec<i64>),
+    /// Months since 2000.01.
+    Month(Vec<i32>),
+    /// Days since 2000.01.01.
+    Date(Vec<i32>),
+    /// Days (fractional) since 2000.01.01.
+    Datetime(Vec<f64>),
+    /// Nanoseconds.
+    Timespan(Vec<i64>),
+    /// Minutes.
+    Minute(Vec<i32>),
+    /// Seconds.
+    Second(Vec<i32>),
+    /// Milliseconds.
+    Time(Vec<i32>),
+}
+
+impl LitValues {
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        match self {
+            LitValues::Bool(v) => v.len(),
+            LitValues::Guid(v) => v.len(),
+            LitValues::Byte(v) => v.len(),
+            LitValues::Short(v) => v.len(),
+            LitValues::Int(v) => v.len(),
+            LitValues::Long(v) => v.len(),
+            LitValues::Real(v) => v.len(),
+            LitValues::Float(v) => v.len(),
+            LitValues::Char(v) => v.len(),
+            LitValues::Symbol(v) => v.len(),
+            LitValues::Timestamp(v) => v.len(),
+            LitValues::Month(v) => v.len(),
+            LitValues::Date(v) => v.len(),
+            LitValues::Datetime(v) => v.len(),
+            LitValues::Timespan(v) => v.len(),
+            LitValues::Minute(v) => v.len(),
+            LitValues::Second(v) => v.len(),
+            LitValues::Time(v) => v.len(),
+        }
+    }
+
+    /// True when there are no items.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A parse error: a q-style error name plus where it happened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParseError {
+    /// The q error text, e.g. `parse`, `)`, `]`, `}`, `"`, `char`.
+    pub name: String,
+    /// Human explanation shown under the caret.
+    pub message: String,
+    pub span: Span,
+}
