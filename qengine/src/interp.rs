@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use qparser::{Expr, ExprKind};
@@ -64,6 +65,15 @@ pub struct Interp {
     pub settings: Settings,
     /// Set by `exit`: the process should end with this code.
     pub exit_request: Option<i32>,
+    /// `.z.f`: the script named on the command line, if any.
+    pub script_file: Option<String>,
+    /// `.z.x`: command-line arguments after the script (q's own flags removed).
+    pub script_args: Vec<String>,
+    /// Evaluation stops with `'stop` after this instant (`\T`, tests).
+    pub deadline: Option<Instant>,
+    /// Set from another thread (Ctrl-C) to stop the running evaluation.
+    pub interrupt: Arc<AtomicBool>,
+    ticks: u32,
 }
 
 impl Default for Interp {
@@ -81,7 +91,37 @@ impl Interp {
             depth: 0,
             settings: Settings::default(),
             exit_request: None,
+            script_file: None,
+            script_args: Vec::new(),
+            deadline: None,
+            interrupt: Arc::new(AtomicBool::new(false)),
+            ticks: 0,
         }
+    }
+
+    /// Called once per loop iteration and lambda call: every few thousand
+    /// calls checks for an interrupt or a passed deadline and signals
+    /// `'stop`, so no loop is unstoppable. Cheap enough for `do` loops.
+    #[inline]
+    pub fn tick(&mut self) -> QResult<()> {
+        self.ticks = self.ticks.wrapping_add(1);
+        if self.ticks & 4095 == 0 {
+            return self.check_stop();
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn check_stop(&mut self) -> QResult<()> {
+        if self.interrupt.swap(false, Ordering::Relaxed) {
+            return Err(QError::new("stop").with_detail("interrupted"));
+        }
+        if let Some(d) = self.deadline
+            && Instant::now() >= d
+        {
+            return Err(QError::new("stop").with_detail("time limit reached"));
+        }
+        Ok(())
     }
 
     /// Reads a global by full name; a name in a namespace falls back to the

@@ -448,14 +448,11 @@ impl Lexer<'_> {
     fn word_end(&self, i: usize) -> usize {
         let mut j = if self.at(i) == Some(b'-') { i + 1 } else { i };
         while let Some(c) = self.at(j) {
-            if c.is_ascii_alphanumeric() || c == b'.' {
-                j += 1;
-            } else if c == b':' && self.digit_at(j + 1) {
-                j += 1;
-            } else if matches!(c, b'-' | b'+')
+            let exponent_sign = matches!(c, b'-' | b'+')
                 && matches!(self.at(j.wrapping_sub(1)), Some(b'e' | b'E'))
-                && self.digit_at(j + 1)
-            {
+                && self.digit_at(j + 1);
+            let time_colon = c == b':' && self.digit_at(j + 1);
+            if c.is_ascii_alphanumeric() || c == b'.' || time_colon || exponent_sign {
                 j += 1;
             } else {
                 break;
@@ -748,20 +745,19 @@ fn decode(w: &str) -> Result<Raw, String> {
         return Ok(Raw::Num(Some(Ty::Date), V::I(days)));
     }
     // Month: yyyy.mmm
-    if let Some(body) = w.strip_suffix('m') {
-        if let Some((y, m)) = body.split_once('.')
-            && y.len() == 4
-            && m.len() == 2
-            && all_digits(y)
-            && all_digits(m)
-        {
-            let y: i64 = y.parse().map_err(|_| bad())?;
-            let m: i64 = m.parse().map_err(|_| bad())?;
-            if !(1..=12).contains(&m) {
-                return Err(format!("invalid month {w}"));
-            }
-            return Ok(Raw::Num(Some(Ty::Month), V::I((y - 2000) * 12 + m - 1)));
+    if let Some(body) = w.strip_suffix('m')
+        && let Some((y, m)) = body.split_once('.')
+        && y.len() == 4
+        && m.len() == 2
+        && all_digits(y)
+        && all_digits(m)
+    {
+        let y: i64 = y.parse().map_err(|_| bad())?;
+        let m: i64 = m.parse().map_err(|_| bad())?;
+        if !(1..=12).contains(&m) {
+            return Err(format!("invalid month {w}"));
         }
+        return Ok(Raw::Num(Some(Ty::Month), V::I((y - 2000) * 12 + m - 1)));
     }
     // Plain numbers with an optional type suffix.
     let last = b[b.len() - 1];

@@ -102,14 +102,6 @@ impl Parser<'_> {
         self.peek().map_or(self.src.len(), |t| t.span.start)
     }
 
-    /// End of the previous token.
-    fn prev_end(&self) -> usize {
-        match self.pos.checked_sub(1).and_then(|i| self.toks.get(i)) {
-            Some(t) => t.span.end,
-            None => 0,
-        }
-    }
-
     fn bump(&mut self) -> Option<Token> {
         let t = self.toks.get(self.pos).cloned();
         if t.is_some() {
@@ -201,7 +193,9 @@ impl Parser<'_> {
             ));
         }
         self.nest += 1;
-        let r = self.expr_inner();
+        // Debug builds use ~12 KB of stack per nesting level; grow the stack
+        // on demand so MAX_NEST is reachable on small (2 MB) thread stacks.
+        let r = stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.expr_inner());
         self.nest -= 1;
         r
     }
@@ -209,8 +203,7 @@ impl Parser<'_> {
     fn expr_inner(&mut self) -> Result<(Expr, u32), ParseError> {
         let start = self.here();
         let mut items: Vec<Item> = Vec::new();
-        loop {
-            let Some(t) = self.peek() else { break };
+        while let Some(t) = self.peek() {
             let tspan = t.span.clone();
             match &t.tok {
                 Tok::Semi | Tok::RParen | Tok::RBrack | Tok::RBrace => break,
@@ -399,7 +392,9 @@ impl Parser<'_> {
                 }
             }
             Tok::LParen => {
-                if self.peek_tok() == Some(&Tok::RParen) {
+                if self.peek_tok() == Some(&Tok::LBrack) {
+                    self.table(span)?
+                } else if self.peek_tok() == Some(&Tok::RParen) {
                     let end = self.bump().map_or(span.end, |t| t.span.end);
                     (Expr::new(ExprKind::List(vec![]), span.start..end), false, 1)
                 } else {
@@ -454,6 +449,83 @@ impl Parser<'_> {
             self.check_depth(d, &e.span)?;
         }
         Ok(Item { e, verb, d })
+    }
+
+    /// Table literal `([k:..] c:..; d:..)` after the `(`, desugared as q
+    /// itself parses it: `flip cols!(v1;v2)`, and for a keyed table
+    /// `(flip keys!(..))!flip cols!(..)`. A column written as a bare name
+    /// `x` is named `x`; any other unnamed column is named `x` too.
+    fn table(&mut self, open: Span) -> Result<(Expr, bool, u32), ParseError> {
+        let (keys, kd, _) = self.bracket_args()?;
+        let (cols, cd) = if self.peek_tok() == Some(&Tok::RParen) {
+            (Vec::new(), 1)
+        } else {
+            self.seq(Some((Tok::RParen, open.clone())))?
+        };
+        let end = self.bump().map_or(self.src.len(), |t| t.span.end);
+        let span = open.start..end;
+        let keys = match keys.as_slice() {
+            [e] if e.kind == ExprKind::Elided => Vec::new(),
+            _ => keys,
+        };
+        let flip = |items: Vec<Expr>| {
+            let mut names = Vec::with_capacity(items.len());
+            let mut values = Vec::with_capacity(items.len());
+            for it in items {
+                match it.kind {
+                    ExprKind::Assign(a)
+                        if a.indexes.is_none() && a.modifier.is_none() && !a.global =>
+                    {
+                        names.push(a.name);
+                        values.push(a.value);
+                    }
+                    ExprKind::Name(ref n) => {
+                        names.push(n.clone());
+                        values.push(it);
+                    }
+                    _ => {
+                        names.push("x".to_string());
+                        values.push(it);
+                    }
+                }
+            }
+            let sym = Expr::new(
+                ExprKind::Lit(Literal {
+                    atom: false,
+                    values: LitValues::Symbol(names),
+                }),
+                span.clone(),
+            );
+            let dict = Expr::new(
+                ExprKind::Dyadic(
+                    Box::new(Expr::new(ExprKind::Verb("!".into()), span.clone())),
+                    Box::new(sym),
+                    Box::new(Expr::new(ExprKind::List(values), span.clone())),
+                ),
+                span.clone(),
+            );
+            Expr::new(
+                ExprKind::Monadic(
+                    Box::new(Expr::new(ExprKind::Name("flip".into()), span.clone())),
+                    Box::new(dict),
+                ),
+                span.clone(),
+            )
+        };
+        let value = flip(cols);
+        let d = kd.max(cd) + 4;
+        if keys.is_empty() {
+            return Ok((value, false, d));
+        }
+        let keyed = Expr::new(
+            ExprKind::Dyadic(
+                Box::new(Expr::new(ExprKind::Verb("!".into()), span.clone())),
+                Box::new(flip(keys)),
+                Box::new(value),
+            ),
+            span.clone(),
+        );
+        Ok((keyed, false, d + 1))
     }
 
     /// `{[params] body}` after the `{`.

@@ -299,6 +299,7 @@ fn converge(it: &mut Interp, f: &Value, x: Value, scan: bool) -> QResult<Value> 
     let mut cur = x.clone();
     let mut out = vec![x.clone()];
     for _ in 0..CONVERGE_LIMIT {
+        it.tick()?;
         let next = apply(it, f, vec![cur.clone()])?;
         if values_match(&next, &cur) || values_match(&next, &x) {
             return Ok(if scan { collect(out) } else { next });
@@ -318,6 +319,7 @@ fn repeat(it: &mut Interp, f: &Value, n: usize, x: Value, scan: bool) -> QResult
         out.push(cur.clone());
     }
     for _ in 0..n {
+        it.tick()?;
         cur = apply(it, f, vec![cur])?;
         if scan {
             out.push(cur.clone());
@@ -333,6 +335,7 @@ fn while_(it: &mut Interp, cond: &Value, f: &Value, x: Value, scan: bool) -> QRe
         out.push(cur.clone());
     }
     loop {
+        it.tick()?;
         let c = apply(it, cond, vec![cur.clone()])?;
         if !crate::eval::truthy(&c)? {
             break;

@@ -111,6 +111,7 @@ fn apply_func(it: &mut Interp, func: &Func, args: Vec<Value>) -> QResult<Value> 
             if args.len() > np {
                 return Err(QError::rank());
             }
+            it.tick()?;
             if it.depth >= crate::interp::MAX_DEPTH {
                 return Err(QError::new("stack").with_detail("too deep: recursion limit reached"));
             }

@@ -13,7 +13,7 @@ use crate::builtins::registry;
 use crate::error::{QError, QResult};
 use crate::func::{Func, Lambda};
 use crate::sym::Sym;
-use crate::value::{Atom, Ty, Value, Vector};
+use crate::value::{Ty, Value, Vector};
 
 use super::{CompiledLambda, Node, Span, Target};
 
@@ -77,16 +77,17 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
                 .collect::<QResult<_>>()?,
             span,
         },
+        // Errors point at the function being applied, as q's caret does.
         ExprKind::Monadic(f, x) => Node::Monadic {
             f: Box::new(compile(f, scope)?),
             x: Box::new(compile(x, scope)?),
-            span,
+            span: f.span.clone(),
         },
         ExprKind::Dyadic(f, x, y) => Node::Dyadic {
             f: Box::new(compile(f, scope)?),
             x: Box::new(compile(x, scope)?),
             y: Box::new(compile(y, scope)?),
-            span,
+            span: f.span.clone(),
         },
         ExprKind::LeftProj(f, x) => Node::LeftProj {
             f: Box::new(compile(f, scope)?),
@@ -325,9 +326,4 @@ pub fn derive(adverb: Adverb, operand: Value) -> Value {
         adverb,
         operand,
     })))
-}
-
-/// The null atom used where the parser produced none.
-pub fn unit() -> Value {
-    Value::Atom(Atom::Long(0))
 }

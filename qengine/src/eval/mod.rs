@@ -247,6 +247,7 @@ impl Interp {
                     _ => return Err(QError::type_().at(fr.source, span.clone()).into()),
                 };
                 for _ in 0..n.max(0) {
+                    self.tick()?;
                     for s in body {
                         self.eval_node(s, fr)?;
                     }
@@ -258,6 +259,7 @@ impl Interp {
                     return Err(QError::rank().at(fr.source, span.clone()).into());
                 };
                 loop {
+                    self.tick()?;
                     let cv = self.eval_node(c, fr)?;
                     if !truthy(&cv).map_err(|e| located(e.into(), fr.source, span))? {
                         break;

@@ -1,0 +1,99 @@
+//! Property test: no input makes the parser or the evaluator panic.
+//!
+//! Arbitrary text and random soups of q tokens are parsed and evaluated
+//! with a short deadline (so a generated infinite loop ends in `'stop`).
+//! The interpreter must return a value or a `QError` every time, and stay
+//! usable afterwards.
+
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+use qengine::{Interp, Outcome};
+
+const TOKENS: &[&str] = &[
+    "(", ")", "[", "]", "{", "}", ";", ":", "::", "'", "/", "\\", "':", "/:", "\\:", "+", "-",
+    "*", "%", "!", "&", "|", "<", ">", "=", "~", ",", "^", "#", "_", "$", "?", "@", ".", "<=",
+    ">=", "<>", "0", "1", "2", "-1", "3", "10", "2.5", "0N", "0n", "0w", "0W", "1b", "010b",
+    "0x01", "0x", "\"ab\"", "\"\"", "`a", "`a`b", "`", "x", "y", "z", "a", "f", "til", "count",
+    "first", "each", "over", "scan", "sum", "max", "where", "enlist", "flip", "key", "value",
+    "type", "string", "null", "in", "within", "asc", "desc", "distinct", "group", "reverse",
+    "neg", "not", "abs", "div", "mod", "2024.01.02", "12:30", "0D01", "1 2 3", "1.5 2",
+    " ", " ", " ", "\n", "if[", "do[", "$[", "while[", "{x}", "{[a]a}", "f:", "a:", "x:",
+];
+
+fn run(it: &mut Interp, src: &str) {
+    it.deadline = Some(Instant::now() + Duration::from_millis(200));
+    let _ = it.run_line(src);
+    it.deadline = None;
+    it.depth = 0;
+}
+
+fn still_usable(it: &mut Interp) {
+    match it.run_line("1+1") {
+        Ok(Outcome::Value(v)) => assert_eq!(v.type_code(), -7),
+        other => panic!("interpreter unusable after fuzz input: {other:?}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, .. ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics(s in "\\PC{0,40}") {
+        let mut it = Interp::new();
+        run(&mut it, &s);
+        still_usable(&mut it);
+    }
+
+    #[test]
+    fn token_soup_never_panics(toks in proptest::collection::vec(0..TOKENS.len(), 0..24)) {
+        let src: String = toks.iter().map(|&i| TOKENS[i]).collect::<Vec<_>>().join("");
+        let mut it = Interp::new();
+        run(&mut it, &src);
+        still_usable(&mut it);
+    }
+
+    #[test]
+    fn spaced_token_soup_never_panics(toks in proptest::collection::vec(0..TOKENS.len(), 0..24)) {
+        let src: String = toks.iter().map(|&i| TOKENS[i]).collect::<Vec<_>>().join(" ");
+        let mut it = Interp::new();
+        // two lines through one interpreter, so state from the first matters
+        run(&mut it, &src);
+        run(&mut it, &src);
+        still_usable(&mut it);
+    }
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let mut it = Interp::new();
+    let deep = "(".repeat(100_000);
+    assert!(it.run_line(&deep).is_err());
+    let deep = format!("{}1{}", "(".repeat(5000), ")".repeat(5000));
+    let _ = it.run_line(&deep);
+    still_usable(&mut it);
+}
+
+#[test]
+fn runaway_recursion_is_stack_error() {
+    // Run on a big stack like the binary does.
+    let h = std::thread::Builder::new()
+        .stack_size(512 << 20)
+        .spawn(|| {
+            let mut it = Interp::new();
+            it.run_line("f:{f x}").unwrap();
+            let e = it.run_line("f 1").unwrap_err();
+            assert_eq!(e.name, "stack");
+            still_usable(&mut it);
+        })
+        .unwrap();
+    h.join().unwrap();
+}
+
+#[test]
+fn infinite_loop_stops_at_deadline() {
+    let mut it = Interp::new();
+    it.deadline = Some(Instant::now() + Duration::from_millis(50));
+    let e = it.run_line("while[1;a:1]").unwrap_err();
+    assert_eq!(e.name, "stop");
+}
