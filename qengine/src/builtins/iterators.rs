@@ -14,7 +14,7 @@ use crate::error::{QError, QResult};
 use crate::eval::apply::{apply, valence};
 use crate::func::{Derived, Func};
 use crate::interp::Interp;
-use crate::value::{Atom, Dict, Value};
+use crate::value::{Dict, Value};
 
 use super::compare::values_match;
 use super::registry;
@@ -91,12 +91,11 @@ fn map_items(
 /// Results of an iteration: uniform atoms collapse to a vector, a list of
 /// conforming dictionaries becomes a table.
 fn collect(out: Vec<Value>) -> Value {
-    if out.first().is_some_and(|v| matches!(v, Value::Dict(_))) {
-        if let Ok(t) = super::table_from_rows(out.clone())
-            && matches!(t, Value::Table(_))
-        {
-            return t;
-        }
+    if out.first().is_some_and(|v| matches!(v, Value::Dict(_)))
+        && let Ok(t) = super::table_from_rows(out.clone())
+        && matches!(t, Value::Table(_))
+    {
+        return t;
     }
     Value::from_items(out)
 }
@@ -160,7 +159,11 @@ fn builtin_name(f: &Value) -> Option<&'static str> {
 }
 
 fn over_scan(it: &mut Interp, f: &Value, args: Vec<Value>, scan: bool) -> QResult<Value> {
-    let fval = valence(f);
+    let fval = match f {
+        // A list of lists is a binary map (a finite-state machine `m[x;y]`).
+        Value::List(l) if !l.is_empty() && l.iter().all(|i| i.is_list()) => 2,
+        _ => valence(f),
+    };
     match (fval, args.len()) {
         (1, 1) => converge(it, f, args.into_iter().next().unwrap_or(Value::Nil), scan),
         (1, 2) => {
@@ -257,6 +260,19 @@ fn reduce(it: &mut Interp, f: &Value, seed: Option<Value>, x: Value, scan: bool)
         Value::Atom(_) | Value::Nil | Value::Func(_) => vec![x.clone()],
         _ => x.items_of_list()?,
     };
+    if items.is_empty() {
+        // The value is not evaluated on an empty list.
+        return Ok(match seed {
+            Some(s) if !scan => s,
+            Some(_) => Value::list(vec![]),
+            None => empty_reduce(f, &x, scan),
+        });
+    }
+    // Join's identity `()` is the seed of an unseeded `,/` and `,\`.
+    let seed = match seed {
+        None if builtin_name(f) == Some(",") => Some(Value::list(vec![])),
+        s => s,
+    };
     let mut iter = items.into_iter();
     let mut out = Vec::new();
     let mut acc = match seed {
@@ -281,17 +297,18 @@ fn reduce(it: &mut Interp, f: &Value, seed: Option<Value>, x: Value, scan: bool)
     Ok(if scan { collect(out) } else { acc })
 }
 
-/// `f/` over an empty list: the identity of a known operator, else the
-/// empty list itself.
+/// `f/` or `f\` applied as a unary to an empty list (the value is not
+/// evaluated): the identity of an operator that has one, the empty list
+/// of a list value's type, else the generic empty list.
 fn empty_reduce(f: &Value, x: &Value, scan: bool) -> Value {
-    if scan {
-        return x.clone();
-    }
     match builtin_name(f) {
-        Some("+") => Value::long(0),
-        Some("*") => Value::long(1),
-        Some(",") => x.clone(),
-        _ => x.clone(),
+        Some("+") if !scan => Value::long(0),
+        Some("*") if !scan => Value::long(1),
+        Some("+") | Some("*") | Some(",") => x.clone(),
+        _ => match f {
+            Value::Vector(v) if !scan => Value::Vector(crate::value::Vector::empty(v.ty())),
+            _ => Value::list(vec![]),
+        },
     }
 }
 
@@ -348,17 +365,6 @@ fn while_(it: &mut Interp, cond: &Value, f: &Value, x: Value, scan: bool) -> QRe
     Ok(if scan { collect(out) } else { cur })
 }
 
-/// The value each-prior uses before the first item: the operator's
-/// identity where it has one (so `-':` is `deltas`), else a null item.
-fn prior_seed(f: &Value, x: &Value) -> Value {
-    match builtin_name(f) {
-        Some("+") | Some("-") => Value::long(0),
-        Some("*") | Some("%") => Value::long(1),
-        Some(",") => Value::list(vec![]),
-        _ => crate::eval::index::null_item_of(x),
-    }
-}
-
 fn prior(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
     let (seed, x) = match args.len() {
         1 => {
@@ -383,30 +389,42 @@ fn prior(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
         Value::Atom(_) => vec![x.clone()],
         _ => x.items_of_list()?,
     };
-    let mut prev = match seed {
-        Some(s) => s,
-        None => prior_seed(f, &x),
-    };
-    let first_item_as_is = matches!(builtin_name(f), Some("-") | Some("%"))
-        && matches!(prev, Value::Atom(Atom::Long(_)));
     let mut out = Vec::with_capacity(items.len());
-    for (k, item) in items.into_iter().enumerate() {
-        let r = if k == 0 && first_item_as_is && builtin_name(f) == Some("-") {
-            apply(it, f, vec![item.clone(), Value::long(0)]).and_then(|v| restore_type(v, &item))?
-        } else if k == 0 && first_item_as_is {
-            apply(it, f, vec![item.clone(), Value::long(1)])?
-        } else {
-            apply(it, f, vec![item.clone(), prev])?
+    let mut prev: Option<Value> = seed;
+    for item in items {
+        let r = match prev {
+            Some(p) => apply(it, f, vec![item.clone(), p])?,
+            None => prior_first(it, f, &x, &item)?,
         };
         out.push(r);
-        prev = item;
+        prev = Some(item);
     }
     Ok(collect(out))
 }
 
-/// `-':` keeps the first item's own type (`deltas 1 2 3h` stays short).
-fn restore_type(v: Value, _item: &Value) -> QResult<Value> {
-    Ok(v)
+/// The first item of an unseeded each-prior. An operator with an identity
+/// element known to q uses it as the seed (so `-':` is `deltas`, `%':` is
+/// `ratios`, `,':` starts with `,x 0`); any other value gets a null of the
+/// argument's type (`first 0#x`).
+fn prior_first(it: &mut Interp, f: &Value, x: &Value, x0: &Value) -> QResult<Value> {
+    match builtin_name(f) {
+        // x0 - (x0 - x0): the typed zero keeps x0's type (`deltas 1 2 3i`).
+        Some("+") | Some("-") => {
+            let zero = apply(it, &minus(), vec![x0.clone(), x0.clone()])?;
+            apply(it, f, vec![x0.clone(), zero])
+        }
+        Some("*") => Ok(x0.clone()),
+        Some("%") => apply(it, f, vec![x0.clone(), Value::long(1)]),
+        Some(",") => apply(it, f, vec![x0.clone(), Value::list(vec![])]),
+        _ => {
+            let null = crate::eval::index::null_item_of(x);
+            apply(it, f, vec![x0.clone(), null])
+        }
+    }
+}
+
+fn minus() -> Value {
+    Value::Func(Func::Builtin(registry::lookup("-").unwrap_or(2)))
 }
 
 /// `f each x` / `each[f;x]`.

@@ -23,6 +23,18 @@ pub fn apply(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
     }
 }
 
+/// Applies `f` to two arguments; a builtin's dyadic form is called without
+/// building an argument vector (the interpreter's hottest path).
+#[inline]
+pub fn apply2(it: &mut Interp, f: &Value, x: Value, y: Value) -> QResult<Value> {
+    if let Value::Func(Func::Builtin(i)) = f
+        && let Some(d) = registry::BUILTINS[*i as usize].dyad
+    {
+        return d(it, x, y);
+    }
+    apply(it, f, vec![x, y])
+}
+
 /// Bracket application `f[a;b]`: as [`apply`], except a glyph operator with
 /// one argument is projected (`+[1]` is `1+`), as q does.
 pub fn call(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {

@@ -18,7 +18,7 @@ pub fn index_at_depth(it: &mut Interp, x: &Value, args: &[Value]) -> QResult<Val
     if rest.is_empty() {
         return index(it, x, first);
     }
-    if let Value::Table(t) = x {
+    if let Value::Table(_) = x {
         // t[rows;cols]
         let rows = index(it, x, first)?;
         return index_at_depth(it, &rows, rest);
@@ -262,7 +262,7 @@ fn dict_lookup(it: &mut Interp, d: &Dict, k: &Value) -> QResult<Value> {
         return Ok(d.values.clone());
     }
     let scalar_key = match (&d.keys, k) {
-        (Value::Vector(kv), Value::Atom(a)) => kv.ty() == a.ty() || true,
+        (Value::Vector(_), Value::Atom(_)) => true,
         (Value::List(_), _) => true,
         (Value::Table(_), Value::Dict(_)) => true,
         (Value::Table(t), Value::Atom(_)) => t.columns.len() == 1,

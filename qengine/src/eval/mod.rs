@@ -35,6 +35,8 @@ pub enum Node {
     /// A system value such as `.z.p`, read at each evaluation.
     SysValue(u16, Span),
     Derived(Adverb, Box<Node>),
+    /// `'[f;g;...]`: composition of the argument values.
+    Compose(Vec<Node>, Span),
     Call {
         f: Box<Node>,
         args: Vec<Node>,
@@ -150,6 +152,22 @@ impl Interp {
                 let f = self.eval_node(f, fr)?;
                 Ok(compile::derive(*adv, f))
             }
+            Node::Compose(parts, span) => {
+                let mut vals = Vec::with_capacity(parts.len());
+                for a in parts.iter().rev() {
+                    if matches!(a, Node::Elided) {
+                        return Err(QError::nyi("projection of composition")
+                            .at(fr.source, span.clone())
+                            .into());
+                    }
+                    vals.push(self.eval_node(a, fr)?);
+                }
+                vals.reverse();
+                if vals.len() < 2 {
+                    return Err(QError::rank().at(fr.source, span.clone()).into());
+                }
+                Ok(Value::Func(Func::Composition(Arc::new(vals))))
+            }
             Node::Call { f, args, span } => {
                 let mut vals = Vec::with_capacity(args.len());
                 let mut elided = false;
@@ -184,8 +202,7 @@ impl Interp {
                 let yv = self.eval_node(y, fr)?;
                 let xv = self.eval_node(x, fr)?;
                 let fv = self.eval_node(f, fr)?;
-                apply::apply(self, &fv, vec![xv, yv])
-                    .map_err(|e| located(e.into(), fr.source, span))
+                apply::apply2(self, &fv, xv, yv).map_err(|e| located(e.into(), fr.source, span))
             }
             Node::LeftProj { f, x } => {
                 let xv = self.eval_node(x, fr)?;
@@ -370,7 +387,7 @@ impl Interp {
             (None, None) => Ok(v),
             (None, Some(m)) => {
                 let o = old.ok_or_else(|| QError::new("value").with_detail("undefined name"))?;
-                apply::apply(self, m, vec![o, v])
+                apply::apply2(self, m, o, v)
             }
             (Some(ix), m) => {
                 let o = old.ok_or_else(|| QError::new("value").with_detail("undefined name"))?;
