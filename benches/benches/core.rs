@@ -37,12 +37,18 @@ fn kernels(c: &mut Criterion) {
     let raw_y: Vec<i64> = (0..N as i64).rev().collect();
     let mut g = c.benchmark_group("kernels_10M");
     g.sample_size(20);
-    g.bench_function("plain_rust_sum", |b| b.iter(|| plain_sum(black_box(&raw_x))));
-    g.bench_function("borf_sum", |b| b.iter(|| it.eval_str(black_box("sum x")).unwrap()));
+    g.bench_function("plain_rust_sum", |b| {
+        b.iter(|| plain_sum(black_box(&raw_x)))
+    });
+    g.bench_function("borf_sum", |b| {
+        b.iter(|| it.eval_str(black_box("sum x")).unwrap())
+    });
     g.bench_function("plain_rust_add", |b| {
         b.iter(|| plain_add(black_box(&raw_x), black_box(&raw_y)))
     });
-    g.bench_function("borf_add", |b| b.iter(|| it.eval_str(black_box("x+y")).unwrap()));
+    g.bench_function("borf_add", |b| {
+        b.iter(|| it.eval_str(black_box("x+y")).unwrap())
+    });
     g.bench_function("borf_til", |b| {
         b.iter(|| it.eval_str(black_box("til 10000000")).unwrap())
     });

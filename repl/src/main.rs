@@ -1,25 +1,108 @@
-//! The `borf` binary (placeholder: pipe mode only until the console lands).
+//! The `borf` binary: command line, script loading, console and pipe input.
+//!
+//! `borf [FILE.q] [-p port] [-c rows cols] [-P digits] [-s n] [-q] [ARGS]`
+//!
+//! The interpreter runs on a thread with a large stack so that deep
+//! recursion ends in the engine's `'stack` error rather than a crash.
 
-use std::io::{BufRead, Write};
+mod args;
+mod console;
+mod pipe;
+mod session;
+
+use std::io::IsTerminal;
+
+use session::{Flow, Origin, Session};
+
+/// Stack of the interpreter thread. Only touched pages are committed, so a
+/// large reservation costs nothing until used.
+const STACK_BYTES: usize = 512 << 20;
 
 fn main() {
-    let mut it = qengine::Interp::new();
-    let stdin = std::io::stdin();
-    let mut out = std::io::stdout();
-    for line in stdin.lock().lines() {
-        let Ok(line) = line else { break };
-        match it.run_line(&line) {
-            Ok(qengine::Outcome::Value(v)) => {
-                let _ = writeln!(out, "{}", it.display(&v));
-            }
-            Ok(qengine::Outcome::Text(t)) => {
-                let _ = writeln!(out, "{t}");
-            }
-            Ok(qengine::Outcome::Exit(c)) => std::process::exit(c),
-            Ok(qengine::Outcome::Silent) => {}
-            Err(e) => {
-                let _ = writeln!(out, "'{}", e.name);
-            }
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let opts = match args::parse(&argv) {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!("borf: {msg}");
+            eprintln!("{}", args::USAGE);
+            std::process::exit(1);
+        }
+    };
+    session::install_panic_hook();
+    let worker = std::thread::Builder::new()
+        .name("borf-interp".into())
+        .stack_size(STACK_BYTES)
+        .spawn(move || run(opts));
+    let code = match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(_)) => {
+            eprintln!("borf: internal error: the interpreter thread panicked");
+            70
+        }
+        Err(e) => {
+            eprintln!("borf: cannot start the interpreter thread: {e}");
+            71
+        }
+    };
+    std::process::exit(code);
+}
+
+/// Everything after argument parsing; returns the exit code.
+fn run(opts: args::Options) -> i32 {
+    let mut s = Session::new();
+    if let Some((rows, cols)) = &opts.console
+        && let Flow::Exit(c) = s.run(&format!("\\c {rows} {cols}"), Origin::Console, false)
+    {
+        return c;
+    }
+    if let Some(p) = &opts.precision
+        && let Flow::Exit(c) = s.run(&format!("\\P {p}"), Origin::Console, false)
+    {
+        return c;
+    }
+    // `-p port`: parsed and kept; the IPC issue starts the listener here and
+    // keeps the process serving connections after standard input ends.
+    let _port = opts.port.clone();
+    s.it.script_file = opts.script.clone();
+    s.it.script_args = opts.script_args.clone();
+
+    if let Some(file) = &opts.script
+        && let Some(code) = run_script(&mut s, file)
+    {
+        return code;
+    }
+
+    if std::io::stdin().is_terminal() {
+        console::run(&mut s, opts.quiet)
+    } else {
+        let sep = std::env::var("BORF_TEST_SEPARATOR").ok();
+        pipe::run(&mut s, sep.as_deref())
+    }
+}
+
+/// Runs a script as q loads one: results are not printed; the first error is
+/// reported (`'name` on stdout, `file:line` and a caret on stderr) and stops
+/// the script, and the session then carries on with standard input.
+/// Returns `Some(code)` when the script exits.
+fn run_script(s: &mut Session, file: &str) -> Option<i32> {
+    let text = match std::fs::read(file) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) => {
+            println!("'{file}");
+            eprintln!("  cannot read script: {e}");
+            return None;
+        }
+    };
+    for chunk in qparser::script::chunks(&text) {
+        let origin = Origin::Script {
+            file,
+            line: chunk.line,
+        };
+        match s.run(&chunk.text, origin, false) {
+            Flow::Ok => {}
+            Flow::Failed => return None,
+            Flow::Exit(code) => return Some(code),
         }
     }
+    None
 }
