@@ -101,6 +101,11 @@ fn collect(out: Vec<Value>) -> Value {
 }
 
 fn each(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
+    if let Value::Vector(v) = f
+        && v.ty().is_integral()
+    {
+        return case(v, args);
+    }
     match args.len() {
         0 => Err(QError::rank()),
         1 => {
@@ -147,6 +152,31 @@ fn each(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
             Ok(collect(out))
         }
     }
+}
+
+/// Case `i'[a;b;...]`: item k of the result is item k of argument `i k`
+/// (atoms repeat).
+fn case(sel: &crate::value::Vector, args: Vec<Value>) -> QResult<Value> {
+    let idx = crate::eval::index::int_indices(sel)?;
+    let n = idx.len();
+    for a in &args {
+        if a.is_list() && a.count() != n {
+            return Err(QError::length());
+        }
+    }
+    let mut out = Vec::with_capacity(n);
+    for (k, &j) in idx.iter().enumerate() {
+        let a = usize::try_from(j)
+            .ok()
+            .and_then(|j| args.get(j))
+            .ok_or_else(QError::index)?;
+        out.push(if a.is_list() {
+            a.item(k).unwrap_or(Value::Nil)
+        } else {
+            a.clone()
+        });
+    }
+    Ok(Value::from_items(out))
 }
 
 /// The builtin index of `f`, if it is a plain builtin.

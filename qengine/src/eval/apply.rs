@@ -115,6 +115,12 @@ fn apply_func(it: &mut Interp, func: &Func, args: Vec<Value>) -> QResult<Value> 
         Func::Lambda(l) => {
             let c = &l.compiled;
             let np = c.nparams;
+            // A niladic lambda `{[]...}` is applied to `::` (`f[]`).
+            let args = if np == 0 && args.len() == 1 && matches!(args[0], Value::Nil) {
+                Vec::new()
+            } else {
+                args
+            };
             if args.len() < np {
                 let mut a: Vec<Option<Value>> = args.into_iter().map(Some).collect();
                 a.resize(np, None);

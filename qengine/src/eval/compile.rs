@@ -64,11 +64,17 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
     Ok(match &e.kind {
         ExprKind::Lit(l) => Node::Const(literal(l)),
         ExprKind::Name(n) => name_node(n, scope, span),
+        // `::` as a noun is the generic null.
+        ExprKind::Verb(v) if v == "::" => Node::Const(Value::Nil),
         ExprKind::Verb(v) => match registry::lookup(v) {
             Some(i) => Node::Const(Value::Func(Func::Builtin(i))),
             None => return Err(QError::nyi(v).at(&scope.source, span)),
         },
         ExprKind::Derived(adv, f) => Node::Derived(*adv, Box::new(compile(f, scope)?)),
+        // `'[f;g]`: composition.
+        ExprKind::Call(f, args) if matches!(&f.kind, ExprKind::Verb(v) if v == "'") => {
+            Node::Compose(nodes(args, scope)?, span)
+        }
         ExprKind::Call(f, args) => Node::Call {
             f: Box::new(compile(f, scope)?),
             args: args

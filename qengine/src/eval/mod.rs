@@ -181,7 +181,12 @@ impl Interp {
                 }
                 vals.reverse();
                 let fv = self.eval_node(f, fr)?;
-                let r = if elided && !(args.len() == 1 && is_callable(&fv)) {
+                let r = if elided && !is_callable(&fv) {
+                    // Data with an elided index selects everything: m[;1].
+                    let vals: Vec<Value> =
+                        vals.into_iter().map(|v| v.unwrap_or(Value::Nil)).collect();
+                    apply::apply(self, &fv, vals)
+                } else if elided && args.len() > 1 {
                     apply::project(fv, vals)
                 } else if elided {
                     // f[] calls f with the generic null.
@@ -386,7 +391,13 @@ impl Interp {
         match (idx, modifier) {
             (None, None) => Ok(v),
             (None, Some(m)) => {
-                let o = old.ok_or_else(|| QError::new("value").with_detail("undefined name"))?;
+                // An undefined name starts from the operator's identity
+                // (`bar+:1` makes bar 1).
+                let o = match old {
+                    Some(o) => o,
+                    None => identity_of(m)
+                        .ok_or_else(|| QError::new("value").with_detail("undefined name"))?,
+                };
                 apply::apply2(self, m, o, v)
             }
             (Some(ix), m) => {
@@ -394,6 +405,20 @@ impl Interp {
                 index::amend_at(self, o, &ix, m, v)
             }
         }
+    }
+}
+
+/// The identity element q knows for an operator (`x op:y` on an undefined
+/// `x` starts from it).
+fn identity_of(f: &Value) -> Option<Value> {
+    let Value::Func(Func::Builtin(i)) = f else {
+        return None;
+    };
+    match crate::builtins::registry::name(*i) {
+        "+" | "-" => Some(Value::long(0)),
+        "*" | "%" => Some(Value::long(1)),
+        "," => Some(Value::list(vec![])),
+        _ => None,
     }
 }
 
@@ -411,7 +436,8 @@ pub fn truthy(v: &Value) -> QResult<bool> {
             Atom::Real(f) => f != 0.0,
             Atom::Float(f) | Atom::Datetime(f) => f != 0.0,
             Atom::Symbol(_) | Atom::Guid(_) => return Err(QError::type_()),
-            other => other.to_i64().is_some_and(|x| x != 0 && x != i64::MIN),
+            // q tests for zero only: a null (`0N`) is true.
+            other => other.to_i64().is_some_and(|x| x != 0),
         }),
         Value::Vector(_) | Value::List(_) => Err(QError::type_()),
         _ => Err(QError::type_()),
