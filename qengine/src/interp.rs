@@ -130,6 +130,11 @@ impl Interp {
         self.globals.get(&s).cloned()
     }
 
+    /// Mutable access to a global (for in-place update).
+    pub fn global_mut(&mut self, s: Sym) -> Option<&mut Value> {
+        self.globals.get_mut(&s)
+    }
+
     /// Removes and returns a global (for in-place update).
     pub fn take_global(&mut self, s: Sym) -> Option<Value> {
         self.globals.remove(&s)

@@ -683,3 +683,116 @@ fn amend_table(
         _ => Err(QError::nyi("amend of table rows")),
     }
 }
+
+/// `x[i]:v` done in place when `x` is a typed vector and `v` has its type
+/// (or `x` is a general list and the index an atom). Every index is checked
+/// before anything is written. `None` when the fast path does not apply.
+pub fn amend_in_place(x: &mut Value, path: &[Value], v: &Value) -> Option<QResult<()>> {
+    let [i] = path else { return None };
+    match x {
+        Value::Vector(vec) => {
+            let n = vec.len();
+            match (i, v) {
+                (Value::Atom(ia), Value::Atom(a)) if a.ty() == vec.ty() => {
+                    let k = int_index(ia).ok()?;
+                    if k < 0 || k as usize >= n {
+                        return Some(Err(QError::index().with_detail("amend index out of range")));
+                    }
+                    set_atom(vec, k as usize, *a);
+                    Some(Ok(()))
+                }
+                (Value::Vector(iv), Value::Atom(a)) if a.ty() == vec.ty() => {
+                    let ks = int_indices(iv).ok()?;
+                    if ks.iter().any(|&k| k < 0 || k as usize >= n) {
+                        return Some(Err(QError::index().with_detail("amend index out of range")));
+                    }
+                    for k in ks {
+                        set_atom(vec, k as usize, *a);
+                    }
+                    Some(Ok(()))
+                }
+                (Value::Vector(iv), Value::Vector(vv)) if vv.ty() == vec.ty() => {
+                    let ks = int_indices(iv).ok()?;
+                    if ks.len() != vv.len() {
+                        return Some(Err(QError::length()));
+                    }
+                    if ks.iter().any(|&k| k < 0 || k as usize >= n) {
+                        return Some(Err(QError::index().with_detail("amend index out of range")));
+                    }
+                    for (j, k) in ks.into_iter().enumerate() {
+                        set_atom(vec, k as usize, vv.get(j));
+                    }
+                    Some(Ok(()))
+                }
+                _ => None,
+            }
+        }
+        Value::List(l) => {
+            let Value::Atom(ia) = i else { return None };
+            let k = int_index(ia).ok()?;
+            if k < 0 || k as usize >= l.len() {
+                return Some(Err(QError::index().with_detail("amend index out of range")));
+            }
+            Arc::make_mut(l)[k as usize] = v.clone();
+            Some(Ok(()))
+        }
+        _ => None,
+    }
+}
+
+/// `x,:y` in place when `x` is a typed vector and `y` an atom or vector of
+/// the same type, or `x` is a general list. `None` when the fast path does
+/// not apply (the result would change type).
+pub fn append_in_place(x: &mut Value, y: &Value) -> Option<QResult<()>> {
+    match (x, y) {
+        (Value::Vector(v), Value::Atom(a)) if a.ty() == v.ty() => {
+            let a = *a;
+            let n = v.len();
+            push_atoms(v, std::iter::once(a), n + 1);
+            Some(Ok(()))
+        }
+        (Value::Vector(v), Value::Vector(w)) if w.ty() == v.ty() => {
+            let n = v.len() + w.len();
+            push_atoms(v, (0..w.len()).map(|i| w.get(i)), n);
+            Some(Ok(()))
+        }
+        (Value::List(l), Value::Atom(_)) if !l.is_empty() => {
+            Arc::make_mut(l).push(y.clone());
+            Some(Ok(()))
+        }
+        _ => None,
+    }
+}
+
+fn push_atoms(v: &mut Vector, atoms: impl Iterator<Item = Atom>, total: usize) {
+    macro_rules! ext {
+        ($b:expr, $pat:pat => $e:expr) => {{
+            let buf = $b.make_mut();
+            buf.reserve(total.saturating_sub(buf.len()));
+            for a in atoms {
+                if let $pat = a {
+                    buf.push($e);
+                }
+            }
+        }};
+    }
+    match v.data_mut() {
+        VecData::U8(b) => {
+            let buf = b.make_mut();
+            for a in atoms {
+                match a {
+                    Atom::Bool(x) => buf.push(x as u8),
+                    Atom::Byte(x) | Atom::Char(x) => buf.push(x),
+                    _ => {}
+                }
+            }
+        }
+        VecData::I16(b) => ext!(b, Atom::Short(x) => x),
+        VecData::I32(b) => ext!(b, Atom::Int(x) | Atom::Month(x) | Atom::Date(x) | Atom::Minute(x) | Atom::Second(x) | Atom::Time(x) => x),
+        VecData::I64(b) => ext!(b, Atom::Long(x) | Atom::Timestamp(x) | Atom::Timespan(x) => x),
+        VecData::F32(b) => ext!(b, Atom::Real(x) => x),
+        VecData::F64(b) => ext!(b, Atom::Float(x) | Atom::Datetime(x) => x),
+        VecData::Guid(b) => ext!(b, Atom::Guid(x) => x),
+        VecData::Sym(b) => ext!(b, Atom::Symbol(x) => x),
+    }
+}

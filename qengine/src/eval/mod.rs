@@ -342,8 +342,23 @@ impl Interp {
             Some(m) => Some(self.eval_node(m, fr)?),
             None => None,
         };
-        // Take the old value out of its home so a unique buffer can be
-        // updated in place (copy-on-write sees one reference).
+        // In-place fast paths: `x[i]:v` and `x,:y` on a vector that only this
+        // variable references mutate its buffer without copying. They check
+        // everything before mutating, so a failure leaves the value intact.
+        if let Some(slot) = self.slot_mut(target, fr) {
+            let done = match (&idx, &m) {
+                (Some(ix), None) => index::amend_in_place(slot, ix, &v),
+                (None, Some(f)) if is_join(f) => index::append_in_place(slot, &v),
+                _ => None,
+            };
+            match done {
+                Some(Ok(())) => return Ok(v),
+                Some(Err(e)) => return Err(e.into()),
+                None => {}
+            }
+        }
+        // General path. The old value is kept until the new one is known so
+        // a failed assignment changes nothing.
         let old = match target {
             Target::Local(i) => fr.slots.get_mut(*i as usize).and_then(Option::take),
             Target::Global(s) => self.take_global(*s),
@@ -367,6 +382,13 @@ impl Interp {
         };
         self.store(target, new, fr);
         Ok(ret)
+    }
+
+    fn slot_mut<'f>(&'f mut self, target: &Target, fr: &'f mut Frame) -> Option<&'f mut Value> {
+        match target {
+            Target::Local(i) => fr.slots.get_mut(*i as usize).and_then(Option::as_mut),
+            Target::Global(s) => self.global_mut(*s),
+        }
     }
 
     fn store(&mut self, target: &Target, v: Value, fr: &mut Frame) {
@@ -420,6 +442,11 @@ fn identity_of(f: &Value) -> Option<Value> {
         "," => Some(Value::list(vec![])),
         _ => None,
     }
+}
+
+/// True when `f` is the join operator `,`.
+fn is_join(f: &Value) -> bool {
+    matches!(f, Value::Func(Func::Builtin(i)) if crate::builtins::registry::name(*i) == ",")
 }
 
 /// True when `f` is a function value (so `f[]` calls it).
