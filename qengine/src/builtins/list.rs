@@ -1,78 +1,1900 @@
 //! Lists: `til count # _ , enlist first last reverse where distinct group ? in flip key !`.
+//!
+//! Searching (`?`, `in`, `distinct`, `group`, dictionary key removal) is
+//! hash based. A typed vector is searched through its raw items (floats by a
+//! normalised bit pattern, so `0n` finds `0n` and `-0.0` finds `0.0`, as
+//! q's exact match does); general lists and table rows hash structurally
+//! ([`hash_value`]) and compare with [`values_match`].
+//!
+//! Roll and deal (`n?m`, `-n?m`) draw from a xorshift generator with a
+//! fixed seed, so a session's random numbers repeat from run to run.
+
+use std::cell::Cell;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use hashbrown::{HashMap, HashSet, HashTable};
 
 use crate::error::{QError, QResult};
+use crate::eval::index::{null_item_of, table_row, value_at};
 use crate::interp::Interp;
-use crate::value::Value;
+use crate::sym::Sym;
+use crate::value::{Atom, Dict, Guid, Table, Ty, Value, VecBuilder, VecData, Vector};
 
-/// `flip` (not implemented yet).
-pub fn flip(_: &mut Interp, _x: Value) -> QResult<Value> {
-    Err(QError::nyi("flip"))
+use super::compare::values_match;
+
+type State = foldhash::fast::FixedState;
+
+// ---------------------------------------------------------------------------
+// Small helpers
+
+fn longs(v: Vec<i64>) -> Value {
+    Value::Vector(Vector::longs(v))
 }
-/// `first` (not implemented yet).
-pub fn first(_: &mut Interp, _x: Value) -> QResult<Value> {
-    Err(QError::nyi("first"))
+
+fn bools(v: Vec<u8>) -> Value {
+    Value::Vector(Vector::from_u8(Ty::Bool, v))
 }
-/// `where` (not implemented yet).
-pub fn where_(_: &mut Interp, _x: Value) -> QResult<Value> {
-    Err(QError::nyi("where"))
+
+/// An integer atom's value (boolean, byte, short, int, long).
+fn int_atom(a: &Atom) -> Option<i64> {
+    match a {
+        Atom::Bool(_) | Atom::Byte(_) | Atom::Short(_) | Atom::Int(_) | Atom::Long(_) => a.to_i64(),
+        _ => None,
+    }
 }
-/// `reverse` (not implemented yet).
-pub fn reverse(_: &mut Interp, _x: Value) -> QResult<Value> {
-    Err(QError::nyi("reverse"))
+
+fn is_int_ty(t: Ty) -> bool {
+    matches!(t, Ty::Bool | Ty::Byte | Ty::Short | Ty::Int | Ty::Long)
 }
-/// `group` (not implemented yet).
-pub fn group(_: &mut Interp, _x: Value) -> QResult<Value> {
-    Err(QError::nyi("group"))
+
+/// Applies `$e` to the items slice `$x` of a vector, giving a vector of the
+/// same type from the `Vec` it returns.
+macro_rules! map_vec {
+    ($v:expr, $x:ident => $e:expr) => {{
+        let v: &Vector = $v;
+        let data = match v.data() {
+            VecData::U8($x) => VecData::U8(($e).into()),
+            VecData::I16($x) => VecData::I16(($e).into()),
+            VecData::I32($x) => VecData::I32(($e).into()),
+            VecData::I64($x) => VecData::I64(($e).into()),
+            VecData::F32($x) => VecData::F32(($e).into()),
+            VecData::F64($x) => VecData::F64(($e).into()),
+            VecData::Guid($x) => VecData::Guid(($e).into()),
+            VecData::Sym($x) => VecData::Sym(($e).into()),
+        };
+        Vector::new(v.ty(), data).unwrap_or_else(|| Vector::empty(v.ty()))
+    }};
 }
-/// `enlist` (not implemented yet).
-pub fn enlist(_: &mut Interp, _x: Value) -> QResult<Value> {
-    Err(QError::nyi("enlist"))
+
+/// Runs `$body` with `$k` bound to a slice of hashable keys for the items
+/// of a vector (floats normalised so equal floats hash equal).
+macro_rules! with_keys {
+    ($v:expr, $k:ident => $body:expr) => {{
+        match $v.data() {
+            VecData::U8(b) => {
+                let $k: &[u8] = b;
+                $body
+            }
+            VecData::I16(b) => {
+                let $k: &[i16] = b;
+                $body
+            }
+            VecData::I32(b) => {
+                let $k: &[i32] = b;
+                $body
+            }
+            VecData::I64(b) => {
+                let $k: &[i64] = b;
+                $body
+            }
+            VecData::F32(b) => {
+                let tmp: Vec<u32> = b.iter().map(|&x| norm_f32(x)).collect();
+                let $k: &[u32] = &tmp;
+                $body
+            }
+            VecData::F64(b) => {
+                let tmp: Vec<u64> = b.iter().map(|&x| norm_f64(x)).collect();
+                let $k: &[u64] = &tmp;
+                $body
+            }
+            VecData::Guid(b) => {
+                let $k: &[Guid] = b;
+                $body
+            }
+            VecData::Sym(b) => {
+                let $k: &[Sym] = b;
+                $body
+            }
+        }
+    }};
 }
-/// `count` (not implemented yet).
-pub fn count(_: &mut Interp, _x: Value) -> QResult<Value> {
-    Err(QError::nyi("count"))
+
+/// As [`with_keys`] for two vectors of the same representation; `None`
+/// when the representations differ.
+macro_rules! with_keys2 {
+    ($x:expr, $y:expr, $a:ident, $b:ident => $body:expr) => {{
+        match ($x.data(), $y.data()) {
+            (VecData::U8(p), VecData::U8(q)) => {
+                let ($a, $b): (&[u8], &[u8]) = (p, q);
+                Some($body)
+            }
+            (VecData::I16(p), VecData::I16(q)) => {
+                let ($a, $b): (&[i16], &[i16]) = (p, q);
+                Some($body)
+            }
+            (VecData::I32(p), VecData::I32(q)) => {
+                let ($a, $b): (&[i32], &[i32]) = (p, q);
+                Some($body)
+            }
+            (VecData::I64(p), VecData::I64(q)) => {
+                let ($a, $b): (&[i64], &[i64]) = (p, q);
+                Some($body)
+            }
+            (VecData::F32(p), VecData::F32(q)) => {
+                let p: Vec<u32> = p.iter().map(|&x| norm_f32(x)).collect();
+                let q: Vec<u32> = q.iter().map(|&x| norm_f32(x)).collect();
+                let ($a, $b): (&[u32], &[u32]) = (&p, &q);
+                Some($body)
+            }
+            (VecData::F64(p), VecData::F64(q)) => {
+                let p: Vec<u64> = p.iter().map(|&x| norm_f64(x)).collect();
+                let q: Vec<u64> = q.iter().map(|&x| norm_f64(x)).collect();
+                let ($a, $b): (&[u64], &[u64]) = (&p, &q);
+                Some($body)
+            }
+            (VecData::Guid(p), VecData::Guid(q)) => {
+                let ($a, $b): (&[Guid], &[Guid]) = (p, q);
+                Some($body)
+            }
+            (VecData::Sym(p), VecData::Sym(q)) => {
+                let ($a, $b): (&[Sym], &[Sym]) = (p, q);
+                Some($body)
+            }
+            _ => None,
+        }
+    }};
 }
-/// `key` (not implemented yet).
-pub fn key(_: &mut Interp, _x: Value) -> QResult<Value> {
-    Err(QError::nyi("key"))
+
+#[inline]
+fn norm_f64(x: f64) -> u64 {
+    if x.is_nan() {
+        0x7ff8_0000_0000_0000
+    } else if x == 0.0 {
+        0
+    } else {
+        x.to_bits()
+    }
 }
-/// `distinct` (not implemented yet).
-pub fn distinct(_: &mut Interp, _x: Value) -> QResult<Value> {
-    Err(QError::nyi("distinct"))
+
+#[inline]
+fn norm_f32(x: f32) -> u32 {
+    if x.is_nan() {
+        0x7fc0_0000
+    } else if x == 0.0 {
+        0
+    } else {
+        x.to_bits()
+    }
 }
-/// `til` (not implemented yet).
-pub fn til(_: &mut Interp, _x: Value) -> QResult<Value> {
-    Err(QError::nyi("til"))
+
+/// Items `a..b` of a list value (vector, general list, table rows).
+pub fn slice(x: &Value, a: usize, b: usize) -> Value {
+    let b = b.min(x.count());
+    let a = a.min(b);
+    match x {
+        Value::Vector(v) => Value::Vector(map_vec!(v, s => s[a..b].to_vec())),
+        Value::List(l) => Value::list(l[a..b].to_vec()),
+        Value::Table(t) => Value::Table(Arc::new(Table {
+            names: t.names.clone(),
+            columns: t.columns.iter().map(|c| slice(c, a, b)).collect(),
+        })),
+        Value::Dict(d) => Value::Dict(Arc::new(Dict {
+            keys: slice(&d.keys, a, b),
+            values: slice(&d.values, a, b),
+            sorted: d.sorted,
+        })),
+        other => other.clone(),
+    }
 }
-/// `last` (not implemented yet).
-pub fn last(_: &mut Interp, _x: Value) -> QResult<Value> {
-    Err(QError::nyi("last"))
+
+/// `x idx` for a list value: vectors gather (nulls out of range), general
+/// lists pick items (the list's null out of range), tables pick rows,
+/// dictionaries pick entries.
+pub fn take_idx(x: &Value, idx: &[i64]) -> Value {
+    match x {
+        Value::Vector(v) => Value::Vector(crate::eval::index::gather(v, idx)),
+        Value::List(l) => {
+            let n = l.len();
+            let null = null_item_of(x);
+            Value::list(
+                idx.iter()
+                    .map(|&k| {
+                        if k >= 0 && (k as usize) < n {
+                            l[k as usize].clone()
+                        } else {
+                            null.clone()
+                        }
+                    })
+                    .collect(),
+            )
+        }
+        Value::Table(t) => Value::Table(Arc::new(Table {
+            names: t.names.clone(),
+            columns: t.columns.iter().map(|c| take_idx(c, idx)).collect(),
+        })),
+        Value::Dict(d) => Value::Dict(Arc::new(Dict {
+            keys: take_idx(&d.keys, idx),
+            values: take_idx(&d.values, idx),
+            sorted: false,
+        })),
+        other => Value::from_items(idx.iter().map(|_| other.clone()).collect()),
+    }
 }
-/// `,` (not implemented yet).
-pub fn join(_: &mut Interp, _x: Value, _y: Value) -> QResult<Value> {
-    Err(QError::nyi(","))
+
+/// A one-item vector of an atom.
+fn atom_vec(a: Atom) -> Vector {
+    let mut b = VecBuilder::new(a.ty(), 1);
+    b.push(a);
+    b.finish()
 }
-/// `#` (not implemented yet).
-pub fn take(_: &mut Interp, _x: Value, _y: Value) -> QResult<Value> {
-    Err(QError::nyi("#"))
+
+/// `x` as a list: atoms become one-item vectors, others one-item lists.
+fn as_list(x: Value) -> Value {
+    match x {
+        Value::Atom(a) => Value::Vector(atom_vec(a)),
+        v @ (Value::Vector(_) | Value::List(_) | Value::Table(_)) => v,
+        other => Value::list(vec![other]),
+    }
 }
-/// `_` (not implemented yet).
-pub fn drop(_: &mut Interp, _x: Value, _y: Value) -> QResult<Value> {
-    Err(QError::nyi("_"))
+
+fn new_dict(keys: Value, values: Value) -> Value {
+    Value::Dict(Arc::new(Dict {
+        keys,
+        values,
+        sorted: false,
+    }))
 }
-/// `!` (not implemented yet).
-pub fn bang(_: &mut Interp, _x: Value, _y: Value) -> QResult<Value> {
-    Err(QError::nyi("!"))
+
+fn new_table(names: Vec<Sym>, columns: Vec<Value>) -> Value {
+    Value::Table(Arc::new(Table { names, columns }))
 }
-/// `?` (not implemented yet).
-pub fn find(_: &mut Interp, _x: Value, _y: Value) -> QResult<Value> {
-    Err(QError::nyi("?"))
+
+/// The rows of a table as general lists of their fields (for hashing).
+fn table_rows(t: &Table) -> Vec<Value> {
+    (0..t.len())
+        .map(|i| {
+            Value::list(
+                t.columns
+                    .iter()
+                    .map(|c| c.item(i).unwrap_or(Value::Nil))
+                    .collect(),
+            )
+        })
+        .collect()
 }
-/// `in` (not implemented yet).
-pub fn in_(_: &mut Interp, _x: Value, _y: Value) -> QResult<Value> {
-    Err(QError::nyi("in"))
+
+// ---------------------------------------------------------------------------
+// Hashing
+
+fn hash_atom<H: Hasher>(h: &mut H, a: &Atom) {
+    h.write_i8(a.ty().code());
+    match *a {
+        Atom::Bool(b) => h.write_u8(b as u8),
+        Atom::Guid(g) => h.write(&g),
+        Atom::Byte(c) | Atom::Char(c) => h.write_u8(c),
+        Atom::Short(v) => h.write_i16(v),
+        Atom::Int(v)
+        | Atom::Month(v)
+        | Atom::Date(v)
+        | Atom::Minute(v)
+        | Atom::Second(v)
+        | Atom::Time(v) => h.write_i32(v),
+        Atom::Long(v) | Atom::Timestamp(v) | Atom::Timespan(v) => h.write_i64(v),
+        Atom::Real(v) => h.write_u32(norm_f32(v)),
+        Atom::Float(v) | Atom::Datetime(v) => h.write_u64(norm_f64(v)),
+        Atom::Symbol(s) => h.write_u32(s.0),
+    }
 }
-/// `?[c;a;b]` (not implemented yet).
-pub fn query_n(_: &mut Interp, _a: Vec<Value>) -> QResult<Value> {
-    Err(QError::nyi("?"))
+
+fn hash_into<H: Hasher>(h: &mut H, v: &Value) {
+    match v {
+        Value::Nil => h.write_u8(0),
+        Value::Atom(a) => {
+            h.write_u8(1);
+            hash_atom(h, a);
+        }
+        Value::Vector(x) => {
+            h.write_u8(2);
+            h.write_i8(x.ty().code());
+            h.write_usize(x.len());
+            match x.data() {
+                VecData::U8(b) => h.write(b),
+                VecData::I16(b) => b.iter().for_each(|&v| h.write_i16(v)),
+                VecData::I32(b) => b.iter().for_each(|&v| h.write_i32(v)),
+                VecData::I64(b) => b.iter().for_each(|&v| h.write_i64(v)),
+                VecData::F32(b) => b.iter().for_each(|&v| h.write_u32(norm_f32(v))),
+                VecData::F64(b) => b.iter().for_each(|&v| h.write_u64(norm_f64(v))),
+                VecData::Guid(b) => b.iter().for_each(|g| h.write(g)),
+                VecData::Sym(b) => b.iter().for_each(|s| h.write_u32(s.0)),
+            }
+        }
+        Value::List(l) => {
+            h.write_u8(3);
+            h.write_usize(l.len());
+            l.iter().for_each(|x| hash_into(h, x));
+        }
+        Value::Dict(d) => {
+            h.write_u8(4);
+            hash_into(h, &d.keys);
+            hash_into(h, &d.values);
+        }
+        Value::Table(t) => {
+            h.write_u8(5);
+            t.names.iter().for_each(|s| h.write_u32(s.0));
+            t.columns.iter().for_each(|c| hash_into(h, c));
+        }
+        Value::Func(_) => h.write_u8(6),
+    }
+}
+
+/// A structural hash consistent with `~` (match): values that match hash
+/// equal.
+pub fn hash_value(v: &Value) -> u64 {
+    let mut h = State::default().build_hasher();
+    hash_into(&mut h, v);
+    h.finish()
+}
+
+/// A hash index of the first occurrence of each distinct item of `items`.
+struct ValueIndex<'a> {
+    items: &'a [Value],
+    table: HashTable<(u64, u32)>,
+}
+
+impl<'a> ValueIndex<'a> {
+    fn new(items: &'a [Value]) -> Self {
+        let mut table: HashTable<(u64, u32)> = HashTable::with_capacity(items.len());
+        for (i, v) in items.iter().enumerate() {
+            let h = hash_value(v);
+            if table
+                .find(h, |&(hh, j)| hh == h && values_match(&items[j as usize], v))
+                .is_none()
+            {
+                table.insert_unique(h, (h, i as u32), |&(hh, _)| hh);
+            }
+        }
+        ValueIndex { items, table }
+    }
+
+    fn get(&self, v: &Value) -> Option<usize> {
+        let h = hash_value(v);
+        self.table
+            .find(h, |&(hh, j)| {
+                hh == h && values_match(&self.items[j as usize], v)
+            })
+            .map(|&(_, j)| j as usize)
+    }
+}
+
+/// Group ids of the items of `keys`: `(id per item, first index per id)`.
+fn dedup_keys<K: Hash + Eq + Copy>(keys: &[K]) -> (Vec<u32>, Vec<usize>) {
+    let mut map: HashMap<K, u32, State> =
+        HashMap::with_capacity_and_hasher(keys.len().min(1 << 16), State::default());
+    let mut ids = Vec::with_capacity(keys.len());
+    let mut firsts = Vec::new();
+    for (i, &k) in keys.iter().enumerate() {
+        let next = firsts.len() as u32;
+        let id = *map.entry(k).or_insert_with(|| {
+            firsts.push(i);
+            next
+        });
+        ids.push(id);
+    }
+    (ids, firsts)
+}
+
+fn dedup_u8(keys: &[u8]) -> (Vec<u32>, Vec<usize>) {
+    let mut slot = [u32::MAX; 256];
+    let mut ids = Vec::with_capacity(keys.len());
+    let mut firsts = Vec::new();
+    for (i, &k) in keys.iter().enumerate() {
+        if slot[k as usize] == u32::MAX {
+            slot[k as usize] = firsts.len() as u32;
+            firsts.push(i);
+        }
+        ids.push(slot[k as usize]);
+    }
+    (ids, firsts)
+}
+
+fn distinct_keys<K: Hash + Eq + Copy>(keys: &[K]) -> Vec<usize> {
+    let mut set: HashSet<K, State> =
+        HashSet::with_capacity_and_hasher(keys.len().min(1 << 16), State::default());
+    let mut firsts = Vec::new();
+    for (i, &k) in keys.iter().enumerate() {
+        if set.insert(k) {
+            firsts.push(i);
+        }
+    }
+    firsts
+}
+
+fn dedup_values(items: &[Value]) -> (Vec<u32>, Vec<usize>) {
+    let mut table: HashTable<(u64, u32)> = HashTable::new();
+    let mut ids: Vec<u32> = Vec::with_capacity(items.len());
+    let mut firsts = Vec::new();
+    for (i, v) in items.iter().enumerate() {
+        let h = hash_value(v);
+        match table.find(h, |&(hh, j)| hh == h && values_match(&items[j as usize], v)) {
+            Some(&(_, j)) => {
+                let id = ids[j as usize];
+                ids.push(id);
+            }
+            None => {
+                ids.push(firsts.len() as u32);
+                firsts.push(i);
+                table.insert_unique(h, (h, i as u32), |&(hh, _)| hh);
+            }
+        }
+    }
+    (ids, firsts)
+}
+
+/// Group ids of the items of a list value (vector, general list, table
+/// rows): `(id per item, first index of each id)`.
+pub fn group_ids(x: &Value) -> QResult<(Vec<u32>, Vec<usize>)> {
+    match x {
+        Value::Vector(v) => Ok(match v.data() {
+            VecData::U8(b) => dedup_u8(b),
+            _ => with_keys!(v, k => dedup_keys(k)),
+        }),
+        Value::List(l) => Ok(dedup_values(l)),
+        Value::Table(t) => Ok(dedup_values(&table_rows(t))),
+        _ => Err(QError::type_()),
+    }
+}
+
+/// Index of the first occurrence in `x` of each item of `y` (`x.len()` when
+/// absent).
+fn find_keys<K: Hash + Eq + Copy>(x: &[K], y: &[K]) -> Vec<i64> {
+    let n = x.len() as i64;
+    if y.len() <= 4 || x.len() <= 8 {
+        return y
+            .iter()
+            .map(|k| x.iter().position(|e| e == k).map_or(n, |p| p as i64))
+            .collect();
+    }
+    let mut map: HashMap<K, u32, State> =
+        HashMap::with_capacity_and_hasher(x.len().min(1 << 20), State::default());
+    for (i, &k) in x.iter().enumerate() {
+        map.entry(k).or_insert(i as u32);
+    }
+    y.iter()
+        .map(|k| map.get(k).map_or(n, |&p| p as i64))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// til count enlist first last reverse
+
+/// `til x`: `0 1 .. x-1` as longs.
+pub fn til(_: &mut Interp, x: Value) -> QResult<Value> {
+    let Value::Atom(a) = &x else {
+        return Err(QError::type_());
+    };
+    let n = int_atom(a).ok_or_else(QError::type_)?;
+    til_n(n)
+}
+
+fn til_n(n: i64) -> QResult<Value> {
+    if n < 0 {
+        return Err(QError::domain());
+    }
+    if n > 1 << 36 {
+        return Err(QError::new("wsfull"));
+    }
+    let mut v = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        v.push(i);
+    }
+    Ok(longs(v))
+}
+
+/// `count x`.
+pub fn count(_: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(Value::long(x.count() as i64))
+}
+
+/// `enlist x`: a one-item list; a dictionary with symbol keys gives a
+/// one-row table.
+pub fn enlist(_: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(enlist1(x))
+}
+
+fn enlist1(x: Value) -> Value {
+    match x {
+        Value::Atom(a) => Value::Vector(atom_vec(a)),
+        Value::Dict(d) => {
+            if let Value::Vector(k) = &d.keys
+                && let Some(names) = k.as_sym()
+            {
+                let cols = d.values.items().into_iter().map(enlist1).collect();
+                return new_table(names.to_vec(), cols);
+            }
+            Value::list(vec![Value::Dict(d)])
+        }
+        other => Value::list(vec![other]),
+    }
+}
+
+/// `enlist[x;y;..]`: a list of the arguments.
+pub fn enlist_n(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    Ok(Value::from_items(args))
+}
+
+fn first_or_last(x: Value, last: bool) -> Value {
+    let n = x.count();
+    let pick = |n: usize| if last { n - 1 } else { 0 };
+    match &x {
+        Value::Vector(v) => {
+            if n == 0 {
+                Value::Atom(v.ty().null_atom())
+            } else {
+                Value::Atom(v.get(pick(n)))
+            }
+        }
+        Value::List(l) => {
+            if n == 0 {
+                null_item_of(&x)
+            } else {
+                l[pick(n)].clone()
+            }
+        }
+        Value::Dict(d) => {
+            if n == 0 {
+                null_item_of(&d.values)
+            } else {
+                value_at(&d.values, pick(n))
+            }
+        }
+        Value::Table(t) => {
+            if n == 0 {
+                null_item_of(&x)
+            } else {
+                table_row(t, pick(n))
+            }
+        }
+        _ => x,
+    }
+}
+
+/// `first x`: the first item (a typed null for an empty vector); the first
+/// value of a dictionary; the first row of a table; an atom itself.
+pub fn first(_: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(first_or_last(x, false))
+}
+
+/// `last x`.
+pub fn last(_: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(first_or_last(x, true))
+}
+
+/// `reverse x`: items in reverse order; a dictionary's entries; a table's
+/// rows; an atom itself.
+pub fn reverse(_: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(reverse_value(&x))
+}
+
+fn reverse_value(x: &Value) -> Value {
+    match x {
+        Value::Vector(v) => {
+            Value::Vector(map_vec!(v, s => s.iter().rev().copied().collect::<Vec<_>>()))
+        }
+        Value::List(l) => Value::list(l.iter().rev().cloned().collect()),
+        Value::Dict(d) => Value::Dict(Arc::new(Dict {
+            keys: reverse_value(&d.keys),
+            values: reverse_value(&d.values),
+            sorted: false,
+        })),
+        Value::Table(t) => new_table(
+            t.names.clone(),
+            t.columns.iter().map(reverse_value).collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// where distinct group
+
+/// `where x`: indexes of the 1s of a boolean list; each index repeated by
+/// its count for non-negative integers; keys of a dictionary likewise.
+pub fn where_(_: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Vector(v) => Ok(longs(where_vec(v)?)),
+        Value::Atom(a) => Ok(longs(where_vec(&atom_vec(*a))?)),
+        Value::Dict(d) => {
+            let idx = match &d.values {
+                Value::Vector(v) => where_vec(v)?,
+                Value::Atom(a) => where_vec(&atom_vec(*a))?,
+                _ => return Err(QError::type_()),
+            };
+            Ok(take_idx(&d.keys, &idx))
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+fn where_vec(v: &Vector) -> QResult<Vec<i64>> {
+    match v.ty() {
+        Ty::Bool => {
+            let b = v.as_u8().unwrap_or(&[]);
+            let n = b.iter().filter(|&&x| x != 0).count();
+            let mut out = Vec::with_capacity(n);
+            for (i, &x) in b.iter().enumerate() {
+                if x != 0 {
+                    out.push(i as i64);
+                }
+            }
+            Ok(out)
+        }
+        Ty::Byte | Ty::Short | Ty::Int | Ty::Long => {
+            let counts = v.to_i64_vec().ok_or_else(QError::type_)?;
+            let mut total: i64 = 0;
+            for &c in &counts {
+                if c < 0 {
+                    return Err(QError::domain());
+                }
+                total = total.saturating_add(c);
+            }
+            if total > 1 << 36 {
+                return Err(QError::new("wsfull"));
+            }
+            let mut out = Vec::with_capacity(total as usize);
+            for (i, &c) in counts.iter().enumerate() {
+                out.extend(std::iter::repeat_n(i as i64, c as usize));
+            }
+            Ok(out)
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+/// `distinct x`: unique items in order of first occurrence; distinct rows
+/// of a table; `'type` for an atom.
+pub fn distinct(_: &mut Interp, x: Value) -> QResult<Value> {
+    distinct_value(&x)
+}
+
+fn distinct_value(x: &Value) -> QResult<Value> {
+    match x {
+        Value::Vector(v) => {
+            if v.attr == crate::value::Attr::Unique {
+                let mut w = v.clone();
+                w.attr = crate::value::Attr::None;
+                return Ok(Value::Vector(w));
+            }
+            let firsts = match v.data() {
+                VecData::U8(b) => dedup_u8(b).1,
+                _ => with_keys!(v, k => distinct_keys(k)),
+            };
+            let idx: Vec<i64> = firsts.iter().map(|&i| i as i64).collect();
+            Ok(take_idx(x, &idx))
+        }
+        Value::List(_) | Value::Table(_) => {
+            let (_, firsts) = group_ids(x)?;
+            let idx: Vec<i64> = firsts.iter().map(|&i| i as i64).collect();
+            Ok(take_idx(x, &idx))
+        }
+        Value::Dict(d) => distinct_value(&d.values),
+        _ => Err(QError::type_()),
+    }
+}
+
+/// `group x`: a dictionary from each distinct item to the indexes where it
+/// occurs (for a dictionary, from each distinct value to its keys).
+pub fn group(_: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Dict(d) => {
+            let (keys, idxs) = group_parts(&d.values)?;
+            let vals = idxs.into_iter().map(|i| take_idx(&d.keys, &i)).collect();
+            Ok(new_dict(keys, Value::list(vals)))
+        }
+        Value::Vector(_) | Value::List(_) | Value::Table(_) => {
+            let (keys, idxs) = group_parts(&x)?;
+            Ok(new_dict(
+                keys,
+                Value::list(idxs.into_iter().map(longs).collect()),
+            ))
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+fn group_parts(x: &Value) -> QResult<(Value, Vec<Vec<i64>>)> {
+    let (ids, firsts) = group_ids(x)?;
+    let mut counts = vec![0usize; firsts.len()];
+    for &id in &ids {
+        counts[id as usize] += 1;
+    }
+    let mut groups: Vec<Vec<i64>> = counts.iter().map(|&c| Vec::with_capacity(c)).collect();
+    for (i, &id) in ids.iter().enumerate() {
+        groups[id as usize].push(i as i64);
+    }
+    let idx: Vec<i64> = firsts.iter().map(|&i| i as i64).collect();
+    Ok((take_idx(x, &idx), groups))
+}
+
+// ---------------------------------------------------------------------------
+// flip key
+
+/// `flip x`: transpose a list of equal-count lists; a column dictionary to
+/// a table and back.
+pub fn flip(_: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Table(t) => Ok(new_dict(
+            Value::Vector(Vector::syms(t.names.clone())),
+            Value::list(t.columns.clone()),
+        )),
+        Value::Dict(d) => {
+            let names = match &d.keys {
+                Value::Vector(k) => k.as_sym().map(|s| s.to_vec()),
+                _ => None,
+            }
+            .ok_or_else(QError::type_)?;
+            let vals = d.values.items();
+            let n = common_count(&vals)?.ok_or_else(QError::rank)?;
+            let cols = vals.into_iter().map(|v| extend_atom(v, n)).collect();
+            Ok(new_table(names, cols))
+        }
+        Value::List(l) => {
+            let Some(n) = common_count(l)? else {
+                return Ok(x.clone());
+            };
+            // Fast path: vectors of one type.
+            if let Some(Value::Vector(f)) = l.first()
+                && l.iter()
+                    .all(|v| matches!(v, Value::Vector(w) if w.ty() == f.ty()))
+            {
+                let ty = f.ty();
+                let mut rows = Vec::with_capacity(n);
+                for j in 0..n {
+                    let mut b = VecBuilder::new(ty, l.len());
+                    for v in l.iter() {
+                        if let Value::Vector(w) = v {
+                            b.push(w.get(j));
+                        }
+                    }
+                    rows.push(Value::Vector(b.finish()));
+                }
+                return Ok(Value::list(rows));
+            }
+            let mut rows = Vec::with_capacity(n);
+            for j in 0..n {
+                let row: Vec<Value> = l
+                    .iter()
+                    .map(|v| match v {
+                        Value::Vector(_) | Value::List(_) => v.item(j).unwrap_or(Value::Nil),
+                        other => other.clone(),
+                    })
+                    .collect();
+                rows.push(Value::from_items(row));
+            }
+            Ok(Value::list(rows))
+        }
+        Value::Vector(_) => Ok(x.clone()),
+        _ => Err(QError::rank()),
+    }
+}
+
+/// The count shared by the list items of `vals` (atoms extend); `'length`
+/// when they differ; `None` when every item is an atom.
+fn common_count(vals: &[Value]) -> QResult<Option<usize>> {
+    let mut n = None;
+    for v in vals {
+        if v.is_list() || matches!(v, Value::Table(_)) {
+            let c = v.count();
+            match n {
+                Some(m) if m != c => return Err(QError::length()),
+                _ => n = Some(c),
+            }
+        }
+    }
+    Ok(n)
+}
+
+fn extend_atom(v: Value, n: usize) -> Value {
+    match v {
+        Value::Atom(a) => take_idx(&Value::Vector(atom_vec(a)), &vec![0; n]),
+        v @ (Value::Vector(_) | Value::List(_) | Value::Table(_)) => v,
+        other => Value::list(vec![other; n]),
+    }
+}
+
+/// `key x`: keys of a dictionary, key table of a keyed table, `til` of a
+/// non-negative integer, the type name of a vector, the keys (or existence)
+/// of a named variable.
+pub fn key(it: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Dict(d) => Ok(d.keys.clone()),
+        Value::Table(_) => Ok(Value::Vector(Vector::empty(Ty::Symbol))),
+        Value::Atom(Atom::Symbol(s)) => {
+            if s.as_str() == "." {
+                return Ok(Value::Vector(Vector::syms(it.names_in("."))));
+            }
+            let name = crate::eval::compile::qualify(it.namespace, s.as_str());
+            let found = it
+                .get_global(name)
+                .or_else(|| it.get_global(Sym::new(s.as_str().trim_start_matches('.'))));
+            match found {
+                Some(Value::Dict(d)) => Ok(d.keys.clone()),
+                Some(_) => Ok(x.clone()),
+                None => Ok(Value::list(vec![])),
+            }
+        }
+        Value::Atom(a) => {
+            let n = int_atom(a).ok_or_else(QError::type_)?;
+            til_n(n)
+        }
+        Value::Vector(v) => Ok(Value::sym(v.ty().name())),
+        _ => Err(QError::type_()),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// ! dict, keyed tables
+
+/// `x!y`: dictionary from keys and values; `n!t` keys a table on its first
+/// `n` columns; `0!kt` unkeys.
+pub fn bang(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    match (&x, &y) {
+        (Value::Atom(a), Value::Table(t)) => {
+            let n = int_atom(a).ok_or_else(QError::type_)?;
+            key_table(t, n)
+        }
+        (Value::Atom(a), Value::Dict(d))
+            if matches!((&d.keys, &d.values), (Value::Table(_), Value::Table(_))) =>
+        {
+            let n = int_atom(a).ok_or_else(QError::type_)?;
+            let t = unkey(d).ok_or_else(QError::type_)?;
+            if n == 0 {
+                Ok(Value::Table(Arc::new(t)))
+            } else {
+                key_table(&t, n)
+            }
+        }
+        (
+            Value::Vector(_) | Value::List(_) | Value::Table(_),
+            Value::Vector(_) | Value::List(_) | Value::Table(_),
+        ) => {
+            if x.count() != y.count() {
+                return Err(QError::length());
+            }
+            Ok(new_dict(x, y))
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+fn key_table(t: &Table, n: i64) -> QResult<Value> {
+    if n == 0 {
+        return Ok(Value::Table(Arc::new(t.clone())));
+    }
+    if n < 0 || n as usize >= t.columns.len() {
+        return Err(QError::length());
+    }
+    let n = n as usize;
+    Ok(new_dict(
+        new_table(t.names[..n].to_vec(), t.columns[..n].to_vec()),
+        new_table(t.names[n..].to_vec(), t.columns[n..].to_vec()),
+    ))
+}
+
+/// A keyed table's key and value columns as one table.
+fn unkey(d: &Dict) -> Option<Table> {
+    match (&d.keys, &d.values) {
+        (Value::Table(k), Value::Table(v)) => Some(Table {
+            names: k.names.iter().chain(&v.names).copied().collect(),
+            columns: k.columns.iter().chain(&v.columns).cloned().collect(),
+        }),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// , join
+
+/// `x,y`: join lists (typed when both sides have one type), merge
+/// dictionaries (right wins), append table rows.
+pub fn join(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    join_values(x, y)
+}
+
+fn join_values(x: Value, y: Value) -> QResult<Value> {
+    match (x, y) {
+        (Value::Dict(a), Value::Dict(b)) => dict_upsert(&a, &b),
+        (Value::Table(a), Value::Table(b)) => {
+            if a.names != b.names {
+                return Err(QError::new("mismatch"));
+            }
+            let mut cols = Vec::with_capacity(a.columns.len());
+            for (p, q) in a.columns.iter().zip(&b.columns) {
+                cols.push(join_lists(p.clone(), q.clone()));
+            }
+            Ok(new_table(a.names.clone(), cols))
+        }
+        (Value::Table(a), Value::Dict(b)) => {
+            let names = match &b.keys {
+                Value::Vector(k) => k.as_sym().map(|s| s.to_vec()),
+                _ => None,
+            };
+            if names.as_deref() != Some(&a.names[..]) {
+                return Err(QError::new("mismatch"));
+            }
+            let vals = b.values.items();
+            let cols = a
+                .columns
+                .iter()
+                .zip(vals)
+                .map(|(c, v)| join_lists(c.clone(), enlist1(v)))
+                .collect();
+            Ok(new_table(a.names.clone(), cols))
+        }
+        (x, y) => Ok(join_lists(x, y)),
+    }
+}
+
+/// Concatenates two vectors of the same type.
+fn concat(a: &Vector, b: &Vector) -> Option<Vector> {
+    let data = match (a.data(), b.data()) {
+        (VecData::U8(p), VecData::U8(q)) => VecData::U8([&p[..], &q[..]].concat().into()),
+        (VecData::I16(p), VecData::I16(q)) => VecData::I16([&p[..], &q[..]].concat().into()),
+        (VecData::I32(p), VecData::I32(q)) => VecData::I32([&p[..], &q[..]].concat().into()),
+        (VecData::I64(p), VecData::I64(q)) => VecData::I64([&p[..], &q[..]].concat().into()),
+        (VecData::F32(p), VecData::F32(q)) => VecData::F32([&p[..], &q[..]].concat().into()),
+        (VecData::F64(p), VecData::F64(q)) => VecData::F64([&p[..], &q[..]].concat().into()),
+        (VecData::Guid(p), VecData::Guid(q)) => VecData::Guid([&p[..], &q[..]].concat().into()),
+        (VecData::Sym(p), VecData::Sym(q)) => VecData::Sym([&p[..], &q[..]].concat().into()),
+        _ => return None,
+    };
+    Vector::new(a.ty(), data)
+}
+
+fn join_lists(x: Value, y: Value) -> Value {
+    let same = |a: Ty, b: Ty| a == b;
+    match (&x, &y) {
+        (Value::Vector(a), Value::Vector(b)) if same(a.ty(), b.ty()) => {
+            if let Some(v) = concat(a, b) {
+                return Value::Vector(v);
+            }
+        }
+        (Value::Atom(a), Value::Vector(b)) if same(a.ty(), b.ty()) => {
+            if let Some(v) = concat(&atom_vec(*a), b) {
+                return Value::Vector(v);
+            }
+        }
+        (Value::Vector(a), Value::Atom(b)) if same(a.ty(), b.ty()) => {
+            if let Some(v) = concat(a, &atom_vec(*b)) {
+                return Value::Vector(v);
+            }
+        }
+        (Value::Atom(a), Value::Atom(b)) if same(a.ty(), b.ty()) => {
+            if let Some(v) = concat(&atom_vec(*a), &atom_vec(*b)) {
+                return Value::Vector(v);
+            }
+        }
+        (Value::List(l), _) if l.is_empty() => return as_list(y),
+        (_, Value::List(l)) if l.is_empty() => return as_list(x),
+        _ => {}
+    }
+    let mut items = list_items(x);
+    items.extend(list_items(y));
+    Value::list(items)
+}
+
+/// The items of a value being joined: a list's items, else the value.
+fn list_items(x: Value) -> Vec<Value> {
+    match x {
+        Value::List(l) => Arc::unwrap_or_clone(l),
+        Value::Vector(_) => x.items(),
+        other => vec![other],
+    }
+}
+
+/// Positions in `keys` of each item of `probe` (`None` when absent),
+/// comparing exactly; typed fast path when both are vectors of one type.
+fn positions(keys: &Value, probe: &Value) -> Vec<Option<usize>> {
+    let n = keys.count();
+    if let (Value::Vector(k), Value::Vector(p)) = (keys, probe)
+        && k.ty() == p.ty()
+        && let Some(found) = with_keys2!(k, p, a, b => find_keys(a, b))
+    {
+        return found
+            .into_iter()
+            .map(|i| (i < n as i64).then_some(i as usize))
+            .collect();
+    }
+    let kitems = match keys {
+        Value::Table(t) => table_rows(t),
+        other => other.items(),
+    };
+    let pitems = match probe {
+        Value::Table(t) => table_rows(t),
+        other => other.items(),
+    };
+    let index = ValueIndex::new(&kitems);
+    pitems.iter().map(|v| index.get(v)).collect()
+}
+
+fn dict_upsert(a: &Dict, b: &Dict) -> QResult<Value> {
+    let pos = positions(&a.keys, &b.keys);
+    let new_idx: Vec<i64> = pos
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_none())
+        .map(|(j, _)| j as i64)
+        .collect();
+    let keys = join_values(a.keys.clone(), take_idx(&b.keys, &new_idx))?;
+    let values = match (&a.values, &b.values) {
+        (Value::Table(av), Value::Table(bv)) => {
+            if av.names != bv.names {
+                return Err(QError::new("mismatch"));
+            }
+            let mut cols = Vec::with_capacity(av.columns.len());
+            for (ac, bc) in av.columns.iter().zip(&bv.columns) {
+                let replaced = replace_items(ac, bc, &pos);
+                cols.push(join_lists(replaced, take_idx(bc, &new_idx)));
+            }
+            new_table(av.names.clone(), cols)
+        }
+        (av, bv) => {
+            let replaced = replace_items(av, bv, &pos);
+            join_lists(replaced, take_idx(bv, &new_idx))
+        }
+    };
+    Ok(new_dict(keys, values))
+}
+
+/// `av` with item `pos[j]` replaced by item `j` of `bv`, for each matched j.
+fn replace_items(av: &Value, bv: &Value, pos: &[Option<usize>]) -> Value {
+    if pos.iter().all(Option::is_none) {
+        return av.clone();
+    }
+    let mut items = av.items();
+    for (j, p) in pos.iter().enumerate() {
+        if let Some(i) = p
+            && let Some(v) = bv.item(j)
+        {
+            items[*i] = v;
+        }
+    }
+    match av {
+        Value::Vector(v)
+            if items
+                .iter()
+                .all(|a| matches!(a, Value::Atom(t) if t.ty() == v.ty())) =>
+        {
+            Value::from_items(items)
+        }
+        _ => Value::list(items),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// # take
+
+/// `x#y`: take `x` items (cyclically; from the end when negative); reshape
+/// by a vector of counts; select keys of a dictionary or columns of a table.
+pub fn take(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    match &x {
+        Value::Atom(Atom::Symbol(s)) => take_syms(&[*s], &y),
+        Value::Vector(v) if v.ty() == Ty::Symbol => take_syms(v.as_sym().unwrap_or(&[]), &y),
+        Value::Atom(a) => {
+            let n = int_atom(a).ok_or_else(QError::type_)?;
+            take_n(n, &y)
+        }
+        Value::Vector(v) if is_int_ty(v.ty()) => {
+            let dims = v.to_i64_vec().ok_or_else(QError::type_)?;
+            if dims.len() == 1 {
+                return take_n(dims[0], &y);
+            }
+            reshape(&dims, &y)
+        }
+        Value::Table(_) => Err(QError::nyi("table#keyed table")),
+        _ => Err(QError::type_()),
+    }
+}
+
+fn take_n(n: i64, y: &Value) -> QResult<Value> {
+    if n == i64::MIN {
+        return Ok(y.clone());
+    }
+    let m = n.unsigned_abs() as usize;
+    if m > 1 << 36 {
+        return Err(QError::new("wsfull"));
+    }
+    match y {
+        Value::Atom(a) => Ok(take_idx(&Value::Vector(atom_vec(*a)), &vec![0; m])),
+        Value::Vector(_) | Value::List(_) | Value::Table(_) | Value::Dict(_) => {
+            let len = y.count();
+            if len >= m {
+                return Ok(if n >= 0 {
+                    slice(y, 0, m)
+                } else {
+                    slice(y, len - m, len)
+                });
+            }
+            let idx: Vec<i64> = if len == 0 {
+                vec![-1; m]
+            } else if n >= 0 {
+                (0..m).map(|k| (k % len) as i64).collect()
+            } else {
+                let start = (len - m % len) % len;
+                (0..m).map(|k| ((start + k) % len) as i64).collect()
+            };
+            Ok(take_idx(y, &idx))
+        }
+        other => Ok(Value::list(vec![other.clone(); m])),
+    }
+}
+
+/// `2 3#y`, `0N 3#y`, `2 0N#y`, `2 2 3#y`.
+fn reshape(dims: &[i64], y: &Value) -> QResult<Value> {
+    let src = match y {
+        Value::Atom(a) => Value::Vector(atom_vec(*a)),
+        Value::Vector(_) | Value::List(_) => y.clone(),
+        _ => return Err(QError::type_()),
+    };
+    let len = src.count();
+    if dims.iter().any(|&d| d < 0 && d != i64::MIN) {
+        return Err(QError::domain());
+    }
+    let nulls = dims.iter().filter(|&&d| d == i64::MIN).count();
+    if nulls > 0 {
+        if dims.len() != 2 || nulls == 2 {
+            return Err(QError::domain());
+        }
+        let (r, c) = (dims[0], dims[1]);
+        let mut rows = Vec::new();
+        if r == i64::MIN {
+            let c = c as usize;
+            if c == 0 {
+                return Err(QError::domain());
+            }
+            let mut a = 0;
+            while a < len {
+                rows.push(slice(&src, a, a + c));
+                a += c;
+            }
+        } else {
+            let r = r as usize;
+            let c = len.checked_div(r).unwrap_or(0);
+            for i in 0..r {
+                let end = if i + 1 == r { len } else { (i + 1) * c };
+                rows.push(slice(&src, i * c, end));
+            }
+        }
+        return Ok(Value::list(rows));
+    }
+    // A zero followed by a non-zero count has no representation.
+    if let Some(z) = dims.iter().position(|&d| d == 0)
+        && dims[z + 1..].iter().any(|&d| d != 0)
+    {
+        return Err(QError::domain());
+    }
+    let total = dims
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize))
+        .filter(|&t| t <= 1 << 36)
+        .ok_or_else(|| QError::new("wsfull"))?;
+    let idx: Vec<i64> = if len == 0 {
+        vec![-1; total]
+    } else {
+        (0..total).map(|k| (k % len) as i64).collect()
+    };
+    let flat = take_idx(&src, &idx);
+    Ok(build_shape(&flat, dims, 0))
+}
+
+fn build_shape(flat: &Value, dims: &[i64], offset: usize) -> Value {
+    let d = dims[0] as usize;
+    if dims.len() == 1 {
+        return slice(flat, offset, offset + d);
+    }
+    let stride: usize = dims[1..].iter().map(|&x| x as usize).product();
+    Value::list(
+        (0..d)
+            .map(|i| build_shape(flat, &dims[1..], offset + i * stride))
+            .collect(),
+    )
+}
+
+fn take_syms(names: &[Sym], y: &Value) -> QResult<Value> {
+    match y {
+        Value::Dict(d) => {
+            let probe = Value::Vector(Vector::syms(names.to_vec()));
+            let pos = positions(&d.keys, &probe);
+            let idx: Vec<i64> = pos.iter().map(|p| p.map_or(-1, |i| i as i64)).collect();
+            Ok(new_dict(probe, take_idx(&d.values, &idx)))
+        }
+        Value::Table(t) => {
+            let mut cols = Vec::with_capacity(names.len());
+            for s in names {
+                cols.push(
+                    t.column(*s)
+                        .cloned()
+                        .ok_or_else(|| QError::new(s.as_str()).with_detail("no such column"))?,
+                );
+            }
+            Ok(new_table(names.to_vec(), cols))
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// _ drop, cut
+
+/// `x _ y`: drop `x` items from the front (back when negative); cut at
+/// indexes; remove an item by index or entries by key; remove columns.
+pub fn drop(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    match (&x, &y) {
+        (Value::Atom(a), Value::Vector(_) | Value::List(_) | Value::Table(_) | Value::Dict(_))
+            if int_atom(a).is_some() =>
+        {
+            let n = int_atom(a).unwrap_or(0);
+            let len = y.count();
+            let m = (n.unsigned_abs() as usize).min(len);
+            Ok(if n >= 0 {
+                slice(&y, m, len)
+            } else {
+                slice(&y, 0, len - m)
+            })
+        }
+        (Value::Vector(v), Value::Table(t)) if v.ty() == Ty::Symbol => {
+            let drop: Vec<Sym> = v.as_sym().unwrap_or(&[]).to_vec();
+            let mut names = Vec::new();
+            let mut cols = Vec::new();
+            for (n, c) in t.names.iter().zip(&t.columns) {
+                if !drop.contains(n) {
+                    names.push(*n);
+                    cols.push(c.clone());
+                }
+            }
+            Ok(new_table(names, cols))
+        }
+        (Value::Vector(_) | Value::List(_) | Value::Atom(_), Value::Dict(d)) => {
+            let probe = as_list(x.clone());
+            remove_keys(d, &probe)
+        }
+        (Value::Vector(v), Value::Vector(_) | Value::List(_) | Value::Table(_))
+            if is_int_ty(v.ty()) =>
+        {
+            cut(&v.to_i64_vec().unwrap_or_default(), &y)
+        }
+        (Value::Dict(d), Value::Atom(_)) => remove_keys(d, &as_list(y.clone())),
+        (Value::Vector(_) | Value::List(_), Value::Atom(a)) => {
+            let i = int_atom(a).ok_or_else(QError::type_)?;
+            let len = x.count() as i64;
+            if i < 0 || i >= len {
+                return Ok(x.clone());
+            }
+            let i = i as usize;
+            let head = slice(&x, 0, i);
+            let tail = slice(&x, i + 1, len as usize);
+            Ok(match (head, tail) {
+                (Value::Vector(a), Value::Vector(b)) => {
+                    Value::Vector(concat(&a, &b).unwrap_or_else(|| Vector::empty(a.ty())))
+                }
+                (Value::List(a), Value::List(b)) => {
+                    let mut items = Arc::unwrap_or_clone(a);
+                    items.extend(b.iter().cloned());
+                    Value::list(items)
+                }
+                (a, _) => a,
+            })
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+fn remove_keys(d: &Dict, probe: &Value) -> QResult<Value> {
+    let pos = positions(probe, &d.keys);
+    let keep: Vec<i64> = pos
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_none())
+        .map(|(i, _)| i as i64)
+        .collect();
+    Ok(new_dict(
+        take_idx(&d.keys, &keep),
+        take_idx(&d.values, &keep),
+    ))
+}
+
+fn cut(at: &[i64], y: &Value) -> QResult<Value> {
+    let len = y.count() as i64;
+    let mut prev = 0;
+    for &i in at {
+        if i < prev || i > len {
+            return Err(QError::domain());
+        }
+        prev = i;
+    }
+    let mut out = Vec::with_capacity(at.len());
+    for (k, &a) in at.iter().enumerate() {
+        let b = at.get(k + 1).copied().unwrap_or(len);
+        out.push(slice(y, a as usize, b as usize));
+    }
+    Ok(Value::list(out))
+}
+
+// ---------------------------------------------------------------------------
+// ? find, roll, deal; in
+
+/// `x?y`: find (index of first occurrence, `count x` when absent); reverse
+/// lookup in a dictionary; row search in a table; with an integer `x`, roll
+/// (`n?m`), deal (`-n?m`) and permute (`0N?x`).
+pub fn find(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    match &x {
+        Value::Atom(a) if int_atom(a).is_some() && !matches!(a, Atom::Bool(_) | Atom::Byte(_)) => {
+            roll(int_atom(a).unwrap_or(0), &y)
+        }
+        Value::Atom(Atom::Symbol(_)) => Err(QError::nyi("enumerate `s?y")),
+        _ => find_value(&x, &y),
+    }
+}
+
+fn find_value(x: &Value, y: &Value) -> QResult<Value> {
+    match x {
+        Value::Vector(v) => find_in_vector(v, y),
+        Value::List(l) => {
+            let index = ValueIndex::new(l);
+            let d = depth(x).saturating_sub(1);
+            Ok(probe_general(&index, d, y))
+        }
+        Value::Dict(d) => {
+            let idx = find_value(&d.values, y)?;
+            Ok(index_by(&d.keys, &idx))
+        }
+        Value::Table(t) => {
+            let rows = table_rows(t);
+            let index = ValueIndex::new(&rows);
+            let n = rows.len() as i64;
+            let probe_row = |r: &Value| -> i64 {
+                let rec = match r {
+                    Value::Dict(d) => Value::list(d.values.items()),
+                    other => Value::list(other.items()),
+                };
+                index.get(&rec).map_or(n, |i| i as i64)
+            };
+            match y {
+                Value::Table(u) => {
+                    let found = (0..u.len()).map(|i| probe_row(&table_row(u, i))).collect();
+                    Ok(longs(found))
+                }
+                other => Ok(Value::long(probe_row(other))),
+            }
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+/// Nesting depth judged by first items: atom 0, vector 1, list of vectors 2.
+fn depth(v: &Value) -> usize {
+    match v {
+        Value::Vector(_) => 1,
+        Value::List(l) => 1 + l.first().map_or(0, depth),
+        _ => 0,
+    }
+}
+
+/// q's rank-sensitive search in a general list whose items have depth `d`:
+/// a value of that depth is looked up whole, a deeper one item by item, a
+/// shallower one is never found.
+fn probe_general(index: &ValueIndex, d: usize, y: &Value) -> Value {
+    let n = index.items.len() as i64;
+    let dy = depth(y);
+    if dy == d || matches!(y, Value::Dict(_) | Value::Table(_)) {
+        Value::long(index.get(y).map_or(n, |i| i as i64))
+    } else if dy < d {
+        Value::long(n)
+    } else {
+        Value::from_items(
+            y.items()
+                .iter()
+                .map(|i| probe_general(index, d, i))
+                .collect(),
+        )
+    }
+}
+
+fn find_in_vector(x: &Vector, y: &Value) -> QResult<Value> {
+    match y {
+        Value::Atom(a) => {
+            if a.ty() != x.ty() {
+                return Err(QError::type_());
+            }
+            let one = atom_vec(*a);
+            let r = with_keys2!(x, one, p, q => find_keys(p, q)).ok_or_else(QError::type_)?;
+            Ok(Value::long(r.first().copied().unwrap_or(x.len() as i64)))
+        }
+        Value::Vector(w) => {
+            if w.ty() != x.ty() {
+                return Err(QError::type_());
+            }
+            let r = with_keys2!(x, w, p, q => find_keys(p, q)).ok_or_else(QError::type_)?;
+            Ok(longs(r))
+        }
+        Value::List(l) => {
+            let mut out = Vec::with_capacity(l.len());
+            for item in l.iter() {
+                out.push(find_in_vector(x, item)?);
+            }
+            if out.is_empty() {
+                return Ok(longs(vec![]));
+            }
+            Ok(Value::from_items(out))
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+/// Indexes `keys` by a result of find (an index atom, vector or nested list).
+fn index_by(keys: &Value, idx: &Value) -> Value {
+    match idx {
+        Value::Atom(Atom::Long(i)) => {
+            take_idx(keys, &[*i])
+                .item(0)
+                .unwrap_or_else(|| match take_idx(keys, &[*i]) {
+                    Value::Table(t) => table_row(&t, 0),
+                    other => first_or_last(other, false),
+                })
+        }
+        Value::Vector(v) => take_idx(keys, &v.to_i64_vec().unwrap_or_default()),
+        Value::List(l) => Value::from_items(l.iter().map(|i| index_by(keys, i)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `x in y`: whether `x` (each atom of `x` when `y` is a vector) is an item
+/// of `y`.
+pub fn in_(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    in_value(&x, &y)
+}
+
+fn in_value(x: &Value, y: &Value) -> QResult<Value> {
+    // An atom (or one-item vector) on the right compares by value.
+    let single = match y {
+        Value::Atom(a) => Some(*a),
+        Value::Vector(v) if v.len() == 1 => match x {
+            Value::Atom(b) if b.ty() != v.ty() => Some(v.get(0)),
+            Value::Vector(w) if w.ty() != v.ty() => Some(v.get(0)),
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(b) = single {
+        return in_atom(x, &b);
+    }
+    let n = y.count() as i64;
+    let r = match y {
+        Value::Vector(yv) => match x {
+            Value::Vector(xv) if xv.ty() == yv.ty() => {
+                let r = with_keys2!(yv, xv, p, q => membership(p, q)).ok_or_else(QError::type_)?;
+                return Ok(bools(r));
+            }
+            _ => find_value(y, x)?,
+        },
+        Value::Dict(d) => return in_value(x, &d.values),
+        _ => find_value(y, x)?,
+    };
+    Ok(found_to_bool(&r, n))
+}
+
+/// For each item of `probe`, whether it occurs in `set`.
+fn membership<K: Hash + Eq + Copy>(set: &[K], probe: &[K]) -> Vec<u8> {
+    if set.len() <= 8 {
+        return probe.iter().map(|k| set.contains(k) as u8).collect();
+    }
+    let s: HashSet<K, State> = set.iter().copied().collect();
+    probe.iter().map(|k| s.contains(k) as u8).collect()
+}
+
+fn found_to_bool(r: &Value, n: i64) -> Value {
+    match r {
+        Value::Atom(a) => Value::bool(a.to_i64().unwrap_or(n) < n),
+        Value::Vector(v) => bools(
+            v.to_i64_vec()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|i| (i < n) as u8)
+                .collect(),
+        ),
+        Value::List(l) => Value::from_items(l.iter().map(|i| found_to_bool(i, n)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `x in b` for an atom `b`: equality, numeric across types.
+fn in_atom(x: &Value, b: &Atom) -> QResult<Value> {
+    let eq = |a: &Atom| -> QResult<bool> {
+        if a.ty() == b.ty() {
+            return Ok(super::compare::atoms_match(a, b));
+        }
+        let num = |t: Ty| t.is_numeric() && t != Ty::Bool;
+        if num(a.ty()) && num(b.ty()) {
+            return Ok(match (a.to_f64(), b.to_f64()) {
+                (Some(p), Some(q)) => p == q || (p.is_nan() && q.is_nan()),
+                _ => false,
+            });
+        }
+        Err(QError::type_())
+    };
+    match x {
+        Value::Atom(a) => Ok(Value::bool(eq(a)?)),
+        Value::Vector(v) => {
+            let mut out = Vec::with_capacity(v.len());
+            for i in 0..v.len() {
+                out.push(eq(&v.get(i))? as u8);
+            }
+            Ok(bools(out))
+        }
+        Value::List(l) => {
+            let mut out = Vec::with_capacity(l.len());
+            for i in l.iter() {
+                out.push(in_atom(i, b)?);
+            }
+            Ok(Value::from_items(out))
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Random numbers
+
+const SEED: u64 = 0x9E37_79B9_7F4A_7C15;
+
+thread_local! {
+    static RNG: Cell<u64> = const { Cell::new(SEED) };
+}
+
+/// Sets the random seed (`\S`); zero is replaced by the default seed.
+pub fn set_seed(s: u64) {
+    RNG.with(|r| r.set(if s == 0 { SEED } else { s }));
+}
+
+/// The current random state.
+pub fn seed() -> u64 {
+    RNG.with(|r| r.get())
+}
+
+/// The next 64 random bits (xorshift64*).
+pub fn rand_u64() -> u64 {
+    RNG.with(|r| {
+        let mut x = r.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        r.set(x);
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    })
+}
+
+/// A random integer in `0..n` (`n > 0`).
+fn rand_below(n: u64) -> u64 {
+    ((rand_u64() as u128 * n as u128) >> 64) as u64
+}
+
+/// A random float in `[0, 1)`.
+fn rand_unit() -> f64 {
+    (rand_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// `m` distinct random integers from `0..n` (`m <= n`).
+fn deal_indexes(m: usize, n: u64) -> Vec<i64> {
+    if n <= (8 * m as u64).max(1024) {
+        let mut all: Vec<i64> = (0..n as i64).collect();
+        for i in 0..m {
+            let j = i + rand_below((n as usize - i) as u64) as usize;
+            all.swap(i, j);
+        }
+        all.truncate(m);
+        all
+    } else {
+        let mut seen: HashSet<i64, State> = HashSet::default();
+        let mut out = Vec::with_capacity(m);
+        while out.len() < m {
+            let k = rand_below(n) as i64;
+            if seen.insert(k) {
+                out.push(k);
+            }
+        }
+        out
+    }
+}
+
+fn rand_sym(len: usize) -> Sym {
+    let mut s = String::with_capacity(len);
+    let mut bits = rand_u64();
+    for _ in 0..len {
+        s.push((b'a' + (bits & 15) as u8) as char);
+        bits >>= 4;
+    }
+    Sym::new(&s)
+}
+
+fn rand_guid() -> Guid {
+    let a = rand_u64().to_le_bytes();
+    let b = rand_u64().to_le_bytes();
+    let mut g = [0u8; 16];
+    g[..8].copy_from_slice(&a);
+    g[8..].copy_from_slice(&b);
+    g
+}
+
+fn roll(n: i64, y: &Value) -> QResult<Value> {
+    if n == i64::MIN {
+        // permute
+        return match y {
+            Value::Atom(a) => {
+                let m = int_atom(a).ok_or_else(QError::type_)?;
+                roll(-m, y)
+            }
+            _ => roll(-(y.count() as i64), y),
+        };
+    }
+    let m = n.unsigned_abs() as usize;
+    if m > 1 << 36 {
+        return Err(QError::new("wsfull"));
+    }
+    let deal = n < 0;
+    match y {
+        Value::Atom(a) => roll_atom(m, deal, a),
+        Value::Vector(_) | Value::List(_) | Value::Table(_) => {
+            let c = y.count();
+            let idx: Vec<i64> = if deal {
+                if m > c {
+                    return Err(QError::length());
+                }
+                deal_indexes(m, c as u64)
+            } else {
+                if c == 0 {
+                    return Err(QError::length());
+                }
+                (0..m).map(|_| rand_below(c as u64) as i64).collect()
+            };
+            Ok(take_idx(y, &idx))
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+fn roll_atom(m: usize, deal: bool, a: &Atom) -> QResult<Value> {
+    let ints = |lim: i64| -> QResult<Vec<i64>> {
+        if lim <= 0 {
+            return Err(QError::domain());
+        }
+        if deal {
+            if m as i64 > lim {
+                return Err(QError::length());
+            }
+            Ok(deal_indexes(m, lim as u64))
+        } else {
+            Ok((0..m).map(|_| rand_below(lim as u64) as i64).collect())
+        }
+    };
+    let v = match *a {
+        Atom::Long(0) => {
+            let mut seen: HashSet<i64, State> = HashSet::default();
+            let mut out = Vec::with_capacity(m);
+            while out.len() < m {
+                let k = rand_u64() as i64;
+                if k != i64::MIN && (!deal || seen.insert(k)) {
+                    out.push(k);
+                }
+            }
+            Vector::longs(out)
+        }
+        Atom::Int(0) if !deal => Vector::from_i32(
+            Ty::Int,
+            (0..m)
+                .map(|_| {
+                    loop {
+                        let k = rand_u64() as i32;
+                        if k != i32::MIN {
+                            break k;
+                        }
+                    }
+                })
+                .collect(),
+        ),
+        Atom::Long(l) => Vector::longs(ints(l)?),
+        Atom::Int(l) => Vector::from_i32(
+            Ty::Int,
+            ints(l as i64)?.into_iter().map(|k| k as i32).collect(),
+        ),
+        Atom::Short(l) => Vector::from_i16(ints(l as i64)?.into_iter().map(|k| k as i16).collect()),
+        Atom::Guid(_) => Vector::guids((0..m).map(|_| rand_guid()).collect()),
+        Atom::Symbol(s) => {
+            let len: usize = s.as_str().parse().map_err(|_| QError::domain())?;
+            if len == 0 || len > 8 {
+                return Err(QError::domain());
+            }
+            if deal {
+                if len < 8 && m as u64 > 1u64 << (4 * len) {
+                    return Err(QError::length());
+                }
+                let mut seen: HashSet<Sym, State> = HashSet::default();
+                let mut out = Vec::with_capacity(m);
+                while out.len() < m {
+                    let s = rand_sym(len);
+                    if seen.insert(s) {
+                        out.push(s);
+                    }
+                }
+                Vector::syms(out)
+            } else {
+                Vector::syms((0..m).map(|_| rand_sym(len)).collect())
+            }
+        }
+        _ if deal => return Err(QError::type_()),
+        Atom::Bool(_) => {
+            Vector::from_u8(Ty::Bool, (0..m).map(|_| (rand_u64() >> 63) as u8).collect())
+        }
+        Atom::Byte(0) => {
+            Vector::from_u8(Ty::Byte, (0..m).map(|_| (rand_u64() >> 56) as u8).collect())
+        }
+        Atom::Byte(l) => Vector::from_u8(
+            Ty::Byte,
+            ints(l as i64)?.into_iter().map(|k| k as u8).collect(),
+        ),
+        Atom::Char(b' ') => Vector::from_u8(
+            Ty::Char,
+            (0..m).map(|_| b'a' + rand_below(26) as u8).collect(),
+        ),
+        Atom::Float(f) => Vector::floats((0..m).map(|_| rand_unit() * f).collect()),
+        Atom::Datetime(f) => {
+            Vector::from_f64(Ty::Datetime, (0..m).map(|_| rand_unit() * f).collect())
+        }
+        Atom::Real(f) => {
+            Vector::from_f32((0..m).map(|_| (rand_unit() * f as f64) as f32).collect())
+        }
+        Atom::Month(l) | Atom::Date(l) | Atom::Minute(l) | Atom::Second(l) | Atom::Time(l) => {
+            Vector::from_i32(
+                a.ty(),
+                ints(l as i64)?.into_iter().map(|k| k as i32).collect(),
+            )
+        }
+        Atom::Timestamp(l) | Atom::Timespan(l) => Vector::from_i64(a.ty(), ints(l)?),
+        _ => return Err(QError::type_()),
+    };
+    Ok(Value::Vector(v))
+}
+
+// ---------------------------------------------------------------------------
+// ?[c;a;b]
+
+/// `?[c;a;b]`: vector conditional — items of `a` where `c`, else of `b`.
+pub fn query_n(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    let Ok([c, a, b]) = <[Value; 3]>::try_from(args) else {
+        return Err(QError::nyi("functional select ?[t;c;b;a]"));
+    };
+    match &c {
+        Value::Atom(Atom::Bool(t)) => Ok(if *t { a } else { b }),
+        Value::Vector(cv) if cv.ty() == Ty::Bool => {
+            let cb = cv.as_u8().unwrap_or(&[]);
+            let n = cb.len();
+            for v in [&a, &b] {
+                if v.is_list() && v.count() != n {
+                    return Err(QError::length());
+                }
+            }
+            let ty_of = |v: &Value| match v {
+                Value::Atom(x) => Some(x.ty()),
+                Value::Vector(x) => Some(x.ty()),
+                _ => None,
+            };
+            let pick = |v: &Value, i: usize| match v {
+                Value::Atom(x) => Value::Atom(*x),
+                other => other.item(i).unwrap_or(Value::Nil),
+            };
+            if let (Some(ta), Some(tb)) = (ty_of(&a), ty_of(&b))
+                && ta == tb
+            {
+                let mut out = VecBuilder::new(ta, n);
+                for (i, &t) in cb.iter().enumerate() {
+                    let src = if t != 0 { &a } else { &b };
+                    match src {
+                        Value::Atom(x) => out.push(*x),
+                        Value::Vector(x) => out.push(x.get(i)),
+                        _ => {}
+                    }
+                }
+                return Ok(Value::Vector(out.finish()));
+            }
+            let items = cb
+                .iter()
+                .enumerate()
+                .map(|(i, &t)| if t != 0 { pick(&a, i) } else { pick(&b, i) })
+                .collect();
+            Ok(Value::from_items(items))
+        }
+        Value::Table(_) => Err(QError::nyi("functional exec ?[t;c;a]")),
+        _ => Err(QError::type_()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn it() -> Interp {
+        Interp::new()
+    }
+
+    #[test]
+    fn find_keys_first_occurrence_and_absent() {
+        let x: Vec<i64> = (0..100).map(|i| i % 10).collect();
+        let y: Vec<i64> = vec![3, 9, 10, 0, 5, 42];
+        assert_eq!(find_keys(&x, &y), vec![3, 9, 100, 0, 5, 100]);
+    }
+
+    #[test]
+    fn float_keys_match_nulls_and_signed_zero() {
+        assert_eq!(norm_f64(-0.0), norm_f64(0.0));
+        assert_eq!(norm_f64(f64::NAN), norm_f64(-f64::NAN));
+    }
+
+    #[test]
+    fn group_ids_general_list() {
+        let l = Value::list(vec![
+            Value::long(1),
+            Value::sym("a"),
+            Value::long(1),
+            longs(vec![1, 2]),
+            longs(vec![1, 2]),
+        ]);
+        let (ids, firsts) = group_ids(&l).unwrap_or_default();
+        assert_eq!(ids, vec![0, 1, 0, 2, 2]);
+        assert_eq!(firsts, vec![0, 1, 3]);
+    }
+
+    #[test]
+    fn take_negative_overtake_cycles() {
+        let y = Value::Vector(Vector::longs(vec![1, 2, 3]));
+        let r = take_n(-5, &y).unwrap_or(Value::Nil);
+        assert!(values_match(&r, &longs(vec![2, 3, 1, 2, 3])));
+        let r = take_n(5, &y).unwrap_or(Value::Nil);
+        assert!(values_match(&r, &longs(vec![1, 2, 3, 1, 2])));
+    }
+
+    #[test]
+    fn deal_is_distinct_and_in_range() {
+        let d = deal_indexes(1000, 1000);
+        let s: std::collections::HashSet<i64> = d.iter().copied().collect();
+        assert_eq!(s.len(), 1000);
+        let d = deal_indexes(50, 1 << 40);
+        let s: std::collections::HashSet<i64> = d.iter().copied().collect();
+        assert_eq!(s.len(), 50);
+        assert!(d.iter().all(|&k| (0..1 << 40).contains(&k)));
+    }
+
+    #[test]
+    fn where_replicates() {
+        let r = where_(&mut it(), longs(vec![2, 3, 0, 1])).unwrap_or(Value::Nil);
+        assert!(values_match(&r, &longs(vec![0, 0, 1, 1, 1, 3])));
+        assert!(where_(&mut it(), longs(vec![1, -1])).is_err());
+    }
+
+    #[test]
+    fn large_find_uses_hash_path() {
+        let x: Vec<i64> = (0..10_000).rev().collect();
+        let y: Vec<i64> = (0..20).collect();
+        let r = find_keys(&x, &y);
+        assert_eq!(r[0], 9999);
+        assert_eq!(r[19], 9980);
+    }
 }

@@ -165,7 +165,7 @@ pub static BUILTINS: &[Builtin] = &[
     // --- lists ---
     kw1("til",        list::til,           "first x natural numbers"),
     kw1("count",      list::count,         "number of items"),
-    kw1("enlist",     list::enlist,        "one-item list"),
+    Builtin { name: "enlist", kind: Kind::Keyword, monad: Some(list::enlist), dyad: None, nary: Some(list::enlist_n), doc: "one-item list; enlist[x;y;..] list of the arguments" },
     kw1("first",      list::first,         "first item"),
     kw1("last",       list::last,          "last item"),
     kw1("reverse",    list::reverse,       "items in reverse order"),

@@ -1,22 +1,558 @@
 //! Order: `asc desc iasc idesc`.
+//!
+//! Every sort and grade is stable: equal items keep their order. Typed
+//! vectors sort on a machine key per item (integers as themselves, floats
+//! through an order-preserving bit map with nulls first, symbols by the rank
+//! of their text, bytes by counting sort); grades sort `(key, index)` pairs,
+//! which are all distinct, so an unstable sort gives the stable order.
+//! General lists sort by [`cmp_values`]: atoms before lists, atoms by type
+//! number then value, lists lexicographically. Tables sort their rows by
+//! every column (first column most significant), dictionaries by value.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
 
 use crate::error::{QError, QResult};
+use crate::eval::index::table_row;
 use crate::interp::Interp;
-use crate::value::Value;
+use crate::sym::Sym;
+use crate::value::{Atom, Attr, Dict, Table, Value, VecData, Vector};
 
-/// `asc` (not implemented yet).
-pub fn asc(_: &mut Interp, _x: Value) -> QResult<Value> {
-    Err(QError::nyi("asc"))
+use super::list::take_idx;
+
+/// `asc x`: sorted ascending; a vector gets the `s#` attribute.
+pub fn asc(_: &mut Interp, x: Value) -> QResult<Value> {
+    sort_value(x, false)
 }
-/// `desc` (not implemented yet).
-pub fn desc(_: &mut Interp, _x: Value) -> QResult<Value> {
-    Err(QError::nyi("desc"))
+
+/// `desc x`: sorted descending.
+pub fn desc(_: &mut Interp, x: Value) -> QResult<Value> {
+    sort_value(x, true)
 }
-/// `iasc` (not implemented yet).
-pub fn iasc(_: &mut Interp, _x: Value) -> QResult<Value> {
-    Err(QError::nyi("iasc"))
+
+/// `iasc x`: the indexes that sort `x` ascending (keys for a dictionary).
+pub fn iasc(_: &mut Interp, x: Value) -> QResult<Value> {
+    grade_value(x, false)
 }
-/// `idesc` (not implemented yet).
-pub fn idesc(_: &mut Interp, _x: Value) -> QResult<Value> {
-    Err(QError::nyi("idesc"))
+
+/// `idesc x`: the indexes that sort `x` descending (keys for a dictionary).
+pub fn idesc(_: &mut Interp, x: Value) -> QResult<Value> {
+    grade_value(x, true)
+}
+
+fn grade_value(x: Value, desc: bool) -> QResult<Value> {
+    match &x {
+        Value::Dict(d) => {
+            let g = grade(&d.values, desc)?;
+            Ok(take_idx(&d.keys, &to_i64(&g)))
+        }
+        _ => {
+            let g = grade(&x, desc)?;
+            Ok(Value::Vector(Vector::longs(to_i64(&g))))
+        }
+    }
+}
+
+fn to_i64(g: &[usize]) -> Vec<i64> {
+    g.iter().map(|&i| i as i64).collect()
+}
+
+fn sort_value(x: Value, desc: bool) -> QResult<Value> {
+    match x {
+        Value::Vector(v) => Ok(Value::Vector(sort_vector(&v, desc))),
+        Value::List(_) => {
+            let g = grade(&x, desc)?;
+            Ok(take_idx(&x, &to_i64(&g)))
+        }
+        Value::Dict(d) => {
+            let g = to_i64(&grade(&d.values, desc)?);
+            Ok(Value::Dict(Arc::new(Dict {
+                keys: take_idx(&d.keys, &g),
+                values: take_idx(&d.values, &g),
+                sorted: false,
+            })))
+        }
+        Value::Table(ref t) => {
+            let g = to_i64(&grade(&x, desc)?);
+            let mut columns: Vec<Value> = t.columns.iter().map(|c| take_idx(c, &g)).collect();
+            if !desc && let Some(Value::Vector(first)) = columns.first_mut() {
+                first.attr = if t.columns.len() == 1 {
+                    Attr::Sorted
+                } else {
+                    Attr::Parted
+                };
+            }
+            Ok(Value::Table(Arc::new(Table {
+                names: t.names.clone(),
+                columns,
+            })))
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+/// Sorts a typed vector; ascending results carry `s#`.
+pub fn sort_vector(v: &Vector, desc: bool) -> Vector {
+    fn sorted<T: Copy + Ord>(b: &[T], desc: bool) -> Vec<T> {
+        let mut out = b.to_vec();
+        out.sort_unstable();
+        if desc {
+            out.reverse();
+        }
+        out
+    }
+    fn sorted_by_key<T: Copy, K: Ord>(b: &[T], desc: bool, key: impl Fn(T) -> K) -> Vec<T> {
+        let mut out = b.to_vec();
+        out.sort_by_key(|&x| key(x));
+        if desc {
+            // stable descending: reverse runs of equal keys back
+            out = stable_reverse(out, |a, b| key(*a) == key(*b));
+        }
+        out
+    }
+    let data = match v.data() {
+        VecData::U8(b) => VecData::U8(sorted(b, desc).into()),
+        VecData::I16(b) => VecData::I16(sorted(b, desc).into()),
+        VecData::I32(b) => VecData::I32(sorted(b, desc).into()),
+        VecData::I64(b) => VecData::I64(sorted(b, desc).into()),
+        VecData::Guid(b) => VecData::Guid(sorted(b, desc).into()),
+        VecData::F32(b) => VecData::F32(sorted_by_key(b, desc, |x| f64_key(x as f64)).into()),
+        VecData::F64(b) => VecData::F64(sorted_by_key(b, desc, f64_key).into()),
+        VecData::Sym(b) => {
+            let g = grade_syms(b, desc);
+            VecData::Sym(g.iter().map(|&i| b[i]).collect::<Vec<Sym>>().into())
+        }
+    };
+    let mut out = Vector::new(v.ty(), data).unwrap_or_else(|| Vector::empty(v.ty()));
+    if !desc {
+        out.attr = Attr::Sorted;
+    }
+    out
+}
+
+/// Reverses a sorted vector while keeping runs of equal items in their
+/// original order (so a descending sort stays stable).
+fn stable_reverse<T: Copy>(v: Vec<T>, eq: impl Fn(&T, &T) -> bool) -> Vec<T> {
+    let mut out = Vec::with_capacity(v.len());
+    let mut end = v.len();
+    while end > 0 {
+        let mut start = end - 1;
+        while start > 0 && eq(&v[start - 1], &v[end - 1]) {
+            start -= 1;
+        }
+        out.extend_from_slice(&v[start..end]);
+        end = start;
+    }
+    out
+}
+
+/// An order-preserving key for a float: NaN (null) first, then -0w .. 0w;
+/// `-0.0` equals `0.0`.
+#[inline]
+pub fn f64_key(x: f64) -> u64 {
+    if x.is_nan() {
+        return 0;
+    }
+    let x = if x == 0.0 { 0.0 } else { x };
+    let b = x.to_bits();
+    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+}
+
+/// The stable grade of a list value: a vector, a general list or a table's
+/// rows. Atoms give `'type`.
+pub fn grade(x: &Value, desc: bool) -> QResult<Vec<usize>> {
+    match x {
+        Value::Vector(v) => Ok(grade_vector(v, desc)),
+        Value::List(l) => {
+            let mut idx: Vec<usize> = (0..l.len()).collect();
+            if desc {
+                idx.sort_by(|&a, &b| cmp_values(&l[b], &l[a]));
+            } else {
+                idx.sort_by(|&a, &b| cmp_values(&l[a], &l[b]));
+            }
+            Ok(idx)
+        }
+        Value::Table(t) => {
+            // least significant column first; each pass is stable
+            let n = t.len();
+            let mut perm: Vec<usize> = (0..n).collect();
+            for c in t.columns.iter().rev() {
+                let col = take_idx(c, &to_i64(&perm));
+                let g = grade(&col, desc)?;
+                perm = g.iter().map(|&i| perm[i]).collect();
+            }
+            Ok(perm)
+        }
+        Value::Dict(d) => grade(&d.values, desc),
+        _ => Err(QError::type_()),
+    }
+}
+
+/// The stable grade of a typed vector.
+pub fn grade_vector(v: &Vector, desc: bool) -> Vec<usize> {
+    match v.data() {
+        VecData::U8(b) => grade_u8(b, desc),
+        VecData::I16(b) => grade_keys(b, desc, |x| x),
+        VecData::I32(b) => grade_keys(b, desc, |x| x),
+        VecData::I64(b) => grade_keys(b, desc, |x| x),
+        VecData::F32(b) => grade_keys(b, desc, |x| f64_key(x as f64)),
+        VecData::F64(b) => grade_keys(b, desc, f64_key),
+        VecData::Guid(b) => grade_keys(b, desc, |x| x),
+        VecData::Sym(b) => grade_syms(b, desc),
+    }
+}
+
+/// Grade by a key per item: already-ordered input short-cuts to `til n`;
+/// otherwise `(key, index)` pairs sorted (distinct pairs, so stable).
+fn grade_keys<T: Copy, K: Ord + Copy + RadixKey>(
+    b: &[T],
+    desc: bool,
+    key: impl Fn(T) -> K,
+) -> Vec<usize> {
+    let n = b.len();
+    let ordered = if desc {
+        b.windows(2).all(|w| key(w[0]) >= key(w[1]))
+    } else {
+        b.windows(2).all(|w| key(w[0]) <= key(w[1]))
+    };
+    if ordered {
+        return (0..n).collect();
+    }
+    if n >= RADIX_MIN && n <= u32::MAX as usize && K::RADIX {
+        let keys: Vec<u64> = b
+            .iter()
+            .map(|&x| {
+                let k = key(x).to_radix();
+                if desc { !k } else { k }
+            })
+            .collect();
+        if let Some(g) = radix_grade(keys) {
+            return g;
+        }
+    }
+    if n <= u32::MAX as usize {
+        let mut pairs: Vec<(K, u32)> = b
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| (key(x), i as u32))
+            .collect();
+        if desc {
+            pairs.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        } else {
+            pairs.sort_unstable();
+        }
+        pairs.into_iter().map(|(_, i)| i as usize).collect()
+    } else {
+        let mut idx: Vec<usize> = (0..n).collect();
+        if desc {
+            idx.sort_by(|&i, &j| key(b[j]).cmp(&key(b[i])));
+        } else {
+            idx.sort_by_key(|&i| key(b[i]));
+        }
+        idx
+    }
+}
+
+/// Vectors at least this long are graded by radix sort.
+const RADIX_MIN: usize = 1 << 12;
+
+/// A sort key that maps to a `u64` preserving order (for radix grading).
+trait RadixKey {
+    /// Whether [`RadixKey::to_radix`] is meaningful.
+    const RADIX: bool;
+    fn to_radix(self) -> u64;
+}
+
+impl RadixKey for i16 {
+    const RADIX: bool = true;
+    fn to_radix(self) -> u64 {
+        (self as i64 as u64) ^ (1 << 63)
+    }
+}
+impl RadixKey for i32 {
+    const RADIX: bool = true;
+    fn to_radix(self) -> u64 {
+        (self as i64 as u64) ^ (1 << 63)
+    }
+}
+impl RadixKey for i64 {
+    const RADIX: bool = true;
+    fn to_radix(self) -> u64 {
+        (self as u64) ^ (1 << 63)
+    }
+}
+impl RadixKey for u64 {
+    const RADIX: bool = true;
+    fn to_radix(self) -> u64 {
+        self
+    }
+}
+impl RadixKey for u32 {
+    const RADIX: bool = true;
+    fn to_radix(self) -> u64 {
+        self as u64
+    }
+}
+impl RadixKey for crate::value::Guid {
+    const RADIX: bool = false;
+    fn to_radix(self) -> u64 {
+        0
+    }
+}
+
+/// Stable LSD radix grade of `u64` keys, one byte per pass; passes where
+/// every key has the same byte are skipped. `None` when more than four
+/// passes would be needed (a comparison sort is faster then).
+fn radix_grade(keys: Vec<u64>) -> Option<Vec<usize>> {
+    let n = keys.len();
+    let mut counts = vec![[0usize; 256]; 8];
+    for &k in &keys {
+        for (p, c) in counts.iter_mut().enumerate() {
+            c[((k >> (8 * p)) & 255) as usize] += 1;
+        }
+    }
+    let passes: Vec<usize> = (0..8).filter(|&p| !counts[p].contains(&n)).collect();
+    if passes.len() > 4 {
+        return None;
+    }
+    let mut keys = keys;
+    let mut idx: Vec<u32> = (0..n as u32).collect();
+    let mut tkeys: Vec<u64> = vec![0; n];
+    let mut tidx: Vec<u32> = vec![0; n];
+    for p in passes {
+        let c = &counts[p];
+        let mut start = [0usize; 256];
+        let mut acc = 0;
+        for (b, s) in start.iter_mut().enumerate() {
+            *s = acc;
+            acc += c[b];
+        }
+        let shift = 8 * p;
+        for (&k, &i) in keys.iter().zip(&idx) {
+            let b = ((k >> shift) & 255) as usize;
+            let d = start[b];
+            tkeys[d] = k;
+            tidx[d] = i;
+            start[b] = d + 1;
+        }
+        std::mem::swap(&mut keys, &mut tkeys);
+        std::mem::swap(&mut idx, &mut tidx);
+    }
+    Some(idx.into_iter().map(|i| i as usize).collect())
+}
+
+/// Counting sort for one-byte items (bool, byte, char).
+fn grade_u8(b: &[u8], desc: bool) -> Vec<usize> {
+    let mut counts = [0usize; 256];
+    for &x in b {
+        counts[x as usize] += 1;
+    }
+    let mut start = [0usize; 256];
+    let mut acc = 0;
+    for k in 0..256 {
+        let key = if desc { 255 - k } else { k };
+        start[key] = acc;
+        acc += counts[key];
+    }
+    let mut out = vec![0usize; b.len()];
+    for (i, &x) in b.iter().enumerate() {
+        out[start[x as usize]] = i;
+        start[x as usize] += 1;
+    }
+    out
+}
+
+/// Ranks of the distinct symbols of `b` by text: `rank[i]` orders `b[i]`.
+fn sym_ranks(b: &[Sym]) -> Vec<u32> {
+    let mut seen: hashbrown::HashMap<Sym, u32, foldhash::fast::FixedState> =
+        hashbrown::HashMap::default();
+    let mut uniq: Vec<Sym> = Vec::new();
+    for &s in b {
+        seen.entry(s).or_insert_with(|| {
+            uniq.push(s);
+            0
+        });
+    }
+    let mut texts: Vec<(&'static str, Sym)> = uniq.iter().map(|&s| (s.as_str(), s)).collect();
+    texts.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (r, (_, s)) in texts.iter().enumerate() {
+        seen.insert(*s, r as u32);
+    }
+    b.iter()
+        .map(|s| seen.get(s).copied().unwrap_or(0))
+        .collect()
+}
+
+fn grade_syms(b: &[Sym], desc: bool) -> Vec<usize> {
+    let ranks = sym_ranks(b);
+    grade_keys(&ranks, desc, |x| x)
+}
+
+/// Orders two atoms: by type number first, then by value (nulls first).
+pub fn cmp_atoms(a: &Atom, b: &Atom) -> Ordering {
+    let (ta, tb) = (a.ty(), b.ty());
+    if ta != tb {
+        return ta.code().cmp(&tb.code());
+    }
+    match (a, b) {
+        (Atom::Symbol(x), Atom::Symbol(y)) => x.cmp_text(*y),
+        (Atom::Guid(x), Atom::Guid(y)) => x.cmp(y),
+        (Atom::Real(x), Atom::Real(y)) => f64_key(*x as f64).cmp(&f64_key(*y as f64)),
+        (Atom::Float(x), Atom::Float(y)) | (Atom::Datetime(x), Atom::Datetime(y)) => {
+            f64_key(*x).cmp(&f64_key(*y))
+        }
+        _ => a.to_i64().cmp(&b.to_i64()),
+    }
+}
+
+/// Orders any two values for sorting general lists: `::` first, then atoms
+/// (by type, then value), then lists (lexicographically, then by count),
+/// then dictionaries, tables and functions.
+pub fn cmp_values(a: &Value, b: &Value) -> Ordering {
+    fn class(v: &Value) -> u8 {
+        match v {
+            Value::Nil => 0,
+            Value::Atom(_) => 1,
+            Value::Vector(_) | Value::List(_) => 2,
+            Value::Dict(_) => 3,
+            Value::Table(_) => 4,
+            Value::Func(_) => 5,
+        }
+    }
+    match (a, b) {
+        (Value::Atom(x), Value::Atom(y)) => cmp_atoms(x, y),
+        (Value::Vector(x), Value::Vector(y)) => {
+            let n = x.len().min(y.len());
+            for i in 0..n {
+                let o = cmp_atoms(&x.get(i), &y.get(i));
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            x.len().cmp(&y.len())
+        }
+        (x, y) if x.is_list() && y.is_list() => {
+            let (xs, ys) = (x.items(), y.items());
+            for (p, q) in xs.iter().zip(&ys) {
+                let o = cmp_values(p, q);
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            xs.len().cmp(&ys.len())
+        }
+        (Value::Dict(x), Value::Dict(y)) => cmp_values(&x.values, &y.values),
+        (Value::Table(x), Value::Table(y)) => {
+            let n = x.len().min(y.len());
+            for i in 0..n {
+                let o = cmp_values(&table_row(x, i), &table_row(y, i));
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            x.len().cmp(&y.len())
+        }
+        _ => class(a).cmp(&class(b)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_key_orders_nulls_first_and_zeroes_equal() {
+        let xs = [
+            f64::NAN,
+            f64::NEG_INFINITY,
+            -2.5,
+            -0.0,
+            0.0,
+            1e-300,
+            3.0,
+            f64::INFINITY,
+        ];
+        for w in xs.windows(2) {
+            assert!(f64_key(w[0]) <= f64_key(w[1]), "{:?}", w);
+        }
+        assert_eq!(f64_key(-0.0), f64_key(0.0));
+    }
+
+    #[test]
+    fn grades_are_stable() {
+        let v = Vector::longs(vec![2, 1, 3, 4, 2, 1, 2]);
+        assert_eq!(grade_vector(&v, false), vec![1, 5, 0, 4, 6, 2, 3]);
+        assert_eq!(grade_vector(&v, true), vec![3, 2, 0, 4, 6, 1, 5]);
+        let b = Vector::from_u8(crate::value::Ty::Char, b"mississippi".to_vec());
+        assert_eq!(
+            grade_vector(&b, false),
+            vec![1, 4, 7, 10, 0, 8, 9, 2, 3, 5, 6]
+        );
+        assert_eq!(
+            grade_vector(&b, true),
+            vec![2, 3, 5, 6, 8, 9, 0, 1, 4, 7, 10]
+        );
+    }
+
+    #[test]
+    fn float_desc_sort_is_stable_for_signed_zeroes() {
+        let v = Vector::floats(vec![0.0, -0.0, 1.0, f64::NAN]);
+        let s = sort_vector(&v, true);
+        let out = s.as_f64().unwrap_or(&[]).to_vec();
+        assert_eq!(out[0], 1.0);
+        assert!(out[1].to_bits() == 0.0f64.to_bits());
+        assert!(out[2].to_bits() == (-0.0f64).to_bits());
+        assert!(out[3].is_nan());
+    }
+
+    #[test]
+    fn radix_grade_matches_comparison_sort() {
+        let mut x: u64 = 12345;
+        let v: Vec<i64> = (0..20_000)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                match i % 7 {
+                    0 => i64::MIN,
+                    1 => -((x % 1000) as i64),
+                    _ => (x % 5000) as i64,
+                }
+            })
+            .collect();
+        for desc in [false, true] {
+            let g = grade_vector(&Vector::longs(v.clone()), desc);
+            let mut want: Vec<usize> = (0..v.len()).collect();
+            if desc {
+                want.sort_by(|&a, &b| v[b].cmp(&v[a]));
+            } else {
+                want.sort_by_key(|&a| v[a]);
+            }
+            assert_eq!(g, want);
+        }
+        let f: Vec<f64> = v
+            .iter()
+            .map(|&k| {
+                if k == i64::MIN {
+                    f64::NAN
+                } else {
+                    k as f64 / 3.0
+                }
+            })
+            .collect();
+        let g = grade_vector(&Vector::floats(f.clone()), false);
+        assert!(f[g[0]].is_nan());
+        assert!(g.windows(2).all(|w| f64_key(f[w[0]]) <= f64_key(f[w[1]])));
+    }
+
+    #[test]
+    fn symbols_sort_by_text() {
+        let v = Vector::syms(vec![
+            Sym::new("zz"),
+            Sym::new("ab"),
+            Sym::new(""),
+            Sym::new("m"),
+        ]);
+        assert_eq!(grade_vector(&v, false), vec![2, 1, 3, 0]);
+    }
 }

@@ -345,11 +345,15 @@ impl Interp {
         // In-place fast paths: `x[i]:v` and `x,:y` on a vector that only this
         // variable references mutate its buffer without copying. They check
         // everything before mutating, so a failure leaves the value intact.
-        if let Some(slot) = self.slot_mut(target, fr) {
-            let done = match (&idx, &m) {
-                (Some(ix), None) => index::amend_in_place(slot, ix, &v),
-                (None, Some(f)) if is_join(f) => index::append_in_place(slot, &v),
-                _ => None,
+        let in_place = match (&idx, &m) {
+            (Some(_), None) => true,
+            (None, Some(f)) => is_join(f),
+            _ => false,
+        };
+        if in_place && let Some(slot) = self.slot_mut(target, fr) {
+            let done = match &idx {
+                Some(ix) => index::amend_in_place(slot, ix, &v),
+                None => index::append_in_place(slot, &v),
             };
             match done {
                 Some(Ok(())) => return Ok(v),
