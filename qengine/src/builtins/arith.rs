@@ -1,22 +1,28 @@
 //! Arithmetic: `+ - * %`, `neg abs signum reciprocal floor ceiling sqrt exp
 //! log div mod`.
 //!
-//! Type rules follow q: boolean and byte arithmetic gives int; the wider of
-//! two numeric types wins; any float gives float; `%` always gives float.
-//! Temporals: a temporal plus an integer keeps the temporal type, the
-//! difference of two dates (months) is an int, of two timestamps a timespan.
-//! Integer nulls propagate (`0N+1` is `0N`); other integer overflow wraps,
-//! as in q.
+//! Result types follow the reference's domain/range tables exactly (encoded
+//! below): boolean, byte and short arithmetic gives int; the wider of two
+//! numeric types wins; any float gives float; `%` always gives float.
+//! Temporals: a temporal and a number keeps the temporal type (the number
+//! counts the temporal's unit); `date-date` is an int, `timestamp-timestamp`
+//! a timespan; a date plus a timespan, minute, second or time is a
+//! timestamp; a datetime is a float count of days.
+//!
+//! Integer nulls propagate (`0N+1` is `0N`); other integer overflow wraps
+//! (so `0W+1` is `0N`), as in q. Converting an integer to float for mixed
+//! arithmetic keeps nulls (NaN) but not infinities (`0Wh` is 32767).
 //!
 //! Kernels are plain loops over slices so the compiler vectorises them; the
-//! long-with-long and float-with-float paths never widen or copy inputs.
+//! long/long, int/int and float/float paths never widen or copy inputs.
+
+use qparser::temporal::{NS_PER_DAY, days_from_civil};
 
 use crate::error::{QError, QResult};
 use crate::interp::Interp;
-use crate::value::{
-    Atom, Repr, Ty, Value, VecData, Vector, f64_to_i64, i64_to_f64, narrow_i16, narrow_i32,
-};
+use crate::value::{ALL_TYPES, Atom, Repr, Ty, Value, VecData, Vector, f64_to_i64};
 
+use super::cast::{atom_of_f64, atom_of_i64};
 use super::{atomic_dyad, atomic_monad};
 
 /// The four elementary binary operations sharing one dispatcher.
@@ -29,6 +35,303 @@ pub enum Op {
 }
 
 const NJ: i64 = i64::MIN;
+const NI: i32 = i32::MIN;
+
+// Result-type tables from the q reference ("Range and domains" of Add,
+// Subtract, Multiply, Lesser). Rows are x, columns y, both in type-number
+// order `b g x h i j e f c s p m d z n u v t`; `.` is a type error.
+const ADD: [&[u8; 18]; 18] = [
+    b"i.iiijef..pmdznuvt",
+    b"..................",
+    b"i.iiijef..pmdznuvt",
+    b"i.iiijef..pmdznuvt",
+    b"i.iiijef..pmdznuvt",
+    b"j.jjjjef..pmdznuvt",
+    b"e.eeeeef..pmdznuvt",
+    b"f.fffffff.ffzzffff",
+    b".......f..pmdznuvt",
+    b"..................",
+    b"p.pppppfp.n...pppp",
+    b"m.mmmmmfm..i..pppp",
+    b"d.dddddzd...i.pppp",
+    b"z.zzzzzzz....fpzzz",
+    b"n.nnnnnfn.ppppnnnn",
+    b"u.uuuuufu.pppznuvt",
+    b"v.vvvvvfv.pppznvvt",
+    b"t.tttttft.pppznttt",
+];
+const SUB: [&[u8; 18]; 18] = [
+    b"i.iiijefi.pmdznuvt",
+    b"..................",
+    b"i.iiijefi.pmdznuvt",
+    b"i.iiijefi.pmdznuvt",
+    b"i.iiijefi.pmdznuvt",
+    b"j.jjjjefj.pmdznuvt",
+    b"e.eeeeefe.pmdznuvt",
+    b"f.fffffff.ffzzffff",
+    b".......f..pmdznuvt",
+    b"..................",
+    b"p.pppppfp.n...pppp",
+    b"m.mmmmmfm..i..pppp",
+    b"d.dddddzd...i.pppp",
+    b"z.zzzzzzz....fpzzz",
+    b"n.nnnnnfn.ppppnnnn",
+    b"u.uuuuufu.pppznuvt",
+    b"v.vvvvvfv.pppznvvt",
+    b"t.tttttft.pppznttt",
+];
+const MUL: [&[u8; 18]; 18] = [
+    b"i.iiijef..pmdznuvt",
+    b"..................",
+    b"i.iiijef..pmdznuvt",
+    b"i.iiijef..pmdznuvt",
+    b"i.iiijef..pmdznuvt",
+    b"j.jjjjef..pmdznuvt",
+    b"e.eeeeef..pmdznuvt",
+    b"f.fffffff.ffzzffff",
+    b".......f..pmdznuvt",
+    b"..................",
+    b"p.pppppfp.........",
+    b"m.mmmmmfm.........",
+    b"d.dddddzd.........",
+    b"z.zzzzzzz.........",
+    b"n.nnnnnfn.........",
+    b"u.uuuuufu.........",
+    b"v.vvvvvfv.........",
+    b"t.tttttft.........",
+];
+/// Lesser `&`, Greater `|` and Fill `^` share this table.
+const LESSER: [&[u8; 18]; 18] = [
+    b"b.xhijefc.pmdznuvt",
+    b"..................",
+    b"x.xhijefc.pmdznuvt",
+    b"h.hhijefc.pmdznuvt",
+    b"i.iiijefc.pmdznuvt",
+    b"j.jjjjefc.pmdznuvt",
+    b"e.eeeeefc.pmdznuvt",
+    b"f.ffffffc.pmdznuvt",
+    b"c.ccccccc.pmdznuvt",
+    b".........s........",
+    b"p.ppppppp.ppppnuvt",
+    b"m.mmmmmmm.pmd.....",
+    b"d.ddddddd.pddz....",
+    b"z.zzzzzzz.p.zznuvt",
+    b"n.nnnnnnn.n..nnnnn",
+    b"u.uuuuuuu.u..unuvt",
+    b"v.vvvvvvv.v..vnvvt",
+    b"t.ttttttt.t..tnttt",
+];
+
+/// Index of a type in `ALL_TYPES` (type-number order).
+pub fn tidx(t: Ty) -> usize {
+    ALL_TYPES.iter().position(|&u| u == t).unwrap_or(0)
+}
+
+fn lookup(table: &[&[u8; 18]; 18], x: Ty, y: Ty) -> QResult<Ty> {
+    let c = table[tidx(x)][tidx(y)];
+    if c == b'.' {
+        Err(QError::type_())
+    } else {
+        Ty::from_letter(c as char).ok_or_else(QError::type_)
+    }
+}
+
+/// Result type of `x&y`, `x|y` and `x^y`.
+pub fn lesser_type(x: Ty, y: Ty) -> QResult<Ty> {
+    if x == Ty::Guid && y == Ty::Guid {
+        return Ok(Ty::Guid);
+    }
+    lookup(&LESSER, x, y)
+}
+
+/// Result type of `x op y` for two simple types, or `'type`.
+pub fn result_type(op: Op, x: Ty, y: Ty) -> QResult<Ty> {
+    match op {
+        Op::Add => lookup(&ADD, x, y),
+        Op::Sub => lookup(&SUB, x, y),
+        Op::Mul => lookup(&MUL, x, y),
+        Op::Div => {
+            if matches!(x, Ty::Guid | Ty::Symbol) || matches!(y, Ty::Guid | Ty::Symbol) {
+                Err(QError::type_())
+            } else {
+                Ok(Ty::Float)
+            }
+        }
+    }
+}
+
+fn is_float(t: Ty) -> bool {
+    matches!(t.repr(), Repr::F32 | Repr::F64)
+}
+
+fn month_ns(m: i64) -> i64 {
+    let d = days_from_civil(2000 + m.div_euclid(12), (m.rem_euclid(12) + 1) as u32, 1);
+    d.wrapping_mul(NS_PER_DAY)
+}
+
+/// True when values of `src` must be rescaled to the units of `rt`.
+fn needs_scale(rt: Ty, src: Ty) -> bool {
+    use Ty::*;
+    matches!(
+        (rt, src),
+        (
+            Timestamp | Timespan,
+            Date | Month | Minute | Second | Time | Datetime
+        ) | (Second | Time, Minute)
+            | (Time, Second)
+            | (Datetime, Minute | Second | Time)
+    )
+}
+
+/// An integral value of type `src` in the units of `rt` (null kept).
+#[inline]
+fn scale_i(rt: Ty, src: Ty, v: i64) -> i64 {
+    use Ty::*;
+    if v == NJ {
+        return NJ;
+    }
+    match (rt, src) {
+        (Timestamp | Timespan, Date) => v.wrapping_mul(NS_PER_DAY),
+        (Timestamp | Timespan, Month) => month_ns(v),
+        (Timestamp | Timespan, Minute) => v.wrapping_mul(60_000_000_000),
+        (Timestamp | Timespan, Second) => v.wrapping_mul(1_000_000_000),
+        (Timestamp | Timespan, Time) => v.wrapping_mul(1_000_000),
+        (Second, Minute) => v.wrapping_mul(60),
+        (Time, Minute) => v.wrapping_mul(60_000),
+        (Time, Second) => v.wrapping_mul(1000),
+        _ => v,
+    }
+}
+
+/// A float value of type `src` in the units of `rt`.
+#[inline]
+fn scale_f(rt: Ty, src: Ty, v: f64) -> f64 {
+    use Ty::*;
+    match (rt, src) {
+        (Datetime, Time) => v / 86_400_000.0,
+        (Datetime, Second) => v / 86_400.0,
+        (Datetime, Minute) => v / 1440.0,
+        (Timestamp | Timespan, Datetime) => v * NS_PER_DAY as f64,
+        (Timestamp | Timespan, Month) if !v.is_nan() => month_ns(v as i64) as f64,
+        (Timestamp | Timespan | Second | Time, _) => scale_i(rt, src, v as i64) as f64,
+        _ => v,
+    }
+}
+
+enum Num {
+    I(Vec<i64>),
+    F(Vec<f64>),
+    IA(i64),
+    FA(f64),
+}
+
+/// The raw integral value of an atom: nulls `i64::MIN`, infinities plain.
+#[inline]
+fn raw_i(a: &Atom) -> Option<i64> {
+    Some(match *a {
+        Atom::Bool(b) => b as i64,
+        Atom::Byte(b) | Atom::Char(b) => b as i64,
+        Atom::Short(v) => wi16(v),
+        Atom::Int(v)
+        | Atom::Month(v)
+        | Atom::Date(v)
+        | Atom::Minute(v)
+        | Atom::Second(v)
+        | Atom::Time(v) => wi32(v),
+        Atom::Long(v) | Atom::Timestamp(v) | Atom::Timespan(v) => v,
+        Atom::Real(v) => f64_to_i64(v as f64),
+        Atom::Float(v) | Atom::Datetime(v) => f64_to_i64(v),
+        Atom::Guid(_) | Atom::Symbol(_) => return None,
+    })
+}
+
+#[inline(always)]
+fn wi16(v: i16) -> i64 {
+    if v == i16::MIN { NJ } else { v as i64 }
+}
+#[inline(always)]
+fn wi32(v: i32) -> i64 {
+    if v == NI { NJ } else { v as i64 }
+}
+#[inline(always)]
+fn i2f(v: i64) -> f64 {
+    if v == NJ { f64::NAN } else { v as f64 }
+}
+
+#[inline]
+fn raw_f(a: &Atom) -> Option<f64> {
+    Some(match *a {
+        Atom::Real(v) => v as f64,
+        Atom::Float(v) | Atom::Datetime(v) => v,
+        _ => i2f(raw_i(a)?),
+    })
+}
+
+/// Raw integral items of a vector (nulls `i64::MIN`, infinities plain).
+fn raw_i_vec(v: &Vector) -> Option<Vec<i64>> {
+    Some(match v.data() {
+        VecData::U8(b) => b.iter().map(|&x| x as i64).collect(),
+        VecData::I16(b) => b.iter().map(|&x| wi16(x)).collect(),
+        VecData::I32(b) => b.iter().map(|&x| wi32(x)).collect(),
+        VecData::I64(b) => b.to_vec(),
+        VecData::F32(b) => b.iter().map(|&x| f64_to_i64(x as f64)).collect(),
+        VecData::F64(b) => b.iter().map(|&x| f64_to_i64(x)).collect(),
+        VecData::Guid(_) | VecData::Sym(_) => return None,
+    })
+}
+
+/// Raw float items of a vector (nulls NaN, integer infinities plain).
+fn raw_f_vec(v: &Vector) -> Option<Vec<f64>> {
+    Some(match v.data() {
+        VecData::U8(b) => b.iter().map(|&x| x as f64).collect(),
+        VecData::I16(b) => b.iter().map(|&x| i2f(wi16(x))).collect(),
+        VecData::I32(b) => b.iter().map(|&x| i2f(wi32(x))).collect(),
+        VecData::I64(b) => b.iter().map(|&x| i2f(x)).collect(),
+        VecData::F32(b) => b.iter().map(|&x| x as f64).collect(),
+        VecData::F64(b) => b.to_vec(),
+        VecData::Guid(_) | VecData::Sym(_) => return None,
+    })
+}
+
+/// One side as numbers in the units of `rt`.
+fn to_num(v: &Value, src: Ty, rt: Ty, float: bool) -> QResult<Num> {
+    let sc = needs_scale(rt, src);
+    match v {
+        Value::Atom(a) => {
+            if float {
+                let f = raw_f(a).ok_or_else(QError::type_)?;
+                Ok(Num::FA(if sc { scale_f(rt, src, f) } else { f }))
+            } else {
+                let i = raw_i(a).ok_or_else(QError::type_)?;
+                Ok(Num::IA(if sc { scale_i(rt, src, i) } else { i }))
+            }
+        }
+        Value::Vector(vec) => {
+            if float {
+                let mut f = raw_f_vec(vec).ok_or_else(QError::type_)?;
+                if sc {
+                    f.iter_mut().for_each(|x| *x = scale_f(rt, src, *x));
+                }
+                Ok(Num::F(f))
+            } else {
+                let mut i = raw_i_vec(vec).ok_or_else(QError::type_)?;
+                if sc {
+                    i.iter_mut().for_each(|x| *x = scale_i(rt, src, *x));
+                }
+                Ok(Num::I(i))
+            }
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+fn simple_ty(v: &Value) -> QResult<Ty> {
+    match v {
+        Value::Atom(a) => Ok(a.ty()),
+        Value::Vector(v) => Ok(v.ty()),
+        _ => Err(QError::type_()),
+    }
+}
 
 #[inline(always)]
 fn ij(op: Op, a: i64, b: i64) -> i64 {
@@ -53,152 +356,6 @@ fn ff(op: Op, a: f64, b: f64) -> f64 {
     }
 }
 
-/// Result type of `x op y` for two simple types, or `'type`.
-pub fn result_type(op: Op, x: Ty, y: Ty) -> QResult<Ty> {
-    use Ty::*;
-    let num_rank = |t: Ty| match t {
-        Bool | Byte => Some(6),
-        Short => Some(5),
-        Int => Some(6),
-        Long => Some(7),
-        Real => Some(8),
-        Float => Some(9),
-        _ => None,
-    };
-    if op == Op::Div {
-        return match (x, y) {
-            (Real, Real) => Ok(Real),
-            _ if x.is_numeric() && y.is_numeric() => Ok(Float),
-            (Timespan, _) if y.is_numeric() => Ok(Timespan),
-            _ if (x.is_temporal() || x.is_numeric()) && (y.is_temporal() || y.is_numeric()) => {
-                Ok(Float)
-            }
-            _ => Err(QError::type_()),
-        };
-    }
-    if let (Some(a), Some(b)) = (num_rank(x), num_rank(y)) {
-        let r = a.max(b);
-        return Ok(match r {
-            5 => Short,
-            6 => Int,
-            7 => Long,
-            8 => Real,
-            _ => Float,
-        });
-    }
-    let int_like = |t: Ty| matches!(t, Bool | Byte | Short | Int | Long);
-    let float_like = |t: Ty| matches!(t, Real | Float);
-    match op {
-        Op::Add => match (x, y) {
-            (Date, Time) | (Time, Date) => Ok(Datetime),
-            (Date, Timespan) | (Timespan, Date) => Ok(Timestamp),
-            (Date, Minute | Second) | (Minute | Second, Date) => Ok(Timestamp),
-            (Timestamp, Timespan) | (Timespan, Timestamp) => Ok(Timestamp),
-            (t, u) if t.is_temporal() && int_like(u) => Ok(t),
-            (u, t) if t.is_temporal() && int_like(u) => Ok(t),
-            (Datetime, u) | (u, Datetime) if float_like(u) => Ok(Datetime),
-            (Date, u) | (u, Date) if float_like(u) => Ok(Datetime),
-            (Timespan, u) | (u, Timespan) if float_like(u) => Ok(Timespan),
-            (t, u) if t == u && matches!(t, Timespan | Minute | Second | Time) => Ok(t),
-            (Timespan, Minute | Second | Time) | (Minute | Second | Time, Timespan) => Ok(Timespan),
-            _ => Err(QError::type_()),
-        },
-        Op::Sub => match (x, y) {
-            (Date, Date) | (Month, Month) => Ok(Int),
-            (Timestamp, Timestamp) => Ok(Timespan),
-            (Datetime, Datetime) => Ok(Float),
-            (Timestamp, Timespan) => Ok(Timestamp),
-            (t, u) if t == u && matches!(t, Timespan | Minute | Second | Time) => Ok(t),
-            (t, u) if t.is_temporal() && int_like(u) => Ok(t),
-            (u, t) if t.is_temporal() && int_like(u) => Ok(t),
-            (Datetime, u) if float_like(u) => Ok(Datetime),
-            (Timespan, u) if float_like(u) => Ok(Timespan),
-            _ => Err(QError::type_()),
-        },
-        Op::Mul => match (x, y) {
-            (t, u) | (u, t)
-                if matches!(t, Timespan | Minute | Second | Time)
-                    && (int_like(u) || float_like(u)) =>
-            {
-                Ok(t)
-            }
-            _ => Err(QError::type_()),
-        },
-        Op::Div => Err(QError::type_()),
-    }
-}
-
-/// The value of one side converted to the result type's units: a date
-/// added to a timespan is counted in nanoseconds, a time added to a date in
-/// fractional days.
-fn scale_to(result: Ty, from: Ty) -> Option<f64> {
-    use Ty::*;
-    match (result, from) {
-        (Timestamp, Date) => Some(86_400_000_000_000.0),
-        (Timestamp, Minute) => Some(60_000_000_000.0),
-        (Timestamp, Second) => Some(1_000_000_000.0),
-        (Timespan, Minute) => Some(60_000_000_000.0),
-        (Timespan, Second) => Some(1_000_000_000.0),
-        (Timespan, Time) => Some(1_000_000.0),
-        (Datetime, Time) => Some(1.0 / 86_400_000.0),
-        _ => None,
-    }
-}
-
-enum Num {
-    I(Vec<i64>),
-    F(Vec<f64>),
-    IA(i64),
-    FA(f64),
-}
-
-fn to_num(v: &Value, float: bool, scale: Option<f64>) -> QResult<Num> {
-    let scale = scale.filter(|s| *s != 1.0);
-    match v {
-        Value::Atom(a) => {
-            if float || scale.is_some_and(|s| s.fract() != 0.0) {
-                let f = a.to_f64().ok_or_else(QError::type_)?;
-                Ok(Num::FA(scale.map_or(f, |s| f * s)))
-            } else {
-                let i = a.to_i64().ok_or_else(QError::type_)?;
-                Ok(Num::IA(match scale {
-                    Some(s) if i != NJ => i.wrapping_mul(s as i64),
-                    _ => i,
-                }))
-            }
-        }
-        Value::Vector(vec) => {
-            if float || scale.is_some_and(|s| s.fract() != 0.0) {
-                let mut f = vec.to_f64_vec().ok_or_else(QError::type_)?;
-                if let Some(s) = scale {
-                    f.iter_mut().for_each(|x| *x *= s);
-                }
-                Ok(Num::F(f))
-            } else {
-                let mut i = vec.to_i64_vec().ok_or_else(QError::type_)?;
-                if let Some(s) = scale {
-                    let s = s as i64;
-                    i.iter_mut().for_each(|x| {
-                        if *x != NJ {
-                            *x = x.wrapping_mul(s)
-                        }
-                    });
-                }
-                Ok(Num::I(i))
-            }
-        }
-        _ => Err(QError::type_()),
-    }
-}
-
-fn simple_ty(v: &Value) -> QResult<Ty> {
-    match v {
-        Value::Atom(a) => Ok(a.ty()),
-        Value::Vector(v) => Ok(v.ty()),
-        _ => Err(QError::type_()),
-    }
-}
-
 /// `x op y` on two simple values (atoms or typed vectors).
 pub fn arith2(op: Op, x: Value, y: Value) -> QResult<Value> {
     let tx = simple_ty(&x)?;
@@ -209,18 +366,12 @@ pub fn arith2(op: Op, x: Value, y: Value) -> QResult<Value> {
         return Err(QError::length());
     }
     let rt = result_type(op, tx, ty)?;
-    // Fast paths: same representation in and out, no conversion.
-    if let Some(v) = fast_path(op, &x, &y, rt) {
+    if let Some(v) = fast_path(op, &x, &y, tx, ty, rt) {
         return Ok(v);
     }
-    let float = matches!(rt.repr(), Repr::F32 | Repr::F64)
-        || op == Op::Div
-        || tx.repr() == Repr::F32
-        || tx.repr() == Repr::F64
-        || ty.repr() == Repr::F32
-        || ty.repr() == Repr::F64;
-    let nx = to_num(&x, float, scale_to(rt, tx))?;
-    let ny = to_num(&y, float, scale_to(rt, ty))?;
+    let float = op == Op::Div || is_float(rt) || is_float(tx) || is_float(ty);
+    let nx = to_num(&x, tx, rt, float)?;
+    let ny = to_num(&y, ty, rt, float)?;
     let out = match (nx, ny) {
         (Num::IA(a), Num::IA(b)) => Num::IA(ij(op, a, b)),
         (Num::FA(a), Num::FA(b)) => Num::FA(ff(op, a, b)),
@@ -238,47 +389,34 @@ pub fn arith2(op: Op, x: Value, y: Value) -> QResult<Value> {
 /// Converts computed i64/f64 results to type `rt`.
 fn from_num(n: Num, rt: Ty) -> Value {
     match n {
-        Num::IA(v) => Value::Atom(atom_from_i64(rt, v)),
-        Num::FA(v) => Value::Atom(atom_from_f64(rt, v)),
+        Num::IA(v) => Value::Atom(atom_of_i64(rt, v)),
+        Num::FA(v) => Value::Atom(atom_of_f64(rt, v)),
         Num::I(v) => Value::Vector(vector_from_i64(rt, v)),
         Num::F(v) => Value::Vector(vector_from_f64(rt, v)),
     }
 }
 
-/// An atom of type `rt` from an i64 computation (nulls kept).
-pub fn atom_from_i64(rt: Ty, v: i64) -> Atom {
-    match rt.repr() {
-        Repr::I64 => Vector::from_i64(rt, vec![v]).get(0),
-        Repr::I32 => Vector::from_i32(rt, vec![narrow_i32(v)]).get(0),
-        Repr::I16 => Atom::Short(narrow_i16(v)),
-        Repr::F64 => Vector::from_f64(rt, vec![i64_to_f64(v)]).get(0),
-        Repr::F32 => Atom::Real(i64_to_f64(v) as f32),
-        Repr::U8 => match rt {
-            Ty::Bool => Atom::Bool(v != 0),
-            Ty::Char => Atom::Char(v as u8),
-            _ => Atom::Byte(v as u8),
-        },
-        _ => Atom::Long(v),
-    }
+#[inline(always)]
+fn n32(v: i64) -> i32 {
+    if v == NJ { NI } else { v as i32 }
 }
 
-/// An atom of type `rt` from an f64 computation.
-pub fn atom_from_f64(rt: Ty, v: f64) -> Atom {
-    match rt.repr() {
-        Repr::F64 => Vector::from_f64(rt, vec![v]).get(0),
-        Repr::F32 => Atom::Real(v as f32),
-        _ => atom_from_i64(rt, f64_to_i64(v)),
-    }
-}
-
-/// A vector of type `rt` from i64 results.
+/// A vector of type `rt` from i64 results (null `i64::MIN`; narrower types
+/// wrap, as q's fixed-width arithmetic does).
 pub fn vector_from_i64(rt: Ty, v: Vec<i64>) -> Vector {
     match rt.repr() {
         Repr::I64 => Vector::from_i64(rt, v),
-        Repr::I32 => Vector::from_i32(rt, v.into_iter().map(narrow_i32).collect()),
-        Repr::I16 => Vector::from_i16(v.into_iter().map(narrow_i16).collect()),
-        Repr::F64 => Vector::from_f64(rt, v.into_iter().map(i64_to_f64).collect()),
-        Repr::F32 => Vector::from_f32(v.into_iter().map(|x| i64_to_f64(x) as f32).collect()),
+        Repr::I32 => Vector::from_i32(rt, v.into_iter().map(n32).collect()),
+        Repr::I16 => Vector::from_i16(
+            v.into_iter()
+                .map(|x| if x == NJ { i16::MIN } else { x as i16 })
+                .collect(),
+        ),
+        Repr::F64 => Vector::from_f64(rt, v.into_iter().map(i2f).collect()),
+        Repr::F32 => Vector::from_f32(v.into_iter().map(|x| i2f(x) as f32).collect()),
+        Repr::U8 if rt == Ty::Bool => {
+            Vector::from_u8(rt, v.into_iter().map(|x| (x != 0) as u8).collect())
+        }
         Repr::U8 => Vector::from_u8(rt, v.into_iter().map(|x| x as u8).collect()),
         _ => Vector::longs(v),
     }
@@ -293,12 +431,19 @@ pub fn vector_from_f64(rt: Ty, v: Vec<f64>) -> Vector {
     }
 }
 
-/// Long/long and float/float kernels over slices without conversion.
-fn fast_path(op: Op, x: &Value, y: &Value, rt: Ty) -> Option<Value> {
+/// Kernels over slices without conversion: long/long (and timestamp,
+/// timespan), int/int (and the int-based temporals) and float/float.
+fn fast_path(op: Op, x: &Value, y: &Value, tx: Ty, ty: Ty, rt: Ty) -> Option<Value> {
+    if op == Op::Div || needs_scale(rt, tx) || needs_scale(rt, ty) {
+        return fast_div(op, x, y, rt);
+    }
     match (x, y) {
         (Value::Vector(a), Value::Vector(b)) => match (a.data(), b.data()) {
-            (VecData::I64(p), VecData::I64(q)) if rt.repr() == Repr::I64 && op != Op::Div => {
+            (VecData::I64(p), VecData::I64(q)) if rt.repr() == Repr::I64 => {
                 Some(Value::Vector(Vector::from_i64(rt, zip_i64(op, p, q))))
+            }
+            (VecData::I32(p), VecData::I32(q)) if rt.repr() == Repr::I32 => {
+                Some(Value::Vector(Vector::from_i32(rt, zip_i32(op, p, q))))
             }
             (VecData::F64(p), VecData::F64(q)) if rt.repr() == Repr::F64 => {
                 Some(Value::Vector(Vector::from_f64(rt, zip_f64(op, p, q))))
@@ -308,17 +453,57 @@ fn fast_path(op: Op, x: &Value, y: &Value, rt: Ty) -> Option<Value> {
         (Value::Vector(a), Value::Atom(b)) | (Value::Atom(b), Value::Vector(a)) => {
             let flipped = matches!(x, Value::Atom(_));
             match (a.data(), b) {
-                (VecData::I64(p), Atom::Long(s) | Atom::Timespan(s))
-                    if rt.repr() == Repr::I64 && op != Op::Div =>
+                (VecData::I64(p), Atom::Long(s) | Atom::Timespan(s) | Atom::Timestamp(s))
+                    if rt.repr() == Repr::I64 =>
                 {
                     Some(Value::Vector(Vector::from_i64(
                         rt,
                         scalar_i64(op, p, *s, flipped),
                     )))
                 }
-                (VecData::F64(p), Atom::Float(s)) if rt.repr() == Repr::F64 => Some(Value::Vector(
-                    Vector::from_f64(rt, scalar_f64(op, p, *s, flipped)),
-                )),
+                (VecData::F64(p), Atom::Float(s) | Atom::Datetime(s)) if rt.repr() == Repr::F64 => {
+                    Some(Value::Vector(Vector::from_f64(
+                        rt,
+                        scalar_f64(op, p, *s, flipped),
+                    )))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `%` on long or float vectors without an intermediate copy.
+fn fast_div(op: Op, x: &Value, y: &Value, rt: Ty) -> Option<Value> {
+    if op != Op::Div || rt != Ty::Float {
+        return None;
+    }
+    match (x, y) {
+        (Value::Vector(a), Value::Vector(b)) => match (a.data(), b.data()) {
+            (VecData::I64(p), VecData::I64(q)) => Some(Value::Vector(Vector::floats(
+                p.iter()
+                    .zip(q.iter())
+                    .map(|(&a, &b)| i2f(a) / i2f(b))
+                    .collect(),
+            ))),
+            (VecData::F64(p), VecData::F64(q)) => {
+                Some(Value::Vector(Vector::floats(zip_f64(op, p, q))))
+            }
+            _ => None,
+        },
+        (Value::Vector(a), Value::Atom(b)) | (Value::Atom(b), Value::Vector(a)) => {
+            let flipped = matches!(x, Value::Atom(_));
+            let s = raw_f(b)?;
+            match a.data() {
+                VecData::I64(p) => Some(Value::Vector(Vector::floats(
+                    p.iter()
+                        .map(|&v| if flipped { s / i2f(v) } else { i2f(v) / s })
+                        .collect(),
+                ))),
+                VecData::F64(p) => {
+                    Some(Value::Vector(Vector::floats(scalar_f64(op, p, s, flipped))))
+                }
                 _ => None,
             }
         }
@@ -341,6 +526,25 @@ fn zip_i64(op: Op, a: &[i64], b: &[i64]) -> Vec<i64> {
         Op::Add => lane!(|x: i64, y: i64| x.wrapping_add(y)),
         Op::Sub => lane!(|x: i64, y: i64| x.wrapping_sub(y)),
         Op::Mul => lane!(|x: i64, y: i64| x.wrapping_mul(y)),
+        Op::Div => {}
+    }
+    out
+}
+
+fn zip_i32(op: Op, a: &[i32], b: &[i32]) -> Vec<i32> {
+    let mut out = vec![0i32; a.len()];
+    macro_rules! lane {
+        ($f:expr) => {
+            for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+                let r = $f(x, y);
+                *o = if x == NI || y == NI { NI } else { r };
+            }
+        };
+    }
+    match op {
+        Op::Add => lane!(|x: i32, y: i32| x.wrapping_add(y)),
+        Op::Sub => lane!(|x: i32, y: i32| x.wrapping_sub(y)),
+        Op::Mul => lane!(|x: i32, y: i32| x.wrapping_mul(y)),
         Op::Div => {}
     }
     out
@@ -401,34 +605,27 @@ pub fn mul(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     atomic_dyad(x, y, &mut |a, b| arith2(Op::Mul, a, b))
 }
 
-/// `x%y`: always float (real for two reals).
+/// `x%y`: always float.
 pub fn div_float(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     atomic_dyad(x, y, &mut |a, b| arith2(Op::Div, a, b))
 }
 
-/// Applies `fi` to integral and `ff` to float items of a simple value,
-/// keeping the type (`keep`) or converting to `out` when given.
+// ---------------------------------------------------------------------------
+// Monadic
+// ---------------------------------------------------------------------------
+
+/// Applies `fi` to integral and `ffl` to float items, giving type `rt(t)`.
 fn map_num(
     x: Value,
-    out_int: Option<Ty>,
+    rt: &dyn Fn(Ty) -> QResult<Ty>,
     fi: &dyn Fn(i64) -> i64,
     ffl: &dyn Fn(f64) -> f64,
 ) -> QResult<Value> {
     atomic_monad(x, &mut |v| {
         let t = simple_ty(&v)?;
-        if matches!(t, Ty::Symbol | Ty::Guid | Ty::Char) {
-            return Err(QError::type_());
-        }
-        let is_float = matches!(t.repr(), Repr::F32 | Repr::F64);
-        let rt = if is_float {
-            t
-        } else {
-            out_int.unwrap_or(match t {
-                Ty::Bool | Ty::Byte => Ty::Int,
-                other => other,
-            })
-        };
-        let n = to_num(&v, is_float, None)?;
+        let out = rt(t)?;
+        let float = is_float(t);
+        let n = to_num(&v, t, t, float)?;
         Ok(from_num(
             match n {
                 Num::IA(a) => Num::IA(if a == NJ { NJ } else { fi(a) }),
@@ -440,29 +637,39 @@ fn map_num(
                 Num::FA(a) => Num::FA(ffl(a)),
                 Num::F(a) => Num::F(a.into_iter().map(ffl).collect()),
             },
-            rt,
+            out,
         ))
     })
 }
 
+/// Range of `neg` and `abs`: boolean, byte and char give int.
+fn neg_type(t: Ty) -> QResult<Ty> {
+    match t {
+        Ty::Symbol | Ty::Guid => Err(QError::type_()),
+        Ty::Bool | Ty::Byte | Ty::Char => Ok(Ty::Int),
+        t => Ok(t),
+    }
+}
+
 /// `neg x`.
 pub fn neg(_: &mut Interp, x: Value) -> QResult<Value> {
-    map_num(x, None, &|a| a.wrapping_neg(), &|a| -a)
+    map_num(x, &neg_type, &|a| a.wrapping_neg(), &|a| -a)
 }
 
 /// `abs x`.
 pub fn abs(_: &mut Interp, x: Value) -> QResult<Value> {
-    map_num(x, None, &|a| a.wrapping_abs(), &f64::abs)
+    map_num(x, &neg_type, &|a| a.wrapping_abs(), &f64::abs)
 }
 
-/// `signum x`: int -1, 0 or 1 (null gives -1, as q).
+/// `signum x`: int -1, 0 or 1; null gives -1.
 pub fn signum(_: &mut Interp, x: Value) -> QResult<Value> {
     atomic_monad(x, &mut |v| {
         let t = simple_ty(&v)?;
-        if matches!(t, Ty::Symbol | Ty::Guid | Ty::Char) {
+        if matches!(t, Ty::Symbol | Ty::Guid) {
             return Err(QError::type_());
         }
-        let f = |a: f64| -> i64 {
+        let fi = |a: i64| -> i64 { if a == NJ { -1 } else { a.signum() } };
+        let fl = |a: f64| -> i64 {
             if a.is_nan() || a < 0.0 {
                 -1
             } else if a > 0.0 {
@@ -471,28 +678,33 @@ pub fn signum(_: &mut Interp, x: Value) -> QResult<Value> {
                 0
             }
         };
-        let n = to_num(&v, true, None)?;
         Ok(from_num(
-            match n {
-                Num::FA(a) => Num::IA(f(a)),
-                Num::F(a) => Num::I(a.into_iter().map(f).collect()),
-                other => other,
+            match to_num(&v, t, t, is_float(t))? {
+                Num::IA(a) => Num::IA(fi(a)),
+                Num::I(a) => Num::I(a.into_iter().map(fi).collect()),
+                Num::FA(a) => Num::IA(fl(a)),
+                Num::F(a) => Num::I(a.into_iter().map(fl).collect()),
             },
             Ty::Int,
         ))
     })
 }
 
-/// Applies a float function, giving float (nulls to NaN).
-fn float_fn(x: Value, f: &dyn Fn(f64) -> f64) -> QResult<Value> {
+/// Applies a float function: float result (datetime stays datetime; `keep_p`
+/// keeps timestamps, as `reciprocal` does).
+fn float_fn(x: Value, keep_p: bool, f: &dyn Fn(f64) -> f64) -> QResult<Value> {
     atomic_monad(x, &mut |v| {
         let t = simple_ty(&v)?;
-        if matches!(t, Ty::Symbol | Ty::Guid | Ty::Char) {
+        if matches!(t, Ty::Symbol | Ty::Guid) {
             return Err(QError::type_());
         }
-        let rt = if t == Ty::Real { Ty::Real } else { Ty::Float };
+        let rt = match t {
+            Ty::Datetime => Ty::Datetime,
+            Ty::Timestamp if keep_p => Ty::Timestamp,
+            _ => Ty::Float,
+        };
         Ok(from_num(
-            match to_num(&v, true, None)? {
+            match to_num(&v, t, t, true)? {
                 Num::FA(a) => Num::FA(f(a)),
                 Num::F(a) => Num::F(a.into_iter().map(f).collect()),
                 other => other,
@@ -504,41 +716,67 @@ fn float_fn(x: Value, f: &dyn Fn(f64) -> f64) -> QResult<Value> {
 
 /// `reciprocal x`.
 pub fn reciprocal(_: &mut Interp, x: Value) -> QResult<Value> {
-    float_fn(x, &|a| 1.0 / a)
+    float_fn(x, true, &|a| 1.0 / a)
 }
 
-/// `sqrt x`.
+/// `sqrt x`: negative gives null.
 pub fn sqrt(_: &mut Interp, x: Value) -> QResult<Value> {
-    float_fn(x, &f64::sqrt)
+    float_fn(x, false, &f64::sqrt)
 }
 
 /// `exp x`.
 pub fn exp(_: &mut Interp, x: Value) -> QResult<Value> {
-    float_fn(x, &f64::exp)
+    float_fn(x, false, &f64::exp)
 }
 
 /// `log x`: natural log; negative gives null, 0 gives -0w.
 pub fn log(_: &mut Interp, x: Value) -> QResult<Value> {
-    float_fn(x, &f64::ln)
+    float_fn(x, false, &f64::ln)
 }
 
-fn round_fn(x: Value, f: fn(f64) -> f64) -> QResult<Value> {
+/// `floor`/`ceiling` on a simple value. Shorts, ints and longs are
+/// returned as they are; reals and floats round to long (null to `0N`).
+/// `floor` on chars and symbols lower-cases them (k's `_:`).
+fn round_fn(x: Value, up: bool) -> QResult<Value> {
+    let f: fn(f64) -> f64 = if up { f64::ceil } else { f64::floor };
     atomic_monad(x, &mut |v| {
         let t = simple_ty(&v)?;
         match t {
-            Ty::Real | Ty::Float => {
-                let n = to_num(&v, true, None)?;
-                let g = |a: f64| if a.is_nan() { NJ } else { f64_to_i64(f(a)) };
-                Ok(from_num(
-                    match n {
-                        Num::FA(a) => Num::IA(g(a)),
-                        Num::F(a) => Num::I(a.into_iter().map(g).collect()),
-                        other => other,
-                    },
-                    Ty::Long,
-                ))
+            Ty::Real | Ty::Float => Ok(from_num(
+                match to_num(&v, t, t, true)? {
+                    Num::FA(a) => Num::IA(f64_to_i64(f(a))),
+                    Num::F(a) => Num::I(a.into_iter().map(|a| f64_to_i64(f(a))).collect()),
+                    other => other,
+                },
+                Ty::Long,
+            )),
+            Ty::Short | Ty::Int | Ty::Long => Ok(v),
+            Ty::Bool | Ty::Byte if up => Ok(crate::builtins::cast::cast_simple(Ty::Int, &v)?),
+            Ty::Char if !up => Ok(match v {
+                Value::Atom(Atom::Char(c)) => Value::Atom(Atom::Char(c.to_ascii_lowercase())),
+                Value::Vector(vec) => Value::Vector(Vector::chars(
+                    &vec.as_u8()
+                        .unwrap_or(&[])
+                        .iter()
+                        .map(|c| c.to_ascii_lowercase())
+                        .collect::<Vec<u8>>(),
+                )),
+                other => other,
+            }),
+            Ty::Symbol if !up => {
+                let low = |s: crate::sym::Sym| crate::sym::Sym::new(&s.as_str().to_lowercase());
+                Ok(match v {
+                    Value::Atom(Atom::Symbol(s)) => Value::Atom(Atom::Symbol(low(s))),
+                    Value::Vector(vec) => Value::Vector(Vector::syms(
+                        vec.as_sym()
+                            .unwrap_or(&[])
+                            .iter()
+                            .map(|&s| low(s))
+                            .collect(),
+                    )),
+                    other => other,
+                })
             }
-            Ty::Bool | Ty::Byte | Ty::Short | Ty::Int | Ty::Long => Ok(v),
             _ => Err(QError::type_()),
         }
     })
@@ -546,12 +784,106 @@ fn round_fn(x: Value, f: fn(f64) -> f64) -> QResult<Value> {
 
 /// `floor x`.
 pub fn floor(_: &mut Interp, x: Value) -> QResult<Value> {
-    round_fn(x, f64::floor)
+    round_fn(x, false)
 }
 
 /// `ceiling x`.
 pub fn ceiling(_: &mut Interp, x: Value) -> QResult<Value> {
-    round_fn(x, f64::ceil)
+    round_fn(x, true)
+}
+
+// ---------------------------------------------------------------------------
+// div, mod
+// ---------------------------------------------------------------------------
+
+/// Result type of `x div y`: x's type, except boolean, byte, short and char
+/// give int and real gives float.
+fn div_type(x: Ty, y: Ty) -> QResult<Ty> {
+    if matches!(x, Ty::Guid | Ty::Symbol) || matches!(y, Ty::Guid | Ty::Symbol) {
+        return Err(QError::type_());
+    }
+    Ok(match x {
+        Ty::Bool | Ty::Byte | Ty::Short | Ty::Char => Ty::Int,
+        Ty::Real => Ty::Float,
+        t => t,
+    })
+}
+
+/// Result type of `x mod y` (the reference's table).
+fn mod_type(x: Ty, y: Ty) -> QResult<Ty> {
+    use Ty::*;
+    if matches!(x, Guid | Symbol) || matches!(y, Guid | Symbol) {
+        return Err(QError::type_());
+    }
+    let int_like = |t: Ty| matches!(t, Bool | Byte | Short | Int | Long | Char);
+    match x {
+        Bool | Byte | Short | Int | Long if y != Char => lookup(&ADD, x, y),
+        Real | Float if y.is_numeric() || y == Char => Ok(Float),
+        Real | Float => lookup(&ADD, Float, y),
+        Char => match y {
+            Float => Ok(Float),
+            t if t.is_temporal() => Ok(t),
+            _ => Err(QError::type_()),
+        },
+        t if t.is_temporal() => {
+            if y.is_temporal() {
+                Err(QError::type_())
+            } else if is_float(y) {
+                if t == Date {
+                    Err(QError::type_())
+                } else {
+                    Ok(Float)
+                }
+            } else if int_like(y) {
+                Ok(match t {
+                    Timestamp => Timespan,
+                    Month | Date => Int,
+                    Datetime => Float,
+                    t => t,
+                })
+            } else {
+                Err(QError::type_())
+            }
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+#[inline]
+fn idiv(p: i64, q: i64) -> i64 {
+    if p == NJ || q == NJ {
+        return NJ;
+    }
+    if q == 0 {
+        // as floor(p%0): 0W, -0W, or null for 0 div 0
+        return match p.signum() {
+            1 => i64::MAX,
+            -1 => -i64::MAX,
+            _ => NJ,
+        };
+    }
+    let d = p.wrapping_div(q);
+    if p.wrapping_rem(q) != 0 && ((p < 0) != (q < 0)) {
+        d - 1
+    } else {
+        d
+    }
+}
+
+#[inline]
+fn imod(p: i64, q: i64) -> i64 {
+    if p == NJ || q == NJ {
+        return NJ;
+    }
+    if q == 0 {
+        return p;
+    }
+    let r = p.wrapping_rem(q);
+    if r != 0 && ((r < 0) != (q < 0)) {
+        r + q
+    } else {
+        r
+    }
 }
 
 fn int_divmod(x: Value, y: Value, want_mod: bool) -> QResult<Value> {
@@ -563,12 +895,12 @@ fn int_divmod(x: Value, y: Value, want_mod: bool) -> QResult<Value> {
         {
             return Err(QError::length());
         }
-        let floaty = |t: Ty| matches!(t.repr(), Repr::F32 | Repr::F64);
-        if !(tx.is_numeric() || tx.is_temporal()) || !tb.is_numeric() {
-            return Err(QError::type_());
-        }
-        if floaty(tx) || floaty(tb) {
-            let rt = if floaty(tx) { tx } else { Ty::Float };
+        let rt = if want_mod {
+            mod_type(tx, tb)?
+        } else {
+            div_type(tx, tb)?
+        };
+        if is_float(tx) || is_float(tb) || is_float(rt) {
             let f = |p: f64, q: f64| {
                 if want_mod {
                     p - q * (p / q).floor()
@@ -576,7 +908,7 @@ fn int_divmod(x: Value, y: Value, want_mod: bool) -> QResult<Value> {
                     (p / q).floor()
                 }
             };
-            let out = match (to_num(&a, true, None)?, to_num(&b, true, None)?) {
+            let out = match (to_num(&a, tx, tx, true)?, to_num(&b, tb, tb, true)?) {
                 (Num::FA(p), Num::FA(q)) => Num::FA(f(p, q)),
                 (Num::F(p), Num::FA(q)) => Num::F(p.into_iter().map(|p| f(p, q)).collect()),
                 (Num::FA(p), Num::F(q)) => Num::F(q.into_iter().map(|q| f(p, q)).collect()),
@@ -587,35 +919,8 @@ fn int_divmod(x: Value, y: Value, want_mod: bool) -> QResult<Value> {
             };
             return Ok(from_num(out, rt));
         }
-        let rt = match tx {
-            Ty::Bool | Ty::Byte | Ty::Short | Ty::Char => Ty::Int,
-            t => t,
-        };
-        let f = |p: i64, q: i64| -> i64 {
-            if p == NJ || q == NJ || q == 0 {
-                if q == 0 && p != NJ && !want_mod {
-                    // integer division by zero: q gives 0N
-                    return NJ;
-                }
-                return if want_mod && q == 0 { p } else { NJ };
-            }
-            if want_mod {
-                let r = p.wrapping_rem(q);
-                if r != 0 && ((r < 0) != (q < 0)) {
-                    r + q
-                } else {
-                    r
-                }
-            } else {
-                let d = p.wrapping_div(q);
-                if p.wrapping_rem(q) != 0 && ((p < 0) != (q < 0)) {
-                    d - 1
-                } else {
-                    d
-                }
-            }
-        };
-        let out = match (to_num(&a, false, None)?, to_num(&b, false, None)?) {
+        let f = if want_mod { imod } else { idiv };
+        let out = match (to_num(&a, tx, tx, false)?, to_num(&b, tb, tb, false)?) {
             (Num::IA(p), Num::IA(q)) => Num::IA(f(p, q)),
             (Num::I(p), Num::IA(q)) => Num::I(p.into_iter().map(|p| f(p, q)).collect()),
             (Num::IA(p), Num::I(q)) => Num::I(q.into_iter().map(|q| f(p, q)).collect()),
@@ -626,7 +931,7 @@ fn int_divmod(x: Value, y: Value, want_mod: bool) -> QResult<Value> {
     })
 }
 
-/// `x div y`: floor of the quotient, keeping x's integer type.
+/// `x div y`: floor of the quotient, keeping x's type (see [`div_type`]).
 pub fn div_int(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     int_divmod(x, y, false)
 }
@@ -655,20 +960,45 @@ mod tests {
     }
 
     #[test]
-    fn promotion() {
-        assert_eq!(result_type(Op::Add, Ty::Bool, Ty::Bool).unwrap(), Ty::Int);
+    fn promotion_follows_reference_tables() {
+        use Ty::*;
+        assert_eq!(result_type(Op::Add, Bool, Bool).unwrap(), Int);
+        assert_eq!(result_type(Op::Add, Byte, Byte).unwrap(), Int);
+        assert_eq!(result_type(Op::Add, Short, Short).unwrap(), Int);
+        assert_eq!(result_type(Op::Add, Int, Long).unwrap(), Long);
+        assert_eq!(result_type(Op::Add, Real, Real).unwrap(), Real);
+        assert_eq!(result_type(Op::Add, Long, Float).unwrap(), Float);
+        assert_eq!(result_type(Op::Sub, Date, Date).unwrap(), Int);
         assert_eq!(
-            result_type(Op::Add, Ty::Short, Ty::Short).unwrap(),
-            Ty::Short
+            result_type(Op::Sub, Timestamp, Timestamp).unwrap(),
+            Timespan
         );
-        assert_eq!(result_type(Op::Add, Ty::Int, Ty::Long).unwrap(), Ty::Long);
-        assert_eq!(
-            result_type(Op::Add, Ty::Long, Ty::Float).unwrap(),
-            Ty::Float
-        );
-        assert_eq!(result_type(Op::Sub, Ty::Date, Ty::Date).unwrap(), Ty::Int);
-        assert_eq!(result_type(Op::Add, Ty::Date, Ty::Long).unwrap(), Ty::Date);
-        assert_eq!(result_type(Op::Div, Ty::Long, Ty::Long).unwrap(), Ty::Float);
-        assert!(result_type(Op::Add, Ty::Symbol, Ty::Long).is_err());
+        assert_eq!(result_type(Op::Add, Date, Timespan).unwrap(), Timestamp);
+        assert_eq!(result_type(Op::Add, Date, Long).unwrap(), Date);
+        assert_eq!(result_type(Op::Div, Long, Long).unwrap(), Float);
+        assert_eq!(result_type(Op::Div, Real, Real).unwrap(), Float);
+        assert!(result_type(Op::Add, Symbol, Long).is_err());
+        assert!(result_type(Op::Mul, Date, Date).is_err());
+        assert_eq!(lesser_type(Long, Char).unwrap(), Char);
+    }
+
+    #[test]
+    fn int_division_floors() {
+        assert_eq!(idiv(7, 2), 3);
+        assert_eq!(idiv(-7, 2), -4);
+        assert_eq!(imod(-7, 3), 2);
+        assert_eq!(imod(7, -3), -2);
+        assert_eq!(idiv(NJ, 2), NJ);
+    }
+
+    #[test]
+    fn date_plus_timespan_scales() {
+        let v = arith2(
+            Op::Add,
+            Value::Atom(Atom::Date(1)),
+            Value::Atom(Atom::Timespan(5)),
+        )
+        .unwrap();
+        assert!(matches!(v, Value::Atom(Atom::Timestamp(t)) if t == NS_PER_DAY + 5));
     }
 }

@@ -60,9 +60,52 @@ pub fn null(_: &mut Interp, x: Value) -> QResult<Value> {
     })
 }
 
-/// `x^y`: fill nulls in y with x (builtin-library issue).
-pub fn fill(_: &mut Interp, _x: Value, _y: Value) -> QResult<Value> {
-    Err(QError::nyi("^"))
+/// `x^y`: y with its nulls replaced by the matching items of x (atomic;
+/// both are first brought to the higher of the two types, as for `&`).
+/// Dictionaries fill both null and missing values of y from x.
+pub fn fill(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    super::atomic_dyad(x, y, &mut |a, b| {
+        let ty_of = |v: &Value| match v {
+            Value::Atom(a) => Ok(a.ty()),
+            Value::Vector(v) => Ok(v.ty()),
+            _ => Err(QError::type_()),
+        };
+        let rt = super::arith::lesser_type(ty_of(&a)?, ty_of(&b)?)?;
+        let a = super::cast::cast_simple(rt, &a)?;
+        let b = super::cast::cast_simple(rt, &b)?;
+        match (a, b) {
+            (Value::Atom(p), Value::Atom(q)) => Ok(Value::Atom(if q.is_null() { p } else { q })),
+            (Value::Atom(p), Value::Vector(q)) => {
+                let mut out = crate::value::VecBuilder::new(rt, q.len());
+                for i in 0..q.len() {
+                    let v = q.get(i);
+                    out.push(if v.is_null() { p } else { v });
+                }
+                Ok(Value::Vector(out.finish()))
+            }
+            (Value::Vector(p), Value::Atom(q)) => {
+                if q.is_null() {
+                    Ok(Value::Vector(p))
+                } else {
+                    let mut out = crate::value::VecBuilder::new(rt, p.len());
+                    (0..p.len()).for_each(|_| out.push(q));
+                    Ok(Value::Vector(out.finish()))
+                }
+            }
+            (Value::Vector(p), Value::Vector(q)) => {
+                if p.len() != q.len() {
+                    return Err(QError::length());
+                }
+                let mut out = crate::value::VecBuilder::new(rt, q.len());
+                for i in 0..q.len() {
+                    let v = q.get(i);
+                    out.push(if v.is_null() { p.get(i) } else { v });
+                }
+                Ok(Value::Vector(out.finish()))
+            }
+            _ => Err(QError::type_()),
+        }
+    })
 }
 
 /// `string x`.
