@@ -126,23 +126,13 @@ fn console_lines(v: &Value, precision: usize, rows: usize, cols: usize) -> Vec<S
     };
     match v {
         Value::Nil => Vec::new(),
-        Value::List(items) => {
-            if items.is_empty() {
-                return vec!["()".to_string()];
-            }
-            if let Some(lines) = f.matrix_lines(items, rows, width) {
-                return lines;
-            }
-            items
-                .iter()
-                .take(rows)
-                .map(|it| {
-                    let mut s = String::new();
-                    f.one(it, &mut s, width);
-                    s
-                })
-                .collect()
+        // `()`, and a one-item list in its one-line form (`,1 2`, `,"ab"`)
+        Value::List(items) if items.len() < 2 => {
+            let mut s = String::new();
+            f.one(v, &mut s, width);
+            vec![s]
         }
+        Value::List(items) => f.list_lines(items, rows, width),
         Value::Dict(d) => f.dict_lines(d, rows, width),
         Value::Table(t) => f.table_lines(t, rows, width),
         _ => {
@@ -584,10 +574,30 @@ impl Fmt {
         }
     }
 
-    /// A rectangular list (every item a list of the same count, at least 2,
-    /// none a string, boolean or byte vector) prints as a matrix: one row per
-    /// item, elements left-aligned in columns (`3 dbl\2 7` gives `2  7` /
-    /// `16 56`). `None` when the list is not rectangular.
+    /// The console lines of a general list's items, as the top level of the
+    /// console and a dictionary's values show them: a matrix when the list
+    /// is rectangular, else one item per line in its one-line form
+    /// (`` `a ``, `"h"`, `1 2`, `(3;4 5)`).
+    fn list_lines(&self, items: &[Value], rows: usize, max: usize) -> Vec<String> {
+        if let Some(lines) = self.matrix_lines(items, rows, max) {
+            return lines;
+        }
+        items
+            .iter()
+            .take(rows)
+            .map(|it| {
+                let mut s = String::new();
+                self.one(it, &mut s, max);
+                s
+            })
+            .collect()
+    }
+
+    /// A rectangular list (every item a list of the same count, at least 2;
+    /// not all strings, all booleans or all bytes, which keep their own form)
+    /// prints as a matrix: one row per item, elements left-aligned in columns
+    /// (`3 dbl\2 7` gives `2  7` / `16 56`; `(1 2 3;"xyz")` gives `1 2 3` /
+    /// `x y z`). `None` when the list is not rectangular.
     fn matrix_lines(&self, items: &[Value], rows: usize, max: usize) -> Option<Vec<String>> {
         let m = match items.first()? {
             Value::Vector(v) => v.len(),
@@ -598,12 +608,20 @@ impl Fmt {
             return None;
         }
         let rect = items.iter().all(|it| match it {
-            Value::Vector(v) => v.len() == m && !matches!(v.ty(), Ty::Char | Ty::Bool | Ty::Byte),
+            Value::Vector(v) => v.len() == m,
             Value::List(l) => l.len() == m,
             _ => false,
         });
         if !rect {
             return None;
+        }
+        for ty in [Ty::Char, Ty::Bool, Ty::Byte] {
+            if items
+                .iter()
+                .all(|it| matches!(it, Value::Vector(v) if v.ty() == ty))
+            {
+                return None;
+            }
         }
         let shown = &items[..items.len().min(rows)];
         let cells: Vec<Vec<String>> = shown
@@ -651,10 +669,11 @@ impl Fmt {
         )
     }
 
-    /// An atom as a matrix element: no type suffix, symbols bare.
+    /// An atom as a matrix element: no type suffix, symbols and chars bare.
     fn matrix_cell(&self, a: &Atom) -> String {
         match a {
             Atom::Symbol(s) => s.as_str().to_string(),
+            Atom::Char(c) => (*c as char).to_string(),
             _ => self.token(a, Ctx::Vector),
         }
     }
@@ -672,10 +691,17 @@ impl Fmt {
         let shown = n.min(rows);
         let keys: Vec<String> = (0..shown).map(|i| self.cell(&d.keys, i, max)).collect();
         let width = keys.iter().map(|k| k.chars().count()).max().unwrap_or(0);
+        // A typed vector of values shows its items bare (`` `a`b!`x`y `` gives
+        // `a| x`); a general list shows as the console shows it: a matrix
+        // when rectangular, else each item in its one-line form (`b| `x`,
+        // `c| "h"`).
+        let values: Vec<String> = match &d.values {
+            Value::List(items) => self.list_lines(&items[..shown.min(items.len())], rows, max),
+            other => (0..shown).map(|i| self.cell(other, i, max)).collect(),
+        };
         keys.into_iter()
-            .enumerate()
-            .map(|(i, k)| {
-                let v = self.cell(&d.values, i, max);
+            .zip(values.into_iter().chain(std::iter::repeat(String::new())))
+            .map(|(k, v)| {
                 let line = format!("{}| {}", pad(&k, width), v);
                 line.trim_end().to_string()
             })
@@ -1312,7 +1338,10 @@ mod tests {
         assert_eq!(c(nested.clone()), "1 2\n3 4 5");
         assert_eq!(one_line(&nested, 7), "(1 2;(3;4 5))");
         let one = Value::list(vec![Vector::longs(vec![1, 2]).into()]);
-        assert_eq!(c(one.clone()), "1 2");
+        // enlist.md / list.qt: a one-item list shows its leading comma
+        assert_eq!(c(one.clone()), ",1 2");
+        assert_eq!(c(Value::list(vec![Value::string("ab")])), ",\"ab\"");
+        assert_eq!(c(Value::list(vec![syms(&["a", "b"]).into()])), ",`a`b");
         assert_eq!(one_line(&one, 7), ",1 2");
         let withnil = Value::list(vec![Value::Nil, Value::long(1)]);
         assert_eq!(c(withnil.clone()), "::\n1");
@@ -1399,13 +1428,42 @@ mod tests {
             Value::list(vec![Value::string("2002"), Value::string("2004")]),
         );
         assert_eq!(c(d), "a| \"2002\"\nb| \"2004\"");
-        // symbol values lose their backtick; floats no suffix
+        // first.md: a general list of values shows each in its one-line form
+        // (`c| "h"`, `` s| `s$`s1 ``); a symbol vector's items are bare
         let d = dict(
             Vector::longs(vec![1, 2]).into(),
             Value::list(vec![Value::sym("x"), Value::float(2.0)]),
         );
-        assert_eq!(c(d.clone()), "1| x\n2| 2");
+        assert_eq!(c(d.clone()), "1| `x\n2| 2f");
         assert_eq!(one_line(&d, 7), "1 2!(`x;2f)");
+        let d = dict(syms(&["a", "b"]).into(), syms(&["x", "y"]).into());
+        assert_eq!(c(d), "a| x\nb| y");
+        let d = dict(
+            syms(&["a", "b", "c"]).into(),
+            Value::list(vec![
+                Value::long(1),
+                Value::sym("x"),
+                Atom::Char(b'h').into(),
+            ]),
+        );
+        assert_eq!(c(d), "a| 1\nb| `x\nc| \"h\"");
+        // reverse.md: equal-length values print as an aligned matrix
+        let d = dict(
+            syms(&["b", "a"]).into(),
+            Value::list(vec![
+                Value::string("xyz"),
+                Vector::longs(vec![1, 2, 3]).into(),
+            ]),
+        );
+        assert_eq!(c(d), "b| x y z\na| 1 2 3");
+        let d = dict(
+            syms(&["a", "b"]).into(),
+            Value::list(vec![
+                Vector::longs(vec![1, 2]).into(),
+                Vector::longs(vec![30, 4]).into(),
+            ]),
+        );
+        assert_eq!(c(d), "a| 1  2\nb| 30 4");
         let e = dict(Value::list(vec![]), Value::list(vec![]));
         assert_eq!(c(e.clone()), "()!()");
         assert_eq!(one_line(&e, 7), "()!()");

@@ -578,7 +578,16 @@ impl Parser<'_> {
     fn group(&mut self, mut items: Vec<Item>) -> Result<(Expr, u32), ParseError> {
         let mut acc: Option<(Expr, u32)> = None;
         while let Some(t) = items.pop() {
-            let left_noun = t.verb && items.last().is_some_and(|l| !l.verb);
+            // A glyph verb opening the expression right before another verb
+            // is that verb's left operand: `+ . 2 3` is `.[+;2 3]` (q's Apply
+            // page).
+            let leading_verb_operand = items.len() == 1
+                && matches!(t.e.kind, ExprKind::Verb(_))
+                && items
+                    .last()
+                    .is_some_and(|l| l.verb && matches!(l.e.kind, ExprKind::Verb(_)));
+            let left_noun =
+                t.verb && (leading_verb_operand || items.last().is_some_and(|l| !l.verb));
             let (e, d) = if left_noun {
                 let Some(l) = items.pop() else { break };
                 match acc.take() {

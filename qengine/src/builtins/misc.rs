@@ -191,6 +191,16 @@ pub fn at(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 
 /// `x . y`: apply to the items of y.
 pub fn dot(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    // A unary keyword takes the whole right argument: `count . 1 4 3` is 3
+    // (q's Apply page).
+    if let Value::Func(crate::func::Func::Builtin(i)) = &x {
+        let b = crate::builtins::registry::get(*i);
+        if let (Some(m), None, None) = (b.monad, b.dyad, b.nary)
+            && y.count() != 1
+        {
+            return m(it, y);
+        }
+    }
     let args = match y {
         Value::Nil => vec![Value::Nil],
         Value::Atom(_) => {

@@ -169,6 +169,7 @@ pub static BUILTINS: &[Builtin] = &[
     kw1("first",      list::first,         "first item"),
     kw1("last",       list::last,          "last item"),
     kw1("reverse",    list::reverse,       "items in reverse order"),
+    kw2("rotate",     list::rotate,        "x rotate y: rotate list y left by x"),
     kw1("where",      list::where_,        "indexes of 1s / replicate"),
     kw1("distinct",   list::distinct,      "unique items in order of first occurrence"),
     kw1("group",      list::group,         "dictionary of item to indexes"),

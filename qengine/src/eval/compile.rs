@@ -83,6 +83,30 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
                 .collect::<QResult<_>>()?,
             span,
         },
+        // A train: an expression ending in a verb with no right argument
+        // composes (`105>sum@` is `'[105>;sum@]`, `neg 2+` is `'[neg;2+]`).
+        ExprKind::Dyadic(f, x, y) if matches!(y.kind, ExprKind::LeftProj(..)) => Node::Compose(
+            vec![
+                Node::LeftProj {
+                    f: Box::new(compile(f, scope)?),
+                    x: Box::new(compile(x, scope)?),
+                },
+                compile(y, scope)?,
+            ],
+            span,
+        ),
+        ExprKind::Monadic(f, y)
+            if matches!(y.kind, ExprKind::LeftProj(..))
+                && matches!(
+                    f.kind,
+                    ExprKind::Verb(_)
+                        | ExprKind::Name(_)
+                        | ExprKind::Derived(..)
+                        | ExprKind::Lambda(_)
+                ) =>
+        {
+            Node::Compose(vec![compile(f, scope)?, compile(y, scope)?], span)
+        }
         // Errors point at the function being applied, as q's caret does.
         ExprKind::Monadic(f, x) => Node::Monadic {
             f: Box::new(compile(f, scope)?),

@@ -788,7 +788,9 @@ fn push_atoms(v: &mut Vector, atoms: impl Iterator<Item = Atom>, total: usize) {
             }
         }
         VecData::I16(b) => ext!(b, Atom::Short(x) => x),
-        VecData::I32(b) => ext!(b, Atom::Int(x) | Atom::Month(x) | Atom::Date(x) | Atom::Minute(x) | Atom::Second(x) | Atom::Time(x) => x),
+        VecData::I32(b) => {
+            ext!(b, Atom::Int(x) | Atom::Month(x) | Atom::Date(x) | Atom::Minute(x) | Atom::Second(x) | Atom::Time(x) => x)
+        }
         VecData::I64(b) => ext!(b, Atom::Long(x) | Atom::Timestamp(x) | Atom::Timespan(x) => x),
         VecData::F32(b) => ext!(b, Atom::Real(x) => x),
         VecData::F64(b) => ext!(b, Atom::Float(x) | Atom::Datetime(x) => x),
