@@ -1827,6 +1827,30 @@ pub fn query_n(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     }
 }
 
+/// `x rotate y`: rotate the list y left by x items (right when x is negative).
+pub fn rotate(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let n = match &x {
+        Value::Atom(a) if a.ty().is_integral() && a.ty() != crate::value::Ty::Bool => {
+            a.to_i64().ok_or_else(QError::type_)?
+        }
+        Value::Atom(crate::value::Atom::Bool(b)) => *b as i64,
+        _ => return Err(QError::type_()),
+    };
+    match &y {
+        Value::Vector(_) | Value::List(_) => {
+            let len = y.count() as i64;
+            if len == 0 {
+                return Ok(y);
+            }
+            let k = n.rem_euclid(len);
+            let idx: Vec<i64> = (0..len).map(|i| (i + k) % len).collect();
+            crate::eval::index::index(it, &y, &Value::Vector(crate::value::Vector::longs(idx)))
+        }
+        Value::Table(_) => Err(QError::nyi("rotate of a table")),
+        _ => Ok(y),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1896,29 +1920,5 @@ mod tests {
         let r = find_keys(&x, &y);
         assert_eq!(r[0], 9999);
         assert_eq!(r[19], 9980);
-    }
-}
-
-/// `x rotate y`: rotate the list y left by x items (right when x is negative).
-pub fn rotate(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    let n = match &x {
-        Value::Atom(a) if a.ty().is_integral() && a.ty() != crate::value::Ty::Bool => {
-            a.to_i64().ok_or_else(QError::type_)?
-        }
-        Value::Atom(crate::value::Atom::Bool(b)) => *b as i64,
-        _ => return Err(QError::type_()),
-    };
-    match &y {
-        Value::Vector(_) | Value::List(_) => {
-            let len = y.count() as i64;
-            if len == 0 {
-                return Ok(y);
-            }
-            let k = n.rem_euclid(len);
-            let idx: Vec<i64> = (0..len).map(|i| (i + k) % len).collect();
-            crate::eval::index::index(it, &y, &Value::Vector(crate::value::Vector::longs(idx)))
-        }
-        Value::Table(_) => Err(QError::nyi("rotate of a table")),
-        _ => Ok(y),
     }
 }

@@ -191,7 +191,13 @@ pub static BUILTINS: &[Builtin] = &[
     kw2("over",       iterators::over_kw,  "f over x"),
     kw2("scan",       iterators::scan_kw,  "f scan x"),
     kw2("prior",      iterators::prior_kw, "f prior x"),
+    // --- math and statistics (stats.rs) ---
+    // --- list extras: raze cross inter union except sublist cut sv vs bin ... (listx.rs) ---
+    // --- strings (strings.rs) ---
     kwn("ssr",        misc::nyi_n,         "string search and replace (builtin-library issue)"),
+    // --- temporal (temporal.rs) ---
+    // --- evaluation, environment, attributes (env.rs) ---
+    // --- system values .z.* and .Q.* (dotz.rs) ---
 ];
 
 fn index() -> &'static HashMap<&'static str, u16> {
