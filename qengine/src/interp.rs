@@ -17,6 +17,30 @@ use crate::eval::{Ctl, Frame};
 use crate::sym::Sym;
 use crate::value::{Atom, Ty, Value, Vector};
 
+/// Memory counters supplied by the program's global allocator (the `borf`
+/// binary installs a counting allocator); used by `\ts`.
+#[derive(Clone, Copy)]
+pub struct MemoryProbe {
+    /// Bytes in use now.
+    pub current: fn() -> usize,
+    /// Resets the high-water mark to the current use; returns that use.
+    pub reset_peak: fn() -> usize,
+    /// High-water mark since the last reset.
+    pub peak: fn() -> usize,
+}
+
+static MEMORY_PROBE: std::sync::OnceLock<MemoryProbe> = std::sync::OnceLock::new();
+
+/// Installs the process's memory counters (once).
+pub fn set_memory_probe(p: MemoryProbe) {
+    let _ = MEMORY_PROBE.set(p);
+}
+
+/// The installed memory counters, if any.
+pub fn memory_probe() -> Option<MemoryProbe> {
+    MEMORY_PROBE.get().copied()
+}
+
 /// Maximum nesting of lambda calls before `'stack`.
 pub const MAX_DEPTH: usize = 10_000;
 
@@ -309,13 +333,23 @@ impl Interp {
     }
 
     fn timed(&mut self, with_space: bool, n: usize, src: &str) -> QResult<Outcome> {
+        let probe = memory_probe();
+        let base = probe.map(|p| (p.reset_peak)());
         let start = Instant::now();
         for _ in 0..n.max(1) {
             self.eval_str(src)?;
         }
         let ms = start.elapsed().as_millis() as i64;
         if with_space {
-            Ok(Outcome::Value(Value::Vector(Vector::longs(vec![ms, 0]))))
+            let Some((p, base)) = probe.zip(base) else {
+                return Err(QError::nyi(
+                    "\\ts space without the borf binary's allocator",
+                ));
+            };
+            let space = (p.peak)().saturating_sub(base) as i64;
+            Ok(Outcome::Value(Value::Vector(Vector::longs(vec![
+                ms, space,
+            ]))))
         } else {
             Ok(Outcome::Value(Value::long(ms)))
         }

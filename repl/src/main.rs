@@ -5,6 +5,7 @@
 //! The interpreter runs on a thread with a large stack so that deep
 //! recursion ends in the engine's `'stack` error rather than a crash.
 
+mod alloc;
 mod args;
 mod console;
 mod pipe;
@@ -13,6 +14,9 @@ mod session;
 use std::io::IsTerminal;
 
 use session::{Flow, Origin, Session};
+
+#[global_allocator]
+static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 /// Stack of the interpreter thread. Only touched pages are committed, so a
 /// large reservation costs nothing until used.
@@ -29,6 +33,7 @@ fn main() {
         }
     };
     session::install_panic_hook();
+    alloc::install();
     let worker = std::thread::Builder::new()
         .name("borf-interp".into())
         .stack_size(STACK_BYTES)
