@@ -242,3 +242,18 @@ fn deep_recursion_is_a_stack_error_not_a_crash() {
     assert!(out.starts_with("'stack\n"), "{out:?}");
     assert!(out.ends_with("'type\n"), "{out:?}");
 }
+
+#[test]
+fn ts_reports_time_and_space() {
+    // `til 100000` allocates 800,000 bytes of longs; \ts must see at least that.
+    let o = borf(&[], "\\ts til 100000\n\\ts 1\n");
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    let big: Vec<i64> = lines[0].split(' ').map(|x| x.parse().unwrap()).collect();
+    assert_eq!(big.len(), 2);
+    assert!(big[0] >= 0);
+    assert!(big[1] >= 800_000, "space {}", big[1]);
+    let small: Vec<i64> = lines[1].split(' ').map(|x| x.parse().unwrap()).collect();
+    assert!(small[1] < 100_000, "space {}", small[1]);
+}
