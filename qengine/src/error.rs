@@ -15,9 +15,14 @@ pub struct Location {
     pub span: Range<usize>,
 }
 
-/// A q error.
+/// A q error. Boxed so that `QResult<Value>` stays as small as a `Value`
+/// plus a tag: results are returned on every evaluation step.
 #[derive(Clone, Debug, PartialEq)]
-pub struct QError {
+pub struct QError(Box<ErrorInfo>);
+
+/// What a [`QError`] carries (reached through `Deref`: `e.name`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrorInfo {
     /// The text after `'`: `type`, `length`, a user signal's text, ...
     pub name: String,
     /// Extra explanation shown under the caret (not part of q's output).
@@ -26,17 +31,30 @@ pub struct QError {
     pub location: Option<Location>,
 }
 
+impl std::ops::Deref for QError {
+    type Target = ErrorInfo;
+    fn deref(&self) -> &ErrorInfo {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for QError {
+    fn deref_mut(&mut self) -> &mut ErrorInfo {
+        &mut self.0
+    }
+}
+
 /// Result type of everything that can signal.
 pub type QResult<T> = Result<T, QError>;
 
 impl QError {
     /// An error named `name`.
     pub fn new(name: impl Into<String>) -> Self {
-        QError {
+        QError(Box::new(ErrorInfo {
             name: name.into(),
             detail: None,
             location: None,
-        }
+        }))
     }
 
     /// Adds an explanation.

@@ -358,6 +358,16 @@ fn ff(op: Op, a: f64, b: f64) -> f64 {
 
 /// `x op y` on two simple values (atoms or typed vectors).
 pub fn arith2(op: Op, x: Value, y: Value) -> QResult<Value> {
+    // Scalar fast path: the interpreter's loops live on long and float atoms.
+    match (&x, &y) {
+        (Value::Atom(Atom::Long(a)), Value::Atom(Atom::Long(b))) if op != Op::Div => {
+            return Ok(Value::Atom(Atom::Long(ij(op, *a, *b))));
+        }
+        (Value::Atom(Atom::Float(a)), Value::Atom(Atom::Float(b))) => {
+            return Ok(Value::Atom(Atom::Float(ff(op, *a, *b))));
+        }
+        _ => {}
+    }
     let tx = simple_ty(&x)?;
     let ty = simple_ty(&y)?;
     if let (Value::Vector(a), Value::Vector(b)) = (&x, &y)
