@@ -17,6 +17,10 @@ use crate::eval::{Ctl, Frame};
 use crate::sym::Sym;
 use crate::value::{Atom, Ty, Value, Vector};
 
+/// Set by the process's SIGINT handler (Ctrl-C): the running evaluation
+/// stops with `'stop` at its next tick. Cleared when a new line starts.
+pub static INTERRUPT: AtomicBool = AtomicBool::new(false);
+
 /// Memory counters supplied by the program's global allocator (the `borf`
 /// binary installs a counting allocator); used by `\ts`.
 #[derive(Clone, Copy)]
@@ -97,6 +101,8 @@ pub struct Interp {
     pub deadline: Option<Instant>,
     /// Set from another thread (Ctrl-C) to stop the running evaluation.
     pub interrupt: Arc<AtomicBool>,
+    /// IPC connections, listener and request context (`ipc/`).
+    pub ipc: crate::ipc::IpcState,
     ticks: u32,
 }
 
@@ -119,6 +125,7 @@ impl Interp {
             script_args: Vec::new(),
             deadline: None,
             interrupt: Arc::new(AtomicBool::new(false)),
+            ipc: crate::ipc::IpcState::default(),
             ticks: 0,
         }
     }
@@ -137,7 +144,8 @@ impl Interp {
 
     #[cold]
     fn check_stop(&mut self) -> QResult<()> {
-        if self.interrupt.swap(false, Ordering::Relaxed) {
+        if self.interrupt.swap(false, Ordering::Relaxed) || INTERRUPT.swap(false, Ordering::Relaxed)
+        {
             return Err(QError::new("stop").with_detail("interrupted"));
         }
         if let Some(d) = self.deadline
@@ -223,6 +231,8 @@ impl Interp {
     /// Runs one console line (or script chunk): a system command when it
     /// starts with `\`, else a q expression. Decides whether q would print.
     pub fn run_line(&mut self, line: &str) -> QResult<Outcome> {
+        // A Ctrl-C that arrived while nothing was running is not for this line.
+        INTERRUPT.store(false, Ordering::Relaxed);
         let trimmed = line.trim_start();
         if let Some(cmd) = trimmed.strip_prefix('\\') {
             return self.system(cmd.trim_end());
@@ -234,7 +244,12 @@ impl Interp {
                 .at(&source, e.span.clone())
         })?;
         let silent = is_silent(&ast);
-        let v = self.eval_ast(&ast, &source)?;
+        let v = self.eval_ast(&ast, &source);
+        // `exit n` unwinds the evaluation with an error, then ends the process
+        if let Some(code) = self.exit_request {
+            return Ok(Outcome::Exit(code));
+        }
+        let v = v?;
         if let Some(code) = self.exit_request {
             return Ok(Outcome::Exit(code));
         }
@@ -293,6 +308,7 @@ impl Interp {
                     Ok(Outcome::Silent)
                 }
             }
+            "S" => crate::builtins::env::seed_command(rest),
             "P" => {
                 if rest.is_empty() {
                     Ok(Outcome::Value(Value::int(self.settings.precision as i32)))
@@ -321,6 +337,7 @@ impl Interp {
                     .collect();
                 Ok(Outcome::Value(Value::Vector(Vector::syms(names))))
             }
+            "p" => crate::ipc::system_p(self, rest),
             "l" => {
                 if rest.is_empty() {
                     return Err(QError::new("nyi").with_detail("\\l needs a file name"));

@@ -8,6 +8,7 @@
 mod alloc;
 mod args;
 mod console;
+mod eventloop;
 mod pipe;
 mod session;
 
@@ -34,6 +35,11 @@ fn main() {
     };
     session::install_panic_hook();
     alloc::install();
+    // Ctrl-C stops the running evaluation (`'stop`) instead of the process;
+    // at the terminal prompt rustyline handles it itself.
+    let _ = ctrlc::set_handler(|| {
+        qengine::interp::INTERRUPT.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
     let worker = std::thread::Builder::new()
         .name("borf-interp".into())
         .stack_size(STACK_BYTES)
@@ -65,9 +71,16 @@ fn run(opts: args::Options) -> i32 {
     {
         return c;
     }
-    // `-p port`: parsed and kept; the IPC issue starts the listener here and
-    // keeps the process serving connections after standard input ends.
-    let _port = opts.port.clone();
+    if let Some(f) = &opts.users {
+        match qengine::ipc::load_users(f) {
+            Ok(u) => s.it.ipc.users = Some(std::sync::Arc::new(u)),
+            Err(e) => {
+                eprintln!("borf: {e}");
+                return 1;
+            }
+        }
+    }
+    let (tx, rx) = eventloop::channel(&mut s);
     s.it.script_file = opts.script.clone();
     s.it.script_args = opts.script_args.clone();
 
@@ -77,11 +90,21 @@ fn run(opts: args::Options) -> i32 {
         return code;
     }
 
+    // `-p port`: listen; the process keeps serving after standard input ends.
+    if let Some(p) = &opts.port
+        && let Err(e) = qengine::ipc::listen(&mut s.it, p)
+    {
+        println!("'{}", e.name);
+        eprintln!("  cannot listen on {p}");
+        return 1;
+    }
+
     if std::io::stdin().is_terminal() {
-        console::run(&mut s, opts.quiet)
+        let quiet = opts.quiet;
+        eventloop::serve(&mut s, tx, rx, move |r| console::run(r, quiet), true)
     } else {
         let sep = std::env::var("BORF_TEST_SEPARATOR").ok();
-        pipe::run(&mut s, sep.as_deref())
+        eventloop::serve(&mut s, tx, rx, move |r| pipe::run(r, sep.as_deref()), false)
     }
 }
 

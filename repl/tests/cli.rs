@@ -257,3 +257,28 @@ fn ts_reports_time_and_space() {
     let small: Vec<i64> = lines[1].split(' ').map(|x| x.parse().unwrap()).collect();
     assert!(small[1] < 100_000, "space {}", small[1]);
 }
+
+#[test]
+fn ctrl_c_stops_the_running_evaluation_not_the_process() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_borf"))
+        .env_remove("BORF_TEST_SEPARATOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start borf");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(b"{x}/[0W;1]\n").expect("write");
+    input.flush().expect("flush");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    input.write_all(b"1+1\n").expect("write");
+    drop(input);
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), "'stop\n2\n");
+}
