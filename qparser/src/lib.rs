@@ -16,6 +16,7 @@
 //! `Elided`.
 
 pub mod ast;
+mod grammar;
 pub mod lexer;
 pub mod parser;
 pub mod script;
