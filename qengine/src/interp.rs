@@ -342,6 +342,10 @@ impl Interp {
                 if rest.is_empty() {
                     return Err(QError::new("nyi").with_detail("\\l needs a file name"));
                 }
+                if std::path::Path::new(rest).is_dir() {
+                    crate::builtins::storage::load_dir(self, rest)?;
+                    return Ok(Outcome::Silent);
+                }
                 self.load_script_file(rest)?;
                 Ok(Outcome::Silent)
             }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod eval;
 pub mod func;
 pub mod interp;
+pub mod ipc;
 pub mod sym;
 pub mod value;
 

@@ -80,6 +80,67 @@ pub enum ExprKind {
     /// A sequence of statements that must evaluate in order: the statements
     /// of one top-level line separated by `;` (the value is the last one's).
     Block(Vec<Expr>),
+    /// A qSQL statement: `select`, `exec`, `update` or `delete`. It takes
+    /// the rest of its statement; the evaluator runs it as the functional
+    /// form (`?[t;c;b;a]` or `![t;c;b;a]`).
+    Sql(Box<SqlQuery>),
+}
+
+/// Which qSQL template a [`SqlQuery`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqlKind {
+    Select,
+    Exec,
+    Update,
+    Delete,
+}
+
+/// A qSQL statement as written:
+/// `select[limit] [distinct] columns by by from from where where_`.
+///
+/// Column and by items are the comma-separated expressions of their phrase
+/// (commas split only at the phrase's top level: `(x,y)` is a join), each
+/// with its explicit name (`a:sum x`) if one was written; implicit names are
+/// the evaluator's business. `where_` holds the constraints in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SqlQuery {
+    pub kind: SqlKind,
+    /// `select distinct`.
+    pub distinct: bool,
+    /// `select[n]` / `select[m n]` / `select[n;>c]`: the row count (or
+    /// start and count) expression.
+    pub limit: Option<Expr>,
+    /// `select[>c]` / `select[n;<c]`: sort the selected rows by column `c`,
+    /// descending when the flag is true.
+    pub order: Option<(bool, String)>,
+    pub columns: Vec<(Option<String>, Expr)>,
+    pub by: Vec<(Option<String>, Expr)>,
+    /// The table expression (everything between `from` and `where`).
+    pub from: Expr,
+    pub where_: Vec<Expr>,
+}
+
+impl SqlKind {
+    /// The keyword as written.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            SqlKind::Select => "select",
+            SqlKind::Exec => "exec",
+            SqlKind::Update => "update",
+            SqlKind::Delete => "delete",
+        }
+    }
+
+    /// The template a keyword starts, if it is one.
+    pub fn from_keyword(s: &str) -> Option<SqlKind> {
+        Some(match s {
+            "select" => SqlKind::Select,
+            "exec" => SqlKind::Exec,
+            "update" => SqlKind::Update,
+            "delete" => SqlKind::Delete,
+            _ => return None,
+        })
+    }
 }
 
 /// A target of assignment with optional indexes and modifier.

@@ -50,6 +50,26 @@ fn sx(e: &Expr) -> String {
         ExprKind::Return(x) => format!("(return {})", sx(x)),
         ExprKind::Signal(x) => format!("(signal {})", sx(x)),
         ExprKind::Block(xs) => format!("(block {})", list(xs)),
+        ExprKind::Sql(q) => {
+            let items = |xs: &[(Option<String>, Expr)]| {
+                xs.iter()
+                    .map(|(n, e)| match n {
+                        Some(n) => format!("{n}:{}", sx(e)),
+                        None => sx(e),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            format!(
+                "({}{} [{}] by [{}] from {} where [{}])",
+                q.kind.keyword(),
+                if q.distinct { " distinct" } else { "" },
+                items(&q.columns),
+                items(&q.by),
+                sx(&q.from),
+                semi(&q.where_)
+            )
+        }
     }
 }
 

@@ -21,12 +21,14 @@ pub struct Options {
     pub precision: Option<String>,
     /// `-q`: quiet, no banner.
     pub quiet: bool,
+    /// `-u file` / `-U file`: IPC password file.
+    pub users: Option<String>,
 }
 
 /// Flags that take one value and are accepted but not acted on yet:
 /// `-s` secondary threads, `-u`/`-U` password file, `-w` memory limit,
 /// `-t` timer, `-T` timeout, `-e` error trap, `-o` UTC offset, `-l`/`-L` log.
-const IGNORED_WITH_VALUE: &[&str] = &["-s", "-u", "-U", "-w", "-t", "-T", "-e", "-o", "-E"];
+const IGNORED_WITH_VALUE: &[&str] = &["-s", "-w", "-t", "-T", "-e", "-o", "-E"];
 /// Flags without a value that are accepted but not acted on yet.
 const IGNORED_BARE: &[&str] = &["-b", "-l", "-L"];
 
@@ -61,6 +63,10 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
                     o.console = Some((rows, cols));
                 }
                 i += 3;
+            }
+            "-u" | "-U" => {
+                o.users = Some(value(i, a)?);
+                i += 2;
             }
             "-q" => {
                 o.quiet = true;

@@ -12,7 +12,8 @@ use rustyline::{CompletionType, Config, Context, Editor, Helper, Highlighter, Hi
 
 use qengine::builtins::registry::{BUILTINS, Kind};
 
-use crate::session::{Flow, Origin, Session};
+use crate::eventloop::Remote;
+use crate::session::{Flow, Origin};
 
 /// Editor helper: q-aware validation and completion.
 #[derive(Helper, Highlighter, Hinter)]
@@ -119,29 +120,26 @@ fn history_path() -> Option<PathBuf> {
 
 /// Global names visible for completion: the root namespace, the current
 /// namespace, and the namespace named by a dotted word being typed.
-fn refresh_names(s: &Session, helper: &mut QHelper) {
-    let mut names: Vec<String> =
-        s.it.names_in(".")
-            .into_iter()
-            .map(|n| n.as_str().to_string())
-            .collect();
-    let ns = s.it.namespace.as_str();
+pub fn names_for_completion(it: &qengine::Interp) -> Vec<String> {
+    let s = it;
+    let mut names: Vec<String> = s
+        .names_in(".")
+        .into_iter()
+        .map(|n| n.as_str().to_string())
+        .collect();
+    let ns = s.namespace.as_str();
     if ns != "." {
-        names.extend(s.it.names_in(ns).into_iter().map(|n| {
+        names.extend(s.names_in(ns).into_iter().map(|n| {
             let t = n.as_str();
             t.rsplit_once('.').map_or(t, |(_, b)| b).to_string()
         }));
-        names.extend(
-            s.it.names_in(ns)
-                .into_iter()
-                .map(|n| n.as_str().to_string()),
-        );
+        names.extend(s.names_in(ns).into_iter().map(|n| n.as_str().to_string()));
     }
-    helper.names = names;
+    names
 }
 
 /// Runs the interactive console until `\\`, `exit` or Ctrl-D.
-pub fn run(s: &mut Session, quiet: bool) -> i32 {
+pub fn run(s: &mut Remote, quiet: bool) -> i32 {
     if !quiet {
         println!(
             "borf {} \u{2014} BorF (q) console. \\\\ to exit",
@@ -168,7 +166,7 @@ pub fn run(s: &mut Session, quiet: bool) -> i32 {
     }
     loop {
         if let Some(h) = rl.helper_mut() {
-            refresh_names(s, h);
+            h.names = s.names();
         }
         match rl.readline("q)") {
             Ok(line) => {

@@ -4,11 +4,12 @@
 
 use std::io::{BufRead, Write};
 
-use crate::session::{Flow, Origin, Session};
+use crate::eventloop::Remote;
+use crate::session::{Flow, Origin};
 
 /// Reads standard input to its end (or `\\`). `sep` is the golden-test
 /// separator printed after each chunk (`BORF_TEST_SEPARATOR`).
-pub fn run(s: &mut Session, sep: Option<&str>) -> i32 {
+pub fn run(s: &mut Remote, sep: Option<&str>) -> i32 {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let mut raw = Vec::new();
@@ -52,7 +53,7 @@ pub fn run(s: &mut Session, sep: Option<&str>) -> i32 {
     0
 }
 
-fn run_chunk(s: &mut Session, chunk: &str, sep: Option<&str>) -> Option<i32> {
+fn run_chunk(s: &mut Remote, chunk: &str, sep: Option<&str>) -> Option<i32> {
     if let Flow::Exit(code) = s.run(chunk, Origin::Console, true) {
         return Some(code);
     }

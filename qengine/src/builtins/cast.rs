@@ -419,6 +419,12 @@ fn part_atom(name: &str, a: Atom) -> QResult<Atom> {
     let t = a.ty();
     let r = raw(a);
     let null_int = Atom::Int(i32::MIN);
+    // `mm` is the month of a date-based value, the minute of a time.
+    let name = if name == "mm" && !is_point(t) {
+        "uu"
+    } else {
+        name
+    };
     match name {
         "year" | "mm" | "dd" | "week" => {
             if !is_point(t) || (t == Ty::Month && matches!(name, "dd" | "week")) {

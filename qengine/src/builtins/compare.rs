@@ -549,6 +549,10 @@ pub fn within(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     }
     let lo = y.item(0).ok_or_else(QError::length)?;
     let hi = y.item(1).ok_or_else(QError::length)?;
+    // binary search on a vector with the sorted attribute (env.rs)
+    if let Some(r) = super::env::sorted_within(&x, &lo, &hi) {
+        return Ok(r);
+    }
     let a = cmp_values(Cmp::Ge, x.clone(), lo)?;
     let b = cmp_values(Cmp::Le, x, hi)?;
     atomic_dyad(a, b, &mut |p, q| minmax_simple(&p, &q, false))

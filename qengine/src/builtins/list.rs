@@ -233,7 +233,7 @@ pub fn take_idx(x: &Value, idx: &[i64]) -> Value {
 }
 
 /// A one-item vector of an atom.
-fn atom_vec(a: Atom) -> Vector {
+pub fn atom_vec(a: Atom) -> Vector {
     let mut b = VecBuilder::new(a.ty(), 1);
     b.push(a);
     b.finish()
@@ -261,7 +261,7 @@ fn new_table(names: Vec<Sym>, columns: Vec<Value>) -> Value {
 }
 
 /// The rows of a table as general lists of their fields (for hashing).
-fn table_rows(t: &Table) -> Vec<Value> {
+pub fn table_rows(t: &Table) -> Vec<Value> {
     (0..t.len())
         .map(|i| {
             Value::list(
@@ -820,6 +820,9 @@ pub fn key(it: &mut Interp, x: Value) -> QResult<Value> {
         Value::Dict(d) => Ok(d.keys.clone()),
         Value::Table(_) => Ok(Value::Vector(Vector::empty(Ty::Symbol))),
         Value::Atom(Atom::Symbol(s)) => {
+            if s.as_str().starts_with(':') {
+                return super::storage::key_handle(*s);
+            }
             if s.as_str() == "." {
                 return Ok(Value::Vector(Vector::syms(it.names_in("."))));
             }
@@ -847,8 +850,17 @@ pub fn key(it: &mut Interp, x: Value) -> QResult<Value> {
 
 /// `x!y`: dictionary from keys and values; `n!t` keys a table on its first
 /// `n` columns; `0!kt` unkeys.
-pub fn bang(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn bang(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    // -8!x -9!x -18!x: IPC internal functions (ipc/)
+    if let Value::Atom(a) = &x
+        && let Some(n) = int_atom(a)
+        && let Some(r) = crate::ipc::internal(n, &y)
+    {
+        return r;
+    }
     match (&x, &y) {
+        // `0N!x`: display and return (strings.rs).
+        (Value::Atom(Atom::Long(i64::MIN)), _) => super::strings::display_bang(it, y),
         (Value::Atom(a), Value::Table(t)) => {
             let n = int_atom(a).ok_or_else(QError::type_)?;
             key_table(t, n)
@@ -892,7 +904,7 @@ fn key_table(t: &Table, n: i64) -> QResult<Value> {
 }
 
 /// A keyed table's key and value columns as one table.
-fn unkey(d: &Dict) -> Option<Table> {
+pub fn unkey(d: &Dict) -> Option<Table> {
     match (&d.keys, &d.values) {
         (Value::Table(k), Value::Table(v)) => Some(Table {
             names: k.names.iter().chain(&v.names).copied().collect(),
@@ -911,7 +923,7 @@ pub fn join(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     join_values(x, y)
 }
 
-fn join_values(x: Value, y: Value) -> QResult<Value> {
+pub fn join_values(x: Value, y: Value) -> QResult<Value> {
     match (x, y) {
         (Value::Dict(a), Value::Dict(b)) => dict_upsert(&a, &b),
         (Value::Table(a), Value::Table(b)) => {
@@ -1004,7 +1016,7 @@ fn list_items(x: Value) -> Vec<Value> {
 
 /// Positions in `keys` of each item of `probe` (`None` when absent),
 /// comparing exactly; typed fast path when both are vectors of one type.
-fn positions(keys: &Value, probe: &Value) -> Vec<Option<usize>> {
+pub fn positions(keys: &Value, probe: &Value) -> Vec<Option<usize>> {
     let n = keys.count();
     if let (Value::Vector(k), Value::Vector(p)) = (keys, probe)
         && k.ty() == p.ty()
@@ -1088,6 +1100,10 @@ fn replace_items(av: &Value, bv: &Value, pos: &[Option<usize>]) -> Value {
 /// by a vector of counts; select keys of a dictionary or columns of a table.
 pub fn take(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     match &x {
+        // `s#y `u#y `p#y `g#y `#y: set attribute (env.rs)
+        Value::Atom(Atom::Symbol(s)) if super::env::is_attr_name(*s) => {
+            super::env::set_attribute(*s, y)
+        }
         Value::Atom(Atom::Symbol(s)) => take_syms(&[*s], &y),
         Value::Vector(v) if v.ty() == Ty::Symbol => take_syms(v.as_sym().unwrap_or(&[]), &y),
         Value::Atom(a) => {
@@ -1411,6 +1427,10 @@ fn probe_general(index: &ValueIndex, d: usize, y: &Value) -> Value {
 }
 
 fn find_in_vector(x: &Vector, y: &Value) -> QResult<Value> {
+    // binary search on a vector with the sorted attribute (env.rs)
+    if let Some(r) = super::env::sorted_find(x, y) {
+        return Ok(r);
+    }
     match y {
         Value::Atom(a) => {
             if a.ty() != x.ty() {
@@ -1778,10 +1798,16 @@ fn roll_atom(m: usize, deal: bool, a: &Atom) -> QResult<Value> {
 // ?[c;a;b]
 
 /// `?[c;a;b]`: vector conditional — items of `a` where `c`, else of `b`.
-pub fn query_n(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+pub fn query_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    if args.len() >= 4 {
+        return super::qsql::select_n(it, args);
+    }
     let Ok([c, a, b]) = <[Value; 3]>::try_from(args) else {
-        return Err(QError::nyi("functional select ?[t;c;b;a]"));
+        return Err(QError::rank());
     };
+    if matches!(c, Value::Table(_)) || crate::builtins::table::keyed_parts(&c).is_some() {
+        return super::qsql::simple_exec(it, c, a, b);
+    }
     match &c {
         Value::Atom(Atom::Bool(t)) => Ok(if *t { a } else { b }),
         Value::Vector(cv) if cv.ty() == Ty::Bool => {

@@ -143,7 +143,14 @@ pub fn string(it: &mut Interp, x: Value) -> QResult<Value> {
         }
         Value::Func(f) => Value::string(&crate::display::func_text(&f)),
         Value::Nil => Value::string("::"),
-        Value::Table(_) => return Err(QError::type_()),
+        Value::Table(t) => Value::Table(Arc::new(crate::value::Table {
+            names: t.names.clone(),
+            columns: t
+                .columns
+                .iter()
+                .map(|c| string(it, c.clone()))
+                .collect::<QResult<_>>()?,
+        })),
     })
 }
 
@@ -226,7 +233,7 @@ fn trap(it: &mut Interp, f: &Value, args: Vec<Value>, h: Value) -> QResult<Value
         Ok(v) => Ok(v),
         Err(e) => {
             it.depth = saved_depth;
-            if e.name == "stop" {
+            if e.name == "stop" || it.exit_request.is_some() {
                 return Err(e);
             }
             match h {

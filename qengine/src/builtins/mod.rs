@@ -9,11 +9,22 @@ pub mod agg;
 pub mod arith;
 pub mod cast;
 pub mod compare;
+pub mod dotz;
+pub mod env;
 pub mod iterators;
+pub mod joins;
+pub mod keywords;
 pub mod list;
+pub mod listx;
 pub mod misc;
+pub mod qsql;
 pub mod registry;
 pub mod sort;
+pub mod stats;
+pub mod storage;
+pub mod strings;
+pub mod table;
+pub mod temporal;
 
 use std::sync::Arc;
 
@@ -115,28 +126,43 @@ fn dict_dict(
     kernel: &mut dyn FnMut(Value, Value) -> QResult<Value>,
 ) -> QResult<Value> {
     // Union of keys in order of a then new keys of b; common keys combine,
-    // others keep their value.
-    let ak = a.keys.items();
-    let bk = b.keys.items();
-    let av = a.values.items();
-    let bv = b.values.items();
-    let mut keys = ak.clone();
-    let mut vals = Vec::with_capacity(ak.len());
-    for (i, k) in ak.iter().enumerate() {
-        match bk.iter().position(|x| compare::values_match(x, k)) {
-            Some(j) => vals.push(atomic_dyad(av[i].clone(), bv[j].clone(), kernel)?),
-            None => vals.push(av[i].clone()),
-        }
+    // others keep their value. Keys are matched by hash (table keys of a
+    // keyed table by row), values combined for all common keys at once.
+    let pos = list::positions(&b.keys, &a.keys);
+    let common_a: Vec<i64> = (0..pos.len())
+        .filter(|&i| pos[i].is_some())
+        .map(|i| i as i64)
+        .collect();
+    let common_b: Vec<i64> = pos.iter().filter_map(|p| p.map(|j| j as i64)).collect();
+    let in_a = list::positions(&a.keys, &b.keys);
+    let new_b: Vec<i64> = (0..in_a.len())
+        .filter(|&j| in_a[j].is_none())
+        .map(|j| j as i64)
+        .collect();
+    let combined = atomic_dyad(
+        list::take_idx(&a.values, &common_a),
+        list::take_idx(&b.values, &common_b),
+        kernel,
+    )?;
+    let na = a.values.count() as i64;
+    let nc = common_a.len() as i64;
+    let mut idx: Vec<i64> = (0..na).collect();
+    for (k, &i) in common_a.iter().enumerate() {
+        idx[i as usize] = na + k as i64;
     }
-    for (j, k) in bk.iter().enumerate() {
-        if !ak.iter().any(|x| compare::values_match(x, k)) {
-            keys.push(k.clone());
-            vals.push(bv[j].clone());
-        }
+    idx.extend((0..new_b.len() as i64).map(|k| na + nc + k));
+    let all = list::join_values(
+        list::join_values(a.values.clone(), combined)?,
+        list::take_idx(&b.values, &new_b),
+    )?;
+    let mut values = list::take_idx(&all, &idx);
+    if let Value::List(l) = &values {
+        values = Value::from_items(l.as_ref().clone());
     }
+    let keys = list::join_values(a.keys.clone(), list::take_idx(&b.keys, &new_b))?;
     Ok(Value::Dict(Arc::new(Dict {
-        keys: Value::from_items(keys),
-        values: Value::from_items(vals),
+        keys,
+        values,
         sorted: false,
     })))
 }

@@ -10,7 +10,7 @@ use crate::builtins::{iterators, registry};
 use crate::error::{QError, QResult};
 use crate::func::{Func, Projection};
 use crate::interp::Interp;
-use crate::value::Value;
+use crate::value::{Atom, Value};
 
 use super::{Ctl, Frame, index};
 
@@ -19,6 +19,17 @@ use super::{Ctl, Frame, index};
 pub fn apply(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
     match f {
         Value::Func(func) => apply_func(it, func, args),
+        // An open IPC connection handle: `h"expr"`, `neg[h]"expr"` (ipc/).
+        Value::Atom(a) if let Some(h) = crate::ipc::handle_of(it, a) => {
+            crate::ipc::send(it, h, args)
+        }
+        // A handle applied to a string writes it: `-1 "text"` (strings.rs).
+        Value::Atom(a @ (Atom::Long(_) | Atom::Int(_) | Atom::Short(_))) if args.len() == 1 => {
+            match crate::builtins::strings::write_handle(it, a.to_i64().unwrap_or(0), &args[0]) {
+                Some(r) => r,
+                None => index::index_at_depth(it, f, &args),
+            }
+        }
         _ => index::index_at_depth(it, f, &args),
     }
 }

@@ -35,7 +35,7 @@ impl Scope {
         }
     }
 
-    fn local(&self, name: &str) -> Option<u16> {
+    pub(crate) fn local(&self, name: &str) -> Option<u16> {
         self.locals
             .as_ref()?
             .iter()
@@ -157,6 +157,7 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
         ExprKind::Return(x) => Node::Return(Box::new(compile(x, scope)?)),
         ExprKind::Signal(x) => Node::Signal(Box::new(compile(x, scope)?), span),
         ExprKind::Block(v) => Node::Block(nodes(v, scope)?),
+        ExprKind::Sql(q) => super::sql::compile(q, scope, span)?,
     })
 }
 
@@ -281,7 +282,7 @@ fn collect_locals(e: &Expr, locals: &mut Vec<String>) {
 }
 
 /// Visits `e` and its sub-expressions, not entering nested lambdas.
-fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+pub(crate) fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
     match &e.kind {
         ExprKind::Derived(_, a) | ExprKind::Return(a) | ExprKind::Signal(a) => walk(a, f),
@@ -312,6 +313,13 @@ fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
                 walk(m, f);
             }
             walk(&a.value, f);
+        }
+        ExprKind::Sql(q) => {
+            walk(&q.from, f);
+            if let Some(l) = &q.limit {
+                walk(l, f);
+            }
+            super::sql::phrase_exprs(q).for_each(|x| walk(x, f));
         }
         ExprKind::Lit(_)
         | ExprKind::Name(_)

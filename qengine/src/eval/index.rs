@@ -253,6 +253,15 @@ pub fn find_key(keys: &Value, k: &Value) -> Option<usize> {
             })
         }
         (Value::Table(t), other) if t.columns.len() == 1 => find_key(&t.columns[0], other),
+        (Value::Table(t), Value::List(_) | Value::Vector(_)) if t.columns.len() == k.count() => {
+            // multi-column key given as a list of its fields: `kt (`a;1)`
+            let fields = k.items();
+            (0..t.len()).find(|&i| {
+                t.columns.iter().zip(&fields).all(|(c, f)| {
+                    crate::builtins::compare::values_match(&c.item(i).unwrap_or(Value::Nil), f)
+                })
+            })
+        }
         _ => None,
     }
 }
@@ -266,6 +275,11 @@ fn dict_lookup(it: &mut Interp, d: &Dict, k: &Value) -> QResult<Value> {
         (Value::List(_), _) => true,
         (Value::Table(_), Value::Dict(_)) => true,
         (Value::Table(t), Value::Atom(_)) => t.columns.len() == 1,
+        (Value::Table(t), Value::List(_) | Value::Vector(_)) => {
+            t.columns.len() > 1
+                && k.count() == t.columns.len()
+                && k.items().iter().all(|f| f.is_atomic())
+        }
         _ => false,
     };
     if scalar_key {

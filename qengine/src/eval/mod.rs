@@ -8,6 +8,7 @@
 pub mod apply;
 pub mod compile;
 pub mod index;
+pub mod sql;
 
 use std::sync::Arc;
 
@@ -73,6 +74,8 @@ pub enum Node {
     Return(Box<Node>),
     Signal(Box<Node>, Span),
     Block(Vec<Node>),
+    /// A qSQL statement (`eval::sql`).
+    Sql(Box<sql::SqlNode>),
 }
 
 /// Where an assignment stores.
@@ -138,9 +141,13 @@ impl Interp {
             },
             Node::Global(s, span) => match self.get_global(*s) {
                 Some(v) => Ok(v),
-                None => Err(QError::undefined(s.as_str())
-                    .at(fr.source, span.clone())
-                    .into()),
+                // `d.year`: a field of a temporal variable (temporal.rs).
+                None => match crate::builtins::temporal::dotted_field(self, *s) {
+                    Some(r) => r.map_err(|e| located(e.into(), fr.source, span)),
+                    None => Err(crate::builtins::keywords::undefined(s.as_str())
+                        .at(fr.source, span.clone())
+                        .into()),
+                },
             },
             Node::SysValue(i, span) => {
                 let f = crate::builtins::registry::BUILTINS[*i as usize]
@@ -315,6 +322,7 @@ impl Interp {
                 }
                 Ok(last)
             }
+            Node::Sql(q) => sql::eval(self, q, fr),
         }
     }
 

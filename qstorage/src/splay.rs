@@ -1,0 +1,266 @@
+//! Splayed tables: a directory with `.d` (column names in order) and one
+//! column file per column; appends that survive a crash at any moment.
+//!
+//! **Table count.** Every column file carries its own published count; the
+//! table's row count is the *smallest* of them. An append writes (and
+//! fsyncs) the new rows' data of every column before it publishes any
+//! count, so every column holds complete data for at least the smallest
+//! published count, and a crash part-way through publishing leaves the
+//! table at its old count (or, once every column is published, the new one).
+
+use std::borrow::Cow;
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use crate::column::{Mapped, Nested, data_path, read_syms, write_flat, write_nested, write_syms};
+use crate::error::{Error, Result};
+use crate::header::{COUNT_OFFSET, HEADER_LEN, Header, Kind, width_of};
+
+/// Name of the column-order file.
+pub const DOT_D: &str = ".d";
+
+/// One column's data to write or append.
+pub enum ColData<'a> {
+    /// Little-endian items of q type `ty` (20: u32 indexes into `../sym`).
+    Flat {
+        ty: i8,
+        attr: u8,
+        bytes: Cow<'a, [u8]>,
+    },
+    /// One byte slice per row, each a whole number of items of type `ty`.
+    Nested { ty: i8, rows: Vec<&'a [u8]> },
+}
+
+impl ColData<'_> {
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        match self {
+            ColData::Flat { ty, bytes, .. } => bytes.len() / width_of(*ty).unwrap_or(1),
+            ColData::Nested { rows, .. } => rows.len(),
+        }
+    }
+}
+
+/// A mapped column of a splayed table.
+pub enum ColMap {
+    Flat(Mapped),
+    Nested(Nested),
+}
+
+/// A mapped splayed table.
+pub struct Splay {
+    /// Column names, from `.d`.
+    pub names: Vec<String>,
+    /// Columns, in `.d` order.
+    pub cols: Vec<ColMap>,
+    /// Row count: the smallest published column count.
+    pub count: u64,
+}
+
+/// The names in `dir/.d`.
+pub fn read_d(dir: &Path) -> Result<Vec<String>> {
+    read_syms(&dir.join(DOT_D))
+}
+
+/// Writes a splayed table: each column file (atomically), then `.d`.
+pub fn write_splay(dir: &Path, cols: &[(String, ColData)]) -> Result<()> {
+    let n = cols.first().map_or(0, |c| c.1.rows());
+    if cols.iter().any(|c| c.1.rows() != n) {
+        return Err(Error::new(dir, "columns of unequal length"));
+    }
+    crate::ensure_dir(dir)?;
+    for (name, c) in cols {
+        check_name(dir, name)?;
+        let p = dir.join(name);
+        match c {
+            ColData::Flat { ty, attr, bytes } => write_flat(&p, *ty, *attr, bytes)?,
+            ColData::Nested { ty, rows } => write_nested(&p, *ty, rows)?,
+        }
+    }
+    let names: Vec<&str> = cols.iter().map(|c| c.0.as_str()).collect();
+    write_syms(&dir.join(DOT_D), &names)
+}
+
+fn check_name(dir: &Path, name: &str) -> Result<()> {
+    if name.is_empty() || name.contains('/') || name.starts_with('.') || name.ends_with('#') {
+        return Err(Error::new(dir, format!("bad column name `{name}")));
+    }
+    Ok(())
+}
+
+/// Maps a splayed table (zero copy). Every column named in `.d` must exist
+/// and be valid; nested columns are checked up to the table count.
+pub fn open_splay(dir: &Path) -> Result<Splay> {
+    let names = read_d(dir)?;
+    let mut maps = Vec::with_capacity(names.len());
+    for n in &names {
+        maps.push(Mapped::open(&dir.join(n))?);
+    }
+    let count = maps.iter().map(|m| m.header.count).min().unwrap_or(0);
+    let mut cols = Vec::with_capacity(names.len());
+    for (n, m) in names.iter().zip(maps) {
+        cols.push(match m.header.kind {
+            Kind::Flat => ColMap::Flat(m),
+            Kind::Offsets => ColMap::Nested(Nested::open_limit(&dir.join(n), m, count)?),
+            Kind::SymText => {
+                return Err(Error::new(&dir.join(n), "a symbol list is not a column"));
+            }
+        });
+    }
+    Ok(Splay { names, cols, count })
+}
+
+fn kind_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Flat => "flat",
+        Kind::Offsets => "nested",
+        Kind::SymText => "a symbol list",
+    }
+}
+
+struct Target {
+    path: PathBuf,
+    file: File,
+    header: Header,
+    /// For a nested column: the data file.
+    data: Option<(PathBuf, File, Header)>,
+}
+
+fn open_rw(path: &Path) -> Result<(File, Header)> {
+    let f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io(path, &e))?;
+    let mut h = [0u8; HEADER_LEN];
+    f.read_exact_at(&mut h, 0)
+        .map_err(|_| Error::new(path, "truncated header"))?;
+    Ok((f, Header::decode(&h, path)?))
+}
+
+/// Appends rows to the splayed table in `dir` crash-safely; `cols` must
+/// name the table's columns in `.d` order. Returns the new row count.
+///
+/// Order: (1) every column's new data is written past the table count and
+/// fsynced; (2) nested columns' data-file counts are published and
+/// fsynced; (3) every column's count is published and fsynced. The files
+/// are never truncated, so mappings held by readers stay valid.
+pub fn append_splay(dir: &Path, cols: &[(String, ColData)]) -> Result<u64> {
+    let names = read_d(dir)?;
+    if names.len() != cols.len() || names.iter().zip(cols).any(|(a, b)| *a != b.0) {
+        return Err(Error::new(dir, "mismatch: columns differ from .d"));
+    }
+    let add = cols.first().map_or(0, |c| c.1.rows());
+    if cols.iter().any(|c| c.1.rows() != add) {
+        return Err(Error::new(dir, "columns of unequal length"));
+    }
+    let mut ts = Vec::with_capacity(cols.len());
+    for (name, c) in cols {
+        let path = dir.join(name);
+        let (file, header) = open_rw(&path)?;
+        let (want_kind, want_ty) = match c {
+            ColData::Flat { ty, .. } => (Kind::Flat, *ty),
+            ColData::Nested { ty, .. } => (Kind::Offsets, *ty),
+        };
+        if header.kind != want_kind || header.ty != want_ty {
+            return Err(Error::type_(
+                &path,
+                format!(
+                    "column is {} of type {}, rows are {} of type {want_ty}",
+                    kind_name(header.kind),
+                    header.ty,
+                    kind_name(want_kind)
+                ),
+            ));
+        }
+        let data = if header.kind == Kind::Offsets {
+            let dp = data_path(&path);
+            let (f, h) = open_rw(&dp)?;
+            Some((dp, f, h))
+        } else {
+            None
+        };
+        ts.push(Target {
+            path,
+            file,
+            header,
+            data,
+        });
+    }
+    let n = ts.iter().map(|t| t.header.count).min().unwrap_or(0);
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |e: std::io::Error| Error::io(&p, &e)
+    };
+    // (1) data past the published count
+    let mut data_counts = Vec::with_capacity(ts.len());
+    for (t, (_, c)) in ts.iter().zip(cols) {
+        match c {
+            ColData::Flat { bytes, .. } => {
+                let at = HEADER_LEN as u64 + n * t.header.width() as u64;
+                t.file.write_all_at(bytes, at).map_err(io(&t.path))?;
+                data_counts.push(0);
+            }
+            ColData::Nested { ty, rows } => {
+                let w = width_of(*ty).unwrap_or(1) as u64;
+                let Some((dp, df, _)) = &t.data else {
+                    return Err(Error::new(&t.path, "missing data file"));
+                };
+                let base = if n == 0 {
+                    0
+                } else {
+                    let mut b = [0u8; 8];
+                    t.file
+                        .read_exact_at(&mut b, HEADER_LEN as u64 + (n - 1) * 8)
+                        .map_err(|_| Error::new(&t.path, "count larger than file"))?;
+                    u64::from_le_bytes(b)
+                };
+                let mut buf = Vec::new();
+                let mut ends = Vec::with_capacity(rows.len() * 8);
+                let mut end = base;
+                for r in rows {
+                    if !(r.len() as u64).is_multiple_of(w) {
+                        return Err(Error::new(&t.path, "data is not a whole number of items"));
+                    }
+                    buf.extend_from_slice(r);
+                    end += r.len() as u64 / w;
+                    ends.extend_from_slice(&end.to_le_bytes());
+                }
+                df.write_all_at(&buf, HEADER_LEN as u64 + base * w)
+                    .map_err(io(dp))?;
+                t.file
+                    .write_all_at(&ends, HEADER_LEN as u64 + n * 8)
+                    .map_err(io(&t.path))?;
+                data_counts.push(end);
+            }
+        }
+    }
+    for t in &ts {
+        t.file.sync_data().map_err(io(&t.path))?;
+        if let Some((dp, df, _)) = &t.data {
+            df.sync_data().map_err(io(dp))?;
+        }
+    }
+    // (2) nested data counts
+    for (t, &dc) in ts.iter().zip(&data_counts) {
+        if let Some((dp, df, h)) = &t.data
+            && dc > h.count
+        {
+            df.write_all_at(&dc.to_le_bytes(), COUNT_OFFSET)
+                .map_err(io(dp))?;
+            df.sync_data().map_err(io(dp))?;
+        }
+    }
+    // (3) column counts: the commit
+    let new = n + add as u64;
+    for t in &ts {
+        t.file
+            .write_all_at(&new.to_le_bytes(), COUNT_OFFSET)
+            .map_err(io(&t.path))?;
+    }
+    for t in &ts {
+        t.file.sync_data().map_err(io(&t.path))?;
+    }
+    Ok(new)
+}

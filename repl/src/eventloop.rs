@@ -1,0 +1,142 @@
+//! The process's one event loop, as q has it: the interpreter thread owns
+//! the `Interp` and serves, strictly one at a time, chunks from the console
+//! (or pipe) thread and messages from IPC connections. The console thread
+//! sends a chunk and waits for it to finish (so output and prompt stay in
+//! order); connection readers send decoded messages and never wait, the
+//! interpreter thread writing responses itself.
+
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+
+use qengine::ipc;
+
+use crate::session::{Flow, Origin, Session};
+
+/// Queue depth between the readers and the interpreter: a flood of async
+/// messages blocks its reader (back-pressure) rather than growing memory.
+const QUEUE: usize = 4096;
+
+/// Work for the interpreter thread.
+pub enum Input {
+    /// A console chunk; the reply carries the flow and, when asked, the
+    /// global names for completion.
+    Chunk {
+        text: String,
+        echo: bool,
+        want_names: bool,
+        reply: Sender<(Flow, Vec<String>)>,
+    },
+    Ipc(ipc::Event),
+    /// Standard input ended.
+    End,
+}
+
+/// The console thread's handle on the interpreter.
+pub struct Remote {
+    tx: SyncSender<Input>,
+    names: Vec<String>,
+    pub want_names: bool,
+}
+
+impl Remote {
+    /// Runs a chunk on the interpreter thread and waits for it.
+    pub fn run(&mut self, text: &str, _origin: Origin<'_>, echo: bool) -> Flow {
+        let (rtx, rrx) = mpsc::channel();
+        let sent = self.tx.send(Input::Chunk {
+            text: text.to_string(),
+            echo,
+            want_names: self.want_names,
+            reply: rtx,
+        });
+        if sent.is_err() {
+            return Flow::Exit(0);
+        }
+        match rrx.recv() {
+            Ok((flow, names)) => {
+                if self.want_names {
+                    self.names = names;
+                }
+                flow
+            }
+            Err(_) => Flow::Exit(0),
+        }
+    }
+
+    /// Global names as of the last chunk (console completion).
+    pub fn names(&self) -> Vec<String> {
+        self.names.clone()
+    }
+}
+
+/// A channel for the loop, with the IPC sink installed in the session.
+pub fn channel(s: &mut Session) -> (SyncSender<Input>, Receiver<Input>) {
+    let (tx, rx) = mpsc::sync_channel(QUEUE);
+    let t2 = tx.clone();
+    s.it.ipc.sink = Some(Arc::new(move |e| t2.send(Input::Ipc(e)).is_ok()));
+    (tx, rx)
+}
+
+/// Starts the input thread (console or pipe, feeding chunks) and serves
+/// the loop until exit. Returns the exit code.
+pub fn serve(
+    s: &mut Session,
+    tx: SyncSender<Input>,
+    rx: Receiver<Input>,
+    input: impl FnOnce(&mut Remote) -> i32 + Send + 'static,
+    console: bool,
+) -> i32 {
+    let t_end = tx.clone();
+    let mut remote = Remote {
+        tx,
+        names: if console {
+            crate::console::names_for_completion(&s.it)
+        } else {
+            Vec::new()
+        },
+        want_names: console,
+    };
+    let spawned = std::thread::Builder::new()
+        .name("borf-input".into())
+        .spawn(move || {
+            let code = input(&mut remote);
+            let _ = t_end.send(Input::End);
+            code
+        });
+    if spawned.is_err() {
+        eprintln!("borf: cannot start the input thread");
+        return 71;
+    }
+    let mut input_done = false;
+    loop {
+        let Ok(ev) = rx.recv() else { return 0 };
+        match ev {
+            Input::Chunk {
+                text,
+                echo,
+                want_names,
+                reply,
+            } => {
+                let flow = s.run(&text, Origin::Console, echo);
+                let names = if want_names {
+                    crate::console::names_for_completion(&s.it)
+                } else {
+                    Vec::new()
+                };
+                let _ = reply.send((flow, names));
+                if let Flow::Exit(c) = flow {
+                    return c;
+                }
+            }
+            Input::Ipc(e) => {
+                ipc::handle_event(&mut s.it, e);
+                if let Some(c) = s.it.exit_request {
+                    return c;
+                }
+            }
+            Input::End => input_done = true,
+        }
+        if input_done && !s.it.ipc.listening() {
+            return 0;
+        }
+    }
+}

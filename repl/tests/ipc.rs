@@ -1,0 +1,341 @@
+//! kdb+ IPC end to end: a `borf -p PORT` server driven by a raw TCP client
+//! written here (handshake, framing, sync/async, errors, malformed input),
+//! and borf-to-borf with `hopen`.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// A server process; killed on drop.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `borf -p PORT` with `setup` as its standard input (which then
+/// ends: the process must keep serving) and waits until it accepts.
+fn server_with(setup: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
+    let port = free_port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_borf"));
+    cmd.arg("-p")
+        .arg(port.to_string())
+        .args(args)
+        .env_remove("BORF_TEST_SEPARATOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start borf");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(setup.as_bytes()).expect("write setup");
+    drop(stdin);
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Server { child, port }
+}
+
+fn server(setup: &str) -> Server {
+    server_with(setup, &[], &[])
+}
+
+struct Client {
+    s: TcpStream,
+}
+
+fn frame(msgtype: u8, payload: &[u8]) -> Vec<u8> {
+    let mut m = vec![1, msgtype, 0, 0];
+    m.extend_from_slice(&((payload.len() + 8) as u32).to_le_bytes());
+    m.extend_from_slice(payload);
+    m
+}
+
+fn string_payload(s: &str) -> Vec<u8> {
+    let mut p = vec![10, 0];
+    p.extend_from_slice(&(s.len() as i32).to_le_bytes());
+    p.extend_from_slice(s.as_bytes());
+    p
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl Client {
+    fn connect(port: u16, creds: &str) -> Option<Client> {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(20))).ok()?;
+        let mut hs = creds.as_bytes().to_vec();
+        hs.extend_from_slice(&[3, 0]);
+        s.write_all(&hs).ok()?;
+        let mut b = [0u8; 1];
+        match s.read(&mut b) {
+            Ok(1) => {
+                assert_eq!(b[0], 3);
+                Some(Client { s })
+            }
+            _ => None,
+        }
+    }
+
+    fn read_msg(&mut self) -> Vec<u8> {
+        let mut h = [0u8; 8];
+        self.s.read_exact(&mut h).expect("response header");
+        let n = u32::from_le_bytes(h[4..8].try_into().unwrap()) as usize;
+        let mut body = vec![0u8; n - 8];
+        self.s.read_exact(&mut body).expect("response body");
+        let mut m = h.to_vec();
+        m.extend(body);
+        m
+    }
+
+    /// A sync query; the whole response message as hex.
+    fn query(&mut self, q: &str) -> String {
+        self.s
+            .write_all(&frame(1, &string_payload(q)))
+            .expect("send");
+        hex(&self.read_msg())
+    }
+
+    fn send_async(&mut self, q: &str) {
+        self.s
+            .write_all(&frame(0, &string_payload(q)))
+            .expect("send");
+    }
+
+    /// True when the server has closed this connection.
+    fn is_dropped(&mut self) -> bool {
+        let mut b = [0u8; 1];
+        matches!(self.s.read(&mut b), Ok(0) | Err(_))
+    }
+}
+
+const LONG_2: &str = "0102000011000000f90200000000000000";
+
+#[test]
+fn handshake_sync_async_and_errors() {
+    let srv = server("f:{x*y}\n");
+    let mut c = Client::connect(srv.port, "").expect("login");
+    assert_eq!(c.query("1+1"), LONG_2);
+    // async then sync: processed in order
+    c.send_async("a:42");
+    c.send_async("a+:1");
+    assert_eq!(c.query("a"), "0102000011000000f92b00000000000000");
+    // error response -128
+    assert_eq!(c.query("1+`a"), "010200000e000000807479706500");
+    // function call as a list ("f";6;7)
+    let mut p = vec![0, 0, 3, 0, 0, 0];
+    p.extend(string_payload("f"));
+    p.extend_from_slice(&[0xf9, 6, 0, 0, 0, 0, 0, 0, 0]);
+    p.extend_from_slice(&[0xf9, 7, 0, 0, 0, 0, 0, 0, 0]);
+    c.s.write_all(&frame(1, &p)).unwrap();
+    assert_eq!(hex(&c.read_msg()), "0102000011000000f92a00000000000000");
+    // a user without a password and a big-endian message
+    let mut c2 = Client::connect(srv.port, "anonymous").expect("login");
+    let mut be = vec![0, 1, 0, 0];
+    be.extend_from_slice(&14u32.to_be_bytes());
+    be.extend_from_slice(&[10, 0, 0, 0, 0, 3]);
+    be.extend_from_slice(b"1+1");
+    // 8 + 2 + 4 + 3 = 17
+    be[4..8].copy_from_slice(&17u32.to_be_bytes());
+    c2.s.write_all(&be).unwrap();
+    assert_eq!(hex(&c2.read_msg()), LONG_2);
+    // a system command over IPC
+    assert_eq!(
+        c.query("\\p"),
+        format!(
+            "010200000d000000fa{}",
+            hex(&(srv.port as i32).to_le_bytes())
+        )
+    );
+}
+
+#[test]
+fn large_result() {
+    let srv = server("");
+    let mut c = Client::connect(srv.port, "").unwrap();
+    let r = c.query("til 200000");
+    assert_eq!(r.len() / 2, 8 + 6 + 8 * 200000);
+}
+
+#[test]
+fn forced_compression_both_ways() {
+    let srv = server_with("", &[], &[("BORF_IPC_COMPRESS", "1")]);
+    let mut c = Client::connect(srv.port, "").unwrap();
+    c.s.write_all(&frame(1, &string_payload("10000#42")))
+        .unwrap();
+    let m = c.read_msg();
+    assert_eq!(m[2], 1, "response compressed");
+    assert!(m.len() < 8000);
+}
+
+#[test]
+fn compressed_request_is_accepted() {
+    // a compressed sync request, built by the server's own compressor (-18!)
+    let srv = server("");
+    let mut c = Client::connect(srv.port, "").unwrap();
+    let r = c.query("-18!\"count \",3000#\" 1\"");
+    let m = r.as_bytes();
+    assert_eq!(&r[..4], "0102");
+    let msg: Vec<u8> = (14..m.len() / 2)
+        .map(|i| u8::from_str_radix(&r[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    assert_eq!(msg[2], 1, "-18! compressed it");
+    assert!(msg.len() < 1000);
+    let mut msg = msg;
+    msg[1] = 1; // sync
+    c.s.write_all(&msg).unwrap();
+    assert_eq!(hex(&c.read_msg()), "0102000011000000f9dc05000000000000");
+}
+
+#[test]
+fn malformed_input_drops_only_that_connection() {
+    let srv = server("");
+    let mut good = Client::connect(srv.port, "").unwrap();
+    let bad_messages: Vec<Vec<u8>> = vec![
+        // garbage header
+        b"GET / HTTP/1.1\r\n\r\n".to_vec(),
+        // length 2^31
+        vec![1, 1, 0, 0, 0, 0, 0, 0x80, 0xfa, 1, 0, 0, 0],
+        // length < 9
+        vec![1, 1, 0, 0, 8, 0, 0, 0],
+        // invalid type byte
+        frame(1, &[0x50, 0]),
+        // vector count bigger than the message
+        frame(1, &[7, 0, 0xff, 0xff, 0xff, 0x7f]),
+        // bad compression data
+        vec![
+            1, 1, 1, 0, 16, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff,
+        ],
+    ];
+    for m in bad_messages {
+        let mut c = Client::connect(srv.port, "").unwrap();
+        c.s.write_all(&m).unwrap();
+        assert!(c.is_dropped(), "{}", hex(&m));
+        assert_eq!(good.query("1+1"), LONG_2);
+    }
+    // truncated: header promises 100 bytes, client disconnects after 10
+    let mut c = Client::connect(srv.port, "").unwrap();
+    c.s.write_all(&[1, 1, 0, 0, 100, 0, 0, 0, 10, 0]).unwrap();
+    c.s.shutdown(Shutdown::Both).unwrap();
+    // handshake garbage: no NUL within 1 KB
+    let mut s = TcpStream::connect(("127.0.0.1", srv.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let _ = s.write_all(&[b'x'; 2000]);
+    let mut b = [0u8; 1];
+    assert!(matches!(s.read(&mut b), Ok(0) | Err(_)));
+    assert_eq!(good.query("1+1"), LONG_2);
+    // a second client still gets served
+    let mut c3 = Client::connect(srv.port, "").unwrap();
+    assert_eq!(c3.query("1+1"), LONG_2);
+}
+
+#[test]
+fn handlers_and_context() {
+    let srv = server(
+        ".z.pg:{(`pg;x)}\n.z.ps:{`psx set x}\n.z.po:{`opened set x}\n.z.pw:{[u;p] not u~`bob}\n",
+    );
+    assert!(
+        Client::connect(srv.port, "bob:x").is_none(),
+        ".z.pw refuses bob"
+    );
+    let mut c = Client::connect(srv.port, "ann:pw").unwrap();
+    c.send_async("hello");
+    // .z.pg wraps every sync result: (`pg;"x") as a general list
+    let r = c.query("x");
+    assert!(r.starts_with("01020000"), "{r}");
+    assert!(r.contains("f5706700"), "symbol `pg in {r}");
+    let _ = r;
+}
+
+#[test]
+fn password_file() {
+    let dir = std::env::temp_dir().join(format!("borf-ipc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("users.txt");
+    // ann: plain; bob: md5("secret")
+    std::fs::write(&f, "ann:pw\nbob:5ebe2294ecd0e0f08eab7690d2a6ee69\n").unwrap();
+    let srv = server_with("", &["-u", f.to_str().unwrap()], &[]);
+    assert!(Client::connect(srv.port, "ann:pw").is_some());
+    assert!(Client::connect(srv.port, "bob:secret").is_some());
+    assert!(Client::connect(srv.port, "bob:wrong").is_none());
+    assert!(Client::connect(srv.port, "").is_none());
+    assert!(Client::connect(srv.port, "eve:pw").is_none());
+}
+
+fn run_borf(stdin: &str) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_borf"))
+        .env_remove("BORF_TEST_SEPARATOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn borf_to_borf() {
+    let srv = server("pc:0i\n.z.po:{`po set x}\n.z.pc:{`pc set x}\nf:{x*y}\n");
+    let p = srv.port;
+    let out = run_borf(&format!(
+        "h:hopen `:localhost:{p}\n\
+         h\"1+2\"\n\
+         h(`f;6;7)\n\
+         h({{x-y}};10;4)\n\
+         (neg h)\"b:5\"\n\
+         neg[h][]\n\
+         h\"b\"\n\
+         h\"1+`a\"\n\
+         \"after\"\n\
+         h\"po=.z.w\"\n\
+         h2:hopen {p}\n\
+         hclose h2\n\
+         h\"pc>0\"\n\
+         h\"([]a:1 2;b:`x`y)\"\n\
+         hclose h\n"
+    ));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "3");
+    assert_eq!(lines[1], "42");
+    assert_eq!(lines[2], "6");
+    assert_eq!(lines[3], "5");
+    assert_eq!(lines[4], "'type");
+    assert_eq!(lines[5], "\"after\"");
+    assert_eq!(lines[6], "1b");
+    assert_eq!(lines[7], "1b");
+    assert!(out.contains("a b\n---\n1 x\n2 y"), "{out}");
+    // hopen failures
+    let closed = free_port();
+    let out = run_borf(&format!("hopen {closed}\n"));
+    assert!(out.starts_with("'hop"), "{out}");
+}
