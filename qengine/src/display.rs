@@ -21,6 +21,7 @@
 
 use crate::func::Func;
 use crate::interp::Settings;
+use crate::sym::Sym;
 use crate::value::{Atom, Attr, Dict, Table, Ty, Value, Vector};
 
 /// No limit on the width of a formatted line.
@@ -632,14 +633,13 @@ impl Fmt {
                 for j in 0..m {
                     let t = match row {
                         Value::Vector(v) => self.matrix_cell(&v.get(j)),
-                        Value::List(l) => match &l[j] {
-                            Value::Atom(a) => self.matrix_cell(a),
-                            other => {
-                                let mut s = String::new();
-                                self.one(other, &mut s, max);
-                                s
-                            }
-                        },
+                        // a general-list row shows its items in their
+                        // one-line form (`2 10 "a"`, `,"0" ,"2"`)
+                        Value::List(l) => {
+                            let mut s = String::new();
+                            self.one(&l[j], &mut s, max);
+                            s
+                        }
                         _ => String::new(),
                     };
                     len += t.len() + 1;
@@ -669,8 +669,12 @@ impl Fmt {
         )
     }
 
-    /// An atom as a matrix element: no type suffix, symbols and chars bare.
+    /// An atom as a matrix element: no type suffix, symbols and chars bare,
+    /// nulls blank (`log d` in the reference: `2.302585          1.098612`).
     fn matrix_cell(&self, a: &Atom) -> String {
+        if a.is_null() && !matches!(a, Atom::Char(_) | Atom::Guid(_)) {
+            return String::new();
+        }
         match a {
             Atom::Symbol(s) => s.as_str().to_string(),
             Atom::Char(c) => (*c as char).to_string(),
@@ -681,6 +685,22 @@ impl Fmt {
     fn dict_lines(&self, d: &Dict, rows: usize, max: usize) -> Vec<String> {
         if let (Value::Table(k), Value::Table(v)) = (&d.keys, &d.values) {
             return self.keyed_table_lines(k, v, rows, max);
+        }
+        // a list of keys with a table of values (`exec q:sum qty by s`), or
+        // a table of keys with a list of values (`exec sum qty by s:s`):
+        // shown as a keyed table whose other side is one unnamed column
+        let unnamed = |c: &Value| Table {
+            names: vec![Sym::EMPTY],
+            columns: vec![c.clone()],
+        };
+        match (&d.keys, &d.values) {
+            (Value::Table(k), v) if v.is_list() && v.count() == k.len() && !k.is_empty() => {
+                return self.keyed_table_lines(k, &unnamed(v), rows, max);
+            }
+            (k, Value::Table(v)) if k.is_list() && k.count() == v.len() && !v.is_empty() => {
+                return self.keyed_table_lines(&unnamed(k), v, rows, max);
+            }
+            _ => {}
         }
         let n = d.keys.count();
         if n == 0 || !d.keys.is_list() {
@@ -858,19 +878,9 @@ fn guid_text(g: &[u8; 16]) -> String {
     s
 }
 
-/// Days since 2000.01.01 to (year, month, day) in the proleptic Gregorian
-/// calendar.
+/// Days since 2000.01.01 to (year, month, day).
 fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 10957 + 719_468; // to days since 0000-03-01
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    qparser::temporal::civil_from_days(days)
 }
 
 fn ymd_text(days: i64) -> String {

@@ -103,6 +103,15 @@ pub struct Interp {
     pub interrupt: Arc<AtomicBool>,
     /// IPC connections, listener and request context (`ipc/`).
     pub ipc: crate::ipc::IpcState,
+    /// The partitioned database loaded by `\l` (`builtins::partitioned`).
+    pub partdb: Option<Arc<crate::builtins::partitioned::PartDb>>,
+    /// Lambdas being applied, innermost last (`.z.s`, `.Q.bt`).
+    pub calls: Vec<crate::func::Func>,
+    /// The lambda stack when the last error left its innermost lambda,
+    /// keyed by the error's address (`.Q.trp`).
+    pub err_bt: Option<(usize, Vec<crate::func::Func>)>,
+    /// Set by `reval`: assignment to a global signals `'noupdate`.
+    pub no_update: bool,
     ticks: u32,
 }
 
@@ -126,6 +135,10 @@ impl Interp {
             deadline: None,
             interrupt: Arc::new(AtomicBool::new(false)),
             ipc: crate::ipc::IpcState::default(),
+            partdb: None,
+            calls: Vec::new(),
+            err_bt: None,
+            no_update: false,
             ticks: 0,
         }
     }
@@ -218,8 +231,10 @@ impl Interp {
             source,
         };
         let saved = self.depth;
+        let saved_calls = self.calls.len();
         let r = self.eval_node(&node, &mut fr);
         self.depth = saved;
+        self.calls.truncate(saved_calls);
         match r {
             Ok(v) => Ok(v),
             // `:x` at top level just yields x
@@ -244,7 +259,10 @@ impl Interp {
                 .at(&source, e.span.clone())
         })?;
         let silent = is_silent(&ast);
+        let saved_deadline = self.deadline;
+        self.deadline = crate::builtins::library2::line_deadline(saved_deadline);
         let v = self.eval_ast(&ast, &source);
+        self.deadline = saved_deadline;
         // `exit n` unwinds the evaluation with an error, then ends the process
         if let Some(code) = self.exit_request {
             return Ok(Outcome::Exit(code));
@@ -338,6 +356,9 @@ impl Interp {
                 Ok(Outcome::Value(Value::Vector(Vector::syms(names))))
             }
             "p" => crate::ipc::system_p(self, rest),
+            "f" | "T" | "w" | "x" | "o" | "W" | "z" | "e" | "1" | "2" => {
+                crate::builtins::library2::system(self, name, rest)
+            }
             "l" => {
                 if rest.is_empty() {
                     return Err(QError::new("nyi").with_detail("\\l needs a file name"));
@@ -413,6 +434,10 @@ impl Interp {
 
     /// The console text for a value under the current `\c` and `\P`.
     pub fn display(&self, v: &Value) -> String {
+        let rows = self.settings.console_rows + 1;
+        if let Some(t) = crate::builtins::partitioned::display_value(self, v, rows) {
+            return crate::display::console(&t, &self.settings);
+        }
         crate::display::console(v, &self.settings)
     }
 }

@@ -87,6 +87,14 @@ impl fmt::Display for Sym {
     }
 }
 
+/// Number of interned symbols and the bytes of their text (`.Q.w`, `\\w 0`).
+pub fn stats() -> (usize, usize) {
+    match interner().read() {
+        Ok(i) => (i.texts.len(), i.texts.iter().map(|t| t.len() + 1).sum()),
+        Err(_) => (0, 0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -168,11 +168,13 @@ impl Lexer<'_> {
         }
     }
 
-    /// `0:` `1:` `2:` at `i` (not a time like `1:30`).
+    /// `0:` `1:` `2:` at `i` (not a time like `1:30`; `1:0x01` is the verb
+    /// applied to a byte literal).
     fn file_verb_at(&self, i: usize) -> bool {
         matches!(self.at(i), Some(b'0'..=b'2'))
             && self.at(i + 1) == Some(b':')
-            && !self.digit_at(i + 2)
+            && (!self.digit_at(i + 2)
+                || (self.at(i + 2) == Some(b'0') && self.at(i + 3) == Some(b'x')))
     }
 
     fn run(&mut self) -> Result<(), ParseError> {
@@ -630,7 +632,12 @@ fn parse_tod(s: &str) -> Result<(i64, usize, usize), String> {
     if parts.len() > 3 || !all_digits(parts[0]) || parts[0].len() > 9 {
         return Err(bad());
     }
-    let mut ns: i64 = parts[0].parse::<i64>().map_err(|_| bad())? * 3_600_000_000_000;
+    let mut ns: i64 = parts[0]
+        .parse::<i64>()
+        .ok()
+        .filter(|h| *h < 2_000_000) // larger hours overflow nanoseconds
+        .map(|h| h * 3_600_000_000_000)
+        .ok_or_else(bad)?;
     for (k, p) in parts.iter().enumerate().skip(1) {
         if p.len() != 2 || !all_digits(p) {
             return Err(bad());

@@ -29,6 +29,7 @@ pub struct Mapped {
 impl Mapped {
     /// Maps and validates `path`.
     pub fn open(path: &Path) -> Result<Mapped> {
+        crate::trace::note(path, true);
         let f = File::open(path).map_err(|e| Error::io(path, &e))?;
         let len = f.metadata().map_err(|e| Error::io(path, &e))?.len();
         if len < HEADER_LEN as u64 {

@@ -15,7 +15,9 @@
 //!   payload (the engine stores the kdb+ IPC serialization of a value);
 //! - a **splayed table** ([`splay`]): a directory with `.d` and one column
 //!   file per column, symbol columns enumerated against `../sym`, appended
-//!   crash-safely (data, fsync, then counts).
+//!   crash-safely (data, fsync, then counts);
+//! - a **partitioned database** ([`part`]): one directory per partition
+//!   value, each holding splayed tables, sharing the root `sym` file.
 //!
 //! **Invariant:** a file that is mapped is never truncated or rewritten in
 //! place by borf; rewrites go to a temporary file that is renamed over the
@@ -30,8 +32,10 @@ pub mod column;
 pub mod error;
 pub mod header;
 pub mod object;
+pub mod part;
 pub mod splay;
 pub mod symfile;
+pub mod trace;
 
 pub use bytemuck;
 pub use column::Mapped;

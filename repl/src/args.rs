@@ -23,6 +23,10 @@ pub struct Options {
     pub quiet: bool,
     /// `-u file` / `-U file`: IPC password file.
     pub users: Option<String>,
+    /// `-u`: clients may not access files outside the startup directory.
+    pub restrict: bool,
+    /// `-u 1`: nor run system commands.
+    pub restrict_system: bool,
 }
 
 /// Flags that take one value and are accepted but not acted on yet:
@@ -65,7 +69,14 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
                 i += 3;
             }
             "-u" | "-U" => {
-                o.users = Some(value(i, a)?);
+                let v = value(i, a)?;
+                // -u restricts clients' file access; -u 1 has no password file
+                o.restrict = a == "-u";
+                if a == "-u" && v == "1" {
+                    o.restrict_system = true;
+                } else {
+                    o.users = Some(v);
+                }
                 i += 2;
             }
             "-q" => {

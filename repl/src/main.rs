@@ -80,6 +80,11 @@ fn run(opts: args::Options) -> i32 {
             }
         }
     }
+    s.it.ipc.restrict = match (opts.restrict, opts.restrict_system) {
+        (_, true) => qengine::ipc::Restrict::FilesAndSystem,
+        (true, false) => qengine::ipc::Restrict::Files,
+        _ => qengine::ipc::Restrict::None,
+    };
     let (tx, rx) = eventloop::channel(&mut s);
     s.it.script_file = opts.script.clone();
     s.it.script_args = opts.script_args.clone();

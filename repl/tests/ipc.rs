@@ -339,3 +339,54 @@ fn borf_to_borf() {
     let out = run_borf(&format!("hopen {closed}\n"));
     assert!(out.starts_with("'hop"), "{out}");
 }
+
+#[test]
+fn sync_request_on_an_incoming_handle() {
+    // the server asks its client while serving the client's request; borf's
+    // client answers callbacks while it waits (as q)
+    let srv = server("ask:{.z.w\"cv*2\"}\nbad:{.z.w\"1+`a\"}\nwho:{.z.u}\n");
+    let p = srv.port;
+    let out = run_borf(&format!(
+        "h:hopen `:localhost:{p}:carol:pw\n\
+         cv:21\n\
+         h\"ask[]\"\n\
+         h\"bad[]\"\n\
+         h\"who[]\"\n\
+         h\".z.a\"\n"
+    ));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "42", "{out}");
+    assert_eq!(lines[1], "'type", "{out}");
+    assert_eq!(lines[2], "`carol", "{out}");
+    assert_eq!(lines[3], "2130706433i", "127.0.0.1 as an int: {out}");
+}
+
+#[test]
+fn restricted_clients() {
+    let dir = std::env::temp_dir().join(format!("borf-ipc-u-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let users = dir.join("users.txt");
+    std::fs::write(&users, "ann:pw\n").unwrap();
+    // -u 1: no system commands from clients; the console still has them
+    let srv = server_with("", &["-u", "1"], &[]);
+    let mut c = Client::connect(srv.port, "").unwrap();
+    // the -128 error object 'access
+    let access = "01020000100000008061636365737300";
+    assert_eq!(c.query("\\p"), access);
+    assert_eq!(c.query("system \"p\""), access);
+    assert_eq!(c.query("system \"ls\""), access);
+    assert_eq!(c.query("1+1"), LONG_2);
+    // -u file: password file, and no \cd, shell or \l outside the directory
+    let srv = server_with("", &["-u", users.to_str().unwrap()], &[]);
+    assert!(Client::connect(srv.port, "").is_none());
+    let mut c = Client::connect(srv.port, "ann:pw").unwrap();
+    assert_eq!(c.query("\\cd /"), access);
+    assert_eq!(c.query("\\l /etc/passwd"), access);
+    assert_eq!(c.query("\\l ../x.q"), access);
+    assert_eq!(c.query("system \"ls /\""), access);
+    assert_eq!(c.query("1+1"), LONG_2);
+    // -U file: the password file only
+    let srv = server_with("", &["-U", users.to_str().unwrap()], &[]);
+    let mut c = Client::connect(srv.port, "ann:pw").unwrap();
+    assert_ne!(c.query("system \"cd\""), access);
+}

@@ -382,3 +382,230 @@ fn appends_survive_sigkill() {
     assert!(kills >= 50, "only {kills} kills in the time limit");
     assert!(last > 1, "the writer never appended");
 }
+
+// ---------------------------------------------------------------------------
+// Partitioned databases
+
+/// Writes a three-day partitioned `trade` with `.Q.dpft`.
+fn write_trades(it: &mut Interp, db: &str) {
+    for (d, k) in [("2024.01.02", 0), ("2024.01.03", 1), ("2024.01.05", 2)] {
+        q(
+            it,
+            &format!(
+                "trade:([] sym:`c`a`b`a; time:09:30:00.000+til 4; price:{k}+1.5 2.5 3.5 4.5; size:{k}+100 200 300 400); \
+                 .Q.dpft[`:{db};{d};`sym;`trade]"
+            ),
+        )
+        .unwrap();
+    }
+    q(it, "trade:0").unwrap();
+}
+
+#[test]
+fn partitioned_query_maps_only_the_partitions_it_needs() {
+    let d = scratch("prune");
+    let db = format!("{}/db", d.display());
+    let mut it = Interp::new();
+    write_trades(&mut it, &db);
+    assert_eq!(show(&mut it, &format!("\\l {db}")), "");
+    let touched = |it: &mut Interp, src: &str| -> (String, Vec<PathBuf>, Vec<PathBuf>) {
+        qstorage::trace::start();
+        let r = show(it, src);
+        let log = qstorage::trace::stop();
+        let all = log.iter().map(|o| o.path.clone()).collect();
+        let mapped = log
+            .into_iter()
+            .filter(|o| o.mapped)
+            .map(|o| o.path)
+            .collect();
+        (r, all, mapped)
+    };
+    let (r, files, _) = touched(&mut it, "select from trade where date=2024.01.02, sym=`a");
+    assert_eq!(
+        r,
+        "date       sym time         price size\n\
+         --------------------------------------\n\
+         2024.01.02 a   09:30:00.001 2.5   200 \n\
+         2024.01.02 a   09:30:00.003 4.5   400 "
+            .lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(!files.is_empty());
+    for f in &files {
+        let s = f.display().to_string();
+        assert!(
+            s.contains("/2024.01.02/") || s.ends_with("/db/sym"),
+            "date= query opened {s}"
+        );
+    }
+    // only the columns named are mapped (the others' headers are read for
+    // the table count)
+    let (r, files, mapped) = touched(&mut it, "select sum size from trade where date=2024.01.03");
+    assert_eq!(r, "size\n----\n1004");
+    let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    assert!(
+        files.iter().all(|s| s.contains("/2024.01.03/")),
+        "{files:?}"
+    );
+    let mapped: Vec<String> = mapped.iter().map(|f| f.display().to_string()).collect();
+    assert!(
+        mapped
+            .iter()
+            .all(|s| s.ends_with("/trade/size") || s.ends_with("/.d")),
+        "{mapped:?}"
+    );
+    // within and in open only the partitions in range
+    for (src, want) in [
+        (
+            "select count i by date from trade where date within 2024.01.03 2024.01.04",
+            vec!["2024.01.03"],
+        ),
+        (
+            "select sum size from trade where date in 2024.01.02 2024.01.05",
+            vec!["2024.01.02", "2024.01.05"],
+        ),
+    ] {
+        let (_, files, _) = touched(&mut it, src);
+        for f in &files {
+            let s = f.display().to_string();
+            assert!(
+                want.iter().any(|w| s.contains(&format!("/{w}/"))) || s.ends_with("/db/sym"),
+                "{src} opened {s}"
+            );
+        }
+    }
+    // without a date constraint every partition is read
+    assert_eq!(
+        show(&mut it, "select count i by date from trade"),
+        "date      | x\n----------| -\n2024.01.02| 4\n2024.01.03| 4\n2024.01.05| 4"
+    );
+    assert_eq!(show(&mut it, "count trade"), "12");
+    assert_eq!(show(&mut it, "exec sum size from trade"), "3012");
+    assert_eq!(
+        show(&mut it, "select sum size by sym from trade"),
+        "sym| size\n---| ----\na  | 1806\nb  | 903\nc  | 303"
+    );
+    assert_eq!(
+        show(
+            &mut it,
+            "select count i by date from trade where date=2024.01.04"
+        ),
+        "date| x\n----| -"
+    );
+}
+
+#[test]
+fn partitioned_db_is_queried_in_a_new_process() {
+    let d = scratch("newproc");
+    let db = format!("{}/db", d.display());
+    let mut it = Interp::new();
+    write_trades(&mut it, &db);
+    drop(it);
+    let input = format!(
+        "\\l {db}\ncount trade\ncols trade\n.Q.pv\nselect from trade where date=2024.01.05, sym=`b\n\
+         select max price by date from trade\nselect sum size from trade where date within 2024.01.03 2024.01.05\n"
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_borf"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let got: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let want = [
+        "12",
+        "`date`sym`time`price`size",
+        "2024.01.02 2024.01.03 2024.01.05",
+        "date       sym time         price size",
+        "--------------------------------------",
+        "2024.01.05 b   09:30:00.002 5.5   302",
+        "date      | price",
+        "----------| -----",
+        "2024.01.02| 4.5",
+        "2024.01.03| 5.5",
+        "2024.01.05| 6.5",
+        "size",
+        "----",
+        "2012",
+    ];
+    assert_eq!(
+        got,
+        want,
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Writes a partitioned database of `parts` partitions of `rows` longs
+/// each (`size` is `til rows`), straight through qstorage.
+fn write_long_db(db: &Path, parts: usize, rows: usize) {
+    let bytes: Vec<u8> = (0..rows as i64).flat_map(|i| i.to_le_bytes()).collect();
+    for k in 0..parts {
+        let dir = db.join(format!("2024.01.{:02}", k + 1)).join("trade");
+        let cols = vec![(
+            "size".to_string(),
+            qstorage::splay::ColData::Flat {
+                ty: 7,
+                attr: 0,
+                bytes: std::borrow::Cow::Borrowed(&bytes[..]),
+            },
+        )];
+        qstorage::splay::write_splay(&dir, &cols).unwrap();
+    }
+}
+
+#[test]
+fn loading_a_partitioned_db_maps_nothing_and_does_not_scale_with_rows() {
+    let d = scratch("partzero");
+    let (small, large) = (d.join("small"), d.join("large"));
+    write_long_db(&small, 4, 500_000);
+    write_long_db(&large, 4, 5_000_000);
+    let time_load = |db: &Path| {
+        let mut best = Duration::MAX;
+        for _ in 0..5 {
+            let mut it = Interp::new();
+            let t0 = Instant::now();
+            assert_eq!(show(&mut it, &format!("\\l {}", db.display())), "");
+            best = best.min(t0.elapsed());
+        }
+        best
+    };
+    let ts = time_load(&small);
+    let tl = time_load(&large);
+    // ten times the rows: a load proportional to rows would take ~10x
+    assert!(
+        tl < ts * 4 + Duration::from_millis(5),
+        "\\l took {tl:?} for 20M rows vs {ts:?} for 2M"
+    );
+    assert!(tl < Duration::from_millis(200), "\\l took {tl:?}");
+    let mut it = Interp::new();
+    let before = rss();
+    show(&mut it, &format!("\\l {}", large.display()));
+    let grew = rss().saturating_sub(before);
+    let size = 4 * 5_000_000 * 8;
+    assert!(grew < size / 20, "\\l grew RSS by {grew} for {size} bytes");
+    let n: i64 = 5_000_000;
+    assert_eq!(show(&mut it, "count trade"), (4 * n).to_string());
+    assert_eq!(
+        show(&mut it, "exec sum size from trade"),
+        (4 * n * (n - 1) / 2).to_string()
+    );
+    assert_eq!(
+        show(&mut it, "select sum size from trade where date=2024.01.02"),
+        format!("size\n--------------\n{}", n * (n - 1) / 2)
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}

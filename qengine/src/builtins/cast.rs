@@ -616,7 +616,12 @@ fn parse_date(s: &str) -> Option<i64> {
         if parts.len() != 3 {
             return None;
         }
-        (parts[0], parts[1], parts[2])
+        match (sep, parts[2].len()) {
+            // mm/dd/yyyy or dd/mm/yyyy, as `\z` says (library2.rs)
+            (b'/', 4) if super::library2::date_format() == 1 => (parts[2], parts[1], parts[0]),
+            (b'/', 4) => (parts[2], parts[0], parts[1]),
+            _ => (parts[0], parts[1], parts[2]),
+        }
     };
     if y.len() != 4 || !all_digits(y) || !all_digits(m) || !all_digits(d) {
         return None;

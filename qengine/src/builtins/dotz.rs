@@ -69,10 +69,13 @@ pub fn z_cmdline(_: &mut Interp, _: Value) -> QResult<Value> {
 pub fn z_file(it: &mut Interp, _: Value) -> QResult<Value> {
     Ok(Value::sym(it.script_file.as_deref().unwrap_or("")))
 }
-pub fn z_addr(_: &mut Interp, _: Value) -> QResult<Value> {
-    Ok(Value::int(0))
+pub fn z_addr(it: &mut Interp, _: Value) -> QResult<Value> {
+    Ok(Value::int(it.ipc.peer().map_or(0, |p| p.1)))
 }
-pub fn z_user(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn z_user(it: &mut Interp, _: Value) -> QResult<Value> {
+    if let Some((u, _)) = it.ipc.peer() {
+        return Ok(Value::Atom(crate::value::Atom::Symbol(u)));
+    }
     let u = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_default();

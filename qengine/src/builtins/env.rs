@@ -149,6 +149,9 @@ fn eval_apply(it: &mut Interp, l: &[Value]) -> QResult<Value> {
         Value::Func(Func::Builtin(0)) | Value::Nil if args.len() == 2 => {
             if let Value::Atom(Atom::Symbol(s)) = &args[0] {
                 let v = eval(it, args[1].clone())?;
+                if it.no_update {
+                    return Err(QError::new("noupdate"));
+                }
                 let name = if matches!(head, Value::Nil) {
                     qualify(Sym::new("."), s.as_str())
                 } else {
@@ -364,6 +367,9 @@ fn name_tree(n: &str) -> Value {
 
 /// `` `name set y ``: assigns a global, returning the name.
 pub fn set(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    if it.no_update {
+        return Err(QError::new("noupdate"));
+    }
     let Value::Atom(Atom::Symbol(s)) = x else {
         return Err(QError::type_());
     };
@@ -391,6 +397,7 @@ pub fn system(it: &mut Interp, x: Value) -> QResult<Value> {
         _ => return Err(QError::type_()),
     };
     let cmd = cmd.trim();
+    crate::ipc::check_command(it, cmd)?;
     let name = cmd.split_whitespace().next().unwrap_or("");
     if name == "\\" {
         it.exit_request = Some(0);

@@ -93,8 +93,29 @@ fn left(x: &Value) -> QResult<(Arc<Table>, usize)> {
 // ---------------------------------------------------------------------------
 // lj ij pj uj ej
 
+/// `out`'s columns that `t` also has, with nulls filled from `t` (`t^out`
+/// per column): the `f` join variants, where a null on the right does not
+/// overwrite the left value.
+fn fill_from(it: &mut Interp, t: &Table, mut out: Table, names: &[Sym]) -> QResult<Table> {
+    for s in names {
+        if let (Some(old), Some(p)) = (t.column(*s), out.names.iter().position(|n| n == s)) {
+            out.columns[p] = super::misc::fill(it, old.clone(), out.columns[p].clone())?;
+        }
+    }
+    Ok(out)
+}
+
 /// `x lj y`: left join on `y`'s key columns; matched rows take `y`'s values.
-pub fn lj(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn lj(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    lj_common(it, x, y, false)
+}
+
+/// `x ljf y`: as `lj`, but a null in `y` does not overwrite `x`'s value.
+pub fn ljf(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    lj_common(it, x, y, true)
+}
+
+fn lj_common(it: &mut Interp, x: Value, y: Value, fill: bool) -> QResult<Value> {
     if matches!(&y, Value::List(l) if l.is_empty()) {
         return Ok(x);
     }
@@ -102,13 +123,25 @@ pub fn lj(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let (t, nk) = left(&x)?;
     let probe = sub(&t, &k.names)?;
     let idx = lookup(k, &probe);
-    let out = join_in(&t, v, &v.names, &idx)?;
+    let mut out = join_in(&t, v, &v.names, &idx)?;
+    if fill {
+        out = fill_from(it, &t, out, &v.names)?;
+    }
     Ok(rekey(&out, nk))
 }
 
 /// `x ij y`: inner join: the rows of `x` whose key is in `y`, with `y`'s
 /// columns.
-pub fn ij(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn ij(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    ij_common(it, x, y, false)
+}
+
+/// `x ijf y`: as `ij`, but a null in `y` does not overwrite `x`'s value.
+pub fn ijf(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    ij_common(it, x, y, true)
+}
+
+fn ij_common(it: &mut Interp, x: Value, y: Value, fill: bool) -> QResult<Value> {
     let (k, v) = keyed_parts(&y).ok_or_else(QError::type_)?;
     let (t, nk) = left(&x)?;
     let probe = sub(&t, &k.names)?;
@@ -120,7 +153,10 @@ pub fn ij(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         return Err(QError::type_());
     };
     let sidx: Vec<i64> = keep.iter().map(|&i| idx[i as usize]).collect();
-    let out = join_in(&kept, v, &v.names, &sidx)?;
+    let mut out = join_in(&kept, v, &v.names, &sidx)?;
+    if fill {
+        out = fill_from(it, &kept, out, &v.names)?;
+    }
     Ok(rekey(&out, nk))
 }
 
@@ -182,7 +218,17 @@ fn unite(a: &Table, b: &Table) -> (Table, Table) {
 
 /// `x uj y`: union join: the union of the columns; rows of `x` then `y`
 /// (keyed tables: `y` updates `x` by key).
-pub fn uj(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn uj(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    uj_common(it, x, y, false)
+}
+
+/// `x ujf y`: as `uj`, but for keyed tables a null in `y` does not
+/// overwrite the value of `x`'s row with the same key.
+pub fn ujf(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    uj_common(it, x, y, true)
+}
+
+fn uj_common(it: &mut Interp, x: Value, y: Value, fill: bool) -> QResult<Value> {
     match (&x, &y) {
         (Value::Table(a), Value::Table(b)) => {
             let (a2, b2) = unite(a, b);
@@ -194,7 +240,15 @@ pub fn uj(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             if ka.names != kb.names {
                 return Err(QError::new("mismatch"));
             }
-            let (va2, vb2) = unite(va, vb);
+            let (va2, mut vb2) = unite(va, vb);
+            if fill {
+                // y's rows with x's values (at the same key) under their nulls
+                let idx = lookup(ka, kb);
+                for (p, c) in vb2.columns.iter_mut().enumerate() {
+                    let under = take_idx(&va2.columns[p], &idx);
+                    *c = super::misc::fill(it, under, c.clone())?;
+                }
+            }
             join_values(
                 dict(Value::Table(ka.clone()), Value::Table(Arc::new(va2))),
                 dict(Value::Table(kb.clone()), Value::Table(Arc::new(vb2))),
@@ -332,7 +386,7 @@ fn asof_index(it: &mut Interp, t: &Table, q: &Table, c: &[Sym]) -> QResult<Vec<i
     Ok(out)
 }
 
-fn aj_common(it: &mut Interp, args: Vec<Value>, time_from_q: bool) -> QResult<Value> {
+fn aj_common(it: &mut Interp, args: Vec<Value>, time_from_q: bool, fill: bool) -> QResult<Value> {
     let Ok([c, x, y]) = <[Value; 3]>::try_from(args) else {
         return Err(QError::rank());
     };
@@ -349,20 +403,34 @@ fn aj_common(it: &mut Interp, args: Vec<Value>, time_from_q: bool) -> QResult<Va
     if time_from_q && let Some(last) = names.last() {
         others.insert(0, *last);
     }
-    let out = join_in(&t, &q, &others, &idx)?;
+    let mut out = join_in(&t, &q, &others, &idx)?;
+    if fill {
+        out = fill_from(it, &t, out, &others)?;
+    }
     Ok(rekey(&out, nk))
+}
+
+/// `ajf[c;t;q]`: as `aj`, but a null in `q` does not overwrite `t`'s value.
+pub fn ajf(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    aj_common(it, args, false, true)
+}
+
+/// `ajf0[c;t;q]`: as `aj0`, but a null in `q` does not overwrite `t`'s
+/// value.
+pub fn ajf0(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    aj_common(it, args, true, true)
 }
 
 /// `aj[c;t;q]`: as-of join: each row of `t` with the values of the last row
 /// of `q` with the same `c` but last and a time (`c` last) at or before its
 /// own; `t`'s time is kept.
 pub fn aj(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
-    aj_common(it, args, false)
+    aj_common(it, args, false, false)
 }
 
 /// `aj0[c;t;q]`: as `aj`, with the time of the matching row of `q`.
 pub fn aj0(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
-    aj_common(it, args, true)
+    aj_common(it, args, true, false)
 }
 
 /// `t asof d`: the values of the other columns of `t` as of the keys of `d`
@@ -441,6 +509,7 @@ fn wj_common(it: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Val
         spans.push((a + lo, a + hi.max(lo)));
     }
     let mut out = Arc::unwrap_or_clone(t);
+    let mut made: Vec<Sym> = Vec::with_capacity(aggs.len());
     for ag in aggs {
         let parts = ag.items();
         if parts.len() < 2 {
@@ -471,6 +540,21 @@ fn wj_common(it: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Val
         } else {
             Value::from_items(vals)
         };
+        // a second aggregate over the same column gets its own column,
+        // named as qSQL names a repeated column (`bid`, `bid1`)
+        let name = if made.contains(&name) {
+            let mut k = 1;
+            loop {
+                let cand = Sym::new(&format!("{}{k}", name.as_str()));
+                if !made.contains(&cand) && !out.names.contains(&cand) {
+                    break cand;
+                }
+                k += 1;
+            }
+        } else {
+            name
+        };
+        made.push(name);
         match out.names.iter().position(|n| *n == name) {
             Some(p) => out.columns[p] = col,
             None => {

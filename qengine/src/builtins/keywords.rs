@@ -74,18 +74,6 @@ pub const DEBUG: &str = "debugging";
 /// row is not (yet) the real thing.
 pub static ENTRIES: &[Entry] = &[
     // --- storage, IPC, qSQL ---
-    later("save", "keyword", STORAGE, "save a global to a file"),
-    later("load", "keyword", STORAGE, "load a file into a global"),
-    later("rsave", "keyword", STORAGE, "save a splayed table"),
-    later("rload", "keyword", STORAGE, "load a splayed table"),
-    later(
-        "dsave",
-        "keyword",
-        STORAGE,
-        "save tables splayed and enumerated",
-    ),
-    later("read0", "keyword", STORAGE, "read a file as lines"),
-    later("read1", "keyword", STORAGE, "read a file as bytes"),
     later(".Q.ens", ".Q", STORAGE, "enumerate against a domain"),
     later(".Q.dpft", ".Q", STORAGE, "save a table partitioned"),
     later(
@@ -156,11 +144,6 @@ pub static ENTRIES: &[Entry] = &[
         "keyword",
         "qSQL delete (syntax: qparser grammar, evaluated by builtins/qsql.rs)",
     ),
-    later("ljf", "keyword", QSQL, "left join, filling"),
-    later("ijf", "keyword", QSQL, "inner join, filling"),
-    later("ujf", "keyword", QSQL, "union join, filling"),
-    later("ajf", "keyword", QSQL, "as-of join, filling"),
-    later("ajf0", "keyword", QSQL, "as-of join, filling, right times"),
     later("xgroup", "keyword", QSQL, "table grouped by keys"),
     later("keys", "keyword", QSQL, "key columns of a table"),
     later(
@@ -182,22 +165,6 @@ pub static ENTRIES: &[Entry] = &[
     later(".Q.V", ".Q", QSQL, "table to dictionary of columns"),
     // --- keywords left to the other builtin-library families (they signal
     // 'nyi until a family's registry row replaces the entry) ---
-    later("all", "keyword", LIB, "all nonzero"),
-    later("any", "keyword", LIB, "any nonzero"),
-    later("ema", "keyword", LIB, "exponential moving average"),
-    later("inv", "keyword", LIB, "matrix inverse"),
-    later("lsq", "keyword", LIB, "least squares"),
-    later("mmu", "keyword", LIB, "matrix multiply"),
-    later("rand", "keyword", LIB, "random number"),
-    later("md5", "keyword", LIB, "MD5 hash"),
-    later("gtime", "keyword", LIB, "UTC timestamp"),
-    later("ltime", "keyword", LIB, "local timestamp"),
-    later(
-        "reval",
-        "keyword",
-        "restricted evaluation (-b)",
-        "eval with writes blocked",
-    ),
     // --- operator forms ---
     done(
         "# (set attribute)",
@@ -225,7 +192,11 @@ pub static ENTRIES: &[Entry] = &[
         STORAGE,
         "`:dir!t flip splayed",
     ),
-    later("! (internal)", "operator", LIB, "-n!x internal functions"),
+    done(
+        "! (internal)",
+        "operator",
+        "-n!x: -1 -2 -3 -5 -6 -7 -8 -9 -15 -18 -24 -27 -33 (others 'nyi)",
+    ),
     done(
         "0 ±1 ±2 ±n (handles)",
         "operator",
@@ -233,18 +204,6 @@ pub static ENTRIES: &[Entry] = &[
     ),
     // Registry rows that exist only to keep the operator table's frozen order
     // (IPC primitive indexes); their registry doc starts with "nyi:".
-    later(
-        "0:",
-        "operator",
-        STORAGE,
-        "file text I/O: read/write delimited text",
-    ),
-    later(
-        "1:",
-        "operator",
-        STORAGE,
-        "file binary I/O: read/write bytes, fixed-width records",
-    ),
     refused(
         "2:",
         "operator",
@@ -264,7 +223,6 @@ pub static ENTRIES: &[Entry] = &[
     later(".z.b", ".z", "views", "dependencies"),
     later(".z.ex", ".z", DEBUG, "failed primitive"),
     later(".z.ey", ".z", DEBUG, "argument to failed primitive"),
-    later(".z.s", ".z", DEBUG, "self"),
     later(".z.zd", ".z", STORAGE, "compression defaults"),
     refused(".z.l", ".z", "borf has no licence file", "licence"),
     later(".z.ac", ".z", IPC, "HTTP auth from cookie (callback)"),
@@ -287,15 +245,7 @@ pub static ENTRIES: &[Entry] = &[
     later(".z.wo", ".z", IPC, "WebSocket open (callback)"),
     later(".z.ws", ".z", IPC, "WebSockets (callback)"),
     // --- .Q ---
-    later(".Q.bt", ".Q", DEBUG, "backtrace"),
-    later(".Q.sbt", ".Q", DEBUG, "string backtrace"),
-    later(".Q.trp", ".Q", DEBUG, "extend trap at"),
-    later(".Q.trpd", ".Q", DEBUG, "extend trap"),
     later(".Q.prf0", ".Q", DEBUG, "code profiler"),
-    later(".Q.ts", ".Q", DEBUG, "apply with time and space"),
-    later(".Q.w", ".Q", DEBUG, "memory stats"),
-    later(".Q.sha1", ".Q", LIB, "SHA-1 hash"),
-    later(".Q.fc", ".Q", "parallelism", "parallel on cut"),
     later(".Q.D", ".Q", STORAGE, "partitions (segmented)"),
     later(".Q.P", ".Q", STORAGE, "segments"),
     later(".Q.PD", ".Q", STORAGE, "partition locations"),
@@ -322,19 +272,31 @@ pub static ENTRIES: &[Entry] = &[
     later("\\B", "system command", "views", "pending views"),
     later("\\C", "system command", IPC, "HTTP size"),
     later("\\cd", "system command", STORAGE, "change directory"),
-    later("\\e", "system command", DEBUG, "error trap mode"),
+    done(
+        "\\e",
+        "system command",
+        "error trap mode (stored: borf has no debugger)",
+    ),
     later("\\E", "system command", IPC, "TLS server mode"),
-    later("\\f", "system command", LIB, "functions"),
-    later("\\o", "system command", LIB, "UTC offset"),
+    done("\\f", "system command", "functions"),
+    done(
+        "\\o",
+        "system command",
+        "UTC offset (shifts .z.P .z.Z .z.T .z.D .z.N, ltime)",
+    ),
     later("\\p", "system command", IPC, "listening port"),
     later("\\r", "system command", IPC, "replication, rename"),
-    later("\\T", "system command", LIB, "timeout"),
+    done("\\T", "system command", "timeout: seconds per console line"),
     later("\\u", "system command", IPC, "reload user-password file"),
-    later("\\w", "system command", DEBUG, "workspace"),
-    later("\\W", "system command", LIB, "week offset"),
-    later("\\x", "system command", LIB, "expunge"),
-    later("\\z", "system command", LIB, "date parsing"),
-    later("\\1 \\2", "system command", "console I/O", "redirect"),
+    done("\\w", "system command", "workspace (see .Q.w)"),
+    done("\\W", "system command", "week offset (stored)"),
+    done("\\x", "system command", "expunge a handler"),
+    done("\\z", "system command", "date parsing format for \"D\"$"),
+    done(
+        "\\1 \\2",
+        "system command",
+        "redirect stdout, stderr to a file",
+    ),
     refused(
         "\\g",
         "system command",

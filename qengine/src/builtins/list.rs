@@ -502,7 +502,10 @@ fn til_n(n: i64) -> QResult<Value> {
 }
 
 /// `count x`.
-pub fn count(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn count(it: &mut Interp, x: Value) -> QResult<Value> {
+    if let Some(n) = super::partitioned::count_hook(it, &x)? {
+        return Ok(n);
+    }
     Ok(Value::long(x.count() as i64))
 }
 
@@ -855,6 +858,14 @@ pub fn bang(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     if let Value::Atom(a) = &x
         && let Some(n) = int_atom(a)
         && let Some(r) = crate::ipc::internal(n, &y)
+    {
+        return r;
+    }
+    // other -n!x internal functions (library2.rs)
+    if let Value::Atom(a) = &x
+        && a.ty().is_integral()
+        && let Some(n) = int_atom(a)
+        && let Some(r) = super::library2::internal(it, n, &y)
     {
         return r;
     }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use crate::error::{QError, QResult};
 use crate::eval::apply::{apply, apply_monadic};
 use crate::eval::index::{amend, amend_deep};
-use crate::func::Func;
 use crate::interp::Interp;
 use crate::value::{Atom, Ty, Value, VecData, Vector};
 
@@ -154,43 +153,6 @@ pub fn string(it: &mut Interp, x: Value) -> QResult<Value> {
     })
 }
 
-/// `value x`: the values of a dictionary, the evaluation of a string, the
-/// value of a symbol's variable, the application of a list `(f;a;b)`.
-pub fn value(it: &mut Interp, x: Value) -> QResult<Value> {
-    match x {
-        Value::Dict(d) => Ok(d.values.clone()),
-        Value::Vector(ref v) if v.ty() == Ty::Char => {
-            let src = x.as_string().unwrap_or_default();
-            it.eval_str(&src)
-        }
-        Value::Atom(Atom::Char(c)) => it.eval_str(&(c as char).to_string()),
-        Value::Atom(Atom::Symbol(s)) => {
-            let name = crate::eval::compile::qualify(it.namespace, s.as_str());
-            it.get_global(name)
-                .or_else(|| it.get_global(s))
-                .ok_or_else(|| QError::undefined(s.as_str()))
-        }
-        Value::List(l) if !l.is_empty() => {
-            let f = l[0].clone();
-            let args: Vec<Value> = l[1..].to_vec();
-            let f = match f {
-                Value::Atom(Atom::Symbol(s)) => value(it, Value::Atom(Atom::Symbol(s)))?,
-                other => other,
-            };
-            apply(it, &f, args)
-        }
-        Value::Func(Func::Projection(p)) => {
-            let mut items = vec![p.func.clone()];
-            items.extend(p.args.iter().map(|a| a.clone().unwrap_or(Value::Nil)));
-            Ok(Value::list(items))
-        }
-        Value::Func(Func::Composition(c)) => Ok(Value::list(c.as_ref().clone())),
-        Value::Func(Func::Derived(d)) => Ok(d.operand.clone()),
-        Value::Func(Func::Lambda(_)) => Err(QError::nyi("value of a lambda")),
-        other => Ok(other),
-    }
-}
-
 /// `x@y`: apply or index at one argument.
 pub fn at(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     apply_monadic(it, &x, y)
@@ -250,6 +212,9 @@ fn amend_named(
     s: crate::sym::Sym,
     f: impl FnOnce(&mut Interp, Value) -> QResult<Value>,
 ) -> QResult<Value> {
+    if it.no_update {
+        return Err(QError::new("noupdate"));
+    }
     let name = crate::eval::compile::qualify(it.namespace, s.as_str());
     let old = it.get_global(name).unwrap_or(Value::Nil);
     let new = f(it, old)?;

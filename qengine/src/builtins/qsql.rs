@@ -83,6 +83,33 @@ fn resolve_name(it: &Interp, s: Sym) -> QResult<Value> {
     Err(QError::undefined(s.as_str()))
 }
 
+/// `time.minute`, `time.date.month`: a field of a temporal column (the
+/// column's `` `field$ `` cast), when the part before the last dot is a
+/// column (or itself such a field). `None` when the name is not of that form.
+fn dotted_column(it: &mut Interp, ctx: &mut Ctx, s: Sym) -> Option<QResult<Value>> {
+    let (prefix, field) = s.as_str().rsplit_once('.')?;
+    if prefix.is_empty() || !super::temporal::FIELDS.contains(&field) {
+        return None;
+    }
+    let p = Sym::new(prefix);
+    let base = match ctx.column(p) {
+        Some(v) => v,
+        None => match dotted_column(it, ctx, p)? {
+            Ok(v) => v,
+            Err(e) => return Some(Err(e)),
+        },
+    };
+    let temporal = match &base {
+        Value::Vector(v) => v.ty().is_temporal(),
+        Value::Atom(a) => a.ty().is_temporal(),
+        _ => false,
+    };
+    if !temporal {
+        return None;
+    }
+    Some(super::temporal::field_of(it, field, base))
+}
+
 /// Evaluates a parse tree over the rows in view: a symbol is a column (or
 /// `i`, the row index, or a global); a general list whose first item is a
 /// function applies it to the evaluated rest; a one-item list is its item,
@@ -93,6 +120,9 @@ pub fn eval_tree(it: &mut Interp, ctx: &mut Ctx, e: &Value) -> QResult<Value> {
         Value::Atom(Atom::Symbol(s)) => {
             if let Some(v) = ctx.column(*s) {
                 return Ok(v);
+            }
+            if let Some(r) = dotted_column(it, ctx, *s) {
+                return r;
             }
             if s.as_str() == "i" {
                 return Ok(Value::Vector(Vector::longs(ctx.row_ids())));
@@ -386,6 +416,9 @@ pub fn select_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     let n = a.next();
     let order = a.next();
     let (tv, _) = by_name(it, tv)?;
+    if let Some((db, name)) = super::partitioned::parted(it, &tv) {
+        return super::partitioned::select(it, db, name, c, b, sel, n, order);
+    }
     let nk = key_count(&tv);
     let t = unkeyed(&tv).ok_or_else(QError::type_)?;
     let mut rows = narrow(it, &t, &c)?;
@@ -410,6 +443,26 @@ pub fn select_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
         ));
     }
     let is_exec = matches!(&b, Value::List(l) if l.is_empty());
+    // exec by: a by dictionary with a single (non-dictionary) select tree
+    // gives table!list; a by tree that is not a dictionary (`` `s ``,
+    // `(xbar;5;`t)`) gives list!list or, with a dictionary phrase,
+    // list!table (q's `exec q:sum qty by s from sp`)
+    let sel_is_phrase = matches!(&sel, Value::Dict(_) | Value::Nil)
+        || matches!(&sel, Value::List(l) if l.is_empty())
+        || matches!(&sel, Value::Vector(v) if v.ty() == Ty::Symbol && v.len() != 1);
+    let exec_by_form = match &b {
+        Value::Dict(_) => !sel_is_phrase,
+        Value::Atom(Atom::Symbol(_)) => true,
+        Value::List(l) => l.len() > 1,
+        _ => false,
+    };
+    if exec_by_form {
+        let r = exec_by(it, &t, rows, &b, &sel)?;
+        return match n {
+            Some(n) => limit(r, &n),
+            None => Ok(r),
+        };
+    }
     let by: Option<(Vec<Sym>, Vec<Value>)> = match &b {
         Value::Dict(d) => {
             let names = syms_of(&d.keys)?;
@@ -555,6 +608,70 @@ fn exec(it: &mut Interp, t: &Table, rows: Option<Arc<Vec<i64>>>, sel: &Value) ->
     }
 }
 
+/// Exec by: a dictionary from the group keys (in key order) to the
+/// per-group values. A by dictionary gives a table of keys, a single by
+/// tree a list; a select dictionary gives a table of values, a single tree
+/// a list.
+fn exec_by(
+    it: &mut Interp,
+    t: &Table,
+    rows: Option<Arc<Vec<i64>>>,
+    b: &Value,
+    a: &Value,
+) -> QResult<Value> {
+    let (bnames, btrees) = match b {
+        Value::Dict(d) => (Some(syms_of(&d.keys)?), d.values.items()),
+        other => (None, vec![other.clone()]),
+    };
+    if let Some(bn) = &bnames
+        && bn.len() != btrees.len()
+    {
+        return Err(QError::length());
+    }
+    let mut ctx = Ctx::new(t, rows);
+    let n = ctx.count();
+    let mut kv = Vec::with_capacity(btrees.len());
+    for e in &btrees {
+        kv.push(fit(eval_tree(it, &mut ctx, e)?, n)?);
+    }
+    let row_ids = ctx.row_ids();
+    drop(ctx);
+    let groups = group_rows(it, &kv, &row_ids)?;
+    let keys = match bnames {
+        Some(names) => table(names, groups.keys),
+        None => groups
+            .keys
+            .into_iter()
+            .next()
+            .unwrap_or(Value::list(vec![])),
+    };
+    let (anames, atrees) = match a {
+        Value::Dict(d) => (Some(syms_of(&d.keys)?), d.values.items()),
+        other => (None, vec![other.clone()]),
+    };
+    let mut percol: Vec<Vec<Value>> = vec![Vec::with_capacity(groups.rows.len()); atrees.len()];
+    for g in &groups.rows {
+        let mut gctx = Ctx::new(t, Some(g.clone()));
+        for (k, e) in atrees.iter().enumerate() {
+            percol[k].push(eval_tree(it, &mut gctx, e)?);
+        }
+    }
+    let mut cols = Vec::with_capacity(atrees.len());
+    for (vals, e) in percol.into_iter().zip(&atrees) {
+        let empty = if vals.is_empty() {
+            empty_column(it, t, e)
+        } else {
+            Value::Nil
+        };
+        cols.push(collect_column(vals, empty));
+    }
+    let vals = match anames {
+        Some(names) => table(names, cols),
+        None => cols.into_iter().next().unwrap_or(Value::list(vec![])),
+    };
+    Ok(dict(keys, vals))
+}
+
 /// `?[t;i;p]`: the parse tree `p` evaluated over rows `i` of `t`.
 pub fn simple_exec(it: &mut Interp, t: Value, i: Value, p: Value) -> QResult<Value> {
     let (tv, _) = by_name(it, t)?;
@@ -611,6 +728,9 @@ pub fn update_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
         }
         other => (other.clone(), None),
     };
+    if super::partitioned::parted(it, &cur).is_some() {
+        return Err(QError::new("par"));
+    }
     let nk = key_count(&cur);
     let t = unkeyed(&cur).ok_or_else(QError::type_)?;
     let no_where = match &c {

@@ -42,13 +42,13 @@ pub fn is_handle(x: &Value) -> bool {
 
 /// The path of handle `` `:a/b/ `` and whether it ends with `/` (a splayed
 /// table directory).
-fn handle_path(s: Sym) -> (PathBuf, bool) {
+pub(crate) fn handle_path(s: Sym) -> (PathBuf, bool) {
     let t = s.as_str().strip_prefix(':').unwrap_or(s.as_str());
     let dir = t.len() > 1 && t.ends_with('/');
     (PathBuf::from(t.trim_end_matches('/')), dir)
 }
 
-fn handle_of(x: &Value) -> QResult<Sym> {
+pub(crate) fn handle_of(x: &Value) -> QResult<Sym> {
     match x {
         Value::Atom(Atom::Symbol(s)) if s.as_str().starts_with(':') => Ok(*s),
         _ => Err(QError::type_()),
@@ -287,6 +287,73 @@ pub fn load_splay(dir: &Path) -> QResult<Value> {
     })))
 }
 
+/// Maps only the columns `wanted` (`None`: all) of the splayed table in
+/// `dir`, in `.d` order. The row count is still the smallest count among
+/// *all* its columns (the headers of the others are read, not mapped), so
+/// a torn append is never visible. With nothing wanted, one cheap column
+/// (flat, not symbol) is mapped so that the table carries its row count.
+pub(crate) fn load_cols(
+    dir: &Path,
+    wanted: Option<&[Sym]>,
+    syms: &dyn Fn() -> QResult<Arc<Vec<Sym>>>,
+) -> QResult<Table> {
+    let names = splay::read_d(dir).map_err(serr)?;
+    if let Some(w) = wanted {
+        for s in w {
+            if !names.iter().any(|n| n == s.as_str()) {
+                return Err(QError::new(format!(
+                    "{}: No such file or directory",
+                    dir.join(s.as_str()).display()
+                )));
+            }
+        }
+    }
+    let mut headers = Vec::with_capacity(names.len());
+    for n in &names {
+        headers.push(qstorage::part::read_header(&dir.join(n)).map_err(serr)?);
+    }
+    let count = headers.iter().map(|h| h.count).min().unwrap_or(0);
+    let mut pick: Vec<usize> = (0..names.len())
+        .filter(|&i| wanted.is_none_or(|w| w.iter().any(|s| s.as_str() == names[i])))
+        .collect();
+    if pick.is_empty() && !names.is_empty() {
+        let cheap = headers
+            .iter()
+            .position(|h| h.kind == Kind::Flat && h.ty != TYPE_ENUM)
+            .unwrap_or(0);
+        pick.push(cheap);
+    }
+    let n = count as usize;
+    let mut out_names = Vec::with_capacity(pick.len());
+    let mut columns = Vec::with_capacity(pick.len());
+    for i in pick {
+        let path = dir.join(&names[i]);
+        let m = Mapped::open(&path).map_err(serr)?;
+        let v = match m.header.kind {
+            Kind::Flat => Value::Vector(mapped_vector(&m, 0..n, syms)?),
+            Kind::Offsets => nested_value(&Nested::open_limit(&path, m, count).map_err(serr)?)?,
+            Kind::SymText => {
+                return Err(QError::new(format!(
+                    "{}: a symbol list is not a column",
+                    path.display()
+                )));
+            }
+        };
+        out_names.push(Sym::new(&names[i]));
+        columns.push(v);
+    }
+    Ok(Table {
+        names: out_names,
+        columns,
+    })
+}
+
+/// The names of the sym file of database `db`, as symbols.
+pub(crate) fn read_sym_file(db: &Path) -> QResult<Arc<Vec<Sym>>> {
+    let names = column::read_syms(&db.join("sym")).map_err(serr)?;
+    Ok(Arc::new(names.iter().map(|s| Sym::new(s)).collect()))
+}
+
 // ---------------------------------------------------------------------------
 // set / get
 
@@ -298,10 +365,7 @@ pub fn set_file(_it: &mut Interp, s: Sym, y: Value) -> QResult<Value> {
         let Value::Table(t) = &y else {
             return Err(QError::type_().with_detail("only a table can be splayed"));
         };
-        let db = db_of(&path);
-        let mut syms = None;
-        let cols = table_cols(&path, t, &mut syms, &db)?;
-        splay::write_splay(&path, &cols).map_err(serr)?;
+        write_splay_in(&path, &db_of(&path), t)?;
         return Ok(Value::Atom(Atom::Symbol(s)));
     }
     if let Some(p) = path.parent()
@@ -324,6 +388,15 @@ pub fn set_file(_it: &mut Interp, s: Sym, y: Value) -> QResult<Value> {
         }
     }
     Ok(Value::Atom(Atom::Symbol(s)))
+}
+
+/// Writes table `t` splayed in `dir`, its symbols enumerated against the
+/// sym file of database `db` (the parent directory for a splayed table,
+/// the root for a partition).
+pub(crate) fn write_splay_in(dir: &Path, db: &Path, t: &Table) -> QResult<()> {
+    let mut syms = None;
+    let cols = table_cols(dir, t, &mut syms, db)?;
+    splay::write_splay(dir, &cols).map_err(serr)
 }
 
 /// `` get `:path ``: maps a column file or splayed table, reads an object.
@@ -460,8 +533,9 @@ pub fn q_en(_: &mut Interp, d: Value, t: Value) -> QResult<Value> {
 }
 
 /// `\l dir`: a splayed table directory defines a global of its name; a
-/// database directory defines `sym` (from its sym file) and one global per
-/// splayed table in it. Unlike q, the working directory does not change.
+/// database directory defines `sym` (from its sym file), one global per
+/// splayed table in it, and, when it holds partition directories
+/// (`2024.01.02/`), its partitioned tables (`builtins::partitioned`). Unlike q, the working directory does not change.
 pub fn load_dir(it: &mut Interp, dir: &str) -> QResult<()> {
     let path = PathBuf::from(dir.trim_end_matches('/'));
     let name = |p: &Path| {
@@ -478,6 +552,9 @@ pub fn load_dir(it: &mut Interp, dir: &str) -> QResult<()> {
     if sym.exists() {
         let v = read_path(&sym)?;
         it.set_global(Sym::new("sym"), v);
+    }
+    if let Some(layout) = qstorage::part::discover(&path).map_err(serr)? {
+        super::partitioned::load(it, layout)?;
     }
     for n in qstorage::list_dir(&path).map_err(serr)? {
         let p = path.join(&n);

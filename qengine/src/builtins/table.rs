@@ -176,6 +176,9 @@ fn attr_sym(c: &Value) -> Sym {
 /// `cols t`: column names of a table or keyed table (by value or name).
 pub fn cols(it: &mut Interp, x: Value) -> QResult<Value> {
     let (v, _) = by_name(it, x)?;
+    if let Some(c) = super::partitioned::cols_hook(it, &v) {
+        return Ok(c);
+    }
     let t = unkeyed(&v).ok_or_else(QError::type_)?;
     Ok(Value::Vector(Vector::syms(t.names.clone())))
 }
@@ -184,6 +187,9 @@ pub fn cols(it: &mut Interp, x: Value) -> QResult<Value> {
 /// attribute.
 pub fn meta(it: &mut Interp, x: Value) -> QResult<Value> {
     let (v, _) = by_name(it, x)?;
+    if let Some(m) = super::partitioned::meta_hook(it, &v)? {
+        return Ok(m);
+    }
     let t = unkeyed(&v).ok_or_else(QError::type_)?;
     let ts: Vec<u8> = t.columns.iter().map(type_char).collect();
     let fs = vec![Sym::EMPTY; t.names.len()];

@@ -26,7 +26,7 @@ use super::{arith, cast};
 
 /// Fields that `x.name` extracts from a temporal `x` (the same as
 /// `` `name$x ``).
-const FIELDS: &[&str] = &[
+pub const FIELDS: &[&str] = &[
     "year",
     "month",
     "mm",
@@ -228,7 +228,10 @@ fn tz_file() -> &'static Option<Vec<u8>> {
 }
 
 /// The local offset from UTC in seconds at a Unix time (0 when unknown).
-fn local_offset_secs(unix_secs: i64) -> i64 {
+pub(crate) fn local_offset_secs(unix_secs: i64) -> i64 {
+    if let Some(m) = super::library2::utc_offset_minutes() {
+        return m * 60;
+    }
     tz_file()
         .as_deref()
         .and_then(|d| tzif_offset(d, unix_secs))

@@ -152,6 +152,7 @@ fn apply_func(it: &mut Interp, func: &Func, args: Vec<Value>) -> QResult<Value> 
                 source: &c.source,
             };
             it.depth += 1;
+            it.calls.push(func.clone());
             let saved_ns = it.namespace;
             it.namespace = l.namespace;
             let mut r = Ok(Value::Nil);
@@ -161,6 +162,10 @@ fn apply_func(it: &mut Interp, func: &Func, args: Vec<Value>) -> QResult<Value> 
                     break;
                 }
             }
+            if let Err(Ctl::Error(e)) = &r {
+                crate::builtins::library2::note_error(it, e);
+            }
+            it.calls.pop();
             it.namespace = saved_ns;
             it.depth -= 1;
             match r {

@@ -335,6 +335,9 @@ impl Interp {
         fr: &mut Frame,
     ) -> Result<Value, Ctl> {
         let v = self.eval_node(value, fr)?;
+        if self.no_update && matches!(target, Target::Global(_)) {
+            return Err(QError::new("noupdate").into());
+        }
         let idx = match indexes {
             Some(ix) => {
                 let mut out = Vec::with_capacity(ix.len());

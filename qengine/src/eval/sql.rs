@@ -22,9 +22,9 @@ use std::sync::Arc;
 
 use qparser::{Expr, ExprKind, SqlKind, SqlQuery};
 
-use crate::builtins::qsql::{self, Ctx};
+use crate::builtins::qsql;
 use crate::builtins::registry;
-use crate::builtins::table::{by_name, dict, table, unkeyed};
+use crate::builtins::table::dict;
 use crate::error::{QError, QResult};
 use crate::func::Func;
 use crate::interp::Interp;
@@ -294,9 +294,6 @@ fn run(
     let c = Value::list(p.c);
     match q.kind {
         SqlKind::Select | SqlKind::Exec => {
-            if q.kind == SqlKind::Exec && !q.by.is_empty() {
-                return exec_by(it, t, &c, &p.b, &p.a);
-            }
             let mut args = vec![t, c, p.b, p.a];
             match (limit, p.order) {
                 (Some(n), Some(o)) => args.extend([n, o]),
@@ -308,73 +305,6 @@ fn run(
         }
         SqlKind::Update | SqlKind::Delete => qsql::update_n(it, vec![t, c, p.b, p.a]),
     }
-}
-
-/// `exec a by b from t where c`: a dictionary from the group keys to the
-/// per-group values. An unnamed single by gives a list of keys (a named or
-/// several by items a table of them); an unnamed single select item gives
-/// a list of values (a dictionary phrase a table of columns).
-pub fn exec_by(it: &mut Interp, tv: Value, c: &Value, b: &Value, a: &Value) -> QResult<Value> {
-    let (tv, _) = by_name(it, tv)?;
-    let t = unkeyed(&tv).ok_or_else(QError::type_)?;
-    let rows = qsql::narrow(it, &t, c)?;
-    let row_ids: Vec<i64> = match &rows {
-        Some(r) => r.as_ref().clone(),
-        None => (0..t.len() as i64).collect(),
-    };
-    let n = row_ids.len();
-    let (bnames, btrees) = match b {
-        Value::Dict(d) => (
-            Some(crate::builtins::table::syms_of(&d.keys)?),
-            d.values.items(),
-        ),
-        other => (None, vec![other.clone()]),
-    };
-    let mut kv = Vec::with_capacity(btrees.len());
-    {
-        let mut ctx = Ctx::new(&t, rows.clone());
-        for e in &btrees {
-            let v = qsql::eval_tree(it, &mut ctx, e)?;
-            let v = match v {
-                Value::Atom(x) => crate::builtins::list::take_idx(
-                    &Value::Vector(crate::builtins::list::atom_vec(x)),
-                    &vec![0; n],
-                ),
-                v if v.count() == n && v.is_list() => v,
-                _ => return Err(QError::length()),
-            };
-            kv.push(v);
-        }
-    }
-    let groups = qsql::group_rows(it, &kv, &row_ids)?;
-    let keys = match bnames {
-        Some(names) => table(names, groups.keys),
-        None => groups
-            .keys
-            .into_iter()
-            .next()
-            .unwrap_or(Value::list(vec![])),
-    };
-    let (anames, atrees) = match a {
-        Value::Dict(d) => (
-            Some(crate::builtins::table::syms_of(&d.keys)?),
-            d.values.items(),
-        ),
-        other => (None, vec![other.clone()]),
-    };
-    let mut percol: Vec<Vec<Value>> = vec![Vec::with_capacity(groups.rows.len()); atrees.len()];
-    for g in &groups.rows {
-        let mut gctx = Ctx::new(&t, Some(g.clone()));
-        for (k, e) in atrees.iter().enumerate() {
-            percol[k].push(qsql::eval_tree(it, &mut gctx, e)?);
-        }
-    }
-    let cols: Vec<Value> = percol.into_iter().map(Value::from_items).collect();
-    let vals = match anames {
-        Some(names) => table(names, cols),
-        None => cols.into_iter().next().unwrap_or(Value::list(vec![])),
-    };
-    Ok(dict(keys, vals))
 }
 
 /// `parse` of a statement: `(?;t;c;b;a)` (`!` for update and delete), with

@@ -52,6 +52,9 @@ pub enum Event {
         addr: Option<IpAddr>,
         stream: TcpStream,
         reply: mpsc::Sender<bool>,
+        /// Responses (type 2) the client sends, for a sync request made on
+        /// this incoming handle (`.z.w"x"`).
+        responses: mpsc::Receiver<Body>,
     },
     /// A decoded message (0 async, 1 sync, 2 response).
     Message {
@@ -76,6 +79,8 @@ struct Conn {
     capability: u8,
     user: Sym,
     addr: i32,
+    /// Incoming connections: the responses its reader passes on.
+    responses: Option<mpsc::Receiver<Body>>,
 }
 
 struct Listener {
@@ -98,6 +103,26 @@ pub struct IpcState {
     pub limit: usize,
     /// `.z.w` of the request being served (0 at the console).
     pub current: i32,
+    /// `.z.u` and `.z.a` of the request being served.
+    current_user: Sym,
+    current_addr: i32,
+    /// `-u`: clients may not use files outside the startup directory (nor
+    /// change directory); `-u 1` also blocks their system commands.
+    pub restrict: Restrict,
+    /// Files opened with `hopen `:path` (builtins/fileio.rs), by handle.
+    pub files: HashMap<i32, std::fs::File>,
+}
+
+/// What `-u` restricts for clients (`.z.w` not 0).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Restrict {
+    /// `-U file` or no option.
+    #[default]
+    None,
+    /// `-u file`: no file access outside the startup directory.
+    Files,
+    /// `-u 1`: that, and no system commands.
+    FilesAndSystem,
 }
 
 impl Default for IpcState {
@@ -110,6 +135,10 @@ impl Default for IpcState {
             force_compress: std::env::var("BORF_IPC_COMPRESS").is_ok_and(|v| v == "1"),
             limit: DEFAULT_LIMIT,
             current: 0,
+            current_user: Sym::EMPTY,
+            current_addr: 0,
+            restrict: Restrict::None,
+            files: HashMap::new(),
         }
     }
 }
@@ -125,6 +154,45 @@ impl IpcState {
     pub fn listening(&self) -> bool {
         self.listener.is_some()
     }
+
+    /// `.z.u` and `.z.a` while a client's request or handler runs (`None`
+    /// at the console).
+    pub fn peer(&self) -> Option<(Sym, i32)> {
+        (self.current != 0).then_some((self.current_user, self.current_addr))
+    }
+}
+
+/// Signals `'access` when a client (not the console) may not run system
+/// commands (`-u 1`).
+pub fn check_system(it: &Interp) -> QResult<()> {
+    if it.ipc.current != 0 && it.ipc.restrict == Restrict::FilesAndSystem {
+        return Err(
+            QError::new("access").with_detail("system commands are disabled for clients (-u 1)")
+        );
+    }
+    Ok(())
+}
+
+/// Signals `'access` when a client (not the console) names a file outside
+/// the startup directory under `-u`: an absolute path or one with `..`.
+pub fn check_file(it: &Interp, path: &str) -> QResult<()> {
+    if it.ipc.current == 0 || it.ipc.restrict == Restrict::None {
+        return Ok(());
+    }
+    let p = std::path::Path::new(path.strip_prefix(':').unwrap_or(path));
+    let outside = p.is_absolute()
+        || p.components().any(|c| {
+            matches!(
+                c,
+                std::path::Component::ParentDir | std::path::Component::Prefix(_)
+            )
+        })
+        || path.starts_with('~');
+    if outside {
+        return Err(QError::new("access")
+            .with_detail(format!("{path}: outside the startup directory (-u)")));
+    }
+    Ok(())
 }
 
 static NEXT_HANDLE: AtomicI32 = AtomicI32::new(3);
@@ -331,6 +399,7 @@ fn serve_conn(mut s: TcpStream, peer: SocketAddr, sink: Sink, limit: usize) {
     let Ok(w) = s.try_clone() else { return };
     let handle = next_handle();
     let (tx, rx) = mpsc::channel();
+    let (resp_tx, resp_rx) = mpsc::channel();
     let sent = sink(Event::Login {
         handle,
         user,
@@ -339,6 +408,7 @@ fn serve_conn(mut s: TcpStream, peer: SocketAddr, sink: Sink, limit: usize) {
         addr: Some(peer.ip()),
         stream: w,
         reply: tx,
+        responses: resp_rx,
     });
     if !sent || !rx.recv().unwrap_or(false) {
         let _ = s.shutdown(Shutdown::Both);
@@ -357,7 +427,12 @@ fn serve_conn(mut s: TcpStream, peer: SocketAddr, sink: Sink, limit: usize) {
                     break;
                 }
             }
-            // responses and error objects from a client are ignored
+            // a response to our sync request on this handle (`.z.w"x"`);
+            // one nobody waits for is dropped when the next request starts
+            Ok((h, body)) if h.msgtype == wire::RESPONSE => {
+                let _ = resp_tx.send(body);
+            }
+            // error objects as requests are ignored
             Ok(_) => {}
             Err(_) => break,
         }
@@ -380,6 +455,7 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
             addr,
             mut stream,
             reply,
+            responses,
         } => {
             let ok = authorise(it, handle, &user, &password, addr);
             if ok {
@@ -398,6 +474,7 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
                             capability: cap,
                             user: Sym::new(&user),
                             addr: ip_int(addr),
+                            responses: Some(responses),
                         },
                     );
                     let _ = call_handler(it, handle, ".z.po", Value::int(handle));
@@ -445,34 +522,32 @@ fn authorise(it: &mut Interp, handle: i32, user: &str, pw: &str, addr: Option<Ip
     matches!(r, Ok(Value::Atom(a)) if a.to_i64().is_some_and(|v| v != 0))
 }
 
-type Ctx = (i32, Option<Value>, Option<Value>, Option<Value>);
+type Ctx = (i32, Sym, i32, Option<Value>);
 
 fn set_ctx(it: &mut Interp, handle: i32, user: Sym, addr: i32) -> Ctx {
     let w = Sym::new(".z.w");
-    let u = Sym::new(".z.u");
-    let a = Sym::new(".z.a");
     let saved = (
         it.ipc.current,
+        it.ipc.current_user,
+        it.ipc.current_addr,
         it.get_global(w),
-        it.get_global(u),
-        it.get_global(a),
     );
     it.ipc.current = handle;
+    it.ipc.current_user = user;
+    it.ipc.current_addr = addr;
     it.set_global(w, Value::int(handle));
-    it.set_global(u, Value::Atom(Atom::Symbol(user)));
-    it.set_global(a, Value::int(addr));
     saved
 }
 
 fn restore_ctx(it: &mut Interp, saved: Ctx) {
     it.ipc.current = saved.0;
-    for (name, v) in [(".z.w", saved.1), (".z.u", saved.2), (".z.a", saved.3)] {
-        let s = Sym::new(name);
-        match v {
-            Some(v) => it.set_global(s, v),
-            None => {
-                it.take_global(s);
-            }
+    it.ipc.current_user = saved.1;
+    it.ipc.current_addr = saved.2;
+    let w = Sym::new(".z.w");
+    match saved.3 {
+        Some(v) => it.set_global(w, v),
+        None => {
+            it.take_global(w);
         }
     }
 }
@@ -534,6 +609,7 @@ pub fn default_eval(it: &mut Interp, x: Value) -> QResult<Value> {
         Value::Vector(v) if v.ty() == Ty::Char => {
             let src = x.as_string().unwrap_or_default();
             if let Some(cmd) = src.trim_start().strip_prefix('\\') {
+                check_command(it, cmd.trim())?;
                 return match it.system(cmd.trim_end())? {
                     Outcome::Value(v) => Ok(v),
                     Outcome::Text(t) => Ok(Value::string(&t)),
@@ -552,12 +628,12 @@ pub fn default_eval(it: &mut Interp, x: Value) -> QResult<Value> {
                     let s = l[0].as_string().unwrap_or_default();
                     it.eval_str(&s)?
                 }
-                Value::Atom(Atom::Symbol(_)) => crate::builtins::misc::value(it, l[0].clone())?,
+                Value::Atom(Atom::Symbol(_)) => crate::builtins::env::value(it, l[0].clone())?,
                 f => f.clone(),
             };
             apply(it, &f, l[1..].to_vec())
         }
-        _ => crate::builtins::misc::value(it, x),
+        _ => crate::builtins::env::value(it, x),
     }
 }
 
@@ -606,11 +682,14 @@ pub fn handle_of(it: &Interp, a: &Atom) -> Option<i32> {
         _ => return None,
     };
     let h = i32::try_from(n.checked_abs()?).ok()?;
-    (h > 2 && it.ipc.conns.contains_key(&h)).then_some(n as i32)
+    (h > 2 && (it.ipc.conns.contains_key(&h) || it.ipc.files.contains_key(&h))).then_some(n as i32)
 }
 
 /// `h x` (sync), `neg[h] x` (async), `neg[h][]` (flush).
 pub fn send(it: &mut Interp, h: i32, args: Vec<Value>) -> QResult<Value> {
+    if it.ipc.files.contains_key(&h.abs()) {
+        return crate::builtins::fileio::write_file_handle(it, h, args);
+    }
     let msg = if args.len() == 1 {
         args.into_iter().next().unwrap_or(Value::Nil)
     } else {
@@ -628,7 +707,7 @@ pub fn send(it: &mut Interp, h: i32, args: Vec<Value>) -> QResult<Value> {
         return Ok(Value::Nil);
     }
     if it.ipc.conns.get(&handle).is_some_and(|c| c.incoming) {
-        return Err(QError::nyi("a sync request on an incoming connection"));
+        return sync_incoming(it, handle, &msg);
     }
     let m = wire::frame(wire::SYNC, &msg)?;
     if !send_bytes(it, handle, m) {
@@ -662,6 +741,60 @@ pub fn send(it: &mut Interp, h: i32, args: Vec<Value>) -> QResult<Value> {
             }
             (_, Body::Error(_)) => {}
         }
+    }
+}
+
+/// `.z.w"x"`: a sync request to a client on its incoming handle. Its
+/// reader passes the client's response on; we wait for it (as q, with no
+/// time limit; an interrupt or the client closing ends the wait).
+fn sync_incoming(it: &mut Interp, handle: i32, msg: &Value) -> QResult<Value> {
+    if let Some(rx) = it.ipc.conns.get(&handle).and_then(|c| c.responses.as_ref()) {
+        while rx.try_recv().is_ok() {} // stale, unasked-for responses
+    }
+    let m = wire::frame(wire::SYNC, msg)?;
+    if !send_bytes(it, handle, m) {
+        return Err(write_error(handle));
+    }
+    loop {
+        let r = match it.ipc.conns.get(&handle).and_then(|c| c.responses.as_ref()) {
+            Some(rx) => rx.recv_timeout(Duration::from_millis(50)),
+            None => return Err(QError::new("close")),
+        };
+        match r {
+            Ok(Body::Value(v)) => return Ok(v),
+            Ok(Body::Error(e)) => return Err(QError::new(e)),
+            // tick reaches its interrupt/deadline check every 4096 calls
+            Err(mpsc::RecvTimeoutError::Timeout) => (0..4096).try_for_each(|_| it.tick())?,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(QError::new("close").with_detail("the client closed the connection"));
+            }
+        }
+    }
+}
+
+/// Checks a system command (`\cmd` or `system "cmd"`) a client runs:
+/// `-u 1` refuses all; `-u file` refuses `\cd`, shell commands and `\l`
+/// of a file outside the startup directory.
+pub fn check_command(it: &Interp, cmd: &str) -> QResult<()> {
+    check_system(it)?;
+    if it.ipc.current == 0 || it.ipc.restrict == Restrict::None {
+        return Ok(());
+    }
+    let mut words = cmd.split_whitespace();
+    let name = words.next().unwrap_or("");
+    match name {
+        "cd" => Err(QError::new("access").with_detail("\\cd is disabled for clients (-u)")),
+        "l" | "d" | "a" | "f" | "v" | "b" | "B" | "p" | "P" | "c" | "C" | "t" | "ts" | "w"
+        | "e" | "g" | "o" | "S" | "T" | "z" | "W" | "_" | "x" | "1" | "2" => {
+            if name == "l" {
+                for w in words {
+                    check_file(it, w)?;
+                }
+            }
+            Ok(())
+        }
+        // anything else goes to the shell
+        _ => Err(QError::new("access").with_detail("shell commands are disabled for clients (-u)")),
     }
 }
 
@@ -717,6 +850,9 @@ fn parse_target(x: &Value) -> QResult<Target> {
 
 /// `hopen x`: connects, logs in, returns the handle.
 pub fn hopen(it: &mut Interp, x: Value) -> QResult<Value> {
+    if let Some(path) = crate::builtins::fileio::file_target(&x) {
+        return crate::builtins::fileio::hopen_file(it, &path, next_handle());
+    }
     let t = parse_target(&x)?;
     let addrs: Vec<SocketAddr> = (t.host.as_str(), t.port)
         .to_socket_addrs()
@@ -774,6 +910,7 @@ pub fn hopen(it: &mut Interp, x: Value) -> QResult<Value> {
             capability: b[0],
             user: Sym::new(user),
             addr: ip_int(peer),
+            responses: None,
         },
     );
     Ok(Value::int(h))
@@ -787,6 +924,9 @@ pub fn hclose(it: &mut Interp, x: Value) -> QResult<Value> {
         _ => return Err(QError::type_()),
     };
     let h = i32::try_from(h.abs()).map_err(|_| QError::domain())?;
+    if it.ipc.files.remove(&h).is_some() {
+        return Ok(Value::Nil);
+    }
     match it.ipc.conns.get(&h) {
         Some(c) if c.incoming => {
             let _ = c.stream.shutdown(Shutdown::Both);

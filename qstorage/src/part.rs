@@ -1,0 +1,207 @@
+//! Partitioned databases: a root directory holding one directory per
+//! partition value (`db/2024.01.02/`), each holding splayed tables that
+//! share the root's `sym` file.
+//!
+//! This module only reads directory names and column headers; mapping the
+//! columns of a partition is [`crate::splay`]'s business, done lazily per
+//! query so that a query constrained to one partition opens only that
+//! partition's files.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::header::{HEADER_LEN, Header};
+use crate::splay::{DOT_D, read_d};
+
+/// The partition field, decided (as q does) by the shape of the partition
+/// directory names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// `2024.01.02`: days since 2000.01.01.
+    Date,
+    /// `2024.01`: months since 2000.01.
+    Month,
+    /// `2024`: the year as an integer.
+    Year,
+    /// `17`: any other non-negative integer.
+    Int,
+}
+
+impl Field {
+    /// q's name of the field (`.Q.pf`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Date => "date",
+            Field::Month => "month",
+            Field::Year => "year",
+            Field::Int => "int",
+        }
+    }
+}
+
+fn digits(s: &str) -> Option<i64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || s.len() > 18 {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Days from 2000.01.01 to y.m.d (proleptic Gregorian).
+fn days(y: i64, m: i64, d: i64) -> i64 {
+    // days_from_civil (H. Hinnant)
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468 - 10957
+}
+
+fn month_len(y: i64, m: i64) -> i64 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// The field and value a directory name stands for, if it is a partition
+/// name: `yyyy.mm.dd` (date), `yyyy.mm` (month), `yyyy` (year), or digits
+/// (int).
+pub fn parse_name(s: &str) -> Option<(Field, i64)> {
+    let parts: Vec<&str> = s.split('.').collect();
+    match parts.as_slice() {
+        [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2 => {
+            let (y, m, d) = (digits(y)?, digits(m)?, digits(d)?);
+            if !(1..=12).contains(&m) || d < 1 || d > month_len(y, m) {
+                return None;
+            }
+            Some((Field::Date, days(y, m, d)))
+        }
+        [y, m] if y.len() == 4 && m.len() == 2 => {
+            let (y, m) = (digits(y)?, digits(m)?);
+            if !(1..=12).contains(&m) {
+                return None;
+            }
+            Some((Field::Month, (y - 2000) * 12 + m - 1))
+        }
+        [y] if y.len() == 4 => Some((Field::Year, digits(y)?)),
+        [n] => Some((Field::Int, digits(n)?)),
+        _ => None,
+    }
+}
+
+/// The layout of a partitioned database root.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub root: PathBuf,
+    pub field: Field,
+    /// Partition values, ascending, with their directory names.
+    pub parts: Vec<(i64, String)>,
+    /// The partitioned tables: the splayed tables of the last partition.
+    pub tables: Vec<String>,
+}
+
+impl Layout {
+    /// The directory of table `t` in partition `k`.
+    pub fn table_dir(&self, k: usize, t: &str) -> PathBuf {
+        self.root.join(&self.parts[k].1).join(t)
+    }
+}
+
+/// Reads the partition directories of `root`. `None` when no directory in
+/// it is named like a partition (it is then not a partitioned database).
+/// The field is the one of the most common name shape; names of another
+/// shape are ignored (they are other directories: splayed tables, scripts).
+pub fn discover(root: &Path) -> Result<Option<Layout>> {
+    let mut found: Vec<(Field, i64, String)> = Vec::new();
+    for n in crate::list_dir(root)? {
+        if let Some((f, v)) = parse_name(&n)
+            && root.join(&n).is_dir()
+        {
+            found.push((f, v, n));
+        }
+    }
+    if found.is_empty() {
+        return Ok(None);
+    }
+    // the shape most partition-like names have decides (a date name never
+    // parses as an int, so the shapes do not overlap)
+    let field = [Field::Date, Field::Month, Field::Year, Field::Int]
+        .into_iter()
+        .max_by_key(|f| found.iter().filter(|x| x.0 == *f).count())
+        .unwrap_or(Field::Date);
+    let mut parts: Vec<(i64, String)> = found
+        .into_iter()
+        .filter(|x| x.0 == field)
+        .map(|x| (x.1, x.2))
+        .collect();
+    parts.sort();
+    let last = root.join(&parts[parts.len() - 1].1);
+    let mut tables = Vec::new();
+    for n in crate::list_dir(&last)? {
+        if last.join(&n).join(DOT_D).exists() {
+            tables.push(n);
+        }
+    }
+    Ok(Some(Layout {
+        root: root.to_path_buf(),
+        field,
+        parts,
+        tables,
+    }))
+}
+
+/// Reads (without mapping) the 32-byte header of column file `path`.
+pub fn read_header(path: &Path) -> Result<Header> {
+    crate::trace::note(path, false);
+    let f = File::open(path).map_err(|e| Error::io(path, &e))?;
+    let mut h = [0u8; HEADER_LEN];
+    f.read_exact_at(&mut h, 0)
+        .map_err(|_| Error::new(path, "truncated header"))?;
+    Header::decode(&h, path)
+}
+
+/// The columns of the splayed table in `dir` with their headers, without
+/// mapping anything.
+pub fn column_headers(dir: &Path) -> Result<Vec<(String, Header)>> {
+    let names = read_d(dir)?;
+    let mut out = Vec::with_capacity(names.len());
+    for n in names {
+        let h = read_header(&dir.join(&n))?;
+        out.push((n, h));
+    }
+    Ok(out)
+}
+
+/// The row count of the splayed table in `dir` (the smallest published
+/// column count), from the headers alone.
+pub fn splay_count(dir: &Path) -> Result<u64> {
+    Ok(column_headers(dir)?
+        .iter()
+        .map(|c| c.1.count)
+        .min()
+        .unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(parse_name("2000.01.01"), Some((Field::Date, 0)));
+        assert_eq!(parse_name("2024.01.02"), Some((Field::Date, 8767)));
+        assert_eq!(parse_name("1999.12.31"), Some((Field::Date, -1)));
+        assert_eq!(parse_name("2024.02.30"), None);
+        assert_eq!(parse_name("2000.02"), Some((Field::Month, 1)));
+        assert_eq!(parse_name("2024"), Some((Field::Year, 2024)));
+        assert_eq!(parse_name("17"), Some((Field::Int, 17)));
+        assert_eq!(parse_name("sym"), None);
+        assert_eq!(parse_name("1.2.3"), None);
+    }
+}
