@@ -287,7 +287,7 @@ impl Fmt {
                 _ if v == -i32::MAX => format!("-0W{}", sfx('m')),
                 _ => {
                     let s = month_text(v);
-                    if ctx == Ctx::Vector { s } else { s + "m" }
+                    if ctx == Ctx::Atom { s + "m" } else { s }
                 }
             },
             Atom::Date(v) => temporal_i32(v, "d").unwrap_or_else(|| date_text(v)),
@@ -542,6 +542,9 @@ impl Fmt {
         match col {
             Value::Vector(v) => self.token(&v.get(i), Ctx::Column),
             Value::List(l) => match l.get(i) {
+                // a char atom in a general-list column keeps its quotes
+                // (`rtrim ([]b:("a";"dog "))` in the reference shows `"a"`)
+                Some(Value::Atom(a @ Atom::Char(_))) => self.token(a, Ctx::Atom),
                 Some(Value::Atom(a)) => self.token(a, Ctx::Column),
                 Some(Value::Nil) => String::new(),
                 Some(other) => {

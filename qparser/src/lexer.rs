@@ -467,6 +467,7 @@ impl Lexer<'_> {
     fn numbers(&mut self, ws: bool) -> Result<(), ParseError> {
         let start = self.i;
         let mut raws = Vec::new();
+        let mut words = Vec::new();
         let mut i = start;
         let mut end;
         loop {
@@ -474,6 +475,7 @@ impl Lexer<'_> {
             let raw = decode_signed(&self.src[i..end]).map_err(|m| perr("parse", m, i..end))?;
             let mergeable = matches!(raw, Raw::Num(..));
             raws.push(raw);
+            words.push(i..end);
             if !mergeable {
                 break;
             }
@@ -491,6 +493,17 @@ impl Lexer<'_> {
             match decode_signed(&self.src[k..next_end]) {
                 Ok(Raw::Num(..)) => i = k,
                 _ => break,
+            }
+        }
+        // `2017.05 2017.09m`: the trailing `m` makes every `yyyy.mm` item a month.
+        if raws.len() > 1 && matches!(raws.last(), Some(Raw::Num(Some(Ty::Month), _))) {
+            for (raw, w) in raws.iter_mut().zip(&words) {
+                let w = &self.src[w.clone()];
+                if w.as_bytes().last().is_some_and(|c| c.is_ascii_digit())
+                    && let Ok(m @ Raw::Num(Some(Ty::Month), _)) = decode_signed(&format!("{w}m"))
+                {
+                    *raw = m;
+                }
             }
         }
         let atom = raws.len() == 1 && matches!(raws[0], Raw::Num(..));

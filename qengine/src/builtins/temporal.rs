@@ -59,6 +59,17 @@ fn is_temporal_value(v: &Value) -> bool {
 pub fn dotted_field(it: &mut Interp, name: Sym) -> Option<QResult<Value>> {
     let text = name.as_str();
     let (prefix, field) = text.rsplit_once('.')?;
+    // `t.time`: a column of a global table.
+    if !prefix.is_empty()
+        && !field.is_empty()
+        && let Some(t @ Value::Table(_)) = it.get_global(Sym::new(prefix))
+    {
+        return Some(super::misc::at(
+            it,
+            t,
+            Value::Atom(Atom::Symbol(Sym::new(field))),
+        ));
+    }
     if prefix.is_empty() || !FIELDS.contains(&field) {
         return None;
     }
