@@ -1,7 +1,8 @@
 //! Tables, functional qSQL and joins (issue "Dictionaries, tables, keyed
 //! tables, qSQL and joins").
 //!
-//! Run: `cargo bench -p benches --bench tables`.
+//! Run: `cargo bench -p benches --bench tables` (`BORF_COMPILE=0`: the
+//! interpreter instead of the compiled-expression core).
 //!
 //! Sizes: select-by over 10M rows / 100 syms; `aj` of 1M trades against 10M
 //! quotes (as the issue asks); `wj` of 100k rows against 1M quotes.
@@ -41,14 +42,18 @@ fn select_by(c: &mut Criterion) {
     let n = 10_000_000;
     let mut it = Interp::new();
     let size: Vec<i64> = (0..n as i64).map(|i| i % 1000).collect();
+    let px: Vec<f64> = (0..n as i64)
+        .map(|i| (i * 7919 % 10007) as f64 / 100.0)
+        .collect();
     set(
         &mut it,
         "t",
         table(
-            &["sym", "size"],
+            &["sym", "size", "px"],
             vec![
                 Value::Vector(Vector::syms(syms(n, 100, 88172645463325252))),
                 Value::Vector(Vector::longs(size)),
+                Value::Vector(Vector::floats(px)),
             ],
         ),
     );
@@ -66,6 +71,15 @@ fn select_by(c: &mut Criterion) {
         b.iter(|| {
             it.eval_str(black_box("?[t;enlist(>;`size;900);0b;()]"))
                 .unwrap()
+        })
+    });
+    // two constraints (the second sees only the first's survivors) + sum
+    g.bench_function("select_sum_where_two_constraints", |b| {
+        b.iter(|| {
+            it.eval_str(black_box(
+                "?[t;((>;`size;100);(<;`px;50f));0b;(enlist`s)!enlist(sum;`size)]",
+            ))
+            .unwrap()
         })
     });
     g.finish();

@@ -326,6 +326,9 @@ impl Interp {
                     Ok(Outcome::Silent)
                 }
             }
+            // compiled-expression core on/off (kernel, issue 6)
+            // borf extension (q has no such command; `\C` is q's HTTP size)
+            "compile" => crate::kernel::system_command(rest),
             "S" => crate::builtins::env::seed_command(rest),
             "P" => {
                 if rest.is_empty() {

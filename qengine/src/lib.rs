@@ -15,6 +15,7 @@ pub mod eval;
 pub mod func;
 pub mod interp;
 pub mod ipc;
+pub mod kernel;
 pub mod sym;
 pub mod value;
 

@@ -14,6 +14,9 @@
 //! - `UPDATE_GOLDEN=1` rewrites the expected outputs of the selected cases.
 //!   Only use it for output checked against q by hand.
 //! - `GOLDEN_TIMEOUT=secs` changes the per-file time limit (default 30).
+//! - `BORF_COMPILE=0` (passed through to `borf`, like the whole environment)
+//!   runs the interpreter instead of the compiled-expression core;
+//!   `repl/tests/compiled.rs` runs the qSQL files both ways.
 
 use std::collections::VecDeque;
 use std::io::{Read, Write};

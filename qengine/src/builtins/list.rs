@@ -441,6 +441,227 @@ fn dedup_values(items: &[Value]) -> (Vec<u32>, Vec<usize>) {
     (ids, firsts)
 }
 
+/// A table column viewed for row identity: typed items (floats compared by
+/// their normalised bit pattern) or a general list's items.
+enum RowCol<'a> {
+    U8(&'a [u8]),
+    I16(&'a [i16]),
+    I32(&'a [i32]),
+    I64(&'a [i64]),
+    F32(&'a [f32]),
+    F64(&'a [f64]),
+    Guid(&'a [Guid]),
+    Sym(&'a [Sym]),
+    List(&'a [Value]),
+}
+
+impl RowCol<'_> {
+    fn of(c: &Value) -> Option<RowCol<'_>> {
+        Some(match c {
+            Value::Vector(v) => match v.data() {
+                VecData::U8(b) => RowCol::U8(b),
+                VecData::I16(b) => RowCol::I16(b),
+                VecData::I32(b) => RowCol::I32(b),
+                VecData::I64(b) => RowCol::I64(b),
+                VecData::F32(b) => RowCol::F32(b),
+                VecData::F64(b) => RowCol::F64(b),
+                VecData::Guid(b) => RowCol::Guid(b),
+                VecData::Sym(b) => RowCol::Sym(b),
+            },
+            Value::List(l) => RowCol::List(l),
+            _ => return None,
+        })
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            RowCol::U8(b) => b.len(),
+            RowCol::I16(b) => b.len(),
+            RowCol::I32(b) => b.len(),
+            RowCol::I64(b) => b.len(),
+            RowCol::F32(b) => b.len(),
+            RowCol::F64(b) => b.len(),
+            RowCol::Guid(b) => b.len(),
+            RowCol::Sym(b) => b.len(),
+            RowCol::List(b) => b.len(),
+        }
+    }
+
+    /// Folds this column's item hashes into the row hashes `hs`.
+    fn mix_into(&self, hs: &mut [u64]) {
+        #[inline]
+        fn mix(h: u64, v: u64) -> u64 {
+            (h.rotate_left(23) ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        }
+        fn each<T: Copy>(hs: &mut [u64], b: &[T], f: impl Fn(T) -> u64) {
+            for (h, &x) in hs.iter_mut().zip(b) {
+                *h = mix(*h, f(x));
+            }
+        }
+        match self {
+            RowCol::U8(b) => each(hs, b, |x| x as u64),
+            RowCol::I16(b) => each(hs, b, |x| x as u16 as u64),
+            RowCol::I32(b) => each(hs, b, |x| x as u32 as u64),
+            RowCol::I64(b) => each(hs, b, |x| x as u64),
+            RowCol::F32(b) => each(hs, b, |x| norm_f32(x) as u64),
+            RowCol::F64(b) => each(hs, b, norm_f64),
+            RowCol::Guid(b) => {
+                for (h, g) in hs.iter_mut().zip(b.iter()) {
+                    let mut s = State::default().build_hasher();
+                    s.write(g);
+                    *h = mix(*h, s.finish());
+                }
+            }
+            RowCol::Sym(b) => each(hs, b, |x| x.0 as u64),
+            RowCol::List(b) => {
+                for (h, v) in hs.iter_mut().zip(b.iter()) {
+                    *h = mix(*h, hash_value(v));
+                }
+            }
+        }
+    }
+
+    /// Whether items `i` and `j` match (as `~` on the row items).
+    #[inline]
+    fn same(&self, i: usize, j: usize) -> bool {
+        match self {
+            RowCol::U8(b) => b[i] == b[j],
+            RowCol::I16(b) => b[i] == b[j],
+            RowCol::I32(b) => b[i] == b[j],
+            RowCol::I64(b) => b[i] == b[j],
+            RowCol::F32(b) => norm_f32(b[i]) == norm_f32(b[j]),
+            RowCol::F64(b) => norm_f64(b[i]) == norm_f64(b[j]),
+            RowCol::Guid(b) => b[i] == b[j],
+            RowCol::Sym(b) => b[i] == b[j],
+            RowCol::List(b) => values_match(&b[i], &b[j]),
+        }
+    }
+}
+
+/// Whether item `i` of `a` matches item `j` of `b` (columns of one
+/// representation and type; other pairs never match).
+#[inline]
+fn same_across(a: &RowCol, i: usize, b: &RowCol, j: usize) -> bool {
+    match (a, b) {
+        (RowCol::U8(x), RowCol::U8(y)) => x[i] == y[j],
+        (RowCol::I16(x), RowCol::I16(y)) => x[i] == y[j],
+        (RowCol::I32(x), RowCol::I32(y)) => x[i] == y[j],
+        (RowCol::I64(x), RowCol::I64(y)) => x[i] == y[j],
+        (RowCol::F32(x), RowCol::F32(y)) => norm_f32(x[i]) == norm_f32(y[j]),
+        (RowCol::F64(x), RowCol::F64(y)) => norm_f64(x[i]) == norm_f64(y[j]),
+        (RowCol::Guid(x), RowCol::Guid(y)) => x[i] == y[j],
+        (RowCol::Sym(x), RowCol::Sym(y)) => x[i] == y[j],
+        (RowCol::List(x), RowCol::List(y)) => values_match(&x[i], &y[j]),
+        _ => false,
+    }
+}
+
+/// Row hashes of `n` rows from their columns (equal rows hash equal).
+fn row_hashes(cols: &[RowCol], n: usize) -> Vec<u64> {
+    let mut hs = vec![0x243f_6a88_85a3_08d3u64; n];
+    for c in cols {
+        c.mix_into(&mut hs);
+    }
+    for h in hs.iter_mut() {
+        // fmix64: spread the multiplied high bits over the whole word
+        let mut x = *h;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        *h = x;
+    }
+    hs
+}
+
+/// The typed column views of a table, when every column is a vector or a
+/// general list of the table's count.
+fn row_cols(t: &Table) -> Option<Vec<RowCol<'_>>> {
+    let n = t.len();
+    let cols: Vec<RowCol> = t
+        .columns
+        .iter()
+        .map(RowCol::of)
+        .collect::<Option<Vec<_>>>()?;
+    (n <= u32::MAX as usize && cols.iter().all(|c| c.len() == n)).then_some(cols)
+}
+
+/// Columnar [`positions`] of the rows of table `p` among the rows of table
+/// `k` (first occurrence); `None` unless the tables have the same column
+/// count and each column pair the same type (vectors) or both general
+/// lists.
+fn table_positions(k: &Table, p: &Table) -> Option<Vec<Option<usize>>> {
+    if k.columns.len() != p.columns.len() {
+        return None;
+    }
+    for (a, b) in k.columns.iter().zip(&p.columns) {
+        match (a, b) {
+            (Value::Vector(x), Value::Vector(y)) if x.ty() == y.ty() => {}
+            (Value::List(_), Value::List(_)) => {}
+            _ => return None,
+        }
+    }
+    let (kc, pc) = (row_cols(k)?, row_cols(p)?);
+    let (kh, ph) = (row_hashes(&kc, k.len()), row_hashes(&pc, p.len()));
+    let mut table: HashTable<u32> = HashTable::with_capacity(k.len().min(1 << 20));
+    for (i, &h) in kh.iter().enumerate() {
+        let same = |j: usize| kc.iter().all(|c| c.same(j, i));
+        if table
+            .find(h, |&j| kh[j as usize] == h && same(j as usize))
+            .is_none()
+        {
+            table.insert_unique(h, i as u32, |&j| kh[j as usize]);
+        }
+    }
+    Some(
+        ph.iter()
+            .enumerate()
+            .map(|(i, &h)| {
+                table
+                    .find(h, |&j| {
+                        kh[j as usize] == h
+                            && kc
+                                .iter()
+                                .zip(&pc)
+                                .all(|(a, b)| same_across(a, j as usize, b, i))
+                    })
+                    .map(|&j| j as usize)
+            })
+            .collect(),
+    )
+}
+
+/// Group ids of a table's rows, columnar: each row hashed from its typed
+/// columns, candidates verified column by column (no per-row values).
+/// `(id per row (empty unless `want_ids`), first row of each id)`; `None`
+/// when a column is neither a vector nor a general list of the table's count.
+fn dedup_table(t: &Table, want_ids: bool) -> Option<(Vec<u32>, Vec<usize>)> {
+    let n = t.len();
+    let cols = row_cols(t)?;
+    let hs = row_hashes(&cols, n);
+    let same = |i: usize, j: usize| cols.iter().all(|c| c.same(i, j));
+    let mut table: HashTable<u32> = HashTable::new();
+    let mut ids: Vec<u32> = Vec::with_capacity(if want_ids { n } else { 0 });
+    let mut firsts = Vec::new();
+    for (i, &h) in hs.iter().enumerate() {
+        match table.find(h, |&j| hs[j as usize] == h && same(j as usize, i)) {
+            Some(&j) => {
+                if want_ids {
+                    let id = ids[j as usize];
+                    ids.push(id);
+                }
+            }
+            None => {
+                if want_ids {
+                    ids.push(firsts.len() as u32);
+                }
+                firsts.push(i);
+                table.insert_unique(h, i as u32, |&j| hs[j as usize]);
+            }
+        }
+    }
+    Some((ids, firsts))
+}
+
 /// Group ids of the items of a list value (vector, general list, table
 /// rows): `(id per item, first index of each id)`.
 pub fn group_ids(x: &Value) -> QResult<(Vec<u32>, Vec<usize>)> {
@@ -450,7 +671,10 @@ pub fn group_ids(x: &Value) -> QResult<(Vec<u32>, Vec<usize>)> {
             _ => with_keys!(v, k => dedup_keys(k)),
         }),
         Value::List(l) => Ok(dedup_values(l)),
-        Value::Table(t) => Ok(dedup_values(&table_rows(t))),
+        Value::Table(t) => Ok(match dedup_table(t, true) {
+            Some(r) => r,
+            None => dedup_values(&table_rows(t)),
+        }),
         _ => Err(QError::type_()),
     }
 }
@@ -686,7 +910,13 @@ fn distinct_value(x: &Value) -> QResult<Value> {
             Ok(take_idx(x, &idx))
         }
         Value::List(_) | Value::Table(_) => {
-            let (_, firsts) = group_ids(x)?;
+            let firsts = match x {
+                Value::Table(t) => match dedup_table(t, false) {
+                    Some((_, f)) => f,
+                    None => group_ids(x)?.1,
+                },
+                _ => group_ids(x)?.1,
+            };
             let idx: Vec<i64> = firsts.iter().map(|&i| i as i64).collect();
             Ok(take_idx(x, &idx))
         }
@@ -1037,6 +1267,11 @@ pub fn positions(keys: &Value, probe: &Value) -> Vec<Option<usize>> {
             .into_iter()
             .map(|i| (i < n as i64).then_some(i as usize))
             .collect();
+    }
+    if let (Value::Table(k), Value::Table(p)) = (keys, probe)
+        && let Some(found) = table_positions(k, p)
+    {
+        return found;
     }
     let kitems = match keys {
         Value::Table(t) => table_rows(t),
@@ -1894,6 +2129,59 @@ mod tests {
 
     fn it() -> Interp {
         Interp::new()
+    }
+
+    #[test]
+    fn columnar_table_dedup_matches_row_values() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        let syms = [Sym::new(""), Sym::new("b"), Sym::new("a"), Sym::new("c")];
+        let floats = [f64::NAN, -0.0, 0.0, 1.5, -1.5];
+        for n in [0usize, 1, 7, 300, 5000] {
+            let s: Vec<Sym> = (0..n).map(|_| syms[rnd(4) as usize]).collect();
+            let l: Vec<i64> = (0..n)
+                .map(|_| if rnd(5) == 0 { i64::MIN } else { rnd(3) as i64 })
+                .collect();
+            let f: Vec<f64> = (0..n).map(|_| floats[rnd(5) as usize]).collect();
+            let g: Vec<Value> = (0..n)
+                .map(|_| Value::Vector(Vector::longs(vec![rnd(2) as i64; rnd(2) as usize])))
+                .collect();
+            let t = Table {
+                names: vec![Sym::new("s"), Sym::new("l"), Sym::new("f"), Sym::new("g")],
+                columns: vec![
+                    Value::Vector(Vector::syms(s)),
+                    Value::Vector(Vector::longs(l)),
+                    Value::Vector(Vector::floats(f)),
+                    Value::list(g),
+                ],
+            };
+            let fast = dedup_table(&t, true).expect("columnar");
+            assert_eq!(fast, dedup_values(&table_rows(&t)), "n={n}");
+            assert_eq!(dedup_table(&t, false).map(|r| r.1), Some(fast.1));
+            // lookups of a table's rows in its first half, columnar vs rows
+            let half = Table {
+                names: t.names.clone(),
+                columns: t.columns.iter().map(|c| slice(c, 0, n / 2)).collect(),
+            };
+            let (kv, pv) = (
+                Value::Table(Arc::new(half.clone())),
+                Value::Table(Arc::new(t)),
+            );
+            let Value::Table(tt) = &pv else {
+                unreachable!()
+            };
+            let want: Vec<Option<usize>> = {
+                let rows = table_rows(&half);
+                let index = ValueIndex::new(&rows);
+                table_rows(tt).iter().map(|r| index.get(r)).collect()
+            };
+            assert_eq!(positions(&kv, &pv), want, "n={n}");
+        }
     }
 
     #[test]

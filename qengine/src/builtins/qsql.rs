@@ -163,6 +163,10 @@ pub fn narrow(it: &mut Interp, t: &Table, c: &Value) -> QResult<Option<Arc<Vec<i
         // a single constraint given without the enclosing list
         other => vec![other.clone()],
     };
+    // compiled-expression core (kernel, issue 6); None: interpret
+    if let Some(r) = crate::kernel::narrow(t, &cs) {
+        return Ok(Some(Arc::new(r)));
+    }
     let mut rows: Option<Arc<Vec<i64>>> = None;
     for k in &cs {
         let mut ctx = Ctx::new(t, rows.clone());
@@ -399,6 +403,39 @@ fn limit(x: Value, n: &Value) -> QResult<Value> {
     }
 }
 
+/// The row positions a plain select (`b` is `0b`) with limit `n` (a
+/// non-negative integer atom) and order `(g;cn)` keeps, when `g` is a grade
+/// (`iasc idesc < >`) and the column is a typed vector of the `rows` count:
+/// the first `n` of its stable grade, found without sorting every row.
+fn top_rows(g: &Value, col: &Value, b: &Value, n: Option<&Value>, rows: usize) -> Option<Vec<i64>> {
+    use super::registry::lookup;
+    if !matches!(b, Value::Atom(Atom::Bool(false))) {
+        return None;
+    }
+    let Value::Func(Func::Builtin(i)) = g else {
+        return None;
+    };
+    let desc = if [lookup("idesc"), lookup(">")].contains(&Some(*i)) {
+        true
+    } else if [lookup("iasc"), lookup("<")].contains(&Some(*i)) {
+        false
+    } else {
+        return None;
+    };
+    let k = match n {
+        Some(Value::Atom(a)) if a.ty().is_integral() => a.to_i64()?,
+        _ => return None,
+    };
+    let Value::Vector(v) = col else {
+        return None;
+    };
+    if k < 0 || v.len() != rows {
+        return None;
+    }
+    let top = sort::top_grade(v, desc, usize::try_from(k).ok()?)?;
+    Some(top.into_iter().map(|i| i as i64).collect())
+}
+
 // ---------------------------------------------------------------------------
 // ?[t;c;b;a] select and exec
 
@@ -421,6 +458,17 @@ pub fn select_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     }
     let nk = key_count(&tv);
     let t = unkeyed(&tv).ok_or_else(QError::type_)?;
+    // compiled-expression core (kernel, issue 6): fused where + aggregates
+    if nk == 0
+        && order.is_none()
+        && let Some(r) = crate::kernel::select(it, &t, &c, &b, &sel)
+    {
+        let r = r?;
+        return match n {
+            Some(n) => limit(r, &n),
+            None => Ok(r),
+        };
+    }
     let mut rows = narrow(it, &t, &c)?;
     if let Some(o) = &order {
         // (g;cn): order the surviving rows by g applied to column cn
@@ -430,17 +478,30 @@ pub fn select_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
         }
         let mut ctx = Ctx::new(&t, rows.clone());
         let colv = eval_tree(it, &mut ctx, &items[1])?;
-        let g = apply(it, &items[0], vec![colv])?;
-        let gi = match &g {
-            Value::Vector(v) => crate::eval::index::int_indices(v)?,
-            _ => return Err(QError::type_()),
+        let gi = match top_rows(&items[0], &colv, &b, n.as_ref(), ctx.count()) {
+            // select[k;>c] / select[k;<c] with a small k: the first k of
+            // the stable grade by a bounded heap (the limit below keeps them)
+            Some(top) => top,
+            None => {
+                let g = apply(it, &items[0], vec![colv])?;
+                match &g {
+                    Value::Vector(v) => crate::eval::index::int_indices(v)?,
+                    _ => return Err(QError::type_()),
+                }
+            }
         };
-        let ids = ctx.row_ids();
-        rows = Some(Arc::new(
-            gi.iter()
+        // table row of each graded position (no `til count` when unfiltered)
+        let len = ctx.count();
+        rows = Some(Arc::new(match &rows {
+            Some(ids) => gi
+                .iter()
                 .map(|&k| ids.get(k as usize).copied().unwrap_or(-1))
                 .collect(),
-        ));
+            None => gi
+                .iter()
+                .map(|&k| if k >= 0 && (k as usize) < len { k } else { -1 })
+                .collect(),
+        }));
     }
     let is_exec = matches!(&b, Value::List(l) if l.is_empty());
     // exec by: a by dictionary with a single (non-dictionary) select tree

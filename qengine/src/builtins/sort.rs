@@ -173,15 +173,25 @@ pub fn grade(x: &Value, desc: bool) -> QResult<Vec<usize>> {
             Ok(idx)
         }
         Value::Table(t) => {
-            // least significant column first; each pass is stable
+            // least significant column first; each pass is stable. `None`
+            // while the order so far is the identity (no gather, no
+            // composition: rows already in a column's order cost one check)
             let n = t.len();
-            let mut perm: Vec<usize> = (0..n).collect();
+            let mut perm: Option<Vec<usize>> = None;
             for c in t.columns.iter().rev() {
-                let col = take_idx(c, &to_i64(&perm));
-                let g = grade(&col, desc)?;
-                perm = g.iter().map(|&i| perm[i]).collect();
+                let g = match &perm {
+                    None => grade(c, desc)?,
+                    Some(p) => grade(&take_idx(c, &to_i64(p)), desc)?,
+                };
+                if g.iter().enumerate().all(|(i, &j)| i == j) {
+                    continue;
+                }
+                perm = Some(match perm {
+                    None => g,
+                    Some(p) => g.iter().map(|&i| p[i]).collect(),
+                });
             }
-            Ok(perm)
+            Ok(perm.unwrap_or_else(|| (0..n).collect()))
         }
         Value::Dict(d) => grade(&d.values, desc),
         _ => Err(QError::type_()),
@@ -364,6 +374,25 @@ fn grade_u8(b: &[u8], desc: bool) -> Vec<usize> {
 
 /// Ranks of the distinct symbols of `b` by text: `rank[i]` orders `b[i]`.
 fn sym_ranks(b: &[Sym]) -> Vec<u32> {
+    // dense symbol ids: a table indexed by id instead of a hash per item
+    let max = b.iter().map(|s| s.0).max().unwrap_or(0) as usize;
+    if b.len() >= RADIX_MIN && max < 4 * b.len() + (1 << 16) {
+        let mut slot = vec![u32::MAX; max + 1];
+        let mut uniq: Vec<Sym> = Vec::new();
+        for &s in b {
+            let e = &mut slot[s.0 as usize];
+            if *e == u32::MAX {
+                *e = 0;
+                uniq.push(s);
+            }
+        }
+        let mut texts: Vec<(&'static str, Sym)> = uniq.iter().map(|&s| (s.as_str(), s)).collect();
+        texts.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (r, (_, s)) in texts.iter().enumerate() {
+            slot[s.0 as usize] = r as u32;
+        }
+        return b.iter().map(|s| slot[s.0 as usize]).collect();
+    }
     let mut seen: hashbrown::HashMap<Sym, u32, foldhash::fast::FixedState> =
         hashbrown::HashMap::default();
     let mut uniq: Vec<Sym> = Vec::new();
@@ -385,7 +414,87 @@ fn sym_ranks(b: &[Sym]) -> Vec<u32> {
 
 fn grade_syms(b: &[Sym], desc: bool) -> Vec<usize> {
     let ranks = sym_ranks(b);
+    let m = ranks.iter().copied().max().map_or(0, |r| r as usize + 1);
+    if b.len() >= RADIX_MIN && m <= 1 << 16 {
+        return counting_grade(&ranks, m, desc);
+    }
     grade_keys(&ranks, desc, |x| x)
+}
+
+/// Stable counting-sort grade of small dense keys (`k < m`): one counting
+/// pass and one scatter.
+fn counting_grade(keys: &[u32], m: usize, desc: bool) -> Vec<usize> {
+    let mut start = vec![0usize; m];
+    for &k in keys {
+        start[k as usize] += 1;
+    }
+    let mut acc = 0;
+    for r in 0..m {
+        let k = if desc { m - 1 - r } else { r };
+        let c = start[k];
+        start[k] = acc;
+        acc += c;
+    }
+    let mut out = vec![0usize; keys.len()];
+    for (i, &k) in keys.iter().enumerate() {
+        let d = &mut start[k as usize];
+        out[*d] = i;
+        *d += 1;
+    }
+    out
+}
+
+/// The first `k` indexes of the stable grade of `v` (`grade_vector(v,
+/// desc)[..k]`, ties in index order, nulls where the full grade puts them)
+/// by a bounded heap over `(key, index)` pairs: one pass, no full sort.
+/// `None` when `k` is too large for a heap to pay or the type has no
+/// integer key (guids).
+pub fn top_grade(v: &Vector, desc: bool, k: usize) -> Option<Vec<usize>> {
+    let n = v.len();
+    if k >= n || k > 4096 || n > u32::MAX as usize {
+        return None;
+    }
+    fn top<T: Copy>(b: &[T], desc: bool, k: usize, key: impl Fn(T) -> u64) -> Vec<usize> {
+        use std::collections::BinaryHeap;
+        if k == 0 {
+            return Vec::new();
+        }
+        // ascending (key', index) with key' = !key for descending: the
+        // stable grade's order; the heap keeps the k smallest pairs
+        let mut heap: BinaryHeap<(u64, u32)> = BinaryHeap::with_capacity(k + 1);
+        // the worst pair kept so far, once the heap is full: later indexes
+        // are larger, so a pair must have a strictly smaller key to enter
+        let mut worst = u64::MAX;
+        for (i, &x) in b.iter().enumerate() {
+            let kk = key(x);
+            let kk = if desc { !kk } else { kk };
+            if heap.len() < k {
+                heap.push((kk, i as u32));
+                if heap.len() == k {
+                    worst = heap.peek().map_or(u64::MAX, |p| p.0);
+                }
+            } else if kk < worst {
+                if let Some(mut top) = heap.peek_mut() {
+                    *top = (kk, i as u32);
+                }
+                worst = heap.peek().map_or(u64::MAX, |p| p.0);
+            }
+        }
+        heap.into_sorted_vec()
+            .into_iter()
+            .map(|(_, i)| i as usize)
+            .collect()
+    }
+    Some(match v.data() {
+        VecData::U8(b) => top(b, desc, k, |x| x as u64),
+        VecData::I16(b) => top(b, desc, k, |x| x.to_radix()),
+        VecData::I32(b) => top(b, desc, k, |x| x.to_radix()),
+        VecData::I64(b) => top(b, desc, k, |x| x.to_radix()),
+        VecData::F32(b) => top(b, desc, k, |x| f64_key(x as f64)),
+        VecData::F64(b) => top(b, desc, k, f64_key),
+        VecData::Sym(b) => top(&sym_ranks(b), desc, k, |x| x as u64),
+        VecData::Guid(_) => return None,
+    })
 }
 
 /// Orders two atoms: by type number first, then by value (nulls first).
@@ -459,6 +568,90 @@ pub fn cmp_values(a: &Value, b: &Value) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rng(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |m| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        }
+    }
+
+    #[test]
+    fn top_grade_is_prefix_of_stable_grade() {
+        let mut rnd = rng(0x9e37_79b9_7f4a_7c15);
+        let syms = [Sym::new(""), Sym::new("zz"), Sym::new("a"), Sym::new("m")];
+        let floats = [f64::NAN, -0.0, 0.0, 2.5, f64::INFINITY, f64::NEG_INFINITY];
+        for n in [0usize, 1, 5, 100, 6000] {
+            let vs = [
+                Vector::longs(
+                    (0..n)
+                        .map(|_| {
+                            if rnd(7) == 0 {
+                                i64::MIN
+                            } else {
+                                rnd(5) as i64 - 2
+                            }
+                        })
+                        .collect(),
+                ),
+                Vector::floats((0..n).map(|_| floats[rnd(6) as usize]).collect()),
+                Vector::syms((0..n).map(|_| syms[rnd(4) as usize]).collect()),
+            ];
+            for v in &vs {
+                for desc in [false, true] {
+                    let full = grade_vector(v, desc);
+                    for k in [0usize, 1, 3, 10, 99, 4096] {
+                        if let Some(top) = top_grade(v, desc, k) {
+                            assert_eq!(top, full[..k], "n={n} k={k} desc={desc}");
+                        } else {
+                            assert!(k >= n || k > 4096);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn table_grade_matches_row_comparison() {
+        let mut rnd = rng(0x2545_f491_4f6c_dd1d);
+        let syms = [Sym::new("q"), Sym::new("b"), Sym::new("")];
+        for n in [0usize, 3, 50, 5000] {
+            // second key already sorted in half the cases (identity pass)
+            let s: Vec<Sym> = (0..n).map(|_| syms[rnd(3) as usize]).collect();
+            let l: Vec<i64> = if n % 2 == 0 {
+                (0..n as i64).collect()
+            } else {
+                (0..n).map(|_| rnd(4) as i64).collect()
+            };
+            let t = Value::Table(Arc::new(Table {
+                names: vec![Sym::new("s"), Sym::new("l")],
+                columns: vec![
+                    Value::Vector(Vector::syms(s)),
+                    Value::Vector(Vector::longs(l)),
+                ],
+            }));
+            let Value::Table(tt) = &t else { unreachable!() };
+            for desc in [false, true] {
+                let mut want: Vec<usize> = (0..n).collect();
+                want.sort_by(|&i, &j| {
+                    let o = tt
+                        .columns
+                        .iter()
+                        .map(|c| match c {
+                            Value::Vector(v) => cmp_atoms(&v.get(i), &v.get(j)),
+                            _ => Ordering::Equal,
+                        })
+                        .find(|o| o.is_ne())
+                        .unwrap_or(Ordering::Equal);
+                    if desc { o.reverse() } else { o }
+                });
+                assert_eq!(grade(&t, desc).unwrap_or_default(), want, "n={n}");
+            }
+        }
+    }
 
     #[test]
     fn float_key_orders_nulls_first_and_zeroes_equal() {

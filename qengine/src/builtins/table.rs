@@ -446,8 +446,18 @@ pub fn insert(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     };
     let nk = key_count(&cur);
     let t = unkeyed(&cur).ok_or_else(QError::type_)?;
-    let rows = new_rows(&t.names, &y)?;
-    check_types(&t, &rows)?;
+    // compiled event row (kernel::event, issue 6): one row of atoms
+    let rows = match (nk == 0)
+        .then(|| crate::kernel::event::one_row(&t, &y))
+        .flatten()
+    {
+        Some(r) => r,
+        None => {
+            let rows = new_rows(&t.names, &y)?;
+            check_types(&t, &rows)?;
+            rows
+        }
+    };
     if nk > 0 {
         let keys_old = table(t.names[..nk].to_vec(), t.columns[..nk].to_vec());
         let keys_new = table(t.names[..nk].to_vec(), rows.columns[..nk].to_vec());
@@ -489,8 +499,15 @@ pub fn upsert(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let nk = key_count(&cur);
     let t = unkeyed(&cur).ok_or_else(QError::type_)?;
     let r = if nk == 0 {
-        let rows = new_rows(&t.names, &y)?;
-        check_types(&t, &rows)?;
+        // compiled event row (kernel::event, issue 6): one row of atoms
+        let rows = match crate::kernel::event::one_row(&t, &y) {
+            Some(r) => r,
+            None => {
+                let rows = new_rows(&t.names, &y)?;
+                check_types(&t, &rows)?;
+                rows
+            }
+        };
         Value::Table(Arc::new(append(&t, &rows)?))
     } else {
         // Rows may name only some value columns.

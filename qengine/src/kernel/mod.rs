@@ -1,0 +1,160 @@
+//! The compiled-expression core (issue 6, first slice).
+//!
+//! qSQL `where` constraints and select/by phrases are compiled from their
+//! parse trees (the functional forms `builtins::qsql` evaluates) into small
+//! register programs ([`compile`]) that run over row chunks of [`CHUNK`]
+//! rows ([`exec`]): each constraint narrows a selection vector (in order:
+//! later constraints only see survivors), aggregates consume the selection
+//! without materialising intermediate columns, and group-by keys hash into
+//! per-group accumulators. Registers, selection vectors and accumulators
+//! are allocated once per query (per worker) and reused across chunks;
+//! [`chunk_allocs`] counts every time one of them had to grow inside the
+//! chunk loop.
+//!
+//! Anything the compiler does not cover returns `None` and the interpreter
+//! (`qsql.rs`) runs unchanged, so results are identical either way; the
+//! golden suite is run both ways (`repl/tests/golden.rs`, `BORF_COMPILE`).
+//!
+//! [`event`] holds the row-at-a-time form: a fixed-layout event row used by
+//! single-row `insert`/`upsert`.
+//!
+//! Switch: on by default; `\compile 0` / `\compile 1` or the environment variable
+//! `BORF_COMPILE=0` turn it off / on.
+
+pub mod compile;
+pub mod event;
+pub mod exec;
+
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+
+use crate::error::QResult;
+use crate::interp::Interp;
+use crate::value::{Table, Value};
+
+/// Rows per chunk.
+pub const CHUNK: usize = 4096;
+
+/// Rows from which chunks run in parallel (rayon). On this 2-core machine
+/// the fork/join cost only pays off from a few million rows.
+pub const PAR_MIN_ROWS: usize = 4_000_000;
+
+// 0: not yet read from `BORF_PAR_MIN_ROWS`.
+static PAR_MIN: AtomicUsize = AtomicUsize::new(0);
+
+/// The parallel threshold in use: `BORF_PAR_MIN_ROWS` if set, else
+/// [`PAR_MIN_ROWS`] (tests lower it to exercise the split).
+pub fn par_min_rows() -> usize {
+    match PAR_MIN.load(Ordering::Relaxed) {
+        0 => {
+            let n = std::env::var("BORF_PAR_MIN_ROWS")
+                .ok()
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(PAR_MIN_ROWS)
+                .max(CHUNK);
+            let _ = PAR_MIN.compare_exchange(0, n, Ordering::Relaxed, Ordering::Relaxed);
+            PAR_MIN.load(Ordering::Relaxed)
+        }
+        n => n,
+    }
+}
+
+/// Sets the parallel threshold (tests and benchmarks).
+pub fn set_par_min_rows(n: usize) {
+    PAR_MIN.store(n.max(CHUNK), Ordering::Relaxed);
+}
+
+// 0: not yet read from the environment, 1: off, 2: on.
+static STATE: AtomicU8 = AtomicU8::new(0);
+static CHUNK_ALLOCS: AtomicU64 = AtomicU64::new(0);
+static COMPILED_RUNS: AtomicU64 = AtomicU64::new(0);
+static INIT: AtomicBool = AtomicBool::new(false);
+
+/// Whether the compiled path is on (`\compile`, `BORF_COMPILE`).
+pub fn enabled() -> bool {
+    match STATE.load(Ordering::Relaxed) {
+        1 => false,
+        2 => true,
+        _ => {
+            let on = std::env::var("BORF_COMPILE").map_or(true, |v| v.trim() != "0");
+            if !INIT.swap(true, Ordering::Relaxed) {
+                STATE.store(if on { 2 } else { 1 }, Ordering::Relaxed);
+            }
+            on
+        }
+    }
+}
+
+/// Turns the compiled path on or off (`\compile 1`, `\compile 0`).
+pub fn set_enabled(on: bool) {
+    INIT.store(true, Ordering::Relaxed);
+    STATE.store(if on { 2 } else { 1 }, Ordering::Relaxed);
+}
+
+/// `\compile` / `\compile 0|1`.
+pub fn system_command(rest: &str) -> QResult<crate::interp::Outcome> {
+    use crate::interp::Outcome;
+    match rest.trim() {
+        "" => Ok(Outcome::Value(Value::int(enabled() as i32))),
+        "0" => {
+            set_enabled(false);
+            Ok(Outcome::Silent)
+        }
+        "1" => {
+            set_enabled(true);
+            Ok(Outcome::Silent)
+        }
+        _ => Err(crate::error::QError::domain()),
+    }
+}
+
+/// Number of times a reused buffer had to grow inside a chunk loop (a
+/// debug/test counter: after warm-up it must stay where it is).
+pub fn chunk_allocs() -> u64 {
+    CHUNK_ALLOCS.load(Ordering::Relaxed)
+}
+
+/// Number of queries (or where clauses) the compiled path answered.
+pub fn compiled_runs() -> u64 {
+    COMPILED_RUNS.load(Ordering::Relaxed)
+}
+
+pub(crate) fn note_alloc() {
+    CHUNK_ALLOCS.fetch_add(1, Ordering::Relaxed);
+}
+
+pub(crate) fn note_run() {
+    COMPILED_RUNS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Compiled `where`: the table rows satisfying every constraint of `cs`,
+/// or `None` when a constraint is not compiled (the interpreter runs).
+pub fn narrow(t: &Table, cs: &[Value]) -> Option<Vec<i64>> {
+    if !enabled() || cs.is_empty() {
+        return None;
+    }
+    let prog = compile::compile_where(t, cs)?;
+    let rows = exec::run_narrow(t, &prog)?;
+    note_run();
+    Some(rows)
+}
+
+/// Compiled `select` with aggregates (`?[t;c;b;a]`, `b` `0b` or a by
+/// dictionary of column names, `a` a dictionary of aggregates), or `None`.
+pub fn select(
+    it: &mut Interp,
+    t: &Table,
+    c: &Value,
+    b: &Value,
+    a: &Value,
+) -> Option<QResult<Value>> {
+    if !enabled() {
+        return None;
+    }
+    let q = compile::compile_select(t, c, b, a)?;
+    let r = exec::run_select(it, t, &q)?;
+    note_run();
+    Some(r)
+}
+
+#[cfg(test)]
+mod tests;
