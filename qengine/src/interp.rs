@@ -93,6 +93,10 @@ pub struct Interp {
     pub settings: Settings,
     /// Set by `exit`: the process should end with this code.
     pub exit_request: Option<i32>,
+    /// Sandbox for untrusted input (the fuzz tests): system commands other
+    /// than the pure console ones signal `'access`, so generated input can
+    /// neither run a shell nor redirect the process's output.
+    pub sandbox: bool,
     /// `.z.f`: the script named on the command line, if any.
     pub script_file: Option<String>,
     /// `.z.x`: command-line arguments after the script (q's own flags removed).
@@ -130,6 +134,7 @@ impl Interp {
             depth: 0,
             settings: Settings::default(),
             exit_request: None,
+            sandbox: false,
             script_file: None,
             script_args: Vec::new(),
             deadline: None,
@@ -284,6 +289,18 @@ impl Interp {
             Some(i) => (&cmd[..i], cmd[i..].trim()),
             None => (cmd, ""),
         };
+        if self.sandbox
+            && !matches!(
+                name,
+                "" | "t" | "ts" | "c" | "P" | "d" | "v" | "S" | "e" | "W" | "z" | "compile"
+            )
+            && !name.starts_with("t:")
+            && !name.starts_with("ts:")
+        {
+            return Err(
+                QError::new("access").with_detail("system commands are disabled in the sandbox")
+            );
+        }
         match name {
             "\\" => Ok(Outcome::Exit(0)),
             "" => Ok(Outcome::Silent),

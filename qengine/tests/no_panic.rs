@@ -121,6 +121,21 @@ const TOKENS: &[&str] = &[
     "x:",
 ];
 
+/// Generated input may name files (`` `:x 0: ... ``): every test works in a
+/// scratch directory of its own process, and the interpreter is sandboxed
+/// (no shell, no output redirection).
+fn sandboxed() -> Interp {
+    static DIR: std::sync::Once = std::sync::Once::new();
+    DIR.call_once(|| {
+        let d = std::env::temp_dir().join(format!("borf-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&d).expect("scratch dir");
+        std::env::set_current_dir(&d).expect("cd scratch dir");
+    });
+    let mut it = Interp::new();
+    it.sandbox = true;
+    it
+}
+
 fn run(it: &mut Interp, src: &str) {
     it.deadline = Some(Instant::now() + Duration::from_millis(200));
     let _ = it.run_line(src);
@@ -140,7 +155,7 @@ proptest! {
 
     #[test]
     fn arbitrary_text_never_panics(s in "\\PC{0,40}") {
-        let mut it = Interp::new();
+        let mut it = sandboxed();
         run(&mut it, &s);
         still_usable(&mut it);
     }
@@ -148,7 +163,7 @@ proptest! {
     #[test]
     fn token_soup_never_panics(toks in proptest::collection::vec(0..TOKENS.len(), 0..24)) {
         let src: String = toks.iter().map(|&i| TOKENS[i]).collect::<Vec<_>>().join("");
-        let mut it = Interp::new();
+        let mut it = sandboxed();
         run(&mut it, &src);
         still_usable(&mut it);
     }
@@ -156,7 +171,7 @@ proptest! {
     #[test]
     fn spaced_token_soup_never_panics(toks in proptest::collection::vec(0..TOKENS.len(), 0..24)) {
         let src: String = toks.iter().map(|&i| TOKENS[i]).collect::<Vec<_>>().join(" ");
-        let mut it = Interp::new();
+        let mut it = sandboxed();
         // two lines through one interpreter, so state from the first matters
         run(&mut it, &src);
         run(&mut it, &src);
@@ -166,7 +181,7 @@ proptest! {
 
 #[test]
 fn deep_nesting_is_an_error_not_a_crash() {
-    let mut it = Interp::new();
+    let mut it = sandboxed();
     let deep = "(".repeat(100_000);
     assert!(it.run_line(&deep).is_err());
     let deep = format!("{}1{}", "(".repeat(5000), ")".repeat(5000));
@@ -180,7 +195,7 @@ fn runaway_recursion_is_stack_error() {
     let h = std::thread::Builder::new()
         .stack_size(512 << 20)
         .spawn(|| {
-            let mut it = Interp::new();
+            let mut it = sandboxed();
             it.run_line("f:{f x}").unwrap();
             let e = it.run_line("f 1").unwrap_err();
             assert_eq!(e.name, "stack");
@@ -192,7 +207,7 @@ fn runaway_recursion_is_stack_error() {
 
 #[test]
 fn infinite_loop_stops_at_deadline() {
-    let mut it = Interp::new();
+    let mut it = sandboxed();
     it.deadline = Some(Instant::now() + Duration::from_millis(50));
     let e = it.run_line("while[1;a:1]").unwrap_err();
     assert_eq!(e.name, "stop");
