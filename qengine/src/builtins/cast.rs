@@ -34,8 +34,21 @@ const NS_SEC: i64 = 1_000_000_000;
 const NS_MS: i64 = 1_000_000;
 
 /// `x$y`.
-pub fn cast(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn cast(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    // Float vectors or matrices on both sides: Matrix Multiply (ref/mmu.md).
+    if float_mat(&x) && float_mat(&y) {
+        return super::library2::mmu(it, x, y);
+    }
     cast2(x, y)
+}
+
+/// A float vector, or a non-empty list of float vectors.
+fn float_mat(v: &Value) -> bool {
+    let fv = |v: &Value| matches!(v, Value::Vector(x) if x.ty() == Ty::Float);
+    match v {
+        Value::List(l) => !l.is_empty() && l.iter().all(fv),
+        _ => fv(v),
+    }
 }
 
 fn cast2(x: Value, y: Value) -> QResult<Value> {

@@ -192,6 +192,13 @@ fn over_scan(it: &mut Interp, f: &Value, args: Vec<Value>, scan: bool) -> QResul
     let fval = match f {
         // A list of lists is a binary map (a finite-state machine `m[x;y]`).
         Value::List(l) if !l.is_empty() && l.iter().all(|i| i.is_list()) => 2,
+        // A derived Over/Scan function (`,/`) is variadic: applied to one
+        // argument it is a unary, so `(,/)over x` converges.
+        Value::Func(Func::Derived(d))
+            if args.len() == 1 && matches!(d.adverb, Adverb::Over | Adverb::Scan) =>
+        {
+            1
+        }
         _ => valence(f),
     };
     match (fval, args.len()) {
