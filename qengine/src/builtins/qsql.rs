@@ -71,10 +71,16 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// The global a name that is not a column resolves to (as `eval_tree`
+/// looks it up), if any; the compiled core reads constants through it.
+pub(crate) fn global_of(it: &Interp, s: Sym) -> Option<Value> {
+    let full = crate::eval::compile::qualify(it.namespace, s.as_str());
+    it.get_global(full).or_else(|| it.get_global(s))
+}
+
 /// Resolves a name that is not a column: a global, else a builtin.
 fn resolve_name(it: &Interp, s: Sym) -> QResult<Value> {
-    let full = crate::eval::compile::qualify(it.namespace, s.as_str());
-    if let Some(v) = it.get_global(full).or_else(|| it.get_global(s)) {
+    if let Some(v) = global_of(it, s) {
         return Ok(v);
     }
     if let Some(i) = super::registry::lookup(s.as_str()) {
@@ -164,7 +170,7 @@ pub fn narrow(it: &mut Interp, t: &Table, c: &Value) -> QResult<Option<Arc<Vec<i
         other => vec![other.clone()],
     };
     // compiled-expression core (kernel, issue 6); None: interpret
-    if let Some(r) = crate::kernel::narrow(t, &cs) {
+    if let Some(r) = crate::kernel::narrow(it, t, &cs) {
         return Ok(Some(Arc::new(r)));
     }
     let mut rows: Option<Arc<Vec<i64>>> = None;

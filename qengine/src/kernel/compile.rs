@@ -13,12 +13,17 @@
 //! different widths; floats against integers; tolerant float compare;
 //! symbols only `=` and `<>`); `+ - * %` on long and float; `& and | or
 //! not` on booleans; `within` a constant pair; `in` a small constant list
-//! of the column's type; aggregates `sum count min max avg first last`;
-//! by keys that are plain integer, boolean or symbol columns.
+//! of the column's type; aggregates `sum count min max avg first last`,
+//! `x wavg y` / `x wsum y` of two long/int/float columns; by keys that are
+//! plain integer, boolean or symbol columns, or `n xbar c` of an integer or
+//! temporal column (the interpreter's `xbar` fast path). A name that is not
+//! a column and holds an atom (or, for `in`/`within`, a vector) is read
+//! once, when the query is compiled, and used as a constant.
 
 use crate::builtins::compare::Cmp;
 use crate::builtins::registry;
 use crate::func::Func;
+use crate::interp::Interp;
 use crate::sym::Sym;
 use crate::value::{Atom, Table, Ty, Value, VecData};
 
@@ -137,6 +142,9 @@ pub enum AggKind {
     MaxF,
     First,
     Last,
+    /// `x wavg y` / `x wsum y` over two table columns (`Agg::w`).
+    Wavg,
+    Wsum,
 }
 
 #[derive(Clone, Debug)]
@@ -151,6 +159,8 @@ pub struct Agg {
     pub col: Option<usize>,
     /// Min/max over a 32-bit type (its infinities are the i32 ones).
     pub narrow: bool,
+    /// Wavg/wsum: the weight and value columns (table indexes).
+    pub w: Option<(usize, usize)>,
 }
 
 /// A compiled where clause (and, for selects, the aggregate programs).
@@ -169,12 +179,15 @@ pub struct SelectQ {
     pub prog: Program,
     /// By key columns (table indexes) and names; empty: no by.
     pub keys: Vec<usize>,
+    /// Per key: `Some(step)` for `step xbar column`.
+    pub key_steps: Vec<Option<i64>>,
     pub key_names: Vec<Sym>,
     pub names: Vec<Sym>,
     pub aggs: Vec<Agg>,
 }
 
 struct Comp<'t> {
+    it: &'t Interp,
     t: &'t Table,
     p: Program,
 }
@@ -239,6 +252,51 @@ impl<'t> Comp<'t> {
         self.t.names.iter().position(|n| *n == s)
     }
 
+    /// The value of a name that is not a column (nor `i`, nor a dotted
+    /// field, which the interpreter reads from columns): the global it
+    /// resolves to now.
+    fn global(&self, s: Sym) -> Option<Value> {
+        let n = s.as_str();
+        if self.col_index(s).is_some() || n == "i" || n.contains('.') {
+            return None;
+        }
+        crate::builtins::qsql::global_of(self.it, s)
+    }
+
+    /// A constant atom operand: a literal, a quoted symbol, or a name
+    /// holding an atom.
+    fn konst(&self, e: &Value) -> Option<(Opnd, VK)> {
+        match e {
+            Value::Atom(Atom::Symbol(s)) => match self.global(*s)? {
+                Value::Atom(Atom::Symbol(x)) => Some((Opnd::I(x.0 as i64), VK::Sym)),
+                Value::Atom(a) => const_atom(&a),
+                _ => None,
+            },
+            Value::Atom(a) => const_atom(a),
+            Value::Vector(v) if v.ty() == Ty::Symbol && v.len() == 1 => match v.get(0) {
+                Atom::Symbol(s) => Some((Opnd::I(s.0 as i64), VK::Sym)),
+                _ => None,
+            },
+            Value::List(l) if l.len() == 1 => match &l[0] {
+                Value::Atom(Atom::Symbol(s)) => Some((Opnd::I(s.0 as i64), VK::Sym)),
+                Value::Atom(a) => const_atom(a),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A constant vector: a literal, or a name holding a vector.
+    fn konst_vec(&self, e: &Value) -> Option<(crate::value::Vector, bool)> {
+        if let Value::Atom(Atom::Symbol(s)) = e {
+            return match self.global(*s)? {
+                Value::Vector(v) => Some((v, true)),
+                _ => None,
+            };
+        }
+        const_vec(e).map(|v| (v.clone(), false))
+    }
+
     fn use_col(&mut self, idx: usize) -> usize {
         if let Some(k) = self.p.cols.iter().position(|c| c.idx == idx) {
             return k;
@@ -270,17 +328,9 @@ impl<'t> Comp<'t> {
     /// A value expression.
     fn expr(&mut self, e: &Value) -> Option<(Opnd, VK)> {
         match e {
-            Value::Atom(Atom::Symbol(s)) => self.column(*s),
-            Value::Atom(a) => const_atom(a),
-            Value::Vector(v) if v.ty() == Ty::Symbol && v.len() == 1 => match v.get(0) {
-                Atom::Symbol(s) => Some((Opnd::I(s.0 as i64), VK::Sym)),
-                _ => None,
-            },
-            Value::List(l) if l.len() == 1 => match &l[0] {
-                Value::Atom(Atom::Symbol(s)) => Some((Opnd::I(s.0 as i64), VK::Sym)),
-                Value::Atom(a) => const_atom(a),
-                _ => None,
-            },
+            Value::Atom(Atom::Symbol(s)) if self.col_index(*s).is_some() => self.column(*s),
+            Value::Atom(_) | Value::Vector(_) => self.konst(e),
+            Value::List(l) if l.len() == 1 => self.konst(e),
             Value::List(l) if l.len() > 1 => {
                 let name = builtin_name(&l[0])?;
                 let args = &l[1..];
@@ -393,11 +443,11 @@ impl<'t> Comp<'t> {
         let Value::Vector(v) = &self.t.columns[idx] else {
             return None;
         };
-        let (b, kb) = match y {
-            Value::Atom(a) if !matches!(a, Atom::Symbol(_)) => const_atom(a)?,
-            _ => return None,
-        };
+        let (b, kb) = self.konst(y)?;
         let (b, float) = match (v.data(), v.ty(), b, kb) {
+            (VecData::Sym(_), _, Opnd::I(_), VK::Sym) if matches!(op, Cmp::Eq | Cmp::Ne) => {
+                (b, false)
+            }
             (VecData::I64(_), Ty::Long, Opnd::I(_), VK::Int(Ty::Long | Ty::Int) | VK::Bool) => {
                 (b, false)
             }
@@ -467,8 +517,8 @@ impl<'t> Comp<'t> {
 
     fn within(&mut self, x: &Value, y: &Value) -> Option<(Opnd, VK)> {
         // a constant pair (typed vector of two, or a list of two atoms)
-        let (lo, hi) = match const_vec(y) {
-            Some(v) if v.len() == 2 && v.ty() != Ty::Symbol => (v.get(0), v.get(1)),
+        let (lo, hi) = match self.konst_vec(y) {
+            Some((v, _)) if v.len() == 2 && v.ty() != Ty::Symbol => (v.get(0), v.get(1)),
             _ => return None,
         };
         let a = self.expr(x)?;
@@ -489,8 +539,10 @@ impl<'t> Comp<'t> {
     }
 
     fn in_(&mut self, x: &Value, y: &Value) -> Option<(Opnd, VK)> {
-        let v = const_vec(y)?;
-        if v.len() < 2 || v.len() > 64 {
+        let (v, global) = self.konst_vec(y)?;
+        // a literal one-item symbol vector names a column; a global's
+        // vector of any length is a set
+        if (v.len() < 2 && !global) || v.len() > 64 {
             return None;
         }
         let (a, k) = self.expr(x)?;
@@ -523,6 +575,9 @@ impl<'t> Comp<'t> {
 
     fn agg(&mut self, e: &Value) -> Option<Agg> {
         let Value::List(l) = e else { return None };
+        if l.len() == 3 {
+            return self.wagg(l);
+        }
         if l.len() != 2 {
             return None;
         }
@@ -539,6 +594,7 @@ impl<'t> Comp<'t> {
             ty,
             col,
             narrow,
+            w: None,
         };
         match name {
             "count" => {
@@ -610,9 +666,102 @@ impl<'t> Comp<'t> {
     }
 }
 
+impl Comp<'_> {
+    /// `x wavg y` / `x wsum y` of two long, int or float columns: both
+    /// read straight from the columns, so each item converts to float
+    /// exactly as the interpreter's (`i64_to_f64`, infinities included).
+    fn wagg(&mut self, l: &[Value]) -> Option<Agg> {
+        let kind = match builtin_name(&l[0])? {
+            "wavg" => AggKind::Wavg,
+            "wsum" => AggKind::Wsum,
+            _ => return None,
+        };
+        let num = |c: &Comp, e: &Value| -> Option<usize> {
+            let Value::Atom(Atom::Symbol(s)) = e else {
+                return None;
+            };
+            let idx = c.col_index(*s)?;
+            let Value::Vector(v) = &c.t.columns[idx] else {
+                return None;
+            };
+            match (v.data(), v.ty()) {
+                (VecData::I64(_), Ty::Long)
+                | (VecData::I32(_), Ty::Int)
+                | (VecData::F64(_), Ty::Float) => Some(idx),
+                _ => None,
+            }
+        };
+        let x = num(self, &l[1])?;
+        let y = num(self, &l[2])?;
+        Some(Agg {
+            kind,
+            ops: (0, 0),
+            reg: None,
+            ty: Ty::Float,
+            col: None,
+            narrow: false,
+            w: Some((x, y)),
+        })
+    }
+
+    /// A by key: a plain integer, boolean or symbol column, or `step xbar
+    /// column` where the interpreter's `xbar` takes its one-pass path
+    /// (`temporal::xbar_fast`: positive step; the column keeps its type).
+    fn key(&self, e: &Value) -> Option<(usize, Option<i64>)> {
+        if let Value::List(l) = e
+            && l.len() == 3
+            && builtin_name(&l[0]) == Some("xbar")
+        {
+            let (Opnd::I(step), VK::Int(xt)) = self.konst(&l[1])? else {
+                return None;
+            };
+            let Value::Atom(Atom::Symbol(s)) = &l[2] else {
+                return None;
+            };
+            let idx = self.col_index(*s)?;
+            let Value::Vector(v) = &self.t.columns[idx] else {
+                return None;
+            };
+            let xlong = match xt {
+                Ty::Long | Ty::Timespan => true,
+                Ty::Int => false,
+                _ => return None,
+            };
+            if step <= 0 || step == i32::MAX as i64 || step == i64::MAX {
+                return None;
+            }
+            let keeps = match v.ty() {
+                Ty::Timestamp | Ty::Timespan | Ty::Long => true,
+                Ty::Month | Ty::Date | Ty::Minute | Ty::Second | Ty::Time => true,
+                Ty::Int => !xlong,
+                _ => false,
+            };
+            let ok = match v.data() {
+                VecData::I64(_) => true,
+                VecData::I32(_) => step <= i32::MAX as i64,
+                _ => false,
+            };
+            return (keeps && ok).then_some((idx, Some(step)));
+        }
+        let Value::Atom(Atom::Symbol(s)) = e else {
+            return None;
+        };
+        let idx = self.col_index(*s)?;
+        let Value::Vector(v) = &self.t.columns[idx] else {
+            return None;
+        };
+        match (v.data(), v.ty()) {
+            (VecData::I64(_) | VecData::I32(_) | VecData::Sym(_), _) => Some((idx, None)),
+            (VecData::U8(_), Ty::Bool) => Some((idx, None)),
+            _ => None,
+        }
+    }
+}
+
 /// Compiles the constraints of a where clause.
-pub fn compile_where(t: &Table, cs: &[Value]) -> Option<Program> {
+pub fn compile_where(it: &Interp, t: &Table, cs: &[Value]) -> Option<Program> {
     let mut c = Comp {
+        it,
         t,
         p: Program::default(),
     };
@@ -629,7 +778,7 @@ fn syms(v: &Value) -> Option<Vec<Sym>> {
 
 /// Compiles `?[t;c;b;a]` with `b` `0b` or a by dictionary of column names
 /// and `a` a dictionary of aggregates.
-pub fn compile_select(t: &Table, c: &Value, b: &Value, a: &Value) -> Option<SelectQ> {
+pub fn compile_select(it: &Interp, t: &Table, c: &Value, b: &Value, a: &Value) -> Option<SelectQ> {
     let Value::Dict(ad) = a else { return None };
     let names = syms(&ad.keys)?;
     let exprs = ad.values.items();
@@ -637,11 +786,12 @@ pub fn compile_select(t: &Table, c: &Value, b: &Value, a: &Value) -> Option<Sele
         return None;
     }
     let mut comp = Comp {
+        it,
         t,
         p: Program::default(),
     };
-    let (keys, key_names) = match b {
-        Value::Atom(Atom::Bool(false)) => (vec![], vec![]),
+    let (keys, key_steps, key_names) = match b {
+        Value::Atom(Atom::Bool(false)) => (vec![], vec![], vec![]),
         Value::Dict(bd) => {
             let kn = syms(&bd.keys)?;
             let kt = bd.values.items();
@@ -649,22 +799,13 @@ pub fn compile_select(t: &Table, c: &Value, b: &Value, a: &Value) -> Option<Sele
                 return None;
             }
             let mut keys = Vec::with_capacity(kt.len());
+            let mut steps = Vec::with_capacity(kt.len());
             for e in &kt {
-                let Value::Atom(Atom::Symbol(s)) = e else {
-                    return None;
-                };
-                let idx = comp.col_index(*s)?;
-                let Value::Vector(v) = &t.columns[idx] else {
-                    return None;
-                };
-                match (v.data(), v.ty()) {
-                    (VecData::I64(_) | VecData::I32(_) | VecData::Sym(_), _) => {}
-                    (VecData::U8(_), Ty::Bool) => {}
-                    _ => return None,
-                }
+                let (idx, step) = comp.key(e)?;
                 keys.push(idx);
+                steps.push(step);
             }
-            (keys, kn)
+            (keys, steps, kn)
         }
         _ => return None,
     };
@@ -676,6 +817,7 @@ pub fn compile_select(t: &Table, c: &Value, b: &Value, a: &Value) -> Option<Sele
     Some(SelectQ {
         prog: comp.p,
         keys,
+        key_steps,
         key_names,
         names,
         aggs,

@@ -296,6 +296,11 @@ impl<'a> Machine<'a> {
                     (ColData::F64(c), Opnd::F(y), true) => {
                         cmp_col!(o, c, base, sel, dense, op, y, feq, flt)
                     }
+                    // symbols: only `=` and `<>` are compiled
+                    (ColData::Sym(c), Opnd::I(y), false) => match op {
+                        Cmp::Ne => gather(o, c, base, sel, dense, |x| (x.0 as i64 != y) as u8),
+                        _ => gather(o, c, base, sel, dense, |x| (x.0 as i64 == y) as u8),
+                    },
                     _ => {}
                 },
                 (Op::And { a, b, .. }, Reg::B(o)) => zip(
@@ -329,6 +334,55 @@ impl<'a> Machine<'a> {
         }
     }
 
+    /// A lone `CmpCol` constraint over a whole chunk: the survivors'
+    /// positions written straight into `sel` (which holds `0..len`), with
+    /// no boolean register in between. False when `op` is not of that form.
+    fn select_col(&mut self, op: &Op, base: usize, len: usize) -> bool {
+        let Op::CmpCol {
+            op, col, b, float, ..
+        } = op
+        else {
+            return false;
+        };
+        let sel = &mut self.sel[..len];
+        let mut w = 0;
+        macro_rules! keep {
+            ($c:expr, $f:expr) => {{
+                let f = $f;
+                for (k, &x) in $c[base..base + len].iter().enumerate() {
+                    sel[w] = k as u32;
+                    w += f(x) as usize;
+                }
+            }};
+        }
+        macro_rules! by_op {
+            ($c:expr, $y:expr, $eq:expr, $lt:expr) => {{
+                let (eq, lt, y) = ($eq, $lt, $y);
+                match op {
+                    Cmp::Eq => keep!($c, |x| eq(x, y)),
+                    Cmp::Ne => keep!($c, |x| !eq(x, y)),
+                    Cmp::Lt => keep!($c, |x| lt(x, y)),
+                    Cmp::Gt => keep!($c, |x| lt(y, x)),
+                    Cmp::Le => keep!($c, |x| !lt(y, x)),
+                    Cmp::Ge => keep!($c, |x| !lt(x, y)),
+                }
+            }};
+        }
+        match (self.cols[*col], *b, *float) {
+            (ColData::I64(c), Opnd::I(y), false) => {
+                by_op!(c, y, |x: i64, y: i64| x == y, |x: i64, y: i64| x < y)
+            }
+            (ColData::F64(c), Opnd::F(y), true) => by_op!(c, y, feq, flt),
+            (ColData::Sym(c), Opnd::I(y), false) => match op {
+                Cmp::Ne => keep!(c, |x: Sym| x.0 as i64 != y),
+                _ => keep!(c, |x: Sym| x.0 as i64 == y),
+            },
+            _ => return false,
+        }
+        self.sel.truncate(w);
+        true
+    }
+
     /// Selects rows `[base, base+len)`, narrowing by each constraint in
     /// order. Leaves the survivors (chunk positions) in `sel`.
     fn filter(&mut self, p: &Program, base: usize, len: usize) {
@@ -338,6 +392,10 @@ impl<'a> Machine<'a> {
         for &((s, e), r) in &p.constraints {
             if self.sel.is_empty() {
                 return;
+            }
+            if dense && e == s + 1 && self.select_col(&p.ops[s], base, len) {
+                dense = self.sel.len() == len;
+                continue;
             }
             self.run(&p.ops[s..e], base, dense);
             let Reg::B(b) = &self.regs[r] else { return };
@@ -453,6 +511,8 @@ enum Acc {
     F(Vec<f64>),
     L(Vec<Lanes>),
     Row(Vec<i64>),
+    /// Wavg/wsum: per group the sum of products and the sum of weights.
+    W(Vec<(f64, f64)>),
 }
 
 fn acc_new(a: &Agg) -> Acc {
@@ -462,6 +522,7 @@ fn acc_new(a: &Agg) -> Acc {
         AggKind::MinF | AggKind::MaxF => Acc::F(vec![]),
         AggKind::SumF | AggKind::AvgI | AggKind::AvgF => Acc::L(vec![]),
         AggKind::First | AggKind::Last => Acc::Row(vec![]),
+        AggKind::Wavg | AggKind::Wsum => Acc::W(vec![]),
     }
 }
 
@@ -481,6 +542,7 @@ fn acc_grow(a: &Agg, acc: &mut Acc) {
         }),
         Acc::L(v) => v.push(Lanes::default()),
         Acc::Row(v) => v.push(-1),
+        Acc::W(v) => v.push((0.0, 0.0)),
     }
 }
 
@@ -497,9 +559,46 @@ struct AggState<'a> {
     m: Machine<'a>,
     keys: Keys,
     keycols: Vec<ColData<'a>>,
+    /// Per key: `step xbar` applied to the column value.
+    steps: Vec<Option<i64>>,
+    /// Per aggregate: wavg/wsum columns.
+    wcols: Vec<Option<(ColData<'a>, ColData<'a>)>>,
     gids: Vec<u32>,
     firsts: Vec<i64>,
     accs: Vec<Acc>,
+}
+
+/// Item `r` of a long, int or float column as the interpreter's `f64s`
+/// converts it (`to_f64_vec`).
+#[inline]
+fn f64_at(c: ColData, r: usize) -> f64 {
+    match c {
+        ColData::F64(b) => b[r],
+        ColData::I64(b) => crate::value::i64_to_f64(b[r]),
+        ColData::I32(b) => crate::value::i64_to_f64(crate::value::widen_i32(b[r])),
+        _ => f64::NAN,
+    }
+}
+
+/// `step xbar` of an integer item as `temporal::xbar_fast` computes it
+/// (nulls and infinities of the column's width kept).
+#[inline]
+fn bar(c: ColData, step: i64, e: i64) -> i64 {
+    let keep = match c {
+        ColData::I32(_) => e == i32::MIN as i64 || e == i32::MAX as i64 || e == -(i32::MAX as i64),
+        _ => e == i64::MIN || e == i64::MAX || e == -i64::MAX,
+    };
+    if keep { e } else { e - e.rem_euclid(step) }
+}
+
+/// The group key of row `r` in key column `c` (`step`: its xbar).
+#[inline]
+fn key_of(c: ColData, step: Option<i64>, r: usize) -> i64 {
+    let k = key_at(c, r);
+    match step {
+        Some(s) => bar(c, s, k),
+        None => k,
+    }
 }
 
 #[inline]
@@ -520,9 +619,17 @@ impl<'a> AggState<'a> {
         for &k in &q.keys {
             keycols.push(col_data(t.columns.get(k)?)?);
         }
+        let steps = q.key_steps.clone();
+        let mut wcols = Vec::with_capacity(q.aggs.len());
+        for a in &q.aggs {
+            wcols.push(match a.w {
+                Some((x, y)) => Some((col_data(t.columns.get(x)?)?, col_data(t.columns.get(y)?)?)),
+                None => None,
+            });
+        }
         let keys = match keycols.as_slice() {
             [] => Keys::None,
-            [ColData::Sym(_)] => Keys::Sym(Vec::new()),
+            [ColData::Sym(_)] if steps[0].is_none() => Keys::Sym(Vec::new()),
             [_] => Keys::One(HashMap::default()),
             _ => Keys::Many(HashMap::default()),
         };
@@ -538,6 +645,8 @@ impl<'a> AggState<'a> {
             m,
             keys,
             keycols,
+            steps,
+            wcols,
             gids: Vec::with_capacity(CHUNK),
             firsts,
             accs,
@@ -586,10 +695,10 @@ impl<'a> AggState<'a> {
                 self.keys = Keys::Sym(tab);
             }
             Keys::One(mut map) => {
-                let c = self.keycols[0];
+                let (c, st) = (self.keycols[0], self.steps[0]);
                 for &p in &sel {
                     let r = base + p as usize;
-                    let k = key_at(c, r);
+                    let k = key_of(c, st, r);
                     let g = match map.get(&k) {
                         Some(&g) => g,
                         None => {
@@ -607,7 +716,7 @@ impl<'a> AggState<'a> {
                     let r = base + p as usize;
                     let mut k = [0i64; 4];
                     for (j, c) in self.keycols.iter().enumerate() {
-                        k[j] = key_at(*c, r);
+                        k[j] = key_of(*c, self.steps[j], r);
                     }
                     let g = match map.get(&k) {
                         Some(&g) => g,
@@ -715,6 +824,22 @@ impl<'a> AggState<'a> {
                         v[g as usize] = (base + p as usize) as i64;
                     }
                 }
+                (Acc::W(v), _, _) => {
+                    // in row order, skipping pairs with a null, as
+                    // `stats::wavg` / `wsum` add them
+                    let Some((cx, cy)) = self.wcols[k] else {
+                        continue;
+                    };
+                    for (&g, &p) in gids.iter().zip(sel) {
+                        let r = base + p as usize;
+                        let (u, w) = (f64_at(cx, r), f64_at(cy, r));
+                        if !u.is_nan() && !w.is_nan() {
+                            let e = &mut v[g as usize];
+                            e.0 += u * w;
+                            e.1 += u;
+                        }
+                    }
+                }
                 _ => {}
             }
         }
@@ -738,7 +863,7 @@ impl<'a> AggState<'a> {
                 g
             }
             Keys::One(mut map) => {
-                let k = key_at(self.keycols[0], r);
+                let k = key_of(self.keycols[0], self.steps[0], r);
                 let g = match map.get(&k) {
                     Some(&g) => g,
                     None => {
@@ -753,7 +878,7 @@ impl<'a> AggState<'a> {
             Keys::Many(mut map) => {
                 let mut k = [0i64; 4];
                 for (j, c) in self.keycols.iter().enumerate() {
-                    k[j] = key_at(*c, r);
+                    k[j] = key_of(*c, self.steps[j], r);
                 }
                 let g = match map.get(&k) {
                     Some(&g) => g,
@@ -907,6 +1032,12 @@ fn finish(t: &Table, q: &SelectQ, st: AggState) -> QResult<Value> {
                     .collect(),
             )),
             Acc::Row(v) => take_idx(&t.columns[a.col.unwrap_or(0)], &v),
+            Acc::W(v) => Value::Vector(Vector::from_f64(
+                Ty::Float,
+                v.iter()
+                    .map(|&(s, w)| if a.kind == AggKind::Wavg { s / w } else { s })
+                    .collect(),
+            )),
         };
         cols.push(v);
     }
@@ -916,7 +1047,26 @@ fn finish(t: &Table, q: &SelectQ, st: AggState) -> QResult<Value> {
     let keys: Vec<Value> = q
         .keys
         .iter()
-        .map(|&k| take_idx(&t.columns[k], &st.firsts))
+        .zip(&q.key_steps)
+        .map(|(&k, &step)| {
+            let v = take_idx(&t.columns[k], &st.firsts);
+            match (step, &v) {
+                (Some(s), Value::Vector(x)) => match x.data() {
+                    VecData::I64(b) => Value::Vector(Vector::from_i64(
+                        x.ty(),
+                        b.iter().map(|&e| bar(ColData::I64(&[]), s, e)).collect(),
+                    )),
+                    VecData::I32(b) => Value::Vector(Vector::from_i32(
+                        x.ty(),
+                        b.iter()
+                            .map(|&e| bar(ColData::I32(&[]), s, e as i64) as i32)
+                            .collect(),
+                    )),
+                    _ => v,
+                },
+                _ => v,
+            }
+        })
         .collect();
     // ascending key order, exactly as `qsql::group_rows` grades
     let kt = table(

@@ -128,11 +128,11 @@ pub(crate) fn note_run() {
 
 /// Compiled `where`: the table rows satisfying every constraint of `cs`,
 /// or `None` when a constraint is not compiled (the interpreter runs).
-pub fn narrow(t: &Table, cs: &[Value]) -> Option<Vec<i64>> {
+pub fn narrow(it: &Interp, t: &Table, cs: &[Value]) -> Option<Vec<i64>> {
     if !enabled() || cs.is_empty() {
         return None;
     }
-    let prog = compile::compile_where(t, cs)?;
+    let prog = compile::compile_where(it, t, cs)?;
     let rows = exec::run_narrow(t, &prog)?;
     note_run();
     Some(rows)
@@ -150,7 +150,7 @@ pub fn select(
     if !enabled() {
         return None;
     }
-    let q = compile::compile_select(t, c, b, a)?;
+    let q = compile::compile_select(it, t, c, b, a)?;
     let r = exec::run_select(it, t, &q)?;
     note_run();
     Some(r)

@@ -1,12 +1,27 @@
 use super::*;
 use crate::interp::Interp;
 
+/// The switches (`set_enabled`, `set_par_min_rows`) are process-wide:
+/// the tests that flip them run one at a time.
+static SWITCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn switch_lock() -> std::sync::MutexGuard<'static, ()> {
+    SWITCH.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 const SETUP: &[&str] = &[
     "n:50000",
     "t:([] sym:n?`a`b`c`d; size:n?1000; price:n?100f; d:2024.01.01+n?30; k:n?10i; b:n?01b; ts:2024.01.01D0+n?1000000000000)",
     "t:update size:0N from t where 0=i mod 97",
     "t:update price:0n from t where 0=i mod 89",
     "t:update k:0Ni from t where 0=i mod 83",
+    // round 2: a time column, timestamp nulls, globals used as constants
+    "t:update tm:n?24:00:00.000 from t",
+    "t:update ts:0Np from t where 0=i mod 79",
+    "t:update tm:0Nt from t where 0=i mod 73",
+    "X:`b; Y:500; Z:50.5; L:`a`c; W:10 20f; S:0D00:05; M:enlist `d; E:`$()",
+    // infinities for wavg/wsum (`i64_to_f64`: 0W is inf, not 9.2e18)
+    "t2:([] g:n?`x`y; w:@[n?100;til 5;:;0W -0W 0N 0W 0N]; v:@[n?10f;2 3 4;:;0w 0n -0w]; k:@[n?100i;1 2 6;:;0Wi 0Ni -0Wi])",
 ];
 
 const QUERIES: &[&str] = &[
@@ -33,6 +48,27 @@ const QUERIES: &[&str] = &[
     "select sum size from t where size>2000",
     "select sum size by sym, b, k from t",
     "select max price, min price by k from t where price>50",
+    // round 2: globals as constants
+    "select n:count i, ap:avg price from t where sym=X, size>Y",
+    "select count i from t where sym<>X, price<Z",
+    "select from t where sym in L",
+    "select from t where sym in M",
+    "select count i by sym from t where price within W",
+    "select count i, sum size from t where sym=`c, size>=Y",
+    // round 2: wavg / wsum (nulls, int and float weights)
+    "select vwap:size wavg price, tot:sum size by sym from t",
+    "select size wavg price, price wsum size from t where sym=X",
+    "select k wavg price, price wsum k, size wsum size by b from t",
+    "select a:k wavg size, w:price wavg price by sym, k from t where size>Y",
+    "select w wavg v, v wsum w, k wavg w, w wsum k, v wavg k by g from t2",
+    "select w wavg v, k wsum v from t2",
+    // round 2: xbar by keys (timestamp, date, time; nulls)
+    "select o:first price, h:max price, l:min price, c:last price, v:sum size by sym, bar:0D00:05 xbar ts from t",
+    "select count i by 7 xbar d from t",
+    "select sum size by bar:S xbar ts from t where sym in L",
+    "select avg price by 1000 xbar tm from t where price within W",
+    "select count i, sum k by 3i xbar k from t",
+    "select max price by 100 xbar size, b from t",
 ];
 
 fn run(it: &mut Interp, q: &str) -> Value {
@@ -41,6 +77,7 @@ fn run(it: &mut Interp, q: &str) -> Value {
 
 #[test]
 fn compiled_matches_interpreter() {
+    let _g = switch_lock();
     let mut it = Interp::new();
     for s in SETUP {
         run(&mut it, s);
@@ -66,6 +103,7 @@ fn compiled_matches_interpreter() {
 
 #[test]
 fn parallel_split_matches_interpreter() {
+    let _g = switch_lock();
     let mut it = Interp::new();
     for s in SETUP {
         run(&mut it, s);
@@ -82,7 +120,54 @@ fn parallel_split_matches_interpreter() {
 }
 
 #[test]
+fn round2_fallbacks_and_locals() {
+    let _g = switch_lock();
+    let mut it = Interp::new();
+    for s in SETUP {
+        run(&mut it, s);
+    }
+    // not compiled (must still match): a global that is not a usable
+    // constant, a name that is also a column, an empty `in` set, xbar on
+    // a float column or with a zero step
+    for q in [
+        "select count i from t where sym in E",
+        "select count i from t where size>price",
+        "select count i by 0.5 xbar price from t",
+        "select count i by 0 xbar size from t",
+        "select count i by 5 xbar k from t",
+        "select size wavg d from t",
+        "select 2 wavg price from t",
+    ] {
+        set_enabled(false);
+        let a = it.eval_str(q).map(|v| format!("{v:?}"));
+        set_enabled(true);
+        let b = it.eval_str(q).map(|v| format!("{v:?}"));
+        match (a, b) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{q}"),
+            (Err(a), Err(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{q}"),
+            (a, b) => panic!("{q}: {a:?} vs {b:?}"),
+        }
+    }
+    // a lambda's argument in a where clause
+    run(
+        &mut it,
+        "f:{[x;y] select count i, avg price from t where sym=x, size>y}",
+    );
+    set_enabled(false);
+    let a = run(&mut it, "f[`a;300]");
+    set_enabled(true);
+    let b = run(&mut it, "f[`a;300]");
+    assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    // an undefined name still reports the interpreter's error
+    assert!(
+        it.eval_str("select count i from t where size>nosuchname")
+            .is_err()
+    );
+}
+
+#[test]
 fn no_chunk_loop_allocations() {
+    let _g = switch_lock();
     let mut it = Interp::new();
     for s in SETUP {
         run(&mut it, s);
