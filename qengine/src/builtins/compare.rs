@@ -502,36 +502,7 @@ fn atoms_match_tol(a: &Atom, b: &Atom) -> bool {
 
 /// `x~y` with comparison tolerance on floats.
 pub fn values_match_tol(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Atom(x), Value::Atom(y)) => atoms_match_tol(x, y),
-        (Value::Vector(x), Value::Vector(y)) => {
-            if x.ty() != y.ty() || x.len() != y.len() {
-                return false;
-            }
-            match (x.data(), y.data()) {
-                (VecData::F64(p), VecData::F64(q)) => {
-                    p.iter().zip(q.iter()).all(|(&a, &b)| feq(a, b))
-                }
-                (VecData::I64(p), VecData::I64(q)) => p[..] == q[..],
-                _ => (0..x.len()).all(|i| atoms_match_tol(&x.get(i), &y.get(i))),
-            }
-        }
-        (Value::List(x), Value::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| values_match_tol(p, q))
-        }
-        (Value::Dict(x), Value::Dict(y)) => {
-            values_match_tol(&x.keys, &y.keys) && values_match_tol(&x.values, &y.values)
-        }
-        (Value::Table(x), Value::Table(y)) => {
-            x.names == y.names
-                && x.columns.len() == y.columns.len()
-                && x.columns
-                    .iter()
-                    .zip(&y.columns)
-                    .all(|(p, q)| values_match_tol(p, q))
-        }
-        _ => values_match(a, b),
-    }
+    match_by(a, b, true)
 }
 
 /// `x~y`: 1b when x and y are identical (type, shape and items).
@@ -569,23 +540,43 @@ pub fn atoms_match(a: &crate::value::Atom, b: &crate::value::Atom) -> bool {
     }
 }
 
-/// `x~y`: same shape, types and items.
+/// `x~y`: same shape, types and items, floats compared exactly (NaN
+/// matches NaN) — what key lookup needs.
 pub fn values_match(a: &Value, b: &Value) -> bool {
+    match_by(a, b, false)
+}
+
+/// The one structural comparison behind [`values_match`] (exact) and
+/// [`values_match_tol`] (floats within comparison tolerance, as `~` does).
+fn match_by(a: &Value, b: &Value, tol: bool) -> bool {
+    let atom_eq = |x: &crate::value::Atom, y: &crate::value::Atom| {
+        if tol {
+            atoms_match_tol(x, y)
+        } else {
+            atoms_match(x, y)
+        }
+    };
     match (a, b) {
         (Value::Nil, Value::Nil) => true,
-        (Value::Atom(x), Value::Atom(y)) => atoms_match(x, y),
+        (Value::Atom(x), Value::Atom(y)) => atom_eq(x, y),
         (Value::Vector(x), Value::Vector(y)) => {
-            x.ty() == y.ty()
-                && x.len() == y.len()
-                && (0..x.len()).all(|i| atoms_match(&x.get(i), &y.get(i)))
+            if x.ty() != y.ty() || x.len() != y.len() {
+                return false;
+            }
+            match (x.data(), y.data()) {
+                (VecData::I64(p), VecData::I64(q)) => p[..] == q[..],
+                (VecData::F64(p), VecData::F64(q)) if tol => {
+                    p.iter().zip(q.iter()).all(|(&a, &b)| feq(a, b))
+                }
+                _ => (0..x.len()).all(|i| atom_eq(&x.get(i), &y.get(i))),
+            }
         }
+        // a general list never matches a typed vector (types differ)
         (Value::List(x), Value::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| values_match(p, q))
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| match_by(p, q, tol))
         }
-        // an empty general list matches no typed vector; a general list
-        // never matches a vector (types differ)
         (Value::Dict(x), Value::Dict(y)) => {
-            values_match(&x.keys, &y.keys) && values_match(&x.values, &y.values)
+            match_by(&x.keys, &y.keys, tol) && match_by(&x.values, &y.values, tol)
         }
         (Value::Table(x), Value::Table(y)) => {
             x.names == y.names
@@ -593,7 +584,7 @@ pub fn values_match(a: &Value, b: &Value) -> bool {
                 && x.columns
                     .iter()
                     .zip(&y.columns)
-                    .all(|(p, q)| values_match(p, q))
+                    .all(|(p, q)| match_by(p, q, tol))
         }
         (Value::Func(f), Value::Func(g)) => match (f, g) {
             (crate::func::Func::Builtin(i), crate::func::Func::Builtin(j)) => i == j,
