@@ -450,10 +450,10 @@ fn fast_path(op: Op, x: &Value, y: &Value, tx: Ty, ty: Ty, rt: Ty) -> Option<Val
     match (x, y) {
         (Value::Vector(a), Value::Vector(b)) => match (a.data(), b.data()) {
             (VecData::I64(p), VecData::I64(q)) if rt.repr() == Repr::I64 => {
-                Some(Value::Vector(Vector::from_i64(rt, zip_i64(op, p, q))))
+                Some(Value::Vector(Vector::from_i64(rt, zip_int(op, p, q))))
             }
             (VecData::I32(p), VecData::I32(q)) if rt.repr() == Repr::I32 => {
-                Some(Value::Vector(Vector::from_i32(rt, zip_i32(op, p, q))))
+                Some(Value::Vector(Vector::from_i32(rt, zip_int(op, p, q))))
             }
             (VecData::F64(p), VecData::F64(q)) if rt.repr() == Repr::F64 => {
                 Some(Value::Vector(Vector::from_f64(rt, zip_f64(op, p, q))))
@@ -521,40 +521,56 @@ fn fast_div(op: Op, x: &Value, y: &Value, rt: Ty) -> Option<Value> {
     }
 }
 
-fn zip_i64(op: Op, a: &[i64], b: &[i64]) -> Vec<i64> {
-    let mut out = vec![0i64; a.len()];
-    // Branch-free per op so the loop vectorises.
-    macro_rules! lane {
-        ($f:expr) => {
-            for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
-                let r = $f(x, y);
-                *o = if x == NJ || y == NJ { NJ } else { r };
-            }
-        };
-    }
-    match op {
-        Op::Add => lane!(|x: i64, y: i64| x.wrapping_add(y)),
-        Op::Sub => lane!(|x: i64, y: i64| x.wrapping_sub(y)),
-        Op::Mul => lane!(|x: i64, y: i64| x.wrapping_mul(y)),
-        Op::Div => {}
-    }
-    out
+/// Integer widths whose arithmetic wraps and whose minimum is q's null.
+trait WrapInt: Copy + Eq + Default {
+    const NULL: Self;
+    fn wadd(self, o: Self) -> Self;
+    fn wsub(self, o: Self) -> Self;
+    fn wmul(self, o: Self) -> Self;
 }
 
-fn zip_i32(op: Op, a: &[i32], b: &[i32]) -> Vec<i32> {
-    let mut out = vec![0i32; a.len()];
+macro_rules! wrap_int {
+    ($t:ty) => {
+        impl WrapInt for $t {
+            const NULL: Self = <$t>::MIN;
+            #[inline(always)]
+            fn wadd(self, o: Self) -> Self {
+                self.wrapping_add(o)
+            }
+            #[inline(always)]
+            fn wsub(self, o: Self) -> Self {
+                self.wrapping_sub(o)
+            }
+            #[inline(always)]
+            fn wmul(self, o: Self) -> Self {
+                self.wrapping_mul(o)
+            }
+        }
+    };
+}
+wrap_int!(i32);
+wrap_int!(i64);
+
+/// `a op b` item by item for one integer width, nulls propagating. The
+/// loop body is branch-free per op so it vectorises.
+fn zip_int<T: WrapInt>(op: Op, a: &[T], b: &[T]) -> Vec<T> {
+    let mut out = vec![T::default(); a.len()];
     macro_rules! lane {
         ($f:expr) => {
             for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
                 let r = $f(x, y);
-                *o = if x == NI || y == NI { NI } else { r };
+                *o = if x == T::NULL || y == T::NULL {
+                    T::NULL
+                } else {
+                    r
+                };
             }
         };
     }
     match op {
-        Op::Add => lane!(|x: i32, y: i32| x.wrapping_add(y)),
-        Op::Sub => lane!(|x: i32, y: i32| x.wrapping_sub(y)),
-        Op::Mul => lane!(|x: i32, y: i32| x.wrapping_mul(y)),
+        Op::Add => lane!(|x: T, y: T| x.wadd(y)),
+        Op::Sub => lane!(|x: T, y: T| x.wsub(y)),
+        Op::Mul => lane!(|x: T, y: T| x.wmul(y)),
         Op::Div => {}
     }
     out
