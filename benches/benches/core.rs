@@ -16,6 +16,8 @@ fn setup() -> Interp {
     let y: Vec<i64> = (0..N as i64).rev().collect();
     it.set_global(qengine::Sym::new("x"), Value::Vector(Vector::longs(x)));
     it.set_global(qengine::Sym::new("y"), Value::Vector(Vector::longs(y)));
+    let f: Vec<f64> = (0..N).map(|i| i as f64 * 0.25).collect();
+    it.set_global(qengine::Sym::new("f"), Value::Vector(Vector::floats(f)));
     it
 }
 
@@ -29,6 +31,14 @@ fn plain_sum(v: &[i64]) -> i64 {
 
 fn plain_add(a: &[i64], b: &[i64]) -> Vec<i64> {
     a.iter().zip(b).map(|(x, y)| x.wrapping_add(*y)).collect()
+}
+
+/// `f*x` as borf must compute it: the long converted, `0N` giving `0n`.
+fn plain_mul_float_long(a: &[f64], b: &[i64]) -> Vec<f64> {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| x * if y == i64::MIN { f64::NAN } else { y as f64 })
+        .collect()
 }
 
 fn kernels(c: &mut Criterion) {
@@ -48,6 +58,14 @@ fn kernels(c: &mut Criterion) {
     });
     g.bench_function("borf_add", |b| {
         b.iter(|| it.eval_str(black_box("x+y")).unwrap())
+    });
+    // mixed widths (float*long): the long side is converted chunk by chunk
+    let raw_f: Vec<f64> = (0..N).map(|i| i as f64 * 0.25).collect();
+    g.bench_function("plain_rust_float_times_long", |b| {
+        b.iter(|| plain_mul_float_long(black_box(&raw_f), black_box(&raw_x)))
+    });
+    g.bench_function("borf_float_times_long", |b| {
+        b.iter(|| it.eval_str(black_box("f*x")).unwrap())
     });
     g.bench_function("borf_til", |b| {
         b.iter(|| it.eval_str(black_box("til 10000000")).unwrap())

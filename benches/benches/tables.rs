@@ -82,6 +82,13 @@ fn select_by(c: &mut Criterion) {
             .unwrap()
         })
     });
+    // comparative Q8: a computed float*long column, then the top 10 by it
+    g.bench_function("top10_desc_of_update_px_times_size", |b| {
+        b.iter(|| {
+            it.eval_str(black_box("select[10;>v] from update v:px*size from t"))
+                .unwrap()
+        })
+    });
     g.finish();
 }
 

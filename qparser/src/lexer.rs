@@ -384,13 +384,17 @@ impl Lexer<'_> {
         while self.at(j) == Some(b'`') {
             let s = j + 1;
             let mut k = s;
+            // a path (`:a/b`, `c:/q/test.txt`, `host:port/x`): `/` belongs to
+            // the symbol once it holds a colon
+            let mut colon = false;
             while let Some(c) = self.at(k) {
                 let ok = c.is_ascii_alphanumeric()
                     || matches!(c, b'.' | b'_' | b':')
-                    || (c == b'/' && self.at(s) == Some(b':'));
+                    || (c == b'/' && colon);
                 if !ok {
                     break;
                 }
+                colon |= c == b':';
                 k += 1;
             }
             syms.push(self.src[s..k].to_string());
@@ -971,7 +975,7 @@ impl Balance {
                 || matches!(c, '.' | '_' | ':')
                 || (c == '/' && self.symbol_file);
             if ok {
-                if self.symbol_len == 0 && c == ':' {
+                if c == ':' {
                     self.symbol_file = true;
                 }
                 self.symbol_len += 1;

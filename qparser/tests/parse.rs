@@ -542,3 +542,12 @@ fn infix_list() {
     assert!(!is_infix_keyword("til"));
     assert_eq!(p("2 xbar t"), "(xbar Long([2]) t)");
 }
+
+#[test]
+fn path_symbols_keep_slashes_after_a_colon() {
+    assert_eq!(p("`c:/q/test.txt"), "Symbol([\"c:/q/test.txt\"])");
+    assert_eq!(p("`:a/b`c"), "vecSymbol([\":a/b\", \"c\"])");
+    assert_eq!(p("`host:port/x"), "Symbol([\"host:port/x\"])");
+    // no colon: `/` is the over adverb, as before
+    assert_ne!(p("`a/b"), "Symbol([\"a/b\"])");
+}

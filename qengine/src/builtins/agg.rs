@@ -35,8 +35,39 @@ const NH: i16 = i16::MIN;
 // Kernels
 // ---------------------------------------------------------------------------
 
+/// Items from which the exact integer aggregates (`sum`, `min`, `max` of
+/// longs and ints) split across cores. Wrapping sums and min/max are
+/// associative, so the split never changes a result; float sums stay on one
+/// thread because their association order is part of the answer.
+const PAR_ITEMS: usize = 1 << 21;
+
+/// Items per piece when an aggregate is split (a few per core, so a core
+/// slowed by other work does not hold the others up).
+const PAR_PIECE: usize = 1 << 19;
+
+/// Folds `xs` with `seq` in parallel pieces combined by `join`, or with
+/// `seq` alone below [`PAR_ITEMS`].
+fn par_fold<T: Sync, R: Send + Copy>(
+    xs: &[T],
+    seq: fn(&[T]) -> R,
+    join: impl Fn(R, R) -> R + Sync + Send,
+) -> R {
+    use rayon::prelude::*;
+    if xs.len() < PAR_ITEMS {
+        return seq(xs);
+    }
+    xs.par_chunks(PAR_PIECE)
+        .map(seq)
+        .reduce_with(&join)
+        .unwrap_or_else(|| seq(&[]))
+}
+
 /// Sum of longs, nulls as 0 (wrapping, as q).
 pub fn sum_i64(xs: &[i64]) -> i64 {
+    par_fold(xs, sum_i64_seq, i64::wrapping_add)
+}
+
+fn sum_i64_seq(xs: &[i64]) -> i64 {
     let mut acc = [0i64; 8];
     let chunks = xs.chunks_exact(8);
     let rem = chunks.remainder();
@@ -55,6 +86,10 @@ pub fn sum_i64(xs: &[i64]) -> i64 {
 
 /// Sum of ints into a long, nulls as 0.
 pub fn sum_i32(xs: &[i32]) -> i64 {
+    par_fold(xs, sum_i32_seq, i64::wrapping_add)
+}
+
+fn sum_i32_seq(xs: &[i32]) -> i64 {
     let mut acc = [0i64; 8];
     let chunks = xs.chunks_exact(8);
     let rem = chunks.remainder();
@@ -147,6 +182,14 @@ pub fn sum_count_f64(xs: &[f64]) -> (f64, i64) {
 
 /// Largest (`max`) or smallest long ignoring nulls; `-0W`/`0W` when none.
 pub fn minmax_i64(xs: &[i64], max: bool) -> i64 {
+    if max {
+        par_fold(xs, |p| minmax_i64_seq(p, true), i64::max)
+    } else {
+        par_fold(xs, |p| minmax_i64_seq(p, false), i64::min)
+    }
+}
+
+fn minmax_i64_seq(xs: &[i64], max: bool) -> i64 {
     let init = if max { -i64::MAX } else { i64::MAX };
     let mut acc = [init; 8];
     let chunks = xs.chunks_exact(8);
@@ -666,6 +709,37 @@ mod tests {
         let f: Vec<f64> = (0..1001).map(|i| (i as f64) * 0.1).collect();
         assert_eq!(sum_f64(&f).to_bits(), sum_f64(&f).to_bits());
         assert!((sum_f64(&f) - 50050.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn split_integer_aggregates_match_one_thread() {
+        // above PAR_ITEMS, with nulls and wrap-around, pieces of uneven size
+        let n = PAR_ITEMS + PAR_PIECE / 3 + 7;
+        let mut x: u64 = 42;
+        let v: Vec<i64> = (0..n)
+            .map(|i| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                if i % 97 == 0 {
+                    NJ
+                } else {
+                    (x >> 1) as i64 - (1 << 62)
+                }
+            })
+            .collect();
+        let w: Vec<i32> = v
+            .iter()
+            .map(|&a| if a == NJ { NI } else { (a >> 33) as i32 })
+            .collect();
+        assert_eq!(sum_i64(&v), sum_i64_seq(&v));
+        assert_eq!(sum_i32(&w), sum_i32_seq(&w));
+        assert_eq!(minmax_i64(&v, true), minmax_i64_seq(&v, true));
+        assert_eq!(minmax_i64(&v, false), minmax_i64_seq(&v, false));
+        let nulls = vec![NJ; n];
+        assert_eq!(sum_i64(&nulls), 0);
+        assert_eq!(minmax_i64(&nulls, true), -i64::MAX);
+        assert_eq!(minmax_i64(&nulls, false), i64::MAX);
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //! hash based. A typed vector is searched through its raw items (floats by a
 //! normalised bit pattern, so `0n` finds `0n` and `-0.0` finds `0.0`, as
 //! q's exact match does); general lists and table rows hash structurally
-//! ([`hash_value`]) and compare with [`values_match`].
+//! ([`hash_value`]) and compare with [`values_match`]. `distinct` and
+//! `group` of integer-like vectors and tables whose columns' value ranges
+//! multiply to a small id space skip hashing: each row's composite id
+//! indexes a first-seen table directly (`dense_ids`).
 //!
 //! Roll and deal (`n?m`, `-n?m`) draw from a xorshift generator with a
 //! fixed seed, so a session's random numbers repeat from run to run.
@@ -630,11 +633,528 @@ fn table_positions(k: &Table, p: &Table) -> Option<Vec<Option<usize>>> {
     )
 }
 
+// ---------------------------------------------------------------------------
+// Dense row ids: no hashing when every key column is integer-like and the
+// product of the columns' value ranges is small. Each row's composite id
+// `Σ slot_c * stride_c` indexes a first-seen table directly.
+
+/// A column of integer-like items (boolean/byte/char, short, the `i32` and
+/// `i64` types, symbol ids), viewed for dense row ids. Equal items are equal
+/// bit patterns, so one slot per value identifies rows exactly as `~` does.
+#[derive(Clone, Copy)]
+enum DenseCol<'a> {
+    U8(&'a [u8]),
+    I16(&'a [i16]),
+    I32(&'a [i32]),
+    I64(&'a [i64]),
+    Sym(&'a [Sym]),
+}
+
+impl DenseCol<'_> {
+    fn of(c: &Value) -> Option<DenseCol<'_>> {
+        match c {
+            Value::Vector(v) => DenseCol::of_vec(v),
+            _ => None,
+        }
+    }
+
+    fn of_vec(v: &Vector) -> Option<DenseCol<'_>> {
+        Some(match v.data() {
+            VecData::U8(b) => DenseCol::U8(b),
+            VecData::I16(b) => DenseCol::I16(b),
+            VecData::I32(b) => DenseCol::I32(b),
+            VecData::I64(b) => DenseCol::I64(b),
+            VecData::Sym(b) => DenseCol::Sym(b),
+            _ => return None,
+        })
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            DenseCol::U8(b) => b.len(),
+            DenseCol::I16(b) => b.len(),
+            DenseCol::I32(b) => b.len(),
+            DenseCol::I64(b) => b.len(),
+            DenseCol::Sym(b) => b.len(),
+        }
+    }
+}
+
+/// An item type of a [`DenseCol`]: its slot given the column's base.
+trait DenseItem: Copy {
+    fn slot(self, base: Self) -> u32;
+}
+
+impl DenseItem for u8 {
+    #[inline(always)]
+    fn slot(self, base: u8) -> u32 {
+        self.wrapping_sub(base) as u32
+    }
+}
+
+impl DenseItem for Sym {
+    #[inline(always)]
+    fn slot(self, base: Sym) -> u32 {
+        self.0.wrapping_sub(base.0)
+    }
+}
+
+/// A signed column's null (its type's least value) has slot 0; any other
+/// item `x` has slot `x - base` (base = least non-null item - 1), which
+/// fits `u32` once the range is checked, so the subtraction wraps in the
+/// item's own width.
+macro_rules! dense_signed {
+    ($t:ty, $u:ty) => {
+        impl DenseItem for $t {
+            #[inline(always)]
+            fn slot(self, base: $t) -> u32 {
+                if self == <$t>::MIN {
+                    0
+                } else {
+                    self.wrapping_sub(base) as $u as u32
+                }
+            }
+        }
+    };
+}
+dense_signed!(i16, u16);
+dense_signed!(i32, u32);
+dense_signed!(i64, u32);
+
+/// The slots of a column's items.
+#[derive(Clone, Copy)]
+struct Slots<'a, T> {
+    items: &'a [T],
+    base: T,
+}
+
+/// Rows' composite ids, in row order.
+trait DenseRows: Sync {
+    fn ids(&self) -> impl Iterator<Item = u32>;
+    /// Rows `start..end`.
+    fn rows(&self, start: usize, end: usize) -> Self;
+}
+
+impl<T: DenseItem + Sync> DenseRows for Slots<'_, T> {
+    #[inline(always)]
+    fn ids(&self) -> impl Iterator<Item = u32> {
+        let base = self.base;
+        self.items.iter().map(move |&x| x.slot(base))
+    }
+
+    fn rows(&self, start: usize, end: usize) -> Self {
+        Slots {
+            items: &self.items[start..end],
+            base: self.base,
+        }
+    }
+}
+
+/// Two columns: `a + b * stride`.
+struct Pair<A, B> {
+    a: A,
+    b: B,
+    stride: u32,
+}
+
+impl<A: DenseRows, B: DenseRows> DenseRows for Pair<A, B> {
+    #[inline(always)]
+    fn ids(&self) -> impl Iterator<Item = u32> {
+        let s = self.stride;
+        self.a
+            .ids()
+            .zip(self.b.ids())
+            .map(move |(p, q)| p.wrapping_add(q.wrapping_mul(s)))
+    }
+
+    fn rows(&self, start: usize, end: usize) -> Self {
+        Pair {
+            a: self.a.rows(start, end),
+            b: self.b.rows(start, end),
+            stride: self.stride,
+        }
+    }
+}
+
+/// Precomputed composite ids (three or more columns).
+impl DenseRows for &[u32] {
+    #[inline(always)]
+    fn ids(&self) -> impl Iterator<Item = u32> {
+        self.iter().copied()
+    }
+
+    fn rows(&self, start: usize, end: usize) -> Self {
+        &self[start..end]
+    }
+}
+
+/// A column's key for dense ids: its base and its number of slots.
+#[derive(Clone, Copy)]
+struct DenseKey<'a> {
+    col: DenseCol<'a>,
+    base: i64,
+    range: u64,
+}
+
+/// Runs `$body` with `$s` bound to the [`Slots`] of key `$k`.
+macro_rules! with_slots {
+    ($k:expr, $s:ident => $body:expr) => {{
+        let k: &DenseKey = $k;
+        match k.col {
+            DenseCol::U8(items) => {
+                let $s = Slots {
+                    items,
+                    base: k.base as u8,
+                };
+                $body
+            }
+            DenseCol::I16(items) => {
+                let $s = Slots {
+                    items,
+                    base: k.base as i16,
+                };
+                $body
+            }
+            DenseCol::I32(items) => {
+                let $s = Slots {
+                    items,
+                    base: k.base as i32,
+                };
+                $body
+            }
+            DenseCol::I64(items) => {
+                let $s = Slots {
+                    items,
+                    base: k.base,
+                };
+                $body
+            }
+            DenseCol::Sym(items) => {
+                let $s = Slots {
+                    items,
+                    base: Sym(k.base as u32),
+                };
+                $body
+            }
+        }
+    }};
+}
+
+/// Rows per step of the bounds passes (the range is checked between steps).
+const BOUND_STEP: usize = 1 << 16;
+
+/// Rows from which the bounds passes and the `distinct` scan split across
+/// cores (as `agg`'s exact aggregates); min/max and first occurrences
+/// combine exactly, so the split never changes a result.
+const DENSE_PAR_ROWS: usize = 1 << 21;
+
+/// Rows per piece of a split bounds pass.
+const DENSE_PAR_PIECE: usize = 1 << 19;
+
+/// `seq` over `s`, split in parallel pieces combined by `join` from
+/// [`DENSE_PAR_ROWS`] items; `None` from any piece gives `None`.
+fn par_bounds<T: Sync, R: Send>(
+    s: &[T],
+    seq: impl Fn(&[T]) -> Option<R> + Sync + Send,
+    join: impl Fn(R, R) -> R + Sync + Send,
+) -> Option<R> {
+    use rayon::prelude::*;
+    if s.len() < DENSE_PAR_ROWS {
+        return seq(s);
+    }
+    s.par_chunks(DENSE_PAR_PIECE)
+        .map(seq)
+        .try_reduce_with(|a, b| Some(join(a, b)))?
+}
+
+/// Bounds of a signed column: least of `x - 1` (wrapping, so the null reads
+/// as the greatest value) and greatest `x`, both as `i64`. By steps; gives
+/// up (`None`) as soon as the non-null range exceeds `limit`. `i64` runs in
+/// four independent lanes (no 64-bit vector compare to lean on); narrower
+/// items fold plainly, which the compiler vectorises.
+fn signed_bounds<T: Copy + Ord + Into<i64>>(
+    s: &[T],
+    dec: impl Fn(T) -> T,
+    null: T,
+    max: T,
+    limit: u64,
+) -> Option<(i64, i64)> {
+    const LANES: usize = 4;
+    let (mut l, mut h) = (max, null);
+    for c in s.chunks(BOUND_STEP) {
+        if std::mem::size_of::<T>() == 8 {
+            let mut lo = [max; LANES];
+            let mut hi = [null; LANES];
+            let mut it = c.chunks_exact(LANES);
+            for w in &mut it {
+                for k in 0..LANES {
+                    lo[k] = lo[k].min(dec(w[k]));
+                    hi[k] = hi[k].max(w[k]);
+                }
+            }
+            for &x in it.remainder() {
+                lo[0] = lo[0].min(dec(x));
+                hi[0] = hi[0].max(x);
+            }
+            l = lo.iter().copied().fold(l, T::min);
+            h = hi.iter().copied().fold(h, T::max);
+        } else {
+            (l, h) = c
+                .iter()
+                .fold((l, h), |(l, h), &x| (l.min(dec(x)), h.max(x)));
+        }
+        // the least non-null item is l + 1 (unless every item is null)
+        if l != max && h.into() as i128 - l.into() as i128 >= limit as i128 {
+            return None;
+        }
+    }
+    Some((l.into(), h.into()))
+}
+
+/// Least and greatest of the `f(item)` of a non-empty slice, by steps,
+/// giving up as soon as the range exceeds `limit`.
+fn unsigned_bounds<T: Copy>(s: &[T], f: impl Fn(T) -> u32, limit: u64) -> Option<(u64, u64)> {
+    let first = f(*s.first()?);
+    let (mut l, mut h) = (first, first);
+    for c in s.chunks(BOUND_STEP) {
+        (l, h) = c
+            .iter()
+            .fold((l, h), |(l, h), &x| (l.min(f(x)), h.max(f(x))));
+        if (h - l) as u64 >= limit {
+            return None;
+        }
+    }
+    Some((l as u64, h as u64))
+}
+
+impl<'a> DenseKey<'a> {
+    /// The key of a non-empty column; `None` when it needs more than
+    /// `limit` slots. A signed column always has a slot for the null
+    /// (slot 0), so its items take slots `1..=hi-lo+1`.
+    fn new(col: DenseCol<'a>, limit: u64) -> Option<DenseKey<'a>> {
+        // (least of x-1, greatest x) -> (base, range)
+        let signed = |(l, h): (i64, i64), max: i64| {
+            if l == max {
+                // every item is null: the null slot only
+                (0, 1)
+            } else {
+                // items lo..=hi with lo = l + 1; base lo - 1 = l
+                (l, (h - l) as u64 + 1)
+            }
+        };
+        let sj = |(l, h): (i64, i64), (m, g): (i64, i64)| (l.min(m), h.max(g));
+        let uj = |(l, h): (u64, u64), (m, g): (u64, u64)| (l.min(m), h.max(g));
+        let (base, range) = match col {
+            DenseCol::U8(b) => {
+                let (lo, hi) = par_bounds(b, |p| unsigned_bounds(p, |x| x as u32, limit), uj)?;
+                (lo as i64, hi - lo + 1)
+            }
+            DenseCol::I16(b) => signed(
+                par_bounds(
+                    b,
+                    |p| signed_bounds(p, |x| x.wrapping_sub(1), i16::MIN, i16::MAX, limit),
+                    sj,
+                )?,
+                i16::MAX as i64,
+            ),
+            DenseCol::I32(b) => signed(
+                par_bounds(
+                    b,
+                    |p| signed_bounds(p, |x| x.wrapping_sub(1), i32::MIN, i32::MAX, limit),
+                    sj,
+                )?,
+                i32::MAX as i64,
+            ),
+            DenseCol::I64(b) => signed(
+                par_bounds(
+                    b,
+                    |p| signed_bounds(p, |x| x.wrapping_sub(1), i64::MIN, i64::MAX, limit),
+                    sj,
+                )?,
+                i64::MAX,
+            ),
+            DenseCol::Sym(b) => {
+                let (lo, hi) = par_bounds(b, |p| unsigned_bounds(p, |x| x.0, limit), uj)?;
+                (lo as i64, hi - lo + 1)
+            }
+        };
+        if range > limit {
+            return None;
+        }
+        Some(DenseKey { col, base, range })
+    }
+}
+
+/// The largest id space the dense path takes for `n` rows: a byte per id
+/// (first-seen flags, `distinct`) up to 8 a row, a `u32` per id (group
+/// numbers) up to 2 a row; at least 256 ids, at most 2^32.
+fn dense_limit(n: usize, want_ids: bool) -> u64 {
+    let per_row = if want_ids { 2 } else { 8 };
+    (n as u64).saturating_mul(per_row).clamp(256, 1 << 32)
+}
+
+/// Group ids of the rows of `cols` (integer-like columns of one length)
+/// without hashing: the same result as [`dedup_table_hashed`] — `(id per
+/// row (empty unless `want_ids`), first row of each id)`, ids numbered in
+/// order of first occurrence. `None` (take the hashing path) when the
+/// product of the columns' ranges exceeds [`dense_limit`].
+fn dense_ids(cols: &[DenseCol], want_ids: bool) -> Option<(Vec<u32>, Vec<usize>)> {
+    let n = cols.first().map_or(0, |c| c.len());
+    if n == 0 || n > u32::MAX as usize || cols.iter().any(|c| c.len() != n) {
+        return None;
+    }
+    let limit = dense_limit(n, want_ids);
+    let mut keys = Vec::with_capacity(cols.len());
+    let mut space: u64 = 1;
+    for &c in cols {
+        let k = DenseKey::new(c, limit / space)?;
+        space *= k.range;
+        keys.push(k);
+    }
+    if space > limit {
+        return None;
+    }
+    Some(match keys.as_slice() {
+        [a] => with_slots!(a, sa => dense_scan(&sa, n, space, want_ids)),
+        [a, b] => with_slots!(a, sa => with_slots!(b, sb => dense_scan(
+            &Pair { a: sa, b: sb, stride: a.range as u32 },
+            n,
+            space,
+            want_ids,
+        ))),
+        _ => {
+            // column by column into one composite id per row
+            let mut comp = vec![0u32; n];
+            let mut stride: u64 = 1;
+            for k in &keys {
+                let st = stride as u32;
+                with_slots!(k, s => {
+                    for (o, id) in comp.iter_mut().zip(s.ids()) {
+                        *o = o.wrapping_add(id.wrapping_mul(st));
+                    }
+                });
+                stride *= k.range;
+            }
+            dense_scan(&comp.as_slice(), n, space, want_ids)
+        }
+    })
+}
+
+/// The first-seen pass of [`dense_ids`] over `n` rows with composite ids
+/// below `space`.
+fn dense_scan(
+    rows: &impl DenseRows,
+    n: usize,
+    space: u64,
+    want_ids: bool,
+) -> (Vec<u32>, Vec<usize>) {
+    if want_ids {
+        // group number + 1 per id, 0 unseen (zeroed pages come lazily)
+        let mut slots = vec![0u32; space as usize];
+        let mut ids = vec![0u32; n];
+        let mut firsts = Vec::new();
+        for ((i, id), out) in rows.ids().enumerate().zip(ids.iter_mut()) {
+            let s = &mut slots[id as usize];
+            if *s == 0 {
+                firsts.push(i);
+                *s = firsts.len() as u32;
+            }
+            *out = *s - 1;
+        }
+        return (ids, firsts);
+    }
+    if n < DENSE_PAR_ROWS
+        || rayon::current_num_threads() == 1
+        || space.saturating_mul(4 * DENSE_SPLIT as u64) > n as u64
+    {
+        let mut seen = vec![false; space as usize];
+        let firsts = first_seen(rows, 0, &mut seen)
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        return (Vec::new(), firsts);
+    }
+    (
+        Vec::new(),
+        dense_distinct_split(rows, n, space, DENSE_SPLIT),
+    )
+}
+
+/// Pieces of a split `distinct` scan (a few per core on the benchmark
+/// machine, so a core slowed by other work does not hold the others up).
+const DENSE_SPLIT: usize = 4;
+
+/// First rows of the distinct ids of `n` rows, scanned in `pieces` row
+/// ranges in parallel, each with its own first-seen table; the pieces'
+/// first occurrences are then taken in row order against the first
+/// piece's table, which gives exactly the sequential scan's rows.
+fn dense_distinct_split(rows: &impl DenseRows, n: usize, space: u64, pieces: usize) -> Vec<usize> {
+    use rayon::prelude::*;
+    let step = n.div_ceil(pieces.max(1));
+    // per piece: its first-seen table and its (row, id) first occurrences
+    type Part = (Vec<bool>, Vec<(usize, u32)>);
+    let parts: Vec<Part> = (0..n.div_ceil(step.max(1)))
+        .into_par_iter()
+        .map(|p| {
+            let (start, end) = (p * step, ((p + 1) * step).min(n));
+            let mut seen = vec![false; space as usize];
+            let f = first_seen(&rows.rows(start, end), start, &mut seen);
+            (seen, f)
+        })
+        .collect();
+    let mut parts = parts.into_iter();
+    let Some((mut seen, first)) = parts.next() else {
+        return Vec::new();
+    };
+    let mut firsts: Vec<usize> = first.into_iter().map(|(i, _)| i).collect();
+    for (_, f) in parts {
+        for (i, id) in f {
+            let s = &mut seen[id as usize];
+            if !*s {
+                *s = true;
+                firsts.push(i);
+            }
+        }
+    }
+    firsts
+}
+
+/// First occurrences (row `offset + i`, composite id) of the ids of
+/// `rows` not yet marked in `seen`, marking them; stops once every id of
+/// `seen` is marked.
+fn first_seen(rows: &impl DenseRows, offset: usize, seen: &mut [bool]) -> Vec<(usize, u32)> {
+    let space = seen.len();
+    let mut firsts = Vec::new();
+    for (i, id) in rows.ids().enumerate() {
+        let s = &mut seen[id as usize];
+        if !*s {
+            *s = true;
+            firsts.push((offset + i, id));
+            if firsts.len() == space {
+                // every id seen: the rest are repeats
+                break;
+            }
+        }
+    }
+    firsts
+}
+
 /// Group ids of a table's rows, columnar: each row hashed from its typed
 /// columns, candidates verified column by column (no per-row values).
 /// `(id per row (empty unless `want_ids`), first row of each id)`; `None`
 /// when a column is neither a vector nor a general list of the table's count.
+/// Integer-like columns whose value ranges multiply to a small id space
+/// take the dense path ([`dense_ids`]) instead.
 fn dedup_table(t: &Table, want_ids: bool) -> Option<(Vec<u32>, Vec<usize>)> {
+    let dense: Option<Vec<DenseCol>> = t.columns.iter().map(DenseCol::of).collect();
+    if let Some(r) = dense.and_then(|d| dense_ids(&d, want_ids)) {
+        return Some(r);
+    }
+    dedup_table_hashed(t, want_ids)
+}
+
+/// [`dedup_table`] by row hashes.
+fn dedup_table_hashed(t: &Table, want_ids: bool) -> Option<(Vec<u32>, Vec<usize>)> {
     let n = t.len();
     let cols = row_cols(t)?;
     let hs = row_hashes(&cols, n);
@@ -668,7 +1188,10 @@ pub fn group_ids(x: &Value) -> QResult<(Vec<u32>, Vec<usize>)> {
     match x {
         Value::Vector(v) => Ok(match v.data() {
             VecData::U8(b) => dedup_u8(b),
-            _ => with_keys!(v, k => dedup_keys(k)),
+            _ => match DenseCol::of_vec(v).and_then(|c| dense_ids(&[c], true)) {
+                Some(r) => r,
+                None => with_keys!(v, k => dedup_keys(k)),
+            },
         }),
         Value::List(l) => Ok(dedup_values(l)),
         Value::Table(t) => Ok(match dedup_table(t, true) {
@@ -904,7 +1427,10 @@ fn distinct_value(x: &Value) -> QResult<Value> {
             }
             let firsts = match v.data() {
                 VecData::U8(b) => dedup_u8(b).1,
-                _ => with_keys!(v, k => distinct_keys(k)),
+                _ => match DenseCol::of_vec(v).and_then(|c| dense_ids(&[c], false)) {
+                    Some((_, f)) => f,
+                    None => with_keys!(v, k => distinct_keys(k)),
+                },
             };
             let idx: Vec<i64> = firsts.iter().map(|&i| i as i64).collect();
             Ok(take_idx(x, &idx))
@@ -1409,6 +1935,10 @@ fn reshape(dims: &[i64], y: &Value) -> QResult<Value> {
         _ => return Err(QError::type_()),
     };
     let len = src.count();
+    // an empty shape has no rank-0 reading in q (DECISIONS.md)
+    if dims.is_empty() {
+        return Err(QError::length());
+    }
     if dims.iter().any(|&d| d < 0 && d != i64::MIN) {
         return Err(QError::domain());
     }
@@ -2181,6 +2711,362 @@ mod tests {
                 table_rows(tt).iter().map(|r| index.get(r)).collect()
             };
             assert_eq!(positions(&kv, &pv), want, "n={n}");
+        }
+    }
+
+    /// A xorshift generator for the dense-path tests.
+    fn rng(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        }
+    }
+
+    fn table_of(cols: Vec<Value>) -> Table {
+        Table {
+            names: (0..cols.len())
+                .map(|i| Sym::new(&format!("c{i}")))
+                .collect(),
+            columns: cols,
+        }
+    }
+
+    /// The dense path's answer for a table: `None` when it declines.
+    fn dense_of(t: &Table, want_ids: bool) -> Option<(Vec<u32>, Vec<usize>)> {
+        let cols: Vec<DenseCol> = t
+            .columns
+            .iter()
+            .map(|c| DenseCol::of(c).expect("dense"))
+            .collect();
+        dense_ids(&cols, want_ids)
+    }
+
+    /// The number of slots a column needs, by the definition: a signed
+    /// column's non-null range plus one for the null, else the range.
+    fn slots_needed(c: &Value) -> u128 {
+        let Value::Vector(v) = c else {
+            return u128::MAX;
+        };
+        let (items, signed): (Vec<i128>, bool) = match v.data() {
+            VecData::U8(b) => (b.iter().map(|&x| x as i128).collect(), false),
+            VecData::I16(b) => (
+                b.iter()
+                    .filter(|&&x| x != i16::MIN)
+                    .map(|&x| x as i128)
+                    .collect(),
+                true,
+            ),
+            VecData::I32(b) => (
+                b.iter()
+                    .filter(|&&x| x != i32::MIN)
+                    .map(|&x| x as i128)
+                    .collect(),
+                true,
+            ),
+            VecData::I64(b) => (
+                b.iter()
+                    .filter(|&&x| x != i64::MIN)
+                    .map(|&x| x as i128)
+                    .collect(),
+                true,
+            ),
+            VecData::Sym(b) => (b.iter().map(|&x| x.0 as i128).collect(), false),
+            _ => return u128::MAX,
+        };
+        let (lo, hi) = (items.iter().min(), items.iter().max());
+        let range = match (lo, hi) {
+            (Some(l), Some(h)) => (h - l + 1) as u128,
+            _ => 0,
+        };
+        range + signed as u128
+    }
+
+    /// The dense path gives the hashing path's ids and first rows, with and
+    /// without ids; `dedup_table` (which picks the path) agrees too.
+    /// `expect_dense`: whether the dense path must answer (`None`: as the
+    /// product of [`slots_needed`] against [`dense_limit`] says).
+    fn check_dense(t: &Table, expect_dense: impl Into<Option<bool>>, what: &str) -> bool {
+        let expect_dense = expect_dense.into();
+        let n = t.len();
+        let space = t
+            .columns
+            .iter()
+            .fold(1u128, |s, c| s.saturating_mul(slots_needed(c)));
+        let mut answered = false;
+        for want in [true, false] {
+            let hashed = dedup_table_hashed(t, want).expect("columnar");
+            let dense = dense_of(t, want);
+            let e = expect_dense.unwrap_or(n > 0 && space <= dense_limit(n, want) as u128);
+            assert_eq!(dense.is_some(), e, "{what} want_ids={want} space={space}");
+            answered = dense.is_some();
+            if let Some(d) = dense {
+                assert_eq!(d, hashed, "{what} want_ids={want}");
+            }
+            assert_eq!(dedup_table(t, want), Some(hashed), "{what} want_ids={want}");
+        }
+        answered
+    }
+
+    /// Random integer-like columns of every storage width, with nulls,
+    /// negatives, infinities and the null symbol.
+    fn random_cols(n: usize, rnd: &mut impl FnMut(u64) -> u64) -> Vec<Value> {
+        let syms: Vec<Sym> = ["", "ibm", "msft", "a", "zz"]
+            .iter()
+            .map(|s| Sym::new(s))
+            .collect();
+        let mut pick_i64 = |spread: u64, inf: bool| -> i64 {
+            match rnd(12) {
+                0 => i64::MIN,
+                1 if inf => i64::MAX,
+                _ => rnd(spread) as i64 - (spread / 2) as i64,
+            }
+        };
+        let longs: Vec<i64> = (0..n).map(|_| pick_i64(9, false)).collect();
+        let wide: Vec<i64> = (0..n).map(|_| pick_i64(40, true)).collect();
+        let mut r2 = rng(n as u64 + 7);
+        let ints: Vec<i32> = (0..n)
+            .map(|_| {
+                if r2(7) == 0 {
+                    i32::MIN
+                } else {
+                    r2(5) as i32 - 2
+                }
+            })
+            .collect();
+        let dates: Vec<i32> = (0..n).map(|_| 8766 + r2(4) as i32).collect();
+        let shorts: Vec<i16> = (0..n)
+            .map(|_| {
+                if r2(6) == 0 {
+                    i16::MIN
+                } else {
+                    r2(3) as i16 + i16::MAX - 2
+                }
+            })
+            .collect();
+        let bools: Vec<u8> = (0..n).map(|_| r2(2) as u8).collect();
+        let chars: Vec<u8> = (0..n).map(|_| b"ab c"[r2(4) as usize]).collect();
+        let ss: Vec<Sym> = (0..n).map(|_| syms[r2(5) as usize]).collect();
+        let stamps: Vec<i64> = (0..n)
+            .map(|_| {
+                if r2(9) == 0 {
+                    i64::MIN
+                } else {
+                    760_000_000_000_000_000 + r2(3) as i64
+                }
+            })
+            .collect();
+        vec![
+            Value::Vector(Vector::longs(longs)),
+            Value::Vector(Vector::from_i32(Ty::Int, ints)),
+            Value::Vector(Vector::syms(ss)),
+            Value::Vector(Vector::from_u8(Ty::Bool, bools)),
+            Value::Vector(Vector::from_i16(shorts)),
+            Value::Vector(Vector::from_i32(Ty::Date, dates)),
+            Value::Vector(Vector::from_u8(Ty::Char, chars)),
+            Value::Vector(Vector::from_i64(Ty::Timestamp, stamps)),
+            Value::Vector(Vector::longs(wide)),
+        ]
+    }
+
+    #[test]
+    fn dense_ids_match_hashing_on_random_tables() {
+        let mut rnd = rng(0x9e37_79b9_7f4a_7c15);
+        let (mut dense, mut all) = (0, 0);
+        for n in [1usize, 2, 3, 7, 64, 300, 5000] {
+            let cols = random_cols(n, &mut rnd);
+            // one, two and three or more columns, in several orders
+            for pick in [
+                vec![0],
+                vec![2],
+                vec![4],
+                vec![7],
+                vec![2, 0],
+                vec![0, 1],
+                vec![3, 6],
+                vec![3, 4, 0],
+                vec![5, 2, 1],
+                vec![3, 4, 6, 0],
+                vec![2, 1, 0, 3, 4, 5, 6, 7],
+            ] {
+                let t = table_of(pick.iter().map(|&i| cols[i].clone()).collect());
+                dense += check_dense(&t, None, &format!("n={n} cols={pick:?}")) as usize;
+                all += 1;
+            }
+            // a column holding 0W (with -16..23 and the null) has a range
+            // beyond any limit: the hashing path answers
+            let t = table_of(vec![cols[2].clone(), cols[8].clone()]);
+            let has_inf = cols[8].count() > 0
+                && matches!(&cols[8], Value::Vector(v) if v.as_i64().is_some_and(|s| s.contains(&i64::MAX)));
+            assert_eq!(has_inf, slots_needed(&cols[8]) > 1 << 32);
+            check_dense(&t, None, &format!("n={n} with 0W"));
+        }
+        // most of the tables above take the dense path
+        assert!(dense * 3 > all * 2, "{dense} of {all}");
+    }
+
+    #[test]
+    fn dense_ids_edge_cases() {
+        let longs = |v: Vec<i64>| Value::Vector(Vector::longs(v));
+        // zero rows: no dense answer, the hashing one is empty
+        let t = table_of(vec![longs(vec![]), Value::Vector(Vector::syms(vec![]))]);
+        assert!(dense_of(&t, true).is_none());
+        assert_eq!(dedup_table(&t, true), Some((vec![], vec![])));
+        // one row; every item null; a null among negatives
+        check_dense(&table_of(vec![longs(vec![-5])]), true, "one row");
+        check_dense(&table_of(vec![longs(vec![i64::MIN; 5])]), true, "all null");
+        check_dense(
+            &table_of(vec![longs(vec![-3, i64::MIN, -3, i64::MIN + 1, i64::MIN])]),
+            false,
+            "-0W and 0N: range beyond the limit",
+        );
+        check_dense(
+            &table_of(vec![longs(vec![
+                i64::MIN + 1,
+                i64::MIN,
+                i64::MIN + 1,
+                i64::MIN + 2,
+            ])]),
+            true,
+            "-0W next to 0N",
+        );
+        check_dense(
+            &table_of(vec![longs(vec![
+                i64::MAX,
+                i64::MIN,
+                i64::MAX - 1,
+                i64::MAX,
+            ])]),
+            true,
+            "0W next to 0N",
+        );
+        // ranges right at the limit: a signed column takes hi-lo+1 slots
+        // plus the null's, a symbol or byte column hi-lo+1
+        for n in [3usize, 1000] {
+            let limit = dense_limit(n, false) as i64;
+            let ids_limit = dense_limit(n, true) as i64;
+            let mut v = vec![7i64; n];
+            v[1] = 7 + limit - 2; // hi-lo+2 == limit
+            let t = table_of(vec![longs(v.clone())]);
+            assert!(dense_of(&t, false).is_some(), "n={n} at the limit");
+            assert_eq!(dense_of(&t, true).is_some(), limit <= ids_limit, "n={n}");
+            v[1] += 1;
+            let t = table_of(vec![longs(v.clone())]);
+            assert!(dense_of(&t, false).is_none(), "n={n} one past the limit");
+            assert_eq!(dedup_table(&t, false), dedup_table_hashed(&t, false));
+            // two columns whose product is exactly the limit, then one past
+            let half = (limit / 2) as u64;
+            let a = Value::Vector(Vector::from_u8(
+                Ty::Bool,
+                (0..n).map(|i| (i % 2) as u8).collect(),
+            ));
+            let mut w = vec![0i64; n];
+            w[n - 1] = half as i64 - 2; // range half (with the null slot)
+            let t = table_of(vec![a.clone(), longs(w.clone())]);
+            assert!(dense_of(&t, false).is_some(), "n={n} product at the limit");
+            assert_eq!(dedup_table(&t, false), dedup_table_hashed(&t, false));
+            w[n - 1] += 1;
+            let t = table_of(vec![a, longs(w)]);
+            assert!(
+                dense_of(&t, false).is_none(),
+                "n={n} product past the limit"
+            );
+            assert_eq!(dedup_table(&t, true), dedup_table_hashed(&t, true));
+        }
+        // symbols: interned ids far apart exceed a small table's limit
+        let first = Sym::new("dense_test_first");
+        for i in 0..300 {
+            Sym::new(&format!("dense_test_{i}"));
+        }
+        let last = Sym::new("dense_test_last");
+        let t = table_of(vec![Value::Vector(Vector::syms(vec![last, first, last]))]);
+        check_dense(&t, false, "far symbols");
+        let t = table_of(vec![Value::Vector(Vector::syms(vec![
+            last,
+            Sym::EMPTY,
+            last,
+        ]))]);
+        check_dense(&t, last.0 < 256, "null symbol");
+    }
+
+    #[test]
+    fn dense_vectors_match_hashing() {
+        let mut rnd = rng(42);
+        for n in [1usize, 9, 4000] {
+            let v: Vec<i64> = (0..n)
+                .map(|_| {
+                    if rnd(10) == 0 {
+                        i64::MIN
+                    } else {
+                        rnd(50) as i64 - 25
+                    }
+                })
+                .collect();
+            let x = Value::Vector(Vector::longs(v.clone()));
+            assert_eq!(group_ids(&x).unwrap_or_default(), dedup_keys(&v), "n={n}");
+            let d = distinct_value(&x).unwrap_or(Value::Nil);
+            let want = take_idx(
+                &x,
+                &distinct_keys(&v)
+                    .iter()
+                    .map(|&i| i as i64)
+                    .collect::<Vec<_>>(),
+            );
+            assert!(values_match(&d, &want), "n={n}");
+            let s: Vec<Sym> = v
+                .iter()
+                .map(|&k| Sym::new(&format!("s{}", k.rem_euclid(7))))
+                .collect();
+            let y = Value::Vector(Vector::syms(s.clone()));
+            assert_eq!(group_ids(&y).unwrap_or_default(), dedup_keys(&s), "n={n}");
+        }
+    }
+
+    #[test]
+    fn dense_split_across_cores_matches_hashing() {
+        // enough rows for the parallel bounds and the split `distinct`
+        let n = DENSE_PAR_ROWS + 4099;
+        let mut rnd = rng(7);
+        let a: Vec<i64> = (0..n)
+            .map(|i| {
+                if i % 1_000_003 == 5 {
+                    i64::MIN
+                } else {
+                    rnd(300) as i64 * 3 - 100
+                }
+            })
+            .collect();
+        let syms: Vec<Sym> = (0..40).map(|i| Sym::new(&format!("p{i}"))).collect();
+        // symbol 39 only near the end: a first occurrence in a late piece
+        let b: Vec<Sym> = (0..n)
+            .map(|i| syms[if i > n - 50 { 39 } else { rnd(39) as usize }])
+            .collect();
+        let t = table_of(vec![
+            Value::Vector(Vector::syms(b)),
+            Value::Vector(Vector::longs(a)),
+        ]);
+        check_dense(&t, true, "split");
+        // the split scan itself, for any number of pieces: new values in
+        // every eighth of the rows, so every piece has first occurrences
+        let n = 100_003;
+        let v: Vec<i64> = (0..n)
+            .map(|i| {
+                if rnd(97) == 0 {
+                    i64::MIN
+                } else {
+                    rnd(50) as i64 + (i * 8 / n) as i64 * 40
+                }
+            })
+            .collect();
+        let t = table_of(vec![Value::Vector(Vector::longs(v.clone()))]);
+        let want = dedup_table_hashed(&t, false)
+            .map(|r| r.1)
+            .unwrap_or_default();
+        let key = DenseKey::new(DenseCol::I64(&v), 1 << 20).expect("small range");
+        for pieces in [1, 2, 3, 4, 7, 64] {
+            let got = with_slots!(&key, s => dense_distinct_split(&s, n, key.range, pieces));
+            assert_eq!(got, want, "pieces={pieces}");
         }
     }
 

@@ -872,7 +872,13 @@ fn update_cols(
     let (names, exprs) = phrase(a, t, &[])?;
     let mut ctx = Ctx::new(t, rows.clone());
     let nrows = ctx.count();
-    let row_ids = ctx.row_ids();
+    // table row of each row in view: only a by or a where needs them (a
+    // plain `update c:e from t` must not build `til count t`)
+    let row_ids = if no_where && !matches!(b, Value::Dict(_)) {
+        Vec::new()
+    } else {
+        ctx.row_ids()
+    };
     // each new column's values over the rows in view, in view order
     let mut newvals: Vec<Value> = Vec::with_capacity(exprs.len());
     match b {

@@ -5,8 +5,9 @@
 //! register programs ([`compile`]) that run over row chunks of [`CHUNK`]
 //! rows ([`exec`]): each constraint narrows a selection vector (in order:
 //! later constraints only see survivors), aggregates consume the selection
-//! without materialising intermediate columns, and group-by keys hash into
-//! per-group accumulators. Registers, selection vectors and accumulators
+//! without materialising intermediate columns, and group-by keys map to
+//! per-group accumulators (through dense composite ids when the key ranges
+//! are small, else a hash). Registers, selection vectors and accumulators
 //! are allocated once per query (per worker) and reused across chunks;
 //! [`chunk_allocs`] counts every time one of them had to grow inside the
 //! chunk loop.
@@ -116,6 +117,21 @@ pub fn chunk_allocs() -> u64 {
 /// Number of queries (or where clauses) the compiled path answered.
 pub fn compiled_runs() -> u64 {
     COMPILED_RUNS.load(Ordering::Relaxed)
+}
+
+thread_local! {
+    static DENSE_RUNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Number of grouped selects on this thread whose keys went through dense
+/// composite ids (a test counter; per thread, so concurrent tests do not
+/// disturb it).
+pub fn dense_runs() -> u64 {
+    DENSE_RUNS.with(|c| c.get())
+}
+
+pub(crate) fn note_dense() {
+    DENSE_RUNS.with(|c| c.set(c.get() + 1));
 }
 
 pub(crate) fn note_alloc() {

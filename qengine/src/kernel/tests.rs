@@ -198,3 +198,198 @@ fn event_row_insert() {
     // a mismatched row still reports q's error through the general path
     assert!(it.eval_str("`e insert (`a; 1; 3; 2024.01.02)").is_err());
 }
+
+/// Compiled vs interpreted (Debug equality, so float bits too); `dense`:
+/// whether the keys must (`Some(true)`) or must not (`Some(false)`) have
+/// gone through dense composite ids.
+fn check(it: &mut Interp, q: &str, dense: Option<bool>) {
+    set_enabled(false);
+    let a = it.eval_str(q).map(|v| format!("{v:?}"));
+    set_enabled(true);
+    let before = dense_runs();
+    let b = it.eval_str(q).map(|v| format!("{v:?}"));
+    match (&a, &b) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "{q}"),
+        (Err(a), Err(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{q}"),
+        _ => panic!("{q}: {a:?} vs {b:?}"),
+    }
+    if let Some(d) = dense {
+        assert_eq!(dense_runs() > before, d, "dense path used: {q}");
+    }
+}
+
+const DENSE_SETUP: &[&str] = &[
+    "n:2000",
+    // spans 80 x 100 = 8000 = 4n: exactly the dense limit
+    "u:([] a:n#til 80; b:n#til 100; v:n?100; p:n?10f; s:n?`x`y`z; f:n?01b)",
+    // nulls, negatives, `s, 0Np, int and date keys
+    // 3000 rows: limit 12000 slots
+    "m:3000",
+    "w:([] a:@[-40+m#til 80;0 7 300;:;0N]; b:@[m#til 100;5 6;:;-3]; v:m?100; p:m?10f; s:@[m?`x`y`z;1 2 900;:;`]; k:@[-50i+m?100i;3 4;:;0Ni]; d:@[2024.01.01-m?60;8 9;:;0Nd]; ts:@[1999.12.31D23:00+m?7200000000000;0 11;:;0Np])",
+];
+
+#[test]
+fn dense_keys_match_interpreter() {
+    let _g = switch_lock();
+    let mut it = Interp::new();
+    for s in SETUP.iter().chain(DENSE_SETUP) {
+        run(&mut it, s);
+    }
+    assert_eq!(exec::dense_limit(2000), 8000);
+    for (q, d) in [
+        // at the limit (80 x 100 slots), then just over it: hash
+        (
+            "select sum v, c:count i, mx:max p, f:first p, l:last v by a, b from u",
+            Some(true),
+        ),
+        (
+            "select sum v, c:count i by a, b from update b:n#1+til 100 from u where i>0",
+            None,
+        ),
+        (
+            "select sum v, c:count i by a, b from update b:n#til 101 from u",
+            Some(false),
+        ),
+        ("select sum v by a, b, f from u", Some(false)),
+        ("select sum v by b, f from u", Some(true)),
+        // nulls and negatives in keys
+        (
+            "select sum v, mn:min p, l:last s by a, b from w",
+            Some(true),
+        ),
+        ("select count i, sum v by s, a from w", None),
+        ("select count i, avg p by k, b from w", Some(true)),
+        ("select count i, max v by 7i xbar k, s from w", None),
+        ("select count i, max v by 3 xbar d, b from w", Some(true)),
+        (
+            "select count i, sum v by 0D00:05 xbar ts, b from w",
+            Some(true),
+        ),
+        (
+            "select count i, sum v by 0D00:00:00.000000007 xbar ts, b from w",
+            Some(false),
+        ),
+        ("select count i by 1000000007 xbar ts from w", Some(true)),
+        ("select count i, sum v by a from w", Some(true)),
+        // a where clause (sparse selections), one row, no rows
+        ("select sum v, max p by a, b from u where v>50", Some(true)),
+        ("select sum v, last p by s, a from w where p<5, b>10", None),
+        ("select sum v by a, b from 1#u", Some(true)),
+        ("select sum v by a, b from 0#u", None),
+        ("select sum v by a, b from u where v>1000", None),
+        (
+            "select sum v by 0D00:05 xbar ts, b from w where v>1000",
+            None,
+        ),
+        // infinities: no dense bucket (`bar` keeps them)
+        (
+            "select count i by 4611686018427387904 xbar a from ([] a:0 5 0W 4611686018427387905)",
+            Some(false),
+        ),
+        (
+            "select count i by 2 xbar a, b from ([] a:0 5 -0W 7; b:1 1 1 2)",
+            Some(false),
+        ),
+        (
+            "select count i by a, b from ([] a:0N 0N 0N; b:1 2 1)",
+            Some(true),
+        ),
+        (
+            "select count i by a, b from ([] a:0W 0 0W; b:1 2 1)",
+            Some(false),
+        ),
+        // the lowest bucket is the null itself: q groups them together
+        (
+            "select count i by 4 xbar a from ([] a:0N -9223372036854775806 -9223372036854775805 -9223372036854775800)",
+            Some(false),
+        ),
+        (
+            "select count i by 4i xbar k from ([] k:0N -2147483646 -2147483645 -2147483640i)",
+            Some(false),
+        ),
+        (
+            "select count i by 4i xbar k from ([] k:0N -2147483642 -2147483644 -2147483640i)",
+            Some(true),
+        ),
+        // a sorted column with nulls in front (the cached-bucket loop)
+        (
+            "select count i, sum v by 0D00:05 xbar ts, s from `ts xasc w",
+            Some(true),
+        ),
+        (
+            "select count i, sum v by 3 xbar a, b from `a xasc w",
+            Some(true),
+        ),
+    ] {
+        check(&mut it, q, d);
+    }
+    // signed zeros in min/max across the split: the earlier item wins
+    run(
+        &mut it,
+        "z:([] g:50000#0 1; h:50000#0 0 1; x:@[50000#1f;10 9000 11 9001 13 9003;:;(0f;neg 0f;neg 0f;0f;neg 0f;0f)]; y:@[50000#-1f;10 9000 11 9001;:;(0f;neg 0f;neg 0f;0f)])",
+    );
+    for q in [
+        "select mn:min x, mx:max y, c:count i by g, h from z",
+        "select mx:max y, mn:min y, a:min x by g from z",
+        "select mn:min x, mx:max y from z",
+    ] {
+        check(&mut it, q, None);
+        set_par_min_rows(CHUNK);
+        check(&mut it, q, None);
+        set_par_min_rows(PAR_MIN_ROWS);
+    }
+    // the big SETUP table too, and the parallel split over all of it
+    for q in QUERIES.iter().chain(&[
+        "select o:first price, h:max price, l:min price, c:last price, v:sum size by sym, bar:0D00:05 xbar ts from `ts xasc t",
+        "select count i, max price, min price by k, b from t where size>100",
+        "select count i by sym, b, k, 100 xbar size from t",
+    ]) {
+        check(&mut it, q, None);
+        set_par_min_rows(CHUNK);
+        check(&mut it, q, None);
+        set_par_min_rows(PAR_MIN_ROWS);
+    }
+}
+
+#[test]
+fn dense_division_is_exact() {
+    use super::exec::Div;
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut divisors = vec![
+        1u64,
+        2,
+        3,
+        5,
+        7,
+        10,
+        60,
+        1000,
+        86_400_000_000_000,
+        300_000_000_000,
+    ];
+    divisors.extend((0..40).map(|k| 1 + (next() >> (k % 63))));
+    for d in divisors {
+        for bits in [0u32, 1, 8, 20, 33, 47, 62] {
+            let Some(v) = Div::new(d, bits) else {
+                continue;
+            };
+            let top = if bits == 0 { 0 } else { (1u64 << bits) - 1 };
+            let mut ns = vec![0, 1, top, top / 2, d.saturating_sub(1), d, d + 1];
+            ns.extend((0..200).map(|_| if bits == 0 { 0 } else { next() >> (64 - bits) }));
+            for n in ns {
+                if n > top {
+                    continue;
+                }
+                let q = if v.high() { v.hi(n) } else { v.div(n) };
+                assert_eq!(q, n / d, "{n} / {d} (bits {bits})");
+                assert_eq!(v.div(n), n / d, "{n} / {d} (bits {bits})");
+            }
+        }
+    }
+}
