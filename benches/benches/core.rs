@@ -8,6 +8,11 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use qengine::{Interp, Value, Vector};
 
+// The console's allocator (counting, huge pages for large blocks), so these
+// numbers are what `borf` does.
+#[global_allocator]
+static ALLOCATOR: qengine::alloc::Counting = qengine::alloc::Counting;
+
 const N: usize = 10_000_000;
 
 fn setup() -> Interp {

@@ -9,6 +9,11 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use qengine::{Interp, Sym, Value, Vector};
 
+// The console's allocator (counting, huge pages for large blocks), so these
+// numbers are what `borf` does.
+#[global_allocator]
+static ALLOCATOR: qengine::alloc::Counting = qengine::alloc::Counting;
+
 const N: usize = 10_000_000;
 const LOOKUPS: usize = 1_000_000;
 

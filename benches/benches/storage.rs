@@ -5,12 +5,23 @@
 //! `size`, 10M rows = 80 MB) is generated once under
 //! `target/bench_storage/` and reused; `BORF_BENCH_ROWS` changes the rows
 //! per partition (e.g. 10000000 for 100M rows, 800 MB).
+//!
+//! Partitions in parallel (issue 6): a second database of 20 date
+//! partitions of 500k rows (`sym` `p#` over 100 symbols, `time`, `price`,
+//! `size`; 10M rows, written once with `.Q.dpft` under
+//! `target/bench_storage/parts20`), queried by sym over a date range, by
+//! date, and with a where clause over every partition.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use qengine::Interp;
+
+// The console's allocator (counting, huge pages for large blocks), so these
+// numbers are what `borf` does.
+#[global_allocator]
+static ALLOCATOR: qengine::alloc::Counting = qengine::alloc::Counting;
 
 const PARTS: usize = 10;
 
@@ -76,5 +87,47 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// The 20-partition database (written unless it is already there).
+fn ensure_parts_db() -> PathBuf {
+    let db = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("target/bench_storage/parts20");
+    if db.join("2024.01.20/trade/.d").exists() {
+        return db;
+    }
+    let mut it = Interp::new();
+    it.eval_str(&format!(
+        "n:500000; syms:`$\"s\",/:string til 100; \
+         mk:{{[d] trade::([] sym:n?syms; time:09:30:00.000+n?23400000; price:100+0.01*n?10000; size:1+n?1000); \
+         .Q.dpft[`:{};d;`sym;`trade]}}; mk each 2024.01.01+til 20",
+        db.display()
+    ))
+    .expect("write partitions");
+    db
+}
+
+fn bench_parts(c: &mut Criterion) {
+    let db = ensure_parts_db();
+    let mut it = Interp::new();
+    it.run_line(&format!("\\l {}", db.display())).expect("load");
+    let mut g = c.benchmark_group("partitions");
+    g.measurement_time(Duration::from_secs(5));
+    g.sample_size(20);
+    for q in [
+        "select sum size, max price by sym from trade where date within 2024.01.03 2024.01.18",
+        "select count i by date from trade",
+        "select sum size, max price by date from trade where sym=`s1",
+        "select sum size, n:count i from trade where date within 2024.01.03 2024.01.18, size>500",
+        "select sum size by sym from trade where price>195",
+        "select from trade where size>998",
+    ] {
+        g.bench_function(format!("{q} (20x500k)"), |b| {
+            b.iter(|| it.eval_str(q).expect("select"))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_parts);
 criterion_main!(benches);

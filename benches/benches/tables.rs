@@ -14,6 +14,11 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use qengine::value::Table;
 use qengine::{Interp, Sym, Value, Vector};
 
+// The console's allocator (counting, huge pages for large blocks), so these
+// numbers are what `borf` does.
+#[global_allocator]
+static ALLOCATOR: qengine::alloc::Counting = qengine::alloc::Counting;
+
 fn syms(n: usize, k: usize, seed: u64) -> Vec<Sym> {
     let names: Vec<Sym> = (0..k).map(|i| Sym::new(&format!("s{i}"))).collect();
     let mut x = seed;

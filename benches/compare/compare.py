@@ -5,8 +5,10 @@ Run through benches/compare/run, which sets up the venv and builds borf.
   compare.py main --scale small|large|both --reps N
   compare.py engine duckdb|polars DATADIR OUTDIR REPS     (one engine, own process)
 
-Every engine loads both tables fully into memory first (untimed), then runs each
-query once to warm up and REPS more times; the best wall-clock time counts.
+Every engine loads both tables fully into memory first (untimed), then warms each
+query up (runs it until WARM_S seconds have passed, at least once, at most
+WARM_MAX times: the same rule in bench.q) and runs it REPS more times; the best
+wall-clock time counts.
 Answers are written to OUTDIR and compared afterwards.
 """
 
@@ -47,8 +49,19 @@ def params(datadir):
         return dict(line.strip().split("=", 1) for line in f if "=" in line)
 
 
+# Warm-up rule, identical for every engine (bench.q has the same numbers): a
+# query that takes milliseconds gets tens of warm-up runs, so caches, page
+# tables and idle worker threads are in their steady state for all engines.
+WARM_S = 0.25
+WARM_MAX = 50
+
+
 def best_of(fn, reps):
-    fn()  # warm-up
+    t0 = time.perf_counter()
+    for _ in range(WARM_MAX):
+        fn()
+        if time.perf_counter() - t0 >= WARM_S:
+            break
     best, res = float("inf"), None
     for _ in range(reps):
         res = None

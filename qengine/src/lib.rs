@@ -7,6 +7,7 @@
 //! **Architecture invariant:** no input makes this crate panic; every failure
 //! is a [`QError`].
 
+pub mod alloc;
 pub mod buf;
 pub mod builtins;
 pub mod display;

@@ -5,7 +5,6 @@
 //! The interpreter runs on a thread with a large stack so that deep
 //! recursion ends in the engine's `'stack` error rather than a crash.
 
-mod alloc;
 mod args;
 mod console;
 mod eventloop;
@@ -17,7 +16,7 @@ use std::io::IsTerminal;
 use session::{Flow, Origin, Session};
 
 #[global_allocator]
-static ALLOCATOR: alloc::Counting = alloc::Counting;
+static ALLOCATOR: qengine::alloc::Counting = qengine::alloc::Counting;
 
 /// Stack of the interpreter thread. Only touched pages are committed, so a
 /// large reservation costs nothing until used.
@@ -34,7 +33,7 @@ fn main() {
         }
     };
     session::install_panic_hook();
-    alloc::install();
+    qengine::alloc::install();
     // Ctrl-C stops the running evaluation (`'stop`) instead of the process;
     // at the terminal prompt rustyline handles it itself.
     let _ = ctrlc::set_handler(|| {

@@ -609,3 +609,235 @@ fn loading_a_partitioned_db_maps_nothing_and_does_not_scale_with_rows() {
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// Many small partitions (12 dates, 6000 to 21000 rows, nulls, symbols
+/// including the empty one, a string column) and the same rows as one
+/// in-memory table `mem`: every query gives the same result with the
+/// compiled core off, on (partitions on the rayon pool), and on with the
+/// kernel's own chunk split forced inside each partition; and, where the
+/// partitioned plan is q's (no float sums recombined, no `i`, no
+/// per-partition aggregate in a where clause), what the in-memory table
+/// gives.
+#[test]
+fn partitioned_queries_in_parallel_match_the_interpreter_and_memory() {
+    let d = scratch("parpart");
+    let db = format!("{}/db", d.display());
+    let mut it = Interp::new();
+    q(
+        &mut it,
+        &format!(
+            "db:`:{db}; ds:2024.01.01+0 1 2 3 6 7 8 9 10 13 14 15; \
+             mk:{{[k;d] n:6000+1370*k; j:til n; \
+             t:([] sym:(`a`b`c`d`e`)[(j*7+k) mod 6]; price:?[0=j mod 17;0n;10+((j*31+k) mod 1000)%10]; \
+             size:?[0=j mod 23;0N;(j*13+k*5) mod 1000]; qty:`int$(j*3+k) mod 50; ex:string (`x`yy`zzz)[j mod 3]; \
+             z:?[0=j mod 5;0f;?[1=j mod 5;neg 0f;(j mod 7)-3f]]); \
+             trade::t; .Q.dpft[db;d;`sym;`trade]; update date:d from `sym xasc t}}; \
+             mem:`date xcols raze mk'[til 12;ds]; trade:0"
+        ),
+    )
+    .unwrap();
+    assert_eq!(show(&mut it, &format!("\\l {db}")), "");
+    q(
+        &mut it,
+        "d1:2024.01.02; d2:2024.01.03; d5:2024.01.07; d9:2024.01.11; dsel:2024.01.04 2024.01.08 2024.01.16; lim:100; sset:`a`c`",
+    )
+    .unwrap();
+    assert_eq!(show(&mut it, "count trade"), "162420");
+    assert_eq!(show(&mut it, "count mem"), "162420");
+    // queries also compared with the in-memory table (`false`: not, the
+    // plan differs from one select over all the rows there)
+    let queries: &[(&str, bool)] = &[
+        // plain row-wise selects, concatenated per partition
+        (
+            "select from trade where date within (d2;d9), size>500",
+            true,
+        ),
+        (
+            "select sym, price, size from trade where date in dsel, price>50.5",
+            true,
+        ),
+        (
+            "select sym, px:price*2, ex from trade where size within (lim;200), sym<>`b",
+            true,
+        ),
+        ("select from trade where date within (d1;d2), price<0", true),
+        ("select from trade where qty=7", true),
+        (
+            "select sym, size from trade where date>=d5, size>lim, not null price",
+            true,
+        ),
+        // grouped by the partition field first
+        ("select count i by date from trade", true),
+        (
+            "select n:count i, s:sum size, q:sum qty, hi:max price, lo:min price, mx:max size by date from trade where date>d2",
+            true,
+        ),
+        (
+            "select last price, first sym, mn:min qty by date, sym from trade where date<>d5, size within 100 200",
+            true,
+        ),
+        (
+            "select vwap:size wavg price, w:size wsum price by date from trade where sym=`a",
+            true,
+        ),
+        (
+            "select avg price, sum price by date from trade where size>300",
+            true,
+        ),
+        ("select count i by date from trade where sym=`zz", true),
+        (
+            "select count i by date, sym from trade where sym in sset, size>900",
+            true,
+        ),
+        ("select by date from trade where size>990", true),
+        ("select by date, sym from trade where qty<2", true),
+        (
+            "select n:count i by d:date, s:sym from trade where price>95",
+            true,
+        ),
+        (
+            "select max date, count i by date from trade where size>995",
+            true,
+        ),
+        (
+            "select sum size by date from trade where price>avg price",
+            false,
+        ),
+        // map-reduce over partitions
+        (
+            "select sum size, n:count i, hi:max price, lo:min price, q:sum qty from trade where date within (d1;d9), sym in `a`b`c",
+            true,
+        ),
+        ("select sum size, n:count i from trade where price>50", true),
+        ("select sum size, mx:max size, mn:min size from trade", true),
+        ("select sum price from trade where size>10", false),
+        ("select count i from trade where sym=`zz", true),
+        // general: gathered (narrowed first when the where clause compiles)
+        (
+            "select sum size, max price by sym from trade where price>20",
+            true,
+        ),
+        (
+            "select avg price by sym, date from trade where size<300",
+            true,
+        ),
+        (
+            "select sum size by sym from trade where date within (d2;d9)",
+            true,
+        ),
+        ("select count i by ex from trade where size>990", true),
+        ("exec sum size from trade where size>100", true),
+        ("exec price from trade where date in dsel, size>995", true),
+        ("select distinct sym from trade where size>900", true),
+        // grouped by other keys: merged from per-partition groups
+        (
+            "select first price, last size, n:count i, mn:min qty, mx:max price by sym from trade where size>500",
+            true,
+        ),
+        (
+            "select n:count i, s:sum size, q:sum qty by sym, qty from trade where price<20",
+            true,
+        ),
+        (
+            "select max price, min price, max size by sym from trade",
+            true,
+        ),
+        (
+            "select s:sum size by 10 xbar size from trade where sym in `a`b",
+            true,
+        ),
+        ("select count i by sym from trade where sym=`zz", true),
+        ("select mx:max i by sym from trade where size>990", false),
+        (
+            "select n:count i, s:sum size by ex, sym from trade where price<15",
+            true,
+        ),
+        (
+            "select first z, last z, lo:min z, hi:max z by sym from trade",
+            true,
+        ),
+        ("select hi:max z by sym from trade where z<=0", true),
+        (
+            "select lo:min z, n:count i by qty from trade where z>=0",
+            true,
+        ),
+        ("select[5] from trade where size>500", true),
+        (
+            "select[>price] sym, price from trade where date within (d1;d2), size>995",
+            true,
+        ),
+        ("select[3;<size] from trade where price>99.5", true),
+        (
+            "select sum size by sym from trade where price>avg price",
+            true,
+        ),
+        ("select from trade where date within (d1;d2), i<3", false),
+    ];
+    let run = |it: &mut Interp, tag: &str| {
+        for (k, (src, _)) in queries.iter().enumerate() {
+            q(
+                it,
+                &format!("r{k}{tag}:@[{{value x}};\"{src}\";{{`err,`$x}}]"),
+            )
+            .unwrap();
+        }
+    };
+    assert_eq!(show(&mut it, "\\compile 0"), "");
+    run(&mut it, "i");
+    assert_eq!(show(&mut it, "\\compile 1"), "");
+    let before = qengine::kernel::compiled_runs();
+    run(&mut it, "c");
+    assert!(
+        qengine::kernel::compiled_runs() >= before + 12,
+        "the compiled core answered the partitions"
+    );
+    qengine::kernel::set_par_min_rows(qengine::kernel::CHUNK);
+    run(&mut it, "s");
+    qengine::kernel::set_par_min_rows(qengine::kernel::PAR_MIN_ROWS);
+    for (k, (src, mem)) in queries.iter().enumerate() {
+        let r = show(&mut it, &format!("r{k}c"));
+        assert!(!r.contains("`err"), "{src}: {r}");
+        assert!(!r.is_empty(), "{src}");
+        for tag in ["i", "s"] {
+            assert_eq!(
+                show(&mut it, &format!("(-8!r{k}c)~-8!r{k}{tag}")),
+                "1b",
+                "{src} compiled vs {tag}:\n{r}\n{}",
+                show(&mut it, &format!("r{k}{tag}"))
+            );
+        }
+        if *mem {
+            let msrc = src.replace("from trade", "from mem");
+            assert_eq!(
+                show(&mut it, &format!("r{k}c~{msrc}")),
+                "1b",
+                "{src} vs in memory:\n{r}\n{}",
+                show(&mut it, &msrc)
+            );
+        }
+    }
+    // a few results by hand
+    assert_eq!(
+        show(
+            &mut it,
+            "select count i by date from trade where date within (d1;d2)"
+        ),
+        "date      | x\n----------| ----\n2024.01.02| 7370\n2024.01.03| 8740"
+    );
+    assert_eq!(show(&mut it, "count r11c"), "0");
+    // Ctrl-C before a parallel query: 'stop, and the next query runs
+    it.interrupt
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(
+        show(&mut it, "select sum size by date from trade where size>10"),
+        "'stop"
+    );
+    assert_eq!(
+        show(
+            &mut it,
+            "exec sum x from select x:count i by date from trade"
+        ),
+        "162420"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}

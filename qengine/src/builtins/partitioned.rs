@@ -20,12 +20,26 @@
 //! row number inside its partition, as in q). Plain selects of row-wise
 //! expressions and selects grouped first by the partition field concatenate
 //! per-partition results; `sum count min max` aggregates without a by
-//! combine per-partition results; anything else gathers the needed columns
-//! of the surviving partitions into one table and runs the in-memory path.
+//! combine per-partition results; grouped aggregates the compiled core takes
+//! whose partial results merge exactly (`count`, integer `sum`, `min`,
+//! `max`, `first`, `last`) are merged from per-partition groups; anything
+//! else gathers the needed columns of the surviving partitions into one
+//! table (only the rows the where clause keeps, when it compiles) and runs
+//! the in-memory path.
+//!
+//! Parallel partitions (issue 6): where the compiled core (`kernel`) can
+//! answer a partition — the whole select, or its where clause — the
+//! partition is mapped and its query compiled on the interpreter thread
+//! (compiling reads globals; the storage trace is per thread), then run on
+//! the rayon pool while the next partitions are mapped, a few at a time
+//! (`Flight`); results are used in partition order, so they are exactly
+//! the sequential ones. Partitions the compiled core does not take run on
+//! the interpreter thread as before, and `\compile 0` gives the sequential
+//! interpreter everywhere.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 
 use qstorage::header::{Kind, TYPE_ENUM};
 use qstorage::part::{Field, Layout};
@@ -35,6 +49,8 @@ use crate::error::{QError, QResult};
 use crate::eval::apply::apply;
 use crate::func::Func;
 use crate::interp::Interp;
+use crate::kernel::compile::{self, AggKind, Program, SelectQ};
+use crate::kernel::exec;
 use crate::sym::Sym;
 use crate::value::{Atom, Attr, Table, Ty, Value, VecData, Vector};
 
@@ -87,6 +103,11 @@ impl PartDb {
         }
     }
 
+    /// Partition `k`'s value `n` times (the partition field's column).
+    fn value_col(&self, k: usize, n: usize) -> Vector {
+        field_col(self.field_ty(), self.layout.parts[k].0, n)
+    }
+
     /// The database's symbols, read once.
     fn syms(&self) -> QResult<Arc<Vec<Sym>>> {
         let mut g = self.syms.lock().map_err(|_| QError::new("par"))?;
@@ -109,7 +130,7 @@ impl PartDb {
         let mut tb = load_cols(&self.dir(k, t), Some(need), &syms)?;
         if field {
             let n = tb.len();
-            let v = self.value_vec(vec![self.layout.parts[k].0; n]);
+            let v = self.value_col(k, n);
             if need.is_empty() {
                 tb.names.clear();
                 tb.columns.clear();
@@ -150,6 +171,15 @@ impl PartDb {
             Value::Vector(Vector::syms(self.tables.iter().map(|x| x.0).collect())),
             Value::list(vals),
         )
+    }
+}
+
+/// A partition field column: value `v` (of the field's type `ty`) `n`
+/// times.
+fn field_col(ty: Ty, v: i64, n: usize) -> Vector {
+    match ty {
+        Ty::Long => Vector::longs(vec![v; n]),
+        ty => Vector::from_i32(ty, vec![v as i32; n]),
     }
 }
 
@@ -347,6 +377,23 @@ fn names_in(e: &Value, out: &mut Vec<Sym>) {
             }
         }
         _ => {}
+    }
+}
+
+/// Whether a phrase reads the virtual column `i`'s values (the row
+/// numbers, which narrowing a partition first would change); `count i`
+/// only counts them.
+fn row_numbers(e: &Value) -> bool {
+    let is_i = |s: &Sym| s.as_str() == "i";
+    match e {
+        Value::Atom(Atom::Symbol(s)) => is_i(s),
+        Value::Vector(v) => v.as_sym().is_some_and(|s| s.iter().any(is_i)),
+        Value::List(l) if l.len() == 2 && builtin_name(&l[0]) == Some("count") => {
+            !matches!(&l[1], Value::Atom(Atom::Symbol(s)) if is_i(s)) && row_numbers(&l[1])
+        }
+        Value::List(l) if l.len() > 1 => l.iter().any(row_numbers),
+        Value::Dict(d) => d.values.items().iter().any(row_numbers),
+        _ => false,
     }
 }
 
@@ -580,14 +627,36 @@ pub fn select(
             selected = r.iter().map(|&k| k as usize).collect();
         }
     }
-    let rest = Value::list(cs[lead..].to_vec());
+    let rest_cs = cs[lead..].to_vec();
+    // names the select, by and order phrases mention
+    let mut phrase_names = Vec::new();
+    for e in [&b, &a] {
+        names_in(e, &mut phrase_names);
+    }
+    if let Some(o) = &order {
+        names_in(o, &mut phrase_names);
+    }
+    let mut where_names = Vec::new();
+    for e in &rest_cs {
+        names_in(e, &mut where_names);
+    }
+    let q = PartQuery {
+        field_in_where: where_names.contains(&field),
+        rest: Value::list(rest_cs.clone()),
+        cs: rest_cs,
+        b: b.clone(),
+        a: a.clone(),
+        uses_i: [&b, &a].into_iter().chain(order.as_ref()).any(row_numbers),
+    };
     // the columns the query names
     let all_cols = matches!(&a, Value::Nil) || matches!(&a, Value::List(l) if l.is_empty());
     let (need, with_field) = if all_cols {
         (schema.clone(), true)
     } else {
-        let mut ns = Vec::new();
-        for e in [&rest, &b, &a] {
+        let mut ns = phrase_names;
+        // each constraint on its own: a one-constraint list is a quoted
+        // constant to `names_in`
+        for e in &q.cs {
             names_in(e, &mut ns);
         }
         if let Value::Vector(v) = &a
@@ -600,31 +669,20 @@ pub fn select(
         {
             ns.extend_from_slice(s);
         }
-        if let Some(o) = &order {
-            names_in(o, &mut ns);
-        }
         let need: Vec<Sym> = schema.iter().filter(|s| ns.contains(s)).copied().collect();
         (need, ns.contains(&field))
     };
-    let run = |it: &mut Interp, tb: Table, n: Option<Value>, order: Option<Value>| {
-        let mut args = vec![
-            Value::Table(Arc::new(tb)),
-            rest.clone(),
-            b.clone(),
-            a.clone(),
-        ];
-        match (n, order) {
-            (Some(n), Some(o)) => args.extend([n, o]),
-            (Some(n), None) => args.push(n),
-            (None, Some(o)) => args.extend([Value::long(i64::MAX), o]),
-            (None, None) => {}
-        }
-        super::qsql::select_n(it, args)
-    };
     if selected.len() == 1 {
         let tb = db.part_table(selected[0], t, &need, with_field)?;
-        return run(it, tb, n, order);
+        return q.run(it, tb, &q.rest, n, order);
     }
+    let part = Parts {
+        db: &db,
+        t,
+        sel: &selected,
+        need: &need,
+        field: with_field,
+    };
     let simple = n.is_none() && order.is_none();
     let by_field_first = match &b {
         Value::Dict(d) => {
@@ -649,23 +707,17 @@ pub fn select(
     if !selected.is_empty() && simple && ((plain && all_rowwise) || by_field_first) {
         // per partition, results concatenated (groups never span partitions
         // when the partition field is the first key)
-        let mut parts = Vec::with_capacity(selected.len());
-        for &k in &selected {
-            it.tick()?;
-            let tb = db.part_table(k, t, &need, with_field)?;
-            parts.push(run(it, tb, None, None)?);
-        }
-        return concat(parts);
+        let strip = if by_field_first {
+            strip_field(&b, &a, &q.cs, field)
+        } else {
+            None
+        };
+        let rows = plain && all_rowwise;
+        return concat(each_partition(it, &part, &q, strip.as_ref(), rows)?);
     }
     if let (true, true, Some(aggs)) = (!selected.is_empty() && simple, plain, aggs) {
         // map-reduce: one row per partition, combined per column
-        let mut parts = Vec::with_capacity(selected.len());
-        for &k in &selected {
-            it.tick()?;
-            let tb = db.part_table(k, t, &need, with_field)?;
-            parts.push(run(it, tb, None, None)?);
-        }
-        let Value::Table(all) = concat(parts)? else {
+        let Value::Table(all) = concat(each_partition(it, &part, &q, None, false)?)? else {
             return Err(QError::type_());
         };
         let mut cols = Vec::with_capacity(aggs.len());
@@ -680,33 +732,775 @@ pub fn select(
         }
         return Ok(table(all.names.clone(), cols));
     }
+    // grouped aggregates that merge exactly: per partition, then combined
+    if !selected.is_empty()
+        && simple
+        && let Some(r) = grouped_reduce(it, &part, &q)?
+    {
+        return Ok(r);
+    }
     // general case: the needed columns of the surviving partitions, gathered
-    let tb = gather(it, &db, t, &selected, &need, with_field)?;
-    run(it, tb, n, order)
+    // (narrowed by the compiled where clause first when it has one)
+    if let Some(tb) = gather_narrowed(it, &part, &q)? {
+        return q.run(it, tb, &Value::list(vec![]), n, order);
+    }
+    let tb = gather(it, &part)?;
+    q.run(it, tb, &q.rest, n, order)
+}
+
+/// The surviving partitions of a query and the columns it maps from each.
+struct Parts<'a> {
+    db: &'a PartDb,
+    t: Sym,
+    sel: &'a [usize],
+    need: &'a [Sym],
+    /// Whether the partition field is among the columns (first).
+    field: bool,
+}
+
+impl Parts<'_> {
+    fn table(&self, k: usize) -> QResult<Table> {
+        self.db.part_table(k, self.t, self.need, self.field)
+    }
+
+    /// Partition `k` to be narrowed by a where clause: when `lazy` and the
+    /// partition field is wanted, mapped without it, and the [`Fill`] that
+    /// puts it in the surviving rows (building the field's column for
+    /// every row would cost more than the where clause).
+    fn to_narrow(&self, k: usize, lazy: bool) -> QResult<(Table, Option<Fill>)> {
+        if !(self.field && lazy) {
+            return Ok((self.table(k)?, None));
+        }
+        let tb = self.db.part_table(k, self.t, self.need, false)?;
+        let fill = Fill {
+            k,
+            name: self.db.field(),
+            ty: self.db.field_ty(),
+            v: self.db.layout.parts[k].0,
+            alone: self.need.is_empty(),
+        };
+        Ok((tb, Some(fill)))
+    }
+}
+
+/// A select by the partition field first, for the compiled core: in one
+/// partition every group has the partition's value as its first key, so
+/// the select runs by the other keys (`b`; `0b` when there are none) over
+/// the partition without its field, and that key is put back in front
+/// (named `key`): the same groups in the same order, the same aggregates.
+struct Strip {
+    key: Sym,
+    b: Value,
+}
+
+/// [`Strip`] for `?[t;c;b;a]` when `b` is a by dictionary whose first key
+/// is the partition field `field`, `a` a dictionary of aggregates, and
+/// nothing else (other keys, aggregates, where clause) names the field.
+fn strip_field(b: &Value, a: &Value, cs: &[Value], field: Sym) -> Option<Strip> {
+    let (Value::Dict(bd), Value::Dict(_)) = (b, a) else {
+        return None;
+    };
+    let Value::Vector(kv) = &bd.keys else {
+        return None;
+    };
+    let keys = kv.as_sym()?;
+    let vals = bd.values.items();
+    if keys.is_empty() || keys.len() != vals.len() {
+        return None;
+    }
+    let mut ns = Vec::new();
+    for e in cs.iter().chain(&vals[1..]).chain([a]) {
+        names_in(e, &mut ns);
+    }
+    if ns.contains(&field) {
+        return None;
+    }
+    let b = if keys.len() == 1 {
+        Value::Atom(Atom::Bool(false))
+    } else {
+        dict(
+            Value::Vector(Vector::syms(keys[1..].to_vec())),
+            Value::list(vals[1..].to_vec()),
+        )
+    };
+    Some(Strip { key: keys[0], b })
+}
+
+/// `r`, the result of a select by the keys after the partition field in
+/// a partition of value `v`, with that key (`key`, of type `ty`) put back
+/// in front: a table of aggregates becomes a keyed table.
+fn put_key(r: Value, key: Sym, ty: Ty, v: i64) -> QResult<Value> {
+    let col = |n: usize| Value::Vector(field_col(ty, v, n));
+    match r {
+        Value::Table(t) => {
+            let n = t.len();
+            Ok(dict(table(vec![key], vec![col(n)]), Value::Table(t)))
+        }
+        Value::Dict(d) => {
+            let Value::Table(kt) = &d.keys else {
+                return Err(QError::type_());
+            };
+            let mut names = vec![key];
+            names.extend_from_slice(&kt.names);
+            let mut cols = vec![col(kt.len())];
+            cols.extend(kt.columns.iter().cloned());
+            Ok(dict(table(names, cols), d.values.clone()))
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+/// What a query does in each partition: `?[partition;rest;b;a]`.
+struct PartQuery {
+    /// The constraints left after pruning, and them as one where clause.
+    cs: Vec<Value>,
+    rest: Value,
+    b: Value,
+    a: Value,
+    /// The select, by or order phrase names `i`.
+    uses_i: bool,
+    /// The where clause names the partition field.
+    field_in_where: bool,
+}
+
+/// The compiled core's part of one partition's query, decided on the
+/// interpreter thread (compiling reads globals) and run on the rayon pool.
+enum Job {
+    /// The whole select (`kernel::exec::run_select`).
+    Select(SelectQ),
+    /// The where clause (`kernel::exec::run_narrow`); the interpreter runs
+    /// the rest over the surviving rows. With a [`Fill`], the partition was
+    /// mapped without its field, which is put in front of the surviving
+    /// rows.
+    Narrow(Program, Option<Fill>),
+    /// The select by the keys after the partition field, over a partition
+    /// mapped without it ([`Strip`]): the key's name and type, and the
+    /// partition (its index and value).
+    Keyed(SelectQ, Sym, Ty, usize, i64),
+    /// Nothing compiled: the interpreter runs the partition.
+    Interp,
+}
+
+/// A partition after its job ran on the pool.
+enum Done {
+    /// The select's result.
+    Value(QResult<Value>),
+    /// The surviving rows, gathered, for the interpreter to finish.
+    Narrowed(Table),
+    /// The partition, for the interpreter.
+    Interp(Table),
+    /// Partition `k`, to map with its field for the interpreter.
+    Remap(usize),
+}
+
+/// Partitions in flight on the pool at once: at most this many per pool
+/// thread, and at most [`FLIGHT_ROWS`] rows (a mapped partition holds its
+/// symbol columns and partition field in memory until it is done).
+const FLIGHT_PER_THREAD: usize = 2;
+const FLIGHT_ROWS: usize = 1 << 24;
+
+impl PartQuery {
+    /// `?[tb;c;b;a(;n(;o))]` by the ordinary (in-memory) path.
+    fn run(
+        &self,
+        it: &mut Interp,
+        tb: Table,
+        c: &Value,
+        n: Option<Value>,
+        order: Option<Value>,
+    ) -> QResult<Value> {
+        let mut args = vec![
+            Value::Table(Arc::new(tb)),
+            c.clone(),
+            self.b.clone(),
+            self.a.clone(),
+        ];
+        match (n, order) {
+            (Some(n), Some(o)) => args.extend([n, o]),
+            (Some(n), None) => args.push(n),
+            (None, Some(o)) => args.extend([Value::long(i64::MAX), o]),
+            (None, None) => {}
+        }
+        super::qsql::select_n(it, args)
+    }
+
+    /// The job of one partition of a plain or grouped select. The whole
+    /// select when the compiled core takes it (as `qsql::select_n` would
+    /// for the partition); else its where clause, when it compiles and
+    /// narrowing first cannot change the rest (no `i`).
+    fn plan(&self, it: &Interp, tb: &Table) -> Job {
+        if matches!(self.a, Value::Dict(_))
+            && let Some(q) = compile::compile_select(it, tb, &self.rest, &self.b, &self.a)
+        {
+            return Job::Select(q);
+        }
+        if !self.cs.is_empty()
+            && !self.uses_i
+            && let Some(p) = compile::compile_where(it, tb, &self.cs)
+        {
+            return Job::Narrow(p, None);
+        }
+        Job::Interp
+    }
+}
+
+impl Job {
+    /// Runs on a worker thread: no interpreter.
+    fn run(self, tb: Table) -> (Done, Option<Table>) {
+        match self {
+            Job::Select(q) => match exec::run_select(&tb, &q) {
+                Some(r) => {
+                    crate::kernel::note_run();
+                    (Done::Value(r), Some(tb))
+                }
+                None => (Done::Interp(tb), None),
+            },
+            Job::Narrow(p, fill) => match (exec::run_narrow(&tb, &p), fill) {
+                (Some(rows), fill) => {
+                    crate::kernel::note_run();
+                    let mut nt = take_rows(&tb, &rows);
+                    if let Some(f) = fill {
+                        f.put(&mut nt, rows.len());
+                    }
+                    (Done::Narrowed(nt), Some(tb))
+                }
+                (None, Some(f)) => (Done::Remap(f.k), Some(tb)),
+                (None, None) => (Done::Interp(tb), None),
+            },
+            Job::Keyed(q, key, ty, k, v) => match exec::run_select(&tb, &q) {
+                Some(r) => {
+                    crate::kernel::note_run();
+                    (
+                        Done::Value(r.and_then(|r| put_key(r, key, ty, v))),
+                        Some(tb),
+                    )
+                }
+                None => (Done::Remap(k), Some(tb)),
+            },
+            Job::Interp => (Done::Interp(tb), None),
+        }
+    }
+}
+
+/// The partition field of partition `k`, put in front of rows narrowed
+/// from the partition mapped without it (the same table as narrowing the
+/// partition mapped with it: the field's column is constant).
+#[derive(Clone, Copy)]
+struct Fill {
+    k: usize,
+    name: Sym,
+    ty: Ty,
+    v: i64,
+    /// No other column was asked for (`part_table` then drops the one it
+    /// mapped for the row count).
+    alone: bool,
+}
+
+impl Fill {
+    fn put(self, tb: &mut Table, n: usize) {
+        if self.alone {
+            tb.names.clear();
+            tb.columns.clear();
+        }
+        tb.names.insert(0, self.name);
+        tb.columns
+            .insert(0, Value::Vector(field_col(self.ty, self.v, n)));
+    }
+}
+
+/// Rows `rows` of every column of `tb`.
+fn take_rows(tb: &Table, rows: &[i64]) -> Table {
+    Table {
+        names: tb.names.clone(),
+        columns: tb.columns.iter().map(|c| take_idx(c, rows)).collect(),
+    }
+}
+
+/// `'stop` when Ctrl-C was pressed or the deadline passed: what
+/// `Interp::tick` checks every 4096 ticks, checked now (before and after a
+/// batch of partitions runs on the pool, where nothing ticks).
+fn stop_check(it: &Interp) -> QResult<()> {
+    use std::sync::atomic::Ordering;
+    if it.interrupt.swap(false, Ordering::Relaxed)
+        || crate::interp::INTERRUPT.swap(false, Ordering::Relaxed)
+    {
+        return Err(QError::new("stop").with_detail("interrupted"));
+    }
+    if let Some(d) = it.deadline
+        && std::time::Instant::now() >= d
+    {
+        return Err(QError::new("stop").with_detail("time limit reached"));
+    }
+    Ok(())
+}
+
+/// A finished job: its position, and its result with the partition to free
+/// (or the panic it raised).
+type Landed = (usize, std::thread::Result<(Done, Option<Table>)>);
+
+/// Partition jobs running on the rayon pool while the interpreter thread
+/// maps and compiles the next partitions; results are handed back in
+/// partition order.
+struct Flight {
+    tx: mpsc::Sender<Landed>,
+    rx: mpsc::Receiver<Landed>,
+    /// Results by position, until handed out.
+    slots: Vec<Option<Done>>,
+    rows: Vec<usize>,
+    /// The position handed out next.
+    next: usize,
+    flying: usize,
+    flying_rows: usize,
+    max: usize,
+}
+
+impl Flight {
+    fn new(n: usize) -> Self {
+        let (tx, rx) = mpsc::channel();
+        Flight {
+            tx,
+            rx,
+            slots: (0..n).map(|_| None).collect(),
+            rows: vec![0; n],
+            next: 0,
+            flying: 0,
+            flying_rows: 0,
+            max: rayon::current_num_threads().max(1) * FLIGHT_PER_THREAD,
+        }
+    }
+
+    /// Whether every position before `pos` has been handed out.
+    fn caught_up(&self, pos: usize) -> bool {
+        self.next == pos
+    }
+
+    /// Position `pos` was dealt with by the caller.
+    fn skip(&mut self, pos: usize) {
+        debug_assert_eq!(self.next, pos);
+        self.next = pos + 1;
+    }
+
+    /// Starts the job of position `pos` on the pool (an interpreter job is
+    /// ready at once).
+    fn submit(&mut self, pos: usize, tb: Table, job: Job) {
+        if matches!(job, Job::Interp) {
+            self.slots[pos] = Some(Done::Interp(tb));
+            return;
+        }
+        self.flying += 1;
+        self.rows[pos] = tb.len();
+        self.flying_rows += tb.len();
+        let tx = self.tx.clone();
+        rayon::spawn(move || {
+            // a panic goes back to the interpreter thread (the console
+            // catches it per line); on the pool it would abort
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(tb)));
+            let _ = tx.send((pos, r));
+        });
+    }
+
+    fn land(&mut self, (pos, r): Landed) {
+        self.flying -= 1;
+        self.flying_rows -= self.rows[pos];
+        match r {
+            // (the partition's columns are freed here, on the thread that
+            // allocated them)
+            Ok((d, _spent)) => self.slots[pos] = Some(d),
+            Err(p) => std::panic::resume_unwind(p),
+        }
+    }
+
+    /// The next result in partition order: waiting for it when `wait`
+    /// (checking for Ctrl-C between partitions), else only if it is there.
+    fn take(&mut self, it: &Interp, wait: bool) -> QResult<Option<Done>> {
+        while let Ok(m) = self.rx.try_recv() {
+            self.land(m);
+        }
+        loop {
+            if let Some(d) = self.slots.get_mut(self.next).and_then(Option::take) {
+                self.next += 1;
+                return Ok(Some(d));
+            }
+            if !wait || self.flying == 0 {
+                return Ok(None);
+            }
+            stop_check(it)?;
+            match self.rx.recv() {
+                Ok(m) => self.land(m),
+                Err(_) => return Ok(None),
+            }
+        }
+    }
+
+    /// Too much in flight to start another partition.
+    fn full(&self) -> bool {
+        self.flying >= self.max || self.flying_rows >= FLIGHT_ROWS
+    }
+}
+
+/// `q` over each partition of `p`, results in partition order, each exactly
+/// what `?[partition;rest;b;a]` gives. Partitions whose query the compiled
+/// core takes (wholly — by the keys after the partition field with `strip`
+/// —, or its where clause) are mapped and compiled on the interpreter
+/// thread and run on the rayon pool, several at once; the others, and
+/// those whose compiled run hands back to the interpreter (an empty
+/// result), run on the interpreter thread, in order, as before. `rowwise`:
+/// the phrases are row-wise (only the where clause can compile). With
+/// `\compile 0` (or when nothing compiles) this is the sequential loop.
+fn each_partition(
+    it: &mut Interp,
+    p: &Parts,
+    q: &PartQuery,
+    strip: Option<&Strip>,
+    rowwise: bool,
+) -> QResult<Vec<Value>> {
+    let compiled = crate::kernel::enabled();
+    let mut strip = strip.filter(|_| compiled);
+    // a select of row-wise phrases (nothing for the compiled core but the
+    // where clause) whose where clause does not name the partition field:
+    // narrowed without mapping the field
+    let mut lazy =
+        compiled && rowwise && p.field && !q.cs.is_empty() && !q.uses_i && !q.field_in_where;
+    let mut out = Vec::with_capacity(p.sel.len());
+    let mut fl = Flight::new(p.sel.len());
+    let none = Value::list(vec![]);
+    let finish = |it: &mut Interp, d: Done, out: &mut Vec<Value>| -> QResult<()> {
+        out.push(match d {
+            Done::Value(r) => r?,
+            Done::Narrowed(tb) => q.run(it, tb, &none, None, None)?,
+            Done::Interp(tb) => q.run(it, tb, &q.rest, None, None)?,
+            Done::Remap(k) => q.run(it, p.table(k)?, &q.rest, None, None)?,
+        });
+        Ok(())
+    };
+    // map (and compile) partition k on this thread
+    let mut plan = |it: &mut Interp, k: usize| -> QResult<(Table, Job)> {
+        if let Some(s) = strip {
+            let tb = p.db.part_table(k, p.t, p.need, false)?;
+            match compile::compile_select(it, &tb, &q.rest, &s.b, &q.a) {
+                Some(sq) => {
+                    let v = p.db.layout.parts[k].0;
+                    return Ok((tb, Job::Keyed(sq, s.key, p.db.field_ty(), k, v)));
+                }
+                // (the same schema in the next partitions: stop trying)
+                None => strip = None,
+            }
+        }
+        if lazy {
+            let (tb, fill) = p.to_narrow(k, true)?;
+            match compile::compile_where(it, &tb, &q.cs) {
+                Some(prog) => return Ok((tb, Job::Narrow(prog, fill))),
+                None => lazy = false,
+            }
+        }
+        let tb = p.table(k)?;
+        let job = if compiled {
+            q.plan(it, &tb)
+        } else {
+            Job::Interp
+        };
+        Ok((tb, job))
+    };
+    for (pos, &k) in p.sel.iter().enumerate() {
+        it.tick()?;
+        let (tb, job) = match plan(it, k) {
+            Ok(x) => x,
+            Err(e) => {
+                // the partitions before this one first, as in order
+                while let Some(d) = fl.take(it, true)? {
+                    finish(it, d, &mut out)?;
+                }
+                return Err(e);
+            }
+        };
+        if fl.caught_up(pos) && matches!(job, Job::Interp) {
+            fl.skip(pos);
+            out.push(q.run(it, tb, &q.rest, None, None)?);
+            continue;
+        }
+        fl.submit(pos, tb, job);
+        loop {
+            while let Some(d) = fl.take(it, false)? {
+                finish(it, d, &mut out)?;
+            }
+            if !fl.full() {
+                break;
+            }
+            if let Some(d) = fl.take(it, true)? {
+                finish(it, d, &mut out)?;
+            }
+        }
+    }
+    while let Some(d) = fl.take(it, true)? {
+        finish(it, d, &mut out)?;
+    }
+    stop_check(it)?;
+    Ok(out)
+}
+
+/// How a compiled aggregate's per-partition results combine into the
+/// aggregate over all the rows, exactly: `None` when they do not (float
+/// sums and averages round differently; `wavg`/`wsum` likewise).
+fn merge_of(k: AggKind) -> Option<&'static str> {
+    Some(match k {
+        AggKind::Count | AggKind::SumI => "sum",
+        AggKind::MinI | AggKind::MinF => "min",
+        AggKind::MaxI | AggKind::MaxF => "max",
+        AggKind::First => "first",
+        AggKind::Last => "last",
+        AggKind::SumF | AggKind::AvgI | AggKind::AvgF | AggKind::Wavg | AggKind::Wsum => {
+            return None;
+        }
+    })
+}
+
+/// Whether a per-partition result column can be merged without changing
+/// the result: an integer sum that is itself the null (the merge would
+/// skip it), or a float extreme that is a zero (`0.0` against `-0.0`: which
+/// one an extreme keeps depends on the order it saw them), cannot.
+fn mergeable(col: &Value, kind: AggKind) -> bool {
+    let Value::Vector(v) = col else {
+        return false;
+    };
+    match (kind, v.data()) {
+        (AggKind::SumI, VecData::I64(b)) => !b.contains(&i64::MIN),
+        (AggKind::SumI, VecData::I32(b)) => !b.contains(&i32::MIN),
+        (AggKind::SumI, _) => false,
+        (AggKind::MinF | AggKind::MaxF, VecData::F64(b)) => !b.contains(&0.0),
+        (AggKind::MinF | AggKind::MaxF, _) => false,
+        _ => true,
+    }
+}
+
+/// A select by keys other than the partition field whose aggregates all
+/// combine exactly ([`merge_of`]: `count`, integer `sum`, `min`, `max`,
+/// `first`, `last`), compiled for every partition: each partition's
+/// grouped result on the rayon pool (the interpreter's for a partition the
+/// compiled run hands back), then the groups merged by a select by the same
+/// key columns over the partitions' results in partition order (sum of
+/// counts and sums, extremes of extremes, the first partition's first, the
+/// last's last), so groups come out in key order with the values one select
+/// over all the rows gives. `None` (the caller gathers the rows) when
+/// anything does not fit: the compiled core off or not taking the select,
+/// an aggregate that does not merge, a partial that cannot ([`mergeable`]),
+/// a result column named like a key, or no group at all (the interpreter
+/// owns the typing of empty results).
+fn grouped_reduce(it: &mut Interp, p: &Parts, q: &PartQuery) -> QResult<Option<Value>> {
+    let (Value::Dict(bd), Value::Dict(_)) = (&q.b, &q.a) else {
+        return Ok(None);
+    };
+    if !crate::kernel::enabled() || p.sel.len() < 2 {
+        return Ok(None);
+    }
+    let Some(keys) = (match &bd.keys {
+        Value::Vector(v) => v.as_sym().map(|s| s.to_vec()),
+        _ => None,
+    }) else {
+        return Ok(None);
+    };
+    let mut kinds: Option<Vec<AggKind>> = None;
+    let mut fl = Flight::new(p.sel.len());
+    let mut parts: Vec<Value> = Vec::with_capacity(p.sel.len());
+    // a partition's grouped result, unless it cannot be merged
+    let mut keep = |it: &mut Interp, d: Done, kinds: &[AggKind]| -> QResult<bool> {
+        let r = match d {
+            Done::Value(Ok(r)) => r,
+            Done::Interp(tb) => match q.run(it, tb, &q.rest, None, None) {
+                Ok(r) => r,
+                Err(_) => return Ok(false),
+            },
+            _ => return Ok(false),
+        };
+        let Value::Dict(rd) = &r else {
+            return Ok(false);
+        };
+        let Value::Table(vt) = &rd.values else {
+            return Ok(false);
+        };
+        if vt.is_empty() {
+            return Ok(true);
+        }
+        if vt.columns.len() != kinds.len()
+            || !vt.columns.iter().zip(kinds).all(|(c, &k)| mergeable(c, k))
+        {
+            return Ok(false);
+        }
+        parts.push(r);
+        Ok(true)
+    };
+    for (pos, &k) in p.sel.iter().enumerate() {
+        it.tick()?;
+        let tb = p.table(k)?;
+        let Some(sq) = compile::compile_select(it, &tb, &q.rest, &q.b, &q.a) else {
+            return Ok(None);
+        };
+        let ks: Vec<AggKind> = sq.aggs.iter().map(|a| a.kind).collect();
+        if ks.iter().any(|&k| merge_of(k).is_none())
+            || sq.names.iter().any(|n| keys.contains(n))
+            || kinds.as_ref().is_some_and(|x| *x != ks)
+        {
+            return Ok(None);
+        }
+        let ks = kinds.get_or_insert(ks).clone();
+        fl.submit(pos, tb, Job::Select(sq));
+        loop {
+            while let Some(d) = fl.take(it, false)? {
+                if !keep(it, d, &ks)? {
+                    return Ok(None);
+                }
+            }
+            if !fl.full() {
+                break;
+            }
+            if let Some(d) = fl.take(it, true)?
+                && !keep(it, d, &ks)?
+            {
+                return Ok(None);
+            }
+        }
+    }
+    let Some(kinds) = kinds else {
+        return Ok(None);
+    };
+    while let Some(d) = fl.take(it, true)? {
+        if !keep(it, d, &kinds)? {
+            return Ok(None);
+        }
+    }
+    stop_check(it)?;
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    // the partitions' groups as one table: key columns, then aggregates
+    let Value::Dict(all) = concat(parts)? else {
+        return Ok(None);
+    };
+    let (Value::Table(kt), Value::Table(vt)) = (&all.keys, &all.values) else {
+        return Ok(None);
+    };
+    let mut names = kt.names.clone();
+    names.extend_from_slice(&vt.names);
+    let mut cols = kt.columns.clone();
+    cols.extend(vt.columns.iter().cloned());
+    let sym = |s: Sym| Value::Atom(Atom::Symbol(s));
+    let by = dict(
+        Value::Vector(Vector::syms(kt.names.clone())),
+        Value::list(kt.names.iter().map(|&s| sym(s)).collect()),
+    );
+    let mut aggs = Vec::with_capacity(vt.names.len());
+    for (&n, &k) in vt.names.iter().zip(&kinds) {
+        let f = merge_of(k).and_then(super::registry::lookup);
+        let Some(f) = f else {
+            return Ok(None);
+        };
+        aggs.push(Value::list(vec![Value::Func(Func::Builtin(f)), sym(n)]));
+    }
+    let a = dict(
+        Value::Vector(Vector::syms(vt.names.clone())),
+        Value::list(aggs),
+    );
+    let args = vec![table(names, cols), Value::list(vec![]), by, a];
+    super::qsql::select_n(it, args).map(Some)
+}
+
+/// The general case's table with the where clause already applied: each
+/// partition narrowed by the compiled where clause (on the rayon pool,
+/// several at once), the surviving rows concatenated in order. The same
+/// table as narrowing [`gather`]'s, since a compiled where clause is
+/// row-wise, so the rest of the query (no `i`) runs over it with no where
+/// clause. `None` (the caller gathers everything) when the compiled core is
+/// off, there is no where clause, a partition's where clause does not
+/// compile or its compiled run gives up, or the partitions' columns differ
+/// in kind.
+fn gather_narrowed(it: &mut Interp, p: &Parts, q: &PartQuery) -> QResult<Option<Table>> {
+    if !crate::kernel::enabled() || q.cs.is_empty() || q.uses_i || p.sel.len() < 2 {
+        return Ok(None);
+    }
+    let mut pieces: Vec<Value> = Vec::with_capacity(p.sel.len());
+    let mut fl = Flight::new(p.sel.len());
+    let mut first: Option<Vec<(Sym, Option<Ty>)>> = None;
+    let keep = |d: Done, pieces: &mut Vec<Value>| match d {
+        Done::Narrowed(tb) => {
+            pieces.push(Value::Table(Arc::new(tb)));
+            true
+        }
+        _ => false,
+    };
+    for (pos, &k) in p.sel.iter().enumerate() {
+        it.tick()?;
+        let (tb, fill) = p.to_narrow(k, !q.field_in_where)?;
+        // narrowing then concatenating gives concatenating then narrowing
+        // when each column is, in every partition, a vector of one type or
+        // a general list
+        let Some(kinds) = kinds(&tb) else {
+            return Ok(None);
+        };
+        match &first {
+            None => first = Some(kinds),
+            Some(f) if *f != kinds => return Ok(None),
+            _ => {}
+        }
+        let Some(prog) = compile::compile_where(it, &tb, &q.cs) else {
+            return Ok(None);
+        };
+        fl.submit(pos, tb, Job::Narrow(prog, fill));
+        loop {
+            while let Some(d) = fl.take(it, false)? {
+                if !keep(d, &mut pieces) {
+                    return Ok(None);
+                }
+            }
+            if !fl.full() {
+                break;
+            }
+            if let Some(d) = fl.take(it, true)?
+                && !keep(d, &mut pieces)
+            {
+                return Ok(None);
+            }
+        }
+    }
+    while let Some(d) = fl.take(it, true)? {
+        if !keep(d, &mut pieces) {
+            return Ok(None);
+        }
+    }
+    stop_check(it)?;
+    match concat(pieces)? {
+        Value::Table(x) => Ok(Some(Arc::unwrap_or_clone(x))),
+        _ => Err(QError::type_()),
+    }
+}
+
+/// Each column's name and kind: `Some(type)` for a vector, `None` for a
+/// general list; `None` when a column is neither.
+fn kinds(t: &Table) -> Option<Vec<(Sym, Option<Ty>)>> {
+    t.names
+        .iter()
+        .zip(&t.columns)
+        .map(|(n, c)| match c {
+            Value::Vector(v) => Some((*n, Some(v.ty()))),
+            Value::List(_) => Some((*n, None)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// One in-memory table of columns `need` (and the partition field) over
 /// partitions `sel` (none: the last partition's schema with no rows).
-fn gather(
-    it: &mut Interp,
-    db: &PartDb,
-    t: Sym,
-    sel: &[usize],
-    need: &[Sym],
-    field: bool,
-) -> QResult<Table> {
-    if sel.is_empty() {
-        let last = db.layout.parts.len().saturating_sub(1);
-        let tb = db.part_table(last, t, need, field)?;
+fn gather(it: &mut Interp, p: &Parts) -> QResult<Table> {
+    if p.sel.is_empty() {
+        let last = p.db.layout.parts.len().saturating_sub(1);
+        let tb = p.table(last)?;
         return match take_idx(&Value::Table(Arc::new(tb)), &[]) {
             Value::Table(x) => Ok(Arc::unwrap_or_clone(x)),
             _ => Err(QError::type_()),
         };
     }
-    let mut parts = Vec::with_capacity(sel.len());
-    for &k in sel {
+    let mut parts = Vec::with_capacity(p.sel.len());
+    for &k in p.sel {
         it.tick()?;
-        parts.push(Value::Table(Arc::new(db.part_table(k, t, need, field)?)));
+        parts.push(Value::Table(Arc::new(p.table(k)?)));
     }
     match concat(parts)? {
         Value::Table(x) => Ok(Arc::unwrap_or_clone(x)),

@@ -14,7 +14,6 @@ use crate::builtins::list::take_idx;
 use crate::builtins::sort;
 use crate::builtins::table::{dict, table};
 use crate::error::QResult;
-use crate::interp::Interp;
 use crate::sym::Sym;
 use crate::value::{Table, Ty, Value, VecData, Vector};
 
@@ -49,11 +48,22 @@ enum Reg {
 }
 
 /// Registers, selection and column views of one worker.
+///
+/// After [`Machine::filter`] the chunk's selection is `n` rows: when
+/// `dense`, every row of the chunk (and `sel` is not filled); otherwise
+/// `sel[..n]`, the selected positions from the chunk's base, ascending.
 struct Machine<'a> {
     cols: Vec<ColData<'a>>,
     regs: Vec<Reg>,
+    /// Fixed length [`SEL_LEN`] (writes may run ahead of `n`).
     sel: Vec<u32>,
+    n: usize,
+    dense: bool,
 }
+
+/// Length of a selection buffer: a chunk plus room for the block writes
+/// of [`put_bits`].
+const SEL_LEN: usize = CHUNK + 64;
 
 #[inline]
 fn prepare<T>(v: &mut Vec<T>, n: usize) {
@@ -64,21 +74,156 @@ fn prepare<T>(v: &mut Vec<T>, n: usize) {
     }
 }
 
+/// `f` of the `n` selected items of `src` (chunk at `base`).
 #[inline]
 fn gather<T: Copy, U>(
     out: &mut Vec<U>,
     src: &[T],
     base: usize,
     sel: &[u32],
+    n: usize,
     dense: bool,
     f: impl Fn(T) -> U,
 ) {
-    prepare(out, sel.len());
+    prepare(out, n);
     if dense {
-        out.extend(src[base..base + sel.len()].iter().map(|&x| f(x)));
+        out.extend(src[base..base + n].iter().map(|&x| f(x)));
     } else {
-        out.extend(sel.iter().map(|&p| f(src[base + p as usize])));
+        out.extend(sel[..n].iter().map(|&p| f(src[base + p as usize])));
     }
+}
+
+/// Runs `$body` with `$j` the index and `$r` the table row of each of
+/// the `$n` selected rows of the chunk at `$base` (two loops, so each is
+/// tight; a macro, so the body is inlined whatever it calls).
+macro_rules! each_row {
+    ($base:expr, $sel:expr, $n:expr, $dense:expr, |$j:ident, $r:ident| $body:block) => {{
+        let (base, n): (usize, usize) = ($base, $n);
+        if $dense {
+            for $j in 0..n {
+                let $r = base + $j;
+                $body
+            }
+        } else {
+            for ($j, &p) in $sel[..n].iter().enumerate() {
+                let $r = base + p as usize;
+                $body
+            }
+        }
+    }};
+}
+
+/// For each byte of a mask, its set bits' positions (the rest zero).
+const fn pos_table() -> [[u8; 8]; 256] {
+    let mut t = [[0u8; 8]; 256];
+    let mut b = 0;
+    while b < 256 {
+        let (mut q, mut j) = (0, 0);
+        while j < 8 {
+            if b & (1 << j) != 0 {
+                t[b][q] = j as u8;
+                q += 1;
+            }
+            j += 1;
+        }
+        b += 1;
+    }
+    t
+}
+
+static POS: [[u8; 8]; 256] = pos_table();
+
+/// Writes `k0 + j` for each set bit `j` of `m` into `buf` from `w`;
+/// returns the new count. May write up to 64 items past `w` (the buffer
+/// has room: `w <= k0` and the chunk ends at or after `k0 + 64`).
+#[inline(always)]
+fn put_bits(buf: &mut [u32], mut w: usize, k0: u32, mut m: u64) -> usize {
+    if m == 0 {
+        return w;
+    }
+    if m == u64::MAX {
+        for (j, o) in buf[w..w + 64].iter_mut().enumerate() {
+            *o = k0 + j as u32;
+        }
+        return w + 64;
+    }
+    if m.count_ones() > 12 {
+        // dense: eight positions per mask byte from a table
+        for k in 0..8u32 {
+            let byte = ((m >> (8 * k)) & 0xff) as usize;
+            let e = &POS[byte];
+            let out = &mut buf[w..w + 8];
+            for j in 0..8 {
+                out[j] = k0 + 8 * k + e[j] as u32;
+            }
+            w += byte.count_ones() as usize;
+        }
+        return w;
+    }
+    // sparse: the first few without a data-dependent branch
+    for _ in 0..4 {
+        buf[w] = k0 + m.trailing_zeros();
+        w += (m != 0) as usize;
+        m &= m.wrapping_sub(1);
+    }
+    while m != 0 {
+        buf[w] = k0 + m.trailing_zeros();
+        w += 1;
+        m &= m - 1;
+    }
+    w
+}
+
+/// 64 flags (0/1 bytes) as a bit mask, bit `j` for byte `j`.
+#[inline(always)]
+fn pack64(f: &[u8; 64]) -> u64 {
+    let mut m = 0u64;
+    for k in 0..8 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&f[8 * k..8 * k + 8]);
+        // gathers the low bit of each byte into the top byte
+        let w = u64::from_le_bytes(b).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        m |= w << (8 * k);
+    }
+    m
+}
+
+/// The positions `k` in `c` where `f(c[k])`, written into `buf` (at least
+/// `c.len()` long, `c` at most a chunk); returns their number. The flags
+/// are computed 64 at a time (branch-free, vectorisable), then the set
+/// bits written.
+#[inline(always)]
+fn select_into<T: Copy>(buf: &mut [u32], c: &[T], f: impl Fn(T) -> bool) -> usize {
+    let mut w = 0;
+    let mut k0 = 0u32;
+    let mut blocks = c.chunks_exact(64);
+    for b in &mut blocks {
+        let mut fl = [0u8; 64];
+        for (o, &x) in fl.iter_mut().zip(b) {
+            *o = f(x) as u8;
+        }
+        w = put_bits(buf, w, k0, pack64(&fl));
+        k0 += 64;
+    }
+    for &x in blocks.remainder() {
+        buf[w] = k0;
+        w += f(x) as usize;
+        k0 += 1;
+    }
+    w
+}
+
+/// [`select_into`] one item at a time: each position written, the count
+/// advanced when `f` holds. Faster for 64-bit and tolerant float compares,
+/// which do not vectorise on the baseline target.
+#[inline(always)]
+fn keep_into<T: Copy>(buf: &mut [u32], c: &[T], f: impl Fn(T) -> bool) -> usize {
+    let mut w = 0;
+    for (k, &x) in c.iter().enumerate() {
+        buf[w] = k as u32;
+        w += f(x) as usize;
+    }
+    w
 }
 
 enum Src<'r, T> {
@@ -98,7 +243,7 @@ fn zip<T: Copy, U>(out: &mut Vec<U>, n: usize, a: Src<T>, b: Src<T>, f: impl Fn(
 }
 
 #[inline]
-fn ij(op: AOp, a: i64, b: i64) -> i64 {
+pub(super) fn ij(op: AOp, a: i64, b: i64) -> i64 {
     if a == NJ || b == NJ {
         return NJ;
     }
@@ -111,7 +256,7 @@ fn ij(op: AOp, a: i64, b: i64) -> i64 {
 }
 
 #[inline]
-fn ff(op: AOp, a: f64, b: f64) -> f64 {
+pub(super) fn ff(op: AOp, a: f64, b: f64) -> f64 {
     match op {
         AOp::Add => a + b,
         AOp::Sub => a - b,
@@ -135,15 +280,15 @@ macro_rules! cmp_by {
 }
 
 macro_rules! cmp_col {
-    ($out:expr, $c:expr, $base:expr, $sel:expr, $dense:expr, $op:expr, $y:expr, $eq:expr, $lt:expr) => {{
+    ($out:expr, $c:expr, $base:expr, $sel:expr, $n:expr, $dense:expr, $op:expr, $y:expr, $eq:expr, $lt:expr) => {{
         let (eq, lt, y) = ($eq, $lt, $y);
         match $op {
-            Cmp::Eq => gather($out, $c, $base, $sel, $dense, |x| eq(x, y) as u8),
-            Cmp::Ne => gather($out, $c, $base, $sel, $dense, |x| !eq(x, y) as u8),
-            Cmp::Lt => gather($out, $c, $base, $sel, $dense, |x| lt(x, y) as u8),
-            Cmp::Gt => gather($out, $c, $base, $sel, $dense, |x| lt(y, x) as u8),
-            Cmp::Le => gather($out, $c, $base, $sel, $dense, |x| !lt(y, x) as u8),
-            Cmp::Ge => gather($out, $c, $base, $sel, $dense, |x| !lt(x, y) as u8),
+            Cmp::Eq => gather($out, $c, $base, $sel, $n, $dense, |x| eq(x, y) as u8),
+            Cmp::Ne => gather($out, $c, $base, $sel, $n, $dense, |x| !eq(x, y) as u8),
+            Cmp::Lt => gather($out, $c, $base, $sel, $n, $dense, |x| lt(x, y) as u8),
+            Cmp::Gt => gather($out, $c, $base, $sel, $n, $dense, |x| lt(y, x) as u8),
+            Cmp::Le => gather($out, $c, $base, $sel, $n, $dense, |x| !lt(y, x) as u8),
+            Cmp::Ge => gather($out, $c, $base, $sel, $n, $dense, |x| !lt(x, y) as u8),
         }
     }};
 }
@@ -166,7 +311,9 @@ impl<'a> Machine<'a> {
         Some(Machine {
             cols,
             regs,
-            sel: Vec::with_capacity(CHUNK),
+            sel: vec![0; SEL_LEN],
+            n: 0,
+            dense: true,
         })
     }
 
@@ -199,10 +346,9 @@ impl<'a> Machine<'a> {
         }
     }
 
-    /// Runs `ops` over the selected rows of the chunk at `base` (`dense`:
-    /// the selection is the whole chunk).
-    fn run(&mut self, ops: &[Op], base: usize, dense: bool) {
-        let n = self.sel.len();
+    /// Runs `ops` over the selected rows of the chunk at `base`.
+    fn run(&mut self, ops: &[Op], base: usize) {
+        let (n, dense) = (self.n, self.dense);
         for op in ops {
             let dst = match op {
                 Op::Load { dst, .. }
@@ -216,25 +362,25 @@ impl<'a> Machine<'a> {
                 | Op::In { dst, .. } => *dst,
             };
             let mut out = std::mem::replace(&mut self.regs[dst], Reg::B(Vec::new()));
-            let sel = &self.sel;
+            let sel = &self.sel[..];
             match (op, &mut out) {
                 (Op::Load { col, .. }, Reg::I(o)) => match self.cols[*col] {
-                    ColData::I64(c) => gather(o, c, base, sel, dense, |x| x),
-                    ColData::I32(c) => gather(o, c, base, sel, dense, |x| {
+                    ColData::I64(c) => gather(o, c, base, sel, n, dense, |x| x),
+                    ColData::I32(c) => gather(o, c, base, sel, n, dense, |x| {
                         if x == i32::MIN { NJ } else { x as i64 }
                     }),
-                    ColData::Sym(c) => gather(o, c, base, sel, dense, |x| x.0 as i64),
-                    ColData::U8(c) => gather(o, c, base, sel, dense, |x| x as i64),
+                    ColData::Sym(c) => gather(o, c, base, sel, n, dense, |x| x.0 as i64),
+                    ColData::U8(c) => gather(o, c, base, sel, n, dense, |x| x as i64),
                     ColData::F64(_) => {}
                 },
                 (Op::Load { col, .. }, Reg::F(o)) => {
                     if let ColData::F64(c) = self.cols[*col] {
-                        gather(o, c, base, sel, dense, |x| x)
+                        gather(o, c, base, sel, n, dense, |x| x)
                     }
                 }
                 (Op::Load { col, .. }, Reg::B(o)) => {
                     if let ColData::U8(c) = self.cols[*col] {
-                        gather(o, c, base, sel, dense, |x| x)
+                        gather(o, c, base, sel, n, dense, |x| x)
                     }
                 }
                 (Op::I2F { src, .. }, Reg::F(o)) => {
@@ -287,6 +433,7 @@ impl<'a> Machine<'a> {
                         c,
                         base,
                         sel,
+                        n,
                         dense,
                         op,
                         y,
@@ -294,12 +441,12 @@ impl<'a> Machine<'a> {
                         |x: i64, y: i64| x < y
                     ),
                     (ColData::F64(c), Opnd::F(y), true) => {
-                        cmp_col!(o, c, base, sel, dense, op, y, feq, flt)
+                        cmp_col!(o, c, base, sel, n, dense, op, y, feq, flt)
                     }
                     // symbols: only `=` and `<>` are compiled
                     (ColData::Sym(c), Opnd::I(y), false) => match op {
-                        Cmp::Ne => gather(o, c, base, sel, dense, |x| (x.0 as i64 != y) as u8),
-                        _ => gather(o, c, base, sel, dense, |x| (x.0 as i64 == y) as u8),
+                        Cmp::Ne => gather(o, c, base, sel, n, dense, |x| (x.0 as i64 != y) as u8),
+                        _ => gather(o, c, base, sel, n, dense, |x| (x.0 as i64 == y) as u8),
                     },
                     _ => {}
                 },
@@ -335,8 +482,9 @@ impl<'a> Machine<'a> {
     }
 
     /// A lone `CmpCol` constraint over a whole chunk: the survivors'
-    /// positions written straight into `sel` (which holds `0..len`), with
-    /// no boolean register in between. False when `op` is not of that form.
+    /// positions written straight into `sel`, with no boolean register
+    /// in between (symbols 64 flags at a time, [`select_into`]). False
+    /// when `op` is not of that form.
     fn select_col(&mut self, op: &Op, base: usize, len: usize) -> bool {
         let Op::CmpCol {
             op, col, b, float, ..
@@ -344,69 +492,73 @@ impl<'a> Machine<'a> {
         else {
             return false;
         };
-        let sel = &mut self.sel[..len];
-        let mut w = 0;
-        macro_rules! keep {
-            ($c:expr, $f:expr) => {{
-                let f = $f;
-                for (k, &x) in $c[base..base + len].iter().enumerate() {
-                    sel[w] = k as u32;
-                    w += f(x) as usize;
-                }
-            }};
-        }
+        let sel = &mut self.sel[..];
         macro_rules! by_op {
             ($c:expr, $y:expr, $eq:expr, $lt:expr) => {{
-                let (eq, lt, y) = ($eq, $lt, $y);
+                let (c, eq, lt, y) = (&$c[base..base + len], $eq, $lt, $y);
                 match op {
-                    Cmp::Eq => keep!($c, |x| eq(x, y)),
-                    Cmp::Ne => keep!($c, |x| !eq(x, y)),
-                    Cmp::Lt => keep!($c, |x| lt(x, y)),
-                    Cmp::Gt => keep!($c, |x| lt(y, x)),
-                    Cmp::Le => keep!($c, |x| !lt(y, x)),
-                    Cmp::Ge => keep!($c, |x| !lt(x, y)),
+                    Cmp::Eq => keep_into(sel, c, |x| eq(x, y)),
+                    Cmp::Ne => keep_into(sel, c, |x| !eq(x, y)),
+                    Cmp::Lt => keep_into(sel, c, |x| lt(x, y)),
+                    Cmp::Gt => keep_into(sel, c, |x| lt(y, x)),
+                    Cmp::Le => keep_into(sel, c, |x| !lt(y, x)),
+                    Cmp::Ge => keep_into(sel, c, |x| !lt(x, y)),
                 }
             }};
         }
-        match (self.cols[*col], *b, *float) {
+        let w = match (self.cols[*col], *b, *float) {
             (ColData::I64(c), Opnd::I(y), false) => {
                 by_op!(c, y, |x: i64, y: i64| x == y, |x: i64, y: i64| x < y)
             }
             (ColData::F64(c), Opnd::F(y), true) => by_op!(c, y, feq, flt),
-            (ColData::Sym(c), Opnd::I(y), false) => match op {
-                Cmp::Ne => keep!(c, |x: Sym| x.0 as i64 != y),
-                _ => keep!(c, |x: Sym| x.0 as i64 == y),
-            },
+            (ColData::Sym(c), Opnd::I(y), false) => {
+                let c = &c[base..base + len];
+                // ids are `u32`: compare in `u32` (an id that cannot be
+                // one never matches)
+                match (op, u32::try_from(y)) {
+                    (Cmp::Ne, Ok(y)) => select_into(sel, c, |x: Sym| x.0 != y),
+                    (Cmp::Ne, Err(_)) => select_into(sel, c, |_: Sym| true),
+                    (_, Ok(y)) => select_into(sel, c, |x: Sym| x.0 == y),
+                    (_, Err(_)) => 0,
+                }
+            }
             _ => return false,
-        }
-        self.sel.truncate(w);
+        };
+        self.n = w;
+        self.dense = w == len;
         true
     }
 
     /// Selects rows `[base, base+len)`, narrowing by each constraint in
-    /// order. Leaves the survivors (chunk positions) in `sel`.
+    /// order; leaves the survivors in `n`/`dense`/`sel`.
     fn filter(&mut self, p: &Program, base: usize, len: usize) {
-        self.sel.clear();
-        self.sel.extend(0..len as u32);
-        let mut dense = true;
+        self.n = len;
+        self.dense = true;
         for &((s, e), r) in &p.constraints {
-            if self.sel.is_empty() {
+            if self.n == 0 {
                 return;
             }
-            if dense && e == s + 1 && self.select_col(&p.ops[s], base, len) {
-                dense = self.sel.len() == len;
+            if self.dense && e == s + 1 && self.select_col(&p.ops[s], base, len) {
                 continue;
             }
-            self.run(&p.ops[s..e], base, dense);
-            let Reg::B(b) = &self.regs[r] else { return };
-            let mut w = 0;
-            for (k, &keep) in b.iter().enumerate().take(self.sel.len()) {
-                let v = self.sel[k];
-                self.sel[w] = v;
-                w += (keep != 0) as usize;
-            }
-            self.sel.truncate(w);
-            dense = w == len;
+            self.run(&p.ops[s..e], base);
+            let Reg::B(b) = &self.regs[r] else {
+                self.n = 0;
+                return;
+            };
+            let w = if self.dense {
+                select_into(&mut self.sel, &b[..len], |x: u8| x != 0)
+            } else {
+                let mut w = 0;
+                for (k, &keep) in b.iter().enumerate().take(self.n) {
+                    let v = self.sel[k];
+                    self.sel[w] = v;
+                    w += (keep != 0) as usize;
+                }
+                w
+            };
+            self.n = w;
+            self.dense = w == len;
         }
     }
 }
@@ -446,7 +598,11 @@ fn narrow_range(t: &Table, p: &Program, lo: usize, hi: usize) -> Option<Vec<i64>
         }
         let len = CHUNK.min(hi - base);
         m.filter(p, base, len);
-        rows.extend(m.sel.iter().map(|&k| (base + k as usize) as i64));
+        if m.dense {
+            rows.extend((base..base + len).map(|r| r as i64));
+        } else {
+            rows.extend(m.sel[..m.n].iter().map(|&k| (base + k as usize) as i64));
+        }
         base += len;
     }
     Some(rows)
@@ -500,6 +656,56 @@ impl Lanes {
             self.np = 0;
         }
     }
+    /// `push` of each item of `x`, with whole blocks of eight added to
+    /// the lanes directly (the same additions in the same order).
+    fn extend_f(&mut self, x: &[f64]) {
+        let k = x.len().min((8 - self.np as usize) % 8);
+        for &v in &x[..k] {
+            self.push(v);
+        }
+        let blocks = x[k..].chunks_exact(8);
+        let rem = blocks.remainder();
+        let (mut acc, mut cnt) = (self.acc, [0i64; 8]);
+        for c in blocks {
+            for j in 0..8 {
+                let v = c[j];
+                let ok = !v.is_nan();
+                acc[j] += if ok { v } else { 0.0 };
+                cnt[j] += ok as i64;
+            }
+        }
+        self.acc = acc;
+        self.cnt += cnt.iter().sum::<i64>();
+        for &v in rem {
+            self.push(v);
+        }
+    }
+
+    /// [`Lanes::extend_f`] of longs (`avg`: null skipped, others `as f64`).
+    fn extend_i(&mut self, x: &[i64]) {
+        let f = |y: i64| if y == NJ { f64::NAN } else { y as f64 };
+        let k = x.len().min((8 - self.np as usize) % 8);
+        for &v in &x[..k] {
+            self.push(f(v));
+        }
+        let blocks = x[k..].chunks_exact(8);
+        let rem = blocks.remainder();
+        let (mut acc, mut cnt) = (self.acc, [0i64; 8]);
+        for c in blocks {
+            for j in 0..8 {
+                let v = c[j];
+                let ok = v != NJ;
+                acc[j] += if ok { v as f64 } else { 0.0 };
+                cnt[j] += ok as i64;
+            }
+        }
+        self.acc = acc;
+        self.cnt += cnt.iter().sum::<i64>();
+        for &v in rem {
+            self.push(f(v));
+        }
+    }
+
     fn total(&self) -> f64 {
         let a = self.acc;
         let mut s = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
@@ -631,18 +837,193 @@ struct AggState<'a> {
     /// A key item fell outside the planned ranges: the run gives up and
     /// the interpreter answers.
     bad: bool,
+    /// No by: one group, no group ids.
+    one: bool,
+    /// Groups the accumulators hold (second stage of a pipelined run).
+    groups: usize,
+    /// Which aggregates this pass folds.
+    stage: Stage,
+    /// Split runs: the ordered aggregates' items (and the group ids),
+    /// recorded in row order for the ordered pass instead of folded.
+    rec: Option<Rec>,
 }
 
-/// Item `r` of a long, int or float column as the interpreter's `f64s`
-/// converts it (`to_f64_vec`).
-#[inline]
-fn f64_at(c: ColData, r: usize) -> f64 {
-    match c {
-        ColData::F64(b) => b[r],
-        ColData::I64(b) => crate::value::i64_to_f64(b[r]),
-        ColData::I32(b) => crate::value::i64_to_f64(crate::value::widen_i32(b[r])),
-        _ => f64::NAN,
+/// Aggregates whose result depends on the order their items are added
+/// (float sums: `sum`/`avg` of floats, `avg` of integers, `wavg`,
+/// `wsum`); the others (`count`, integer `sum`, `min`, `max`, `first`,
+/// `last`) merge exactly across row ranges.
+fn ordered(k: AggKind) -> bool {
+    matches!(
+        k,
+        AggKind::SumF | AggKind::AvgI | AggKind::AvgF | AggKind::Wavg | AggKind::Wsum
+    )
+}
+
+/// The aggregates a pass over the rows folds: all of them, or (split
+/// runs) first the exact ones over row ranges in parallel, then the
+/// ordered ones in one pass in row order.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Stage {
+    All,
+    Exact,
+    Ordered,
+}
+
+impl Stage {
+    fn wants(self, k: AggKind) -> bool {
+        match self {
+            Stage::All => true,
+            Stage::Exact => !ordered(k),
+            Stage::Ordered => ordered(k),
+        }
     }
+}
+
+/// The items of a row range the ordered aggregates would have folded:
+/// per aggregate its argument for each selected row, and each row's
+/// group id (in the range's own numbering).
+#[derive(Default)]
+struct Rec {
+    vals: Vec<RecVals>,
+    gids: Vec<u32>,
+}
+
+enum RecVals {
+    None,
+    I(Vec<i64>),
+    F(Vec<f64>),
+    /// Wavg/wsum: both arguments, converted.
+    W(Vec<f64>, Vec<f64>),
+}
+
+/// Appends the selected rows' pairs of columns `cx`, `cy` (as
+/// [`wfold`] reads them) to `xs`, `ys`.
+#[allow(clippy::too_many_arguments)]
+fn wrec(
+    xs: &mut Vec<f64>,
+    ys: &mut Vec<f64>,
+    cx: ColData,
+    cy: ColData,
+    base: usize,
+    sel: &[u32],
+    n: usize,
+    dense: bool,
+) {
+    use crate::value::{i64_to_f64, widen_i32};
+    fn put(o: &mut Vec<f64>, c: ColData, base: usize, sel: &[u32], n: usize, dense: bool) {
+        macro_rules! go {
+            ($c:expr, $f:expr) => {{
+                let (c, f) = ($c, $f);
+                if dense {
+                    o.extend(c[base..base + n].iter().map(|&x| f(x)));
+                } else {
+                    o.extend(sel[..n].iter().map(|&p| f(c[base + p as usize])));
+                }
+            }};
+        }
+        match c {
+            ColData::F64(c) => go!(c, |x: f64| x),
+            ColData::I64(c) => go!(c, i64_to_f64),
+            ColData::I32(c) => go!(c, |x: i32| i64_to_f64(widen_i32(x))),
+            _ => o.extend(std::iter::repeat_n(f64::NAN, n)),
+        }
+    }
+    put(xs, cx, base, sel, n, dense);
+    put(ys, cy, base, sel, n, dense);
+}
+
+/// Folds the selected rows' pairs of columns `cx`, `cy` into the
+/// wavg/wsum accumulators (group `gids[j]`, or the one group), reading
+/// the columns in place and converting as the interpreter's `f64s` does.
+#[allow(clippy::too_many_arguments)]
+fn wfold(
+    v: &mut [(f64, f64)],
+    gids: Option<&[u32]>,
+    cx: ColData,
+    cy: ColData,
+    base: usize,
+    sel: &[u32],
+    n: usize,
+    dense: bool,
+) {
+    use crate::value::{i64_to_f64, widen_i32};
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn go<X: Copy, Y: Copy>(
+        v: &mut [(f64, f64)],
+        gids: Option<&[u32]>,
+        cx: &[X],
+        cy: &[Y],
+        base: usize,
+        sel: &[u32],
+        n: usize,
+        dense: bool,
+        fx: impl Fn(X) -> f64,
+        fy: impl Fn(Y) -> f64,
+    ) {
+        match gids {
+            None => {
+                let mut e = v[0];
+                each_row!(base, sel, n, dense, |_j, r| {
+                    wadd(&mut e, fx(cx[r]), fy(cy[r]));
+                });
+                v[0] = e;
+            }
+            Some(g) => {
+                let g = &g[..n];
+                if dense {
+                    let (cx, cy) = (&cx[base..base + n], &cy[base..base + n]);
+                    for ((&g, &x), &y) in g.iter().zip(cx).zip(cy) {
+                        wadd(&mut v[g as usize], fx(x), fy(y));
+                    }
+                } else {
+                    for (&g, &p) in g.iter().zip(&sel[..n]) {
+                        let r = base + p as usize;
+                        wadd(&mut v[g as usize], fx(cx[r]), fy(cy[r]));
+                    }
+                }
+            }
+        }
+    }
+    let f = |x: f64| x;
+    // `i64_to_f64` with its three special items tested in one compare
+    // (and handled out of line)
+    #[cold]
+    fn special(x: i64) -> f64 {
+        i64_to_f64(x)
+    }
+    let i = |x: i64| {
+        if (x.wrapping_sub(i64::MAX) as u64) <= 2 {
+            special(x)
+        } else {
+            x as f64
+        }
+    };
+    let w = |x: i32| i64_to_f64(widen_i32(x));
+    match (cx, cy) {
+        (ColData::I64(a), ColData::F64(b)) => go(v, gids, a, b, base, sel, n, dense, i, f),
+        (ColData::F64(a), ColData::F64(b)) => go(v, gids, a, b, base, sel, n, dense, f, f),
+        (ColData::I64(a), ColData::I64(b)) => go(v, gids, a, b, base, sel, n, dense, i, i),
+        (ColData::F64(a), ColData::I64(b)) => go(v, gids, a, b, base, sel, n, dense, f, i),
+        (ColData::I32(a), ColData::F64(b)) => go(v, gids, a, b, base, sel, n, dense, w, f),
+        (ColData::I32(a), ColData::I64(b)) => go(v, gids, a, b, base, sel, n, dense, w, i),
+        (ColData::I32(a), ColData::I32(b)) => go(v, gids, a, b, base, sel, n, dense, w, w),
+        (ColData::F64(a), ColData::I32(b)) => go(v, gids, a, b, base, sel, n, dense, f, w),
+        (ColData::I64(a), ColData::I32(b)) => go(v, gids, a, b, base, sel, n, dense, i, w),
+        _ => {}
+    }
+}
+
+/// Adds `x * y` and `x` to a wavg/wsum accumulator for the pairs without
+/// a null, as `stats::wavg`/`wsum` do. Adding `0.0` for a skipped pair
+/// instead of branching gives the same bits: the sums start at `+0.0`,
+/// so they are never `-0.0`, and `s + 0.0` is `s` for every other `s`.
+/// (The `0.0` is made by masking the bits, so the loop has no branch.)
+#[inline(always)]
+fn wadd(e: &mut (f64, f64), u: f64, w: f64) {
+    let keep = ((!u.is_nan() & !w.is_nan()) as u64).wrapping_neg();
+    e.0 += f64::from_bits((u * w).to_bits() & keep);
+    e.1 += f64::from_bits(u.to_bits() & keep);
 }
 
 /// `step xbar` of an integer item as `temporal::xbar_fast` computes it
@@ -981,7 +1362,8 @@ fn add_ids<T: Copy>(
             *o += ((if NUL && isnull { 0 } else { b }) * stride) as u32;
         };
         if dense {
-            for (o, &x) in ids.iter_mut().zip(&c[base..base + sel.len()]) {
+            let n = ids.len();
+            for (o, &x) in ids.iter_mut().zip(&c[base..base + n]) {
                 one(o, f(x));
             }
         } else {
@@ -1025,7 +1407,8 @@ fn add_ids<T: Copy>(
             }
         };
         if dense {
-            for (o, &x) in ids.iter_mut().zip(&c[base..base + sel.len()]) {
+            let n = ids.len();
+            for (o, &x) in ids.iter_mut().zip(&c[base..base + n]) {
                 one(o, f(x));
             }
         } else {
@@ -1070,7 +1453,8 @@ fn add_sym_ids(
         *o += n.min(lim - 1) * stride;
     };
     if dense {
-        for (o, &x) in ids.iter_mut().zip(&c[base..base + sel.len()]) {
+        let n = ids.len();
+        for (o, &x) in ids.iter_mut().zip(&c[base..base + n]) {
             one(o, x);
         }
     } else {
@@ -1131,9 +1515,15 @@ impl<'a> AggState<'a> {
             },
             dense,
             bad: false,
+            one: q.keys.is_empty(),
+            groups: 0,
+            stage: Stage::All,
+            rec: None,
         })
     }
 
+    #[cold]
+    #[inline(never)]
     fn new_group(&mut self, q: &SelectQ, row: i64) -> u32 {
         let g = self.firsts.len() as u32;
         self.firsts.push(row);
@@ -1143,44 +1533,84 @@ impl<'a> AggState<'a> {
         g
     }
 
-    /// Group ids of the selected rows of the chunk at `base`.
-    fn group(&mut self, q: &SelectQ, base: usize, dense: bool) {
-        prepare(&mut self.gids, self.m.sel.len());
+    /// A symbol id not in the table yet: a new group for row `r`.
+    #[cold]
+    #[inline(never)]
+    fn sym_group(&mut self, q: &SelectQ, tab: &mut Vec<u32>, id: usize, r: usize) -> u32 {
+        if id >= tab.len() {
+            tab.resize(id + 1, u32::MAX);
+        }
+        let g = self.new_group(q, r as i64);
+        tab[id] = g;
+        g
+    }
+
+    /// Group ids of the selected rows of the chunk at `base` into `gids`
+    /// (no by: nothing, every row is group 0).
+    fn group(&mut self, q: &SelectQ, base: usize) {
+        let mut gids = std::mem::take(&mut self.gids);
+        prepare(&mut gids, self.m.n);
+        self.group_at(q, base, &mut gids);
+        self.gids = gids;
+    }
+
+    /// [`AggState::group`], appending the ids to `out`.
+    fn group_at(&mut self, q: &SelectQ, base: usize, out: &mut Vec<u32>) {
+        let (n, dense) = (self.m.n, self.m.dense);
+        if self.one {
+            if self.firsts[0] < 0 {
+                let p = if dense { 0 } else { self.m.sel[0] as usize };
+                self.firsts[0] = (base + p) as i64;
+            }
+            return;
+        }
+        let off = out.len();
+        out.resize(off + n, 0);
+        let gids = &mut out[off..];
         let sel = std::mem::take(&mut self.m.sel);
         match std::mem::replace(&mut self.keys, Keys::None) {
-            Keys::None => {
-                if self.firsts[0] < 0
-                    && let Some(&p) = sel.first()
-                {
-                    self.firsts[0] = (base + p as usize) as i64;
-                }
-                self.gids.extend(sel.iter().map(|_| 0u32));
-            }
+            Keys::None => {}
             Keys::Sym(mut tab) => {
-                let ColData::Sym(c) = self.keycols[0] else {
-                    return;
-                };
-                for &p in &sel {
-                    let r = base + p as usize;
-                    let id = c[r].0 as usize;
-                    if id >= tab.len() {
-                        tab.resize(id + 1, u32::MAX);
+                if let ColData::Sym(c) = self.keycols[0] {
+                    let gs = &mut gids[..n];
+                    let mut j = 0;
+                    while j < n {
+                        // the rows whose symbol has a group already (the
+                        // table as a slice, so its length stays in a
+                        // register), up to the first that has none
+                        let t = &tab[..];
+                        if dense {
+                            let cc = &c[base..base + n];
+                            while j < n {
+                                match t.get(cc[j].0 as usize) {
+                                    Some(&g) if g != u32::MAX => gs[j] = g,
+                                    _ => break,
+                                }
+                                j += 1;
+                            }
+                        } else {
+                            while j < n {
+                                match t.get(c[base + sel[j] as usize].0 as usize) {
+                                    Some(&g) if g != u32::MAX => gs[j] = g,
+                                    _ => break,
+                                }
+                                j += 1;
+                            }
+                        }
+                        if j < n {
+                            let r = base + if dense { j } else { sel[j] as usize };
+                            gs[j] = self.sym_group(q, &mut tab, c[r].0 as usize, r);
+                            j += 1;
+                        }
                     }
-                    let mut g = tab[id];
-                    if g == u32::MAX {
-                        g = self.new_group(q, r as i64);
-                        tab[id] = g;
-                    }
-                    self.gids.push(g);
                 }
                 self.keys = Keys::Sym(tab);
             }
             Keys::One(mut map) => {
                 let (c, st) = (self.keycols[0], self.steps[0]);
-                for &p in &sel {
-                    let r = base + p as usize;
+                each_row!(base, sel, n, dense, |j, r| {
                     let k = key_of(c, st, r);
-                    let g = match map.get(&k) {
+                    gids[j] = match map.get(&k) {
                         Some(&g) => g,
                         None => {
                             let g = self.new_group(q, r as i64);
@@ -1188,18 +1618,17 @@ impl<'a> AggState<'a> {
                             g
                         }
                     };
-                    self.gids.push(g);
-                }
+                });
                 self.keys = Keys::One(map);
             }
             Keys::Many(mut map) => {
-                for &p in &sel {
-                    let r = base + p as usize;
+                let keycols = std::mem::take(&mut self.keycols);
+                each_row!(base, sel, n, dense, |j, r| {
                     let mut k = [0i64; 4];
-                    for (j, c) in self.keycols.iter().enumerate() {
-                        k[j] = key_of(*c, self.steps[j], r);
+                    for (x, c) in keycols.iter().enumerate() {
+                        k[x] = key_of(*c, self.steps[x], r);
                     }
-                    let g = match map.get(&k) {
+                    gids[j] = match map.get(&k) {
                         Some(&g) => g,
                         None => {
                             let g = self.new_group(q, r as i64);
@@ -1207,19 +1636,19 @@ impl<'a> AggState<'a> {
                             g
                         }
                     };
-                    self.gids.push(g);
-                }
+                });
+                self.keycols = keycols;
                 self.keys = Keys::Many(map);
             }
             Keys::Dense(mut slots) => {
-                self.dense_ids(&sel, base, dense);
-                self.gids.resize(sel.len(), 0);
+                self.dense_ids(&sel[..if dense { 0 } else { n }], n, base, dense);
                 let slots_ = &mut slots[..];
-                for ((o, &id), &p) in self.gids.iter_mut().zip(&self.ids).zip(&sel) {
+                for (j, (o, &id)) in gids.iter_mut().zip(&self.ids).enumerate() {
                     let e = &mut slots_[id as usize];
                     if *e == u32::MAX {
+                        let p = if dense { j } else { sel[j] as usize };
                         *e = self.firsts.len() as u32;
-                        self.firsts.push((base + p as usize) as i64);
+                        self.firsts.push((base + p) as i64);
                         for (a, acc) in q.aggs.iter().zip(self.accs.iter_mut()) {
                             acc_grow(a, acc);
                         }
@@ -1232,10 +1661,11 @@ impl<'a> AggState<'a> {
         self.m.sel = sel;
     }
 
-    /// Dense slots of the selected rows of the chunk at `base` into `ids`.
-    fn dense_ids(&mut self, sel: &[u32], base: usize, dense: bool) {
-        prepare(&mut self.ids, sel.len());
-        self.ids.resize(sel.len(), 0);
+    /// Dense slots of the `n` selected rows of the chunk at `base` into
+    /// `ids` (`sel`: their positions, unless `dense`).
+    fn dense_ids(&mut self, sel: &[u32], n: usize, base: usize, dense: bool) {
+        prepare(&mut self.ids, n);
+        self.ids.resize(n, 0);
         let mut bad = false;
         for (k, c) in self.dense.iter().zip(&self.keycols) {
             let ids = &mut self.ids[..];
@@ -1259,24 +1689,49 @@ impl<'a> AggState<'a> {
         s as usize
     }
 
+    /// Filters the chunk at `base`, then groups and folds its survivors.
     fn chunk(&mut self, q: &SelectQ, base: usize, len: usize) {
         self.m.filter(&q.prog, base, len);
-        if self.m.sel.is_empty() {
+        let n = self.m.n;
+        if n == 0 {
             return;
         }
-        let dense = self.m.sel.len() == len;
-        self.group(q, base, dense);
+        self.group(q, base);
+        if let Some(rec) = &mut self.rec
+            && !self.one
+        {
+            rec.gids.extend_from_slice(&self.gids[..n]);
+        }
+        self.fold(q, base);
+    }
+
+    /// Folds the selected rows of the chunk at `base` (grouped by `gids`)
+    /// into the accumulators this pass owns.
+    fn fold(&mut self, q: &SelectQ, base: usize) {
+        let gids = std::mem::take(&mut self.gids);
+        self.fold_with(q, base, &gids);
+        self.gids = gids;
+    }
+
+    /// [`AggState::fold`] with the chunk's group ids given.
+    fn fold_with(&mut self, q: &SelectQ, base: usize, gids: &[u32]) {
+        let (n, dense) = (self.m.n, self.m.dense);
+        let one = self.one;
         let mut skip = usize::MAX;
         for (k, a) in q.aggs.iter().enumerate() {
             if k == skip {
+                continue;
+            }
+            let record = self.rec.is_some() && ordered(a.kind);
+            if !record && !self.stage.wants(a.kind) {
                 continue;
             }
             // the aggregate's argument: a plain long/float column over a
             // whole chunk is read in place, anything else runs its ops
             let direct = match (&q.prog.ops[a.ops.0..a.ops.1], dense) {
                 ([Op::Load { col, .. }], true) => match self.m.cols[*col] {
-                    ColData::I64(c) => Some(Arg::I(&c[base..base + len])),
-                    ColData::F64(c) => Some(Arg::F(&c[base..base + len])),
+                    ColData::I64(c) => Some(Arg::I(&c[base..base + n])),
+                    ColData::F64(c) => Some(Arg::F(&c[base..base + n])),
                     _ => None,
                 },
                 _ => None,
@@ -1284,7 +1739,7 @@ impl<'a> AggState<'a> {
             let arg = match (direct, a.reg) {
                 (Some(x), _) => x,
                 (None, Some(r)) => {
-                    self.m.run(&q.prog.ops[a.ops.0..a.ops.1], base, dense);
+                    self.m.run(&q.prog.ops[a.ops.0..a.ops.1], base);
                     match &self.m.regs[r] {
                         Reg::I(x) => Arg::I(x),
                         Reg::F(x) => Arg::F(x),
@@ -1293,11 +1748,23 @@ impl<'a> AggState<'a> {
                 }
                 (None, None) => Arg::None,
             };
-            let gids = &self.gids[..];
             let sel = &self.m.sel[..];
+            if record && let Some(rec) = &mut self.rec {
+                match (&mut rec.vals[k], arg, self.wcols[k]) {
+                    (RecVals::F(o), Arg::F(x), _) => o.extend_from_slice(x),
+                    (RecVals::I(o), Arg::I(x), _) => o.extend_from_slice(x),
+                    (RecVals::W(xs, ys), _, Some((cx, cy))) => {
+                        wrec(xs, ys, cx, cy, base, sel, n, dense)
+                    }
+                    _ => self.bad = true,
+                }
+                continue;
+            }
             // `max x` next to `min x` (or the reverse) of one float column
             // read in place: one loop for both
             if let (Arg::F(x), Some(b)) = (arg, q.aggs.get(k + 1))
+                && !one
+                && self.stage.wants(b.kind)
                 && matches!(
                     (a.kind, b.kind),
                     (AggKind::MaxF, AggKind::MinF) | (AggKind::MinF, AggKind::MaxF)
@@ -1327,8 +1794,8 @@ impl<'a> AggState<'a> {
             }
             match (&mut self.accs[k], a.kind, arg) {
                 (Acc::Count(v), _, _) => {
-                    if v.len() == 1 {
-                        v[0] += gids.len() as i64;
+                    if one {
+                        v[0] += n as i64;
                     } else {
                         let v = &mut v[..];
                         for &g in gids {
@@ -1337,7 +1804,7 @@ impl<'a> AggState<'a> {
                     }
                 }
                 (Acc::I(v), AggKind::SumI, Arg::I(x)) => {
-                    if v.len() == 1 {
+                    if one {
                         let s = crate::builtins::agg::sum_i64(x);
                         v[0] = v[0].wrapping_add(s);
                     } else {
@@ -1349,60 +1816,93 @@ impl<'a> AggState<'a> {
                     }
                 }
                 (Acc::I(v), AggKind::MinI, Arg::I(x)) => {
-                    let v = &mut v[..];
-                    for (&g, &y) in gids.iter().zip(x) {
-                        let e = &mut v[g as usize];
-                        if y != NJ && y < *e {
-                            *e = y;
+                    if one {
+                        v[0] = x
+                            .iter()
+                            .fold(v[0], |e, &y| if y != NJ && y < e { y } else { e });
+                    } else {
+                        let v = &mut v[..];
+                        for (&g, &y) in gids.iter().zip(x) {
+                            let e = &mut v[g as usize];
+                            if y != NJ && y < *e {
+                                *e = y;
+                            }
                         }
                     }
                 }
                 (Acc::I(v), AggKind::MaxI, Arg::I(x)) => {
-                    let v = &mut v[..];
-                    for (&g, &y) in gids.iter().zip(x) {
-                        let e = &mut v[g as usize];
-                        if y != NJ && y > *e {
-                            *e = y;
+                    if one {
+                        v[0] = x
+                            .iter()
+                            .fold(v[0], |e, &y| if y != NJ && y > e { y } else { e });
+                    } else {
+                        let v = &mut v[..];
+                        for (&g, &y) in gids.iter().zip(x) {
+                            let e = &mut v[g as usize];
+                            if y != NJ && y > *e {
+                                *e = y;
+                            }
                         }
                     }
                 }
                 (Acc::F(v), AggKind::MinF, Arg::F(x)) => {
-                    let v = &mut v[..];
-                    for (&g, &y) in gids.iter().zip(x) {
-                        let e = &mut v[g as usize];
-                        if y < *e {
-                            *e = y;
+                    if one {
+                        v[0] = x.iter().fold(v[0], |e, &y| if y < e { y } else { e });
+                    } else {
+                        let v = &mut v[..];
+                        for (&g, &y) in gids.iter().zip(x) {
+                            let e = &mut v[g as usize];
+                            if y < *e {
+                                *e = y;
+                            }
                         }
                     }
                 }
                 (Acc::F(v), AggKind::MaxF, Arg::F(x)) => {
-                    let v = &mut v[..];
-                    for (&g, &y) in gids.iter().zip(x) {
-                        let e = &mut v[g as usize];
-                        if y > *e {
-                            *e = y;
+                    if one {
+                        v[0] = x.iter().fold(v[0], |e, &y| if y > e { y } else { e });
+                    } else {
+                        let v = &mut v[..];
+                        for (&g, &y) in gids.iter().zip(x) {
+                            let e = &mut v[g as usize];
+                            if y > *e {
+                                *e = y;
+                            }
                         }
                     }
                 }
                 (Acc::L(v), _, Arg::F(x)) => {
-                    let v = &mut v[..];
-                    for (&g, &y) in gids.iter().zip(x) {
-                        v[g as usize].push(y);
+                    if one {
+                        v[0].extend_f(x);
+                    } else {
+                        let v = &mut v[..];
+                        for (&g, &y) in gids.iter().zip(x) {
+                            v[g as usize].push(y);
+                        }
                     }
                 }
                 (Acc::L(v), _, Arg::I(x)) => {
-                    let v = &mut v[..];
-                    for (&g, &y) in gids.iter().zip(x) {
-                        v[g as usize].push(if y == NJ { f64::NAN } else { y as f64 });
+                    if one {
+                        v[0].extend_i(x);
+                    } else {
+                        let v = &mut v[..];
+                        for (&g, &y) in gids.iter().zip(x) {
+                            v[g as usize].push(if y == NJ { f64::NAN } else { y as f64 });
+                        }
                     }
                 }
                 // a group's first selected row is the row it was made at:
                 // `finish` reads `firsts`
                 (Acc::Row(_), AggKind::First, _) => {}
                 (Acc::Row(v), _, _) => {
-                    let v = &mut v[..];
-                    for (&g, &p) in gids.iter().zip(sel) {
-                        v[g as usize] = (base + p as usize) as i64;
+                    if one {
+                        let p = if dense { n - 1 } else { sel[n - 1] as usize };
+                        v[0] = (base + p) as i64;
+                    } else {
+                        let v = &mut v[..];
+                        each_row!(base, sel, n, dense, |j, r| {
+                            v[gids[j] as usize] = r as i64;
+                        });
                     }
                 }
                 (Acc::W(v), _, _) => {
@@ -1411,16 +1911,8 @@ impl<'a> AggState<'a> {
                     let Some((cx, cy)) = self.wcols[k] else {
                         continue;
                     };
-                    let v = &mut v[..];
-                    for (&g, &p) in gids.iter().zip(sel) {
-                        let r = base + p as usize;
-                        let (u, w) = (f64_at(cx, r), f64_at(cy, r));
-                        if !u.is_nan() && !w.is_nan() {
-                            let e = &mut v[g as usize];
-                            e.0 += u * w;
-                            e.1 += u;
-                        }
-                    }
+                    let gids = if one { None } else { Some(gids) };
+                    wfold(v, gids, cx, cy, base, sel, n, dense);
                 }
                 _ => {}
             }
@@ -1491,10 +1983,12 @@ impl<'a> AggState<'a> {
     /// so the result does not depend on the split; the other
     /// range's groups are visited in their creation order, which keeps
     /// groups in order of first occurrence.
-    fn merge(&mut self, q: &SelectQ, o: AggState) {
+    ///
+    /// Returns the other range's group → this state's group map.
+    fn merge(&mut self, q: &SelectQ, o: AggState) -> Vec<u32> {
         if q.keys.is_empty() {
             if o.firsts[0] < 0 {
-                return;
+                return vec![0];
             }
             if self.firsts[0] < 0 {
                 self.firsts[0] = o.firsts[0];
@@ -1549,33 +2043,87 @@ impl<'a> AggState<'a> {
                 _ => {}
             }
         }
+        map
+    }
+
+    /// The ordered pass of a split run: folds a range's recorded items
+    /// into this (merged) state's ordered aggregates, `map` taking the
+    /// range's group ids to this state's.
+    fn fold_rec(&mut self, q: &SelectQ, rec: &Rec, map: &[u32]) {
+        let one = self.one;
+        let g = |j: usize| map[rec.gids[j] as usize] as usize;
+        for ((a, acc), vals) in q.aggs.iter().zip(self.accs.iter_mut()).zip(&rec.vals) {
+            if !ordered(a.kind) {
+                continue;
+            }
+            match (acc, vals) {
+                (Acc::L(v), RecVals::F(x)) => {
+                    if one {
+                        v[0].extend_f(x);
+                    } else {
+                        for (j, &y) in x.iter().enumerate() {
+                            v[g(j)].push(y);
+                        }
+                    }
+                }
+                (Acc::L(v), RecVals::I(x)) => {
+                    if one {
+                        v[0].extend_i(x);
+                    } else {
+                        for (j, &y) in x.iter().enumerate() {
+                            v[g(j)].push(if y == NJ { f64::NAN } else { y as f64 });
+                        }
+                    }
+                }
+                (Acc::W(v), RecVals::W(xs, ys)) => {
+                    if one {
+                        let mut e = v[0];
+                        for (&u, &w) in xs.iter().zip(ys) {
+                            wadd(&mut e, u, w);
+                        }
+                        v[0] = e;
+                    } else {
+                        for (j, (&u, &w)) in xs.iter().zip(ys).enumerate() {
+                            wadd(&mut v[g(j)], u, w);
+                        }
+                    }
+                }
+                _ => self.bad = true,
+            }
+        }
     }
 }
 
 fn parallel_ok(q: &SelectQ) -> bool {
-    q.aggs.iter().all(|a| {
-        matches!(
-            a.kind,
-            AggKind::Count
-                | AggKind::SumI
-                | AggKind::MinI
-                | AggKind::MaxI
-                | AggKind::MinF
-                | AggKind::MaxF
-                | AggKind::First
-                | AggKind::Last
-        )
-    })
+    q.aggs.iter().all(|a| !ordered(a.kind))
 }
 
 fn run_range<'a>(
     t: &'a Table,
     q: &SelectQ,
     plan: Option<&DensePlan>,
-    lo: usize,
-    hi: usize,
+    (lo, hi): (usize, usize),
+    stage: Stage,
+    record: bool,
 ) -> Option<AggState<'a>> {
     let mut st = AggState::new(t, q, plan)?;
+    st.stage = stage;
+    if record {
+        let vals = q
+            .aggs
+            .iter()
+            .map(|a| match a.kind {
+                AggKind::Wavg | AggKind::Wsum => RecVals::W(vec![], vec![]),
+                _ if !ordered(a.kind) => RecVals::None,
+                _ => match a.reg.map(|r| q.prog.regs[r]) {
+                    Some(RegKind::I) => RecVals::I(vec![]),
+                    Some(RegKind::F) => RecVals::F(vec![]),
+                    _ => RecVals::None,
+                },
+            })
+            .collect();
+        st.rec = Some(Rec { vals, gids: vec![] });
+    }
     let mut base = lo;
     while base < hi {
         if interrupted() {
@@ -1588,13 +2136,235 @@ fn run_range<'a>(
     (!st.bad).then_some(st)
 }
 
+/// A select with neither a where clause nor a by, whose aggregates all
+/// read a long or float column as it is (or are `count`, `first`,
+/// `last`, `wavg`, `wsum`): each aggregate over its whole column at once,
+/// the aggregates in parallel, with the interpreter's own kernels where
+/// they split across cores (integer `sum`, `min`, `max`) and the same
+/// single pass as the chunk loop for the ordered float sums. `None`: not
+/// of that shape.
+fn whole_columns<'a>(t: &'a Table, q: &SelectQ) -> Option<AggState<'a>> {
+    let n = t.len();
+    if n == 0 || !q.keys.is_empty() || !q.prog.constraints.is_empty() {
+        return None;
+    }
+    let mut args = Vec::with_capacity(q.aggs.len());
+    for a in &q.aggs {
+        let arg = match &q.prog.ops[a.ops.0..a.ops.1] {
+            [Op::Load { col, .. }] => col_data(t.columns.get(q.prog.cols.get(*col)?.idx)?),
+            _ => None,
+        };
+        let ok = match (a.kind, arg) {
+            (
+                AggKind::Count | AggKind::First | AggKind::Last | AggKind::Wavg | AggKind::Wsum,
+                _,
+            ) => true,
+            (
+                AggKind::SumI | AggKind::MinI | AggKind::MaxI | AggKind::AvgI,
+                Some(ColData::I64(_)),
+            ) => !a.narrow,
+            (
+                AggKind::SumF | AggKind::AvgF | AggKind::MinF | AggKind::MaxF,
+                Some(ColData::F64(_)),
+            ) => true,
+            _ => false,
+        };
+        if !ok {
+            return None;
+        }
+        args.push(arg);
+    }
+    let mut st = AggState::new(t, q, None)?;
+    st.firsts[0] = 0;
+    let (accs, wcols) = (&mut st.accs, &st.wcols);
+    let each = |(k, acc): (usize, &mut Acc)| whole_agg(&q.aggs[k], acc, args[k], wcols[k], n);
+    if q.aggs.len() > 1 {
+        accs.par_iter_mut().enumerate().for_each(each);
+    } else {
+        accs.iter_mut().enumerate().for_each(each);
+    }
+    Some(st)
+}
+
+/// Chunks per block of a pipelined run.
+const PIPE_CHUNKS: usize = 32;
+
+/// One block of a pipelined run, as its first stage leaves it for the
+/// second: per chunk its base, selection and group ids.
+#[derive(Default)]
+struct Block {
+    /// Per chunk: base, number selected, whether dense, offset in `sel`
+    /// (sparse chunks only) and in `gids`.
+    chunks: Vec<(usize, usize, bool, usize, usize)>,
+    sel: Vec<u32>,
+    gids: Vec<u32>,
+    /// Groups made so far.
+    groups: usize,
+}
+
+impl AggState<'_> {
+    /// First stage of a pipelined run over rows `[lo, hi)`: filter,
+    /// group and the exact aggregates, leaving the chunks' selections and
+    /// group ids in `b`. False when interrupted.
+    fn fill(&mut self, q: &SelectQ, (lo, hi): (usize, usize), b: &mut Block) -> bool {
+        b.chunks.clear();
+        b.sel.clear();
+        b.gids.clear();
+        let mut base = lo;
+        while base < hi {
+            if interrupted() {
+                return false;
+            }
+            let len = CHUNK.min(hi - base);
+            self.m.filter(&q.prog, base, len);
+            let (n, dense) = (self.m.n, self.m.dense);
+            if n > 0 {
+                // the group ids go straight into the block
+                let go = b.gids.len();
+                self.group_at(q, base, &mut b.gids);
+                self.fold_with(q, base, &b.gids[go..]);
+                b.chunks.push((base, n, dense, b.sel.len(), go));
+                if !dense {
+                    b.sel.extend_from_slice(&self.m.sel[..n]);
+                }
+            }
+            base += len;
+        }
+        b.groups = self.firsts.len();
+        true
+    }
+
+    /// Second stage: the ordered aggregates over a block the first stage
+    /// filled (in row order, block after block).
+    fn drain(&mut self, q: &SelectQ, b: &Block) {
+        while self.groups < b.groups {
+            for (a, acc) in q.aggs.iter().zip(self.accs.iter_mut()) {
+                acc_grow(a, acc);
+            }
+            self.groups += 1;
+        }
+        for &(base, n, dense, so, go) in &b.chunks {
+            self.m.n = n;
+            self.m.dense = dense;
+            if !dense {
+                self.m.sel[..n].copy_from_slice(&b.sel[so..so + n]);
+            }
+            let gids = if self.one {
+                &[][..]
+            } else {
+                &b.gids[go..go + n]
+            };
+            self.fold_with(q, base, gids);
+        }
+    }
+}
+
+/// A two-stage pipeline for selects with ordered aggregates and no where
+/// clause: one thread filters, groups and folds the exact aggregates of a
+/// block of rows while another folds the ordered ones of the block
+/// before (whose group ids the first left), so the ordered aggregates
+/// still see their items in row order.
+fn run_piped<'a>(t: &'a Table, q: &SelectQ, plan: Option<&DensePlan>) -> Option<AggState<'a>> {
+    let n = t.len();
+    let mut a = AggState::new(t, q, plan)?;
+    a.stage = Stage::Exact;
+    // the second stage only folds: no key tables
+    let mut b = AggState::new(t, q, None)?;
+    b.stage = Stage::Ordered;
+    b.keys = Keys::None;
+    b.groups = b.firsts.len();
+    let per = PIPE_CHUNKS * CHUNK;
+    let blocks: Vec<(usize, usize)> = (0..n)
+        .step_by(per)
+        .map(|lo| (lo, (lo + per).min(n)))
+        .collect();
+    let block = || Block {
+        chunks: Vec::with_capacity(PIPE_CHUNKS),
+        sel: vec![],
+        gids: Vec::with_capacity(if q.keys.is_empty() { 0 } else { per }),
+        groups: 0,
+    };
+    let (mut cur, mut next) = (block(), block());
+    if !a.fill(q, blocks[0], &mut cur) {
+        return None;
+    }
+    // on a worker thread, so each join below is a local fork
+    let ok = rayon::scope(|_| {
+        for k in 0..blocks.len() {
+            let (ok, ()) = rayon::join(
+                || match blocks.get(k + 1) {
+                    Some(&r) => a.fill(q, r, &mut next),
+                    None => true,
+                },
+                || b.drain(q, &cur),
+            );
+            if !ok {
+                return false;
+            }
+            std::mem::swap(&mut cur, &mut next);
+        }
+        true
+    });
+    if !ok {
+        return None;
+    }
+    if a.bad {
+        return None;
+    }
+    for ((ag, x), y) in q.aggs.iter().zip(a.accs.iter_mut()).zip(b.accs.iter_mut()) {
+        if ordered(ag.kind) {
+            std::mem::swap(x, y);
+        }
+    }
+    Some(a)
+}
+
+/// One aggregate of [`whole_columns`] over its whole column(s) `c` / `w`.
+fn whole_agg(a: &Agg, acc: &mut Acc, c: Option<ColData>, w: Option<(ColData, ColData)>, n: usize) {
+    use crate::builtins::agg;
+    match (acc, a.kind, c) {
+        (Acc::Count(v), _, _) => v[0] = n as i64,
+        (Acc::I(v), AggKind::SumI, Some(ColData::I64(c))) => v[0] = agg::sum_i64(c),
+        (Acc::I(v), AggKind::MinI, Some(ColData::I64(c))) => v[0] = agg::minmax_i64(c, false),
+        (Acc::I(v), AggKind::MaxI, Some(ColData::I64(c))) => v[0] = agg::minmax_i64(c, true),
+        // the interpreter's own answer, so `zero_ties` need not look
+        (Acc::F(v), AggKind::MinF, Some(ColData::F64(c))) => v[0] = agg::minmax_f64(c, false),
+        (Acc::F(v), AggKind::MaxF, Some(ColData::F64(c))) => v[0] = agg::minmax_f64(c, true),
+        (Acc::L(v), _, Some(ColData::F64(c))) => v[0].extend_f(c),
+        (Acc::L(v), _, Some(ColData::I64(c))) => v[0].extend_i(c),
+        (Acc::Row(v), AggKind::Last, _) => v[0] = n as i64 - 1,
+        (Acc::W(v), _, _) => {
+            if let Some((cx, cy)) = w {
+                wfold(v, None, cx, cy, 0, &[], n, true);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Slot-table entries all workers together may allocate.
 const DENSE_MAX_TOTAL: usize = 1 << 23;
 
 /// Runs a compiled select; `None` when the result is better left to the
-/// interpreter (no rows or no groups: q's empty-result typing rules).
-pub fn run_select(it: &mut Interp, t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
+/// interpreter (no rows or no groups: q's empty-result typing rules). Needs
+/// no interpreter, so partitions can run it on worker threads.
+///
+/// Above the parallel threshold the rows are split into ranges of whole
+/// chunks run in parallel, whose states merge exactly. When some
+/// aggregate is ordered (a float sum: its association order is part of
+/// the answer), the run is split in two: the ranges run the where clause,
+/// the grouping and the exact aggregates in parallel (recording the
+/// selected rows when there is a where clause), then one pass in row
+/// order folds the ordered aggregates over those rows, grouping through
+/// the merged key tables.
+pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
     let n = t.len();
+    if let Some(st) = whole_columns(t, q) {
+        // no where, no by: zero ties cannot differ (the interpreter's
+        // kernels), and there is one group with a first row
+        super::note_path(super::Path::Whole);
+        return Some(finish(t, q, st));
+    }
     let plan = dense_plan(t, q);
     let threads = rayon::current_num_threads().max(1);
     // each worker has its own slot table: fewer pieces for big ones
@@ -1603,22 +2373,48 @@ pub fn run_select(it: &mut Interp, t: &Table, q: &SelectQ) -> Option<QResult<Val
         _ => threads * 4,
     };
     let rs = ranges_of(n, parts);
-    let st = if rs.len() > 1 && parallel_ok(q) {
+    let exact = parallel_ok(q);
+    let split = !exact && threads > 1;
+    let st = if rs.len() > 1 && split && q.prog.constraints.is_empty() {
+        let st = run_piped(t, q, plan.as_ref())?;
+        super::note_path(super::Path::Piped);
+        st
+    } else if rs.len() > 1 && (exact || split) {
+        let stage = if exact { Stage::All } else { Stage::Exact };
+        let record = split;
         let parts: Vec<Option<AggState>> = rs
             .par_iter()
-            .map(|&(lo, hi)| run_range(t, q, plan.as_ref(), lo, hi))
+            .map(|&r| run_range(t, q, plan.as_ref(), r, stage, record))
             .collect();
+        let mut recs = Vec::with_capacity(parts.len());
         let mut it_parts = parts.into_iter();
         let mut st = it_parts.next()??;
+        let groups: Vec<u32> = (0..st.firsts.len() as u32).collect();
+        recs.push((st.rec.take(), groups));
         for p in it_parts {
-            st.merge(q, p?);
+            let mut p = p?;
+            let rec = p.rec.take();
+            let map = st.merge(q, p);
+            recs.push((rec, map));
+        }
+        if st.bad {
+            return None;
+        }
+        if split {
+            super::note_path(super::Path::Split);
+        }
+        // the ordered aggregates, range after range
+        for (rec, map) in &recs {
+            if let Some(rec) = rec {
+                st.fold_rec(q, rec, map);
+            }
         }
         if st.bad {
             return None;
         }
         st
     } else {
-        run_range(t, q, plan.as_ref(), 0, n)?
+        run_range(t, q, plan.as_ref(), (0, n), Stage::All, false)?
     };
     if zero_ties(t, q, &st) {
         return None;
@@ -1629,7 +2425,6 @@ pub fn run_select(it: &mut Interp, t: &Table, q: &SelectQ) -> Option<QResult<Val
     if st.firsts.iter().any(|&r| r < 0) || st.firsts.is_empty() {
         return None;
     }
-    let _ = it;
     Some(finish(t, q, st))
 }
 

@@ -134,6 +134,34 @@ pub(crate) fn note_dense() {
     DENSE_RUNS.with(|c| c.set(c.get() + 1));
 }
 
+/// How a compiled select ran (see [`path_runs`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Path {
+    /// No where, no by: each aggregate over its whole column.
+    Whole = 0,
+    /// Row ranges in parallel, ordered aggregates folded after, in order.
+    Split = 1,
+    /// Two-stage pipeline (no where, ordered aggregates).
+    Piped = 2,
+}
+
+thread_local! {
+    static PATH_RUNS: std::cell::Cell<[u64; 3]> = const { std::cell::Cell::new([0; 3]) };
+}
+
+/// Per [`Path`], the selects on this thread that took it (a test counter).
+pub fn path_runs() -> [u64; 3] {
+    PATH_RUNS.with(|c| c.get())
+}
+
+pub(crate) fn note_path(p: Path) {
+    PATH_RUNS.with(|c| {
+        let mut v = c.get();
+        v[p as usize] += 1;
+        c.set(v);
+    });
+}
+
 pub(crate) fn note_alloc() {
     CHUNK_ALLOCS.fetch_add(1, Ordering::Relaxed);
 }
@@ -149,7 +177,8 @@ pub fn narrow(it: &Interp, t: &Table, cs: &[Value]) -> Option<Vec<i64>> {
         return None;
     }
     let prog = compile::compile_where(it, t, cs)?;
-    let rows = exec::run_narrow(t, &prog)?;
+    // one row (an event handed to a handler): the row form of the program
+    let rows = event::narrow_one(t, &prog).or_else(|| exec::run_narrow(t, &prog))?;
     note_run();
     Some(rows)
 }
@@ -167,7 +196,7 @@ pub fn select(
         return None;
     }
     let q = compile::compile_select(it, t, c, b, a)?;
-    let r = exec::run_select(it, t, &q)?;
+    let r = exec::run_select(t, &q)?;
     note_run();
     Some(r)
 }

@@ -1,5 +1,7 @@
 //! A counting global allocator, so `\ts` can report the memory an
 //! expression used (q's "space"), and `.Q.w`-style statistics are real.
+//! The `borf` binary and the criterion benches install it
+//! (`#[global_allocator]`), so benches measure what the console does.
 //!
 //! It wraps the system allocator and keeps two atomic counters: bytes in
 //! use now, and the high-water mark since the last reset.
@@ -110,7 +112,7 @@ fn peak() -> usize {
 
 /// Hands the counters to the engine.
 pub fn install() {
-    qengine::interp::set_memory_probe(qengine::interp::MemoryProbe {
+    crate::interp::set_memory_probe(crate::interp::MemoryProbe {
         current,
         reset_peak,
         peak,
