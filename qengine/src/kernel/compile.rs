@@ -109,6 +109,23 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// The register the op writes.
+    pub fn dst(&self) -> usize {
+        match self {
+            Op::Load { dst, .. }
+            | Op::I2F { dst, .. }
+            | Op::Arith { dst, .. }
+            | Op::Cmp { dst, .. }
+            | Op::CmpCol { dst, .. }
+            | Op::And { dst, .. }
+            | Op::Or { dst, .. }
+            | Op::Not { dst, .. }
+            | Op::In { dst, .. } => *dst,
+        }
+    }
+}
+
 /// The q-level kind of a compiled value.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum VK {

@@ -269,28 +269,13 @@ pub(crate) fn row_passes(
             Op::Not { a, .. } => RowReg::B((boolean(regs, *a) == 0) as u8),
             Op::In { a, set, .. } => RowReg::B(set.contains(&int(regs, Opnd::R(*a))) as u8),
         };
-        let dst = op_dst(op);
-        regs[dst] = v;
+        regs[op.dst()] = v;
     }
     Some(
         p.constraints[ci..]
             .iter()
             .all(|&(_, r)| boolean(regs, r) != 0),
     )
-}
-
-fn op_dst(op: &Op) -> usize {
-    match op {
-        Op::Load { dst, .. }
-        | Op::I2F { dst, .. }
-        | Op::Arith { dst, .. }
-        | Op::Cmp { dst, .. }
-        | Op::CmpCol { dst, .. }
-        | Op::And { dst, .. }
-        | Op::Or { dst, .. }
-        | Op::Not { dst, .. }
-        | Op::In { dst, .. } => *dst,
-    }
 }
 
 /// `x op y` through q's equality and order on one pair, as the chunked

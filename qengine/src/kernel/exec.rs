@@ -350,17 +350,7 @@ impl<'a> Machine<'a> {
     fn run(&mut self, ops: &[Op], base: usize) {
         let (n, dense) = (self.n, self.dense);
         for op in ops {
-            let dst = match op {
-                Op::Load { dst, .. }
-                | Op::I2F { dst, .. }
-                | Op::Arith { dst, .. }
-                | Op::Cmp { dst, .. }
-                | Op::CmpCol { dst, .. }
-                | Op::And { dst, .. }
-                | Op::Or { dst, .. }
-                | Op::Not { dst, .. }
-                | Op::In { dst, .. } => *dst,
-            };
+            let dst = op.dst();
             let mut out = std::mem::replace(&mut self.regs[dst], Reg::B(Vec::new()));
             let sel = &self.sel[..];
             match (op, &mut out) {
@@ -987,14 +977,9 @@ fn wfold(
     }
     let f = |x: f64| x;
     // `i64_to_f64` with its three special items tested in one compare
-    // (and handled out of line)
-    #[cold]
-    fn special(x: i64) -> f64 {
-        i64_to_f64(x)
-    }
     let i = |x: i64| {
         if (x.wrapping_sub(i64::MAX) as u64) <= 2 {
-            special(x)
+            i64_to_f64(x)
         } else {
             x as f64
         }
@@ -1018,12 +1003,11 @@ fn wfold(
 /// a null, as `stats::wavg`/`wsum` do. Adding `0.0` for a skipped pair
 /// instead of branching gives the same bits: the sums start at `+0.0`,
 /// so they are never `-0.0`, and `s + 0.0` is `s` for every other `s`.
-/// (The `0.0` is made by masking the bits, so the loop has no branch.)
 #[inline(always)]
 fn wadd(e: &mut (f64, f64), u: f64, w: f64) {
-    let keep = ((!u.is_nan() & !w.is_nan()) as u64).wrapping_neg();
-    e.0 += f64::from_bits((u * w).to_bits() & keep);
-    e.1 += f64::from_bits(u.to_bits() & keep);
+    let ok = !u.is_nan() & !w.is_nan();
+    e.0 += if ok { u * w } else { 0.0 };
+    e.1 += if ok { u } else { 0.0 };
 }
 
 /// `step xbar` of an integer item as `temporal::xbar_fast` computes it
@@ -1545,6 +1529,53 @@ impl<'a> AggState<'a> {
         g
     }
 
+    /// Group ids for one symbol key: `gs[j]` for the `j`-th selected row
+    /// of the chunk at `base`, through the symbol-id table `tab`. Its own
+    /// function, so the loop keeps everything in registers.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn sym_gids(
+        &mut self,
+        q: &SelectQ,
+        c: &[Sym],
+        tab: &mut Vec<u32>,
+        gs: &mut [u32],
+        base: usize,
+        sel: &[u32],
+        dense: bool,
+    ) {
+        let n = gs.len();
+        let mut j = 0;
+        while j < n {
+            // the rows whose symbol has a group already (the table as a
+            // slice, so its length stays in a register), up to the first
+            // that has none
+            let t = &tab[..];
+            if dense {
+                for (o, s) in gs[j..].iter_mut().zip(&c[base + j..base + n]) {
+                    match t.get(s.0 as usize) {
+                        Some(&g) if g != u32::MAX => *o = g,
+                        _ => break,
+                    }
+                    j += 1;
+                }
+            } else {
+                for (o, &p) in gs[j..].iter_mut().zip(&sel[j..n]) {
+                    match t.get(c[base + p as usize].0 as usize) {
+                        Some(&g) if g != u32::MAX => *o = g,
+                        _ => break,
+                    }
+                    j += 1;
+                }
+            }
+            if j < n {
+                let r = base + if dense { j } else { sel[j] as usize };
+                gs[j] = self.sym_group(q, tab, c[r].0 as usize, r);
+                j += 1;
+            }
+        }
+    }
+
     /// Group ids of the selected rows of the chunk at `base` into `gids`
     /// (no by: nothing, every row is group 0).
     fn group(&mut self, q: &SelectQ, base: usize) {
@@ -1572,37 +1603,7 @@ impl<'a> AggState<'a> {
             Keys::None => {}
             Keys::Sym(mut tab) => {
                 if let ColData::Sym(c) = self.keycols[0] {
-                    let gs = &mut gids[..n];
-                    let mut j = 0;
-                    while j < n {
-                        // the rows whose symbol has a group already (the
-                        // table as a slice, so its length stays in a
-                        // register), up to the first that has none
-                        let t = &tab[..];
-                        if dense {
-                            let cc = &c[base..base + n];
-                            while j < n {
-                                match t.get(cc[j].0 as usize) {
-                                    Some(&g) if g != u32::MAX => gs[j] = g,
-                                    _ => break,
-                                }
-                                j += 1;
-                            }
-                        } else {
-                            while j < n {
-                                match t.get(c[base + sel[j] as usize].0 as usize) {
-                                    Some(&g) if g != u32::MAX => gs[j] = g,
-                                    _ => break,
-                                }
-                                j += 1;
-                            }
-                        }
-                        if j < n {
-                            let r = base + if dense { j } else { sel[j] as usize };
-                            gs[j] = self.sym_group(q, &mut tab, c[r].0 as usize, r);
-                            j += 1;
-                        }
-                    }
+                    self.sym_gids(q, c, &mut tab, &mut gids[..n], base, &sel, dense);
                 }
                 self.keys = Keys::Sym(tab);
             }
