@@ -24,3 +24,17 @@ pub use error::{QError, QResult};
 pub use interp::{Interp, Outcome};
 pub use sym::Sym;
 pub use value::{Atom, Ty, Value, Vector};
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    /// The unit tests' random numbers: a xorshift generator from `seed`,
+    /// giving values below its argument (deterministic, no dependency).
+    pub fn xorshift(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        }
+    }
+}

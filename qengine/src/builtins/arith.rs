@@ -1256,14 +1256,7 @@ mod tests {
         assert_eq!(idiv(NJ, 2), NJ);
     }
 
-    fn rng(mut seed: u64) -> impl FnMut(u64) -> u64 {
-        move |m| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % m
-        }
-    }
+    use crate::testutil::xorshift as rng;
 
     /// A random vector of type `t` mixing q's nulls and infinities, signed
     /// zeros, small and full-range values.

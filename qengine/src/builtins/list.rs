@@ -2663,13 +2663,7 @@ mod tests {
 
     #[test]
     fn columnar_table_dedup_matches_row_values() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut rnd = |m: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % m
-        };
+        let mut rnd = rng(0x2545_f491_4f6c_dd1d);
         let syms = [Sym::new(""), Sym::new("b"), Sym::new("a"), Sym::new("c")];
         let floats = [f64::NAN, -0.0, 0.0, 1.5, -1.5];
         for n in [0usize, 1, 7, 300, 5000] {
@@ -2714,15 +2708,7 @@ mod tests {
         }
     }
 
-    /// A xorshift generator for the dense-path tests.
-    fn rng(mut seed: u64) -> impl FnMut(u64) -> u64 {
-        move |m: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % m
-        }
-    }
+    use crate::testutil::xorshift as rng;
 
     fn table_of(cols: Vec<Value>) -> Table {
         Table {

@@ -627,14 +627,7 @@ pub fn cmp_values(a: &Value, b: &Value) -> Ordering {
 mod tests {
     use super::*;
 
-    fn rng(mut seed: u64) -> impl FnMut(u64) -> u64 {
-        move |m| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % m
-        }
-    }
+    use crate::testutil::xorshift as rng;
 
     /// The block-skipping scan against the full stable grade: every storage
     /// width, nulls, infinities and signed zeros, ties, and orders where

@@ -1611,14 +1611,7 @@ impl<'a> AggState<'a> {
                 let (c, st) = (self.keycols[0], self.steps[0]);
                 each_row!(base, sel, n, dense, |j, r| {
                     let k = key_of(c, st, r);
-                    gids[j] = match map.get(&k) {
-                        Some(&g) => g,
-                        None => {
-                            let g = self.new_group(q, r as i64);
-                            map.insert(k, g);
-                            g
-                        }
-                    };
+                    gids[j] = *map.entry(k).or_insert_with(|| self.new_group(q, r as i64));
                 });
                 self.keys = Keys::One(map);
             }
@@ -1629,14 +1622,7 @@ impl<'a> AggState<'a> {
                     for (x, c) in keycols.iter().enumerate() {
                         k[x] = key_of(*c, self.steps[x], r);
                     }
-                    gids[j] = match map.get(&k) {
-                        Some(&g) => g,
-                        None => {
-                            let g = self.new_group(q, r as i64);
-                            map.insert(k, g);
-                            g
-                        }
-                    };
+                    gids[j] = *map.entry(k).or_insert_with(|| self.new_group(q, r as i64));
                 });
                 self.keycols = keycols;
                 self.keys = Keys::Many(map);
@@ -1939,14 +1925,7 @@ impl<'a> AggState<'a> {
             }
             Keys::One(mut map) => {
                 let k = key_of(self.keycols[0], self.steps[0], r);
-                let g = match map.get(&k) {
-                    Some(&g) => g,
-                    None => {
-                        let g = self.new_group(q, r as i64);
-                        map.insert(k, g);
-                        g
-                    }
-                };
+                let g = *map.entry(k).or_insert_with(|| self.new_group(q, r as i64));
                 self.keys = Keys::One(map);
                 g
             }
@@ -1955,14 +1934,7 @@ impl<'a> AggState<'a> {
                 for (j, c) in self.keycols.iter().enumerate() {
                     k[j] = key_of(*c, self.steps[j], r);
                 }
-                let g = match map.get(&k) {
-                    Some(&g) => g,
-                    None => {
-                        let g = self.new_group(q, r as i64);
-                        map.insert(k, g);
-                        g
-                    }
-                };
+                let g = *map.entry(k).or_insert_with(|| self.new_group(q, r as i64));
                 self.keys = Keys::Many(map);
                 g
             }

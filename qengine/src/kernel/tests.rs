@@ -208,13 +208,19 @@ fn check(it: &mut Interp, q: &str, dense: Option<bool>) {
     set_enabled(true);
     let before = dense_runs();
     let b = it.eval_str(q).map(|v| format!("{v:?}"));
-    match (&a, &b) {
-        (Ok(a), Ok(b)) => assert_eq!(a, b, "{q}"),
-        (Err(a), Err(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{q}"),
-        _ => panic!("{q}: {a:?} vs {b:?}"),
-    }
+    assert_same(&a, &b, q);
     if let Some(d) = dense {
         assert_eq!(dense_runs() > before, d, "dense path used: {q}");
+    }
+}
+
+/// Interpreted and compiled outcomes are the same value (Debug form, so
+/// float bits too) or the same error.
+fn assert_same(a: &QResult<String>, b: &QResult<String>, what: &str) {
+    match (a, b) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "{what}"),
+        (Err(a), Err(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{what}"),
+        _ => panic!("{what}: {a:?} vs {b:?}"),
     }
 }
 
@@ -405,11 +411,7 @@ fn check_both(it: &mut Interp, q: &str) -> String {
     let c = it.eval_str(q).map(|v| format!("{v:?}"));
     set_par_min_rows(PAR_MIN_ROWS);
     for (x, how) in [(&b, "compiled"), (&c, "compiled, split")] {
-        match (&a, x) {
-            (Ok(a), Ok(x)) => assert_eq!(a, x, "{how}: {q}"),
-            (Err(a), Err(x)) => assert_eq!(format!("{a:?}"), format!("{x:?}"), "{how}: {q}"),
-            _ => panic!("{how}: {q}: {a:?} vs {x:?}"),
-        }
+        assert_same(&a, x, &format!("{how}: {q}"));
     }
     b.unwrap_or_default()
 }
