@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use qengine::value::Table;
+use qcore::Table;
 use qengine::{Interp, Sym, Value, Vector};
 
 // The console's allocator (counting, huge pages for large blocks), so these

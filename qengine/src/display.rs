@@ -19,10 +19,10 @@
 //! ends in `..`; output of more than `rows-2` lines keeps `rows-3` lines and
 //! a final `..` line.
 
-use crate::func::Func;
 use crate::interp::Settings;
-use crate::sym::Sym;
-use crate::value::{Atom, Attr, Dict, Table, Ty, Value, Vector};
+use qcore::Func;
+use qcore::Sym;
+use qcore::{Atom, Attr, Dict, Table, Ty, Value, Vector};
 
 /// No limit on the width of a formatted line.
 const UNLIMITED: usize = usize::MAX;
@@ -484,7 +484,7 @@ impl Fmt {
 
     fn func(&self, f: &Func, out: &mut String) {
         match f {
-            Func::Builtin(i) => out.push_str(crate::builtins::registry::name(*i)),
+            Func::Builtin(p) => out.push_str(p.name),
             Func::Lambda(l) => out.push_str(&l.source),
             Func::Projection(p) => {
                 self.one(&p.func, out, UNLIMITED);
@@ -883,7 +883,7 @@ fn guid_text(g: &[u8; 16]) -> String {
 
 /// Days since 2000.01.01 to (year, month, day).
 fn civil(days: i64) -> (i64, u32, u32) {
-    qparser::temporal::civil_from_days(days)
+    qcore::calendar::civil_from_days(days)
 }
 
 fn ymd_text(days: i64) -> String {
@@ -977,7 +977,7 @@ fn datetime_text(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sym::Sym;
+    use qcore::Sym;
     use std::sync::Arc;
 
     fn s() -> Settings {
@@ -1642,27 +1642,35 @@ mod tests {
 
     #[test]
     fn functions() {
-        let plus = crate::builtins::registry::lookup("+").unwrap_or(1);
+        let plus = qcore::Prim {
+            id: 1,
+            type_code: 102,
+            name: "+",
+        };
         assert_eq!(func_text(&Func::Builtin(plus)), "+");
-        let til = crate::builtins::registry::lookup("til").unwrap_or(0);
+        let til = qcore::Prim {
+            id: 40,
+            type_code: 101,
+            name: "til",
+        };
         assert_eq!(func_text(&Func::Builtin(til)), "til");
-        let proj = Func::Projection(Arc::new(crate::func::Projection {
+        let proj = Func::Projection(Arc::new(qcore::Projection {
             func: Value::Func(Func::Builtin(plus)),
             args: vec![Some(Value::long(1)), None],
         }));
         assert_eq!(func_text(&proj), "+[1]");
-        let proj2 = Func::Projection(Arc::new(crate::func::Projection {
+        let proj2 = Func::Projection(Arc::new(qcore::Projection {
             func: Value::Func(Func::Builtin(plus)),
             args: vec![None, Some(Value::long(1))],
         }));
         assert_eq!(func_text(&proj2), "+[;1]");
-        let der = Func::Derived(Arc::new(crate::func::Derived {
+        let der = Func::Derived(Arc::new(qcore::Derived {
             adverb: qparser::Adverb::Over,
             operand: Value::Func(Func::Builtin(plus)),
         }));
         assert_eq!(func_text(&der), "+/");
         assert_eq!(c(Value::Func(der)), "+/");
-        let der2 = Func::Derived(Arc::new(crate::func::Derived {
+        let der2 = Func::Derived(Arc::new(qcore::Derived {
             adverb: qparser::Adverb::EachLeft,
             operand: Value::Func(proj.clone()),
         }));

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use qparser::Adverb;
 
 use crate::eval::CompiledLambda;
-use crate::sym::Sym;
-use crate::value::Value;
+use qcore::Sym;
+use qcore::Value;
 
 /// A function value.
 #[derive(Clone, Debug)]

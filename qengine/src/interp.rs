@@ -11,11 +11,11 @@ use std::time::Instant;
 
 use qparser::{Expr, ExprKind};
 
-use crate::error::{QError, QResult};
 use crate::eval::compile::{Scope, compile};
 use crate::eval::{Ctl, Frame};
-use crate::sym::Sym;
-use crate::value::{Atom, Ty, Value, Vector};
+use qcore::Sym;
+use qcore::{Atom, Ty, Value, Vector};
+use qcore::{QError, QResult};
 
 /// Set by the process's SIGINT handler (Ctrl-C): the running evaluation
 /// stops with `'stop` at its next tick. Cleared when a new line starts.
@@ -110,10 +110,10 @@ pub struct Interp {
     /// The partitioned database loaded by `\l` (`builtins::partitioned`).
     pub partdb: Option<Arc<crate::builtins::partitioned::PartDb>>,
     /// Lambdas being applied, innermost last (`.z.s`, `.Q.bt`).
-    pub calls: Vec<crate::func::Func>,
+    pub calls: Vec<qcore::Func>,
     /// The lambda stack when the last error left its innermost lambda,
     /// keyed by the error's address (`.Q.trp`).
-    pub err_bt: Option<(usize, Vec<crate::func::Func>)>,
+    pub err_bt: Option<(usize, Vec<qcore::Func>)>,
     /// Set by `reval`: assignment to a global signals `'noupdate`.
     pub no_update: bool,
     ticks: u32,

@@ -8,22 +8,15 @@
 //! is a [`QError`].
 
 pub mod alloc;
-pub mod buf;
 pub mod builtins;
 pub mod display;
-pub mod error;
 pub mod eval;
-pub mod func;
 pub mod interp;
 pub mod ipc;
 pub mod kernel;
-pub mod sym;
-pub mod value;
 
-pub use error::{QError, QResult};
 pub use interp::{Interp, Outcome};
-pub use sym::Sym;
-pub use value::{Atom, Ty, Value, Vector};
+pub use qcore::{Atom, QError, QResult, Sym, Ty, Value, Vector};
 
 #[cfg(test)]
 pub(crate) mod testutil {

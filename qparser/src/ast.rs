@@ -10,6 +10,8 @@
 
 use std::ops::Range;
 
+pub use qcore::Adverb;
+
 /// Byte offsets into the source text of one parse.
 pub type Span = Range<usize>;
 
@@ -170,40 +172,9 @@ pub struct Lambda {
     pub source: String,
 }
 
-/// The six iterators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Adverb {
-    /// `'` each / each-both / case.
-    Each,
-    /// `/` over / reduce / converge / do / while.
-    Over,
-    /// `\` scan.
-    Scan,
-    /// `':` each-prior / each-parallel.
-    Prior,
-    /// `/:` each-right.
-    EachRight,
-    /// `\:` each-left.
-    EachLeft,
-}
-
-impl Adverb {
-    /// The glyph as written in source.
-    pub fn glyph(self) -> &'static str {
-        match self {
-            Adverb::Each => "'",
-            Adverb::Over => "/",
-            Adverb::Scan => "\\",
-            Adverb::Prior => "':",
-            Adverb::EachRight => "/:",
-            Adverb::EachLeft => "\\:",
-        }
-    }
-}
-
 /// A literal with its q type decided by the lexer. Temporal values are
 /// already converted to q's integer (or float, for datetime) counts from
-/// 2000.01.01 — see [`crate::temporal`].
+/// 2000.01.01 — see [`qcore::calendar`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Literal {
     /// True for an atom (`1`, `"a"`, `` `a ``, `0x01`, `1b`); false for a

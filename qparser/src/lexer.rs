@@ -25,10 +25,11 @@
 //!   the statement, as in q scripts.
 //!
 //! Temporal literals are decoded here into q's counts from 2000.01.01 using
-//! [`crate::temporal`].
+//! [`qcore::calendar`].
 
 use crate::ast::{Adverb, LitValues, Literal, ParseError, Span};
-use crate::temporal::{NS_PER_DAY, days_from_civil, valid_civil};
+use qcore::Ty;
+use qcore::calendar::{NS_PER_DAY, days_from_civil, valid_civil};
 
 /// One lexical token.
 #[derive(Clone, Debug, PartialEq)]
@@ -530,26 +531,6 @@ fn hexval(c: u8) -> u8 {
 // ---------------------------------------------------------------------------
 // Numeric and temporal literal decoding.
 
-/// The q type of a numeric literal item.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Ty {
-    Bool,
-    Guid,
-    Short,
-    Int,
-    Long,
-    Real,
-    Float,
-    Timestamp,
-    Month,
-    Date,
-    Datetime,
-    Timespan,
-    Minute,
-    Second,
-    Time,
-}
-
 /// The value of one numeric item before conversion to its final type.
 #[derive(Clone, Copy, Debug)]
 enum V {
@@ -569,25 +550,10 @@ enum Raw {
     BoolVec(Vec<bool>),
 }
 
+/// The type a numeric literal's suffix letter names: q's type letters,
+/// except those a number cannot carry (`x c s`, which are other literals).
 fn suffix_ty(c: u8) -> Option<Ty> {
-    Some(match c {
-        b'b' => Ty::Bool,
-        b'g' => Ty::Guid,
-        b'h' => Ty::Short,
-        b'i' => Ty::Int,
-        b'j' => Ty::Long,
-        b'e' => Ty::Real,
-        b'f' => Ty::Float,
-        b'p' => Ty::Timestamp,
-        b'm' => Ty::Month,
-        b'd' => Ty::Date,
-        b'z' => Ty::Datetime,
-        b'n' => Ty::Timespan,
-        b'u' => Ty::Minute,
-        b'v' => Ty::Second,
-        b't' => Ty::Time,
-        _ => return None,
-    })
+    Ty::from_letter(c as char).filter(|t| !matches!(t, Ty::Byte | Ty::Char | Ty::Symbol))
 }
 
 fn all_digits(s: &str) -> bool {
@@ -923,6 +889,7 @@ fn build(raws: Vec<Raw>) -> Result<LitValues, String> {
         Ty::Minute => LitValues::Minute(i32s(&mut vals)?),
         Ty::Second => LitValues::Second(i32s(&mut vals)?),
         Ty::Time => LitValues::Time(i32s(&mut vals)?),
+        Ty::Byte | Ty::Char | Ty::Symbol => return Err("not a numeric type".to_string()),
     })
 }
 

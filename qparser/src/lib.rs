@@ -20,7 +20,6 @@ mod grammar;
 pub mod lexer;
 pub mod parser;
 pub mod script;
-pub mod temporal;
 
 pub use ast::*;
 pub use parser::{INFIX_KEYWORDS, is_infix_keyword, parse};

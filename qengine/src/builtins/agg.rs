@@ -19,9 +19,9 @@
 
 use std::sync::Arc;
 
-use crate::error::{QError, QResult};
 use crate::interp::Interp;
-use crate::value::{Atom, Dict, Table, Ty, Value, VecData, Vector};
+use qcore::{Atom, Dict, Table, Ty, Value, VecData, Vector};
+use qcore::{QError, QResult};
 
 use super::arith;
 use super::cast::{atom_of_f64, atom_of_i64};

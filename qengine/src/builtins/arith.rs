@@ -16,11 +16,11 @@
 //! Kernels are plain loops over slices so the compiler vectorises them; the
 //! long/long, int/int and float/float paths never widen or copy inputs.
 
-use qparser::temporal::{NS_PER_DAY, days_from_civil};
+use qcore::calendar::{NS_PER_DAY, days_from_civil};
 
-use crate::error::{QError, QResult};
 use crate::interp::Interp;
-use crate::value::{ALL_TYPES, Atom, Repr, Ty, Value, VecData, Vector, f64_to_i64};
+use qcore::{ALL_TYPES, Atom, Repr, Ty, Value, VecData, Vector, f64_to_i64};
+use qcore::{QError, QResult};
 
 use super::cast::{atom_of_f64, atom_of_i64};
 use super::{atomic_dyad, atomic_monad};
@@ -1029,7 +1029,7 @@ fn round_fn(x: Value, up: bool) -> QResult<Value> {
                 other => other,
             }),
             Ty::Symbol if !up => {
-                let low = |s: crate::sym::Sym| crate::sym::Sym::new(&s.as_str().to_lowercase());
+                let low = |s: qcore::Sym| qcore::Sym::new(&s.as_str().to_lowercase());
                 Ok(match v {
                     Value::Atom(Atom::Symbol(s)) => Value::Atom(Atom::Symbol(low(s))),
                     Value::Vector(vec) => Value::Vector(Vector::syms(
@@ -1469,13 +1469,13 @@ mod tests {
         assert_eq!(e.name, "length");
         let e = arith2(Op::Add, i(&[1]), j(&[1, 2])).unwrap_err();
         assert_eq!(e.name, "length");
-        let syms = Value::Vector(Vector::syms(vec![crate::sym::Sym::new("a")]));
+        let syms = Value::Vector(Vector::syms(vec![qcore::Sym::new("a")]));
         let e = arith2(Op::Mul, f(&[1.0]), syms).unwrap_err();
         assert_eq!(e.name, "type");
         let e = arith2(
             Op::Add,
             f(&[1.0]),
-            Value::Atom(Atom::Symbol(crate::sym::Sym::new("a"))),
+            Value::Atom(Atom::Symbol(qcore::Sym::new("a"))),
         )
         .unwrap_err();
         assert_eq!(e.name, "type");

@@ -16,15 +16,15 @@
 
 use std::sync::Arc;
 
-use qparser::temporal::{NS_PER_DAY, civil_from_days, days_from_civil, valid_civil};
+use qcore::calendar::{NS_PER_DAY, civil_from_days, days_from_civil, valid_civil};
 
-use crate::error::{QError, QResult};
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{
+use qcore::Sym;
+use qcore::{
     Atom, Dict, Guid, Repr, Table, Ty, Value, VecBuilder, VecData, Vector, f64_to_i64, narrow_i16,
     narrow_i32,
 };
+use qcore::{QError, QResult};
 
 use super::atomic_monad;
 

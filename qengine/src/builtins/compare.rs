@@ -13,12 +13,12 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use qparser::temporal::NS_PER_DAY;
+use qcore::calendar::NS_PER_DAY;
 
-use crate::error::{QError, QResult};
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{Atom, Guid, Repr, Ty, Value, VecData, Vector, f64_to_i64};
+use qcore::Sym;
+use qcore::{Atom, Guid, Repr, Ty, Value, VecData, Vector, f64_to_i64};
+use qcore::{QError, QResult};
 
 use super::arith::lesser_type;
 use super::atomic_dyad;
@@ -177,7 +177,7 @@ fn nanos_i(t: Ty, v: i64) -> i64 {
     match t {
         Ty::Date => v.wrapping_mul(NS_PER_DAY),
         Ty::Month => {
-            let d = qparser::temporal::days_from_civil(
+            let d = qcore::calendar::days_from_civil(
                 2000 + v.div_euclid(12),
                 (v.rem_euclid(12) + 1) as u32,
                 1,
@@ -249,7 +249,7 @@ fn col<'a>(v: &'a Vector, d: Domain) -> Col<'a> {
 fn as_vector(v: &Value) -> QResult<(Vector, bool)> {
     match v {
         Value::Atom(a) => {
-            let mut b = crate::value::VecBuilder::new(a.ty(), 1);
+            let mut b = qcore::VecBuilder::new(a.ty(), 1);
             b.push(*a);
             Ok((b.finish(), true))
         }
@@ -531,8 +531,8 @@ pub fn within(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 
 /// Exact identity of two atoms (same type; NaN matches NaN), as `~` and
 /// key lookup need.
-pub fn atoms_match(a: &crate::value::Atom, b: &crate::value::Atom) -> bool {
-    use crate::value::Atom::*;
+pub fn atoms_match(a: &qcore::Atom, b: &qcore::Atom) -> bool {
+    use qcore::Atom::*;
     match (a, b) {
         (Real(x), Real(y)) => x == y || (x.is_nan() && y.is_nan()),
         (Float(x), Float(y)) | (Datetime(x), Datetime(y)) => x == y || (x.is_nan() && y.is_nan()),
@@ -549,7 +549,7 @@ pub fn values_match(a: &Value, b: &Value) -> bool {
 /// The one structural comparison behind [`values_match`] (exact) and
 /// [`values_match_tol`] (floats within comparison tolerance, as `~` does).
 fn match_by(a: &Value, b: &Value, tol: bool) -> bool {
-    let atom_eq = |x: &crate::value::Atom, y: &crate::value::Atom| {
+    let atom_eq = |x: &qcore::Atom, y: &qcore::Atom| {
         if tol {
             atoms_match_tol(x, y)
         } else {
@@ -587,8 +587,8 @@ fn match_by(a: &Value, b: &Value, tol: bool) -> bool {
                     .all(|(p, q)| match_by(p, q, tol))
         }
         (Value::Func(f), Value::Func(g)) => match (f, g) {
-            (crate::func::Func::Builtin(i), crate::func::Func::Builtin(j)) => i == j,
-            (crate::func::Func::Lambda(l), crate::func::Func::Lambda(m)) => l.source == m.source,
+            (qcore::Func::Builtin(i), qcore::Func::Builtin(j)) => i == j,
+            (qcore::Func::Lambda(l), qcore::Func::Lambda(m)) => l.source == m.source,
             _ => false,
         },
         _ => false,

@@ -7,11 +7,11 @@
 
 use std::sync::Arc;
 
-use crate::error::{QError, QResult};
 use crate::eval::apply::apply;
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{Atom, Dict, Table, Ty, Value, Vector};
+use qcore::Sym;
+use qcore::{Atom, Dict, Table, Ty, Value, Vector};
+use qcore::{QError, QResult};
 
 /// The version `.z.K` reports.
 pub const VERSION: f64 = 4.1;
@@ -24,9 +24,7 @@ fn strings(v: &[String]) -> Value {
 
 fn release_date() -> Value {
     let (y, m, d) = RELEASE;
-    Value::Atom(Atom::Date(
-        qparser::temporal::days_from_civil(y, m, d) as i32
-    ))
+    Value::Atom(Atom::Date(qcore::calendar::days_from_civil(y, m, d) as i32))
 }
 
 // --- .z ---
@@ -74,7 +72,7 @@ pub fn z_addr(it: &mut Interp, _: Value) -> QResult<Value> {
 }
 pub fn z_user(it: &mut Interp, _: Value) -> QResult<Value> {
     if let Some((u, _)) = it.ipc.peer() {
-        return Ok(Value::Atom(crate::value::Atom::Symbol(u)));
+        return Ok(Value::Atom(qcore::Atom::Symbol(u)));
     }
     let u = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
@@ -261,9 +259,7 @@ pub fn q_f(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 /// (`x` stars when it does not fit).
 pub fn q_fmt(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     if args.len() < 3 {
-        let f = Value::Func(crate::func::Func::Builtin(
-            super::registry::lookup(".Q.fmt").ok_or_else(QError::rank)?,
-        ));
+        let f = super::registry::func(super::registry::lookup(".Q.fmt").ok_or_else(QError::rank)?);
         let mut slots: Vec<Option<Value>> = args.into_iter().map(Some).collect();
         slots.resize(3, None);
         return crate::eval::apply::project(f, slots);

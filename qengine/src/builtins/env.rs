@@ -12,20 +12,20 @@ use std::sync::Arc;
 
 use qparser::{Adverb, ExprKind};
 
-use crate::error::{QError, QResult};
 use crate::eval::apply::apply;
 use crate::eval::compile::{compile_lambda, derive, literal, qualify};
-use crate::func::Func;
 use crate::interp::{Interp, Outcome};
-use crate::sym::Sym;
-use crate::value::{Atom, Attr, Dict, Table, Ty, Value, Vector};
+use qcore::Func;
+use qcore::Sym;
+use qcore::{Atom, Attr, Dict, Table, Ty, Value, Vector};
+use qcore::{Prim, QError, QResult};
 
 use super::registry;
 use super::sort::{cmp_atoms, cmp_values};
 
 fn builtin(name: &str) -> QResult<Value> {
     registry::lookup(name)
-        .map(|i| Value::Func(Func::Builtin(i)))
+        .map(registry::func)
         .ok_or_else(|| QError::nyi(name))
 }
 
@@ -51,7 +51,7 @@ pub fn resolve_name(it: &mut Interp, s: Sym) -> QResult<Value> {
         {
             return m(it, Value::Nil);
         }
-        return Ok(Value::Func(Func::Builtin(i)));
+        return Ok(registry::func(i));
     }
     Err(super::keywords::undefined(t))
 }
@@ -96,8 +96,8 @@ pub fn value(it: &mut Interp, x: Value) -> QResult<Value> {
         }
         Value::Func(Func::Composition(c)) => Ok(Value::list(c.as_ref().clone())),
         Value::Func(Func::Derived(d)) => Ok(d.operand.clone()),
-        Value::Func(Func::Builtin(i)) => {
-            let b = registry::get(i);
+        Value::Func(Func::Builtin(p)) => {
+            let (b, i) = (registry::get(p.id), p.id);
             if b.kind == registry::Kind::Operator && i < 20 {
                 Ok(Value::long(i as i64))
             } else if matches!(b.name, "value" | "get") {
@@ -146,7 +146,7 @@ fn eval_apply(it: &mut Interp, l: &[Value]) -> QResult<Value> {
     let args = &l[1..];
     // special forms: assignment, $[..], statement sequence
     match head {
-        Value::Func(Func::Builtin(0)) | Value::Nil if args.len() == 2 => {
+        Value::Func(Func::Builtin(Prim { id: 0, .. })) | Value::Nil if args.len() == 2 => {
             if let Value::Atom(Atom::Symbol(s)) = &args[0] {
                 let v = eval(it, args[1].clone())?;
                 if it.no_update {
@@ -161,7 +161,7 @@ fn eval_apply(it: &mut Interp, l: &[Value]) -> QResult<Value> {
                 return Ok(v);
             }
         }
-        Value::Func(Func::Builtin(i)) if registry::name(*i) == "$" && args.len() > 2 => {
+        Value::Func(Func::Builtin(p)) if p.name == "$" && args.len() > 2 => {
             let mut k = 0;
             while k + 1 < args.len() {
                 let c = eval(it, args[k].clone())?;
@@ -357,7 +357,7 @@ pub(crate) fn tree(it: &mut Interp, e: &qparser::Expr, src: &Arc<str>) -> QResul
 
 fn name_tree(n: &str) -> Value {
     match registry::lookup(n) {
-        Some(i) if !registry::is_system_value(i) => Value::Func(Func::Builtin(i)),
+        Some(i) if !registry::is_system_value(i) => registry::func(i),
         _ => Value::sym(n),
     }
 }
@@ -673,9 +673,7 @@ pub fn sorted_within(x: &Value, lo: &Value, hi: &Value) -> Option<Value> {
     let ty = v.ty();
     let integral = matches!(
         v.data(),
-        crate::value::VecData::I16(_)
-            | crate::value::VecData::I32(_)
-            | crate::value::VecData::I64(_)
+        qcore::VecData::I16(_) | qcore::VecData::I32(_) | qcore::VecData::I64(_)
     );
     if v.attr != Attr::Sorted || !integral || l.ty() != ty || h.ty() != ty {
         return None;

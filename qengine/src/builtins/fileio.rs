@@ -13,14 +13,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use qparser::temporal::{NS_PER_DAY, days_from_civil, valid_civil};
+use qcore::calendar::{NS_PER_DAY, days_from_civil, valid_civil};
 
 use super::cast::parse_atom;
 use super::storage::serr;
-use crate::error::{QError, QResult};
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{Atom, Dict, Guid, Table, Ty, Value, VecData, Vector, check_alloc};
+use qcore::Sym;
+use qcore::{Atom, Dict, Guid, Table, Ty, Value, VecData, Vector, check_alloc};
+use qcore::{QError, QResult};
 
 // ---------------------------------------------------------------------------
 // Paths and files
@@ -1134,13 +1134,13 @@ pub fn bin2(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                     raw.extend_from_slice(&rec(r));
                 }
                 let data = match ty.repr() {
-                    crate::value::Repr::U8 => VecData::U8(raw.into()),
-                    crate::value::Repr::I16 => VecData::I16(cast_le(&raw).into()),
-                    crate::value::Repr::I32 => VecData::I32(cast_le(&raw).into()),
-                    crate::value::Repr::I64 => VecData::I64(cast_le(&raw).into()),
-                    crate::value::Repr::F32 => VecData::F32(cast_le(&raw).into()),
-                    crate::value::Repr::F64 => VecData::F64(cast_le(&raw).into()),
-                    crate::value::Repr::Guid => VecData::Guid(
+                    qcore::Repr::U8 => VecData::U8(raw.into()),
+                    qcore::Repr::I16 => VecData::I16(cast_le(&raw).into()),
+                    qcore::Repr::I32 => VecData::I32(cast_le(&raw).into()),
+                    qcore::Repr::I64 => VecData::I64(cast_le(&raw).into()),
+                    qcore::Repr::F32 => VecData::F32(cast_le(&raw).into()),
+                    qcore::Repr::F64 => VecData::F64(cast_le(&raw).into()),
+                    qcore::Repr::Guid => VecData::Guid(
                         raw.chunks_exact(16)
                             .map(|c| {
                                 let mut g = [0u8; 16];
@@ -1154,7 +1154,7 @@ pub fn bin2(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                             .collect::<Vec<_>>()
                             .into(),
                     ),
-                    crate::value::Repr::Sym => return Err(QError::type_()),
+                    qcore::Repr::Sym => return Err(QError::type_()),
                 };
                 let mut v = Vector::new(ty, data).ok_or_else(QError::type_)?;
                 if ty == Ty::Bool

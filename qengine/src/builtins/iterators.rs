@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use qparser::Adverb;
 
-use crate::error::{QError, QResult};
 use crate::eval::apply::{apply, valence};
-use crate::func::{Derived, Func};
 use crate::interp::Interp;
-use crate::value::{Dict, Value};
+use qcore::{Derived, Func};
+use qcore::{Dict, Value};
+use qcore::{QError, QResult};
 
 use super::compare::values_match;
 use super::registry;
@@ -156,7 +156,7 @@ fn each(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
 
 /// Case `i'[a;b;...]`: item k of the result is item k of argument `i k`
 /// (atoms repeat).
-fn case(sel: &crate::value::Vector, args: Vec<Value>) -> QResult<Value> {
+fn case(sel: &qcore::Vector, args: Vec<Value>) -> QResult<Value> {
     let idx = crate::eval::index::int_indices(sel)?;
     let n = idx.len();
     for a in &args {
@@ -181,8 +181,8 @@ fn case(sel: &crate::value::Vector, args: Vec<Value>) -> QResult<Value> {
 
 /// The builtin index of `f`, if it is a plain builtin.
 fn builtin_name(f: &Value) -> Option<&'static str> {
-    if let Value::Func(Func::Builtin(i)) = f {
-        Some(registry::name(*i))
+    if let Value::Func(Func::Builtin(p)) = f {
+        Some(p.name)
     } else {
         None
     }
@@ -343,7 +343,7 @@ fn empty_reduce(f: &Value, x: &Value, scan: bool) -> Value {
         Some("*") if !scan => Value::long(1),
         Some("+") | Some("*") | Some(",") => x.clone(),
         _ => match f {
-            Value::Vector(v) if !scan => Value::Vector(crate::value::Vector::empty(v.ty())),
+            Value::Vector(v) if !scan => Value::Vector(qcore::Vector::empty(v.ty())),
             _ => Value::list(vec![]),
         },
     }
@@ -461,7 +461,7 @@ fn prior_first(it: &mut Interp, f: &Value, x: &Value, x0: &Value) -> QResult<Val
 }
 
 fn minus() -> Value {
-    Value::Func(Func::Builtin(registry::lookup("-").unwrap_or(2)))
+    registry::func(registry::lookup("-").unwrap_or(2))
 }
 
 /// `f each x` / `each[f;x]`.

@@ -10,11 +10,11 @@
 
 use std::sync::Arc;
 
-use crate::error::{QError, QResult};
 use crate::eval::apply::apply;
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{Table, Ty, Value, VecData};
+use qcore::Sym;
+use qcore::{QError, QResult};
+use qcore::{Table, Ty, Value, VecData};
 
 use super::list::{group_ids, join_values, positions, take_idx};
 use super::table::{column, dict, keyed_parts, rekey, syms_of, table, unkeyed};
@@ -520,7 +520,7 @@ fn wj_common(it: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Val
         let mut name = Sym::EMPTY;
         for (k, p) in parts[1..].iter().enumerate() {
             let s = match p {
-                Value::Atom(crate::value::Atom::Symbol(s)) => *s,
+                Value::Atom(qcore::Atom::Symbol(s)) => *s,
                 _ => return Err(QError::type_()),
             };
             if k == 0 {

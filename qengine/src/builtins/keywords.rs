@@ -9,7 +9,7 @@
 //! q name. When a family adds a registry row for a listed name, the row
 //! wins (the entry is ignored, and the doc test reports it as stale).
 
-use crate::error::QError;
+use qcore::QError;
 
 /// What borf does with a name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

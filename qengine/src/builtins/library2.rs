@@ -11,12 +11,12 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::error::{ErrorInfo, QError, QResult};
 use crate::eval::apply::apply;
-use crate::func::Func;
 use crate::interp::{Interp, Outcome};
-use crate::sym::Sym;
-use crate::value::{Atom, Dict, Ty, Value, Vector};
+use qcore::Func;
+use qcore::Sym;
+use qcore::{Atom, Dict, Ty, Value, Vector};
+use qcore::{ErrorInfo, QError, QResult};
 
 use super::registry;
 
@@ -198,7 +198,7 @@ fn physical_memory() -> i64 {
 fn workspace() -> [i64; 8] {
     let (used, peak) =
         crate::interp::memory_probe().map_or((0, 0), |p| ((p.current)() as i64, (p.peak)() as i64));
-    let (syms, symw) = crate::sym::stats();
+    let (syms, symw) = qcore::sym::stats();
     [
         used,
         used,
@@ -279,7 +279,7 @@ fn all_any(it: &mut Interp, x: Value, all: bool) -> QResult<Value> {
         Value::List(l) => {
             // an aggregate over the items: &/ or |/ of the items as booleans
             let op = registry::lookup(if all { "&" } else { "|" }).ok_or_else(QError::type_)?;
-            let op = Value::Func(Func::Builtin(op));
+            let op = registry::func(op);
             let mut acc = Value::bool(all);
             for item in l.iter() {
                 it.tick()?;

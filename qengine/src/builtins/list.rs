@@ -18,11 +18,11 @@ use std::sync::Arc;
 
 use hashbrown::{HashMap, HashSet, HashTable};
 
-use crate::error::{QError, QResult};
 use crate::eval::index::{null_item_of, table_row, value_at};
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{Atom, Dict, Guid, Table, Ty, Value, VecBuilder, VecData, Vector};
+use qcore::Sym;
+use qcore::{Atom, Dict, Guid, Table, Ty, Value, VecBuilder, VecData, Vector};
+use qcore::{QError, QResult};
 
 use super::compare::values_match;
 
@@ -1420,9 +1420,9 @@ pub fn distinct(_: &mut Interp, x: Value) -> QResult<Value> {
 fn distinct_value(x: &Value) -> QResult<Value> {
     match x {
         Value::Vector(v) => {
-            if v.attr == crate::value::Attr::Unique {
+            if v.attr == qcore::Attr::Unique {
                 let mut w = v.clone();
-                w.attr = crate::value::Attr::None;
+                w.attr = qcore::Attr::None;
                 return Ok(Value::Vector(w));
             }
             let firsts = match v.data() {
@@ -2632,10 +2632,10 @@ pub fn query_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
 /// `x rotate y`: rotate the list y left by x items (right when x is negative).
 pub fn rotate(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let n = match &x {
-        Value::Atom(a) if a.ty().is_integral() && a.ty() != crate::value::Ty::Bool => {
+        Value::Atom(a) if a.ty().is_integral() && a.ty() != qcore::Ty::Bool => {
             a.to_i64().ok_or_else(QError::type_)?
         }
-        Value::Atom(crate::value::Atom::Bool(b)) => *b as i64,
+        Value::Atom(qcore::Atom::Bool(b)) => *b as i64,
         _ => return Err(QError::type_()),
     };
     match &y {
@@ -2646,7 +2646,7 @@ pub fn rotate(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             }
             let k = n.rem_euclid(len);
             let idx: Vec<i64> = (0..len).map(|i| (i + k) % len).collect();
-            crate::eval::index::index(it, &y, &Value::Vector(crate::value::Vector::longs(idx)))
+            crate::eval::index::index(it, &y, &Value::Vector(qcore::Vector::longs(idx)))
         }
         Value::Table(_) => Err(QError::nyi("rotate of a table")),
         _ => Ok(y),

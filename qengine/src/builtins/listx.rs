@@ -10,10 +10,10 @@
 
 use std::sync::Arc;
 
-use crate::error::{QError, QResult};
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{Atom, Dict, Table, Ty, Value, Vector};
+use qcore::Sym;
+use qcore::{Atom, Dict, Table, Ty, Value, Vector};
+use qcore::{QError, QResult};
 
 use super::arith;
 use super::cast::atom_of_i64;
@@ -23,7 +23,7 @@ use super::list::{group_ids, join_values, slice, take_idx};
 // Helpers
 
 fn atom_vec(a: Atom) -> Vector {
-    let mut b = crate::value::VecBuilder::new(a.ty(), 1);
+    let mut b = qcore::VecBuilder::new(a.ty(), 1);
     b.push(a);
     b.finish()
 }
@@ -84,8 +84,8 @@ fn raze_value(x: Value) -> QResult<Value> {
                     .all(|v| matches!(v, Value::Vector(w) if w.ty() == ty))
                 {
                     let total: usize = l.iter().map(Value::count).sum();
-                    crate::value::check_alloc(total, ty.width())?;
-                    let mut b = crate::value::VecBuilder::new(ty, total);
+                    qcore::check_alloc(total, ty.width())?;
+                    let mut b = qcore::VecBuilder::new(ty, total);
                     for v in l.iter() {
                         if let Value::Vector(w) = v {
                             for i in 0..w.len() {
@@ -129,7 +129,7 @@ fn cross_value(x: Value, y: Value) -> QResult<Value> {
     let (x, y) = (as_list(x), as_list(y));
     let (nx, ny) = (x.count(), y.count());
     let n = nx.checked_mul(ny).ok_or_else(|| QError::new("wsfull"))?;
-    crate::value::check_alloc(n, 16)?;
+    qcore::check_alloc(n, 16)?;
     let mut m = Vec::with_capacity(n);
     let mut k = Vec::with_capacity(n);
     for i in 0..nx as i64 {

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use crate::error::{QError, QResult};
 use crate::eval::apply::{apply, apply_monadic};
 use crate::eval::index::{amend, amend_deep};
 use crate::interp::Interp;
-use crate::value::{Atom, Ty, Value, VecData, Vector};
+use qcore::{Atom, Ty, Value, VecData, Vector};
+use qcore::{QError, QResult};
 
 use super::atomic_monad;
 
@@ -75,7 +75,7 @@ pub fn fill(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         match (a, b) {
             (Value::Atom(p), Value::Atom(q)) => Ok(Value::Atom(if q.is_null() { p } else { q })),
             (Value::Atom(p), Value::Vector(q)) => {
-                let mut out = crate::value::VecBuilder::new(rt, q.len());
+                let mut out = qcore::VecBuilder::new(rt, q.len());
                 for i in 0..q.len() {
                     let v = q.get(i);
                     out.push(if v.is_null() { p } else { v });
@@ -86,7 +86,7 @@ pub fn fill(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                 if q.is_null() {
                     Ok(Value::Vector(p))
                 } else {
-                    let mut out = crate::value::VecBuilder::new(rt, p.len());
+                    let mut out = qcore::VecBuilder::new(rt, p.len());
                     (0..p.len()).for_each(|_| out.push(q));
                     Ok(Value::Vector(out.finish()))
                 }
@@ -95,7 +95,7 @@ pub fn fill(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                 if p.len() != q.len() {
                     return Err(QError::length());
                 }
-                let mut out = crate::value::VecBuilder::new(rt, q.len());
+                let mut out = qcore::VecBuilder::new(rt, q.len());
                 for i in 0..q.len() {
                     let v = q.get(i);
                     out.push(if v.is_null() { p.get(i) } else { v });
@@ -134,7 +134,7 @@ pub fn string(it: &mut Interp, x: Value) -> QResult<Value> {
         }
         Value::Dict(d) => {
             let vals = string(it, d.values.clone())?;
-            Value::Dict(Arc::new(crate::value::Dict {
+            Value::Dict(Arc::new(qcore::Dict {
                 keys: d.keys.clone(),
                 values: vals,
                 sorted: d.sorted,
@@ -142,7 +142,7 @@ pub fn string(it: &mut Interp, x: Value) -> QResult<Value> {
         }
         Value::Func(f) => Value::string(&crate::display::func_text(&f)),
         Value::Nil => Value::string("::"),
-        Value::Table(t) => Value::Table(Arc::new(crate::value::Table {
+        Value::Table(t) => Value::Table(Arc::new(qcore::Table {
             names: t.names.clone(),
             columns: t
                 .columns
@@ -162,8 +162,8 @@ pub fn at(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 pub fn dot(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     // A unary keyword takes the whole right argument: `count . 1 4 3` is 3
     // (q's Apply page).
-    if let Value::Func(crate::func::Func::Builtin(i)) = &x {
-        let b = crate::builtins::registry::get(*i);
+    if let Value::Func(qcore::Func::Builtin(p)) = &x {
+        let b = crate::builtins::registry::get(p.id);
         if let (Some(m), None, None) = (b.monad, b.dyad, b.nary)
             && y.count() != 1
         {
@@ -209,7 +209,7 @@ fn trap(it: &mut Interp, f: &Value, args: Vec<Value>, h: Value) -> QResult<Value
 /// Amends a global named by a symbol (`@[`x;...]`), returning the symbol.
 fn amend_named(
     it: &mut Interp,
-    s: crate::sym::Sym,
+    s: qcore::Sym,
     f: impl FnOnce(&mut Interp, Value) -> QResult<Value>,
 ) -> QResult<Value> {
     if it.no_update {

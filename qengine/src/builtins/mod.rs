@@ -31,8 +31,8 @@ pub mod temporal;
 
 use std::sync::Arc;
 
-use crate::error::{QError, QResult};
-use crate::value::{Dict, Table, Value, Vector};
+use qcore::{Dict, Table, Value, Vector};
+use qcore::{QError, QResult};
 
 /// Applies an atomic dyadic kernel with q's conformance rules:
 /// atom with anything broadcasts, lists pair item by item (`'length` when
@@ -235,6 +235,6 @@ pub fn table_from_rows(rows: Vec<Value>) -> QResult<Value> {
 }
 
 /// An empty vector value of the given type (helper for kernels).
-pub fn empty_of(ty: crate::value::Ty) -> Value {
+pub fn empty_of(ty: qcore::Ty) -> Value {
     Value::Vector(Vector::empty(ty))
 }

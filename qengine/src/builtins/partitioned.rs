@@ -44,15 +44,15 @@ use std::sync::{Arc, Mutex, mpsc};
 use qstorage::header::{Kind, TYPE_ENUM};
 use qstorage::part::{Field, Layout};
 
-use crate::buf::Buf;
-use crate::error::{QError, QResult};
 use crate::eval::apply::apply;
-use crate::func::Func;
 use crate::interp::Interp;
 use crate::kernel::compile::{self, AggKind, Program, SelectQ};
 use crate::kernel::exec;
-use crate::sym::Sym;
-use crate::value::{Atom, Attr, Table, Ty, Value, VecData, Vector};
+use qcore::Buf;
+use qcore::Func;
+use qcore::Sym;
+use qcore::{Atom, Attr, Table, Ty, Value, VecData, Vector};
+use qcore::{QError, QResult};
 
 use super::list::{atom_vec, slice, take_idx};
 use super::storage::{handle_of, handle_path, load_cols, read_sym_file, serr};
@@ -408,7 +408,7 @@ fn constraints(c: &Value) -> Vec<Value> {
 
 fn builtin_name(f: &Value) -> Option<&'static str> {
     match f {
-        Value::Func(Func::Builtin(i)) => Some(super::registry::name(*i)),
+        Value::Func(Func::Builtin(p)) => Some(p.name),
         _ => None,
     }
 }
@@ -558,7 +558,7 @@ fn cat_vectors(c: &[Value], ty: Ty) -> QResult<Value> {
         })
         .collect();
     let total: usize = vs.iter().map(|v| v.len()).sum();
-    crate::value::check_alloc(total, ty.width())?;
+    qcore::check_alloc(total, ty.width())?;
     macro_rules! cat {
         ($var:ident) => {{
             let mut out = Vec::with_capacity(total);
@@ -724,7 +724,7 @@ pub fn select(
         for (col, agg) in all.columns.iter().zip(aggs) {
             let f = if agg == "count" { "sum" } else { agg };
             let fi = super::registry::lookup(f).ok_or_else(QError::type_)?;
-            let r = apply(it, &Value::Func(Func::Builtin(fi)), vec![col.clone()])?;
+            let r = apply(it, &super::registry::func(fi), vec![col.clone()])?;
             cols.push(match r {
                 Value::Atom(x) => Value::Vector(atom_vec(x)),
                 other => Value::list(vec![other]),
@@ -1393,7 +1393,7 @@ fn grouped_reduce(it: &mut Interp, p: &Parts, q: &PartQuery) -> QResult<Option<V
         let Some(f) = f else {
             return Ok(None);
         };
-        aggs.push(Value::list(vec![Value::Func(Func::Builtin(f)), sym(n)]));
+        aggs.push(Value::list(vec![super::registry::func(f), sym(n)]));
     }
     let a = dict(
         Value::Vector(Vector::syms(vt.names.clone())),
@@ -1515,7 +1515,7 @@ fn gather(it: &mut Interp, p: &Parts) -> QResult<Table> {
 fn part_name(p: &Value) -> QResult<String> {
     match p {
         Value::Atom(Atom::Date(d)) if *d != i32::MIN => {
-            let (y, m, dd) = qparser::temporal::civil_from_days(*d as i64);
+            let (y, m, dd) = qcore::calendar::civil_from_days(*d as i64);
             Ok(format!("{y:04}.{m:02}.{dd:02}"))
         }
         Value::Atom(Atom::Month(m)) if *m != i32::MIN => {

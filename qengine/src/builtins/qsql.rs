@@ -12,12 +12,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::error::{QError, QResult};
 use crate::eval::apply::apply;
-use crate::func::Func;
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{Atom, Table, Ty, Value, Vector};
+use qcore::Func;
+use qcore::Sym;
+use qcore::{Atom, Table, Ty, Value, Vector};
+use qcore::{QError, QResult};
 
 use super::list::{group_ids, slice, take_idx};
 use super::sort;
@@ -84,7 +84,7 @@ fn resolve_name(it: &Interp, s: Sym) -> QResult<Value> {
         return Ok(v);
     }
     if let Some(i) = super::registry::lookup(s.as_str()) {
-        return Ok(Value::Func(Func::Builtin(i)));
+        return Ok(super::registry::func(i));
     }
     Err(QError::undefined(s.as_str()))
 }
@@ -421,9 +421,9 @@ fn top_rows(g: &Value, col: &Value, b: &Value, n: Option<&Value>, rows: usize) -
     let Value::Func(Func::Builtin(i)) = g else {
         return None;
     };
-    let desc = if [lookup("idesc"), lookup(">")].contains(&Some(*i)) {
+    let desc = if [lookup("idesc"), lookup(">")].contains(&Some(i.id)) {
         true
-    } else if [lookup("iasc"), lookup("<")].contains(&Some(*i)) {
+    } else if [lookup("iasc"), lookup("<")].contains(&Some(i.id)) {
         false
     } else {
         return None;
@@ -617,9 +617,8 @@ fn select_by(
     let (names, exprs) = match sel {
         Value::List(l) if l.is_empty() => {
             let (names, cols) = phrase(sel, t, bn)?;
-            let last = Value::Func(Func::Builtin(
-                super::registry::lookup("last").ok_or_else(QError::type_)?,
-            ));
+            let last =
+                super::registry::func(super::registry::lookup("last").ok_or_else(QError::type_)?);
             (
                 names,
                 cols.into_iter()

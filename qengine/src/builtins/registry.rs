@@ -12,9 +12,9 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::error::QResult;
 use crate::interp::Interp;
-use crate::value::Value;
+use qcore::QResult;
+use qcore::{Func, Prim, Value};
 
 use super::*;
 
@@ -414,6 +414,20 @@ pub fn get(i: u16) -> &'static Builtin {
 /// The q name of builtin `i`.
 pub fn name(i: u16) -> &'static str {
     BUILTINS.get(i as usize).map_or("?", |b| b.name)
+}
+
+/// Builtin `i` as a value.
+pub fn prim(i: u16) -> Prim {
+    Prim {
+        id: i,
+        type_code: type_code(i),
+        name: name(i),
+    }
+}
+
+/// Builtin `i` as a function value.
+pub fn func(i: u16) -> Value {
+    Value::Func(Func::Builtin(prim(i)))
 }
 
 /// True for glyph operators.

@@ -12,11 +12,11 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use crate::error::{QError, QResult};
 use crate::eval::index::table_row;
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{Atom, Attr, Dict, Table, Value, VecData, Vector};
+use qcore::Sym;
+use qcore::{Atom, Attr, Dict, Table, Value, VecData, Vector};
+use qcore::{QError, QResult};
 
 use super::list::take_idx;
 
@@ -303,7 +303,7 @@ impl RadixKey for u32 {
         self as u64
     }
 }
-impl RadixKey for crate::value::Guid {
+impl RadixKey for qcore::Guid {
     const RADIX: bool = false;
     fn to_radix(self) -> u64 {
         0
@@ -668,17 +668,14 @@ mod tests {
                 Vector::longs((0..n as i64).collect()),
                 Vector::longs((0..n as i64).rev().collect()),
                 Vector::from_i32(
-                    crate::value::Ty::Int,
+                    qcore::Ty::Int,
                     longs
                         .iter()
                         .map(|&x| if x == i64::MIN { i32::MIN } else { x as i32 })
                         .collect(),
                 ),
                 Vector::from_i16(longs.iter().map(|&x| (x >> 8) as i16).collect()),
-                Vector::from_u8(
-                    crate::value::Ty::Byte,
-                    longs.iter().map(|&x| x as u8).collect(),
-                ),
+                Vector::from_u8(qcore::Ty::Byte, longs.iter().map(|&x| x as u8).collect()),
                 Vector::floats(floats.clone()),
                 Vector::floats((0..n).map(|i| i as f64 * 0.5).collect()),
                 Vector::floats((0..n).map(|i| -(i as f64)).collect()),
@@ -795,7 +792,7 @@ mod tests {
         let v = Vector::longs(vec![2, 1, 3, 4, 2, 1, 2]);
         assert_eq!(grade_vector(&v, false), vec![1, 5, 0, 4, 6, 2, 3]);
         assert_eq!(grade_vector(&v, true), vec![3, 2, 0, 4, 6, 1, 5]);
-        let b = Vector::from_u8(crate::value::Ty::Char, b"mississippi".to_vec());
+        let b = Vector::from_u8(qcore::Ty::Char, b"mississippi".to_vec());
         assert_eq!(
             grade_vector(&b, false),
             vec![1, 4, 7, 10, 0, 8, 9, 2, 3, 5, 6]

@@ -22,9 +22,9 @@ use std::cmp::Ordering;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::error::{QError, QResult};
 use crate::interp::Interp;
-use crate::value::{Atom, Dict, Table, Ty, Value, VecData, Vector};
+use qcore::{Atom, Dict, Table, Ty, Value, VecData, Vector};
+use qcore::{QError, QResult};
 
 use super::cast::atom_of_f64;
 use super::compare::values_match;
@@ -61,7 +61,7 @@ fn f64s(v: &Vector, chars: bool) -> QResult<Vec<f64>> {
 
 /// A one-item vector of an atom.
 fn atom_vec(a: Atom) -> Vector {
-    let mut b = crate::value::VecBuilder::new(a.ty(), 1);
+    let mut b = qcore::VecBuilder::new(a.ty(), 1);
     b.push(a);
     b.finish()
 }
@@ -599,7 +599,7 @@ fn present(v: &Vector) -> Vec<i64> {
         VecData::F32(b) => ok(b, |c: f32| c.is_nan()),
         VecData::F64(b) => ok(b, |c: f64| c.is_nan()),
         VecData::Guid(b) => ok(b, |c| c == [0; 16]),
-        VecData::Sym(b) => ok(b, |c: crate::sym::Sym| c.is_null()),
+        VecData::Sym(b) => ok(b, |c: qcore::Sym| c.is_null()),
     }
 }
 
@@ -729,7 +729,7 @@ fn mminmax(v: &Vector, w: usize, max: bool) -> QResult<Value> {
         }
         VecData::Guid(b) => VecData::Guid(mextreme(b, w, pick(max), b[0]).into()),
         VecData::Sym(b) => {
-            let better = move |a: crate::sym::Sym, c: crate::sym::Sym| {
+            let better = move |a: qcore::Sym, c: qcore::Sym| {
                 let o = a.cmp_text(c);
                 if max {
                     o == Ordering::Greater
@@ -737,7 +737,7 @@ fn mminmax(v: &Vector, w: usize, max: bool) -> QResult<Value> {
                     o == Ordering::Less
                 }
             };
-            let seed = b.first().copied().unwrap_or(crate::sym::Sym::EMPTY);
+            let seed = b.first().copied().unwrap_or(qcore::Sym::EMPTY);
             VecData::Sym(mextreme(b, w, better, seed).into())
         }
     };
@@ -1017,7 +1017,7 @@ pub fn fills(it: &mut Interp, x: Value) -> QResult<Value> {
                 VecData::F32(b) => VecData::F32(fwd(b, |c: f32| c.is_nan()).into()),
                 VecData::F64(b) => VecData::F64(fwd(b, |c: f64| c.is_nan()).into()),
                 VecData::Guid(b) => VecData::Guid(fwd(b, |c| c == [0; 16]).into()),
-                VecData::Sym(b) => VecData::Sym(fwd(b, |c: crate::sym::Sym| c.is_null()).into()),
+                VecData::Sym(b) => VecData::Sym(fwd(b, |c: qcore::Sym| c.is_null()).into()),
             };
             Ok(Value::Vector(
                 Vector::new(t, data).ok_or_else(QError::type_)?,
@@ -1106,7 +1106,7 @@ fn bin_vec(x: &Vector, y: &Vector, right: bool) -> QResult<Vec<i64>> {
         (VecData::F64(a), VecData::F64(b)) => search_all(a, b, right, |p: f64, q| fcmp(&p, &q)),
         (VecData::Guid(a), VecData::Guid(b)) => search_all(a, b, right, |p: [u8; 16], q| p.cmp(&q)),
         (VecData::Sym(a), VecData::Sym(b)) => {
-            search_all(a, b, right, |p: crate::sym::Sym, q| p.cmp_text(q))
+            search_all(a, b, right, |p: qcore::Sym, q| p.cmp_text(q))
         }
         _ => return Err(QError::type_()),
     })

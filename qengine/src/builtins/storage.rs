@@ -19,11 +19,11 @@ use qstorage::splay::{self, ColData, ColMap};
 use qstorage::symfile::SymFile;
 use qstorage::{FileKind, Mapped};
 
-use crate::buf::Buf;
-use crate::error::{QError, QResult};
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{Atom, Attr, Repr, Table, Ty, Value, VecData, Vector};
+use qcore::Buf;
+use qcore::Sym;
+use qcore::{Atom, Attr, Repr, Table, Ty, Value, VecData, Vector};
+use qcore::{QError, QResult};
 
 /// A storage error as a q error: `'path: message` (`'type` for a type
 /// mismatch such as an unenumerated symbol column, as in q).

@@ -12,11 +12,11 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
 
-use crate::error::{QError, QResult};
 use crate::eval::apply::apply;
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{Atom, Dict, Table, Ty, Value, VecBuilder, Vector};
+use qcore::Sym;
+use qcore::{Atom, Dict, Table, Ty, Value, VecBuilder, Vector};
+use qcore::{QError, QResult};
 
 use super::atomic_monad;
 

@@ -8,10 +8,10 @@
 
 use std::sync::Arc;
 
-use crate::error::{QError, QResult};
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{Atom, Attr, Dict, Table, Ty, Value, Vector};
+use qcore::Sym;
+use qcore::{Atom, Attr, Dict, Table, Ty, Value, Vector};
+use qcore::{QError, QResult};
 
 use super::list::{join_values, positions, slice, take_idx};
 use super::sort;

@@ -11,12 +11,12 @@
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use qparser::temporal::NS_PER_DAY;
+use qcore::calendar::NS_PER_DAY;
 
-use crate::error::{QError, QResult};
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{Atom, Ty, Value, VecData, Vector};
+use qcore::Sym;
+use qcore::{Atom, Ty, Value, VecData, Vector};
+use qcore::{QError, QResult};
 
 use super::{arith, cast};
 

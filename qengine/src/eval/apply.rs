@@ -7,10 +7,10 @@
 use std::sync::Arc;
 
 use crate::builtins::{iterators, registry};
-use crate::error::{QError, QResult};
-use crate::func::{Func, Projection};
 use crate::interp::Interp;
-use crate::value::{Atom, Value};
+use qcore::{Atom, Value};
+use qcore::{Func, Projection};
+use qcore::{QError, QResult};
 
 use super::{Ctl, Frame, index};
 
@@ -38,8 +38,8 @@ pub fn apply(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
 /// building an argument vector (the interpreter's hottest path).
 #[inline]
 pub fn apply2(it: &mut Interp, f: &Value, x: Value, y: Value) -> QResult<Value> {
-    if let Value::Func(Func::Builtin(i)) = f
-        && let Some(d) = registry::BUILTINS[*i as usize].dyad
+    if let Value::Func(Func::Builtin(p)) = f
+        && let Some(d) = registry::get(p.id).dyad
     {
         return d(it, x, y);
     }
@@ -49,9 +49,9 @@ pub fn apply2(it: &mut Interp, f: &Value, x: Value, y: Value) -> QResult<Value> 
 /// Bracket application `f[a;b]`: as [`apply`], except a glyph operator with
 /// one argument is projected (`+[1]` is `1+`), as q does.
 pub fn call(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
-    if let Value::Func(Func::Builtin(i)) = f
+    if let Value::Func(Func::Builtin(p)) = f
         && args.len() == 1
-        && registry::is_operator(*i)
+        && registry::is_operator(p.id)
     {
         return project(f.clone(), vec![args.into_iter().next(), None]);
     }
@@ -61,8 +61,8 @@ pub fn call(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
 /// Juxtaposition `f x`: a builtin takes its monadic form.
 pub fn apply_monadic(it: &mut Interp, f: &Value, x: Value) -> QResult<Value> {
     match f {
-        Value::Func(Func::Builtin(i)) => {
-            let b = &registry::BUILTINS[*i as usize];
+        Value::Func(Func::Builtin(p)) => {
+            let b = registry::get(p.id);
             match b.monad {
                 Some(m) => m(it, x),
                 None => project(f.clone(), vec![Some(x), None]),
@@ -77,8 +77,8 @@ pub fn apply_monadic(it: &mut Interp, f: &Value, x: Value) -> QResult<Value> {
 pub fn valence(f: &Value) -> usize {
     match f {
         Value::Func(func) => match func {
-            Func::Builtin(i) => registry::valence(*i),
-            Func::Lambda(l) => l.compiled.nparams,
+            Func::Builtin(p) => registry::valence(p.id),
+            Func::Lambda(l) => l.params.len(),
             Func::Projection(p) => p.args.iter().filter(|a| a.is_none()).count(),
             Func::Composition(parts) => parts.last().map_or(1, valence),
             Func::Derived(d) => iterators::derived_valence(d),
@@ -105,8 +105,8 @@ pub fn project(f: Value, mut args: Vec<Option<Value>>) -> QResult<Value> {
 
 fn apply_func(it: &mut Interp, func: &Func, args: Vec<Value>) -> QResult<Value> {
     match func {
-        Func::Builtin(i) => {
-            let b = &registry::BUILTINS[*i as usize];
+        Func::Builtin(p) => {
+            let b = registry::get(p.id);
             match (args.len(), b.monad, b.dyad, b.nary) {
                 (1, Some(m), _, _) => m(it, args.into_iter().next().unwrap_or(Value::Nil)),
                 (1, None, Some(_), _) => project(
@@ -124,7 +124,7 @@ fn apply_func(it: &mut Interp, func: &Func, args: Vec<Value>) -> QResult<Value> 
             }
         }
         Func::Lambda(l) => {
-            let c = &l.compiled;
+            let c = super::compiled(l)?;
             let np = c.nparams;
             // A niladic lambda `{[]...}` is applied to `::` (`f[]`).
             let args = if np == 0 && args.len() == 1 && matches!(args[0], Value::Nil) {

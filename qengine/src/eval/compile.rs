@@ -10,10 +10,10 @@ use std::sync::Arc;
 use qparser::{Adverb, Assign, Expr, ExprKind, LitValues, Literal};
 
 use crate::builtins::registry;
-use crate::error::{QError, QResult};
-use crate::func::{Func, Lambda};
-use crate::sym::Sym;
-use crate::value::{Ty, Value, Vector};
+use qcore::Sym;
+use qcore::{Func, Lambda};
+use qcore::{QError, QResult};
+use qcore::{Ty, Value, Vector};
 
 use super::{CompiledLambda, Node, Span, Target};
 
@@ -67,7 +67,7 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
         // `::` as a noun is the generic null.
         ExprKind::Verb(v) if v == "::" => Node::Const(Value::Nil),
         ExprKind::Verb(v) => match registry::lookup(v) {
-            Some(i) => Node::Const(Value::Func(Func::Builtin(i))),
+            Some(i) => Node::Const(registry::func(i)),
             None => return Err(QError::nyi(v).at(&scope.source, span)),
         },
         ExprKind::Derived(adv, f) => Node::Derived(*adv, Box::new(compile(f, scope)?)),
@@ -176,7 +176,7 @@ fn name_node(n: &str, scope: &Scope, span: Span) -> Node {
         if registry::is_system_value(i) {
             return Node::SysValue(i, span);
         }
-        return Node::Const(Value::Func(Func::Builtin(i)));
+        return Node::Const(registry::func(i));
     }
     Node::Global(scope.global(n), span)
 }
@@ -236,12 +236,12 @@ pub fn compile_lambda(
         source: l.source.clone(),
         params: params.iter().map(|p| Sym::new(p)).collect(),
         namespace,
-        compiled: CompiledLambda {
+        body: Box::new(CompiledLambda {
             body,
             nslots: locals.len(),
             nparams: params.len(),
             source: source.clone(),
-        },
+        }),
     })
 }
 
@@ -360,8 +360,5 @@ pub fn literal(l: &Literal) -> Value {
 
 /// An adverb applied to a value.
 pub fn derive(adverb: Adverb, operand: Value) -> Value {
-    Value::Func(Func::Derived(Arc::new(crate::func::Derived {
-        adverb,
-        operand,
-    })))
+    Value::Func(Func::Derived(Arc::new(qcore::Derived { adverb, operand })))
 }

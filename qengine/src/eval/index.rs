@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use crate::error::{QError, QResult};
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{Atom, Dict, Table, Ty, Value, VecBuilder, VecData, Vector};
+use qcore::Sym;
+use qcore::{Atom, Dict, Table, Ty, Value, VecBuilder, VecData, Vector};
+use qcore::{QError, QResult};
 
 use super::apply::apply;
 
@@ -47,30 +47,9 @@ pub fn index_at_depth(it: &mut Interp, x: &Value, args: &[Value]) -> QResult<Val
     }
 }
 
-impl Value {
-    /// The items of a list-like value for iteration; 'type for others.
-    pub fn items_of_list(&self) -> QResult<Vec<Value>> {
-        match self {
-            Value::Vector(_) | Value::List(_) => Ok(self.items()),
-            Value::Dict(d) => Ok(d.values.items()),
-            Value::Table(t) => Ok((0..t.len()).map(|i| table_row(t, i)).collect()),
-            _ => Err(QError::type_()),
-        }
-    }
-}
-
 /// Row `i` of a table as a dictionary.
 pub fn table_row(t: &Table, i: usize) -> Value {
-    let vals: Vec<Value> = t
-        .columns
-        .iter()
-        .map(|c| c.item(i).unwrap_or(Value::Nil))
-        .collect();
-    Value::Dict(Arc::new(Dict {
-        keys: Value::Vector(Vector::syms(t.names.clone())),
-        values: Value::from_items(vals),
-        sorted: false,
-    }))
+    t.row(i)
 }
 
 /// The null an out-of-range index of `x` gives: the typed null for a
@@ -540,7 +519,7 @@ pub fn amend(
                 }
                 return Err(QError::type_().with_detail("amend would change the vector's type"));
             }
-            Ok(Value::list_collapsed(items))
+            Ok(Value::from_items(items))
         }
         Value::Nil if matches!(i, Value::Atom(Atom::Symbol(_))) => {
             // assigning into an undefined name's key: start a dictionary
@@ -577,14 +556,6 @@ fn set_atom(v: &mut Vector, p: usize, a: Atom) {
         (VecData::Guid(b), Atom::Guid(x)) => b.make_mut()[p] = x,
         (VecData::Sym(b), Atom::Symbol(x)) => b.make_mut()[p] = x,
         _ => {}
-    }
-}
-
-impl Value {
-    /// A general list collapsed to a vector when uniform (alias of
-    /// [`Value::from_items`]).
-    pub fn list_collapsed(items: Vec<Value>) -> Value {
-        Value::from_items(items)
     }
 }
 

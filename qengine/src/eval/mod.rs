@@ -14,11 +14,11 @@ use std::sync::Arc;
 
 use qparser::Adverb;
 
-use crate::error::{QError, QResult};
-use crate::func::Func;
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{Atom, Value};
+use qcore::Func;
+use qcore::Sym;
+use qcore::{Atom, Value};
+use qcore::{QError, QResult};
 
 pub use apply::apply;
 
@@ -94,6 +94,15 @@ pub struct CompiledLambda {
     pub nparams: usize,
     /// The text the spans of `body` refer to.
     pub source: Arc<str>,
+}
+
+/// The resolved body of a lambda. Every lambda is made by
+/// [`compile::compile_lambda`], so the body is always there; `'type` guards
+/// the impossible case rather than panicking.
+pub fn compiled(l: &qcore::Lambda) -> QResult<&CompiledLambda> {
+    l.body
+        .downcast_ref::<CompiledLambda>()
+        .ok_or_else(QError::type_)
 }
 
 /// Why evaluation stopped early: an error, or `:x` returning from a lambda.
@@ -451,7 +460,7 @@ fn identity_of(f: &Value) -> Option<Value> {
     let Value::Func(Func::Builtin(i)) = f else {
         return None;
     };
-    match crate::builtins::registry::name(*i) {
+    match i.name {
         "+" | "-" => Some(Value::long(0)),
         "*" | "%" => Some(Value::long(1)),
         "," => Some(Value::list(vec![])),
@@ -461,7 +470,7 @@ fn identity_of(f: &Value) -> Option<Value> {
 
 /// True when `f` is the join operator `,`.
 fn is_join(f: &Value) -> bool {
-    matches!(f, Value::Func(Func::Builtin(i)) if crate::builtins::registry::name(*i) == ",")
+    matches!(f, Value::Func(Func::Builtin(p)) if p.name == ",")
 }
 
 /// True when `f` is a function value (so `f[]` calls it).
@@ -483,16 +492,5 @@ pub fn truthy(v: &Value) -> QResult<bool> {
         }),
         Value::Vector(_) | Value::List(_) => Err(QError::type_()),
         _ => Err(QError::type_()),
-    }
-}
-
-impl Func {
-    /// The lambda inside, if this is one.
-    pub fn as_lambda(&self) -> Option<&crate::func::Lambda> {
-        if let Func::Lambda(l) = self {
-            Some(l)
-        } else {
-            None
-        }
     }
 }

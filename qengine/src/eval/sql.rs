@@ -25,11 +25,10 @@ use qparser::{Expr, ExprKind, SqlKind, SqlQuery};
 use crate::builtins::qsql;
 use crate::builtins::registry;
 use crate::builtins::table::dict;
-use crate::error::{QError, QResult};
-use crate::func::Func;
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{Atom, Ty, Value, Vector};
+use qcore::Sym;
+use qcore::{Atom, Ty, Value, Vector};
+use qcore::{QError, QResult};
 
 use super::compile::{self, Scope};
 use super::{Ctl, Frame, Node, Span};
@@ -139,7 +138,7 @@ fn quote(v: Value) -> Value {
 
 fn builtin(name: &str) -> QResult<Value> {
     registry::lookup(name)
-        .map(|i| Value::Func(Func::Builtin(i)))
+        .map(registry::func)
         .ok_or_else(|| QError::nyi(name))
 }
 

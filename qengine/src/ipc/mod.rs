@@ -24,11 +24,11 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
-use crate::error::{QError, QResult};
 use crate::eval::apply::apply;
 use crate::interp::{Interp, Outcome};
-use crate::sym::Sym;
-use crate::value::{Atom, Ty, Value, Vector};
+use qcore::Sym;
+use qcore::{Atom, Ty, Value, Vector};
+use qcore::{QError, QResult};
 use wire::Body;
 
 /// Largest message accepted (total bytes, header included).

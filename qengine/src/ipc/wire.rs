@@ -10,12 +10,12 @@ use std::sync::Arc;
 use qparser::Adverb;
 
 use crate::builtins::registry;
-use crate::error::{QError, QResult};
 use crate::eval::Node;
 use crate::eval::compile::{Scope, compile};
-use crate::func::{Derived, Func, Projection};
-use crate::sym::Sym;
-use crate::value::{Atom, Attr, Dict, Table, Ty, Value, VecData, Vector};
+use qcore::Sym;
+use qcore::{Atom, Attr, Dict, Table, Ty, Value, VecData, Vector};
+use qcore::{Derived, Func, Projection};
+use qcore::{QError, QResult};
 
 /// Message types (header byte 1).
 pub const ASYNC: u8 = 0;
@@ -107,7 +107,7 @@ fn builtin_from_wire(t: u8, k: u8) -> QResult<Value> {
         _ => return Err(bad("unknown primitive")),
     };
     registry::lookup(name)
-        .map(|i| Value::Func(Func::Builtin(i)))
+        .map(registry::func)
         .ok_or_else(|| QError::nyi(&format!("primitive {name} received over IPC")))
 }
 
@@ -263,7 +263,7 @@ fn write_table(out: &mut Vec<u8>, t: &Table) -> QResult<()> {
 fn write_func(out: &mut Vec<u8>, f: &Func) -> QResult<()> {
     match f {
         Func::Builtin(i) => {
-            let (t, k) = builtin_to_wire(*i)?;
+            let (t, k) = builtin_to_wire(i.id)?;
             out.extend_from_slice(&[t, k]);
         }
         Func::Lambda(l) => {
@@ -428,13 +428,13 @@ impl<'a> Reader<'a> {
         let w = if ty == Ty::Symbol { 1 } else { ty.width() };
         let n = self.count(w)?;
         let data = match ty.repr() {
-            crate::value::Repr::U8 => VecData::U8(self.take(n)?.to_vec().into()),
-            crate::value::Repr::I16 => VecData::I16(self.nums(n, Self::i16)?.into()),
-            crate::value::Repr::I32 => VecData::I32(self.nums(n, Self::i32)?.into()),
-            crate::value::Repr::I64 => VecData::I64(self.nums(n, Self::i64)?.into()),
-            crate::value::Repr::F32 => VecData::F32(self.nums(n, Self::f32)?.into()),
-            crate::value::Repr::F64 => VecData::F64(self.nums(n, Self::f64)?.into()),
-            crate::value::Repr::Guid => {
+            qcore::Repr::U8 => VecData::U8(self.take(n)?.to_vec().into()),
+            qcore::Repr::I16 => VecData::I16(self.nums(n, Self::i16)?.into()),
+            qcore::Repr::I32 => VecData::I32(self.nums(n, Self::i32)?.into()),
+            qcore::Repr::I64 => VecData::I64(self.nums(n, Self::i64)?.into()),
+            qcore::Repr::F32 => VecData::F32(self.nums(n, Self::f32)?.into()),
+            qcore::Repr::F64 => VecData::F64(self.nums(n, Self::f64)?.into()),
+            qcore::Repr::Guid => {
                 let s = self.take(n * 16)?;
                 let v: Vec<[u8; 16]> = s
                     .chunks_exact(16)
@@ -446,7 +446,7 @@ impl<'a> Reader<'a> {
                     .collect();
                 VecData::Guid(v.into())
             }
-            crate::value::Repr::Sym => {
+            qcore::Repr::Sym => {
                 let mut v = Vec::with_capacity(n);
                 for _ in 0..n {
                     v.push(self.sym()?);

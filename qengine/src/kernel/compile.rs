@@ -21,11 +21,10 @@
 //! once, when the query is compiled, and used as a constant.
 
 use crate::builtins::compare::Cmp;
-use crate::builtins::registry;
-use crate::func::Func;
 use crate::interp::Interp;
-use crate::sym::Sym;
-use crate::value::{Atom, Table, Ty, Value, VecData};
+use qcore::Func;
+use qcore::Sym;
+use qcore::{Atom, Table, Ty, Value, VecData};
 
 /// Register kinds.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -211,7 +210,7 @@ struct Comp<'t> {
 
 fn builtin_name(v: &Value) -> Option<&'static str> {
     match v {
-        Value::Func(Func::Builtin(i)) => Some(registry::name(*i)),
+        Value::Func(Func::Builtin(p)) => Some(p.name),
         _ => None,
     }
 }
@@ -228,7 +227,7 @@ pub fn constraints(c: &Value) -> Vec<Value> {
 
 /// A constant vector in a parse tree: itself (not a one-item symbol
 /// vector, which names a column), or quoted in a one-item list.
-fn const_vec(e: &Value) -> Option<&crate::value::Vector> {
+fn const_vec(e: &Value) -> Option<&qcore::Vector> {
     match e {
         Value::Vector(v) if !(v.ty() == Ty::Symbol && v.len() == 1) => Some(v),
         Value::List(l) if l.len() == 1 => match &l[0] {
@@ -304,7 +303,7 @@ impl<'t> Comp<'t> {
     }
 
     /// A constant vector: a literal, or a name holding a vector.
-    fn konst_vec(&self, e: &Value) -> Option<(crate::value::Vector, bool)> {
+    fn konst_vec(&self, e: &Value) -> Option<(qcore::Vector, bool)> {
         if let Value::Atom(Atom::Symbol(s)) = e {
             return match self.global(*s)? {
                 Value::Vector(v) => Some((v, true)),

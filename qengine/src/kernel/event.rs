@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::compile::{Op, Opnd, Program, RegKind};
 use super::exec;
 use crate::builtins::compare::{self, Cmp, feq};
-use crate::value::{Atom, Table, Ty, Value, VecData, Vector};
+use qcore::{Atom, Table, Ty, Value, VecData, Vector};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Slot {
@@ -94,7 +94,7 @@ impl EventLayout {
     }
 
     /// The record as a one-row table with `names`.
-    pub fn read(&self, names: &[crate::sym::Sym], rec: &[u64]) -> Table {
+    pub fn read(&self, names: &[qcore::Sym], rec: &[u64]) -> Table {
         let columns = self
             .cols
             .iter()
@@ -105,7 +105,7 @@ impl EventLayout {
                     Slot::I32 => Vector::from_i32(ty, vec![x as u32 as i32]),
                     Slot::U8 => Vector::from_u8(ty, vec![x as u8]),
                     Slot::F64 => Vector::from_f64(ty, vec![f64::from_bits(x)]),
-                    Slot::Sym => Vector::syms(vec![crate::sym::Sym(x as u32)]),
+                    Slot::Sym => Vector::syms(vec![qcore::Sym(x as u32)]),
                 })
             })
             .collect();

@@ -13,9 +13,9 @@ use crate::builtins::compare::{Cmp, feq, flt};
 use crate::builtins::list::take_idx;
 use crate::builtins::sort;
 use crate::builtins::table::{dict, table};
-use crate::error::QResult;
-use crate::sym::Sym;
-use crate::value::{Table, Ty, Value, VecData, Vector};
+use qcore::QResult;
+use qcore::Sym;
+use qcore::{Table, Ty, Value, VecData, Vector};
 
 const NJ: i64 = i64::MIN;
 
@@ -899,7 +899,7 @@ fn wrec(
     n: usize,
     dense: bool,
 ) {
-    use crate::value::{i64_to_f64, widen_i32};
+    use qcore::{i64_to_f64, widen_i32};
     fn put(o: &mut Vec<f64>, c: ColData, base: usize, sel: &[u32], n: usize, dense: bool) {
         macro_rules! go {
             ($c:expr, $f:expr) => {{
@@ -936,7 +936,7 @@ fn wfold(
     n: usize,
     dense: bool,
 ) {
-    use crate::value::{i64_to_f64, widen_i32};
+    use qcore::{i64_to_f64, widen_i32};
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn go<X: Copy, Y: Copy>(
@@ -1224,7 +1224,7 @@ fn dense_plan(t: &Table, q: &SelectQ) -> Option<DensePlan> {
         let Value::Vector(v) = t.columns.get(k)? else {
             return None;
         };
-        let sorted = v.attr == crate::value::Attr::Sorted;
+        let sorted = v.attr == qcore::Attr::Sorted;
         // the column's null and infinities as `key_at` reads them
         let (null, inf) = match v.data() {
             VecData::I64(_) => (i64::MIN, i64::MAX),

@@ -28,9 +28,9 @@ pub mod exec;
 
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
-use crate::error::QResult;
 use crate::interp::Interp;
-use crate::value::{Table, Value};
+use qcore::QResult;
+use qcore::{Table, Value};
 
 /// Rows per chunk.
 pub const CHUNK: usize = 4096;
@@ -104,7 +104,7 @@ pub fn system_command(rest: &str) -> QResult<crate::interp::Outcome> {
             set_enabled(true);
             Ok(Outcome::Silent)
         }
-        _ => Err(crate::error::QError::domain()),
+        _ => Err(qcore::QError::domain()),
     }
 }
 

@@ -194,7 +194,7 @@ fn event_row_insert() {
         &mut it,
         "e~([] s:`a`b; p:1.5 2.5; n:3 4; d:2024.01.02 2024.01.03)",
     );
-    assert!(matches!(v, Value::Atom(crate::value::Atom::Bool(true))));
+    assert!(matches!(v, Value::Atom(qcore::Atom::Bool(true))));
     // a mismatched row still reports q's error through the general path
     assert!(it.eval_str("`e insert (`a; 1; 3; 2024.01.02)").is_err());
 }

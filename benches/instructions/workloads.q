@@ -1,0 +1,19 @@
+/ Instruction-count workloads for scripts/bench-instructions: one per line,
+/ "name|setup|measured expression". The script times nothing: it counts the
+/ instructions of setup+measured minus setup alone, under callgrind.
+lambda_each|f:{x+1}|r:f each til 200000
+do_loop|a:0|do[300000;a+:1]
+sum_long|x:til 2000000|do[20;s:sum x]
+add_long|x:til 2000000;y:reverse x|do[5;z:x+y]
+mul_float_long|x:0.5*til 2000000;y:til 2000000|do[5;z:x*y]
+select_by_compiled|n:1000000;t:([]sym:n#`a`b`c`d`e`f`g;price:0.01*n?10000;size:n?1000)|r:select sum size,max price by sym from t
+select_by_interp|system"compile 0";n:1000000;t:([]sym:n#`a`b`c`d`e`f`g;price:0.01*n?10000;size:n?1000)|r:select sum size,max price by sym from t
+where_compiled|n:1000000;t:([]sym:n#`a`b`c`d`e`f`g;price:0.01*n?10000;size:n?1000)|r:select from t where size>500,sym=`a
+iasc_float|x:1000000?1.0|r:iasc x
+group_long|x:1000000?1000|r:group x
+distinct_sym|x:1000000?`a`b`c`d`e`f`g`h|r:distinct x
+aj_join|n:200000;t:([]sym:n#`a`b`c;time:til n;px:til n);q:([]sym:(5*n)#`a`b`c;time:til 5*n;bid:til 5*n)|r:aj[`sym`time;t;q]
+show_table|t:([]a:til 1000;b:1000#`x`yy`zzz;c:0.5*til 1000)|do[20;s:.Q.s 30#t]
+string_ops|s:string 200000?`abc`defg`hi|r:s like "d*"
+parse_eval|src:1000#enlist"f:{[a;b] a+b*2}; x:f[3;4]; y:x+til 10"|do[1;value each src]
+xbar_time|p:2000.01.01D+1000000000*til 1000000|r:0D00:05 xbar p

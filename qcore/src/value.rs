@@ -1,0 +1,235 @@
+//! The q value: the generic null, atoms, vectors, general lists,
+//! dictionaries, tables and functions.
+//!
+//! Temporal values are q's own counts from 2000.01.01; nulls and infinities
+//! are q's sentinels (see [`Ty::null_atom`](crate::Ty::null_atom)).
+
+use std::sync::Arc;
+
+use crate::atom::Atom;
+use crate::error::{QError, QResult};
+use crate::func::Func;
+use crate::sym::Sym;
+use crate::ty::Ty;
+use crate::vector::{VecBuilder, Vector};
+
+/// A dictionary: keys and values are lists of equal count (vectors, general
+/// lists, or tables for a keyed table).
+#[derive(Clone, Debug)]
+pub struct Dict {
+    pub keys: Value,
+    pub values: Value,
+    /// `s#` on the keys (a sorted dictionary, step function).
+    pub sorted: bool,
+}
+
+/// A table: named columns of equal count (q's flip of a column dictionary).
+#[derive(Clone, Debug)]
+pub struct Table {
+    /// Column names, in order.
+    pub names: Vec<Sym>,
+    /// Columns, each a list (vector or general list) of the same count.
+    pub columns: Vec<Value>,
+}
+
+impl Table {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.columns.first().map_or(0, Value::count)
+    }
+
+    /// True when the table has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Row `i` as a dictionary of column name to item (`::` past the end).
+    pub fn row(&self, i: usize) -> Value {
+        let vals: Vec<Value> = self
+            .columns
+            .iter()
+            .map(|c| c.item(i).unwrap_or(Value::Nil))
+            .collect();
+        Value::Dict(Arc::new(Dict {
+            keys: Value::Vector(Vector::syms(self.names.clone())),
+            values: Value::from_items(vals),
+            sorted: false,
+        }))
+    }
+
+    /// The column named `name`.
+    pub fn column(&self, name: Sym) -> Option<&Value> {
+        self.names
+            .iter()
+            .position(|&n| n == name)
+            .map(|i| &self.columns[i])
+    }
+}
+
+/// Any q value.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// The generic null `::` (type 101).
+    Nil,
+    Atom(Atom),
+    Vector(Vector),
+    /// A general list (type 0).
+    List(Arc<Vec<Value>>),
+    Dict(Arc<Dict>),
+    Table(Arc<Table>),
+    Func(Func),
+}
+
+impl Value {
+    /// q's type number: negative for atoms, 0 for general lists, 98 table,
+    /// 99 dictionary, 100.. functions, 101 for `::`.
+    pub fn type_code(&self) -> i16 {
+        match self {
+            Value::Nil => 101,
+            Value::Atom(a) => -(a.ty().code() as i16),
+            Value::Vector(v) => v.ty().code() as i16,
+            Value::List(_) => 0,
+            Value::Dict(_) => 99,
+            Value::Table(_) => 98,
+            Value::Func(f) => f.type_code(),
+        }
+    }
+
+    /// `count x`: items of a list, rows of a table, entries of a dict, 1 for
+    /// atoms and functions.
+    pub fn count(&self) -> usize {
+        match self {
+            Value::Vector(v) => v.len(),
+            Value::List(l) => l.len(),
+            Value::Dict(d) => d.keys.count(),
+            Value::Table(t) => t.len(),
+            _ => 1,
+        }
+    }
+
+    /// True for an atom, `::` or a function (anything q's `count` calls 1
+    /// and that is not a list, dict or table).
+    pub fn is_atomic(&self) -> bool {
+        matches!(self, Value::Atom(_) | Value::Nil | Value::Func(_))
+    }
+
+    /// True for vectors and general lists.
+    pub fn is_list(&self) -> bool {
+        matches!(self, Value::Vector(_) | Value::List(_))
+    }
+
+    /// A general list of items, collapsed into a typed vector when every
+    /// item is an atom of one type (as q does for `(1;2;3)`).
+    pub fn from_items(items: Vec<Value>) -> Value {
+        if let Some(Value::Atom(first)) = items.first() {
+            let ty = first.ty();
+            if items
+                .iter()
+                .all(|v| matches!(v, Value::Atom(a) if a.ty() == ty))
+            {
+                let mut b = VecBuilder::new(ty, items.len());
+                for v in &items {
+                    if let Value::Atom(a) = v {
+                        b.push(*a);
+                    }
+                }
+                return Value::Vector(b.finish());
+            }
+        }
+        Value::List(Arc::new(items))
+    }
+
+    /// A general list without collapsing.
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Arc::new(items))
+    }
+
+    /// Shorthands.
+    pub fn long(v: i64) -> Value {
+        Value::Atom(Atom::Long(v))
+    }
+    pub fn int(v: i32) -> Value {
+        Value::Atom(Atom::Int(v))
+    }
+    pub fn float(v: f64) -> Value {
+        Value::Atom(Atom::Float(v))
+    }
+    pub fn bool(v: bool) -> Value {
+        Value::Atom(Atom::Bool(v))
+    }
+    pub fn sym(s: &str) -> Value {
+        Value::Atom(Atom::Symbol(Sym::new(s)))
+    }
+    pub fn char(c: u8) -> Value {
+        Value::Atom(Atom::Char(c))
+    }
+    /// A char vector (q string).
+    pub fn string(s: &str) -> Value {
+        Value::Vector(Vector::chars(s.as_bytes()))
+    }
+
+    /// The atom inside, if this is one.
+    pub fn as_atom(&self) -> Option<&Atom> {
+        if let Value::Atom(a) = self {
+            Some(a)
+        } else {
+            None
+        }
+    }
+
+    /// The string inside a char vector (or char atom).
+    pub fn as_string(&self) -> Option<String> {
+        match self {
+            Value::Vector(v) if v.ty() == Ty::Char => {
+                Some(String::from_utf8_lossy(v.as_u8()?).into_owned())
+            }
+            Value::Atom(Atom::Char(c)) => Some((*c as char).to_string()),
+            _ => None,
+        }
+    }
+
+    /// Item `i` of a list value as a `Value` (atoms for vectors). `None` when
+    /// out of range or not a list.
+    pub fn item(&self, i: usize) -> Option<Value> {
+        match self {
+            Value::Vector(v) if i < v.len() => Some(Value::Atom(v.get(i))),
+            Value::List(l) => l.get(i).cloned(),
+            _ => None,
+        }
+    }
+
+    /// The items of a list value as `Value`s (atoms expanded from vectors).
+    /// Atoms give a single item.
+    pub fn items(&self) -> Vec<Value> {
+        match self {
+            Value::Vector(v) => (0..v.len()).map(|i| Value::Atom(v.get(i))).collect(),
+            Value::List(l) => l.as_ref().clone(),
+            other => vec![other.clone()],
+        }
+    }
+}
+
+impl Value {
+    /// The items of a list-like value for iteration: list items, a
+    /// dictionary's values, a table's rows; `'type` for anything else.
+    pub fn items_of_list(&self) -> QResult<Vec<Value>> {
+        match self {
+            Value::Vector(_) | Value::List(_) => Ok(self.items()),
+            Value::Dict(d) => Ok(d.values.items()),
+            Value::Table(t) => Ok((0..t.len()).map(|i| t.row(i)).collect()),
+            _ => Err(QError::type_()),
+        }
+    }
+}
+
+impl From<Atom> for Value {
+    fn from(a: Atom) -> Self {
+        Value::Atom(a)
+    }
+}
+
+impl From<Vector> for Value {
+    fn from(v: Vector) -> Self {
+        Value::Vector(v)
+    }
+}

@@ -1,0 +1,404 @@
+//! Typed vectors: a q type, an attribute and items in a shared
+//! copy-on-write [`Buf`], one representation per storage width
+//! ([`VecData`]): dates and ints share `i32` kernels, timestamps and longs
+//! share `i64` kernels.
+
+use crate::atom::{Atom, f64_to_i64, i64_to_f64, widen_i16, widen_i32};
+use crate::buf::Buf;
+use crate::sym::Sym;
+use crate::ty::{Guid, Repr, Ty};
+
+/// A vector attribute.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Hash)]
+pub enum Attr {
+    #[default]
+    None,
+    /// `s#` sorted ascending.
+    Sorted,
+    /// `u#` unique.
+    Unique,
+    /// `p#` parted.
+    Parted,
+    /// `g#` grouped.
+    Grouped,
+}
+
+/// The items of a vector, by storage width.
+#[derive(Clone, Debug, PartialEq)]
+pub enum VecData {
+    U8(Buf<u8>),
+    I16(Buf<i16>),
+    I32(Buf<i32>),
+    I64(Buf<i64>),
+    F32(Buf<f32>),
+    F64(Buf<f64>),
+    Guid(Buf<Guid>),
+    Sym(Buf<Sym>),
+}
+
+impl VecData {
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        match self {
+            VecData::U8(b) => b.len(),
+            VecData::I16(b) => b.len(),
+            VecData::I32(b) => b.len(),
+            VecData::I64(b) => b.len(),
+            VecData::F32(b) => b.len(),
+            VecData::F64(b) => b.len(),
+            VecData::Guid(b) => b.len(),
+            VecData::Sym(b) => b.len(),
+        }
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// An empty buffer of the representation.
+    pub fn empty(r: Repr) -> VecData {
+        match r {
+            Repr::U8 => VecData::U8(Buf::from_vec(vec![])),
+            Repr::I16 => VecData::I16(Buf::from_vec(vec![])),
+            Repr::I32 => VecData::I32(Buf::from_vec(vec![])),
+            Repr::I64 => VecData::I64(Buf::from_vec(vec![])),
+            Repr::F32 => VecData::F32(Buf::from_vec(vec![])),
+            Repr::F64 => VecData::F64(Buf::from_vec(vec![])),
+            Repr::Guid => VecData::Guid(Buf::from_vec(vec![])),
+            Repr::Sym => VecData::Sym(Buf::from_vec(vec![])),
+        }
+    }
+}
+
+/// A typed vector: q type plus attribute plus items.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Vector {
+    ty: Ty,
+    /// The vector's attribute (`s#`, `u#`, `p#`, `g#`).
+    pub attr: Attr,
+    data: VecData,
+}
+
+impl Vector {
+    /// A vector of type `ty` over `data`.
+    ///
+    /// Returns `None` when `data`'s representation does not match `ty`.
+    pub fn new(ty: Ty, data: VecData) -> Option<Vector> {
+        let ok = matches!(
+            (ty.repr(), &data),
+            (Repr::U8, VecData::U8(_))
+                | (Repr::I16, VecData::I16(_))
+                | (Repr::I32, VecData::I32(_))
+                | (Repr::I64, VecData::I64(_))
+                | (Repr::F32, VecData::F32(_))
+                | (Repr::F64, VecData::F64(_))
+                | (Repr::Guid, VecData::Guid(_))
+                | (Repr::Sym, VecData::Sym(_))
+        );
+        ok.then_some(Vector {
+            ty,
+            attr: Attr::None,
+            data,
+        })
+    }
+
+    /// An empty vector of type `ty`.
+    pub fn empty(ty: Ty) -> Vector {
+        Vector {
+            ty,
+            attr: Attr::None,
+            data: VecData::empty(ty.repr()),
+        }
+    }
+
+    /// The vector's simple type.
+    pub fn ty(&self) -> Ty {
+        self.ty
+    }
+
+    /// The items.
+    pub fn data(&self) -> &VecData {
+        &self.data
+    }
+
+    /// Consumes the vector into its items.
+    pub fn into_data(self) -> VecData {
+        self.data
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// Item `i` as an atom (no bounds check beyond the slice's own).
+    pub fn get(&self, i: usize) -> Atom {
+        let t = self.ty;
+        match &self.data {
+            VecData::U8(b) => match t {
+                Ty::Bool => Atom::Bool(b[i] != 0),
+                Ty::Byte => Atom::Byte(b[i]),
+                _ => Atom::Char(b[i]),
+            },
+            VecData::I16(b) => Atom::Short(b[i]),
+            VecData::I32(b) => int_atom(t, b[i]),
+            VecData::I64(b) => long_atom(t, b[i]),
+            VecData::F32(b) => Atom::Real(b[i]),
+            VecData::F64(b) => {
+                if t == Ty::Datetime {
+                    Atom::Datetime(b[i])
+                } else {
+                    Atom::Float(b[i])
+                }
+            }
+            VecData::Guid(b) => Atom::Guid(b[i]),
+            VecData::Sym(b) => Atom::Symbol(b[i]),
+        }
+    }
+
+    /// Item `i`, or the type's null when out of range (q indexing).
+    pub fn get_or_null(&self, i: i64) -> Atom {
+        if i >= 0 && (i as usize) < self.len() {
+            self.get(i as usize)
+        } else {
+            self.ty.null_atom()
+        }
+    }
+
+    /// Builds a vector of type `ty` from atoms that all have that type.
+    /// Returns `None` if any atom's type differs.
+    pub fn from_atoms(ty: Ty, atoms: &[Atom]) -> Option<Vector> {
+        let mut b = VecBuilder::new(ty, atoms.len());
+        for a in atoms {
+            if a.ty() != ty {
+                return None;
+            }
+            b.push(*a);
+        }
+        Some(b.finish())
+    }
+
+    // Typed constructors.
+    pub fn bools(v: Vec<bool>) -> Vector {
+        Self::from_u8(Ty::Bool, v.into_iter().map(|b| b as u8).collect())
+    }
+    pub fn from_u8(ty: Ty, v: Vec<u8>) -> Vector {
+        Vector::new(ty, VecData::U8(v.into())).expect("u8 type")
+    }
+    pub fn from_i16(v: Vec<i16>) -> Vector {
+        Vector::new(Ty::Short, VecData::I16(v.into())).expect("short")
+    }
+    pub fn from_i32(ty: Ty, v: Vec<i32>) -> Vector {
+        Vector::new(ty, VecData::I32(v.into())).expect("i32 type")
+    }
+    pub fn from_i64(ty: Ty, v: Vec<i64>) -> Vector {
+        Vector::new(ty, VecData::I64(v.into())).expect("i64 type")
+    }
+    pub fn longs(v: Vec<i64>) -> Vector {
+        Self::from_i64(Ty::Long, v)
+    }
+    pub fn from_f32(v: Vec<f32>) -> Vector {
+        Vector::new(Ty::Real, VecData::F32(v.into())).expect("real")
+    }
+    pub fn from_f64(ty: Ty, v: Vec<f64>) -> Vector {
+        Vector::new(ty, VecData::F64(v.into())).expect("f64 type")
+    }
+    pub fn floats(v: Vec<f64>) -> Vector {
+        Self::from_f64(Ty::Float, v)
+    }
+    pub fn guids(v: Vec<Guid>) -> Vector {
+        Vector::new(Ty::Guid, VecData::Guid(v.into())).expect("guid")
+    }
+    pub fn syms(v: Vec<Sym>) -> Vector {
+        Vector::new(Ty::Symbol, VecData::Sym(v.into())).expect("sym")
+    }
+    pub fn chars(s: &[u8]) -> Vector {
+        Self::from_u8(Ty::Char, s.to_vec())
+    }
+
+    /// Slice views by representation; `None` when the representation differs.
+    pub fn as_u8(&self) -> Option<&[u8]> {
+        if let VecData::U8(b) = &self.data {
+            Some(b)
+        } else {
+            None
+        }
+    }
+    pub fn as_i16(&self) -> Option<&[i16]> {
+        if let VecData::I16(b) = &self.data {
+            Some(b)
+        } else {
+            None
+        }
+    }
+    pub fn as_i32(&self) -> Option<&[i32]> {
+        if let VecData::I32(b) = &self.data {
+            Some(b)
+        } else {
+            None
+        }
+    }
+    pub fn as_i64(&self) -> Option<&[i64]> {
+        if let VecData::I64(b) = &self.data {
+            Some(b)
+        } else {
+            None
+        }
+    }
+    pub fn as_f32(&self) -> Option<&[f32]> {
+        if let VecData::F32(b) = &self.data {
+            Some(b)
+        } else {
+            None
+        }
+    }
+    pub fn as_f64(&self) -> Option<&[f64]> {
+        if let VecData::F64(b) = &self.data {
+            Some(b)
+        } else {
+            None
+        }
+    }
+    pub fn as_guid(&self) -> Option<&[Guid]> {
+        if let VecData::Guid(b) = &self.data {
+            Some(b)
+        } else {
+            None
+        }
+    }
+    pub fn as_sym(&self) -> Option<&[Sym]> {
+        if let VecData::Sym(b) = &self.data {
+            Some(b)
+        } else {
+            None
+        }
+    }
+
+    /// Mutable access to the items (copy-on-write).
+    pub fn data_mut(&mut self) -> &mut VecData {
+        self.attr = Attr::None;
+        &mut self.data
+    }
+
+    /// Same items, another type of the same representation (`date` <-> `int`).
+    pub fn retype(mut self, ty: Ty) -> Option<Vector> {
+        if ty.repr() == self.ty.repr() {
+            self.ty = ty;
+            self.attr = Attr::None;
+            Some(self)
+        } else {
+            None
+        }
+    }
+
+    /// Every item as `i64` (integral types; floats round), keeping nulls
+    /// and infinities as the `i64` sentinels.
+    pub fn to_i64_vec(&self) -> Option<Vec<i64>> {
+        Some(match &self.data {
+            VecData::U8(b) => b.iter().map(|&x| x as i64).collect(),
+            VecData::I16(b) => b.iter().map(|&x| widen_i16(x)).collect(),
+            VecData::I32(b) => b.iter().map(|&x| widen_i32(x)).collect(),
+            VecData::I64(b) => b.to_vec(),
+            VecData::F32(b) => b.iter().map(|&x| f64_to_i64(x as f64)).collect(),
+            VecData::F64(b) => b.iter().map(|&x| f64_to_i64(x)).collect(),
+            VecData::Guid(_) | VecData::Sym(_) => return None,
+        })
+    }
+
+    /// Every item as `f64`, nulls becoming NaN.
+    pub fn to_f64_vec(&self) -> Option<Vec<f64>> {
+        Some(match &self.data {
+            VecData::F32(b) => b.iter().map(|&x| x as f64).collect(),
+            VecData::F64(b) => b.to_vec(),
+            VecData::U8(b) => b.iter().map(|&x| x as f64).collect(),
+            VecData::I16(b) => b.iter().map(|&x| i64_to_f64(widen_i16(x))).collect(),
+            VecData::I32(b) => b.iter().map(|&x| i64_to_f64(widen_i32(x))).collect(),
+            VecData::I64(b) => b.iter().map(|&x| i64_to_f64(x)).collect(),
+            VecData::Guid(_) | VecData::Sym(_) => return None,
+        })
+    }
+}
+
+fn int_atom(t: Ty, v: i32) -> Atom {
+    match t {
+        Ty::Month => Atom::Month(v),
+        Ty::Date => Atom::Date(v),
+        Ty::Minute => Atom::Minute(v),
+        Ty::Second => Atom::Second(v),
+        Ty::Time => Atom::Time(v),
+        _ => Atom::Int(v),
+    }
+}
+
+fn long_atom(t: Ty, v: i64) -> Atom {
+    match t {
+        Ty::Timestamp => Atom::Timestamp(v),
+        Ty::Timespan => Atom::Timespan(v),
+        _ => Atom::Long(v),
+    }
+}
+
+/// Builds a vector of one type item by item.
+pub struct VecBuilder {
+    ty: Ty,
+    data: VecData,
+}
+
+impl VecBuilder {
+    /// A builder for `ty` with room for `cap` items.
+    pub fn new(ty: Ty, cap: usize) -> Self {
+        let data = match ty.repr() {
+            Repr::U8 => VecData::U8(Vec::with_capacity(cap).into()),
+            Repr::I16 => VecData::I16(Vec::with_capacity(cap).into()),
+            Repr::I32 => VecData::I32(Vec::with_capacity(cap).into()),
+            Repr::I64 => VecData::I64(Vec::with_capacity(cap).into()),
+            Repr::F32 => VecData::F32(Vec::with_capacity(cap).into()),
+            Repr::F64 => VecData::F64(Vec::with_capacity(cap).into()),
+            Repr::Guid => VecData::Guid(Vec::with_capacity(cap).into()),
+            Repr::Sym => VecData::Sym(Vec::with_capacity(cap).into()),
+        };
+        VecBuilder { ty, data }
+    }
+
+    /// Appends an atom; it must be of the builder's representation (other
+    /// atoms are converted where the representation matches, else ignored).
+    pub fn push(&mut self, a: Atom) {
+        match (&mut self.data, a) {
+            (VecData::U8(b), Atom::Bool(x)) => b.make_mut().push(x as u8),
+            (VecData::U8(b), Atom::Byte(x) | Atom::Char(x)) => b.make_mut().push(x),
+            (VecData::I16(b), Atom::Short(x)) => b.make_mut().push(x),
+            (
+                VecData::I32(b),
+                Atom::Int(x)
+                | Atom::Month(x)
+                | Atom::Date(x)
+                | Atom::Minute(x)
+                | Atom::Second(x)
+                | Atom::Time(x),
+            ) => b.make_mut().push(x),
+            (VecData::I64(b), Atom::Long(x) | Atom::Timestamp(x) | Atom::Timespan(x)) => {
+                b.make_mut().push(x)
+            }
+            (VecData::F32(b), Atom::Real(x)) => b.make_mut().push(x),
+            (VecData::F64(b), Atom::Float(x) | Atom::Datetime(x)) => b.make_mut().push(x),
+            (VecData::Guid(b), Atom::Guid(x)) => b.make_mut().push(x),
+            (VecData::Sym(b), Atom::Symbol(x)) => b.make_mut().push(x),
+            _ => {}
+        }
+    }
+
+    /// The finished vector.
+    pub fn finish(self) -> Vector {
+        Vector {
+            ty: self.ty,
+            attr: Attr::None,
+            data: self.data,
+        }
+    }
+}
