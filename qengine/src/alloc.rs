@@ -13,8 +13,11 @@
 //! to ~8 ms on the benchmark machine (docs/PERF.md, "Huge pages"). On
 //! kernels where THP is off or `never`, `madvise` fails and is ignored.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::alloc::GlobalAlloc;
+use std::alloc::Layout;
+use std::alloc::System;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering;
 
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);

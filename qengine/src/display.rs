@@ -22,7 +22,13 @@
 use crate::interp::Settings;
 use qcore::Func;
 use qcore::Sym;
-use qcore::{Atom, Attr, Dict, Table, Ty, Value, Vector};
+use qcore::Atom;
+use qcore::Attr;
+use qcore::Dict;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
 
 /// No limit on the width of a formatted line.
 const UNLIMITED: usize = usize::MAX;

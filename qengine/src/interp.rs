@@ -6,16 +6,24 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use qparser::{Expr, ExprKind};
+use qparser::Expr;
+use qparser::ExprKind;
 
-use crate::eval::compile::{Scope, compile};
-use crate::eval::{Ctl, Frame};
+use crate::eval::compile::Scope;
+use crate::eval::compile::compile;
+use crate::eval::Ctl;
+use crate::eval::Frame;
 use qcore::Sym;
-use qcore::{Atom, Ty, Value, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
 /// Set by the process's SIGINT handler (Ctrl-C): the running evaluation
 /// stops with `'stop` at its next tick. Cleared when a new line starts.

@@ -15,8 +15,15 @@ pub mod interp;
 pub mod ipc;
 pub mod kernel;
 
-pub use interp::{Interp, Outcome};
-pub use qcore::{Atom, QError, QResult, Sym, Ty, Value, Vector};
+pub use interp::Interp;
+pub use interp::Outcome;
+pub use qcore::Atom;
+pub use qcore::QError;
+pub use qcore::QResult;
+pub use qcore::Sym;
+pub use qcore::Ty;
+pub use qcore::Value;
+pub use qcore::Vector;
 
 #[cfg(test)]
 pub(crate) mod testutil {

@@ -20,11 +20,19 @@
 use std::sync::Arc;
 
 use crate::interp::Interp;
-use qcore::{Atom, Dict, Table, Ty, Value, VecData, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Dict;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
 use super::arith;
-use super::cast::{atom_of_f64, atom_of_i64};
+use super::cast::atom_of_f64;
+use super::cast::atom_of_i64;
 use super::compare;
 
 const NJ: i64 = i64::MIN;

@@ -16,14 +16,25 @@
 //! Kernels are plain loops over slices so the compiler vectorises them; the
 //! long/long, int/int and float/float paths never widen or copy inputs.
 
-use qcore::calendar::{NS_PER_DAY, days_from_civil};
+use qcore::calendar::NS_PER_DAY;
+use qcore::calendar::days_from_civil;
 
 use crate::interp::Interp;
-use qcore::{ALL_TYPES, Atom, Repr, Ty, Value, VecData, Vector, f64_to_i64};
-use qcore::{QError, QResult};
+use qcore::ALL_TYPES;
+use qcore::Atom;
+use qcore::Repr;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
+use qcore::f64_to_i64;
+use qcore::QError;
+use qcore::QResult;
 
-use super::cast::{atom_of_f64, atom_of_i64};
-use super::{atomic_dyad, atomic_monad};
+use super::cast::atom_of_f64;
+use super::cast::atom_of_i64;
+use super::atomic_dyad;
+use super::atomic_monad;
 
 /// The four elementary binary operations sharing one dispatcher.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -16,15 +16,28 @@
 
 use std::sync::Arc;
 
-use qcore::calendar::{NS_PER_DAY, civil_from_days, days_from_civil, valid_civil};
+use qcore::calendar::NS_PER_DAY;
+use qcore::calendar::civil_from_days;
+use qcore::calendar::days_from_civil;
+use qcore::calendar::valid_civil;
 
 use crate::interp::Interp;
 use qcore::Sym;
-use qcore::{
-    Atom, Dict, Guid, Repr, Table, Ty, Value, VecBuilder, VecData, Vector, f64_to_i64, narrow_i16,
-    narrow_i32,
-};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Dict;
+use qcore::Guid;
+use qcore::Repr;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecBuilder;
+use qcore::VecData;
+use qcore::Vector;
+use qcore::f64_to_i64;
+use qcore::narrow_i16;
+use qcore::narrow_i32;
+use qcore::QError;
+use qcore::QResult;
 
 use super::atomic_monad;
 

@@ -17,8 +17,16 @@ use qcore::calendar::NS_PER_DAY;
 
 use crate::interp::Interp;
 use qcore::Sym;
-use qcore::{Atom, Guid, Repr, Ty, Value, VecData, Vector, f64_to_i64};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Guid;
+use qcore::Repr;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
+use qcore::f64_to_i64;
+use qcore::QError;
+use qcore::QResult;
 
 use super::arith::lesser_type;
 use super::atomic_dyad;

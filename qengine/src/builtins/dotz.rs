@@ -10,8 +10,14 @@ use std::sync::Arc;
 use crate::eval::apply::apply;
 use crate::interp::Interp;
 use qcore::Sym;
-use qcore::{Atom, Dict, Table, Ty, Value, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Dict;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
 /// The version `.z.K` reports.
 pub const VERSION: f64 = 4.1;

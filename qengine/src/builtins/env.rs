@@ -10,18 +10,32 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use qparser::{Adverb, ExprKind};
+use qparser::Adverb;
+use qparser::ExprKind;
 
 use crate::eval::apply::apply;
-use crate::eval::compile::{compile_lambda, derive, literal, qualify};
-use crate::interp::{Interp, Outcome};
+use crate::eval::compile::compile_lambda;
+use crate::eval::compile::derive;
+use crate::eval::compile::literal;
+use crate::eval::compile::qualify;
+use crate::interp::Interp;
+use crate::interp::Outcome;
 use qcore::Func;
 use qcore::Sym;
-use qcore::{Atom, Attr, Dict, Table, Ty, Value, Vector};
-use qcore::{Prim, QError, QResult};
+use qcore::Atom;
+use qcore::Attr;
+use qcore::Dict;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
+use qcore::Prim;
+use qcore::QError;
+use qcore::QResult;
 
 use super::registry;
-use super::sort::{cmp_atoms, cmp_values};
+use super::sort::cmp_atoms;
+use super::sort::cmp_values;
 
 fn builtin(name: &str) -> QResult<Value> {
     registry::lookup(name)

@@ -10,17 +10,29 @@
 
 use std::borrow::Cow;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use qcore::calendar::{NS_PER_DAY, days_from_civil, valid_civil};
+use qcore::calendar::NS_PER_DAY;
+use qcore::calendar::days_from_civil;
+use qcore::calendar::valid_civil;
 
 use super::cast::parse_atom;
 use super::storage::serr;
 use crate::interp::Interp;
 use qcore::Sym;
-use qcore::{Atom, Dict, Guid, Table, Ty, Value, VecData, Vector, check_alloc};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Dict;
+use qcore::Guid;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
+use qcore::check_alloc;
+use qcore::QError;
+use qcore::QResult;
 
 // ---------------------------------------------------------------------------
 // Paths and files
@@ -59,7 +71,9 @@ fn write_all(path: &Path, bytes: &[u8]) -> QResult<()> {
 
 /// Up to `n` bytes (all when `None`) of `path` from offset `o`.
 fn read_range(path: &Path, o: u64, n: Option<u64>) -> QResult<Vec<u8>> {
-    use std::io::{Read, Seek, SeekFrom};
+    use std::io::Read;
+    use std::io::Seek;
+    use std::io::SeekFrom;
     let mut f = std::fs::File::open(path).map_err(|e| io_err(path, &e))?;
     let len = f.metadata().map_err(|e| io_err(path, &e))?.len();
     let avail = len.saturating_sub(o);

@@ -10,11 +10,15 @@ use std::sync::Arc;
 
 use qparser::Adverb;
 
-use crate::eval::apply::{apply, valence};
+use crate::eval::apply::apply;
+use crate::eval::apply::valence;
 use crate::interp::Interp;
-use qcore::{Derived, Func};
-use qcore::{Dict, Value};
-use qcore::{QError, QResult};
+use qcore::Derived;
+use qcore::Func;
+use qcore::Dict;
+use qcore::Value;
+use qcore::QError;
+use qcore::QResult;
 
 use super::compare::values_match;
 use super::registry;

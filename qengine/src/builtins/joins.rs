@@ -13,11 +13,24 @@ use std::sync::Arc;
 use crate::eval::apply::apply;
 use crate::interp::Interp;
 use qcore::Sym;
-use qcore::{QError, QResult};
-use qcore::{Table, Ty, Value, VecData};
+use qcore::QError;
+use qcore::QResult;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
 
-use super::list::{group_ids, join_values, positions, take_idx};
-use super::table::{column, dict, keyed_parts, rekey, syms_of, table, unkeyed};
+use super::list::group_ids;
+use super::list::join_values;
+use super::list::positions;
+use super::list::take_idx;
+use super::table::column;
+use super::table::dict;
+use super::table::keyed_parts;
+use super::table::rekey;
+use super::table::syms_of;
+use super::table::table;
+use super::table::unkeyed;
 
 // ---------------------------------------------------------------------------
 // Helpers

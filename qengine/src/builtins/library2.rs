@@ -8,15 +8,24 @@
 //! offset (temporal.rs), `\z` by date parsing (cast.rs), `\T` by
 //! `Interp::run_line`.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicI64;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use std::time::Instant;
 
 use crate::eval::apply::apply;
-use crate::interp::{Interp, Outcome};
+use crate::interp::Interp;
+use crate::interp::Outcome;
 use qcore::Func;
 use qcore::Sym;
-use qcore::{Atom, Dict, Ty, Value, Vector};
-use qcore::{ErrorInfo, QError, QResult};
+use qcore::Atom;
+use qcore::Dict;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
+use qcore::ErrorInfo;
+use qcore::QError;
+use qcore::QResult;
 
 use super::registry;
 

@@ -13,16 +13,31 @@
 //! fixed seed, so a session's random numbers repeat from run to run.
 
 use std::cell::Cell;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
+use std::hash::Hash;
+use std::hash::Hasher;
 use std::sync::Arc;
 
-use hashbrown::{HashMap, HashSet, HashTable};
+use hashbrown::HashMap;
+use hashbrown::HashSet;
+use hashbrown::HashTable;
 
-use crate::eval::index::{null_item_of, table_row, value_at};
+use crate::eval::index::null_item_of;
+use crate::eval::index::table_row;
+use crate::eval::index::value_at;
 use crate::interp::Interp;
 use qcore::Sym;
-use qcore::{Atom, Dict, Guid, Table, Ty, Value, VecBuilder, VecData, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Dict;
+use qcore::Guid;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecBuilder;
+use qcore::VecData;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
 use super::compare::values_match;
 

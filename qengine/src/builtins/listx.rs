@@ -12,12 +12,21 @@ use std::sync::Arc;
 
 use crate::interp::Interp;
 use qcore::Sym;
-use qcore::{Atom, Dict, Table, Ty, Value, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Dict;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
 use super::arith;
 use super::cast::atom_of_i64;
-use super::list::{group_ids, join_values, slice, take_idx};
+use super::list::group_ids;
+use super::list::join_values;
+use super::list::slice;
+use super::list::take_idx;
 
 // ---------------------------------------------------------------------------
 // Helpers

@@ -3,11 +3,18 @@
 
 use std::sync::Arc;
 
-use crate::eval::apply::{apply, apply_monadic};
-use crate::eval::index::{amend, amend_deep};
+use crate::eval::apply::apply;
+use crate::eval::apply::apply_monadic;
+use crate::eval::index::amend;
+use crate::eval::index::amend_deep;
 use crate::interp::Interp;
-use qcore::{Atom, Ty, Value, VecData, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
 use super::atomic_monad;
 

@@ -31,8 +31,12 @@ pub mod temporal;
 
 use std::sync::Arc;
 
-use qcore::{Dict, Table, Value, Vector};
-use qcore::{QError, QResult};
+use qcore::Dict;
+use qcore::Table;
+use qcore::Value;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
 /// Applies an atomic dyadic kernel with q's conformance rules:
 /// atom with anything broadcasts, lists pair item by item (`'length` when

@@ -38,25 +38,47 @@
 //! interpreter everywhere.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, mpsc};
+use std::path::Path;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::mpsc;
 
-use qstorage::header::{Kind, TYPE_ENUM};
-use qstorage::part::{Field, Layout};
+use qstorage::header::Kind;
+use qstorage::header::TYPE_ENUM;
+use qstorage::part::Field;
+use qstorage::part::Layout;
 
 use crate::eval::apply::apply;
 use crate::interp::Interp;
-use crate::kernel::compile::{self, AggKind, Program, SelectQ};
+use crate::kernel::compile;
+use crate::kernel::compile::AggKind;
+use crate::kernel::compile::Program;
+use crate::kernel::compile::SelectQ;
 use crate::kernel::exec;
 use qcore::Buf;
 use qcore::Func;
 use qcore::Sym;
-use qcore::{Atom, Attr, Table, Ty, Value, VecData, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Attr;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
-use super::list::{atom_vec, slice, take_idx};
-use super::storage::{handle_of, handle_path, load_cols, read_sym_file, serr};
-use super::table::{dict, table};
+use super::list::atom_vec;
+use super::list::slice;
+use super::list::take_idx;
+use super::storage::handle_of;
+use super::storage::handle_path;
+use super::storage::load_cols;
+use super::storage::read_sym_file;
+use super::storage::serr;
+use super::table::dict;
+use super::table::table;
 
 /// The loaded partitioned database.
 pub struct PartDb {

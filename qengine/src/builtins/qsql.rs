@@ -16,12 +16,26 @@ use crate::eval::apply::apply;
 use crate::interp::Interp;
 use qcore::Func;
 use qcore::Sym;
-use qcore::{Atom, Table, Ty, Value, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
-use super::list::{group_ids, slice, take_idx};
+use super::list::group_ids;
+use super::list::slice;
+use super::list::take_idx;
 use super::sort;
-use super::table::{by_name, dict, key_count, no_column, rekey, syms_of, table, unkeyed};
+use super::table::by_name;
+use super::table::dict;
+use super::table::key_count;
+use super::table::no_column;
+use super::table::rekey;
+use super::table::syms_of;
+use super::table::table;
+use super::table::unkeyed;
 
 // ---------------------------------------------------------------------------
 // Evaluation context: a table and the rows an expression sees

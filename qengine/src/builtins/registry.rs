@@ -14,7 +14,9 @@ use std::sync::OnceLock;
 
 use crate::interp::Interp;
 use qcore::QResult;
-use qcore::{Func, Prim, Value};
+use qcore::Func;
+use qcore::Prim;
+use qcore::Value;
 
 use super::*;
 

@@ -15,8 +15,15 @@ use std::sync::Arc;
 use crate::eval::index::table_row;
 use crate::interp::Interp;
 use qcore::Sym;
-use qcore::{Atom, Attr, Dict, Table, Value, VecData, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Attr;
+use qcore::Dict;
+use qcore::Table;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
 use super::list::take_idx;
 

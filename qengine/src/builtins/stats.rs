@@ -23,13 +23,22 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::interp::Interp;
-use qcore::{Atom, Dict, Table, Ty, Value, VecData, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Dict;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
 use super::cast::atom_of_f64;
 use super::compare::values_match;
 use super::list::take_idx;
-use super::{arith, atomic_dyad, atomic_monad};
+use super::arith;
+use super::atomic_dyad;
+use super::atomic_monad;
 
 const NJ: i64 = i64::MIN;
 

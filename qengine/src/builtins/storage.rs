@@ -9,21 +9,36 @@
 //! column is translated through the database's `sym` file on load.
 
 use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use qstorage::bytemuck::{self, Pod};
-use qstorage::column::{self, Nested};
-use qstorage::header::{Kind, TYPE_ENUM};
-use qstorage::splay::{self, ColData, ColMap};
+use qstorage::bytemuck;
+use qstorage::bytemuck::Pod;
+use qstorage::column;
+use qstorage::column::Nested;
+use qstorage::header::Kind;
+use qstorage::header::TYPE_ENUM;
+use qstorage::splay;
+use qstorage::splay::ColData;
+use qstorage::splay::ColMap;
 use qstorage::symfile::SymFile;
-use qstorage::{FileKind, Mapped};
+use qstorage::FileKind;
+use qstorage::Mapped;
 
 use crate::interp::Interp;
 use qcore::Buf;
 use qcore::Sym;
-use qcore::{Atom, Attr, Repr, Table, Ty, Value, VecData, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Attr;
+use qcore::Repr;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
 /// A storage error as a q error: `'path: message` (`'type` for a type
 /// mismatch such as an unenumerated symbol column, as in q).

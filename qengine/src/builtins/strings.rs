@@ -15,8 +15,15 @@ use std::sync::Arc;
 use crate::eval::apply::apply;
 use crate::interp::Interp;
 use qcore::Sym;
-use qcore::{Atom, Dict, Table, Ty, Value, VecBuilder, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Dict;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecBuilder;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
 use super::atomic_monad;
 

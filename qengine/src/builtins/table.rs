@@ -10,10 +10,20 @@ use std::sync::Arc;
 
 use crate::interp::Interp;
 use qcore::Sym;
-use qcore::{Atom, Attr, Dict, Table, Ty, Value, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Attr;
+use qcore::Dict;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
-use super::list::{join_values, positions, slice, take_idx};
+use super::list::join_values;
+use super::list::positions;
+use super::list::slice;
+use super::list::take_idx;
 use super::sort;
 
 // ---------------------------------------------------------------------------

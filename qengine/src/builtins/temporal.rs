@@ -9,16 +9,23 @@
 //! listed transition the last offset holds.
 
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
+use std::time::UNIX_EPOCH;
 
 use qcore::calendar::NS_PER_DAY;
 
 use crate::interp::Interp;
 use qcore::Sym;
-use qcore::{Atom, Ty, Value, VecData, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
-use super::{arith, cast};
+use super::arith;
+use super::cast;
 
 // ---------------------------------------------------------------------------
 // Field access: d.year, t.minute

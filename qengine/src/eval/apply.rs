@@ -6,13 +6,19 @@
 
 use std::sync::Arc;
 
-use crate::builtins::{iterators, registry};
+use crate::builtins::iterators;
+use crate::builtins::registry;
 use crate::interp::Interp;
-use qcore::{Atom, Value};
-use qcore::{Func, Projection};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Value;
+use qcore::Func;
+use qcore::Projection;
+use qcore::QError;
+use qcore::QResult;
 
-use super::{Ctl, Frame, index};
+use super::Ctl;
+use super::Frame;
+use super::index;
 
 /// Applies `f` to `args` by count (the `.` form `f . args`, and `f[a;b]`
 /// without elided arguments). Builtins use the form of that valence.

@@ -7,15 +7,27 @@
 
 use std::sync::Arc;
 
-use qparser::{Adverb, Assign, Expr, ExprKind, LitValues, Literal};
+use qparser::Adverb;
+use qparser::Assign;
+use qparser::Expr;
+use qparser::ExprKind;
+use qparser::LitValues;
+use qparser::Literal;
 
 use crate::builtins::registry;
 use qcore::Sym;
-use qcore::{Func, Lambda};
-use qcore::{QError, QResult};
-use qcore::{Ty, Value, Vector};
+use qcore::Func;
+use qcore::Lambda;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
 
-use super::{CompiledLambda, Node, Span, Target};
+use super::CompiledLambda;
+use super::Node;
+use super::Span;
+use super::Target;
 
 /// Compilation scope: the locals of the lambda being compiled (none at top
 /// level) and the namespace names resolve in.

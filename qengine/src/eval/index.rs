@@ -5,8 +5,16 @@ use std::sync::Arc;
 
 use crate::interp::Interp;
 use qcore::Sym;
-use qcore::{Atom, Dict, Table, Ty, Value, VecBuilder, VecData, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Dict;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecBuilder;
+use qcore::VecData;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
 use super::apply::apply;
 

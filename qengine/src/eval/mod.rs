@@ -17,8 +17,10 @@ use qparser::Adverb;
 use crate::interp::Interp;
 use qcore::Func;
 use qcore::Sym;
-use qcore::{Atom, Value};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Value;
+use qcore::QError;
+use qcore::QResult;
 
 pub use apply::apply;
 

@@ -20,18 +20,29 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use qparser::{Expr, ExprKind, SqlKind, SqlQuery};
+use qparser::Expr;
+use qparser::ExprKind;
+use qparser::SqlKind;
+use qparser::SqlQuery;
 
 use crate::builtins::qsql;
 use crate::builtins::registry;
 use crate::builtins::table::dict;
 use crate::interp::Interp;
 use qcore::Sym;
-use qcore::{Atom, Ty, Value, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 
-use super::compile::{self, Scope};
-use super::{Ctl, Frame, Node, Span};
+use super::compile;
+use super::compile::Scope;
+use super::Ctl;
+use super::Frame;
+use super::Node;
+use super::Span;
 
 /// A compiled qSQL statement.
 #[derive(Debug)]

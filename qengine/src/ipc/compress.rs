@@ -7,7 +7,8 @@
 //! byte, a set bit a back-reference `(hash byte, extra length)` into a table
 //! of positions keyed by the XOR of two consecutive bytes.
 
-use qcore::{QError, QResult};
+use qcore::QError;
+use qcore::QResult;
 
 fn bad(what: &str) -> QError {
     QError::new("badmsg").with_detail(format!("bad compressed IPC message: {what}"))

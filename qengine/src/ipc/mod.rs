@@ -18,17 +18,31 @@ pub mod md5;
 pub mod wire;
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::{Arc, mpsc};
+use std::io::Read;
+use std::io::Write;
+use std::net::IpAddr;
+use std::net::Shutdown;
+use std::net::SocketAddr;
+use std::net::TcpListener;
+use std::net::TcpStream;
+use std::net::ToSocketAddrs;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::AtomicI32;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::eval::apply::apply;
-use crate::interp::{Interp, Outcome};
+use crate::interp::Interp;
+use crate::interp::Outcome;
 use qcore::Sym;
-use qcore::{Atom, Ty, Value, Vector};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
+use qcore::QError;
+use qcore::QResult;
 use wire::Body;
 
 /// Largest message accepted (total bytes, header included).

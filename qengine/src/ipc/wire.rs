@@ -11,11 +11,22 @@ use qparser::Adverb;
 
 use crate::builtins::registry;
 use crate::eval::Node;
-use crate::eval::compile::{Scope, compile};
+use crate::eval::compile::Scope;
+use crate::eval::compile::compile;
 use qcore::Sym;
-use qcore::{Atom, Attr, Dict, Table, Ty, Value, VecData, Vector};
-use qcore::{Derived, Func, Projection};
-use qcore::{QError, QResult};
+use qcore::Atom;
+use qcore::Attr;
+use qcore::Dict;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
+use qcore::Derived;
+use qcore::Func;
+use qcore::Projection;
+use qcore::QError;
+use qcore::QResult;
 
 /// Message types (header byte 1).
 pub const ASYNC: u8 = 0;

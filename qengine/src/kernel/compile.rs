@@ -24,7 +24,11 @@ use crate::builtins::compare::Cmp;
 use crate::interp::Interp;
 use qcore::Func;
 use qcore::Sym;
-use qcore::{Atom, Table, Ty, Value, VecData};
+use qcore::Atom;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
 
 /// Register kinds.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

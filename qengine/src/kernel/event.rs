@@ -15,12 +15,23 @@
 //! row (an update handler filtering the row it was sent); `kernel::narrow`
 //! uses it for one-row tables.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering;
 
-use super::compile::{Op, Opnd, Program, RegKind};
+use super::compile::Op;
+use super::compile::Opnd;
+use super::compile::Program;
+use super::compile::RegKind;
 use super::exec;
-use crate::builtins::compare::{self, Cmp, feq};
-use qcore::{Atom, Table, Ty, Value, VecData, Vector};
+use crate::builtins::compare;
+use crate::builtins::compare::Cmp;
+use crate::builtins::compare::feq;
+use qcore::Atom;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Slot {
@@ -323,7 +334,8 @@ mod tests {
     use super::*;
     use crate::builtins::list::take_idx;
     use crate::interp::Interp;
-    use crate::kernel::compile::{compile_where, constraints};
+    use crate::kernel::compile::compile_where;
+    use crate::kernel::compile::constraints;
 
     const WHERES: &[&str] = &[
         "size>500",

@@ -7,15 +7,31 @@
 type HashMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::FixedState>;
 use rayon::prelude::*;
 
-use super::compile::{AOp, Agg, AggKind, Op, Opnd, Program, RegKind, SelectQ};
-use super::{CHUNK, note_alloc, par_min_rows};
-use crate::builtins::compare::{Cmp, feq, flt};
+use super::compile::AOp;
+use super::compile::Agg;
+use super::compile::AggKind;
+use super::compile::Op;
+use super::compile::Opnd;
+use super::compile::Program;
+use super::compile::RegKind;
+use super::compile::SelectQ;
+use super::CHUNK;
+use super::note_alloc;
+use super::par_min_rows;
+use crate::builtins::compare::Cmp;
+use crate::builtins::compare::feq;
+use crate::builtins::compare::flt;
 use crate::builtins::list::take_idx;
 use crate::builtins::sort;
-use crate::builtins::table::{dict, table};
+use crate::builtins::table::dict;
+use crate::builtins::table::table;
 use qcore::QResult;
 use qcore::Sym;
-use qcore::{Table, Ty, Value, VecData, Vector};
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
 
 const NJ: i64 = i64::MIN;
 
@@ -899,7 +915,8 @@ fn wrec(
     n: usize,
     dense: bool,
 ) {
-    use qcore::{i64_to_f64, widen_i32};
+    use qcore::i64_to_f64;
+    use qcore::widen_i32;
     fn put(o: &mut Vec<f64>, c: ColData, base: usize, sel: &[u32], n: usize, dense: bool) {
         macro_rules! go {
             ($c:expr, $f:expr) => {{
@@ -936,7 +953,8 @@ fn wfold(
     n: usize,
     dense: bool,
 ) {
-    use qcore::{i64_to_f64, widen_i32};
+    use qcore::i64_to_f64;
+    use qcore::widen_i32;
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn go<X: Copy, Y: Copy>(

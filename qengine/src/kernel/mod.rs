@@ -26,11 +26,16 @@ pub mod compile;
 pub mod event;
 pub mod exec;
 
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::AtomicU8;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering;
 
 use crate::interp::Interp;
 use qcore::QResult;
-use qcore::{Table, Value};
+use qcore::Table;
+use qcore::Value;
 
 /// Rows per chunk.
 pub const CHUNK: usize = 4096;
