@@ -20,11 +20,11 @@
 //! a final `..` line.
 
 use crate::interp::Settings;
-use qcore::Func;
-use qcore::Sym;
 use qcore::Atom;
 use qcore::Attr;
 use qcore::Dict;
+use qcore::Func;
+use qcore::Sym;
 use qcore::Table;
 use qcore::Ty;
 use qcore::Value;

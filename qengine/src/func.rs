@@ -59,7 +59,7 @@ impl Func {
     pub fn type_code(&self) -> i16 {
         match self {
             Func::Lambda(_) => 100,
-            Func::Builtin(i) => crate::builtins::registry::type_code(*i),
+            Func::Builtin(i) => crate::registry::type_code(*i),
             Func::Projection(_) => 104,
             Func::Composition(_) => 105,
             Func::Derived(d) => match d.adverb {

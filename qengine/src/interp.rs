@@ -13,17 +13,17 @@ use std::time::Instant;
 use qparser::Expr;
 use qparser::ExprKind;
 
-use crate::eval::compile::Scope;
-use crate::eval::compile::compile;
 use crate::eval::Ctl;
 use crate::eval::Frame;
-use qcore::Sym;
+use crate::eval::compile::Scope;
+use crate::eval::compile::compile;
 use qcore::Atom;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
 use qcore::Ty;
 use qcore::Value;
 use qcore::Vector;
-use qcore::QError;
-use qcore::QResult;
 
 /// Set by the process's SIGINT handler (Ctrl-C): the running evaluation
 /// stops with `'stop` at its next tick. Cleared when a new line starts.
@@ -116,7 +116,7 @@ pub struct Interp {
     /// IPC connections, listener and request context (`ipc/`).
     pub ipc: crate::ipc::IpcState,
     /// The partitioned database loaded by `\l` (`builtins::partitioned`).
-    pub partdb: Option<Arc<crate::builtins::partitioned::PartDb>>,
+    pub partdb: Option<Arc<crate::query::partitioned::PartDb>>,
     /// Lambdas being applied, innermost last (`.z.s`, `.Q.bt`).
     pub calls: Vec<qcore::Func>,
     /// The lambda stack when the last error left its innermost lambda,
@@ -273,7 +273,7 @@ impl Interp {
         })?;
         let silent = is_silent(&ast);
         let saved_deadline = self.deadline;
-        self.deadline = crate::builtins::library2::line_deadline(saved_deadline);
+        self.deadline = crate::session::system::line_deadline(saved_deadline);
         let v = self.eval_ast(&ast, &source);
         self.deadline = saved_deadline;
         // `exit n` unwinds the evaluation with an error, then ends the process
@@ -353,8 +353,8 @@ impl Interp {
             }
             // compiled-expression core on/off (kernel, issue 6)
             // borf extension (q has no such command; `\C` is q's HTTP size)
-            "compile" => crate::kernel::system_command(rest),
-            "S" => crate::builtins::env::seed_command(rest),
+            "compile" => crate::query::kernel::system_command(rest),
+            "S" => crate::builtins::list::random::seed_command(rest),
             "P" => {
                 if rest.is_empty() {
                     Ok(Outcome::Value(Value::int(self.settings.precision as i32)))
@@ -385,14 +385,14 @@ impl Interp {
             }
             "p" => crate::ipc::system_p(self, rest),
             "f" | "T" | "w" | "x" | "o" | "W" | "z" | "e" | "1" | "2" => {
-                crate::builtins::library2::system(self, name, rest)
+                crate::session::system::system(self, name, rest)
             }
             "l" => {
                 if rest.is_empty() {
                     return Err(QError::new("nyi").with_detail("\\l needs a file name"));
                 }
                 if std::path::Path::new(rest).is_dir() {
-                    crate::builtins::storage::load_dir(self, rest)?;
+                    crate::storage::splay::load_dir(self, rest)?;
                     return Ok(Outcome::Silent);
                 }
                 self.load_script_file(rest)?;
@@ -463,7 +463,7 @@ impl Interp {
     /// The console text for a value under the current `\c` and `\P`.
     pub fn display(&self, v: &Value) -> String {
         let rows = self.settings.console_rows + 1;
-        if let Some(t) = crate::builtins::partitioned::display_value(self, v, rows) {
+        if let Some(t) = crate::query::partitioned::display_value(self, v, rows) {
             return crate::display::console(&t, &self.settings);
         }
         crate::display::console(v, &self.settings)

@@ -13,7 +13,11 @@ pub mod display;
 pub mod eval;
 pub mod interp;
 pub mod ipc;
-pub mod kernel;
+pub mod ops;
+pub mod query;
+pub mod registry;
+pub mod session;
+pub mod storage;
 
 pub use interp::Interp;
 pub use interp::Outcome;

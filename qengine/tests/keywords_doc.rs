@@ -7,8 +7,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use qengine::builtins::keywords::{ENTRIES, Status};
-use qengine::builtins::registry::{BUILTINS, Kind};
+use qengine::registry::keywords::{ENTRIES, Status};
+use qengine::registry::{BUILTINS, Kind};
 
 const ITERATORS: &[&str] = &["'", "/", "\\", "':", "/:", "\\:"];
 const FAMILIES: &[&str] = &[

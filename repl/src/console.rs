@@ -10,7 +10,7 @@ use rustyline::history::FileHistory;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{CompletionType, Config, Context, Editor, Helper, Highlighter, Hinter};
 
-use qengine::builtins::registry::{BUILTINS, Kind};
+use qengine::registry::{BUILTINS, Kind};
 
 use crate::eventloop::Remote;
 use crate::session::{Flow, Origin};

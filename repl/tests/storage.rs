@@ -785,15 +785,15 @@ fn partitioned_queries_in_parallel_match_the_interpreter_and_memory() {
     assert_eq!(show(&mut it, "\\compile 0"), "");
     run(&mut it, "i");
     assert_eq!(show(&mut it, "\\compile 1"), "");
-    let before = qengine::kernel::compiled_runs();
+    let before = qengine::query::kernel::compiled_runs();
     run(&mut it, "c");
     assert!(
-        qengine::kernel::compiled_runs() >= before + 12,
+        qengine::query::kernel::compiled_runs() >= before + 12,
         "the compiled core answered the partitions"
     );
-    qengine::kernel::set_par_min_rows(qengine::kernel::CHUNK);
+    qengine::query::kernel::set_par_min_rows(qengine::query::kernel::CHUNK);
     run(&mut it, "s");
-    qengine::kernel::set_par_min_rows(qengine::kernel::PAR_MIN_ROWS);
+    qengine::query::kernel::set_par_min_rows(qengine::query::kernel::PAR_MIN_ROWS);
     for (k, (src, mem)) in queries.iter().enumerate() {
         let r = show(&mut it, &format!("r{k}c"));
         assert!(!r.contains("`err"), "{src}: {r}");

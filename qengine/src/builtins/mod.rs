@@ -1,244 +1,31 @@
-//! Builtins: the registry and one file per family.
+//! The q library: one file (or directory) per category of q's reference,
+//! each holding the functions the registry's rows point at.
 //!
-//! Conformance — how an atomic function meets atoms, vectors, general lists,
-//! dictionaries and tables — is written once here ([`atomic_dyad`],
-//! [`atomic_monad`]); each verb supplies only its kernel over simple values
-//! (atoms and typed vectors).
+//! Categories follow code.kx.com's keyword groups: `apply` (the `@` and `.`
+//! operators: apply, index, trap, amend), `compare`, `logic`, `math/`,
+//! `list/`, `dict`, `sort`, `text`, `cast`, `temporal`, `meta`, `table`,
+//! `join`, `iterate`, `interpret`, `env`, `io/`, `dotq` (`.Q`), `dotz`
+//! (`.z`), `internal` (`-n!`) and `debug` (backtraces and `.Q.trp`).
+//! Kernels they share are in [`crate::ops`]; qSQL is in [`crate::query`].
 
-pub mod agg;
-pub mod arith;
+pub mod apply;
 pub mod cast;
 pub mod compare;
+pub mod debug;
+pub mod dict;
+pub mod dotq;
 pub mod dotz;
 pub mod env;
-pub mod fileio;
-pub mod iterators;
-pub mod joins;
-pub mod keywords;
-pub mod library2;
+pub mod internal;
+pub mod interpret;
+pub mod io;
+pub mod iterate;
+pub mod join;
 pub mod list;
-pub mod listx;
-pub mod misc;
-pub mod partitioned;
-pub mod qsql;
-pub mod registry;
+pub mod logic;
+pub mod math;
+pub mod meta;
 pub mod sort;
-pub mod stats;
-pub mod storage;
-pub mod strings;
 pub mod table;
 pub mod temporal;
-
-use std::sync::Arc;
-
-use qcore::Dict;
-use qcore::Table;
-use qcore::Value;
-use qcore::Vector;
-use qcore::QError;
-use qcore::QResult;
-
-/// Applies an atomic dyadic kernel with q's conformance rules:
-/// atom with anything broadcasts, lists pair item by item (`'length` when
-/// counts differ), dictionaries align on keys, tables work column-wise.
-/// `kernel` is called only with atoms and typed vectors.
-pub fn atomic_dyad(
-    x: Value,
-    y: Value,
-    kernel: &mut dyn FnMut(Value, Value) -> QResult<Value>,
-) -> QResult<Value> {
-    match (x, y) {
-        (x @ (Value::Atom(_) | Value::Vector(_)), y @ (Value::Atom(_) | Value::Vector(_))) => {
-            kernel(x, y)
-        }
-        (Value::Dict(a), Value::Dict(b)) => dict_dict(a, b, kernel),
-        (Value::Dict(d), y) => {
-            let vals = atomic_dyad(d.values.clone(), y, kernel)?;
-            Ok(Value::Dict(Arc::new(Dict {
-                keys: d.keys.clone(),
-                values: vals,
-                sorted: d.sorted,
-            })))
-        }
-        (x, Value::Dict(d)) => {
-            let vals = atomic_dyad(x, d.values.clone(), kernel)?;
-            Ok(Value::Dict(Arc::new(Dict {
-                keys: d.keys.clone(),
-                values: vals,
-                sorted: d.sorted,
-            })))
-        }
-        (Value::Table(t), y) => {
-            let y_is_table = matches!(y, Value::Table(_));
-            let mut cols = Vec::with_capacity(t.columns.len());
-            for (i, c) in t.columns.iter().enumerate() {
-                let yc = match &y {
-                    Value::Table(u) => u.columns.get(i).cloned().ok_or_else(QError::length)?,
-                    other => other.clone(),
-                };
-                cols.push(atomic_dyad(c.clone(), yc, kernel)?);
-            }
-            let _ = y_is_table;
-            Ok(Value::Table(Arc::new(Table {
-                names: t.names.clone(),
-                columns: cols,
-            })))
-        }
-        (x, Value::Table(t)) => {
-            let mut cols = Vec::with_capacity(t.columns.len());
-            for c in t.columns.iter() {
-                cols.push(atomic_dyad(x.clone(), c.clone(), kernel)?);
-            }
-            Ok(Value::Table(Arc::new(Table {
-                names: t.names.clone(),
-                columns: cols,
-            })))
-        }
-        (x, y) => {
-            let xl = x.is_list();
-            let yl = y.is_list();
-            if xl && yl {
-                if x.count() != y.count() {
-                    return Err(QError::length());
-                }
-                let xs = x.items();
-                let ys = y.items();
-                let mut out = Vec::with_capacity(xs.len());
-                for (a, b) in xs.into_iter().zip(ys) {
-                    out.push(atomic_dyad(a, b, kernel)?);
-                }
-                Ok(Value::from_items(out))
-            } else if xl {
-                let mut out = Vec::with_capacity(x.count());
-                for a in x.items() {
-                    out.push(atomic_dyad(a, y.clone(), kernel)?);
-                }
-                Ok(Value::from_items(out))
-            } else if yl {
-                let mut out = Vec::with_capacity(y.count());
-                for b in y.items() {
-                    out.push(atomic_dyad(x.clone(), b, kernel)?);
-                }
-                Ok(Value::from_items(out))
-            } else {
-                Err(QError::type_())
-            }
-        }
-    }
-}
-
-fn dict_dict(
-    a: Arc<Dict>,
-    b: Arc<Dict>,
-    kernel: &mut dyn FnMut(Value, Value) -> QResult<Value>,
-) -> QResult<Value> {
-    // Union of keys in order of a then new keys of b; common keys combine,
-    // others keep their value. Keys are matched by hash (table keys of a
-    // keyed table by row), values combined for all common keys at once.
-    let pos = list::positions(&b.keys, &a.keys);
-    let common_a: Vec<i64> = (0..pos.len())
-        .filter(|&i| pos[i].is_some())
-        .map(|i| i as i64)
-        .collect();
-    let common_b: Vec<i64> = pos.iter().filter_map(|p| p.map(|j| j as i64)).collect();
-    let in_a = list::positions(&a.keys, &b.keys);
-    let new_b: Vec<i64> = (0..in_a.len())
-        .filter(|&j| in_a[j].is_none())
-        .map(|j| j as i64)
-        .collect();
-    let combined = atomic_dyad(
-        list::take_idx(&a.values, &common_a),
-        list::take_idx(&b.values, &common_b),
-        kernel,
-    )?;
-    let na = a.values.count() as i64;
-    let nc = common_a.len() as i64;
-    let mut idx: Vec<i64> = (0..na).collect();
-    for (k, &i) in common_a.iter().enumerate() {
-        idx[i as usize] = na + k as i64;
-    }
-    idx.extend((0..new_b.len() as i64).map(|k| na + nc + k));
-    let all = list::join_values(
-        list::join_values(a.values.clone(), combined)?,
-        list::take_idx(&b.values, &new_b),
-    )?;
-    let mut values = list::take_idx(&all, &idx);
-    if let Value::List(l) = &values {
-        values = Value::from_items(l.as_ref().clone());
-    }
-    let keys = list::join_values(a.keys.clone(), list::take_idx(&b.keys, &new_b))?;
-    Ok(Value::Dict(Arc::new(Dict {
-        keys,
-        values,
-        sorted: false,
-    })))
-}
-
-/// Applies an atomic monadic kernel through general lists, dictionaries and
-/// tables; `kernel` sees atoms and typed vectors only.
-pub fn atomic_monad(x: Value, kernel: &mut dyn FnMut(Value) -> QResult<Value>) -> QResult<Value> {
-    match x {
-        x @ (Value::Atom(_) | Value::Vector(_)) => kernel(x),
-        Value::List(l) => {
-            let mut out = Vec::with_capacity(l.len());
-            for a in l.iter() {
-                out.push(atomic_monad(a.clone(), kernel)?);
-            }
-            Ok(Value::from_items(out))
-        }
-        Value::Dict(d) => {
-            let vals = atomic_monad(d.values.clone(), kernel)?;
-            Ok(Value::Dict(Arc::new(Dict {
-                keys: d.keys.clone(),
-                values: vals,
-                sorted: d.sorted,
-            })))
-        }
-        Value::Table(t) => {
-            let mut cols = Vec::with_capacity(t.columns.len());
-            for c in t.columns.iter() {
-                cols.push(atomic_monad(c.clone(), kernel)?);
-            }
-            Ok(Value::Table(Arc::new(Table {
-                names: t.names.clone(),
-                columns: cols,
-            })))
-        }
-        _ => Err(QError::type_()),
-    }
-}
-
-/// A table from a list of dictionaries with the same keys (rows).
-pub fn table_from_rows(rows: Vec<Value>) -> QResult<Value> {
-    let Some(Value::Dict(first)) = rows.first() else {
-        return Ok(Value::from_items(rows));
-    };
-    let names = match &first.keys {
-        Value::Vector(v) => v.as_sym().map(|s| s.to_vec()),
-        _ => None,
-    };
-    let Some(names) = names else {
-        return Ok(Value::from_items(rows));
-    };
-    let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(rows.len()); names.len()];
-    for r in &rows {
-        let Value::Dict(d) = r else {
-            return Ok(Value::from_items(rows));
-        };
-        if d.keys.count() != names.len() {
-            return Ok(Value::from_items(rows));
-        }
-        for (c, v) in cols.iter_mut().zip(d.values.items()) {
-            c.push(v);
-        }
-    }
-    Ok(Value::Table(Arc::new(Table {
-        names,
-        columns: cols.into_iter().map(Value::from_items).collect(),
-    })))
-}
-
-/// An empty vector value of the given type (helper for kernels).
-pub fn empty_of(ty: qcore::Ty) -> Value {
-    Value::Vector(Vector::empty(ty))
-}
+pub mod text;

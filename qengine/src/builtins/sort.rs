@@ -9,23 +9,17 @@
 //! number then value, lists lexicographically. Tables sort their rows by
 //! every column (first column most significant), dictionaries by value.
 
-use std::cmp::Ordering;
-use std::sync::Arc;
-
-use crate::eval::index::table_row;
 use crate::interp::Interp;
-use qcore::Sym;
+use crate::ops::arith::xbar_fast;
+use crate::ops::grade::grade_value;
+use crate::ops::grade::sort_value;
+use crate::ops::search::bin_value;
 use qcore::Atom;
-use qcore::Attr;
-use qcore::Dict;
-use qcore::Table;
-use qcore::Value;
-use qcore::VecData;
-use qcore::Vector;
 use qcore::QError;
 use qcore::QResult;
-
-use super::list::take_idx;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
 
 /// `asc x`: sorted ascending; a vector gets the `s#` attribute.
 pub fn asc(_: &mut Interp, x: Value) -> QResult<Value> {
@@ -47,828 +41,74 @@ pub fn idesc(_: &mut Interp, x: Value) -> QResult<Value> {
     grade_value(x, true)
 }
 
-fn grade_value(x: Value, desc: bool) -> QResult<Value> {
-    match &x {
-        Value::Dict(d) => {
-            let g = grade(&d.values, desc)?;
-            Ok(take_idx(&d.keys, &to_i64(&g)))
-        }
-        _ => {
-            let g = grade(&x, desc)?;
-            Ok(Value::Vector(Vector::longs(to_i64(&g))))
-        }
+// ---------------------------------------------------------------------------
+// rank xrank
+
+/// `rank x`: `iasc iasc x`.
+pub fn rank(it: &mut Interp, x: Value) -> QResult<Value> {
+    if matches!(x, Value::Atom(_)) {
+        return Err(QError::rank());
     }
+    let g = crate::builtins::sort::iasc(it, x)?;
+    crate::builtins::sort::iasc(it, g)
 }
 
-fn to_i64(g: &[usize]) -> Vec<i64> {
-    g.iter().map(|&i| i as i64).collect()
-}
-
-fn sort_value(x: Value, desc: bool) -> QResult<Value> {
-    match x {
-        Value::Vector(v) => Ok(Value::Vector(sort_vector(&v, desc))),
-        Value::List(_) => {
-            let g = grade(&x, desc)?;
-            Ok(take_idx(&x, &to_i64(&g)))
+/// `x xrank y`: `(x*rank y) div count y`.
+pub fn xrank(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let k = match &x {
+        Value::Atom(a @ (Atom::Short(_) | Atom::Int(_) | Atom::Long(_))) => {
+            a.to_i64().ok_or_else(QError::type_)?
         }
-        Value::Dict(d) => {
-            let g = to_i64(&grade(&d.values, desc)?);
-            Ok(Value::Dict(Arc::new(Dict {
-                keys: take_idx(&d.keys, &g),
-                values: take_idx(&d.values, &g),
-                sorted: false,
-            })))
-        }
-        Value::Table(ref t) => {
-            let g = to_i64(&grade(&x, desc)?);
-            let mut columns: Vec<Value> = t.columns.iter().map(|c| take_idx(c, &g)).collect();
-            if !desc && let Some(Value::Vector(first)) = columns.first_mut() {
-                first.attr = if t.columns.len() == 1 {
-                    Attr::Sorted
-                } else {
-                    Attr::Parted
-                };
-            }
-            Ok(Value::Table(Arc::new(Table {
-                names: t.names.clone(),
-                columns,
-            })))
-        }
-        _ => Err(QError::type_()),
-    }
-}
-
-/// Sorts a typed vector; ascending results carry `s#`.
-pub fn sort_vector(v: &Vector, desc: bool) -> Vector {
-    fn sorted<T: Copy + Ord>(b: &[T], desc: bool) -> Vec<T> {
-        let mut out = b.to_vec();
-        out.sort_unstable();
-        if desc {
-            out.reverse();
-        }
-        out
-    }
-    fn sorted_by_key<T: Copy, K: Ord>(b: &[T], desc: bool, key: impl Fn(T) -> K) -> Vec<T> {
-        let mut out = b.to_vec();
-        out.sort_by_key(|&x| key(x));
-        if desc {
-            // stable descending: reverse runs of equal keys back
-            out = stable_reverse(out, |a, b| key(*a) == key(*b));
-        }
-        out
-    }
-    let data = match v.data() {
-        VecData::U8(b) => VecData::U8(sorted(b, desc).into()),
-        VecData::I16(b) => VecData::I16(sorted(b, desc).into()),
-        VecData::I32(b) => VecData::I32(sorted(b, desc).into()),
-        VecData::I64(b) => VecData::I64(sorted(b, desc).into()),
-        VecData::Guid(b) => VecData::Guid(sorted(b, desc).into()),
-        VecData::F32(b) => VecData::F32(sorted_by_key(b, desc, |x| f64_key(x as f64)).into()),
-        VecData::F64(b) => VecData::F64(sorted_by_key(b, desc, f64_key).into()),
-        VecData::Sym(b) => {
-            let g = grade_syms(b, desc);
-            VecData::Sym(g.iter().map(|&i| b[i]).collect::<Vec<Sym>>().into())
-        }
+        _ => return Err(QError::type_()),
     };
-    let mut out = Vector::new(v.ty(), data).unwrap_or_else(|| Vector::empty(v.ty()));
-    if !desc {
-        out.attr = Attr::Sorted;
+    if matches!(y, Value::Atom(_)) {
+        return Err(QError::rank());
     }
-    out
-}
-
-/// Reverses a sorted vector while keeping runs of equal items in their
-/// original order (so a descending sort stays stable).
-fn stable_reverse<T: Copy>(v: Vec<T>, eq: impl Fn(&T, &T) -> bool) -> Vec<T> {
-    let mut out = Vec::with_capacity(v.len());
-    let mut end = v.len();
-    while end > 0 {
-        let mut start = end - 1;
-        while start > 0 && eq(&v[start - 1], &v[end - 1]) {
-            start -= 1;
-        }
-        out.extend_from_slice(&v[start..end]);
-        end = start;
-    }
-    out
-}
-
-/// An order-preserving key for a float: NaN (null) first, then -0w .. 0w;
-/// `-0.0` equals `0.0`.
-#[inline]
-pub fn f64_key(x: f64) -> u64 {
-    if x.is_nan() {
-        return 0;
-    }
-    let x = if x == 0.0 { 0.0 } else { x };
-    let b = x.to_bits();
-    if b >> 63 == 1 { !b } else { b | (1 << 63) }
-}
-
-/// The stable grade of a list value: a vector, a general list or a table's
-/// rows. Atoms give `'type`.
-pub fn grade(x: &Value, desc: bool) -> QResult<Vec<usize>> {
-    match x {
-        Value::Vector(v) => Ok(grade_vector(v, desc)),
-        Value::List(l) => {
-            let mut idx: Vec<usize> = (0..l.len()).collect();
-            if desc {
-                idx.sort_by(|&a, &b| cmp_values(&l[b], &l[a]));
-            } else {
-                idx.sort_by(|&a, &b| cmp_values(&l[a], &l[b]));
-            }
-            Ok(idx)
-        }
-        Value::Table(t) => {
-            // least significant column first; each pass is stable. `None`
-            // while the order so far is the identity (no gather, no
-            // composition: rows already in a column's order cost one check)
-            let n = t.len();
-            let mut perm: Option<Vec<usize>> = None;
-            for c in t.columns.iter().rev() {
-                let g = match &perm {
-                    None => grade(c, desc)?,
-                    Some(p) => grade(&take_idx(c, &to_i64(p)), desc)?,
-                };
-                if g.iter().enumerate().all(|(i, &j)| i == j) {
-                    continue;
-                }
-                perm = Some(match perm {
-                    None => g,
-                    Some(p) => g.iter().map(|&i| p[i]).collect(),
-                });
-            }
-            Ok(perm.unwrap_or_else(|| (0..n).collect()))
-        }
-        Value::Dict(d) => grade(&d.values, desc),
-        _ => Err(QError::type_()),
-    }
-}
-
-/// The stable grade of a typed vector.
-pub fn grade_vector(v: &Vector, desc: bool) -> Vec<usize> {
-    match v.data() {
-        VecData::U8(b) => grade_u8(b, desc),
-        VecData::I16(b) => grade_keys(b, desc, |x| x),
-        VecData::I32(b) => grade_keys(b, desc, |x| x),
-        VecData::I64(b) => grade_keys(b, desc, |x| x),
-        VecData::F32(b) => grade_keys(b, desc, |x| f64_key(x as f64)),
-        VecData::F64(b) => grade_keys(b, desc, f64_key),
-        VecData::Guid(b) => grade_keys(b, desc, |x| x),
-        VecData::Sym(b) => grade_syms(b, desc),
-    }
-}
-
-/// Grade by a key per item: already-ordered input short-cuts to `til n`;
-/// otherwise `(key, index)` pairs sorted (distinct pairs, so stable).
-fn grade_keys<T: Copy, K: Ord + Copy + RadixKey>(
-    b: &[T],
-    desc: bool,
-    key: impl Fn(T) -> K,
-) -> Vec<usize> {
-    let n = b.len();
-    let ordered = if desc {
-        b.windows(2).all(|w| key(w[0]) >= key(w[1]))
-    } else {
-        b.windows(2).all(|w| key(w[0]) <= key(w[1]))
+    let n = y.count() as i64;
+    let r = rank(it, y)?;
+    let Value::Vector(rv) = &r else {
+        return Ok(r);
     };
-    if ordered {
-        return (0..n).collect();
-    }
-    if n >= RADIX_MIN && n <= u32::MAX as usize && K::RADIX {
-        let keys: Vec<u64> = b
-            .iter()
-            .map(|&x| {
-                let k = key(x).to_radix();
-                if desc { !k } else { k }
+    let rs = rv.as_i64().unwrap_or(&[]);
+    Ok(Value::Vector(Vector::longs(
+        rs.iter()
+            .map(|&i| {
+                let p = k.wrapping_mul(i);
+                if n == 0 { 0 } else { p.div_euclid(n) }
             })
-            .collect();
-        if let Some(g) = radix_grade(keys) {
-            return g;
-        }
-    }
-    if n <= u32::MAX as usize {
-        let mut pairs: Vec<(K, u32)> = b
-            .iter()
-            .enumerate()
-            .map(|(i, &x)| (key(x), i as u32))
-            .collect();
-        if desc {
-            pairs.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        } else {
-            pairs.sort_unstable();
-        }
-        pairs.into_iter().map(|(_, i)| i as usize).collect()
-    } else {
-        let mut idx: Vec<usize> = (0..n).collect();
-        if desc {
-            idx.sort_by(|&i, &j| key(b[j]).cmp(&key(b[i])));
-        } else {
-            idx.sort_by_key(|&i| key(b[i]));
-        }
-        idx
-    }
+            .collect(),
+    )))
 }
 
-/// Vectors at least this long are graded by radix sort.
-const RADIX_MIN: usize = 1 << 12;
-
-/// A sort key that maps to a `u64` preserving order (for radix grading).
-trait RadixKey {
-    /// Whether [`RadixKey::to_radix`] is meaningful.
-    const RADIX: bool;
-    fn to_radix(self) -> u64;
+/// `x bin y`: index of the last item of sorted x that is `<= y` (-1 if none).
+pub fn bin(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    bin_value(&x, &y, false)
 }
 
-impl RadixKey for i16 {
-    const RADIX: bool = true;
-    fn to_radix(self) -> u64 {
-        (self as i64 as u64) ^ (1 << 63)
-    }
-}
-impl RadixKey for i32 {
-    const RADIX: bool = true;
-    fn to_radix(self) -> u64 {
-        (self as i64 as u64) ^ (1 << 63)
-    }
-}
-impl RadixKey for i64 {
-    const RADIX: bool = true;
-    fn to_radix(self) -> u64 {
-        (self as u64) ^ (1 << 63)
-    }
-}
-impl RadixKey for u64 {
-    const RADIX: bool = true;
-    fn to_radix(self) -> u64 {
-        self
-    }
-}
-impl RadixKey for u32 {
-    const RADIX: bool = true;
-    fn to_radix(self) -> u64 {
-        self as u64
-    }
-}
-impl RadixKey for qcore::Guid {
-    const RADIX: bool = false;
-    fn to_radix(self) -> u64 {
-        0
-    }
+/// `x binr y`: index of the first item of sorted x that is `>= y`.
+pub fn binr(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    bin_value(&x, &y, true)
 }
 
-/// Stable LSD radix grade of `u64` keys, one byte per pass; passes where
-/// every key has the same byte are skipped. `None` when more than four
-/// passes would be needed (a comparison sort is faster then).
-fn radix_grade(keys: Vec<u64>) -> Option<Vec<usize>> {
-    let n = keys.len();
-    let mut counts = vec![[0usize; 256]; 8];
-    for &k in &keys {
-        for (p, c) in counts.iter_mut().enumerate() {
-            c[((k >> (8 * p)) & 255) as usize] += 1;
-        }
-    }
-    let passes: Vec<usize> = (0..8).filter(|&p| !counts[p].contains(&n)).collect();
-    if passes.len() > 4 {
-        return None;
-    }
-    let mut keys = keys;
-    let mut idx: Vec<u32> = (0..n as u32).collect();
-    let mut tkeys: Vec<u64> = vec![0; n];
-    let mut tidx: Vec<u32> = vec![0; n];
-    for p in passes {
-        let c = &counts[p];
-        let mut start = [0usize; 256];
-        let mut acc = 0;
-        for (b, s) in start.iter_mut().enumerate() {
-            *s = acc;
-            acc += c[b];
-        }
-        let shift = 8 * p;
-        for (&k, &i) in keys.iter().zip(&idx) {
-            let b = ((k >> shift) & 255) as usize;
-            let d = start[b];
-            tkeys[d] = k;
-            tidx[d] = i;
-            start[b] = d + 1;
-        }
-        std::mem::swap(&mut keys, &mut tkeys);
-        std::mem::swap(&mut idx, &mut tidx);
-    }
-    Some(idx.into_iter().map(|i| i as usize).collect())
-}
+// ---------------------------------------------------------------------------
+// xbar
+// ---------------------------------------------------------------------------
 
-/// Counting sort for one-byte items (bool, byte, char).
-fn grade_u8(b: &[u8], desc: bool) -> Vec<usize> {
-    let mut counts = [0usize; 256];
-    for &x in b {
-        counts[x as usize] += 1;
-    }
-    let mut start = [0usize; 256];
-    let mut acc = 0;
-    for k in 0..256 {
-        let key = if desc { 255 - k } else { k };
-        start[key] = acc;
-        acc += counts[key];
-    }
-    let mut out = vec![0usize; b.len()];
-    for (i, &x) in b.iter().enumerate() {
-        out[start[x as usize]] = i;
-        start[x as usize] += 1;
-    }
-    out
-}
-
-/// Ranks of the distinct symbols of `b` by text: `rank[i]` orders `b[i]`.
-fn sym_ranks(b: &[Sym]) -> Vec<u32> {
-    // dense symbol ids: a table indexed by id instead of a hash per item
-    let max = b.iter().map(|s| s.0).max().unwrap_or(0) as usize;
-    if b.len() >= RADIX_MIN && max < 4 * b.len() + (1 << 16) {
-        let mut slot = vec![u32::MAX; max + 1];
-        let mut uniq: Vec<Sym> = Vec::new();
-        for &s in b {
-            let e = &mut slot[s.0 as usize];
-            if *e == u32::MAX {
-                *e = 0;
-                uniq.push(s);
-            }
+/// `x xbar y`: `y` rounded down to a multiple of `x`, q's
+/// `x*y div x` (a timespan `x` counts as its nanoseconds).
+pub fn xbar(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let x = match x {
+        Value::Atom(Atom::Timespan(n)) => Value::long(n),
+        Value::Vector(v) if v.ty() == Ty::Timespan => {
+            Value::Vector(v.retype(Ty::Long).ok_or_else(QError::type_)?)
         }
-        let mut texts: Vec<(&'static str, Sym)> = uniq.iter().map(|&s| (s.as_str(), s)).collect();
-        texts.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        for (r, (_, s)) in texts.iter().enumerate() {
-            slot[s.0 as usize] = r as u32;
-        }
-        return b.iter().map(|s| slot[s.0 as usize]).collect();
+        other => other,
+    };
+    if let (Value::Atom(a), Value::Vector(v)) = (&x, &y)
+        && let Some(r) = xbar_fast(it, *a, v)?
+    {
+        return Ok(Value::Vector(r));
     }
-    let mut seen: hashbrown::HashMap<Sym, u32, foldhash::fast::FixedState> =
-        hashbrown::HashMap::default();
-    let mut uniq: Vec<Sym> = Vec::new();
-    for &s in b {
-        seen.entry(s).or_insert_with(|| {
-            uniq.push(s);
-            0
-        });
-    }
-    let mut texts: Vec<(&'static str, Sym)> = uniq.iter().map(|&s| (s.as_str(), s)).collect();
-    texts.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    for (r, (_, s)) in texts.iter().enumerate() {
-        seen.insert(*s, r as u32);
-    }
-    b.iter()
-        .map(|s| seen.get(s).copied().unwrap_or(0))
-        .collect()
-}
-
-fn grade_syms(b: &[Sym], desc: bool) -> Vec<usize> {
-    let ranks = sym_ranks(b);
-    let m = ranks.iter().copied().max().map_or(0, |r| r as usize + 1);
-    if b.len() >= RADIX_MIN && m <= 1 << 16 {
-        return counting_grade(&ranks, m, desc);
-    }
-    grade_keys(&ranks, desc, |x| x)
-}
-
-/// Stable counting-sort grade of small dense keys (`k < m`): one counting
-/// pass and one scatter.
-fn counting_grade(keys: &[u32], m: usize, desc: bool) -> Vec<usize> {
-    let mut start = vec![0usize; m];
-    for &k in keys {
-        start[k as usize] += 1;
-    }
-    let mut acc = 0;
-    for r in 0..m {
-        let k = if desc { m - 1 - r } else { r };
-        let c = start[k];
-        start[k] = acc;
-        acc += c;
-    }
-    let mut out = vec![0usize; keys.len()];
-    for (i, &k) in keys.iter().enumerate() {
-        let d = &mut start[k as usize];
-        out[*d] = i;
-        *d += 1;
-    }
-    out
-}
-
-/// The first `k` indexes of the stable grade of `v` (`grade_vector(v,
-/// desc)[..k]`, ties in index order, nulls where the full grade puts them)
-/// by a bounded heap over `(key, index)` pairs: one pass, no full sort.
-/// `None` when `k` is too large for a heap to pay or the type has no
-/// integer key (guids).
-pub fn top_grade(v: &Vector, desc: bool, k: usize) -> Option<Vec<usize>> {
-    let n = v.len();
-    if k >= n || k > 4096 || n > u32::MAX as usize {
-        return None;
-    }
-    /// `beats(x, w)`: x might sort strictly before `w` (the worst item
-    /// kept): never false when it does; a block none of whose items beats
-    /// `w` is skipped with one branch-free (vectorising) pass over the raw
-    /// items, without computing their keys.
-    fn top<T: Copy>(
-        b: &[T],
-        desc: bool,
-        k: usize,
-        key: impl Fn(T) -> u64,
-        beats: impl Fn(T, T) -> bool,
-    ) -> Vec<usize> {
-        use std::collections::BinaryHeap;
-        const BLOCK: usize = 64;
-        if k == 0 {
-            return Vec::new();
-        }
-        // ascending (key', index) with key' = !key for descending: the
-        // stable grade's order; the heap keeps the k smallest pairs
-        let flip = if desc { u64::MAX } else { 0 };
-        let mut heap: BinaryHeap<(u64, u32)> = BinaryHeap::with_capacity(k + 1);
-        // the worst pair kept so far, once the heap is full: later indexes
-        // are larger, so a pair must have a strictly smaller key to enter
-        let mut worst = u64::MAX;
-        let mut wv: Option<T> = None;
-        for (c, blk) in b.chunks(BLOCK).enumerate() {
-            if let Some(w) = wv
-                && !blk.iter().fold(false, |a, &x| a | beats(x, w))
-            {
-                continue;
-            }
-            for (j, &x) in blk.iter().enumerate() {
-                let kk = key(x) ^ flip;
-                let i = (c * BLOCK + j) as u32;
-                if heap.len() < k {
-                    heap.push((kk, i));
-                } else if kk < worst {
-                    if let Some(mut top) = heap.peek_mut() {
-                        *top = (kk, i);
-                    }
-                } else {
-                    continue;
-                }
-                if heap.len() == k
-                    && let Some(&(wk, wi)) = heap.peek()
-                {
-                    worst = wk;
-                    wv = b.get(wi as usize).copied();
-                }
-            }
-        }
-        heap.into_sorted_vec()
-            .into_iter()
-            .map(|(_, i)| i as usize)
-            .collect()
-    }
-    // integer keys order as the signed values (nulls are the minimum);
-    // float keys as the values with NaN first, so the float tests are `x > w`
-    // / `x < w`, or either is NaN (then the items are checked by key)
-    fn ints<T: Copy + PartialOrd>(
-        b: &[T],
-        desc: bool,
-        k: usize,
-        key: impl Fn(T) -> u64,
-    ) -> Vec<usize> {
-        if desc {
-            top(b, true, k, key, |x, w| x > w)
-        } else {
-            top(b, false, k, key, |x, w| x < w)
-        }
-    }
-    fn floats(b: &[f64], desc: bool, k: usize) -> Vec<usize> {
-        if desc {
-            top(b, true, k, f64_key, |x, w| {
-                (x > w) | x.is_nan() | w.is_nan()
-            })
-        } else {
-            top(b, false, k, f64_key, |x, w| {
-                (x < w) | x.is_nan() | w.is_nan()
-            })
-        }
-    }
-    fn reals(b: &[f32], desc: bool, k: usize) -> Vec<usize> {
-        let key = |x: f32| f64_key(x as f64);
-        if desc {
-            top(b, true, k, key, |x, w| (x > w) | x.is_nan() | w.is_nan())
-        } else {
-            top(b, false, k, key, |x, w| (x < w) | x.is_nan() | w.is_nan())
-        }
-    }
-    Some(match v.data() {
-        VecData::U8(b) => ints(b, desc, k, |x| x as u64),
-        VecData::I16(b) => ints(b, desc, k, |x| x.to_radix()),
-        VecData::I32(b) => ints(b, desc, k, |x| x.to_radix()),
-        VecData::I64(b) => ints(b, desc, k, |x| x.to_radix()),
-        VecData::F32(b) => reals(b, desc, k),
-        VecData::F64(b) => floats(b, desc, k),
-        VecData::Sym(b) => ints(&sym_ranks(b), desc, k, |x| x as u64),
-        VecData::Guid(_) => return None,
-    })
-}
-
-/// Orders two atoms: by type number first, then by value (nulls first).
-pub fn cmp_atoms(a: &Atom, b: &Atom) -> Ordering {
-    let (ta, tb) = (a.ty(), b.ty());
-    if ta != tb {
-        return ta.code().cmp(&tb.code());
-    }
-    match (a, b) {
-        (Atom::Symbol(x), Atom::Symbol(y)) => x.cmp_text(*y),
-        (Atom::Guid(x), Atom::Guid(y)) => x.cmp(y),
-        (Atom::Real(x), Atom::Real(y)) => f64_key(*x as f64).cmp(&f64_key(*y as f64)),
-        (Atom::Float(x), Atom::Float(y)) | (Atom::Datetime(x), Atom::Datetime(y)) => {
-            f64_key(*x).cmp(&f64_key(*y))
-        }
-        _ => a.to_i64().cmp(&b.to_i64()),
-    }
-}
-
-/// Orders any two values for sorting general lists: `::` first, then atoms
-/// (by type, then value), then lists (lexicographically, then by count),
-/// then dictionaries, tables and functions.
-pub fn cmp_values(a: &Value, b: &Value) -> Ordering {
-    fn class(v: &Value) -> u8 {
-        match v {
-            Value::Nil => 0,
-            Value::Atom(_) => 1,
-            Value::Vector(_) | Value::List(_) => 2,
-            Value::Dict(_) => 3,
-            Value::Table(_) => 4,
-            Value::Func(_) => 5,
-        }
-    }
-    match (a, b) {
-        (Value::Atom(x), Value::Atom(y)) => cmp_atoms(x, y),
-        (Value::Vector(x), Value::Vector(y)) => {
-            let n = x.len().min(y.len());
-            for i in 0..n {
-                let o = cmp_atoms(&x.get(i), &y.get(i));
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-            x.len().cmp(&y.len())
-        }
-        (x, y) if x.is_list() && y.is_list() => {
-            let (xs, ys) = (x.items(), y.items());
-            for (p, q) in xs.iter().zip(&ys) {
-                let o = cmp_values(p, q);
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-            xs.len().cmp(&ys.len())
-        }
-        (Value::Dict(x), Value::Dict(y)) => cmp_values(&x.values, &y.values),
-        (Value::Table(x), Value::Table(y)) => {
-            let n = x.len().min(y.len());
-            for i in 0..n {
-                let o = cmp_values(&table_row(x, i), &table_row(y, i));
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-            x.len().cmp(&y.len())
-        }
-        _ => class(a).cmp(&class(b)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    use crate::testutil::xorshift as rng;
-
-    /// The block-skipping scan against the full stable grade: every storage
-    /// width, nulls, infinities and signed zeros, ties, and orders where
-    /// the threshold moves at every block (ascending, descending data).
-    #[test]
-    fn top_grade_block_skip_matches_full_grade() {
-        let mut rnd = rng(0x5851_f42d_4c95_7f2d);
-        let fl = [
-            f64::NAN,
-            -0.0,
-            0.0,
-            1.0,
-            -3.5,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        ];
-        for n in [63usize, 64, 65, 1000, 9000] {
-            let mut pick = |m: u64| rnd(m);
-            let longs: Vec<i64> = (0..n)
-                .map(|_| match pick(9) {
-                    0 => i64::MIN,
-                    1 => i64::MAX,
-                    2 => -i64::MAX,
-                    _ => pick(1 << 20) as i64 - (1 << 19),
-                })
-                .collect();
-            let floats: Vec<f64> = (0..n)
-                .map(|_| {
-                    if pick(3) == 0 {
-                        fl[pick(7) as usize]
-                    } else {
-                        (pick(1 << 20) as f64 - 524288.0) / 64.0
-                    }
-                })
-                .collect();
-            let vs = [
-                Vector::longs(longs.clone()),
-                Vector::longs((0..n as i64).collect()),
-                Vector::longs((0..n as i64).rev().collect()),
-                Vector::from_i32(
-                    qcore::Ty::Int,
-                    longs
-                        .iter()
-                        .map(|&x| if x == i64::MIN { i32::MIN } else { x as i32 })
-                        .collect(),
-                ),
-                Vector::from_i16(longs.iter().map(|&x| (x >> 8) as i16).collect()),
-                Vector::from_u8(qcore::Ty::Byte, longs.iter().map(|&x| x as u8).collect()),
-                Vector::floats(floats.clone()),
-                Vector::floats((0..n).map(|i| i as f64 * 0.5).collect()),
-                Vector::floats((0..n).map(|i| -(i as f64)).collect()),
-                Vector::from_f32(floats.iter().map(|&x| x as f32).collect()),
-            ];
-            for v in &vs {
-                for desc in [false, true] {
-                    let full = grade_vector(v, desc);
-                    for k in [1usize, 2, 10, 64, 65, 999] {
-                        if let Some(top) = top_grade(v, desc, k) {
-                            assert_eq!(top, full[..k], "{:?} n={n} k={k} desc={desc}", v.ty());
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn top_grade_is_prefix_of_stable_grade() {
-        let mut rnd = rng(0x9e37_79b9_7f4a_7c15);
-        let syms = [Sym::new(""), Sym::new("zz"), Sym::new("a"), Sym::new("m")];
-        let floats = [f64::NAN, -0.0, 0.0, 2.5, f64::INFINITY, f64::NEG_INFINITY];
-        for n in [0usize, 1, 5, 100, 6000] {
-            let vs = [
-                Vector::longs(
-                    (0..n)
-                        .map(|_| {
-                            if rnd(7) == 0 {
-                                i64::MIN
-                            } else {
-                                rnd(5) as i64 - 2
-                            }
-                        })
-                        .collect(),
-                ),
-                Vector::floats((0..n).map(|_| floats[rnd(6) as usize]).collect()),
-                Vector::syms((0..n).map(|_| syms[rnd(4) as usize]).collect()),
-            ];
-            for v in &vs {
-                for desc in [false, true] {
-                    let full = grade_vector(v, desc);
-                    for k in [0usize, 1, 3, 10, 99, 4096] {
-                        if let Some(top) = top_grade(v, desc, k) {
-                            assert_eq!(top, full[..k], "n={n} k={k} desc={desc}");
-                        } else {
-                            assert!(k >= n || k > 4096);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn table_grade_matches_row_comparison() {
-        let mut rnd = rng(0x2545_f491_4f6c_dd1d);
-        let syms = [Sym::new("q"), Sym::new("b"), Sym::new("")];
-        for n in [0usize, 3, 50, 5000] {
-            // second key already sorted in half the cases (identity pass)
-            let s: Vec<Sym> = (0..n).map(|_| syms[rnd(3) as usize]).collect();
-            let l: Vec<i64> = if n % 2 == 0 {
-                (0..n as i64).collect()
-            } else {
-                (0..n).map(|_| rnd(4) as i64).collect()
-            };
-            let t = Value::Table(Arc::new(Table {
-                names: vec![Sym::new("s"), Sym::new("l")],
-                columns: vec![
-                    Value::Vector(Vector::syms(s)),
-                    Value::Vector(Vector::longs(l)),
-                ],
-            }));
-            let Value::Table(tt) = &t else { unreachable!() };
-            for desc in [false, true] {
-                let mut want: Vec<usize> = (0..n).collect();
-                want.sort_by(|&i, &j| {
-                    let o = tt
-                        .columns
-                        .iter()
-                        .map(|c| match c {
-                            Value::Vector(v) => cmp_atoms(&v.get(i), &v.get(j)),
-                            _ => Ordering::Equal,
-                        })
-                        .find(|o| o.is_ne())
-                        .unwrap_or(Ordering::Equal);
-                    if desc { o.reverse() } else { o }
-                });
-                assert_eq!(grade(&t, desc).unwrap_or_default(), want, "n={n}");
-            }
-        }
-    }
-
-    #[test]
-    fn float_key_orders_nulls_first_and_zeroes_equal() {
-        let xs = [
-            f64::NAN,
-            f64::NEG_INFINITY,
-            -2.5,
-            -0.0,
-            0.0,
-            1e-300,
-            3.0,
-            f64::INFINITY,
-        ];
-        for w in xs.windows(2) {
-            assert!(f64_key(w[0]) <= f64_key(w[1]), "{:?}", w);
-        }
-        assert_eq!(f64_key(-0.0), f64_key(0.0));
-    }
-
-    #[test]
-    fn grades_are_stable() {
-        let v = Vector::longs(vec![2, 1, 3, 4, 2, 1, 2]);
-        assert_eq!(grade_vector(&v, false), vec![1, 5, 0, 4, 6, 2, 3]);
-        assert_eq!(grade_vector(&v, true), vec![3, 2, 0, 4, 6, 1, 5]);
-        let b = Vector::from_u8(qcore::Ty::Char, b"mississippi".to_vec());
-        assert_eq!(
-            grade_vector(&b, false),
-            vec![1, 4, 7, 10, 0, 8, 9, 2, 3, 5, 6]
-        );
-        assert_eq!(
-            grade_vector(&b, true),
-            vec![2, 3, 5, 6, 8, 9, 0, 1, 4, 7, 10]
-        );
-    }
-
-    #[test]
-    fn float_desc_sort_is_stable_for_signed_zeroes() {
-        let v = Vector::floats(vec![0.0, -0.0, 1.0, f64::NAN]);
-        let s = sort_vector(&v, true);
-        let out = s.as_f64().unwrap_or(&[]).to_vec();
-        assert_eq!(out[0], 1.0);
-        assert!(out[1].to_bits() == 0.0f64.to_bits());
-        assert!(out[2].to_bits() == (-0.0f64).to_bits());
-        assert!(out[3].is_nan());
-    }
-
-    #[test]
-    fn radix_grade_matches_comparison_sort() {
-        let mut x: u64 = 12345;
-        let v: Vec<i64> = (0..20_000)
-            .map(|i| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                match i % 7 {
-                    0 => i64::MIN,
-                    1 => -((x % 1000) as i64),
-                    _ => (x % 5000) as i64,
-                }
-            })
-            .collect();
-        for desc in [false, true] {
-            let g = grade_vector(&Vector::longs(v.clone()), desc);
-            let mut want: Vec<usize> = (0..v.len()).collect();
-            if desc {
-                want.sort_by(|&a, &b| v[b].cmp(&v[a]));
-            } else {
-                want.sort_by_key(|&a| v[a]);
-            }
-            assert_eq!(g, want);
-        }
-        let f: Vec<f64> = v
-            .iter()
-            .map(|&k| {
-                if k == i64::MIN {
-                    f64::NAN
-                } else {
-                    k as f64 / 3.0
-                }
-            })
-            .collect();
-        let g = grade_vector(&Vector::floats(f.clone()), false);
-        assert!(f[g[0]].is_nan());
-        assert!(g.windows(2).all(|w| f64_key(f[w[0]]) <= f64_key(f[w[1]])));
-    }
-
-    #[test]
-    fn symbols_sort_by_text() {
-        let v = Vector::syms(vec![
-            Sym::new("zz"),
-            Sym::new("ab"),
-            Sym::new(""),
-            Sym::new("m"),
-        ]);
-        assert_eq!(grade_vector(&v, false), vec![2, 1, 3, 0]);
-    }
+    let q = crate::builtins::math::arith::div_int(it, y, x.clone())?;
+    crate::builtins::math::arith::mul(it, x, q)
 }

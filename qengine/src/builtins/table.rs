@@ -6,25 +6,25 @@
 //! (`` `t insert x ``, `` `a xasc `t ``) read the global, write the result back
 //! and return the name.
 
-use std::sync::Arc;
-
 use crate::interp::Interp;
-use qcore::Sym;
+use crate::ops::make::longs;
 use qcore::Atom;
-use qcore::Attr;
 use qcore::Dict;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
 use qcore::Table;
 use qcore::Ty;
 use qcore::Value;
 use qcore::Vector;
-use qcore::QError;
-use qcore::QResult;
+use std::sync::Arc;
 
-use super::list::join_values;
-use super::list::positions;
-use super::list::slice;
-use super::list::take_idx;
-use super::sort;
+use qcore::Attr;
+
+use crate::builtins::list::join::join_values;
+use crate::builtins::list::join::positions;
+use crate::ops::index::slice;
+use crate::ops::index::take_idx;
 
 // ---------------------------------------------------------------------------
 // Helpers shared with qsql.rs and joins.rs
@@ -144,11 +144,6 @@ fn short_name(x: &Value) -> Sym {
     }
 }
 
-/// Long vector value.
-pub fn longs(v: Vec<i64>) -> Value {
-    Value::Vector(Vector::longs(v))
-}
-
 /// q's type letter of a column: lower case for a vector, upper case for a
 /// list of vectors of one type, blank otherwise.
 fn type_char(c: &Value) -> u8 {
@@ -186,7 +181,7 @@ fn attr_sym(c: &Value) -> Sym {
 /// `cols t`: column names of a table or keyed table (by value or name).
 pub fn cols(it: &mut Interp, x: Value) -> QResult<Value> {
     let (v, _) = by_name(it, x)?;
-    if let Some(c) = super::partitioned::cols_hook(it, &v) {
+    if let Some(c) = crate::query::partitioned::cols_hook(it, &v) {
         return Ok(c);
     }
     let t = unkeyed(&v).ok_or_else(QError::type_)?;
@@ -197,7 +192,7 @@ pub fn cols(it: &mut Interp, x: Value) -> QResult<Value> {
 /// attribute.
 pub fn meta(it: &mut Interp, x: Value) -> QResult<Value> {
     let (v, _) = by_name(it, x)?;
-    if let Some(m) = super::partitioned::meta_hook(it, &v)? {
+    if let Some(m) = crate::query::partitioned::meta_hook(it, &v)? {
         return Ok(m);
     }
     let t = unkeyed(&v).ok_or_else(QError::type_)?;
@@ -341,7 +336,7 @@ fn new_rows(names: &[Sym], y: &Value) -> QResult<Table> {
             let cols = vals
                 .into_iter()
                 .map(|v| match v {
-                    Value::Atom(a) => Value::Vector(super::list::atom_vec(a)),
+                    Value::Atom(a) => Value::Vector(crate::ops::make::atom_vec(a)),
                     other => Value::list(vec![other]),
                 })
                 .collect();
@@ -368,7 +363,7 @@ fn new_rows(names: &[Sym], y: &Value) -> QResult<Table> {
                 items
                     .into_iter()
                     .map(|v| match v {
-                        Value::Atom(a) => Value::Vector(super::list::atom_vec(a)),
+                        Value::Atom(a) => Value::Vector(crate::ops::make::atom_vec(a)),
                         other => Value::list(vec![other]),
                     })
                     .collect()
@@ -378,7 +373,7 @@ fn new_rows(names: &[Sym], y: &Value) -> QResult<Table> {
                     .into_iter()
                     .map(|v| match v {
                         Value::Atom(a) => {
-                            take_idx(&Value::Vector(super::list::atom_vec(a)), &vec![0; n])
+                            take_idx(&Value::Vector(crate::ops::make::atom_vec(a)), &vec![0; n])
                         }
                         other => other,
                     })
@@ -395,7 +390,7 @@ fn new_rows(names: &[Sym], y: &Value) -> QResult<Table> {
         }
         Value::Atom(a) if names.len() == 1 => Ok(Table {
             names: names.to_vec(),
-            columns: vec![Value::Vector(super::list::atom_vec(*a))],
+            columns: vec![Value::Vector(crate::ops::make::atom_vec(*a))],
         }),
         _ => Err(QError::type_()),
     }
@@ -443,7 +438,7 @@ pub fn insert(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         return Err(QError::type_());
     };
     if s.as_str().starts_with(':') {
-        return super::storage::append_file(it, s, y, true);
+        return crate::storage::splay::append_file(it, s, y, true);
     }
     let full = crate::eval::compile::qualify(it.namespace, s.as_str());
     let Some(cur) = it.get_global(full) else {
@@ -458,7 +453,7 @@ pub fn insert(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let t = unkeyed(&cur).ok_or_else(QError::type_)?;
     // compiled event row (kernel::event, issue 6): one row of atoms
     let rows = match (nk == 0)
-        .then(|| crate::kernel::event::one_row(&t, &y))
+        .then(|| crate::query::kernel::event::one_row(&t, &y))
         .flatten()
     {
         Some(r) => r,
@@ -488,7 +483,7 @@ pub fn upsert(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     if let Value::Atom(Atom::Symbol(s)) = &x
         && s.as_str().starts_with(':')
     {
-        return super::storage::append_file(it, *s, y, false);
+        return crate::storage::splay::append_file(it, *s, y, false);
     }
     let (cur, name) = match &x {
         Value::Atom(Atom::Symbol(s)) => {
@@ -510,7 +505,7 @@ pub fn upsert(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let t = unkeyed(&cur).ok_or_else(QError::type_)?;
     let r = if nk == 0 {
         // compiled event row (kernel::event, issue 6): one row of atoms
-        let rows = match crate::kernel::event::one_row(&t, &y) {
+        let rows = match crate::query::kernel::event::one_row(&t, &y) {
             Some(r) => r,
             None => {
                 let rows = new_rows(&t.names, &y)?;
@@ -596,7 +591,7 @@ fn sort_by(it: &mut Interp, x: Value, y: Value, desc: bool) -> QResult<Value> {
     for s in &ks {
         keycols.push(column(&t, *s)?);
     }
-    let g = sort::grade(
+    let g = crate::ops::grade::grade(
         &Value::Table(Arc::new(Table {
             names: ks.clone(),
             columns: keycols,
@@ -681,4 +676,9 @@ pub fn ungroup(_: &mut Interp, x: Value) -> QResult<Value> {
         }
     }
     Ok(table(t.names.clone(), columns))
+}
+
+/// `csv`: the comma, as a delimiter for `0:`.
+pub fn csv(_: &mut Interp, _: Value) -> QResult<Value> {
+    Ok(Value::char(b','))
 }

@@ -9,22 +9,25 @@
 //! listed transition the last offset holds.
 
 use std::sync::OnceLock;
+
 use std::time::SystemTime;
+
 use std::time::UNIX_EPOCH;
 
 use qcore::calendar::NS_PER_DAY;
 
 use crate::interp::Interp;
+
 use qcore::Sym;
+
 use qcore::Atom;
+
 use qcore::Ty;
+
 use qcore::Value;
-use qcore::VecData;
-use qcore::Vector;
-use qcore::QError;
+
 use qcore::QResult;
 
-use super::arith;
 use super::cast;
 
 // ---------------------------------------------------------------------------
@@ -71,7 +74,7 @@ pub fn dotted_field(it: &mut Interp, name: Sym) -> Option<QResult<Value>> {
         && !field.is_empty()
         && let Some(t @ Value::Table(_)) = it.get_global(Sym::new(prefix))
     {
-        return Some(super::misc::at(
+        return Some(crate::builtins::apply::at(
             it,
             t,
             Value::Atom(Atom::Symbol(Sym::new(field))),
@@ -100,93 +103,6 @@ pub fn field_of(it: &mut Interp, field: &str, x: Value) -> QResult<Value> {
 }
 
 // ---------------------------------------------------------------------------
-// xbar
-// ---------------------------------------------------------------------------
-
-/// `x xbar y`: `y` rounded down to a multiple of `x`, q's
-/// `x*y div x` (a timespan `x` counts as its nanoseconds).
-pub fn xbar(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    let x = match x {
-        Value::Atom(Atom::Timespan(n)) => Value::long(n),
-        Value::Vector(v) if v.ty() == Ty::Timespan => {
-            Value::Vector(v.retype(Ty::Long).ok_or_else(QError::type_)?)
-        }
-        other => other,
-    };
-    if let (Value::Atom(a), Value::Vector(v)) = (&x, &y)
-        && let Some(r) = xbar_fast(it, *a, v)?
-    {
-        return Ok(Value::Vector(r));
-    }
-    let q = arith::div_int(it, y, x.clone())?;
-    arith::mul(it, x, q)
-}
-
-/// The common case as one pass: a positive integral atom `x` over an
-/// integer or temporal vector whose type the result keeps.
-fn xbar_fast(it: &mut Interp, x: Atom, v: &Vector) -> QResult<Option<Vector>> {
-    let step = match x {
-        Atom::Long(n) => n,
-        Atom::Int(n) => n as i64,
-        Atom::Short(n) => n as i64,
-        _ => return Ok(None),
-    };
-    if step <= 0 || step == i32::MAX as i64 || step == i64::MAX {
-        return Ok(None);
-    }
-    let t = v.ty();
-    // The result keeps y's type except int y with a long x (long result).
-    let keeps = match t {
-        Ty::Timestamp | Ty::Timespan | Ty::Long => true,
-        Ty::Month | Ty::Date | Ty::Minute | Ty::Second | Ty::Time => true,
-        Ty::Int => !matches!(x, Atom::Long(_)),
-        _ => false,
-    };
-    if !keeps {
-        return Ok(None);
-    }
-    it.tick()?;
-    Ok(match v.data() {
-        VecData::I64(b) => {
-            // Time series are mostly ordered: remember the last bucket and
-            // divide only when a value leaves it.
-            let (mut lo, mut cached) = (0i64, false);
-            let out: Vec<i64> = b
-                .iter()
-                .map(|&e| {
-                    if cached && (e.wrapping_sub(lo) as u64) < step as u64 {
-                        lo
-                    } else if e == i64::MIN || e == i64::MAX || e == -i64::MAX {
-                        e
-                    } else {
-                        let r = e - e.rem_euclid(step);
-                        lo = r;
-                        cached = r.unsigned_abs() < 1 << 62;
-                        r
-                    }
-                })
-                .collect();
-            Some(Vector::from_i64(t, out))
-        }
-        VecData::I32(b) if step <= i32::MAX as i64 => {
-            let out: Vec<i32> = b
-                .iter()
-                .map(|&e| {
-                    if e == i32::MIN || e == i32::MAX || e == -i32::MAX {
-                        e
-                    } else {
-                        let w = e as i64;
-                        (w - w.rem_euclid(step)) as i32
-                    }
-                })
-                .collect();
-            Some(Vector::from_i32(t, out))
-        }
-        _ => None,
-    })
-}
-
-// ---------------------------------------------------------------------------
 // .Q.addmonths
 // ---------------------------------------------------------------------------
 
@@ -196,10 +112,10 @@ fn xbar_fast(it: &mut Interp, x: Atom, v: &Vector) -> QResult<Option<Vector>> {
 pub fn addmonths(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let m = cast::cast_value(Ty::Month, x.clone())?;
     let md = cast::cast_value(Ty::Date, m.clone())?;
-    let off = arith::sub(it, x, md)?;
-    let m2 = arith::add(it, m, y)?;
+    let off = crate::builtins::math::arith::sub(it, x, md)?;
+    let m2 = crate::builtins::math::arith::add(it, m, y)?;
     let d2 = cast::cast_value(Ty::Date, m2)?;
-    arith::add(it, d2, off)
+    crate::builtins::math::arith::add(it, d2, off)
 }
 
 // ---------------------------------------------------------------------------
@@ -247,7 +163,7 @@ fn tz_file() -> &'static Option<Vec<u8>> {
 
 /// The local offset from UTC in seconds at a Unix time (0 when unknown).
 pub(crate) fn local_offset_secs(unix_secs: i64) -> i64 {
-    if let Some(m) = super::library2::utc_offset_minutes() {
+    if let Some(m) = crate::session::system::utc_offset_minutes() {
         return m * 60;
     }
     tz_file()
@@ -341,19 +257,28 @@ macro_rules! zval {
 }
 
 zval!(z_p, now_utc_ns, Ty::Timestamp, "`.z.p`: UTC timestamp.");
+
 zval!(
     z_pl,
     now_local_ns,
     Ty::Timestamp,
     "`.z.P`: local timestamp."
 );
+
 zval!(z_d, now_utc_ns, Ty::Date, "`.z.d`: UTC date.");
+
 zval!(z_dl, now_local_ns, Ty::Date, "`.z.D`: local date.");
+
 zval!(z_t, now_utc_ns, Ty::Time, "`.z.t`: UTC time.");
+
 zval!(z_tl, now_local_ns, Ty::Time, "`.z.T`: local time.");
+
 zval!(z_n, now_utc_ns, Ty::Timespan, "`.z.n`: UTC timespan.");
+
 zval!(z_nl, now_local_ns, Ty::Timespan, "`.z.N`: local timespan.");
+
 zval!(z_z, now_utc_ns, Ty::Datetime, "`.z.z`: UTC datetime.");
+
 zval!(z_zl, now_local_ns, Ty::Datetime, "`.z.Z`: local datetime.");
 
 #[cfg(test)]

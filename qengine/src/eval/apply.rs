@@ -6,19 +6,17 @@
 
 use std::sync::Arc;
 
-use crate::builtins::iterators;
-use crate::builtins::registry;
 use crate::interp::Interp;
+use crate::registry;
 use qcore::Atom;
-use qcore::Value;
 use qcore::Func;
 use qcore::Projection;
 use qcore::QError;
 use qcore::QResult;
+use qcore::Value;
 
 use super::Ctl;
 use super::Frame;
-use super::index;
 
 /// Applies `f` to `args` by count (the `.` form `f . args`, and `f[a;b]`
 /// without elided arguments). Builtins use the form of that valence.
@@ -31,12 +29,12 @@ pub fn apply(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
         }
         // A handle applied to a string writes it: `-1 "text"` (strings.rs).
         Value::Atom(a @ (Atom::Long(_) | Atom::Int(_) | Atom::Short(_))) if args.len() == 1 => {
-            match crate::builtins::strings::write_handle(it, a.to_i64().unwrap_or(0), &args[0]) {
+            match crate::builtins::io::handle::write_handle(it, a.to_i64().unwrap_or(0), &args[0]) {
                 Some(r) => r,
-                None => index::index_at_depth(it, f, &args),
+                None => crate::builtins::apply::index_at_depth(it, f, &args),
             }
         }
-        _ => index::index_at_depth(it, f, &args),
+        _ => crate::builtins::apply::index_at_depth(it, f, &args),
     }
 }
 
@@ -87,7 +85,7 @@ pub fn valence(f: &Value) -> usize {
             Func::Lambda(l) => l.params.len(),
             Func::Projection(p) => p.args.iter().filter(|a| a.is_none()).count(),
             Func::Composition(parts) => parts.last().map_or(1, valence),
-            Func::Derived(d) => iterators::derived_valence(d),
+            Func::Derived(d) => crate::builtins::iterate::derived_valence(d),
         },
         _ => 1,
     }
@@ -170,7 +168,7 @@ fn apply_func(it: &mut Interp, func: &Func, args: Vec<Value>) -> QResult<Value> 
                 }
             }
             if let Err(Ctl::Error(e)) = &r {
-                crate::builtins::library2::note_error(it, e);
+                crate::builtins::debug::note_error(it, e);
             }
             it.calls.pop();
             it.namespace = saved_ns;
@@ -216,6 +214,6 @@ fn apply_func(it: &mut Interp, func: &Func, args: Vec<Value>) -> QResult<Value> 
             }
             Ok(v)
         }
-        Func::Derived(d) => iterators::apply_derived(it, d, args),
+        Func::Derived(d) => crate::builtins::iterate::apply_derived(it, d, args),
     }
 }

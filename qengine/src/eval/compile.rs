@@ -14,12 +14,12 @@ use qparser::ExprKind;
 use qparser::LitValues;
 use qparser::Literal;
 
-use crate::builtins::registry;
-use qcore::Sym;
+use crate::registry;
 use qcore::Func;
 use qcore::Lambda;
 use qcore::QError;
 use qcore::QResult;
+use qcore::Sym;
 use qcore::Ty;
 use qcore::Value;
 use qcore::Vector;

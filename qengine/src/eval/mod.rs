@@ -7,20 +7,20 @@
 
 pub mod apply;
 pub mod compile;
-pub mod index;
 pub mod sql;
+pub mod tree;
 
 use std::sync::Arc;
 
 use qparser::Adverb;
 
 use crate::interp::Interp;
-use qcore::Func;
-use qcore::Sym;
 use qcore::Atom;
-use qcore::Value;
+use qcore::Func;
 use qcore::QError;
 use qcore::QResult;
+use qcore::Sym;
+use qcore::Value;
 
 pub use apply::apply;
 
@@ -155,13 +155,13 @@ impl Interp {
                 // `d.year`: a field of a temporal variable (temporal.rs).
                 None => match crate::builtins::temporal::dotted_field(self, *s) {
                     Some(r) => r.map_err(|e| located(e.into(), fr.source, span)),
-                    None => Err(crate::builtins::keywords::undefined(s.as_str())
+                    None => Err(crate::registry::keywords::undefined(s.as_str())
                         .at(fr.source, span.clone())
                         .into()),
                 },
             },
             Node::SysValue(i, span) => {
-                let f = crate::builtins::registry::BUILTINS[*i as usize]
+                let f = crate::registry::BUILTINS[*i as usize]
                     .monad
                     .ok_or_else(|| QError::nyi("system value"))?;
                 f(self, Value::Nil).map_err(|e| located(e.into(), fr.source, span))
@@ -374,8 +374,8 @@ impl Interp {
         };
         if in_place && let Some(slot) = self.slot_mut(target, fr) {
             let done = match &idx {
-                Some(ix) => index::amend_in_place(slot, ix, &v),
-                None => index::append_in_place(slot, &v),
+                Some(ix) => crate::builtins::apply::amend_in_place(slot, ix, &v),
+                None => crate::builtins::apply::append_in_place(slot, &v),
             };
             match done {
                 Some(Ok(())) => return Ok(v),
@@ -450,7 +450,7 @@ impl Interp {
             }
             (Some(ix), m) => {
                 let o = old.ok_or_else(|| QError::new("value").with_detail("undefined name"))?;
-                index::amend_at(self, o, &ix, m, v)
+                crate::builtins::apply::amend_at(self, o, &ix, m, v)
             }
         }
     }

@@ -25,24 +25,23 @@ use qparser::ExprKind;
 use qparser::SqlKind;
 use qparser::SqlQuery;
 
-use crate::builtins::qsql;
-use crate::builtins::registry;
 use crate::builtins::table::dict;
 use crate::interp::Interp;
-use qcore::Sym;
+use crate::registry;
 use qcore::Atom;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
 use qcore::Ty;
 use qcore::Value;
 use qcore::Vector;
-use qcore::QError;
-use qcore::QResult;
 
-use super::compile;
-use super::compile::Scope;
 use super::Ctl;
 use super::Frame;
 use super::Node;
 use super::Span;
+use super::compile;
+use super::compile::Scope;
 
 /// A compiled qSQL statement.
 #[derive(Debug)]
@@ -111,7 +110,7 @@ pub fn eval(it: &mut Interp, n: &SqlNode, fr: &mut Frame) -> Result<Value, Ctl> 
     }
     let source = fr.source.clone();
     let mut tree = |it: &mut Interp, e: &Expr| -> QResult<Value> {
-        let v = crate::builtins::env::tree(it, e, &source)?;
+        let v = crate::eval::tree::tree(it, e, &source)?;
         Ok(if vals.is_empty() {
             v
         } else {
@@ -311,9 +310,9 @@ fn run(
                 (None, Some(o)) => args.extend([Value::long(i64::MAX), o]),
                 (None, None) => {}
             }
-            qsql::select_n(it, args)
+            crate::query::qsql::select_n(it, args)
         }
-        SqlKind::Update | SqlKind::Delete => qsql::update_n(it, vec![t, c, p.b, p.a]),
+        SqlKind::Update | SqlKind::Delete => crate::query::qsql::update_n(it, vec![t, c, p.b, p.a]),
     }
 }
 

@@ -26,23 +26,23 @@ use std::net::SocketAddr;
 use std::net::TcpListener;
 use std::net::TcpStream;
 use std::net::ToSocketAddrs;
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::AtomicI32;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::eval::apply::apply;
 use crate::interp::Interp;
 use crate::interp::Outcome;
-use qcore::Sym;
 use qcore::Atom;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
 use qcore::Ty;
 use qcore::Value;
 use qcore::Vector;
-use qcore::QError;
-use qcore::QResult;
 use wire::Body;
 
 /// Largest message accepted (total bytes, header included).
@@ -642,12 +642,14 @@ pub fn default_eval(it: &mut Interp, x: Value) -> QResult<Value> {
                     let s = l[0].as_string().unwrap_or_default();
                     it.eval_str(&s)?
                 }
-                Value::Atom(Atom::Symbol(_)) => crate::builtins::env::value(it, l[0].clone())?,
+                Value::Atom(Atom::Symbol(_)) => {
+                    crate::builtins::interpret::value(it, l[0].clone())?
+                }
                 f => f.clone(),
             };
             apply(it, &f, l[1..].to_vec())
         }
-        _ => crate::builtins::env::value(it, x),
+        _ => crate::builtins::interpret::value(it, x),
     }
 }
 
@@ -702,7 +704,7 @@ pub fn handle_of(it: &Interp, a: &Atom) -> Option<i32> {
 /// `h x` (sync), `neg[h] x` (async), `neg[h][]` (flush).
 pub fn send(it: &mut Interp, h: i32, args: Vec<Value>) -> QResult<Value> {
     if it.ipc.files.contains_key(&h.abs()) {
-        return crate::builtins::fileio::write_file_handle(it, h, args);
+        return crate::builtins::io::handle::write_file_handle(it, h, args);
     }
     let msg = if args.len() == 1 {
         args.into_iter().next().unwrap_or(Value::Nil)
@@ -864,8 +866,8 @@ fn parse_target(x: &Value) -> QResult<Target> {
 
 /// `hopen x`: connects, logs in, returns the handle.
 pub fn hopen(it: &mut Interp, x: Value) -> QResult<Value> {
-    if let Some(path) = crate::builtins::fileio::file_target(&x) {
-        return crate::builtins::fileio::hopen_file(it, &path, next_handle());
+    if let Some(path) = crate::builtins::io::handle::file_target(&x) {
+        return crate::builtins::io::handle::hopen_file(it, &path, next_handle());
     }
     let t = parse_target(&x)?;
     let addrs: Vec<SocketAddr> = (t.host.as_str(), t.port)

@@ -9,24 +9,24 @@ use std::sync::Arc;
 
 use qparser::Adverb;
 
-use crate::builtins::registry;
 use crate::eval::Node;
 use crate::eval::compile::Scope;
 use crate::eval::compile::compile;
-use qcore::Sym;
+use crate::registry;
 use qcore::Atom;
 use qcore::Attr;
+use qcore::Derived;
 use qcore::Dict;
+use qcore::Func;
+use qcore::Projection;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
 use qcore::Table;
 use qcore::Ty;
 use qcore::Value;
 use qcore::VecData;
 use qcore::Vector;
-use qcore::Derived;
-use qcore::Func;
-use qcore::Projection;
-use qcore::QError;
-use qcore::QResult;
 
 /// Message types (header byte 1).
 pub const ASYNC: u8 = 0;

@@ -1,0 +1,188 @@
+//! (moved; module doc to be written)
+
+use crate::eval::apply::apply;
+use crate::interp::Interp;
+use qcore::Atom;
+use qcore::ErrorInfo;
+use qcore::Func;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Value;
+
+// ---------------------------------------------------------------------------
+// rand
+
+/// `rand x`: `first 1?x` — a random number below `x`, or a random item.
+pub fn rand(it: &mut Interp, x: Value) -> QResult<Value> {
+    if let Value::Atom(a) = &x
+        && matches!(a.to_i64(), Some(n) if n <= 0)
+        && a.ty().is_integral()
+    {
+        return Err(QError::domain());
+    }
+    let r = crate::builtins::list::find::find(it, Value::long(1), x)?;
+    r.item(0).ok_or_else(QError::length)
+}
+
+// ---------------------------------------------------------------------------
+// gtime, ltime
+
+pub(crate) const NS_PER_DAY: i64 = 86_400_000_000_000;
+
+pub(crate) fn err_key(e: &QError) -> usize {
+    let info: &ErrorInfo = e;
+    info as *const ErrorInfo as usize
+}
+
+/// Called when an error leaves a lambda: the first lambda it leaves (the
+/// innermost) records the stack of lambdas for `.Q.trp`.
+pub fn note_error(it: &mut Interp, e: &QError) {
+    let key = err_key(e);
+    if it.err_bt.as_ref().is_none_or(|(k, _)| *k != key) {
+        it.err_bt = Some((key, it.calls.clone()));
+    }
+}
+
+pub(crate) fn lambda_text(f: &Func) -> String {
+    match f {
+        Func::Lambda(l) => l.source.clone(),
+        _ => String::new(),
+    }
+}
+
+pub(crate) fn frame(text: &str, at: i64) -> Value {
+    Value::list(vec![Value::string(text), Value::long(at)])
+}
+
+/// The backtrace object: frames innermost first, each `(text;caret)` with
+/// caret `-1` where no position is known.
+pub(crate) fn backtrace(e: Option<&QError>, stack: &[Func]) -> Value {
+    let mut frames = Vec::new();
+    let mut lambdas = stack.iter().rev();
+    if let Some(loc) = e.and_then(|e| e.location.as_ref()) {
+        let src: &str = &loc.source;
+        let line_start = src[..loc.span.start.min(src.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let line_end = src[line_start..]
+            .find('\n')
+            .map_or(src.len(), |i| line_start + i);
+        frames.push(frame(
+            &src[line_start..line_end],
+            (loc.span.start - line_start) as i64,
+        ));
+        // the innermost lambda is the located frame
+        if !stack.is_empty() {
+            lambdas.next();
+        }
+    }
+    for f in lambdas {
+        frames.push(frame(&lambda_text(f), -1));
+    }
+    Value::list(frames)
+}
+
+pub(crate) fn sbt_text(x: &Value) -> QResult<String> {
+    let frames = match x {
+        Value::List(l) => l.clone(),
+        _ => return Err(QError::type_()),
+    };
+    let n = frames.len();
+    let mut s = String::new();
+    for (i, f) in frames.iter().enumerate() {
+        let (Some(text), Some(at)) = (f.item(0), f.item(1)) else {
+            return Err(QError::type_());
+        };
+        let text = text.as_string().ok_or_else(QError::type_)?;
+        let head = format!("  [{}]  ", n - 1 - i);
+        s.push_str(&head);
+        s.push_str(&text);
+        s.push('\n');
+        if let Some(Atom::Long(p)) = at.as_atom()
+            && *p >= 0
+        {
+            s.push_str(&" ".repeat(head.len() + *p as usize));
+            s.push('^');
+        }
+        s.push('\n');
+    }
+    Ok(s)
+}
+
+/// `.Q.sbt x`: a backtrace object as display text.
+pub fn q_sbt(_: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(Value::string(&sbt_text(&x)?))
+}
+
+/// `.Q.bt[]`: writes the stack of running lambdas to stdout.
+pub fn q_bt(it: &mut Interp, _: Value) -> QResult<Value> {
+    let stack = it.calls.clone();
+    print!("{}", sbt_text(&backtrace(None, &stack))?);
+    Ok(Value::Nil)
+}
+
+pub(crate) fn trap_bt(it: &mut Interp, f: &Value, args: Vec<Value>, g: &Value) -> QResult<Value> {
+    it.err_bt = None;
+    match apply(it, f, args) {
+        Ok(v) => Ok(v),
+        Err(e) if e.name == "stop" || it.exit_request.is_some() => Err(e),
+        Err(e) => {
+            let stack = match it.err_bt.take() {
+                Some((k, s)) if k == err_key(&e) => s,
+                _ => Vec::new(),
+            };
+            let bt = backtrace(Some(&e), &stack);
+            apply(it, g, vec![Value::string(&e.name), bt])
+        }
+    }
+}
+
+/// `.Q.trp[f;x;g]`: `@[f;x;g]` where `g` also gets the backtrace.
+pub fn q_trp(it: &mut Interp, a: Vec<Value>) -> QResult<Value> {
+    let [f, x, g]: [Value; 3] = a.try_into().map_err(|_| QError::rank())?;
+    trap_bt(it, &f, vec![x], &g)
+}
+
+/// `.Q.trpd[f;args;g]`: `.[f;args;g]` where `g` also gets the backtrace.
+pub fn q_trpd(it: &mut Interp, a: Vec<Value>) -> QResult<Value> {
+    let [f, x, g]: [Value; 3] = a.try_into().map_err(|_| QError::rank())?;
+    let args = x.items();
+    trap_bt(it, &f, args, &g)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ops::digest::sha1_digest;
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn sha1_rfc3174_vectors() {
+        assert_eq!(
+            hex(&sha1_digest(b"abc")),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+        assert_eq!(
+            hex(&sha1_digest(
+                b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+            )),
+            "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
+        );
+        assert_eq!(
+            hex(&sha1_digest(&b"a".repeat(1_000_000))),
+            "34aa973cd4c4daa4f61eeb2bdbad27316534016f"
+        );
+        assert_eq!(
+            hex(&sha1_digest(
+                &b"0123456701234567012345670123456701234567012345670123456701234567".repeat(10)
+            )),
+            "dea356a2cddd90c7a7ecedc5ebb563934f460452"
+        );
+        assert_eq!(
+            hex(&sha1_digest(b"")),
+            "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+        );
+    }
+}

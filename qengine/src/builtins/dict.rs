@@ -1,0 +1,127 @@
+//! (moved; module doc to be written)
+
+use crate::builtins::list::til_n;
+use crate::interp::Interp;
+use crate::ops::make::int_atom;
+use crate::ops::make::new_dict;
+use crate::ops::make::new_table;
+use qcore::Atom;
+use qcore::Dict;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
+use std::sync::Arc;
+
+/// `key x`: keys of a dictionary, key table of a keyed table, `til` of a
+/// non-negative integer, the type name of a vector, the keys (or existence)
+/// of a named variable.
+pub fn key(it: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Dict(d) => Ok(d.keys.clone()),
+        Value::Table(_) => Ok(Value::Vector(Vector::empty(Ty::Symbol))),
+        Value::Atom(Atom::Symbol(s)) => {
+            if s.as_str().starts_with(':') {
+                return crate::builtins::io::handle::key_handle(*s);
+            }
+            if s.as_str() == "." {
+                return Ok(Value::Vector(Vector::syms(it.names_in("."))));
+            }
+            let name = crate::eval::compile::qualify(it.namespace, s.as_str());
+            let found = it
+                .get_global(name)
+                .or_else(|| it.get_global(Sym::new(s.as_str().trim_start_matches('.'))));
+            match found {
+                Some(Value::Dict(d)) => Ok(d.keys.clone()),
+                Some(_) => Ok(x.clone()),
+                None => Ok(Value::list(vec![])),
+            }
+        }
+        Value::Atom(a) => {
+            let n = int_atom(a).ok_or_else(QError::type_)?;
+            til_n(n)
+        }
+        Value::Vector(v) => Ok(Value::sym(v.ty().name())),
+        _ => Err(QError::type_()),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// ! dict, keyed tables
+
+/// `x!y`: dictionary from keys and values; `n!t` keys a table on its first
+/// `n` columns; `0!kt` unkeys.
+pub fn bang(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    // -8!x -9!x -18!x: IPC internal functions (ipc/)
+    if let Value::Atom(a) = &x
+        && let Some(n) = int_atom(a)
+        && let Some(r) = crate::ipc::internal(n, &y)
+    {
+        return r;
+    }
+    // other -n!x internal functions (library2.rs)
+    if let Value::Atom(a) = &x
+        && a.ty().is_integral()
+        && let Some(n) = int_atom(a)
+        && let Some(r) = crate::builtins::internal::internal(it, n, &y)
+    {
+        return r;
+    }
+    match (&x, &y) {
+        // `0N!x`: display and return (strings.rs).
+        (Value::Atom(Atom::Long(i64::MIN)), _) => crate::builtins::internal::display_bang(it, y),
+        (Value::Atom(a), Value::Table(t)) => {
+            let n = int_atom(a).ok_or_else(QError::type_)?;
+            key_table(t, n)
+        }
+        (Value::Atom(a), Value::Dict(d))
+            if matches!((&d.keys, &d.values), (Value::Table(_), Value::Table(_))) =>
+        {
+            let n = int_atom(a).ok_or_else(QError::type_)?;
+            let t = unkey(d).ok_or_else(QError::type_)?;
+            if n == 0 {
+                Ok(Value::Table(Arc::new(t)))
+            } else {
+                key_table(&t, n)
+            }
+        }
+        (
+            Value::Vector(_) | Value::List(_) | Value::Table(_),
+            Value::Vector(_) | Value::List(_) | Value::Table(_),
+        ) => {
+            if x.count() != y.count() {
+                return Err(QError::length());
+            }
+            Ok(new_dict(x, y))
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+pub(crate) fn key_table(t: &Table, n: i64) -> QResult<Value> {
+    if n == 0 {
+        return Ok(Value::Table(Arc::new(t.clone())));
+    }
+    if n < 0 || n as usize >= t.columns.len() {
+        return Err(QError::length());
+    }
+    let n = n as usize;
+    Ok(new_dict(
+        new_table(t.names[..n].to_vec(), t.columns[..n].to_vec()),
+        new_table(t.names[n..].to_vec(), t.columns[n..].to_vec()),
+    ))
+}
+
+/// A keyed table's key and value columns as one table.
+pub fn unkey(d: &Dict) -> Option<Table> {
+    match (&d.keys, &d.values) {
+        (Value::Table(k), Value::Table(v)) => Some(Table {
+            names: k.names.iter().chain(&v.names).copied().collect(),
+            columns: k.columns.iter().chain(&v.columns).cloned().collect(),
+        }),
+        _ => None,
+    }
+}

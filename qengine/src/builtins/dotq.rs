@@ -1,0 +1,473 @@
+//! (moved; module doc to be written)
+
+use crate::builtins::dotz::VERSION;
+use crate::builtins::dotz::release_date;
+use crate::eval::apply::apply;
+use crate::interp::Interp;
+use crate::ops::make::new_dict;
+use crate::session::system::workspace;
+use qcore::Atom;
+use qcore::Dict;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
+use std::sync::Arc;
+use std::time::Instant;
+
+// --- .Q constants ---
+
+pub(crate) const LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
+
+pub(crate) const UPPER: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+pub(crate) const DIGITS: &str = "0123456789";
+
+pub fn q_n(_: &mut Interp, _: Value) -> QResult<Value> {
+    Ok(Value::string(DIGITS))
+}
+
+pub fn q_a(_: &mut Interp, _: Value) -> QResult<Value> {
+    Ok(Value::string(LOWER))
+}
+
+pub fn q_upper_a(_: &mut Interp, _: Value) -> QResult<Value> {
+    Ok(Value::string(UPPER))
+}
+
+pub fn q_an(_: &mut Interp, _: Value) -> QResult<Value> {
+    Ok(Value::string(&format!("{LOWER}{UPPER}_{DIGITS}")))
+}
+
+pub fn q_na(_: &mut Interp, _: Value) -> QResult<Value> {
+    Ok(Value::string(&format!("{DIGITS}{UPPER}")))
+}
+
+pub(crate) fn b6() -> String {
+    format!("{UPPER}{LOWER}{DIGITS}+/")
+}
+
+pub fn q_b6(_: &mut Interp, _: Value) -> QResult<Value> {
+    Ok(Value::string(&b6()))
+}
+
+pub fn q_t(_: &mut Interp, _: Value) -> QResult<Value> {
+    Ok(Value::string(" bg xhijefcspmdznuvts"))
+}
+
+pub fn q_m(_: &mut Interp, _: Value) -> QResult<Value> {
+    Ok(Value::long(i64::MAX))
+}
+
+pub fn q_k(_: &mut Interp, _: Value) -> QResult<Value> {
+    Ok(Value::float(VERSION))
+}
+
+pub fn q_upper_k(_: &mut Interp, _: Value) -> QResult<Value> {
+    Ok(release_date())
+}
+
+/// The control words and C-implemented keywords (`.Q.res`).
+pub const RESERVED: &[&str] = &[
+    "abs", "acos", "asin", "atan", "avg", "bin", "binr", "cor", "cos", "cov", "delete", "dev",
+    "div", "do", "enlist", "exec", "exit", "exp", "getenv", "hopen", "if", "in", "insert", "last",
+    "like", "log", "max", "min", "prd", "select", "setenv", "sin", "sqrt", "ss", "sum", "tan",
+    "update", "var", "wavg", "while", "within", "wsum", "xexp",
+];
+
+pub fn q_res(_: &mut Interp, _: Value) -> QResult<Value> {
+    Ok(Value::Vector(Vector::syms(
+        RESERVED.iter().map(|s| Sym::new(s)).collect(),
+    )))
+}
+
+// --- .Q functions ---
+
+pub(crate) fn sanitize(s: &str) -> String {
+    let kept: String = s
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    match kept.chars().next() {
+        None => "a".to_string(),
+        Some(c) if c.is_ascii_digit() || c == '_' => format!("a{kept}"),
+        _ => kept,
+    }
+}
+
+pub(crate) fn is_reserved(s: &str) -> bool {
+    RESERVED.contains(&s)
+        || crate::registry::lookup(s).is_some_and(|i| {
+            let b = crate::registry::get(i);
+            b.kind == crate::registry::Kind::Keyword && !s.starts_with('.')
+        })
+}
+
+/// Column names made valid and distinct (`.Q.id` of a table).
+pub(crate) fn sanitize_names(names: &[Sym]) -> Vec<Sym> {
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    for n in names {
+        let mut s = sanitize(n.as_str());
+        if is_reserved(&s) {
+            s.push('1');
+        }
+        if out.contains(&s) {
+            let mut k = 1;
+            while out.contains(&format!("{s}{k}")) {
+                k += 1;
+            }
+            s = format!("{s}{k}");
+        }
+        out.push(s);
+    }
+    out.iter().map(|s| Sym::new(s)).collect()
+}
+
+/// `.Q.id x`: a symbol made a valid name; a table's or dictionary's column
+/// names made valid and distinct.
+pub fn q_id(_: &mut Interp, x: Value) -> QResult<Value> {
+    match x {
+        Value::Atom(Atom::Symbol(s)) => Ok(Value::sym(&sanitize(s.as_str()))),
+        Value::Vector(v) if v.ty() == Ty::Symbol => Ok(Value::Vector(Vector::syms(
+            v.as_sym()
+                .unwrap_or(&[])
+                .iter()
+                .map(|s| Sym::new(&sanitize(s.as_str())))
+                .collect(),
+        ))),
+        Value::Table(t) => Ok(Value::Table(Arc::new(Table {
+            names: sanitize_names(&t.names),
+            columns: t.columns.clone(),
+        }))),
+        Value::Dict(d) => match &d.keys {
+            Value::Vector(k) if k.ty() == Ty::Symbol => Ok(Value::Dict(Arc::new(Dict {
+                keys: Value::Vector(Vector::syms(sanitize_names(k.as_sym().unwrap_or(&[])))),
+                values: d.values.clone(),
+                sorted: false,
+            }))),
+            _ => Err(QError::type_()),
+        },
+        _ => Err(QError::type_()),
+    }
+}
+
+pub(crate) fn num(x: &Value) -> QResult<f64> {
+    match x {
+        Value::Atom(a) if a.ty().is_numeric() => a.to_f64().ok_or_else(QError::type_),
+        _ => Err(QError::type_()),
+    }
+}
+
+pub(crate) fn int(x: &Value) -> QResult<i64> {
+    match x {
+        Value::Atom(a) if a.ty().is_integral() && a.ty() != Ty::Char => {
+            a.to_i64().ok_or_else(QError::type_)
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+/// `y` with `x` decimals; scientific notation from 1e13 up, as q.
+pub(crate) fn fixed(x: usize, y: f64) -> String {
+    if y.is_nan() {
+        return String::new();
+    }
+    if y.abs() >= 1e13 * 10f64.powi(2 - x.min(17) as i32).max(1.0) || y.is_infinite() {
+        let s = format!("{:.*e}", x, y);
+        // Rust writes 1.00e15; q (C) writes 1.00e+15
+        return match s.split_once('e') {
+            Some((m, e)) => {
+                let (sign, digits) = e.strip_prefix('-').map_or(("+", e), |d| ("-", d));
+                format!("{m}e{sign}{digits:0>2}")
+            }
+            None => s,
+        };
+    }
+    format!("{:.*}", x, y)
+}
+
+/// `.Q.f[x;y]`: `y` formatted with `x` decimal places.
+pub fn q_f(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let n = int(&x)?;
+    if !(0..=17).contains(&n) {
+        return Err(QError::domain());
+    }
+    Ok(Value::string(&fixed(n as usize, num(&y)?)))
+}
+
+/// `.Q.fmt[x;y;z]`: `z` with `y` decimals right-aligned in `x` characters
+/// (`x` stars when it does not fit).
+pub fn q_fmt(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    if args.len() < 3 {
+        let f = crate::registry::func(crate::registry::lookup(".Q.fmt").ok_or_else(QError::rank)?);
+        let mut slots: Vec<Option<Value>> = args.into_iter().map(Some).collect();
+        slots.resize(3, None);
+        return crate::eval::apply::project(f, slots);
+    }
+    let [w, d, z] = <[Value; 3]>::try_from(args).map_err(|_| QError::rank())?;
+    let (w, d) = (int(&w)?, int(&d)?);
+    if !(0..=1_000_000).contains(&w) || !(0..=17).contains(&d) {
+        return Err(QError::domain());
+    }
+    let s = fixed(d as usize, num(&z)?);
+    let w = w as usize;
+    Ok(Value::string(&if s.len() > w {
+        "*".repeat(w)
+    } else {
+        format!("{s:>w$}")
+    }))
+}
+
+/// `.Q.s x`: the console text of `x` (under `\c`), ending in a newline.
+pub fn q_s(it: &mut Interp, x: Value) -> QResult<Value> {
+    if matches!(x, Value::Nil) {
+        return Ok(Value::string(""));
+    }
+    let mut s = it.display(&x);
+    s.push('\n');
+    Ok(Value::string(&s))
+}
+
+/// `.Q.s1 x`: the one-line text of `x`.
+pub fn q_s1(it: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(Value::string(&crate::display::one_line(
+        &x,
+        it.settings.precision,
+    )))
+}
+
+/// `.Q.opt x`: command-line words as a dictionary of `-name` to the words
+/// after it (one word as a string, several as a list, none as `()`).
+pub fn q_opt(_: &mut Interp, x: Value) -> QResult<Value> {
+    let words: Vec<String> = match &x {
+        Value::List(l) => l
+            .iter()
+            .map(|w| w.as_string().ok_or_else(QError::type_))
+            .collect::<QResult<_>>()?,
+        Value::Vector(v) if v.is_empty() => vec![],
+        _ => return Err(QError::type_()),
+    };
+    let mut keys = Vec::new();
+    let mut vals: Vec<Vec<Value>> = Vec::new();
+    for w in &words {
+        if let Some(n) = w.strip_prefix('-') {
+            keys.push(Sym::new(n));
+            vals.push(Vec::new());
+        } else if let Some(v) = vals.last_mut() {
+            v.push(Value::string(w));
+        }
+    }
+    let vals = vals
+        .into_iter()
+        .map(|v| {
+            if v.len() == 1 {
+                v.into_iter().next().unwrap_or(Value::Nil)
+            } else {
+                Value::list(v)
+            }
+        })
+        .collect();
+    Ok(Value::Dict(Arc::new(Dict {
+        keys: Value::Vector(Vector::syms(keys)),
+        values: Value::list(vals),
+        sorted: false,
+    })))
+}
+
+/// `.Q.qt x`: 1b for a table or keyed table.
+pub fn q_qt(_: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(Value::bool(match &x {
+        Value::Table(_) => true,
+        Value::Dict(d) => matches!((&d.keys, &d.values), (Value::Table(_), Value::Table(_))),
+        _ => false,
+    }))
+}
+
+/// `.Q.ty x`: type letter of a list: lower case for a vector, upper case
+/// for a list of vectors of one type, else a blank.
+pub fn q_ty(_: &mut Interp, x: Value) -> QResult<Value> {
+    let c = match &x {
+        Value::Vector(v) => v.ty().letter(),
+        Value::List(l) => match l.first() {
+            Some(Value::Vector(f))
+                if l.iter()
+                    .all(|i| matches!(i, Value::Vector(v) if v.ty() == f.ty())) =>
+            {
+                f.ty().letter().to_ascii_uppercase()
+            }
+            _ => ' ',
+        },
+        _ => ' ',
+    };
+    Ok(Value::char(c as u8))
+}
+
+/// `.Q.v x`: the global a symbol names; anything else as is.
+pub fn q_v(it: &mut Interp, x: Value) -> QResult<Value> {
+    match x {
+        Value::Atom(Atom::Symbol(s)) => {
+            crate::builtins::io::object::get(it, Value::Atom(Atom::Symbol(s)))
+        }
+        other => Ok(other),
+    }
+}
+
+/// `.Q.dd[x;y]`: joins a symbol and a name with `.` (with `/` for a file
+/// handle).
+pub fn q_dd(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let Value::Atom(Atom::Symbol(a)) = x else {
+        return Err(QError::type_());
+    };
+    let b = match &y {
+        Value::Atom(Atom::Symbol(s)) => s.as_str().to_string(),
+        other => other.as_string().ok_or_else(QError::type_)?,
+    };
+    let sep = if a.as_str().starts_with(':') {
+        '/'
+    } else {
+        '.'
+    };
+    Ok(Value::sym(&format!("{}{sep}{b}", a.as_str())))
+}
+
+/// `.Q.gc[]`: borf returns memory as it goes; nothing to collect.
+pub fn q_gc(_: &mut Interp, _: Value) -> QResult<Value> {
+    Ok(Value::long(0))
+}
+
+/// `.Q.fu[f;x]`: `f x` (q evaluates `f` on the distinct items only).
+pub fn q_fu(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
+    if !x.is_list() {
+        return apply(it, &f, vec![x]);
+    }
+    let u = crate::builtins::list::find::distinct(it, x.clone())?;
+    let r = apply(it, &f, vec![u.clone()])?;
+    let i = crate::builtins::list::find::find(it, u, x)?;
+    crate::eval::apply::apply(it, &r, vec![i])
+}
+
+/// `.Q.btoa x`: base64 of a string or bytes.
+pub fn q_btoa(_: &mut Interp, x: Value) -> QResult<Value> {
+    let bytes: Vec<u8> = match &x {
+        Value::Vector(v) if matches!(v.ty(), Ty::Char | Ty::Byte) => {
+            v.as_u8().unwrap_or(&[]).to_vec()
+        }
+        Value::Atom(Atom::Char(c)) | Value::Atom(Atom::Byte(c)) => vec![*c],
+        _ => return Err(QError::type_()),
+    };
+    let alpha = b6().into_bytes();
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for ch in bytes.chunks(3) {
+        let n = (ch[0] as u32) << 16
+            | (*ch.get(1).unwrap_or(&0) as u32) << 8
+            | *ch.get(2).unwrap_or(&0) as u32;
+        for k in 0..4 {
+            if k <= ch.len() {
+                out.push(alpha[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    Ok(Value::string(&out))
+}
+
+pub(crate) fn encode(n: i64, alpha: &[u8], width: usize) -> QResult<Value> {
+    if n < 0 {
+        return Err(QError::domain());
+    }
+    let base = alpha.len() as i64;
+    let mut out = vec![alpha[0]; width];
+    let mut m = n;
+    for i in (0..width).rev() {
+        out[i] = alpha[(m % base) as usize];
+        m /= base;
+    }
+    Ok(Value::Vector(Vector::chars(&out)))
+}
+
+pub(crate) fn decode(x: &Value, alpha: &[u8]) -> QResult<Value> {
+    let s = x.as_string().ok_or_else(QError::type_)?;
+    let base = alpha.len() as i64;
+    let mut n: i64 = 0;
+    for c in s.bytes() {
+        let d = alpha
+            .iter()
+            .position(|&a| a == c)
+            .ok_or_else(QError::domain)? as i64;
+        n = n.wrapping_mul(base).wrapping_add(d);
+    }
+    Ok(Value::long(n))
+}
+
+pub(crate) fn na() -> Vec<u8> {
+    format!("{DIGITS}{UPPER}").into_bytes()
+}
+
+/// `.Q.x10 n`: a long as 10 characters of `.Q.b6`.
+pub fn q_x10(_: &mut Interp, x: Value) -> QResult<Value> {
+    encode(int(&x)?, b6().as_bytes(), 10)
+}
+
+/// `.Q.j10 s`: the inverse of `.Q.x10`.
+pub fn q_j10(_: &mut Interp, x: Value) -> QResult<Value> {
+    decode(&x, b6().as_bytes())
+}
+
+/// `.Q.x12 n`: a long as 12 characters of `.Q.nA`.
+pub fn q_x12(_: &mut Interp, x: Value) -> QResult<Value> {
+    encode(int(&x)?, &na(), 12)
+}
+
+/// `.Q.j12 s`: the inverse of `.Q.x12`.
+pub fn q_j12(_: &mut Interp, x: Value) -> QResult<Value> {
+    decode(&x, &na())
+}
+
+/// `.Q.w[]`: memory statistics.
+pub fn q_w(_: &mut Interp, _: Value) -> QResult<Value> {
+    let keys = [
+        "used", "heap", "peak", "wmax", "mmap", "mphy", "syms", "symw",
+    ];
+    Ok(new_dict(
+        Value::Vector(Vector::syms(keys.iter().map(|k| Sym::new(k)).collect())),
+        Value::Vector(Vector::longs(workspace().to_vec())),
+    ))
+}
+
+/// `.Q.ts[f;args]`: `(time;space)` as `\ts` gives, and `.[f;args]`.
+pub fn q_ts(it: &mut Interp, f: Value, args: Value) -> QResult<Value> {
+    let probe = crate::interp::memory_probe();
+    let base = probe.map(|p| (p.reset_peak)());
+    let start = Instant::now();
+    let r = apply(it, &f, args.items())?;
+    let ms = start.elapsed().as_millis() as i64;
+    let space = match (probe, base) {
+        (Some(p), Some(b)) => (p.peak)().saturating_sub(b) as i64,
+        _ => 0,
+    };
+    Ok(Value::list(vec![
+        Value::Vector(Vector::longs(vec![ms, space])),
+        r,
+    ]))
+}
+
+/// `.Q.fc[f;x]`: `f` over cuts of `x` on secondary threads; borf has none,
+/// so (as q with `\s 0`) it is `f x`.
+pub fn q_fc(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
+    apply(it, &f, vec![x])
+}
+
+// ---------------------------------------------------------------------------
+// -n!x internal functions
+
+pub(crate) fn format_fixed(p: usize, f: f64) -> String {
+    if f.is_nan() {
+        String::new()
+    } else {
+        format!("{f:.p$}")
+    }
+}

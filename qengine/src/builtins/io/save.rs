@@ -1,0 +1,238 @@
+//! (moved; module doc to be written)
+
+use crate::builtins::io::handle::write_all;
+use crate::builtins::io::text::column_cells;
+use crate::builtins::io::text::prepare_text;
+use crate::interp::Interp;
+use crate::storage::column::serr;
+use qcore::Atom;
+use qcore::Dict;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
+use std::path::Path;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+// ---------------------------------------------------------------------------
+// save load rsave rload dsave
+
+/// The names in a symbol atom or vector, and whether it was an atom.
+pub(crate) fn sym_args(x: &Value) -> QResult<(Vec<Sym>, bool)> {
+    match x {
+        Value::Atom(Atom::Symbol(s)) => Ok((vec![*s], true)),
+        Value::Vector(v) if v.ty() == Ty::Symbol => Ok((v.as_sym().unwrap_or(&[]).to_vec(), false)),
+        _ => Err(QError::type_()),
+    }
+}
+
+pub(crate) fn syms_result(v: Vec<Sym>, atom: bool) -> Value {
+    if atom && v.len() == 1 {
+        Value::Atom(Atom::Symbol(v[0]))
+    } else {
+        Value::Vector(Vector::syms(v))
+    }
+}
+
+pub(crate) fn global(it: &Interp, name: &str) -> QResult<Value> {
+    it.get_global(Sym::new(name))
+        .ok_or_else(|| QError::undefined(name))
+}
+
+pub(crate) fn handle(path: &str) -> Sym {
+    Sym::new(&format!(":{path}"))
+}
+
+/// `save `t`, `save `:dir/t.csv`: writes global `t` to a file named by the
+/// argument; the extension picks the format (none: binary, `csv`, `txt`,
+/// `xml`). Returns the file handle(s).
+pub fn save(it: &mut Interp, x: Value) -> QResult<Value> {
+    let (names, atom) = sym_args(&x)?;
+    let mut out = Vec::with_capacity(names.len());
+    for s in names {
+        let text = s.as_str().strip_prefix(':').unwrap_or(s.as_str());
+        let path = PathBuf::from(text);
+        let stem = path
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        let v = global(it, &stem)?;
+        let h = handle(text);
+        match ext.as_str() {
+            "" => {
+                crate::storage::object::set_file(it, h, v)?;
+            }
+            "csv" | "txt" => {
+                let d = if ext == "csv" { b',' } else { b'\t' };
+                let lines = prepare_text(it, d, &v)?;
+                let mut b = Vec::new();
+                for l in lines {
+                    b.extend_from_slice(&l);
+                    b.push(b'\n');
+                }
+                write_all(&path, &b)?;
+            }
+            "xml" => write_all(&path, &xml_text(it, &v)?)?,
+            _ => return Err(QError::nyi(&format!("save as .{ext}"))),
+        }
+        out.push(h);
+    }
+    Ok(syms_result(out, atom))
+}
+
+/// `save `t.xml`: `<R>`, one `<r><col>value</col>..</r>` per row, `</R>`.
+pub(crate) fn xml_text(it: &mut Interp, v: &Value) -> QResult<Vec<u8>> {
+    let t = crate::builtins::table::unkeyed(v).ok_or_else(QError::type_)?;
+    let p = it.settings.precision;
+    let cells: Vec<Vec<Vec<u8>>> = t
+        .columns
+        .iter()
+        .map(|c| column_cells(c, p))
+        .collect::<QResult<_>>()?;
+    let mut out = b"<R>\n".to_vec();
+    for r in 0..t.len() {
+        out.extend_from_slice(b"<r>");
+        for (n, c) in t.names.iter().zip(&cells) {
+            let n = n.as_str();
+            out.extend_from_slice(format!("<{n}>").as_bytes());
+            for &b in c.get(r).map_or(&[][..], |x| &x[..]) {
+                match b {
+                    b'<' => out.extend_from_slice(b"&lt;"),
+                    b'>' => out.extend_from_slice(b"&gt;"),
+                    b'&' => out.extend_from_slice(b"&amp;"),
+                    _ => out.push(b),
+                }
+            }
+            out.extend_from_slice(format!("</{n}>").as_bytes());
+        }
+        out.extend_from_slice(b"</r>\n");
+    }
+    out.extend_from_slice(b"</R>\n");
+    Ok(out)
+}
+
+/// Reads a data file, or a directory: a splayed table, else a dictionary of
+/// its entries (hidden names skipped).
+pub(crate) fn load_path(it: &mut Interp, path: &Path) -> QResult<Value> {
+    match qstorage::probe(path).map_err(serr)? {
+        qstorage::FileKind::Dir if !path.join(".d").exists() => {
+            let mut keys = Vec::new();
+            let mut vals = Vec::new();
+            for n in qstorage::list_dir(path).map_err(serr)? {
+                if n.starts_with('.') {
+                    continue;
+                }
+                vals.push(load_path(it, &path.join(&n))?);
+                keys.push(Sym::new(&n));
+            }
+            Ok(Value::Dict(Arc::new(Dict {
+                keys: Value::Vector(Vector::syms(keys)),
+                values: Value::list(vals),
+                sorted: false,
+            })))
+        }
+        qstorage::FileKind::Other => {
+            Err(QError::type_().with_detail(format!("{}: not a data file", path.display())))
+        }
+        _ => crate::storage::object::get_file(it, handle(&path.to_string_lossy())),
+    }
+}
+
+/// `load `t` / `load `:dir/t`: reads the data file (or directory) into the
+/// global of its name, which it returns.
+pub fn load(it: &mut Interp, x: Value) -> QResult<Value> {
+    let (names, atom) = sym_args(&x)?;
+    let mut out = Vec::with_capacity(names.len());
+    for s in names {
+        let text = s.as_str().strip_prefix(':').unwrap_or(s.as_str());
+        let path = PathBuf::from(text.trim_end_matches('/'));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let v = load_path(it, &path)?;
+        let g = Sym::new(&name);
+        it.set_global(g, v);
+        out.push(g);
+    }
+    Ok(syms_result(out, atom))
+}
+
+/// `rsave `t`: writes global table `t` splayed to directory `t/`.
+pub fn rsave(it: &mut Interp, x: Value) -> QResult<Value> {
+    let (names, atom) = sym_args(&x)?;
+    let mut out = Vec::with_capacity(names.len());
+    for s in names {
+        let text = s.as_str().strip_prefix(':').unwrap_or(s.as_str());
+        let text = text.trim_end_matches('/');
+        let name = Path::new(text)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let v = global(it, &name)?;
+        if !matches!(v, Value::Table(_)) {
+            return Err(QError::type_().with_detail("rsave writes an unkeyed table"));
+        }
+        let h = handle(&format!("{text}/"));
+        crate::storage::object::set_file(it, h, v)?;
+        out.push(h);
+    }
+    Ok(syms_result(out, atom))
+}
+
+/// `rload `t`: maps the splayed table in directory `t/` into global `t`.
+pub fn rload(it: &mut Interp, x: Value) -> QResult<Value> {
+    let (names, atom) = sym_args(&x)?;
+    let mut out = Vec::with_capacity(names.len());
+    for s in names {
+        let text = s.as_str().strip_prefix(':').unwrap_or(s.as_str());
+        let text = text.trim_end_matches('/');
+        let name = Path::new(text)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let v = crate::storage::object::get_file(it, handle(&format!("{text}/")))?;
+        let g = Sym::new(&name);
+        it.set_global(g, v);
+        out.push(g);
+    }
+    Ok(syms_result(out, atom))
+}
+
+/// `` `:db dsave `t`q ``: each table enumerated against `db/sym`, its first
+/// column given `p#`, and written splayed to `db/t/`. Returns the names.
+pub fn dsave(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let root = match &x {
+        Value::Atom(Atom::Symbol(s)) if s.as_str().starts_with(':') => *s,
+        Value::Vector(v) if v.ty() == Ty::Symbol => {
+            return Err(QError::nyi("dsave into a partition"));
+        }
+        _ => return Err(QError::type_()),
+    };
+    let (names, atom) = sym_args(&y)?;
+    let dir = root.as_str()[1..].trim_end_matches('/').to_string();
+    for &n in &names {
+        let v = global(it, n.as_str())?;
+        let Some(t) = crate::builtins::table::unkeyed(&v) else {
+            return Err(QError::type_().with_detail(format!("{} is not a table", n.as_str())));
+        };
+        let t = crate::storage::splay::q_en(it, Value::Atom(Atom::Symbol(root)), Value::Table(t))?;
+        let Value::Table(t) = t else {
+            return Err(QError::type_());
+        };
+        let mut t = t.as_ref().clone();
+        if let Some(c) = t.columns.first_mut() {
+            *c = crate::builtins::meta::set_attribute(Sym::new("p"), c.clone())?;
+        }
+        let h = handle(&format!("{dir}/{}/", n.as_str()));
+        crate::storage::object::set_file(it, h, Value::Table(Arc::new(t)))?;
+    }
+    Ok(syms_result(names, atom))
+}

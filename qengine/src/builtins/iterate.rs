@@ -1,0 +1,531 @@
+//! (moved; module doc to be written)
+
+use crate::eval::apply::apply;
+use crate::eval::apply::valence;
+use crate::eval::compile::derive;
+use crate::interp::Interp;
+use crate::ops::compare::values_match;
+use crate::registry;
+use qcore::Derived;
+use qcore::Dict;
+use qcore::Func;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Value;
+use qparser::Adverb;
+use std::sync::Arc;
+
+// ---------------------------------------------------------------------------
+// Iterators as values (`(/;+)` in a parse tree)
+
+pub(crate) fn derive_with(a: Adverb, f: Value) -> QResult<Value> {
+    Ok(derive(a, f))
+}
+
+pub fn iter_each(_: &mut Interp, f: Value) -> QResult<Value> {
+    derive_with(Adverb::Each, f)
+}
+
+pub fn iter_over(_: &mut Interp, f: Value) -> QResult<Value> {
+    derive_with(Adverb::Over, f)
+}
+
+pub fn iter_scan(_: &mut Interp, f: Value) -> QResult<Value> {
+    derive_with(Adverb::Scan, f)
+}
+
+pub fn iter_prior(_: &mut Interp, f: Value) -> QResult<Value> {
+    derive_with(Adverb::Prior, f)
+}
+
+pub fn iter_each_right(_: &mut Interp, f: Value) -> QResult<Value> {
+    derive_with(Adverb::EachRight, f)
+}
+
+pub fn iter_each_left(_: &mut Interp, f: Value) -> QResult<Value> {
+    derive_with(Adverb::EachLeft, f)
+}
+
+/// Upper bound on converge iterations without a fixed point, so a
+/// non-converging `f/` cannot hang the process silently forever.
+pub(crate) const CONVERGE_LIMIT: usize = 100_000_000;
+
+/// Valence of a derived function (for projection decisions).
+pub fn derived_valence(d: &Derived) -> usize {
+    match d.adverb {
+        Adverb::Each => valence(&d.operand).max(1),
+        Adverb::Over | Adverb::Scan => valence(&d.operand).max(1),
+        Adverb::Prior | Adverb::EachRight | Adverb::EachLeft => 2,
+    }
+}
+
+/// Applies a derived function to its arguments.
+pub fn apply_derived(it: &mut Interp, d: &Derived, args: Vec<Value>) -> QResult<Value> {
+    let f = &d.operand;
+    match d.adverb {
+        Adverb::Each => each(it, f, args),
+        Adverb::Over => over_scan(it, f, args, false),
+        Adverb::Scan => over_scan(it, f, args, true),
+        Adverb::Prior => prior(it, f, args),
+        Adverb::EachRight => {
+            let [x, y] = two(args)?;
+            if !y.is_list() && !matches!(y, Value::Dict(_) | Value::Table(_)) {
+                return apply(it, f, vec![x, y]);
+            }
+            map_items(it, &y, &mut |it, yi| apply(it, f, vec![x.clone(), yi]))
+        }
+        Adverb::EachLeft => {
+            let [x, y] = two(args)?;
+            if !x.is_list() && !matches!(x, Value::Dict(_) | Value::Table(_)) {
+                return apply(it, f, vec![x, y]);
+            }
+            map_items(it, &x, &mut |it, xi| apply(it, f, vec![xi, y.clone()]))
+        }
+    }
+}
+
+pub(crate) fn two(args: Vec<Value>) -> QResult<[Value; 2]> {
+    <[Value; 2]>::try_from(args).map_err(|_| QError::rank())
+}
+
+/// Maps `g` over the items of `x`, keeping a dictionary's keys.
+pub(crate) fn map_items(
+    it: &mut Interp,
+    x: &Value,
+    g: &mut dyn FnMut(&mut Interp, Value) -> QResult<Value>,
+) -> QResult<Value> {
+    match x {
+        Value::Dict(d) => {
+            let vals = map_items(it, &d.values, g)?;
+            Ok(Value::Dict(Arc::new(Dict {
+                keys: d.keys.clone(),
+                values: vals,
+                sorted: d.sorted,
+            })))
+        }
+        Value::Atom(_) | Value::Nil | Value::Func(_) => g(it, x.clone()),
+        _ => {
+            let items = x.items_of_list()?;
+            let mut out = Vec::with_capacity(items.len());
+            for i in items {
+                out.push(g(it, i)?);
+            }
+            Ok(collect(out))
+        }
+    }
+}
+
+/// Results of an iteration: uniform atoms collapse to a vector, a list of
+/// conforming dictionaries becomes a table.
+pub(crate) fn collect(out: Vec<Value>) -> Value {
+    if out.first().is_some_and(|v| matches!(v, Value::Dict(_)))
+        && let Ok(t) = crate::ops::make::table_from_rows(out.clone())
+        && matches!(t, Value::Table(_))
+    {
+        return t;
+    }
+    Value::from_items(out)
+}
+
+pub(crate) fn each(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
+    if let Value::Vector(v) = f
+        && v.ty().is_integral()
+    {
+        return case(v, args);
+    }
+    match args.len() {
+        0 => Err(QError::rank()),
+        1 => {
+            let x = args.into_iter().next().unwrap_or(Value::Nil);
+            map_items(it, &x, &mut |it, xi| apply(it, f, vec![xi]))
+        }
+        _ => {
+            // each-both / each-n: lists must have equal counts, atoms extend
+            let mut n: Option<usize> = None;
+            for a in &args {
+                if a.is_list() || matches!(a, Value::Table(_)) {
+                    let c = a.count();
+                    match n {
+                        Some(m) if m != c => return Err(QError::length()),
+                        _ => n = Some(c),
+                    }
+                }
+            }
+            let Some(n) = n else {
+                return apply(it, f, args);
+            };
+            let cols: Vec<Option<Vec<Value>>> = args
+                .iter()
+                .map(|a| {
+                    if a.is_list() || matches!(a, Value::Table(_)) {
+                        a.items_of_list().ok()
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            let mut out = Vec::with_capacity(n);
+            for i in 0..n {
+                let call: Vec<Value> = args
+                    .iter()
+                    .zip(&cols)
+                    .map(|(a, c)| match c {
+                        Some(items) => items[i].clone(),
+                        None => a.clone(),
+                    })
+                    .collect();
+                out.push(apply(it, f, call)?);
+            }
+            Ok(collect(out))
+        }
+    }
+}
+
+/// Case `i'[a;b;...]`: item k of the result is item k of argument `i k`
+/// (atoms repeat).
+pub(crate) fn case(sel: &qcore::Vector, args: Vec<Value>) -> QResult<Value> {
+    let idx = crate::ops::index::int_indices(sel)?;
+    let n = idx.len();
+    for a in &args {
+        if a.is_list() && a.count() != n {
+            return Err(QError::length());
+        }
+    }
+    let mut out = Vec::with_capacity(n);
+    for (k, &j) in idx.iter().enumerate() {
+        let a = usize::try_from(j)
+            .ok()
+            .and_then(|j| args.get(j))
+            .ok_or_else(QError::index)?;
+        out.push(if a.is_list() {
+            a.item(k).unwrap_or(Value::Nil)
+        } else {
+            a.clone()
+        });
+    }
+    Ok(Value::from_items(out))
+}
+
+/// The builtin index of `f`, if it is a plain builtin.
+pub(crate) fn builtin_name(f: &Value) -> Option<&'static str> {
+    if let Value::Func(Func::Builtin(p)) = f {
+        Some(p.name)
+    } else {
+        None
+    }
+}
+
+pub(crate) fn over_scan(
+    it: &mut Interp,
+    f: &Value,
+    args: Vec<Value>,
+    scan: bool,
+) -> QResult<Value> {
+    let fval = match f {
+        // A list of lists is a binary map (a finite-state machine `m[x;y]`).
+        Value::List(l) if !l.is_empty() && l.iter().all(|i| i.is_list()) => 2,
+        // A derived Over/Scan function (`,/`) is variadic: applied to one
+        // argument it is a unary, so `(,/)over x` converges.
+        Value::Func(Func::Derived(d))
+            if args.len() == 1 && matches!(d.adverb, Adverb::Over | Adverb::Scan) =>
+        {
+            1
+        }
+        _ => valence(f),
+    };
+    match (fval, args.len()) {
+        (1, 1) => converge(it, f, args.into_iter().next().unwrap_or(Value::Nil), scan),
+        (1, 2) => {
+            let [n, x] = two(args)?;
+            match n {
+                Value::Atom(a) if a.ty().is_integral() => {
+                    let k = a.to_i64().unwrap_or(0);
+                    if k < 0 {
+                        return Err(QError::domain());
+                    }
+                    repeat(it, f, k as usize, x, scan)
+                }
+                Value::Func(_) => while_(it, &n, f, x, scan),
+                _ => Err(QError::type_()),
+            }
+        }
+        (_, 1) => {
+            let x = args.into_iter().next().unwrap_or(Value::Nil);
+            reduce(it, f, None, x, scan)
+        }
+        (_, 2) => {
+            let [seed, x] = two(args)?;
+            reduce(it, f, Some(seed), x, scan)
+        }
+        (_, _) => {
+            // f/[x;y;z]: fold over several lists in step
+            let mut a = args.into_iter();
+            let mut acc = a.next().unwrap_or(Value::Nil);
+            let lists: Vec<Value> = a.collect();
+            let mut n: Option<usize> = None;
+            for l in &lists {
+                if l.is_list() {
+                    let c = l.count();
+                    match n {
+                        Some(m) if m != c => return Err(QError::length()),
+                        _ => n = Some(c),
+                    }
+                }
+            }
+            let n = n.unwrap_or(1);
+            let mut out = Vec::new();
+            for i in 0..n {
+                let mut call = vec![acc.clone()];
+                for l in &lists {
+                    call.push(if l.is_list() {
+                        l.item(i).unwrap_or(Value::Nil)
+                    } else {
+                        l.clone()
+                    });
+                }
+                acc = apply(it, f, call)?;
+                if scan {
+                    out.push(acc.clone());
+                }
+            }
+            Ok(if scan { collect(out) } else { acc })
+        }
+    }
+}
+
+pub(crate) fn reduce(
+    it: &mut Interp,
+    f: &Value,
+    seed: Option<Value>,
+    x: Value,
+    scan: bool,
+) -> QResult<Value> {
+    // Fast paths for the aggregates.
+    if seed.is_none() && matches!(x, Value::Vector(_)) {
+        let fast = match (builtin_name(f), scan) {
+            (Some("+"), false) => {
+                Some(crate::builtins::math::agg::sum as fn(&mut Interp, Value) -> QResult<Value>)
+            }
+            (Some("*"), false) => Some(crate::builtins::math::agg::prd as _),
+            (Some("&"), false) => Some(crate::builtins::math::agg::min as _),
+            (Some("|"), false) => Some(crate::builtins::math::agg::max as _),
+            (Some("+"), true) => Some(crate::builtins::math::agg::sums as _),
+            (Some("*"), true) => Some(crate::builtins::math::agg::prds as _),
+            (Some("&"), true) => Some(crate::builtins::math::agg::mins as _),
+            (Some("|"), true) => Some(crate::builtins::math::agg::maxs as _),
+            _ => None,
+        };
+        if let Some(g) = fast {
+            match g(it, x.clone()) {
+                Err(e) if e.name == "nyi" => {}
+                r => return r,
+            }
+        }
+    }
+    if let Value::Dict(d) = &x {
+        let r = reduce(it, f, seed, d.values.clone(), scan)?;
+        if scan {
+            return Ok(Value::Dict(Arc::new(Dict {
+                keys: d.keys.clone(),
+                values: r,
+                sorted: d.sorted,
+            })));
+        }
+        return Ok(r);
+    }
+    let items = match &x {
+        Value::Atom(_) | Value::Nil | Value::Func(_) => vec![x.clone()],
+        _ => x.items_of_list()?,
+    };
+    if items.is_empty() {
+        // The value is not evaluated on an empty list.
+        return Ok(match seed {
+            Some(s) if !scan => s,
+            Some(_) => Value::list(vec![]),
+            None => empty_reduce(f, &x, scan),
+        });
+    }
+    // Join's identity `()` is the seed of an unseeded `,/` and `,\`.
+    let seed = match seed {
+        None if builtin_name(f) == Some(",") => Some(Value::list(vec![])),
+        s => s,
+    };
+    let mut iter = items.into_iter();
+    let mut out = Vec::new();
+    let mut acc = match seed {
+        Some(s) => s,
+        None => match iter.next() {
+            Some(first) => {
+                // an unseeded scan starts with the first item itself
+                if scan {
+                    out.push(first.clone());
+                }
+                first
+            }
+            None => return Ok(empty_reduce(f, &x, scan)),
+        },
+    };
+    for item in iter {
+        acc = apply(it, f, vec![acc, item])?;
+        if scan {
+            out.push(acc.clone());
+        }
+    }
+    Ok(if scan { collect(out) } else { acc })
+}
+
+/// `f/` or `f\` applied as a unary to an empty list (the value is not
+/// evaluated): the identity of an operator that has one, the empty list
+/// of a list value's type, else the generic empty list.
+pub(crate) fn empty_reduce(f: &Value, x: &Value, scan: bool) -> Value {
+    match builtin_name(f) {
+        Some("+") if !scan => Value::long(0),
+        Some("*") if !scan => Value::long(1),
+        Some("+") | Some("*") | Some(",") => x.clone(),
+        _ => match f {
+            Value::Vector(v) if !scan => Value::Vector(qcore::Vector::empty(v.ty())),
+            _ => Value::list(vec![]),
+        },
+    }
+}
+
+pub(crate) fn converge(it: &mut Interp, f: &Value, x: Value, scan: bool) -> QResult<Value> {
+    let mut cur = x.clone();
+    let mut out = vec![x.clone()];
+    for _ in 0..CONVERGE_LIMIT {
+        it.tick()?;
+        let next = apply(it, f, vec![cur.clone()])?;
+        if values_match(&next, &cur) || values_match(&next, &x) {
+            return Ok(if scan { collect(out) } else { next });
+        }
+        if scan {
+            out.push(next.clone());
+        }
+        cur = next;
+    }
+    Err(QError::new("limit").with_detail("converge did not reach a fixed point"))
+}
+
+pub(crate) fn repeat(it: &mut Interp, f: &Value, n: usize, x: Value, scan: bool) -> QResult<Value> {
+    let mut cur = x;
+    let mut out = Vec::new();
+    if scan {
+        out.push(cur.clone());
+    }
+    for _ in 0..n {
+        it.tick()?;
+        cur = apply(it, f, vec![cur])?;
+        if scan {
+            out.push(cur.clone());
+        }
+    }
+    Ok(if scan { collect(out) } else { cur })
+}
+
+pub(crate) fn while_(
+    it: &mut Interp,
+    cond: &Value,
+    f: &Value,
+    x: Value,
+    scan: bool,
+) -> QResult<Value> {
+    let mut cur = x;
+    let mut out = Vec::new();
+    if scan {
+        out.push(cur.clone());
+    }
+    loop {
+        it.tick()?;
+        let c = apply(it, cond, vec![cur.clone()])?;
+        if !crate::eval::truthy(&c)? {
+            break;
+        }
+        cur = apply(it, f, vec![cur])?;
+        if scan {
+            out.push(cur.clone());
+        }
+    }
+    Ok(if scan { collect(out) } else { cur })
+}
+
+pub(crate) fn prior(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
+    let (seed, x) = match args.len() {
+        1 => {
+            let x = args.into_iter().next().unwrap_or(Value::Nil);
+            (None, x)
+        }
+        2 => {
+            let [s, x] = two(args)?;
+            (Some(s), x)
+        }
+        _ => return Err(QError::rank()),
+    };
+    if let Value::Dict(d) = &x {
+        let r = prior(it, f, seed.into_iter().chain([d.values.clone()]).collect())?;
+        return Ok(Value::Dict(Arc::new(Dict {
+            keys: d.keys.clone(),
+            values: r,
+            sorted: d.sorted,
+        })));
+    }
+    let items = match &x {
+        Value::Atom(_) => vec![x.clone()],
+        _ => x.items_of_list()?,
+    };
+    let mut out = Vec::with_capacity(items.len());
+    let mut prev: Option<Value> = seed;
+    for item in items {
+        let r = match prev {
+            Some(p) => apply(it, f, vec![item.clone(), p])?,
+            None => prior_first(it, f, &x, &item)?,
+        };
+        out.push(r);
+        prev = Some(item);
+    }
+    Ok(collect(out))
+}
+
+/// The first item of an unseeded each-prior. An operator with an identity
+/// element known to q uses it as the seed (so `-':` is `deltas`, `%':` is
+/// `ratios`, `,':` starts with `,x 0`); any other value gets a null of the
+/// argument's type (`first 0#x`).
+pub(crate) fn prior_first(it: &mut Interp, f: &Value, x: &Value, x0: &Value) -> QResult<Value> {
+    match builtin_name(f) {
+        // x0 - (x0 - x0): the typed zero keeps x0's type (`deltas 1 2 3i`).
+        Some("+") | Some("-") => {
+            let zero = apply(it, &minus(), vec![x0.clone(), x0.clone()])?;
+            apply(it, f, vec![x0.clone(), zero])
+        }
+        Some("*") => Ok(x0.clone()),
+        Some("%") => apply(it, f, vec![x0.clone(), Value::long(1)]),
+        Some(",") => apply(it, f, vec![x0.clone(), Value::list(vec![])]),
+        _ => {
+            let null = crate::ops::index::null_item_of(x);
+            apply(it, f, vec![x0.clone(), null])
+        }
+    }
+}
+
+pub(crate) fn minus() -> Value {
+    registry::func(registry::lookup("-").unwrap_or(2))
+}
+
+/// `f each x` / `each[f;x]`.
+pub fn each_kw(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
+    each(it, &f, vec![x])
+}
+
+/// `f over x` / `over[f;x]`.
+pub fn over_kw(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
+    over_scan(it, &f, vec![x], false)
+}
+
+/// `f scan x` / `scan[f;x]`.
+pub fn scan_kw(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
+    over_scan(it, &f, vec![x], true)
+}
+
+/// `f prior x` / `prior[f;x]`.
+pub fn prior_kw(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
+    prior(it, &f, vec![x])
+}

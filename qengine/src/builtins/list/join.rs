@@ -1,0 +1,309 @@
+//! (moved; module doc to be written)
+
+use crate::builtins::list::enlist1;
+use crate::interp::Interp;
+use crate::ops::hash::ValueIndex;
+use crate::ops::hash::find_keys;
+use crate::ops::hash::norm_f32;
+use crate::ops::hash::norm_f64;
+use crate::ops::hash::table_positions;
+use crate::ops::hash::with_keys2;
+use crate::ops::index::take_idx;
+use crate::ops::make::as_list;
+use crate::ops::make::atom_vec;
+use crate::ops::make::list_items;
+use crate::ops::make::new_dict;
+use crate::ops::make::new_table;
+use crate::ops::make::table_rows;
+use qcore::Dict;
+use qcore::Guid;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
+use std::sync::Arc;
+
+// ---------------------------------------------------------------------------
+// , join
+
+/// `x,y`: join lists (typed when both sides have one type), merge
+/// dictionaries (right wins), append table rows.
+pub fn join(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    join_values(x, y)
+}
+
+pub fn join_values(x: Value, y: Value) -> QResult<Value> {
+    match (x, y) {
+        (Value::Dict(a), Value::Dict(b)) => dict_upsert(&a, &b),
+        (Value::Table(a), Value::Table(b)) => {
+            if a.names != b.names {
+                return Err(QError::new("mismatch"));
+            }
+            let mut cols = Vec::with_capacity(a.columns.len());
+            for (p, q) in a.columns.iter().zip(&b.columns) {
+                cols.push(join_lists(p.clone(), q.clone()));
+            }
+            Ok(new_table(a.names.clone(), cols))
+        }
+        (Value::Table(a), Value::Dict(b)) => {
+            let names = match &b.keys {
+                Value::Vector(k) => k.as_sym().map(|s| s.to_vec()),
+                _ => None,
+            };
+            if names.as_deref() != Some(&a.names[..]) {
+                return Err(QError::new("mismatch"));
+            }
+            let vals = b.values.items();
+            let cols = a
+                .columns
+                .iter()
+                .zip(vals)
+                .map(|(c, v)| join_lists(c.clone(), enlist1(v)))
+                .collect();
+            Ok(new_table(a.names.clone(), cols))
+        }
+        (x, y) => Ok(join_lists(x, y)),
+    }
+}
+
+/// Concatenates two vectors of the same type.
+pub(crate) fn concat(a: &Vector, b: &Vector) -> Option<Vector> {
+    let data = match (a.data(), b.data()) {
+        (VecData::U8(p), VecData::U8(q)) => VecData::U8([&p[..], &q[..]].concat().into()),
+        (VecData::I16(p), VecData::I16(q)) => VecData::I16([&p[..], &q[..]].concat().into()),
+        (VecData::I32(p), VecData::I32(q)) => VecData::I32([&p[..], &q[..]].concat().into()),
+        (VecData::I64(p), VecData::I64(q)) => VecData::I64([&p[..], &q[..]].concat().into()),
+        (VecData::F32(p), VecData::F32(q)) => VecData::F32([&p[..], &q[..]].concat().into()),
+        (VecData::F64(p), VecData::F64(q)) => VecData::F64([&p[..], &q[..]].concat().into()),
+        (VecData::Guid(p), VecData::Guid(q)) => VecData::Guid([&p[..], &q[..]].concat().into()),
+        (VecData::Sym(p), VecData::Sym(q)) => VecData::Sym([&p[..], &q[..]].concat().into()),
+        _ => return None,
+    };
+    Vector::new(a.ty(), data)
+}
+
+pub(crate) fn join_lists(x: Value, y: Value) -> Value {
+    let same = |a: Ty, b: Ty| a == b;
+    match (&x, &y) {
+        (Value::Vector(a), Value::Vector(b)) if same(a.ty(), b.ty()) => {
+            if let Some(v) = concat(a, b) {
+                return Value::Vector(v);
+            }
+        }
+        (Value::Atom(a), Value::Vector(b)) if same(a.ty(), b.ty()) => {
+            if let Some(v) = concat(&atom_vec(*a), b) {
+                return Value::Vector(v);
+            }
+        }
+        (Value::Vector(a), Value::Atom(b)) if same(a.ty(), b.ty()) => {
+            if let Some(v) = concat(a, &atom_vec(*b)) {
+                return Value::Vector(v);
+            }
+        }
+        (Value::Atom(a), Value::Atom(b)) if same(a.ty(), b.ty()) => {
+            if let Some(v) = concat(&atom_vec(*a), &atom_vec(*b)) {
+                return Value::Vector(v);
+            }
+        }
+        (Value::List(l), _) if l.is_empty() => return as_list(y),
+        (_, Value::List(l)) if l.is_empty() => return as_list(x),
+        _ => {}
+    }
+    let mut items = list_items(x);
+    items.extend(list_items(y));
+    Value::list(items)
+}
+
+/// Positions in `keys` of each item of `probe` (`None` when absent),
+/// comparing exactly; typed fast path when both are vectors of one type.
+pub fn positions(keys: &Value, probe: &Value) -> Vec<Option<usize>> {
+    let n = keys.count();
+    if let (Value::Vector(k), Value::Vector(p)) = (keys, probe)
+        && k.ty() == p.ty()
+        && let Some(found) = with_keys2!(k, p, a, b => find_keys(a, b))
+    {
+        return found
+            .into_iter()
+            .map(|i| (i < n as i64).then_some(i as usize))
+            .collect();
+    }
+    if let (Value::Table(k), Value::Table(p)) = (keys, probe)
+        && let Some(found) = table_positions(k, p)
+    {
+        return found;
+    }
+    let kitems = match keys {
+        Value::Table(t) => table_rows(t),
+        other => other.items(),
+    };
+    let pitems = match probe {
+        Value::Table(t) => table_rows(t),
+        other => other.items(),
+    };
+    let index = ValueIndex::new(&kitems);
+    pitems.iter().map(|v| index.get(v)).collect()
+}
+
+pub(crate) fn dict_upsert(a: &Dict, b: &Dict) -> QResult<Value> {
+    let pos = positions(&a.keys, &b.keys);
+    let new_idx: Vec<i64> = pos
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_none())
+        .map(|(j, _)| j as i64)
+        .collect();
+    let keys = join_values(a.keys.clone(), take_idx(&b.keys, &new_idx))?;
+    let values = match (&a.values, &b.values) {
+        (Value::Table(av), Value::Table(bv)) => {
+            if av.names != bv.names {
+                return Err(QError::new("mismatch"));
+            }
+            let mut cols = Vec::with_capacity(av.columns.len());
+            for (ac, bc) in av.columns.iter().zip(&bv.columns) {
+                let replaced = replace_items(ac, bc, &pos);
+                cols.push(join_lists(replaced, take_idx(bc, &new_idx)));
+            }
+            new_table(av.names.clone(), cols)
+        }
+        (av, bv) => {
+            let replaced = replace_items(av, bv, &pos);
+            join_lists(replaced, take_idx(bv, &new_idx))
+        }
+    };
+    Ok(new_dict(keys, values))
+}
+
+/// `av` with item `pos[j]` replaced by item `j` of `bv`, for each matched j.
+pub(crate) fn replace_items(av: &Value, bv: &Value, pos: &[Option<usize>]) -> Value {
+    if pos.iter().all(Option::is_none) {
+        return av.clone();
+    }
+    let mut items = av.items();
+    for (j, p) in pos.iter().enumerate() {
+        if let Some(i) = p
+            && let Some(v) = bv.item(j)
+        {
+            items[*i] = v;
+        }
+    }
+    match av {
+        Value::Vector(v)
+            if items
+                .iter()
+                .all(|a| matches!(a, Value::Atom(t) if t.ty() == v.ty())) =>
+        {
+            Value::from_items(items)
+        }
+        _ => Value::list(items),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// raze
+
+/// `raze x`: the items of x joined (`,/`); an atom becomes a one-item list.
+pub fn raze(_: &mut Interp, x: Value) -> QResult<Value> {
+    raze_value(x)
+}
+
+pub(crate) fn raze_value(x: Value) -> QResult<Value> {
+    match x {
+        Value::Atom(a) => Ok(Value::Vector(atom_vec(a))),
+        Value::Dict(d) => raze_value(d.values.clone()),
+        Value::List(l) => {
+            if l.is_empty() {
+                return Ok(Value::List(l));
+            }
+            // Fast path: vectors of one type concatenate once.
+            if let Some(Value::Vector(f)) = l.first() {
+                let ty = f.ty();
+                if l.iter()
+                    .all(|v| matches!(v, Value::Vector(w) if w.ty() == ty))
+                {
+                    let total: usize = l.iter().map(Value::count).sum();
+                    qcore::check_alloc(total, ty.width())?;
+                    let mut b = qcore::VecBuilder::new(ty, total);
+                    for v in l.iter() {
+                        if let Value::Vector(w) = v {
+                            for i in 0..w.len() {
+                                b.push(w.get(i));
+                            }
+                        }
+                    }
+                    return Ok(Value::Vector(b.finish()));
+                }
+            }
+            let mut items = l.iter().cloned();
+            let mut acc = items.next().unwrap_or(Value::list(vec![]));
+            for v in items {
+                acc = join_values(acc, v)?;
+            }
+            Ok(acc)
+        }
+        other => Ok(other),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// cross
+
+/// `x cross y`: every item of x joined with every item of y.
+pub fn cross(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    cross_value(x, y)
+}
+
+pub(crate) fn cross_value(x: Value, y: Value) -> QResult<Value> {
+    if let (Value::Dict(a), Value::Dict(b)) = (&x, &y) {
+        return Ok(Value::Dict(Arc::new(Dict {
+            keys: cross_value(a.keys.clone(), b.keys.clone())?,
+            values: cross_value(a.values.clone(), b.values.clone())?,
+            sorted: false,
+        })));
+    }
+    if matches!(x, Value::Dict(_)) || matches!(y, Value::Dict(_)) {
+        return Err(QError::type_());
+    }
+    let (x, y) = (as_list(x), as_list(y));
+    let (nx, ny) = (x.count(), y.count());
+    let n = nx.checked_mul(ny).ok_or_else(|| QError::new("wsfull"))?;
+    qcore::check_alloc(n, 16)?;
+    let mut m = Vec::with_capacity(n);
+    let mut k = Vec::with_capacity(n);
+    for i in 0..nx as i64 {
+        for j in 0..ny as i64 {
+            m.push(i);
+            k.push(j);
+        }
+    }
+    let xi = take_idx(&x, &m);
+    let yi = take_idx(&y, &k);
+    if let (Value::Table(a), Value::Table(b)) = (&xi, &yi) {
+        let mut names = a.names.clone();
+        let mut cols = a.columns.clone();
+        for (nm, c) in b.names.iter().zip(&b.columns) {
+            match names.iter().position(|s| s == nm) {
+                Some(p) => cols[p] = c.clone(),
+                None => {
+                    names.push(*nm);
+                    cols.push(c.clone());
+                }
+            }
+        }
+        return Ok(Value::Table(Arc::new(Table {
+            names,
+            columns: cols,
+        })));
+    }
+    if matches!(xi, Value::Table(_)) || matches!(yi, Value::Table(_)) {
+        return Err(QError::type_());
+    }
+    let mut out = Vec::with_capacity(n);
+    for (a, b) in xi.items().into_iter().zip(yi.items()) {
+        out.push(join_values(a, b)?);
+    }
+    Ok(Value::list(out))
+}

@@ -1,0 +1,292 @@
+//! (moved; module doc to be written)
+
+use crate::eval::apply::apply;
+use crate::eval::compile::compile_lambda;
+use crate::eval::compile::literal;
+use crate::eval::compile::qualify;
+use crate::interp::Interp;
+use crate::registry;
+use qcore::Atom;
+use qcore::Func;
+use qcore::Prim;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
+use qparser::Adverb;
+use qparser::ExprKind;
+use std::sync::Arc;
+
+pub(crate) fn builtin(name: &str) -> QResult<Value> {
+    registry::lookup(name)
+        .map(registry::func)
+        .ok_or_else(|| QError::nyi(name))
+}
+
+// ---------------------------------------------------------------------------
+// Names
+
+/// The value a symbol names: a global (in the current namespace, then at
+/// root), a keyword by its name or its `.q.` name, or a system value.
+pub fn resolve_name(it: &mut Interp, s: Sym) -> QResult<Value> {
+    let t = s.as_str();
+    if t.starts_with(':') {
+        return Err(QError::nyi(&format!("{t}: file handles (storage issue)")));
+    }
+    let full = qualify(it.namespace, t);
+    if let Some(v) = it.get_global(full).or_else(|| it.get_global(s)) {
+        return Ok(v);
+    }
+    let kw = t.strip_prefix(".q.").unwrap_or(t);
+    if let Some(i) = registry::lookup(kw) {
+        let b = registry::get(i);
+        if registry::is_system_value(i)
+            && let Some(m) = b.monad
+        {
+            return m(it, Value::Nil);
+        }
+        return Ok(registry::func(i));
+    }
+    Err(crate::registry::keywords::undefined(t))
+}
+
+/// `eval x`: evaluates a parse tree. A symbol is a variable, a one-item
+/// list (`enlist x`) its item unevaluated, a longer general list an
+/// application of its evaluated first item to its evaluated other items
+/// (right to left), anything else a constant.
+pub fn eval(it: &mut Interp, x: Value) -> QResult<Value> {
+    it.tick()?;
+    match x {
+        Value::Atom(Atom::Symbol(s)) => resolve_name(it, s),
+        Value::Vector(ref v) if v.ty() == Ty::Symbol && v.len() == 1 => Ok(Value::Atom(v.get(0))),
+        Value::List(l) => match l.len() {
+            0 => Ok(Value::List(l)),
+            1 => Ok(l[0].clone()),
+            _ => eval_apply(it, &l),
+        },
+        other => Ok(other),
+    }
+}
+
+pub(crate) fn eval_apply(it: &mut Interp, l: &[Value]) -> QResult<Value> {
+    let head = &l[0];
+    let args = &l[1..];
+    // special forms: assignment, $[..], statement sequence
+    match head {
+        Value::Func(Func::Builtin(Prim { id: 0, .. })) | Value::Nil if args.len() == 2 => {
+            if let Value::Atom(Atom::Symbol(s)) = &args[0] {
+                let v = eval(it, args[1].clone())?;
+                if it.no_update {
+                    return Err(QError::new("noupdate"));
+                }
+                let name = if matches!(head, Value::Nil) {
+                    qualify(Sym::new("."), s.as_str())
+                } else {
+                    qualify(it.namespace, s.as_str())
+                };
+                it.set_global(name, v.clone());
+                return Ok(v);
+            }
+        }
+        Value::Func(Func::Builtin(p)) if p.name == "$" && args.len() > 2 => {
+            let mut k = 0;
+            while k + 1 < args.len() {
+                let c = eval(it, args[k].clone())?;
+                if truthy(&c)? {
+                    return eval(it, args[k + 1].clone());
+                }
+                k += 2;
+            }
+            return if k < args.len() {
+                eval(it, args[k].clone())
+            } else {
+                Ok(Value::Nil)
+            };
+        }
+        Value::Vector(v) if v.ty() == Ty::Char && v.as_u8() == Some(b";") => {
+            let mut last = Value::Nil;
+            for a in args {
+                last = eval(it, a.clone())?;
+            }
+            return Ok(last);
+        }
+        _ => {}
+    }
+    let mut vals = Vec::with_capacity(args.len());
+    for a in args.iter().rev() {
+        vals.push(eval(it, a.clone())?);
+    }
+    vals.reverse();
+    let f = match head {
+        Value::Atom(Atom::Symbol(s)) => resolve_name(it, *s)?,
+        Value::List(_) => eval(it, head.clone())?,
+        other => other.clone(),
+    };
+    apply(it, &f, vals)
+}
+
+pub(crate) fn truthy(v: &Value) -> QResult<bool> {
+    match v {
+        Value::Atom(a) => Ok(a.to_i64().is_some_and(|n| n != 0)),
+        _ => Err(QError::type_()),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// parse
+
+/// `parse x`: the parse tree of the string `x`.
+pub fn parse(it: &mut Interp, x: Value) -> QResult<Value> {
+    let src = match &x {
+        Value::Vector(v) if v.ty() == Ty::Char => x.as_string().unwrap_or_default(),
+        Value::Atom(Atom::Char(c)) => (*c as char).to_string(),
+        _ => return Err(QError::type_()),
+    };
+    let source: Arc<str> = Arc::from(src.as_str());
+    let ast = qparser::parse(&src).map_err(|e| {
+        QError::new(e.name.clone())
+            .with_detail(e.message.clone())
+            .at(&source, e.span.clone())
+    })?;
+    tree(it, &ast, &source)
+}
+
+/// The unary form of a glyph as the keyword q defines with it.
+pub(crate) fn unary_keyword(glyph: &str) -> Option<&'static str> {
+    Some(match glyph {
+        "+" => "flip",
+        "-" => "neg",
+        "*" => "first",
+        "%" => "reciprocal",
+        "&" => "where",
+        "|" => "reverse",
+        "^" => "null",
+        "=" => "group",
+        "<" => "iasc",
+        ">" => "idesc",
+        "$" => "string",
+        "," => "enlist",
+        "#" => "count",
+        "_" => "floor",
+        "~" => "not",
+        "!" => "key",
+        "?" => "distinct",
+        "@" => "type",
+        "." => "value",
+        _ => return None,
+    })
+}
+
+pub(crate) fn adverb_value(a: Adverb) -> QResult<Value> {
+    builtin(a.glyph())
+}
+
+pub(crate) fn tree(it: &mut Interp, e: &qparser::Expr, src: &Arc<str>) -> QResult<Value> {
+    Ok(match &e.kind {
+        ExprKind::Lit(l) => {
+            let v = literal(l);
+            match v {
+                Value::Atom(Atom::Symbol(_)) => Value::Vector(Vector::syms(vec![match v {
+                    Value::Atom(Atom::Symbol(s)) => s,
+                    _ => Sym::EMPTY,
+                }])),
+                Value::Vector(ref w) if w.ty() == Ty::Symbol => Value::list(vec![v]),
+                other => other,
+            }
+        }
+        ExprKind::Name(n) => name_tree(n),
+        ExprKind::Verb(v) if v == "::" => Value::Nil,
+        ExprKind::Verb(v) => builtin(v)?,
+        ExprKind::Derived(a, f) => Value::list(vec![adverb_value(*a)?, tree(it, f, src)?]),
+        ExprKind::Call(f, args) => {
+            let mut items = vec![if matches!(&f.kind, ExprKind::Verb(v) if v == "'") {
+                builtin("'")?
+            } else {
+                tree(it, f, src)?
+            }];
+            for a in args {
+                items.push(tree(it, a, src)?);
+            }
+            Value::list(items)
+        }
+        ExprKind::Monadic(f, x) => {
+            let fv = match &f.kind {
+                ExprKind::Verb(v) => match unary_keyword(v) {
+                    Some(k) => builtin(k)?,
+                    None => tree(it, f, src)?,
+                },
+                _ => tree(it, f, src)?,
+            };
+            Value::list(vec![fv, tree(it, x, src)?])
+        }
+        ExprKind::Dyadic(f, x, y) => Value::list(vec![
+            tree(it, f, src)?,
+            tree(it, x, src)?,
+            tree(it, y, src)?,
+        ]),
+        ExprKind::LeftProj(f, x) => Value::list(vec![tree(it, f, src)?, tree(it, x, src)?]),
+        ExprKind::Lambda(l) => Value::Func(Func::Lambda(Arc::new(compile_lambda(
+            l,
+            it.namespace,
+            src,
+            e.span.clone(),
+        )?))),
+        ExprKind::List(items) => {
+            let mut out = vec![builtin("enlist")?];
+            for a in items {
+                out.push(tree(it, a, src)?);
+            }
+            Value::list(out)
+        }
+        ExprKind::Elided => Value::Nil,
+        ExprKind::Assign(a) => {
+            let target = match &a.indexes {
+                None => Value::sym(&a.name),
+                Some(ix) => {
+                    let mut t = vec![Value::sym(&a.name)];
+                    for i in ix {
+                        t.push(tree(it, i, src)?);
+                    }
+                    Value::list(t)
+                }
+            };
+            let rhs = tree(it, &a.value, src)?;
+            let rhs = match &a.modifier {
+                Some(m) => Value::list(vec![tree(it, m, src)?, Value::sym(&a.name), rhs]),
+                None => rhs,
+            };
+            let head = if a.global { Value::Nil } else { builtin(":")? };
+            Value::list(vec![head, target, rhs])
+        }
+        ExprKind::Cond(v) => {
+            let mut out = vec![builtin("$")?];
+            for a in v {
+                out.push(tree(it, a, src)?);
+            }
+            Value::list(out)
+        }
+        ExprKind::Block(v) => {
+            let mut out = vec![Value::string(";")];
+            for a in v {
+                out.push(tree(it, a, src)?);
+            }
+            Value::list(out)
+        }
+        ExprKind::If(_) | ExprKind::Do(_) | ExprKind::While(_) => {
+            return Err(QError::nyi("parse of if, do and while"));
+        }
+        ExprKind::Return(_) | ExprKind::Signal(_) => {
+            return Err(QError::nyi("parse of return and signal"));
+        }
+        ExprKind::Sql(q) => crate::eval::sql::parse_tree(it, q, &mut |it, e| tree(it, e, src))?,
+    })
+}
+
+pub(crate) fn name_tree(n: &str) -> Value {
+    match registry::lookup(n) {
+        Some(i) if !registry::is_system_value(i) => registry::func(i),
+        _ => Value::sym(n),
+    }
+}

@@ -1,0 +1,155 @@
+//! (moved; module doc to be written)
+
+use crate::ops::hash::map_vec;
+use qcore::Atom;
+use qcore::Dict;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
+use std::sync::Arc;
+
+/// Items `a..b` of a list value (vector, general list, table rows).
+pub fn slice(x: &Value, a: usize, b: usize) -> Value {
+    let b = b.min(x.count());
+    let a = a.min(b);
+    match x {
+        Value::Vector(v) => Value::Vector(map_vec!(v, s => s[a..b].to_vec())),
+        Value::List(l) => Value::list(l[a..b].to_vec()),
+        Value::Table(t) => Value::Table(Arc::new(Table {
+            names: t.names.clone(),
+            columns: t.columns.iter().map(|c| slice(c, a, b)).collect(),
+        })),
+        Value::Dict(d) => Value::Dict(Arc::new(Dict {
+            keys: slice(&d.keys, a, b),
+            values: slice(&d.values, a, b),
+            sorted: d.sorted,
+        })),
+        other => other.clone(),
+    }
+}
+
+/// `x idx` for a list value: vectors gather (nulls out of range), general
+/// lists pick items (the list's null out of range), tables pick rows,
+/// dictionaries pick entries.
+pub fn take_idx(x: &Value, idx: &[i64]) -> Value {
+    match x {
+        Value::Vector(v) => Value::Vector(gather(v, idx)),
+        Value::List(l) => {
+            let n = l.len();
+            let null = null_item_of(x);
+            Value::list(
+                idx.iter()
+                    .map(|&k| {
+                        if k >= 0 && (k as usize) < n {
+                            l[k as usize].clone()
+                        } else {
+                            null.clone()
+                        }
+                    })
+                    .collect(),
+            )
+        }
+        Value::Table(t) => Value::Table(Arc::new(Table {
+            names: t.names.clone(),
+            columns: t.columns.iter().map(|c| take_idx(c, idx)).collect(),
+        })),
+        Value::Dict(d) => Value::Dict(Arc::new(Dict {
+            keys: take_idx(&d.keys, idx),
+            values: take_idx(&d.values, idx),
+            sorted: false,
+        })),
+        other => Value::from_items(idx.iter().map(|_| other.clone()).collect()),
+    }
+}
+
+/// Row `i` of a table as a dictionary.
+pub fn table_row(t: &Table, i: usize) -> Value {
+    t.row(i)
+}
+
+/// The null an out-of-range index of `x` gives: the typed null for a
+/// vector, `()`'s null for a general list (the null of its first item's
+/// type, as q does).
+pub fn null_item_of(x: &Value) -> Value {
+    match x {
+        Value::Vector(v) => Value::Atom(v.ty().null_atom()),
+        Value::List(l) => match l.first() {
+            Some(Value::Atom(a)) => Value::Atom(a.ty().null_atom()),
+            Some(Value::Vector(v)) => Value::Vector(Vector::empty(v.ty())),
+            Some(Value::List(_)) => Value::list(vec![]),
+            _ => Value::Nil,
+        },
+        Value::Table(t) => {
+            let vals: Vec<Value> = t.columns.iter().map(null_item_of).collect();
+            Value::Dict(Arc::new(Dict {
+                keys: Value::Vector(Vector::syms(t.names.clone())),
+                values: Value::from_items(vals),
+                sorted: false,
+            }))
+        }
+        _ => Value::Nil,
+    }
+}
+
+pub(crate) fn int_index(a: &Atom) -> QResult<i64> {
+    match a {
+        Atom::Bool(_) | Atom::Byte(_) | Atom::Short(_) | Atom::Int(_) | Atom::Long(_) => {
+            Ok(a.to_i64().unwrap_or(i64::MIN))
+        }
+        _ => Err(QError::type_().with_detail("index must be an integer")),
+    }
+}
+
+/// The items of an integer index vector as `i64`.
+pub fn int_indices(v: &Vector) -> QResult<Vec<i64>> {
+    match v.ty() {
+        Ty::Bool | Ty::Byte | Ty::Short | Ty::Int | Ty::Long => {
+            v.to_i64_vec().ok_or_else(QError::type_)
+        }
+        _ => Err(QError::type_().with_detail("index must be an integer")),
+    }
+}
+
+/// `v idx` for a typed vector: out-of-range indexes give the typed null.
+pub fn gather(v: &Vector, idx: &[i64]) -> Vector {
+    fn g<T: Copy>(src: &[T], idx: &[i64], null: T) -> Vec<T> {
+        let n = src.len();
+        idx.iter()
+            .map(|&k| {
+                if k >= 0 && (k as usize) < n {
+                    src[k as usize]
+                } else {
+                    null
+                }
+            })
+            .collect()
+    }
+    let ty = v.ty();
+    let data = match v.data() {
+        VecData::U8(b) => {
+            let null = if ty == Ty::Char { b' ' } else { 0 };
+            VecData::U8(g(b, idx, null).into())
+        }
+        VecData::I16(b) => VecData::I16(g(b, idx, i16::MIN).into()),
+        VecData::I32(b) => VecData::I32(g(b, idx, i32::MIN).into()),
+        VecData::I64(b) => VecData::I64(g(b, idx, i64::MIN).into()),
+        VecData::F32(b) => VecData::F32(g(b, idx, f32::NAN).into()),
+        VecData::F64(b) => VecData::F64(g(b, idx, f64::NAN).into()),
+        VecData::Guid(b) => VecData::Guid(g(b, idx, [0; 16]).into()),
+        VecData::Sym(b) => VecData::Sym(g(b, idx, Sym::EMPTY).into()),
+    };
+    Vector::new(ty, data).unwrap_or_else(|| Vector::empty(ty))
+}
+
+/// Item `i` of a list, or row `i` of a table.
+pub fn value_at(v: &Value, i: usize) -> Value {
+    match v {
+        Value::Table(t) => table_row(t, i),
+        _ => v.item(i).unwrap_or(Value::Nil),
+    }
+}

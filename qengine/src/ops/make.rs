@@ -1,0 +1,161 @@
+//! (moved; module doc to be written)
+
+use crate::ops::index::take_idx;
+use qcore::Atom;
+use qcore::Dict;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecBuilder;
+use qcore::Vector;
+use std::sync::Arc;
+
+/// A table from a list of dictionaries with the same keys (rows).
+pub fn table_from_rows(rows: Vec<Value>) -> QResult<Value> {
+    let Some(Value::Dict(first)) = rows.first() else {
+        return Ok(Value::from_items(rows));
+    };
+    let names = match &first.keys {
+        Value::Vector(v) => v.as_sym().map(|s| s.to_vec()),
+        _ => None,
+    };
+    let Some(names) = names else {
+        return Ok(Value::from_items(rows));
+    };
+    let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(rows.len()); names.len()];
+    for r in &rows {
+        let Value::Dict(d) = r else {
+            return Ok(Value::from_items(rows));
+        };
+        if d.keys.count() != names.len() {
+            return Ok(Value::from_items(rows));
+        }
+        for (c, v) in cols.iter_mut().zip(d.values.items()) {
+            c.push(v);
+        }
+    }
+    Ok(Value::Table(Arc::new(Table {
+        names,
+        columns: cols.into_iter().map(Value::from_items).collect(),
+    })))
+}
+
+pub(crate) type State = foldhash::fast::FixedState;
+
+// ---------------------------------------------------------------------------
+// Small helpers
+
+pub(crate) fn longs(v: Vec<i64>) -> Value {
+    Value::Vector(Vector::longs(v))
+}
+
+pub(crate) fn bools(v: Vec<u8>) -> Value {
+    Value::Vector(Vector::from_u8(Ty::Bool, v))
+}
+
+/// An integer atom's value (boolean, byte, short, int, long).
+pub(crate) fn int_atom(a: &Atom) -> Option<i64> {
+    match a {
+        Atom::Bool(_) | Atom::Byte(_) | Atom::Short(_) | Atom::Int(_) | Atom::Long(_) => a.to_i64(),
+        _ => None,
+    }
+}
+
+pub(crate) fn is_int_ty(t: Ty) -> bool {
+    matches!(t, Ty::Bool | Ty::Byte | Ty::Short | Ty::Int | Ty::Long)
+}
+
+/// A one-item vector of an atom.
+pub fn atom_vec(a: Atom) -> Vector {
+    let mut b = VecBuilder::new(a.ty(), 1);
+    b.push(a);
+    b.finish()
+}
+
+/// `x` as a list: atoms become one-item vectors, others one-item lists.
+pub(crate) fn as_list(x: Value) -> Value {
+    match x {
+        Value::Atom(a) => Value::Vector(atom_vec(a)),
+        v @ (Value::Vector(_) | Value::List(_) | Value::Table(_)) => v,
+        other => Value::list(vec![other]),
+    }
+}
+
+pub(crate) fn new_dict(keys: Value, values: Value) -> Value {
+    Value::Dict(Arc::new(Dict {
+        keys,
+        values,
+        sorted: false,
+    }))
+}
+
+pub(crate) fn new_table(names: Vec<Sym>, columns: Vec<Value>) -> Value {
+    Value::Table(Arc::new(Table { names, columns }))
+}
+
+/// The rows of a table as general lists of their fields (for hashing).
+pub fn table_rows(t: &Table) -> Vec<Value> {
+    (0..t.len())
+        .map(|i| {
+            Value::list(
+                t.columns
+                    .iter()
+                    .map(|c| c.item(i).unwrap_or(Value::Nil))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// The count shared by the list items of `vals` (atoms extend); `'length`
+/// when they differ; `None` when every item is an atom.
+pub(crate) fn common_count(vals: &[Value]) -> QResult<Option<usize>> {
+    let mut n = None;
+    for v in vals {
+        if v.is_list() || matches!(v, Value::Table(_)) {
+            let c = v.count();
+            match n {
+                Some(m) if m != c => return Err(QError::length()),
+                _ => n = Some(c),
+            }
+        }
+    }
+    Ok(n)
+}
+
+pub(crate) fn extend_atom(v: Value, n: usize) -> Value {
+    match v {
+        Value::Atom(a) => take_idx(&Value::Vector(atom_vec(a)), &vec![0; n]),
+        v @ (Value::Vector(_) | Value::List(_) | Value::Table(_)) => v,
+        other => Value::list(vec![other; n]),
+    }
+}
+
+/// The items of a value being joined: a list's items, else the value.
+pub(crate) fn list_items(x: Value) -> Vec<Value> {
+    match x {
+        Value::List(l) => Arc::unwrap_or_clone(l),
+        Value::Vector(_) => x.items(),
+        other => vec![other],
+    }
+}
+
+pub(crate) fn strings(items: Vec<Vec<u8>>) -> Value {
+    Value::list(
+        items
+            .into_iter()
+            .map(|s| Value::Vector(Vector::chars(&s)))
+            .collect(),
+    )
+}
+
+pub(crate) fn chars_of(v: &Value) -> Option<Vec<u8>> {
+    match v {
+        Value::Vector(w) if w.ty() == Ty::Char => w.as_u8().map(|b| b.to_vec()),
+        Value::Atom(Atom::Char(c)) => Some(vec![*c]),
+        _ => None,
+    }
+}

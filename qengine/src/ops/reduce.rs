@@ -1,0 +1,259 @@
+//! (moved; module doc to be written)
+
+use qcore::QError;
+use qcore::QResult;
+use qcore::Ty;
+use qcore::VecData;
+use qcore::Vector;
+use qcore::sentinel::NH;
+use qcore::sentinel::NI;
+use qcore::sentinel::NJ;
+
+// ---------------------------------------------------------------------------
+// Kernels
+// ---------------------------------------------------------------------------
+
+/// Items from which the exact integer aggregates (`sum`, `min`, `max` of
+/// longs and ints) split across cores. Wrapping sums and min/max are
+/// associative, so the split never changes a result; float sums stay on one
+/// thread because their association order is part of the answer.
+pub(crate) const PAR_ITEMS: usize = 1 << 21;
+
+/// Items per piece when an aggregate is split (a few per core, so a core
+/// slowed by other work does not hold the others up).
+pub(crate) const PAR_PIECE: usize = 1 << 19;
+
+/// Folds `xs` with `seq` in parallel pieces combined by `join`, or with
+/// `seq` alone below [`PAR_ITEMS`].
+pub(crate) fn par_fold<T: Sync, R: Send + Copy>(
+    xs: &[T],
+    seq: fn(&[T]) -> R,
+    join: impl Fn(R, R) -> R + Sync + Send,
+) -> R {
+    use rayon::prelude::*;
+    if xs.len() < PAR_ITEMS {
+        return seq(xs);
+    }
+    xs.par_chunks(PAR_PIECE)
+        .map(seq)
+        .reduce_with(&join)
+        .unwrap_or_else(|| seq(&[]))
+}
+
+/// Sum of longs, nulls as 0 (wrapping, as q).
+pub fn sum_i64(xs: &[i64]) -> i64 {
+    par_fold(xs, sum_i64_seq, i64::wrapping_add)
+}
+
+pub(crate) fn sum_i64_seq(xs: &[i64]) -> i64 {
+    let mut acc = [0i64; 8];
+    let chunks = xs.chunks_exact(8);
+    let rem = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            let v = c[k];
+            acc[k] = acc[k].wrapping_add(if v == NJ { 0 } else { v });
+        }
+    }
+    let mut s = acc.iter().fold(0i64, |a, &b| a.wrapping_add(b));
+    for &v in rem {
+        s = s.wrapping_add(if v == NJ { 0 } else { v });
+    }
+    s
+}
+
+/// Sum of ints into a long, nulls as 0.
+pub fn sum_i32(xs: &[i32]) -> i64 {
+    par_fold(xs, sum_i32_seq, i64::wrapping_add)
+}
+
+pub(crate) fn sum_i32_seq(xs: &[i32]) -> i64 {
+    let mut acc = [0i64; 8];
+    let chunks = xs.chunks_exact(8);
+    let rem = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            let v = c[k];
+            acc[k] = acc[k].wrapping_add(if v == NI { 0 } else { v as i64 });
+        }
+    }
+    let mut s = acc.iter().fold(0i64, |a, &b| a.wrapping_add(b));
+    for &v in rem {
+        s = s.wrapping_add(if v == NI { 0 } else { v as i64 });
+    }
+    s
+}
+
+#[inline]
+pub(crate) fn combine8(a: [f64; 8]) -> f64 {
+    ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
+}
+
+/// Sum of floats, NaN (null) as 0; eight partial sums combined in a fixed
+/// order.
+pub fn sum_f64(xs: &[f64]) -> f64 {
+    let mut acc = [0f64; 8];
+    let chunks = xs.chunks_exact(8);
+    let rem = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            let v = c[k];
+            acc[k] += if v.is_nan() { 0.0 } else { v };
+        }
+    }
+    let mut s = combine8(acc);
+    for &v in rem {
+        s += if v.is_nan() { 0.0 } else { v };
+    }
+    s
+}
+
+/// Sum (as float) and count of the non-null longs.
+pub fn sum_count_i64(xs: &[i64]) -> (f64, i64) {
+    let mut acc = [0f64; 8];
+    let mut cnt = [0i64; 8];
+    let chunks = xs.chunks_exact(8);
+    let rem = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            let v = c[k];
+            let ok = v != NJ;
+            acc[k] += if ok { v as f64 } else { 0.0 };
+            cnt[k] += ok as i64;
+        }
+    }
+    let mut s = combine8(acc);
+    let mut n: i64 = cnt.iter().sum();
+    for &v in rem {
+        if v != NJ {
+            s += v as f64;
+            n += 1;
+        }
+    }
+    (s, n)
+}
+
+/// Sum and count of the non-null floats.
+pub fn sum_count_f64(xs: &[f64]) -> (f64, i64) {
+    let mut acc = [0f64; 8];
+    let mut cnt = [0i64; 8];
+    let chunks = xs.chunks_exact(8);
+    let rem = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            let v = c[k];
+            let ok = !v.is_nan();
+            acc[k] += if ok { v } else { 0.0 };
+            cnt[k] += ok as i64;
+        }
+    }
+    let mut s = combine8(acc);
+    let mut n: i64 = cnt.iter().sum();
+    for &v in rem {
+        if !v.is_nan() {
+            s += v;
+            n += 1;
+        }
+    }
+    (s, n)
+}
+
+/// Largest (`max`) or smallest long ignoring nulls; `-0W`/`0W` when none.
+pub fn minmax_i64(xs: &[i64], max: bool) -> i64 {
+    if max {
+        par_fold(xs, |p| minmax_i64_seq(p, true), i64::max)
+    } else {
+        par_fold(xs, |p| minmax_i64_seq(p, false), i64::min)
+    }
+}
+
+pub(crate) fn minmax_i64_seq(xs: &[i64], max: bool) -> i64 {
+    let init = if max { -i64::MAX } else { i64::MAX };
+    let mut acc = [init; 8];
+    let chunks = xs.chunks_exact(8);
+    let rem = chunks.remainder();
+    if max {
+        for c in chunks {
+            for k in 0..8 {
+                let v = c[k];
+                let v = if v == NJ { init } else { v };
+                acc[k] = if v > acc[k] { v } else { acc[k] };
+            }
+        }
+    } else {
+        for c in chunks {
+            for k in 0..8 {
+                let v = c[k];
+                let v = if v == NJ { init } else { v };
+                acc[k] = if v < acc[k] { v } else { acc[k] };
+            }
+        }
+    }
+    let mut m = init;
+    for &v in acc.iter().chain(rem.iter()) {
+        if v != NJ && ((max && v > m) || (!max && v < m)) {
+            m = v;
+        }
+    }
+    m
+}
+
+/// Largest (`max`) or smallest float ignoring nulls; `-0w`/`0w` when none.
+pub fn minmax_f64(xs: &[f64], max: bool) -> f64 {
+    let init = if max {
+        f64::NEG_INFINITY
+    } else {
+        f64::INFINITY
+    };
+    let mut acc = [init; 8];
+    let chunks = xs.chunks_exact(8);
+    let rem = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            let v = c[k];
+            let v = if v.is_nan() { init } else { v };
+            acc[k] = if (max && v > acc[k]) || (!max && v < acc[k]) {
+                v
+            } else {
+                acc[k]
+            };
+        }
+    }
+    let mut m = init;
+    for &v in acc.iter().chain(rem.iter()) {
+        if !v.is_nan() && ((max && v > m) || (!max && v < m)) {
+            m = v;
+        }
+    }
+    m
+}
+
+/// Integral items widened to i64 (null `i64::MIN`, infinities kept plain).
+pub(crate) fn raw_ints(v: &Vector) -> QResult<Vec<i64>> {
+    Ok(match v.data() {
+        VecData::U8(b) => b.iter().map(|&x| x as i64).collect(),
+        VecData::I16(b) => b
+            .iter()
+            .map(|&x| if x == NH { NJ } else { x as i64 })
+            .collect(),
+        VecData::I32(b) => b
+            .iter()
+            .map(|&x| if x == NI { NJ } else { x as i64 })
+            .collect(),
+        VecData::I64(b) => b.to_vec(),
+        _ => return Err(QError::type_()),
+    })
+}
+
+pub(crate) fn raw_floats(v: &Vector) -> Vec<f64> {
+    match v.data() {
+        VecData::F32(b) => b.iter().map(|&x| x as f64).collect(),
+        VecData::F64(b) => b.to_vec(),
+        _ => vec![],
+    }
+}
+
+/// A vector of type `rt` from running i64 results.
+pub(crate) fn ints_to(rt: Ty, v: Vec<i64>) -> Vector {
+    crate::ops::arith::vector_from_i64(rt, v)
+}

@@ -1,0 +1,8 @@
+//! qSQL: the functional forms of `select exec update delete` and `fby`
+//! (`qsql`), queries over partitioned databases (`partitioned`), and the
+//! compiled-expression core that runs where clauses and grouped aggregates
+//! in chunks (`kernel`).
+
+pub mod kernel;
+pub mod partitioned;
+pub mod qsql;

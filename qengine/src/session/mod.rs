@@ -1,0 +1,3 @@
+//! The session: console lines, scripts and system commands.
+
+pub mod system;

@@ -1,0 +1,265 @@
+//! (moved; module doc to be written)
+
+use qcore::Atom;
+use qcore::Attr;
+use qcore::Buf;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Repr;
+use qcore::Sym;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
+use qstorage::Mapped;
+use qstorage::bytemuck;
+use qstorage::bytemuck::Pod;
+use qstorage::column;
+use qstorage::column::Nested;
+use qstorage::header::TYPE_ENUM;
+use qstorage::splay::ColData;
+use qstorage::symfile::SymFile;
+use std::borrow::Cow;
+use std::path::Path;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A storage error as a q error: `'path: message` (`'type` for a type
+/// mismatch such as an unenumerated symbol column, as in q).
+pub fn serr(e: qstorage::Error) -> QError {
+    if e.is_type {
+        QError::type_().with_detail(e.to_string())
+    } else {
+        QError::new(e.to_string())
+    }
+}
+
+/// True for a file handle: a symbol atom starting with `:`.
+pub fn is_handle(x: &Value) -> bool {
+    matches!(x, Value::Atom(Atom::Symbol(s)) if s.as_str().starts_with(':'))
+}
+
+/// The path of handle `` `:a/b/ `` and whether it ends with `/` (a splayed
+/// table directory).
+pub(crate) fn handle_path(s: Sym) -> (PathBuf, bool) {
+    let t = s.as_str().strip_prefix(':').unwrap_or(s.as_str());
+    let dir = t.len() > 1 && t.ends_with('/');
+    (PathBuf::from(t.trim_end_matches('/')), dir)
+}
+
+pub(crate) fn handle_of(x: &Value) -> QResult<Sym> {
+    match x {
+        Value::Atom(Atom::Symbol(s)) if s.as_str().starts_with(':') => Ok(*s),
+        _ => Err(QError::type_()),
+    }
+}
+
+pub(crate) fn attr_code(a: Attr) -> u8 {
+    match a {
+        Attr::None => 0,
+        Attr::Sorted => 1,
+        Attr::Unique => 2,
+        Attr::Parted => 3,
+        Attr::Grouped => 4,
+    }
+}
+
+pub(crate) fn attr_of(c: u8) -> Attr {
+    match c {
+        1 => Attr::Sorted,
+        2 => Attr::Unique,
+        3 => Attr::Parted,
+        4 => Attr::Grouped,
+        _ => Attr::None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Values to column bytes
+
+/// The little-endian bytes of a non-symbol vector, in place.
+pub(crate) fn vec_bytes(v: &Vector) -> &[u8] {
+    match v.data() {
+        VecData::U8(b) => b,
+        VecData::I16(b) => bytemuck::must_cast_slice(b),
+        VecData::I32(b) => bytemuck::must_cast_slice(b),
+        VecData::I64(b) => bytemuck::must_cast_slice(b),
+        VecData::F32(b) => bytemuck::must_cast_slice(b),
+        VecData::F64(b) => bytemuck::must_cast_slice(b),
+        VecData::Guid(b) => bytemuck::must_cast_slice(b),
+        VecData::Sym(_) => &[],
+    }
+}
+
+pub(crate) fn sym_strs(v: &Vector) -> Vec<&'static str> {
+    v.as_sym()
+        .map(|s| s.iter().map(|x| x.as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// A table column as column data: flat vectors in place, symbols
+/// enumerated against `syms` (names must already be there, else `'type`),
+/// lists of same-typed vectors as nested columns.
+pub(crate) fn col_data<'a>(
+    path: &Path,
+    c: &'a Value,
+    syms: &mut Option<SymFile>,
+    db: &Path,
+) -> QResult<ColData<'a>> {
+    match c {
+        Value::Vector(v) if v.ty() == Ty::Symbol => {
+            if syms.is_none() {
+                *syms = Some(SymFile::open(db).map_err(serr)?);
+            }
+            let sf = syms.as_ref().ok_or_else(QError::type_)?;
+            let idx = sf.lookup(&sym_strs(v), path).map_err(serr)?;
+            let bytes: Vec<u8> = idx.iter().flat_map(|i| i.to_le_bytes()).collect();
+            Ok(ColData::Flat {
+                ty: TYPE_ENUM,
+                attr: attr_code(v.attr),
+                bytes: Cow::Owned(bytes),
+            })
+        }
+        Value::Vector(v) => Ok(ColData::Flat {
+            ty: v.ty().code(),
+            attr: attr_code(v.attr),
+            bytes: Cow::Borrowed(vec_bytes(v)),
+        }),
+        Value::List(l) => {
+            let mut ty: Option<Ty> = None;
+            let mut rows = Vec::with_capacity(l.len());
+            for item in l.iter() {
+                let Value::Vector(v) = item else {
+                    return Err(QError::type_().with_detail(format!(
+                        "{}: a nested column holds vectors of one type",
+                        path.display()
+                    )));
+                };
+                if v.ty() == Ty::Symbol || ty.is_some_and(|t| t != v.ty()) {
+                    return Err(QError::type_().with_detail(format!(
+                        "{}: a nested column holds vectors of one non-symbol type",
+                        path.display()
+                    )));
+                }
+                ty = Some(v.ty());
+                rows.push(vec_bytes(v));
+            }
+            Ok(ColData::Nested {
+                ty: ty.unwrap_or(Ty::Char).code(),
+                rows,
+            })
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
+/// The columns of a table (unkeyed) as column data.
+pub(crate) fn table_cols<'a>(
+    dir: &Path,
+    t: &'a Table,
+    syms: &mut Option<SymFile>,
+    db: &Path,
+) -> QResult<Vec<(String, ColData<'a>)>> {
+    let mut out = Vec::with_capacity(t.names.len());
+    for (n, c) in t.names.iter().zip(&t.columns) {
+        let name = n.as_str().to_string();
+        let d = col_data(&dir.join(&name), c, syms, db)?;
+        out.push((name, d));
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// Mapped columns to values (zero copy)
+
+/// A buffer over items `r` of a mapped column, without copying.
+pub(crate) fn foreign<T: Pod>(m: &Mapped, r: std::ops::Range<usize>) -> QResult<Buf<T>> {
+    let items: &[T] = m.items::<T>().map_err(serr)?;
+    let s = items.get(r).ok_or_else(|| {
+        QError::new(format!(
+            "{}: offset outside the data file",
+            m.path().display()
+        ))
+    })?;
+    // SAFETY: `s` is an in-bounds, aligned (checked by `try_cast_slice`)
+    // slice of initialised `T` inside the mapping; `m.owner()` is the
+    // `Arc<Mmap>` that keeps the mapping alive as long as the buffer. borf
+    // never writes a column's published items in place (appends write past
+    // the count, rewrites rename a new file over the old), so the items do
+    // not change while mapped.
+    Ok(unsafe { Buf::from_foreign(s.as_ptr(), s.len(), m.owner()) })
+}
+
+pub(crate) fn mapped_vector(
+    m: &Mapped,
+    r: std::ops::Range<usize>,
+    syms: &dyn Fn() -> QResult<Arc<Vec<Sym>>>,
+) -> QResult<Vector> {
+    let code = m.header.ty;
+    if code == TYPE_ENUM {
+        let names = syms()?;
+        let idx: &[u32] = m.items::<u32>().map_err(serr)?;
+        let idx = idx.get(r).ok_or_else(|| {
+            QError::new(format!(
+                "{}: offset outside the data file",
+                m.path().display()
+            ))
+        })?;
+        let mut out = Vec::with_capacity(idx.len());
+        for &i in idx {
+            out.push(*names.get(i as usize).ok_or_else(|| {
+                QError::new(format!(
+                    "{}: symbol index outside the sym file",
+                    m.path().display()
+                ))
+            })?);
+        }
+        let mut v = Vector::syms(out);
+        v.attr = attr_of(m.header.attr);
+        return Ok(v);
+    }
+    let ty = Ty::from_code(code as i16)
+        .ok_or_else(|| QError::new(format!("{}: bad type code {code}", m.path().display())))?;
+    let data = match ty.repr() {
+        Repr::U8 => VecData::U8(foreign(m, r)?),
+        Repr::I16 => VecData::I16(foreign(m, r)?),
+        Repr::I32 => VecData::I32(foreign(m, r)?),
+        Repr::I64 => VecData::I64(foreign(m, r)?),
+        Repr::F32 => VecData::F32(foreign(m, r)?),
+        Repr::F64 => VecData::F64(foreign(m, r)?),
+        Repr::Guid => VecData::Guid(foreign(m, r)?),
+        Repr::Sym => {
+            return Err(QError::new(format!(
+                "{}: bad type code {code}",
+                m.path().display()
+            )));
+        }
+    };
+    let mut v = Vector::new(ty, data).ok_or_else(QError::type_)?;
+    v.attr = attr_of(m.header.attr);
+    Ok(v)
+}
+
+pub(crate) fn nested_value(n: &Nested) -> QResult<Value> {
+    let none = || Err(QError::type_());
+    let mut rows = Vec::with_capacity(n.rows as usize);
+    for r in n.ranges() {
+        rows.push(Value::Vector(mapped_vector(&n.data, r, &none)?));
+    }
+    Ok(Value::list(rows))
+}
+
+/// A loader of the sym file of database `db`, read at most once.
+pub(crate) fn sym_loader(db: PathBuf) -> impl Fn() -> QResult<Arc<Vec<Sym>>> {
+    let cell: std::cell::OnceCell<Arc<Vec<Sym>>> = std::cell::OnceCell::new();
+    move || {
+        if let Some(v) = cell.get() {
+            return Ok(v.clone());
+        }
+        let names = column::read_syms(&db.join("sym")).map_err(serr)?;
+        let v = Arc::new(names.iter().map(|s| Sym::new(s)).collect::<Vec<_>>());
+        let _ = cell.set(v.clone());
+        Ok(v)
+    }
+}

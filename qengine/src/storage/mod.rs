@@ -1,0 +1,7 @@
+//! Values to and from Lsmer files: column files mapped into vectors,
+//! splayed and partitioned tables, symbol enumeration, object files. Byte
+//! layouts are `qstorage`'s; this module converts between them and values.
+
+pub mod column;
+pub mod object;
+pub mod splay;

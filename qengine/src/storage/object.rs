@@ -1,0 +1,113 @@
+//! (moved; module doc to be written)
+
+use crate::interp::Interp;
+use crate::storage::column::attr_code;
+use crate::storage::column::handle_path;
+use crate::storage::column::mapped_vector;
+use crate::storage::column::nested_value;
+use crate::storage::column::serr;
+use crate::storage::column::sym_loader;
+use crate::storage::column::sym_strs;
+use crate::storage::column::vec_bytes;
+use crate::storage::splay::db_of;
+use crate::storage::splay::load_splay;
+use crate::storage::splay::write_splay_in;
+use qcore::Atom;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
+use qstorage::FileKind;
+use qstorage::Mapped;
+use qstorage::column;
+use qstorage::column::Nested;
+use qstorage::header::Kind;
+use std::path::Path;
+
+// ---------------------------------------------------------------------------
+// set / get
+
+/// `` `:path set y ``: a table to `` `:dir/ `` is splayed; a simple vector
+/// becomes a mappable column file; anything else an object file.
+pub fn set_file(_it: &mut Interp, s: Sym, y: Value) -> QResult<Value> {
+    let (path, dir) = handle_path(s);
+    if dir {
+        let Value::Table(t) = &y else {
+            return Err(QError::type_().with_detail("only a table can be splayed"));
+        };
+        write_splay_in(&path, &db_of(&path), t)?;
+        return Ok(Value::Atom(Atom::Symbol(s)));
+    }
+    if let Some(p) = path.parent()
+        && !p.as_os_str().is_empty()
+    {
+        qstorage::ensure_dir(p).map_err(serr)?;
+    }
+    match &y {
+        Value::Vector(v) if v.ty() == Ty::Symbol => {
+            column::write_syms(&path, &sym_strs(v)).map_err(serr)?
+        }
+        Value::Vector(v) => {
+            column::write_flat(&path, v.ty().code(), attr_code(v.attr), vec_bytes(v))
+                .map_err(serr)?
+        }
+        other => {
+            let payload = crate::ipc::wire::encode(other)?;
+            qstorage::object::write_object(&path, qstorage::object::PAYLOAD_KDB_IPC, &payload)
+                .map_err(serr)?
+        }
+    }
+    Ok(Value::Atom(Atom::Symbol(s)))
+}
+
+/// `` get `:path ``: maps a column file or splayed table, reads an object.
+pub fn get_file(_it: &mut Interp, s: Sym) -> QResult<Value> {
+    let (path, _) = handle_path(s);
+    read_path(&path)
+}
+
+pub(crate) fn read_path(path: &Path) -> QResult<Value> {
+    match qstorage::probe(path).map_err(serr)? {
+        FileKind::Missing => Err(QError::new(format!(
+            "{}: No such file or directory",
+            path.display()
+        ))),
+        FileKind::Dir => load_splay(path),
+        FileKind::Column => {
+            let m = Mapped::open(path).map_err(serr)?;
+            match m.header.kind {
+                Kind::SymText => {
+                    let names = m.names().map_err(serr)?;
+                    Ok(Value::Vector(Vector::syms(
+                        names.iter().map(|s| Sym::new(s)).collect(),
+                    )))
+                }
+                Kind::Flat => {
+                    let db = db_of(&db_of(path));
+                    let n = m.count() as usize;
+                    Ok(Value::Vector(mapped_vector(&m, 0..n, &sym_loader(db))?))
+                }
+                Kind::Offsets => {
+                    let n = m.count();
+                    nested_value(&Nested::open_limit(path, m, n).map_err(serr)?)
+                }
+            }
+        }
+        FileKind::Object => {
+            let (fmt, payload) = qstorage::object::read_object(path).map_err(serr)?;
+            if fmt != qstorage::object::PAYLOAD_KDB_IPC {
+                return Err(QError::new(format!(
+                    "{}: unknown payload format {fmt}",
+                    path.display()
+                )));
+            }
+            match crate::ipc::wire::decode(&payload, true) {
+                Ok(crate::ipc::wire::Body::Value(v)) => Ok(v),
+                _ => Err(QError::new(format!("{}: corrupt object", path.display()))),
+            }
+        }
+        FileKind::Other => Err(QError::new(format!("{}: bad magic", path.display()))),
+    }
+}
