@@ -19,7 +19,10 @@ not faithful q sessions: random draws, clocks, the file system, IPC, shell
 calls, the process's environment, outputs the page abbreviates, inputs that do
 not fit on one line, and steps that depend on a skipped or unshown step. The
 automatic rules are below; the examples excluded by hand after review are in
-`exclusions.tsv` beside this script, each with its reason.
+`exclusions.tsv` beside this script, each with its reason. Two typographic
+repairs are made: no-break spaces in code become spaces, and a trailing
+`/ annotation` that a page appends to an output line is removed (counted in
+the file's header).
 
 Usage:
     scripts/refdocs/extract.py --git-dir /work/.mirror/KxSystems+docs/repo
@@ -46,7 +49,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
 # Reason keys, in the order they are reported. Every skipped example gets
-# exactly one (the first rule that applies).
+# exactly one (the first rule that applies). The texts go into the headers as
+# `reason n, reason n`, so they hold no commas.
 REASONS = {
     "debugger": "input at the q)) debugger prompt",
     "toggle": "\\ alone: toggles k mode or leaves the debugger",
@@ -57,7 +61,7 @@ REASONS = {
     "files": "file system",
     "ipc": "IPC or handles",
     "shell": "shell or OS command",
-    "env": "process environment, memory or threads",
+    "env": "process environment / memory / threads",
     "stderr": "writes to stderr",
     "ksource": "output is the k source of a q-defined function",
     "elided": "output abbreviated on the page",
@@ -67,8 +71,11 @@ REASONS = {
     "depends": "depends on a skipped step",
     "context": "relies on context the page does not show",
     "typo": "typo or error on the page",
-    "version": "output of another q version, contradicted elsewhere",
-    "notsession": "not a console session (annotated or reordered on the page)",
+    "version": "output of another q version (contradicted elsewhere)",
+    "notsession": "not a console input (side-by-side sessions / printed output / schematic)",
+    "hangs": "does not return in q (so the page says)",
+    "state": "changes a setting (console size / namespace) later examples do not assume",
+    "internal": "output is q's internal bytecode (not a language fact)",
 }
 
 PROMPT = re.compile(r"^(q(?:\.[A-Za-z0-9_.]*)?)(\)+)(.*)$")
@@ -130,6 +137,8 @@ def code_blocks(md: str) -> list[tuple[int, list[str]]]:
     blocks (inside admonitions) both count; HTML comments are not published
     on the site and are dropped."""
     md = re.sub(r"<!--.*?-->", lambda m: "\n" * m.group(0).count("\n"), md, flags=re.S)
+    # some pages' code has no-break spaces where the console had spaces
+    md = md.replace("\u00a0", " ")
     lines = md.split("\n")
     blocks: list[tuple[int, list[str]]] = []
     i = 0
@@ -289,7 +298,8 @@ def block_cases(first_line: int, body: list[str]) -> list[Case]:
             i += 1
         while out and not out[-1].strip():
             out.pop()
-        if not text.strip() and not out:
+        if not code.strip() and not out and not text.lstrip().startswith("\\"):
+            # an empty or comment-only input: q prints nothing, nothing to test
             continue
         out, notes = strip_annotations(out)
         c = Case(input=text, output=out, line=start, skip=skip)
@@ -304,17 +314,20 @@ def block_cases(first_line: int, body: list[str]) -> list[Case]:
 
 CLOCK = re.compile(r"\.z\.[pPtTdDzZnN]\b|\.z\.ts\b")
 ENV = re.compile(
-    r"\.z\.[KkoxfiacleuXqH]\b|\bgetenv\b|\bsetenv\b|\.Q\.w\b|\.Q\.gc\b|\.Q\.host\b"
+    r"\.z\.[KkoxfiacleuXqHh]\b|\.Q\.[Kkx]\b|\bgetenv\b|\bsetenv\b|\.Q\.w\b|\.Q\.gc\b|\.Q\.host\b"
     r"|\.Q\.addr\b|\.z\.(?:pw|pg|ps|po|pc|ph|pp|pm|wo|wc|ws|W|vs|bm|exit|pd|ac|zd)\b"
     r"|\.Q\.opt\b|-120!|-13!|-26!|\.Q\.ts\b"
 )
-IPC = re.compile(r"\bhopen\b|\bhclose\b|`:[\w.]*:\d+|\.z\.w\b|\bneg\s+h\b|\.Q\.hp\b")
+IPC = re.compile(r"\bhopen\b|\bhclose\b|`:[\w.]*:\d+|\.z\.w\b|\bneg\s+h\b|\.Q\.h[pg]\b")
 FILES = re.compile(
-    r"\bread0\b|\bread1\b|\bhcount\b|\bhdel\b|\brload\b|\brsave\b|\bdsave\b"
-    r"|\bsave\b|\bload\b|\.Q\.(?:dpft|dpfts|en|ens|hdpf|par|chk|l|lo|bv|gz|cn|pn|pv|pf|pd|D|PV|pt|vp|MAP|fs|fsn|fpn|fc)\b"
-    r"|-11!|-19!|-21!|\b2:|\bget\s*`:|`:\S*\s*(?:set|upsert|insert|0:|1:|,)|\bkey\s*`:"
+    r"\bread0\b|\bread1\b|\bhcount\b|\bhdel\s*`:|\brload\b|\brsave\b|\bdsave\b"
+    r"|\bsave\b|\bload\b|\.Q\.en\[(?!::)|\.Q\.(?:dpft|dpfts|ens|hdpf|par|chk|l|lo|bv|cn|pn|pv|pf|pd|D|PV|pt|vp|MAP|fs|fsn|fpn|fc)\b"
+    r"|\.Q\.(?:dsftg|Xf|xf|P|pv|pn|view|li)\b|-11!|-19!|-21!|\b2:|\buse\b"
 )
-STDERR = re.compile(r"(?:^|[;\[({\s])-2\s*(?:\"|string\b|\.Q\.s\b|\()")
+# a file handle symbol, except where only the path itself is worked on
+FILE_SYM = re.compile(r"`:")
+PATH_ONLY = re.compile(r"^(?:[^`]|`(?!:))*?\b(?:hsym|sv|vs|\.Q\.dd)\b")
+STDERR = re.compile(r"(?:^|[;\[({\s])-2\s*(?:\"|string\b|\.Q\.s\b|\(|@)|(?:^|[;\[({])2\s*(?:@|\")")
 
 # System commands by name: the ones that change or show only q's own state
 # are kept; the rest depend on the machine, the clock or the file system.
@@ -339,7 +352,7 @@ def syscmd_reason(cmd: str) -> str | None:
 
 
 # q's own console display of q-defined functions is their k source
-KSOURCE = re.compile(r"^k\)")
+KSOURCE = re.compile(r"(?:^|[^\w])k\)\{")
 
 
 def is_random(code: str, ints: set[str]) -> bool:
@@ -386,10 +399,14 @@ def assigned_names(blank: str) -> tuple[set[str], set[str]]:
     full: set[str] = set()
     part: set[str] = set()
     for st in statements(blank):
+        # `show t:...`, `f x:...`: an assignment after a function word
+        for m in re.finditer(r"(?<![\w.`])(" + NAME + r")\s*:(?![:/\\])", st[1:]):
+            if not any(ch in st[: m.start() + 1] for ch in "([{"):
+                full.add(m.group(1).lstrip("."))
         rest = st
         while True:
             m = re.match(r"\s*(" + NAME + r")\s*(\[[^\]]*\])?\s*([-+*%&|,^#_!~=<>$?@.]?)::?(?!:)", rest)
-            if not m or m.group(1) in ("k", "q"):
+            if not m:
                 break
             (part if m.group(2) or m.group(3) else full).add(m.group(1).lstrip("."))
             rest = rest[m.end() :]
@@ -437,14 +454,18 @@ def referenced(blank: str, names: set[str]) -> str | None:
         if any(a < m.start() < b and head in loc for a, b, loc in spans):
             continue
         return hit
-    for m in re.finditer(r"`(" + NAME + r")", blank):
-        nm = m.group(1).lstrip(".")
-        if nm not in names:
+    # a table passed by name (`` keys`t ``, `` `t insert ``): a lone symbol
+    # after a keyword that takes a table name, or before insert/upsert
+    for m in re.finditer(r"(?:`[\w.:/]*)+", blank):
+        syms = m.group(0).split("`")[1:]
+        if len(syms) != 1 or syms[0].lstrip(".") not in names:
             continue
         before = blank[: m.start()].rstrip()
         after = blank[m.end() :]
-        if re.search(r"\b(?:from|get|value)$", before) or re.match(r"\s*(?:insert|upsert)\b", after):
-            return nm
+        if re.search(r"\b(?:from|get|value|keys|meta|cols|xkey|xasc|xdesc|xcol|xcols|xgroup)$", before) or re.match(
+            r"\s*(?:insert|upsert)\b", after
+        ):
+            return syms[0].lstrip(".")
     return None
 
 
@@ -473,16 +494,17 @@ def classify(c: Case, ints: set[str]) -> str | None:
         return "clock"
     if IPC.search(blank):
         return "ipc"
-    if FILES.search(blank):
+    if FILES.search(blank) or (FILE_SYM.search(blank) and not PATH_ONLY.search(blank)):
         return "files"
     if ENV.search(blank):
         return "env"
     if STDERR.search(blank):
         return "stderr"
-    if any(KSOURCE.match(o) for o in c.output):
+    if any(KSOURCE.search(o) for o in c.output):
         return "ksource"
     for o in c.output:
-        s = o.rstrip()
+        # q strings in the output may hold dots of their own
+        s = re.sub(r'"(?:[^"\\]|\\.)*"', '""', o.rstrip())
         if "..." in s or "…" in s:
             return "elided"
         if s.strip() == "..":
@@ -509,6 +531,7 @@ class Exclusion:
     input: str
     reason: str
     note: str
+    line: int = 0
     used: int = 0
 
 
@@ -521,8 +544,9 @@ def load_exclusions(path: Path) -> list[Exclusion]:
             continue
         parts = raw.split("\t")
         if len(parts) < 3 or parts[2] not in REASONS:
-            sys.exit(f"{path}:{n}: want page<TAB>input<TAB>reason<TAB>note, reason one of {', '.join(REASONS)}")
-        ex.append(Exclusion(parts[0], parts[1], parts[2], parts[3] if len(parts) > 3 else ""))
+            sys.exit(f"{path}:{n}: want page<TAB>input<TAB>reason<TAB>note[<TAB>line], reason one of {', '.join(REASONS)}")
+        line = int(parts[4]) if len(parts) > 4 and parts[4] else 0
+        ex.append(Exclusion(parts[0], parts[1], parts[2], parts[3] if len(parts) > 3 else "", line))
     return ex
 
 
@@ -539,32 +563,51 @@ def page_cases(md: str) -> list[Case]:
 def process(section: str, page: str, md: str, exclusions: list[Exclusion]) -> list[Case]:
     cases = page_cases(md)
     key = f"{section}/{page}"
-    mine = [e for e in exclusions if e.page == key]
-    tainted: set[str] = set()
+    mine = [e for e in exclusions if e.page == key and not e.input.startswith("=")]
+    # names the page uses but never defines (an exclusion `=name,name`)
+    tainted: dict[str, str] = {}
+    # `=name,name@LINE`: from that line of the page on
+    later: list[tuple[int, list[str]]] = []
+    for e in exclusions:
+        if e.page == key and e.input.startswith("="):
+            spec, _, at = e.input[1:].partition("@")
+            later.append((int(at) if at else 0, [nm.strip() for nm in spec.split(",")]))
+            e.used += 1
     ints: set[str] = set()
     for c in cases:
+        for at, nms in later:
+            if at <= c.line:
+                for nm in nms:
+                    tainted[nm] = "context"
+        later = [(at, nms) for at, nms in later if at > c.line]
         _, blank, _, _ = scan(c.input)
         for m in re.finditer(r"(?:^|;)\s*([a-zA-Z]\w*)\s*:\s*(\d+)[ij]?\s*(?=;|$)", blank):
             ints.add(m.group(1))
         full, part = assigned_names(blank)
+        if re.match(r"^\\l\s+sp\.q\b", c.input):
+            # KX's sp.q script defines the suppliers-and-parts tables
+            full |= {"s", "p", "sp"}
         c.assigns = full | part
         if c.skip is None:
             c.skip = classify(c, ints)
         for e in mine:
+            if e.line and e.line != c.line:
+                continue
             if c.skip is None and (e.input == c.input or (e.input.endswith("*") and c.input.startswith(e.input[:-1]))):
                 c.skip = e.reason
                 e.used += 1
         if c.skip is None and not c.input.startswith("\\"):
-            r = referenced(blank, tainted)
+            r = referenced(blank, set(tainted))
             if r is not None:
-                c.skip = "depends"
+                c.skip = tainted[r]
                 c.note = r
         if c.skip is not None:
-            tainted |= c.assigns
+            for nm in c.assigns:
+                tainted.setdefault(nm, "context" if c.skip == "context" else "depends")
         else:
-            # a name assigned again by a kept step is no longer tainted; a
-            # step with a condition or a lambda may assign only sometimes
-            tainted -= full
+            # a name assigned again by a kept step is no longer tainted
+            for nm in full:
+                tainted.pop(nm, None)
     return cases
 
 
@@ -607,12 +650,14 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "tests" / "golden"))
     ap.add_argument("--exclusions", default=str(HERE / "exclusions.tsv"))
     ap.add_argument("--list", action="store_true", help="print what is skipped and why; write nothing")
+    ap.add_argument("--json", help="also write every example (kept or not) with its page line to this file")
     args = ap.parse_args()
     if not args.git_dir and not args.tree:
         ap.error("give --git-dir or --tree")
     commit, pages = read_pages(args)
     exclusions = load_exclusions(Path(args.exclusions))
     totals: dict[str, collections.Counter] = {}
+    dump = []
     for section in SECTIONS:
         outdir = Path(args.out) / section
         if not args.list:
@@ -624,6 +669,9 @@ def main() -> None:
             cases = process(section, page, pages[section][page], exclusions)
             if not cases:
                 continue
+            for c in cases:
+                dump.append({"page": f"{section}/{page}", "line": c.line, "input": c.input,
+                             "output": c.output, "skip": c.skip, "note": c.note})
             tot["pages"] += 1
             tot["cases"] += sum(1 for c in cases if c.skip is None)
             for c in cases:
@@ -632,11 +680,15 @@ def main() -> None:
             if args.list:
                 for c in cases:
                     if c.skip is not None:
-                        extra = f" ({c.note})" if c.skip == "depends" else ""
+                        extra = f" ({c.note})" if c.skip in ("depends", "context") else ""
                         print(f"{section}/{page}:{c.line}: {c.skip}{extra}: q){c.input}")
             else:
                 (outdir / f"{page}.qt").write_text(render(section, page, commit, cases), encoding="utf-8")
         totals[section] = tot
+    if args.json:
+        import json
+
+        Path(args.json).write_text(json.dumps(dump, indent=1), encoding="utf-8")
     for section, tot in totals.items():
         sk = sum(v for k, v in tot.items() if k in REASONS)
         detail = ", ".join(f"{r} {tot[r]}" for r in REASONS if tot[r])
