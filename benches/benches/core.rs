@@ -56,13 +56,13 @@ fn kernels(c: &mut Criterion) {
         b.iter(|| plain_sum(black_box(&raw_x)))
     });
     g.bench_function("borf_sum", |b| {
-        b.iter(|| it.eval_str(black_box("sum x")).unwrap())
+        b.iter(|| it.eval_text(black_box("sum x")).unwrap())
     });
     g.bench_function("plain_rust_add", |b| {
         b.iter(|| plain_add(black_box(&raw_x), black_box(&raw_y)))
     });
     g.bench_function("borf_add", |b| {
-        b.iter(|| it.eval_str(black_box("x+y")).unwrap())
+        b.iter(|| it.eval_text(black_box("x+y")).unwrap())
     });
     // mixed widths (float*long): the long side is converted chunk by chunk
     let raw_f: Vec<f64> = (0..N).map(|i| i as f64 * 0.25).collect();
@@ -70,10 +70,10 @@ fn kernels(c: &mut Criterion) {
         b.iter(|| plain_mul_float_long(black_box(&raw_f), black_box(&raw_x)))
     });
     g.bench_function("borf_float_times_long", |b| {
-        b.iter(|| it.eval_str(black_box("f*x")).unwrap())
+        b.iter(|| it.eval_text(black_box("f*x")).unwrap())
     });
     g.bench_function("borf_til", |b| {
-        b.iter(|| it.eval_str(black_box("til 10000000")).unwrap())
+        b.iter(|| it.eval_text(black_box("til 10000000")).unwrap())
     });
     g.finish();
 }
@@ -83,10 +83,13 @@ fn interpreter(c: &mut Criterion) {
     let mut g = c.benchmark_group("interpreter");
     g.sample_size(10);
     g.bench_function("each_lambda_1M", |b| {
-        b.iter(|| it.eval_str(black_box("{x+1} each til 1000000")).unwrap())
+        b.iter(|| it.eval_text(black_box("{x+1} each til 1000000")).unwrap())
     });
     g.bench_function("do_1M_increment", |b| {
-        b.iter(|| it.eval_str(black_box("a:0; do[1000000; a+:1]; a")).unwrap())
+        b.iter(|| {
+            it.eval_text(black_box("a:0; do[1000000; a+:1]; a"))
+                .unwrap()
+        })
     });
     g.finish();
 }

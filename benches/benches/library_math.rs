@@ -83,19 +83,19 @@ fn library_math(c: &mut Criterion) {
         b.iter(|| plain_msum3(black_box(&f)))
     });
     g.bench_function("borf_3_msum_10M_floats", |b| {
-        b.iter(|| it.eval_str(black_box("3 msum f")).unwrap())
+        b.iter(|| it.eval_text(black_box("3 msum f")).unwrap())
     });
     g.bench_function("plain_rust_deltas_10M_longs", |b| {
         b.iter(|| plain_deltas(black_box(&l)))
     });
     g.bench_function("borf_deltas_10M_longs", |b| {
-        b.iter(|| it.eval_str(black_box("deltas l")).unwrap())
+        b.iter(|| it.eval_text(black_box("deltas l")).unwrap())
     });
     g.bench_function("plain_rust_bin_1M_in_10M", |b| {
         b.iter(|| plain_bin(black_box(&sorted), black_box(&lookups)))
     });
     g.bench_function("borf_bin_1M_in_10M", |b| {
-        b.iter(|| it.eval_str(black_box("s bin k")).unwrap())
+        b.iter(|| it.eval_text(black_box("s bin k")).unwrap())
     });
     g.finish();
 }

@@ -38,13 +38,13 @@ fn library(c: &mut Criterion) {
     let mut g = c.benchmark_group("library_text");
     g.sample_size(10);
     g.bench_function("like_1M_syms_prefix", |b| {
-        b.iter(|| it.eval_str(black_box("s like \"sym1*\"")).unwrap())
+        b.iter(|| it.eval_text(black_box("s like \"sym1*\"")).unwrap())
     });
     g.bench_function("like_1M_syms_general", |b| {
-        b.iter(|| it.eval_str(black_box("s like \"sym?[0-4]*x\"")).unwrap())
+        b.iter(|| it.eval_text(black_box("s like \"sym?[0-4]*x\"")).unwrap())
     });
     g.bench_function("xbar_10M_timestamps", |b| {
-        b.iter(|| it.eval_str(black_box("0D00:05 xbar p")).unwrap())
+        b.iter(|| it.eval_text(black_box("0D00:05 xbar p")).unwrap())
     });
     g.finish();
 }

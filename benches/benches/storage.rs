@@ -82,7 +82,7 @@ fn bench(c: &mut Criterion) {
     it.run_line(&load).expect("load");
     g.throughput(Throughput::Bytes((total * 8) as u64));
     g.bench_function(format!("select sum size from trade ({total} rows)"), |b| {
-        b.iter(|| it.eval_str("select sum size from trade").expect("select"))
+        b.iter(|| it.eval_text("select sum size from trade").expect("select"))
     });
     g.finish();
 }
@@ -97,7 +97,7 @@ fn ensure_parts_db() -> PathBuf {
         return db;
     }
     let mut it = Interp::new();
-    it.eval_str(&format!(
+    it.eval_text(&format!(
         "n:500000; syms:`$\"s\",/:string til 100; \
          mk:{{[d] trade::([] sym:n?syms; time:09:30:00.000+n?23400000; price:100+0.01*n?10000; size:1+n?1000); \
          .Q.dpft[`:{};d;`sym;`trade]}}; mk each 2024.01.01+til 20",
@@ -123,7 +123,7 @@ fn bench_parts(c: &mut Criterion) {
         "select from trade where size>998",
     ] {
         g.bench_function(format!("{q} (20x500k)"), |b| {
-            b.iter(|| it.eval_str(q).expect("select"))
+            b.iter(|| it.eval_text(q).expect("select"))
         });
     }
     g.finish();

@@ -66,7 +66,7 @@ fn select_by(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("select_sum_size_by_sym", |b| {
         b.iter(|| {
-            it.eval_str(black_box(
+            it.eval_text(black_box(
                 "?[t;();(enlist`sym)!enlist`sym;(enlist`s)!enlist(sum;`size)]",
             ))
             .unwrap()
@@ -74,14 +74,14 @@ fn select_by(c: &mut Criterion) {
     });
     g.bench_function("select_where_size_gt", |b| {
         b.iter(|| {
-            it.eval_str(black_box("?[t;enlist(>;`size;900);0b;()]"))
+            it.eval_text(black_box("?[t;enlist(>;`size;900);0b;()]"))
                 .unwrap()
         })
     });
     // two constraints (the second sees only the first's survivors) + sum
     g.bench_function("select_sum_where_two_constraints", |b| {
         b.iter(|| {
-            it.eval_str(black_box(
+            it.eval_text(black_box(
                 "?[t;((>;`size;100);(<;`px;50f));0b;(enlist`s)!enlist(sum;`size)]",
             ))
             .unwrap()
@@ -90,7 +90,7 @@ fn select_by(c: &mut Criterion) {
     // comparative Q8: a computed float*long column, then the top 10 by it
     g.bench_function("top10_desc_of_update_px_times_size", |b| {
         b.iter(|| {
-            it.eval_str(black_box("select[10;>v] from update v:px*size from t"))
+            it.eval_text(black_box("select[10;>v] from update v:px*size from t"))
                 .unwrap()
         })
     });
@@ -140,14 +140,14 @@ fn joins(c: &mut Criterion) {
     let mut g = c.benchmark_group("joins");
     g.sample_size(10);
     g.bench_function("aj_1M_trades_10M_quotes", |b| {
-        b.iter(|| it.eval_str(black_box("aj[`sym`time;tr;q]")).unwrap())
+        b.iter(|| it.eval_text(black_box("aj[`sym`time;tr;q]")).unwrap())
     });
     let mut it2 = Interp::new();
     market(&mut it2, 100_000, 1_000_000);
-    it2.eval_str("w:(-1000+tr`time;tr`time)").unwrap();
+    it2.eval_text("w:(-1000+tr`time;tr`time)").unwrap();
     g.bench_function("wj_100k_1M_max_bid", |b| {
         b.iter(|| {
-            it2.eval_str(black_box("wj[w;`sym`time;tr;(q;(max;`bid))]"))
+            it2.eval_text(black_box("wj[w;`sym`time;tr;(q;(max;`bid))]"))
                 .unwrap()
         })
     });

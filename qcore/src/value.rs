@@ -222,6 +222,33 @@ impl Value {
     }
 }
 
+impl Value {
+    /// The truth of a condition (`if`, `$[..]`, `while`, `/` while-forms):
+    /// an atom that is not zero. q tests for zero only, so a null (`0N`) is
+    /// true; symbols, guids and lists are `'type`.
+    pub fn truthy(&self) -> QResult<bool> {
+        match self {
+            Value::Atom(a) => Ok(match *a {
+                Atom::Bool(b) => b,
+                Atom::Byte(b) | Atom::Char(b) => b != 0,
+                Atom::Real(f) => f != 0.0,
+                Atom::Float(f) | Atom::Datetime(f) => f != 0.0,
+                Atom::Symbol(_) | Atom::Guid(_) => return Err(QError::type_()),
+                other => other.to_i64().is_some_and(|x| x != 0),
+            }),
+            _ => Err(QError::type_()),
+        }
+    }
+
+    /// The function an iterator derives from `operand`: `f'`, `f/`, ...
+    pub fn derived(adverb: crate::func::Adverb, operand: Value) -> Value {
+        Value::Func(Func::Derived(Arc::new(crate::func::Derived {
+            adverb,
+            operand,
+        })))
+    }
+}
+
 impl From<Atom> for Value {
     fn from(a: Atom) -> Self {
         Value::Atom(a)

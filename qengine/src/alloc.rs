@@ -115,7 +115,7 @@ fn peak() -> usize {
 
 /// Hands the counters to the engine.
 pub fn install() {
-    crate::interp::set_memory_probe(crate::interp::MemoryProbe {
+    crate::state::set_memory_probe(crate::state::MemoryProbe {
         current,
         reset_peak,
         peak,

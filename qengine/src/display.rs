@@ -19,7 +19,6 @@
 //! ends in `..`; output of more than `rows-2` lines keeps `rows-3` lines and
 //! a final `..` line.
 
-use crate::interp::Settings;
 use qcore::Atom;
 use qcore::Attr;
 use qcore::Dict;
@@ -30,6 +29,27 @@ use qcore::Ty;
 use qcore::Value;
 use qcore::Vector;
 
+/// The console's size and float precision (`\c rows cols`, `\P`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Console {
+    /// `\c` rows.
+    pub rows: usize,
+    /// `\c` columns.
+    pub cols: usize,
+    /// `\P`: significant digits for floats (0 means full precision).
+    pub precision: usize,
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Console {
+            rows: 25,
+            cols: 80,
+            precision: 7,
+        }
+    }
+}
+
 /// No limit on the width of a formatted line.
 const UNLIMITED: usize = usize::MAX;
 
@@ -39,9 +59,9 @@ const UNLIMITED: usize = usize::MAX;
 
 /// What the console prints for a value (no trailing newline), cut to the
 /// `\c` size. `::` prints nothing.
-pub fn console(v: &Value, s: &Settings) -> String {
-    let rows = s.console_rows.max(3);
-    let cols = s.console_cols.max(3);
+pub fn console(v: &Value, s: &Console) -> String {
+    let rows = s.rows.max(3);
+    let cols = s.cols.max(3);
     let lines = console_lines(v, s.precision, rows, cols);
     truncate_lines(lines, rows, cols).join("\n")
 }
@@ -986,8 +1006,8 @@ mod tests {
     use qcore::Sym;
     use std::sync::Arc;
 
-    fn s() -> Settings {
-        Settings::default()
+    fn s() -> Console {
+        Console::default()
     }
     fn c(v: Value) -> String {
         console(&v, &s())
@@ -1571,18 +1591,18 @@ mod tests {
             .map(|i| Vector::longs((0..20 + i).collect()).into())
             .collect();
         let l = Value::list(rows);
-        let st = Settings {
-            console_rows: 10,
-            console_cols: 20,
+        let st = Console {
+            rows: 10,
+            cols: 20,
             precision: 7,
         };
         let line = "0 1 2 3 4 5 6 7 8..";
         let want = [line; 7].join("\n") + "\n..";
         assert_eq!(console(&l, &st), want);
         // syscmds.md: \c 10 10
-        let st = Settings {
-            console_rows: 10,
-            console_cols: 10,
+        let st = Console {
+            rows: 10,
+            cols: 10,
             precision: 7,
         };
         let want = ["0 1 2 3.."; 7].join("\n") + "\n..";
@@ -1591,9 +1611,9 @@ mod tests {
 
     #[test]
     fn width_boundary() {
-        let st = Settings {
-            console_rows: 25,
-            console_cols: 20,
+        let st = Console {
+            rows: 25,
+            cols: 20,
             precision: 7,
         };
         // 19 characters fit at \c 25 20; 20 do not
@@ -1612,9 +1632,9 @@ mod tests {
 
     #[test]
     fn height_boundary() {
-        let st = Settings {
-            console_rows: 10,
-            console_cols: 80,
+        let st = Console {
+            rows: 10,
+            cols: 80,
             precision: 7,
         };
         let mk = |n: i64| Value::list((0..n).map(|i| Vector::longs(vec![i, i]).into()).collect());
@@ -1693,11 +1713,11 @@ mod tests {
     #[test]
     fn lambdas_print_their_source() {
         let mut it = crate::Interp::new();
-        let f = it.eval_str("{x+y}").unwrap_or(Value::Nil);
+        let f = it.eval_text("{x+y}").unwrap_or(Value::Nil);
         assert_eq!(c(f), "{x+y}");
-        let p = it.eval_str("{x+y}[1]").unwrap_or(Value::Nil);
+        let p = it.eval_text("{x+y}[1]").unwrap_or(Value::Nil);
         assert_eq!(c(p), "{x+y}[1]");
-        let q = it.eval_str("{[a;b] a*b}").unwrap_or(Value::Nil);
+        let q = it.eval_text("{[a;b] a*b}").unwrap_or(Value::Nil);
         assert_eq!(c(q), "{[a;b] a*b}");
     }
 

@@ -11,16 +11,14 @@ pub mod alloc;
 pub mod builtins;
 pub mod display;
 pub mod eval;
-pub mod interp;
 pub mod ipc;
 pub mod ops;
 pub mod query;
 pub mod registry;
 pub mod session;
+pub mod state;
 pub mod storage;
 
-pub use interp::Interp;
-pub use interp::Outcome;
 pub use qcore::Atom;
 pub use qcore::QError;
 pub use qcore::QResult;
@@ -28,6 +26,8 @@ pub use qcore::Sym;
 pub use qcore::Ty;
 pub use qcore::Value;
 pub use qcore::Vector;
+pub use state::Interp;
+pub use state::Outcome;
 
 #[cfg(test)]
 pub(crate) mod testutil {

@@ -170,7 +170,7 @@ fn later_names_signal_nyi() {
             continue;
         }
         let mut it = qengine::Interp::new();
-        match it.eval_str(n) {
+        match it.eval_text(n) {
             Err(err) => assert_eq!(err.name, "nyi", "{n} should signal 'nyi"),
             Ok(_) => panic!("{n} is listed as not done but evaluates"),
         }

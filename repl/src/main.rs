@@ -37,7 +37,7 @@ fn main() {
     // Ctrl-C stops the running evaluation (`'stop`) instead of the process;
     // at the terminal prompt rustyline handles it itself.
     let _ = ctrlc::set_handler(|| {
-        qengine::interp::INTERRUPT.store(true, std::sync::atomic::Ordering::Relaxed);
+        qengine::state::INTERRUPT.store(true, std::sync::atomic::Ordering::Relaxed);
     });
     let worker = std::thread::Builder::new()
         .name("borf-interp".into())

@@ -20,7 +20,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn q(it: &mut Interp, src: &str) -> Result<Value, String> {
-    it.eval_str(src).map_err(|e| e.name.clone())
+    it.eval_text(src).map_err(|e| e.name.clone())
 }
 
 fn show(it: &mut Interp, src: &str) -> String {

@@ -22,7 +22,7 @@ use crate::ops::cast::parse_atom;
 use crate::ops::cast::part_value;
 use std::sync::Arc;
 
-use crate::interp::Interp;
+use crate::state::Interp;
 
 use qcore::Sym;
 
@@ -50,7 +50,7 @@ pub fn cast(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     if float_mat(&x) && float_mat(&y) {
         return crate::builtins::math::matrix::mmu(it, x, y);
     }
-    cast2(x, y)
+    cast2(x, y, it.settings.date_dmy)
 }
 
 /// A float vector, or a non-empty list of float vectors.
@@ -62,11 +62,12 @@ fn float_mat(v: &Value) -> bool {
     }
 }
 
-fn cast2(x: Value, y: Value) -> QResult<Value> {
+/// `dmy`: the `\z` date order for text parsed by upper-case casts.
+fn cast2(x: Value, y: Value, dmy: bool) -> QResult<Value> {
     match x {
         Value::Atom(Atom::Symbol(s)) => {
             if s.is_null() {
-                return tok(Ty::Symbol, y);
+                return tok(Ty::Symbol, y, dmy);
             }
             let name = s.as_str();
             if let Some(t) = Ty::from_name(name) {
@@ -83,7 +84,7 @@ fn cast2(x: Value, y: Value) -> QResult<Value> {
             }
             let t = Ty::from_letter(c as char).ok_or_else(QError::type_)?;
             if c.is_ascii_uppercase() {
-                tok(t, y)
+                tok(t, y, dmy)
             } else {
                 cast_value(t, y)
             }
@@ -93,7 +94,7 @@ fn cast2(x: Value, y: Value) -> QResult<Value> {
             std::cmp::Ordering::Greater => {
                 cast_value(Ty::from_code(h).ok_or_else(QError::type_)?, y)
             }
-            std::cmp::Ordering::Less => tok(Ty::from_code(h).ok_or_else(QError::type_)?, y),
+            std::cmp::Ordering::Less => tok(Ty::from_code(h).ok_or_else(QError::type_)?, y, dmy),
         },
         Value::Atom(Atom::Long(n)) => pad(n, y),
         Value::Atom(Atom::Int(n)) if n != i32::MIN => pad(n as i64, y),
@@ -102,13 +103,13 @@ fn cast2(x: Value, y: Value) -> QResult<Value> {
             let out = if y.is_list() && y.count() == xs.len() {
                 xs.into_iter()
                     .zip(y.items())
-                    .map(|(a, b)| cast2(a, b))
+                    .map(|(a, b)| cast2(a, b, dmy))
                     .collect::<QResult<Vec<_>>>()?
             } else if y.is_list() && !matches!(&y, Value::Vector(v) if v.ty() == Ty::Char) {
                 return Err(QError::length());
             } else {
                 xs.into_iter()
-                    .map(|a| cast2(a, y.clone()))
+                    .map(|a| cast2(a, y.clone(), dmy))
                     .collect::<QResult<Vec<_>>>()?
             };
             Ok(Value::from_items(out))
@@ -183,27 +184,28 @@ fn to_symbol(v: Value) -> QResult<Value> {
 // Tok
 // ---------------------------------------------------------------------------
 
-/// Parses strings in `v` as type `t` (recursion stops at strings).
-pub fn tok(t: Ty, v: Value) -> QResult<Value> {
+/// Parses strings in `v` as type `t` (recursion stops at strings); `dmy`
+/// is the `\z` date order.
+pub fn tok(t: Ty, v: Value, dmy: bool) -> QResult<Value> {
     match v {
         Value::Vector(ref vec) if vec.ty() == Ty::Char => {
             let s = v.as_string().unwrap_or_default();
-            Ok(Value::Atom(parse_atom(t, &s)))
+            Ok(Value::Atom(parse_atom(t, &s, dmy)))
         }
-        Value::Atom(Atom::Char(c)) => Ok(Value::Atom(parse_atom(t, &(c as char).to_string()))),
+        Value::Atom(Atom::Char(c)) => Ok(Value::Atom(parse_atom(t, &(c as char).to_string(), dmy))),
         Value::Atom(Atom::Symbol(_)) if t == Ty::Symbol => Ok(v),
         Value::Vector(ref vec) if vec.ty() == Ty::Symbol && t == Ty::Symbol => Ok(v),
         Value::Vector(ref vec) if vec.is_empty() => Ok(Value::Vector(Vector::empty(t))),
         Value::List(l) => {
             let mut out = Vec::with_capacity(l.len());
             for i in l.iter() {
-                out.push(tok(t, i.clone())?);
+                out.push(tok(t, i.clone(), dmy)?);
             }
             Ok(collapse(out, t))
         }
         Value::Dict(d) => Ok(Value::Dict(Arc::new(Dict {
             keys: d.keys.clone(),
-            values: tok(t, d.values.clone())?,
+            values: tok(t, d.values.clone(), dmy)?,
             sorted: d.sorted,
         }))),
         Value::Table(tb) => Ok(Value::Table(Arc::new(Table {
@@ -211,7 +213,7 @@ pub fn tok(t: Ty, v: Value) -> QResult<Value> {
             columns: tb
                 .columns
                 .iter()
-                .map(|c| tok(t, c.clone()))
+                .map(|c| tok(t, c.clone(), dmy))
                 .collect::<QResult<_>>()?,
         }))),
         _ => Err(QError::type_()),

@@ -10,10 +10,10 @@
 //! the underlying count. Symbols compare by text, guids by bytes; either
 //! against anything else is `'type`.
 
-use crate::interp::Interp;
 use crate::ops::compare::Cmp;
 use crate::ops::compare::cmp_values;
 use crate::ops::compare::values_match_tol;
+use crate::state::Interp;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Value;

@@ -1,7 +1,7 @@
 //! (moved; module doc to be written)
 
-use crate::eval::apply::apply;
-use crate::interp::Interp;
+use crate::builtins::apply::apply;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::ErrorInfo;
 use qcore::Func;

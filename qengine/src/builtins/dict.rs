@@ -1,10 +1,10 @@
 //! (moved; module doc to be written)
 
 use crate::builtins::list::til_n;
-use crate::interp::Interp;
 use crate::ops::make::int_atom;
 use crate::ops::make::new_dict;
 use crate::ops::make::new_table;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::Dict;
 use qcore::QError;
@@ -30,7 +30,7 @@ pub fn key(it: &mut Interp, x: Value) -> QResult<Value> {
             if s.as_str() == "." {
                 return Ok(Value::Vector(Vector::syms(it.names_in("."))));
             }
-            let name = crate::eval::compile::qualify(it.namespace, s.as_str());
+            let name = crate::state::qualify(it.namespace, s.as_str());
             let found = it
                 .get_global(name)
                 .or_else(|| it.get_global(Sym::new(s.as_str().trim_start_matches('.'))));

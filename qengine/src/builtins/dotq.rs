@@ -1,11 +1,11 @@
 //! (moved; module doc to be written)
 
+use crate::builtins::apply::apply;
 use crate::builtins::dotz::VERSION;
 use crate::builtins::dotz::release_date;
-use crate::eval::apply::apply;
-use crate::interp::Interp;
 use crate::ops::make::new_dict;
-use crate::session::system::workspace;
+use crate::state::Interp;
+use crate::state::workspace;
 use qcore::Atom;
 use qcore::Dict;
 use qcore::QError;
@@ -205,7 +205,7 @@ pub fn q_fmt(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
         let f = crate::registry::func(crate::registry::lookup(".Q.fmt").ok_or_else(QError::rank)?);
         let mut slots: Vec<Option<Value>> = args.into_iter().map(Some).collect();
         slots.resize(3, None);
-        return crate::eval::apply::project(f, slots);
+        return crate::builtins::apply::project(f, slots);
     }
     let [w, d, z] = <[Value; 3]>::try_from(args).map_err(|_| QError::rank())?;
     let (w, d) = (int(&w)?, int(&d)?);
@@ -235,7 +235,7 @@ pub fn q_s(it: &mut Interp, x: Value) -> QResult<Value> {
 pub fn q_s1(it: &mut Interp, x: Value) -> QResult<Value> {
     Ok(Value::string(&crate::display::one_line(
         &x,
-        it.settings.precision,
+        it.settings.console.precision,
     )))
 }
 
@@ -346,7 +346,7 @@ pub fn q_fu(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
     let u = crate::builtins::list::find::distinct(it, x.clone())?;
     let r = apply(it, &f, vec![u.clone()])?;
     let i = crate::builtins::list::find::find(it, u, x)?;
-    crate::eval::apply::apply(it, &r, vec![i])
+    crate::builtins::apply::apply(it, &r, vec![i])
 }
 
 /// `.Q.btoa x`: base64 of a string or bytes.
@@ -440,7 +440,7 @@ pub fn q_w(_: &mut Interp, _: Value) -> QResult<Value> {
 
 /// `.Q.ts[f;args]`: `(time;space)` as `\ts` gives, and `.[f;args]`.
 pub fn q_ts(it: &mut Interp, f: Value, args: Value) -> QResult<Value> {
-    let probe = crate::interp::memory_probe();
+    let probe = crate::state::memory_probe();
     let base = probe.map(|p| (p.reset_peak)());
     let start = Instant::now();
     let r = apply(it, &f, args.items())?;

@@ -5,7 +5,7 @@
 //! semantics); `.Q.k`/`.Q.K` say the same. `.z.a` is `0i` (no connection),
 //! `.z.q` `0b`.
 
-use crate::interp::Interp;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::QResult;
 use qcore::Value;

@@ -8,7 +8,7 @@
 //! `type`), borf shows the keyword's q name.
 
 use crate::builtins::debug::NS_PER_DAY;
-use crate::interp::Interp;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::QError;
 use qcore::QResult;
@@ -54,10 +54,10 @@ pub fn exit(it: &mut Interp, x: Value) -> QResult<Value> {
 
 pub(crate) const UNIX_2000_SECS: i64 = 10_957 * 86_400;
 
-pub(crate) fn shift_time(x: &Value, local: bool) -> QResult<Value> {
+pub(crate) fn shift_time(it: &Interp, x: &Value, local: bool) -> QResult<Value> {
     let off_ns = |ns: i64| {
         let unix = ns.div_euclid(1_000_000_000) + UNIX_2000_SECS;
-        crate::builtins::temporal::local_offset_secs(unix) * 1_000_000_000
+        crate::builtins::temporal::local_offset_secs(it, unix) * 1_000_000_000
     };
     let ts = |ns: i64| {
         if ns == i64::MIN || ns == i64::MAX || ns == -i64::MAX {
@@ -98,11 +98,11 @@ pub(crate) fn shift_time(x: &Value, local: bool) -> QResult<Value> {
 }
 
 /// `gtime ts`: the UTC equivalent of a local timestamp or datetime.
-pub fn gtime(_: &mut Interp, x: Value) -> QResult<Value> {
-    shift_time(&x, false)
+pub fn gtime(it: &mut Interp, x: Value) -> QResult<Value> {
+    shift_time(it, &x, false)
 }
 
 /// `ltime ts`: the local equivalent of a UTC timestamp or datetime.
-pub fn ltime(_: &mut Interp, x: Value) -> QResult<Value> {
-    shift_time(&x, true)
+pub fn ltime(it: &mut Interp, x: Value) -> QResult<Value> {
+    shift_time(it, &x, true)
 }

@@ -5,7 +5,7 @@ use crate::builtins::interpret::reval;
 use crate::builtins::interpret::write_out;
 use crate::builtins::text::md5;
 use crate::builtins::text::q_sha1;
-use crate::interp::Interp;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::QError;
 use qcore::QResult;
@@ -15,7 +15,7 @@ use qcore::Value;
 /// `0N!x`: writes the one-line form of `x` (as `-3!x`) and a newline to
 /// standard output; returns `x`.
 pub fn display_bang(it: &mut Interp, x: Value) -> QResult<Value> {
-    let mut s = crate::display::one_line(&x, it.settings.precision);
+    let mut s = crate::display::one_line(&x, it.settings.console.precision);
     s.push('\n');
     write_out(1, s.as_bytes())?;
     Ok(x)
@@ -32,8 +32,8 @@ pub fn internal(it: &mut Interp, n: i64, y: &Value) -> Option<QResult<Value>> {
         -1 => crate::builtins::io::handle::hsym(it, y),
         -2 => crate::builtins::meta::attr(it, y),
         -3 => crate::builtins::dotq::q_s1(it, y),
-        -5 => crate::eval::tree::parse(it, y),
-        -6 => crate::eval::tree::eval(it, y),
+        -5 => crate::builtins::interpret::parse(it, y),
+        -6 => crate::builtins::interpret::eval(it, y),
         -7 => crate::builtins::io::handle::hcount(it, y),
         -15 => md5(it, y),
         -24 => reval(it, y),

@@ -1,14 +1,15 @@
 //! (moved; module doc to be written)
 
-use crate::eval::apply::apply;
-use crate::eval::tree::resolve_name;
-use crate::interp::Interp;
-use crate::interp::Outcome;
+use crate::builtins::apply::apply;
 use crate::registry;
+use crate::state::Interp;
+use crate::state::Outcome;
+use crate::state::qualify;
 use qcore::Atom;
 use qcore::Func;
 use qcore::QError;
 use qcore::QResult;
+use qcore::Sym;
 use qcore::Ty;
 use qcore::Value;
 use std::io::Write;
@@ -24,9 +25,9 @@ pub fn value(it: &mut Interp, x: Value) -> QResult<Value> {
         Value::Dict(d) => Ok(d.values.clone()),
         Value::Vector(ref v) if v.ty() == Ty::Char => {
             let src = x.as_string().unwrap_or_default();
-            it.eval_str(&src)
+            it.eval_text(&src)
         }
-        Value::Atom(Atom::Char(c)) => it.eval_str(&(c as char).to_string()),
+        Value::Atom(Atom::Char(c)) => it.eval_text(&(c as char).to_string()),
         Value::Atom(Atom::Symbol(s)) => resolve_name(it, s),
         Value::List(l) if !l.is_empty() => {
             let f = match &l[0] {
@@ -145,7 +146,65 @@ pub fn show(it: &mut Interp, x: Value) -> QResult<Value> {
 pub fn reval(it: &mut Interp, x: Value) -> QResult<Value> {
     let saved = it.no_update;
     it.no_update = true;
-    let r = crate::eval::tree::eval(it, x);
+    let r = it.eval_tree(&x);
     it.no_update = saved;
     r
+}
+
+/// The console text of a value under the current `\c` and `\P`; a
+/// partitioned table shows its first rows, mapped for the purpose.
+pub fn console_text(it: &Interp, v: &Value) -> String {
+    let rows = it.settings.console.rows + 1;
+    if let Some(t) = crate::query::partitioned::display_value(it, v, rows) {
+        return crate::display::console(&t, &it.settings.console);
+    }
+    crate::display::console(v, &it.settings.console)
+}
+
+pub(crate) fn builtin(name: &str) -> QResult<Value> {
+    registry::lookup(name)
+        .map(registry::func)
+        .ok_or_else(|| QError::nyi(name))
+}
+
+// ---------------------------------------------------------------------------
+// Names
+
+/// The value a symbol names: a global (in the current namespace, then at
+/// root), a keyword by its name or its `.q.` name, or a system value.
+pub fn resolve_name(it: &mut Interp, s: Sym) -> QResult<Value> {
+    let t = s.as_str();
+    if t.starts_with(':') {
+        return Err(QError::nyi(&format!("{t}: file handles (storage issue)")));
+    }
+    let full = qualify(it.namespace, t);
+    if let Some(v) = it.get_global(full).or_else(|| it.get_global(s)) {
+        return Ok(v);
+    }
+    let kw = t.strip_prefix(".q.").unwrap_or(t);
+    if let Some(i) = registry::lookup(kw) {
+        let b = registry::get(i);
+        if registry::is_system_value(i)
+            && let Some(m) = b.monad
+        {
+            return m(it, Value::Nil);
+        }
+        return Ok(registry::func(i));
+    }
+    Err(crate::registry::keywords::undefined(t))
+}
+
+/// `parse x`: the parse tree of the string `x`.
+pub fn parse(it: &mut Interp, x: Value) -> QResult<Value> {
+    let src = match &x {
+        Value::Vector(v) if v.ty() == Ty::Char => x.as_string().unwrap_or_default(),
+        Value::Atom(Atom::Char(c)) => (*c as char).to_string(),
+        _ => return Err(QError::type_()),
+    };
+    it.parse_text(&src)
+}
+
+/// `eval x`: evaluates a parse tree.
+pub fn eval(it: &mut Interp, x: Value) -> QResult<Value> {
+    it.eval_tree(&x)
 }

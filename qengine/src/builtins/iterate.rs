@@ -1,11 +1,10 @@
 //! (moved; module doc to be written)
 
-use crate::eval::apply::apply;
-use crate::eval::apply::valence;
-use crate::eval::compile::derive;
-use crate::interp::Interp;
+use crate::builtins::apply::apply;
+use crate::builtins::apply::valence;
 use crate::ops::compare::values_match;
 use crate::registry;
+use crate::state::Interp;
 use qcore::Derived;
 use qcore::Dict;
 use qcore::Func;
@@ -19,7 +18,7 @@ use std::sync::Arc;
 // Iterators as values (`(/;+)` in a parse tree)
 
 pub(crate) fn derive_with(a: Adverb, f: Value) -> QResult<Value> {
-    Ok(derive(a, f))
+    Ok(Value::derived(a, f))
 }
 
 pub fn iter_each(_: &mut Interp, f: Value) -> QResult<Value> {
@@ -437,7 +436,7 @@ pub(crate) fn while_(
     loop {
         it.tick()?;
         let c = apply(it, cond, vec![cur.clone()])?;
-        if !crate::eval::truthy(&c)? {
+        if !c.truthy()? {
             break;
         }
         cur = apply(it, f, vec![cur])?;

@@ -1,5 +1,6 @@
 //! (moved; module doc to be written)
 
+use crate::builtins::apply::apply;
 use crate::builtins::list::join::join_values;
 use crate::builtins::list::join::positions;
 use crate::builtins::table::column;
@@ -9,10 +10,9 @@ use crate::builtins::table::rekey;
 use crate::builtins::table::syms_of;
 use crate::builtins::table::table;
 use crate::builtins::table::unkeyed;
-use crate::eval::apply::apply;
-use crate::interp::Interp;
 use crate::ops::group::group_ids;
 use crate::ops::index::take_idx;
+use crate::state::Interp;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Sym;

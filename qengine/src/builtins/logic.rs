@@ -1,12 +1,12 @@
 //! (moved; module doc to be written)
 
-use crate::eval::apply::apply;
-use crate::interp::Interp;
+use crate::builtins::apply::apply;
 use crate::ops::compare::as_vector;
 use crate::ops::compare::minmax_simple;
 use crate::ops::conform::atomic_dyad;
 use crate::ops::make::new_dict;
 use crate::registry;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::QError;
 use qcore::QResult;

@@ -1,9 +1,9 @@
 //! (moved; module doc to be written)
 
-use crate::interp::Interp;
 use crate::ops::conform::atomic_monad;
 use crate::ops::grade::cmp_atoms;
 use crate::ops::grade::cmp_values;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::Attr;
 use qcore::Dict;

@@ -16,6 +16,7 @@ pub mod dict;
 pub mod dotq;
 pub mod dotz;
 pub mod env;
+pub mod index;
 pub mod internal;
 pub mod interpret;
 pub mod io;

@@ -9,11 +9,11 @@
 //! number then value, lists lexicographically. Tables sort their rows by
 //! every column (first column most significant), dictionaries by value.
 
-use crate::interp::Interp;
 use crate::ops::arith::xbar_fast;
 use crate::ops::grade::grade_value;
 use crate::ops::grade::sort_value;
 use crate::ops::search::bin_value;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::QError;
 use qcore::QResult;

@@ -6,8 +6,8 @@
 //! (`` `t insert x ``, `` `a xasc `t ``) read the global, write the result back
 //! and return the name.
 
-use crate::interp::Interp;
 use crate::ops::make::longs;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::Dict;
 use qcore::QError;
@@ -107,7 +107,7 @@ pub fn syms_of(v: &Value) -> QResult<Vec<Sym>> {
 
 /// The global named by a symbol atom, with its full name.
 pub fn global_of(it: &Interp, s: Sym) -> QResult<(Sym, Value)> {
-    let name = crate::eval::compile::qualify(it.namespace, s.as_str());
+    let name = crate::state::qualify(it.namespace, s.as_str());
     match it.get_global(name) {
         Some(v) => Ok((name, v)),
         None => Err(QError::undefined(s.as_str())),
@@ -438,9 +438,9 @@ pub fn insert(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         return Err(QError::type_());
     };
     if s.as_str().starts_with(':') {
-        return crate::storage::splay::append_file(it, s, y, true);
+        return crate::builtins::io::save::append_file(it, s, y, true);
     }
-    let full = crate::eval::compile::qualify(it.namespace, s.as_str());
+    let full = crate::state::qualify(it.namespace, s.as_str());
     let Some(cur) = it.get_global(full) else {
         // Inserting a table into an undefined name creates it.
         if let Value::Table(u) = &y {
@@ -483,11 +483,11 @@ pub fn upsert(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     if let Value::Atom(Atom::Symbol(s)) = &x
         && s.as_str().starts_with(':')
     {
-        return crate::storage::splay::append_file(it, *s, y, false);
+        return crate::builtins::io::save::append_file(it, *s, y, false);
     }
     let (cur, name) = match &x {
         Value::Atom(Atom::Symbol(s)) => {
-            let full = crate::eval::compile::qualify(it.namespace, s.as_str());
+            let full = crate::state::qualify(it.namespace, s.as_str());
             match it.get_global(full) {
                 Some(v) => (v, Some(full)),
                 None => {

@@ -16,7 +16,7 @@ use std::time::UNIX_EPOCH;
 
 use qcore::calendar::NS_PER_DAY;
 
-use crate::interp::Interp;
+use crate::state::Interp;
 
 use qcore::Sym;
 
@@ -126,7 +126,7 @@ pub fn addmonths(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 const UNIX_TO_2000_DAYS: i64 = 10_957;
 
 /// Nanoseconds since 2000.01.01 UTC, now.
-fn now_utc_ns() -> i64 {
+fn now_utc_ns(_: &Interp) -> i64 {
     let d = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
@@ -134,10 +134,10 @@ fn now_utc_ns() -> i64 {
 }
 
 /// Nanoseconds since 2000.01.01 in local time, now.
-fn now_local_ns() -> i64 {
-    let utc = now_utc_ns();
+fn now_local_ns(it: &Interp) -> i64 {
+    let utc = now_utc_ns(it);
     let unix_secs = utc.div_euclid(1_000_000_000) + UNIX_TO_2000_DAYS * 86_400;
-    utc + local_offset_secs(unix_secs) * 1_000_000_000
+    utc + local_offset_secs(it, unix_secs) * 1_000_000_000
 }
 
 fn tz_file() -> &'static Option<Vec<u8>> {
@@ -161,9 +161,10 @@ fn tz_file() -> &'static Option<Vec<u8>> {
     })
 }
 
-/// The local offset from UTC in seconds at a Unix time (0 when unknown).
-pub(crate) fn local_offset_secs(unix_secs: i64) -> i64 {
-    if let Some(m) = crate::session::system::utc_offset_minutes() {
+/// The local offset from UTC in seconds at a Unix time: `\o` when set,
+/// else the machine's time zone (0 when unknown).
+pub(crate) fn local_offset_secs(it: &Interp, unix_secs: i64) -> i64 {
+    if let Some(m) = it.settings.utc_offset {
         return m * 60;
     }
     tz_file()
@@ -250,8 +251,8 @@ fn clock(ns: i64, ty: Ty) -> Value {
 macro_rules! zval {
     ($name:ident, $now:ident, $ty:expr, $doc:literal) => {
         #[doc = $doc]
-        pub fn $name(_: &mut Interp, _x: Value) -> QResult<Value> {
-            Ok(clock($now(), $ty))
+        pub fn $name(it: &mut Interp, _x: Value) -> QResult<Value> {
+            Ok(clock($now(it), $ty))
         }
     };
 }

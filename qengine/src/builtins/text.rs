@@ -1,9 +1,9 @@
 //! (moved; module doc to be written)
 
-use crate::eval::apply::apply;
-use crate::interp::Interp;
+use crate::builtins::apply::apply;
 use crate::ops::conform::atomic_monad;
 use crate::ops::digest::sha1_digest;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::Dict;
 use qcore::QError;
@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 /// `string x`.
 pub fn string(it: &mut Interp, x: Value) -> QResult<Value> {
-    let p = it.settings.precision;
+    let p = it.settings.console.precision;
     Ok(match x {
         Value::Atom(a) => Value::string(&crate::display::atom_text(&a, p)),
         Value::Vector(v) => {

@@ -5,9 +5,9 @@
 //! constants, globals become full dotted symbols, literals become values.
 //! Calling a lambda never looks at names again.
 
+use crate::state::qualify;
 use std::sync::Arc;
 
-use qparser::Adverb;
 use qparser::Assign;
 use qparser::Expr;
 use qparser::ExprKind;
@@ -58,15 +58,6 @@ impl Scope {
     /// The full global name for `name` in this scope's namespace.
     pub fn global(&self, name: &str) -> Sym {
         qualify(self.namespace, name)
-    }
-}
-
-/// Full name of `name` read or written from namespace `ns` (`.` is root).
-pub fn qualify(ns: Sym, name: &str) -> Sym {
-    if name.starts_with('.') || ns.is_null() || ns.as_str() == "." {
-        Sym::new(name)
-    } else {
-        Sym::new(&format!("{}.{}", ns.as_str(), name))
     }
 }
 
@@ -368,9 +359,4 @@ pub fn literal(l: &Literal) -> Value {
     } else {
         Value::Vector(v)
     }
-}
-
-/// An adverb applied to a value.
-pub fn derive(adverb: Adverb, operand: Value) -> Value {
-    Value::Func(Func::Derived(Arc::new(qcore::Derived { adverb, operand })))
 }

@@ -5,7 +5,6 @@
 //! one slot vector and walks the cached body. Evaluation follows q: right to
 //! left, arguments of `f[a;b]` evaluated last to first.
 
-pub mod apply;
 pub mod compile;
 pub mod sql;
 pub mod tree;
@@ -14,7 +13,7 @@ use std::sync::Arc;
 
 use qparser::Adverb;
 
-use crate::interp::Interp;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::Func;
 use qcore::QError;
@@ -22,7 +21,7 @@ use qcore::QResult;
 use qcore::Sym;
 use qcore::Value;
 
-pub use apply::apply;
+pub use crate::builtins::apply::apply;
 
 /// Byte range in the source text.
 pub type Span = std::ops::Range<usize>;
@@ -107,6 +106,82 @@ pub fn compiled(l: &qcore::Lambda) -> QResult<&CompiledLambda> {
         .ok_or_else(QError::type_)
 }
 
+/// Runs lambda `f`'s body with exactly its arguments (the evaluator's part
+/// of application; arity and projection are `builtins::apply`'s).
+pub fn call_lambda(it: &mut Interp, func: &Func, args: Vec<Value>) -> QResult<Value> {
+    let Func::Lambda(l) = func else {
+        return Err(QError::type_());
+    };
+    let c = compiled(l)?;
+    it.tick()?;
+    if it.depth >= crate::state::MAX_DEPTH {
+        return Err(QError::new("stack").with_detail("too deep: recursion limit reached"));
+    }
+    // `Option<Value>` has `Value`'s size, so this collect reuses the
+    // argument vector's allocation (one allocation less per call).
+    let mut slots: Vec<Option<Value>> = args.into_iter().map(Some).collect();
+    slots.resize(c.nslots, None);
+    let mut fr = Frame {
+        slots,
+        source: &c.source,
+    };
+    it.depth += 1;
+    it.calls.push(func.clone());
+    let saved_ns = it.namespace;
+    it.namespace = l.namespace;
+    let mut r = Ok(Value::Nil);
+    for s in &c.body {
+        r = it.eval_node(s, &mut fr);
+        if r.is_err() {
+            break;
+        }
+    }
+    if let Err(Ctl::Error(e)) = &r {
+        crate::builtins::debug::note_error(it, e);
+    }
+    it.calls.pop();
+    it.namespace = saved_ns;
+    it.depth -= 1;
+    match r {
+        Ok(v) => Ok(v),
+        Err(Ctl::Return(v)) => Ok(v),
+        Err(Ctl::Error(e)) => Err(e),
+    }
+}
+
+/// Parses, resolves and evaluates q source text (one chunk) in the current
+/// namespace.
+pub fn eval_text(it: &mut Interp, src: &str) -> QResult<Value> {
+    let source: Arc<str> = Arc::from(src);
+    let ast = qparser::parse(src).map_err(|e| {
+        QError::new(e.name.clone())
+            .with_detail(e.message.clone())
+            .at(&source, e.span.clone())
+    })?;
+    eval_parsed(it, &ast, &source)
+}
+
+/// Evaluates a parsed chunk.
+pub fn eval_parsed(it: &mut Interp, ast: &qparser::Expr, source: &Arc<str>) -> QResult<Value> {
+    let scope = compile::Scope::top(it.namespace, source.clone());
+    let node = compile::compile(ast, &scope)?;
+    let mut fr = Frame {
+        slots: Vec::new(),
+        source,
+    };
+    let saved = it.depth;
+    let saved_calls = it.calls.len();
+    let r = it.eval_node(&node, &mut fr);
+    it.depth = saved;
+    it.calls.truncate(saved_calls);
+    match r {
+        Ok(v) => Ok(v),
+        // `:x` at top level just yields x
+        Err(Ctl::Return(v)) => Ok(v),
+        Err(Ctl::Error(e)) => Err(e),
+    }
+}
+
 /// Why evaluation stopped early: an error, or `:x` returning from a lambda.
 #[derive(Debug)]
 pub enum Ctl {
@@ -168,7 +243,7 @@ impl Interp {
             }
             Node::Derived(adv, f) => {
                 let f = self.eval_node(f, fr)?;
-                Ok(compile::derive(*adv, f))
+                Ok(Value::derived(*adv, f))
             }
             Node::Compose(parts, span) => {
                 let mut vals = Vec::with_capacity(parts.len());
@@ -203,34 +278,36 @@ impl Interp {
                     // Data with an elided index selects everything: m[;1].
                     let vals: Vec<Value> =
                         vals.into_iter().map(|v| v.unwrap_or(Value::Nil)).collect();
-                    apply::apply(self, &fv, vals)
+                    crate::builtins::apply::apply(self, &fv, vals)
                 } else if elided && args.len() > 1 {
-                    apply::project(fv, vals)
+                    crate::builtins::apply::project(fv, vals)
                 } else if elided {
                     // f[] calls f with the generic null.
-                    apply::apply(self, &fv, vec![Value::Nil])
+                    crate::builtins::apply::apply(self, &fv, vec![Value::Nil])
                 } else {
                     let vals: Vec<Value> =
                         vals.into_iter().map(|v| v.unwrap_or(Value::Nil)).collect();
-                    apply::call(self, &fv, vals)
+                    crate::builtins::apply::call(self, &fv, vals)
                 };
                 r.map_err(|e| located(e.into(), fr.source, span))
             }
             Node::Monadic { f, x, span } => {
                 let xv = self.eval_node(x, fr)?;
                 let fv = self.eval_node(f, fr)?;
-                apply::apply_monadic(self, &fv, xv).map_err(|e| located(e.into(), fr.source, span))
+                crate::builtins::apply::apply_monadic(self, &fv, xv)
+                    .map_err(|e| located(e.into(), fr.source, span))
             }
             Node::Dyadic { f, x, y, span } => {
                 let yv = self.eval_node(y, fr)?;
                 let xv = self.eval_node(x, fr)?;
                 let fv = self.eval_node(f, fr)?;
-                apply::apply2(self, &fv, xv, yv).map_err(|e| located(e.into(), fr.source, span))
+                crate::builtins::apply::apply2(self, &fv, xv, yv)
+                    .map_err(|e| located(e.into(), fr.source, span))
             }
             Node::LeftProj { f, x } => {
                 let xv = self.eval_node(x, fr)?;
                 let fv = self.eval_node(f, fr)?;
-                Ok(apply::project(fv, vec![Some(xv), None])?)
+                Ok(crate::builtins::apply::project(fv, vec![Some(xv), None])?)
             }
             Node::List(items) => {
                 let mut vals = Vec::with_capacity(items.len());
@@ -254,7 +331,7 @@ impl Interp {
                 let mut i = 0;
                 while i + 1 < items.len() {
                     let c = self.eval_node(&items[i], fr)?;
-                    if truthy(&c).map_err(|e| located(e.into(), fr.source, span))? {
+                    if c.truthy().map_err(|e| located(e.into(), fr.source, span))? {
                         return self.eval_node(&items[i + 1], fr);
                     }
                     i += 2;
@@ -270,7 +347,10 @@ impl Interp {
                     return Err(QError::rank().at(fr.source, span.clone()).into());
                 };
                 let cv = self.eval_node(c, fr)?;
-                if truthy(&cv).map_err(|e| located(e.into(), fr.source, span))? {
+                if cv
+                    .truthy()
+                    .map_err(|e| located(e.into(), fr.source, span))?
+                {
                     for s in body {
                         self.eval_node(s, fr)?;
                     }
@@ -301,7 +381,10 @@ impl Interp {
                 loop {
                     self.tick()?;
                     let cv = self.eval_node(c, fr)?;
-                    if !truthy(&cv).map_err(|e| located(e.into(), fr.source, span))? {
+                    if !cv
+                        .truthy()
+                        .map_err(|e| located(e.into(), fr.source, span))?
+                    {
                         break;
                     }
                     for s in body {
@@ -374,8 +457,8 @@ impl Interp {
         };
         if in_place && let Some(slot) = self.slot_mut(target, fr) {
             let done = match &idx {
-                Some(ix) => crate::builtins::apply::amend_in_place(slot, ix, &v),
-                None => crate::builtins::apply::append_in_place(slot, &v),
+                Some(ix) => crate::builtins::index::amend_in_place(slot, ix, &v),
+                None => crate::builtins::index::append_in_place(slot, &v),
             };
             match done {
                 Some(Ok(())) => return Ok(v),
@@ -446,11 +529,11 @@ impl Interp {
                     None => identity_of(m)
                         .ok_or_else(|| QError::new("value").with_detail("undefined name"))?,
                 };
-                apply::apply2(self, m, o, v)
+                crate::builtins::apply::apply2(self, m, o, v)
             }
             (Some(ix), m) => {
                 let o = old.ok_or_else(|| QError::new("value").with_detail("undefined name"))?;
-                crate::builtins::apply::amend_at(self, o, &ix, m, v)
+                crate::builtins::index::amend_at(self, o, &ix, m, v)
             }
         }
     }
@@ -478,21 +561,4 @@ fn is_join(f: &Value) -> bool {
 /// True when `f` is a function value (so `f[]` calls it).
 fn is_callable(v: &Value) -> bool {
     matches!(v, Value::Func(_))
-}
-
-/// The truth of a condition atom: nonzero and not null.
-pub fn truthy(v: &Value) -> QResult<bool> {
-    match v {
-        Value::Atom(a) => Ok(match *a {
-            Atom::Bool(b) => b,
-            Atom::Byte(b) | Atom::Char(b) => b != 0,
-            Atom::Real(f) => f != 0.0,
-            Atom::Float(f) | Atom::Datetime(f) => f != 0.0,
-            Atom::Symbol(_) | Atom::Guid(_) => return Err(QError::type_()),
-            // q tests for zero only: a null (`0N`) is true.
-            other => other.to_i64().is_some_and(|x| x != 0),
-        }),
-        Value::Vector(_) | Value::List(_) => Err(QError::type_()),
-        _ => Err(QError::type_()),
-    }
 }

@@ -26,8 +26,8 @@ use qparser::SqlKind;
 use qparser::SqlQuery;
 
 use crate::builtins::table::dict;
-use crate::interp::Interp;
 use crate::registry;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::QError;
 use qcore::QResult;

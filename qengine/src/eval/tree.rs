@@ -1,11 +1,13 @@
 //! (moved; module doc to be written)
 
-use crate::eval::apply::apply;
+use crate::builtins::apply::apply;
+use crate::builtins::interpret::builtin;
+use crate::builtins::interpret::resolve_name;
 use crate::eval::compile::compile_lambda;
 use crate::eval::compile::literal;
-use crate::eval::compile::qualify;
-use crate::interp::Interp;
 use crate::registry;
+use crate::state::Interp;
+use crate::state::qualify;
 use qcore::Atom;
 use qcore::Func;
 use qcore::Prim;
@@ -19,44 +21,11 @@ use qparser::Adverb;
 use qparser::ExprKind;
 use std::sync::Arc;
 
-pub(crate) fn builtin(name: &str) -> QResult<Value> {
-    registry::lookup(name)
-        .map(registry::func)
-        .ok_or_else(|| QError::nyi(name))
-}
-
-// ---------------------------------------------------------------------------
-// Names
-
-/// The value a symbol names: a global (in the current namespace, then at
-/// root), a keyword by its name or its `.q.` name, or a system value.
-pub fn resolve_name(it: &mut Interp, s: Sym) -> QResult<Value> {
-    let t = s.as_str();
-    if t.starts_with(':') {
-        return Err(QError::nyi(&format!("{t}: file handles (storage issue)")));
-    }
-    let full = qualify(it.namespace, t);
-    if let Some(v) = it.get_global(full).or_else(|| it.get_global(s)) {
-        return Ok(v);
-    }
-    let kw = t.strip_prefix(".q.").unwrap_or(t);
-    if let Some(i) = registry::lookup(kw) {
-        let b = registry::get(i);
-        if registry::is_system_value(i)
-            && let Some(m) = b.monad
-        {
-            return m(it, Value::Nil);
-        }
-        return Ok(registry::func(i));
-    }
-    Err(crate::registry::keywords::undefined(t))
-}
-
 /// `eval x`: evaluates a parse tree. A symbol is a variable, a one-item
 /// list (`enlist x`) its item unevaluated, a longer general list an
 /// application of its evaluated first item to its evaluated other items
 /// (right to left), anything else a constant.
-pub fn eval(it: &mut Interp, x: Value) -> QResult<Value> {
+pub(crate) fn eval(it: &mut Interp, x: Value) -> QResult<Value> {
     it.tick()?;
     match x {
         Value::Atom(Atom::Symbol(s)) => resolve_name(it, s),
@@ -94,7 +63,7 @@ pub(crate) fn eval_apply(it: &mut Interp, l: &[Value]) -> QResult<Value> {
             let mut k = 0;
             while k + 1 < args.len() {
                 let c = eval(it, args[k].clone())?;
-                if truthy(&c)? {
+                if c.truthy()? {
                     return eval(it, args[k + 1].clone());
                 }
                 k += 2;
@@ -127,25 +96,13 @@ pub(crate) fn eval_apply(it: &mut Interp, l: &[Value]) -> QResult<Value> {
     apply(it, &f, vals)
 }
 
-pub(crate) fn truthy(v: &Value) -> QResult<bool> {
-    match v {
-        Value::Atom(a) => Ok(a.to_i64().is_some_and(|n| n != 0)),
-        _ => Err(QError::type_()),
-    }
-}
-
 // ---------------------------------------------------------------------------
 // parse
 
-/// `parse x`: the parse tree of the string `x`.
-pub fn parse(it: &mut Interp, x: Value) -> QResult<Value> {
-    let src = match &x {
-        Value::Vector(v) if v.ty() == Ty::Char => x.as_string().unwrap_or_default(),
-        Value::Atom(Atom::Char(c)) => (*c as char).to_string(),
-        _ => return Err(QError::type_()),
-    };
-    let source: Arc<str> = Arc::from(src.as_str());
-    let ast = qparser::parse(&src).map_err(|e| {
+/// The parse tree of q source text (q's `parse`).
+pub fn parse_text(it: &mut Interp, src: &str) -> QResult<Value> {
+    let source: Arc<str> = Arc::from(src);
+    let ast = qparser::parse(src).map_err(|e| {
         QError::new(e.name.clone())
             .with_detail(e.message.clone())
             .at(&source, e.span.clone())

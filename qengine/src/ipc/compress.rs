@@ -159,12 +159,12 @@ pub fn decompress(src: &[u8], little: bool, limit: usize) -> QResult<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::interp::Interp;
     use crate::ipc::wire;
+    use crate::state::Interp;
 
     fn msg(src: &str) -> Vec<u8> {
         let mut it = Interp::new();
-        let v = it.eval_str(src).unwrap();
+        let v = it.eval_text(src).unwrap();
         wire::frame(2, &v).unwrap()
     }
 

@@ -33,9 +33,9 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::eval::apply::apply;
-use crate::interp::Interp;
-use crate::interp::Outcome;
+use crate::builtins::apply::apply;
+use crate::state::Interp;
+use crate::state::Outcome;
 use qcore::Atom;
 use qcore::QError;
 use qcore::QResult;
@@ -634,13 +634,13 @@ pub fn default_eval(it: &mut Interp, x: Value) -> QResult<Value> {
                     }
                 };
             }
-            it.eval_str(&src)
+            it.eval_text(&src)
         }
         Value::List(l) if !l.is_empty() => {
             let f = match &l[0] {
                 Value::Vector(v) if v.ty() == Ty::Char => {
                     let s = l[0].as_string().unwrap_or_default();
-                    it.eval_str(&s)?
+                    it.eval_text(&s)?
                 }
                 Value::Atom(Atom::Symbol(_)) => {
                     crate::builtins::interpret::value(it, l[0].clone())?

@@ -736,14 +736,14 @@ pub fn decode_message(msg: &[u8], limit: usize) -> QResult<(Header, Body)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::interp::Interp;
+    use crate::state::Interp;
 
     fn hex(b: &[u8]) -> String {
         b.iter().map(|x| format!("{x:02x}")).collect()
     }
 
     fn q(it: &mut Interp, src: &str) -> Value {
-        it.eval_str(src).unwrap_or_else(|e| panic!("{src}: {e:?}"))
+        it.eval_text(src).unwrap_or_else(|e| panic!("{src}: {e:?}"))
     }
 
     fn ser(it: &mut Interp, src: &str) -> String {
@@ -986,7 +986,7 @@ mod tests {
         let Body::Value(f) = decode(&b, true).unwrap() else {
             panic!()
         };
-        let r = crate::eval::apply::apply(&mut it, &f, vec![Value::long(21)]).unwrap();
+        let r = crate::builtins::apply::apply(&mut it, &f, vec![Value::long(21)]).unwrap();
         assert_eq!(
             hex(&encode(&r).unwrap()),
             hex(&encode(&Value::long(42)).unwrap())

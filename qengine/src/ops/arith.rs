@@ -1,10 +1,10 @@
 //! (moved; module doc to be written)
 
-use crate::interp::Interp;
 use crate::ops::cast::atom_of_f64;
 use crate::ops::cast::atom_of_i64;
 use crate::ops::conform::atomic_dyad;
 use crate::ops::conform::atomic_monad;
+use crate::state::Interp;
 use qcore::ALL_TYPES;
 use qcore::Atom;
 use qcore::QError;

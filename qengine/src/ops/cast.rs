@@ -339,7 +339,8 @@ pub(crate) fn part_atom(name: &str, a: Atom) -> QResult<Atom> {
 
 /// Parses one string as an atom of type `t`; the type's null when the text
 /// is not a valid literal.
-pub fn parse_atom(t: Ty, s: &str) -> Atom {
+/// `dmy`: text dates with slashes are dd/mm/yyyy (`\z 1`), else mm/dd/yyyy.
+pub fn parse_atom(t: Ty, s: &str, dmy: bool) -> Atom {
     let s = s.trim();
     let null = t.null_atom();
     match t {
@@ -358,11 +359,11 @@ pub fn parse_atom(t: Ty, s: &str) -> Atom {
             parse_int(s).map_or(null, |v| atom_of_i64(t, v))
         }
         Ty::Real | Ty::Float => parse_float(s).map_or(null, |v| atom_of_f64(t, v)),
-        Ty::Date => parse_date(s).map_or(null, |d| Atom::Date(d as i32)),
+        Ty::Date => parse_date(s, dmy).map_or(null, |d| Atom::Date(d as i32)),
         Ty::Month => parse_month(s).map_or(null, |m| Atom::Month(m as i32)),
-        Ty::Timestamp => parse_timestamp(s).map_or(null, Atom::Timestamp),
+        Ty::Timestamp => parse_timestamp(s, dmy).map_or(null, Atom::Timestamp),
         Ty::Datetime => {
-            parse_timestamp(s).map_or(null, |ns| Atom::Datetime(ns as f64 / NS_PER_DAY as f64))
+            parse_timestamp(s, dmy).map_or(null, |ns| Atom::Datetime(ns as f64 / NS_PER_DAY as f64))
         }
         Ty::Timespan => parse_timespan(s).map_or(null, Atom::Timespan),
         Ty::Minute | Ty::Second | Ty::Time => {
@@ -431,7 +432,7 @@ pub(crate) fn parse_ip(s: &str) -> Option<i32> {
 }
 
 /// `yyyy.mm.dd`, `yyyy-mm-dd`, `yyyy/mm/dd`, `yyyymmdd`: days since 2000.
-pub(crate) fn parse_date(s: &str) -> Option<i64> {
+pub(crate) fn parse_date(s: &str, dmy: bool) -> Option<i64> {
     let (y, m, d) = if s.len() == 8 && all_digits(s) {
         (&s[0..4], &s[4..6], &s[6..8])
     } else {
@@ -442,9 +443,7 @@ pub(crate) fn parse_date(s: &str) -> Option<i64> {
         }
         match (sep, parts[2].len()) {
             // mm/dd/yyyy or dd/mm/yyyy, as `\z` says (library2.rs)
-            (b'/', 4) if crate::session::system::date_format() == 1 => {
-                (parts[2], parts[1], parts[0])
-            }
+            (b'/', 4) if dmy => (parts[2], parts[1], parts[0]),
             (b'/', 4) => (parts[2], parts[0], parts[1]),
             _ => (parts[0], parts[1], parts[2]),
         }
@@ -513,7 +512,7 @@ pub(crate) fn frac_ns(f: &str) -> Option<i64> {
     Some(f.parse::<i64>().ok()? * 10i64.pow((9 - f.len()) as u32))
 }
 
-pub(crate) fn parse_timestamp(s: &str) -> Option<i64> {
+pub(crate) fn parse_timestamp(s: &str, dmy: bool) -> Option<i64> {
     // Unix seconds: 9..11 digits, optional fraction
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
     if (9..=11).contains(&int.len()) && all_digits(int) && (frac.is_empty() || all_digits(frac)) {
@@ -530,7 +529,7 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<i64> {
         Some(i) => (&s[..i], &s[i + 1..]),
         None => (s, ""),
     };
-    let days = parse_date(d)?;
+    let days = parse_date(d, dmy)?;
     let tod = if t.is_empty() { 0 } else { parse_tod(t)? };
     Some(days * NS_PER_DAY + tod)
 }
@@ -642,13 +641,19 @@ mod tests {
 
     #[test]
     fn parsing_and_pad() {
-        assert_eq!(parse_atom(Ty::Long, "12"), Atom::Long(12));
-        assert_eq!(parse_atom(Ty::Float, "1.5"), Atom::Float(1.5));
-        assert_eq!(parse_atom(Ty::Date, "2024.01.02"), Atom::Date(8767));
-        assert_eq!(parse_atom(Ty::Time, "123456789"), Atom::Time(45_296_789));
-        assert_eq!(parse_atom(Ty::Minute, "12:13:14"), Atom::Minute(733));
-        assert_eq!(parse_atom(Ty::Int, "192.168.1.34"), Atom::Int(-1062731486));
-        assert_eq!(parse_atom(Ty::Long, "x"), Atom::Long(NJ));
+        assert_eq!(parse_atom(Ty::Long, "12", false), Atom::Long(12));
+        assert_eq!(parse_atom(Ty::Float, "1.5", false), Atom::Float(1.5));
+        assert_eq!(parse_atom(Ty::Date, "2024.01.02", false), Atom::Date(8767));
+        assert_eq!(
+            parse_atom(Ty::Time, "123456789", false),
+            Atom::Time(45_296_789)
+        );
+        assert_eq!(parse_atom(Ty::Minute, "12:13:14", false), Atom::Minute(733));
+        assert_eq!(
+            parse_atom(Ty::Int, "192.168.1.34", false),
+            Atom::Int(-1062731486)
+        );
+        assert_eq!(parse_atom(Ty::Long, "x", false), Atom::Long(NJ));
         assert_eq!(pad_bytes(5, b"ab"), b"ab   ".to_vec());
         assert_eq!(pad_bytes(-5, b"ab"), b"   ab".to_vec());
         assert_eq!(pad_bytes(2, b"abc"), b"ab".to_vec());

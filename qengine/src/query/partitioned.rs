@@ -37,173 +37,77 @@
 //! the interpreter thread as before, and `\compile 0` gives the sequential
 //! interpreter everywhere.
 
+use crate::storage::db::PartDb;
+use crate::storage::db::field_col;
 use std::collections::HashMap;
+
 use std::path::Path;
-use std::path::PathBuf;
+
 use std::sync::Arc;
+
 use std::sync::Mutex;
+
 use std::sync::mpsc;
 
 use qstorage::header::Kind;
+
 use qstorage::header::TYPE_ENUM;
-use qstorage::part::Field;
+
 use qstorage::part::Layout;
 
-use crate::eval::apply::apply;
-use crate::interp::Interp;
+use crate::builtins::apply::apply;
+
+use crate::state::Interp;
+
 use crate::query::kernel::compile;
+
 use crate::query::kernel::compile::AggKind;
+
 use crate::query::kernel::compile::Program;
+
 use crate::query::kernel::compile::SelectQ;
+
 use crate::query::kernel::exec;
+
 use qcore::Atom;
+
 use qcore::Attr;
+
 use qcore::Buf;
+
 use qcore::Func;
+
 use qcore::QError;
+
 use qcore::QResult;
+
 use qcore::Sym;
+
 use qcore::Table;
+
 use qcore::Ty;
+
 use qcore::Value;
+
 use qcore::VecData;
+
 use qcore::Vector;
 
 use crate::builtins::table::dict;
+
 use crate::builtins::table::table;
+
 use crate::ops::index::slice;
+
 use crate::ops::index::take_idx;
+
 use crate::ops::make::atom_vec;
+
 use crate::storage::column::handle_of;
+
 use crate::storage::column::handle_path;
+
 use crate::storage::column::serr;
-use crate::storage::splay::load_cols;
-use crate::storage::splay::read_sym_file;
-
-/// The loaded partitioned database.
-pub struct PartDb {
-    pub layout: Layout,
-    /// The partitioned tables, in `.Q.pt` order, with their columns (from
-    /// the last partition's `.d`; the partition field not included).
-    pub tables: Vec<(Sym, Vec<Sym>)>,
-    pub(crate) syms: Mutex<Option<Arc<Vec<Sym>>>>,
-    /// `.Q.pn`: per-partition row counts, filled by `count` and `.Q.cn`.
-    pub(crate) counts: Mutex<HashMap<Sym, Vec<i64>>>,
-}
-
-impl PartDb {
-    pub(crate) fn columns(&self, t: Sym) -> Option<&[Sym]> {
-        self.tables
-            .iter()
-            .find(|x| x.0 == t)
-            .map(|x| x.1.as_slice())
-    }
-
-    pub(crate) fn field(&self) -> Sym {
-        Sym::new(self.layout.field.name())
-    }
-
-    pub(crate) fn field_ty(&self) -> Ty {
-        match self.layout.field {
-            Field::Date => Ty::Date,
-            Field::Month => Ty::Month,
-            Field::Year => Ty::Int,
-            Field::Int => Ty::Long,
-        }
-    }
-
-    /// The partition values as a typed vector.
-    pub(crate) fn values(&self, idx: &[usize]) -> Vector {
-        let v: Vec<i64> = idx.iter().map(|&k| self.layout.parts[k].0).collect();
-        self.value_vec(v)
-    }
-
-    pub(crate) fn value_vec(&self, v: Vec<i64>) -> Vector {
-        match self.field_ty() {
-            Ty::Long => Vector::longs(v),
-            ty => Vector::from_i32(ty, v.iter().map(|&x| x as i32).collect()),
-        }
-    }
-
-    /// Partition `k`'s value `n` times (the partition field's column).
-    pub(crate) fn value_col(&self, k: usize, n: usize) -> Vector {
-        field_col(self.field_ty(), self.layout.parts[k].0, n)
-    }
-
-    /// The database's symbols, read once.
-    pub(crate) fn syms(&self) -> QResult<Arc<Vec<Sym>>> {
-        let mut g = self.syms.lock().map_err(|_| QError::new("par"))?;
-        if let Some(v) = g.as_ref() {
-            return Ok(v.clone());
-        }
-        let v = read_sym_file(&self.layout.root)?;
-        *g = Some(v.clone());
-        Ok(v)
-    }
-
-    pub(crate) fn dir(&self, k: usize, t: Sym) -> PathBuf {
-        self.layout.table_dir(k, t.as_str())
-    }
-
-    /// Partition `k` of table `t` with the columns `need` (schema order) and,
-    /// first, the partition field when `field` is set.
-    pub(crate) fn part_table(&self, k: usize, t: Sym, need: &[Sym], field: bool) -> QResult<Table> {
-        let syms = || self.syms();
-        let mut tb = load_cols(&self.dir(k, t), Some(need), &syms)?;
-        if field {
-            let n = tb.len();
-            let v = self.value_col(k, n);
-            if need.is_empty() {
-                tb.names.clear();
-                tb.columns.clear();
-            }
-            tb.names.insert(0, self.field());
-            tb.columns.insert(0, Value::Vector(v));
-        }
-        Ok(tb)
-    }
-
-    /// Row counts of table `t` per partition (headers only), cached.
-    pub(crate) fn counts(&self, t: Sym) -> QResult<Vec<i64>> {
-        if let Some(c) = self.counts.lock().ok().and_then(|m| m.get(&t).cloned()) {
-            return Ok(c);
-        }
-        let mut out = Vec::with_capacity(self.layout.parts.len());
-        for k in 0..self.layout.parts.len() {
-            out.push(qstorage::part::splay_count(&self.dir(k, t)).map_err(serr)? as i64);
-        }
-        if let Ok(mut m) = self.counts.lock() {
-            m.insert(t, out.clone());
-        }
-        Ok(out)
-    }
-
-    /// `.Q.pn`: table names to cached counts (`()` when not counted yet).
-    pub(crate) fn pn(&self) -> Value {
-        let m = self.counts.lock().map(|m| m.clone()).unwrap_or_default();
-        let vals = self
-            .tables
-            .iter()
-            .map(|(t, _)| match m.get(t) {
-                Some(c) => Value::Vector(Vector::longs(c.clone())),
-                None => Value::list(vec![]),
-            })
-            .collect();
-        dict(
-            Value::Vector(Vector::syms(self.tables.iter().map(|x| x.0).collect())),
-            Value::list(vals),
-        )
-    }
-}
-
-/// A partition field column: value `v` (of the field's type `ty`) `n`
-/// times.
-fn field_col(ty: Ty, v: i64, n: usize) -> Vector {
-    match ty {
-        Ty::Long => Vector::longs(vec![v; n]),
-        ty => Vector::from_i32(ty, vec![v as i32; n]),
-    }
-}
 
 /// The value of partitioned table `t`: `+cols!`t`.
 fn marker(t: Sym, cols: &[Sym]) -> Value {
@@ -919,6 +823,7 @@ enum Done {
 /// thread, and at most [`FLIGHT_ROWS`] rows (a mapped partition holds its
 /// symbol columns and partition field in memory until it is done).
 const FLIGHT_PER_THREAD: usize = 2;
+
 const FLIGHT_ROWS: usize = 1 << 24;
 
 impl PartQuery {
@@ -1044,7 +949,7 @@ fn take_rows(tb: &Table, rows: &[i64]) -> Table {
 fn stop_check(it: &Interp) -> QResult<()> {
     use std::sync::atomic::Ordering;
     if it.interrupt.swap(false, Ordering::Relaxed)
-        || crate::interp::INTERRUPT.swap(false, Ordering::Relaxed)
+        || crate::state::INTERRUPT.swap(false, Ordering::Relaxed)
     {
         return Err(QError::new("stop").with_detail("interrupted"));
     }

@@ -1,5 +1,6 @@
 //! (moved; module doc to be written)
 
+use crate::builtins::apply::apply;
 use crate::builtins::table::by_name;
 use crate::builtins::table::dict;
 use crate::builtins::table::key_count;
@@ -8,11 +9,10 @@ use crate::builtins::table::rekey;
 use crate::builtins::table::syms_of;
 use crate::builtins::table::table;
 use crate::builtins::table::unkeyed;
-use crate::eval::apply::apply;
-use crate::interp::Interp;
 use crate::ops::group::group_ids;
 use crate::ops::index::slice;
 use crate::ops::index::take_idx;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::Func;
 use qcore::QError;
@@ -136,7 +136,7 @@ impl<'a> Ctx<'a> {
 /// The global a name that is not a column resolves to (as `eval_tree`
 /// looks it up), if any; the compiled core reads constants through it.
 pub(crate) fn global_of(it: &Interp, s: Sym) -> Option<Value> {
-    let full = crate::eval::compile::qualify(it.namespace, s.as_str());
+    let full = crate::state::qualify(it.namespace, s.as_str());
     it.get_global(full).or_else(|| it.get_global(s))
 }
 

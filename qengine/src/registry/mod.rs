@@ -22,7 +22,7 @@ pub mod keywords;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::interp::Interp;
+use crate::state::Interp;
 use qcore::Func;
 use qcore::Prim;
 use qcore::QResult;
@@ -274,8 +274,8 @@ pub static BUILTINS: &[Builtin] = &[
     sysval(".z.Z",    temporal::z_zl,      "local datetime now"),
     // --- evaluation, environment, attributes (env.rs) ---
     kw1("get",        crate::builtins::io::object::get,            "value of a name (file handles: storage issue)"),
-    kw1("eval",       crate::eval::tree::eval,           "evaluate a parse tree"),
-    kw1("parse",      crate::eval::tree::parse,          "parse tree of a string"),
+    kw1("eval",       crate::builtins::interpret::eval,           "evaluate a parse tree"),
+    kw1("parse",      crate::builtins::interpret::parse,          "parse tree of a string"),
     kw2("set",        crate::builtins::io::object::set,            "`name set y: assign a global"),
     kw1("system",     crate::builtins::interpret::system,         "run a system command"),
     kw1("getenv",     env::getenv,         "value of an environment variable"),

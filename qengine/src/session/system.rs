@@ -1,146 +1,291 @@
-//! (moved; module doc to be written)
+//! System commands: `\t`, `\c`, `\l`, ... One row per command in
+//! [`COMMANDS`]; `system "..."` and console lines starting with `\` both
+//! come here.
+//!
+//! They live in the session, not the registry of builtins: several run q
+//! code (`\t`, `\l`), so they sit above the evaluator.
 
-use crate::interp::Interp;
-use crate::interp::Outcome;
-use qcore::QError;
-use qcore::QResult;
-use qcore::Sym;
-use qcore::Value;
-use qcore::Vector;
-use std::sync::atomic::AtomicI64;
-use std::sync::atomic::Ordering;
+use crate::state::workspace;
 use std::time::Duration;
 use std::time::Instant;
 
-// ---------------------------------------------------------------------------
-// Process-wide settings
+use crate::state::Interp;
+use crate::state::Outcome;
+use crate::state::memory_probe;
+use qcore::Atom;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
 
-/// `\o` in minutes; `i64::MIN` means "the machine's offset".
-pub(crate) static UTC_OFFSET: AtomicI64 = AtomicI64::new(i64::MIN);
-
-/// `\W`: start of week, 0 is Saturday.
-pub(crate) static WEEK_OFFSET: AtomicI64 = AtomicI64::new(2);
-
-/// `\z`: 0 is mm/dd/yyyy, 1 is dd/mm/yyyy.
-pub(crate) static DATE_FORMAT: AtomicI64 = AtomicI64::new(0);
-
-/// `\e`: error trap mode (stored; borf has no debugger to suspend in).
-pub(crate) static ERROR_MODE: AtomicI64 = AtomicI64::new(0);
-
-/// `\T`: seconds each console line may run (0: no limit).
-pub(crate) static TIMEOUT: AtomicI64 = AtomicI64::new(0);
-
-/// The `\o` offset in minutes, when one is set.
-pub fn utc_offset_minutes() -> Option<i64> {
-    let m = UTC_OFFSET.load(Ordering::Relaxed);
-    (m != i64::MIN).then_some(m)
+/// One system command: `\name rest`.
+pub struct Command {
+    /// The command's name (`t`, `ts`, `c`, `compile`, ...).
+    pub name: &'static str,
+    /// Runs it with the rest of the line.
+    pub run: fn(&mut Interp, &str) -> QResult<Outcome>,
+    /// Allowed in the sandbox the fuzz tests use (touches no file, process
+    /// or socket).
+    pub sandboxed: bool,
+    /// One line for docs/KEYWORDS.md.
+    pub doc: &'static str,
 }
 
-/// The `\z` date format (0 or 1).
-pub fn date_format() -> i64 {
-    DATE_FORMAT.load(Ordering::Relaxed)
-}
-
-/// The deadline for one console line under `\T` (the earlier of `\T` and
-/// any deadline already set).
-pub fn line_deadline(current: Option<Instant>) -> Option<Instant> {
-    let t = TIMEOUT.load(Ordering::Relaxed);
-    if t <= 0 {
-        return current;
+const fn cmd(
+    name: &'static str,
+    run: fn(&mut Interp, &str) -> QResult<Outcome>,
+    sandboxed: bool,
+    doc: &'static str,
+) -> Command {
+    Command {
+        name,
+        run,
+        sandboxed,
+        doc,
     }
-    let d = Instant::now() + Duration::from_secs(t as u64);
-    Some(current.map_or(d, |c| c.min(d)))
 }
 
-// ---------------------------------------------------------------------------
-// System commands
+/// Every system command borf knows.
+#[rustfmt::skip]
+pub static COMMANDS: &[Command] = &[
+    cmd("\\",    |_, _| Ok(Outcome::Exit(0)),                   false, "exit the process"),
+    cmd("t",       |it, r| timed(it, false, 1, r),                 true,  "time an expression in milliseconds (t:n repeats it n times)"),
+    cmd("ts",      |it, r| timed(it, true, 1, r),                  true,  "time and space of an expression (ts:n repeats it)"),
+    cmd("d",       namespace,                                      true,  "show or change the current namespace"),
+    cmd("c",       console_size,                                   true,  "show or set the console size: rows cols"),
+    cmd("P",       precision,                                      true,  "show or set the float display precision"),
+    cmd("v",       |it, r| names(it, r, false),                    true,  "variables in a namespace"),
+    cmd("f",       |it, r| names(it, r, true),                     true,  "functions in a namespace"),
+    cmd("x",       expunge,                                        false, "delete a global"),
+    cmd("S",       |_, r| crate::builtins::list::random::seed_command(r), true,  "show or set the random seed"),
+    cmd("T",       timeout,                                        true,  "show or set the time limit of a console line, in seconds"),
+    cmd("W",       week_offset,                                    true,  "show or set the first day of the week (0 Saturday)"),
+    cmd("z",       date_order,                                     true,  "show or set the order of text dates: 0 mm/dd/yyyy, 1 dd/mm/yyyy"),
+    cmd("e",       error_mode,                                     true,  "show or set the error trap mode"),
+    cmd("o",       utc_offset,                                     false, "show or set the offset from UTC of local time (hours, or minutes)"),
+    cmd("w",       memory,                                         false, "workspace memory statistics"),
+    cmd("p",       crate::ipc::system_p,                           false, "show or set the listening port"),
+    cmd("l",       load,                                           false, "load a script or a database directory"),
+    cmd("1",       |_, r| redirect(1, r),                          false, "redirect standard output to a file"),
+    cmd("2",       |_, r| redirect(2, r),                          false, "redirect standard error to a file"),
+    cmd("compile", |_, r| crate::query::kernel::system_command(r), true,  "borf: compiled-expression core on (1) or off (0)"),
+];
 
-pub(crate) fn int_arg(rest: &str) -> QResult<i64> {
+/// Runs a system command given without its leading backslash: `t expr`,
+/// `c 25 80`, `t:100 expr`.
+pub fn command(it: &mut Interp, cmd: &str) -> QResult<Outcome> {
+    let (name, rest) = match cmd.find(|c: char| c.is_whitespace()) {
+        Some(i) => (&cmd[..i], cmd[i..].trim()),
+        None => (cmd, ""),
+    };
+    if name.is_empty() {
+        return Ok(Outcome::Silent);
+    }
+    // `\t:n expr` and `\ts:n expr` repeat the expression n times.
+    let (name, repeat) = match name.split_once(':') {
+        Some((n @ ("t" | "ts"), k)) => (n, Some(k.parse::<usize>().map_err(|_| QError::domain())?)),
+        _ => (name, None),
+    };
+    let Some(c) = COMMANDS.iter().find(|c| c.name == name) else {
+        return Err(QError::nyi(&format!("\\{name}")));
+    };
+    if it.sandbox && !c.sandboxed {
+        return Err(
+            QError::new("access").with_detail("system commands are disabled in the sandbox")
+        );
+    }
+    match repeat {
+        Some(n) => timed(it, name == "ts", n, rest),
+        None => (c.run)(it, rest),
+    }
+}
+
+fn timed(it: &mut Interp, with_space: bool, n: usize, src: &str) -> QResult<Outcome> {
+    let probe = memory_probe();
+    let base = probe.map(|p| (p.reset_peak)());
+    let start = Instant::now();
+    for _ in 0..n.max(1) {
+        it.eval_text(src)?;
+    }
+    let ms = start.elapsed().as_millis() as i64;
+    if with_space {
+        let Some((p, base)) = probe.zip(base) else {
+            return Err(QError::nyi(
+                "\\ts space without the borf binary's allocator",
+            ));
+        };
+        let space = (p.peak)().saturating_sub(base) as i64;
+        Ok(Outcome::Value(Value::Vector(Vector::longs(vec![
+            ms, space,
+        ]))))
+    } else {
+        Ok(Outcome::Value(Value::long(ms)))
+    }
+}
+
+fn namespace(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    if rest.is_empty() {
+        Ok(Outcome::Value(Value::Atom(Atom::Symbol(it.namespace))))
+    } else if rest.starts_with('.') {
+        it.namespace = Sym::new(rest);
+        Ok(Outcome::Silent)
+    } else {
+        Err(QError::new("nyi").with_detail("namespace names start with a dot"))
+    }
+}
+
+fn console_size(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    let c = &mut it.settings.console;
+    if rest.is_empty() {
+        return Ok(Outcome::Value(Value::Vector(Vector::from_i32(
+            Ty::Int,
+            vec![c.rows as i32, c.cols as i32],
+        ))));
+    }
+    let nums: Vec<usize> = rest
+        .split_whitespace()
+        .map(|s| s.parse::<usize>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| QError::type_())?;
+    if nums.len() != 2 {
+        return Err(QError::length());
+    }
+    c.rows = nums[0].clamp(10, 2000);
+    c.cols = nums[1].clamp(10, 2000);
+    Ok(Outcome::Silent)
+}
+
+fn precision(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    if rest.is_empty() {
+        return Ok(Outcome::Value(Value::int(
+            it.settings.console.precision as i32,
+        )));
+    }
+    let n: usize = rest.parse().map_err(|_| QError::type_())?;
+    if n > 17 {
+        return Err(QError::domain());
+    }
+    it.settings.console.precision = n;
+    Ok(Outcome::Silent)
+}
+
+/// `\v` (every global) or `\f` (functions only) in a namespace.
+fn names(it: &mut Interp, rest: &str, functions: bool) -> QResult<Outcome> {
+    let ns = if rest.is_empty() {
+        it.namespace.as_str().to_string()
+    } else {
+        rest.to_string()
+    };
+    let names: Vec<Sym> = it
+        .names_in(&ns)
+        .into_iter()
+        .filter(|s| !functions || matches!(it.get_global(*s), Some(Value::Func(_))))
+        .map(|s| {
+            let t = s.as_str();
+            Sym::new(t.rsplit_once('.').map_or(t, |(_, n)| n))
+        })
+        .collect();
+    Ok(Outcome::Value(Value::Vector(Vector::syms(names))))
+}
+
+fn expunge(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    if rest.is_empty() {
+        return Err(QError::domain());
+    }
+    it.take_global(Sym::new(rest));
+    Ok(Outcome::Silent)
+}
+
+fn int_arg(rest: &str) -> QResult<i64> {
     rest.trim().parse::<i64>().map_err(|_| QError::type_())
 }
 
-pub(crate) fn show_or_set(
-    cell: &AtomicI64,
-    rest: &str,
-    check: impl Fn(i64) -> bool,
-) -> QResult<Outcome> {
+/// Shows an integer setting, or checks and sets it.
+fn int_setting(cell: &mut i64, rest: &str, check: impl Fn(i64) -> bool) -> QResult<Outcome> {
     if rest.is_empty() {
-        let v = cell.load(Ordering::Relaxed);
-        return Ok(Outcome::Value(Value::int(if v == i64::MIN {
-            i32::MIN
-        } else {
-            v as i32
-        })));
+        return Ok(Outcome::Value(Value::int(*cell as i32)));
     }
     let n = int_arg(rest)?;
     if !check(n) {
         return Err(QError::domain());
     }
-    cell.store(n, Ordering::Relaxed);
+    *cell = n;
     Ok(Outcome::Silent)
 }
 
-/// The system commands of this family (called from `Interp::system`).
-pub fn system(it: &mut Interp, name: &str, rest: &str) -> QResult<Outcome> {
-    match name {
-        "f" => {
-            let ns = if rest.is_empty() {
-                it.namespace.as_str().to_string()
-            } else {
-                rest.to_string()
-            };
-            let names: Vec<Sym> = it
-                .names_in(&ns)
-                .into_iter()
-                .filter(|s| matches!(it.get_global(*s), Some(Value::Func(_))))
-                .map(|s| {
-                    let t = s.as_str();
-                    Sym::new(t.rsplit_once('.').map_or(t, |(_, n)| n))
-                })
-                .collect();
-            Ok(Outcome::Value(Value::Vector(Vector::syms(names))))
-        }
-        "T" => show_or_set(&TIMEOUT, rest, |n| n >= 0),
-        "W" => show_or_set(&WEEK_OFFSET, rest, |n| (0..7).contains(&n)),
-        "z" => show_or_set(&DATE_FORMAT, rest, |n| n == 0 || n == 1),
-        "e" => show_or_set(&ERROR_MODE, rest, |n| (0..=2).contains(&n)),
-        "o" => {
-            if rest.is_empty() {
-                return show_or_set(&UTC_OFFSET, rest, |_| true);
-            }
-            let n = int_arg(rest)?;
-            // hours, or minutes when abs n > 23
-            let m = if n.abs() > 23 { n } else { n * 60 };
-            if m.abs() > 24 * 60 {
-                return Err(QError::domain());
-            }
-            UTC_OFFSET.store(m, Ordering::Relaxed);
-            Ok(Outcome::Silent)
-        }
-        "w" => {
-            let w = workspace();
-            if rest.is_empty() {
-                Ok(Outcome::Value(Value::Vector(Vector::longs(
-                    w[..6].to_vec(),
-                ))))
-            } else if int_arg(rest)? == 0 {
-                Ok(Outcome::Value(Value::Vector(Vector::longs(
-                    w[6..].to_vec(),
-                ))))
-            } else {
-                Err(QError::nyi("\\w n (a workspace limit)"))
-            }
-        }
-        "x" => {
-            if rest.is_empty() {
-                return Err(QError::domain());
-            }
-            it.take_global(Sym::new(rest));
-            Ok(Outcome::Silent)
-        }
-        "1" | "2" => redirect(if name == "1" { 1 } else { 2 }, rest),
-        _ => Err(QError::nyi(&format!("\\{name}"))),
+fn timeout(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    int_setting(&mut it.settings.timeout_secs, rest, |n| n >= 0)
+}
+
+fn week_offset(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    int_setting(&mut it.settings.week_offset, rest, |n| (0..7).contains(&n))
+}
+
+fn error_mode(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    int_setting(&mut it.settings.error_mode, rest, |n| (0..=2).contains(&n))
+}
+
+fn date_order(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    let mut v = it.settings.date_dmy as i64;
+    let r = int_setting(&mut v, rest, |n| n == 0 || n == 1)?;
+    it.settings.date_dmy = v == 1;
+    Ok(r)
+}
+
+fn utc_offset(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    if rest.is_empty() {
+        return Ok(Outcome::Value(Value::int(
+            it.settings.utc_offset.map_or(i32::MIN, |m| m as i32),
+        )));
     }
+    let n = int_arg(rest)?;
+    // hours, or minutes when abs n > 23
+    let m = if n.abs() > 23 { n } else { n * 60 };
+    if m.abs() > 24 * 60 {
+        return Err(QError::domain());
+    }
+    it.settings.utc_offset = Some(m);
+    Ok(Outcome::Silent)
+}
+
+fn memory(_: &mut Interp, rest: &str) -> QResult<Outcome> {
+    let w = workspace();
+    if rest.is_empty() {
+        Ok(Outcome::Value(Value::Vector(Vector::longs(
+            w[..6].to_vec(),
+        ))))
+    } else if int_arg(rest)? == 0 {
+        Ok(Outcome::Value(Value::Vector(Vector::longs(
+            w[6..].to_vec(),
+        ))))
+    } else {
+        Err(QError::nyi("\\w n (a workspace limit)"))
+    }
+}
+
+fn load(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    if rest.is_empty() {
+        return Err(QError::new("nyi").with_detail("\\l needs a file name"));
+    }
+    if std::path::Path::new(rest).is_dir() {
+        crate::builtins::io::save::load_dir(it, rest)?;
+        return Ok(Outcome::Silent);
+    }
+    it.load_script_file(rest)?;
+    Ok(Outcome::Silent)
+}
+
+/// The deadline for one console line under `\T` (the earlier of `\T` and
+/// any deadline already set).
+pub fn line_deadline(it: &Interp) -> Option<Instant> {
+    let t = it.settings.timeout_secs;
+    if t <= 0 {
+        return it.deadline;
+    }
+    let d = Instant::now() + Duration::from_secs(t as u64);
+    Some(it.deadline.map_or(d, |c| c.min(d)))
 }
 
 #[cfg(unix)]
@@ -177,36 +322,4 @@ pub(crate) fn redirect(fd: i32, path: &str) -> QResult<Outcome> {
 #[cfg(not(unix))]
 pub(crate) fn redirect(_: i32, _: &str) -> QResult<Outcome> {
     Err(QError::nyi("\\1 and \\2 on this platform"))
-}
-
-// ---------------------------------------------------------------------------
-// Memory: .Q.w, \w
-
-pub(crate) fn physical_memory() -> i64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|k| k.parse::<i64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
-}
-
-/// `used heap peak wmax mmap mphy syms symw`.
-pub(crate) fn workspace() -> [i64; 8] {
-    let (used, peak) =
-        crate::interp::memory_probe().map_or((0, 0), |p| ((p.current)() as i64, (p.peak)() as i64));
-    let (syms, symw) = qcore::sym::stats();
-    [
-        used,
-        used,
-        peak.max(used),
-        0,
-        0,
-        physical_memory(),
-        syms as i64,
-        symw as i64,
-    ]
 }

@@ -3,5 +3,6 @@
 //! layouts are `qstorage`'s; this module converts between them and values.
 
 pub mod column;
+pub mod db;
 pub mod object;
 pub mod splay;

@@ -1,6 +1,6 @@
 //! (moved; module doc to be written)
 
-use crate::interp::Interp;
+use crate::state::Interp;
 use crate::storage::column::attr_code;
 use crate::storage::column::handle_path;
 use crate::storage::column::mapped_vector;

@@ -1,33 +1,55 @@
 //! (moved; module doc to be written)
 
-use crate::interp::Interp;
+use crate::state::Interp;
+
 use crate::storage::column::handle_of;
+
 use crate::storage::column::handle_path;
+
 use crate::storage::column::mapped_vector;
+
 use crate::storage::column::nested_value;
+
 use crate::storage::column::serr;
+
 use crate::storage::column::sym_loader;
+
 use crate::storage::column::sym_strs;
+
 use crate::storage::column::table_cols;
-use crate::storage::object::read_path;
-use qcore::Atom;
+
 use qcore::QError;
+
 use qcore::QResult;
+
 use qcore::Sym;
+
 use qcore::Table;
+
 use qcore::Ty;
+
 use qcore::Value;
-use qcore::Vector;
+
 use qstorage::Mapped;
+
 use qstorage::column;
+
 use qstorage::column::Nested;
+
 use qstorage::header::Kind;
+
 use qstorage::header::TYPE_ENUM;
+
 use qstorage::splay;
+
 use qstorage::splay::ColMap;
+
 use qstorage::symfile::SymFile;
+
 use std::path::Path;
+
 use std::path::PathBuf;
+
 use std::sync::Arc;
 
 /// The database directory of a splayed table directory (its parent).
@@ -152,82 +174,4 @@ pub fn q_en(_: &mut Interp, d: Value, t: Value) -> QResult<Value> {
     }
     sf.publish().map_err(serr)?;
     Ok(t)
-}
-
-/// `\l dir`: a splayed table directory defines a global of its name; a
-/// database directory defines `sym` (from its sym file), one global per
-/// splayed table in it, and, when it holds partition directories
-/// (`2024.01.02/`), its partitioned tables (`builtins::partitioned`). Unlike q, the working directory does not change.
-pub fn load_dir(it: &mut Interp, dir: &str) -> QResult<()> {
-    let path = PathBuf::from(dir.trim_end_matches('/'));
-    let name = |p: &Path| {
-        p.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    };
-    if path.join(splay::DOT_D).exists() {
-        let t = load_splay(&path)?;
-        it.set_global(Sym::new(&name(&path)), t);
-        return Ok(());
-    }
-    let sym = path.join("sym");
-    if sym.exists() {
-        let v = read_path(&sym)?;
-        it.set_global(Sym::new("sym"), v);
-    }
-    if let Some(layout) = qstorage::part::discover(&path).map_err(serr)? {
-        crate::query::partitioned::load(it, layout)?;
-    }
-    for n in qstorage::list_dir(&path).map_err(serr)? {
-        let p = path.join(&n);
-        if p.join(splay::DOT_D).exists() {
-            let t = load_splay(&p)?;
-            it.set_global(Sym::new(&n), t);
-        }
-    }
-    Ok(())
-}
-
-/// `` `:db/t/ upsert rows `` / `` `:db/t/ insert rows ``: appends to the
-/// splayed table on disk (crash-safe, see `qstorage::splay`). `upsert`
-/// returns the handle, `insert` the indexes of the new rows.
-pub fn append_file(it: &mut Interp, s: Sym, y: Value, insert: bool) -> QResult<Value> {
-    let (path, _) = handle_path(s);
-    if !path.join(splay::DOT_D).exists() {
-        return Err(QError::new(format!(
-            "{}/.d: No such file or directory",
-            path.display()
-        )));
-    }
-    let cur = load_splay(&path)?;
-    let Value::Table(t) = &cur else {
-        return Err(QError::type_());
-    };
-    // The rows in the table's column order and types, checked by the same
-    // rules as an in-memory upsert into an empty table of this schema.
-    let empty = Table {
-        names: t.names.clone(),
-        columns: t
-            .columns
-            .iter()
-            .map(|c| match c {
-                Value::Vector(v) => Value::Vector(Vector::empty(v.ty())),
-                _ => Value::list(vec![]),
-            })
-            .collect(),
-    };
-    let rows = crate::builtins::table::upsert(it, Value::Table(Arc::new(empty)), y)?;
-    let Value::Table(rt) = &rows else {
-        return Err(QError::type_());
-    };
-    let db = db_of(&path);
-    let mut syms = None;
-    let cols = table_cols(&path, rt, &mut syms, &db)?;
-    let n0 = t.len() as i64;
-    let n1 = splay::append_splay(&path, &cols).map_err(serr)? as i64;
-    if insert {
-        Ok(Value::Vector(Vector::longs((n0..n1).collect())))
-    } else {
-        Ok(Value::Atom(Atom::Symbol(s)))
-    }
 }

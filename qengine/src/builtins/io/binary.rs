@@ -4,7 +4,7 @@ use crate::builtins::io::handle::file_sym;
 use crate::builtins::io::handle::read_source;
 use crate::builtins::io::handle::string_value;
 use crate::builtins::io::handle::write_all;
-use crate::interp::Interp;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::QError;
 use qcore::QResult;

@@ -2,7 +2,7 @@
 
 use crate::builtins::interpret::write_out;
 use crate::builtins::io::text::string_lines;
-use crate::interp::Interp;
+use crate::state::Interp;
 use crate::storage::column::handle_of;
 use crate::storage::column::handle_path;
 use crate::storage::column::serr;
@@ -26,7 +26,7 @@ use std::path::PathBuf;
 pub fn write_handle(it: &mut Interp, h: i64, x: &Value) -> Option<QResult<Value>> {
     if h == 0 {
         return Some(match x.as_string() {
-            Some(src) => it.eval_str(&src),
+            Some(src) => it.eval_text(&src),
             None => Err(QError::type_()),
         });
     }

@@ -6,7 +6,7 @@ pub mod object;
 pub mod save;
 pub mod text;
 
-use crate::interp::Interp;
+use crate::state::Interp;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Value;

@@ -1,9 +1,9 @@
 //! (moved; module doc to be written)
 
 use crate::builtins::interpret::value;
-use crate::eval::compile::qualify;
-use crate::interp::Interp;
 use crate::registry;
+use crate::state::Interp;
+use crate::state::qualify;
 use qcore::Atom;
 use qcore::QError;
 use qcore::QResult;

@@ -7,8 +7,8 @@ use crate::builtins::io::handle::split_lines;
 use crate::builtins::io::handle::str_bytes;
 use crate::builtins::io::handle::string_value;
 use crate::builtins::io::handle::write_all;
-use crate::interp::Interp;
 use crate::ops::cast::parse_atom;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::Guid;
 use qcore::QError;
@@ -160,8 +160,8 @@ pub(crate) fn trim(b: &[u8]) -> &[u8] {
 }
 
 /// The slow path: q's own parse of the text (`"T"$"..."`).
-pub(crate) fn slow_atom(t: Ty, b: &[u8]) -> Atom {
-    parse_atom(t, &String::from_utf8_lossy(b))
+pub(crate) fn slow_atom(t: Ty, b: &[u8], dmy: bool) -> Atom {
+    parse_atom(t, &String::from_utf8_lossy(b), dmy)
 }
 
 /// What a column type char asks for.
@@ -245,7 +245,8 @@ impl Builder {
 
     /// Appends the value of one field (its text, quotes already removed).
     #[inline]
-    pub(crate) fn push(&mut self, f: &[u8]) {
+    /// `dmy`: the `\z` date order for dates the fast path does not read.
+    pub(crate) fn push(&mut self, f: &[u8], dmy: bool) {
         match self {
             Builder::Skip => {}
             Builder::Str(v) => v.push(string_value(f)),
@@ -266,14 +267,14 @@ impl Builder {
                     Ty::Timestamp => fast_timestamp(f, last, day),
                     _ => None,
                 };
-                v.push(x.unwrap_or_else(|| match slow_atom(*t, f) {
+                v.push(x.unwrap_or_else(|| match slow_atom(*t, f, dmy) {
                     Atom::Long(x) | Atom::Timestamp(x) | Atom::Timespan(x) => x,
                     _ => i64::MIN,
                 }));
             }
             Builder::F64(t, v) => {
                 let x = if *t == Ty::Float { fast_f64(f) } else { None };
-                v.push(x.unwrap_or_else(|| match slow_atom(*t, f) {
+                v.push(x.unwrap_or_else(|| match slow_atom(*t, f, dmy) {
                     Atom::Float(x) | Atom::Datetime(x) => x,
                     _ => f64::NAN,
                 }));
@@ -286,7 +287,7 @@ impl Builder {
                     Ty::Date => fast_date(f),
                     _ => None,
                 };
-                v.push(x.unwrap_or_else(|| match slow_atom(*t, f) {
+                v.push(x.unwrap_or_else(|| match slow_atom(*t, f, dmy) {
                     Atom::Int(x)
                     | Atom::Month(x)
                     | Atom::Date(x)
@@ -296,26 +297,26 @@ impl Builder {
                     _ => i32::MIN,
                 }));
             }
-            Builder::I16(v) => v.push(match slow_atom(Ty::Short, f) {
+            Builder::I16(v) => v.push(match slow_atom(Ty::Short, f, dmy) {
                 Atom::Short(x) => x,
                 _ => i16::MIN,
             }),
             Builder::F32(v) => v.push(match fast_f64(f) {
                 Some(x) => x as f32,
-                None => match slow_atom(Ty::Real, f) {
+                None => match slow_atom(Ty::Real, f, dmy) {
                     Atom::Real(x) => x,
                     _ => f32::NAN,
                 },
             }),
             Builder::U8(t, v) => v.push(match t {
                 Ty::Char => f.first().copied().unwrap_or(b' '),
-                _ => match slow_atom(*t, f) {
+                _ => match slow_atom(*t, f, dmy) {
                     Atom::Bool(b) => b as u8,
                     Atom::Byte(b) => b,
                     _ => 0,
                 },
             }),
-            Builder::Guid(v) => v.push(match slow_atom(Ty::Guid, f) {
+            Builder::Guid(v) => v.push(match slow_atom(Ty::Guid, f, dmy) {
                 Atom::Guid(g) => g,
                 _ => [0; 16],
             }),
@@ -435,7 +436,7 @@ pub(crate) fn parse_delimited(
         loop {
             let (f, end) = next_field(b, pos, delim, multiline, &mut scratch);
             if let Some(c) = cols.get_mut(fi) {
-                c.push(f);
+                c.push(f, it.settings.date_dmy);
             }
             fi += 1;
             pos = end + 1;
@@ -444,7 +445,7 @@ pub(crate) fn parse_delimited(
             }
         }
         for c in cols.iter_mut().take(ncol).skip(fi) {
-            c.push(b"");
+            c.push(b"", it.settings.date_dmy);
         }
         rows += 1;
         if rows & 1023 == 0 {
@@ -590,7 +591,7 @@ pub(crate) fn load_fixed(
             let f = r.get(o.min(r.len())..(o + w).min(r.len())).unwrap_or(&[]);
             o += w;
             if !c.is_skip() {
-                c.push(trim(f));
+                c.push(trim(f), it.settings.date_dmy);
             }
         }
         it.tick()?;
@@ -601,7 +602,7 @@ pub(crate) fn load_fixed(
 }
 
 /// Key-Value Pairs: `"S=;" 0: "a=1;b=2"`.
-pub(crate) fn key_value(x: &[u8], y: &[u8]) -> QResult<Value> {
+pub(crate) fn key_value(x: &[u8], y: &[u8], dmy: bool) -> QResult<Value> {
     let (kt, fsep, quoted, rsep) = match x {
         [k, f, r] => (*k, *f, false, *r),
         [k, f, b'*', r] => (*k, *f, true, *r),
@@ -648,7 +649,7 @@ pub(crate) fn key_value(x: &[u8], y: &[u8]) -> QResult<Value> {
         if key.is_empty() && val.is_empty() {
             continue;
         }
-        keys.push(slow_atom(kty, key));
+        keys.push(slow_atom(kty, key, dmy));
         vals.push(string_value(&val));
     }
     let keys = Vector::from_atoms(kty, &keys).unwrap_or_else(|| Vector::empty(kty));
@@ -726,7 +727,7 @@ pub(crate) fn column_cells(c: &Value, precision: usize) -> QResult<Vec<Vec<u8>>>
 /// Prepare Text: `delim 0: t` (a header line, then rows), or
 /// `delim 0: (col;col..)` (rows only).
 pub(crate) fn prepare_text(it: &mut Interp, delim: u8, y: &Value) -> QResult<Vec<Vec<u8>>> {
-    let p = it.settings.precision;
+    let p = it.settings.console.precision;
     let (names, cols): (Option<Vec<Sym>>, Vec<Value>) =
         if let Some(t) = crate::builtins::table::unkeyed(y) {
             (Some(t.names.clone()), t.columns.clone())
@@ -824,7 +825,7 @@ pub fn text2(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                 return load_csv(it, vec![col_ty(b[0])?], b[1], false, false, &y);
             }
             let s = str_bytes(&y).ok_or_else(QError::type_)?;
-            key_value(b, s)
+            key_value(b, s, it.settings.date_dmy)
         }
         Value::List(l) if (2..=3).contains(&l.len()) => {
             let tys = col_tys(&l[0])?;

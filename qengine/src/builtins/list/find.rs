@@ -2,7 +2,6 @@
 
 use crate::builtins::list::first_or_last;
 use crate::builtins::list::random::roll;
-use crate::interp::Interp;
 use crate::ops::group::DenseCol;
 use crate::ops::group::dense_ids;
 use crate::ops::group::group_ids;
@@ -25,6 +24,7 @@ use crate::ops::make::int_atom;
 use crate::ops::make::longs;
 use crate::ops::make::new_dict;
 use crate::ops::make::table_rows;
+use crate::state::Interp;
 use hashbrown::HashSet;
 use qcore::Atom;
 use qcore::Guid;

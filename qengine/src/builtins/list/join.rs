@@ -1,7 +1,6 @@
 //! (moved; module doc to be written)
 
 use crate::builtins::list::enlist1;
-use crate::interp::Interp;
 use crate::ops::hash::ValueIndex;
 use crate::ops::hash::find_keys;
 use crate::ops::hash::norm_f32;
@@ -15,6 +14,7 @@ use crate::ops::make::list_items;
 use crate::ops::make::new_dict;
 use crate::ops::make::new_table;
 use crate::ops::make::table_rows;
+use crate::state::Interp;
 use qcore::Dict;
 use qcore::Guid;
 use qcore::QError;

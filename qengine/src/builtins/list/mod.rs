@@ -9,7 +9,6 @@ pub mod sets;
 pub mod svvs;
 pub mod take;
 
-use crate::interp::Interp;
 use crate::ops::hash::map_vec;
 use crate::ops::index::null_item_of;
 use crate::ops::index::table_row;
@@ -20,6 +19,7 @@ use crate::ops::make::extend_atom;
 use crate::ops::make::int_atom;
 use crate::ops::make::new_dict;
 use crate::ops::make::new_table;
+use crate::state::Interp;
 use qcore::Dict;
 use qcore::QError;
 use qcore::QResult;
@@ -298,7 +298,7 @@ pub fn rotate(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             }
             let k = n.rem_euclid(len);
             let idx: Vec<i64> = (0..len).map(|i| (i + k) % len).collect();
-            crate::builtins::apply::index(it, &y, &Value::Vector(qcore::Vector::longs(idx)))
+            crate::builtins::index::index(it, &y, &Value::Vector(qcore::Vector::longs(idx)))
         }
         Value::Table(_) => Err(QError::nyi("rotate of a table")),
         _ => Ok(y),

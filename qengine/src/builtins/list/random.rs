@@ -1,6 +1,5 @@
 //! (moved; module doc to be written)
 
-use crate::interp::Outcome;
 use crate::ops::index::take_idx;
 use crate::ops::make::State;
 use crate::ops::make::int_atom;
@@ -10,6 +9,7 @@ use crate::ops::random::rand_guid;
 use crate::ops::random::rand_sym;
 use crate::ops::random::rand_u64;
 use crate::ops::random::rand_unit;
+use crate::state::Outcome;
 use hashbrown::HashSet;
 use qcore::Atom;
 use qcore::QError;

@@ -1,9 +1,9 @@
 //! (moved; module doc to be written)
 
 use crate::builtins::list::join::join_values;
-use crate::interp::Interp;
 use crate::ops::group::group_ids;
 use crate::ops::index::take_idx;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::QError;
 use qcore::QResult;

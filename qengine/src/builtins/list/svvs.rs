@@ -1,11 +1,11 @@
 //! (moved; module doc to be written)
 
-use crate::interp::Interp;
 use crate::ops::cast::atom_of_i64;
 use crate::ops::make::chars_of;
 use crate::ops::make::int_atom;
 use crate::ops::make::is_int_ty;
 use crate::ops::make::strings;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::QError;
 use qcore::QResult;

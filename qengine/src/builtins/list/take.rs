@@ -2,7 +2,6 @@
 
 use crate::builtins::list::join::concat;
 use crate::builtins::list::join::positions;
-use crate::interp::Interp;
 use crate::ops::index::slice;
 use crate::ops::index::take_idx;
 use crate::ops::make::as_list;
@@ -11,6 +10,7 @@ use crate::ops::make::int_atom;
 use crate::ops::make::is_int_ty;
 use crate::ops::make::new_dict;
 use crate::ops::make::new_table;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::Dict;
 use qcore::QError;

@@ -1,6 +1,5 @@
 //! (moved; module doc to be written)
 
-use crate::interp::Interp;
 use crate::ops::cast::atom_of_f64;
 use crate::ops::cast::atom_of_i64;
 use crate::ops::reduce::ints_to;
@@ -13,6 +12,7 @@ use crate::ops::reduce::sum_count_i64;
 use crate::ops::reduce::sum_f64;
 use crate::ops::reduce::sum_i32;
 use crate::ops::reduce::sum_i64;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::Dict;
 use qcore::QError;

@@ -1,6 +1,5 @@
 //! (moved; module doc to be written)
 
-use crate::interp::Interp;
 use crate::ops::arith::Num;
 use crate::ops::arith::Op;
 use crate::ops::arith::arith2;
@@ -15,6 +14,7 @@ use crate::ops::arith::simple_ty;
 use crate::ops::arith::to_num;
 use crate::ops::conform::atomic_dyad;
 use crate::ops::conform::atomic_monad;
+use crate::state::Interp;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Ty;

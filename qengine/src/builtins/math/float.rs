@@ -2,11 +2,11 @@
 
 use crate::builtins::math::stats::f64s;
 use crate::builtins::math::stats::floats;
-use crate::interp::Interp;
 use crate::ops::arith::simple_ty;
 use crate::ops::cast::atom_of_f64;
 use crate::ops::conform::atomic_dyad;
 use crate::ops::conform::atomic_monad;
+use crate::state::Interp;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Ty;

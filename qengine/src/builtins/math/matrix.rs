@@ -2,7 +2,7 @@
 
 use crate::builtins::math::moving::float_items;
 use crate::builtins::math::moving::float_vec;
-use crate::interp::Interp;
+use crate::state::Interp;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Value;

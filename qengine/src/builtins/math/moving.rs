@@ -5,7 +5,7 @@ use crate::builtins::math::stats::fcmp;
 use crate::builtins::math::stats::floats;
 use crate::builtins::math::stats::uniform;
 use crate::builtins::math::stats::window;
-use crate::interp::Interp;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::QError;
 use qcore::QResult;

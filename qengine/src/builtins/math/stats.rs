@@ -1,9 +1,9 @@
 //! (moved; module doc to be written)
 
-use crate::interp::Interp;
 use crate::ops::compare::Cmp;
 use crate::ops::compare::minmax_simple;
 use crate::ops::conform::atomic_dyad;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::Dict;
 use qcore::QError;

@@ -20,8 +20,8 @@
 //! a column and holds an atom (or, for `in`/`within`, a vector) is read
 //! once, when the query is compiled, and used as a constant.
 
-use crate::interp::Interp;
 use crate::ops::compare::Cmp;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::Func;
 use qcore::Sym;

@@ -337,10 +337,10 @@ pub fn row_runs() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::interp::Interp;
     use crate::ops::index::take_idx;
     use crate::query::kernel::compile::compile_where;
     use crate::query::kernel::compile::constraints;
+    use crate::state::Interp;
 
     const WHERES: &[&str] = &[
         "size>500",
@@ -379,15 +379,15 @@ mod tests {
             "t:update sym:` from t where 0=i mod 11",
             "X:`b; Y:500; Z:50.5",
         ] {
-            it.eval_str(s).unwrap_or_else(|e| panic!("{s}: {e:?}"));
+            it.eval_text(s).unwrap_or_else(|e| panic!("{s}: {e:?}"));
         }
-        let Value::Table(t) = it.eval_str("t").unwrap() else {
+        let Value::Table(t) = it.eval_text("t").unwrap() else {
             panic!("t is a table")
         };
         let mut regs = Vec::new();
         for w in WHERES {
             let c = it
-                .eval_str(&format!("eval (parse \"select from t where {w}\") 2"))
+                .eval_text(&format!("eval (parse \"select from t where {w}\") 2"))
                 .unwrap();
             let cs = constraints(&c);
             let whole = compile_where(&it, &t, &cs).unwrap_or_else(|| panic!("compiles: {w}"));
@@ -420,13 +420,13 @@ mod tests {
             "upd[`trade; enlist `sym`price`size!(`c; 0n; 500)]",
         ] {
             let before = row_runs();
-            it.eval_str(s).unwrap_or_else(|e| panic!("{s}: {e:?}"));
+            it.eval_text(s).unwrap_or_else(|e| panic!("{s}: {e:?}"));
             if s.starts_with("upd[") && super::super::enabled() {
                 assert!(row_runs() > before, "row form not used: {s}");
             }
         }
         let v = it
-            .eval_str("trade~([] sym:enlist `a; price:enlist 1.5; size:enlist 200)")
+            .eval_text("trade~([] sym:enlist `a; price:enlist 1.5; size:enlist 200)")
             .unwrap();
         assert!(matches!(v, Value::Atom(Atom::Bool(true))), "{v:?}");
     }

@@ -589,7 +589,7 @@ fn ranges_of(n: usize, parts: usize) -> Vec<(usize, usize)> {
 /// Ctrl-C: the chunk loops give up (`None`) and the interpreter, which
 /// then runs, reports `'stop` at its first tick.
 fn interrupted() -> bool {
-    crate::interp::INTERRUPT.load(std::sync::atomic::Ordering::Relaxed)
+    crate::state::INTERRUPT.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 fn narrow_range(t: &Table, p: &Program, lo: usize, hi: usize) -> Option<Vec<i64>> {

@@ -32,7 +32,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
 
-use crate::interp::Interp;
+use crate::state::Interp;
 use qcore::QResult;
 use qcore::Table;
 use qcore::Value;
@@ -97,8 +97,8 @@ pub fn set_enabled(on: bool) {
 }
 
 /// `\compile` / `\compile 0|1`.
-pub fn system_command(rest: &str) -> QResult<crate::interp::Outcome> {
-    use crate::interp::Outcome;
+pub fn system_command(rest: &str) -> QResult<crate::state::Outcome> {
+    use crate::state::Outcome;
     match rest.trim() {
         "" => Ok(Outcome::Value(Value::int(enabled() as i32))),
         "0" => {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::interp::Interp;
+use crate::state::Interp;
 
 /// The switches (`set_enabled`, `set_par_min_rows`) are process-wide:
 /// the tests that flip them run one at a time.
@@ -72,7 +72,7 @@ const QUERIES: &[&str] = &[
 ];
 
 fn run(it: &mut Interp, q: &str) -> Value {
-    it.eval_str(q).unwrap_or_else(|e| panic!("{q}: {e:?}"))
+    it.eval_text(q).unwrap_or_else(|e| panic!("{q}: {e:?}"))
 }
 
 #[test]
@@ -139,9 +139,9 @@ fn round2_fallbacks_and_locals() {
         "select 2 wavg price from t",
     ] {
         set_enabled(false);
-        let a = it.eval_str(q).map(|v| format!("{v:?}"));
+        let a = it.eval_text(q).map(|v| format!("{v:?}"));
         set_enabled(true);
-        let b = it.eval_str(q).map(|v| format!("{v:?}"));
+        let b = it.eval_text(q).map(|v| format!("{v:?}"));
         match (a, b) {
             (Ok(a), Ok(b)) => assert_eq!(a, b, "{q}"),
             (Err(a), Err(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{q}"),
@@ -160,7 +160,7 @@ fn round2_fallbacks_and_locals() {
     assert_eq!(format!("{a:?}"), format!("{b:?}"));
     // an undefined name still reports the interpreter's error
     assert!(
-        it.eval_str("select count i from t where size>nosuchname")
+        it.eval_text("select count i from t where size>nosuchname")
             .is_err()
     );
 }
@@ -196,7 +196,7 @@ fn event_row_insert() {
     );
     assert!(matches!(v, Value::Atom(qcore::Atom::Bool(true))));
     // a mismatched row still reports q's error through the general path
-    assert!(it.eval_str("`e insert (`a; 1; 3; 2024.01.02)").is_err());
+    assert!(it.eval_text("`e insert (`a; 1; 3; 2024.01.02)").is_err());
 }
 
 /// Compiled vs interpreted (Debug equality, so float bits too); `dense`:
@@ -204,10 +204,10 @@ fn event_row_insert() {
 /// gone through dense composite ids.
 fn check(it: &mut Interp, q: &str, dense: Option<bool>) {
     set_enabled(false);
-    let a = it.eval_str(q).map(|v| format!("{v:?}"));
+    let a = it.eval_text(q).map(|v| format!("{v:?}"));
     set_enabled(true);
     let before = dense_runs();
-    let b = it.eval_str(q).map(|v| format!("{v:?}"));
+    let b = it.eval_text(q).map(|v| format!("{v:?}"));
     assert_same(&a, &b, q);
     if let Some(d) = dense {
         assert_eq!(dense_runs() > before, d, "dense path used: {q}");
@@ -404,11 +404,11 @@ fn dense_division_is_exact() {
 /// parallel split off and forced; returns the compiled result.
 fn check_both(it: &mut Interp, q: &str) -> String {
     set_enabled(false);
-    let a = it.eval_str(q).map(|v| format!("{v:?}"));
+    let a = it.eval_text(q).map(|v| format!("{v:?}"));
     set_enabled(true);
-    let b = it.eval_str(q).map(|v| format!("{v:?}"));
+    let b = it.eval_text(q).map(|v| format!("{v:?}"));
     set_par_min_rows(CHUNK);
-    let c = it.eval_str(q).map(|v| format!("{v:?}"));
+    let c = it.eval_text(q).map(|v| format!("{v:?}"));
     set_par_min_rows(PAR_MIN_ROWS);
     for (x, how) in [(&b, "compiled"), (&c, "compiled, split")] {
         assert_same(&a, x, &format!("{how}: {q}"));

@@ -1,0 +1,325 @@
+//! The interpreter's state: globals and namespaces, settings, connections,
+//! the loaded database, the lambda stack — and the evaluator as the library
+//! below it sees it ([`Evaluator`]).
+//!
+//! The library ([`crate::builtins`], [`crate::query`]) takes `&mut Interp`
+//! and reaches evaluation only through [`Interp::apply`] and the other
+//! [`Evaluator`] methods; the evaluator ([`crate::eval`]) implements them and
+//! the session ([`crate::session`]) installs it. So the import graph points
+//! one way: state below the library, the library below the evaluator.
+//!
+//! **Architecture invariant:** all evaluation happens on the thread that owns
+//! the `Interp`; nothing else touches globals.
+
+use std::collections::HashMap;
+
+use crate::display::Console;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use qcore::Func;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
+use qcore::Value;
+
+/// Set by the process's SIGINT handler (Ctrl-C): the running evaluation
+/// stops with `'stop` at its next tick. Cleared when a new line starts.
+pub static INTERRUPT: AtomicBool = AtomicBool::new(false);
+
+/// Memory counters supplied by the program's global allocator (the `borf`
+/// binary installs a counting allocator); used by `\ts`.
+#[derive(Clone, Copy)]
+pub struct MemoryProbe {
+    /// Bytes in use now.
+    pub current: fn() -> usize,
+    /// Resets the high-water mark to the current use; returns that use.
+    pub reset_peak: fn() -> usize,
+    /// High-water mark since the last reset.
+    pub peak: fn() -> usize,
+}
+
+static MEMORY_PROBE: std::sync::OnceLock<MemoryProbe> = std::sync::OnceLock::new();
+
+/// Installs the process's memory counters (once).
+pub fn set_memory_probe(p: MemoryProbe) {
+    let _ = MEMORY_PROBE.set(p);
+}
+
+/// The installed memory counters, if any.
+pub fn memory_probe() -> Option<MemoryProbe> {
+    MEMORY_PROBE.get().copied()
+}
+
+/// Maximum nesting of lambda calls before `'stack`.
+pub const MAX_DEPTH: usize = 10_000;
+
+/// Process settings the system commands show and set.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `\c` and `\P`: how values print.
+    pub console: Console,
+    /// `\o`: offset from UTC in minutes for local time, when set (else the
+    /// machine's time zone).
+    pub utc_offset: Option<i64>,
+    /// `\W`: first day of the week, 0 is Saturday.
+    pub week_offset: i64,
+    /// `\z`: date order of text dates, `false` mm/dd/yyyy, `true`
+    /// dd/mm/yyyy.
+    pub date_dmy: bool,
+    /// `\e`: error trap mode (kept for `\e`; see docs/DECISIONS.md).
+    pub error_mode: i64,
+    /// `\T`: seconds each console line may run (0: no limit).
+    pub timeout_secs: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            console: Console::default(),
+            utc_offset: None,
+            week_offset: 2,
+            date_dmy: false,
+            error_mode: 0,
+            timeout_secs: 0,
+        }
+    }
+}
+
+/// What a console line produced.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A value to print.
+    Value(Value),
+    /// Nothing to print (assignment, trailing `;`, `::`).
+    Silent,
+    /// Text a system command prints as is.
+    Text(String),
+    /// `\\` or `exit n`.
+    Exit(i32),
+}
+
+/// The interpreter state.
+pub struct Interp {
+    globals: HashMap<Sym, Value, foldhash::fast::RandomState>,
+    /// The current namespace (`\d`); `.` for root.
+    pub namespace: Sym,
+    /// Current lambda nesting depth.
+    pub depth: usize,
+    /// Console settings.
+    pub settings: Settings,
+    /// Set by `exit`: the process should end with this code.
+    pub exit_request: Option<i32>,
+    /// Sandbox for untrusted input (the fuzz tests): system commands other
+    /// than the pure console ones signal `'access`, so generated input can
+    /// neither run a shell nor redirect the process's output.
+    pub sandbox: bool,
+    /// `.z.f`: the script named on the command line, if any.
+    pub script_file: Option<String>,
+    /// `.z.x`: command-line arguments after the script (q's own flags removed).
+    pub script_args: Vec<String>,
+    /// Evaluation stops with `'stop` after this instant (`\T`, tests).
+    pub deadline: Option<Instant>,
+    /// Set from another thread (Ctrl-C) to stop the running evaluation.
+    pub interrupt: Arc<AtomicBool>,
+    /// IPC connections, listener and request context (`ipc/`).
+    pub ipc: crate::ipc::IpcState,
+    /// The partitioned database loaded by `\l` (`builtins::partitioned`).
+    pub partdb: Option<Arc<crate::storage::db::PartDb>>,
+    /// Lambdas being applied, innermost last (`.z.s`, `.Q.bt`).
+    pub calls: Vec<qcore::Func>,
+    /// The lambda stack when the last error left its innermost lambda,
+    /// keyed by the error's address (`.Q.trp`).
+    pub err_bt: Option<(usize, Vec<qcore::Func>)>,
+    /// Set by `reval`: assignment to a global signals `'noupdate`.
+    pub no_update: bool,
+    ticks: u32,
+    /// The evaluator, installed by the session that made this interpreter.
+    evaluator: &'static dyn Evaluator,
+}
+
+impl Interp {
+    /// A fresh interpreter evaluating with `evaluator` (the session's
+    /// `Interp::new` installs the real one).
+    pub fn with_evaluator(evaluator: &'static dyn Evaluator) -> Self {
+        Interp {
+            evaluator,
+            globals: HashMap::default(),
+            namespace: Sym::new("."),
+            depth: 0,
+            settings: Settings::default(),
+            exit_request: None,
+            sandbox: false,
+            script_file: None,
+            script_args: Vec::new(),
+            deadline: None,
+            interrupt: Arc::new(AtomicBool::new(false)),
+            ipc: crate::ipc::IpcState::default(),
+            partdb: None,
+            calls: Vec::new(),
+            err_bt: None,
+            no_update: false,
+            ticks: 0,
+        }
+    }
+
+    /// Called once per loop iteration and lambda call: every few thousand
+    /// calls checks for an interrupt or a passed deadline and signals
+    /// `'stop`, so no loop is unstoppable. Cheap enough for `do` loops.
+    #[inline]
+    pub fn tick(&mut self) -> QResult<()> {
+        self.ticks = self.ticks.wrapping_add(1);
+        if self.ticks & 4095 == 0 {
+            return self.check_stop();
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn check_stop(&mut self) -> QResult<()> {
+        if self.interrupt.swap(false, Ordering::Relaxed) || INTERRUPT.swap(false, Ordering::Relaxed)
+        {
+            return Err(QError::new("stop").with_detail("interrupted"));
+        }
+        if let Some(d) = self.deadline
+            && Instant::now() >= d
+        {
+            return Err(QError::new("stop").with_detail("time limit reached"));
+        }
+        Ok(())
+    }
+
+    /// Reads a global by full name; a name in a namespace falls back to the
+    /// root name.
+    pub fn get_global(&self, s: Sym) -> Option<Value> {
+        self.globals.get(&s).cloned()
+    }
+
+    /// Mutable access to a global (for in-place update).
+    pub fn global_mut(&mut self, s: Sym) -> Option<&mut Value> {
+        self.globals.get_mut(&s)
+    }
+
+    /// Removes and returns a global (for in-place update).
+    pub fn take_global(&mut self, s: Sym) -> Option<Value> {
+        self.globals.remove(&s)
+    }
+
+    /// Sets a global by full name.
+    pub fn set_global(&mut self, s: Sym, v: Value) {
+        self.globals.insert(s, v);
+    }
+
+    /// Names of globals directly in namespace `ns` (`.` for root), sorted.
+    pub fn names_in(&self, ns: &str) -> Vec<Sym> {
+        let mut out: Vec<Sym> = self
+            .globals
+            .keys()
+            .filter(|k| {
+                let t = k.as_str();
+                if ns == "." {
+                    !t.starts_with('.')
+                } else {
+                    t.strip_prefix(ns)
+                        .and_then(|r| r.strip_prefix('.'))
+                        .is_some_and(|r| !r.contains('.'))
+                }
+            })
+            .copied()
+            .collect();
+        out.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        out
+    }
+
+    /// Applies a lambda to exactly its arguments: runs its body (the
+    /// evaluator's part of application; the rest is
+    /// [`crate::builtins::apply::apply`]).
+    pub fn call_lambda(&mut self, f: &Func, args: Vec<Value>) -> QResult<Value> {
+        let e = self.evaluator;
+        e.call_lambda(self, f, args)
+    }
+
+    /// Parses and evaluates q source text in the current namespace:
+    /// `value "..."`.
+    pub fn eval_text(&mut self, src: &str) -> QResult<Value> {
+        let e = self.evaluator;
+        e.eval_text(self, src)
+    }
+
+    /// Evaluates a parse tree: q's `eval`.
+    pub fn eval_tree(&mut self, tree: &Value) -> QResult<Value> {
+        let e = self.evaluator;
+        e.eval_tree(self, tree)
+    }
+
+    /// The parse tree of q source text: q's `parse`.
+    pub fn parse_text(&mut self, src: &str) -> QResult<Value> {
+        let e = self.evaluator;
+        e.parse_text(self, src)
+    }
+
+    /// Runs a system command given without its backslash: `system "t 1"`.
+    pub fn system(&mut self, cmd: &str) -> QResult<Outcome> {
+        let e = self.evaluator;
+        e.system(self, cmd)
+    }
+}
+
+/// The evaluator as the library sees it: what `builtins` and `query` need
+/// of evaluation, implemented by the session over [`crate::eval`]. Taking
+/// these through a trait object keeps the library below the evaluator in
+/// the import graph; a call costs one indirect jump.
+pub trait Evaluator: Sync {
+    /// Runs lambda `f`'s body with exactly its arguments.
+    fn call_lambda(&self, it: &mut Interp, f: &Func, args: Vec<Value>) -> QResult<Value>;
+    /// Parses and evaluates q source text.
+    fn eval_text(&self, it: &mut Interp, src: &str) -> QResult<Value>;
+    /// Evaluates a parse tree.
+    fn eval_tree(&self, it: &mut Interp, tree: &Value) -> QResult<Value>;
+    /// Parses q source text into a parse tree.
+    fn parse_text(&self, it: &mut Interp, src: &str) -> QResult<Value>;
+    /// Runs a system command (without its backslash).
+    fn system(&self, it: &mut Interp, cmd: &str) -> QResult<Outcome>;
+}
+
+/// Full name of `name` read or written from namespace `ns` (`.` is root).
+pub fn qualify(ns: Sym, name: &str) -> Sym {
+    if name.starts_with('.') || ns.is_null() || ns.as_str() == "." {
+        Sym::new(name)
+    } else {
+        Sym::new(&format!("{}.{}", ns.as_str(), name))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Memory: .Q.w, \w
+
+pub fn physical_memory() -> i64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<i64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// `used heap peak wmax mmap mphy syms symw`.
+pub fn workspace() -> [i64; 8] {
+    let (used, peak) = memory_probe().map_or((0, 0), |p| ((p.current)() as i64, (p.peak)() as i64));
+    let (syms, symw) = qcore::sym::stats();
+    [
+        used,
+        used,
+        peak.max(used),
+        0,
+        0,
+        physical_memory(),
+        syms as i64,
+        symw as i64,
+    ]
+}
