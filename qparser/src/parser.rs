@@ -9,12 +9,12 @@ use crate::lexer::lex;
 
 /// q's dyadic keywords that may be written infix (`x in y`, `2 xbar t`).
 pub const INFIX_KEYWORDS: &[&str] = &[
-    "and", "or", "bin", "binr", "cor", "cov", "cross", "cut", "div", "each", "ej", "except", "fby",
-    "ij", "ijf", "in", "inter", "insert", "like", "lj", "ljf", "lsq", "ema", "mavg", "mcount",
-    "mdev", "mmax", "mmin", "mmu", "mod", "msum", "over", "peach", "pj", "prior", "rotate", "scan",
-    "scov", "set", "setenv", "setm", "ss", "sublist", "sv", "uj", "ujf", "union", "upsert", "vs",
-    "wavg", "within", "wsum", "xasc", "xbar", "xcol", "xcols", "xdesc", "xexp", "xgroup", "xkey",
-    "xlog", "xprev", "xrank", "asof", "aj", "aj0", "ajf", "ajf0", "wj", "wj1", "dsave",
+    "and", "or", "bin", "binr", "cor", "cov", "cross", "cut", "div", "each", "except", "fby", "ij",
+    "ijf", "in", "inter", "insert", "like", "lj", "ljf", "lsq", "ema", "mavg", "mcount", "mdev",
+    "mmax", "mmin", "mmu", "mod", "msum", "over", "peach", "pj", "prior", "rotate", "scan", "scov",
+    "set", "setenv", "ss", "sublist", "sv", "uj", "ujf", "union", "upsert", "vs", "wavg", "within",
+    "wsum", "xasc", "xbar", "xcol", "xcols", "xdesc", "xexp", "xgroup", "xkey", "xlog", "xprev",
+    "xrank", "asof", "dsave",
 ];
 
 /// True when `name` is one of [`INFIX_KEYWORDS`].

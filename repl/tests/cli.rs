@@ -283,3 +283,34 @@ fn ctrl_c_stops_the_running_evaluation_not_the_process() {
     assert!(out.status.success());
     assert_eq!(stdout(&out), "'stop\n2\n");
 }
+
+#[test]
+fn compile_switch_shows_and_sets() {
+    // `\compile` is borf's own command (the compiled core on or off); the
+    // golden files cannot show it, since they run both ways.
+    let o = borf(
+        &[],
+        "\\compile 0\n\\compile\n\\compile 1\n\\compile\n\\compile 2\n",
+    );
+    assert_eq!(stdout(&o), "0i\n1i\n'domain\n");
+}
+
+#[test]
+fn redirects_stdout_and_stderr_to_files() {
+    let out = scratch("redirect-out.txt", "");
+    let err = scratch("redirect-err.txt", "");
+    let o = borf(
+        &[],
+        &format!(
+            "1+1\n\\1 {}\n2+2\n\\2 {}\n1+`a\n",
+            out.display(),
+            err.display()
+        ),
+    );
+    assert_eq!(stdout(&o), "2\n");
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(text.starts_with("4\n"), "{text:?}");
+    assert!(text.contains("'type"), "{text:?}");
+    let etext = std::fs::read_to_string(&err).unwrap_or_default();
+    assert!(etext.contains("1+`a"), "{etext:?}");
+}

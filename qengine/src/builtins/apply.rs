@@ -14,12 +14,12 @@ use qcore::Value;
 use std::sync::Arc;
 
 /// `::x`: identity.
-pub fn identity(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn identity(x: Value) -> QResult<Value> {
     Ok(x)
 }
 
 /// `x : y` as a function (`(:)[x;y]`): its right argument.
-pub fn dyad_colon(_: &mut Interp, _x: Value, y: Value) -> QResult<Value> {
+pub fn dyad_colon(_x: Value, y: Value) -> QResult<Value> {
     Ok(y)
 }
 
@@ -37,7 +37,7 @@ pub fn dot(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         if let (Some(m), None, None) = (b.monad, b.dyad, b.nary)
             && y.count() != 1
         {
-            return m(it, y);
+            return m.call(it, y);
         }
     }
     let args = match y {
@@ -198,7 +198,7 @@ pub fn apply2(it: &mut Interp, f: &Value, x: Value, y: Value) -> QResult<Value> 
     if let Value::Func(Func::Builtin(p)) = f
         && let Some(d) = registry::get(p.id).dyad
     {
-        return d(it, x, y);
+        return d.call(it, x, y);
     }
     apply(it, f, vec![x, y])
 }
@@ -221,7 +221,7 @@ pub fn apply_monadic(it: &mut Interp, f: &Value, x: Value) -> QResult<Value> {
         Value::Func(Func::Builtin(p)) => {
             let b = registry::get(p.id);
             match b.monad {
-                Some(m) => m(it, x),
+                Some(m) => m.call(it, x),
                 None => project(f.clone(), vec![Some(x), None]),
             }
         }
@@ -265,7 +265,7 @@ pub(crate) fn apply_func(it: &mut Interp, func: &Func, args: Vec<Value>) -> QRes
         Func::Builtin(p) => {
             let b = registry::get(p.id);
             match (args.len(), b.monad, b.dyad, b.nary) {
-                (1, Some(m), _, _) => m(it, args.into_iter().next().unwrap_or(Value::Nil)),
+                (1, Some(m), _, _) => m.call(it, args.into_iter().next().unwrap_or(Value::Nil)),
                 (1, None, Some(_), _) => project(
                     Value::Func(func.clone()),
                     vec![args.into_iter().next(), None],
@@ -274,9 +274,9 @@ pub(crate) fn apply_func(it: &mut Interp, func: &Func, args: Vec<Value>) -> QRes
                     let mut a = args.into_iter();
                     let x = a.next().unwrap_or(Value::Nil);
                     let y = a.next().unwrap_or(Value::Nil);
-                    d(it, x, y)
+                    d.call(it, x, y)
                 }
-                (_, _, _, Some(n)) => n(it, args),
+                (_, _, _, Some(n)) => n.call(it, args),
                 _ => Err(QError::rank()),
             }
         }

@@ -48,7 +48,7 @@ use crate::ops::conform::atomic_monad;
 pub fn cast(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     // Float vectors or matrices on both sides: Matrix Multiply (ref/mmu.md).
     if float_mat(&x) && float_mat(&y) {
-        return crate::builtins::math::matrix::mmu(it, x, y);
+        return crate::builtins::math::matrix::mmu(x, y);
     }
     cast2(x, y, it.settings.date_dmy)
 }

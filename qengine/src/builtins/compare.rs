@@ -13,47 +13,46 @@
 use crate::ops::compare::Cmp;
 use crate::ops::compare::cmp_values;
 use crate::ops::compare::values_match_tol;
-use crate::state::Interp;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Value;
 
 /// `x=y`.
-pub fn eq(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn eq(x: Value, y: Value) -> QResult<Value> {
     cmp_values(Cmp::Eq, x, y)
 }
 
 /// `x<>y`.
-pub fn ne(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn ne(x: Value, y: Value) -> QResult<Value> {
     cmp_values(Cmp::Ne, x, y)
 }
 
 /// `x<y`.
-pub fn lt(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn lt(x: Value, y: Value) -> QResult<Value> {
     cmp_values(Cmp::Lt, x, y)
 }
 
 /// `x>y`.
-pub fn gt(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn gt(x: Value, y: Value) -> QResult<Value> {
     cmp_values(Cmp::Gt, x, y)
 }
 
 /// `x<=y`.
-pub fn le(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn le(x: Value, y: Value) -> QResult<Value> {
     cmp_values(Cmp::Le, x, y)
 }
 
 /// `x>=y`.
-pub fn ge(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn ge(x: Value, y: Value) -> QResult<Value> {
     cmp_values(Cmp::Ge, x, y)
 }
 
 /// `x~y`: 1b when x and y are identical (type, shape and items).
-pub fn match_(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn match_(x: Value, y: Value) -> QResult<Value> {
     Ok(Value::bool(values_match_tol(&x, &y)))
 }
 
 /// `<=`, `>=`, `<>` have no monadic form.
-pub fn nyi1_cmp(_: &mut Interp, _x: Value) -> QResult<Value> {
+pub fn nyi1_cmp(_x: Value) -> QResult<Value> {
     Err(QError::rank())
 }

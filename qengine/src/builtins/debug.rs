@@ -13,14 +13,14 @@ use qcore::Value;
 // rand
 
 /// `rand x`: `first 1?x` — a random number below `x`, or a random item.
-pub fn rand(it: &mut Interp, x: Value) -> QResult<Value> {
+pub fn rand(x: Value) -> QResult<Value> {
     if let Value::Atom(a) = &x
         && matches!(a.to_i64(), Some(n) if n <= 0)
         && a.ty().is_integral()
     {
         return Err(QError::domain());
     }
-    let r = crate::builtins::list::find::find(it, Value::long(1), x)?;
+    let r = crate::builtins::list::find::find(Value::long(1), x)?;
     r.item(0).ok_or_else(QError::length)
 }
 
@@ -110,7 +110,7 @@ pub(crate) fn sbt_text(x: &Value) -> QResult<String> {
 }
 
 /// `.Q.sbt x`: a backtrace object as display text.
-pub fn q_sbt(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn q_sbt(x: Value) -> QResult<Value> {
     Ok(Value::string(&sbt_text(&x)?))
 }
 

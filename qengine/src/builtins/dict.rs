@@ -55,20 +55,17 @@ pub fn key(it: &mut Interp, x: Value) -> QResult<Value> {
 /// `x!y`: dictionary from keys and values; `n!t` keys a table on its first
 /// `n` columns; `0!kt` unkeys.
 pub fn bang(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    // -8!x -9!x -18!x: IPC internal functions (ipc/)
-    if let Value::Atom(a) = &x
-        && let Some(n) = int_atom(a)
-        && let Some(r) = crate::ipc::internal(n, &y)
-    {
-        return r;
-    }
-    // other -n!x internal functions (library2.rs)
+    // -n!x: the internal functions, one table in the registry
     if let Value::Atom(a) = &x
         && a.ty().is_integral()
         && let Some(n) = int_atom(a)
-        && let Some(r) = crate::builtins::internal::internal(it, n, &y)
+        && n < 0
+        && n != i64::MIN
     {
-        return r;
+        return match crate::registry::internal(n) {
+            Some(f) => f.f.call(it, y),
+            None => Err(QError::nyi(&format!("{n}!x"))),
+        };
     }
     match (&x, &y) {
         // `0N!x`: display and return (strings.rs).

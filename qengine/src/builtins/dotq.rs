@@ -26,23 +26,23 @@ pub(crate) const UPPER: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 pub(crate) const DIGITS: &str = "0123456789";
 
-pub fn q_n(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn q_n(_: Value) -> QResult<Value> {
     Ok(Value::string(DIGITS))
 }
 
-pub fn q_a(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn q_a(_: Value) -> QResult<Value> {
     Ok(Value::string(LOWER))
 }
 
-pub fn q_upper_a(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn q_upper_a(_: Value) -> QResult<Value> {
     Ok(Value::string(UPPER))
 }
 
-pub fn q_an(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn q_an(_: Value) -> QResult<Value> {
     Ok(Value::string(&format!("{LOWER}{UPPER}_{DIGITS}")))
 }
 
-pub fn q_na(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn q_na(_: Value) -> QResult<Value> {
     Ok(Value::string(&format!("{DIGITS}{UPPER}")))
 }
 
@@ -50,23 +50,23 @@ pub(crate) fn b6() -> String {
     format!("{UPPER}{LOWER}{DIGITS}+/")
 }
 
-pub fn q_b6(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn q_b6(_: Value) -> QResult<Value> {
     Ok(Value::string(&b6()))
 }
 
-pub fn q_t(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn q_t(_: Value) -> QResult<Value> {
     Ok(Value::string(" bg xhijefcspmdznuvts"))
 }
 
-pub fn q_m(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn q_m(_: Value) -> QResult<Value> {
     Ok(Value::long(i64::MAX))
 }
 
-pub fn q_k(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn q_k(_: Value) -> QResult<Value> {
     Ok(Value::float(VERSION))
 }
 
-pub fn q_upper_k(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn q_upper_k(_: Value) -> QResult<Value> {
     Ok(release_date())
 }
 
@@ -78,7 +78,7 @@ pub const RESERVED: &[&str] = &[
     "update", "var", "wavg", "while", "within", "wsum", "xexp",
 ];
 
-pub fn q_res(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn q_res(_: Value) -> QResult<Value> {
     Ok(Value::Vector(Vector::syms(
         RESERVED.iter().map(|s| Sym::new(s)).collect(),
     )))
@@ -128,7 +128,7 @@ pub(crate) fn sanitize_names(names: &[Sym]) -> Vec<Sym> {
 
 /// `.Q.id x`: a symbol made a valid name; a table's or dictionary's column
 /// names made valid and distinct.
-pub fn q_id(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn q_id(x: Value) -> QResult<Value> {
     match x {
         Value::Atom(Atom::Symbol(s)) => Ok(Value::sym(&sanitize(s.as_str()))),
         Value::Vector(v) if v.ty() == Ty::Symbol => Ok(Value::Vector(Vector::syms(
@@ -190,7 +190,7 @@ pub(crate) fn fixed(x: usize, y: f64) -> String {
 }
 
 /// `.Q.f[x;y]`: `y` formatted with `x` decimal places.
-pub fn q_f(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn q_f(x: Value, y: Value) -> QResult<Value> {
     let n = int(&x)?;
     if !(0..=17).contains(&n) {
         return Err(QError::domain());
@@ -200,7 +200,7 @@ pub fn q_f(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 
 /// `.Q.fmt[x;y;z]`: `z` with `y` decimals right-aligned in `x` characters
 /// (`x` stars when it does not fit).
-pub fn q_fmt(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+pub fn q_fmt(args: Vec<Value>) -> QResult<Value> {
     if args.len() < 3 {
         let f = crate::registry::func(crate::registry::lookup(".Q.fmt").ok_or_else(QError::rank)?);
         let mut slots: Vec<Option<Value>> = args.into_iter().map(Some).collect();
@@ -241,7 +241,7 @@ pub fn q_s1(it: &mut Interp, x: Value) -> QResult<Value> {
 
 /// `.Q.opt x`: command-line words as a dictionary of `-name` to the words
 /// after it (one word as a string, several as a list, none as `()`).
-pub fn q_opt(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn q_opt(x: Value) -> QResult<Value> {
     let words: Vec<String> = match &x {
         Value::List(l) => l
             .iter()
@@ -278,7 +278,7 @@ pub fn q_opt(_: &mut Interp, x: Value) -> QResult<Value> {
 }
 
 /// `.Q.qt x`: 1b for a table or keyed table.
-pub fn q_qt(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn q_qt(x: Value) -> QResult<Value> {
     Ok(Value::bool(match &x {
         Value::Table(_) => true,
         Value::Dict(d) => matches!((&d.keys, &d.values), (Value::Table(_), Value::Table(_))),
@@ -288,7 +288,7 @@ pub fn q_qt(_: &mut Interp, x: Value) -> QResult<Value> {
 
 /// `.Q.ty x`: type letter of a list: lower case for a vector, upper case
 /// for a list of vectors of one type, else a blank.
-pub fn q_ty(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn q_ty(x: Value) -> QResult<Value> {
     let c = match &x {
         Value::Vector(v) => v.ty().letter(),
         Value::List(l) => match l.first() {
@@ -317,7 +317,7 @@ pub fn q_v(it: &mut Interp, x: Value) -> QResult<Value> {
 
 /// `.Q.dd[x;y]`: joins a symbol and a name with `.` (with `/` for a file
 /// handle).
-pub fn q_dd(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn q_dd(x: Value, y: Value) -> QResult<Value> {
     let Value::Atom(Atom::Symbol(a)) = x else {
         return Err(QError::type_());
     };
@@ -334,7 +334,7 @@ pub fn q_dd(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `.Q.gc[]`: borf returns memory as it goes; nothing to collect.
-pub fn q_gc(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn q_gc(_: Value) -> QResult<Value> {
     Ok(Value::long(0))
 }
 
@@ -343,14 +343,14 @@ pub fn q_fu(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
     if !x.is_list() {
         return apply(it, &f, vec![x]);
     }
-    let u = crate::builtins::list::find::distinct(it, x.clone())?;
+    let u = crate::builtins::list::find::distinct(x.clone())?;
     let r = apply(it, &f, vec![u.clone()])?;
-    let i = crate::builtins::list::find::find(it, u, x)?;
+    let i = crate::builtins::list::find::find(u, x)?;
     crate::builtins::apply::apply(it, &r, vec![i])
 }
 
 /// `.Q.btoa x`: base64 of a string or bytes.
-pub fn q_btoa(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn q_btoa(x: Value) -> QResult<Value> {
     let bytes: Vec<u8> = match &x {
         Value::Vector(v) if matches!(v.ty(), Ty::Char | Ty::Byte) => {
             v.as_u8().unwrap_or(&[]).to_vec()
@@ -408,27 +408,27 @@ pub(crate) fn na() -> Vec<u8> {
 }
 
 /// `.Q.x10 n`: a long as 10 characters of `.Q.b6`.
-pub fn q_x10(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn q_x10(x: Value) -> QResult<Value> {
     encode(int(&x)?, b6().as_bytes(), 10)
 }
 
 /// `.Q.j10 s`: the inverse of `.Q.x10`.
-pub fn q_j10(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn q_j10(x: Value) -> QResult<Value> {
     decode(&x, b6().as_bytes())
 }
 
 /// `.Q.x12 n`: a long as 12 characters of `.Q.nA`.
-pub fn q_x12(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn q_x12(x: Value) -> QResult<Value> {
     encode(int(&x)?, &na(), 12)
 }
 
 /// `.Q.j12 s`: the inverse of `.Q.x12`.
-pub fn q_j12(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn q_j12(x: Value) -> QResult<Value> {
     decode(&x, &na())
 }
 
 /// `.Q.w[]`: memory statistics.
-pub fn q_w(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn q_w(_: Value) -> QResult<Value> {
     let keys = [
         "used", "heap", "peak", "wmax", "mmap", "mphy", "syms", "symw",
     ];

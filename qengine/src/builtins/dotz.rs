@@ -27,15 +27,15 @@ pub(crate) fn release_date() -> Value {
 
 // --- .z ---
 
-pub fn z_version(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn z_version(_: Value) -> QResult<Value> {
     Ok(Value::float(VERSION))
 }
 
-pub fn z_release(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn z_release(_: Value) -> QResult<Value> {
     Ok(release_date())
 }
 
-pub fn z_os(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn z_os(_: Value) -> QResult<Value> {
     let os = if cfg!(target_os = "macos") {
         "m64"
     } else if cfg!(target_os = "windows") {
@@ -48,7 +48,7 @@ pub fn z_os(_: &mut Interp, _: Value) -> QResult<Value> {
     Ok(Value::sym(os))
 }
 
-pub fn z_host(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn z_host(_: Value) -> QResult<Value> {
     let h = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .ok()
@@ -57,7 +57,7 @@ pub fn z_host(_: &mut Interp, _: Value) -> QResult<Value> {
     Ok(Value::sym(h.trim()))
 }
 
-pub fn z_pid(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn z_pid(_: Value) -> QResult<Value> {
     Ok(Value::int(std::process::id() as i32))
 }
 
@@ -65,7 +65,7 @@ pub fn z_args(it: &mut Interp, _: Value) -> QResult<Value> {
     Ok(strings(&it.script_args))
 }
 
-pub fn z_cmdline(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn z_cmdline(_: Value) -> QResult<Value> {
     Ok(strings(&std::env::args().collect::<Vec<_>>()))
 }
 
@@ -87,12 +87,12 @@ pub fn z_user(it: &mut Interp, _: Value) -> QResult<Value> {
     Ok(Value::sym(&u))
 }
 
-pub fn z_cores(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn z_cores(_: Value) -> QResult<Value> {
     let n = std::thread::available_parallelism().map_or(1, |n| n.get());
     Ok(Value::int(n as i32))
 }
 
-pub fn z_quiet(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn z_quiet(_: Value) -> QResult<Value> {
     Ok(Value::bool(false))
 }
 

@@ -24,13 +24,13 @@ fn env_name(x: &Value) -> QResult<String> {
 }
 
 /// `` getenv `NAME ``: the variable's value, `""` when unset.
-pub fn getenv(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn getenv(x: Value) -> QResult<Value> {
     let n = env_name(&x)?;
     Ok(Value::string(&std::env::var(&n).unwrap_or_default()))
 }
 
 /// `` `NAME setenv "value" ``.
-pub fn setenv(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn setenv(x: Value, y: Value) -> QResult<Value> {
     let n = env_name(&x)?;
     let v = y.as_string().ok_or_else(QError::type_)?;
     if n.is_empty() || n.contains('=') || n.contains('\0') || v.contains('\0') {

@@ -187,11 +187,11 @@ pub fn resolve_name(it: &mut Interp, s: Sym) -> QResult<Value> {
         if registry::is_system_value(i)
             && let Some(m) = b.monad
         {
-            return m(it, Value::Nil);
+            return m.call(it, Value::Nil);
         }
         return Ok(registry::func(i));
     }
-    Err(crate::registry::keywords::undefined(t))
+    Err(crate::registry::undefined(t))
 }
 
 /// `parse x`: the parse tree of the string `x`.

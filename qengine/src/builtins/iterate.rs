@@ -21,27 +21,27 @@ pub(crate) fn derive_with(a: Adverb, f: Value) -> QResult<Value> {
     Ok(Value::derived(a, f))
 }
 
-pub fn iter_each(_: &mut Interp, f: Value) -> QResult<Value> {
+pub fn iter_each(f: Value) -> QResult<Value> {
     derive_with(Adverb::Each, f)
 }
 
-pub fn iter_over(_: &mut Interp, f: Value) -> QResult<Value> {
+pub fn iter_over(f: Value) -> QResult<Value> {
     derive_with(Adverb::Over, f)
 }
 
-pub fn iter_scan(_: &mut Interp, f: Value) -> QResult<Value> {
+pub fn iter_scan(f: Value) -> QResult<Value> {
     derive_with(Adverb::Scan, f)
 }
 
-pub fn iter_prior(_: &mut Interp, f: Value) -> QResult<Value> {
+pub fn iter_prior(f: Value) -> QResult<Value> {
     derive_with(Adverb::Prior, f)
 }
 
-pub fn iter_each_right(_: &mut Interp, f: Value) -> QResult<Value> {
+pub fn iter_each_right(f: Value) -> QResult<Value> {
     derive_with(Adverb::EachRight, f)
 }
 
-pub fn iter_each_left(_: &mut Interp, f: Value) -> QResult<Value> {
+pub fn iter_each_left(f: Value) -> QResult<Value> {
     derive_with(Adverb::EachLeft, f)
 }
 
@@ -301,21 +301,15 @@ pub(crate) fn reduce(
 ) -> QResult<Value> {
     // Fast paths for the aggregates.
     if seed.is_none() && matches!(x, Value::Vector(_)) {
-        let fast = match (builtin_name(f), scan) {
-            (Some("+"), false) => {
-                Some(crate::builtins::math::agg::sum as fn(&mut Interp, Value) -> QResult<Value>)
+        let fast = match f {
+            Value::Func(Func::Builtin(p)) => {
+                let row = crate::registry::get(p.id);
+                if scan { row.scan } else { row.over }
             }
-            (Some("*"), false) => Some(crate::builtins::math::agg::prd as _),
-            (Some("&"), false) => Some(crate::builtins::math::agg::min as _),
-            (Some("|"), false) => Some(crate::builtins::math::agg::max as _),
-            (Some("+"), true) => Some(crate::builtins::math::agg::sums as _),
-            (Some("*"), true) => Some(crate::builtins::math::agg::prds as _),
-            (Some("&"), true) => Some(crate::builtins::math::agg::mins as _),
-            (Some("|"), true) => Some(crate::builtins::math::agg::maxs as _),
             _ => None,
         };
         if let Some(g) = fast {
-            match g(it, x.clone()) {
+            match g.call(it, x.clone()) {
                 Err(e) if e.name == "nyi" => {}
                 r => return r,
             }

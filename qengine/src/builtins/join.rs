@@ -100,14 +100,14 @@ pub(crate) fn left(x: &Value) -> QResult<(Arc<Table>, usize)> {
 /// per column): the `f` join variants, where a null on the right does not
 /// overwrite the left value.
 pub(crate) fn fill_from(
-    it: &mut Interp,
+    _: &mut Interp,
     t: &Table,
     mut out: Table,
     names: &[Sym],
 ) -> QResult<Table> {
     for s in names {
         if let (Some(old), Some(p)) = (t.column(*s), out.names.iter().position(|n| n == s)) {
-            out.columns[p] = crate::builtins::meta::fill(it, old.clone(), out.columns[p].clone())?;
+            out.columns[p] = crate::builtins::meta::fill(old.clone(), out.columns[p].clone())?;
         }
     }
     Ok(out)
@@ -169,7 +169,7 @@ pub(crate) fn ij_common(it: &mut Interp, x: Value, y: Value, fill: bool) -> QRes
 }
 
 /// `x pj y`: plus join: `y`'s values (0 when unmatched) added to `x`'s.
-pub fn pj(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn pj(x: Value, y: Value) -> QResult<Value> {
     let (k, v) = keyed_parts(&y).ok_or_else(QError::type_)?;
     let (t, nk) = left(&x)?;
     let probe = sub(&t, &k.names)?;
@@ -177,11 +177,10 @@ pub fn pj(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let mut out = Arc::unwrap_or_clone(t);
     for (s, c) in v.names.iter().zip(&v.columns) {
         let got = take_idx(c, &idx);
-        let got = crate::builtins::meta::fill(it, Value::long(0), got)?;
+        let got = crate::builtins::meta::fill(Value::long(0), got)?;
         match out.names.iter().position(|n| n == s) {
             Some(p) => {
-                out.columns[p] =
-                    crate::builtins::math::arith::add(it, out.columns[p].clone(), got)?;
+                out.columns[p] = crate::builtins::math::arith::add(out.columns[p].clone(), got)?;
             }
             None => {
                 out.names.push(*s);
@@ -227,17 +226,17 @@ pub(crate) fn unite(a: &Table, b: &Table) -> (Table, Table) {
 
 /// `x uj y`: union join: the union of the columns; rows of `x` then `y`
 /// (keyed tables: `y` updates `x` by key).
-pub fn uj(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    uj_common(it, x, y, false)
+pub fn uj(x: Value, y: Value) -> QResult<Value> {
+    uj_common(x, y, false)
 }
 
 /// `x ujf y`: as `uj`, but for keyed tables a null in `y` does not
 /// overwrite the value of `x`'s row with the same key.
-pub fn ujf(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    uj_common(it, x, y, true)
+pub fn ujf(x: Value, y: Value) -> QResult<Value> {
+    uj_common(x, y, true)
 }
 
-pub(crate) fn uj_common(it: &mut Interp, x: Value, y: Value, fill: bool) -> QResult<Value> {
+pub(crate) fn uj_common(x: Value, y: Value, fill: bool) -> QResult<Value> {
     match (&x, &y) {
         (Value::Table(a), Value::Table(b)) => {
             let (a2, b2) = unite(a, b);
@@ -255,7 +254,7 @@ pub(crate) fn uj_common(it: &mut Interp, x: Value, y: Value, fill: bool) -> QRes
                 let idx = lookup(ka, kb);
                 for (p, c) in vb2.columns.iter_mut().enumerate() {
                     let under = take_idx(&va2.columns[p], &idx);
-                    *c = crate::builtins::meta::fill(it, under, c.clone())?;
+                    *c = crate::builtins::meta::fill(under, c.clone())?;
                 }
             }
             join_values(
@@ -318,7 +317,7 @@ pub(crate) fn bucket(ids: &[u32], ngroups: usize) -> (Vec<usize>, Vec<u32>) {
 
 /// `ej[c;x;y]`: equi join: each row of `x` with every row of `y` of the same
 /// `c` values.
-pub fn ej(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+pub fn ej(args: Vec<Value>) -> QResult<Value> {
     let Ok([c, x, y]) = <[Value; 3]>::try_from(args) else {
         return Err(QError::rank());
     };
@@ -458,7 +457,7 @@ pub fn asof(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let q = unkeyed(&x).ok_or_else(QError::type_)?;
     let (probe, single) = match &y {
         Value::Table(p) => (p.clone(), false),
-        Value::Dict(_) => match crate::builtins::list::enlist(it, y.clone())? {
+        Value::Dict(_) => match crate::builtins::list::enlist(y.clone())? {
             Value::Table(p) => (p, true),
             _ => return Err(QError::type_()),
         },

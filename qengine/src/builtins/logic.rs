@@ -16,12 +16,12 @@ use qcore::VecData;
 use qcore::Vector;
 
 /// `x&y`, `x and y`: the lesser, as the higher of the two types.
-pub fn min2(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn min2(x: Value, y: Value) -> QResult<Value> {
     atomic_dyad(x, y, &mut |a, b| minmax_simple(&a, &b, false))
 }
 
 /// `x|y`, `x or y`: the greater, as the higher of the two types.
-pub fn max2(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn max2(x: Value, y: Value) -> QResult<Value> {
     atomic_dyad(x, y, &mut |a, b| minmax_simple(&a, &b, true))
 }
 
@@ -31,7 +31,7 @@ pub fn max2(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 
 /// `not x`: 1b where the underlying value is zero (nulls and infinities are
 /// not zero). `'type` for symbols.
-pub fn not(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn not(x: Value) -> QResult<Value> {
     crate::ops::conform::atomic_monad(x, &mut |v| {
         let (vec, atom) = as_vector(&v)?;
         let out: Vec<u8> = match vec.data() {

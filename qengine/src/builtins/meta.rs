@@ -3,7 +3,6 @@
 use crate::ops::conform::atomic_monad;
 use crate::ops::grade::cmp_atoms;
 use crate::ops::grade::cmp_values;
-use crate::state::Interp;
 use qcore::Atom;
 use qcore::Attr;
 use qcore::Dict;
@@ -32,7 +31,7 @@ pub(crate) fn attr_sym(a: Attr) -> &'static str {
 }
 
 /// `attr x`: the attribute of a list (`` ` `` for none).
-pub fn attr(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn attr(x: Value) -> QResult<Value> {
     let a = match &x {
         Value::Vector(v) => attr_sym(v.attr),
         Value::Dict(d) if d.sorted => "s",
@@ -145,12 +144,12 @@ pub fn set_attribute(s: Sym, y: Value) -> QResult<Value> {
 }
 
 /// `type x`.
-pub fn type_(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn type_(x: Value) -> QResult<Value> {
     Ok(Value::Atom(Atom::Short(x.type_code())))
 }
 
 /// `null x`: atomic, 1b where an item is its type's null.
-pub fn null(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn null(x: Value) -> QResult<Value> {
     if matches!(x, Value::Nil) {
         return Ok(Value::bool(true));
     }
@@ -185,7 +184,7 @@ pub fn null(_: &mut Interp, x: Value) -> QResult<Value> {
 /// `x^y`: y with its nulls replaced by the matching items of x (atomic;
 /// both are first brought to the higher of the two types, as for `&`).
 /// Dictionaries fill both null and missing values of y from x.
-pub fn fill(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn fill(x: Value, y: Value) -> QResult<Value> {
     crate::ops::conform::atomic_dyad(x, y, &mut |a, b| {
         let ty_of = |v: &Value| match v {
             Value::Atom(a) => Ok(a.ty()),

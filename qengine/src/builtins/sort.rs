@@ -22,22 +22,22 @@ use qcore::Value;
 use qcore::Vector;
 
 /// `asc x`: sorted ascending; a vector gets the `s#` attribute.
-pub fn asc(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn asc(x: Value) -> QResult<Value> {
     sort_value(x, false)
 }
 
 /// `desc x`: sorted descending.
-pub fn desc(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn desc(x: Value) -> QResult<Value> {
     sort_value(x, true)
 }
 
 /// `iasc x`: the indexes that sort `x` ascending (keys for a dictionary).
-pub fn iasc(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn iasc(x: Value) -> QResult<Value> {
     grade_value(x, false)
 }
 
 /// `idesc x`: the indexes that sort `x` descending (keys for a dictionary).
-pub fn idesc(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn idesc(x: Value) -> QResult<Value> {
     grade_value(x, true)
 }
 
@@ -45,16 +45,16 @@ pub fn idesc(_: &mut Interp, x: Value) -> QResult<Value> {
 // rank xrank
 
 /// `rank x`: `iasc iasc x`.
-pub fn rank(it: &mut Interp, x: Value) -> QResult<Value> {
+pub fn rank(x: Value) -> QResult<Value> {
     if matches!(x, Value::Atom(_)) {
         return Err(QError::rank());
     }
-    let g = crate::builtins::sort::iasc(it, x)?;
-    crate::builtins::sort::iasc(it, g)
+    let g = crate::builtins::sort::iasc(x)?;
+    crate::builtins::sort::iasc(g)
 }
 
 /// `x xrank y`: `(x*rank y) div count y`.
-pub fn xrank(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn xrank(x: Value, y: Value) -> QResult<Value> {
     let k = match &x {
         Value::Atom(a @ (Atom::Short(_) | Atom::Int(_) | Atom::Long(_))) => {
             a.to_i64().ok_or_else(QError::type_)?
@@ -65,7 +65,7 @@ pub fn xrank(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         return Err(QError::rank());
     }
     let n = y.count() as i64;
-    let r = rank(it, y)?;
+    let r = rank(y)?;
     let Value::Vector(rv) = &r else {
         return Ok(r);
     };
@@ -81,12 +81,12 @@ pub fn xrank(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `x bin y`: index of the last item of sorted x that is `<= y` (-1 if none).
-pub fn bin(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn bin(x: Value, y: Value) -> QResult<Value> {
     bin_value(&x, &y, false)
 }
 
 /// `x binr y`: index of the first item of sorted x that is `>= y`.
-pub fn binr(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn binr(x: Value, y: Value) -> QResult<Value> {
     bin_value(&x, &y, true)
 }
 
@@ -109,6 +109,6 @@ pub fn xbar(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     {
         return Ok(Value::Vector(r));
     }
-    let q = crate::builtins::math::arith::div_int(it, y, x.clone())?;
-    crate::builtins::math::arith::mul(it, x, q)
+    let q = crate::builtins::math::arith::div_int(y, x.clone())?;
+    crate::builtins::math::arith::mul(x, q)
 }

@@ -630,7 +630,7 @@ pub fn xdesc(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 
 /// `ungroup t`: each row with list fields becomes one row per item (atom
 /// fields repeat); a keyed table is unkeyed first.
-pub fn ungroup(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn ungroup(x: Value) -> QResult<Value> {
     let t = unkeyed(&x).ok_or_else(QError::type_)?;
     let n = t.len();
     let is_nested = |c: &Value| matches!(c, Value::List(_));
@@ -679,6 +679,6 @@ pub fn ungroup(_: &mut Interp, x: Value) -> QResult<Value> {
 }
 
 /// `csv`: the comma, as a delimiter for `0:`.
-pub fn csv(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn csv(_: Value) -> QResult<Value> {
     Ok(Value::char(b','))
 }

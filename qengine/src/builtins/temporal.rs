@@ -109,13 +109,13 @@ pub fn field_of(it: &mut Interp, field: &str, x: Value) -> QResult<Value> {
 /// `.Q.addmonths[x;y]`: date `x` plus `y` months, as q defines it:
 /// `("d"$m+y)+x-"d"$m:"m"$x` (a day past the end of the new month spills
 /// into the next).
-pub fn addmonths(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn addmonths(x: Value, y: Value) -> QResult<Value> {
     let m = cast::cast_value(Ty::Month, x.clone())?;
     let md = cast::cast_value(Ty::Date, m.clone())?;
-    let off = crate::builtins::math::arith::sub(it, x, md)?;
-    let m2 = crate::builtins::math::arith::add(it, m, y)?;
+    let off = crate::builtins::math::arith::sub(x, md)?;
+    let m2 = crate::builtins::math::arith::add(m, y)?;
     let d2 = cast::cast_value(Ty::Date, m2)?;
-    crate::builtins::math::arith::add(it, d2, off)
+    crate::builtins::math::arith::add(d2, off)
 }
 
 // ---------------------------------------------------------------------------

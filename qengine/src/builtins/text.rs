@@ -379,7 +379,7 @@ pub(crate) fn search_pattern(y: &Value) -> QResult<Pattern> {
 }
 
 /// `x ss y`: positions of the matches of pattern `y` in string `x`.
-pub fn ss(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn ss(x: Value, y: Value) -> QResult<Value> {
     let s = string_arg(&x)?;
     let p = search_pattern(&y)?;
     let pos = p.find_all(s);
@@ -465,12 +465,12 @@ pub(crate) fn case_map(x: Value, up: bool) -> QResult<Value> {
 }
 
 /// `upper x`.
-pub fn upper(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn upper(x: Value) -> QResult<Value> {
     case_map(x, true)
 }
 
 /// `lower x`.
-pub fn lower(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn lower(x: Value) -> QResult<Value> {
     case_map(x, false)
 }
 
@@ -530,17 +530,17 @@ pub(crate) fn trim_value(x: Value, left: bool, right: bool) -> QResult<Value> {
 }
 
 /// `trim x`: without leading and trailing nulls (spaces in strings).
-pub fn trim(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn trim(x: Value) -> QResult<Value> {
     trim_value(x, true, true)
 }
 
 /// `ltrim x`: without leading nulls.
-pub fn ltrim(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn ltrim(x: Value) -> QResult<Value> {
     trim_value(x, true, false)
 }
 
 /// `rtrim x`: without trailing nulls.
-pub fn rtrim(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn rtrim(x: Value) -> QResult<Value> {
     trim_value(x, false, true)
 }
 
@@ -562,12 +562,12 @@ pub(crate) fn bytes(b: &[u8]) -> Value {
 }
 
 /// `md5 x`: MD5 digest of a string, as 16 bytes.
-pub fn md5(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn md5(x: Value) -> QResult<Value> {
     Ok(bytes(&crate::ipc::md5::md5(&text_bytes(&x)?)))
 }
 
 /// `.Q.sha1 x`: SHA-1 digest of a string, as 20 bytes.
-pub fn q_sha1(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn q_sha1(x: Value) -> QResult<Value> {
     Ok(bytes(&sha1_digest(&text_bytes(&x)?)))
 }
 

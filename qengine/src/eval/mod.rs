@@ -230,7 +230,7 @@ impl Interp {
                 // `d.year`: a field of a temporal variable (temporal.rs).
                 None => match crate::builtins::temporal::dotted_field(self, *s) {
                     Some(r) => r.map_err(|e| located(e.into(), fr.source, span)),
-                    None => Err(crate::registry::keywords::undefined(s.as_str())
+                    None => Err(crate::registry::undefined(s.as_str())
                         .at(fr.source, span.clone())
                         .into()),
                 },
@@ -239,7 +239,8 @@ impl Interp {
                 let f = crate::registry::BUILTINS[*i as usize]
                     .monad
                     .ok_or_else(|| QError::nyi("system value"))?;
-                f(self, Value::Nil).map_err(|e| located(e.into(), fr.source, span))
+                f.call(self, Value::Nil)
+                    .map_err(|e| located(e.into(), fr.source, span))
             }
             Node::Derived(adv, f) => {
                 let f = self.eval_node(f, fr)?;

@@ -235,24 +235,28 @@ fn is_local(a: Option<IpAddr>) -> bool {
 
 /// `n!x` for the internal functions this module owns: `-8!x` to bytes,
 /// `-9!x` from bytes, `-18!x` to compressed bytes. `None` for other `n`.
-pub fn internal(n: i64, x: &Value) -> Option<QResult<Value>> {
-    Some(match n {
-        -8 => wire::frame(wire::ASYNC, x).map(bytes_value),
-        -18 => {
-            wire::frame(wire::ASYNC, x).map(|m| bytes_value(compress::compress(&m).unwrap_or(m)))
-        }
-        -9 => match x {
-            Value::Vector(v) if v.ty() == Ty::Byte => {
-                match wire::decode_message(v.as_u8().unwrap_or(&[]), DEFAULT_LIMIT) {
-                    Ok((_, Body::Value(v))) => Ok(v),
-                    Ok((_, Body::Error(e))) => Err(QError::new(e)),
-                    Err(e) => Err(e),
-                }
+/// `-8!x`: the kdb+ IPC message of `x` as bytes.
+pub fn serialize(x: Value) -> QResult<Value> {
+    wire::frame(wire::ASYNC, &x).map(bytes_value)
+}
+
+/// `-18!x`: as `-8!x`, compressed when that makes it smaller.
+pub fn serialize_compressed(x: Value) -> QResult<Value> {
+    wire::frame(wire::ASYNC, &x).map(|m| bytes_value(compress::compress(&m).unwrap_or(m)))
+}
+
+/// `-9!x`: the value of a kdb+ IPC message given as bytes.
+pub fn deserialize(x: Value) -> QResult<Value> {
+    match &x {
+        Value::Vector(v) if v.ty() == Ty::Byte => {
+            match wire::decode_message(v.as_u8().unwrap_or(&[]), DEFAULT_LIMIT) {
+                Ok((_, Body::Value(v))) => Ok(v),
+                Ok((_, Body::Error(e))) => Err(QError::new(e)),
+                Err(e) => Err(e),
             }
-            _ => Err(QError::type_()),
-        },
-        _ => return None,
-    })
+        }
+        _ => Err(QError::type_()),
+    }
 }
 
 fn bytes_value(b: Vec<u8>) -> Value {

@@ -1462,7 +1462,7 @@ fn part_name(p: &Value) -> QResult<String> {
 }
 
 /// `.Q.par[dir;part;table]`: the path of a table in a partition.
-pub fn q_par(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+pub fn q_par(args: Vec<Value>) -> QResult<Value> {
     let [d, p, t] = <[Value; 3]>::try_from(args).map_err(|_| QError::rank())?;
     let (root, _) = handle_path(handle_of(&d)?);
     let Value::Atom(Atom::Symbol(t)) = t else {
@@ -1492,7 +1492,7 @@ pub fn q_dpft(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
         return Err(crate::builtins::table::no_column(*f));
     };
     let dir = root.join(part_name(&p)?).join(name.as_str());
-    let tv = crate::storage::splay::q_en(it, d.clone(), tv.clone())?;
+    let tv = crate::storage::splay::q_en(d.clone(), tv.clone())?;
     let Value::Table(tab) = tv else {
         return Err(QError::type_());
     };

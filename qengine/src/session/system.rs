@@ -9,6 +9,7 @@ use crate::state::workspace;
 use std::time::Duration;
 use std::time::Instant;
 
+use crate::registry::Status;
 use crate::state::Interp;
 use crate::state::Outcome;
 use crate::state::memory_probe;
@@ -24,8 +25,11 @@ use qcore::Vector;
 pub struct Command {
     /// The command's name (`t`, `ts`, `c`, `compile`, ...).
     pub name: &'static str,
-    /// Runs it with the rest of the line.
-    pub run: fn(&mut Interp, &str) -> QResult<Outcome>,
+    /// Runs it with the rest of the line; `None` for a q command borf does
+    /// not have yet (it signals `'nyi`).
+    pub run: Option<fn(&mut Interp, &str) -> QResult<Outcome>>,
+    /// Built, coming with an issue, or refused (see `registry::Status`).
+    pub status: Status,
     /// Allowed in the sandbox the fuzz tests use (touches no file, process
     /// or socket).
     pub sandboxed: bool,
@@ -41,8 +45,20 @@ const fn cmd(
 ) -> Command {
     Command {
         name,
-        run,
+        run: Some(run),
+        status: Status::Done,
         sandboxed,
+        doc,
+    }
+}
+
+/// A q command borf does not have: coming with an issue, or refused.
+const fn nyi(name: &'static str, status: Status, doc: &'static str) -> Command {
+    Command {
+        name,
+        run: None,
+        status,
+        sandboxed: true,
         doc,
     }
 }
@@ -71,6 +87,17 @@ pub static COMMANDS: &[Command] = &[
     cmd("1",       |_, r| redirect(1, r),                          false, "redirect standard output to a file"),
     cmd("2",       |_, r| redirect(2, r),                          false, "redirect standard error to a file"),
     cmd("compile", |_, r| crate::query::kernel::system_command(r), true,  "borf: compiled-expression core on (1) or off (0)"),
+    nyi("a",  Status::Later(12), "tables in a namespace"),
+    nyi("b",  Status::Later(13), "views"),
+    nyi("B",  Status::Later(13), "pending views"),
+    nyi("C",  Status::Later(17), "HTTP size"),
+    nyi("cd", Status::Later(12), "change directory"),
+    nyi("E",  Status::Refused("no TLS: put a TLS proxy in front of borf"), "TLS server mode"),
+    nyi("r",  Status::Later(12), "replication, rename"),
+    nyi("u",  Status::Later(14), "reload the user-password file"),
+    nyi("g",  Status::Refused("borf frees memory at once; no collector to tune"), "garbage collection mode"),
+    nyi("s",  Status::Later(15), "secondary threads"),
+    nyi("_",  Status::Refused("no compiled q scripts"), "hide q code"),
 ];
 
 /// Runs a system command given without its leading backslash: `t expr`,
@@ -91,6 +118,9 @@ pub fn command(it: &mut Interp, cmd: &str) -> QResult<Outcome> {
     let Some(c) = COMMANDS.iter().find(|c| c.name == name) else {
         return Err(QError::nyi(&format!("\\{name}")));
     };
+    let Some(run) = c.run else {
+        return Err(QError::nyi(&format!("\\{name}")));
+    };
     if it.sandbox && !c.sandboxed {
         return Err(
             QError::new("access").with_detail("system commands are disabled in the sandbox")
@@ -98,7 +128,7 @@ pub fn command(it: &mut Interp, cmd: &str) -> QResult<Outcome> {
     }
     match repeat {
         Some(n) => timed(it, name == "ts", n, rest),
-        None => (c.run)(it, rest),
+        None => run(it, rest),
     }
 }
 

@@ -1,6 +1,5 @@
 //! (moved; module doc to be written)
 
-use crate::state::Interp;
 use crate::storage::column::attr_code;
 use crate::storage::column::handle_path;
 use crate::storage::column::mapped_vector;
@@ -31,7 +30,7 @@ use std::path::Path;
 
 /// `` `:path set y ``: a table to `` `:dir/ `` is splayed; a simple vector
 /// becomes a mappable column file; anything else an object file.
-pub fn set_file(_it: &mut Interp, s: Sym, y: Value) -> QResult<Value> {
+pub fn set_file(s: Sym, y: Value) -> QResult<Value> {
     let (path, dir) = handle_path(s);
     if dir {
         let Value::Table(t) = &y else {
@@ -63,7 +62,7 @@ pub fn set_file(_it: &mut Interp, s: Sym, y: Value) -> QResult<Value> {
 }
 
 /// `` get `:path ``: maps a column file or splayed table, reads an object.
-pub fn get_file(_it: &mut Interp, s: Sym) -> QResult<Value> {
+pub fn get_file(s: Sym) -> QResult<Value> {
     let (path, _) = handle_path(s);
     read_path(&path)
 }

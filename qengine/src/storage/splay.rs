@@ -1,7 +1,5 @@
 //! (moved; module doc to be written)
 
-use crate::state::Interp;
-
 use crate::storage::column::handle_of;
 
 use crate::storage::column::handle_path;
@@ -158,7 +156,7 @@ pub(crate) fn write_splay_in(dir: &Path, db: &Path, t: &Table) -> QResult<()> {
 /// table. borf has no enumerated type, so the columns stay symbols; what
 /// `.Q.en` guarantees is that every symbol is in the sym file, which is what
 /// writing a splayed table requires.
-pub fn q_en(_: &mut Interp, d: Value, t: Value) -> QResult<Value> {
+pub fn q_en(d: Value, t: Value) -> QResult<Value> {
     let (db, _) = handle_path(handle_of(&d)?);
     let Value::Table(tab) = &t else {
         return Err(QError::type_());

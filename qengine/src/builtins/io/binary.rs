@@ -19,7 +19,7 @@ use std::borrow::Cow;
 // 1:
 
 /// `1:` has no monadic form.
-pub fn bin1(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn bin1(_: Value) -> QResult<Value> {
     Err(QError::rank())
 }
 

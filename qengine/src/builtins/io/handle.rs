@@ -78,7 +78,7 @@ pub fn write_handle(it: &mut Interp, h: i64, x: &Value) -> Option<QResult<Value>
 // hsym hcount hdel key
 
 /// `hsym x`: symbols to file handles (`` `a `` to `` `:a ``).
-pub fn hsym(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn hsym(x: Value) -> QResult<Value> {
     let h = |s: Sym| {
         if s.as_str().starts_with(':') {
             s
@@ -96,14 +96,14 @@ pub fn hsym(_: &mut Interp, x: Value) -> QResult<Value> {
 }
 
 /// `hcount x`: size of a file in bytes.
-pub fn hcount(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn hcount(x: Value) -> QResult<Value> {
     let (path, _) = handle_path(handle_of(&x)?);
     let md = std::fs::metadata(&path).map_err(|e| serr(qstorage::Error::io(&path, &e)))?;
     Ok(Value::long(md.len() as i64))
 }
 
 /// `hdel x`: deletes a file or an empty directory, returning the handle.
-pub fn hdel(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn hdel(x: Value) -> QResult<Value> {
     let s = handle_of(&x)?;
     let (path, _) = handle_path(s);
     let md = std::fs::symlink_metadata(&path).map_err(|e| serr(qstorage::Error::io(&path, &e)))?;
@@ -252,7 +252,7 @@ pub(crate) fn split_lines(b: &[u8]) -> Vec<&[u8]> {
 // read0 read1
 
 /// `read0 f`: the lines of a file; `read0 (f;o;n)`: `n` chars from `o`.
-pub fn read0(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn read0(x: Value) -> QResult<Value> {
     if let Some((_, p)) = file_sym(&x) {
         let b = read_all(&p)?;
         return Ok(Value::list(
@@ -272,7 +272,7 @@ pub fn read0(_: &mut Interp, x: Value) -> QResult<Value> {
 }
 
 /// `read1 f`: a file's bytes; `read1 (f;o;n)`, `read1 (f;o)`: a range.
-pub fn read1(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn read1(x: Value) -> QResult<Value> {
     if let Value::Atom(a) = &x
         && !matches!(a, Atom::Symbol(_))
         && a.to_i64().is_some()

@@ -6,22 +6,21 @@ pub mod object;
 pub mod save;
 pub mod text;
 
-use crate::state::Interp;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Value;
 
 /// File verbs arrive with the storage issue.
-pub fn nyi1_file(_: &mut Interp, _x: Value) -> QResult<Value> {
+pub fn nyi1_file(_x: Value) -> QResult<Value> {
     Err(QError::nyi("file I/O verb"))
 }
 
 /// File verbs arrive with the storage issue.
-pub fn nyi2_file(_: &mut Interp, _x: Value, _y: Value) -> QResult<Value> {
+pub fn nyi2_file(_x: Value, _y: Value) -> QResult<Value> {
     Err(QError::nyi("file I/O verb"))
 }
 
 /// An n-adic keyword not implemented yet.
-pub fn nyi_n(_: &mut Interp, _a: Vec<Value>) -> QResult<Value> {
+pub fn nyi_n(_a: Vec<Value>) -> QResult<Value> {
     Err(QError::nyi("keyword"))
 }

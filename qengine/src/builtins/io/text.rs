@@ -802,7 +802,7 @@ pub(crate) fn string_lines(y: &Value) -> QResult<Vec<u8>> {
 // 0:
 
 /// `0:` has no monadic form.
-pub fn text1(_: &mut Interp, _: Value) -> QResult<Value> {
+pub fn text1(_: Value) -> QResult<Value> {
     Err(QError::rank())
 }
 

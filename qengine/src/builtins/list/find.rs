@@ -24,7 +24,6 @@ use crate::ops::make::int_atom;
 use crate::ops::make::longs;
 use crate::ops::make::new_dict;
 use crate::ops::make::table_rows;
-use crate::state::Interp;
 use hashbrown::HashSet;
 use qcore::Atom;
 use qcore::Guid;
@@ -39,7 +38,7 @@ use std::hash::Hash;
 
 /// `distinct x`: unique items in order of first occurrence; distinct rows
 /// of a table; `'type` for an atom.
-pub fn distinct(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn distinct(x: Value) -> QResult<Value> {
     distinct_value(&x)
 }
 
@@ -79,7 +78,7 @@ pub(crate) fn distinct_value(x: &Value) -> QResult<Value> {
 
 /// `group x`: a dictionary from each distinct item to the indexes where it
 /// occurs (for a dictionary, from each distinct value to its keys).
-pub fn group(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn group(x: Value) -> QResult<Value> {
     match &x {
         Value::Dict(d) => {
             let (keys, idxs) = group_parts(&d.values)?;
@@ -103,7 +102,7 @@ pub fn group(_: &mut Interp, x: Value) -> QResult<Value> {
 /// `x?y`: find (index of first occurrence, `count x` when absent); reverse
 /// lookup in a dictionary; row search in a table; with an integer `x`, roll
 /// (`n?m`), deal (`-n?m`) and permute (`0N?x`).
-pub fn find(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn find(x: Value, y: Value) -> QResult<Value> {
     match &x {
         Value::Atom(a) if int_atom(a).is_some() && !matches!(a, Atom::Bool(_) | Atom::Byte(_)) => {
             roll(int_atom(a).unwrap_or(0), &y)
@@ -231,7 +230,7 @@ pub(crate) fn index_by(keys: &Value, idx: &Value) -> Value {
 
 /// `x in y`: whether `x` (each atom of `x` when `y` is a vector) is an item
 /// of `y`.
-pub fn in_(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn in_(x: Value, y: Value) -> QResult<Value> {
     in_value(&x, &y)
 }
 

@@ -14,7 +14,6 @@ use crate::ops::make::list_items;
 use crate::ops::make::new_dict;
 use crate::ops::make::new_table;
 use crate::ops::make::table_rows;
-use crate::state::Interp;
 use qcore::Dict;
 use qcore::Guid;
 use qcore::QError;
@@ -32,7 +31,7 @@ use std::sync::Arc;
 
 /// `x,y`: join lists (typed when both sides have one type), merge
 /// dictionaries (right wins), append table rows.
-pub fn join(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn join(x: Value, y: Value) -> QResult<Value> {
     join_values(x, y)
 }
 
@@ -206,7 +205,7 @@ pub(crate) fn replace_items(av: &Value, bv: &Value, pos: &[Option<usize>]) -> Va
 // raze
 
 /// `raze x`: the items of x joined (`,/`); an atom becomes a one-item list.
-pub fn raze(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn raze(x: Value) -> QResult<Value> {
     raze_value(x)
 }
 
@@ -252,7 +251,7 @@ pub(crate) fn raze_value(x: Value) -> QResult<Value> {
 // cross
 
 /// `x cross y`: every item of x joined with every item of y.
-pub fn cross(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn cross(x: Value, y: Value) -> QResult<Value> {
     cross_value(x, y)
 }
 

@@ -34,7 +34,7 @@ use std::sync::Arc;
 // til count enlist first last reverse
 
 /// `til x`: `0 1 .. x-1` as longs.
-pub fn til(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn til(x: Value) -> QResult<Value> {
     let Value::Atom(a) = &x else {
         return Err(QError::type_());
     };
@@ -66,7 +66,7 @@ pub fn count(it: &mut Interp, x: Value) -> QResult<Value> {
 
 /// `enlist x`: a one-item list; a dictionary with symbol keys gives a
 /// one-row table.
-pub fn enlist(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn enlist(x: Value) -> QResult<Value> {
     Ok(enlist1(x))
 }
 
@@ -87,7 +87,7 @@ fn enlist1(x: Value) -> Value {
 }
 
 /// `enlist[x;y;..]`: a list of the arguments.
-pub fn enlist_n(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+pub fn enlist_n(args: Vec<Value>) -> QResult<Value> {
     Ok(Value::from_items(args))
 }
 
@@ -129,18 +129,18 @@ fn first_or_last(x: Value, last: bool) -> Value {
 
 /// `first x`: the first item (a typed null for an empty vector); the first
 /// value of a dictionary; the first row of a table; an atom itself.
-pub fn first(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn first(x: Value) -> QResult<Value> {
     Ok(first_or_last(x, false))
 }
 
 /// `last x`.
-pub fn last(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn last(x: Value) -> QResult<Value> {
     Ok(first_or_last(x, true))
 }
 
 /// `reverse x`: items in reverse order; a dictionary's entries; a table's
 /// rows; an atom itself.
-pub fn reverse(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn reverse(x: Value) -> QResult<Value> {
     Ok(reverse_value(&x))
 }
 
@@ -168,7 +168,7 @@ fn reverse_value(x: &Value) -> Value {
 
 /// `where x`: indexes of the 1s of a boolean list; each index repeated by
 /// its count for non-negative integers; keys of a dictionary likewise.
-pub fn where_(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn where_(x: Value) -> QResult<Value> {
     match &x {
         Value::Vector(v) => Ok(longs(where_vec(v)?)),
         Value::Atom(a) => Ok(longs(where_vec(&atom_vec(*a))?)),
@@ -224,7 +224,7 @@ fn where_vec(v: &Vector) -> QResult<Vec<i64>> {
 
 /// `flip x`: transpose a list of equal-count lists; a column dictionary to
 /// a table and back.
-pub fn flip(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn flip(x: Value) -> QResult<Value> {
     match &x {
         Value::Table(t) => Ok(new_dict(
             Value::Vector(Vector::syms(t.names.clone())),
@@ -334,10 +334,6 @@ mod tests {
     use crate::ops::make::table_rows;
     use crate::ops::random::deal_indexes;
     use qcore::{Sym, Table};
-
-    fn it() -> Interp {
-        Interp::new()
-    }
 
     #[test]
     fn columnar_table_dedup_matches_row_values() {
@@ -783,9 +779,9 @@ mod tests {
 
     #[test]
     fn where_replicates() {
-        let r = where_(&mut it(), longs(vec![2, 3, 0, 1])).unwrap_or(Value::Nil);
+        let r = where_(longs(vec![2, 3, 0, 1])).unwrap_or(Value::Nil);
         assert!(values_match(&r, &longs(vec![0, 0, 1, 1, 1, 3])));
-        assert!(where_(&mut it(), longs(vec![1, -1])).is_err());
+        assert!(where_(longs(vec![1, -1])).is_err());
     }
 
     #[test]

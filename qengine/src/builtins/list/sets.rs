@@ -3,7 +3,6 @@
 use crate::builtins::list::join::join_values;
 use crate::ops::group::group_ids;
 use crate::ops::index::take_idx;
-use crate::state::Interp;
 use qcore::Atom;
 use qcore::QError;
 use qcore::QResult;
@@ -68,24 +67,24 @@ pub(crate) fn list_operand(v: Value) -> QResult<Value> {
 }
 
 /// `x inter y`: the items of x that are items of y.
-pub fn inter(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn inter(x: Value, y: Value) -> QResult<Value> {
     let (x, y) = (list_operand(x)?, list_operand(y)?);
     let m = membership(&x, &y)?;
     Ok(select(&x, &m))
 }
 
 /// `x except y`: the items of x that are not items of y.
-pub fn except(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn except(x: Value, y: Value) -> QResult<Value> {
     let (x, y) = (list_operand(x)?, list_operand(y)?);
     let m: Vec<bool> = membership(&x, &y)?.into_iter().map(|b| !b).collect();
     Ok(select(&x, &m))
 }
 
 /// `x union y`: `distinct x,y`.
-pub fn union(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn union(x: Value, y: Value) -> QResult<Value> {
     if matches!(x, Value::Dict(_)) || matches!(y, Value::Dict(_)) {
         return Err(QError::type_());
     }
     let j = join_values(as_list(x), as_list(y))?;
-    crate::builtins::list::find::distinct(it, j)
+    crate::builtins::list::find::distinct(j)
 }

@@ -19,7 +19,7 @@ use qcore::Vector;
 
 /// `x sv y`: join strings, lines, symbols and paths; decode bits, bytes
 /// and numbers in base x.
-pub fn sv(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn sv(x: Value, y: Value) -> QResult<Value> {
     match &x {
         Value::Atom(Atom::Char(_)) | Value::Vector(_) if chars_of(&x).is_some() => {
             let sep = chars_of(&x).unwrap_or_default();
@@ -84,8 +84,8 @@ pub fn sv(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                 return Ok(Value::long(0));
             };
             for v in it_items {
-                let p = crate::builtins::math::arith::mul(it, acc, x.clone())?;
-                acc = crate::builtins::math::arith::add(it, p, v)?;
+                let p = crate::builtins::math::arith::mul(acc, x.clone())?;
+                acc = crate::builtins::math::arith::add(p, v)?;
             }
             Ok(acc)
         }
@@ -102,8 +102,8 @@ pub fn sv(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                 return Ok(Value::long(0));
             };
             for (i, v) in it_items.enumerate() {
-                let p = crate::builtins::math::arith::mul(it, acc, Value::Atom(b.get(i + 1)))?;
-                acc = crate::builtins::math::arith::add(it, p, v)?;
+                let p = crate::builtins::math::arith::mul(acc, Value::Atom(b.get(i + 1)))?;
+                acc = crate::builtins::math::arith::add(p, v)?;
             }
             Ok(acc)
         }

@@ -10,7 +10,6 @@ use crate::ops::make::int_atom;
 use crate::ops::make::is_int_ty;
 use crate::ops::make::new_dict;
 use crate::ops::make::new_table;
-use crate::state::Interp;
 use qcore::Atom;
 use qcore::Dict;
 use qcore::QError;
@@ -26,7 +25,7 @@ use std::sync::Arc;
 
 /// `x#y`: take `x` items (cyclically; from the end when negative); reshape
 /// by a vector of counts; select keys of a dictionary or columns of a table.
-pub fn take(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn take(x: Value, y: Value) -> QResult<Value> {
     match &x {
         // `s#y `u#y `p#y `g#y `#y: set attribute (env.rs)
         Value::Atom(Atom::Symbol(s)) if crate::builtins::meta::is_attr_name(*s) => {
@@ -186,7 +185,7 @@ pub(crate) fn take_syms(names: &[Sym], y: &Value) -> QResult<Value> {
 
 /// `x _ y`: drop `x` items from the front (back when negative); cut at
 /// indexes; remove an item by index or entries by key; remove columns.
-pub fn drop(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn drop(x: Value, y: Value) -> QResult<Value> {
     match (&x, &y) {
         (Value::Atom(a), Value::Vector(_) | Value::List(_) | Value::Table(_) | Value::Dict(_))
             if int_atom(a).is_some() =>
@@ -283,7 +282,7 @@ pub(crate) fn cut_at(at: &[i64], y: &Value) -> QResult<Value> {
 
 /// `x sublist y`: up to x items from the front (back when negative), or
 /// `x[1]` items from index `x[0]`; never more than y has.
-pub fn sublist(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn sublist(x: Value, y: Value) -> QResult<Value> {
     if !matches!(
         y,
         Value::Vector(_) | Value::List(_) | Value::Dict(_) | Value::Table(_)
@@ -315,7 +314,7 @@ pub fn sublist(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `x cut y`: with an integer atom, y in pieces of x items; otherwise `_`.
-pub fn cut(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn cut(x: Value, y: Value) -> QResult<Value> {
     if let Value::Atom(a) = &x {
         let n = int_atom(a).ok_or_else(QError::type_)?;
         if n <= 0 {
@@ -326,7 +325,7 @@ pub fn cut(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         }
         let len = y.count() as i64;
         let idx: Vec<i64> = (0..len).step_by(n as usize).collect();
-        return drop(it, Value::Vector(Vector::longs(idx)), y);
+        return drop(Value::Vector(Vector::longs(idx)), y);
     }
-    drop(it, x, y)
+    drop(x, y)
 }

@@ -12,7 +12,6 @@ use crate::ops::reduce::sum_count_i64;
 use crate::ops::reduce::sum_f64;
 use crate::ops::reduce::sum_i32;
 use crate::ops::reduce::sum_i64;
-use crate::state::Interp;
 use qcore::Atom;
 use qcore::Dict;
 use qcore::QError;
@@ -34,11 +33,10 @@ use std::sync::Arc;
 /// Applies a vector aggregate through dictionaries and tables; general
 /// lists fold with `fold`.
 pub(crate) fn aggregate(
-    it: &mut Interp,
     x: Value,
     vec: &dyn Fn(&Vector) -> QResult<Value>,
     atom: &dyn Fn(Atom) -> QResult<Value>,
-    fold: fn(&mut Interp, Value, Value) -> QResult<Value>,
+    fold: fn(Value, Value) -> QResult<Value>,
     empty: &dyn Fn() -> Value,
 ) -> QResult<Value> {
     match x {
@@ -50,15 +48,15 @@ pub(crate) fn aggregate(
                 return Ok(empty());
             };
             for i in items {
-                acc = fold(it, acc, i)?;
+                acc = fold(acc, i)?;
             }
             Ok(acc)
         }
-        Value::Dict(d) => aggregate(it, d.values.clone(), vec, atom, fold, empty),
+        Value::Dict(d) => aggregate(d.values.clone(), vec, atom, fold, empty),
         Value::Table(t) => {
             let mut vals = Vec::with_capacity(t.columns.len());
             for c in t.columns.iter() {
-                vals.push(aggregate(it, c.clone(), vec, atom, fold, empty)?);
+                vals.push(aggregate(c.clone(), vec, atom, fold, empty)?);
             }
             Ok(Value::Dict(Arc::new(Dict {
                 keys: Value::Vector(Vector::syms(t.names.clone())),
@@ -73,10 +71,9 @@ pub(crate) fn aggregate(
 /// Applies a running (uniform) vector function through dictionaries and
 /// tables; general lists scan with `fold`.
 pub(crate) fn running(
-    it: &mut Interp,
     x: Value,
     vec: &dyn Fn(&Vector) -> QResult<Value>,
-    fold: fn(&mut Interp, Value, Value) -> QResult<Value>,
+    fold: fn(Value, Value) -> QResult<Value>,
 ) -> QResult<Value> {
     match x {
         Value::Atom(Atom::Symbol(_) | Atom::Guid(_)) => Err(QError::type_()),
@@ -88,7 +85,7 @@ pub(crate) fn running(
             for i in l.iter() {
                 let next = match acc {
                     None => i.clone(),
-                    Some(a) => fold(it, a, i.clone())?,
+                    Some(a) => fold(a, i.clone())?,
                 };
                 out.push(next.clone());
                 acc = Some(next);
@@ -97,13 +94,13 @@ pub(crate) fn running(
         }
         Value::Dict(d) => Ok(Value::Dict(Arc::new(Dict {
             keys: d.keys.clone(),
-            values: running(it, d.values.clone(), vec, fold)?,
+            values: running(d.values.clone(), vec, fold)?,
             sorted: d.sorted,
         }))),
         Value::Table(t) => {
             let mut cols = Vec::with_capacity(t.columns.len());
             for c in t.columns.iter() {
-                cols.push(running(it, c.clone(), vec, fold)?);
+                cols.push(running(c.clone(), vec, fold)?);
             }
             Ok(Value::Table(Arc::new(Table {
                 names: t.names.clone(),
@@ -157,9 +154,8 @@ pub(crate) fn sum_vec(v: &Vector) -> QResult<Value> {
 }
 
 /// `sum x`.
-pub fn sum(it: &mut Interp, x: Value) -> QResult<Value> {
+pub fn sum(x: Value) -> QResult<Value> {
     aggregate(
-        it,
         x,
         &sum_vec,
         &numeric_atom,
@@ -186,9 +182,8 @@ pub(crate) fn prd_vec(v: &Vector) -> QResult<Value> {
 }
 
 /// `prd x`.
-pub fn prd(it: &mut Interp, x: Value) -> QResult<Value> {
+pub fn prd(x: Value) -> QResult<Value> {
     aggregate(
-        it,
         x,
         &prd_vec,
         &numeric_atom,
@@ -229,9 +224,8 @@ pub(crate) fn scan_vec(v: &Vector, mul: bool) -> QResult<Value> {
 }
 
 /// `sums x`: running sums.
-pub fn sums(it: &mut Interp, x: Value) -> QResult<Value> {
+pub fn sums(x: Value) -> QResult<Value> {
     running(
-        it,
         x,
         &|v| scan_vec(v, false),
         crate::builtins::math::arith::add,
@@ -239,13 +233,8 @@ pub fn sums(it: &mut Interp, x: Value) -> QResult<Value> {
 }
 
 /// `prds x`: running products.
-pub fn prds(it: &mut Interp, x: Value) -> QResult<Value> {
-    running(
-        it,
-        x,
-        &|v| scan_vec(v, true),
-        crate::builtins::math::arith::mul,
-    )
+pub fn prds(x: Value) -> QResult<Value> {
+    running(x, &|v| scan_vec(v, true), crate::builtins::math::arith::mul)
 }
 
 // ---------------------------------------------------------------------------
@@ -294,9 +283,8 @@ pub(crate) fn minmax_vec(v: &Vector, max: bool) -> QResult<Value> {
 }
 
 /// `min x`.
-pub fn min(it: &mut Interp, x: Value) -> QResult<Value> {
+pub fn min(x: Value) -> QResult<Value> {
     aggregate(
-        it,
         x,
         &|v| minmax_vec(v, false),
         &numeric_atom,
@@ -306,9 +294,8 @@ pub fn min(it: &mut Interp, x: Value) -> QResult<Value> {
 }
 
 /// `max x`.
-pub fn max(it: &mut Interp, x: Value) -> QResult<Value> {
+pub fn max(x: Value) -> QResult<Value> {
     aggregate(
-        it,
         x,
         &|v| minmax_vec(v, true),
         &numeric_atom,
@@ -387,9 +374,8 @@ pub(crate) fn running_minmax_vec(v: &Vector, max: bool) -> QResult<Value> {
 }
 
 /// `mins x`: running minimums (initial nulls give `0W`).
-pub fn mins(it: &mut Interp, x: Value) -> QResult<Value> {
+pub fn mins(x: Value) -> QResult<Value> {
     running(
-        it,
         x,
         &|v| running_minmax_vec(v, false),
         crate::builtins::logic::min2,
@@ -397,9 +383,8 @@ pub fn mins(it: &mut Interp, x: Value) -> QResult<Value> {
 }
 
 /// `maxs x`: running maximums (initial nulls give `-0W`).
-pub fn maxs(it: &mut Interp, x: Value) -> QResult<Value> {
+pub fn maxs(x: Value) -> QResult<Value> {
     running(
-        it,
         x,
         &|v| running_minmax_vec(v, true),
         crate::builtins::logic::max2,
@@ -433,21 +418,21 @@ pub(crate) fn avg_atom(a: Atom) -> QResult<Value> {
 }
 
 /// `avg x`: arithmetic mean as a float.
-pub fn avg(it: &mut Interp, x: Value) -> QResult<Value> {
+pub fn avg(x: Value) -> QResult<Value> {
     match x {
         Value::List(ref l) => {
             let n = l.len() as i64;
-            let s = sum(it, x)?;
+            let s = sum(x)?;
             if n == 0 {
                 return Ok(Value::float(f64::NAN));
             }
-            crate::builtins::math::arith::div_float(it, s, Value::long(n))
+            crate::builtins::math::arith::div_float(s, Value::long(n))
         }
-        Value::Dict(d) => avg(it, d.values.clone()),
+        Value::Dict(d) => avg(d.values.clone()),
         Value::Table(t) => {
             let mut vals = Vec::with_capacity(t.columns.len());
             for c in t.columns.iter() {
-                vals.push(avg(it, c.clone())?);
+                vals.push(avg(c.clone())?);
             }
             Ok(Value::Dict(Arc::new(Dict {
                 keys: Value::Vector(Vector::syms(t.names.clone())),

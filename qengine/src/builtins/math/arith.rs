@@ -14,7 +14,6 @@ use crate::ops::arith::simple_ty;
 use crate::ops::arith::to_num;
 use crate::ops::conform::atomic_dyad;
 use crate::ops::conform::atomic_monad;
-use crate::state::Interp;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Ty;
@@ -22,37 +21,37 @@ use qcore::Value;
 use qcore::sentinel::NJ;
 
 /// `x+y`.
-pub fn add(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn add(x: Value, y: Value) -> QResult<Value> {
     atomic_dyad(x, y, &mut |a, b| arith2(Op::Add, a, b))
 }
 
 /// `x-y`.
-pub fn sub(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn sub(x: Value, y: Value) -> QResult<Value> {
     atomic_dyad(x, y, &mut |a, b| arith2(Op::Sub, a, b))
 }
 
 /// `x*y`.
-pub fn mul(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn mul(x: Value, y: Value) -> QResult<Value> {
     atomic_dyad(x, y, &mut |a, b| arith2(Op::Mul, a, b))
 }
 
 /// `x%y`: always float.
-pub fn div_float(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn div_float(x: Value, y: Value) -> QResult<Value> {
     atomic_dyad(x, y, &mut |a, b| arith2(Op::Div, a, b))
 }
 
 /// `neg x`.
-pub fn neg(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn neg(x: Value) -> QResult<Value> {
     map_num(x, &neg_type, &|a| a.wrapping_neg(), &|a| -a)
 }
 
 /// `abs x`.
-pub fn abs(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn abs(x: Value) -> QResult<Value> {
     map_num(x, &neg_type, &|a| a.wrapping_abs(), &f64::abs)
 }
 
 /// `signum x`: int -1, 0 or 1; null gives -1.
-pub fn signum(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn signum(x: Value) -> QResult<Value> {
     atomic_monad(x, &mut |v| {
         let t = simple_ty(&v)?;
         if matches!(t, Ty::Symbol | Ty::Guid) {
@@ -81,41 +80,41 @@ pub fn signum(_: &mut Interp, x: Value) -> QResult<Value> {
 }
 
 /// `reciprocal x`.
-pub fn reciprocal(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn reciprocal(x: Value) -> QResult<Value> {
     float_fn(x, true, &|a| 1.0 / a)
 }
 
 /// `sqrt x`: negative gives null.
-pub fn sqrt(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn sqrt(x: Value) -> QResult<Value> {
     float_fn(x, false, &f64::sqrt)
 }
 
 /// `exp x`.
-pub fn exp(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn exp(x: Value) -> QResult<Value> {
     float_fn(x, false, &f64::exp)
 }
 
 /// `log x`: natural log; negative gives null, 0 gives -0w.
-pub fn log(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn log(x: Value) -> QResult<Value> {
     float_fn(x, false, &f64::ln)
 }
 
 /// `floor x`.
-pub fn floor(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn floor(x: Value) -> QResult<Value> {
     round_fn(x, false)
 }
 
 /// `ceiling x`.
-pub fn ceiling(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn ceiling(x: Value) -> QResult<Value> {
     round_fn(x, true)
 }
 
 /// `x div y`: floor of the quotient, keeping x's type (see [`div_type`]).
-pub fn div_int(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn div_int(x: Value, y: Value) -> QResult<Value> {
     int_divmod(x, y, false)
 }
 
 /// `x mod y`: remainder with the sign of y.
-pub fn modulo(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn modulo(x: Value, y: Value) -> QResult<Value> {
     int_divmod(x, y, true)
 }

@@ -6,7 +6,6 @@ use crate::ops::arith::simple_ty;
 use crate::ops::cast::atom_of_f64;
 use crate::ops::conform::atomic_dyad;
 use crate::ops::conform::atomic_monad;
-use crate::state::Interp;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Ty;
@@ -45,32 +44,32 @@ pub(crate) fn finite(x: f64, f: fn(f64) -> f64) -> f64 {
 }
 
 /// `cos x`.
-pub fn cos(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn cos(x: Value) -> QResult<Value> {
     float_monad(x, |v| finite(v, f64::cos))
 }
 
 /// `sin x`.
-pub fn sin(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn sin(x: Value) -> QResult<Value> {
     float_monad(x, |v| finite(v, f64::sin))
 }
 
 /// `tan x`.
-pub fn tan(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn tan(x: Value) -> QResult<Value> {
     float_monad(x, |v| finite(v, f64::tan))
 }
 
 /// `acos x`: null outside -1..1.
-pub fn acos(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn acos(x: Value) -> QResult<Value> {
     float_monad(x, f64::acos)
 }
 
 /// `asin x`: null outside -1..1.
-pub fn asin(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn asin(x: Value) -> QResult<Value> {
     float_monad(x, f64::asin)
 }
 
 /// `atan x`.
-pub fn atan(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn atan(x: Value) -> QResult<Value> {
     float_monad(x, f64::atan)
 }
 
@@ -119,7 +118,7 @@ pub(crate) fn xlog_ok(t: Ty, _left: bool) -> bool {
 }
 
 /// `x xexp y`: x to the power y as `exp y*log x`; null for negative x.
-pub fn xexp(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn xexp(x: Value, y: Value) -> QResult<Value> {
     float_dyad(x, y, xexp_ok, |b, e| {
         if b.is_nan() || b < 0.0 {
             f64::NAN
@@ -132,6 +131,6 @@ pub fn xexp(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `x xlog y`: base-x logarithm of y.
-pub fn xlog(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn xlog(x: Value, y: Value) -> QResult<Value> {
     float_dyad(x, y, xlog_ok, |b, v| v.ln() / b.ln())
 }

@@ -2,7 +2,6 @@
 
 use crate::builtins::math::moving::float_items;
 use crate::builtins::math::moving::float_vec;
-use crate::state::Interp;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Value;
@@ -108,7 +107,7 @@ pub(crate) fn invert(m: &Mat) -> QResult<Mat> {
 
 /// `x mmu y`: matrix product (vectors act as a row on the left and a column
 /// on the right; two vectors give their dot product).
-pub fn mmu(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn mmu(x: Value, y: Value) -> QResult<Value> {
     match (&x, &y) {
         (Value::Vector(_), Value::Vector(_)) => {
             let (a, b) = (float_items(&x)?, float_items(&y)?);
@@ -132,12 +131,12 @@ pub fn mmu(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `inv x`: inverse of a square float matrix.
-pub fn inv(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn inv(x: Value) -> QResult<Value> {
     Ok(mat_value(invert(&matrix(&x)?)?))
 }
 
 /// `x lsq y`: least-squares solution `w` of `x = w mmu y`.
-pub fn lsq(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn lsq(x: Value, y: Value) -> QResult<Value> {
     let vector = matches!(x, Value::Vector(_));
     let a = if vector {
         vec![float_items(&x)?]

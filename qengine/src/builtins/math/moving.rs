@@ -5,7 +5,6 @@ use crate::builtins::math::stats::fcmp;
 use crate::builtins::math::stats::floats;
 use crate::builtins::math::stats::uniform;
 use crate::builtins::math::stats::window;
-use crate::state::Interp;
 use qcore::Atom;
 use qcore::QError;
 use qcore::QResult;
@@ -77,9 +76,9 @@ pub(crate) fn pos_window(x: &Value) -> QResult<usize> {
 }
 
 /// `x msum y`.
-pub fn msum(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn msum(x: Value, y: Value) -> QResult<Value> {
     let w = pos_window(&x)?;
-    uniform(it, y, &|v| {
+    uniform(y, &|v| {
         let rt = msum_type(v.ty())?;
         Ok(Value::Vector(match v.data() {
             VecData::F64(b) => Vector::from_f64(rt, msum_f64(b, w)),
@@ -115,9 +114,9 @@ pub(crate) fn present(v: &Vector) -> Vec<i64> {
 }
 
 /// `x mcount y`: moving counts of non-null items (int).
-pub fn mcount(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn mcount(x: Value, y: Value) -> QResult<Value> {
     let w = pos_window(&x)?;
-    uniform(it, y, &|v| {
+    uniform(y, &|v| {
         let ones = present(v);
         Ok(Value::Vector(crate::ops::arith::vector_from_i64(
             Ty::Int,
@@ -127,9 +126,9 @@ pub fn mcount(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `x mavg y`: `msum` of y (nulls 0) over `mcount` (float).
-pub fn mavg(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn mavg(x: Value, y: Value) -> QResult<Value> {
     let w = pos_window(&x)?;
-    uniform(it, y, &|v| {
+    uniform(y, &|v| {
         let xs = f64s(v, false)?;
         let s = msum_f64(&xs, w);
         let c = mcount_of(&xs, w);
@@ -138,9 +137,9 @@ pub fn mavg(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `x mdev y`: `sqrt mavg[x;y*y]-m*m:mavg[x;y]` (float).
-pub fn mdev(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn mdev(x: Value, y: Value) -> QResult<Value> {
     let w = pos_window(&x)?;
-    uniform(it, y, &|v| {
+    uniform(y, &|v| {
         let xs = f64s(v, false)?;
         let sq: Vec<f64> = xs.iter().map(|&v| v * v).collect();
         let s = msum_f64(&xs, w);
@@ -262,13 +261,13 @@ pub(crate) fn mminmax(v: &Vector, w: usize, max: bool) -> QResult<Value> {
     ))
 }
 
-pub(crate) fn mextreme_kw(it: &mut Interp, x: Value, y: Value, max: bool) -> QResult<Value> {
+pub(crate) fn mextreme_kw(x: Value, y: Value, max: bool) -> QResult<Value> {
     let w = window(&x)?;
     if w <= 0 {
         return Ok(y);
     }
     let w = w.min(1 << 40) as usize;
-    uniform(it, y, &|v| {
+    uniform(y, &|v| {
         if v.is_empty() {
             return Ok(Value::Vector(v.clone()));
         }
@@ -277,21 +276,21 @@ pub(crate) fn mextreme_kw(it: &mut Interp, x: Value, y: Value, max: bool) -> QRe
 }
 
 /// `x mmax y`: moving maximums (initial nulls give `-0W`).
-pub fn mmax(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    mextreme_kw(it, x, y, true)
+pub fn mmax(x: Value, y: Value) -> QResult<Value> {
+    mextreme_kw(x, y, true)
 }
 
 /// `x mmin y`: moving minimums (null is the minimum value).
-pub fn mmin(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    mextreme_kw(it, x, y, false)
+pub fn mmin(x: Value, y: Value) -> QResult<Value> {
+    mextreme_kw(x, y, false)
 }
 
 // ---------------------------------------------------------------------------
 // avgs deltas ratios differ
 
 /// `avgs x`: running averages, `(sums x)%sums not null x` (float).
-pub fn avgs(it: &mut Interp, x: Value) -> QResult<Value> {
-    uniform(it, x, &|v| {
+pub fn avgs(x: Value) -> QResult<Value> {
+    uniform(x, &|v| {
         let xs = f64s(v, false)?;
         let mut s = 0.0;
         let mut n = 0.0;
@@ -349,7 +348,7 @@ pub(crate) fn float_vec(v: Vec<f64>) -> Value {
 
 /// `x ema y`: exponential moving average, `r[0]=y[0]`,
 /// `r[i]=x*y[i]+(1-x)*r[i-1]` (q's `{first[y](1f-x)\x*y}`).
-pub fn ema(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn ema(x: Value, y: Value) -> QResult<Value> {
     let atom_y = matches!(y, Value::Atom(_));
     let ys = float_items(&y)?;
     let xs = float_items(&x)?;

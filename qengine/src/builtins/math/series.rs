@@ -8,7 +8,6 @@ use crate::builtins::math::stats::uniform;
 use crate::ops::compare::values_match;
 use crate::ops::index::take_idx;
 use crate::ops::make::new_dict;
-use crate::state::Interp;
 use qcore::Atom;
 use qcore::Dict;
 use qcore::QError;
@@ -22,9 +21,9 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// `deltas x`: differences of adjacent items, the first item kept.
-pub fn deltas(it: &mut Interp, x: Value) -> QResult<Value> {
+pub fn deltas(x: Value) -> QResult<Value> {
     if let Value::Dict(d) = &x {
-        let v = deltas(it, d.values.clone())?;
+        let v = deltas(d.values.clone())?;
         return Ok(Value::Dict(Arc::new(Dict {
             keys: d.keys.clone(),
             values: v,
@@ -37,7 +36,6 @@ pub fn deltas(it: &mut Interp, x: Value) -> QResult<Value> {
             out.push(l[0].clone());
             for w in l.windows(2) {
                 out.push(crate::builtins::math::arith::sub(
-                    it,
                     w[1].clone(),
                     w[0].clone(),
                 )?);
@@ -46,7 +44,7 @@ pub fn deltas(it: &mut Interp, x: Value) -> QResult<Value> {
         }
         _ => {}
     }
-    uniform(it, x, &|v| {
+    uniform(x, &|v| {
         let rt = msum_type(v.ty())?;
         Ok(Value::Vector(match v.data() {
             VecData::I64(b) => crate::ops::arith::vector_from_i64(rt, deltas_i64(b)),
@@ -94,9 +92,9 @@ pub(crate) fn deltas_f64(xs: &[f64]) -> Vec<f64> {
 }
 
 /// `ratios x`: ratios of adjacent items, the first item kept (float).
-pub fn ratios(it: &mut Interp, x: Value) -> QResult<Value> {
+pub fn ratios(x: Value) -> QResult<Value> {
     if let Value::Dict(d) = &x {
-        let v = ratios(it, d.values.clone())?;
+        let v = ratios(d.values.clone())?;
         return Ok(Value::Dict(Arc::new(Dict {
             keys: d.keys.clone(),
             values: v,
@@ -110,14 +108,13 @@ pub fn ratios(it: &mut Interp, x: Value) -> QResult<Value> {
         out.push(l[0].clone());
         for w in l.windows(2) {
             out.push(crate::builtins::math::arith::div_float(
-                it,
                 w[1].clone(),
                 w[0].clone(),
             )?);
         }
         return Ok(Value::from_items(out));
     }
-    uniform(it, x, &|v| {
+    uniform(x, &|v| {
         let xs = f64s(v, false)?;
         let mut out = vec![0f64; xs.len()];
         if let Some(&f) = xs.first() {
@@ -131,7 +128,7 @@ pub fn ratios(it: &mut Interp, x: Value) -> QResult<Value> {
 }
 
 /// `differ x`: 1b where an item differs from its predecessor (first 1b).
-pub fn differ(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn differ(x: Value) -> QResult<Value> {
     differ_value(x)
 }
 
@@ -197,17 +194,17 @@ pub(crate) fn shift(y: Value, k: i64) -> QResult<Value> {
 }
 
 /// `prev x`: each item's predecessor (null first).
-pub fn prev(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn prev(x: Value) -> QResult<Value> {
     shift(x, 1)
 }
 
 /// `next x`: each item's successor (null last).
-pub fn next(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn next(x: Value) -> QResult<Value> {
     shift(x, -1)
 }
 
 /// `x xprev y`: the item x places before each item of y.
-pub fn xprev(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn xprev(x: Value, y: Value) -> QResult<Value> {
     let k = match &x {
         Value::Atom(a @ (Atom::Short(_) | Atom::Int(_) | Atom::Long(_) | Atom::Bool(_))) => {
             a.to_i64().ok_or_else(QError::type_)?
@@ -218,7 +215,7 @@ pub fn xprev(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `fills x`: nulls replaced by the preceding non-null item.
-pub fn fills(it: &mut Interp, x: Value) -> QResult<Value> {
+pub fn fills(x: Value) -> QResult<Value> {
     fn fwd<T: Copy>(b: &[T], is_null: impl Fn(T) -> bool) -> Vec<T> {
         let mut out = b.to_vec();
         for i in 1..out.len() {
@@ -233,14 +230,14 @@ pub fn fills(it: &mut Interp, x: Value) -> QResult<Value> {
             let mut out: Vec<Value> = Vec::with_capacity(l.len());
             for v in l.iter() {
                 let next = match out.last() {
-                    Some(p) => crate::builtins::meta::fill(it, p.clone(), v.clone())?,
+                    Some(p) => crate::builtins::meta::fill(p.clone(), v.clone())?,
                     None => v.clone(),
                 };
                 out.push(next);
             }
             Ok(Value::from_items(out))
         }
-        x => uniform(it, x, &|v| {
+        x => uniform(x, &|v| {
             let t = v.ty();
             let data = match v.data() {
                 VecData::U8(b) if t == Ty::Char => VecData::U8(fwd(b, |c| c == b' ').into()),

@@ -3,7 +3,6 @@
 use crate::ops::compare::Cmp;
 use crate::ops::compare::minmax_simple;
 use crate::ops::conform::atomic_dyad;
-use crate::state::Interp;
 use qcore::Atom;
 use qcore::Dict;
 use qcore::QError;
@@ -16,7 +15,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// `x within (lo;hi)`: `(lo<=x)&x<=hi`, conforming to x.
-pub fn within(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn within(x: Value, y: Value) -> QResult<Value> {
     if !y.is_list() {
         return Err(QError::type_());
     }
@@ -81,11 +80,7 @@ pub(crate) fn map_table(t: &Table, f: &mut dyn FnMut(Value) -> QResult<Value>) -
 /// vector, result item returned), dictionaries (values), tables (columns)
 /// and general lists of equal-count lists (item-wise: flipped, applied to
 /// each column, flipped back). Other general lists give `'type`.
-pub(crate) fn uniform(
-    it: &mut Interp,
-    x: Value,
-    f: &dyn Fn(&Vector) -> QResult<Value>,
-) -> QResult<Value> {
+pub(crate) fn uniform(x: Value, f: &dyn Fn(&Vector) -> QResult<Value>) -> QResult<Value> {
     match x {
         Value::Vector(v) => f(&v),
         Value::Atom(a) => {
@@ -94,18 +89,18 @@ pub(crate) fn uniform(
         }
         Value::Dict(d) => Ok(Value::Dict(Arc::new(Dict {
             keys: d.keys.clone(),
-            values: uniform(it, d.values.clone(), f)?,
+            values: uniform(d.values.clone(), f)?,
             sorted: d.sorted,
         }))),
-        Value::Table(t) => map_table(&t, &mut |c| uniform(it, c, f)),
+        Value::Table(t) => map_table(&t, &mut |c| uniform(c, f)),
         Value::List(l) if l.is_empty() => Ok(Value::List(l)),
         Value::List(l) if l.iter().all(|v| v.is_list()) => {
-            let cols = crate::builtins::list::flip(it, Value::List(l))?;
+            let cols = crate::builtins::list::flip(Value::List(l))?;
             let mut out = Vec::with_capacity(cols.count());
             for c in cols.items() {
-                out.push(uniform(it, c, f)?);
+                out.push(uniform(c, f)?);
             }
-            crate::builtins::list::flip(it, Value::list(out))
+            crate::builtins::list::flip(Value::list(out))
         }
         _ => Err(QError::type_()),
     }
@@ -114,19 +109,15 @@ pub(crate) fn uniform(
 /// An aggregate over a typed vector, extended to atoms, general lists
 /// (column-wise over equal-count lists; a list of atoms as one list),
 /// dictionaries (values) and tables (a dictionary of column results).
-pub(crate) fn aggregate(
-    it: &mut Interp,
-    x: Value,
-    f: &dyn Fn(&Vector) -> QResult<Value>,
-) -> QResult<Value> {
+pub(crate) fn aggregate(x: Value, f: &dyn Fn(&Vector) -> QResult<Value>) -> QResult<Value> {
     match x {
         Value::Vector(v) => f(&v),
         Value::Atom(a) => f(&atom_vec(a)),
-        Value::Dict(d) => aggregate(it, d.values.clone(), f),
+        Value::Dict(d) => aggregate(d.values.clone(), f),
         Value::Table(t) => {
             let mut vals = Vec::with_capacity(t.columns.len());
             for c in t.columns.iter() {
-                vals.push(aggregate(it, c.clone(), f)?);
+                vals.push(aggregate(c.clone(), f)?);
             }
             Ok(new_dict(
                 Value::Vector(Vector::syms(t.names.clone())),
@@ -150,10 +141,10 @@ pub(crate) fn aggregate(
                 }
                 return f(&Vector::floats(out));
             }
-            let cols = crate::builtins::list::flip(it, Value::List(l))?;
+            let cols = crate::builtins::list::flip(Value::List(l))?;
             let mut out = Vec::with_capacity(cols.count());
             for c in cols.items() {
-                out.push(aggregate(it, c, f)?);
+                out.push(aggregate(c, f)?);
             }
             Ok(Value::from_items(out))
         }
@@ -207,23 +198,23 @@ pub(crate) fn var_kind(v: &Vector, sample: bool, root: bool) -> QResult<Value> {
 }
 
 /// `var x`.
-pub fn var(it: &mut Interp, x: Value) -> QResult<Value> {
-    aggregate(it, x, &|v| var_kind(v, false, false))
+pub fn var(x: Value) -> QResult<Value> {
+    aggregate(x, &|v| var_kind(v, false, false))
 }
 
 /// `svar x`.
-pub fn svar(it: &mut Interp, x: Value) -> QResult<Value> {
-    aggregate(it, x, &|v| var_kind(v, true, false))
+pub fn svar(x: Value) -> QResult<Value> {
+    aggregate(x, &|v| var_kind(v, true, false))
 }
 
 /// `dev x`.
-pub fn dev(it: &mut Interp, x: Value) -> QResult<Value> {
-    aggregate(it, x, &|v| var_kind(v, false, true))
+pub fn dev(x: Value) -> QResult<Value> {
+    aggregate(x, &|v| var_kind(v, false, true))
 }
 
 /// `sdev x`.
-pub fn sdev(it: &mut Interp, x: Value) -> QResult<Value> {
-    aggregate(it, x, &|v| var_kind(v, true, true))
+pub fn sdev(x: Value) -> QResult<Value> {
+    aggregate(x, &|v| var_kind(v, true, true))
 }
 
 /// Orders floats with NaN (null) first.
@@ -261,8 +252,8 @@ pub(crate) fn med_vec(v: &Vector) -> QResult<Value> {
 }
 
 /// `med x`.
-pub fn med(it: &mut Interp, x: Value) -> QResult<Value> {
-    aggregate(it, x, &med_vec)
+pub fn med(x: Value) -> QResult<Value> {
+    aggregate(x, &med_vec)
 }
 
 // ---------------------------------------------------------------------------
@@ -331,12 +322,12 @@ pub(crate) fn dyad_agg(x: Value, y: Value, f: &dyn Fn(&[f64], &[f64]) -> f64) ->
 }
 
 /// `x cov y`.
-pub fn cov(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn cov(x: Value, y: Value) -> QResult<Value> {
     dyad_agg(x, y, &cov_f64)
 }
 
 /// `x scov y`.
-pub fn scov(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn scov(x: Value, y: Value) -> QResult<Value> {
     dyad_agg(x, y, &|p, q| {
         let n = p.len() as f64;
         cov_f64(p, q) * n / (n - 1.0)
@@ -344,14 +335,14 @@ pub fn scov(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `x cor y`.
-pub fn cor(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn cor(x: Value, y: Value) -> QResult<Value> {
     dyad_agg(x, y, &|p, q| {
         cov_f64(p, q) / (var_f64(p).sqrt() * var_f64(q).sqrt())
     })
 }
 
 /// `x wsum y`: `sum x*y`; two vectors are summed as floats.
-pub fn wsum(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn wsum(x: Value, y: Value) -> QResult<Value> {
     if let (Value::Vector(a), Value::Vector(b)) = (&x, &y) {
         let (p, q) = (f64s(a, false)?, f64s(b, false)?);
         if p.len() != q.len() {
@@ -365,12 +356,12 @@ pub fn wsum(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         }
         return Ok(Value::float(s));
     }
-    let prod = crate::builtins::math::arith::mul(it, x, y)?;
-    crate::builtins::math::agg::sum(it, prod)
+    let prod = crate::builtins::math::arith::mul(x, y)?;
+    crate::builtins::math::agg::sum(prod)
 }
 
 /// `x wavg y`: `(sum x*y)%sum x`, ignoring pairs with a null.
-pub fn wavg(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn wavg(x: Value, y: Value) -> QResult<Value> {
     if let (Value::Vector(a), Value::Vector(b)) = (&x, &y) {
         let (p, q) = (f64s(a, false)?, f64s(b, false)?);
         if p.len() != q.len() {
@@ -385,10 +376,10 @@ pub fn wavg(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         }
         return Ok(Value::float(s / w));
     }
-    let prod = crate::builtins::math::arith::mul(it, x.clone(), y)?;
-    let s = crate::builtins::math::agg::sum(it, prod)?;
-    let w = crate::builtins::math::agg::sum(it, x)?;
-    crate::builtins::math::arith::div_float(it, s, w)
+    let prod = crate::builtins::math::arith::mul(x.clone(), y)?;
+    let s = crate::builtins::math::agg::sum(prod)?;
+    let w = crate::builtins::math::agg::sum(x)?;
+    crate::builtins::math::arith::div_float(s, w)
 }
 
 #[cfg(test)]
