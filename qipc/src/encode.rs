@@ -92,9 +92,8 @@ impl Writer<'_> {
 
     /// A count: kdb+ counts are int32 in protocol version 3.
     fn count(&mut self, n: usize) -> QResult<()> {
-        let n = i32::try_from(n).map_err(|_| {
-            QError::new("limit").with_detail("more than 2^31-1 items in one list")
-        })?;
+        let n = i32::try_from(n)
+            .map_err(|_| QError::new("limit").with_detail("more than 2^31-1 items in one list"))?;
         self.i32(n);
         Ok(())
     }
@@ -192,10 +191,8 @@ impl Writer<'_> {
         match f {
             Func::Builtin(p) => {
                 let code = self.codec.prim_to_wire(p).ok_or_else(|| {
-                    QError::type_().with_detail(format!(
-                        "the builtin {} has no kdb+ IPC encoding",
-                        p.name
-                    ))
+                    QError::type_()
+                        .with_detail(format!("the builtin {} has no kdb+ IPC encoding", p.name))
                 })?;
                 self.out.extend_from_slice(&code.bytes());
             }

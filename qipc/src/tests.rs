@@ -168,7 +168,10 @@ fn table_lambda_and_function_examples() {
     assert_eq!(payload(&t), want);
     assert_eq!(payload(&lambda(".", "{x+y}")), "64000a00050000007b782b797d");
     // context `foo` is written without its dot
-    assert_eq!(payload(&lambda(".foo", "{x}")), "64666f6f000a00030000007b787d");
+    assert_eq!(
+        payload(&lambda(".foo", "{x}")),
+        "64666f6f000a00030000007b787d"
+    );
     assert_eq!(payload(&Value::Nil), "6500");
     // +[1] with the binary primitive 1: 104, count 2, function, argument
     let p = Value::Func(Func::Projection(Arc::new(Projection {
@@ -187,7 +190,10 @@ fn table_lambda_and_function_examples() {
         payload(&Value::derived(Adverb::Over, prim(1, 102))),
         "6b6601"
     );
-    let c = Value::Func(Func::Composition(Arc::new(vec![prim(2, 101), prim(1, 102)])));
+    let c = Value::Func(Func::Composition(Arc::new(vec![
+        prim(2, 101),
+        prim(1, 102),
+    ])));
     assert_eq!(payload(&c), "690200000065026601");
 }
 
@@ -268,10 +274,7 @@ fn samples() -> Vec<Value> {
         ),
         dict(
             vector(syms(&["a", "b"])),
-            Value::list(vec![
-                vector(Vector::longs(vec![1, 2])),
-                Value::string("xy"),
-            ]),
+            Value::list(vec![vector(Vector::longs(vec![1, 2])), Value::string("xy")]),
             false,
         ),
         table(
@@ -286,13 +289,19 @@ fn samples() -> Vec<Value> {
         prim(1, 102),
         prim(2, 101),
         Value::Nil,
-        Value::derived(Adverb::Each, Value::derived(Adverb::EachLeft, prim(12, 102))),
+        Value::derived(
+            Adverb::Each,
+            Value::derived(Adverb::EachLeft, prim(12, 102)),
+        ),
         Value::derived(Adverb::Scan, lambda(".", "{x}")),
         Value::Func(Func::Projection(Arc::new(Projection {
             func: lambda(".", "{x+y+z}"),
             args: vec![Some(Value::long(1)), None, Some(Value::long(3))],
         }))),
-        Value::Func(Func::Composition(Arc::new(vec![prim(2, 101), prim(1, 102)]))),
+        Value::Func(Func::Composition(Arc::new(vec![
+            prim(2, 101),
+            prim(1, 102),
+        ]))),
     ];
     // a keyed table: a dictionary from a table to a table
     let k = table(&["k"], vec![vector(Vector::longs(vec![1, 2]))]);

@@ -58,7 +58,7 @@ pub fn bang(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     // -8!x -9!x -18!x: IPC internal functions (ipc/)
     if let Value::Atom(a) = &x
         && let Some(n) = int_atom(a)
-        && let Some(r) = crate::ipc::internal(n, &y)
+        && let Some(r) = crate::ipc::internal(it, n, &y)
     {
         return r;
     }

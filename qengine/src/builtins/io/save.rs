@@ -263,7 +263,7 @@ pub fn load_dir(it: &mut Interp, dir: &str) -> QResult<()> {
     }
     let sym = path.join("sym");
     if sym.exists() {
-        let v = read_path(&sym)?;
+        let v = read_path(&sym, it)?;
         it.set_global(Sym::new("sym"), v);
     }
     if let Some(layout) = qstorage::part::discover(&path).map_err(serr)? {
