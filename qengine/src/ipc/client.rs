@@ -19,6 +19,7 @@ use super::next_handle;
 use super::server::WRITE_TIMEOUT;
 use super::server::eval_message;
 use super::server::respond;
+use super::transport::drop_conn;
 use super::transport::io_err;
 use super::transport::read_message;
 use super::transport::send_bytes;
@@ -123,7 +124,12 @@ fn sync_incoming(it: &mut Interp, handle: i32, msg: &Value) -> QResult<Value> {
         match r.map(|m| m.decode(it)) {
             Ok(Ok(Body::Value(v))) => return Ok(v),
             Ok(Ok(Body::Error(e))) => return Err(QError::new(e)),
-            Ok(Err(e)) => return Err(e),
+            // bytes that do not decode drop the connection, as a request would
+            Ok(Err(_)) => {
+                drop_conn(it, handle);
+                return Err(QError::new("close")
+                    .with_detail("the client sent a response that does not decode"));
+            }
             // tick reaches its interrupt/deadline check every 4096 calls
             Err(mpsc::RecvTimeoutError::Timeout) => (0..4096).try_for_each(|_| it.tick())?,
             Err(mpsc::RecvTimeoutError::Disconnected) => {

@@ -185,12 +185,11 @@ impl qipc::FuncCodec for Interp {
         if let Some(id) = prim_from_wire(code) {
             return Ok(registry::func(id));
         }
-        // indexes kdb+ has that borf lacks (`2::`) are not malformed
-        let known = match code.ty {
-            UNARY => code.index <= 44,
-            BINARY => code.index <= 36,
-            _ => code.index <= 5,
-        };
+        // indexes inside kdb+'s table that borf lacks (`2::`) are not
+        // malformed; the table's last index per type is in WORDS
+        let known = WORDS
+            .iter()
+            .any(|&(ty, index, _, _)| ty == code.ty && index >= code.index);
         if known {
             Err(QError::nyi(&format!(
                 "primitive {} {} received over IPC",
