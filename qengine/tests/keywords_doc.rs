@@ -309,7 +309,9 @@ fn no_hand_lists_of_q_names() {
                 continue;
             }
             let text = std::fs::read_to_string(&p).unwrap_or_default();
-            for (k, line) in text.lines().enumerate() {
+            // unit tests (at the end of a file) may pin q's facts by name
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            for (k, line) in code.lines().enumerate() {
                 let hits = literals(line)
                     .into_iter()
                     .filter(|l| names.contains(l))

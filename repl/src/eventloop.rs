@@ -2,8 +2,9 @@
 //! the `Interp` and serves, strictly one at a time, chunks from the console
 //! (or pipe) thread and messages from IPC connections. The console thread
 //! sends a chunk and waits for it to finish (so output and prompt stay in
-//! order); connection readers send decoded messages and never wait, the
-//! interpreter thread writing responses itself.
+//! order); connection readers send checked, decompressed messages and
+//! never wait, the interpreter thread decoding them and writing responses
+//! itself.
 
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};

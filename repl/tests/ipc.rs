@@ -229,6 +229,13 @@ fn malformed_input_drops_only_that_connection() {
         vec![
             1, 1, 1, 0, 16, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff,
         ],
+        // a "lambda" whose source is an assignment: refused, never run
+        frame(1, &[100, 0, 10, 0, 3, 0, 0, 0, b'a', b':', b'1']),
+        // a primitive index beyond kdb+'s table
+        frame(
+            1,
+            &[0, 0, 2, 0, 0, 0, 102, 200, 0xf9, 1, 0, 0, 0, 0, 0, 0, 0],
+        ),
     ];
     for m in bad_messages {
         let mut c = Client::connect(srv.port, "").unwrap();
@@ -236,6 +243,8 @@ fn malformed_input_drops_only_that_connection() {
         assert!(c.is_dropped(), "{}", hex(&m));
         assert_eq!(good.query("1+1"), LONG_2);
     }
+    // `a` was never assigned: `a in key`.` is 0b
+    assert_eq!(good.query("`a in key`."), "010200000a000000ff00");
     // truncated: header promises 100 bytes, client disconnects after 10
     let mut c = Client::connect(srv.port, "").unwrap();
     c.s.write_all(&[1, 1, 0, 0, 100, 0, 0, 0, 10, 0]).unwrap();

@@ -153,6 +153,9 @@ pub struct Builtin {
     /// `f\` on a vector without a seed, when it has a faster kernel
     /// (`+\` is `sums`).
     pub scan: Option<Monad>,
+    /// The indexes kdb+ IPC sends this builtin by, besides a glyph
+    /// operator's own position (`count` is unary 13, `#:`).
+    pub wire: &'static [Wire],
     /// Built, coming, or refused.
     pub status: Status,
     /// One line for `docs/KEYWORDS.md`.
@@ -169,9 +172,42 @@ const EMPTY: Builtin = Builtin {
     infix: false,
     over: None,
     scan: None,
+    wire: &[],
     status: Status::Done,
     doc: "",
 };
+
+/// One kdb+ IPC primitive index of a builtin: type 101 (unary), 102
+/// (binary) or 103 (iterator), its index, and which way it is used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wire {
+    /// `qipc::codec::UNARY`, `BINARY` or `ITERATOR`.
+    pub ty: u8,
+    /// The index within that type.
+    pub index: u8,
+    /// Sent, received, or both.
+    pub dir: WireDir,
+}
+
+/// Which way a [`Wire`] index is used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WireDir {
+    /// Sent as this index, and this index is received as this builtin.
+    Both,
+    /// Sent as this index: q binds the name to the primitive another row
+    /// receives (`get` is `value`).
+    Send,
+    /// Received only: the primitive has no builtin of its own in borf and
+    /// this one does its work (`,:` is `enlist` of one argument).
+    Receive,
+}
+
+pub(crate) use WireDir::{Both, Receive, Send};
+
+/// A wire index of a row.
+const fn wire(ty: u8, index: u8, dir: WireDir) -> Wire {
+    Wire { ty, index, dir }
+}
 
 /// A glyph operator.
 const fn op(
@@ -317,6 +353,14 @@ const fn refused(
     }
 }
 
+/// Whether a name resolves to this row: a built keyword or system value,
+/// or any glyph operator (a refused operator keeps its place in the wire
+/// order, and its forms signal `'nyi`).
+fn resolvable(b: &Builtin) -> bool {
+    b.kind == Kind::Operator
+        || (b.status == Status::Done && matches!(b.kind, Kind::Keyword | Kind::SystemValue))
+}
+
 /// Rows a name can be applied or read through (built operators, keywords
 /// and system values), by name.
 fn index() -> &'static HashMap<&'static str, u16> {
@@ -324,9 +368,7 @@ fn index() -> &'static HashMap<&'static str, u16> {
     I.get_or_init(|| {
         let mut m = HashMap::new();
         for (i, b) in BUILTINS.iter().enumerate() {
-            if b.status == Status::Done
-                && matches!(b.kind, Kind::Operator | Kind::Keyword | Kind::SystemValue)
-            {
+            if resolvable(b) {
                 m.entry(b.name).or_insert(i as u16);
             }
         }
@@ -440,10 +482,10 @@ pub static INTERNALS: &[Internal] = &[
     Internal { n: -5,  f: S1(crate::builtins::interpret::parse),     doc: "parse" },
     Internal { n: -6,  f: S1(crate::builtins::interpret::eval),      doc: "eval" },
     Internal { n: -7,  f: P1(crate::builtins::io::handle::hcount),   doc: "hcount" },
-    Internal { n: -8,  f: P1(crate::ipc::serialize),                 doc: "serialize (kdb+ IPC bytes)" },
-    Internal { n: -9,  f: P1(crate::ipc::deserialize),               doc: "deserialize kdb+ IPC bytes" },
+    Internal { n: -8,  f: S1(crate::ipc::serialize),                 doc: "serialize (kdb+ IPC bytes)" },
+    Internal { n: -9,  f: S1(crate::ipc::deserialize),               doc: "deserialize kdb+ IPC bytes" },
     Internal { n: -15, f: P1(crate::builtins::text::md5),            doc: "md5" },
-    Internal { n: -18, f: P1(crate::ipc::serialize_compressed),      doc: "serialize and compress" },
+    Internal { n: -18, f: S1(crate::ipc::serialize_compressed),      doc: "serialize and compress" },
     Internal { n: -24, f: S1(crate::builtins::interpret::reval),     doc: "reval" },
     Internal { n: -27, f: P1(crate::builtins::internal::fixed_text), doc: "(p;x) floats as text with p decimals" },
     Internal { n: -33, f: P1(crate::builtins::text::q_sha1),         doc: "SHA-1" },
@@ -463,9 +505,7 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for (i, b) in BUILTINS.iter().enumerate() {
             assert!(seen.insert(b.name), "duplicate row {}", b.name);
-            if b.status == Status::Done
-                && matches!(b.kind, Kind::Operator | Kind::Keyword | Kind::SystemValue)
-            {
+            if resolvable(b) {
                 assert_eq!(lookup(b.name), Some(i as u16));
             } else {
                 assert_eq!(lookup(b.name), None, "{} resolves but is not built", b.name);

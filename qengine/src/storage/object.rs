@@ -30,7 +30,7 @@ use std::path::Path;
 
 /// `` `:path set y ``: a table to `` `:dir/ `` is splayed; a simple vector
 /// becomes a mappable column file; anything else an object file.
-pub fn set_file(s: Sym, y: Value) -> QResult<Value> {
+pub fn set_file(codec: &mut dyn qipc::FuncCodec, s: Sym, y: Value) -> QResult<Value> {
     let (path, dir) = handle_path(s);
     if dir {
         let Value::Table(t) = &y else {
@@ -53,7 +53,7 @@ pub fn set_file(s: Sym, y: Value) -> QResult<Value> {
                 .map_err(serr)?
         }
         other => {
-            let payload = crate::ipc::wire::encode(other)?;
+            let payload = qipc::encode(other, codec)?;
             qstorage::object::write_object(&path, qstorage::object::PAYLOAD_KDB_IPC, &payload)
                 .map_err(serr)?
         }
@@ -62,12 +62,14 @@ pub fn set_file(s: Sym, y: Value) -> QResult<Value> {
 }
 
 /// `` get `:path ``: maps a column file or splayed table, reads an object.
-pub fn get_file(s: Sym) -> QResult<Value> {
+pub fn get_file(codec: &mut dyn qipc::FuncCodec, s: Sym) -> QResult<Value> {
     let (path, _) = handle_path(s);
-    read_path(&path)
+    read_path(&path, codec)
 }
 
-pub(crate) fn read_path(path: &Path) -> QResult<Value> {
+/// Reads the data file or splayed table at `path`; an object file's
+/// functions are decoded by `codec`.
+pub(crate) fn read_path(path: &Path, codec: &mut dyn qipc::FuncCodec) -> QResult<Value> {
     match qstorage::probe(path).map_err(serr)? {
         FileKind::Missing => Err(QError::new(format!(
             "{}: No such file or directory",
@@ -102,8 +104,8 @@ pub(crate) fn read_path(path: &Path) -> QResult<Value> {
                     path.display()
                 )));
             }
-            match crate::ipc::wire::decode(&payload, true) {
-                Ok(crate::ipc::wire::Body::Value(v)) => Ok(v),
+            match qipc::decode(&payload, true, codec) {
+                Ok(qipc::Body::Value(v)) => Ok(v),
                 _ => Err(QError::new(format!("{}: corrupt object", path.display()))),
             }
         }

@@ -14,7 +14,7 @@ pub fn get(it: &mut Interp, x: Value) -> QResult<Value> {
     if let Value::Atom(Atom::Symbol(s)) = &x
         && s.as_str().starts_with(':')
     {
-        return crate::storage::object::get_file(*s);
+        return crate::storage::object::get_file(it, *s);
     }
     value(it, x)
 }
@@ -32,7 +32,7 @@ pub fn set(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     };
     let t = s.as_str();
     if t.starts_with(':') {
-        return crate::storage::object::set_file(s, y);
+        return crate::storage::object::set_file(it, s, y);
     }
     if t.is_empty() {
         return Err(QError::type_());

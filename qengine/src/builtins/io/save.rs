@@ -75,7 +75,7 @@ pub fn save(it: &mut Interp, x: Value) -> QResult<Value> {
         let h = handle(text);
         match ext.as_str() {
             "" => {
-                crate::storage::object::set_file(h, v)?;
+                crate::storage::object::set_file(it, h, v)?;
             }
             "csv" | "txt" => {
                 let d = if ext == "csv" { b',' } else { b'\t' };
@@ -128,7 +128,7 @@ pub(crate) fn xml_text(it: &mut Interp, v: &Value) -> QResult<Vec<u8>> {
 
 /// Reads a data file, or a directory: a splayed table, else a dictionary of
 /// its entries (hidden names skipped).
-pub(crate) fn load_path(path: &Path) -> QResult<Value> {
+pub(crate) fn load_path(it: &mut Interp, path: &Path) -> QResult<Value> {
     match qstorage::probe(path).map_err(serr)? {
         qstorage::FileKind::Dir if !path.join(".d").exists() => {
             let mut keys = Vec::new();
@@ -137,7 +137,7 @@ pub(crate) fn load_path(path: &Path) -> QResult<Value> {
                 if n.starts_with('.') {
                     continue;
                 }
-                vals.push(load_path(&path.join(&n))?);
+                vals.push(load_path(it, &path.join(&n))?);
                 keys.push(Sym::new(&n));
             }
             Ok(Value::Dict(Arc::new(Dict {
@@ -149,7 +149,7 @@ pub(crate) fn load_path(path: &Path) -> QResult<Value> {
         qstorage::FileKind::Other => {
             Err(QError::type_().with_detail(format!("{}: not a data file", path.display())))
         }
-        _ => crate::storage::object::get_file(handle(&path.to_string_lossy())),
+        _ => crate::storage::object::get_file(it, handle(&path.to_string_lossy())),
     }
 }
 
@@ -165,7 +165,7 @@ pub fn load(it: &mut Interp, x: Value) -> QResult<Value> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let v = load_path(&path)?;
+        let v = load_path(it, &path)?;
         let g = Sym::new(&name);
         it.set_global(g, v);
         out.push(g);
@@ -189,7 +189,7 @@ pub fn rsave(it: &mut Interp, x: Value) -> QResult<Value> {
             return Err(QError::type_().with_detail("rsave writes an unkeyed table"));
         }
         let h = handle(&format!("{text}/"));
-        crate::storage::object::set_file(h, v)?;
+        crate::storage::object::set_file(it, h, v)?;
         out.push(h);
     }
     Ok(syms_result(out, atom))
@@ -206,7 +206,7 @@ pub fn rload(it: &mut Interp, x: Value) -> QResult<Value> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let v = crate::storage::object::get_file(handle(&format!("{text}/")))?;
+        let v = crate::storage::object::get_file(it, handle(&format!("{text}/")))?;
         let g = Sym::new(&name);
         it.set_global(g, v);
         out.push(g);
@@ -240,7 +240,7 @@ pub fn dsave(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             *c = crate::builtins::meta::set_attribute(Sym::new("p"), c.clone())?;
         }
         let h = handle(&format!("{dir}/{}/", n.as_str()));
-        crate::storage::object::set_file(h, Value::Table(Arc::new(t)))?;
+        crate::storage::object::set_file(it, h, Value::Table(Arc::new(t)))?;
     }
     Ok(syms_result(names, atom))
 }
@@ -263,7 +263,7 @@ pub fn load_dir(it: &mut Interp, dir: &str) -> QResult<()> {
     }
     let sym = path.join("sym");
     if sym.exists() {
-        let v = read_path(&sym)?;
+        let v = read_path(&sym, it)?;
         it.set_global(Sym::new("sym"), v);
     }
     if let Some(layout) = qstorage::part::discover(&path).map_err(serr)? {

@@ -159,26 +159,36 @@ pub fn decompress(src: &[u8], little: bool, limit: usize) -> QResult<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ipc::wire;
-    use crate::state::Interp;
+    use crate::Body;
+    use crate::NoFuncs;
+    use qcore::Sym;
+    use qcore::Value;
+    use qcore::Vector;
 
-    fn msg(src: &str) -> Vec<u8> {
-        let mut it = Interp::new();
-        let v = it.eval_text(src).unwrap();
-        wire::frame(2, &v).unwrap()
+    fn msg(v: &Value) -> Vec<u8> {
+        crate::frame(2, v, &NoFuncs).unwrap()
+    }
+
+    fn longs(v: impl IntoIterator<Item = i64>) -> Value {
+        Value::Vector(Vector::longs(v.into_iter().collect()))
     }
 
     #[test]
     fn round_trip() {
-        for src in [
-            "til 100000",
-            "100000#42",
-            "10000#`abc`defg`h",
-            "1000#\"hello world \"",
-            "(til 5000;5000#`x)",
-        ] {
-            let m = msg(src);
-            let c = compress(&m).unwrap_or_else(|| panic!("{src} did not compress"));
+        let abc = ["abc", "defg", "h"].map(Sym::new);
+        let cases = [
+            longs(0..100_000),
+            longs(std::iter::repeat_n(42, 100_000)),
+            Value::Vector(Vector::syms((0..10_000).map(|i| abc[i % 3]).collect())),
+            Value::Vector(Vector::chars(&b"hello world ".repeat(84)[..1000])),
+            Value::list(vec![
+                longs(0..5000),
+                Value::Vector(Vector::syms(vec![Sym::new("x"); 5000])),
+            ]),
+        ];
+        for v in &cases {
+            let m = msg(v);
+            let c = compress(&m).expect("compresses");
             assert!(c.len() < m.len() / 2);
             assert_eq!(c[2], 1);
             assert_eq!(
@@ -186,12 +196,12 @@ mod tests {
                 c.len()
             );
             let back = decompress(&c, true, 1 << 30).unwrap();
-            assert_eq!(back, m, "{src}");
-            let (_, body) = wire::decode_message(&c, 1 << 30).unwrap();
-            assert!(matches!(body, wire::Body::Value(_)));
+            assert_eq!(back, m);
+            let (_, body) = crate::decode_message(&c, 1 << 30, &mut NoFuncs).unwrap();
+            assert!(matches!(body, Body::Value(_)));
         }
         // 1000000#42 compresses to a few percent
-        let m = msg("1000000#42");
+        let m = msg(&longs(std::iter::repeat_n(42, 1_000_000)));
         let c = compress(&m).unwrap();
         assert!(c.len() * 100 / m.len() < 5, "{}", c.len());
     }
@@ -217,7 +227,7 @@ mod tests {
 
     #[test]
     fn garbage_is_error() {
-        let m = msg("til 10000");
+        let m = msg(&longs(0..10_000));
         let c = compress(&m).unwrap();
         // truncated stream
         assert!(decompress(&c[..c.len() / 2], true, 1 << 30).is_err());

@@ -1,0 +1,398 @@
+//! The server: the listener (`-p`, `\p`), one reader thread per accepted
+//! connection (handshake, framed messages), and the interpreter side of
+//! each event: the login (`-u`/`-U`, `.z.pw`, `.z.po`), requests evaluated
+//! by `.z.pg`/`.z.ps` or `value`, responses, and `.z.pc`. Handlers run with
+//! `.z.w`, `.z.u` and `.z.a` set to the connection's.
+
+use std::io::Read;
+use std::io::Write;
+use std::net::IpAddr;
+use std::net::Shutdown;
+use std::net::SocketAddr;
+use std::net::TcpListener;
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::Conn;
+use super::Event;
+use super::Listener;
+use super::Sink;
+use super::access::check_command;
+use super::access::password_ok;
+use super::ip_int;
+use super::is_local;
+use super::next_handle;
+use super::transport::drop_conn;
+use super::transport::io_err;
+use super::transport::read_unframed;
+use super::transport::send_bytes;
+use crate::builtins::apply::apply;
+use crate::state::Interp;
+use crate::state::Outcome;
+use qcore::Atom;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
+use qcore::Ty;
+use qcore::Value;
+use qipc::Body;
+
+/// How long a client may take to send its credentials.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// A peer that does not read a response within this time is dropped.
+pub(super) const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `\p`, `\p N`, `\p host:N`: shows or sets the listening port (0 stops).
+pub fn system_p(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    if rest.is_empty() {
+        return Ok(Outcome::Value(Value::int(it.ipc.port() as i32)));
+    }
+    listen(it, rest)?;
+    Ok(Outcome::Silent)
+}
+
+/// Starts (or with port 0 stops) the listener: `N` (all interfaces) or
+/// `host:N`.
+pub fn listen(it: &mut Interp, spec: &str) -> QResult<()> {
+    let (host, port) = match spec.rsplit_once(':') {
+        Some((h, p)) => (h.to_string(), p),
+        None => ("0.0.0.0".to_string(), spec),
+    };
+    let port: i64 = port.trim().parse().map_err(|_| QError::type_())?;
+    if port < 0 {
+        return Err(QError::nyi("multithreaded listener (negative port)"));
+    }
+    if port > 65535 {
+        return Err(QError::domain());
+    }
+    if let Some(l) = it.ipc.listener.take() {
+        l.stop.store(true, Ordering::Relaxed);
+    }
+    if port == 0 {
+        return Ok(());
+    }
+    let sink = it
+        .ipc
+        .sink
+        .clone()
+        .ok_or_else(|| QError::nyi("listening without the borf event loop"))?;
+    let host = if host.is_empty() {
+        "0.0.0.0".into()
+    } else {
+        host
+    };
+    let l = TcpListener::bind((host.as_str(), port as u16))
+        .map_err(|e| QError::new(format!("{port}: {e}")))?;
+    l.set_nonblocking(true).map_err(io_err)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let limit = it.ipc.limit;
+    std::thread::Builder::new()
+        .name("borf-listen".into())
+        .spawn(move || accept_loop(l, stop2, sink, limit))
+        .map_err(io_err)?;
+    it.ipc.listener = Some(Listener {
+        port: port as u16,
+        stop,
+    });
+    Ok(())
+}
+
+fn accept_loop(l: TcpListener, stop: Arc<AtomicBool>, sink: Sink, limit: usize) {
+    while !stop.load(Ordering::Relaxed) {
+        match l.accept() {
+            Ok((s, peer)) => {
+                let sink = sink.clone();
+                let _ = s.set_nonblocking(false);
+                let _ = std::thread::Builder::new()
+                    .name("borf-conn".into())
+                    .stack_size(4 << 20)
+                    .spawn(move || serve_conn(s, peer, sink, limit));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
+/// Reads the login bytes up to their NUL; `None` for a login longer than
+/// [`qipc::handshake::MAX_CREDENTIALS`], a timeout or a close.
+fn read_handshake(s: &mut TcpStream) -> Option<qipc::handshake::Login> {
+    let mut buf = Vec::new();
+    let mut b = [0u8; 1];
+    loop {
+        match s.read(&mut b) {
+            Ok(1) => {
+                if b[0] == 0 {
+                    break;
+                }
+                buf.push(b[0]);
+                if buf.len() > qipc::handshake::MAX_CREDENTIALS {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(qipc::handshake::parse_login(&buf))
+}
+
+fn serve_conn(mut s: TcpStream, peer: SocketAddr, sink: Sink, limit: usize) {
+    let _ = s.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
+    let _ = s.set_nodelay(true);
+    let Some(qipc::handshake::Login {
+        user,
+        password,
+        capability,
+    }) = read_handshake(&mut s)
+    else {
+        let _ = s.shutdown(Shutdown::Both);
+        return;
+    };
+    let Ok(w) = s.try_clone() else { return };
+    let handle = next_handle();
+    let (tx, rx) = mpsc::channel();
+    let (resp_tx, resp_rx) = mpsc::channel();
+    let sent = sink(Event::Login {
+        handle,
+        user,
+        password,
+        capability,
+        addr: Some(peer.ip()),
+        stream: w,
+        reply: tx,
+        responses: resp_rx,
+    });
+    if !sent || !rx.recv().unwrap_or(false) {
+        let _ = s.shutdown(Shutdown::Both);
+        return;
+    }
+    let _ = s.set_read_timeout(None);
+    while let Ok(Some(message)) = read_unframed(&mut s, limit) {
+        if message.header.msgtype == qipc::RESPONSE {
+            // a response to our sync request on this handle (`.z.w"x"`);
+            // one nobody waits for is dropped when the next request starts
+            let _ = resp_tx.send(message);
+        } else if !sink(Event::Message { handle, message }) {
+            break;
+        }
+    }
+    let _ = s.shutdown(Shutdown::Both);
+    sink(Event::Closed { handle });
+}
+
+// ---------------------------------------------------------------------------
+// The interpreter side of the server
+
+/// Serves one event on the interpreter thread.
+pub fn handle_event(it: &mut Interp, ev: Event) {
+    match ev {
+        Event::Login {
+            handle,
+            user,
+            password,
+            capability,
+            addr,
+            mut stream,
+            reply,
+            responses,
+        } => {
+            let ok = authorise(it, handle, &user, &password, addr);
+            if ok {
+                let cap = qipc::handshake::common_capability(capability);
+                let written = stream.write_all(&[cap]).is_ok();
+                let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
+                let _ = stream.set_nodelay(true);
+                let _ = reply.send(written);
+                if written {
+                    it.ipc.conns.insert(
+                        handle,
+                        Conn {
+                            stream,
+                            incoming: true,
+                            local: is_local(addr),
+                            capability: cap,
+                            user: Sym::new(&user),
+                            addr: ip_int(addr),
+                            responses: Some(responses),
+                        },
+                    );
+                    let _ = call_handler(it, handle, ".z.po", Value::int(handle));
+                }
+            } else {
+                let _ = reply.send(false);
+            }
+        }
+        Event::Message { handle, message } => {
+            if !it.ipc.conns.contains_key(&handle) {
+                return;
+            }
+            match message.decode(it) {
+                Ok(Body::Value(body)) => {
+                    let msgtype = message.header.msgtype;
+                    drop(message);
+                    let r = eval_message(it, handle, msgtype, body);
+                    if msgtype == qipc::SYNC {
+                        respond(it, handle, r);
+                    }
+                }
+                // error objects as requests are ignored
+                Ok(Body::Error(_)) => {}
+                Err(_) => drop_conn(it, handle),
+            }
+        }
+        Event::Closed { handle } => {
+            if it.ipc.conns.remove(&handle).is_some() {
+                let _ = call_handler(it, handle, ".z.pc", Value::int(handle));
+            }
+        }
+    }
+}
+
+fn authorise(it: &mut Interp, handle: i32, user: &str, pw: &str, addr: Option<IpAddr>) -> bool {
+    if !password_ok(it, user, pw) {
+        return false;
+    }
+    let Some(f) = it.get_global(Sym::new(".z.pw")) else {
+        return true;
+    };
+    let saved = set_ctx(it, handle, Sym::new(user), ip_int(addr));
+    let r = guarded(it, |it| {
+        apply(it, &f, vec![Value::sym(user), Value::string(pw)])
+    });
+    restore_ctx(it, saved);
+    matches!(r, Ok(Value::Atom(a)) if a.to_i64().is_some_and(|v| v != 0))
+}
+
+type Ctx = (i32, Sym, i32, Option<Value>);
+
+fn set_ctx(it: &mut Interp, handle: i32, user: Sym, addr: i32) -> Ctx {
+    let w = Sym::new(".z.w");
+    let saved = (
+        it.ipc.current,
+        it.ipc.current_user,
+        it.ipc.current_addr,
+        it.get_global(w),
+    );
+    it.ipc.current = handle;
+    it.ipc.current_user = user;
+    it.ipc.current_addr = addr;
+    it.set_global(w, Value::int(handle));
+    saved
+}
+
+fn restore_ctx(it: &mut Interp, saved: Ctx) {
+    it.ipc.current = saved.0;
+    it.ipc.current_user = saved.1;
+    it.ipc.current_addr = saved.2;
+    let w = Sym::new(".z.w");
+    match saved.3 {
+        Some(v) => it.set_global(w, v),
+        None => {
+            it.take_global(w);
+        }
+    }
+}
+
+/// Runs `f` catching panics (a panic is a bug; it becomes `'panic`).
+fn guarded(it: &mut Interp, f: impl FnOnce(&mut Interp) -> QResult<Value>) -> QResult<Value> {
+    let depth = it.depth;
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(it))) {
+        Ok(r) => r,
+        Err(_) => {
+            it.depth = depth;
+            Err(QError::new("panic"))
+        }
+    }
+}
+
+/// Calls handler `name` (`.z.po` ...) if defined, with the connection's
+/// context set.
+fn call_handler(it: &mut Interp, handle: i32, name: &str, arg: Value) -> Option<QResult<Value>> {
+    let f = it.get_global(Sym::new(name))?;
+    let (user, addr) = it
+        .ipc
+        .conns
+        .get(&handle)
+        .map_or((Sym::EMPTY, 0), |c| (c.user, c.addr));
+    let saved = set_ctx(it, handle, user, addr);
+    let r = guarded(it, |it| apply(it, &f, vec![arg]));
+    restore_ctx(it, saved);
+    Some(r)
+}
+
+/// Evaluates a request: `.z.pg` (sync) or `.z.ps` (async) when defined,
+/// else `value x`.
+pub fn eval_message(it: &mut Interp, handle: i32, msgtype: u8, body: Value) -> QResult<Value> {
+    let name = if msgtype == qipc::SYNC {
+        ".z.pg"
+    } else {
+        ".z.ps"
+    };
+    if let Some(r) = call_handler(it, handle, name, body.clone()) {
+        return r;
+    }
+    let (user, addr) = it
+        .ipc
+        .conns
+        .get(&handle)
+        .map_or((Sym::EMPTY, 0), |c| (c.user, c.addr));
+    let saved = set_ctx(it, handle, user, addr);
+    let r = guarded(it, |it| default_eval(it, body));
+    restore_ctx(it, saved);
+    r
+}
+
+/// q's `value x` for a message: a string is q text (a system command when
+/// it starts with `\`), a list applies its first item (a string, a symbol
+/// or a function) to the rest.
+pub fn default_eval(it: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Vector(v) if v.ty() == Ty::Char => {
+            let src = x.as_string().unwrap_or_default();
+            if let Some(cmd) = src.trim_start().strip_prefix('\\') {
+                check_command(it, cmd.trim())?;
+                return match it.system(cmd.trim_end())? {
+                    Outcome::Value(v) => Ok(v),
+                    Outcome::Text(t) => Ok(Value::string(&t)),
+                    Outcome::Silent => Ok(Value::Nil),
+                    Outcome::Exit(c) => {
+                        it.exit_request = Some(c);
+                        Ok(Value::Nil)
+                    }
+                };
+            }
+            it.eval_text(&src)
+        }
+        Value::List(l) if !l.is_empty() => {
+            let f = match &l[0] {
+                Value::Vector(v) if v.ty() == Ty::Char => {
+                    let s = l[0].as_string().unwrap_or_default();
+                    it.eval_text(&s)?
+                }
+                Value::Atom(Atom::Symbol(_)) => {
+                    crate::builtins::interpret::value(it, l[0].clone())?
+                }
+                f => f.clone(),
+            };
+            apply(it, &f, l[1..].to_vec())
+        }
+        _ => crate::builtins::interpret::value(it, x),
+    }
+}
+
+/// Frames `r` as a response and writes it to `handle`; a failed write
+/// drops the connection.
+pub fn respond(it: &mut Interp, handle: i32, r: QResult<Value>) {
+    let msg = match r.and_then(|v| qipc::frame(qipc::RESPONSE, &v, it)) {
+        Ok(m) => m,
+        Err(e) => qipc::error_frame(qipc::RESPONSE, &e.name),
+    };
+    send_bytes(it, handle, msg);
+}
