@@ -139,6 +139,15 @@ impl Value {
         Value::List(Arc::new(items))
     }
 
+    /// A dictionary of `keys` to `values` (lists of one count), unsorted.
+    pub fn dict(keys: Value, values: Value) -> Value {
+        Value::Dict(Arc::new(Dict {
+            keys,
+            values,
+            sorted: false,
+        }))
+    }
+
     /// A general list without collapsing.
     pub fn list(items: Vec<Value>) -> Value {
         Value::List(Arc::new(items))

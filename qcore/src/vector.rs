@@ -147,8 +147,8 @@ impl Vector {
                 _ => Atom::Char(b[i]),
             },
             VecData::I16(b) => Atom::Short(b[i]),
-            VecData::I32(b) => int_atom(t, b[i]),
-            VecData::I64(b) => long_atom(t, b[i]),
+            VecData::I32(b) => i32_atom(t, b[i]),
+            VecData::I64(b) => i64_atom(t, b[i]),
             VecData::F32(b) => Atom::Real(b[i]),
             VecData::F64(b) => {
                 if t == Ty::Datetime {
@@ -325,7 +325,7 @@ impl Vector {
     }
 }
 
-fn int_atom(t: Ty, v: i32) -> Atom {
+fn i32_atom(t: Ty, v: i32) -> Atom {
     match t {
         Ty::Month => Atom::Month(v),
         Ty::Date => Atom::Date(v),
@@ -336,7 +336,7 @@ fn int_atom(t: Ty, v: i32) -> Atom {
     }
 }
 
-fn long_atom(t: Ty, v: i64) -> Atom {
+fn i64_atom(t: Ty, v: i64) -> Atom {
     match t {
         Ty::Timestamp => Atom::Timestamp(v),
         Ty::Timespan => Atom::Timespan(v),

@@ -2,7 +2,6 @@
 
 use crate::builtins::list::til_n;
 use crate::ops::make::int_atom;
-use crate::ops::make::new_dict;
 use crate::ops::make::new_table;
 use crate::state::Interp;
 use qcore::Atom;
@@ -92,7 +91,7 @@ pub fn bang(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             if x.count() != y.count() {
                 return Err(QError::length());
             }
-            Ok(new_dict(x, y))
+            Ok(Value::dict(x, y))
         }
         _ => Err(QError::type_()),
     }
@@ -106,7 +105,7 @@ pub(crate) fn key_table(t: &Table, n: i64) -> QResult<Value> {
         return Err(QError::length());
     }
     let n = n as usize;
-    Ok(new_dict(
+    Ok(Value::dict(
         new_table(t.names[..n].to_vec(), t.columns[..n].to_vec()),
         new_table(t.names[n..].to_vec(), t.columns[n..].to_vec()),
     ))

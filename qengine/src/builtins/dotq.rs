@@ -3,7 +3,6 @@
 use crate::builtins::apply::apply;
 use crate::builtins::dotz::VERSION;
 use crate::builtins::dotz::release_date;
-use crate::ops::make::new_dict;
 use crate::state::Interp;
 use crate::state::workspace;
 use qcore::Atom;
@@ -432,7 +431,7 @@ pub fn q_w(_: Value) -> QResult<Value> {
     let keys = [
         "used", "heap", "peak", "wmax", "mmap", "mphy", "syms", "symw",
     ];
-    Ok(new_dict(
+    Ok(Value::dict(
         Value::Vector(Vector::syms(keys.iter().map(|k| Sym::new(k)).collect())),
         Value::Vector(Vector::longs(workspace().to_vec())),
     ))

@@ -16,10 +16,6 @@ pub const VERSION: f64 = 4.1;
 /// The release date `.z.k` reports.
 pub const RELEASE: (i64, u32, u32) = (2024, 10, 16);
 
-fn strings(v: &[String]) -> Value {
-    Value::list(v.iter().map(|s| Value::string(s)).collect())
-}
-
 pub(crate) fn release_date() -> Value {
     let (y, m, d) = RELEASE;
     Value::Atom(Atom::Date(qcore::calendar::days_from_civil(y, m, d) as i32))
@@ -62,11 +58,11 @@ pub fn z_pid(_: Value) -> QResult<Value> {
 }
 
 pub fn z_args(it: &mut Interp, _: Value) -> QResult<Value> {
-    Ok(strings(&it.script_args))
+    Ok(crate::ops::make::strings(&it.script_args))
 }
 
 pub fn z_cmdline(_: Value) -> QResult<Value> {
-    Ok(strings(&std::env::args().collect::<Vec<_>>()))
+    Ok(crate::ops::make::strings(std::env::args()))
 }
 
 pub fn z_file(it: &mut Interp, _: Value) -> QResult<Value> {

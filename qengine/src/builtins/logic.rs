@@ -4,7 +4,6 @@ use crate::builtins::apply::apply;
 use crate::ops::compare::as_vector;
 use crate::ops::compare::minmax_simple;
 use crate::ops::conform::atomic_dyad;
-use crate::ops::make::new_dict;
 use crate::registry;
 use crate::state::Interp;
 use qcore::Atom;
@@ -116,7 +115,7 @@ pub(crate) fn all_any(it: &mut Interp, x: Value, all: bool) -> QResult<Value> {
             for c in t.columns.iter() {
                 vals.push(all_any(it, c.clone(), all)?);
             }
-            Ok(new_dict(
+            Ok(Value::dict(
                 Value::Vector(Vector::syms(t.names.to_vec())),
                 Value::from_items(vals),
             ))

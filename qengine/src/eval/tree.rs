@@ -110,32 +110,6 @@ pub fn parse_text(it: &mut Interp, src: &str) -> QResult<Value> {
     tree(it, &ast, &source)
 }
 
-/// The unary form of a glyph as the keyword q defines with it.
-pub(crate) fn unary_keyword(glyph: &str) -> Option<&'static str> {
-    Some(match glyph {
-        "+" => "flip",
-        "-" => "neg",
-        "*" => "first",
-        "%" => "reciprocal",
-        "&" => "where",
-        "|" => "reverse",
-        "^" => "null",
-        "=" => "group",
-        "<" => "iasc",
-        ">" => "idesc",
-        "$" => "string",
-        "," => "enlist",
-        "#" => "count",
-        "_" => "floor",
-        "~" => "not",
-        "!" => "key",
-        "?" => "distinct",
-        "@" => "type",
-        "." => "value",
-        _ => return None,
-    })
-}
-
 pub(crate) fn adverb_value(a: Adverb) -> QResult<Value> {
     builtin(a.glyph())
 }
@@ -170,7 +144,7 @@ pub(crate) fn tree(it: &mut Interp, e: &qparser::Expr, src: &Arc<str>) -> QResul
         }
         ExprKind::Monadic(f, x) => {
             let fv = match &f.kind {
-                ExprKind::Verb(v) => match unary_keyword(v) {
+                ExprKind::Verb(v) => match crate::registry::unary_keyword(v) {
                     Some(k) => builtin(k)?,
                     None => tree(it, f, src)?,
                 },

@@ -21,6 +21,7 @@ pub mod codec;
 mod server;
 mod transport;
 
+use crate::ops::make::bytes_value;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::net::TcpStream;
@@ -36,7 +37,6 @@ use qcore::QResult;
 use qcore::Sym;
 use qcore::Ty;
 use qcore::Value;
-use qcore::Vector;
 use qipc::Body;
 
 pub use access::Restrict;
@@ -216,8 +216,4 @@ pub fn deserialize(it: &mut Interp, x: Value) -> QResult<Value> {
         }
         _ => Err(QError::type_()),
     }
-}
-
-fn bytes_value(b: Vec<u8>) -> Value {
-    Value::Vector(Vector::from_u8(Ty::Byte, b))
 }

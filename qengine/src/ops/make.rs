@@ -2,7 +2,6 @@
 
 use crate::ops::index::take_idx;
 use qcore::Atom;
-use qcore::Dict;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Sym;
@@ -84,14 +83,6 @@ pub(crate) fn as_list(x: Value) -> Value {
     }
 }
 
-pub(crate) fn new_dict(keys: Value, values: Value) -> Value {
-    Value::Dict(Arc::new(Dict {
-        keys,
-        values,
-        sorted: false,
-    }))
-}
-
 pub(crate) fn new_table(names: Vec<Sym>, columns: Vec<Value>) -> Value {
     Value::Table(Arc::new(Table { names, columns }))
 }
@@ -143,11 +134,12 @@ pub(crate) fn list_items(x: Value) -> Vec<Value> {
     }
 }
 
-pub(crate) fn strings(items: Vec<Vec<u8>>) -> Value {
+/// A general list of strings.
+pub(crate) fn strings<S: AsRef<[u8]>>(items: impl IntoIterator<Item = S>) -> Value {
     Value::list(
         items
             .into_iter()
-            .map(|s| Value::Vector(Vector::chars(&s)))
+            .map(|s| Value::Vector(Vector::chars(s.as_ref())))
             .collect(),
     )
 }
@@ -158,4 +150,9 @@ pub(crate) fn chars_of(v: &Value) -> Option<Vec<u8>> {
         Value::Atom(Atom::Char(c)) => Some(vec![*c]),
         _ => None,
     }
+}
+
+/// A byte vector.
+pub(crate) fn bytes_value(b: Vec<u8>) -> Value {
+    Value::Vector(Vector::from_u8(Ty::Byte, b))
 }

@@ -228,8 +228,11 @@ pub fn minmax_f64(xs: &[f64], max: bool) -> f64 {
     m
 }
 
-/// Integral items widened to i64 (null `i64::MIN`, infinities kept plain).
-pub(crate) fn raw_ints(v: &Vector) -> QResult<Vec<i64>> {
+/// Integral items widened to i64 for the aggregates: nulls become
+/// `i64::MIN`, infinities keep their plain value (`0Wh` sums as 32767), so
+/// unlike `Vector::to_i64_vec` and `ops::compare::raw_ints`; floats are
+/// `'type`.
+pub(crate) fn agg_ints(v: &Vector) -> QResult<Vec<i64>> {
     Ok(match v.data() {
         VecData::U8(b) => b.iter().map(|&x| x as i64).collect(),
         VecData::I16(b) => b
@@ -245,7 +248,8 @@ pub(crate) fn raw_ints(v: &Vector) -> QResult<Vec<i64>> {
     })
 }
 
-pub(crate) fn raw_floats(v: &Vector) -> Vec<f64> {
+/// Float items (real widened) for the aggregates; empty for other types.
+pub(crate) fn agg_floats(v: &Vector) -> Vec<f64> {
     match v.data() {
         VecData::F32(b) => b.iter().map(|&x| x as f64).collect(),
         VecData::F64(b) => b.to_vec(),

@@ -446,6 +446,22 @@ pub fn valence(i: u16) -> usize {
     }
 }
 
+/// The keyword q defines with the monadic form of glyph `g` (`neg` for
+/// `-`, `count` for `#`): the row kdb+ receives as the glyph's unary
+/// primitive index, which is the glyph's own position. `parse` shows a
+/// unary glyph under this name.
+pub fn unary_keyword(g: &str) -> Option<&'static str> {
+    let i = lookup(g).filter(|&i| is_operator(i))?;
+    BUILTINS
+        .iter()
+        .find(|b| {
+            b.wire.iter().any(|w| {
+                w.ty == qipc::codec::UNARY && w.index as u16 == i && w.dir != WireDir::Send
+            })
+        })
+        .map(|b| b.name)
+}
+
 /// The error for evaluating an undefined name: `'nyi` naming a q name that
 /// is listed but not built (also when read inside a namespace, where `raze`
 /// is looked up as `.a.raze`), else q's `'name`.

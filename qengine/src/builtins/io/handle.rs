@@ -2,6 +2,7 @@
 
 use crate::builtins::interpret::write_out;
 use crate::builtins::io::text::string_lines;
+use crate::ops::make::bytes_value;
 use crate::state::Interp;
 use crate::storage::column::handle_of;
 use crate::storage::column::handle_path;
@@ -210,10 +211,6 @@ pub(crate) fn read_source(x: &Value) -> QResult<Vec<u8>> {
         return Err(QError::domain());
     }
     read_range(&p, o as u64, n.map(|n| n as u64))
-}
-
-pub(crate) fn bytes_value(b: Vec<u8>) -> Value {
-    Value::Vector(Vector::from_u8(Ty::Byte, b))
 }
 
 pub(crate) fn string_value(b: &[u8]) -> Value {

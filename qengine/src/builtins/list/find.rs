@@ -22,7 +22,6 @@ use crate::ops::make::atom_vec;
 use crate::ops::make::bools;
 use crate::ops::make::int_atom;
 use crate::ops::make::longs;
-use crate::ops::make::new_dict;
 use crate::ops::make::table_rows;
 use hashbrown::HashSet;
 use qcore::Atom;
@@ -83,11 +82,11 @@ pub fn group(x: Value) -> QResult<Value> {
         Value::Dict(d) => {
             let (keys, idxs) = group_parts(&d.values)?;
             let vals = idxs.into_iter().map(|i| take_idx(&d.keys, &i)).collect();
-            Ok(new_dict(keys, Value::list(vals)))
+            Ok(Value::dict(keys, Value::list(vals)))
         }
         Value::Vector(_) | Value::List(_) | Value::Table(_) => {
             let (keys, idxs) = group_parts(&x)?;
-            Ok(new_dict(
+            Ok(Value::dict(
                 keys,
                 Value::list(idxs.into_iter().map(longs).collect()),
             ))

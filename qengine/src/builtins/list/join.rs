@@ -11,7 +11,6 @@ use crate::ops::index::take_idx;
 use crate::ops::make::as_list;
 use crate::ops::make::atom_vec;
 use crate::ops::make::list_items;
-use crate::ops::make::new_dict;
 use crate::ops::make::new_table;
 use crate::ops::make::table_rows;
 use qcore::Dict;
@@ -173,7 +172,7 @@ pub(crate) fn dict_upsert(a: &Dict, b: &Dict) -> QResult<Value> {
             join_lists(replaced, take_idx(bv, &new_idx))
         }
     };
-    Ok(new_dict(keys, values))
+    Ok(Value::dict(keys, values))
 }
 
 /// `av` with item `pos[j]` replaced by item `j` of `bv`, for each matched j.

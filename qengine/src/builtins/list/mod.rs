@@ -17,7 +17,6 @@ use crate::ops::make::atom_vec;
 use crate::ops::make::common_count;
 use crate::ops::make::extend_atom;
 use crate::ops::make::int_atom;
-use crate::ops::make::new_dict;
 use crate::ops::make::new_table;
 use crate::state::Interp;
 use qcore::Dict;
@@ -226,7 +225,7 @@ fn where_vec(v: &Vector) -> QResult<Vec<i64>> {
 /// a table and back.
 pub fn flip(x: Value) -> QResult<Value> {
     match &x {
-        Value::Table(t) => Ok(new_dict(
+        Value::Table(t) => Ok(Value::dict(
             Value::Vector(Vector::syms(t.names.clone())),
             Value::list(t.columns.clone()),
         )),

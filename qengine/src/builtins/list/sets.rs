@@ -3,29 +3,10 @@
 use crate::builtins::list::join::join_values;
 use crate::ops::group::group_ids;
 use crate::ops::index::take_idx;
-use qcore::Atom;
+use crate::ops::make::as_list;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Value;
-use qcore::Vector;
-
-// ---------------------------------------------------------------------------
-// Helpers
-
-pub(crate) fn atom_vec(a: Atom) -> Vector {
-    let mut b = qcore::VecBuilder::new(a.ty(), 1);
-    b.push(a);
-    b.finish()
-}
-
-/// Atoms as one-item lists; lists and tables as they are.
-pub(crate) fn as_list(x: Value) -> Value {
-    match x {
-        Value::Atom(a) => Value::Vector(atom_vec(a)),
-        Value::Dict(_) | Value::Nil | Value::Func(_) => Value::list(vec![x]),
-        other => other,
-    }
-}
 
 // ---------------------------------------------------------------------------
 // inter union except

@@ -8,7 +8,6 @@ use crate::ops::make::as_list;
 use crate::ops::make::atom_vec;
 use crate::ops::make::int_atom;
 use crate::ops::make::is_int_ty;
-use crate::ops::make::new_dict;
 use crate::ops::make::new_table;
 use qcore::Atom;
 use qcore::Dict;
@@ -163,7 +162,7 @@ pub(crate) fn take_syms(names: &[Sym], y: &Value) -> QResult<Value> {
             let probe = Value::Vector(Vector::syms(names.to_vec()));
             let pos = positions(&d.keys, &probe);
             let idx: Vec<i64> = pos.iter().map(|p| p.map_or(-1, |i| i as i64)).collect();
-            Ok(new_dict(probe, take_idx(&d.values, &idx)))
+            Ok(Value::dict(probe, take_idx(&d.values, &idx)))
         }
         Value::Table(t) => {
             let mut cols = Vec::with_capacity(names.len());
@@ -254,7 +253,7 @@ pub(crate) fn remove_keys(d: &Dict, probe: &Value) -> QResult<Value> {
         .filter(|(_, p)| p.is_none())
         .map(|(i, _)| i as i64)
         .collect();
-    Ok(new_dict(
+    Ok(Value::dict(
         take_idx(&d.keys, &keep),
         take_idx(&d.values, &keep),
     ))

@@ -2,11 +2,11 @@
 
 use crate::ops::cast::atom_of_f64;
 use crate::ops::cast::atom_of_i64;
+use crate::ops::reduce::agg_floats;
+use crate::ops::reduce::agg_ints;
 use crate::ops::reduce::ints_to;
 use crate::ops::reduce::minmax_f64;
 use crate::ops::reduce::minmax_i64;
-use crate::ops::reduce::raw_floats;
-use crate::ops::reduce::raw_ints;
 use crate::ops::reduce::sum_count_f64;
 use crate::ops::reduce::sum_count_i64;
 use crate::ops::reduce::sum_f64;
@@ -167,13 +167,13 @@ pub fn sum(x: Value) -> QResult<Value> {
 pub(crate) fn prd_vec(v: &Vector) -> QResult<Value> {
     let rt = sum_type(v.ty())?;
     if matches!(v.data(), VecData::F32(_) | VecData::F64(_)) {
-        let p = raw_floats(v)
+        let p = agg_floats(v)
             .into_iter()
             .filter(|x| !x.is_nan())
             .product::<f64>();
         return Ok(Value::Atom(atom_of_f64(rt, p)));
     }
-    let p = raw_ints(v)?
+    let p = agg_ints(v)?
         .into_iter()
         .filter(|&x| x != NJ)
         .fold(1i64, |a, b| a.wrapping_mul(b));
@@ -197,7 +197,7 @@ pub(crate) fn scan_vec(v: &Vector, mul: bool) -> QResult<Value> {
     let unit = if mul { 1 } else { 0 };
     if let VecData::F32(_) | VecData::F64(_) = v.data() {
         let mut acc = if mul { 1.0 } else { 0.0 };
-        let out: Vec<f64> = raw_floats(v)
+        let out: Vec<f64> = agg_floats(v)
             .into_iter()
             .map(|x| {
                 let x = if x.is_nan() { unit as f64 } else { x };
@@ -208,7 +208,7 @@ pub(crate) fn scan_vec(v: &Vector, mul: bool) -> QResult<Value> {
         return Ok(Value::Vector(crate::ops::arith::vector_from_f64(rt, out)));
     }
     let mut acc: i64 = unit;
-    let out: Vec<i64> = raw_ints(v)?
+    let out: Vec<i64> = agg_ints(v)?
         .into_iter()
         .map(|x| {
             let x = if x == NJ { unit } else { x };
@@ -401,9 +401,9 @@ pub(crate) fn avg_vec(v: &Vector) -> QResult<Value> {
         VecData::F64(b) => sum_count_f64(b),
         VecData::Sym(_) | VecData::Guid(_) => return Err(QError::type_()),
         VecData::U8(_) if v.ty() == Ty::Char => return Err(QError::type_()),
-        VecData::F32(_) => sum_count_f64(&raw_floats(v)),
+        VecData::F32(_) => sum_count_f64(&agg_floats(v)),
         _ => {
-            let ints = raw_ints(v)?;
+            let ints = agg_ints(v)?;
             sum_count_i64(&ints)
         }
     };

@@ -7,7 +7,6 @@ use crate::builtins::math::stats::floats;
 use crate::builtins::math::stats::uniform;
 use crate::ops::compare::values_match;
 use crate::ops::index::take_idx;
-use crate::ops::make::new_dict;
 use qcore::Atom;
 use qcore::Dict;
 use qcore::QError;
@@ -168,7 +167,7 @@ pub(crate) fn differ_value(x: Value) -> QResult<Value> {
             }
             Ok(bools(out))
         }
-        Value::Dict(d) => Ok(new_dict(d.keys.clone(), differ_value(d.values.clone())?)),
+        Value::Dict(d) => Ok(Value::dict(d.keys.clone(), differ_value(d.values.clone())?)),
         Value::Atom(_) => Ok(Value::bool(true)),
         _ => Err(QError::type_()),
     }

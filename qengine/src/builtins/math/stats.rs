@@ -3,6 +3,7 @@
 use crate::ops::compare::Cmp;
 use crate::ops::compare::minmax_simple;
 use crate::ops::conform::atomic_dyad;
+use crate::ops::make::atom_vec;
 use qcore::Atom;
 use qcore::Dict;
 use qcore::QError;
@@ -48,21 +49,6 @@ pub(crate) fn f64s(v: &Vector, chars: bool) -> QResult<Vec<f64>> {
         Ty::Char if !chars => Err(QError::type_()),
         _ => v.to_f64_vec().ok_or_else(QError::type_),
     }
-}
-
-/// A one-item vector of an atom.
-pub(crate) fn atom_vec(a: Atom) -> Vector {
-    let mut b = qcore::VecBuilder::new(a.ty(), 1);
-    b.push(a);
-    b.finish()
-}
-
-pub(crate) fn new_dict(keys: Value, values: Value) -> Value {
-    Value::Dict(Arc::new(Dict {
-        keys,
-        values,
-        sorted: false,
-    }))
 }
 
 pub(crate) fn map_table(t: &Table, f: &mut dyn FnMut(Value) -> QResult<Value>) -> QResult<Value> {
@@ -119,7 +105,7 @@ pub(crate) fn aggregate(x: Value, f: &dyn Fn(&Vector) -> QResult<Value>) -> QRes
             for c in t.columns.iter() {
                 vals.push(aggregate(c.clone(), f)?);
             }
-            Ok(new_dict(
+            Ok(Value::dict(
                 Value::Vector(Vector::syms(t.names.clone())),
                 Value::from_items(vals),
             ))
