@@ -148,6 +148,11 @@ impl Value {
         }))
     }
 
+    /// A table of named columns (lists of one count).
+    pub fn table(names: Vec<Sym>, columns: Vec<Value>) -> Value {
+        Value::Table(Arc::new(Table { names, columns }))
+    }
+
     /// A general list without collapsing.
     pub fn list(items: Vec<Value>) -> Value {
         Value::List(Arc::new(items))

@@ -14,12 +14,16 @@
 //! [`cast_value`] is also the conversion used by other verbs that must bring
 //! two arguments to one type (`&`, `|`, `^`).
 
-use crate::ops::cast::cast_atom;
-use crate::ops::cast::cast_vector;
+use crate::ops::cast::cast_simple;
+
 use crate::ops::cast::collapse;
+
 use crate::ops::cast::pad_bytes;
+
 use crate::ops::cast::parse_atom;
+
 use crate::ops::cast::part_value;
+
 use std::sync::Arc;
 
 use crate::state::Interp;
@@ -134,15 +138,6 @@ pub fn cast_value(to: Ty, v: Value) -> QResult<Value> {
         return Ok(Value::Vector(Vector::empty(to)));
     }
     atomic_monad(v, &mut |s| cast_simple(to, &s))
-}
-
-/// Casts an atom or vector to `to`.
-pub fn cast_simple(to: Ty, v: &Value) -> QResult<Value> {
-    match v {
-        Value::Atom(a) => Ok(Value::Atom(cast_atom(to, *a)?)),
-        Value::Vector(vec) => Ok(Value::Vector(cast_vector(to, vec)?)),
-        _ => Err(QError::type_()),
-    }
 }
 
 fn to_symbol(v: Value) -> QResult<Value> {

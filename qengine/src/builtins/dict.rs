@@ -2,7 +2,6 @@
 
 use crate::builtins::list::til_n;
 use crate::ops::make::int_atom;
-use crate::ops::make::new_table;
 use crate::state::Interp;
 use qcore::Atom;
 use qcore::Dict;
@@ -106,8 +105,8 @@ pub(crate) fn key_table(t: &Table, n: i64) -> QResult<Value> {
     }
     let n = n as usize;
     Ok(Value::dict(
-        new_table(t.names[..n].to_vec(), t.columns[..n].to_vec()),
-        new_table(t.names[n..].to_vec(), t.columns[n..].to_vec()),
+        Value::table(t.names[..n].to_vec(), t.columns[..n].to_vec()),
+        Value::table(t.names[n..].to_vec(), t.columns[n..].to_vec()),
     ))
 }
 

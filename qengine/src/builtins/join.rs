@@ -1,17 +1,15 @@
 //! (moved; module doc to be written)
 
 use crate::builtins::apply::apply;
-use crate::builtins::list::join::join_values;
-use crate::builtins::list::join::positions;
 use crate::builtins::table::column;
-use crate::builtins::table::dict;
 use crate::builtins::table::keyed_parts;
 use crate::builtins::table::rekey;
 use crate::builtins::table::syms_of;
-use crate::builtins::table::table;
 use crate::builtins::table::unkeyed;
 use crate::ops::group::group_ids;
 use crate::ops::index::take_idx;
+use crate::ops::join::join_values;
+use crate::ops::join::positions;
 use crate::state::Interp;
 use qcore::QError;
 use qcore::QResult;
@@ -258,8 +256,8 @@ pub(crate) fn uj_common(x: Value, y: Value, fill: bool) -> QResult<Value> {
                 }
             }
             join_values(
-                dict(Value::Table(ka.clone()), Value::Table(Arc::new(va2))),
-                dict(Value::Table(kb.clone()), Value::Table(Arc::new(vb2))),
+                Value::dict(Value::Table(ka.clone()), Value::Table(Arc::new(va2))),
+                Value::dict(Value::Table(kb.clone()), Value::Table(Arc::new(vb2))),
             )
         }
     }
@@ -475,7 +473,7 @@ pub fn asof(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         .iter()
         .map(|s| column(&q, *s).map(|c| take_idx(&c, &idx)))
         .collect::<QResult<Vec<_>>>()?;
-    let r = table(others, cols);
+    let r = Value::table(others, cols);
     if single && let Value::Table(rt) = &r {
         return Ok(crate::ops::index::table_row(rt, 0));
     }

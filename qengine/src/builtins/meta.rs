@@ -192,8 +192,8 @@ pub fn fill(x: Value, y: Value) -> QResult<Value> {
             _ => Err(QError::type_()),
         };
         let rt = crate::ops::arith::lesser_type(ty_of(&a)?, ty_of(&b)?)?;
-        let a = crate::builtins::cast::cast_simple(rt, &a)?;
-        let b = crate::builtins::cast::cast_simple(rt, &b)?;
+        let a = crate::ops::cast::cast_simple(rt, &a)?;
+        let b = crate::ops::cast::cast_simple(rt, &b)?;
         match (a, b) {
             (Value::Atom(p), Value::Atom(q)) => Ok(Value::Atom(if q.is_null() { p } else { q })),
             (Value::Atom(p), Value::Vector(q)) => {

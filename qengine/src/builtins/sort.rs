@@ -96,7 +96,7 @@ pub fn binr(x: Value, y: Value) -> QResult<Value> {
 
 /// `x xbar y`: `y` rounded down to a multiple of `x`, q's
 /// `x*y div x` (a timespan `x` counts as its nanoseconds).
-pub fn xbar(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn xbar(_it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let x = match x {
         Value::Atom(Atom::Timespan(n)) => Value::long(n),
         Value::Vector(v) if v.ty() == Ty::Timespan => {
@@ -105,7 +105,7 @@ pub fn xbar(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         other => other,
     };
     if let (Value::Atom(a), Value::Vector(v)) = (&x, &y)
-        && let Some(r) = xbar_fast(it, *a, v)?
+        && let Some(r) = xbar_fast(*a, v)?
     {
         return Ok(Value::Vector(r));
     }

@@ -9,7 +9,6 @@
 use crate::ops::make::longs;
 use crate::state::Interp;
 use qcore::Atom;
-use qcore::Dict;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Sym;
@@ -21,27 +20,10 @@ use std::sync::Arc;
 
 use qcore::Attr;
 
-use crate::builtins::list::join::join_values;
-use crate::builtins::list::join::positions;
 use crate::ops::index::slice;
 use crate::ops::index::take_idx;
-
-// ---------------------------------------------------------------------------
-// Helpers shared with qsql.rs and joins.rs
-
-/// A table value.
-pub fn table(names: Vec<Sym>, columns: Vec<Value>) -> Value {
-    Value::Table(Arc::new(Table { names, columns }))
-}
-
-/// A dictionary value.
-pub fn dict(keys: Value, values: Value) -> Value {
-    Value::Dict(Arc::new(Dict {
-        keys,
-        values,
-        sorted: false,
-    }))
-}
+use crate::ops::join::join_values;
+use crate::ops::join::positions;
 
 /// The key and value tables of a keyed table.
 pub fn keyed_parts(v: &Value) -> Option<(&Arc<Table>, &Arc<Table>)> {
@@ -73,9 +55,9 @@ pub fn rekey(t: &Table, n: usize) -> Value {
     if n == 0 || n > t.columns.len() {
         return Value::Table(Arc::new(t.clone()));
     }
-    dict(
-        table(t.names[..n].to_vec(), t.columns[..n].to_vec()),
-        table(t.names[n..].to_vec(), t.columns[n..].to_vec()),
+    Value::dict(
+        Value::table(t.names[..n].to_vec(), t.columns[..n].to_vec()),
+        Value::table(t.names[n..].to_vec(), t.columns[n..].to_vec()),
     )
 }
 
@@ -199,12 +181,12 @@ pub fn meta(it: &mut Interp, x: Value) -> QResult<Value> {
     let ts: Vec<u8> = t.columns.iter().map(type_char).collect();
     let fs = vec![Sym::EMPTY; t.names.len()];
     let as_: Vec<Sym> = t.columns.iter().map(attr_sym).collect();
-    Ok(dict(
-        table(
+    Ok(Value::dict(
+        Value::table(
             vec![Sym::new("c")],
             vec![Value::Vector(Vector::syms(t.names.clone()))],
         ),
-        table(
+        Value::table(
             vec![Sym::new("t"), Sym::new("f"), Sym::new("a")],
             vec![
                 Value::Vector(Vector::chars(&ts)),
@@ -464,8 +446,8 @@ pub fn insert(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         }
     };
     if nk > 0 {
-        let keys_old = table(t.names[..nk].to_vec(), t.columns[..nk].to_vec());
-        let keys_new = table(t.names[..nk].to_vec(), rows.columns[..nk].to_vec());
+        let keys_old = Value::table(t.names[..nk].to_vec(), t.columns[..nk].to_vec());
+        let keys_new = Value::table(t.names[..nk].to_vec(), rows.columns[..nk].to_vec());
         if positions(&keys_old, &keys_new).iter().any(Option::is_some) {
             return Err(QError::new("insert").with_detail("key already exists"));
         }
@@ -556,12 +538,12 @@ fn partial_rows(t: &Table, u: &Table, nk: usize) -> QResult<Table> {
             return Err(QError::new("mismatch"));
         }
     }
-    let tk = table(t.names[..nk].to_vec(), t.columns[..nk].to_vec());
+    let tk = Value::table(t.names[..nk].to_vec(), t.columns[..nk].to_vec());
     let mut ukc = Vec::with_capacity(nk);
     for s in &t.names[..nk] {
         ukc.push(column(u, *s)?);
     }
-    let uk = table(t.names[..nk].to_vec(), ukc);
+    let uk = Value::table(t.names[..nk].to_vec(), ukc);
     let idx: Vec<i64> = positions(&tk, &uk)
         .iter()
         .map(|p| p.map_or(-1, |i| i as i64))
@@ -675,7 +657,7 @@ pub fn ungroup(x: Value) -> QResult<Value> {
             columns.push(take_idx(c, &rep));
         }
     }
-    Ok(table(t.names.clone(), columns))
+    Ok(Value::table(t.names.clone(), columns))
 }
 
 /// `csv`: the comma, as a delimiter for `0:`.

@@ -25,7 +25,6 @@ use qparser::ExprKind;
 use qparser::SqlKind;
 use qparser::SqlQuery;
 
-use crate::builtins::table::dict;
 use crate::registry;
 use crate::state::Interp;
 use qcore::Atom;
@@ -203,7 +202,7 @@ fn named_trees(
 }
 
 fn phrase_dict(names: Vec<Sym>, trees: Vec<Value>) -> Value {
-    dict(Value::Vector(Vector::syms(names)), Value::from_items(trees))
+    Value::dict(Value::Vector(Vector::syms(names)), Value::from_items(trees))
 }
 
 fn parts(

@@ -4,7 +4,6 @@ use crate::ops::cast::atom_of_f64;
 use crate::ops::cast::atom_of_i64;
 use crate::ops::conform::atomic_dyad;
 use crate::ops::conform::atomic_monad;
-use crate::state::Interp;
 use qcore::ALL_TYPES;
 use qcore::Atom;
 use qcore::QError;
@@ -952,7 +951,7 @@ pub(crate) fn round_fn(x: Value, up: bool) -> QResult<Value> {
                 Ty::Long,
             )),
             Ty::Short | Ty::Int | Ty::Long => Ok(v),
-            Ty::Bool | Ty::Byte if up => Ok(crate::builtins::cast::cast_simple(Ty::Int, &v)?),
+            Ty::Bool | Ty::Byte if up => Ok(crate::ops::cast::cast_simple(Ty::Int, &v)?),
             Ty::Char if !up => Ok(match v {
                 Value::Atom(Atom::Char(c)) => Value::Atom(Atom::Char(c.to_ascii_lowercase())),
                 Value::Vector(vec) => Value::Vector(Vector::chars(
@@ -1124,7 +1123,7 @@ pub(crate) fn int_divmod(x: Value, y: Value, want_mod: bool) -> QResult<Value> {
 
 /// The common case as one pass: a positive integral atom `x` over an
 /// integer or temporal vector whose type the result keeps.
-pub(crate) fn xbar_fast(it: &mut Interp, x: Atom, v: &Vector) -> QResult<Option<Vector>> {
+pub(crate) fn xbar_fast(x: Atom, v: &Vector) -> QResult<Option<Vector>> {
     let step = match x {
         Atom::Long(n) => n,
         Atom::Int(n) => n as i64,
@@ -1145,7 +1144,6 @@ pub(crate) fn xbar_fast(it: &mut Interp, x: Atom, v: &Vector) -> QResult<Option<
     if !keeps {
         return Ok(None);
     }
-    it.tick()?;
     Ok(match v.data() {
         VecData::I64(b) => {
             // Time series are mostly ordered: remember the last bucket and

@@ -2,16 +2,17 @@
 
 use crate::ops::conform::atomic_monad;
 use qcore::Atom;
-use qcore::Guid;
 use qcore::QError;
 use qcore::QResult;
-use qcore::Repr;
 use qcore::Sym;
 use qcore::Ty;
 use qcore::Value;
+use qcore::Vector;
+
+use qcore::Guid;
+use qcore::Repr;
 use qcore::VecBuilder;
 use qcore::VecData;
-use qcore::Vector;
 use qcore::calendar::NS_PER_DAY;
 use qcore::calendar::civil_from_days;
 use qcore::calendar::days_from_civil;
@@ -586,6 +587,15 @@ pub(crate) fn pad_bytes(n: i64, s: &[u8]) -> Vec<u8> {
         out[w - k..].copy_from_slice(&s[s.len() - k..]);
     }
     out
+}
+
+/// Casts an atom or vector to `to`.
+pub fn cast_simple(to: Ty, v: &Value) -> QResult<Value> {
+    match v {
+        Value::Atom(a) => Ok(Value::Atom(cast_atom(to, *a)?)),
+        Value::Vector(vec) => Ok(Value::Vector(cast_vector(to, vec)?)),
+        _ => Err(QError::type_()),
+    }
 }
 
 #[cfg(test)]

@@ -1,23 +1,24 @@
 //! (moved; module doc to be written)
 
-use crate::builtins::cast::cast_simple;
-use crate::ops::arith::lesser_type;
 use crate::ops::conform::atomic_dyad;
 use qcore::Atom;
-use qcore::Guid;
 use qcore::QError;
 use qcore::QResult;
-use qcore::Repr;
-use qcore::Sym;
 use qcore::Ty;
 use qcore::Value;
-use qcore::VecData;
 use qcore::Vector;
+use std::cmp::Ordering;
+
+use crate::ops::arith::lesser_type;
+use crate::ops::cast::cast_simple;
+use qcore::Guid;
+use qcore::Repr;
+use qcore::Sym;
+use qcore::VecData;
 use qcore::calendar::NS_PER_DAY;
 use qcore::f64_to_i64;
 use qcore::sentinel::NJ;
 use std::borrow::Cow;
-use std::cmp::Ordering;
 
 /// q's comparison tolerance, 2^-43.
 pub const TOLERANCE: f64 = 1.0 / 8_796_093_022_208.0;
@@ -513,5 +514,15 @@ pub(crate) fn match_by(a: &Value, b: &Value, tol: bool) -> bool {
             _ => false,
         },
         _ => false,
+    }
+}
+
+/// Orders floats with NaN (null) first.
+pub(crate) fn fcmp(a: &f64, b: &f64) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        _ => a.partial_cmp(b).unwrap_or(Ordering::Equal),
     }
 }

@@ -105,13 +105,13 @@ pub(crate) fn dict_dict(
     // Union of keys in order of a then new keys of b; common keys combine,
     // others keep their value. Keys are matched by hash (table keys of a
     // keyed table by row), values combined for all common keys at once.
-    let pos = crate::builtins::list::join::positions(&b.keys, &a.keys);
+    let pos = crate::ops::join::positions(&b.keys, &a.keys);
     let common_a: Vec<i64> = (0..pos.len())
         .filter(|&i| pos[i].is_some())
         .map(|i| i as i64)
         .collect();
     let common_b: Vec<i64> = pos.iter().filter_map(|p| p.map(|j| j as i64)).collect();
-    let in_a = crate::builtins::list::join::positions(&a.keys, &b.keys);
+    let in_a = crate::ops::join::positions(&a.keys, &b.keys);
     let new_b: Vec<i64> = (0..in_a.len())
         .filter(|&j| in_a[j].is_none())
         .map(|j| j as i64)
@@ -128,15 +128,15 @@ pub(crate) fn dict_dict(
         idx[i as usize] = na + k as i64;
     }
     idx.extend((0..new_b.len() as i64).map(|k| na + nc + k));
-    let all = crate::builtins::list::join::join_values(
-        crate::builtins::list::join::join_values(a.values.clone(), combined)?,
+    let all = crate::ops::join::join_values(
+        crate::ops::join::join_values(a.values.clone(), combined)?,
         crate::ops::index::take_idx(&b.values, &new_b),
     )?;
     let mut values = crate::ops::index::take_idx(&all, &idx);
     if let Value::List(l) = &values {
         values = Value::from_items(l.as_ref().clone());
     }
-    let keys = crate::builtins::list::join::join_values(
+    let keys = crate::ops::join::join_values(
         a.keys.clone(),
         crate::ops::index::take_idx(&b.keys, &new_b),
     )?;

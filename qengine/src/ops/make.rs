@@ -1,16 +1,16 @@
 //! (moved; module doc to be written)
 
 use crate::ops::index::take_idx;
-use qcore::Atom;
 use qcore::QError;
 use qcore::QResult;
-use qcore::Sym;
-use qcore::Table;
 use qcore::Ty;
 use qcore::Value;
 use qcore::VecBuilder;
 use qcore::Vector;
 use std::sync::Arc;
+
+use qcore::Atom;
+use qcore::Table;
 
 /// A table from a list of dictionaries with the same keys (rows).
 pub fn table_from_rows(rows: Vec<Value>) -> QResult<Value> {
@@ -83,10 +83,6 @@ pub(crate) fn as_list(x: Value) -> Value {
     }
 }
 
-pub(crate) fn new_table(names: Vec<Sym>, columns: Vec<Value>) -> Value {
-    Value::Table(Arc::new(Table { names, columns }))
-}
-
 /// The rows of a table as general lists of their fields (for hashing).
 pub fn table_rows(t: &Table) -> Vec<Value> {
     (0..t.len())
@@ -155,4 +151,20 @@ pub(crate) fn chars_of(v: &Value) -> Option<Vec<u8>> {
 /// A byte vector.
 pub(crate) fn bytes_value(b: Vec<u8>) -> Value {
     Value::Vector(Vector::from_u8(Ty::Byte, b))
+}
+
+pub(crate) fn enlist1(x: Value) -> Value {
+    match x {
+        Value::Atom(a) => Value::Vector(atom_vec(a)),
+        Value::Dict(d) => {
+            if let Value::Vector(k) = &d.keys
+                && let Some(names) = k.as_sym()
+            {
+                let cols = d.values.items().into_iter().map(enlist1).collect();
+                return Value::table(names.to_vec(), cols);
+            }
+            Value::list(vec![Value::Dict(d)])
+        }
+        other => Value::list(vec![other]),
+    }
 }

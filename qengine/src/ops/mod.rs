@@ -13,6 +13,7 @@ pub mod grade;
 pub mod group;
 pub mod hash;
 pub mod index;
+pub mod join;
 pub mod make;
 pub mod random;
 pub mod reduce;

@@ -1,6 +1,6 @@
 //! (moved; module doc to be written)
 
-use crate::builtins::math::stats::fcmp;
+use crate::ops::compare::fcmp;
 use crate::ops::grade::cmp_atoms;
 use crate::ops::index::take_idx;
 use crate::ops::make::atom_vec;

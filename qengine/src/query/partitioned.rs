@@ -93,10 +93,6 @@ use qcore::VecData;
 
 use qcore::Vector;
 
-use crate::builtins::table::dict;
-
-use crate::builtins::table::table;
-
 use crate::ops::index::slice;
 
 use crate::ops::index::take_idx;
@@ -249,12 +245,12 @@ pub fn meta_hook(it: &Interp, x: &Value) -> QResult<Option<Value>> {
         }));
     }
     let n = names.len();
-    Ok(Some(dict(
-        table(
+    Ok(Some(Value::dict(
+        Value::table(
             vec![Sym::new("c")],
             vec![Value::Vector(Vector::syms(names))],
         ),
-        table(
+        Value::table(
             vec![Sym::new("t"), Sym::new("f"), Sym::new("a")],
             vec![
                 Value::Vector(Vector::chars(&ts)),
@@ -423,7 +419,7 @@ fn concat(parts: Vec<Value>) -> QResult<Value> {
                 ks.push(e.keys.clone());
                 vs.push(e.values.clone());
             }
-            Ok(dict(concat(ks)?, concat(vs)?))
+            Ok(Value::dict(concat(ks)?, concat(vs)?))
         }
         Value::Table(t) => {
             let mut cols: Vec<Vec<Value>> = t.columns.iter().map(|c| vec![c.clone()]).collect();
@@ -442,12 +438,12 @@ fn concat(parts: Vec<Value>) -> QResult<Value> {
             for c in cols {
                 out.push(raze_cols(c)?);
             }
-            Ok(table(t.names.clone(), out))
+            Ok(Value::table(t.names.clone(), out))
         }
         _ => {
             let mut acc = first;
             for p in rest {
-                acc = crate::builtins::list::join::join_values(acc, p)?;
+                acc = crate::ops::join::join_values(acc, p)?;
             }
             Ok(acc)
         }
@@ -469,7 +465,7 @@ fn raze_cols(c: Vec<Value>) -> QResult<Value> {
     }
     let mut acc = c[0].clone();
     for p in c.into_iter().skip(1) {
-        acc = crate::builtins::list::join::join_values(acc, p)?;
+        acc = crate::ops::join::join_values(acc, p)?;
     }
     Ok(acc)
 }
@@ -656,7 +652,7 @@ pub fn select(
                 other => Value::list(vec![other]),
             });
         }
-        return Ok(table(all.names.clone(), cols));
+        return Ok(Value::table(all.names.clone(), cols));
     }
     // grouped aggregates that merge exactly: per partition, then combined
     if !selected.is_empty()
@@ -744,7 +740,7 @@ fn strip_field(b: &Value, a: &Value, cs: &[Value], field: Sym) -> Option<Strip> 
     let b = if keys.len() == 1 {
         Value::Atom(Atom::Bool(false))
     } else {
-        dict(
+        Value::dict(
             Value::Vector(Vector::syms(keys[1..].to_vec())),
             Value::list(vals[1..].to_vec()),
         )
@@ -760,7 +756,10 @@ fn put_key(r: Value, key: Sym, ty: Ty, v: i64) -> QResult<Value> {
     match r {
         Value::Table(t) => {
             let n = t.len();
-            Ok(dict(table(vec![key], vec![col(n)]), Value::Table(t)))
+            Ok(Value::dict(
+                Value::table(vec![key], vec![col(n)]),
+                Value::Table(t),
+            ))
         }
         Value::Dict(d) => {
             let Value::Table(kt) = &d.keys else {
@@ -770,7 +769,7 @@ fn put_key(r: Value, key: Sym, ty: Ty, v: i64) -> QResult<Value> {
             names.extend_from_slice(&kt.names);
             let mut cols = vec![col(kt.len())];
             cols.extend(kt.columns.iter().cloned());
-            Ok(dict(table(names, cols), d.values.clone()))
+            Ok(Value::dict(Value::table(names, cols), d.values.clone()))
         }
         _ => Err(QError::type_()),
     }
@@ -1310,7 +1309,7 @@ fn grouped_reduce(it: &mut Interp, p: &Parts, q: &PartQuery) -> QResult<Option<V
     let mut cols = kt.columns.clone();
     cols.extend(vt.columns.iter().cloned());
     let sym = |s: Sym| Value::Atom(Atom::Symbol(s));
-    let by = dict(
+    let by = Value::dict(
         Value::Vector(Vector::syms(kt.names.clone())),
         Value::list(kt.names.iter().map(|&s| sym(s)).collect()),
     );
@@ -1322,11 +1321,11 @@ fn grouped_reduce(it: &mut Interp, p: &Parts, q: &PartQuery) -> QResult<Option<V
         };
         aggs.push(Value::list(vec![crate::registry::func(f), sym(n)]));
     }
-    let a = dict(
+    let a = Value::dict(
         Value::Vector(Vector::syms(vt.names.clone())),
         Value::list(aggs),
     );
-    let args = vec![table(names, cols), Value::list(vec![]), by, a];
+    let args = vec![Value::table(names, cols), Value::list(vec![]), by, a];
     crate::query::qsql::select_n(it, args).map(Some)
 }
 

@@ -2,12 +2,10 @@
 
 use crate::builtins::apply::apply;
 use crate::builtins::table::by_name;
-use crate::builtins::table::dict;
 use crate::builtins::table::key_count;
 use crate::builtins::table::no_column;
 use crate::builtins::table::rekey;
 use crate::builtins::table::syms_of;
-use crate::builtins::table::table;
 use crate::builtins::table::unkeyed;
 use crate::ops::group::group_ids;
 use crate::ops::index::slice;
@@ -329,7 +327,7 @@ pub fn group_rows(it: &mut Interp, kv: &[Value], row_ids: &[i64]) -> QResult<Gro
     let order: Vec<usize> = if keys.is_empty() {
         (0..firsts.len()).collect()
     } else {
-        let kt = table(
+        let kt = Value::table(
             (0..keys.len())
                 .map(|i| Sym::new(&format!("k{i}")))
                 .collect(),
@@ -662,7 +660,7 @@ pub(crate) fn select_plain(
     let (names, exprs) = phrase(sel, t, &[])?;
     let mut ctx = Ctx::new(t, rows);
     let cols = select_columns(it, &mut ctx, &exprs)?;
-    Ok(table(names, cols))
+    Ok(Value::table(names, cols))
 }
 
 pub(crate) fn select_by(
@@ -716,8 +714,8 @@ pub(crate) fn select_by(
         };
         cols.push(collect_column(vals, empty));
     }
-    let keys = table(bn.to_vec(), groups.keys);
-    Ok(dict(keys, table(names, cols)))
+    let keys = Value::table(bn.to_vec(), groups.keys);
+    Ok(Value::dict(keys, Value::table(names, cols)))
 }
 
 pub(crate) fn exec(
@@ -734,7 +732,7 @@ pub(crate) fn exec(
             for e in d.values.items() {
                 vals.push(eval_tree(it, &mut ctx, &e)?);
             }
-            Ok(dict(
+            Ok(Value::dict(
                 Value::Vector(Vector::syms(names)),
                 Value::from_items(vals),
             ))
@@ -745,7 +743,10 @@ pub(crate) fn exec(
             for e in &exprs {
                 vals.push(eval_tree(it, &mut ctx, e)?);
             }
-            Ok(dict(Value::Vector(Vector::syms(names)), Value::list(vals)))
+            Ok(Value::dict(
+                Value::Vector(Vector::syms(names)),
+                Value::list(vals),
+            ))
         }
         other => eval_tree(it, &mut ctx, other),
     }
@@ -781,7 +782,7 @@ pub(crate) fn exec_by(
     drop(ctx);
     let groups = group_rows(it, &kv, &row_ids)?;
     let keys = match bnames {
-        Some(names) => table(names, groups.keys),
+        Some(names) => Value::table(names, groups.keys),
         None => groups
             .keys
             .into_iter()
@@ -809,10 +810,10 @@ pub(crate) fn exec_by(
         cols.push(collect_column(vals, empty));
     }
     let vals = match anames {
-        Some(names) => table(names, cols),
+        Some(names) => Value::table(names, cols),
         None => cols.into_iter().next().unwrap_or(Value::list(vec![])),
     };
-    Ok(dict(keys, vals))
+    Ok(Value::dict(keys, vals))
 }
 
 /// `?[t;i;p]`: the parse tree `p` evaluated over rows `i` of `t`.
@@ -853,7 +854,7 @@ pub(crate) fn amend_rows(col: &Value, rows: &[i64], v: Value) -> QResult<Value> 
             idx[r as usize] = (n + k) as i64;
         }
     }
-    let joined = crate::builtins::list::join::join_values(col.clone(), v)?;
+    let joined = crate::ops::join::join_values(col.clone(), v)?;
     Ok(take_idx(&joined, &idx))
 }
 

@@ -1,6 +1,5 @@
 //! (moved; module doc to be written)
 
-use crate::builtins::table::dict;
 use crate::storage::column::serr;
 use crate::storage::splay::load_cols;
 use crate::storage::splay::read_sym_file;
@@ -127,7 +126,7 @@ impl PartDb {
                 None => Value::list(vec![]),
             })
             .collect();
-        dict(
+        Value::dict(
             Value::Vector(Vector::syms(self.tables.iter().map(|x| x.0).collect())),
             Value::list(vals),
         )

@@ -1,32 +1,56 @@
 //! (moved; module doc to be written)
 
 use crate::ops::index::take_idx;
+use crate::ops::make::enlist1;
+
 use crate::ops::make::longs;
+
 pub mod find;
+
 pub mod join;
+
 pub mod random;
+
 pub mod sets;
+
 pub mod svvs;
+
 pub mod take;
 
 use crate::ops::hash::map_vec;
+
 use crate::ops::index::null_item_of;
+
 use crate::ops::index::table_row;
+
 use crate::ops::index::value_at;
+
 use crate::ops::make::atom_vec;
+
 use crate::ops::make::common_count;
+
 use crate::ops::make::extend_atom;
+
 use crate::ops::make::int_atom;
-use crate::ops::make::new_table;
+
 use crate::state::Interp;
+
 use qcore::Dict;
+
 use qcore::QError;
+
 use qcore::QResult;
+
 use qcore::Ty;
+
 use qcore::Value;
+
 use qcore::VecBuilder;
+
 use qcore::VecData;
+
 use qcore::Vector;
+
 use std::sync::Arc;
 
 // ---------------------------------------------------------------------------
@@ -67,22 +91,6 @@ pub fn count(it: &mut Interp, x: Value) -> QResult<Value> {
 /// one-row table.
 pub fn enlist(x: Value) -> QResult<Value> {
     Ok(enlist1(x))
-}
-
-fn enlist1(x: Value) -> Value {
-    match x {
-        Value::Atom(a) => Value::Vector(atom_vec(a)),
-        Value::Dict(d) => {
-            if let Value::Vector(k) = &d.keys
-                && let Some(names) = k.as_sym()
-            {
-                let cols = d.values.items().into_iter().map(enlist1).collect();
-                return new_table(names.to_vec(), cols);
-            }
-            Value::list(vec![Value::Dict(d)])
-        }
-        other => Value::list(vec![other]),
-    }
 }
 
 /// `enlist[x;y;..]`: a list of the arguments.
@@ -154,7 +162,7 @@ fn reverse_value(x: &Value) -> Value {
             values: reverse_value(&d.values),
             sorted: false,
         })),
-        Value::Table(t) => new_table(
+        Value::Table(t) => Value::table(
             t.names.clone(),
             t.columns.iter().map(reverse_value).collect(),
         ),
@@ -238,7 +246,7 @@ pub fn flip(x: Value) -> QResult<Value> {
             let vals = d.values.items();
             let n = common_count(&vals)?.ok_or_else(QError::rank)?;
             let cols = vals.into_iter().map(|v| extend_atom(v, n)).collect();
-            Ok(new_table(names, cols))
+            Ok(Value::table(names, cols))
         }
         Value::List(l) => {
             let Some(n) = common_count(l)? else {
@@ -308,7 +316,6 @@ pub fn rotate(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 mod tests {
     use super::*;
     use crate::builtins::list::find::distinct_value;
-    use crate::builtins::list::join::positions;
     use crate::builtins::list::take::take_n;
     use crate::ops::compare::values_match;
     use crate::ops::group::DENSE_PAR_ROWS;
@@ -329,6 +336,7 @@ mod tests {
     use crate::ops::hash::norm_f64;
     use crate::ops::index::slice;
     use crate::ops::index::take_idx;
+    use crate::ops::join::positions;
     use crate::ops::make::longs;
     use crate::ops::make::table_rows;
     use crate::ops::random::deal_indexes;

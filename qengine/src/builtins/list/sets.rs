@@ -1,8 +1,8 @@
 //! (moved; module doc to be written)
 
-use crate::builtins::list::join::join_values;
 use crate::ops::group::group_ids;
 use crate::ops::index::take_idx;
+use crate::ops::join::join_values;
 use crate::ops::make::as_list;
 use qcore::QError;
 use qcore::QResult;

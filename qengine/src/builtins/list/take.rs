@@ -1,14 +1,13 @@
 //! (moved; module doc to be written)
 
-use crate::builtins::list::join::concat;
-use crate::builtins::list::join::positions;
 use crate::ops::index::slice;
 use crate::ops::index::take_idx;
+use crate::ops::join::concat;
+use crate::ops::join::positions;
 use crate::ops::make::as_list;
 use crate::ops::make::atom_vec;
 use crate::ops::make::int_atom;
 use crate::ops::make::is_int_ty;
-use crate::ops::make::new_table;
 use qcore::Atom;
 use qcore::Dict;
 use qcore::QError;
@@ -173,7 +172,7 @@ pub(crate) fn take_syms(names: &[Sym], y: &Value) -> QResult<Value> {
                         .ok_or_else(|| QError::new(s.as_str()).with_detail("no such column"))?,
                 );
             }
-            Ok(new_table(names.to_vec(), cols))
+            Ok(Value::table(names.to_vec(), cols))
         }
         _ => Err(QError::type_()),
     }
@@ -208,7 +207,7 @@ pub fn drop(x: Value, y: Value) -> QResult<Value> {
                     cols.push(c.clone());
                 }
             }
-            Ok(new_table(names, cols))
+            Ok(Value::table(names, cols))
         }
         (Value::Vector(_) | Value::List(_) | Value::Atom(_), Value::Dict(d)) => {
             let probe = as_list(x.clone());

@@ -1,10 +1,10 @@
 //! (moved; module doc to be written)
 
 use crate::builtins::math::stats::f64s;
-use crate::builtins::math::stats::fcmp;
 use crate::builtins::math::stats::floats;
 use crate::builtins::math::stats::uniform;
 use crate::builtins::math::stats::window;
+use crate::ops::compare::fcmp;
 use qcore::Atom;
 use qcore::QError;
 use qcore::QResult;

@@ -2,9 +2,9 @@
 
 use crate::builtins::math::moving::msum_type;
 use crate::builtins::math::stats::f64s;
-use crate::builtins::math::stats::fcmp;
 use crate::builtins::math::stats::floats;
 use crate::builtins::math::stats::uniform;
+use crate::ops::compare::fcmp;
 use crate::ops::compare::values_match;
 use crate::ops::index::take_idx;
 use qcore::Atom;

@@ -1,18 +1,30 @@
 //! (moved; module doc to be written)
 
 use crate::ops::compare::Cmp;
+use crate::ops::compare::fcmp;
+
 use crate::ops::compare::minmax_simple;
+
 use crate::ops::conform::atomic_dyad;
+
 use crate::ops::make::atom_vec;
+
 use qcore::Atom;
+
 use qcore::Dict;
+
 use qcore::QError;
+
 use qcore::QResult;
+
 use qcore::Table;
+
 use qcore::Ty;
+
 use qcore::Value;
+
 use qcore::Vector;
-use std::cmp::Ordering;
+
 use std::sync::Arc;
 
 /// `x within (lo;hi)`: `(lo<=x)&x<=hi`, conforming to x.
@@ -201,16 +213,6 @@ pub fn dev(x: Value) -> QResult<Value> {
 /// `sdev x`.
 pub fn sdev(x: Value) -> QResult<Value> {
     aggregate(x, &|v| var_kind(v, true, true))
-}
-
-/// Orders floats with NaN (null) first.
-pub(crate) fn fcmp(a: &f64, b: &f64) -> Ordering {
-    match (a.is_nan(), b.is_nan()) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Less,
-        (false, true) => Ordering::Greater,
-        _ => a.partial_cmp(b).unwrap_or(Ordering::Equal),
-    }
 }
 
 /// Median as q defines it: `avg x (iasc x)@floor .5*-1 0+count x` (nulls

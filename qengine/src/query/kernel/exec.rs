@@ -19,8 +19,6 @@ use super::compile::RegKind;
 use super::compile::SelectQ;
 use super::note_alloc;
 use super::par_min_rows;
-use crate::builtins::table::dict;
-use crate::builtins::table::table;
 use crate::ops::compare::Cmp;
 use crate::ops::compare::feq;
 use crate::ops::compare::flt;
@@ -2472,7 +2470,7 @@ fn finish(t: &Table, q: &SelectQ, st: AggState) -> QResult<Value> {
         cols.push(v);
     }
     if q.keys.is_empty() {
-        return Ok(table(q.names.clone(), cols));
+        return Ok(Value::table(q.names.clone(), cols));
     }
     let keys: Vec<Value> = q
         .keys
@@ -2499,7 +2497,7 @@ fn finish(t: &Table, q: &SelectQ, st: AggState) -> QResult<Value> {
         })
         .collect();
     // ascending key order, exactly as `crate::query::qsql::group_rows` grades
-    let kt = table(
+    let kt = Value::table(
         (0..keys.len())
             .map(|i| Sym::new(&format!("k{i}")))
             .collect(),
@@ -2509,8 +2507,8 @@ fn finish(t: &Table, q: &SelectQ, st: AggState) -> QResult<Value> {
     let oidx: Vec<i64> = order.iter().map(|&g| g as i64).collect();
     let keys = keys.iter().map(|k| take_idx(k, &oidx)).collect();
     let cols = cols.iter().map(|c| take_idx(c, &oidx)).collect();
-    Ok(dict(
-        table(q.key_names.clone(), keys),
-        table(q.names.clone(), cols),
+    Ok(Value::dict(
+        Value::table(q.key_names.clone(), keys),
+        Value::table(q.names.clone(), cols),
     ))
 }

@@ -1,0 +1,189 @@
+//! (moved; module doc to be written)
+
+use crate::ops::hash::ValueIndex;
+use crate::ops::hash::find_keys;
+use crate::ops::hash::norm_f32;
+use crate::ops::hash::norm_f64;
+use crate::ops::hash::table_positions;
+use crate::ops::hash::with_keys2;
+use crate::ops::index::take_idx;
+use crate::ops::make::as_list;
+use crate::ops::make::atom_vec;
+use crate::ops::make::enlist1;
+use crate::ops::make::list_items;
+use crate::ops::make::table_rows;
+use qcore::Dict;
+use qcore::Guid;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
+
+pub fn join_values(x: Value, y: Value) -> QResult<Value> {
+    match (x, y) {
+        (Value::Dict(a), Value::Dict(b)) => dict_upsert(&a, &b),
+        (Value::Table(a), Value::Table(b)) => {
+            if a.names != b.names {
+                return Err(QError::new("mismatch"));
+            }
+            let mut cols = Vec::with_capacity(a.columns.len());
+            for (p, q) in a.columns.iter().zip(&b.columns) {
+                cols.push(join_lists(p.clone(), q.clone()));
+            }
+            Ok(Value::table(a.names.clone(), cols))
+        }
+        (Value::Table(a), Value::Dict(b)) => {
+            let names = match &b.keys {
+                Value::Vector(k) => k.as_sym().map(|s| s.to_vec()),
+                _ => None,
+            };
+            if names.as_deref() != Some(&a.names[..]) {
+                return Err(QError::new("mismatch"));
+            }
+            let vals = b.values.items();
+            let cols = a
+                .columns
+                .iter()
+                .zip(vals)
+                .map(|(c, v)| join_lists(c.clone(), enlist1(v)))
+                .collect();
+            Ok(Value::table(a.names.clone(), cols))
+        }
+        (x, y) => Ok(join_lists(x, y)),
+    }
+}
+
+/// Concatenates two vectors of the same type.
+pub(crate) fn concat(a: &Vector, b: &Vector) -> Option<Vector> {
+    let data = match (a.data(), b.data()) {
+        (VecData::U8(p), VecData::U8(q)) => VecData::U8([&p[..], &q[..]].concat().into()),
+        (VecData::I16(p), VecData::I16(q)) => VecData::I16([&p[..], &q[..]].concat().into()),
+        (VecData::I32(p), VecData::I32(q)) => VecData::I32([&p[..], &q[..]].concat().into()),
+        (VecData::I64(p), VecData::I64(q)) => VecData::I64([&p[..], &q[..]].concat().into()),
+        (VecData::F32(p), VecData::F32(q)) => VecData::F32([&p[..], &q[..]].concat().into()),
+        (VecData::F64(p), VecData::F64(q)) => VecData::F64([&p[..], &q[..]].concat().into()),
+        (VecData::Guid(p), VecData::Guid(q)) => VecData::Guid([&p[..], &q[..]].concat().into()),
+        (VecData::Sym(p), VecData::Sym(q)) => VecData::Sym([&p[..], &q[..]].concat().into()),
+        _ => return None,
+    };
+    Vector::new(a.ty(), data)
+}
+
+pub(crate) fn join_lists(x: Value, y: Value) -> Value {
+    let same = |a: Ty, b: Ty| a == b;
+    match (&x, &y) {
+        (Value::Vector(a), Value::Vector(b)) if same(a.ty(), b.ty()) => {
+            if let Some(v) = concat(a, b) {
+                return Value::Vector(v);
+            }
+        }
+        (Value::Atom(a), Value::Vector(b)) if same(a.ty(), b.ty()) => {
+            if let Some(v) = concat(&atom_vec(*a), b) {
+                return Value::Vector(v);
+            }
+        }
+        (Value::Vector(a), Value::Atom(b)) if same(a.ty(), b.ty()) => {
+            if let Some(v) = concat(a, &atom_vec(*b)) {
+                return Value::Vector(v);
+            }
+        }
+        (Value::Atom(a), Value::Atom(b)) if same(a.ty(), b.ty()) => {
+            if let Some(v) = concat(&atom_vec(*a), &atom_vec(*b)) {
+                return Value::Vector(v);
+            }
+        }
+        (Value::List(l), _) if l.is_empty() => return as_list(y),
+        (_, Value::List(l)) if l.is_empty() => return as_list(x),
+        _ => {}
+    }
+    let mut items = list_items(x);
+    items.extend(list_items(y));
+    Value::list(items)
+}
+
+/// Positions in `keys` of each item of `probe` (`None` when absent),
+/// comparing exactly; typed fast path when both are vectors of one type.
+pub fn positions(keys: &Value, probe: &Value) -> Vec<Option<usize>> {
+    let n = keys.count();
+    if let (Value::Vector(k), Value::Vector(p)) = (keys, probe)
+        && k.ty() == p.ty()
+        && let Some(found) = with_keys2!(k, p, a, b => find_keys(a, b))
+    {
+        return found
+            .into_iter()
+            .map(|i| (i < n as i64).then_some(i as usize))
+            .collect();
+    }
+    if let (Value::Table(k), Value::Table(p)) = (keys, probe)
+        && let Some(found) = table_positions(k, p)
+    {
+        return found;
+    }
+    let kitems = match keys {
+        Value::Table(t) => table_rows(t),
+        other => other.items(),
+    };
+    let pitems = match probe {
+        Value::Table(t) => table_rows(t),
+        other => other.items(),
+    };
+    let index = ValueIndex::new(&kitems);
+    pitems.iter().map(|v| index.get(v)).collect()
+}
+
+pub(crate) fn dict_upsert(a: &Dict, b: &Dict) -> QResult<Value> {
+    let pos = positions(&a.keys, &b.keys);
+    let new_idx: Vec<i64> = pos
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_none())
+        .map(|(j, _)| j as i64)
+        .collect();
+    let keys = join_values(a.keys.clone(), take_idx(&b.keys, &new_idx))?;
+    let values = match (&a.values, &b.values) {
+        (Value::Table(av), Value::Table(bv)) => {
+            if av.names != bv.names {
+                return Err(QError::new("mismatch"));
+            }
+            let mut cols = Vec::with_capacity(av.columns.len());
+            for (ac, bc) in av.columns.iter().zip(&bv.columns) {
+                let replaced = replace_items(ac, bc, &pos);
+                cols.push(join_lists(replaced, take_idx(bc, &new_idx)));
+            }
+            Value::table(av.names.clone(), cols)
+        }
+        (av, bv) => {
+            let replaced = replace_items(av, bv, &pos);
+            join_lists(replaced, take_idx(bv, &new_idx))
+        }
+    };
+    Ok(Value::dict(keys, values))
+}
+
+/// `av` with item `pos[j]` replaced by item `j` of `bv`, for each matched j.
+pub(crate) fn replace_items(av: &Value, bv: &Value, pos: &[Option<usize>]) -> Value {
+    if pos.iter().all(Option::is_none) {
+        return av.clone();
+    }
+    let mut items = av.items();
+    for (j, p) in pos.iter().enumerate() {
+        if let Some(i) = p
+            && let Some(v) = bv.item(j)
+        {
+            items[*i] = v;
+        }
+    }
+    match av {
+        Value::Vector(v)
+            if items
+                .iter()
+                .all(|a| matches!(a, Value::Atom(t) if t.ty() == v.ty())) =>
+        {
+            Value::from_items(items)
+        }
+        _ => Value::list(items),
+    }
+}
