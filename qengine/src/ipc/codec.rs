@@ -12,15 +12,21 @@
 //! inside kdb+, which borf cannot send as kdb+ would) are not serializable:
 //! `'type`. The bytes of every primitive are pinned in the tests below.
 
+use crate::ipc::DEFAULT_LIMIT;
+use crate::ops::make::bytes_value;
 use std::collections::HashMap;
+use crate::state::Interp;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
+use qcore::Ty;
+use qcore::Value;
+use qipc::Body;
+
 use std::sync::OnceLock;
 
 use qcore::Func;
 use qcore::Prim;
-use qcore::QError;
-use qcore::QResult;
-use qcore::Sym;
-use qcore::Value;
 use qipc::PrimCode;
 use qipc::codec::BINARY;
 use qipc::codec::ITERATOR;
@@ -28,7 +34,6 @@ use qipc::codec::UNARY;
 
 use crate::registry;
 use crate::registry::WireDir;
-use crate::state::Interp;
 
 /// kdb+'s glyph primitives `: + - * % & | ^ = < > $ , # _ ~ ! ? @ . 0: 1: 2:`
 /// are binary 0..22, and registry rows 0..22.
@@ -350,5 +355,32 @@ mod tests {
         }
         assert!(it.get_global(Sym::new("a")).is_none());
         assert_eq!(it.namespace.as_str(), ".");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Internal functions -8! -9! -18!
+
+/// `-8!x`: the kdb+ IPC message of `x` as bytes.
+pub fn serialize(it: &mut Interp, x: Value) -> QResult<Value> {
+    qipc::frame(qipc::ASYNC, &x, it).map(bytes_value)
+}
+
+/// `-18!x`: as `-8!x`, compressed when that makes it smaller.
+pub fn serialize_compressed(it: &mut Interp, x: Value) -> QResult<Value> {
+    qipc::frame(qipc::ASYNC, &x, it).map(|m| bytes_value(qipc::compress::compress(&m).unwrap_or(m)))
+}
+
+/// `-9!x`: the value of a kdb+ IPC message given as bytes.
+pub fn deserialize(it: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Vector(v) if v.ty() == Ty::Byte => {
+            match qipc::decode_message(v.as_u8().unwrap_or(&[]), DEFAULT_LIMIT, it) {
+                Ok((_, Body::Value(v))) => Ok(v),
+                Ok((_, Body::Error(e))) => Err(QError::new(e)),
+                Err(e) => Err(e),
+            }
+        }
+        _ => Err(QError::type_()),
     }
 }

@@ -16,45 +16,72 @@
 //! or disconnects mid-message is dropped without affecting anything else.
 
 mod access;
+
 mod client;
+
 pub mod codec;
+
 mod server;
+
 mod transport;
 
-use crate::ops::make::bytes_value;
+
 use std::collections::HashMap;
+
 use std::net::IpAddr;
+
 use std::net::TcpStream;
+
 use std::sync::Arc;
+
 use std::sync::atomic::AtomicBool;
+
 use std::sync::atomic::AtomicI32;
+
 use std::sync::atomic::Ordering;
+
 use std::sync::mpsc;
 
-use crate::state::Interp;
-use qcore::QError;
-use qcore::QResult;
+
+
+
 use qcore::Sym;
-use qcore::Ty;
-use qcore::Value;
-use qipc::Body;
+
+
+
 
 pub use access::Restrict;
+
 pub use access::check_command;
+
 pub use access::check_file;
+
 pub use access::check_system;
+
 pub use access::load_users;
+
 pub use client::handle_of;
+
 pub use client::hclose;
+
 pub use client::hopen;
+
 pub use client::send;
+
 pub use qipc::CAPABILITY;
+
 pub use qipc::md5;
+
 pub use server::default_eval;
+
 pub use server::eval_message;
+
 pub use server::handle_event;
+
 pub use server::listen;
+
 pub use server::respond;
+
 pub use server::system_p;
 
 /// Largest message accepted (total bytes, header included).
@@ -189,31 +216,4 @@ fn is_local(a: Option<IpAddr>) -> bool {
         a.is_loopback()
             || matches!(a, IpAddr::V6(v) if v.to_ipv4_mapped().is_some_and(|v| v.is_loopback()))
     })
-}
-
-// ---------------------------------------------------------------------------
-// Internal functions -8! -9! -18!
-
-/// `-8!x`: the kdb+ IPC message of `x` as bytes.
-pub fn serialize(it: &mut Interp, x: Value) -> QResult<Value> {
-    qipc::frame(qipc::ASYNC, &x, it).map(bytes_value)
-}
-
-/// `-18!x`: as `-8!x`, compressed when that makes it smaller.
-pub fn serialize_compressed(it: &mut Interp, x: Value) -> QResult<Value> {
-    qipc::frame(qipc::ASYNC, &x, it).map(|m| bytes_value(qipc::compress::compress(&m).unwrap_or(m)))
-}
-
-/// `-9!x`: the value of a kdb+ IPC message given as bytes.
-pub fn deserialize(it: &mut Interp, x: Value) -> QResult<Value> {
-    match &x {
-        Value::Vector(v) if v.ty() == Ty::Byte => {
-            match qipc::decode_message(v.as_u8().unwrap_or(&[]), DEFAULT_LIMIT, it) {
-                Ok((_, Body::Value(v))) => Ok(v),
-                Ok((_, Body::Error(e))) => Err(QError::new(e)),
-                Err(e) => Err(e),
-            }
-        }
-        _ => Err(QError::type_()),
-    }
 }
