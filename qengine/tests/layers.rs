@@ -85,7 +85,11 @@ fn qengine_modules_import_only_their_layer_and_below() {
     rs_files(&src, &mut files);
     let mut bad = Vec::new();
     for p in files {
-        let rel = p.strip_prefix(&src).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+        let rel = p
+            .strip_prefix(&src)
+            .unwrap_or(&p)
+            .to_string_lossy()
+            .replace('\\', "/");
         let Some(mine) = layer(&rel) else {
             bad.push(format!("{rel}: in no layer (add it to tests/layers.rs)"));
             continue;
@@ -105,12 +109,18 @@ fn qengine_modules_import_only_their_layer_and_below() {
                 if let Some(t) = target_layer(path)
                     && t > mine
                 {
-                    bad.push(format!("{rel}:{}: layer {mine} names {path} (layer {t})", k + 1));
+                    bad.push(format!(
+                        "{rel}:{}: layer {mine} names {path} (layer {t})",
+                        k + 1
+                    ));
                 }
                 rest = &tail[end.max(1)..];
             }
             if mine <= 3 && (line.contains(".eval_node(") || line.contains(".run_line(")) {
-                bad.push(format!("{rel}:{}: the library calls the evaluator directly", k + 1));
+                bad.push(format!(
+                    "{rel}:{}: the library calls the evaluator directly",
+                    k + 1
+                ));
             }
         }
     }
@@ -146,6 +156,9 @@ fn crates_depend_one_way() {
     assert_eq!(borf_deps("qparser"), vec!["qcore"]);
     assert_eq!(borf_deps("qipc"), vec!["qcore"]);
     for d in borf_deps("qengine") {
-        assert!(["qcore", "qparser", "qstorage", "qipc"].contains(&d.as_str()), "qengine depends on {d}");
+        assert!(
+            ["qcore", "qparser", "qstorage", "qipc"].contains(&d.as_str()),
+            "qengine depends on {d}"
+        );
     }
 }

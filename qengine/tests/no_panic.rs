@@ -119,6 +119,39 @@ const TOKENS: &[&str] = &[
     "f:",
     "a:",
     "x:",
+    // extremes: arithmetic on them must wrap or signal as q does, never
+    // overflow (this file also runs in a debug build, with overflow checks)
+    "-9223372036854775808",
+    "9223372036854775807",
+    "-9223372036854775807",
+    "2147483647i",
+    "-2147483648i",
+    "32767h",
+    "-32768h",
+    "0Wj",
+    "-0W",
+    "0Ni",
+    "1e308",
+    "2000.01.01D",
+    "9999.12.31",
+];
+
+/// System commands that take a number, tried with extreme numbers.
+const COMMANDS: &[&str] = &[
+    "o", "c", "P", "T", "W", "z", "e", "S", "t", "ts", "t:", "ts:", "w", "c 25",
+];
+const NUMBERS: &[&str] = &[
+    "-9223372036854775808",
+    "9223372036854775807",
+    "-9223372036854775807",
+    "18446744073709551616",
+    "-1",
+    "0",
+    "2147483648",
+    "-2147483649",
+    "99999999999999999999",
+    "1e400",
+    "0N",
 ];
 
 /// Generated input may name files (`` `:x 0: ... ``): every test works in a
@@ -176,6 +209,22 @@ proptest! {
         run(&mut it, &src);
         run(&mut it, &src);
         still_usable(&mut it);
+    }
+}
+
+#[test]
+fn system_commands_with_extreme_numbers_never_panic() {
+    for c in COMMANDS {
+        for n in NUMBERS {
+            let mut it = sandboxed();
+            let line = if c.ends_with(':') {
+                format!("\\{c}{n} 1")
+            } else {
+                format!("\\{c} {n}")
+            };
+            run(&mut it, &line);
+            still_usable(&mut it);
+        }
     }
 }
 

@@ -14,7 +14,6 @@
 
 use crate::ipc::DEFAULT_LIMIT;
 use crate::ops::make::bytes_value;
-use std::collections::HashMap;
 use crate::state::Interp;
 use qcore::QError;
 use qcore::QResult;
@@ -22,6 +21,7 @@ use qcore::Sym;
 use qcore::Ty;
 use qcore::Value;
 use qipc::Body;
+use std::collections::HashMap;
 
 use std::sync::OnceLock;
 

@@ -25,7 +25,6 @@ mod server;
 
 mod transport;
 
-
 use std::collections::HashMap;
 
 use std::net::IpAddr;
@@ -42,13 +41,7 @@ use std::sync::atomic::Ordering;
 
 use std::sync::mpsc;
 
-
-
-
 use qcore::Sym;
-
-
-
 
 pub use access::Restrict;
 

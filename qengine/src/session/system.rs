@@ -314,7 +314,10 @@ pub fn line_deadline(it: &Interp) -> Option<Instant> {
     if t <= 0 {
         return it.deadline;
     }
-    let d = Instant::now() + Duration::from_secs(t as u64);
+    // a limit past the end of time is no limit
+    let Some(d) = Instant::now().checked_add(Duration::from_secs(t as u64)) else {
+        return it.deadline;
+    };
     Some(it.deadline.map_or(d, |c| c.min(d)))
 }
 
