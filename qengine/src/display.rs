@@ -514,11 +514,16 @@ impl Fmt {
             Func::Lambda(l) => out.push_str(&l.source),
             Func::Projection(p) => {
                 self.one(&p.func, out, UNLIMITED);
-                let last = p
-                    .args
-                    .iter()
-                    .rposition(Option::is_some)
-                    .map_or(0, |i| i + 1);
+                // A variadic operator's projection keeps its trailing
+                // slots, which give its rank: `.[;();:;]`.
+                let last = if matches!(p.func, Value::Func(Func::Builtin(_))) && p.args.len() > 2 {
+                    p.args.len()
+                } else {
+                    p.args
+                        .iter()
+                        .rposition(Option::is_some)
+                        .map_or(0, |i| i + 1)
+                };
                 out.push('[');
                 for (i, a) in p.args.iter().take(last.max(1)).enumerate() {
                     if i > 0 {
@@ -745,7 +750,22 @@ impl Fmt {
         // when rectangular, else each item in its one-line form (`b| `x`,
         // `c| "h"`).
         let values: Vec<String> = match &d.values {
-            Value::List(items) => self.list_lines(&items[..shown.min(items.len())], rows, max),
+            Value::List(items) => {
+                let items = &items[..shown.min(items.len())];
+                let mut lines = self.list_lines(items, rows, max);
+                // values that are all empty general lists show as nothing
+                // (`.Q.id` of `(5#.Q.res)!5#()` in the reference shows
+                // `abs1 | `); one among others shows `()` (`.Q.opt`)
+                let all_empty = items.iter().all(|v| matches!(v, Value::List(e) if e.is_empty()));
+                if all_empty && lines.len() == items.len() {
+                    for (l, v) in lines.iter_mut().zip(items) {
+                        if matches!(v, Value::List(e) if e.is_empty()) {
+                            l.clear();
+                        }
+                    }
+                }
+                lines
+            }
             other => (0..shown).map(|i| self.cell(other, i, max)).collect(),
         };
         keys.into_iter()

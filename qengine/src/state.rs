@@ -233,6 +233,69 @@ impl Interp {
         out
     }
 
+    /// A namespace as a value: `.u` is the dictionary `` ``i`L!(::;..) `` of
+    /// its names (q's namespaces start with the empty name holding `::`),
+    /// a namespace inside it a dictionary again; `` `. `` is the root's
+    /// variables. `None` when nothing is defined under `ns`.
+    pub fn namespace_value(&self, ns: &str) -> Option<Value> {
+        let root = ns == ".";
+        if !root && !ns.starts_with('.') {
+            return None;
+        }
+        let prefix = if root { String::new() } else { format!("{ns}.") };
+        let mut names: Vec<&str> = Vec::new();
+        for k in self.globals.keys() {
+            let t = k.as_str();
+            let rest = if root {
+                if t.starts_with('.') {
+                    continue;
+                }
+                t
+            } else {
+                match t.strip_prefix(prefix.as_str()) {
+                    Some(r) if !r.is_empty() => r,
+                    _ => continue,
+                }
+            };
+            let head = rest.split('.').next().unwrap_or(rest);
+            if !head.is_empty() && !names.contains(&head) {
+                names.push(head);
+            }
+        }
+        if names.is_empty() {
+            return None;
+        }
+        names.sort_unstable();
+        let mut keys = Vec::with_capacity(names.len() + 1);
+        let mut vals = Vec::with_capacity(names.len() + 1);
+        if !root {
+            keys.push(Sym::new(""));
+            vals.push(Value::Nil);
+        }
+        for n in names {
+            let full = format!("{prefix}{n}");
+            let v = match self.globals.get(&Sym::new(&full)) {
+                Some(v) => v.clone(),
+                None => match self.namespace_value(&full) {
+                    Some(v) => v,
+                    None => continue,
+                },
+            };
+            keys.push(Sym::new(n));
+            vals.push(v);
+        }
+        Some(Value::dict(
+            Value::Vector(qcore::Vector::syms(keys)),
+            Value::from_items(vals),
+        ))
+    }
+
+    /// The value of a full name: a global, else a namespace as a dictionary.
+    pub fn name_value(&self, s: Sym) -> Option<Value> {
+        self.get_global(s)
+            .or_else(|| self.namespace_value(s.as_str()))
+    }
+
     /// Applies a lambda to exactly its arguments: runs its body (the
     /// evaluator's part of application; the rest is
     /// [`crate::builtins::apply::apply`]).

@@ -50,7 +50,7 @@ pub fn dot(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         }
         other => other.items_of_list()?,
     };
-    if let Value::Func(_) = x {
+    if let Value::Func(_) | Value::Atom(Atom::Symbol(_)) = x {
         apply(it, &x, args)
     } else {
         index_at_depth(it, &x, &args)
@@ -76,6 +76,17 @@ pub(crate) fn trap(it: &mut Interp, f: &Value, args: Vec<Value>, h: Value) -> QR
     }
 }
 
+/// True for an integer atom that is a handle: 0 (this process), the
+/// standard streams 1 and 2, or an open connection (negated for async).
+fn is_handle(it: &Interp, x: &Value) -> bool {
+    match x {
+        Value::Atom(a @ (Atom::Int(_) | Atom::Long(_))) => {
+            matches!(a.to_i64(), Some(-2..=2)) || crate::ipc::handle_of(it, a).is_some()
+        }
+        _ => false,
+    }
+}
+
 /// Amends a global named by a symbol (`@[`x;...]`), returning the symbol.
 pub(crate) fn amend_named(
     it: &mut Interp,
@@ -86,9 +97,52 @@ pub(crate) fn amend_named(
         return Err(QError::new("noupdate"));
     }
     let name = crate::state::qualify(it.namespace, s.as_str());
+    if it.get_global(name).is_none()
+        && let Some(ns) = it.namespace_value(name.as_str())
+    {
+        return amend_namespace(it, s, name, ns, f);
+    }
     let old = it.get_global(name).unwrap_or(Value::Nil);
     let new = f(it, old)?;
     it.set_global(name, new);
+    Ok(Value::Atom(Atom::Symbol(s)))
+}
+
+/// Amends a namespace named by a symbol as the dictionary it is, then
+/// stores its entries back as globals: `@[`.;`t;0#]` empties the root
+/// table `t`, `@[`.u;`i;+;1]` adds to `.u.i`.
+fn amend_namespace(
+    it: &mut Interp,
+    s: qcore::Sym,
+    name: qcore::Sym,
+    ns: Value,
+    f: impl FnOnce(&mut Interp, Value) -> QResult<Value>,
+) -> QResult<Value> {
+    let Value::Dict(before) = &ns else {
+        return Err(QError::type_());
+    };
+    let old_keys = before.keys.clone();
+    let new = f(it, ns)?;
+    let Value::Dict(d) = new else {
+        return Err(QError::type_());
+    };
+    let (Value::Vector(keys), Value::Vector(was)) = (&d.keys, &old_keys) else {
+        return Err(QError::type_());
+    };
+    let (Some(keys), Some(was)) = (keys.as_sym(), was.as_sym()) else {
+        return Err(QError::type_());
+    };
+    let values = d.values.items();
+    for (k, v) in keys.iter().zip(values) {
+        if k.is_null() {
+            continue;
+        }
+        let full = crate::state::qualify(name, k.as_str());
+        // a namespace inside stays as it is; new names become globals
+        if it.get_global(full).is_some() || !was.contains(k) {
+            it.set_global(full, v);
+        }
+    }
     Ok(Value::Atom(Atom::Symbol(s)))
 }
 
@@ -103,6 +157,10 @@ pub fn at_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
                 a.next().unwrap_or(Value::Nil),
             );
             if let Value::Func(_) = x {
+                return trap(it, &x, vec![i], f);
+            }
+            // A connection handle is applicable: `@[h;"1+1";{x}]`.
+            if is_handle(it, &x) {
                 return trap(it, &x, vec![i], f);
             }
             if let Value::Atom(Atom::Symbol(s)) = x {
@@ -134,7 +192,7 @@ pub fn dot_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
                 a.next().unwrap_or(Value::Nil),
                 a.next().unwrap_or(Value::Nil),
             );
-            if let Value::Func(_) = x {
+            if matches!(x, Value::Func(_)) || is_handle(it, &x) {
                 let args = match i {
                     Value::Atom(_) | Value::Nil => vec![i],
                     other => other.items_of_list()?,
@@ -186,6 +244,11 @@ pub fn apply(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
                 Some(r) => r,
                 None => crate::builtins::index::index_at_depth(it, f, &args),
             }
+        }
+        // A name applies (or indexes) its value: `` `.u `i`L ``, `` `d@`a ``.
+        Value::Atom(Atom::Symbol(s)) if !s.is_null() && !s.as_str().starts_with(':') => {
+            let v = crate::builtins::interpret::resolve_name(it, *s)?;
+            apply(it, &v, args)
         }
         _ => crate::builtins::index::index_at_depth(it, f, &args),
     }
@@ -248,7 +311,11 @@ pub fn valence(f: &Value) -> usize {
 /// slots up to the function's valence are implied.
 pub fn project(f: Value, mut args: Vec<Option<Value>>) -> QResult<Value> {
     let n = valence(&f);
-    if args.len() > n.max(1) && !matches!(f, Value::Func(Func::Derived(_))) {
+    // Variadic operators project at any of their ranks: `@[;`sym;`g#]`,
+    // `.[;();:;]`, `?[;();0b;()]` (q's functions take at most 8 arguments).
+    let variadic = matches!(&f, Value::Func(Func::Builtin(p)) if registry::get(p.id).nary.is_some());
+    let max = if variadic { 8 } else { n.max(1) };
+    if args.len() > max && !matches!(f, Value::Func(Func::Derived(_))) {
         return Err(QError::rank());
     }
     while args.len() < n {

@@ -30,7 +30,7 @@ pub fn key(it: &mut Interp, x: Value) -> QResult<Value> {
             }
             let name = crate::state::qualify(it.namespace, s.as_str());
             let found = it
-                .get_global(name)
+                .name_value(name)
                 .or_else(|| it.get_global(Sym::new(s.as_str().trim_start_matches('.'))));
             match found {
                 Some(Value::Dict(d)) => Ok(d.keys.clone()),

@@ -7,6 +7,7 @@ use crate::ops::index::int_indices;
 use crate::ops::index::null_item_of;
 use crate::ops::index::table_row;
 use crate::ops::index::value_at;
+use crate::ops::make::atom_vec;
 use crate::state::Interp;
 use qcore::Atom;
 use qcore::Dict;
@@ -661,12 +662,16 @@ pub fn append_in_place(x: &mut Value, y: &Value) -> Option<QResult<()>> {
         (Value::Vector(v), Value::Atom(a)) if a.ty() == v.ty() => {
             let a = *a;
             let n = v.len();
+            let keep = keep_attr(v, &atom_vec(a));
             push_atoms(v, std::iter::once(a), n + 1);
+            v.attr = keep;
             Some(Ok(()))
         }
         (Value::Vector(v), Value::Vector(w)) if w.ty() == v.ty() => {
             let n = v.len() + w.len();
+            let keep = keep_attr(v, w);
             push_atoms(v, (0..w.len()).map(|i| w.get(i)), n);
+            v.attr = keep;
             Some(Ok(()))
         }
         (Value::List(l), Value::Atom(_)) if !l.is_empty() => {
@@ -674,6 +679,15 @@ pub fn append_in_place(x: &mut Value, y: &Value) -> Option<QResult<()>> {
             Some(Ok(()))
         }
         _ => None,
+    }
+}
+
+/// The attribute `v,:w` keeps (`ops::join::appended_attr`).
+fn keep_attr(v: &Vector, w: &Vector) -> qcore::Attr {
+    if v.attr == qcore::Attr::None {
+        qcore::Attr::None
+    } else {
+        crate::ops::join::appended_attr(v, w)
     }
 }
 

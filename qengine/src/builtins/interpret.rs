@@ -181,6 +181,10 @@ pub fn resolve_name(it: &mut Interp, s: Sym) -> QResult<Value> {
     if let Some(v) = it.get_global(full).or_else(|| it.get_global(s)) {
         return Ok(v);
     }
+    // `get `.u`, `value `.`: a namespace is a dictionary.
+    if let Some(v) = it.namespace_value(full.as_str()) {
+        return Ok(v);
+    }
     let kw = t.strip_prefix(".q.").unwrap_or(t);
     if let Some(i) = registry::lookup(kw) {
         let b = registry::get(i);

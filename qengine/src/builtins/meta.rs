@@ -228,3 +228,52 @@ pub fn fill(x: Value, y: Value) -> QResult<Value> {
         }
     })
 }
+
+// ---------------------------------------------------------------------------
+// tables, \a
+
+/// `tables x`: the sorted names of the tables (and keyed tables) in
+/// namespace `x`; `tables[]` is the root. The partitioned tables of a
+/// loaded database are root tables too.
+pub fn tables(it: &mut crate::state::Interp, x: Value) -> QResult<Value> {
+    let ns = match &x {
+        Value::Nil => ".".to_string(),
+        Value::Atom(Atom::Symbol(s)) if s.is_null() => ".".to_string(),
+        Value::Atom(Atom::Symbol(s)) if s.as_str().starts_with('.') => s.as_str().to_string(),
+        Value::Atom(Atom::Symbol(s)) => format!(".{}", s.as_str()),
+        _ => return Err(QError::type_()),
+    };
+    Ok(Value::Vector(Vector::syms(table_names(it, &ns))))
+}
+
+/// Names (without their namespace) of the tables in namespace `ns`.
+pub(crate) fn table_names(it: &crate::state::Interp, ns: &str) -> Vec<Sym> {
+    let mut out: Vec<Sym> = it
+        .names_in(ns)
+        .into_iter()
+        .filter(|s| match it.get_global(*s) {
+            Some(Value::Table(_)) => true,
+            Some(Value::Dict(d)) => matches!((&d.keys, &d.values), (Value::Table(_), Value::Table(_))),
+            _ => false,
+        })
+        .map(|s| {
+            let t = s.as_str();
+            if ns == "." {
+                s
+            } else {
+                Sym::new(t.rsplit_once('.').map_or(t, |(_, n)| n))
+            }
+        })
+        .collect();
+    if ns == "."
+        && let Some(db) = &it.partdb
+    {
+        for (t, _) in &db.tables {
+            if !out.contains(t) {
+                out.push(*t);
+            }
+        }
+    }
+    out.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    out
+}

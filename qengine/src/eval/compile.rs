@@ -88,7 +88,8 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
         },
         // A train: an expression ending in a verb with no right argument
         // composes (`105>sum@` is `'[105>;sum@]`, `neg 2+` is `'[neg;2+]`).
-        ExprKind::Dyadic(f, x, y) if matches!(y.kind, ExprKind::LeftProj(..)) => Node::Compose(
+        // Trains nest: `neg neg til@` is `'[neg;'[neg;til@]]`.
+        ExprKind::Dyadic(f, x, y) if is_train(y) => Node::Compose(
             vec![
                 Node::LeftProj {
                     f: Box::new(compile(f, scope)?),
@@ -98,16 +99,7 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
             ],
             span,
         ),
-        ExprKind::Monadic(f, y)
-            if matches!(y.kind, ExprKind::LeftProj(..))
-                && matches!(
-                    f.kind,
-                    ExprKind::Verb(_)
-                        | ExprKind::Name(_)
-                        | ExprKind::Derived(..)
-                        | ExprKind::Lambda(_)
-                ) =>
-        {
+        ExprKind::Monadic(f, y) if is_train(y) && is_unary_head(f) => {
             Node::Compose(vec![compile(f, scope)?, compile(y, scope)?], span)
         }
         // Errors point at the function being applied, as q's caret does.
@@ -162,6 +154,30 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
         ExprKind::Block(v) => Node::Block(nodes(v, scope)?),
         ExprKind::Sql(q) => super::sql::compile(q, scope, span)?,
     })
+}
+
+/// A function term that can head a train (`neg` in `neg til@`,
+/// `@[;`sym;`g#]` in kdb-tick's `@[;`sym;`g#]0#`).
+fn is_unary_head(f: &Expr) -> bool {
+    matches!(
+        f.kind,
+        ExprKind::Verb(_)
+            | ExprKind::Name(_)
+            | ExprKind::Derived(..)
+            | ExprKind::Lambda(_)
+            | ExprKind::Call(..)
+    )
+}
+
+/// An expression that ends in a verb with no right argument: `til@`,
+/// `neg til@`, `2+neg@` — a composition rather than an application.
+fn is_train(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::LeftProj(..) => true,
+        ExprKind::Monadic(f, y) => is_unary_head(f) && is_train(y),
+        ExprKind::Dyadic(_, _, y) => is_train(y),
+        _ => false,
+    }
 }
 
 fn nodes(v: &[Expr], scope: &Scope) -> QResult<Vec<Node>> {
@@ -270,12 +286,16 @@ fn implicit_params(body: &[Expr]) -> Vec<String> {
         .collect()
 }
 
-/// Names assigned with `:` inside a lambda body are local (q's rule).
+/// Names assigned with a plain `:` inside a lambda body are local (q's
+/// rule). Assign-through-operator (`n+:1`, `w,:x`) and indexed assignment
+/// (`w[x]:y`) do not make a local: on a name that is not otherwise local
+/// they update the global (`.u.i+:1` in kdb-tick's `upd`).
 fn collect_locals(e: &Expr, locals: &mut Vec<String>) {
     walk(e, &mut |e| {
         if let ExprKind::Assign(a) = &e.kind
             && !a.global
             && a.indexes.is_none()
+            && a.modifier.is_none()
             && !a.name.contains('.')
             && !locals.contains(&a.name)
         {

@@ -125,10 +125,13 @@ pub fn call_lambda(it: &mut Interp, func: &Func, args: Vec<Value>) -> QResult<Va
         slots,
         source: &c.source,
     };
+    // The lambda's own names were resolved in its namespace when it was
+    // made; names reached through symbols at run time (`` `t insert x ``,
+    // `` .[`t;();,;x] ``, `get`, `value`) resolve in the current namespace
+    // (`\d`), which a call does not change: kdb-tick's `.u` functions
+    // amend root tables by name.
     it.depth += 1;
     it.calls.push(func.clone());
-    let saved_ns = it.namespace;
-    it.namespace = l.namespace;
     let mut r = Ok(Value::Nil);
     for s in &c.body {
         r = it.eval_node(s, &mut fr);
@@ -140,7 +143,6 @@ pub fn call_lambda(it: &mut Interp, func: &Func, args: Vec<Value>) -> QResult<Va
         crate::builtins::debug::note_error(it, e);
     }
     it.calls.pop();
-    it.namespace = saved_ns;
     it.depth -= 1;
     match r {
         Ok(v) => Ok(v),
@@ -225,7 +227,7 @@ impl Interp {
                     span,
                 )),
             },
-            Node::Global(s, span) => match self.get_global(*s) {
+            Node::Global(s, span) => match self.name_value(*s) {
                 Some(v) => Ok(v),
                 // `d.year`: a field of a temporal variable (temporal.rs).
                 None => match crate::builtins::temporal::dotted_field(self, *s) {

@@ -162,11 +162,13 @@ pub(crate) fn temporal_cast(from: Ty, to: Ty, r: Raw) -> QResult<Atom> {
         };
         let day = NS_PER_DAY as i128;
         return Ok(match to {
-            Ty::Timestamp | Ty::Timespan => atom_of_i64(to, sat_i64(ns)),
+            Ty::Timestamp => atom_of_i64(to, sat_i64(ns)),
             Ty::Date => atom_of_i64(to, sat_i64(ns.div_euclid(day))),
             Ty::Month => atom_of_i64(to, days_to_month(sat_i64(ns.div_euclid(day)))),
             Ty::Datetime => Atom::Datetime(ns as f64 / NS_PER_DAY as f64),
-            Ty::Minute | Ty::Second | Ty::Time => {
+            // A point in time to a duration is its time of day:
+            // `"n"$2024.01.02D10:20` is `0D10:20` (kdb-tick's `"n"$.z.P`).
+            Ty::Timespan | Ty::Minute | Ty::Second | Ty::Time => {
                 if from == Ty::Month || from == Ty::Date {
                     return Err(QError::type_());
                 }

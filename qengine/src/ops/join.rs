@@ -12,6 +12,8 @@ use crate::ops::make::atom_vec;
 use crate::ops::make::enlist1;
 use crate::ops::make::list_items;
 use crate::ops::make::table_rows;
+use crate::ops::grade::cmp_atoms;
+use qcore::Attr;
 use qcore::Dict;
 use qcore::Guid;
 use qcore::QError;
@@ -72,11 +74,39 @@ pub(crate) fn concat(a: &Vector, b: &Vector) -> Option<Vector> {
     Vector::new(a.ty(), data)
 }
 
+/// The attribute `a,b` keeps: q preserves `s#`, `u#` and `g#` on append
+/// in memory when the result still has the property (`g#` always), and
+/// drops `p#`.
+pub(crate) fn appended_attr(a: &Vector, b: &Vector) -> Attr {
+    match a.attr {
+        Attr::Grouped => Attr::Grouped,
+        Attr::Sorted => {
+            let n = b.len();
+            let joins = a.is_empty()
+                || n == 0
+                || cmp_atoms(&a.get(a.len() - 1), &b.get(0)) != std::cmp::Ordering::Greater;
+            let sorted = (1..n).all(|i| cmp_atoms(&b.get(i - 1), &b.get(i)) != std::cmp::Ordering::Greater);
+            if joins && sorted { Attr::Sorted } else { Attr::None }
+        }
+        Attr::Unique => {
+            let bv = Value::Vector(b.clone());
+            let clash = positions(&Value::Vector(a.clone()), &bv).iter().any(Option::is_some);
+            let self_unique = positions(&bv, &bv)
+                .iter()
+                .enumerate()
+                .all(|(i, p)| *p == Some(i));
+            if !clash && self_unique { Attr::Unique } else { Attr::None }
+        }
+        Attr::Parted | Attr::None => Attr::None,
+    }
+}
+
 pub(crate) fn join_lists(x: Value, y: Value) -> Value {
     let same = |a: Ty, b: Ty| a == b;
     match (&x, &y) {
         (Value::Vector(a), Value::Vector(b)) if same(a.ty(), b.ty()) => {
-            if let Some(v) = concat(a, b) {
+            if let Some(mut v) = concat(a, b) {
+                v.attr = appended_attr(a, b);
                 return Value::Vector(v);
             }
         }
@@ -86,7 +116,9 @@ pub(crate) fn join_lists(x: Value, y: Value) -> Value {
             }
         }
         (Value::Vector(a), Value::Atom(b)) if same(a.ty(), b.ty()) => {
-            if let Some(v) = concat(a, &atom_vec(*b)) {
+            let b = atom_vec(*b);
+            if let Some(mut v) = concat(a, &b) {
+                v.attr = appended_attr(a, &b);
                 return Value::Vector(v);
             }
         }

@@ -370,7 +370,7 @@ pub static BUILTINS: &[Builtin] = &[
     refused(".z.e",            ".z", "no TLS: put a TLS proxy in front of borf", "TLS connection status"),
     Builtin { infix: true, ..later("xgroup", "table", 13, "table grouped by keys") },
     later("keys",            "table", 13, "key columns of a table"),
-    later("tables",          "meta", 12, "names of the tables in a namespace"),
+    kw1("tables",        "meta", S1(meta::tables), "names of the tables in a namespace"),
     later("fkeys",           "table", 13, "foreign-key columns"),
     later("view",            "meta", 13, "definition of a view"),
     later("views",           "meta", 13, "names of the defined views"),

@@ -74,6 +74,7 @@ pub static COMMANDS: &[Command] = &[
     cmd("P",       precision,                                      true,  "show or set the float display precision"),
     cmd("v",       |it, r| names(it, r, false),                    true,  "variables in a namespace"),
     cmd("f",       |it, r| names(it, r, true),                     true,  "functions in a namespace"),
+    cmd("a",       tables,                                         true,  "tables in a namespace"),
     cmd("x",       expunge,                                        false, "delete a global"),
     cmd("S",       |_, r| crate::builtins::list::random::seed_command(r), true,  "show or set the random seed"),
     cmd("T",       timeout,                                        true,  "show or set the time limit of a console line, in seconds"),
@@ -87,7 +88,6 @@ pub static COMMANDS: &[Command] = &[
     cmd("1",       |_, r| redirect(1, r),                          false, "redirect standard output to a file"),
     cmd("2",       |_, r| redirect(2, r),                          false, "redirect standard error to a file"),
     cmd("compile", |_, r| crate::query::kernel::system_command(r), true,  "borf: compiled-expression core on (1) or off (0)"),
-    nyi("a",  Status::Later(12), "tables in a namespace"),
     nyi("b",  Status::Later(13), "views"),
     nyi("B",  Status::Later(13), "pending views"),
     nyi("C",  Status::Later(17), "HTTP size"),
@@ -217,6 +217,20 @@ fn names(it: &mut Interp, rest: &str, functions: bool) -> QResult<Outcome> {
             Sym::new(t.rsplit_once('.').map_or(t, |(_, n)| n))
         })
         .collect();
+    Ok(Outcome::Value(Value::Vector(Vector::syms(names))))
+}
+
+/// `\a`, `\a .ns`: the tables of the current namespace or of `ns`.
+fn tables(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    let ns = if rest.is_empty() {
+        it.namespace.as_str().to_string()
+    } else {
+        rest.to_string()
+    };
+    if ns != "." && it.namespace_value(&ns).is_none() && !rest.is_empty() {
+        return Err(QError::new(ns));
+    }
+    let names = crate::builtins::meta::table_names(it, &ns);
     Ok(Outcome::Value(Value::Vector(Vector::syms(names))))
 }
 

@@ -25,10 +25,12 @@ use std::path::PathBuf;
 /// list of strings writes one line each. `0 "expr"` evaluates the string.
 /// Returns the handle. `None` when `h` is not one of these handles.
 pub fn write_handle(it: &mut Interp, h: i64, x: &Value) -> Option<QResult<Value>> {
+    // Handle 0 is this process: a string is evaluated, a list such as
+    // `(`f;21)` applied, as a message arriving on a connection would be.
     if h == 0 {
         return Some(match x.as_string() {
             Some(src) => it.eval_text(&src),
-            None => Err(QError::type_()),
+            None => crate::builtins::interpret::value(it, x.clone()),
         });
     }
     if !matches!(h, 1 | 2 | -1 | -2) {

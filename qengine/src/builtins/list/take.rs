@@ -57,6 +57,9 @@ pub(crate) fn take_n(n: i64, y: &Value) -> QResult<Value> {
     }
     match y {
         Value::Atom(a) => Ok(take_idx(&Value::Vector(atom_vec(*a)), &vec![0; m])),
+        // Taking from `()` gives empty lists: `2#()` is `(();())`, the
+        // columns of `flip`a`b!2#()`.
+        Value::List(l) if l.is_empty() => Ok(Value::list(vec![Value::list(vec![]); m])),
         Value::Vector(_) | Value::List(_) | Value::Table(_) | Value::Dict(_) => {
             let len = y.count();
             if len >= m {
@@ -133,12 +136,13 @@ pub(crate) fn reshape(dims: &[i64], y: &Value) -> QResult<Value> {
         .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize))
         .filter(|&t| t <= 1 << 36)
         .ok_or_else(|| QError::new("wsfull"))?;
-    let idx: Vec<i64> = if len == 0 {
-        vec![-1; total]
+    let flat = if len == 0 && matches!(src, Value::List(_)) {
+        Value::list(vec![Value::list(vec![]); total])
+    } else if len == 0 {
+        take_idx(&src, &vec![-1; total])
     } else {
-        (0..total).map(|k| (k % len) as i64).collect()
+        take_idx(&src, &(0..total).map(|k| (k % len) as i64).collect::<Vec<_>>())
     };
-    let flat = take_idx(&src, &idx);
     Ok(build_shape(&flat, dims, 0))
 }
 
