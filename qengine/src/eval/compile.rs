@@ -89,7 +89,7 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
         // A train: an expression ending in a verb with no right argument
         // composes (`105>sum@` is `'[105>;sum@]`, `neg 2+` is `'[neg;2+]`).
         // Trains nest: `neg neg til@` is `'[neg;'[neg;til@]]`.
-        ExprKind::Dyadic(f, x, y) if is_train(y) => Node::Compose(
+        ExprKind::Dyadic(f, x, y) if is_train(y, &scope.source) || is_bare_glyph(y) => Node::Compose(
             vec![
                 Node::LeftProj {
                     f: Box::new(compile(f, scope)?),
@@ -99,7 +99,7 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
             ],
             span,
         ),
-        ExprKind::Monadic(f, y) if is_train(y) && is_unary_head(f) => {
+        ExprKind::Monadic(f, y) if is_train(y, &scope.source) && is_unary_head(f) => {
             Node::Compose(vec![compile(f, scope)?, compile(y, scope)?], span)
         }
         // Errors point at the function being applied, as q's caret does.
@@ -171,11 +171,24 @@ fn is_unary_head(f: &Expr) -> bool {
 
 /// An expression that ends in a verb with no right argument: `til@`,
 /// `neg til@`, `2+neg@` — a composition rather than an application.
-fn is_train(e: &Expr) -> bool {
+/// A glyph operator with no arguments as the right of a dyad: `0|+` is
+/// `'[0|;+]` (ref/compose's `(0|+)\x`).
+fn is_bare_glyph(y: &Expr) -> bool {
+    matches!(&y.kind, ExprKind::Verb(v) if v != "::")
+}
+
+/// A parenthesised train is a noun: `type (neg til@)` applies `type`.
+fn is_train(e: &Expr, src: &str) -> bool {
+    if src
+        .get(e.span.clone())
+        .is_some_and(|t| t.starts_with('(') && t.ends_with(')'))
+    {
+        return false;
+    }
     match &e.kind {
         ExprKind::LeftProj(..) => true,
-        ExprKind::Monadic(f, y) => is_unary_head(f) && is_train(y),
-        ExprKind::Dyadic(_, _, y) => is_train(y),
+        ExprKind::Monadic(f, y) => is_unary_head(f) && is_train(y, src),
+        ExprKind::Dyadic(_, _, y) => is_train(y, src),
         _ => false,
     }
 }

@@ -475,6 +475,12 @@ impl Interp {
             Target::Local(i) => fr.slots.get_mut(*i as usize).and_then(Option::take),
             Target::Global(s) => self.take_global(*s),
         };
+        // `x[i]op:y` yields the amended items (`1+a[2]+:5` is 8 when
+        // a[2] was 2, as q's Assign page shows), so keep the index.
+        let ix_kept = match (&idx, &m) {
+            (Some(ix), Some(_)) => Some(ix.clone()),
+            _ => None,
+        };
         let result = self.assign_value(old.clone(), idx, m.as_ref(), v.clone());
         let new = match result {
             Ok(new) => new,
@@ -489,6 +495,8 @@ impl Interp {
         drop(old);
         let ret = if modifier.is_some() && indexes.is_none() {
             new.clone()
+        } else if let Some(ix) = ix_kept {
+            crate::builtins::index::index_at_depth(self, &new, &ix).unwrap_or(v)
         } else {
             v
         };
