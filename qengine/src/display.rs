@@ -756,7 +756,9 @@ impl Fmt {
                 // values that are all empty general lists show as nothing
                 // (`.Q.id` of `(5#.Q.res)!5#()` in the reference shows
                 // `abs1 | `); one among others shows `()` (`.Q.opt`)
-                let all_empty = items.iter().all(|v| matches!(v, Value::List(e) if e.is_empty()));
+                let all_empty = items
+                    .iter()
+                    .all(|v| matches!(v, Value::List(e) if e.is_empty()));
                 if all_empty && lines.len() == items.len() {
                     for (l, v) in lines.iter_mut().zip(items) {
                         if matches!(v, Value::List(e) if e.is_empty()) {

@@ -242,7 +242,11 @@ impl Interp {
         if !root && !ns.starts_with('.') {
             return None;
         }
-        let prefix = if root { String::new() } else { format!("{ns}.") };
+        let prefix = if root {
+            String::new()
+        } else {
+            format!("{ns}.")
+        };
         let mut names: Vec<&str> = Vec::new();
         for k in self.globals.keys() {
             let t = k.as_str();

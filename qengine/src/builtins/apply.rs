@@ -313,7 +313,8 @@ pub fn project(f: Value, mut args: Vec<Option<Value>>) -> QResult<Value> {
     let n = valence(&f);
     // Variadic operators project at any of their ranks: `@[;`sym;`g#]`,
     // `.[;();:;]`, `?[;();0b;()]` (q's functions take at most 8 arguments).
-    let variadic = matches!(&f, Value::Func(Func::Builtin(p)) if registry::get(p.id).nary.is_some());
+    let variadic =
+        matches!(&f, Value::Func(Func::Builtin(p)) if registry::get(p.id).nary.is_some());
     let max = if variadic { 8 } else { n.max(1) };
     if args.len() > max && !matches!(f, Value::Func(Func::Derived(_))) {
         return Err(QError::rank());

@@ -253,7 +253,9 @@ pub(crate) fn table_names(it: &crate::state::Interp, ns: &str) -> Vec<Sym> {
         .into_iter()
         .filter(|s| match it.get_global(*s) {
             Some(Value::Table(_)) => true,
-            Some(Value::Dict(d)) => matches!((&d.keys, &d.values), (Value::Table(_), Value::Table(_))),
+            Some(Value::Dict(d)) => {
+                matches!((&d.keys, &d.values), (Value::Table(_), Value::Table(_)))
+            }
             _ => false,
         })
         .map(|s| {

@@ -454,9 +454,45 @@ pub fn insert(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     }
     let n0 = t.len() as i64;
     let added = rows.len() as i64;
+    if nk == 0 {
+        // Append in place: with the global taken out of the workspace the
+        // columns are unshared, so each grows without a copy (an RDB's
+        // `upd:insert` runs once per message).
+        drop(t);
+        drop(cur);
+        let Some(Value::Table(mut tb)) = it.take_global(full) else {
+            return Err(QError::type_());
+        };
+        let r = append_in_place_table(Arc::make_mut(&mut tb), &rows);
+        it.set_global(full, Value::Table(tb));
+        r?;
+        return Ok(longs((n0..n0 + added).collect()));
+    }
     let out = append(&t, &rows)?;
     it.set_global(full, rekey(&out, nk));
     Ok(longs((n0..n0 + added).collect()))
+}
+
+/// Appends the rows of `new` to `t`'s columns, in place where a column's
+/// buffer allows. Columns are checked (`check_types`) and conform before;
+/// a column that cannot grow in place is joined.
+fn append_in_place_table(t: &mut Table, new: &Table) -> QResult<()> {
+    for (a, b) in t.columns.iter_mut().zip(&new.columns) {
+        if let Value::List(l) = a
+            && l.is_empty()
+        {
+            *a = b.clone();
+            continue;
+        }
+        match crate::builtins::index::append_in_place(a, b) {
+            Some(r) => r?,
+            None => {
+                let old = std::mem::replace(a, Value::Nil);
+                *a = join_values(old, b.clone())?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `t upsert x` / `` `t upsert x ``: appends to a table; on a keyed table

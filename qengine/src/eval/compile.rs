@@ -89,16 +89,20 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
         // A train: an expression ending in a verb with no right argument
         // composes (`105>sum@` is `'[105>;sum@]`, `neg 2+` is `'[neg;2+]`).
         // Trains nest: `neg neg til@` is `'[neg;'[neg;til@]]`.
-        ExprKind::Dyadic(f, x, y) if is_train(y, &scope.source) || is_bare_glyph(y) => Node::Compose(
-            vec![
-                Node::LeftProj {
-                    f: Box::new(compile(f, scope)?),
-                    x: Box::new(compile(x, scope)?),
-                },
-                compile(y, scope)?,
-            ],
-            span,
-        ),
+        ExprKind::Dyadic(f, x, y)
+            if is_train(y, &scope.source) || is_bare_glyph(y, &scope.source) =>
+        {
+            Node::Compose(
+                vec![
+                    Node::LeftProj {
+                        f: Box::new(compile(f, scope)?),
+                        x: Box::new(compile(x, scope)?),
+                    },
+                    compile(y, scope)?,
+                ],
+                span,
+            )
+        }
         ExprKind::Monadic(f, y) if is_train(y, &scope.source) && is_unary_head(f) => {
             Node::Compose(vec![compile(f, scope)?, compile(y, scope)?], span)
         }
@@ -173,16 +177,19 @@ fn is_unary_head(f: &Expr) -> bool {
 /// `neg til@`, `2+neg@` — a composition rather than an application.
 /// A glyph operator with no arguments as the right of a dyad: `0|+` is
 /// `'[0|;+]` (ref/compose's `(0|+)\x`).
-fn is_bare_glyph(y: &Expr) -> bool {
-    matches!(&y.kind, ExprKind::Verb(v) if v != "::")
+fn is_bare_glyph(y: &Expr, src: &str) -> bool {
+    matches!(&y.kind, ExprKind::Verb(v) if v != "::") && !parenthesised(y, src)
+}
+
+/// The expression was written in parentheses: `(+)`, `(til@)`.
+fn parenthesised(e: &Expr, src: &str) -> bool {
+    src.get(e.span.clone())
+        .is_some_and(|t| t.starts_with('(') && t.ends_with(')'))
 }
 
 /// A parenthesised train is a noun: `type (neg til@)` applies `type`.
 fn is_train(e: &Expr, src: &str) -> bool {
-    if src
-        .get(e.span.clone())
-        .is_some_and(|t| t.starts_with('(') && t.ends_with(')'))
-    {
+    if parenthesised(e, src) {
         return false;
     }
     match &e.kind {

@@ -1,5 +1,6 @@
 //! (moved; module doc to be written)
 
+use crate::ops::grade::cmp_atoms;
 use crate::ops::hash::ValueIndex;
 use crate::ops::hash::find_keys;
 use crate::ops::hash::norm_f32;
@@ -12,7 +13,6 @@ use crate::ops::make::atom_vec;
 use crate::ops::make::enlist1;
 use crate::ops::make::list_items;
 use crate::ops::make::table_rows;
-use crate::ops::grade::cmp_atoms;
 use qcore::Attr;
 use qcore::Dict;
 use qcore::Guid;
@@ -85,17 +85,28 @@ pub(crate) fn appended_attr(a: &Vector, b: &Vector) -> Attr {
             let joins = a.is_empty()
                 || n == 0
                 || cmp_atoms(&a.get(a.len() - 1), &b.get(0)) != std::cmp::Ordering::Greater;
-            let sorted = (1..n).all(|i| cmp_atoms(&b.get(i - 1), &b.get(i)) != std::cmp::Ordering::Greater);
-            if joins && sorted { Attr::Sorted } else { Attr::None }
+            let sorted =
+                (1..n).all(|i| cmp_atoms(&b.get(i - 1), &b.get(i)) != std::cmp::Ordering::Greater);
+            if joins && sorted {
+                Attr::Sorted
+            } else {
+                Attr::None
+            }
         }
         Attr::Unique => {
             let bv = Value::Vector(b.clone());
-            let clash = positions(&Value::Vector(a.clone()), &bv).iter().any(Option::is_some);
+            let clash = positions(&Value::Vector(a.clone()), &bv)
+                .iter()
+                .any(Option::is_some);
             let self_unique = positions(&bv, &bv)
                 .iter()
                 .enumerate()
                 .all(|(i, p)| *p == Some(i));
-            if !clash && self_unique { Attr::Unique } else { Attr::None }
+            if !clash && self_unique {
+                Attr::Unique
+            } else {
+                Attr::None
+            }
         }
         Attr::Parted | Attr::None => Attr::None,
     }

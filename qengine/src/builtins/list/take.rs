@@ -141,7 +141,10 @@ pub(crate) fn reshape(dims: &[i64], y: &Value) -> QResult<Value> {
     } else if len == 0 {
         take_idx(&src, &vec![-1; total])
     } else {
-        take_idx(&src, &(0..total).map(|k| (k % len) as i64).collect::<Vec<_>>())
+        take_idx(
+            &src,
+            &(0..total).map(|k| (k % len) as i64).collect::<Vec<_>>(),
+        )
     };
     Ok(build_shape(&flat, dims, 0))
 }
