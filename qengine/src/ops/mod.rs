@@ -14,6 +14,7 @@ pub mod group;
 pub mod hash;
 pub mod index;
 pub mod join;
+pub mod lanes;
 pub mod make;
 pub mod random;
 pub mod reduce;

@@ -137,6 +137,8 @@ fn timed(it: &mut Interp, with_space: bool, n: usize, src: &str) -> QResult<Outc
     let base = probe.map(|p| (p.reset_peak)());
     let start = Instant::now();
     for _ in 0..n.max(1) {
+        // a huge repeat count stops at Ctrl-C or the \T deadline
+        it.tick()?;
         it.eval_text(src)?;
     }
     let ms = start.elapsed().as_millis() as i64;

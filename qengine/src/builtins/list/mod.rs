@@ -508,7 +508,7 @@ mod tests {
                 if r2(6) == 0 {
                     i16::MIN
                 } else {
-                    r2(3) as i16 + i16::MAX - 2
+                    i16::MAX - 2 + r2(3) as i16
                 }
             })
             .collect();

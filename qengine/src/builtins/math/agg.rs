@@ -7,9 +7,8 @@ use crate::ops::reduce::agg_ints;
 use crate::ops::reduce::ints_to;
 use crate::ops::reduce::minmax_f64;
 use crate::ops::reduce::minmax_i64;
-use crate::ops::reduce::sum_count_f64;
-use crate::ops::reduce::sum_count_i64;
-use crate::ops::reduce::sum_f64;
+use crate::ops::lanes::sum_count;
+use crate::ops::lanes::sum_f64;
 use crate::ops::reduce::sum_i32;
 use crate::ops::reduce::sum_i64;
 use qcore::Atom;
@@ -397,14 +396,14 @@ pub fn maxs(x: Value) -> QResult<Value> {
 
 pub(crate) fn avg_vec(v: &Vector) -> QResult<Value> {
     let (s, n) = match v.data() {
-        VecData::I64(b) => sum_count_i64(b),
-        VecData::F64(b) => sum_count_f64(b),
+        VecData::I64(b) => sum_count(b),
+        VecData::F64(b) => sum_count(b),
         VecData::Sym(_) | VecData::Guid(_) => return Err(QError::type_()),
         VecData::U8(_) if v.ty() == Ty::Char => return Err(QError::type_()),
-        VecData::F32(_) => sum_count_f64(&agg_floats(v)),
+        VecData::F32(_) => sum_count(&agg_floats(v)),
         _ => {
             let ints = agg_ints(v)?;
-            sum_count_i64(&ints)
+            sum_count(&ints)
         }
     };
     Ok(Value::float(if n == 0 { f64::NAN } else { s / n as f64 }))
@@ -454,8 +453,8 @@ mod tests {
     use crate::ops::reduce::minmax_f64;
     use crate::ops::reduce::minmax_i64;
     use crate::ops::reduce::minmax_i64_seq;
-    use crate::ops::reduce::sum_count_i64;
-    use crate::ops::reduce::sum_f64;
+    use crate::ops::lanes::sum_count;
+    use crate::ops::lanes::sum_f64;
     use crate::ops::reduce::sum_i32;
     use crate::ops::reduce::sum_i32_seq;
     use crate::ops::reduce::sum_i64;
@@ -466,7 +465,7 @@ mod tests {
     fn kernels_skip_nulls() {
         let v: Vec<i64> = (1..=20).chain([NJ, NJ]).collect();
         assert_eq!(sum_i64(&v), 210);
-        assert_eq!(sum_count_i64(&v), (210.0, 20));
+        assert_eq!(sum_count(&v), (210.0, 20));
         assert_eq!(minmax_i64(&v, true), 20);
         assert_eq!(minmax_i64(&v, false), 1);
         assert_eq!(minmax_i64(&[NJ, NJ], true), -i64::MAX);

@@ -166,7 +166,7 @@ pub(crate) fn window(x: &Value) -> QResult<i64> {
 
 /// Population variance of the non-null items (two passes).
 pub fn var_f64(xs: &[f64]) -> f64 {
-    let (s, n) = crate::ops::reduce::sum_count_f64(xs);
+    let (s, n) = crate::ops::lanes::sum_count(xs);
     if n == 0 {
         return f64::NAN;
     }

@@ -23,6 +23,7 @@ use crate::ops::compare::Cmp;
 use crate::ops::compare::feq;
 use crate::ops::compare::flt;
 use crate::ops::index::take_idx;
+use crate::ops::lanes::Lanes;
 use qcore::QResult;
 use qcore::Sym;
 use qcore::Table;
@@ -630,93 +631,6 @@ pub fn run_narrow(t: &Table, p: &Program) -> Option<Vec<i64>> {
 
 // ---------------------------------------------------------------------------
 // Aggregation
-
-/// Float sums in exactly the order `crate::ops::reduce::sum_f64` / `sum_count_*` add a
-/// group's items: item `j` of a complete block of eight goes to lane
-/// `j % 8`; the lanes are combined pairwise, then the last `n % 8` items
-/// are added in order. So the compiled result is bit-identical to the
-/// interpreter's.
-#[derive(Clone, Copy, Default)]
-struct Lanes {
-    acc: [f64; 8],
-    pend: [f64; 8],
-    np: u8,
-    cnt: i64,
-}
-
-impl Lanes {
-    #[inline]
-    fn push(&mut self, v: f64) {
-        let ok = !v.is_nan();
-        self.pend[self.np as usize] = if ok { v } else { 0.0 };
-        self.cnt += ok as i64;
-        self.np += 1;
-        if self.np == 8 {
-            for k in 0..8 {
-                self.acc[k] += self.pend[k];
-            }
-            self.np = 0;
-        }
-    }
-    /// `push` of each item of `x`, with whole blocks of eight added to
-    /// the lanes directly (the same additions in the same order).
-    fn extend_f(&mut self, x: &[f64]) {
-        let k = x.len().min((8 - self.np as usize) % 8);
-        for &v in &x[..k] {
-            self.push(v);
-        }
-        let blocks = x[k..].chunks_exact(8);
-        let rem = blocks.remainder();
-        let (mut acc, mut cnt) = (self.acc, [0i64; 8]);
-        for c in blocks {
-            for j in 0..8 {
-                let v = c[j];
-                let ok = !v.is_nan();
-                acc[j] += if ok { v } else { 0.0 };
-                cnt[j] += ok as i64;
-            }
-        }
-        self.acc = acc;
-        self.cnt += cnt.iter().sum::<i64>();
-        for &v in rem {
-            self.push(v);
-        }
-    }
-
-    /// [`Lanes::extend_f`] of longs (`avg`: null skipped, others `as f64`).
-    fn extend_i(&mut self, x: &[i64]) {
-        let f = |y: i64| if y == NJ { f64::NAN } else { y as f64 };
-        let k = x.len().min((8 - self.np as usize) % 8);
-        for &v in &x[..k] {
-            self.push(f(v));
-        }
-        let blocks = x[k..].chunks_exact(8);
-        let rem = blocks.remainder();
-        let (mut acc, mut cnt) = (self.acc, [0i64; 8]);
-        for c in blocks {
-            for j in 0..8 {
-                let v = c[j];
-                let ok = v != NJ;
-                acc[j] += if ok { v as f64 } else { 0.0 };
-                cnt[j] += ok as i64;
-            }
-        }
-        self.acc = acc;
-        self.cnt += cnt.iter().sum::<i64>();
-        for &v in rem {
-            self.push(f(v));
-        }
-    }
-
-    fn total(&self) -> f64 {
-        let a = self.acc;
-        let mut s = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
-        for &v in &self.pend[..self.np as usize] {
-            s += v;
-        }
-        s
-    }
-}
 
 /// Whether a float `min`/`max` could differ from the interpreter's: the
 /// kernel keeps the first of equal items, `crate::ops::reduce::minmax_f64` the winner of
@@ -1874,7 +1788,7 @@ impl<'a> AggState<'a> {
                 }
                 (Acc::L(v), _, Arg::F(x)) => {
                     if one {
-                        v[0].extend_f(x);
+                        v[0].extend(x);
                     } else {
                         let v = &mut v[..];
                         for (&g, &y) in gids.iter().zip(x) {
@@ -1884,11 +1798,11 @@ impl<'a> AggState<'a> {
                 }
                 (Acc::L(v), _, Arg::I(x)) => {
                     if one {
-                        v[0].extend_i(x);
+                        v[0].extend(x);
                     } else {
                         let v = &mut v[..];
                         for (&g, &y) in gids.iter().zip(x) {
-                            v[g as usize].push(if y == NJ { f64::NAN } else { y as f64 });
+                            v[g as usize].push(y);
                         }
                     }
                 }
@@ -2046,7 +1960,7 @@ impl<'a> AggState<'a> {
             match (acc, vals) {
                 (Acc::L(v), RecVals::F(x)) => {
                     if one {
-                        v[0].extend_f(x);
+                        v[0].extend(x);
                     } else {
                         for (j, &y) in x.iter().enumerate() {
                             v[g(j)].push(y);
@@ -2055,10 +1969,10 @@ impl<'a> AggState<'a> {
                 }
                 (Acc::L(v), RecVals::I(x)) => {
                     if one {
-                        v[0].extend_i(x);
+                        v[0].extend(x);
                     } else {
                         for (j, &y) in x.iter().enumerate() {
-                            v[g(j)].push(if y == NJ { f64::NAN } else { y as f64 });
+                            v[g(j)].push(y);
                         }
                     }
                 }
@@ -2324,8 +2238,8 @@ fn whole_agg(a: &Agg, acc: &mut Acc, c: Option<ColData>, w: Option<(ColData, Col
         (Acc::F(v), AggKind::MaxF, Some(ColData::F64(c))) => {
             v[0] = crate::ops::reduce::minmax_f64(c, true)
         }
-        (Acc::L(v), _, Some(ColData::F64(c))) => v[0].extend_f(c),
-        (Acc::L(v), _, Some(ColData::I64(c))) => v[0].extend_i(c),
+        (Acc::L(v), _, Some(ColData::F64(c))) => v[0].extend(c),
+        (Acc::L(v), _, Some(ColData::I64(c))) => v[0].extend(c),
         (Acc::Row(v), AggKind::Last, _) => v[0] = n as i64 - 1,
         (Acc::W(v), _, _) => {
             if let Some((cx, cy)) = w {
@@ -2444,10 +2358,10 @@ fn finish(t: &Table, q: &SelectQ, st: AggState) -> QResult<Value> {
                     .map(|l| {
                         if a.kind == AggKind::SumF {
                             l.total()
-                        } else if l.cnt == 0 {
+                        } else if l.count() == 0 {
                             f64::NAN
                         } else {
-                            l.total() / l.cnt as f64
+                            l.total() / l.count() as f64
                         }
                     })
                     .collect(),
