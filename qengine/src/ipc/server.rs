@@ -19,6 +19,8 @@ use std::time::Duration;
 
 use super::Conn;
 use super::Event;
+use super::Inbound;
+use super::transport::Writer;
 use super::Listener;
 use super::Sink;
 use super::access::check_command;
@@ -43,8 +45,6 @@ use qipc::Body;
 
 /// How long a client may take to send its credentials.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// A peer that does not read a response within this time is dropped.
-pub(super) const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `\p`, `\p N`, `\p host:N`: shows or sets the listening port (0 stops).
 pub fn system_p(it: &mut Interp, rest: &str) -> QResult<Outcome> {
@@ -174,7 +174,9 @@ fn serve_conn(mut s: TcpStream, peer: SocketAddr, sink: Sink, limit: usize) {
         return;
     }
     let _ = s.set_read_timeout(None);
-    while let Ok(Some(message)) = read_unframed(&mut s, limit) {
+    let Ok(rs) = s.try_clone() else { return };
+    let mut r = std::io::BufReader::with_capacity(64 << 10, rs);
+    while let Ok(Some(message)) = read_unframed(&mut r, limit) {
         if message.header.msgtype == qipc::RESPONSE {
             // a response to our sync request on this handle (`.z.w"x"`);
             // one nobody waits for is dropped when the next request starts
@@ -206,15 +208,19 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
             let ok = authorise(it, handle, &user, &password, addr);
             if ok {
                 let cap = qipc::handshake::common_capability(capability);
-                let written = stream.write_all(&[cap]).is_ok();
-                let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
                 let _ = stream.set_nodelay(true);
-                let _ = reply.send(written);
-                if written {
+                let writer = match stream.write_all(&[cap]) {
+                    Ok(()) => stream.try_clone().and_then(Writer::start).ok(),
+                    Err(_) => None,
+                };
+                let _ = reply.send(writer.is_some());
+                if let Some(writer) = writer {
                     it.ipc.conns.insert(
                         handle,
                         Conn {
                             stream,
+                            writer,
+                            inbox: None,
                             incoming: true,
                             local: is_local(addr),
                             capability: cap,
@@ -252,7 +258,80 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
                 let _ = call_handler(it, handle, ".z.pc", Value::int(handle));
             }
         }
+        Event::Ready { handle } => {
+            let item = it
+                .ipc
+                .conns
+                .get(&handle)
+                .and_then(|c| c.inbox.as_ref())
+                .and_then(|rx| rx.try_recv().ok());
+            match item {
+                Some(Inbound::Message(message)) => {
+                    // a response nobody waits for (its request was
+                    // interrupted) is dropped
+                    if message.header.msgtype == qipc::RESPONSE {
+                        return;
+                    }
+                    match message.decode(it) {
+                        Ok(Body::Value(body)) => {
+                            let msgtype = message.header.msgtype;
+                            drop(message);
+                            let r = eval_message(it, handle, msgtype, body);
+                            if msgtype == qipc::SYNC {
+                                respond(it, handle, r);
+                            }
+                        }
+                        Ok(Body::Error(_)) => {}
+                        Err(_) => drop_conn(it, handle),
+                    }
+                }
+                Some(Inbound::Closed) => closed_outgoing(it, handle),
+                None => {}
+            }
+        }
     }
+}
+
+/// A connection this process opened was closed by the remote: it goes,
+/// and `.z.pc` runs, as q does.
+pub(super) fn closed_outgoing(it: &mut Interp, handle: i32) {
+    if let Some(c) = it.ipc.conns.remove(&handle) {
+        let _ = c.stream.shutdown(Shutdown::Both);
+        let _ = call_handler(it, handle, ".z.pc", Value::int(handle));
+    }
+}
+
+/// Runs `.z.ts` (if defined) with the current timestamp, as the event
+/// loop's timer does; an error is reported on standard error.
+pub fn fire_timer(it: &mut Interp) {
+    let Some(f) = it.get_global(Sym::new(".z.ts")) else {
+        return;
+    };
+    let now = crate::builtins::temporal::z_p(it, Value::Nil).unwrap_or(Value::Nil);
+    let r = guarded(it, |it| apply(it, &f, vec![now]));
+    if let Err(e) = r {
+        eprintln!("'{}", e.name);
+        eprintln!("  in .z.ts (the timer)");
+    }
+}
+
+/// `.z.w`: the handle of the connection being served; 0 at the console.
+pub fn z_w_current(it: &mut Interp, _x: Value) -> QResult<Value> {
+    Ok(Value::int(it.ipc.current))
+}
+
+/// `.z.W`: every open connection's handle and the bytes queued for it.
+pub fn z_w_handles(it: &mut Interp, _x: Value) -> QResult<Value> {
+    let mut hs: Vec<i32> = it.ipc.conns.keys().copied().collect();
+    hs.sort_unstable();
+    let bytes: Vec<i64> = hs
+        .iter()
+        .map(|h| it.ipc.conns.get(h).map_or(0, |c| c.writer.pending() as i64))
+        .collect();
+    Ok(Value::dict(
+        Value::Vector(qcore::Vector::from_i32(Ty::Int, hs)),
+        Value::Vector(qcore::Vector::longs(bytes)),
+    ))
 }
 
 fn authorise(it: &mut Interp, handle: i32, user: &str, pw: &str, addr: Option<IpAddr>) -> bool {

@@ -302,9 +302,13 @@ pub fn hopen_file(it: &mut Interp, path: &Path, h: i32) -> QResult<Value> {
     {
         std::fs::create_dir_all(p).map_err(|e| io_err(p, &e))?;
     }
+    // not O_APPEND: a log's count is rewritten in place (writes seek to
+    // the end themselves)
     let f = std::fs::OpenOptions::new()
         .create(true)
-        .append(true)
+        .read(true)
+        .write(true)
+        .truncate(false)
         .open(path)
         .map_err(|e| io_err(path, &e))?;
     it.ipc.files.insert(h, f);
@@ -331,11 +335,8 @@ pub fn write_file_handle(it: &mut Interp, h: i32, args: Vec<Value>) -> QResult<V
                 v.as_u8().unwrap_or(&[]).to_vec()
             }
             Value::Atom(Atom::Char(c) | Atom::Byte(c)) => vec![*c],
-            _ => {
-                return Err(QError::nyi(
-                    "writing a value other than chars or bytes to a file handle",
-                ));
-            }
+            // `h enlist(`upd;t;x)`: append to a log
+            _ => return crate::ipc::journal_append(it, h, x),
         }
     };
     let f = it
@@ -343,7 +344,9 @@ pub fn write_file_handle(it: &mut Interp, h: i32, args: Vec<Value>) -> QResult<V
         .files
         .get_mut(&h.abs())
         .ok_or_else(|| QError::new("close"))?;
-    f.write_all(&bytes)
+    use std::io::Seek;
+    f.seek(std::io::SeekFrom::End(0))
+        .and_then(|_| f.write_all(&bytes))
         .map_err(|e| QError::new(format!("file handle {}: {e}", h.abs())))?;
     Ok(Value::int(h))
 }
