@@ -152,9 +152,9 @@ pub fn serve(
             }
             Input::End => input_done = true,
         }
-        // as q: with no console, no listener and no open connection left
-        // the process ends (a timer alone does not keep it)
-        if input_done && !s.it.ipc.listening() && !s.it.ipc.has_connections() {
+        // standard input ended: a listener keeps the process serving (a
+        // timer alone does not, as q)
+        if input_done && !s.it.ipc.listening() {
             return 0;
         }
     }

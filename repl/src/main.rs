@@ -126,8 +126,15 @@ fn run(opts: args::Options) -> i32 {
 /// the script, and the session then carries on with standard input.
 /// Returns `Some(code)` when the script exits.
 fn run_script(s: &mut Session, file: &str) -> Option<i32> {
+    // a database directory: q changes to it and loads it (so that `\l .`
+    // reloads it later)
     if std::path::Path::new(file).is_dir() {
-        return match s.run(&format!("\\l {file}"), Origin::Console, false) {
+        if let Err(e) = std::env::set_current_dir(file) {
+            println!("'{file}");
+            eprintln!("  cannot change to the database directory: {e}");
+            return None;
+        }
+        return match s.run("\\l .", Origin::Console, false) {
             Flow::Exit(c) => Some(c),
             _ => None,
         };

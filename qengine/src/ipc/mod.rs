@@ -212,12 +212,6 @@ impl IpcState {
         self.listener.is_some()
     }
 
-    /// True while a connection (either way) is open: with no console and
-    /// no listener the process still serves them.
-    pub fn has_connections(&self) -> bool {
-        !self.conns.is_empty()
-    }
-
     /// Sets the timer (`\t N`, `-t N`); 0 stops it.
     pub fn set_timer(&mut self, ms: i64) {
         self.timer_ms = ms.max(0);
