@@ -25,10 +25,12 @@ use std::path::PathBuf;
 /// list of strings writes one line each. `0 "expr"` evaluates the string.
 /// Returns the handle. `None` when `h` is not one of these handles.
 pub fn write_handle(it: &mut Interp, h: i64, x: &Value) -> Option<QResult<Value>> {
+    // handle 0 is this process: a string is evaluated, a list `(f;args..)`
+    // applied, as a message from a client would be
     if h == 0 {
         return Some(match x.as_string() {
             Some(src) => it.eval_text(&src),
-            None => Err(QError::type_()),
+            None => crate::ipc::default_eval(it, x.clone()),
         });
     }
     if !matches!(h, 1 | 2 | -1 | -2) {
