@@ -239,9 +239,15 @@ fn zero_latency_plant_end_to_end() {
     );
     c.wait_for("r\"count trade\"", "4000");
     assert_eq!(c.q("r\"(exec price from trade)~`float$til 4000\""), "1b");
-    assert_eq!(c.q("r\"exec (size~til 4000)&all time>=prev time from trade\""), "1b");
+    assert_eq!(
+        c.q("r\"exec (size~til 4000)&all time>=prev time from trade\""),
+        "1b"
+    );
     c.wait_for("u\"count trade\"", "1600");
-    assert_eq!(c.q("u\"(asc exec distinct sym from trade)~`IBM`MSFT\""), "1b");
+    assert_eq!(
+        c.q("u\"(asc exec distinct sym from trade)~`IBM`MSFT\""),
+        "1b"
+    );
     assert_eq!(c.q("u\"exec all 0<1_deltas price from trade\""), "1b");
     assert_eq!(c.q("t\".u.i\""), "2020");
     feed.kill();
@@ -337,10 +343,20 @@ fn batched_plant_cookbook_feed_and_torn_log() {
     c.wait_for("count t\".u.w`trade\"", "1");
 
     // the cookbook-style feed: random trades and quotes from its timer
-    let feed = Proc::start(&dir, "feed2", &[script("feed2.q"), s(tpp), s("-t"), s(20)], None);
+    let feed = Proc::start(
+        &dir,
+        "feed2",
+        &[script("feed2.q"), s(tpp), s("-t"), s(20)],
+        None,
+    );
     c.wait_for("r\"(10<count trade)&10<count quote\"", "1b");
     // and a loop feed: 500 rows in order among them
-    let feed1 = Proc::start(&dir, "feed", &[script("feed.q"), s(tpp), s("loop"), s(500)], None);
+    let feed1 = Proc::start(
+        &dir,
+        "feed",
+        &[script("feed.q"), s(tpp), s("loop"), s(500)],
+        None,
+    );
     c.wait_for("r\"count select from trade where size<1000\"", "1000");
     feed1.kill();
     feed.kill();
@@ -348,7 +364,10 @@ fn batched_plant_cookbook_feed_and_torn_log() {
     c.wait_for("t\".u.i=.u.j\"", "1b");
     let i = c.q("t\".u.i\"");
     let rows = c.q("r\"count[trade],count quote\"");
-    assert_eq!(c.q("r\"exec (price~`float$til 1000)&size~til 1000 from trade where size<1000\""), "1b");
+    assert_eq!(
+        c.q("r\"exec (price~`float$til 1000)&size~til 1000 from trade where size<1000\""),
+        "1b"
+    );
 
     // the log replays to the same counts; its layout is q's
     let l = log.to_string_lossy().into_owned();

@@ -454,6 +454,29 @@ pub fn insert(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     }
     let n0 = t.len() as i64;
     let added = rows.len() as i64;
+    // an unkeyed table of simple columns grows in place (an RDB inserts
+    // every update: copying the table each time made it quadratic)
+    let simple = nk == 0
+        && t.columns.iter().zip(&rows.columns).all(
+            |(a, b)| matches!((a, b), (Value::Vector(x), Value::Vector(y)) if x.ty() == y.ty()),
+        );
+    if simple {
+        drop(t);
+        drop(cur);
+        if let Some(Value::Table(g)) = it.global_mut(full) {
+            for (c, r) in Arc::make_mut(g).columns.iter_mut().zip(&rows.columns) {
+                if let (Value::Vector(v), Value::Vector(w)) = (c, r) {
+                    let grouped = v.attr == qcore::Attr::Grouped;
+                    let n = v.len() + w.len();
+                    crate::builtins::index::push_atoms(v, (0..w.len()).map(|i| w.get(i)), n);
+                    if grouped {
+                        v.attr = qcore::Attr::Grouped;
+                    }
+                }
+            }
+        }
+        return Ok(longs((n0..n0 + added).collect()));
+    }
     let out = append(&t, &rows)?;
     it.set_global(full, rekey(&out, nk));
     Ok(longs((n0..n0 + added).collect()))

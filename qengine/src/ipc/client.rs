@@ -13,19 +13,21 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use super::Conn;
+use super::Event;
+use super::Inbound;
 use super::ip_int;
 use super::is_local;
 use super::next_handle;
-use super::Event;
-use super::Inbound;
 use super::server::closed_outgoing;
-use super::transport::Writer;
-use super::transport::flush;
-use super::transport::read_unframed;
 use super::server::eval_message;
 use super::server::respond;
+use super::transport::RUN;
+use super::transport::Writer;
+use super::transport::buffered_whole;
 use super::transport::drop_conn;
+use super::transport::flush;
 use super::transport::io_err;
+use super::transport::read_unframed;
 use super::transport::send_bytes;
 use super::transport::write_error;
 use crate::state::Interp;
@@ -281,14 +283,22 @@ fn read_outgoing(
 ) {
     let mut r = std::io::BufReader::with_capacity(64 << 10, s);
     loop {
-        let item = match read_unframed(&mut r, limit) {
-            Ok(Some(m)) => Inbound::Message(m),
-            _ => Inbound::Closed,
+        let mut n = 0;
+        // a run of messages already buffered goes with one notice
+        let closed = loop {
+            let item = match read_unframed(&mut r, limit) {
+                Ok(Some(m)) => Inbound::Message(m),
+                _ => Inbound::Closed,
+            };
+            let closed = matches!(item, Inbound::Closed);
+            if tx.send(item).is_err() {
+                return;
+            }
+            n += 1;
+            if closed || n >= RUN || !buffered_whole(&r) {
+                break closed;
+            }
         };
-        let closed = matches!(item, Inbound::Closed);
-        if tx.send(item).is_err() {
-            return;
-        }
         if let Some(sink) = &sink
             && !sink(Event::Ready { handle })
         {
@@ -308,6 +318,7 @@ pub fn hclose(it: &mut Interp, x: Value) -> QResult<Value> {
         _ => return Err(QError::type_()),
     };
     let h = i32::try_from(h.abs()).map_err(|_| QError::domain())?;
+    it.ipc.journals.remove(&h);
     if it.ipc.files.remove(&h).is_some() {
         return Ok(Value::Nil);
     }

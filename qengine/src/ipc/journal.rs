@@ -8,9 +8,6 @@
 //! subscribers replay it with `-11!`. (Writing and reading a whole list
 //! file is `storage::object`'s.)
 
-use std::io::Seek;
-use std::io::SeekFrom;
-use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::path::PathBuf;
@@ -42,29 +39,36 @@ pub fn append(it: &mut Interp, h: i32, x: &Value) -> QResult<Value> {
         bytes.extend_from_slice(&qipc::encode(v, it)?);
     }
     let path = PathBuf::from(format!("file handle {h}"));
+    let known = it.ipc.journals.get(&h).copied();
     let f = it
         .ipc
         .files
         .get_mut(&h)
         .ok_or_else(|| QError::new("close"))?;
-    let len = f.metadata().map_err(|e| io_err(&path, &e))?.len();
-    let mut head = [0u8; HEADER];
-    if len == 0 {
-        head[..2].copy_from_slice(&[0xff, 0x01]);
-        f.write_all_at(&head, 0).map_err(|e| io_err(&path, &e))?;
-    } else {
-        f.read_exact_at(&mut head, 0)
-            .map_err(|_| QError::type_().with_detail("the file is not a kdb+ list (a log)"))?;
-        if !is_list_file(&head) {
-            return Err(QError::type_().with_detail("the file is not a kdb+ list (a log)"));
+    let (len, count) = match known {
+        Some(k) => k,
+        None => {
+            let len = f.metadata().map_err(|e| io_err(&path, &e))?.len();
+            let mut head = [0u8; HEADER];
+            if len == 0 {
+                head[..2].copy_from_slice(&[0xff, 0x01]);
+                f.write_all_at(&head, 0).map_err(|e| io_err(&path, &e))?;
+            } else {
+                let not_log = || QError::type_().with_detail("the file is not a kdb+ list (a log)");
+                f.read_exact_at(&mut head, 0).map_err(|_| not_log())?;
+                if !is_list_file(&head) {
+                    return Err(not_log());
+                }
+            }
+            let n = i32::from_le_bytes([head[4], head[5], head[6], head[7]]);
+            (len.max(HEADER as u64), n)
         }
-    }
-    f.seek(SeekFrom::End(0)).map_err(|e| io_err(&path, &e))?;
-    f.write_all(&bytes).map_err(|e| io_err(&path, &e))?;
-    let n = i32::from_le_bytes([head[4], head[5], head[6], head[7]]);
-    let n = n.saturating_add(items.len() as i32);
+    };
+    f.write_all_at(&bytes, len).map_err(|e| io_err(&path, &e))?;
+    let n = count.saturating_add(items.len() as i32);
     f.write_all_at(&n.to_le_bytes(), 4)
         .map_err(|e| io_err(&path, &e))?;
+    it.ipc.journals.insert(h, (len + bytes.len() as u64, n));
     Ok(Value::int(h))
 }
 

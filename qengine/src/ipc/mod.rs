@@ -108,9 +108,12 @@ pub enum Event {
         /// this incoming handle (`.z.w"x"`).
         responses: mpsc::Receiver<qipc::Message>,
     },
-    /// A received request (0 async, 1 sync), checked and decompressed but
-    /// not decoded: the interpreter thread decodes it.
-    Message { handle: i32, message: qipc::Message },
+    /// Received requests (0 async, 1 sync), in order, checked and
+    /// decompressed but not decoded: the interpreter thread decodes them.
+    Messages {
+        handle: i32,
+        messages: Vec<qipc::Message>,
+    },
     /// The connection closed (after a login was accepted).
     Closed { handle: i32 },
     /// A connection this process opened (`hopen`) has something in its
@@ -176,6 +179,9 @@ pub struct IpcState {
     pub files: HashMap<i32, std::fs::File>,
     /// `\t`: the timer interval in milliseconds (0: off).
     pub timer_ms: i64,
+    /// Logs being appended to (`h enlist x` on a file handle): the file's
+    /// length and message count as last written, so an append is two writes.
+    pub journals: HashMap<i32, (u64, i32)>,
     /// When `.z.ts` runs next (the event loop's; reset by `\t`).
     pub timer_next: Option<std::time::Instant>,
 }
@@ -194,6 +200,7 @@ impl Default for IpcState {
             current_addr: 0,
             restrict: Restrict::None,
             files: HashMap::new(),
+            journals: HashMap::new(),
             timer_ms: 0,
             timer_next: None,
         }

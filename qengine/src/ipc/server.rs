@@ -20,7 +20,6 @@ use std::time::Duration;
 use super::Conn;
 use super::Event;
 use super::Inbound;
-use super::transport::Writer;
 use super::Listener;
 use super::Sink;
 use super::access::check_command;
@@ -28,6 +27,9 @@ use super::access::password_ok;
 use super::ip_int;
 use super::is_local;
 use super::next_handle;
+use super::transport::RUN;
+use super::transport::Writer;
+use super::transport::buffered_whole;
 use super::transport::drop_conn;
 use super::transport::io_err;
 use super::transport::read_unframed;
@@ -176,12 +178,28 @@ fn serve_conn(mut s: TcpStream, peer: SocketAddr, sink: Sink, limit: usize) {
     let _ = s.set_read_timeout(None);
     let Ok(rs) = s.try_clone() else { return };
     let mut r = std::io::BufReader::with_capacity(64 << 10, rs);
-    while let Ok(Some(message)) = read_unframed(&mut r, limit) {
-        if message.header.msgtype == qipc::RESPONSE {
-            // a response to our sync request on this handle (`.z.w"x"`);
-            // one nobody waits for is dropped when the next request starts
-            let _ = resp_tx.send(message);
-        } else if !sink(Event::Message { handle, message }) {
+    'read: while let Ok(Some(first)) = read_unframed(&mut r, limit) {
+        let mut messages = Vec::new();
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            if message.header.msgtype == qipc::RESPONSE {
+                // a response to our sync request on this handle (`.z.w"x"`);
+                // one nobody waits for is dropped when the next request starts
+                let _ = resp_tx.send(message);
+            } else {
+                messages.push(message);
+            }
+            if messages.len() < RUN && buffered_whole(&r) {
+                match read_unframed(&mut r, limit) {
+                    Ok(Some(m)) => next = Some(m),
+                    _ => {
+                        let _ = sink(Event::Messages { handle, messages });
+                        break 'read;
+                    }
+                }
+            }
+        }
+        if !messages.is_empty() && !sink(Event::Messages { handle, messages }) {
             break;
         }
     }
@@ -235,22 +253,12 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
                 let _ = reply.send(false);
             }
         }
-        Event::Message { handle, message } => {
-            if !it.ipc.conns.contains_key(&handle) {
-                return;
-            }
-            match message.decode(it) {
-                Ok(Body::Value(body)) => {
-                    let msgtype = message.header.msgtype;
-                    drop(message);
-                    let r = eval_message(it, handle, msgtype, body);
-                    if msgtype == qipc::SYNC {
-                        respond(it, handle, r);
-                    }
+        Event::Messages { handle, messages } => {
+            for message in messages {
+                if !it.ipc.conns.contains_key(&handle) || it.exit_request.is_some() {
+                    return;
                 }
-                // error objects as requests are ignored
-                Ok(Body::Error(_)) => {}
-                Err(_) => drop_conn(it, handle),
+                serve_message(it, handle, message);
             }
         }
         Event::Closed { handle } => {
@@ -259,36 +267,46 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
             }
         }
         Event::Ready { handle } => {
-            let item = it
-                .ipc
-                .conns
-                .get(&handle)
-                .and_then(|c| c.inbox.as_ref())
-                .and_then(|rx| rx.try_recv().ok());
-            match item {
-                Some(Inbound::Message(message)) => {
+            // everything in the inbox now (a run may have come with one
+            // notice; later notices then find it empty)
+            while it.exit_request.is_none() {
+                let item = it
+                    .ipc
+                    .conns
+                    .get(&handle)
+                    .and_then(|c| c.inbox.as_ref())
+                    .and_then(|rx| rx.try_recv().ok());
+                match item {
                     // a response nobody waits for (its request was
                     // interrupted) is dropped
-                    if message.header.msgtype == qipc::RESPONSE {
+                    Some(Inbound::Message(m)) if m.header.msgtype == qipc::RESPONSE => {}
+                    Some(Inbound::Message(m)) => serve_message(it, handle, m),
+                    Some(Inbound::Closed) => {
+                        closed_outgoing(it, handle);
                         return;
                     }
-                    match message.decode(it) {
-                        Ok(Body::Value(body)) => {
-                            let msgtype = message.header.msgtype;
-                            drop(message);
-                            let r = eval_message(it, handle, msgtype, body);
-                            if msgtype == qipc::SYNC {
-                                respond(it, handle, r);
-                            }
-                        }
-                        Ok(Body::Error(_)) => {}
-                        Err(_) => drop_conn(it, handle),
-                    }
+                    None => return,
                 }
-                Some(Inbound::Closed) => closed_outgoing(it, handle),
-                None => {}
             }
         }
+    }
+}
+
+/// Decodes and serves one request from `handle` (a sync one is answered);
+/// bytes that do not decode drop the connection.
+fn serve_message(it: &mut Interp, handle: i32, message: qipc::Message) {
+    match message.decode(it) {
+        Ok(Body::Value(body)) => {
+            let msgtype = message.header.msgtype;
+            drop(message);
+            let r = eval_message(it, handle, msgtype, body);
+            if msgtype == qipc::SYNC {
+                respond(it, handle, r);
+            }
+        }
+        // error objects as requests are ignored
+        Ok(Body::Error(_)) => {}
+        Err(_) => drop_conn(it, handle),
     }
 }
 
@@ -453,7 +471,15 @@ pub fn default_eval(it: &mut Interp, x: Value) -> QResult<Value> {
             let f = match &l[0] {
                 Value::Vector(v) if v.ty() == Ty::Char => {
                     let s = l[0].as_string().unwrap_or_default();
-                    it.eval_text(&s)?
+                    // a global's name (".u.upd", the usual case) is looked
+                    // up without parsing it
+                    let plain = s
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_');
+                    match plain.then(|| it.get_global(Sym::new(&s))).flatten() {
+                        Some(f) => f,
+                        None => it.eval_text(&s)?,
+                    }
                 }
                 Value::Atom(Atom::Symbol(_)) => {
                     crate::builtins::interpret::value(it, l[0].clone())?

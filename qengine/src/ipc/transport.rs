@@ -57,6 +57,26 @@ pub(super) fn read_unframed(s: &mut impl Read, limit: usize) -> QResult<Option<q
     }
 }
 
+/// True when a whole message is already in the reader's buffer, so that
+/// reading it will not block: readers pass such runs of messages on
+/// together (one hand-over, one wake-up of the interpreter, per run).
+pub(super) fn buffered_whole(r: &std::io::BufReader<TcpStream>) -> bool {
+    let b = r.buffer();
+    if b.len() < 8 {
+        return false;
+    }
+    let l = [b[4], b[5], b[6], b[7]];
+    let len = if b[0] == 1 {
+        u32::from_le_bytes(l)
+    } else {
+        u32::from_be_bytes(l)
+    };
+    (len as usize) <= b.len()
+}
+
+/// Most messages a reader passes on in one run.
+pub(super) const RUN: usize = 512;
+
 pub(super) fn io_err(e: std::io::Error) -> QError {
     QError::new("os").with_detail(e.to_string())
 }

@@ -1546,7 +1546,12 @@ pub fn q_hdpf(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     for (n, _) in &tables {
         q_dpft(
             it,
-            vec![d.clone(), p.clone(), f.clone(), Value::Atom(Atom::Symbol(*n))],
+            vec![
+                d.clone(),
+                p.clone(),
+                f.clone(),
+                Value::Atom(Atom::Symbol(*n)),
+            ],
         )?;
     }
     for (n, _) in &tables {

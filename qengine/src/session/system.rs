@@ -136,7 +136,9 @@ pub fn command(it: &mut Interp, cmd: &str) -> QResult<Outcome> {
 /// times the expression.
 fn timer_or_timed(it: &mut Interp, rest: &str) -> QResult<Outcome> {
     if rest.is_empty() {
-        return Ok(Outcome::Value(Value::int(it.ipc.timer_ms.min(i32::MAX as i64) as i32)));
+        return Ok(Outcome::Value(Value::int(
+            it.ipc.timer_ms.min(i32::MAX as i64) as i32,
+        )));
     }
     if let Ok(n) = rest.parse::<i64>() {
         if n < 0 {
@@ -152,8 +154,8 @@ fn timer_or_timed(it: &mut Interp, rest: &str) -> QResult<Outcome> {
 /// creating it (with its parents) when missing, as q does.
 fn change_dir(_: &mut Interp, rest: &str) -> QResult<Outcome> {
     if rest.is_empty() {
-        let d = std::env::current_dir()
-            .map_err(|e| QError::new("os").with_detail(e.to_string()))?;
+        let d =
+            std::env::current_dir().map_err(|e| QError::new("os").with_detail(e.to_string()))?;
         return Ok(Outcome::Value(Value::string(&d.to_string_lossy())));
     }
     let p = std::path::Path::new(rest);

@@ -113,8 +113,8 @@ pub(crate) fn read_path(path: &Path, codec: &mut dyn qipc::FuncCodec) -> QResult
             }
         }
         FileKind::Other => {
-            let b = std::fs::read(path)
-                .map_err(|e| QError::new(format!("{}: {e}", path.display())))?;
+            let b =
+                std::fs::read(path).map_err(|e| QError::new(format!("{}: {e}", path.display())))?;
             if is_list_file(&b) {
                 return read_list(&b, codec);
             }

@@ -341,6 +341,7 @@ pub fn write_file_handle(it: &mut Interp, h: i32, args: Vec<Value>) -> QResult<V
             _ => return crate::ipc::journal_append(it, h, x),
         }
     };
+    it.ipc.journals.remove(&h.abs());
     let f = it
         .ipc
         .files
