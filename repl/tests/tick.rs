@@ -214,7 +214,7 @@ fn zero_latency_plant_end_to_end() {
     assert_eq!(std::fs::read(&log).unwrap(), [0xff, 1, 0, 0, 0, 0, 0, 0]);
 
     // 2. an HDB on the (empty) directory, an RDB and a filtering subscriber
-    let hdb = Proc::start(&dir, "hdb", &[hdb_s.clone()], Some(free_port()));
+    let hdb = Proc::start(&dir, "hdb", std::slice::from_ref(&hdb_s), Some(free_port()));
     let rdb_args = vec![script("rdb.q"), s(tpp), s(hdb.port()), hdb_s.clone()];
     let rdb = Proc::start(&dir, "rdb", &rdb_args, Some(free_port()));
     let sub = Proc::start(
@@ -289,7 +289,7 @@ fn zero_latency_plant_end_to_end() {
     c.wait_for("d\"count trade\"", &s(n));
     let by_sym = c.q("d\"exec x from select count i by sym from trade\"");
     let fifth = s(n / 5);
-    assert_eq!(by_sym, vec![fifth.as_str(); 5].join(" "));
+    assert_eq!(by_sym, [fifth.as_str(); 5].join(" "));
     // a new day: the tickerplant rolled to a new log
     let n_logs = std::fs::read_dir(&logs).unwrap().count();
     assert_eq!(n_logs, 2, "{}", tp.output());
