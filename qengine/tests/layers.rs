@@ -48,7 +48,15 @@ fn target_layer(path: &str) -> Option<u8> {
     let first = *segs.first()?;
     if first == "ipc" {
         let sub = segs.get(1).copied().unwrap_or("");
-        let is_submodule = ["server", "client", "codec", "transport", "access"].contains(&sub);
+        let is_submodule = [
+            "server",
+            "client",
+            "codec",
+            "transport",
+            "access",
+            "journal",
+        ]
+        .contains(&sub);
         return Some(if is_submodule { 3 } else { 1 });
     }
     layer(first)

@@ -68,6 +68,21 @@ pub fn decode(payload: &[u8], little: bool, codec: &mut dyn FuncCodec) -> QResul
     Ok(Body::Value(v))
 }
 
+/// Decodes the one value at the start of `bytes` (little-endian, no
+/// header) and returns it with the number of bytes it took: how a q journal
+/// (a log file) is read item by item. An error when the bytes there are not
+/// a whole value (a torn tail).
+pub fn decode_prefix(bytes: &[u8], codec: &mut dyn FuncCodec) -> QResult<(Value, usize)> {
+    let mut r = Reader {
+        b: bytes,
+        pos: 0,
+        little: true,
+        codec,
+    };
+    let v = r.value(0)?;
+    Ok((v, r.pos))
+}
+
 struct Reader<'a, 'c> {
     b: &'a [u8],
     pos: usize,

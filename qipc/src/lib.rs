@@ -38,6 +38,7 @@ pub use codec::PrimCode;
 pub use decode::Body;
 pub use decode::MAX_DEPTH;
 pub use decode::decode;
+pub use decode::decode_prefix;
 pub use encode::encode;
 pub use encode::encode_with;
 pub use frame::ASYNC;

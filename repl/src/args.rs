@@ -23,6 +23,8 @@ pub struct Options {
     pub quiet: bool,
     /// `-u file` / `-U file`: IPC password file.
     pub users: Option<String>,
+    /// `-t ms`: the timer interval (`\t`).
+    pub timer: Option<String>,
     /// `-u`: clients may not access files outside the startup directory.
     pub restrict: bool,
     /// `-u 1`: nor run system commands.
@@ -31,14 +33,14 @@ pub struct Options {
 
 /// Flags that take one value and are accepted but not acted on yet:
 /// `-s` secondary threads, `-u`/`-U` password file, `-w` memory limit,
-/// `-t` timer, `-T` timeout, `-e` error trap, `-o` UTC offset, `-l`/`-L` log.
-const IGNORED_WITH_VALUE: &[&str] = &["-s", "-w", "-t", "-T", "-e", "-o", "-E"];
+/// `-T` timeout, `-e` error trap, `-o` UTC offset, `-l`/`-L` log.
+const IGNORED_WITH_VALUE: &[&str] = &["-s", "-w", "-T", "-e", "-o", "-E"];
 /// Flags without a value that are accepted but not acted on yet.
 const IGNORED_BARE: &[&str] = &["-b", "-l", "-L"];
 
 /// One-line usage text for errors.
 pub const USAGE: &str =
-    "usage: borf [FILE.q] [-p port] [-c rows cols] [-P digits] [-s n] [-q] [ARGS...]";
+    "usage: borf [FILE.q|DIR] [-p port] [-t ms] [-c rows cols] [-P digits] [-s n] [-q] [ARGS...]";
 
 /// Parses the arguments after the program name.
 pub fn parse(args: &[String]) -> Result<Options, String> {
@@ -54,6 +56,10 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
         match a {
             "-p" => {
                 o.port = Some(value(i, a)?);
+                i += 2;
+            }
+            "-t" => {
+                o.timer = Some(value(i, a)?);
                 i += 2;
             }
             "-P" => {

@@ -4,10 +4,13 @@
 //! sends a chunk and waits for it to finish (so output and prompt stay in
 //! order); connection readers send checked, decompressed messages and
 //! never wait, the interpreter thread decoding them and writing responses
-//! itself.
+//! itself. Messages arriving on connections this process opened (`hopen`)
+//! come the same way, so a subscriber's tables grow while it sits idle; and
+//! between events the timer runs `.z.ts` when it is due (`\t`, `-t`).
 
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
+use std::time::{Duration, Instant};
 
 use qengine::ipc;
 
@@ -109,7 +112,20 @@ pub fn serve(
     }
     let mut input_done = false;
     loop {
-        let Ok(ev) = rx.recv() else { return 0 };
+        if let Some(c) = run_timer(s) {
+            return c;
+        }
+        let ev = match s.it.ipc.timer_next {
+            Some(next) => match rx.recv_timeout(next.saturating_duration_since(Instant::now())) {
+                Ok(ev) => ev,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => return 0,
+            },
+            None => match rx.recv() {
+                Ok(ev) => ev,
+                Err(_) => return 0,
+            },
+        };
         match ev {
             Input::Chunk {
                 text,
@@ -136,8 +152,29 @@ pub fn serve(
             }
             Input::End => input_done = true,
         }
+        // standard input ended: a listener keeps the process serving (a
+        // timer alone does not, as q)
         if input_done && !s.it.ipc.listening() {
             return 0;
         }
     }
+}
+
+/// Runs `.z.ts` when the timer is due, and schedules the next run (one
+/// interval on; a run that overran is not made up). `Some(code)` when the
+/// handler asked to exit.
+fn run_timer(s: &mut Session) -> Option<i32> {
+    let next = s.it.ipc.timer_next?;
+    let now = Instant::now();
+    if now < next {
+        return None;
+    }
+    let every = Duration::from_millis(s.it.ipc.timer_ms.max(1) as u64);
+    let mut after = next + every;
+    if after <= now {
+        after = now + every;
+    }
+    s.it.ipc.timer_next = Some(after);
+    qengine::ipc::fire_timer(&mut s.it);
+    s.it.exit_request
 }

@@ -1,6 +1,10 @@
 //! The `borf` binary: command line, script loading, console and pipe input.
 //!
-//! `borf [FILE.q] [-p port] [-c rows cols] [-P digits] [-s n] [-q] [ARGS]`
+//! `borf [FILE.q|DIR] [-p port] [-t ms] [-c rows cols] [-P digits] [-s n] [-q] [ARGS]`
+//!
+//! As q: the `-p` port is listened on and the `-t` timer set before the
+//! script runs (`system"p"` is already the port inside it); a directory in
+//! place of the script is loaded as a database.
 //!
 //! The interpreter runs on a thread with a large stack so that deep
 //! recursion ends in the engine's `'stack` error rather than a crash.
@@ -88,12 +92,6 @@ fn run(opts: args::Options) -> i32 {
     s.it.script_file = opts.script.clone();
     s.it.script_args = opts.script_args.clone();
 
-    if let Some(file) = &opts.script
-        && let Some(code) = run_script(&mut s, file)
-    {
-        return code;
-    }
-
     // `-p port`: listen; the process keeps serving after standard input ends.
     if let Some(p) = &opts.port
         && let Err(e) = qengine::ipc::listen(&mut s.it, p)
@@ -101,6 +99,17 @@ fn run(opts: args::Options) -> i32 {
         println!("'{}", e.name);
         eprintln!("  cannot listen on {p}");
         return 1;
+    }
+    if let Some(t) = &opts.timer
+        && let Flow::Exit(c) = s.run(&format!("\\t {t}"), Origin::Console, false)
+    {
+        return c;
+    }
+
+    if let Some(file) = &opts.script
+        && let Some(code) = run_script(&mut s, file)
+    {
+        return code;
     }
 
     if std::io::stdin().is_terminal() {
@@ -117,6 +126,19 @@ fn run(opts: args::Options) -> i32 {
 /// the script, and the session then carries on with standard input.
 /// Returns `Some(code)` when the script exits.
 fn run_script(s: &mut Session, file: &str) -> Option<i32> {
+    // a database directory: q changes to it and loads it (so that `\l .`
+    // reloads it later)
+    if std::path::Path::new(file).is_dir() {
+        if let Err(e) = std::env::set_current_dir(file) {
+            println!("'{file}");
+            eprintln!("  cannot change to the database directory: {e}");
+            return None;
+        }
+        return match s.run("\\l .", Origin::Console, false) {
+            Flow::Exit(c) => Some(c),
+            _ => None,
+        };
+    }
     let text = match std::fs::read(file) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
         Err(e) => {

@@ -96,6 +96,13 @@ pub(crate) fn amend_named(
     if it.no_update {
         return Err(QError::new("noupdate"));
     }
+    // a file (`.[`:L;();:;()]` creates a log): read, amend, write back
+    if s.as_str().starts_with(':') {
+        let old = crate::storage::object::get_file(it, s).unwrap_or(Value::Nil);
+        let new = f(it, old)?;
+        crate::storage::object::set_file(it, s, new)?;
+        return Ok(Value::Atom(Atom::Symbol(s)));
+    }
     let name = crate::state::qualify(it.namespace, s.as_str());
     if it.get_global(name).is_none()
         && let Some(ns) = it.namespace_value(name.as_str())

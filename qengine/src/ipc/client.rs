@@ -13,15 +13,21 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use super::Conn;
+use super::Event;
+use super::Inbound;
 use super::ip_int;
 use super::is_local;
 use super::next_handle;
-use super::server::WRITE_TIMEOUT;
+use super::server::closed_outgoing;
 use super::server::eval_message;
 use super::server::respond;
+use super::transport::RUN;
+use super::transport::Writer;
+use super::transport::buffered_whole;
 use super::transport::drop_conn;
+use super::transport::flush;
 use super::transport::io_err;
-use super::transport::read_message;
+use super::transport::read_unframed;
 use super::transport::send_bytes;
 use super::transport::write_error;
 use crate::state::Interp;
@@ -57,7 +63,8 @@ pub fn send(it: &mut Interp, h: i32, args: Vec<Value>) -> QResult<Value> {
     let handle = h.abs();
     if h < 0 {
         if matches!(msg, Value::Nil) {
-            return Ok(Value::Nil); // flush: writes are never buffered
+            flush(it, handle)?;
+            return Ok(Value::Nil);
         }
         let m = qipc::frame(qipc::ASYNC, &msg, it)?;
         if !send_bytes(it, handle, m) {
@@ -72,22 +79,22 @@ pub fn send(it: &mut Interp, h: i32, args: Vec<Value>) -> QResult<Value> {
     if !send_bytes(it, handle, m) {
         return Err(write_error(handle));
     }
-    let limit = it.ipc.limit;
     loop {
-        let read = match it.ipc.conns.get_mut(&handle) {
-            Some(c) => read_message(&mut c.stream, limit),
+        let r = match it.ipc.conns.get(&handle).and_then(|c| c.inbox.as_ref()) {
+            Some(rx) => rx.recv_timeout(Duration::from_millis(50)),
             None => return Err(QError::new("close")),
         };
-        let msg = match read {
-            Ok(Some(m)) => m,
-            Ok(None) | Err(_) => {
-                if let Some(c) = it.ipc.conns.remove(&handle) {
-                    let _ = c.stream.shutdown(Shutdown::Both);
-                }
+        let msg = match r {
+            Ok(Inbound::Message(m)) => m,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                (0..4096).try_for_each(|_| it.tick())?;
+                continue;
+            }
+            Ok(Inbound::Closed) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+                closed_outgoing(it, handle);
                 return Err(QError::new("close").with_detail("the remote closed the connection"));
             }
         };
-        let msg = qipc::unframe(msg, limit)?;
         let body = msg.decode(it)?;
         match (msg.header.msgtype, body) {
             (qipc::RESPONSE, Body::Value(v)) => return Ok(v),
@@ -233,14 +240,25 @@ pub fn hopen(it: &mut Interp, x: Value) -> QResult<Value> {
         _ => return Err(QError::new("access")),
     }
     let _ = s.set_read_timeout(None);
-    let _ = s.set_write_timeout(Some(WRITE_TIMEOUT));
     let peer = s.peer_addr().ok().map(|a| a.ip());
     let h = next_handle();
     let user = t.creds.split(':').next().unwrap_or("");
+    let writer = s.try_clone().and_then(Writer::start).map_err(io_err)?;
+    let rs = s.try_clone().map_err(io_err)?;
+    let (tx, rx) = mpsc::channel();
+    let sink = it.ipc.sink.clone();
+    let limit = it.ipc.limit;
+    std::thread::Builder::new()
+        .name("borf-hread".into())
+        .stack_size(4 << 20)
+        .spawn(move || read_outgoing(rs, h, tx, sink, limit))
+        .map_err(io_err)?;
     it.ipc.conns.insert(
         h,
         Conn {
             stream: s,
+            writer,
+            inbox: Some(rx),
             incoming: false,
             local: is_local(peer),
             capability: b[0],
@@ -252,6 +270,46 @@ pub fn hopen(it: &mut Interp, x: Value) -> QResult<Value> {
     Ok(Value::int(h))
 }
 
+/// The reader of a connection this process opened: every message goes to
+/// the connection's inbox, and the event loop (if any) is told, so that
+/// requests are served while the process is idle; a sync request in
+/// progress takes its response (and any callbacks) from the inbox itself.
+fn read_outgoing(
+    s: TcpStream,
+    handle: i32,
+    tx: mpsc::Sender<Inbound>,
+    sink: Option<super::Sink>,
+    limit: usize,
+) {
+    let mut r = std::io::BufReader::with_capacity(64 << 10, s);
+    loop {
+        let mut n = 0;
+        // a run of messages already buffered goes with one notice
+        let closed = loop {
+            let item = match read_unframed(&mut r, limit) {
+                Ok(Some(m)) => Inbound::Message(m),
+                _ => Inbound::Closed,
+            };
+            let closed = matches!(item, Inbound::Closed);
+            if tx.send(item).is_err() {
+                return;
+            }
+            n += 1;
+            if closed || n >= RUN || !buffered_whole(&r) {
+                break closed;
+            }
+        };
+        if let Some(sink) = &sink
+            && !sink(Event::Ready { handle })
+        {
+            return;
+        }
+        if closed {
+            return;
+        }
+    }
+}
+
 /// `hclose h`: closes a connection (an incoming one fires `.z.pc` when its
 /// reader sees the close).
 pub fn hclose(it: &mut Interp, x: Value) -> QResult<Value> {
@@ -260,14 +318,19 @@ pub fn hclose(it: &mut Interp, x: Value) -> QResult<Value> {
         _ => return Err(QError::type_()),
     };
     let h = i32::try_from(h.abs()).map_err(|_| QError::domain())?;
+    it.ipc.journals.remove(&h);
     if it.ipc.files.remove(&h).is_some() {
         return Ok(Value::Nil);
     }
     match it.ipc.conns.get(&h) {
         Some(c) if c.incoming => {
-            let _ = c.stream.shutdown(Shutdown::Both);
+            let _ = flush(it, h);
+            if let Some(c) = it.ipc.conns.get(&h) {
+                let _ = c.stream.shutdown(Shutdown::Both);
+            }
         }
         Some(_) => {
+            let _ = flush(it, h);
             if let Some(c) = it.ipc.conns.remove(&h) {
                 let _ = c.stream.shutdown(Shutdown::Both);
             }

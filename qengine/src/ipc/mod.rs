@@ -25,6 +25,12 @@ mod server;
 
 mod transport;
 
+mod journal;
+
+pub use journal::append as journal_append;
+
+pub use journal::replay as journal_replay;
+
 use std::collections::HashMap;
 
 use std::net::IpAddr;
@@ -77,6 +83,12 @@ pub use server::respond;
 
 pub use server::system_p;
 
+pub use server::fire_timer;
+
+pub use server::z_w_handles;
+
+pub use server::z_w_current;
+
 /// Largest message accepted (total bytes, header included).
 pub const DEFAULT_LIMIT: usize = 1 << 30;
 
@@ -96,11 +108,23 @@ pub enum Event {
         /// this incoming handle (`.z.w"x"`).
         responses: mpsc::Receiver<qipc::Message>,
     },
-    /// A received request (0 async, 1 sync), checked and decompressed but
-    /// not decoded: the interpreter thread decodes it.
-    Message { handle: i32, message: qipc::Message },
+    /// Received requests (0 async, 1 sync), in order, checked and
+    /// decompressed but not decoded: the interpreter thread decodes them.
+    Messages {
+        handle: i32,
+        messages: Vec<qipc::Message>,
+    },
     /// The connection closed (after a login was accepted).
     Closed { handle: i32 },
+    /// A connection this process opened (`hopen`) has something in its
+    /// inbox: a request, a response nobody waits for, or its close.
+    Ready { handle: i32 },
+}
+
+/// What the reader of a connection this process opened passes on.
+pub(crate) enum Inbound {
+    Message(qipc::Message),
+    Closed,
 }
 
 /// Delivers events to the interpreter thread's loop; false when the loop
@@ -108,7 +132,12 @@ pub enum Event {
 pub type Sink = Arc<dyn Fn(Event) -> bool + Send + Sync>;
 
 struct Conn {
+    /// For shutting the socket; reads and writes go through the reader and
+    /// writer threads.
     stream: TcpStream,
+    writer: transport::Writer,
+    /// Outgoing connections: what their reader thread read, in order.
+    inbox: Option<mpsc::Receiver<Inbound>>,
     /// Accepted by our listener (vs opened with `hopen`).
     incoming: bool,
     /// Peer on a loopback address (never compressed, as kdb+).
@@ -148,6 +177,13 @@ pub struct IpcState {
     pub restrict: Restrict,
     /// Files opened with `hopen `:path` (builtins/fileio.rs), by handle.
     pub files: HashMap<i32, std::fs::File>,
+    /// `\t`: the timer interval in milliseconds (0: off).
+    pub timer_ms: i64,
+    /// Logs being appended to (`h enlist x` on a file handle): the file's
+    /// length and message count as last written, so an append is two writes.
+    pub journals: HashMap<i32, (u64, i32)>,
+    /// When `.z.ts` runs next (the event loop's; reset by `\t`).
+    pub timer_next: Option<std::time::Instant>,
 }
 
 impl Default for IpcState {
@@ -164,6 +200,9 @@ impl Default for IpcState {
             current_addr: 0,
             restrict: Restrict::None,
             files: HashMap::new(),
+            journals: HashMap::new(),
+            timer_ms: 0,
+            timer_next: None,
         }
     }
 }
@@ -178,6 +217,13 @@ impl IpcState {
     /// standard input ends).
     pub fn listening(&self) -> bool {
         self.listener.is_some()
+    }
+
+    /// Sets the timer (`\t N`, `-t N`); 0 stops it.
+    pub fn set_timer(&mut self, ms: i64) {
+        self.timer_ms = ms.max(0);
+        self.timer_next = (ms > 0)
+            .then(|| std::time::Instant::now() + std::time::Duration::from_millis(ms as u64));
     }
 
     /// `.z.u` and `.z.a` while a client's request or handler runs (`None`

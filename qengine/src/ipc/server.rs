@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use super::Conn;
 use super::Event;
+use super::Inbound;
 use super::Listener;
 use super::Sink;
 use super::access::check_command;
@@ -26,6 +27,9 @@ use super::access::password_ok;
 use super::ip_int;
 use super::is_local;
 use super::next_handle;
+use super::transport::RUN;
+use super::transport::Writer;
+use super::transport::buffered_whole;
 use super::transport::drop_conn;
 use super::transport::io_err;
 use super::transport::read_unframed;
@@ -43,8 +47,6 @@ use qipc::Body;
 
 /// How long a client may take to send its credentials.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// A peer that does not read a response within this time is dropped.
-pub(super) const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `\p`, `\p N`, `\p host:N`: shows or sets the listening port (0 stops).
 pub fn system_p(it: &mut Interp, rest: &str) -> QResult<Outcome> {
@@ -174,12 +176,30 @@ fn serve_conn(mut s: TcpStream, peer: SocketAddr, sink: Sink, limit: usize) {
         return;
     }
     let _ = s.set_read_timeout(None);
-    while let Ok(Some(message)) = read_unframed(&mut s, limit) {
-        if message.header.msgtype == qipc::RESPONSE {
-            // a response to our sync request on this handle (`.z.w"x"`);
-            // one nobody waits for is dropped when the next request starts
-            let _ = resp_tx.send(message);
-        } else if !sink(Event::Message { handle, message }) {
+    let Ok(rs) = s.try_clone() else { return };
+    let mut r = std::io::BufReader::with_capacity(64 << 10, rs);
+    'read: while let Ok(Some(first)) = read_unframed(&mut r, limit) {
+        let mut messages = Vec::new();
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            if message.header.msgtype == qipc::RESPONSE {
+                // a response to our sync request on this handle (`.z.w"x"`);
+                // one nobody waits for is dropped when the next request starts
+                let _ = resp_tx.send(message);
+            } else {
+                messages.push(message);
+            }
+            if messages.len() < RUN && buffered_whole(&r) {
+                match read_unframed(&mut r, limit) {
+                    Ok(Some(m)) => next = Some(m),
+                    _ => {
+                        let _ = sink(Event::Messages { handle, messages });
+                        break 'read;
+                    }
+                }
+            }
+        }
+        if !messages.is_empty() && !sink(Event::Messages { handle, messages }) {
             break;
         }
     }
@@ -206,15 +226,19 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
             let ok = authorise(it, handle, &user, &password, addr);
             if ok {
                 let cap = qipc::handshake::common_capability(capability);
-                let written = stream.write_all(&[cap]).is_ok();
-                let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
                 let _ = stream.set_nodelay(true);
-                let _ = reply.send(written);
-                if written {
+                let writer = match stream.write_all(&[cap]) {
+                    Ok(()) => stream.try_clone().and_then(Writer::start).ok(),
+                    Err(_) => None,
+                };
+                let _ = reply.send(writer.is_some());
+                if let Some(writer) = writer {
                     it.ipc.conns.insert(
                         handle,
                         Conn {
                             stream,
+                            writer,
+                            inbox: None,
                             incoming: true,
                             local: is_local(addr),
                             capability: cap,
@@ -229,22 +253,12 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
                 let _ = reply.send(false);
             }
         }
-        Event::Message { handle, message } => {
-            if !it.ipc.conns.contains_key(&handle) {
-                return;
-            }
-            match message.decode(it) {
-                Ok(Body::Value(body)) => {
-                    let msgtype = message.header.msgtype;
-                    drop(message);
-                    let r = eval_message(it, handle, msgtype, body);
-                    if msgtype == qipc::SYNC {
-                        respond(it, handle, r);
-                    }
+        Event::Messages { handle, messages } => {
+            for message in messages {
+                if !it.ipc.conns.contains_key(&handle) || it.exit_request.is_some() {
+                    return;
                 }
-                // error objects as requests are ignored
-                Ok(Body::Error(_)) => {}
-                Err(_) => drop_conn(it, handle),
+                serve_message(it, handle, message);
             }
         }
         Event::Closed { handle } => {
@@ -252,7 +266,90 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
                 let _ = call_handler(it, handle, ".z.pc", Value::int(handle));
             }
         }
+        Event::Ready { handle } => {
+            // everything in the inbox now (a run may have come with one
+            // notice; later notices then find it empty)
+            while it.exit_request.is_none() {
+                let item = it
+                    .ipc
+                    .conns
+                    .get(&handle)
+                    .and_then(|c| c.inbox.as_ref())
+                    .and_then(|rx| rx.try_recv().ok());
+                match item {
+                    // a response nobody waits for (its request was
+                    // interrupted) is dropped
+                    Some(Inbound::Message(m)) if m.header.msgtype == qipc::RESPONSE => {}
+                    Some(Inbound::Message(m)) => serve_message(it, handle, m),
+                    Some(Inbound::Closed) => {
+                        closed_outgoing(it, handle);
+                        return;
+                    }
+                    None => return,
+                }
+            }
+        }
     }
+}
+
+/// Decodes and serves one request from `handle` (a sync one is answered);
+/// bytes that do not decode drop the connection.
+fn serve_message(it: &mut Interp, handle: i32, message: qipc::Message) {
+    match message.decode(it) {
+        Ok(Body::Value(body)) => {
+            let msgtype = message.header.msgtype;
+            drop(message);
+            let r = eval_message(it, handle, msgtype, body);
+            if msgtype == qipc::SYNC {
+                respond(it, handle, r);
+            }
+        }
+        // error objects as requests are ignored
+        Ok(Body::Error(_)) => {}
+        Err(_) => drop_conn(it, handle),
+    }
+}
+
+/// A connection this process opened was closed by the remote: it goes,
+/// and `.z.pc` runs, as q does.
+pub(super) fn closed_outgoing(it: &mut Interp, handle: i32) {
+    if let Some(c) = it.ipc.conns.remove(&handle) {
+        let _ = c.stream.shutdown(Shutdown::Both);
+        let _ = call_handler(it, handle, ".z.pc", Value::int(handle));
+    }
+}
+
+/// Runs `.z.ts` (if defined) with the current timestamp, as the event
+/// loop's timer does; an error is reported on standard error.
+pub fn fire_timer(it: &mut Interp) {
+    let Some(f) = it.get_global(Sym::new(".z.ts")) else {
+        return;
+    };
+    let now = crate::builtins::temporal::z_p(it, Value::Nil).unwrap_or(Value::Nil);
+    let r = guarded(it, |it| apply(it, &f, vec![now]));
+    if let Err(e) = r {
+        eprintln!("'{}", e.name);
+        eprintln!("  in .z.ts (the timer)");
+    }
+}
+
+/// `.z.w`: the handle of the connection being served; 0 at the console.
+pub fn z_w_current(it: &mut Interp, _x: Value) -> QResult<Value> {
+    Ok(Value::int(it.ipc.current))
+}
+
+/// `.z.W`: every open connection's handle and the bytes queued for it.
+pub fn z_w_handles(it: &mut Interp, _x: Value) -> QResult<Value> {
+    let mut hs: Vec<i32> = it.ipc.conns.keys().copied().collect();
+    hs.sort_unstable();
+    let bytes: Vec<i64> = hs
+        .iter()
+        .map(|h| it.ipc.conns.get(h).map_or(0, |c| c.writer.pending() as i64))
+        .collect();
+    Ok(Value::dict(
+        Value::Vector(qcore::Vector::from_i32(Ty::Int, hs)),
+        Value::Vector(qcore::Vector::longs(bytes)),
+    ))
 }
 
 fn authorise(it: &mut Interp, handle: i32, user: &str, pw: &str, addr: Option<IpAddr>) -> bool {
@@ -374,7 +471,15 @@ pub fn default_eval(it: &mut Interp, x: Value) -> QResult<Value> {
             let f = match &l[0] {
                 Value::Vector(v) if v.ty() == Ty::Char => {
                     let s = l[0].as_string().unwrap_or_default();
-                    it.eval_text(&s)?
+                    // a global's name (".u.upd", the usual case) is looked
+                    // up without parsing it
+                    let plain = s
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_');
+                    match plain.then(|| it.get_global(Sym::new(&s))).flatten() {
+                        Some(f) => f,
+                        None => it.eval_text(&s)?,
+                    }
                 }
                 Value::Atom(Atom::Symbol(_)) => {
                     crate::builtins::interpret::value(it, l[0].clone())?

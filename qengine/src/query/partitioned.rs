@@ -1527,6 +1527,52 @@ pub fn q_dpft(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     Ok(Value::Atom(Atom::Symbol(*name)))
 }
 
+/// `.Q.hdpf[h;d;p;f]`: saves every table of the root namespace as
+/// partition `p` of database `d` (`.Q.dpft`, sorted by `f` with `p#`),
+/// empties them, and asks the HDB at `h` (when it can be opened) to reload
+/// with `\l .`.
+pub fn q_hdpf(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    let [h, d, p, f] = <[Value; 4]>::try_from(args).map_err(|_| QError::rank())?;
+    let mut tables: Vec<(Sym, usize)> = it
+        .names_in(".")
+        .into_iter()
+        .filter_map(|n| match it.get_global(n) {
+            Some(Value::Table(t)) => Some((n, t.columns.first().map_or(0, |c| c.count()))),
+            _ => None,
+        })
+        .collect();
+    // largest first, as q
+    tables.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.as_str().cmp(b.0.as_str())));
+    for (n, _) in &tables {
+        q_dpft(
+            it,
+            vec![
+                d.clone(),
+                p.clone(),
+                f.clone(),
+                Value::Atom(Atom::Symbol(*n)),
+            ],
+        )?;
+    }
+    for (n, _) in &tables {
+        if let Some(Value::Table(t)) = it.get_global(*n) {
+            let empty = Table {
+                names: t.names.clone(),
+                columns: t.columns.iter().map(|c| take_idx(c, &[])).collect(),
+            };
+            it.set_global(*n, Value::Table(std::sync::Arc::new(empty)));
+        }
+    }
+    if let Ok(Value::Atom(a)) = crate::ipc::hopen(it, h)
+        && let Some(hd) = a.to_i64()
+    {
+        let r = crate::ipc::send(it, hd as i32, vec![Value::string("\\l .")]);
+        let _ = crate::ipc::hclose(it, Value::int(hd as i32));
+        r?;
+    }
+    Ok(Value::Nil)
+}
+
 fn same_dir(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(x), Ok(y)) => x == y,

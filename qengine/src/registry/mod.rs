@@ -500,6 +500,7 @@ pub static INTERNALS: &[Internal] = &[
     Internal { n: -7,  f: P1(crate::builtins::io::handle::hcount),   doc: "hcount" },
     Internal { n: -8,  f: S1(crate::ipc::codec::serialize),                 doc: "serialize (kdb+ IPC bytes)" },
     Internal { n: -9,  f: S1(crate::ipc::codec::deserialize),               doc: "deserialize kdb+ IPC bytes" },
+    Internal { n: -11, f: S1(crate::ipc::journal_replay),              doc: "streaming execute: replay a log (-11!L, -11!(n;L), -11!(-2;L) counts)" },
     Internal { n: -15, f: P1(crate::builtins::text::md5),            doc: "md5" },
     Internal { n: -18, f: S1(crate::ipc::codec::serialize_compressed),      doc: "serialize and compress" },
     Internal { n: -24, f: S1(crate::builtins::interpret::reval),     doc: "reval" },

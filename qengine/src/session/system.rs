@@ -67,7 +67,7 @@ const fn nyi(name: &'static str, status: Status, doc: &'static str) -> Command {
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
     cmd("\\",    |_, _| Ok(Outcome::Exit(0)),                   false, "exit the process"),
-    cmd("t",       |it, r| timed(it, false, 1, r),                 true,  "time an expression in milliseconds (t:n repeats it n times)"),
+    cmd("t",       timer_or_timed,                                 true,  "\\t: the timer interval; \\t N sets it (ms, 0 off; .z.ts runs); \\t expr times it (t:n repeats)"),
     cmd("ts",      |it, r| timed(it, true, 1, r),                  true,  "time and space of an expression (ts:n repeats it)"),
     cmd("d",       namespace,                                      true,  "show or change the current namespace"),
     cmd("c",       console_size,                                   true,  "show or set the console size: rows cols"),
@@ -84,6 +84,7 @@ pub static COMMANDS: &[Command] = &[
     cmd("o",       utc_offset,                                     false, "show or set the offset from UTC of local time (hours, or minutes)"),
     cmd("w",       memory,                                         false, "workspace memory statistics"),
     cmd("p",       crate::ipc::system_p,                           false, "show or set the listening port"),
+    cmd("cd",      change_dir,                                     false, "show the process's directory; \\cd d changes to d (created if missing)"),
     cmd("l",       load,                                           false, "load a script or a database directory"),
     cmd("1",       |_, r| redirect(1, r),                          false, "redirect standard output to a file"),
     cmd("2",       |_, r| redirect(2, r),                          false, "redirect standard error to a file"),
@@ -91,7 +92,6 @@ pub static COMMANDS: &[Command] = &[
     nyi("b",  Status::Later(13), "views"),
     nyi("B",  Status::Later(13), "pending views"),
     nyi("C",  Status::Later(17), "HTTP size"),
-    nyi("cd", Status::Later(12), "change directory"),
     nyi("E",  Status::Refused("no TLS: put a TLS proxy in front of borf"), "TLS server mode"),
     nyi("r",  Status::Later(12), "replication, rename"),
     nyi("u",  Status::Later(14), "reload the user-password file"),
@@ -130,6 +130,39 @@ pub fn command(it: &mut Interp, cmd: &str) -> QResult<Outcome> {
         Some(n) => timed(it, name == "ts", n, rest),
         None => run(it, rest),
     }
+}
+
+/// `\t`: the timer interval; `\t N`: sets it (0 stops it); `\t expr`:
+/// times the expression.
+fn timer_or_timed(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    if rest.is_empty() {
+        return Ok(Outcome::Value(Value::int(
+            it.ipc.timer_ms.min(i32::MAX as i64) as i32,
+        )));
+    }
+    if let Ok(n) = rest.parse::<i64>() {
+        if n < 0 {
+            return Err(QError::domain());
+        }
+        it.ipc.set_timer(n);
+        return Ok(Outcome::Silent);
+    }
+    timed(it, false, 1, rest)
+}
+
+/// `\cd`: the process's working directory; `\cd d`: changes to `d`,
+/// creating it (with its parents) when missing, as q does.
+fn change_dir(_: &mut Interp, rest: &str) -> QResult<Outcome> {
+    if rest.is_empty() {
+        let d =
+            std::env::current_dir().map_err(|e| QError::new("os").with_detail(e.to_string()))?;
+        return Ok(Outcome::Value(Value::string(&d.to_string_lossy())));
+    }
+    let p = std::path::Path::new(rest);
+    std::fs::create_dir_all(p)
+        .and_then(|_| std::env::set_current_dir(p))
+        .map_err(|e| QError::new(rest.to_string()).with_detail(e.to_string()))?;
+    Ok(Outcome::Silent)
 }
 
 fn timed(it: &mut Interp, with_space: bool, n: usize, src: &str) -> QResult<Outcome> {

@@ -52,6 +52,9 @@ pub fn set_file(codec: &mut dyn qipc::FuncCodec, s: Sym, y: Value) -> QResult<Va
             column::write_flat(&path, v.ty().code(), attr_code(v.attr), vec_bytes(v))
                 .map_err(serr)?
         }
+        // a general list is written as kdb+ writes it (an empty one is an
+        // empty log, which `hopen` and `h enlist x` append to)
+        Value::List(_) => write_list(&path, &y, codec)?,
         other => {
             let payload = qipc::encode(other, codec)?;
             qstorage::object::write_object(&path, qstorage::object::PAYLOAD_KDB_IPC, &payload)
@@ -109,6 +112,54 @@ pub(crate) fn read_path(path: &Path, codec: &mut dyn qipc::FuncCodec) -> QResult
                 _ => Err(QError::new(format!("{}: corrupt object", path.display()))),
             }
         }
-        FileKind::Other => Err(QError::new(format!("{}: bad magic", path.display()))),
+        FileKind::Other => {
+            let b =
+                std::fs::read(path).map_err(|e| QError::new(format!("{}: {e}", path.display())))?;
+            if is_list_file(&b) {
+                return read_list(&b, codec);
+            }
+            Err(QError::new(format!("{}: bad magic", path.display())))
+        }
     }
+}
+
+// ---------------------------------------------------------------------------
+// kdb+ list files (logs)
+
+/// First two bytes of a kdb+ list file.
+const LIST_MAGIC: [u8; 2] = [0xff, 0x01];
+/// Magic, type, attribute and count of a kdb+ list file.
+pub(crate) const LIST_HEADER: usize = 8;
+
+/// Writes a general list as kdb+ writes one: `0xff 0x01`, then the list in
+/// kdb+'s serialized form (type 0, attribute, 32-bit count, the items). An
+/// empty one is an empty log (`` .[`:L;();:;()] ``).
+pub(crate) fn write_list(path: &Path, list: &Value, codec: &dyn qipc::FuncCodec) -> QResult<()> {
+    let body = qipc::encode(list, codec)?;
+    let mut b = Vec::with_capacity(body.len() + 2);
+    b.extend_from_slice(&LIST_MAGIC);
+    b.extend_from_slice(&body);
+    std::fs::write(path, b).map_err(|e| QError::new(format!("{}: {e}", path.display())))
+}
+
+/// True when the bytes start a kdb+ list file.
+pub(crate) fn is_list_file(b: &[u8]) -> bool {
+    b.len() >= LIST_HEADER && b[..2] == LIST_MAGIC && b[2] == 0
+}
+
+/// Reads a kdb+ list file (`get` of a log): its items up to the first that
+/// does not decode (a torn tail).
+pub(crate) fn read_list(b: &[u8], codec: &mut dyn qipc::FuncCodec) -> QResult<Value> {
+    let mut out = Vec::new();
+    let mut pos = LIST_HEADER;
+    while pos < b.len() {
+        match qipc::decode_prefix(&b[pos..], codec) {
+            Ok((v, n)) => {
+                out.push(v);
+                pos += n;
+            }
+            Err(_) => break,
+        }
+    }
+    Ok(Value::list(out))
 }

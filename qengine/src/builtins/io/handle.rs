@@ -25,12 +25,12 @@ use std::path::PathBuf;
 /// list of strings writes one line each. `0 "expr"` evaluates the string.
 /// Returns the handle. `None` when `h` is not one of these handles.
 pub fn write_handle(it: &mut Interp, h: i64, x: &Value) -> Option<QResult<Value>> {
-    // Handle 0 is this process: a string is evaluated, a list such as
-    // `(`f;21)` applied, as a message arriving on a connection would be.
+    // handle 0 is this process: a string is evaluated, a list `(f;args..)`
+    // applied, as a message from a client would be
     if h == 0 {
         return Some(match x.as_string() {
             Some(src) => it.eval_text(&src),
-            None => crate::builtins::interpret::value(it, x.clone()),
+            None => crate::ipc::default_eval(it, x.clone()),
         });
     }
     if !matches!(h, 1 | 2 | -1 | -2) {
@@ -304,9 +304,13 @@ pub fn hopen_file(it: &mut Interp, path: &Path, h: i32) -> QResult<Value> {
     {
         std::fs::create_dir_all(p).map_err(|e| io_err(p, &e))?;
     }
+    // not O_APPEND: a log's count is rewritten in place (writes seek to
+    // the end themselves)
     let f = std::fs::OpenOptions::new()
         .create(true)
-        .append(true)
+        .read(true)
+        .write(true)
+        .truncate(false)
         .open(path)
         .map_err(|e| io_err(path, &e))?;
     it.ipc.files.insert(h, f);
@@ -333,19 +337,19 @@ pub fn write_file_handle(it: &mut Interp, h: i32, args: Vec<Value>) -> QResult<V
                 v.as_u8().unwrap_or(&[]).to_vec()
             }
             Value::Atom(Atom::Char(c) | Atom::Byte(c)) => vec![*c],
-            _ => {
-                return Err(QError::nyi(
-                    "writing a value other than chars or bytes to a file handle",
-                ));
-            }
+            // `h enlist(`upd;t;x)`: append to a log
+            _ => return crate::ipc::journal_append(it, h, x),
         }
     };
+    it.ipc.journals.remove(&h.abs());
     let f = it
         .ipc
         .files
         .get_mut(&h.abs())
         .ok_or_else(|| QError::new("close"))?;
-    f.write_all(&bytes)
+    use std::io::Seek;
+    f.seek(std::io::SeekFrom::End(0))
+        .and_then(|_| f.write_all(&bytes))
         .map_err(|e| QError::new(format!("file handle {}: {e}", h.abs())))?;
     Ok(Value::int(h))
 }
