@@ -248,7 +248,7 @@ const NAME_LISTS: &[(&str, &str)] = &[
         "the aggregates the compiled core has kernels for (its own table of what it compiles)",
     ),
     (
-        "query/partitioned",
+        "query/partitioned/select.rs",
         "the aggregates whose per-partition results merge exactly (map-reduce over partitions)",
     ),
     (

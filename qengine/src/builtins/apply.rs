@@ -1,4 +1,14 @@
-//! (moved; module doc to be written)
+//! Application: the glyphs `:` (identity `::x`, `(:)[x;y]`), `@` and `.`
+//! in all their ranks — `x@y` and `x . y` apply or index, `@[x;i;f(;y)]`
+//! and `.[x;i;f(;y)]` amend (a symbol `x` amends the global in place and
+//! returns the name), `@[f;x;h]` and `.[f;x;h]` trap — and the one place
+//! every other module goes to call a q function: [`apply`] (by argument
+//! count, projecting when short), [`call`] (`f[a;b]`), [`apply_monadic`]
+//! (`f x`), [`apply2`], [`valence`] and [`project`].
+//!
+//! Indexing and amending themselves live in `builtins/index.rs`; lambdas
+//! are run through the `Evaluator` methods of `Interp`, so this module
+//! never calls the evaluator directly (layer rule, `tests/layers.rs`).
 
 use crate::builtins::index::amend;
 use crate::builtins::index::amend_deep;

@@ -1,4 +1,11 @@
-//! (moved; module doc to be written)
+//! Errors and backtraces: `.Q.trp[f;x;g]` and `.Q.trpd[f;args;g]` (trap
+//! with the backtrace handed to `g`), `.Q.bt[]` (print the stack of
+//! running lambdas), `.Q.sbt` (a backtrace object as text), and
+//! [`note_error`], which the evaluator calls as an error leaves a lambda
+//! so the backtrace points at the first lambda it left (q's caret).
+//!
+//! `rand x` (`first 1?x`, `'domain` for a non-positive integer) also lives
+//! here.
 
 use crate::builtins::apply::apply;
 use crate::state::Interp;

@@ -1,4 +1,10 @@
-//! (moved; module doc to be written)
+//! Dictionaries and keyed tables: `!` (`x!y` builds a dictionary from keys
+//! and values, `n!t` keys a table on its first `n` columns, `0N!x` shows
+//! and returns `x`) and `key` (a dictionary's keys — a keyed table's key
+//! table —, `til` of a count, a directory's names for a file handle, the
+//! names of a namespace, a vector's type name or enumeration domain).
+//! [`unkey`] gives a keyed table's key and value columns as one table,
+//! which the table and join keywords use.
 
 use crate::builtins::list::til_n;
 use crate::ops::make::int_atom;

@@ -1,4 +1,15 @@
-//! (moved; module doc to be written)
+//! The `.Q` namespace's constants and helpers that need no database:
+//! character sets (`.Q.n .Q.a .Q.A .Q.an .Q.nA .Q.b6`), type tables (`.Q.t
+//! .Q.ty`), limits (`.Q.M`), keyword lists (`.Q.k .Q.K .Q.res`), names
+//! (`.Q.id .Q.v .Q.dd`), formatting (`.Q.f .Q.fmt .Q.s .Q.s1`), `.Q.opt`
+//! (command-line words), `.Q.qt`, encodings (`.Q.btoa .Q.x10 .Q.j10 .Q.x12
+//! .Q.j12`), and the runtime ones `.Q.gc .Q.w .Q.ts .Q.fu .Q.fc`.
+//!
+//! `.Q.res` is q's list of reserved words as a q value, which is why this
+//! file is allowed a hand list of q names (`NAME_LISTS` in
+//! `tests/keywords_doc.rs`). The partitioned-database `.Q` functions
+//! (`.Q.dpft .Q.par .Q.cn .Q.qp`) are in `query/partitioned/`, `.Q.trp`
+//! and friends in `debug.rs`.
 
 use crate::builtins::apply::apply;
 use crate::builtins::dotz::VERSION;

@@ -1,4 +1,14 @@
-//! (moved; module doc to be written)
+//! Indexing and amending, the machinery behind `x[i]`, `x[i;j;..]`, `x i`,
+//! `@`/`.` with a non-function left argument, and every amend: `x[i]:v`,
+//! `x[i]+:v`, `@[x;i;f;y]`, `.[x;path;f;y]`, `x,:y`. Lists, dictionaries
+//! (lookup by key, `find_key`), tables (rows by number, columns by name)
+//! and keyed tables are each handled here; an elided index or `::`
+//! selects everything, and a general-list index keeps its shape.
+//!
+//! [`amend_in_place`] and [`append_in_place`] are the fast paths the
+//! evaluator takes when the global is a typed vector it holds the only
+//! reference to; they return `None` to fall back to the copying amend,
+//! which must give the same value.
 
 use crate::builtins::apply::apply;
 use crate::ops::index::gather;

@@ -1,4 +1,8 @@
-//! (moved; module doc to be written)
+//! The `-n!` internal functions that have no better home: `0N!x` (write
+//! `-3!x` and a newline, return `x`; reached from `!` in `dict.rs`) and
+//! `-27!(p;x)` (floats as text with `p` decimals). The table of `-n!`
+//! numbers is `INTERNALS` in `registry/`; most rows point into the modules
+//! of their subject (`ipc/codec.rs` for `-8! -9! -18!`, …).
 
 use crate::builtins::dotq::format_fixed;
 use crate::builtins::interpret::write_out;

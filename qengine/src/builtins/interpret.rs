@@ -1,4 +1,12 @@
-//! (moved; module doc to be written)
+//! The interpreter exposed as q functions: `value` (and `.` monadic:
+//! dictionary values, a variable by name, a function's parts, a string
+//! evaluated), `parse` (a string to its parse tree), `eval` and `reval`
+//! (`eval` with global assignment blocked, `'noupdate`), `show`, and
+//! `system` (a `\` command as a string). Also the name resolution every
+//! symbol lookup uses ([`resolve_name`]: the current namespace, then the
+//! root) and the console text of a value under `\c`/`\P`
+//! ([`console_text`]), which asks `query/partitioned` for a partitioned
+//! table's first rows.
 
 use crate::builtins::apply::apply;
 use crate::registry;

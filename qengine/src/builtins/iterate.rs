@@ -1,4 +1,18 @@
-//! (moved; module doc to be written)
+//! The iterators: `'` (each, and case `i'[a;b]`), `/` (over: reduce,
+//! converge, repeat `n f/x`, while `c f/x`), `\` (scan, the same forms
+//! keeping every step), `':` (each-prior), `/:` (each-right), `\:`
+//! (each-left), and the keywords `each over scan prior peach` (`peach` is
+//! `each`: borf runs no secondary threads for it).
+//!
+//! An iterator applied to a function gives a `Derived` value; [`apply_derived`]
+//! runs it and [`derived_valence`] tells projection how many arguments it
+//! takes. The `iter_*` functions build derived values from parse trees
+//! (`(/;+)`). Results are collected as q does: uniform atoms collapse to a
+//! vector ([`collect`]); an empty unseeded reduce gives the operator's
+//! identity where q has one ([`empty_reduce`]: `+/` gives `0`, `*/`
+//! gives `1`). Converge stops after [`CONVERGE_LIMIT`] steps; converge,
+//! repeat and while tick the interpreter (`Interp::tick`) so Ctrl-C and
+//! `\T` stop them.
 
 use crate::builtins::apply::apply;
 use crate::builtins::apply::valence;

@@ -1,4 +1,12 @@
-//! (moved; module doc to be written)
+//! The table joins: `lj ljf` (left), `ij ijf` (inner), `pj` (plus), `uj
+//! ujf` (union), `ej` (equi), `aj aj0 ajf ajf0` and `asof` (as-of), `wj
+//! wj1` (window). The `f` forms are q's fill variants: a null on the right
+//! does not overwrite the left's value.
+//!
+//! Key matching finds each left row's first matching right row
+//! (`ops/join.rs` has the kernels); as-of and window joins turn the time
+//! column into order-preserving `i64` keys and binary-search them within
+//! each group of exact keys.
 
 use crate::builtins::apply::apply;
 use crate::builtins::table::column;

@@ -1,4 +1,7 @@
-//! (moved; module doc to be written)
+//! Logic: `&`/`and` and `|`/`or` (lesser and greater, in the higher of the
+//! two types — on booleans these are and/or), `not` (`~x`: `1b` where the
+//! underlying value is zero; nulls and infinities are not zero), `all` and
+//! `any`.
 
 use crate::builtins::apply::apply;
 use crate::ops::compare::as_vector;

@@ -1,4 +1,10 @@
-//! (moved; module doc to be written)
+//! Type, nulls and attributes: `type` (and `@x`), `null` (and `^x`), `^`
+//! fill (`x^y`), `attr`, and setting an attribute with `` `s# `u# `p# `g# ``
+//! or removing it with `` `# `` ([`set_attribute`], reached from `#`). An
+//! attribute is checked when set (`'s-fail`, `'u-fail`): `s#` needs
+//! ascending items, `u#` distinct ones, `p#` each value in one run. Code
+//! that relies on an attribute (binary search on `s#`, the partitioned
+//! database's `p#` field) trusts it.
 
 use crate::ops::conform::atomic_monad;
 use crate::ops::grade::cmp_atoms;

@@ -1,4 +1,9 @@
-//! (moved; module doc to be written)
+//! Strings: `string` (and `$x`), `like` (q patterns: `?`, `*`, `[..]`
+//! classes, `[^..]` negated classes), `ss` and `ssr` (find and replace a pattern),
+//! `upper lower`, `trim ltrim rtrim`, and the digests `md5` and `.Q.sha1`.
+//! A pattern is compiled once ([`Pattern`]) and the common shapes (prefix,
+//! suffix, substring, exact) are tested without the general matcher;
+//! `like` over a symbol vector tests each distinct symbol once.
 
 use crate::builtins::apply::apply;
 use crate::ops::conform::atomic_monad;

@@ -1,4 +1,16 @@
-//! (moved; module doc to be written)
+//! Parse trees as q values: `parse` (source text to the tree q shows:
+//! general lists of a function and its arguments, symbols for names,
+//! `enlist` for quoted constants, iterators as `(/;f)`) and `eval` (a tree
+//! evaluated: a symbol is a variable, a one-item list its item
+//! unevaluated, a longer list an application evaluated right to left).
+//! `eval`/`parse` in `builtins/interpret.rs` reach these through the
+//! `Evaluator` methods of `Interp`; `eval/sql.rs` uses [`tree`] to turn
+//! the phrases of a qSQL statement into the trees the functional forms
+//! take.
+//!
+//! Unary glyphs show as the keywords q defines with them (`-x` as `neg`),
+//! which is why this file is allowed a hand list of q names (`NAME_LISTS`
+//! in `tests/keywords_doc.rs`).
 
 use crate::builtins::apply::apply;
 use crate::builtins::interpret::builtin;

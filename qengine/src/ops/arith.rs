@@ -1,4 +1,17 @@
-//! (moved; module doc to be written)
+//! Arithmetic kernels: `+ - * %` ([`arith2`] with an [`Op`]), the monadic
+//! numeric functions behind `neg abs signum reciprocal floor ceiling sqrt
+//! exp log` ([`map_num`], [`float_fn`], `round_fn`), `div` and `mod`
+//! (`int_divmod`), the one-pass `xbar` kernel, and the result-type tables
+//! (`ADD SUB MUL LESSER`, from the q reference's "Range and domains"),
+//! which `&`, `|` and `^` also use.
+//!
+//! Temporal arithmetic is integer arithmetic in a common unit: each side is
+//! rescaled to the result type's unit (`date+timespan` is a timestamp in
+//! nanoseconds). Nulls propagate and integer arithmetic wraps, as in q.
+//! [`general`] is the reference path (convert both sides, combine,
+//! convert back); the same-width fast paths and the chunked mixed-width
+//! kernels must be bit-identical to it, which the tests at the end check
+//! for every pair of types. The compiled core calls these kernels too.
 
 use crate::ops::cast::atom_of_f64;
 use crate::ops::cast::atom_of_i64;

@@ -1,4 +1,10 @@
-//! (moved; module doc to be written)
+//! Casting kernels behind `$` (`"j"$x`, `` `date$x ``): atoms and vectors
+//! between every numeric and temporal type ([`cast_atom`], [`cast_vector`]
+//! with fast paths for the common numeric conversions, [`cast_simple`]),
+//! temporal to temporal through nanoseconds since 2000.01.01, the parts of
+//! temporals (`` `year`mm`dd`hh`uu`ss`week ``), and parsing text as an atom of a type
+//! ([`parse_atom`]: `"D"$"2024.01.02"`, the text a `0:` load falls back
+//! to). Text q cannot parse gives the type's null, not an error.
 
 use crate::ops::conform::atomic_monad;
 use qcore::Atom;

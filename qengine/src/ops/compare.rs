@@ -1,4 +1,11 @@
-//! (moved; module doc to be written)
+//! Comparison kernels behind `= <> < > <= >=`, the lesser/greater of `&`
+//! and `|`, and `~` (match). Both sides are brought to a common domain
+//! first ([`Domain`]: integers, floats, or nanoseconds for temporals of
+//! different units), so `2024.01.02=2024.01.02D00:00` compares the
+//! instants as q does. Floats compare with q's tolerance (2^-43,
+//! [`TOLERANCE`], [`feq`]) and nulls are the smallest values. `~` is
+//! [`values_match_tol`] (floats within tolerance); [`values_match`] is the
+//! exact identity that hashing and grouping need.
 
 use crate::ops::conform::atomic_dyad;
 use qcore::Atom;

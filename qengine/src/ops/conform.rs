@@ -1,4 +1,9 @@
-//! (moved; module doc to be written)
+//! q's conformance rules for atomic functions, written once: an atom with
+//! anything broadcasts, lists pair item by item (`'length` when counts
+//! differ), dictionaries align on keys, tables work column by column, and
+//! general lists recurse ([`atomic_dyad`], [`atomic_monad`]). A kernel
+//! passed in sees only atoms and typed vectors, which is what every
+//! arithmetic, comparison and logic kernel in `ops/` is written for.
 
 use qcore::Dict;
 use qcore::QError;

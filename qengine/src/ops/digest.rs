@@ -1,4 +1,5 @@
-//! (moved; module doc to be written)
+//! SHA-1 (RFC 3174), for `.Q.sha1`. `md5` uses the MD5 in `qipc` (the
+//! password files of `-u`/`-U` hold MD5 digests).
 
 /// SHA-1 (RFC 3174).
 pub fn sha1_digest(data: &[u8]) -> [u8; 20] {

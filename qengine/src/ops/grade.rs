@@ -1,4 +1,11 @@
-//! (moved; module doc to be written)
+//! Sorting and grading kernels behind `iasc idesc asc desc` (and `<x`,
+//! `>x`), `xasc xdesc`, and every ordered result in qSQL. Grades are
+//! stable (equal items keep their order; `desc` reverses while keeping
+//! runs of equal items in order, as q). Vectors of at least [`RADIX_MIN`]
+//! items are graded by an LSD radix sort over order-preserving `u64` keys
+//! ([`f64_key`]: nulls first, then `-0w`…`0w`); one-byte types by counting;
+//! symbols by the rank of their text. General lists order by type number,
+//! then value ([`cmp_values`]). An ascending sort result carries `s#`.
 
 use crate::ops::index::table_row;
 use crate::ops::index::take_idx;

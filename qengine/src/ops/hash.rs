@@ -1,4 +1,12 @@
-//! (moved; module doc to be written)
+//! Hashing for the keywords that look items up: `?` (find), `distinct`,
+//! `group`, `in`, `except`/`inter`, and the joins' key matching. A hash is
+//! consistent with `~` ([`hash_value`]: values that match hash equal;
+//! floats are normalised so `0.0` and `-0.0`, and every NaN, hash alike).
+//! Typed vectors are hashed through slices of fixed-width keys (the
+//! `with_keys` macros); tables are hashed columnar, row by row over typed
+//! column views ([`RowCol`]), with a general-list fallback. Group ids are
+//! numbered in order of first occurrence, which is the order q's `group`
+//! and `distinct` give.
 
 use crate::ops::compare::values_match;
 use crate::ops::group::DenseCol;

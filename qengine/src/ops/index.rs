@@ -1,4 +1,9 @@
-//! (moved; module doc to be written)
+//! Indexing kernels: [`take_idx`] (`x idx` for vectors, general lists and
+//! table rows, an out-of-range index giving the item type's null),
+//! [`slice`], [`gather`], [`table_row`] (a row as a dictionary),
+//! [`null_item_of`] (the null an out-of-range index of `x` gives) and
+//! [`int_indices`]. The indexing keyword logic (depth, dictionaries,
+//! amend) is `builtins/index.rs`, written on these.
 
 use crate::ops::hash::map_vec;
 use qcore::Atom;

@@ -1,4 +1,9 @@
-//! (moved; module doc to be written)
+//! Joining kernels: `,` on values ([`join_values`]: typed vectors
+//! concatenated, mixed lists become general lists, tables append rows
+//! when their columns match — `'mismatch` otherwise —, dictionaries and
+//! keyed tables upsert by key) and [`positions`] (each probe item's
+//! position among the keys, by hash), which the table joins `lj ij uj …`
+//! in `builtins/join.rs` are built on.
 
 use crate::ops::grade::cmp_atoms;
 use crate::ops::hash::ValueIndex;

@@ -1,4 +1,9 @@
-//! (moved; module doc to be written)
+//! Constructors and small helpers for building q values in kernels: a
+//! table from a list of row dictionaries ([`table_from_rows`]), one-item
+//! vectors from atoms ([`atom_vec`]), long and boolean vectors, strings,
+//! bytes, the shared count of several arguments with atoms extended
+//! (`common_count`, `'length` when lists disagree), and the hasher state
+//! the hash maps use.
 
 use crate::ops::index::take_idx;
 use qcore::QError;

@@ -1,4 +1,9 @@
-//! (moved; module doc to be written)
+//! The random generator behind `?` (roll and deal), `rand` and `\S`: a
+//! xorshift64* state per thread, seeded by `\S` ([`set_seed`]), so the same
+//! seed gives the same sequence. Draws are uniform below a bound
+//! ([`rand_below`]), in `[0,1)` ([`rand_unit`]), distinct ([`deal_indexes`]
+//! for `-n?`), random symbols and GUIDs. The sequences are borf's own,
+//! not q's: the same seed gives other numbers than q does.
 
 use crate::ops::make::State;
 use hashbrown::HashSet;

@@ -1,4 +1,10 @@
-//! (moved; module doc to be written)
+//! Exact aggregate kernels behind `sum min max`: long
+//! and int sums (nulls as 0, wrapping as q), extremes ignoring nulls
+//! (`0W`/`-0W`, `0w`/`-0w` when every item is null), and the widening of
+//! integral and real items for them. Large inputs ([`PAR_ITEMS`]) are
+//! folded in parallel pieces on the rayon pool; only exact aggregates are,
+//! since integer addition and extremes do not depend on the order — float
+//! sums go through `ops/lanes.rs` instead, whose order is fixed.
 
 use qcore::QError;
 use qcore::QResult;

@@ -1,4 +1,8 @@
-//! (moved; module doc to be written)
+//! Binary search kernels: `bin` and `binr` (index of the last item `<= y`,
+//! first item `>= y`, in a sorted list), and the fast paths the `s#`
+//! attribute allows: `x?y` ([`sorted_find`]) and `within` on an integral
+//! sorted vector ([`sorted_within`]). Floats order with nulls first
+//! (`fcmp`), as `asc` sorts them.
 
 use crate::ops::compare::fcmp;
 use crate::ops::grade::cmp_atoms;

@@ -1,4 +1,17 @@
-//! (moved; module doc to be written)
+//! qSQL on in-memory tables: the functional forms `?[t;c;b;a]` (select and
+//! exec, with `?[t;c;b;a;n]` limits and `?[..;(g;cn)]` ordering), `![t;c;b;a]`
+//! (update and delete), `?[c;a;b]` (the vector conditional), and `fby`. The
+//! qSQL statements `select exec update delete … from … where … by` are
+//! parsed into these forms (`eval/sql.rs`), so both go through here.
+//!
+//! Evaluation: a where clause is a list of constraints, each narrowing the
+//! row index the next one sees ([`narrow`]); phrases are parse trees
+//! evaluated over a table and the rows in view ([`Ctx`], [`eval_tree`]: a
+//! symbol is a column, else a global, else a builtin; `i` is the row
+//! number); a by clause hash-groups the rows ([`group_rows`]). Before the
+//! interpreted path, [`select_n`] offers the query to the compiled core
+//! (`query::kernel`), which must give the same result or decline, and to
+//! `query::partitioned` when `t` is a partitioned table.
 
 use crate::builtins::apply::apply;
 use crate::builtins::table::by_name;

@@ -1,4 +1,9 @@
-//! (moved; module doc to be written)
+//! Columns between values and `qstorage`'s on-disk layouts: file handles
+//! (`` `:a/b/ ``) to paths, storage errors to q errors ([`serr`]),
+//! vectors to column bytes without copying, and mapped column files back to
+//! vectors without copying (a `Buf` over the mapping). Symbol columns are
+//! enumerated against a database's `sym` file, read at most once per load
+//! ([`sym_loader`]).
 
 use qcore::Atom;
 use qcore::Attr;

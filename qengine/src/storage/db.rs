@@ -1,4 +1,10 @@
-//! (moved; module doc to be written)
+//! The loaded partitioned database ([`PartDb`], held in `Interp::partdb`):
+//! the partition layout from `\l`, the partitioned tables and their columns
+//! (from the last partition's `.d`), the database's `sym` list (read on
+//! first use, dropped when `.Q.dpft` writes), and the per-partition row
+//! counts `.Q.pn` shows. Mapping one partition's columns as a table, with
+//! the virtual partition field as a constant column, is here too; the
+//! queries over it are `query/partitioned/`.
 
 use crate::storage::column::serr;
 use crate::storage::splay::load_cols;

@@ -1,4 +1,9 @@
-//! (moved; module doc to be written)
+//! `set` and `get` on file handles: `` `:path set y `` writes a table to
+//! `` `:dir/ `` splayed, a simple vector as a mappable column file, and
+//! anything else as a serialised q object; `` get `:path `` maps a column
+//! file or splayed table, or reads an object. Serialising functions needs
+//! the IPC codec, which is passed in (`qipc::FuncCodec`) so this layer does
+//! not depend on the library above it.
 
 use crate::storage::column::attr_code;
 use crate::storage::column::handle_path;

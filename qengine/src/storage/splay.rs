@@ -1,4 +1,9 @@
-//! (moved; module doc to be written)
+//! Splayed tables: mapping a table directory (all its columns, or only
+//! those a query names), writing one with its symbols enumerated against
+//! the database's `sym` file, and `.Q.en` (enumerate a table's symbol
+//! columns against `db/sym`, adding new names). Used by `rsave rload`,
+//! `set`/`get` of `` `:dir/ ``, `\l`, `.Q.dpft` and appends to a splayed
+//! table on disk.
 
 use crate::storage::column::handle_of;
 

@@ -1,4 +1,8 @@
-//! (moved; module doc to be written)
+//! `1:`, File Binary: `(types;widths) 1: y` reads fixed-width
+//! little-endian records from a file or bytes into columns, and
+//! `` `:f 1: bytes `` writes bytes. `1:` has no monadic form (`'rank`,
+//! as in q). Also the byte-level
+//! helpers other file code shares ([`vector_bytes`], [`cast_le`]).
 
 use crate::builtins::io::handle::file_sym;
 use crate::builtins::io::handle::read_source;

@@ -1,4 +1,9 @@
-//! (moved; module doc to be written)
+//! Files by handle: `hsym`, `hcount`, `hdel`, `read0`, `read1`, `key` of a
+//! file symbol (a directory's sorted names), `hopen` of a file path and
+//! writing to its handle, and writing to the handles `1` and `2`
+//! (stdout, stderr; `-1`/`-2` add a newline). The helpers here (file
+//! symbols to paths, reading ranges `(f;o;n)`, splitting lines, q's I/O
+//! error messages) are shared by the other `io/` modules.
 
 use crate::builtins::interpret::write_out;
 use crate::builtins::io::text::string_lines;

@@ -1,4 +1,8 @@
-//! (moved; module doc to be written)
+//! `get` and `set`: `get x` is `value x`, except that a file symbol
+//! `` `:path `` reads a serialised q object or splayed table
+//! (`storage/object.rs`); `` `name set y `` assigns a global (qualified by
+//! the current namespace; `'assign` for a builtin's name, `'noupdate`
+//! under `reval`) and `` `:path set y `` writes to disk.
 
 use crate::builtins::interpret::value;
 use crate::registry;

@@ -1,4 +1,9 @@
-//! (moved; module doc to be written)
+//! `save`, `load`, `rsave`, `rload`, `dsave`, the `\l` of a directory or
+//! database, and `upsert`/`insert` into a splayed table on disk
+//! ([`append_file`]). `save` picks its format from the file name's
+//! extension (none: binary q object; `.csv .txt .xml`: text), `rsave`
+//! writes splayed, `dsave` enumerates symbols against `db/sym` first.
+//! `\l` of a partitioned database hands over to `query/partitioned`.
 
 use crate::state::Interp;
 use crate::storage::column::handle_path;

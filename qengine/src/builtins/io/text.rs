@@ -1,4 +1,11 @@
-//! (moved; module doc to be written)
+//! `0:`, File Text: prepare text (`d 0: t`), save text (`` `:f 0: lines ``),
+//! load CSV (`(types;delim) 0: y`, with or without a header), load fixed
+//! width (`(types;widths) 0: y`) and key-value text (`"S=;" 0: s`).
+//!
+//! The field parsers at the top work on byte slices and are exact: a
+//! float field is rounded once (as q's reader does), dates and times are
+//! parsed without building strings, and a run of rows with the same date
+//! text reuses its day number.
 
 use crate::builtins::io::handle::file_sym;
 use crate::builtins::io::handle::long_of;

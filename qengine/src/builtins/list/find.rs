@@ -1,4 +1,9 @@
-//! (moved; module doc to be written)
+//! Searching: `?` (`x?y` find — index of the first occurrence, `count x`
+//! when absent, rank-sensitive in a general list —; `n?y` roll and `-n?y`
+//! deal, handed to `random.rs`; `?x` distinct), `distinct`, `group` (and
+//! `=x`), and `in`. `x?y` on a vector wants `y` of `x`'s type (`'type`
+//! otherwise, as q); a vector with the sorted attribute is binary-searched
+//! (`ops/search.rs`), others are hashed once and probed with every item.
 
 use crate::builtins::list::first_or_last;
 use crate::builtins::list::random::roll;

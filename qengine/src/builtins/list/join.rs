@@ -1,4 +1,8 @@
-//! (moved; module doc to be written)
+//! Joining lists: `,` (`x,y`: typed when both sides share a type, a
+//! general list otherwise; dictionaries merge, tables append rows, keyed
+//! tables upsert; the kernel is `ops/join.rs`), `raze` (`,/`, an atom
+//! becomes a one-item list) and `cross` (every item of `x` with every item
+//! of `y`).
 
 use crate::ops::join::join_values;
 

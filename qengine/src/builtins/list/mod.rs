@@ -1,4 +1,12 @@
-//! (moved; module doc to be written)
+//! List keywords, by category: this file holds `til count enlist first
+//! last reverse rotate where flip` and the monadic glyphs that are these
+//! (`#x` count, `,x` enlist, `*x` first, `|x` reverse, `&x` where, `+x`
+//! flip). The submodules: `find` (`? distinct group in`), `join` (`,
+//! raze cross`), `random` (`?` roll and deal, `\S`), `sets` (`inter union
+//! except`), `svvs` (`sv vs`), `take` (`# _ sublist cut`).
+//!
+//! `count` of a partitioned table asks `query/partitioned` (the table's
+//! value is a marker; its rows are on disk).
 
 use crate::ops::index::take_idx;
 use crate::ops::make::enlist1;

@@ -1,4 +1,9 @@
-//! (moved; module doc to be written)
+//! Random values: `n?y` (roll: `n` items drawn with replacement, from
+//! `til y` for an integer `y`, below `y` for a float or temporal one, from
+//! the items of a list), `-n?y` (deal: without replacement), `0N?y`
+//! (a permutation), and the `\S` command (the seed; q's default is
+//! `-314159`). Reached from `?` in `find.rs`; the generator itself is
+//! `ops/random.rs`, which is what makes a seed reproduce a sequence.
 
 use crate::ops::index::take_idx;
 use crate::ops::make::State;

@@ -1,4 +1,7 @@
-//! (moved; module doc to be written)
+//! Set keywords on lists: `inter` (items of `x` that are in `y`), `except`
+//! (items of `x` not in `y`) and `union` (`distinct x,y`). Order is `x`'s
+//! (then `y`'s for `union`); duplicates in `x` stay for `inter` and
+//! `except`, as in q.
 
 use crate::ops::group::group_ids;
 use crate::ops::index::take_idx;

@@ -1,4 +1,8 @@
-//! (moved; module doc to be written)
+//! `sv` and `vs`, scalar from vector and vector from scalar: joining and
+//! splitting strings (`","sv`, `","vs`), lines (`"\n"`), symbols (`` ` ``),
+//! paths (`` `:a`b `` sv), and encoding/decoding numbers in a base
+//! (`2 sv bits`, `0x0 sv bytes`, `10 vs n`, `24 60 60 vs secs`), keeping
+//! `y`'s shape when it is a nested list of integers.
 
 use crate::ops::cast::atom_of_i64;
 use crate::ops::make::chars_of;

@@ -1,4 +1,8 @@
-//! (moved; module doc to be written)
+//! Taking and dropping: `#` (`x#y` take — cyclic, from the end when
+//! negative —; reshape `2 3#y`, `0N 3#y`; a symbol list takes columns of a
+//! table or keys of a dictionary), `_` (`x_y` drop from the front or back,
+//! remove a key; `i_y` with a vector of indexes cuts), `sublist` and
+//! `cut`.
 
 use crate::ops::index::slice;
 use crate::ops::index::take_idx;

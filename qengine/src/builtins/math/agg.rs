@@ -1,4 +1,12 @@
-//! (moved; module doc to be written)
+//! Aggregates and their running forms: `sum prd min max avg` (also the
+//! `over` forms `+/ */ &/ |/`) and `sums prds mins maxs` (`+\ *\ &\ |\`).
+//! Every one goes through dictionaries (per value) and tables (per
+//! column) the same way ([`aggregate`], [`running`]).
+//!
+//! Typing follows q: `sum` of booleans, bytes, shorts and ints is an int
+//! ([`sum_type`]), `avg` is always a float, nulls are skipped. The float `sum`/`avg` add
+//! in fixed lanes (`ops/lanes.rs`), the same order the compiled core uses,
+//! so a query gives the same bits whichever path ran it.
 
 use crate::ops::cast::atom_of_f64;
 use crate::ops::cast::atom_of_i64;

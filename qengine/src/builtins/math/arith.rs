@@ -1,4 +1,7 @@
-//! (moved; module doc to be written)
+//! The arithmetic keywords and glyphs as q functions: `+ - * %`, `neg abs
+//! signum reciprocal floor ceiling sqrt exp log div mod`. Each is a thin
+//! wrapper over the kernels in `ops/arith.rs` (type promotion, nulls and
+//! infinities, temporal arithmetic), which the compiled core also uses.
 
 use crate::ops::arith::Num;
 use crate::ops::arith::Op;

@@ -1,4 +1,7 @@
-//! (moved; module doc to be written)
+//! Float functions: `cos sin tan acos asin atan` (null for a NaN or
+//! infinite argument, and outside -1..1 for `acos`/`asin`), `xexp` (`x`
+//! to the power `y` as `exp y*log x`, null for negative `x`) and `xlog`
+//! (base-`x` logarithm). Results are always floats.
 
 use crate::builtins::math::stats::f64s;
 use crate::builtins::math::stats::floats;

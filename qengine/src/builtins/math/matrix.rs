@@ -1,4 +1,8 @@
-//! (moved; module doc to be written)
+//! Matrices: `mmu` (matrix product; a vector acts as a row on the left and
+//! a column on the right), `inv` (inverse of a square float matrix) and
+//! `lsq` (least squares, `x = w mmu y`). A matrix is a list of numeric
+//! vectors of one length, computed in `f64`; `inv` is Gauss-Jordan with
+//! partial pivoting and gives nulls for a singular matrix.
 
 use crate::builtins::math::moving::float_items;
 use crate::builtins::math::moving::float_vec;

@@ -1,4 +1,8 @@
-//! (moved; module doc to be written)
+//! Moving windows and running averages: `msum mcount mavg mdev mmax mmin`
+//! (`x m.. y`, a window of the last `x` items), `avgs` and `ema`. The
+//! formulas are q's own definitions (`mavg` is `msum` over `mcount`,
+//! `mdev` is `sqrt mavg[x;y*y]-m*m`), computed in one pass: sums by running
+//! differences, extremes with a monotonic deque.
 
 use crate::builtins::math::stats::f64s;
 use crate::builtins::math::stats::floats;

@@ -1,4 +1,6 @@
-//! (moved; module doc to be written)
+//! Series: `deltas ratios differ` (each item against its predecessor, the
+//! first item kept), `prev next xprev` (shifts, nulls at the open end) and
+//! `fills` (nulls replaced by the preceding non-null item).
 
 use crate::builtins::math::moving::msum_type;
 use crate::builtins::math::stats::f64s;

@@ -1,4 +1,9 @@
-//! (moved; module doc to be written)
+//! Statistics: `var svar dev sdev med` (population and sample variance
+//! and deviation over the non-null items, median as q defines it), `cov
+//! scov cor` (over the pairs where neither side is null), `wsum wavg` and
+//! `within`. Each aggregate goes through dictionaries, tables and general
+//! lists the way q's do ([`aggregate`], [`map_table`]); variances are
+//! computed in two passes (mean, then squared deviations).
 
 use crate::ops::compare::Cmp;
 use crate::ops::compare::fcmp;

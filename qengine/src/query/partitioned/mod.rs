@@ -1,0 +1,250 @@
+//! Partitioned databases: `\l db` over `db/2024.01.02/trade/...`,
+//! `.Q.dpft .Q.par .Q.cn .Q.qp`, the state variables `.Q.pf .Q.pv .Q.PV
+//! .Q.PD .Q.pt .Q.pn`, and qSQL over partitioned tables.
+//!
+//! **Value model.** A partitioned table's value is what q shows for it:
+//! `+`sym`time`price!`trade` — a table whose every column is the table's
+//! name (a symbol atom), with the splayed columns' names (the partition
+//! field is virtual, not among them). It is an ordinary `Value::Table`, so
+//! no other code needs a new case; what it *means* is held by the
+//! interpreter's one loaded partitioned database ([`PartDb`], in
+//! `Interp::partdb`), found by the name (see [`parted`]). `select`/`exec`
+//! (one hook in `crate::query::qsql::select_n`), `count`, `cols`, `meta`, `.Q.cn` and the
+//! console check for such a value and turn to this module. Nothing is
+//! mapped at `\l`; a query maps the columns it names in the partitions that
+//! survive its partition constraints, when it runs.
+//!
+//! Query plan (see `docs/QSQL.md`): leading where constraints that name only
+//! the partition field are evaluated over the partition values and prune
+//! partitions; the rest runs per partition (the virtual column `i` is the
+//! row number inside its partition, as in q). Plain selects of row-wise
+//! expressions and selects grouped first by the partition field concatenate
+//! per-partition results; `sum count min max` aggregates without a by
+//! combine per-partition results; grouped aggregates the compiled core takes
+//! whose partial results merge exactly (`count`, integer `sum`, `min`,
+//! `max`, `first`, `last`) are merged from per-partition groups; anything
+//! else gathers the needed columns of the surviving partitions into one
+//! table (only the rows the where clause keeps, when it compiles) and runs
+//! the in-memory path.
+//!
+//! Parallel partitions (issue 6): where the compiled core (`kernel`) can
+//! answer a partition — the whole select, or its where clause — the
+//! partition is mapped and its query compiled on the interpreter thread
+//! (compiling reads globals; the storage trace is per thread), then run on
+//! the rayon pool while the next partitions are mapped, a few at a time
+//! (`Flight`); results are used in partition order, so they are exactly
+//! the sequential ones. Partitions the compiled core does not take run on
+//! the interpreter thread as before, and `\compile 0` gives the sequential
+//! interpreter everywhere.
+//!
+//! Files: this one holds `\l`, the value model ([`parted`]) and the hooks
+//! of `count cols meta .Q.cn .Q.qp` and the console; `select.rs` plans a
+//! select/exec; `parallel.rs` runs a query per partition on the rayon pool;
+//! `reduce.rs` merges grouped aggregates across partitions; `gather.rs`
+//! concatenates partitions' rows and results; `write.rs` is `.Q.dpft` and
+//! `.Q.par`.
+
+mod gather;
+mod parallel;
+mod reduce;
+mod select;
+mod write;
+
+pub use select::select;
+pub use write::{q_dpft, q_hdpf, q_par};
+
+use crate::ops::index::slice;
+use crate::state::Interp;
+use crate::storage::column::serr;
+use crate::storage::db::PartDb;
+use gather::concat;
+use qcore::Atom;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Sym;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
+use qstorage::header::Kind;
+use qstorage::header::TYPE_ENUM;
+use qstorage::part::Layout;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::Mutex;
+
+/// The value of partitioned table `t`: `+cols!`t`.
+fn marker(t: Sym, cols: &[Sym]) -> Value {
+    Value::Table(Arc::new(Table {
+        names: cols.to_vec(),
+        columns: vec![Value::Atom(Atom::Symbol(t)); cols.len()],
+    }))
+}
+
+/// When `v` is a partitioned table of the loaded database: the database and
+/// the table's name.
+pub fn parted(it: &Interp, v: &Value) -> Option<(Arc<PartDb>, Sym)> {
+    let Value::Table(t) = v else { return None };
+    let Some(Value::Atom(Atom::Symbol(s))) = t.columns.first() else {
+        return None;
+    };
+    let db = it.partdb.as_ref()?;
+    db.columns(*s)?;
+    Some((db.clone(), *s))
+}
+
+// ---------------------------------------------------------------------------
+// \l
+
+/// `\l db` of a partitioned database: the state variables, the partition
+/// field's global (`date`: the partition values), and one global per
+/// partitioned table. Reads directory names and one `.d` per table only.
+pub fn load(it: &mut Interp, layout: Layout) -> QResult<()> {
+    let last = layout.parts.len().saturating_sub(1);
+    let mut tables = Vec::with_capacity(layout.tables.len());
+    for t in &layout.tables {
+        let names = qstorage::splay::read_d(&layout.table_dir(last, t)).map_err(serr)?;
+        tables.push((Sym::new(t), names.iter().map(|n| Sym::new(n)).collect()));
+    }
+    let db = Arc::new(PartDb {
+        layout,
+        tables,
+        syms: Mutex::new(None),
+        counts: Mutex::new(HashMap::new()),
+    });
+    let all: Vec<usize> = (0..db.layout.parts.len()).collect();
+    let pv = Value::Vector(db.values(&all));
+    let root = db.layout.root.display().to_string();
+    let g = |s: &str| Sym::new(s);
+    it.set_global(g(".Q.pf"), Value::Atom(Atom::Symbol(db.field())));
+    it.set_global(g(".Q.pv"), pv.clone());
+    it.set_global(g(".Q.PV"), pv.clone());
+    it.set_global(
+        g(".Q.PD"),
+        Value::Vector(Vector::syms(vec![Sym::new(&format!(":{root}")); all.len()])),
+    );
+    it.set_global(
+        g(".Q.pt"),
+        Value::Vector(Vector::syms(db.tables.iter().map(|x| x.0).collect())),
+    );
+    it.set_global(g(".Q.pn"), db.pn());
+    it.set_global(db.field(), pv);
+    for (t, cols) in &db.tables {
+        it.set_global(*t, marker(*t, cols));
+    }
+    it.partdb = Some(db);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// count cols meta .Q.cn .Q.qp, the console
+
+/// Per-partition counts of a partitioned table, refreshing `.Q.pn`.
+fn part_counts(it: &mut Interp, db: &PartDb, t: Sym) -> QResult<Vec<i64>> {
+    let c = db.counts(t)?;
+    it.set_global(Sym::new(".Q.pn"), db.pn());
+    Ok(c)
+}
+
+/// `count t` of a partitioned table: the rows of every partition.
+pub fn count_hook(it: &mut Interp, x: &Value) -> QResult<Option<Value>> {
+    let Some((db, t)) = parted(it, x) else {
+        return Ok(None);
+    };
+    Ok(Some(Value::long(part_counts(it, &db, t)?.iter().sum())))
+}
+
+/// `.Q.cn t`: the row count of each partition of a partitioned table.
+pub fn q_cn(it: &mut Interp, x: Value) -> QResult<Value> {
+    let Some((db, t)) = parted(it, &x) else {
+        return Err(QError::type_());
+    };
+    Ok(Value::Vector(Vector::longs(part_counts(it, &db, t)?)))
+}
+
+/// `.Q.qp x`: `1b` for a partitioned table, `0b` for another table, else 0.
+pub fn q_qp(it: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(if parted(it, &x).is_some() {
+        Value::bool(true)
+    } else if matches!(x, Value::Table(_)) {
+        Value::bool(false)
+    } else {
+        Value::long(0)
+    })
+}
+
+/// `cols t` of a partitioned table: the partition field, then the columns.
+pub fn cols_hook(it: &Interp, x: &Value) -> Option<Value> {
+    let (db, t) = parted(it, x)?;
+    let mut names = vec![db.field()];
+    names.extend_from_slice(db.columns(t)?);
+    Some(Value::Vector(Vector::syms(names)))
+}
+
+/// `meta t` of a partitioned table, from the column headers of the last
+/// partition (nothing is mapped).
+pub fn meta_hook(it: &Interp, x: &Value) -> QResult<Option<Value>> {
+    let Some((db, t)) = parted(it, x) else {
+        return Ok(None);
+    };
+    let last = db.layout.parts.len().saturating_sub(1);
+    let hs = qstorage::part::column_headers(&db.dir(last, t)).map_err(serr)?;
+    let mut names = vec![db.field()];
+    let mut ts = vec![db.field_ty().letter() as u8];
+    let mut attrs = vec![Sym::EMPTY];
+    for (n, h) in &hs {
+        names.push(Sym::new(n));
+        let letter = if h.ty == TYPE_ENUM {
+            's'
+        } else {
+            Ty::from_code(h.ty as i16).map_or(' ', Ty::letter)
+        };
+        ts.push(if h.kind == Kind::Offsets {
+            letter.to_ascii_uppercase() as u8
+        } else {
+            letter as u8
+        });
+        attrs.push(Sym::new(match h.attr {
+            1 => "s",
+            2 => "u",
+            3 => "p",
+            4 => "g",
+            _ => "",
+        }));
+    }
+    let n = names.len();
+    Ok(Some(Value::dict(
+        Value::table(
+            vec![Sym::new("c")],
+            vec![Value::Vector(Vector::syms(names))],
+        ),
+        Value::table(
+            vec![Sym::new("t"), Sym::new("f"), Sym::new("a")],
+            vec![
+                Value::Vector(Vector::chars(&ts)),
+                Value::Vector(Vector::syms(vec![Sym::EMPTY; n])),
+                Value::Vector(Vector::syms(attrs)),
+            ],
+        ),
+    )))
+}
+
+/// What the console shows for a partitioned table: its first `rows` rows
+/// (enough for the console to cut it as it cuts any table), mapped from
+/// the first partitions.
+pub fn display_value(it: &Interp, x: &Value, rows: usize) -> Option<Value> {
+    let (db, t) = parted(it, x)?;
+    let cols = db.columns(t)?.to_vec();
+    let mut parts = Vec::new();
+    let mut got = 0;
+    for k in 0..db.layout.parts.len() {
+        if got >= rows {
+            break;
+        }
+        let pt = db.part_table(k, t, &cols, true).ok()?;
+        let v = slice(&Value::Table(Arc::new(pt)), 0, rows - got);
+        got += v.count();
+        parts.push(v);
+    }
+    concat(parts).ok()
+}
