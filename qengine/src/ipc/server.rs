@@ -327,7 +327,10 @@ pub fn fire_timer(it: &mut Interp) {
     };
     let now = crate::builtins::temporal::z_p(it, Value::Nil).unwrap_or(Value::Nil);
     let r = guarded(it, |it| apply(it, &f, vec![now]));
-    if let Err(e) = r {
+    // `exit` inside the timer unwinds as an error but is not one
+    if let Err(e) = r
+        && it.exit_request.is_none()
+    {
         eprintln!("'{}", e.name);
         eprintln!("  in .z.ts (the timer)");
     }
