@@ -135,6 +135,33 @@ impl qipc::FuncCodec for Interp {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Internal functions -8! -9! -18!
+
+/// `-8!x`: the kdb+ IPC message of `x` as bytes.
+pub fn serialize(it: &mut Interp, x: Value) -> QResult<Value> {
+    qipc::frame(qipc::ASYNC, &x, it).map(bytes_value)
+}
+
+/// `-18!x`: as `-8!x`, compressed when that makes it smaller.
+pub fn serialize_compressed(it: &mut Interp, x: Value) -> QResult<Value> {
+    qipc::frame(qipc::ASYNC, &x, it).map(|m| bytes_value(qipc::compress::compress(&m).unwrap_or(m)))
+}
+
+/// `-9!x`: the value of a kdb+ IPC message given as bytes.
+pub fn deserialize(it: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Vector(v) if v.ty() == Ty::Byte => {
+            match qipc::decode_message(v.as_u8().unwrap_or(&[]), DEFAULT_LIMIT, it) {
+                Ok((_, Body::Value(v))) => Ok(v),
+                Ok((_, Body::Error(e))) => Err(QError::new(e)),
+                Err(e) => Err(e),
+            }
+        }
+        _ => Err(QError::type_()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,32 +382,5 @@ mod tests {
         }
         assert!(it.get_global(Sym::new("a")).is_none());
         assert_eq!(it.namespace.as_str(), ".");
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Internal functions -8! -9! -18!
-
-/// `-8!x`: the kdb+ IPC message of `x` as bytes.
-pub fn serialize(it: &mut Interp, x: Value) -> QResult<Value> {
-    qipc::frame(qipc::ASYNC, &x, it).map(bytes_value)
-}
-
-/// `-18!x`: as `-8!x`, compressed when that makes it smaller.
-pub fn serialize_compressed(it: &mut Interp, x: Value) -> QResult<Value> {
-    qipc::frame(qipc::ASYNC, &x, it).map(|m| bytes_value(qipc::compress::compress(&m).unwrap_or(m)))
-}
-
-/// `-9!x`: the value of a kdb+ IPC message given as bytes.
-pub fn deserialize(it: &mut Interp, x: Value) -> QResult<Value> {
-    match &x {
-        Value::Vector(v) if v.ty() == Ty::Byte => {
-            match qipc::decode_message(v.as_u8().unwrap_or(&[]), DEFAULT_LIMIT, it) {
-                Ok((_, Body::Value(v))) => Ok(v),
-                Ok((_, Body::Error(e))) => Err(QError::new(e)),
-                Err(e) => Err(e),
-            }
-        }
-        _ => Err(QError::type_()),
     }
 }
