@@ -23,6 +23,41 @@ pub enum Attr {
     Grouped,
 }
 
+/// Each attribute with its byte (kdb+ wire format and column-file header)
+/// and its letter (`attr x`, `` `s#x ``): the one table of both.
+const ATTRS: [(Attr, u8, &str); 5] = [
+    (Attr::None, 0, ""),
+    (Attr::Sorted, 1, "s"),
+    (Attr::Unique, 2, "u"),
+    (Attr::Parted, 3, "p"),
+    (Attr::Grouped, 4, "g"),
+];
+
+impl Attr {
+    /// The attribute's byte in kdb+ IPC messages and column files.
+    pub fn code(self) -> u8 {
+        ATTRS[self as usize].1
+    }
+
+    /// The attribute of byte `c`; `None` for a byte that is none of them.
+    pub fn from_code(c: u8) -> Option<Attr> {
+        ATTRS.iter().find(|a| a.1 == c).map(|a| a.0)
+    }
+
+    /// The attribute's letter, `""` for none.
+    pub fn letter(self) -> &'static str {
+        ATTRS[self as usize].2
+    }
+
+    /// The attribute named by a letter (`"s"`, `"u"`, `"p"`, `"g"`).
+    pub fn from_letter(s: &str) -> Option<Attr> {
+        ATTRS
+            .iter()
+            .find(|a| a.2 == s && !s.is_empty())
+            .map(|a| a.0)
+    }
+}
+
 /// The items of a vector, by storage width.
 #[derive(Clone, Debug, PartialEq)]
 pub enum VecData {

@@ -187,14 +187,7 @@ impl<'a> Reader<'a, '_> {
     }
 
     fn attr(&mut self) -> QResult<Attr> {
-        Ok(match self.u8()? {
-            0 => Attr::None,
-            1 => Attr::Sorted,
-            2 => Attr::Unique,
-            3 => Attr::Parted,
-            4 => Attr::Grouped,
-            _ => return Err(bad("unknown attribute")),
-        })
+        Attr::from_code(self.u8()?).ok_or_else(|| bad("unknown attribute"))
     }
 
     fn atom(&mut self, ty: Ty) -> QResult<Atom> {

@@ -45,17 +45,6 @@ pub(crate) fn write_into(
     Writer { out, little, codec }.value(v)
 }
 
-/// kdb+'s attribute byte.
-pub(crate) fn attr_byte(a: Attr) -> u8 {
-    match a {
-        Attr::None => 0,
-        Attr::Sorted => 1,
-        Attr::Unique => 2,
-        Attr::Parted => 3,
-        Attr::Grouped => 4,
-    }
-}
-
 /// Writes every item of a numeric slice in the writer's byte order; the
 /// order is decided once per vector, not per item.
 macro_rules! put_all {
@@ -131,7 +120,7 @@ impl Writer<'_> {
 
     fn vector(&mut self, v: &Vector, attr: Attr) -> QResult<()> {
         self.out.push(v.ty().code() as u8);
-        self.out.push(attr_byte(attr));
+        self.out.push(attr.code());
         self.count(v.len())?;
         match v.data() {
             VecData::U8(b) => self.out.extend_from_slice(b),

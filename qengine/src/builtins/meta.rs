@@ -26,20 +26,10 @@ use std::sync::Arc;
 // ---------------------------------------------------------------------------
 // Attributes
 
-pub(crate) fn attr_sym(a: Attr) -> &'static str {
-    match a {
-        Attr::None => "",
-        Attr::Sorted => "s",
-        Attr::Unique => "u",
-        Attr::Parted => "p",
-        Attr::Grouped => "g",
-    }
-}
-
 /// `attr x`: the attribute of a list (`` ` `` for none).
 pub fn attr(x: Value) -> QResult<Value> {
     let a = match &x {
-        Value::Vector(v) => attr_sym(v.attr),
+        Value::Vector(v) => v.attr.letter(),
         Value::Dict(d) if d.sorted => "s",
         _ => "",
     };
@@ -49,16 +39,6 @@ pub fn attr(x: Value) -> QResult<Value> {
 /// True for an attribute name `` `s`u`p`g `` or the null symbol.
 pub fn is_attr_name(s: Sym) -> bool {
     matches!(s.as_str(), "" | "s" | "u" | "p" | "g")
-}
-
-pub(crate) fn parse_attr(s: Sym) -> Attr {
-    match s.as_str() {
-        "s" => Attr::Sorted,
-        "u" => Attr::Unique,
-        "p" => Attr::Parted,
-        "g" => Attr::Grouped,
-        _ => Attr::None,
-    }
 }
 
 pub(crate) fn is_sorted_items(x: &Value) -> bool {
@@ -117,7 +97,7 @@ pub(crate) fn with_attr(a: Attr, x: Value) -> QResult<Value> {
 /// `` `s#y `` `` `u#y `` `` `p#y `` `` `g#y `` and `` `#y ``: sets (or
 /// removes) an attribute after checking the list qualifies.
 pub fn set_attribute(s: Sym, y: Value) -> QResult<Value> {
-    let a = parse_attr(s);
+    let a = Attr::from_letter(s.as_str()).unwrap_or_default();
     match y {
         Value::Vector(_) | Value::List(_) => with_attr(a, y),
         Value::Dict(d) => {

@@ -146,13 +146,7 @@ fn type_char(c: &Value) -> u8 {
 
 fn attr_sym(c: &Value) -> Sym {
     match c {
-        Value::Vector(v) => match v.attr {
-            Attr::Sorted => Sym::new("s"),
-            Attr::Unique => Sym::new("u"),
-            Attr::Parted => Sym::new("p"),
-            Attr::Grouped => Sym::new("g"),
-            Attr::None => Sym::EMPTY,
-        },
+        Value::Vector(v) => Sym::new(v.attr.letter()),
         _ => Sym::EMPTY,
     }
 }

@@ -60,26 +60,6 @@ pub(crate) fn handle_of(x: &Value) -> QResult<Sym> {
     }
 }
 
-pub(crate) fn attr_code(a: Attr) -> u8 {
-    match a {
-        Attr::None => 0,
-        Attr::Sorted => 1,
-        Attr::Unique => 2,
-        Attr::Parted => 3,
-        Attr::Grouped => 4,
-    }
-}
-
-pub(crate) fn attr_of(c: u8) -> Attr {
-    match c {
-        1 => Attr::Sorted,
-        2 => Attr::Unique,
-        3 => Attr::Parted,
-        4 => Attr::Grouped,
-        _ => Attr::None,
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Values to column bytes
 
@@ -122,13 +102,13 @@ pub(crate) fn col_data<'a>(
             let bytes: Vec<u8> = idx.iter().flat_map(|i| i.to_le_bytes()).collect();
             Ok(ColData::Flat {
                 ty: TYPE_ENUM,
-                attr: attr_code(v.attr),
+                attr: v.attr.code(),
                 bytes: Cow::Owned(bytes),
             })
         }
         Value::Vector(v) => Ok(ColData::Flat {
             ty: v.ty().code(),
-            attr: attr_code(v.attr),
+            attr: v.attr.code(),
             bytes: Cow::Borrowed(vec_bytes(v)),
         }),
         Value::List(l) => {
@@ -221,7 +201,7 @@ pub(crate) fn mapped_vector(
             })?);
         }
         let mut v = Vector::syms(out);
-        v.attr = attr_of(m.header.attr);
+        v.attr = Attr::from_code(m.header.attr).unwrap_or_default();
         return Ok(v);
     }
     let ty = Ty::from_code(code as i16)
@@ -242,7 +222,7 @@ pub(crate) fn mapped_vector(
         }
     };
     let mut v = Vector::new(ty, data).ok_or_else(QError::type_)?;
-    v.attr = attr_of(m.header.attr);
+    v.attr = Attr::from_code(m.header.attr).unwrap_or_default();
     Ok(v)
 }
 

@@ -5,7 +5,6 @@
 //! the IPC codec, which is passed in (`qipc::FuncCodec`) so this layer does
 //! not depend on the library above it.
 
-use crate::storage::column::attr_code;
 use crate::storage::column::handle_path;
 use crate::storage::column::mapped_vector;
 use crate::storage::column::nested_value;
@@ -54,8 +53,7 @@ pub fn set_file(codec: &mut dyn qipc::FuncCodec, s: Sym, y: Value) -> QResult<Va
             column::write_syms(&path, &sym_strs(v)).map_err(serr)?
         }
         Value::Vector(v) => {
-            column::write_flat(&path, v.ty().code(), attr_code(v.attr), vec_bytes(v))
-                .map_err(serr)?
+            column::write_flat(&path, v.ty().code(), v.attr.code(), vec_bytes(v)).map_err(serr)?
         }
         // a general list is written as kdb+ writes it (an empty one is an
         // empty log, which `hopen` and `h enlist x` append to)
