@@ -124,13 +124,7 @@ mod tests {
     #[test]
     fn any_split_adds_the_same() {
         let xs: Vec<f64> = (0..53)
-            .map(|i| {
-                if i % 7 == 3 {
-                    f64::NAN
-                } else {
-                    0.1 * i as f64 - 1.3
-                }
-            })
+            .map(|i| if i % 7 == 3 { f64::NAN } else { 0.1 * i as f64 - 1.3 })
             .collect();
         let whole = sum_count(&xs);
         for cut in 0..xs.len() {
@@ -140,10 +134,7 @@ mod tests {
                 l.push(v);
             }
             l.extend(&xs[cut + (xs.len() - cut).min(3)..]);
-            assert_eq!(
-                (l.total().to_bits(), l.count()),
-                (whole.0.to_bits(), whole.1)
-            );
+            assert_eq!((l.total().to_bits(), l.count()), (whole.0.to_bits(), whole.1));
         }
     }
 

@@ -2,13 +2,13 @@
 
 use crate::ops::cast::atom_of_f64;
 use crate::ops::cast::atom_of_i64;
-use crate::ops::lanes::sum_count;
-use crate::ops::lanes::sum_f64;
 use crate::ops::reduce::agg_floats;
 use crate::ops::reduce::agg_ints;
 use crate::ops::reduce::ints_to;
 use crate::ops::reduce::minmax_f64;
 use crate::ops::reduce::minmax_i64;
+use crate::ops::lanes::sum_count;
+use crate::ops::lanes::sum_f64;
 use crate::ops::reduce::sum_i32;
 use crate::ops::reduce::sum_i64;
 use qcore::Atom;
@@ -448,13 +448,13 @@ pub fn avg(x: Value) -> QResult<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::lanes::sum_count;
-    use crate::ops::lanes::sum_f64;
     use crate::ops::reduce::PAR_ITEMS;
     use crate::ops::reduce::PAR_PIECE;
     use crate::ops::reduce::minmax_f64;
     use crate::ops::reduce::minmax_i64;
     use crate::ops::reduce::minmax_i64_seq;
+    use crate::ops::lanes::sum_count;
+    use crate::ops::lanes::sum_f64;
     use crate::ops::reduce::sum_i32;
     use crate::ops::reduce::sum_i32_seq;
     use crate::ops::reduce::sum_i64;
