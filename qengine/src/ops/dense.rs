@@ -570,9 +570,11 @@ impl DensePlan {
         sel: Option<&[u32]>,
         bad: &mut bool,
     ) {
-        out.fill(0);
-        for (k, &c) in self.keys.iter().zip(cols) {
-            add_ids(out, c, k, base, sel, bad);
+        if self.keys.is_empty() {
+            out.fill(0);
+        }
+        for (i, (k, &c)) in self.keys.iter().zip(cols).enumerate() {
+            add_ids(out, c, k, i == 0, base, sel, bad);
         }
     }
 }
@@ -581,26 +583,41 @@ impl DensePlan {
 // The composite-id loop
 
 /// Adds `index * stride` of key `k` (column `c`) for `ids.len()` rows to
-/// `ids`: rows `base..`, or given `sel`, rows `base + sel[j]`. Sets `bad`
-/// for an item outside the planned bounds (a float column is never in a
-/// plan: `bad` too).
+/// `ids` (`first`: the first key, whose stride is 1, stores its index
+/// instead): rows `base..`, or given `sel`, rows `base + sel[j]`.
+///
+/// Bounds from a pass over every item are exact, so an unsorted key's
+/// loop trusts them. A sorted key's bounds came from its ends: its loop
+/// clamps each index into the key's slots and sets `bad` for an item
+/// outside them (the caller then hashes). A float column is never in a
+/// plan: `bad` too.
 #[inline]
-pub(crate) fn add_ids(
+fn add_ids(
     ids: &mut [u32],
     c: Col,
     k: &DenseKey,
+    first: bool,
     base: usize,
     sel: Option<&[u32]>,
     bad: &mut bool,
 ) {
+    macro_rules! go {
+        ($add:ident, $c:expr, $f:expr) => {
+            if first {
+                $add::<_, true>(ids, $c, base, sel, k, bad, $f)
+            } else {
+                $add::<_, false>(ids, $c, base, sel, k, bad, $f)
+            }
+        };
+    }
     match c {
-        Col::I64(c) => add_int(ids, c, base, sel, k, bad, |x| x),
-        Col::I32(c) => add_int(ids, c, base, sel, k, bad, |x| x as i64),
-        Col::I16(c) => add_int(ids, c, base, sel, k, bad, |x| x as i64),
-        Col::U8(c) if k.div.is_none() => add_u32(ids, c, base, sel, k, bad, |x| x as u32),
-        Col::U8(c) => add_int(ids, c, base, sel, k, bad, |x| x as i64),
-        Col::Sym(c) if k.div.is_none() => add_u32(ids, c, base, sel, k, bad, |x| x.0),
-        Col::Sym(c) => add_int(ids, c, base, sel, k, bad, |x| x.0 as i64),
+        Col::I64(c) => go!(add_int, c, |x| x),
+        Col::I32(c) => go!(add_int, c, |x| x as i64),
+        Col::I16(c) => go!(add_int, c, |x| x as i64),
+        Col::U8(c) if k.div.is_none() => go!(add_u32, c, |x| x as u32),
+        Col::U8(c) => go!(add_int, c, |x| x as i64),
+        Col::Sym(c) if k.div.is_none() => go!(add_u32, c, |x| x.0),
+        Col::Sym(c) => go!(add_int, c, |x| x.0 as i64),
         Col::F64(_) => *bad = true,
     }
 }
@@ -629,13 +646,23 @@ fn each<T: Copy>(
     }
 }
 
+/// Stores (`SET`, the first key) or adds an id part.
+#[inline(always)]
+fn put<const SET: bool>(o: &mut u32, part: u64) {
+    if SET {
+        *o = part as u32;
+    } else {
+        *o += part as u32;
+    }
+}
+
 /// [`add_ids`] for an integer column (`f` reads an item as
-/// [`Col::key_at`] does). The loop is instantiated per case (nulls or
-/// not; no step, a high-word division, a general one, or a sorted column
-/// with the current bucket cached) so each is a tight loop without
-/// per-row decisions.
+/// [`Col::key_at`] does). The loop is instantiated per case (first key
+/// or not; nulls or not; no step, a high-word division or a general one;
+/// bounds trusted, checked, or a sorted column with the current bucket
+/// cached) so each is a tight loop without per-row decisions.
 #[inline]
-fn add_int<T: Copy>(
+fn add_int<T: Copy, const SET: bool>(
     ids: &mut [u32],
     c: &[T],
     base: usize,
@@ -644,8 +671,10 @@ fn add_int<T: Copy>(
     bad: &mut bool,
     f: impl Fn(T) -> i64 + Copy,
 ) {
+    /// Trusted bounds: every item is the null (when the key has one) or
+    /// within `base..base+lim`.
     #[inline(always)]
-    fn run<T: Copy, const NUL: bool>(
+    fn exact<T: Copy, const NUL: bool, const SET: bool>(
         ids: &mut [u32],
         c: &[T],
         base: usize,
@@ -653,27 +682,48 @@ fn add_int<T: Copy>(
         k: &DenseKey,
         f: impl Fn(T) -> i64,
         bucket: impl Fn(u64) -> u64,
+    ) {
+        let (b0, null, stride) = (k.base, k.null, k.stride);
+        each(ids, c, base, sel, |o, x| {
+            let v = f(x);
+            let b = bucket(v.wrapping_sub(b0) as u64) + NUL as u64;
+            let b = if NUL && v == null { 0 } else { b };
+            put::<SET>(o, if SET { b } else { b * stride });
+        });
+    }
+    /// Checked bounds, no step: each index clamped, `bad` for an item
+    /// out of range or a null the bounds did not see.
+    #[inline(always)]
+    fn checked<T: Copy, const NUL: bool, const SET: bool>(
+        ids: &mut [u32],
+        c: &[T],
+        base: usize,
+        sel: Option<&[u32]>,
+        k: &DenseKey,
+        f: impl Fn(T) -> i64,
     ) -> bool {
         let (b0, lim, null, stride) = (k.base, k.lim, k.null, k.stride);
         let mut bad = false;
         each(ids, c, base, sel, |o, x| {
             let v = f(x);
+            // saturating: an item below `base` is out of range however
+            // far it is
             let n = v.saturating_sub(b0) as u64;
             let isnull = v == null;
-            // a null where the bounds saw none, or an item out of range
             bad |= if NUL {
                 !isnull & (n >= lim)
             } else {
                 isnull | (n >= lim)
             };
-            let b = bucket(n.min(lim - 1)) + NUL as u64;
-            *o += ((if NUL && isnull { 0 } else { b }) * stride) as u32;
+            let b = n.min(lim - 1) + NUL as u64;
+            put::<SET>(o, (if NUL && isnull { 0 } else { b }) * stride);
         });
         bad
     }
-    /// Sorted column: divide only when an item leaves the current bucket.
+    /// Sorted column with a step (checked): divide only when an item
+    /// leaves the current bucket.
     #[inline(always)]
-    fn cached<T: Copy>(
+    fn cached<T: Copy, const SET: bool>(
         ids: &mut [u32],
         c: &[T],
         base: usize,
@@ -687,33 +737,54 @@ fn add_int<T: Copy>(
         let mut bad = false;
         // the cached bucket: its start (in `n` units) and its id part;
         // bucket 0 to begin with
-        let (mut lo, mut cur) = (0u64, (nul * stride) as u32);
+        let (mut lo, mut cur) = (0u64, nul * stride);
         each(ids, c, base, sel, |o, x| {
             let v = f(x);
             let n = v.saturating_sub(b0) as u64;
             if v == null {
                 // index 0; a null the bounds did not see: give up
                 bad |= nul == 0;
+                put::<SET>(o, 0);
             } else if n.wrapping_sub(lo) < step {
-                *o += cur;
+                put::<SET>(o, cur);
             } else {
                 bad |= n >= lim;
                 let b = d.div(n.min(lim - 1));
                 lo = b * step;
-                cur = ((b + nul) * stride) as u32;
-                *o += cur;
+                cur = (b + nul) * stride;
+                put::<SET>(o, cur);
             }
         });
         bad
     }
-    let b = match (k.has_null, k.div) {
-        (_, Some(d)) if k.sorted => cached(ids, c, base, sel, k, f, d),
-        (false, None) => run::<T, false>(ids, c, base, sel, k, f, |n| n),
-        (true, None) => run::<T, true>(ids, c, base, sel, k, f, |n| n),
-        (false, Some(d)) if d.high() => run::<T, false>(ids, c, base, sel, k, f, |n| d.hi(n)),
-        (true, Some(d)) if d.high() => run::<T, true>(ids, c, base, sel, k, f, |n| d.hi(n)),
-        (false, Some(d)) => run::<T, false>(ids, c, base, sel, k, f, |n| d.div(n)),
-        (true, Some(d)) => run::<T, true>(ids, c, base, sel, k, f, |n| d.div(n)),
+    let b = match (k.sorted, k.has_null, k.div) {
+        (true, _, Some(d)) => cached::<T, SET>(ids, c, base, sel, k, f, d),
+        (true, false, None) => checked::<T, false, SET>(ids, c, base, sel, k, f),
+        (true, true, None) => checked::<T, true, SET>(ids, c, base, sel, k, f),
+        (false, false, None) => {
+            exact::<T, false, SET>(ids, c, base, sel, k, f, |n| n);
+            false
+        }
+        (false, true, None) => {
+            exact::<T, true, SET>(ids, c, base, sel, k, f, |n| n);
+            false
+        }
+        (false, false, Some(d)) if d.high() => {
+            exact::<T, false, SET>(ids, c, base, sel, k, f, |n| d.hi(n));
+            false
+        }
+        (false, true, Some(d)) if d.high() => {
+            exact::<T, true, SET>(ids, c, base, sel, k, f, |n| d.hi(n));
+            false
+        }
+        (false, false, Some(d)) => {
+            exact::<T, false, SET>(ids, c, base, sel, k, f, |n| d.div(n));
+            false
+        }
+        (false, true, Some(d)) => {
+            exact::<T, true, SET>(ids, c, base, sel, k, f, |n| d.div(n));
+            false
+        }
     };
     *bad |= b;
 }
@@ -722,7 +793,7 @@ fn add_int<T: Copy>(
 /// `u32` (bytes, symbol ids): the arithmetic stays in `u32`, which
 /// vectorises.
 #[inline]
-fn add_u32<T: Copy>(
+fn add_u32<T: Copy, const SET: bool>(
     ids: &mut [u32],
     c: &[T],
     base: usize,
@@ -733,11 +804,18 @@ fn add_u32<T: Copy>(
 ) {
     // every item is at least `base`; `lim <= 2^32`, so `lim - 1` fits
     let (b0, top, stride) = (k.base as u32, (k.lim - 1) as u32, k.stride as u32);
+    if !k.sorted {
+        each(ids, c, base, sel, |o, x| {
+            let n = f(x).wrapping_sub(b0);
+            put::<SET>(o, if SET { n } else { n * stride } as u64);
+        });
+        return;
+    }
     let mut b = false;
     each(ids, c, base, sel, |o, x| {
         let n = f(x).wrapping_sub(b0);
         b |= n > top;
-        *o += n.min(top) * stride;
+        put::<SET>(o, (n.min(top) * stride) as u64);
     });
     *bad |= b;
 }
