@@ -969,12 +969,15 @@ mod tests {
     use crate::testutil::xorshift as rng;
     use std::collections::HashMap;
 
+    /// Longs, ints, shorts, bytes, symbols and a sorted long column.
+    type Columns = (Vec<i64>, Vec<i32>, Vec<i16>, Vec<u8>, Vec<Sym>, Vec<i64>);
+
     /// Random key columns of each kind, with nulls, negatives, the
     /// infinities' neighbours and a sorted one.
     fn columns(
         n: usize,
         rnd: &mut impl FnMut(u64) -> u64,
-    ) -> (Vec<i64>, Vec<i32>, Vec<i16>, Vec<u8>, Vec<Sym>, Vec<i64>) {
+    ) -> Columns {
         let longs = (0..n)
             .map(|_| match rnd(10) {
                 0 => i64::MIN,
