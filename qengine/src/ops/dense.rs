@@ -5,27 +5,31 @@
 //! product of the columns' value ranges is small, each row's key maps to
 //! a composite id `Σ index_c * stride_c` below that product, and a table
 //! indexed by id (first-seen flags, or group numbers) replaces the hash
-//! table. Both the interpreter (`group`, `distinct`, `=`, `?`, qSQL `by`
-//! through [`dense_ids`]) and the compiled core (`query::kernel::exec`'s
-//! `by`, a slot → group table per worker, filled chunk by chunk) group
-//! this way; this file is the one engine they share, so the two cannot
-//! disagree about which keys are equal:
+//! table. Both the interpreter (`group`, `distinct`, set operations, its
+//! qSQL `by`, through [`dense_ids`]) and the compiled core
+//! (`query::kernel::exec`'s `by`, a slot → group table per worker, filled
+//! chunk by chunk) group this way; this file is the one engine they
+//! share, so the two cannot disagree about which keys are equal or when
+//! a table is small enough:
 //!
 //! 1. [`Col`]: a column as typed items (the compiled core's machine reads
 //!    columns through it too).
 //! 2. [`bounds`]: per column the least and greatest non-null item and
 //!    whether a null occurs; gives up as soon as the range exceeds the
-//!    budget, splits long columns across cores, reads `s#` columns'
-//!    first and last items only.
+//!    budget, splits long columns across cores, reads only the ends of
+//!    an `s#` column.
 //! 3. [`DenseKey`]: item → index. A null takes index 0 when the column
 //!    holds one (the others shift up by one); `step xbar` keys divide by
 //!    the step with a multiply and a shift ([`Div`]).
 //! 4. [`DensePlan`]: the keys with their strides (the first key varies
-//!    fastest) and the number of slots, at most [`dense_limit`].
-//! 5. [`add_ids`]: the composite-id loop over a run of rows or a
-//!    selection, one tight loop per case (nulls or not, division or not,
-//!    sorted with the current bucket cached); an item outside the planned
-//!    ranges (only if an `s#` lied) sets `bad`, and the caller hashes.
+//!    fastest) and the number of slots, at most [`dense_limit`] (one
+//!    policy, by [`Purpose`]).
+//! 5. [`DensePlan::ids`]: the composite-id loop over a run of rows or a
+//!    selection, one tight loop per case (first key or not, nulls or not,
+//!    division or not, sorted with the current bucket cached). Bounds
+//!    from a pass over every item are exact and trusted; an `s#` key's
+//!    loop checks, and an item outside its bounds (the attribute lied)
+//!    sets `bad`: the caller hashes instead.
 //!
 //! Everything here is a pure function of the columns: no interpreter.
 
@@ -974,10 +978,7 @@ mod tests {
 
     /// Random key columns of each kind, with nulls, negatives, the
     /// infinities' neighbours and a sorted one.
-    fn columns(
-        n: usize,
-        rnd: &mut impl FnMut(u64) -> u64,
-    ) -> Columns {
+    fn columns(n: usize, rnd: &mut impl FnMut(u64) -> u64) -> Columns {
         let longs = (0..n)
             .map(|_| match rnd(10) {
                 0 => i64::MIN,

@@ -1,8 +1,9 @@
 //! Group ids of a list's items: which items are equal (`~`), numbered in
 //! order of first occurrence.
 //!
-//! [`group_ids`] is what `group`, `=`, `distinct`, `?` on tables, joins'
-//! keys and qSQL's `by` build on. It picks the cheapest exact way for the
+//! [`group_ids`] is what `group`, `distinct` of lists and tables, the set
+//! operations, join keys, the `u#`/`p#` checks and the interpreter's qSQL
+//! `by` build on. It picks the cheapest exact way for the
 //! list it is given: a byte table for booleans, bytes and chars; dense
 //! composite ids ([`crate::ops::dense`]) when an integer-like list's values
 //! span a small range; else hashing ([`crate::ops::hash`]), typed per
