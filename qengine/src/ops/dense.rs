@@ -690,7 +690,8 @@ fn add_int<T: Copy, const SET: bool>(
         let (b0, null, stride) = (k.base, k.null, k.stride);
         each(ids, c, base, sel, |o, x| {
             let v = f(x);
-            let b = bucket(v.wrapping_sub(b0) as u64) + NUL as u64;
+            // (a null's `b` is dropped: wrapping, so it may be anything)
+            let b = bucket(v.wrapping_sub(b0) as u64).wrapping_add(NUL as u64);
             let b = if NUL && v == null { 0 } else { b };
             put::<SET>(o, if SET { b } else { b * stride });
         });
