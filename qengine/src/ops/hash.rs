@@ -9,9 +9,8 @@
 //! and `distinct` give.
 
 use crate::ops::compare::values_match;
-use crate::ops::group::DenseCol;
-use crate::ops::group::DenseRows;
-use crate::ops::group::dense_ids;
+use crate::ops::dense::Col;
+use crate::ops::dense::dense_ids;
 use crate::ops::make::State;
 use hashbrown::HashMap;
 use hashbrown::HashSet;
@@ -407,30 +406,6 @@ pub(crate) fn table_positions(k: &Table, p: &Table) -> Option<Vec<Option<usize>>
     )
 }
 
-/// First occurrences (row `offset + i`, composite id) of the ids of
-/// `rows` not yet marked in `seen`, marking them; stops once every id of
-/// `seen` is marked.
-pub(crate) fn first_seen(
-    rows: &impl DenseRows,
-    offset: usize,
-    seen: &mut [bool],
-) -> Vec<(usize, u32)> {
-    let space = seen.len();
-    let mut firsts = Vec::new();
-    for (i, id) in rows.ids().enumerate() {
-        let s = &mut seen[id as usize];
-        if !*s {
-            *s = true;
-            firsts.push((offset + i, id));
-            if firsts.len() == space {
-                // every id seen: the rest are repeats
-                break;
-            }
-        }
-    }
-    firsts
-}
-
 /// Group ids of a table's rows, columnar: each row hashed from its typed
 /// columns, candidates verified column by column (no per-row values).
 /// `(id per row (empty unless `want_ids`), first row of each id)`; `None`
@@ -438,7 +413,7 @@ pub(crate) fn first_seen(
 /// Integer-like columns whose value ranges multiply to a small id space
 /// take the dense path ([`dense_ids`]) instead.
 pub(crate) fn dedup_table(t: &Table, want_ids: bool) -> Option<(Vec<u32>, Vec<usize>)> {
-    let dense: Option<Vec<DenseCol>> = t.columns.iter().map(DenseCol::of).collect();
+    let dense: Option<Vec<Col>> = t.columns.iter().map(Col::of).collect();
     if let Some(r) = dense.and_then(|d| dense_ids(&d, want_ids)) {
         return Some(r);
     }

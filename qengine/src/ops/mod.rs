@@ -8,6 +8,7 @@ pub mod arith;
 pub mod cast;
 pub mod compare;
 pub mod conform;
+pub mod dense;
 pub mod digest;
 pub mod grade;
 pub mod group;

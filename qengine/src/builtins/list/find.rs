@@ -7,8 +7,8 @@
 
 use crate::builtins::list::first_or_last;
 use crate::builtins::list::random::roll;
-use crate::ops::group::DenseCol;
-use crate::ops::group::dense_ids;
+use crate::ops::dense::Col;
+use crate::ops::dense::dense_ids;
 use crate::ops::group::group_ids;
 use crate::ops::group::group_parts;
 use crate::ops::hash::ValueIndex;
@@ -56,7 +56,7 @@ pub(crate) fn distinct_value(x: &Value) -> QResult<Value> {
             }
             let firsts = match v.data() {
                 VecData::U8(b) => dedup_u8(b).1,
-                _ => match DenseCol::of_vec(v).and_then(|c| dense_ids(&[c], false)) {
+                _ => match Col::of_vec(v).and_then(|c| dense_ids(&[c], false)) {
                     Some((_, f)) => f,
                     None => with_keys!(v, k => distinct_keys(k)),
                 },

@@ -326,14 +326,14 @@ mod tests {
     use crate::builtins::list::find::distinct_value;
     use crate::builtins::list::take::take_n;
     use crate::ops::compare::values_match;
-    use crate::ops::group::DENSE_PAR_ROWS;
-    use crate::ops::group::DenseCol;
-    use crate::ops::group::DenseKey;
-    use crate::ops::group::dense_distinct_split;
-    use crate::ops::group::dense_ids;
-    use crate::ops::group::dense_limit;
+    use crate::ops::dense::Col;
+    use crate::ops::dense::DENSE_PAR_ROWS;
+    use crate::ops::dense::DensePlan;
+    use crate::ops::dense::KeySpec;
+    use crate::ops::dense::Purpose;
+    use crate::ops::dense::dense_distinct_split;
+    use crate::ops::dense::dense_ids;
     use crate::ops::group::group_ids;
-    use crate::ops::group::with_slots;
     use crate::ops::hash::ValueIndex;
     use crate::ops::hash::dedup_keys;
     use crate::ops::hash::dedup_table;
@@ -410,21 +410,32 @@ mod tests {
 
     /// The dense path's answer for a table: `None` when it declines.
     fn dense_of(t: &Table, want_ids: bool) -> Option<(Vec<u32>, Vec<usize>)> {
-        let cols: Vec<DenseCol> = t
+        let cols: Vec<Col> = t
             .columns
             .iter()
-            .map(|c| DenseCol::of(c).expect("dense"))
+            .map(|c| Col::of(c).expect("dense"))
             .collect();
         dense_ids(&cols, want_ids)
     }
 
-    /// The number of slots a column needs, by the definition: a signed
-    /// column's non-null range plus one for the null, else the range.
+    /// The slot budget of `n` rows (`distinct`, or group ids too).
+    fn dense_limit(n: usize, want_ids: bool) -> u64 {
+        let p = if want_ids {
+            Purpose::Groups
+        } else {
+            Purpose::Distinct
+        };
+        crate::ops::dense::dense_limit(n, p)
+    }
+
+    /// The number of slots a column needs, by the definition: its
+    /// non-null range (one unused slot when there is none), plus one for
+    /// the null when one occurs.
     fn slots_needed(c: &Value) -> u128 {
         let Value::Vector(v) = c else {
             return u128::MAX;
         };
-        let (items, signed): (Vec<i128>, bool) = match v.data() {
+        let (items, nullable): (Vec<i128>, bool) = match v.data() {
             VecData::U8(b) => (b.iter().map(|&x| x as i128).collect(), false),
             VecData::I16(b) => (
                 b.iter()
@@ -453,9 +464,9 @@ mod tests {
         let (lo, hi) = (items.iter().min(), items.iter().max());
         let range = match (lo, hi) {
             (Some(l), Some(h)) => (h - l + 1) as u128,
-            _ => 0,
+            _ => 1,
         };
-        range + signed as u128
+        range + (nullable && items.len() < v.len()) as u128
     }
 
     /// The dense path gives the hashing path's ids and first rows, with and
@@ -616,12 +627,13 @@ mod tests {
             true,
             "0W next to 0N",
         );
-        // ranges right at the limit: a signed column takes hi-lo+1 slots
-        // plus the null's, a symbol or byte column hi-lo+1
+        // ranges right at the limit: a signed column with a null takes
+        // hi-lo+1 slots plus the null's, a symbol or byte column hi-lo+1
         for n in [3usize, 1000] {
             let limit = dense_limit(n, false) as i64;
             let ids_limit = dense_limit(n, true) as i64;
             let mut v = vec![7i64; n];
+            v[2] = i64::MIN;
             v[1] = 7 + limit - 2; // hi-lo+2 == limit
             let t = table_of(vec![longs(v.clone())]);
             assert!(dense_of(&t, false).is_some(), "n={n} at the limit");
@@ -637,6 +649,7 @@ mod tests {
                 (0..n).map(|i| (i % 2) as u8).collect(),
             ));
             let mut w = vec![0i64; n];
+            w[0] = i64::MIN;
             w[n - 1] = half as i64 - 2; // range half (with the null slot)
             let t = table_of(vec![a.clone(), longs(w.clone())]);
             assert!(dense_of(&t, false).is_some(), "n={n} product at the limit");
@@ -738,10 +751,18 @@ mod tests {
         let want = dedup_table_hashed(&t, false)
             .map(|r| r.1)
             .unwrap_or_default();
-        let key = DenseKey::new(DenseCol::I64(&v), 1 << 20).expect("small range");
+        let cols = [Col::I64(&v)];
+        let spec = KeySpec {
+            col: cols[0],
+            step: None,
+            sorted: false,
+        };
+        let plan = DensePlan::new([spec], 1 << 20).expect("small range");
         for pieces in [1, 2, 3, 4, 7, 64] {
-            let got = with_slots!(&key, s => dense_distinct_split(&s, n, key.range, pieces));
+            let mut bad = false;
+            let got = dense_distinct_split(&plan, &cols, n, pieces, &mut bad);
             assert_eq!(got, want, "pieces={pieces}");
+            assert!(!bad);
         }
     }
 

@@ -1,4 +1,6 @@
 use super::*;
+use crate::ops::dense::Purpose;
+use crate::ops::dense::dense_limit;
 use crate::state::Interp;
 
 /// The switches (`set_enabled`, `set_par_min_rows`) are process-wide:
@@ -241,7 +243,7 @@ fn dense_keys_match_interpreter() {
     for s in SETUP.iter().chain(DENSE_SETUP) {
         run(&mut it, s);
     }
-    assert_eq!(exec::dense_limit(2000), 8000);
+    assert_eq!(dense_limit(2000, Purpose::Select), 8000);
     for (q, d) in [
         // at the limit (80 x 100 slots), then just over it: hash
         (
@@ -354,49 +356,6 @@ fn dense_keys_match_interpreter() {
         set_par_min_rows(CHUNK);
         check(&mut it, q, None);
         set_par_min_rows(PAR_MIN_ROWS);
-    }
-}
-
-#[test]
-fn dense_division_is_exact() {
-    use super::exec::Div;
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    let mut divisors = vec![
-        1u64,
-        2,
-        3,
-        5,
-        7,
-        10,
-        60,
-        1000,
-        86_400_000_000_000,
-        300_000_000_000,
-    ];
-    divisors.extend((0..40).map(|k| 1 + (next() >> (k % 63))));
-    for d in divisors {
-        for bits in [0u32, 1, 8, 20, 33, 47, 62] {
-            let Some(v) = Div::new(d, bits) else {
-                continue;
-            };
-            let top = if bits == 0 { 0 } else { (1u64 << bits) - 1 };
-            let mut ns = vec![0, 1, top, top / 2, d.saturating_sub(1), d, d + 1];
-            ns.extend((0..200).map(|_| if bits == 0 { 0 } else { next() >> (64 - bits) }));
-            for n in ns {
-                if n > top {
-                    continue;
-                }
-                let q = if v.high() { v.hi(n) } else { v.div(n) };
-                assert_eq!(q, n / d, "{n} / {d} (bits {bits})");
-                assert_eq!(v.div(n), n / d, "{n} / {d} (bits {bits})");
-            }
-        }
     }
 }
 

@@ -1,0 +1,258 @@
+//! Chunked execution of compiled programs: a select's rows in chunks of
+//! [`CHUNK`](super::CHUNK) rows, each filtered, grouped and folded into per-group
+//! accumulators, then the result table built from them.
+//!
+//! | file | what |
+//! |---|---|
+//! | `mod.rs` | [`run_select`] (which run to take) and `finish` (the result, keyed and in q's order) |
+//! | `machine.rs` | the machine: registers, the where clause's selection, register programs |
+//! | `keys.rs` | group-id assignment for the by keys (symbol table, dense ids, hashes) |
+//! | `agg.rs` | the accumulators, the folds and the merge of parallel states |
+//! | `runs.rs` | row ranges, parallel and pipelined runs, whole-column selects, [`run_narrow`] |
+//!
+//! Whatever the run, the answer is the interpreter's to the bit, or `None`
+//! and the interpreter answers.
+
+use rayon::prelude::*;
+
+mod agg;
+mod keys;
+mod machine;
+mod runs;
+
+pub(in crate::query::kernel) use machine::ff;
+pub(in crate::query::kernel) use machine::ij;
+pub use runs::run_narrow;
+
+use super::compile::AggKind;
+use super::compile::Op;
+use super::compile::SelectQ;
+use crate::ops::dense::Col;
+use crate::ops::index::take_idx;
+use agg::Acc;
+use agg::AggState;
+use agg::Stage;
+use keys::dense_plan;
+use qcore::QResult;
+use qcore::Sym;
+use qcore::Table;
+use qcore::Ty;
+use qcore::Value;
+use qcore::VecData;
+use qcore::Vector;
+use runs::parallel_ok;
+use runs::ranges_of;
+use runs::run_piped;
+use runs::run_range;
+use runs::whole_columns;
+
+/// Whether a float `min`/`max` could differ from the interpreter's: the
+/// kernel keeps the first of equal items, `crate::ops::reduce::minmax_f64` the winner of
+/// its eight lanes, which only matters for a tie between `0.0` and `-0.0`.
+/// So when some group's extreme is a zero, the argument column must not
+/// hold zeros of both signs (an argument that is not a plain column: the
+/// interpreter answers).
+fn zero_ties(t: &Table, q: &SelectQ, st: &AggState) -> bool {
+    for (a, acc) in q.aggs.iter().zip(&st.accs) {
+        let Acc::F(v) = acc else { continue };
+        if !v.contains(&0.0) {
+            continue;
+        }
+        let col = match &q.prog.ops[a.ops.0..a.ops.1] {
+            [Op::Load { col, .. }] => q.prog.cols.get(*col).map(|c| c.idx),
+            _ => None,
+        };
+        let Some(Value::Vector(c)) = col.and_then(|i| t.columns.get(i)) else {
+            return true;
+        };
+        let VecData::F64(c) = c.data() else {
+            return true;
+        };
+        let (mut pos, mut neg) = (false, false);
+        for &x in c.iter() {
+            pos |= x.to_bits() == 0;
+            neg |= x.to_bits() == (-0.0f64).to_bits();
+        }
+        if pos && neg {
+            return true;
+        }
+    }
+    false
+}
+
+/// Slot-table entries all workers together may allocate.
+const DENSE_MAX_TOTAL: usize = 1 << 23;
+
+/// Runs a compiled select; `None` when the result is better left to the
+/// interpreter (no rows or no groups: q's empty-result typing rules). Needs
+/// no interpreter, so partitions can run it on worker threads.
+///
+/// Above the parallel threshold the rows are split into ranges of whole
+/// chunks run in parallel, whose states merge exactly. When some
+/// aggregate is ordered (a float sum: its association order is part of
+/// the answer), the run is split in two: the ranges run the where clause,
+/// the grouping and the exact aggregates in parallel (recording the
+/// selected rows when there is a where clause), then one pass in row
+/// order folds the ordered aggregates over those rows, grouping through
+/// the merged key tables.
+pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
+    let n = t.len();
+    if let Some(st) = whole_columns(t, q) {
+        // no where, no by: zero ties cannot differ (the interpreter's
+        // kernels), and there is one group with a first row
+        super::note_path(super::Path::Whole);
+        return Some(finish(t, q, st));
+    }
+    let plan = dense_plan(t, q);
+    let threads = rayon::current_num_threads().max(1);
+    // each worker has its own slot table: fewer pieces for big ones
+    let parts = match &plan {
+        Some(p) if (p.slots as usize).saturating_mul(threads * 4) > DENSE_MAX_TOTAL => threads,
+        _ => threads * 4,
+    };
+    let rs = ranges_of(n, parts);
+    let exact = parallel_ok(q);
+    let split = !exact && threads > 1;
+    let st = if rs.len() > 1 && split && q.prog.constraints.is_empty() {
+        let st = run_piped(t, q, plan.as_ref())?;
+        super::note_path(super::Path::Piped);
+        st
+    } else if rs.len() > 1 && (exact || split) {
+        let stage = if exact { Stage::All } else { Stage::Exact };
+        let record = split;
+        let parts: Vec<Option<AggState>> = rs
+            .par_iter()
+            .map(|&r| run_range(t, q, plan.as_ref(), r, stage, record))
+            .collect();
+        let mut recs = Vec::with_capacity(parts.len());
+        let mut it_parts = parts.into_iter();
+        let mut st = it_parts.next()??;
+        let groups: Vec<u32> = (0..st.firsts.len() as u32).collect();
+        recs.push((st.rec.take(), groups));
+        for p in it_parts {
+            let mut p = p?;
+            let rec = p.rec.take();
+            let map = st.merge(q, p);
+            recs.push((rec, map));
+        }
+        if st.bad {
+            return None;
+        }
+        if split {
+            super::note_path(super::Path::Split);
+        }
+        // the ordered aggregates, range after range
+        for (rec, map) in &recs {
+            if let Some(rec) = rec {
+                st.fold_rec(q, rec, map);
+            }
+        }
+        if st.bad {
+            return None;
+        }
+        st
+    } else {
+        run_range(t, q, plan.as_ref(), (0, n), Stage::All, false)?
+    };
+    if zero_ties(t, q, &st) {
+        return None;
+    }
+    if plan.is_some() {
+        super::note_dense();
+    }
+    if st.firsts.iter().any(|&r| r < 0) || st.firsts.is_empty() {
+        return None;
+    }
+    Some(finish(t, q, st))
+}
+
+fn finish(t: &Table, q: &SelectQ, st: AggState) -> QResult<Value> {
+    let mut cols = Vec::with_capacity(q.aggs.len());
+    for (a, acc) in q.aggs.iter().zip(st.accs) {
+        let v = match acc {
+            Acc::Count(v) => Value::Vector(Vector::longs(v)),
+            Acc::I(v) => {
+                if a.narrow {
+                    Value::Vector(Vector::from_i32(
+                        a.ty,
+                        v.iter().map(|&x| x as i32).collect(),
+                    ))
+                } else {
+                    Value::Vector(Vector::from_i64(a.ty, v))
+                }
+            }
+            Acc::F(v) => Value::Vector(Vector::from_f64(Ty::Float, v)),
+            Acc::L(v) => Value::Vector(Vector::from_f64(
+                Ty::Float,
+                v.iter()
+                    .map(|l| {
+                        if a.kind == AggKind::SumF {
+                            l.total()
+                        } else if l.count() == 0 {
+                            f64::NAN
+                        } else {
+                            l.total() / l.count() as f64
+                        }
+                    })
+                    .collect(),
+            )),
+            Acc::Row(v) => {
+                let rows = if a.kind == AggKind::First {
+                    &st.firsts
+                } else {
+                    &v
+                };
+                take_idx(&t.columns[a.col.unwrap_or(0)], rows)
+            }
+            Acc::W(v) => Value::Vector(Vector::from_f64(
+                Ty::Float,
+                v.iter()
+                    .map(|&(s, w)| if a.kind == AggKind::Wavg { s / w } else { s })
+                    .collect(),
+            )),
+        };
+        cols.push(v);
+    }
+    if q.keys.is_empty() {
+        return Ok(Value::table(q.names.clone(), cols));
+    }
+    let keys: Vec<Value> = q
+        .keys
+        .iter()
+        .zip(&q.key_steps)
+        .map(|(&k, &step)| {
+            let v = take_idx(&t.columns[k], &st.firsts);
+            match (step, &v) {
+                (Some(s), Value::Vector(x)) => match x.data() {
+                    VecData::I64(b) => Value::Vector(Vector::from_i64(
+                        x.ty(),
+                        b.iter().map(|&e| Col::I64(&[]).bar(s, e)).collect(),
+                    )),
+                    VecData::I32(b) => Value::Vector(Vector::from_i32(
+                        x.ty(),
+                        b.iter()
+                            .map(|&e| Col::I32(&[]).bar(s, e as i64) as i32)
+                            .collect(),
+                    )),
+                    _ => v,
+                },
+                _ => v,
+            }
+        })
+        .collect();
+    // ascending key order, exactly as `crate::query::qsql::group_rows` grades
+    let kt = Value::table(
+        (0..keys.len())
+            .map(|i| Sym::new(&format!("k{i}")))
+            .collect(),
+        keys.clone(),
+    );
+    let order = crate::ops::grade::grade(&kt, false)?;
+    let oidx: Vec<i64> = order.iter().map(|&g| g as i64).collect();
+    let keys = keys.iter().map(|k| take_idx(k, &oidx)).collect();
+    let cols = cols.iter().map(|c| take_idx(c, &oidx)).collect();
+    Ok(Value::dict(
+        Value::table(q.key_names.clone(), keys),
+        Value::table(q.names.clone(), cols),
+    ))
+}
