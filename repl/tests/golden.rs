@@ -1,6 +1,6 @@
 //! Golden console tests: every `tests/golden/*.qt` file at the workspace root.
 //!
-//! Format (see `docs/CONTRIBUTING-HELPERS.md`): a line starting with `q)` is
+//! Format (see the README, "Testing"): a line starting with `q)` is
 //! one input line; the lines after it, up to the next `q)` line, are the
 //! exact console output expected for it; lines starting with `/` are
 //! comments. Each file runs in one fresh `borf` process (state carries from
