@@ -17,3 +17,7 @@ show_table|t:([]a:til 1000;b:1000#`x`yy`zzz;c:0.5*til 1000)|do[20;s:.Q.s 30#t]
 string_ops|s:string 200000?`abc`defg`hi|r:s like "d*"
 parse_eval|src:1000#enlist"f:{[a;b] a+b*2}; x:f[3;4]; y:x+til 10"|do[1;value each src]
 xbar_time|p:2000.01.01D+1000000000*til 1000000|r:0D00:05 xbar p
+distinct_long|x:1000000?1000|r:distinct x
+distinct_table2|t:([]a:1000000?100;b:1000000?50)|r:distinct t
+by_two_keys|t:([]a:1000000?100;b:1000000?50;v:1000000?1.0)|r:select sum v by a,b from t
+by_xbar_key|t:([]ts:2000.01.01D+1000000000*til 1000000;a:1000000?10;v:1000000?1.0)|r:select avg v by 0D00:05 xbar ts,a from t
