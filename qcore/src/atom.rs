@@ -28,6 +28,28 @@ pub enum Atom {
 }
 
 impl Atom {
+    /// The atom's stored item widened to 64 bits: integers and temporals
+    /// zero-extended from their width, floats as their IEEE bits, symbols as
+    /// their interned id. `None` for guids, which are wider.
+    pub fn raw_bits(&self) -> Option<u64> {
+        Some(match *self {
+            Atom::Bool(x) => x as u64,
+            Atom::Byte(x) | Atom::Char(x) => x as u64,
+            Atom::Short(x) => x as u16 as u64,
+            Atom::Int(x)
+            | Atom::Month(x)
+            | Atom::Date(x)
+            | Atom::Minute(x)
+            | Atom::Second(x)
+            | Atom::Time(x) => x as u32 as u64,
+            Atom::Long(x) | Atom::Timestamp(x) | Atom::Timespan(x) => x as u64,
+            Atom::Real(x) => x.to_bits() as u64,
+            Atom::Float(x) | Atom::Datetime(x) => x.to_bits(),
+            Atom::Symbol(s) => s.0 as u64,
+            Atom::Guid(_) => return None,
+        })
+    }
+
     /// The atom's simple type (its q type number is the negative of this).
     pub fn ty(&self) -> Ty {
         match self {

@@ -58,6 +58,38 @@ impl Attr {
     }
 }
 
+/// Matches a buffer against an atom of the same representation and runs
+/// `$body` with the typed buffer `$b` and the atom's raw item `$x`; atoms of
+/// another representation fall through to `$else`. The one place that maps
+/// atom kinds to storage widths: push, set and extend all go through it.
+macro_rules! with_slot {
+    ($data:expr, $a:expr, |$b:ident, $x:ident| $body:expr, $else:expr) => {
+        match ($data, $a) {
+            (VecData::U8($b), Atom::Bool(v)) => {
+                let $x = v as u8;
+                $body
+            }
+            (VecData::U8($b), Atom::Byte($x) | Atom::Char($x)) => $body,
+            (VecData::I16($b), Atom::Short($x)) => $body,
+            (
+                VecData::I32($b),
+                Atom::Int($x)
+                | Atom::Month($x)
+                | Atom::Date($x)
+                | Atom::Minute($x)
+                | Atom::Second($x)
+                | Atom::Time($x),
+            ) => $body,
+            (VecData::I64($b), Atom::Long($x) | Atom::Timestamp($x) | Atom::Timespan($x)) => $body,
+            (VecData::F32($b), Atom::Real($x)) => $body,
+            (VecData::F64($b), Atom::Float($x) | Atom::Datetime($x)) => $body,
+            (VecData::Guid($b), Atom::Guid($x)) => $body,
+            (VecData::Sym($b), Atom::Symbol($x)) => $body,
+            _ => $else,
+        }
+    };
+}
+
 /// The items of a vector, by storage width.
 #[derive(Clone, Debug, PartialEq)]
 pub enum VecData {
@@ -89,6 +121,53 @@ impl VecData {
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Appends `a` when it has this buffer's representation; returns
+    /// whether it did (an atom of another width is left out).
+    pub fn push_atom(&mut self, a: Atom) -> bool {
+        with_slot!(
+            self,
+            a,
+            |b, x| {
+                b.make_mut().push(x);
+                true
+            },
+            false
+        )
+    }
+
+    /// Overwrites item `p` with `a` when it has this buffer's
+    /// representation; returns whether it did.
+    pub fn set_atom(&mut self, p: usize, a: Atom) -> bool {
+        with_slot!(
+            self,
+            a,
+            |b, x| {
+                b.make_mut()[p] = x;
+                true
+            },
+            false
+        )
+    }
+
+    /// Appends every atom of this buffer's representation from `atoms`,
+    /// reserving room for `total` items first.
+    pub fn extend_atoms(&mut self, atoms: impl Iterator<Item = Atom>, total: usize) {
+        let more = total.saturating_sub(self.len());
+        match self {
+            VecData::U8(b) => b.make_mut().reserve(more),
+            VecData::I16(b) => b.make_mut().reserve(more),
+            VecData::I32(b) => b.make_mut().reserve(more),
+            VecData::I64(b) => b.make_mut().reserve(more),
+            VecData::F32(b) => b.make_mut().reserve(more),
+            VecData::F64(b) => b.make_mut().reserve(more),
+            VecData::Guid(b) => b.make_mut().reserve(more),
+            VecData::Sym(b) => b.make_mut().reserve(more),
+        }
+        for a in atoms {
+            self.push_atom(a);
+        }
     }
 
     /// An empty buffer of the representation.
@@ -404,28 +483,7 @@ impl VecBuilder {
     /// Appends an atom; it must be of the builder's representation (other
     /// atoms are converted where the representation matches, else ignored).
     pub fn push(&mut self, a: Atom) {
-        match (&mut self.data, a) {
-            (VecData::U8(b), Atom::Bool(x)) => b.make_mut().push(x as u8),
-            (VecData::U8(b), Atom::Byte(x) | Atom::Char(x)) => b.make_mut().push(x),
-            (VecData::I16(b), Atom::Short(x)) => b.make_mut().push(x),
-            (
-                VecData::I32(b),
-                Atom::Int(x)
-                | Atom::Month(x)
-                | Atom::Date(x)
-                | Atom::Minute(x)
-                | Atom::Second(x)
-                | Atom::Time(x),
-            ) => b.make_mut().push(x),
-            (VecData::I64(b), Atom::Long(x) | Atom::Timestamp(x) | Atom::Timespan(x)) => {
-                b.make_mut().push(x)
-            }
-            (VecData::F32(b), Atom::Real(x)) => b.make_mut().push(x),
-            (VecData::F64(b), Atom::Float(x) | Atom::Datetime(x)) => b.make_mut().push(x),
-            (VecData::Guid(b), Atom::Guid(x)) => b.make_mut().push(x),
-            (VecData::Sym(b), Atom::Symbol(x)) => b.make_mut().push(x),
-            _ => {}
-        }
+        self.data.push_atom(a);
     }
 
     /// The finished vector.
@@ -435,5 +493,54 @@ impl VecBuilder {
             attr: Attr::None,
             data: self.data,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every atom kind lands in the buffer of its width, in place and at
+    /// the end; an atom of another width is refused and changes nothing.
+    #[test]
+    fn atoms_go_to_the_slot_of_their_width() {
+        let atoms = [
+            Atom::Bool(true),
+            Atom::Byte(7),
+            Atom::Char(b'x'),
+            Atom::Short(-3),
+            Atom::Int(5),
+            Atom::Date(6),
+            Atom::Time(7),
+            Atom::Long(8),
+            Atom::Timestamp(9),
+            Atom::Timespan(10),
+            Atom::Real(1.5),
+            Atom::Float(2.5),
+            Atom::Datetime(3.5),
+            Atom::Guid([1; 16]),
+            Atom::Symbol(Sym(4)),
+        ];
+        for a in atoms {
+            let t = a.ty();
+            let mut d = VecData::empty(t.repr());
+            assert!(d.push_atom(a));
+            assert!(d.push_atom(a));
+            let other = if t.repr() == Repr::I64 {
+                Atom::Int(1)
+            } else {
+                Atom::Long(1)
+            };
+            assert!(!d.push_atom(other));
+            assert!(!d.set_atom(0, other));
+            assert!(d.set_atom(1, a));
+            let v = Vector::new(t, d).unwrap();
+            assert_eq!(v.len(), 2);
+            assert_eq!(v.get(0).ty(), t);
+            assert_eq!(v.get(1).raw_bits(), a.raw_bits());
+        }
+        let mut d = VecData::empty(Repr::I32);
+        d.extend_atoms([Atom::Int(1), Atom::Long(2), Atom::Month(3)].into_iter(), 3);
+        assert_eq!(d.len(), 2);
     }
 }

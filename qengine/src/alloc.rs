@@ -3,8 +3,10 @@
 //! The `borf` binary and the criterion benches install it
 //! (`#[global_allocator]`), so benches measure what the console does.
 //!
-//! It wraps the system allocator and keeps two atomic counters: bytes in
-//! use now, and the high-water mark since the last reset.
+//! It wraps the system allocator and keeps three atomic counters: bytes in
+//! use now, the high-water mark since the last reset, and the number of
+//! blocks requested (allocations and growing reallocations), which the
+//! allocation-invariant test uses to check that no kernel allocates per item.
 //!
 //! Large blocks (vectors of a few hundred thousand items and more) are
 //! marked for transparent huge pages. glibc serves them with a fresh `mmap`
@@ -21,6 +23,7 @@ use std::sync::atomic::Ordering;
 
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+static BLOCKS: AtomicUsize = AtomicUsize::new(0);
 
 /// The system allocator with byte counting.
 pub struct Counting;
@@ -95,6 +98,7 @@ fn advise_huge(p: *mut u8, len: usize) {
 
 #[inline]
 fn grew(n: usize) {
+    BLOCKS.fetch_add(1, Ordering::Relaxed);
     let now = CURRENT.fetch_add(n, Ordering::Relaxed) + n;
     PEAK.fetch_max(now, Ordering::Relaxed);
 }
@@ -111,6 +115,11 @@ fn reset_peak() -> usize {
 
 fn peak() -> usize {
     PEAK.load(Ordering::Relaxed)
+}
+
+/// Allocations (and growing reallocations) since the process started.
+pub fn blocks() -> usize {
+    BLOCKS.load(Ordering::Relaxed)
 }
 
 /// Hands the counters to the engine.

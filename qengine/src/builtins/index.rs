@@ -27,7 +27,6 @@ use qcore::Table;
 use qcore::Ty;
 use qcore::Value;
 use qcore::VecBuilder;
-use qcore::VecData;
 use qcore::Vector;
 use std::sync::Arc;
 
@@ -474,28 +473,7 @@ pub fn amend(
 }
 
 pub(crate) fn set_atom(v: &mut Vector, p: usize, a: Atom) {
-    match (v.data_mut(), a) {
-        (VecData::U8(b), Atom::Bool(x)) => b.make_mut()[p] = x as u8,
-        (VecData::U8(b), Atom::Byte(x) | Atom::Char(x)) => b.make_mut()[p] = x,
-        (VecData::I16(b), Atom::Short(x)) => b.make_mut()[p] = x,
-        (
-            VecData::I32(b),
-            Atom::Int(x)
-            | Atom::Month(x)
-            | Atom::Date(x)
-            | Atom::Minute(x)
-            | Atom::Second(x)
-            | Atom::Time(x),
-        ) => b.make_mut()[p] = x,
-        (VecData::I64(b), Atom::Long(x) | Atom::Timestamp(x) | Atom::Timespan(x)) => {
-            b.make_mut()[p] = x
-        }
-        (VecData::F32(b), Atom::Real(x)) => b.make_mut()[p] = x,
-        (VecData::F64(b), Atom::Float(x) | Atom::Datetime(x)) => b.make_mut()[p] = x,
-        (VecData::Guid(b), Atom::Guid(x)) => b.make_mut()[p] = x,
-        (VecData::Sym(b), Atom::Symbol(x)) => b.make_mut()[p] = x,
-        _ => {}
-    }
+    v.data_mut().set_atom(p, a);
 }
 
 pub(crate) fn amend_dict(
@@ -702,36 +680,5 @@ fn keep_attr(v: &Vector, w: &Vector) -> qcore::Attr {
 }
 
 pub(crate) fn push_atoms(v: &mut Vector, atoms: impl Iterator<Item = Atom>, total: usize) {
-    macro_rules! ext {
-        ($b:expr, $pat:pat => $e:expr) => {{
-            let buf = $b.make_mut();
-            buf.reserve(total.saturating_sub(buf.len()));
-            for a in atoms {
-                if let $pat = a {
-                    buf.push($e);
-                }
-            }
-        }};
-    }
-    match v.data_mut() {
-        VecData::U8(b) => {
-            let buf = b.make_mut();
-            for a in atoms {
-                match a {
-                    Atom::Bool(x) => buf.push(x as u8),
-                    Atom::Byte(x) | Atom::Char(x) => buf.push(x),
-                    _ => {}
-                }
-            }
-        }
-        VecData::I16(b) => ext!(b, Atom::Short(x) => x),
-        VecData::I32(b) => {
-            ext!(b, Atom::Int(x) | Atom::Month(x) | Atom::Date(x) | Atom::Minute(x) | Atom::Second(x) | Atom::Time(x) => x)
-        }
-        VecData::I64(b) => ext!(b, Atom::Long(x) | Atom::Timestamp(x) | Atom::Timespan(x) => x),
-        VecData::F32(b) => ext!(b, Atom::Real(x) => x),
-        VecData::F64(b) => ext!(b, Atom::Float(x) | Atom::Datetime(x) => x),
-        VecData::Guid(b) => ext!(b, Atom::Guid(x) => x),
-        VecData::Sym(b) => ext!(b, Atom::Symbol(x) => x),
-    }
+    v.data_mut().extend_atoms(atoms, total);
 }

@@ -451,7 +451,7 @@ pub(crate) fn parse_date(s: &str, dmy: bool) -> Option<i64> {
             return None;
         }
         match (sep, parts[2].len()) {
-            // mm/dd/yyyy or dd/mm/yyyy, as `\z` says (library2.rs)
+            // mm/dd/yyyy or dd/mm/yyyy, as `\z` says
             (b'/', 4) if dmy => (parts[2], parts[1], parts[0]),
             (b'/', 4) => (parts[2], parts[0], parts[1]),
             _ => (parts[0], parts[1], parts[2]),

@@ -226,7 +226,7 @@ pub static BUILTINS: &[Builtin] = &[
     kw1(".Q.cn",         ".Q", S1(partitioned::q_cn), "row counts per partition of a partitioned table"),
     kw1(".Q.qp",         ".Q", S1(partitioned::q_qp), "1b for a partitioned table, 0b another table, else 0"),
     kw1(".Q.sha1",       ".Q", P1(text::q_sha1), "SHA-1 hash of a string"),
-    kw1(".Q.w",          ".Q", P1(dotq::q_w), "memory stats (heap = used; wmax, mmap 0; see library2.rs)"),
+    kw1(".Q.w",          ".Q", P1(dotq::q_w), "memory stats (heap = used; wmax, mmap 0; see builtins/dotq.rs)"),
     kw2(".Q.ts",         ".Q", false, S2(dotq::q_ts), "apply with time and space"),
     kw2(".Q.fc",         ".Q", false, S2(dotq::q_fc), "parallel on cut (borf: f x, one thread)"),
     kwn(".Q.trp",        ".Q", SN(debug::q_trp), "extend trap at: g gets the error and a backtrace"),

@@ -25,7 +25,6 @@ use super::compile::RegKind;
 use super::exec;
 use crate::ops::compare::Cmp;
 use crate::ops::compare::feq;
-use qcore::Atom;
 use qcore::Table;
 use qcore::Ty;
 use qcore::Value;
@@ -77,28 +76,17 @@ impl EventLayout {
         }
         rec.clear();
         rec.resize(self.width, 0);
-        for (&(slot, ty, off), v) in self.cols.iter().zip(row) {
+        for (&(_, ty, off), v) in self.cols.iter().zip(row) {
             let Value::Atom(a) = v else { return false };
             if a.ty() != ty {
                 return false;
             }
-            rec[off] = match (slot, *a) {
-                (Slot::I64, Atom::Long(x) | Atom::Timestamp(x) | Atom::Timespan(x)) => x as u64,
-                (
-                    Slot::I32,
-                    Atom::Int(x)
-                    | Atom::Month(x)
-                    | Atom::Date(x)
-                    | Atom::Minute(x)
-                    | Atom::Second(x)
-                    | Atom::Time(x),
-                ) => x as u32 as u64,
-                (Slot::U8, Atom::Bool(x)) => x as u64,
-                (Slot::U8, Atom::Byte(x)) => x as u64,
-                (Slot::F64, Atom::Float(x) | Atom::Datetime(x)) => x.to_bits(),
-                (Slot::Sym, Atom::Symbol(s)) => s.0 as u64,
-                _ => return false,
+            // the layout only holds slot kinds whose width matches the
+            // column type, so the atom's raw bits are the record's item
+            let Some(bits) = a.raw_bits() else {
+                return false;
             };
+            rec[off] = bits;
         }
         true
     }
@@ -428,6 +416,6 @@ mod tests {
         let v = it
             .eval_text("trade~([] sym:enlist `a; price:enlist 1.5; size:enlist 200)")
             .unwrap();
-        assert!(matches!(v, Value::Atom(Atom::Bool(true))), "{v:?}");
+        assert!(matches!(v, Value::Atom(qcore::Atom::Bool(true))), "{v:?}");
     }
 }
