@@ -250,55 +250,99 @@ macro_rules! signed {
 signed!(i16, i32, i64);
 
 /// Bounds of a signed column, by steps, giving up (`None`) as soon as the
-/// non-null range exceeds `limit`. Three branch-free folds: the least
-/// `x - 1` (wrapping, so the null reads as the greatest value), the
-/// greatest `x` and the least `x` (the null exactly when one occurs).
-/// `i64` runs in four independent lanes (no 64-bit vector compare to lean
-/// on); narrower items fold plainly, which the compiler vectorises.
+/// non-null range exceeds `limit`. Most key columns have no null, so the
+/// first pass folds two values only: the least and the greatest `x - 1`
+/// (wrapping, so the null reads as the greatest value). A greatest of
+/// `T::MAX` means a null occurs; only then does a second pass fold the
+/// greatest `x` as well (the null is the least value, so it drops out).
 fn signed_bounds<T: Signed>(s: &[T], limit: u64) -> Option<Bounds> {
+    match fold_bounds::<T, false>(s, limit) {
+        Folded::Range(b) => b,
+        Folded::NullSeen => match fold_bounds::<T, true>(s, limit) {
+            Folded::Range(b) => b,
+            Folded::NullSeen => None,
+        },
+    }
+}
+
+/// What a pass of [`fold_bounds`] found.
+enum Folded {
+    /// The bounds (`None`: the range exceeds the limit).
+    Range(Option<Bounds>),
+    /// A null occurs and the pass did not track the greatest non-null.
+    NullSeen,
+}
+
+/// One bounds pass: the least `x - 1` (`l`) and the greatest `x - 1` (`g`),
+/// plus, when `NULLS`, the greatest `x` (`h`). `i64` folds in four
+/// independent lanes (there is no 64-bit vector compare to lean on);
+/// narrower items fold plainly, which the compiler vectorises.
+fn fold_bounds<T: Signed, const NULLS: bool>(s: &[T], limit: u64) -> Folded {
     const LANES: usize = 4;
-    let (mut l, mut h, mut m) = (T::MAX, T::NULL, T::MAX);
+    let (mut l, mut g, mut h) = (T::MAX, T::NULL, T::NULL);
     for c in s.chunks(BOUND_STEP) {
         if std::mem::size_of::<T>() == 8 {
             let mut lo = [T::MAX; LANES];
+            let mut gy = [T::NULL; LANES];
             let mut hi = [T::NULL; LANES];
-            let mut mn = [T::MAX; LANES];
             let mut it = c.chunks_exact(LANES);
             for w in &mut it {
                 for k in 0..LANES {
-                    lo[k] = lo[k].min(w[k].dec());
-                    hi[k] = hi[k].max(w[k]);
-                    mn[k] = mn[k].min(w[k]);
+                    let y = w[k].dec();
+                    lo[k] = lo[k].min(y);
+                    gy[k] = gy[k].max(y);
+                    if NULLS {
+                        hi[k] = hi[k].max(w[k]);
+                    }
                 }
             }
             for &x in it.remainder() {
                 lo[0] = lo[0].min(x.dec());
-                hi[0] = hi[0].max(x);
-                mn[0] = mn[0].min(x);
+                gy[0] = gy[0].max(x.dec());
+                if NULLS {
+                    hi[0] = hi[0].max(x);
+                }
             }
             l = lo.iter().copied().fold(l, T::min);
+            g = gy.iter().copied().fold(g, T::max);
             h = hi.iter().copied().fold(h, T::max);
-            m = mn.iter().copied().fold(m, T::min);
-        } else {
-            (l, h, m) = c.iter().fold((l, h, m), |(l, h, m), &x| {
-                (l.min(x.dec()), h.max(x), m.min(x))
+        } else if NULLS {
+            (l, g, h) = c.iter().fold((l, g, h), |(l, g, h), &x| {
+                (l.min(x.dec()), g.max(x.dec()), h.max(x))
             });
+        } else {
+            (l, g) = c
+                .iter()
+                .fold((l, g), |(l, g), &x| (l.min(x.dec()), g.max(x.dec())));
+        }
+        if !NULLS {
+            if g == T::MAX {
+                return Folded::NullSeen;
+            }
+            // no null so far: the greatest item is g + 1
+            h = g;
         }
         // the least non-null item is l + 1 (unless every item is null)
-        if l != T::MAX && h.into() as i128 - l.into() as i128 > limit as i128 {
-            return None;
+        let top = if NULLS {
+            h.into() as i128
+        } else {
+            h.into() as i128 + 1
+        };
+        if l != T::MAX && top - l.into() as i128 > limit as i128 {
+            return Folded::Range(None);
         }
     }
-    let has_null = m == T::NULL;
-    Some(if l == T::MAX {
+    let has_null = NULLS && g == T::MAX;
+    let hi = if NULLS { h.into() } else { g.into() + 1 };
+    Folded::Range(Some(if l == T::MAX {
         Bounds { has_null, ..NONE }
     } else {
         Bounds {
             lo: l.into() + 1,
-            hi: h.into(),
+            hi,
             has_null,
         }
-    })
+    }))
 }
 
 /// Bounds of a column without a null (bytes, symbol ids as `f` reads
