@@ -31,6 +31,7 @@ compile_error!(
 pub mod column;
 pub mod error;
 pub mod header;
+pub mod lock;
 pub mod object;
 pub mod part;
 pub mod splay;
@@ -101,7 +102,7 @@ pub fn list_dir(dir: &Path) -> Result<Vec<String>> {
     for e in rd {
         let e = e.map_err(|e| Error::io(dir, &e))?;
         let n = e.file_name().to_string_lossy().into_owned();
-        if !n.contains(".borf-tmp.") {
+        if !n.contains(".borf-tmp.") && n != splay::APPENDING {
             out.push(n);
         }
     }

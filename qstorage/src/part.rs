@@ -178,14 +178,13 @@ pub fn column_headers(dir: &Path) -> Result<Vec<(String, Header)>> {
     Ok(out)
 }
 
-/// The row count of the splayed table in `dir` (the smallest published
-/// column count), from the headers alone.
+/// The row count of the splayed table in `dir`, from the headers alone
+/// (checked as [`crate::splay::table_count`] does).
 pub fn splay_count(dir: &Path) -> Result<u64> {
-    Ok(column_headers(dir)?
-        .iter()
-        .map(|c| c.1.count)
-        .min()
-        .unwrap_or(0))
+    let hs = column_headers(dir)?;
+    let names: Vec<String> = hs.iter().map(|c| c.0.clone()).collect();
+    let counts: Vec<u64> = hs.iter().map(|c| c.1.count).collect();
+    crate::splay::table_count(dir, &names, &counts)
 }
 
 #[cfg(test)]

@@ -1,6 +1,11 @@
 //! A database's `sym` file: the names symbol columns are enumerated
 //! against. Names are only ever appended, so an index once written stays
 //! valid.
+//!
+//! Several processes may enumerate against one sym file: a [`SymFile`]
+//! holds the database directory's exclusive lock ([`crate::lock`]) from
+//! loading to dropping, so names are read, added and published by one
+//! writer at a time and none overwrites another's.
 
 use std::collections::HashMap;
 use std::fs::OpenOptions;
@@ -21,11 +26,19 @@ pub struct SymFile {
     published: usize,
     /// Byte length of the published names' text.
     text_len: usize,
+    /// The database's lock (none while the directory does not exist yet).
+    _lock: Option<crate::lock::DirLock>,
 }
 
 impl SymFile {
-    /// Loads `db/sym`, or an empty list when it does not exist.
+    /// Loads `db/sym`, or an empty list when it does not exist, holding the
+    /// database's lock until the `SymFile` drops.
     pub fn open(db: &Path) -> Result<SymFile> {
+        let lock = if db.is_dir() {
+            Some(crate::lock::DirLock::exclusive(db)?)
+        } else {
+            None
+        };
         let path = db.join("sym");
         let (names, text_len) = if path.exists() {
             let m = Mapped::open(&path)?;
@@ -47,6 +60,7 @@ impl SymFile {
             names,
             index,
             text_len,
+            _lock: lock,
         })
     }
 

@@ -121,6 +121,17 @@ fn nested_columns_and_torn_appends() {
     b.extend(longs(&[9, 9]));
     b[16..24].copy_from_slice(&6u64.to_le_bytes());
     std::fs::write(&pa, &b).unwrap();
+    // without the marker an append writes first, the counts are corruption
+    let marker = t.join(qstorage::splay::APPENDING);
+    let _ = std::fs::remove_file(&marker);
+    let e = open_splay(&t)
+        .err()
+        .expect("counts that disagree are refused");
+    assert!(e.to_string().contains("column has 6 rows"), "{e}");
+    // with it (the append 4 -> 6 was publishing), the table is at 4
+    let mut m = 4u64.to_le_bytes().to_vec();
+    m.extend(6u64.to_le_bytes());
+    std::fs::write(&marker, &m).unwrap();
     let sp = open_splay(&t).unwrap();
     assert_eq!(sp.count, 4, "table count is the smallest column count");
     assert!(matches!(sp.cols[1], qstorage::splay::ColMap::Nested(_)));

@@ -273,6 +273,101 @@ fn corrupt_files_give_errors_naming_the_file() {
     assert_eq!(r, format!("'{}/o: count larger than file", ds));
 }
 
+/// A column file rewritten behind borf's back with more (or fewer) items
+/// than the table's other columns is an error naming it, when the table is
+/// mapped, loaded, counted or appended to; never a silently shorter table.
+#[test]
+fn a_column_of_another_length_is_refused() {
+    let d = scratch("lengths");
+    let ds = d.display().to_string();
+    let mut it = Interp::new();
+    q(
+        &mut it,
+        &format!("`:{ds}/db/t/ set ([] a:1 2 3; b:4 5 6; c:7 8 9)"),
+    )
+    .unwrap();
+    for (items, n) in [("1 2 3 4", 4), ("enlist 1", 1)] {
+        q(&mut it, &format!("`:{ds}/db/t/b set {items}")).unwrap();
+        let want = format!(
+            "'{}: length: column has {n} rows, the table's other columns 3",
+            d.join("db/t/b").display()
+        );
+        assert_eq!(show(&mut it, &format!("get `:{ds}/db/t/")), want);
+        assert_eq!(show(&mut it, &format!("count get `:{ds}/db/t/")), want);
+        assert_eq!(
+            show(
+                &mut it,
+                &format!("`:{ds}/db/t/ upsert ([] a:1#0; b:1#0; c:1#0)")
+            ),
+            want
+        );
+        assert_eq!(show(&mut it, &format!("\\l {ds}/db")), want);
+    }
+    // put right, the table maps again, and appends
+    q(&mut it, &format!("`:{ds}/db/t/b set 4 5 6")).unwrap();
+    q(
+        &mut it,
+        &format!("`:{ds}/db/t/ upsert ([] a:1#0; b:1#0; c:1#0)"),
+    )
+    .unwrap();
+    assert_eq!(show(&mut it, &format!("count get `:{ds}/db/t/")), "4");
+    assert_eq!(show(&mut it, &format!("key `:{ds}/db/t")), "`.d`a`b`c");
+}
+
+/// Two processes each upsert 1,000 one-row batches with a new-ish symbol
+/// (enumerated with `.Q.en` against the shared sym file) into one splayed
+/// table at the same time: every acknowledged row is there, once, with its
+/// symbol.
+#[test]
+fn concurrent_upserts_from_two_processes_lose_nothing() {
+    let d = scratch("concurrent");
+    let ds = d.display().to_string();
+    let mut it = Interp::new();
+    q(
+        &mut it,
+        &format!("`:{ds}/db/t/ set .Q.en[`:{ds}/db] ([] w:`long$(); k:`long$(); s:`symbol$())"),
+    )
+    .unwrap();
+    let script = d.join("w.q");
+    std::fs::write(
+        &script,
+        format!(
+            "w:\"J\"$.z.x 0\n\
+             k:0\n\
+             do[1000;k+:1;`:{ds}/db/t/ upsert .Q.en[`:{ds}/db] ([] w:enlist w; k:enlist k; s:enlist `$\"s\",string ((7*w)+k) mod 300)]\n\
+             -1 \"done\";\n\
+             \\\\\n"
+        ),
+    )
+    .unwrap();
+    let start = Instant::now();
+    let kids: Vec<_> = ["1", "2"]
+        .iter()
+        .map(|w| {
+            Command::new(env!("CARGO_BIN_EXE_borf"))
+                .arg(&script)
+                .arg(w)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for k in kids {
+        let out = k.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert_eq!(text.trim(), "done", "writer output");
+    }
+    eprintln!("2 x 1000 concurrent upserts in {:?}", start.elapsed());
+    let check = format!(
+        "t:get `:{ds}/db/t/; (count t; exec count distinct k by w from t; \
+         all t[`s]=`$\"s\",/:string ((7*t`w)+t`k) mod 300)"
+    );
+    assert_eq!(show(&mut it, &check), "2000\n1 2!1000 1000\n1b");
+}
+
 // ---------------------------------------------------------------------------
 // Crash test
 
@@ -381,6 +476,119 @@ fn appends_survive_sigkill() {
     }
     assert!(kills >= 50, "only {kills} kills in the time limit");
     assert!(last > 1, "the writer never appended");
+}
+
+/// The writer half of the two-writer crash test: runs only when
+/// `BORF_CRASH_WRITER2` names a directory; `BORF_WRITER_ID` numbers the
+/// writer. Appends batches whose `a` is unique to the writer and run,
+/// printing `ok` after each acknowledged append.
+#[test]
+fn crash_writer2_entry() {
+    let Ok(dir) = std::env::var("BORF_CRASH_WRITER2") else {
+        return;
+    };
+    use std::io::Write;
+    let id: i64 = std::env::var("BORF_WRITER_ID")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let mut it = Interp::new();
+    let mut k = 0i64;
+    loop {
+        let src = format!(
+            "r:{}+til {BATCH}; `:{dir}/db/t/ upsert .Q.en[`:{dir}/db] ([] a:r; f:0.5*r; s:`$string r mod 7; c:string r)",
+            id * 1_000_000_000 + k
+        );
+        q(&mut it, &src).expect("append");
+        k += BATCH;
+        let mut o = std::io::stdout().lock();
+        writeln!(o, "ok").unwrap();
+        o.flush().unwrap();
+    }
+}
+
+/// Two writers append to one table at once and are killed with SIGKILL at
+/// random moments, again and again: the table always maps, its columns
+/// agree row by row, and it holds every acknowledged append (plus at most
+/// the one in flight per writer).
+#[test]
+fn appends_from_two_writers_survive_sigkill() {
+    let d = scratch("crash2");
+    let ds = d.display().to_string();
+    let mut it = Interp::new();
+    q(
+        &mut it,
+        &format!("`:{ds}/db/t/ set .Q.en[`:{ds}/db] ([] a:enlist 0; f:enlist 0f; s:enlist `0; c:enlist enlist \"0\")"),
+    )
+    .unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D ^ std::process::id() as u64;
+    let mut rand = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let start = Instant::now();
+    let mut rounds = 0;
+    let mut last = 1i64;
+    let mut run = 0i64;
+    while rounds < 30 && start.elapsed() < Duration::from_secs(20) {
+        let kids: Vec<_> = (0..2)
+            .map(|w| {
+                run += 1;
+                let mut child = Command::new(&exe)
+                    .args([
+                        "--exact",
+                        "crash_writer2_entry",
+                        "--nocapture",
+                        "--test-threads=1",
+                    ])
+                    .env("BORF_CRASH_WRITER2", &ds)
+                    .env("BORF_WRITER_ID", (run * 2 + w).to_string())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap();
+                let out = child.stdout.take().unwrap();
+                let reader = std::thread::spawn(move || {
+                    BufReader::new(out)
+                        .lines()
+                        .map_while(Result::ok)
+                        .filter(|l| l.ends_with("ok"))
+                        .count() as i64
+                });
+                (child, reader)
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(30 + rand() % 150));
+        let mut acked = 0;
+        for (mut child, reader) in kids {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            acked += reader.join().unwrap() * BATCH;
+        }
+        let mut check = Interp::new();
+        let n = match q(&mut check, &format!("count get `:{ds}/db/t/")) {
+            Ok(Value::Atom(a)) => a.to_i64().unwrap(),
+            other => panic!("table unreadable after round {rounds}: {other:?}"),
+        };
+        assert!(
+            n >= last + acked && n <= last + acked + 2 * BATCH,
+            "round {rounds}: count {n}, before {last}, acknowledged {acked}"
+        );
+        let rows = show(
+            &mut check,
+            &format!(
+                "t:get `:{ds}/db/t/; (t[`f]~0.5*t`a; t[`s]~`$string t[`a] mod 7; t[`c]~string t`a; count[t]=count distinct t`a)"
+            ),
+        );
+        assert_eq!(rows, "1111b", "round {rounds}: rows disagree");
+        last = n;
+        rounds += 1;
+    }
+    assert!(rounds >= 15, "only {rounds} rounds in the time limit");
+    assert!(last > 1, "the writers never appended");
 }
 
 // ---------------------------------------------------------------------------

@@ -79,9 +79,9 @@ pub fn load_splay(dir: &Path) -> QResult<Value> {
 }
 
 /// Maps only the columns `wanted` (`None`: all) of the splayed table in
-/// `dir`, in `.d` order. The row count is still the smallest count among
-/// *all* its columns (the headers of the others are read, not mapped), so
-/// a torn append is never visible. With nothing wanted, one cheap column
+/// `dir`, in `.d` order. The row count is still checked against *all* its
+/// columns (the headers of the others are read, not mapped), so a torn
+/// append is never visible and a corrupt column is an error. With nothing wanted, one cheap column
 /// (flat, not symbol) is mapped so that the table carries its row count.
 pub(crate) fn load_cols(
     dir: &Path,
@@ -103,7 +103,8 @@ pub(crate) fn load_cols(
     for n in &names {
         headers.push(qstorage::part::read_header(&dir.join(n)).map_err(serr)?);
     }
-    let count = headers.iter().map(|h| h.count).min().unwrap_or(0);
+    let counts: Vec<u64> = headers.iter().map(|h| h.count).collect();
+    let count = splay::table_count(dir, &names, &counts).map_err(serr)?;
     let mut pick: Vec<usize> = (0..names.len())
         .filter(|&i| wanted.is_none_or(|w| w.iter().any(|s| s.as_str() == names[i])))
         .collect();
