@@ -110,6 +110,22 @@ pub fn list_dir(dir: &Path) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// Removes directory `dir` when it is empty as `key` shows it: borf's own
+/// bookkeeping files (an append marker, temporaries of an interrupted
+/// write), which `key` leaves out, go with it. Anything else makes it
+/// "Directory not empty", as for any directory.
+pub fn remove_dir(dir: &Path) -> Result<()> {
+    if list_dir(dir)?.is_empty() {
+        let rd = fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
+        for e in rd {
+            let e = e.map_err(|e| Error::io(dir, &e))?;
+            let p = e.path();
+            fs::remove_file(&p).map_err(|e| Error::io(&p, &e))?;
+        }
+    }
+    fs::remove_dir(dir).map_err(|e| Error::io(dir, &e))
+}
+
 /// What a path holds, by its first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileKind {

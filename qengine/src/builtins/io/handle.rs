@@ -115,12 +115,11 @@ pub fn hdel(x: Value) -> QResult<Value> {
     let s = handle_of(&x)?;
     let (path, _) = handle_path(s);
     let md = std::fs::symlink_metadata(&path).map_err(|e| serr(qstorage::Error::io(&path, &e)))?;
-    let r = if md.is_dir() {
-        std::fs::remove_dir(&path)
+    if md.is_dir() {
+        qstorage::remove_dir(&path).map_err(serr)?;
     } else {
-        std::fs::remove_file(&path)
-    };
-    r.map_err(|e| serr(qstorage::Error::io(&path, &e)))?;
+        std::fs::remove_file(&path).map_err(|e| serr(qstorage::Error::io(&path, &e)))?;
+    }
     Ok(x)
 }
 
