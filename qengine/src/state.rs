@@ -212,6 +212,11 @@ impl Interp {
         self.globals.insert(s, v);
     }
 
+    /// The full names of every global, in no order.
+    pub fn global_names(&self) -> impl Iterator<Item = Sym> + '_ {
+        self.globals.keys().copied()
+    }
+
     /// Names of globals directly in namespace `ns` (`.` for root), sorted.
     pub fn names_in(&self, ns: &str) -> Vec<Sym> {
         let mut out: Vec<Sym> = self
@@ -266,6 +271,18 @@ impl Interp {
                 names.push(head);
             }
         }
+        // q's own definitions in the namespace (`.q.neg`, `.Q.f`), which a
+        // global of the same name replaces
+        let builtins = if root {
+            Vec::new()
+        } else {
+            self.evaluator.builtin_namespace(ns)
+        };
+        for (n, _) in &builtins {
+            if !names.contains(n) {
+                names.push(n);
+            }
+        }
         if names.is_empty() {
             return None;
         }
@@ -282,7 +299,10 @@ impl Interp {
                 Some(v) => v.clone(),
                 None => match self.namespace_value(&full) {
                     Some(v) => v,
-                    None => continue,
+                    None => match builtins.iter().find(|b| b.0 == n) {
+                        Some(b) => b.1.clone(),
+                        None => continue,
+                    },
                 },
             };
             keys.push(Sym::new(n));
@@ -349,6 +369,9 @@ pub trait Evaluator: Sync {
     fn parse_text(&self, it: &mut Interp, src: &str) -> QResult<Value>;
     /// Runs a system command (without its backslash).
     fn system(&self, it: &mut Interp, cmd: &str) -> QResult<Outcome>;
+    /// The builtins q defines directly in namespace `ns` (`.q`, `.Q` …),
+    /// by name within it, sorted.
+    fn builtin_namespace(&self, ns: &str) -> Vec<(&'static str, Value)>;
 }
 
 /// Full name of `name` read or written from namespace `ns` (`.` is root).

@@ -23,7 +23,17 @@ pub fn is_infix_keyword(name: &str) -> bool {
 }
 
 /// Parse one top-level chunk of source. See the crate documentation.
+///
+/// A chunk that starts `k)` is k: q's own `.q` definitions and clients
+/// such as PyKX send k4 this way. q's grammar already gives every glyph
+/// its k meaning when it has nothing on its left (`#x` count, `@x` type,
+/// `!x` key, `.x` value …), which is what such code uses, so the rest of
+/// the chunk is parsed as q (docs/DECISIONS.md: k mode). The prefix is
+/// blanked rather than cut so spans still point into `src`.
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
+    if let Some(rest) = src.strip_prefix("k)") {
+        return parse(&format!("  {rest}"));
+    }
     let toks = lex(src)?;
     let (mut stmts, errors) = grammar::parse_tokens(src, &toks);
     if let Some(e) = errors.into_iter().next() {

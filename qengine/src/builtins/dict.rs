@@ -34,6 +34,9 @@ pub fn key(it: &mut Interp, x: Value) -> QResult<Value> {
             if s.as_str() == "." {
                 return Ok(Value::Vector(Vector::syms(it.names_in("."))));
             }
+            if s.is_null() {
+                return Ok(Value::Vector(Vector::syms(namespaces(it))));
+            }
             let name = crate::state::qualify(it.namespace, s.as_str());
             let found = it
                 .name_value(name)
@@ -51,6 +54,24 @@ pub fn key(it: &mut Interp, x: Value) -> QResult<Value> {
         Value::Vector(v) => Ok(Value::sym(v.ty().name())),
         _ => Err(QError::type_()),
     }
+}
+
+/// `` key ` ``: the namespaces, q's own first (`` `q`Q`h`j`o ``), then the
+/// user's, sorted.
+fn namespaces(it: &Interp) -> Vec<Sym> {
+    const OWN: [&str; 5] = ["q", "Q", "h", "j", "o"];
+    let mut out: Vec<Sym> = OWN.iter().map(|n| Sym::new(n)).collect();
+    let mut user: Vec<Sym> = it
+        .global_names()
+        .filter_map(|g| {
+            let ns = g.as_str().strip_prefix('.')?.split('.').next()?;
+            (!ns.is_empty() && !OWN.contains(&ns) && ns != "z").then(|| Sym::new(ns))
+        })
+        .collect();
+    user.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    user.dedup();
+    out.extend(user);
+    out
 }
 
 // ---------------------------------------------------------------------------

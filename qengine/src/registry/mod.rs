@@ -377,9 +377,48 @@ fn index() -> &'static HashMap<&'static str, u16> {
 }
 
 /// The registry index of the built operator, keyword or system value
-/// named `name`.
+/// named `name`. A q keyword is also reachable by its full name in the
+/// `.q` namespace (`.q.neg`), where q defines it.
 pub fn lookup(name: &str) -> Option<u16> {
+    if let Some(k) = name.strip_prefix(".q.") {
+        return index()
+            .get(k)
+            .copied()
+            .filter(|&i| in_dot_q(&BUILTINS[i as usize]));
+    }
     index().get(name).copied()
+}
+
+/// Whether a row is a keyword q defines in its `.q` namespace: a named,
+/// built keyword outside every other namespace.
+fn in_dot_q(b: &Builtin) -> bool {
+    b.kind == Kind::Keyword
+        && b.status == Status::Done
+        && !b.name.starts_with('.')
+        && b.name.bytes().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// The builtins defined directly in namespace `ns` (`.q`, `.Q`, `.h`, `.j`
+/// …) as (name within it, value), sorted by name: the functions of built
+/// keywords. `.z`'s system values are read when referenced, not listed.
+pub fn namespace_members(ns: &str) -> Vec<(&'static str, Value)> {
+    let mut out: Vec<(&'static str, Value)> = BUILTINS
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| {
+            let within = if ns == ".q" {
+                in_dot_q(b).then_some(b.name)?
+            } else {
+                let r = b.name.strip_prefix(ns)?.strip_prefix('.')?;
+                (b.kind == Kind::Keyword && b.status == Status::Done && !r.contains('.'))
+                    .then_some(r)?
+            };
+            Some((within, func(i as u16)))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(b.0));
+    out.dedup_by(|a, b| a.0 == b.0);
+    out
 }
 
 /// The row of any name (built or not), for the reference card and `'nyi`.

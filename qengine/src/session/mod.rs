@@ -39,6 +39,9 @@ impl Evaluator for Host {
     fn system(&self, it: &mut Interp, cmd: &str) -> QResult<Outcome> {
         system::command(it, cmd)
     }
+    fn builtin_namespace(&self, ns: &str) -> Vec<(&'static str, Value)> {
+        crate::registry::namespace_members(ns)
+    }
 }
 
 static HOST: Host = Host;
