@@ -20,6 +20,7 @@ pub mod state;
 pub mod storage;
 
 pub use qcore::Atom;
+pub use qcore::budget;
 pub use qcore::QError;
 pub use qcore::QResult;
 pub use qcore::Sym;
