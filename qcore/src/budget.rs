@@ -304,6 +304,28 @@ pub fn begin() {
     TRIP.store(budget_for(used()), Relaxed);
 }
 
+/// For a kernel's loop over items: true every [`CHUNK`]th item (never the
+/// first) when the evaluation should stop ([`stopping`]).
+#[inline]
+pub fn stop_at(i: usize) -> bool {
+    i % CHUNK == 0 && i != 0 && stopping()
+}
+
+/// `xs` mapped by `f`, [`CHUNK`] items at a time with a [`stopping`]
+/// check before each chunk; once stopped, the rest of the result is
+/// `fill` (the interpreter discards it).
+pub fn map_stoppable<T, U: Clone>(xs: &[T], fill: U, mut f: impl FnMut(&T) -> U) -> Vec<U> {
+    let mut out = Vec::with_capacity(xs.len());
+    for (k, c) in xs.chunks(CHUNK).enumerate() {
+        if k > 0 && stopping() {
+            out.resize(xs.len(), fill);
+            break;
+        }
+        out.extend(c.iter().map(&mut f));
+    }
+    out
+}
+
 /// True when a stop signal is raised (one atomic load; the deadline is not
 /// looked at).
 #[inline]
