@@ -20,13 +20,13 @@ pub mod state;
 pub mod storage;
 
 pub use qcore::Atom;
-pub use qcore::budget;
 pub use qcore::QError;
 pub use qcore::QResult;
 pub use qcore::Sym;
 pub use qcore::Ty;
 pub use qcore::Value;
 pub use qcore::Vector;
+pub use qcore::budget;
 pub use state::Interp;
 pub use state::Outcome;
 

@@ -238,11 +238,7 @@ impl Interp {
         self.evaluations -= 1;
         self.deadline = saved;
         qcore::budget::set_deadline(saved_global);
-        if outer {
-            qcore::budget::settle(r)
-        } else {
-            r
-        }
+        if outer { qcore::budget::settle(r) } else { r }
     }
 
     /// Where the evaluation scopes stand: saved before a `catch_unwind`, so
@@ -261,11 +257,7 @@ impl Interp {
         self.evaluations = s.evaluations;
         self.deadline = s.deadline;
         self.depth = s.depth;
-        qcore::budget::set_deadline(if s.evaluations == 0 {
-            None
-        } else {
-            s.deadline
-        });
+        qcore::budget::set_deadline(if s.evaluations == 0 { None } else { s.deadline });
     }
 
     /// Reads a global by full name; a name in a namespace falls back to the

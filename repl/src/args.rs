@@ -41,8 +41,7 @@ const IGNORED_WITH_VALUE: &[&str] = &["-s", "-T", "-e", "-o", "-E"];
 const IGNORED_BARE: &[&str] = &["-b", "-l", "-L"];
 
 /// One-line usage text for errors.
-pub const USAGE: &str =
-    "usage: borf [FILE.q|DIR] [-p port] [-t ms] [-c rows cols] [-P digits] [-s n] [-w MB] [-q] [ARGS...]";
+pub const USAGE: &str = "usage: borf [FILE.q|DIR] [-p port] [-t ms] [-c rows cols] [-P digits] [-s n] [-w MB] [-q] [ARGS...]";
 
 /// Parses the arguments after the program name.
 pub fn parse(args: &[String]) -> Result<Options, String> {

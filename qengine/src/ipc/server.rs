@@ -409,11 +409,7 @@ fn guarded(
     f: impl FnOnce(&mut Interp) -> QResult<Value>,
 ) -> QResult<Value> {
     let scopes = it.scopes();
-    let deadline = if timed {
-        it.timeout_deadline()
-    } else {
-        None
-    };
+    let deadline = if timed { it.timeout_deadline() } else { None };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| it.evaluation(deadline, f))) {
         Ok(r) => r,
         Err(_) => {

@@ -369,7 +369,6 @@ fn load(it: &mut Interp, rest: &str) -> QResult<Outcome> {
     Ok(Outcome::Silent)
 }
 
-
 #[cfg(unix)]
 pub(crate) fn redirect(fd: i32, path: &str) -> QResult<Outcome> {
     use std::io::Write;

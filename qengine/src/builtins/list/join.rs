@@ -102,7 +102,10 @@ pub(crate) fn cross_value(x: Value, y: Value) -> QResult<Value> {
     let (nx, ny) = (x.count(), y.count());
     let n = nx.checked_mul(ny).unwrap_or(usize::MAX);
     // two indexes, and the items they gather
-    qcore::check_alloc(n, 16 + qcore::budget::item_width(&x) + qcore::budget::item_width(&y))?;
+    qcore::check_alloc(
+        n,
+        16 + qcore::budget::item_width(&x) + qcore::budget::item_width(&y),
+    )?;
     let mut m = Vec::with_capacity(n);
     let mut k = Vec::with_capacity(n);
     for i in 0..nx as i64 {
