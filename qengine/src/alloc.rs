@@ -3,9 +3,10 @@
 //! The `borf` binary and the criterion benches install it
 //! (`#[global_allocator]`), so benches measure what the console does.
 //!
-//! It wraps the system allocator and keeps three atomic counters: bytes in
-//! use now, the high-water mark since the last reset, and the number of
-//! blocks requested (allocations and growing reallocations), which the
+//! It wraps the system allocator and reports every block to the memory
+//! budget ([`qcore::budget`]: bytes in use, high-water marks, and the
+//! `'wsfull` signal when the heap goes over `-w`), and counts the blocks
+//! requested (allocations and growing reallocations), which the
 //! allocation-invariant test uses to check that no kernel allocates per item.
 //!
 //! Large blocks (vectors of a few hundred thousand items and more) are
@@ -21,8 +22,6 @@ use std::alloc::System;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
 
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
 static BLOCKS: AtomicUsize = AtomicUsize::new(0);
 
 /// The system allocator with byte counting.
@@ -54,7 +53,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded as is.
         unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+        qcore::budget::note_shrink(layout.size());
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -65,7 +64,7 @@ unsafe impl GlobalAlloc for Counting {
                 grew(new_size - layout.size());
                 advise_huge(p, new_size);
             } else {
-                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+                qcore::budget::note_shrink(layout.size() - new_size);
             }
         }
         p
@@ -99,22 +98,7 @@ fn advise_huge(p: *mut u8, len: usize) {
 #[inline]
 fn grew(n: usize) {
     BLOCKS.fetch_add(1, Ordering::Relaxed);
-    let now = CURRENT.fetch_add(n, Ordering::Relaxed) + n;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-}
-
-fn current() -> usize {
-    CURRENT.load(Ordering::Relaxed)
-}
-
-fn reset_peak() -> usize {
-    let now = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(now, Ordering::Relaxed);
-    now
-}
-
-fn peak() -> usize {
-    PEAK.load(Ordering::Relaxed)
+    qcore::budget::note_grow(n);
 }
 
 /// Allocations (and growing reallocations) since the process started.
@@ -125,9 +109,9 @@ pub fn blocks() -> usize {
 /// Hands the counters to the engine.
 pub fn install() {
     crate::state::set_memory_probe(crate::state::MemoryProbe {
-        current,
-        reset_peak,
-        peak,
+        current: qcore::budget::used,
+        reset_peak: qcore::budget::reset_peak,
+        peak: qcore::budget::peak,
     });
 }
 

@@ -26,6 +26,7 @@ pub use qcore::Sym;
 pub use qcore::Ty;
 pub use qcore::Value;
 pub use qcore::Vector;
+pub use qcore::budget;
 pub use state::Interp;
 pub use state::Outcome;
 

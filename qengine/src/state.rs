@@ -25,10 +25,6 @@ use qcore::QResult;
 use qcore::Sym;
 use qcore::Value;
 
-/// Set by the process's SIGINT handler (Ctrl-C): the running evaluation
-/// stops with `'stop` at its next tick. Cleared when a new line starts.
-pub static INTERRUPT: AtomicBool = AtomicBool::new(false);
-
 /// Memory counters supplied by the program's global allocator (the `borf`
 /// binary installs a counting allocator); used by `\ts`.
 #[derive(Clone, Copy)]
@@ -101,6 +97,14 @@ pub enum Outcome {
     Exit(i32),
 }
 
+/// Evaluation bookkeeping a panic can skip ([`Interp::scopes`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Scopes {
+    evaluations: u32,
+    deadline: Option<Instant>,
+    depth: usize,
+}
+
 /// The interpreter state.
 pub struct Interp {
     globals: HashMap<Sym, Value, foldhash::fast::RandomState>,
@@ -136,6 +140,8 @@ pub struct Interp {
     /// Set by `reval`: assignment to a global signals `'noupdate`.
     pub no_update: bool,
     ticks: u32,
+    /// Top-level evaluations running ([`Interp::evaluation`]).
+    evaluations: u32,
     /// The evaluator, installed by the session that made this interpreter.
     evaluator: &'static dyn Evaluator,
 }
@@ -162,25 +168,29 @@ impl Interp {
             err_bt: None,
             no_update: false,
             ticks: 0,
+            evaluations: 0,
         }
     }
 
-    /// Called once per loop iteration and lambda call: every few thousand
-    /// calls checks for an interrupt or a passed deadline and signals
-    /// `'stop`, so no loop is unstoppable. Cheap enough for `do` loops.
+    /// Called once per loop iteration and lambda call: a raised stop signal
+    /// (Ctrl-C, the heap over the budget: [`qcore::budget`]) is seen at
+    /// once, and every few thousand calls the deadline is checked too, so
+    /// no loop is unstoppable and no loop of small allocations outgrows
+    /// `-w`. Cheap enough for `do` loops (one atomic load).
     #[inline]
     pub fn tick(&mut self) -> QResult<()> {
         self.ticks = self.ticks.wrapping_add(1);
-        if self.ticks & 4095 == 0 {
+        if self.ticks & 4095 == 0 || qcore::budget::raised() {
             return self.check_stop();
         }
         Ok(())
     }
 
+    /// `'stop` when Ctrl-C was pressed or the deadline passed, `'wsfull`
+    /// when the heap went over the budget: checked now.
     #[cold]
-    fn check_stop(&mut self) -> QResult<()> {
-        if self.interrupt.swap(false, Ordering::Relaxed) || INTERRUPT.swap(false, Ordering::Relaxed)
-        {
+    pub fn check_stop(&mut self) -> QResult<()> {
+        if self.interrupt.swap(false, Ordering::Relaxed) {
             return Err(QError::new("stop").with_detail("interrupted"));
         }
         if let Some(d) = self.deadline
@@ -188,7 +198,66 @@ impl Interp {
         {
             return Err(QError::new("stop").with_detail("time limit reached"));
         }
-        Ok(())
+        qcore::budget::poll()
+    }
+
+    /// The deadline `\T` sets for an evaluation starting now; `None` when
+    /// `\T` is 0 (or so large it never comes).
+    pub fn timeout_deadline(&self) -> Option<Instant> {
+        let t = self.settings.timeout_secs;
+        if t <= 0 {
+            return None;
+        }
+        Instant::now().checked_add(std::time::Duration::from_secs(t as u64))
+    }
+
+    /// Runs one top-level evaluation (a console line, a script chunk, a
+    /// client's request, a handler, the timer): the stop signals are
+    /// cleared and the memory budget set when it starts, the deadline is
+    /// `deadline` (kept for the kernels in [`qcore::budget`] too), and a
+    /// signal raised while it ran (an over-budget heap seen only at the end)
+    /// turns its result into the error. Nested calls (a script loaded by a
+    /// line) run inside the outer one's scope.
+    pub fn evaluation<T>(
+        &mut self,
+        deadline: Option<Instant>,
+        f: impl FnOnce(&mut Interp) -> QResult<T>,
+    ) -> QResult<T> {
+        let outer = self.evaluations == 0;
+        if outer {
+            qcore::budget::begin();
+        }
+        let deadline = match (deadline, self.deadline) {
+            (Some(d), Some(c)) => Some(d.min(c)),
+            (d, c) => d.or(c),
+        };
+        let saved = std::mem::replace(&mut self.deadline, deadline);
+        let saved_global = qcore::budget::set_deadline(deadline);
+        self.evaluations += 1;
+        let r = f(self);
+        self.evaluations -= 1;
+        self.deadline = saved;
+        qcore::budget::set_deadline(saved_global);
+        if outer { qcore::budget::settle(r) } else { r }
+    }
+
+    /// Where the evaluation scopes stand: saved before a `catch_unwind`, so
+    /// that the scopes a panic unwound through can be forgotten
+    /// ([`Interp::restore_scopes`]).
+    pub fn scopes(&self) -> Scopes {
+        Scopes {
+            evaluations: self.evaluations,
+            deadline: self.deadline,
+            depth: self.depth,
+        }
+    }
+
+    /// Back to the scopes saved by [`Interp::scopes`] (after a panic).
+    pub fn restore_scopes(&mut self, s: Scopes) {
+        self.evaluations = s.evaluations;
+        self.deadline = s.deadline;
+        self.depth = s.depth;
+        qcore::budget::set_deadline(if s.evaluations == 0 { None } else { s.deadline });
     }
 
     /// Reads a global by full name; a name in a namespace falls back to the
@@ -386,6 +455,7 @@ pub fn qualify(ns: Sym, name: &str) -> Sym {
 // ---------------------------------------------------------------------------
 // Memory: .Q.w, \w
 
+/// Physical memory in bytes (q's `mphy`).
 pub fn physical_memory() -> i64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
@@ -398,16 +468,21 @@ pub fn physical_memory() -> i64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-/// `used heap peak wmax mmap mphy syms symw`.
+/// `used heap peak wmax mmap mphy syms symw`, as `\w` and `.Q.w` report
+/// them: heap bytes in use; the heap (borf returns freed blocks to the
+/// system allocator, so the heap is what is in use); the process's
+/// high-water mark; the `-w` limit in bytes (0: none); bytes of mapped
+/// column files; physical memory; interned symbols and their bytes.
 pub fn workspace() -> [i64; 8] {
-    let (used, peak) = memory_probe().map_or((0, 0), |p| ((p.current)() as i64, (p.peak)() as i64));
+    let used = qcore::budget::used() as i64;
+    let peak = qcore::budget::max_peak() as i64;
     let (syms, symw) = qcore::sym::stats();
     [
         used,
         used,
         peak.max(used),
-        0,
-        0,
+        qcore::budget::wmax() as i64,
+        qstorage::column::mapped_bytes() as i64,
         physical_memory(),
         syms as i64,
         symw as i64,

@@ -3,12 +3,45 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytemuck::Pod;
 use memmap2::Mmap;
 
 use crate::error::{Error, Result};
 use crate::header::{HEADER_LEN, Header, Kind, width_of};
+
+/// Bytes of column files mapped now (q's `mmap` in `\w`).
+static MAPPED: AtomicUsize = AtomicUsize::new(0);
+
+/// Bytes of column files mapped now: every mapping from [`Mapped::open`]
+/// counts until the last vector using it is gone.
+pub fn mapped_bytes() -> usize {
+    MAPPED.load(Ordering::Relaxed)
+}
+
+/// A file mapping that counts itself in [`mapped_bytes`] while it lives.
+pub struct MapOwner(Mmap);
+
+impl MapOwner {
+    fn new(m: Mmap) -> MapOwner {
+        MAPPED.fetch_add(m.len(), Ordering::Relaxed);
+        MapOwner(m)
+    }
+}
+
+impl Drop for MapOwner {
+    fn drop(&mut self) {
+        MAPPED.fetch_sub(self.0.len(), Ordering::Relaxed);
+    }
+}
+
+impl std::ops::Deref for MapOwner {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
 
 /// A validated, memory-mapped column file.
 ///
@@ -18,7 +51,7 @@ use crate::header::{HEADER_LEN, Header, Kind, width_of};
 /// (A file truncated by *another* process after it was mapped can still
 /// raise SIGBUS on access; see `docs/FORMAT.md`.)
 pub struct Mapped {
-    map: Arc<Mmap>,
+    map: Arc<MapOwner>,
     /// The decoded header.
     pub header: Header,
     path: PathBuf,
@@ -54,7 +87,7 @@ impl Mapped {
                 .ok_or_else(|| Error::new(path, "count larger than file"))?,
         };
         Ok(Mapped {
-            map: Arc::new(map),
+            map: Arc::new(MapOwner::new(map)),
             header,
             path: path.to_path_buf(),
             data_len,
@@ -82,7 +115,7 @@ impl Mapped {
     }
 
     /// The mapping, to keep mapped memory alive as long as a vector uses it.
-    pub fn owner(&self) -> Arc<Mmap> {
+    pub fn owner(&self) -> Arc<MapOwner> {
         self.map.clone()
     }
 

@@ -29,18 +29,19 @@ pub struct Options {
     pub restrict: bool,
     /// `-u 1`: nor run system commands.
     pub restrict_system: bool,
+    /// `-w MB`: the workspace (heap) limit; 0 is no limit.
+    pub workspace_mb: Option<u64>,
 }
 
 /// Flags that take one value and are accepted but not acted on yet:
-/// `-s` secondary threads, `-u`/`-U` password file, `-w` memory limit,
-/// `-T` timeout, `-e` error trap, `-o` UTC offset, `-l`/`-L` log.
-const IGNORED_WITH_VALUE: &[&str] = &["-s", "-w", "-T", "-e", "-o", "-E"];
+/// `-s` secondary threads, `-T` timeout, `-e` error trap, `-o` UTC offset,
+/// `-l`/`-L` log.
+const IGNORED_WITH_VALUE: &[&str] = &["-s", "-T", "-e", "-o", "-E"];
 /// Flags without a value that are accepted but not acted on yet.
 const IGNORED_BARE: &[&str] = &["-b", "-l", "-L"];
 
 /// One-line usage text for errors.
-pub const USAGE: &str =
-    "usage: borf [FILE.q|DIR] [-p port] [-t ms] [-c rows cols] [-P digits] [-s n] [-q] [ARGS...]";
+pub const USAGE: &str = "usage: borf [FILE.q|DIR] [-p port] [-t ms] [-c rows cols] [-P digits] [-s n] [-w MB] [-q] [ARGS...]";
 
 /// Parses the arguments after the program name.
 pub fn parse(args: &[String]) -> Result<Options, String> {
@@ -83,6 +84,14 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
                 } else {
                     o.users = Some(v);
                 }
+                i += 2;
+            }
+            "-w" => {
+                let v = value(i, a)?;
+                let mb = v
+                    .parse::<u64>()
+                    .map_err(|_| format!("-w needs a number of megabytes, not {v}"))?;
+                o.workspace_mb = Some(mb);
                 i += 2;
             }
             "-q" => {
@@ -134,6 +143,14 @@ mod tests {
         assert_eq!(o.script.as_deref(), Some("run.q"));
         assert!(o.quiet);
         assert_eq!(o.script_args, vec!["a"]);
+    }
+
+    #[test]
+    fn workspace_limit() {
+        assert_eq!(p("-w 100").unwrap().workspace_mb, Some(100));
+        assert!(p("-w").is_err());
+        assert!(p("-w lots").is_err());
+        assert!(p("-w -5").is_err());
     }
 
     #[test]

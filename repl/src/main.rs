@@ -1,6 +1,6 @@
 //! The `borf` binary: command line, script loading, console and pipe input.
 //!
-//! `borf [FILE.q|DIR] [-p port] [-t ms] [-c rows cols] [-P digits] [-s n] [-q] [ARGS]`
+//! `borf [FILE.q|DIR] [-p port] [-t ms] [-c rows cols] [-P digits] [-s n] [-w MB] [-q] [ARGS]`
 //!
 //! As q: the `-p` port is listened on and the `-t` timer set before the
 //! script runs (`system"p"` is already the port inside it); a directory in
@@ -38,11 +38,13 @@ fn main() {
     };
     session::install_panic_hook();
     qengine::alloc::install();
+    // `-w MB`: the heap limit; beyond it evaluations fail with 'wsfull
+    if let Some(mb) = opts.workspace_mb {
+        qengine::budget::set_wmax((mb as usize).saturating_mul(1 << 20));
+    }
     // Ctrl-C stops the running evaluation (`'stop`) instead of the process;
     // at the terminal prompt rustyline handles it itself.
-    let _ = ctrlc::set_handler(|| {
-        qengine::state::INTERRUPT.store(true, std::sync::atomic::Ordering::Relaxed);
-    });
+    let _ = ctrlc::set_handler(qengine::budget::interrupt);
     let worker = std::thread::Builder::new()
         .name("borf-interp".into())
         .stack_size(STACK_BYTES)

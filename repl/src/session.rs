@@ -128,11 +128,12 @@ impl Session {
 
     /// `run_line` under `catch_unwind`; `Err` carries a panic's message.
     fn eval_guarded(&mut self, text: &str) -> Result<QResult<Outcome>, String> {
+        let scopes = self.it.scopes();
         let it = &mut self.it;
         let r = guarded(|| it.run_line(text));
         if r.is_err() {
             // The unwind skipped the evaluator's own bookkeeping.
-            self.it.depth = 0;
+            self.it.restore_scopes(scopes);
         }
         r
     }

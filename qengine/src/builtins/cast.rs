@@ -220,9 +220,15 @@ pub fn tok(t: Ty, v: Value, dmy: bool) -> QResult<Value> {
 // ---------------------------------------------------------------------------
 
 fn pad(n: i64, y: Value) -> QResult<Value> {
-    if n.unsigned_abs() > u32::MAX as u64 {
-        return Err(QError::new("wsfull"));
-    }
+    let m = usize::try_from(n.unsigned_abs()).unwrap_or(usize::MAX);
+    // one padded string per item of a list, a string for a string
+    let strings = match &y {
+        Value::List(l) => l.len(),
+        Value::Dict(d) => d.values.count(),
+        Value::Table(t) => t.columns.iter().map(Value::count).sum(),
+        _ => 1,
+    };
+    qcore::check_alloc(m.saturating_mul(strings.max(1)), 1)?;
     match y {
         Value::Vector(ref v) if v.ty() == Ty::Char => {
             let s = v.as_u8().unwrap_or(&[]);

@@ -28,21 +28,21 @@ pub fn string(it: &mut Interp, x: Value) -> QResult<Value> {
     Ok(match x {
         Value::Atom(a) => Value::string(&crate::display::atom_text(&a, p)),
         Value::Vector(v) => {
-            let items: Vec<Value> = (0..v.len())
-                .map(|i| {
-                    let a = v.get(i);
-                    if let Atom::Char(c) = a {
-                        Value::Vector(Vector::chars(&[c]))
-                    } else {
-                        Value::string(&crate::display::atom_text(&a, p))
-                    }
-                })
-                .collect();
+            let idx: Vec<usize> = (0..v.len()).collect();
+            let items = qcore::budget::map_stoppable(&idx, Value::Nil, |&i| {
+                let a = v.get(i);
+                if let Atom::Char(c) = a {
+                    Value::Vector(Vector::chars(&[c]))
+                } else {
+                    Value::string(&crate::display::atom_text(&a, p))
+                }
+            });
             Value::list(items)
         }
         Value::List(l) => {
             let mut out = Vec::with_capacity(l.len());
             for i in l.iter() {
+                it.tick()?;
                 out.push(string(it, i.clone())?);
             }
             Value::list(out)

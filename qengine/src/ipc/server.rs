@@ -326,7 +326,7 @@ pub fn fire_timer(it: &mut Interp) {
         return;
     };
     let now = crate::builtins::temporal::z_p(it, Value::Nil).unwrap_or(Value::Nil);
-    let r = guarded(it, |it| apply(it, &f, vec![now]));
+    let r = guarded(it, false, |it| apply(it, &f, vec![now]));
     // `exit` inside the timer unwinds as an error but is not one
     if let Err(e) = r
         && it.exit_request.is_none()
@@ -363,7 +363,7 @@ fn authorise(it: &mut Interp, handle: i32, user: &str, pw: &str, addr: Option<Ip
         return true;
     };
     let saved = set_ctx(it, handle, Sym::new(user), ip_int(addr));
-    let r = guarded(it, |it| {
+    let r = guarded(it, true, |it| {
         apply(it, &f, vec![Value::sym(user), Value::string(pw)])
     });
     restore_ctx(it, saved);
@@ -400,13 +400,20 @@ fn restore_ctx(it: &mut Interp, saved: Ctx) {
     }
 }
 
-/// Runs `f` catching panics (a panic is a bug; it becomes `'panic`).
-fn guarded(it: &mut Interp, f: impl FnOnce(&mut Interp) -> QResult<Value>) -> QResult<Value> {
-    let depth = it.depth;
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(it))) {
+/// Runs `f` as one evaluation ([`Interp::evaluation`]: stop signals,
+/// memory budget; a client's call is bounded by `\T` when `timed`),
+/// catching panics (a panic is a bug; it becomes `'panic`).
+fn guarded(
+    it: &mut Interp,
+    timed: bool,
+    f: impl FnOnce(&mut Interp) -> QResult<Value>,
+) -> QResult<Value> {
+    let scopes = it.scopes();
+    let deadline = if timed { it.timeout_deadline() } else { None };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| it.evaluation(deadline, f))) {
         Ok(r) => r,
         Err(_) => {
-            it.depth = depth;
+            it.restore_scopes(scopes);
             Err(QError::new("panic"))
         }
     }
@@ -422,7 +429,7 @@ fn call_handler(it: &mut Interp, handle: i32, name: &str, arg: Value) -> Option<
         .get(&handle)
         .map_or((Sym::EMPTY, 0), |c| (c.user, c.addr));
     let saved = set_ctx(it, handle, user, addr);
-    let r = guarded(it, |it| apply(it, &f, vec![arg]));
+    let r = guarded(it, true, |it| apply(it, &f, vec![arg]));
     restore_ctx(it, saved);
     Some(r)
 }
@@ -444,7 +451,7 @@ pub fn eval_message(it: &mut Interp, handle: i32, msgtype: u8, body: Value) -> Q
         .get(&handle)
         .map_or((Sym::EMPTY, 0), |c| (c.user, c.addr));
     let saved = set_ctx(it, handle, user, addr);
-    let r = guarded(it, |it| default_eval(it, body));
+    let r = guarded(it, true, |it| default_eval(it, body));
     restore_ctx(it, saved);
     r
 }

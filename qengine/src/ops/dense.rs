@@ -906,6 +906,10 @@ pub(crate) fn dense_ids(cols: &[Col], want_ids: bool) -> Option<(Vec<u32>, Vec<u
         let mut ids = vec![0u32; n];
         let mut firsts = Vec::new();
         for (b, out) in ids.chunks_mut(BLOCK).enumerate() {
+            if b > 0 && qcore::budget::stopping() {
+                // given up: the rest keep id 0, the result is discarded
+                break;
+            }
             let base = b * BLOCK;
             plan.ids(cols, out, base, None, &mut bad);
             for (j, o) in out.iter_mut().enumerate() {
@@ -947,6 +951,9 @@ fn first_seen(
     let mut buf = vec![0u32; BLOCK.min(hi - lo)];
     let mut base = lo;
     while base < hi {
+        if qcore::budget::stopping() {
+            return firsts;
+        }
         let out = &mut buf[..BLOCK.min(hi - base)];
         plan.ids(cols, out, base, None, bad);
         for (j, &id) in out.iter().enumerate() {

@@ -56,8 +56,18 @@ pub(crate) fn group_parts(x: &Value) -> QResult<(Value, Vec<Vec<i64>>)> {
     for &id in &ids {
         counts[id as usize] += 1;
     }
-    let mut groups: Vec<Vec<i64>> = counts.iter().map(|&c| Vec::with_capacity(c)).collect();
+    let mut groups: Vec<Vec<i64>> = Vec::with_capacity(counts.len());
+    for (i, &c) in counts.iter().enumerate() {
+        if qcore::budget::stop_at(i) {
+            // given up: the result is discarded
+            return Ok((Value::list(vec![]), groups));
+        }
+        groups.push(Vec::with_capacity(c));
+    }
     for (i, &id) in ids.iter().enumerate() {
+        if qcore::budget::stop_at(i) {
+            break;
+        }
         groups[id as usize].push(i as i64);
     }
     let idx: Vec<i64> = firsts.iter().map(|&i| i as i64).collect();

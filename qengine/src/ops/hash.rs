@@ -243,6 +243,11 @@ pub(crate) fn dedup_keys<K: Hash + Eq + Copy>(keys: &[K]) -> (Vec<u32>, Vec<usiz
     let mut ids = Vec::with_capacity(keys.len());
     let mut firsts = Vec::new();
     for (i, &k) in keys.iter().enumerate() {
+        if qcore::budget::stop_at(i) {
+            // given up: ids stay in range, the result is discarded
+            ids.resize(keys.len(), 0);
+            break;
+        }
         let next = firsts.len() as u32;
         let id = *map.entry(k).or_insert_with(|| {
             firsts.push(i);
@@ -272,6 +277,9 @@ pub(crate) fn distinct_keys<K: Hash + Eq + Copy>(keys: &[K]) -> Vec<usize> {
         HashSet::with_capacity_and_hasher(keys.len().min(1 << 16), State::default());
     let mut firsts = Vec::new();
     for (i, &k) in keys.iter().enumerate() {
+        if qcore::budget::stop_at(i) {
+            break;
+        }
         if set.insert(k) {
             firsts.push(i);
         }
@@ -284,6 +292,10 @@ pub(crate) fn dedup_values(items: &[Value]) -> (Vec<u32>, Vec<usize>) {
     let mut ids: Vec<u32> = Vec::with_capacity(items.len());
     let mut firsts = Vec::new();
     for (i, v) in items.iter().enumerate() {
+        if qcore::budget::stop_at(i) {
+            ids.resize(items.len(), 0);
+            break;
+        }
         let h = hash_value(v);
         match table.find(h, |&(hh, j)| hh == h && values_match(&items[j as usize], v)) {
             Some(&(_, j)) => {
@@ -380,6 +392,9 @@ pub(crate) fn table_positions(k: &Table, p: &Table) -> Option<Vec<Option<usize>>
     let (kh, ph) = (row_hashes(&kc, k.len()), row_hashes(&pc, p.len()));
     let mut table: HashTable<u32> = HashTable::with_capacity(k.len().min(1 << 20));
     for (i, &h) in kh.iter().enumerate() {
+        if qcore::budget::stop_at(i) {
+            break;
+        }
         let same = |j: usize| kc.iter().all(|c| c.same(j, i));
         if table
             .find(h, |&j| kh[j as usize] == h && same(j as usize))
@@ -430,6 +445,12 @@ pub(crate) fn dedup_table_hashed(t: &Table, want_ids: bool) -> Option<(Vec<u32>,
     let mut ids: Vec<u32> = Vec::with_capacity(if want_ids { n } else { 0 });
     let mut firsts = Vec::new();
     for (i, &h) in hs.iter().enumerate() {
+        if qcore::budget::stop_at(i) {
+            if want_ids {
+                ids.resize(n, 0);
+            }
+            break;
+        }
         match table.find(h, |&j| hs[j as usize] == h && same(j as usize, i)) {
             Some(&j) => {
                 if want_ids {
@@ -462,11 +483,12 @@ pub(crate) fn find_keys<K: Hash + Eq + Copy>(x: &[K], y: &[K]) -> Vec<i64> {
     let mut map: HashMap<K, u32, State> =
         HashMap::with_capacity_and_hasher(x.len().min(1 << 20), State::default());
     for (i, &k) in x.iter().enumerate() {
+        if qcore::budget::stop_at(i) {
+            break;
+        }
         map.entry(k).or_insert(i as u32);
     }
-    y.iter()
-        .map(|k| map.get(k).map_or(n, |&p| p as i64))
-        .collect()
+    qcore::budget::map_stoppable(y, n, |k| map.get(k).map_or(n, |&p| p as i64))
 }
 
 impl<'a> ValueIndex<'a> {

@@ -30,6 +30,9 @@ use qcore::VecData;
 use qcore::Vector;
 
 pub fn join_values(x: Value, y: Value) -> QResult<Value> {
+    // `x,x` doubling in a loop (`{x,x} scan 1`) is `'wsfull`, not an abort
+    let w = qcore::budget::item_width(&x).max(qcore::budget::item_width(&y));
+    qcore::check_alloc(x.count().saturating_add(y.count()), w)?;
     match (x, y) {
         (Value::Dict(a), Value::Dict(b)) => dict_upsert(&a, &b),
         (Value::Table(a), Value::Table(b)) => {

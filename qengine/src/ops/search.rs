@@ -37,11 +37,7 @@ pub(crate) fn search_all<T: Copy>(
     right: bool,
     cmp: impl Fn(T, T) -> Ordering,
 ) -> Vec<i64> {
-    let mut out = Vec::with_capacity(ys.len());
-    for &y in ys {
-        out.push(search(xs, y, right, &cmp));
-    }
-    out
+    qcore::budget::map_stoppable(ys, -1, |&y| search(xs, y, right, &cmp))
 }
 
 pub(crate) fn bin_vec(x: &Vector, y: &Vector, right: bool) -> QResult<Vec<i64>> {
@@ -161,9 +157,8 @@ pub fn sorted_find(x: &Vector, y: &Value) -> Option<Value> {
     match y {
         Value::Atom(a) if a.ty() == x.ty() => Some(Value::long(sorted_find_atom(x, a))),
         Value::Vector(w) if w.ty() == x.ty() => {
-            let out = (0..w.len())
-                .map(|i| sorted_find_atom(x, &w.get(i)))
-                .collect();
+            let idx: Vec<usize> = (0..w.len()).collect();
+            let out = qcore::budget::map_stoppable(&idx, 0, |&i| sorted_find_atom(x, &w.get(i)));
             Some(Value::Vector(Vector::longs(out)))
         }
         _ => None,

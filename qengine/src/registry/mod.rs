@@ -33,6 +33,11 @@ use qcore::Value;
 
 use crate::state::Interp;
 
+// Every form's `call` settles its result with the stop signals
+// (`qcore::budget::settle`): a kernel that gave up on Ctrl-C, the `\T`
+// deadline or the memory budget returns early, and its partial result is
+// replaced by the error here, before anything can use it.
+
 /// A monadic form: pure, or reading/changing interpreter state.
 #[derive(Clone, Copy)]
 pub enum Monad {
@@ -59,10 +64,10 @@ impl Monad {
     /// Applies the form.
     #[inline]
     pub fn call(self, it: &mut Interp, x: Value) -> QResult<Value> {
-        match self {
+        qcore::budget::settle(match self {
             Monad::Pure(f) => f(x),
             Monad::State(f) => f(it, x),
-        }
+        })
     }
 }
 
@@ -70,10 +75,10 @@ impl Dyad {
     /// Applies the form.
     #[inline]
     pub fn call(self, it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-        match self {
+        qcore::budget::settle(match self {
             Dyad::Pure(f) => f(x, y),
             Dyad::State(f) => f(it, x, y),
-        }
+        })
     }
 }
 
@@ -91,10 +96,10 @@ impl Nary {
     /// Applies the form.
     #[inline]
     pub fn call(self, it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
-        match self {
+        qcore::budget::settle(match self {
             Nary::Pure(f) => f(args),
             Nary::State(f) => f(it, args),
-        }
+        })
     }
 }
 

@@ -6,7 +6,6 @@
 pub mod system;
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use qcore::QError;
 use qcore::QResult;
@@ -15,7 +14,6 @@ use qparser::Expr;
 use qparser::ExprKind;
 
 use crate::state::Evaluator;
-use crate::state::INTERRUPT;
 use crate::state::Interp;
 use crate::state::Outcome;
 
@@ -60,9 +58,16 @@ impl Interp {
 
     /// Runs one console line (or script chunk): a system command when it
     /// starts with `\`, else a q expression. Decides whether q would print.
+    ///
+    /// The line is one evaluation ([`Interp::evaluation`]): a Ctrl-C that
+    /// arrived while nothing was running is not for it, `\T` bounds it, and
+    /// it fails with `'wsfull` when the heap went over the budget.
     pub fn run_line(&mut self, line: &str) -> QResult<Outcome> {
-        // A Ctrl-C that arrived while nothing was running is not for this line.
-        INTERRUPT.store(false, Ordering::Relaxed);
+        let deadline = self.timeout_deadline();
+        self.evaluation(deadline, |it| it.run_line_now(line))
+    }
+
+    fn run_line_now(&mut self, line: &str) -> QResult<Outcome> {
         let trimmed = line.trim_start();
         if let Some(cmd) = trimmed.strip_prefix('\\') {
             return system::command(self, cmd.trim_end());
@@ -74,10 +79,7 @@ impl Interp {
                 .at(&source, e.span.clone())
         })?;
         let silent = is_silent(&ast);
-        let saved_deadline = self.deadline;
-        self.deadline = system::line_deadline(self);
         let v = crate::eval::eval_parsed(self, &ast, &source);
-        self.deadline = saved_deadline;
         // `exit n` unwinds the evaluation with an error, then ends the process
         if let Some(code) = self.exit_request {
             return Ok(Outcome::Exit(code));

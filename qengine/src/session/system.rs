@@ -6,7 +6,6 @@
 //! code (`\t`, `\l`), so they sit above the evaluator.
 
 use crate::state::workspace;
-use std::time::Duration;
 use std::time::Instant;
 
 use crate::registry::Status;
@@ -329,19 +328,33 @@ fn utc_offset(it: &mut Interp, rest: &str) -> QResult<Outcome> {
     Ok(Outcome::Silent)
 }
 
+/// `\w`: memory statistics; `\w 0` (or 1): symbol statistics; `\w n`:
+/// raises the `-w` limit to `n` MB and returns it in bytes (q: only with
+/// `-w` on the command line, and only upwards; a number too large for an
+/// int falls back to `\w 0`, as q's does).
 fn memory(_: &mut Interp, rest: &str) -> QResult<Outcome> {
     let w = workspace();
+    let longs = |v: &[i64]| Ok(Outcome::Value(Value::Vector(Vector::longs(v.to_vec()))));
     if rest.is_empty() {
-        Ok(Outcome::Value(Value::Vector(Vector::longs(
-            w[..6].to_vec(),
-        ))))
-    } else if int_arg(rest)? == 0 {
-        Ok(Outcome::Value(Value::Vector(Vector::longs(
-            w[6..].to_vec(),
-        ))))
-    } else {
-        Err(QError::nyi("\\w n (a workspace limit)"))
+        return longs(&w[..6]);
     }
+    let n = int_arg(rest)?;
+    if n == 0 || n == 1 || n > i32::MAX as i64 {
+        return longs(&w[6..]);
+    }
+    if n < 0 {
+        return Err(QError::domain());
+    }
+    let cur = qcore::budget::wmax();
+    if cur == 0 {
+        return Err(QError::new("-w init via cmd line")
+            .with_detail("\\w n raises a limit set by -w on the command line"));
+    }
+    let want = (n as usize).saturating_mul(1 << 20);
+    if want > cur {
+        qcore::budget::set_wmax(want);
+    }
+    Ok(Outcome::Value(Value::long(qcore::budget::wmax() as i64)))
 }
 
 fn load(it: &mut Interp, rest: &str) -> QResult<Outcome> {
@@ -354,20 +367,6 @@ fn load(it: &mut Interp, rest: &str) -> QResult<Outcome> {
     }
     it.load_script_file(rest)?;
     Ok(Outcome::Silent)
-}
-
-/// The deadline for one console line under `\T` (the earlier of `\T` and
-/// any deadline already set).
-pub fn line_deadline(it: &Interp) -> Option<Instant> {
-    let t = it.settings.timeout_secs;
-    if t <= 0 {
-        return it.deadline;
-    }
-    // a limit past the end of time is no limit
-    let Some(d) = Instant::now().checked_add(Duration::from_secs(t as u64)) else {
-        return it.deadline;
-    };
-    Some(it.deadline.map_or(d, |c| c.min(d)))
 }
 
 #[cfg(unix)]

@@ -91,10 +91,14 @@ pub fn group(x: Value) -> QResult<Value> {
         }
         Value::Vector(_) | Value::List(_) | Value::Table(_) => {
             let (keys, idxs) = group_parts(&x)?;
-            Ok(Value::dict(
-                keys,
-                Value::list(idxs.into_iter().map(longs).collect()),
-            ))
+            let mut vals = Vec::with_capacity(idxs.len());
+            for (i, g) in idxs.into_iter().enumerate() {
+                if qcore::budget::stop_at(i) {
+                    break;
+                }
+                vals.push(longs(g));
+            }
+            Ok(Value::dict(keys, Value::list(vals)))
         }
         _ => Err(QError::type_()),
     }
@@ -272,8 +276,15 @@ pub(crate) fn membership<K: Hash + Eq + Copy>(set: &[K], probe: &[K]) -> Vec<u8>
     if set.len() <= 8 {
         return probe.iter().map(|k| set.contains(k) as u8).collect();
     }
-    let s: HashSet<K, State> = set.iter().copied().collect();
-    probe.iter().map(|k| s.contains(k) as u8).collect()
+    let mut s: HashSet<K, State> =
+        HashSet::with_capacity_and_hasher(set.len().min(1 << 20), State::default());
+    for (i, &k) in set.iter().enumerate() {
+        if qcore::budget::stop_at(i) {
+            break;
+        }
+        s.insert(k);
+    }
+    qcore::budget::map_stoppable(probe, 0, |k| s.contains(k) as u8)
 }
 
 pub(crate) fn found_to_bool(r: &Value, n: i64) -> Value {

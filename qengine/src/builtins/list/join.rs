@@ -100,8 +100,12 @@ pub(crate) fn cross_value(x: Value, y: Value) -> QResult<Value> {
     }
     let (x, y) = (as_list(x), as_list(y));
     let (nx, ny) = (x.count(), y.count());
-    let n = nx.checked_mul(ny).ok_or_else(|| QError::new("wsfull"))?;
-    qcore::check_alloc(n, 16)?;
+    let n = nx.checked_mul(ny).unwrap_or(usize::MAX);
+    // two indexes, and the items they gather
+    qcore::check_alloc(
+        n,
+        16 + qcore::budget::item_width(&x) + qcore::budget::item_width(&y),
+    )?;
     let mut m = Vec::with_capacity(n);
     let mut k = Vec::with_capacity(n);
     for i in 0..nx as i64 {

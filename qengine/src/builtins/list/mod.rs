@@ -77,9 +77,7 @@ pub(crate) fn til_n(n: i64) -> QResult<Value> {
     if n < 0 {
         return Err(QError::domain());
     }
-    if n > 1 << 36 {
-        return Err(QError::new("wsfull"));
-    }
+    qcore::check_alloc(n as usize, 8)?;
     let mut v = Vec::with_capacity(n as usize);
     for i in 0..n {
         v.push(i);
@@ -221,9 +219,7 @@ fn where_vec(v: &Vector) -> QResult<Vec<i64>> {
                 }
                 total = total.saturating_add(c);
             }
-            if total > 1 << 36 {
-                return Err(QError::new("wsfull"));
-            }
+            qcore::check_alloc(usize::try_from(total).unwrap_or(usize::MAX), 8)?;
             let mut out = Vec::with_capacity(total as usize);
             for (i, &c) in counts.iter().enumerate() {
                 out.extend(std::iter::repeat_n(i as i64, c as usize));

@@ -36,10 +36,16 @@ pub(crate) fn roll(n: i64, y: &Value) -> QResult<Value> {
         };
     }
     let m = n.unsigned_abs() as usize;
-    if m > 1 << 36 {
-        return Err(QError::new("wsfull"));
-    }
     let deal = n < 0;
+    // the result and its index (a deal also keeps a set of what it drew);
+    // dealing more than there is is `'length` below
+    let population = match y {
+        Value::Atom(a) => int_atom(a).map_or(usize::MAX, |l| l.max(0) as usize),
+        _ => y.count(),
+    };
+    if !deal || m <= population {
+        qcore::budget::check_items(m, y, if deal { 24 } else { 8 })?;
+    }
     match y {
         Value::Atom(a) => roll_atom(m, deal, a),
         Value::Vector(_) | Value::List(_) | Value::Table(_) => {

@@ -56,9 +56,8 @@ pub(crate) fn take_n(n: i64, y: &Value) -> QResult<Value> {
         return Ok(y.clone());
     }
     let m = n.unsigned_abs() as usize;
-    if m > 1 << 36 {
-        return Err(QError::new("wsfull"));
-    }
+    // the result, and the index it is gathered by
+    qcore::budget::check_items(m, y, 8)?;
     match y {
         Value::Atom(a) => Ok(take_idx(&Value::Vector(atom_vec(*a)), &vec![0; m])),
         // Taking from `()` gives empty lists: `2#()` is `(();())`, the
@@ -138,8 +137,8 @@ pub(crate) fn reshape(dims: &[i64], y: &Value) -> QResult<Value> {
     let total = dims
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize))
-        .filter(|&t| t <= 1 << 36)
-        .ok_or_else(|| QError::new("wsfull"))?;
+        .unwrap_or(usize::MAX);
+    qcore::budget::check_items(total, &src, 8)?;
     let flat = if len == 0 && matches!(src, Value::List(_)) {
         Value::list(vec![Value::list(vec![]); total])
     } else if len == 0 {

@@ -204,9 +204,7 @@ fn take_rows(tb: &Table, rows: &[i64]) -> Table {
 /// batch of partitions runs on the pool, where nothing ticks).
 pub(super) fn stop_check(it: &Interp) -> QResult<()> {
     use std::sync::atomic::Ordering;
-    if it.interrupt.swap(false, Ordering::Relaxed)
-        || crate::state::INTERRUPT.swap(false, Ordering::Relaxed)
-    {
+    if it.interrupt.swap(false, Ordering::Relaxed) {
         return Err(QError::new("stop").with_detail("interrupted"));
     }
     if let Some(d) = it.deadline
@@ -214,7 +212,7 @@ pub(super) fn stop_check(it: &Interp) -> QResult<()> {
     {
         return Err(QError::new("stop").with_detail("time limit reached"));
     }
-    Ok(())
+    qcore::budget::poll()
 }
 
 /// A finished job: its position, and its result with the partition to free

@@ -56,10 +56,11 @@ pub(super) fn ranges_of(n: usize, parts: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// Ctrl-C: the chunk loops give up (`None`) and the interpreter, which
-/// then runs, reports `'stop` at its first tick.
+/// Ctrl-C, the deadline or the budget: the chunk loops give up (`None`)
+/// and the interpreter, which then runs, reports the signal
+/// ([`qcore::budget`]).
 pub(super) fn interrupted() -> bool {
-    crate::state::INTERRUPT.load(std::sync::atomic::Ordering::Relaxed)
+    qcore::budget::stopping()
 }
 
 pub(super) fn narrow_range(t: &Table, p: &Program, lo: usize, hi: usize) -> Option<Vec<i64>> {
