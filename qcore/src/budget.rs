@@ -308,7 +308,7 @@ pub fn begin() {
 /// first) when the evaluation should stop ([`stopping`]).
 #[inline]
 pub fn stop_at(i: usize) -> bool {
-    i % CHUNK == 0 && i != 0 && stopping()
+    i.is_multiple_of(CHUNK) && i != 0 && stopping()
 }
 
 /// `xs` mapped by `f`, [`CHUNK`] items at a time with a [`stopping`]
