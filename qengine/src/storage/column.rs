@@ -46,11 +46,12 @@ pub fn is_handle(x: &Value) -> bool {
 }
 
 /// The path of handle `` `:a/b/ `` and whether it ends with `/` (a splayed
-/// table directory).
-pub(crate) fn handle_path(s: Sym) -> (PathBuf, bool) {
+/// table directory); `'access` for a restricted client's path outside the
+/// directory tree (see [`crate::storage::confine`]).
+pub(crate) fn handle_path(s: Sym) -> QResult<(PathBuf, bool)> {
     let t = s.as_str().strip_prefix(':').unwrap_or(s.as_str());
     let dir = t.len() > 1 && t.ends_with('/');
-    (PathBuf::from(t.trim_end_matches('/')), dir)
+    Ok((crate::storage::confine::path(t.trim_end_matches('/'))?, dir))
 }
 
 pub(crate) fn handle_of(x: &Value) -> QResult<Sym> {
