@@ -433,3 +433,21 @@ fn block_writes_and_client_timeout() {
         Reply::Other(vec![0xfa, 1, 0, 0, 0])
     );
 }
+
+#[test]
+fn password_file_reloads_and_disables_expunge() {
+    let dir = scratch("reload");
+    std::fs::write(dir.join("users.txt"), "dan:one\n").unwrap();
+    // -U: a password file only; clients keep their system commands
+    let srv = start(&dir, "a:1\n", &["-U", "users.txt"], &[]);
+    let mut c = Client::connect(srv.port, "dan:one").expect("login");
+    // \x is disabled by a password file, even where system commands run
+    assert_eq!(c.query("\\x a"), access());
+    assert_eq!(c.query("a"), Reply::Long(1));
+    // \u reloads the file
+    std::fs::write(dir.join("users.txt"), "dan:two\n").unwrap();
+    assert!(Client::connect(srv.port, "dan:two").is_none());
+    assert!(matches!(c.query("\\u"), Reply::Other(_)));
+    assert!(Client::connect(srv.port, "dan:two").is_some());
+    assert!(Client::connect(srv.port, "dan:one").is_none());
+}
