@@ -111,7 +111,12 @@ pub fn system(it: &mut Interp, x: Value) -> QResult<Value> {
             it.exit_request = Some(c);
             Err(QError::new("exit"))
         }
-        Err(e) if e.name == "nyi" && name.len() > 1 => shell(cmd),
+        Err(e) if e.name == "nyi" && name.len() > 1 => {
+            if it.sandbox {
+                return Err(QError::new("access").with_detail("no shell in the sandbox"));
+            }
+            shell(cmd)
+        }
         Err(e) => Err(e),
     }
 }

@@ -109,7 +109,7 @@ pub fn inside(p: &Path) -> bool {
     let Some(real) = resolve(&abs) else {
         return false;
     };
-    let secret = PROTECTED.lock().is_ok_and(|v| v.iter().any(|s| *s == real));
+    let secret = PROTECTED.lock().is_ok_and(|v| v.contains(&real));
     real.starts_with(&root) && !secret
 }
 
