@@ -307,6 +307,7 @@ fn restricted_clients_stay_inside_the_directory_tree() {
     std::fs::write(out.join("secret.txt"), "secret\n").unwrap();
     let out_abs = out.canonicalize().unwrap();
     let out_s = out_abs.to_str().unwrap().to_string();
+    let tree_s = tree.canonicalize().unwrap().to_str().unwrap().to_string();
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(&out_abs, tree.join("link")).unwrap();
@@ -354,6 +355,8 @@ fn restricted_clients_stay_inside_the_directory_tree() {
         "value `:link/secret.txt".into(),
         "`:link/v set 1 2 3".into(),
         "`:link/t/ set t".into(),
+        // the tree itself splayed: its symbols would go to ../sym
+        format!("`:{tree_s}/ set t"),
         "hcount `:link/secret.txt".into(),
         "hdel `:link/secret.txt".into(),
         "key `:link".into(),

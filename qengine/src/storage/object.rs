@@ -37,6 +37,8 @@ use std::path::Path;
 pub fn set_file(codec: &mut dyn qipc::FuncCodec, s: Sym, y: Value) -> QResult<Value> {
     let (path, dir) = handle_path(s)?;
     if dir {
+        // its symbols go to the sym file of the directory above
+        crate::storage::confine::check(&db_of(&path).join("sym"))?;
         let Value::Table(t) = &y else {
             return Err(QError::type_().with_detail("only a table can be splayed"));
         };

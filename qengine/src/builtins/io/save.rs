@@ -288,6 +288,7 @@ pub fn load_dir(it: &mut Interp, dir: &str) -> QResult<()> {
 /// returns the handle, `insert` the indexes of the new rows.
 pub fn append_file(it: &mut Interp, s: Sym, y: Value, insert: bool) -> QResult<Value> {
     let (path, _) = handle_path(s)?;
+    crate::storage::confine::check(&db_of(&path).join("sym"))?;
     if !path.join(splay::DOT_D).exists() {
         return Err(QError::new(format!(
             "{}/.d: No such file or directory",
