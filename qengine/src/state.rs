@@ -67,8 +67,16 @@ pub struct Settings {
     pub date_dmy: bool,
     /// `\e`: error trap mode (kept for `\e`; see docs/DECISIONS.md).
     pub error_mode: i64,
-    /// `\T`: seconds each console line may run (0: no limit).
+    /// `\T`: seconds each console line and client request may run (0: no
+    /// limit).
     pub timeout_secs: i64,
+    /// `\s`: secondary threads (`peach` still runs on one thread), and the
+    /// most `-s` allows.
+    pub threads: i64,
+    pub threads_max: i64,
+    /// `\g`: garbage collection mode (0 deferred, 1 immediate; borf
+    /// returns memory at once either way).
+    pub gc_mode: i64,
 }
 
 impl Default for Settings {
@@ -80,6 +88,9 @@ impl Default for Settings {
             date_dmy: false,
             error_mode: 0,
             timeout_secs: 0,
+            threads: 0,
+            threads_max: 0,
+            gc_mode: 0,
         }
     }
 }

@@ -13,7 +13,7 @@ pub struct Options {
     pub script: Option<String>,
     /// Arguments left for the script (`.z.x`).
     pub script_args: Vec<String>,
-    /// `-p port`: listen for IPC connections (served by the IPC issue).
+    /// `-p port`: listen for IPC connections.
     pub port: Option<String>,
     /// `-c rows cols`: console size.
     pub console: Option<(String, String)>,
@@ -25,23 +25,79 @@ pub struct Options {
     pub users: Option<String>,
     /// `-t ms`: the timer interval (`\t`).
     pub timer: Option<String>,
-    /// `-u`: clients may not access files outside the startup directory.
+    /// `-u` (`-u 1` or `-u file`): clients may run no system command and use
+    /// no file outside the directory tree.
     pub restrict: bool,
-    /// `-u 1`: nor run system commands.
-    pub restrict_system: bool,
+    /// `-b`: clients may not write globals (`'noupdate`), `hdel`, or `hopen`
+    /// a file.
+    pub block_writes: bool,
+    /// `-s N`: most secondary threads (`\s` may set up to this many).
+    pub secondary: Option<String>,
+    /// The system commands flags stand for, run in order before the script:
+    /// `-e` `\e`, `-o` `\o`, `-T` `\T`, `-S` `\S`, `-W` `\W`, `-z` `\z`,
+    /// `-g` `\g`.
+    pub commands: Vec<String>,
+    /// `-h`, `--help`: print the usage and exit.
+    pub help: bool,
     /// `-w MB`: the workspace (heap) limit; 0 is no limit.
     pub workspace_mb: Option<u64>,
 }
 
-/// Flags that take one value and are accepted but not acted on yet:
-/// `-s` secondary threads, `-T` timeout, `-e` error trap, `-o` UTC offset,
-/// `-l`/`-L` log.
-const IGNORED_WITH_VALUE: &[&str] = &["-s", "-T", "-e", "-o", "-E"];
-/// Flags without a value that are accepted but not acted on yet.
-const IGNORED_BARE: &[&str] = &["-b", "-l", "-L"];
+/// q's flags that stand for a system command of the same letter, and take
+/// its value.
+const AS_COMMAND: &[&str] = &["-o", "-T", "-S", "-W", "-z", "-g"];
+
+/// q flags borf refuses, with the reason.
+const REFUSED: &[(&str, &str)] = &[
+    (
+        "-l",
+        "update logging (-l) is not supported: log updates with a tickerplant-style journal (hopen a log file, h enlist x, -11! to replay)",
+    ),
+    (
+        "-L",
+        "update logging (-L) is not supported: log updates with a tickerplant-style journal (hopen a log file, h enlist x, -11! to replay)",
+    ),
+    ("-m", "memory domains (-m) are not supported"),
+    ("-r", "replication (-r) is not supported"),
+    ("-C", "HTTP is not served yet (-C sets its display size)"),
+];
 
 /// One-line usage text for errors.
-pub const USAGE: &str = "usage: borf [FILE.q|DIR] [-p port] [-t ms] [-c rows cols] [-P digits] [-s n] [-w MB] [-q] [ARGS...]";
+pub const USAGE: &str = "usage: borf [FILE.q|DIR] [-p port] [-t ms] [-c rows cols] [-P digits] [-u|-U file] [-q] [-h] [flags] [ARGS...]  (borf -h lists the flags)";
+
+/// `borf -h`: every flag.
+pub const HELP: &str = "\
+usage: borf [FILE.q|DIR] [flags] [ARGS...]
+
+  FILE.q|DIR    script to run first, or a database directory to load
+  ARGS          after the script: kept for it as .z.x (.Q.opt .z.x)
+
+flags (as q's):
+  -b            block client writes: assignment 'noupdate, no hdel, no hopen of a file
+  -c r c        console size (\\c)
+  -e [0|1|2]    error trap mode for client requests (\\e; -e alone is 1)
+  -E 0          TLS server mode: 0 (plain) only; 1 and 2 are refused (no TLS)
+  -g 0|1        garbage collection mode (\\g; borf returns memory at once)
+  -o N          offset from UTC in hours, or minutes when abs N>23 (\\o)
+  -p port       listen for kdb+ IPC clients ([host:]port) (\\p)
+  -P N          display precision (\\P)
+  -q            quiet: no banner
+  -s N          secondary threads, most that \\s may set (peach runs on one thread)
+  -S N          random seed (\\S)
+  -t N          timer interval in milliseconds (\\t, .z.ts)
+  -T N          client request timeout in seconds (\\T)
+  -u 1          clients: no system commands, exit, hdel, hopen of a file, and no
+                file access outside the directory tree
+  -u file       -u 1 and -U file
+  -U file       password file (user:password, plain or MD5/SHA-1 hex); disables \\x
+  -w N          workspace limit in MB (\\w)
+  -W N          start of week, 0 Saturday (\\W)
+  -z 0|1        date parsing order: 0 mm/dd/yyyy, 1 dd/mm/yyyy (\\z)
+  -h, --help    this text
+
+refused: -l -L (update logging), -m (memory domain), -r (replication),
+  -C (HTTP size), -E 1|2 (TLS)
+";
 
 /// Parses the arguments after the program name.
 pub fn parse(args: &[String]) -> Result<Options, String> {
@@ -54,7 +110,35 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
     };
     while i < args.len() {
         let a = args[i].as_str();
+        // after the script, anything not q's is the script's
+        let ours = matches!(
+            a,
+            "-p" | "-t"
+                | "-P"
+                | "-c"
+                | "-u"
+                | "-U"
+                | "-q"
+                | "-b"
+                | "-e"
+                | "-E"
+                | "-s"
+                | "-w"
+                | "-h"
+                | "--help"
+        ) || AS_COMMAND.contains(&a)
+            || REFUSED.iter().any(|(f, _)| *f == a);
+        if o.script.is_some() && !ours {
+            // (a word that is not a flag, or a flag of the script's own)
+            o.script_args.push(a.to_string());
+            i += 1;
+            continue;
+        }
         match a {
+            "-h" | "--help" => {
+                o.help = true;
+                i += 1;
+            }
             "-p" => {
                 o.port = Some(value(i, a)?);
                 i += 2;
@@ -67,21 +151,19 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
                 o.precision = Some(value(i, a)?);
                 i += 2;
             }
-            "-c" | "-C" => {
+            "-c" => {
                 let rows = value(i, a)?;
                 let cols = value(i + 1, a)?;
-                if a == "-c" {
-                    o.console = Some((rows, cols));
-                }
+                o.console = Some((rows, cols));
                 i += 3;
             }
             "-u" | "-U" => {
                 let v = value(i, a)?;
-                // -u restricts clients' file access; -u 1 has no password file
-                o.restrict = a == "-u";
-                if a == "-u" && v == "1" {
-                    o.restrict_system = true;
-                } else {
+                // -u 1: no password file; -u file: -u 1 and -U file
+                if a == "-u" {
+                    o.restrict = true;
+                }
+                if !(a == "-u" && v == "1") {
                     o.users = Some(v);
                 }
                 i += 2;
@@ -98,14 +180,44 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
                 o.quiet = true;
                 i += 1;
             }
-            _ if IGNORED_WITH_VALUE.contains(&a) => {
-                value(i, a)?;
+            "-b" => {
+                o.block_writes = true;
+                i += 1;
+            }
+            "-e" => {
+                // -e [0|1|2]: the mode is optional (alone: 1)
+                match args.get(i + 1).map(String::as_str) {
+                    Some(m @ ("0" | "1" | "2")) => {
+                        o.commands.push(format!("e {m}"));
+                        i += 2;
+                    }
+                    _ => {
+                        o.commands.push("e 1".into());
+                        i += 1;
+                    }
+                }
+            }
+            "-E" => {
+                let v = value(i, a)?;
+                if v.trim() != "0" {
+                    return Err(format!(
+                        "-E {v}: TLS is not supported (borf serves plain connections only: put a TLS proxy in front of it)"
+                    ));
+                }
                 i += 2;
             }
-            _ if IGNORED_BARE.contains(&a) => i += 1,
-            _ if o.script.is_some() => {
-                o.script_args.push(a.to_string());
-                i += 1;
+            "-s" => {
+                o.secondary = Some(value(i, a)?);
+                i += 2;
+            }
+            _ if AS_COMMAND.contains(&a) => {
+                let v = value(i, a)?;
+                o.commands.push(format!("{} {v}", &a[1..]));
+                i += 2;
+            }
+            _ if REFUSED.iter().any(|(f, _)| *f == a) => {
+                let why = REFUSED.iter().find(|(f, _)| *f == a).map_or("", |r| r.1);
+                return Err(why.to_string());
             }
             _ if a.starts_with('-') && a.len() > 1 => {
                 return Err(format!("unknown flag {a}"));
@@ -159,5 +271,43 @@ mod tests {
         assert!(p("-p").is_err());
         assert!(p("-c 10").is_err());
         assert_eq!(p("").unwrap(), Options::default());
+    }
+
+    #[test]
+    fn flags_as_system_commands() {
+        let o = p("-e -o -5 -T 10 -S 42 -W 3 -z 1 -g 1 -e 2 x.q -e 0").unwrap();
+        assert_eq!(
+            o.commands,
+            vec![
+                "e 1", "o -5", "T 10", "S 42", "W 3", "z 1", "g 1", "e 2", "e 0"
+            ]
+        );
+        assert_eq!(o.script.as_deref(), Some("x.q"));
+        assert!(o.script_args.is_empty());
+    }
+
+    #[test]
+    fn users_and_restriction() {
+        let o = p("-u 1").unwrap();
+        assert!(o.restrict && o.users.is_none());
+        let o = p("-u pw.txt").unwrap();
+        assert!(o.restrict && o.users.as_deref() == Some("pw.txt"));
+        let o = p("-U pw.txt").unwrap();
+        assert!(!o.restrict && o.users.as_deref() == Some("pw.txt"));
+    }
+
+    #[test]
+    fn refused_flags_say_why() {
+        for f in ["-l", "-L", "-m x", "-r :h:1", "-C 10 10", "-E 1", "-E 2"] {
+            let e = p(f).unwrap_err();
+            assert!(
+                e.contains("not supported") || e.contains("not served"),
+                "{f}: {e}"
+            );
+        }
+        assert!(p("-E 0").is_ok());
+        assert!(p("-b -s 4 -w 100").is_ok());
+        assert!(p("--help").unwrap().help);
+        assert!(p("-h").unwrap().help);
     }
 }

@@ -1,6 +1,6 @@
 //! The `borf` binary: command line, script loading, console and pipe input.
 //!
-//! `borf [FILE.q|DIR] [-p port] [-t ms] [-c rows cols] [-P digits] [-s n] [-w MB] [-q] [ARGS]`
+//! `borf [FILE.q|DIR] [flags] [ARGS]` (`borf -h` lists the flags, `args.rs`)
 //!
 //! As q: the `-p` port is listened on and the `-t` timer set before the
 //! script runs (`system"p"` is already the port inside it); a directory in
@@ -36,6 +36,10 @@ fn main() {
             std::process::exit(1);
         }
     };
+    if opts.help {
+        print!("{}", args::HELP);
+        std::process::exit(0);
+    }
     session::install_panic_hook();
     qengine::alloc::install();
     // `-w MB`: the heap limit; beyond it evaluations fail with 'wsfull
@@ -78,18 +82,38 @@ fn run(opts: args::Options) -> i32 {
     }
     if let Some(f) = &opts.users {
         match qengine::ipc::load_users(f) {
-            Ok(u) => s.it.ipc.users = Some(std::sync::Arc::new(u)),
+            Ok(u) => {
+                s.it.ipc.users = Some(std::sync::Arc::new(u));
+                s.it.ipc.users_file = Some(f.clone());
+                qengine::storage::confine::protect(std::path::Path::new(f));
+            }
             Err(e) => {
                 eprintln!("borf: {e}");
                 return 1;
             }
         }
     }
-    s.it.ipc.restrict = match (opts.restrict, opts.restrict_system) {
-        (_, true) => qengine::ipc::Restrict::FilesAndSystem,
-        (true, false) => qengine::ipc::Restrict::Files,
-        _ => qengine::ipc::Restrict::None,
-    };
+    if opts.restrict {
+        s.it.ipc.restrict = qengine::ipc::Restrict::Clients;
+    }
+    s.it.ipc.block_writes = opts.block_writes;
+    if let Some(n) = &opts.secondary {
+        match n.trim().parse::<i64>() {
+            Ok(n) => s.it.settings.threads_max = n.abs(),
+            Err(_) => {
+                eprintln!("borf: -s {n}: not a number");
+                return 1;
+            }
+        }
+        s.it.settings.threads = s.it.settings.threads_max;
+    }
+    // -e -o -T -S -W -z -g: their system commands
+    for c in &opts.commands {
+        if let Err(e) = s.it.system(c) {
+            eprintln!("borf: -{c}: '{}", e.name);
+            return 1;
+        }
+    }
     let (tx, rx) = eventloop::channel(&mut s);
     s.it.script_file = opts.script.clone();
     s.it.script_args = opts.script_args.clone();

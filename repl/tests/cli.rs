@@ -122,6 +122,78 @@ fn unknown_flag_fails() {
 }
 
 #[test]
+fn help_prints_usage() {
+    for f in ["-h", "--help"] {
+        let o = borf(&[f], "");
+        assert_eq!(o.status.code(), Some(0));
+        let out = stdout(&o);
+        assert!(out.starts_with("usage: borf"), "{out}");
+        for flag in [
+            "-e",
+            "-o N",
+            "-T N",
+            "-s N",
+            "-u 1",
+            "-U file",
+            "-w N",
+            "refused: -l -L",
+        ] {
+            assert!(out.contains(flag), "{flag} missing from {out}");
+        }
+    }
+}
+
+#[test]
+fn refused_flags_say_why() {
+    for args in [
+        &["-l"][..],
+        &["-L"],
+        &["-E", "1"],
+        &["-E", "2"],
+        &["-m", "/mnt/pmem"],
+        &["-r", ":localhost:5000"],
+        &["-C", "30", "100"],
+    ] {
+        let o = borf(args, "");
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = stderr(&o);
+        assert!(
+            err.contains("not supported") || err.contains("not served"),
+            "{args:?}: {err}"
+        );
+    }
+    // -E 0 is plain, what borf serves
+    assert!(borf(&["-E", "0"], "").status.success());
+}
+
+#[test]
+fn flags_set_their_system_commands() {
+    let o = borf(
+        &[
+            "-e", "2", "-o", "-5", "-T", "7", "-S", "42", "-W", "3", "-z", "1", "-g", "1", "-s",
+            "3",
+        ],
+        "\\e\n\\T\n\\S\n\\W\n\\z\n\\g\n\\s\n\\s 0N\n\\s 2\n\\s\n\\s 4\n\\E\n\
+         ltime 2009.10.20D10:52:17.782138000\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "2i\n7i\n42i\n3i\n1i\n1i\n3i\n3i\n2i\n'limit\n0i\n2009.10.20D05:52:17.782138000\n"
+    );
+    // -e alone is mode 1; without -s no secondary threads may be set
+    let o = borf(&["-e"], "\\e\n\\s 1\n");
+    assert_eq!(
+        stdout(&o),
+        "1i\n'enable secondary threads via cmd line -s only\n"
+    );
+    // a bad value stops the start
+    let o = borf(&["-W", "9"], "");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("-W 9: 'domain"), "{}", stderr(&o));
+}
+
+#[test]
 fn known_flags_are_accepted() {
     // (-p is exercised by tests/ipc.rs: with it the process keeps serving.)
     let o = borf(&["-s", "2", "-c", "30", "100"], "1+`a\n");

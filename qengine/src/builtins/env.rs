@@ -43,7 +43,11 @@ pub fn setenv(x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `exit n`: ends the process with code `n` (the evaluation unwinds first).
+/// A client under `-u` may not (`'access`).
 pub fn exit(it: &mut Interp, x: Value) -> QResult<Value> {
+    if crate::ipc::restricted(it) {
+        return Err(crate::storage::confine::refuse("exit"));
+    }
     let code = match &x {
         Value::Atom(a) if a.ty().is_integral() && a.ty() != Ty::Char => a.to_i64().unwrap_or(0),
         _ => return Err(QError::type_()),

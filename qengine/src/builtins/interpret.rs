@@ -33,9 +33,17 @@ pub fn value(it: &mut Interp, x: Value) -> QResult<Value> {
         Value::Dict(d) => Ok(d.values.clone()),
         Value::Vector(ref v) if v.ty() == Ty::Char => {
             let src = x.as_string().unwrap_or_default();
+            // `value "\\p"`: a system command, as `system "p"`
+            if let Some(cmd) = src.trim_start().strip_prefix('\\') {
+                return system(it, Value::string(cmd));
+            }
             it.eval_text(&src)
         }
         Value::Atom(Atom::Char(c)) => it.eval_text(&(c as char).to_string()),
+        // a file symbol: as `get` (q's `value` and `get` are one function)
+        Value::Atom(Atom::Symbol(s)) if s.as_str().starts_with(':') => {
+            crate::storage::object::get_file(it, s)
+        }
         Value::Atom(Atom::Symbol(s)) => resolve_name(it, s),
         Value::List(l) if !l.is_empty() => {
             let f = match &l[0] {
@@ -103,7 +111,12 @@ pub fn system(it: &mut Interp, x: Value) -> QResult<Value> {
             it.exit_request = Some(c);
             Err(QError::new("exit"))
         }
-        Err(e) if e.name == "nyi" && name.len() > 1 => shell(cmd),
+        Err(e) if e.name == "nyi" && name.len() > 1 => {
+            if it.sandbox {
+                return Err(QError::new("access").with_detail("no shell in the sandbox"));
+            }
+            shell(cmd)
+        }
         Err(e) => Err(e),
     }
 }

@@ -26,6 +26,7 @@ use super::transport::Writer;
 use super::transport::buffered_whole;
 use super::transport::drop_conn;
 use super::transport::flush;
+use super::transport::guard_socket;
 use super::transport::io_err;
 use super::transport::read_unframed;
 use super::transport::send_bytes;
@@ -194,7 +195,7 @@ fn parse_target(x: &Value) -> QResult<Target> {
 
 /// `hopen x`: connects, logs in, returns the handle.
 pub fn hopen(it: &mut Interp, x: Value) -> QResult<Value> {
-    if let Some(path) = crate::builtins::io::handle::file_target(&x) {
+    if let Some(path) = crate::builtins::io::handle::file_target(&x)? {
         return crate::builtins::io::handle::hopen_file(it, &path, next_handle());
     }
     let t = parse_target(&x)?;
@@ -239,7 +240,7 @@ pub fn hopen(it: &mut Interp, x: Value) -> QResult<Value> {
         }
         _ => return Err(QError::new("access")),
     }
-    let _ = s.set_read_timeout(None);
+    guard_socket(&s);
     let peer = s.peer_addr().ok().map(|a| a.ip());
     let h = next_handle();
     let user = t.creds.split(':').next().unwrap_or("");

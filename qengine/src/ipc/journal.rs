@@ -93,14 +93,13 @@ pub fn replay(it: &mut Interp, x: Value) -> QResult<Value> {
     };
     let path = match &file {
         Value::Atom(Atom::Symbol(s)) if s.as_str().starts_with(':') => {
-            PathBuf::from(&s.as_str()[1..])
+            crate::storage::confine::path(&s.as_str()[1..])?
         }
         _ => return Err(QError::type_()),
     };
     if n < -2 {
         return Err(QError::domain());
     }
-    crate::ipc::check_file(it, &path.to_string_lossy())?;
     let b = std::fs::read(&path).map_err(|e| io_err(&path, &e))?;
     let mut pos = if is_list_file(&b) { HEADER } else { b.len() };
     let torn_header = !is_list_file(&b);

@@ -53,11 +53,23 @@ pub use access::Restrict;
 
 pub use access::check_command;
 
-pub use access::check_file;
-
 pub use access::check_system;
 
+pub use access::check_expunge;
+
 pub use access::load_users;
+
+pub use access::reload_users;
+
+pub use access::restricted;
+
+pub use transport::DEFAULT_QUEUE;
+
+pub use transport::DEFAULT_STALL;
+
+pub use transport::Limits;
+
+pub use transport::limits;
 
 pub use client::handle_of;
 
@@ -160,8 +172,10 @@ pub struct IpcState {
     /// Set by the binary when its event loop runs; `\p` needs it.
     pub sink: Option<Sink>,
     listener: Option<Listener>,
-    /// `-u`/`-U` password file: user to password (plain or md5 hex).
+    /// `-u`/`-U` password file: user to password (plain, MD5 or SHA-1 hex).
     pub users: Option<Arc<HashMap<String, String>>>,
+    /// The password file's path (`\u` reloads it).
+    pub users_file: Option<String>,
     /// Compress every message that shrinks (`BORF_IPC_COMPRESS=1`), for
     /// testing: kdb+ only compresses over 2000 bytes to non-local peers.
     pub force_compress: bool,
@@ -172,9 +186,12 @@ pub struct IpcState {
     /// `.z.u` and `.z.a` of the request being served.
     current_user: Sym,
     current_addr: i32,
-    /// `-u`: clients may not use files outside the startup directory (nor
-    /// change directory); `-u 1` also blocks their system commands.
+    /// `-u`: clients may run no system command and use no file outside the
+    /// directory tree (`access.rs`).
     pub restrict: Restrict,
+    /// `-b`: clients may not write globals (`'noupdate`), `hdel` or `hopen`
+    /// a file.
+    pub block_writes: bool,
     /// Files opened with `hopen `:path` (builtins/fileio.rs), by handle.
     pub files: HashMap<i32, std::fs::File>,
     /// `\t`: the timer interval in milliseconds (0: off).
@@ -193,12 +210,14 @@ impl Default for IpcState {
             sink: None,
             listener: None,
             users: None,
+            users_file: None,
             force_compress: std::env::var("BORF_IPC_COMPRESS").is_ok_and(|v| v == "1"),
             limit: DEFAULT_LIMIT,
             current: 0,
             current_user: Sym::EMPTY,
             current_addr: 0,
             restrict: Restrict::None,
+            block_writes: false,
             files: HashMap::new(),
             journals: HashMap::new(),
             timer_ms: 0,

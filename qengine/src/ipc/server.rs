@@ -31,6 +31,7 @@ use super::transport::RUN;
 use super::transport::Writer;
 use super::transport::buffered_whole;
 use super::transport::drop_conn;
+use super::transport::guard_socket;
 use super::transport::io_err;
 use super::transport::read_unframed;
 use super::transport::send_bytes;
@@ -124,11 +125,16 @@ fn accept_loop(l: TcpListener, stop: Arc<AtomicBool>, sink: Sink, limit: usize) 
 }
 
 /// Reads the login bytes up to their NUL; `None` for a login longer than
-/// [`qipc::handshake::MAX_CREDENTIALS`], a timeout or a close.
+/// [`qipc::handshake::MAX_CREDENTIALS`], a close, or one not complete
+/// within [`HANDSHAKE_TIMEOUT`] or the stall time if shorter (however
+/// slowly its bytes trickle in).
 fn read_handshake(s: &mut TcpStream) -> Option<qipc::handshake::Login> {
     let mut buf = Vec::new();
     let mut b = [0u8; 1];
+    let end = std::time::Instant::now() + HANDSHAKE_TIMEOUT.min(super::transport::limits().stall);
     loop {
+        let left = end.checked_duration_since(std::time::Instant::now())?;
+        let _ = s.set_read_timeout(Some(left.max(Duration::from_millis(1))));
         match s.read(&mut b) {
             Ok(1) => {
                 if b[0] == 0 {
@@ -175,7 +181,7 @@ fn serve_conn(mut s: TcpStream, peer: SocketAddr, sink: Sink, limit: usize) {
         let _ = s.shutdown(Shutdown::Both);
         return;
     }
-    let _ = s.set_read_timeout(None);
+    guard_socket(&s);
     let Ok(rs) = s.try_clone() else { return };
     let mut r = std::io::BufReader::with_capacity(64 << 10, rs);
     'read: while let Ok(Some(first)) = read_unframed(&mut r, limit) {
@@ -370,16 +376,32 @@ fn authorise(it: &mut Interp, handle: i32, user: &str, pw: &str, addr: Option<Ip
     matches!(r, Ok(Value::Atom(a)) if a.to_i64().is_some_and(|v| v != 0))
 }
 
-type Ctx = (i32, Sym, i32, Option<Value>);
+type Ctx = (i32, Sym, i32, Option<Value>, u8, bool);
 
+/// Serves as `handle`: `.z.w`, `.z.u`, `.z.a`; for a client, under `-u`
+/// file access confined to the directory tree, and under `-u` or `-b` no
+/// `hdel` or `hopen` of a file; under `-b` no writes to globals.
 fn set_ctx(it: &mut Interp, handle: i32, user: Sym, addr: i32) -> Ctx {
+    use crate::storage::confine;
     let w = Sym::new(".z.w");
+    let client = handle != 0;
+    let restrict = client && it.ipc.restrict == super::Restrict::Clients;
+    let block = client && it.ipc.block_writes;
+    let state = if restrict { confine::FILES } else { 0 }
+        | if restrict || block {
+            confine::NO_WRITE
+        } else {
+            0
+        };
     let saved = (
         it.ipc.current,
         it.ipc.current_user,
         it.ipc.current_addr,
         it.get_global(w),
+        confine::enter(state),
+        it.no_update,
     );
+    it.no_update = it.no_update || block;
     it.ipc.current = handle;
     it.ipc.current_user = user;
     it.ipc.current_addr = addr;
@@ -388,6 +410,8 @@ fn set_ctx(it: &mut Interp, handle: i32, user: Sym, addr: i32) -> Ctx {
 }
 
 fn restore_ctx(it: &mut Interp, saved: Ctx) {
+    crate::storage::confine::leave(saved.4);
+    it.no_update = saved.5;
     it.ipc.current = saved.0;
     it.ipc.current_user = saved.1;
     it.ipc.current_addr = saved.2;
@@ -436,7 +460,22 @@ fn call_handler(it: &mut Interp, handle: i32, name: &str, arg: Value) -> Option<
 
 /// Evaluates a request: `.z.pg` (sync) or `.z.ps` (async) when defined,
 /// else `value x`.
+/// A client's request (`handle` not 0) runs under the `\T` time limit.
 pub fn eval_message(it: &mut Interp, handle: i32, msgtype: u8, body: Value) -> QResult<Value> {
+    let saved = it.deadline;
+    let t = it.settings.timeout_secs;
+    if handle != 0
+        && t > 0
+        && let Some(d) = std::time::Instant::now().checked_add(Duration::from_secs(t as u64))
+    {
+        it.deadline = Some(saved.map_or(d, |s| s.min(d)));
+    }
+    let r = eval_request(it, handle, msgtype, body);
+    it.deadline = saved;
+    r
+}
+
+fn eval_request(it: &mut Interp, handle: i32, msgtype: u8, body: Value) -> QResult<Value> {
     let name = if msgtype == qipc::SYNC {
         ".z.pg"
     } else {

@@ -98,8 +98,9 @@ impl Interp {
     /// Loads a `.q` script: every chunk is evaluated in order; an error stops
     /// the load and is returned (q prints it and carries on at the console).
     pub fn load_script_file(&mut self, path: &str) -> QResult<()> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|_| QError::new(path.to_string()).with_detail("cannot read file"))?;
+        let path = crate::storage::confine::path(path)?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|_| QError::new(path.display().to_string()).with_detail("cannot read file"))?;
         self.load_script_text(&text).map(|_| ())
     }
 

@@ -82,6 +82,7 @@ pub static COMMANDS: &[Command] = &[
     cmd("e",       error_mode,                                     true,  "show or set the error trap mode"),
     cmd("o",       utc_offset,                                     false, "show or set the offset from UTC of local time (hours, or minutes)"),
     cmd("w",       memory,                                         false, "workspace memory statistics"),
+    cmd("u",       |it, _| crate::ipc::reload_users(it).map(|_| Outcome::Silent), false, "reload the password file of -u/-U"),
     cmd("p",       crate::ipc::system_p,                           false, "show or set the listening port"),
     cmd("cd",      change_dir,                                     false, "show the process's directory; \\cd d changes to d (created if missing)"),
     cmd("l",       load,                                           false, "load a script or a database directory"),
@@ -91,11 +92,10 @@ pub static COMMANDS: &[Command] = &[
     nyi("b",  Status::Later(13), "views"),
     nyi("B",  Status::Later(13), "pending views"),
     nyi("C",  Status::Later(17), "HTTP size"),
-    nyi("E",  Status::Refused("no TLS: put a TLS proxy in front of borf"), "TLS server mode"),
+    cmd("E",       tls_mode,                                       true,  "TLS server mode: 0i (plain; borf has no TLS)"),
     nyi("r",  Status::Later(12), "replication, rename"),
-    nyi("u",  Status::Later(14), "reload the user-password file"),
-    nyi("g",  Status::Refused("borf frees memory at once; no collector to tune"), "garbage collection mode"),
-    nyi("s",  Status::Later(15), "secondary threads"),
+    cmd("g",       gc_mode,                                        true,  "show or set the garbage collection mode (0 deferred, 1 immediate; borf frees memory at once)"),
+    cmd("s",       secondary,                                      true,  "show or set the secondary threads, up to -s (\\s 0N: that maximum; peach runs on one thread)"),
     nyi("_",  Status::Refused("no compiled q scripts"), "hide q code"),
 ];
 
@@ -120,6 +120,8 @@ pub fn command(it: &mut Interp, cmd: &str) -> QResult<Outcome> {
     let Some(run) = c.run else {
         return Err(QError::nyi(&format!("\\{name}")));
     };
+    // -u: a client may run no system command
+    crate::ipc::check_system(it)?;
     if it.sandbox && !c.sandboxed {
         return Err(
             QError::new("access").with_detail("system commands are disabled in the sandbox")
@@ -157,8 +159,8 @@ fn change_dir(_: &mut Interp, rest: &str) -> QResult<Outcome> {
             std::env::current_dir().map_err(|e| QError::new("os").with_detail(e.to_string()))?;
         return Ok(Outcome::Value(Value::string(&d.to_string_lossy())));
     }
-    let p = std::path::Path::new(rest);
-    std::fs::create_dir_all(p)
+    let p = crate::storage::confine::path(rest)?;
+    std::fs::create_dir_all(&p)
         .and_then(|_| std::env::set_current_dir(p))
         .map_err(|e| QError::new(rest.to_string()).with_detail(e.to_string()))?;
     Ok(Outcome::Silent)
@@ -269,6 +271,7 @@ fn tables(it: &mut Interp, rest: &str) -> QResult<Outcome> {
 }
 
 fn expunge(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    crate::ipc::check_expunge(it)?;
     if rest.is_empty() {
         return Err(QError::domain());
     }
@@ -290,6 +293,50 @@ fn int_setting(cell: &mut i64, rest: &str, check: impl Fn(i64) -> bool) -> QResu
         return Err(QError::domain());
     }
     *cell = n;
+    Ok(Outcome::Silent)
+}
+
+/// `\E`: the TLS server mode, always 0 (plain): borf has no TLS.
+fn tls_mode(_: &mut Interp, rest: &str) -> QResult<Outcome> {
+    if !rest.is_empty() {
+        return Err(QError::nyi(
+            "TLS (\\E shows the mode; borf serves plain connections)",
+        ));
+    }
+    Ok(Outcome::Value(Value::int(0)))
+}
+
+/// `\g`: the garbage collection mode, 0 or 1. borf returns memory to the
+/// allocator as soon as a value is dropped, which is mode 1's behaviour;
+/// the mode is kept for scripts that set and read it.
+fn gc_mode(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    int_setting(&mut it.settings.gc_mode, rest, |n| n == 0 || n == 1)
+}
+
+/// `\s`: the secondary threads; `\s N` sets them, up to the `-s` maximum
+/// (`\s 0N` shows it). Without `-s` none may be set, as q. Negative `N`
+/// (processes, `.z.pd`) is not supported.
+fn secondary(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    let st = &mut it.settings;
+    match rest.trim() {
+        "" => return Ok(Outcome::Value(Value::int(st.threads as i32))),
+        "0N" => return Ok(Outcome::Value(Value::int(st.threads_max as i32))),
+        _ => {}
+    }
+    let n = int_arg(rest)?;
+    if n < 0 {
+        return Err(QError::nyi(
+            "secondary processes (\\s with a negative number, .z.pd)",
+        ));
+    }
+    if n > 0 && st.threads_max == 0 {
+        return Err(QError::new("enable secondary threads via cmd line -s only"));
+    }
+    if n > st.threads_max {
+        return Err(QError::new("limit")
+            .with_detail(format!("at most {} secondary threads (-s)", st.threads_max)));
+    }
+    st.threads = n;
     Ok(Outcome::Silent)
 }
 
@@ -361,7 +408,7 @@ fn load(it: &mut Interp, rest: &str) -> QResult<Outcome> {
     if rest.is_empty() {
         return Err(QError::new("nyi").with_detail("\\l needs a file name"));
     }
-    if std::path::Path::new(rest).is_dir() {
+    if crate::storage::confine::path(rest)?.is_dir() {
         crate::builtins::io::save::load_dir(it, rest)?;
         return Ok(Outcome::Silent);
     }
@@ -379,6 +426,7 @@ pub(crate) fn redirect(fd: i32, path: &str) -> QResult<Outcome> {
     if path.is_empty() {
         return Err(QError::domain());
     }
+    crate::storage::confine::path(path)?;
     if let Some(dir) = std::path::Path::new(path).parent()
         && !dir.as_os_str().is_empty()
     {

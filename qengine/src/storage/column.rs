@@ -46,11 +46,12 @@ pub fn is_handle(x: &Value) -> bool {
 }
 
 /// The path of handle `` `:a/b/ `` and whether it ends with `/` (a splayed
-/// table directory).
-pub(crate) fn handle_path(s: Sym) -> (PathBuf, bool) {
+/// table directory); `'access` for a restricted client's path outside the
+/// directory tree (see [`crate::storage::confine`]).
+pub(crate) fn handle_path(s: Sym) -> QResult<(PathBuf, bool)> {
     let t = s.as_str().strip_prefix(':').unwrap_or(s.as_str());
     let dir = t.len() > 1 && t.ends_with('/');
-    (PathBuf::from(t.trim_end_matches('/')), dir)
+    Ok((crate::storage::confine::path(t.trim_end_matches('/'))?, dir))
 }
 
 pub(crate) fn handle_of(x: &Value) -> QResult<Sym> {
@@ -238,9 +239,18 @@ pub(crate) fn nested_value(n: &Nested) -> QResult<Value> {
 /// A loader of the sym file of database `db`, read at most once.
 pub(crate) fn sym_loader(db: PathBuf) -> impl Fn() -> QResult<Arc<Vec<Sym>>> {
     let cell: std::cell::OnceCell<Arc<Vec<Sym>>> = std::cell::OnceCell::new();
+    // a table a restricted client named reads no sym file outside the tree
+    // (one the console loaded is not restricted, whenever it is read)
+    let confined = crate::storage::confine::confined();
     move || {
         if let Some(v) = cell.get() {
             return Ok(v.clone());
+        }
+        if confined && !crate::storage::confine::inside(&db.join("sym")) {
+            return Err(QError::new("access").with_detail(format!(
+                "{}/sym: outside the directory tree (-u)",
+                db.display()
+            )));
         }
         let names = column::read_syms(&db.join("sym")).map_err(serr)?;
         let v = Arc::new(names.iter().map(|s| Sym::new(s)).collect::<Vec<_>>());

@@ -3,6 +3,7 @@
 //! layouts are `qstorage`'s; this module converts between them and values.
 
 pub mod column;
+pub mod confine;
 pub mod db;
 pub mod object;
 pub mod splay;

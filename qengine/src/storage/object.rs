@@ -35,8 +35,10 @@ use std::path::Path;
 /// `` `:path set y ``: a table to `` `:dir/ `` is splayed; a simple vector
 /// becomes a mappable column file; anything else an object file.
 pub fn set_file(codec: &mut dyn qipc::FuncCodec, s: Sym, y: Value) -> QResult<Value> {
-    let (path, dir) = handle_path(s);
+    let (path, dir) = handle_path(s)?;
     if dir {
+        // its symbols go to the sym file of the directory above
+        crate::storage::confine::check(&db_of(&path).join("sym"))?;
         let Value::Table(t) = &y else {
             return Err(QError::type_().with_detail("only a table can be splayed"));
         };
@@ -69,7 +71,7 @@ pub fn set_file(codec: &mut dyn qipc::FuncCodec, s: Sym, y: Value) -> QResult<Va
 
 /// `` get `:path ``: maps a column file or splayed table, reads an object.
 pub fn get_file(codec: &mut dyn qipc::FuncCodec, s: Sym) -> QResult<Value> {
-    let (path, _) = handle_path(s);
+    let (path, _) = handle_path(s)?;
     read_path(&path, codec)
 }
 

@@ -163,7 +163,7 @@ pub(crate) fn write_splay_in(dir: &Path, db: &Path, t: &Table) -> QResult<()> {
 /// `.Q.en` guarantees is that every symbol is in the sym file, which is what
 /// writing a splayed table requires.
 pub fn q_en(d: Value, t: Value) -> QResult<Value> {
-    let (db, _) = handle_path(handle_of(&d)?);
+    let (db, _) = handle_path(handle_of(&d)?)?;
     let Value::Table(tab) = &t else {
         return Err(QError::type_());
     };

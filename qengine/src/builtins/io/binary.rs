@@ -78,7 +78,7 @@ pub(crate) fn char_list(v: &Value) -> Option<Vec<u8>> {
 /// `x 1: y`: Read Binary (`(types;widths) 1: y`, little-endian;
 /// `(widths;types)`, big-endian) or Save Binary (`` `:f 1: bytes ``).
 pub fn bin2(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    if let Some((s, p)) = file_sym(&x) {
+    if let Some((s, p)) = file_sym(&x)? {
         let bytes: Vec<u8> = match &y {
             Value::Vector(v) if v.ty() == Ty::Symbol => return Err(QError::type_()),
             Value::Vector(v) => vector_bytes(v),

@@ -105,15 +105,16 @@ pub fn hsym(x: Value) -> QResult<Value> {
 
 /// `hcount x`: size of a file in bytes.
 pub fn hcount(x: Value) -> QResult<Value> {
-    let (path, _) = handle_path(handle_of(&x)?);
+    let (path, _) = handle_path(handle_of(&x)?)?;
     let md = std::fs::metadata(&path).map_err(|e| serr(qstorage::Error::io(&path, &e)))?;
     Ok(Value::long(md.len() as i64))
 }
 
 /// `hdel x`: deletes a file or an empty directory, returning the handle.
 pub fn hdel(x: Value) -> QResult<Value> {
+    crate::storage::confine::forbid("hdel")?;
     let s = handle_of(&x)?;
-    let (path, _) = handle_path(s);
+    let (path, _) = handle_path(s)?;
     let md = std::fs::symlink_metadata(&path).map_err(|e| serr(qstorage::Error::io(&path, &e)))?;
     if md.is_dir() {
         qstorage::remove_dir(&path).map_err(serr)?;
@@ -126,7 +127,7 @@ pub fn hdel(x: Value) -> QResult<Value> {
 /// `` key `:path ``: a directory's names, sorted, as symbols; a file's own
 /// handle; `()` when nothing is there.
 pub fn key_handle(s: Sym) -> QResult<Value> {
-    let (path, _) = handle_path(s);
+    let (path, _) = handle_path(s)?;
     match qstorage::probe(&path).map_err(serr)? {
         FileKind::Missing => Ok(Value::list(vec![])),
         FileKind::Dir => {
@@ -142,14 +143,18 @@ pub fn key_handle(s: Sym) -> QResult<Value> {
 // ---------------------------------------------------------------------------
 // Paths and files
 
-/// The path of a file symbol `` `:a/b ``; `None` for anything else.
-pub(crate) fn file_sym(x: &Value) -> Option<(Sym, PathBuf)> {
+/// The path of a file symbol `` `:a/b ``; `None` for anything else;
+/// `'access` for a restricted client's path outside the directory tree.
+pub(crate) fn file_sym(x: &Value) -> QResult<Option<(Sym, PathBuf)>> {
     match x {
         Value::Atom(Atom::Symbol(s)) if s.as_str().starts_with(':') => {
             let t = &s.as_str()[1..];
-            Some((*s, PathBuf::from(t.trim_end_matches('/'))))
+            Ok(Some((
+                *s,
+                crate::storage::confine::path(t.trim_end_matches('/'))?,
+            )))
         }
-        _ => None,
+        _ => Ok(None),
     }
 }
 
@@ -200,14 +205,14 @@ pub(crate) fn long_of(v: &Value) -> QResult<i64> {
 
 /// A file symbol or a file descriptor `(f;o;n)` / `(f;o)`: the bytes.
 pub(crate) fn read_source(x: &Value) -> QResult<Vec<u8>> {
-    if let Some((_, p)) = file_sym(x) {
+    if let Some((_, p)) = file_sym(x)? {
         return read_all(&p);
     }
     let items = match x {
         Value::List(l) if (2..=3).contains(&l.len()) => l.as_ref().clone(),
         _ => return Err(QError::type_()),
     };
-    let (_, p) = file_sym(&items[0]).ok_or_else(QError::type_)?;
+    let (_, p) = file_sym(&items[0])?.ok_or_else(QError::type_)?;
     let o = long_of(&items[1])?;
     let n = match items.get(2) {
         Some(v) => Some(long_of(v)?),
@@ -256,7 +261,7 @@ pub(crate) fn split_lines(b: &[u8]) -> Vec<&[u8]> {
 
 /// `read0 f`: the lines of a file; `read0 (f;o;n)`: `n` chars from `o`.
 pub fn read0(x: Value) -> QResult<Value> {
-    if let Some((_, p)) = file_sym(&x) {
+    if let Some((_, p)) = file_sym(&x)? {
         let b = read_all(&p)?;
         return Ok(Value::list(
             split_lines(&b).into_iter().map(string_value).collect(),
@@ -289,15 +294,22 @@ pub fn read1(x: Value) -> QResult<Value> {
 // File handles
 
 /// The file a `hopen` argument names: a symbol or string `:path` with no
-/// further `:` (which would make it `host:port`).
-pub fn file_target(x: &Value) -> Option<PathBuf> {
+/// further `:` (which would make it `host:port`). A restricted client may
+/// not open files at all (`'access`, as q's `-u`).
+pub fn file_target(x: &Value) -> QResult<Option<PathBuf>> {
     let s = match x {
         Value::Atom(Atom::Symbol(s)) => s.as_str().to_string(),
-        Value::Vector(v) if v.ty() == Ty::Char => x.as_string()?,
-        _ => return None,
+        Value::Vector(v) if v.ty() == Ty::Char => x.as_string().unwrap_or_default(),
+        _ => return Ok(None),
     };
-    let p = s.strip_prefix(':')?;
-    (!p.is_empty() && !p.contains(':')).then(|| PathBuf::from(p))
+    let Some(p) = s.strip_prefix(':') else {
+        return Ok(None);
+    };
+    if p.is_empty() || p.contains(':') {
+        return Ok(None);
+    }
+    crate::storage::confine::forbid("hopen of a file")?;
+    crate::storage::confine::path(p).map(Some)
 }
 
 /// `hopen `:path`: opens the file for appending (created with its

@@ -22,7 +22,6 @@ use qcore::Value;
 use qcore::Vector;
 use qstorage::splay;
 use std::path::Path;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::builtins::io::handle::write_all;
@@ -67,7 +66,7 @@ pub fn save(it: &mut Interp, x: Value) -> QResult<Value> {
     let mut out = Vec::with_capacity(names.len());
     for s in names {
         let text = s.as_str().strip_prefix(':').unwrap_or(s.as_str());
-        let path = PathBuf::from(text);
+        let path = crate::storage::confine::path(text)?;
         let stem = path
             .file_stem()
             .map(|n| n.to_string_lossy().into_owned())
@@ -165,7 +164,7 @@ pub fn load(it: &mut Interp, x: Value) -> QResult<Value> {
     let mut out = Vec::with_capacity(names.len());
     for s in names {
         let text = s.as_str().strip_prefix(':').unwrap_or(s.as_str());
-        let path = PathBuf::from(text.trim_end_matches('/'));
+        let path = crate::storage::confine::path(text.trim_end_matches('/'))?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -255,7 +254,7 @@ pub fn dsave(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 /// splayed table in it, and, when it holds partition directories
 /// (`2024.01.02/`), its partitioned tables (`builtins::partitioned`). Unlike q, the working directory does not change.
 pub fn load_dir(it: &mut Interp, dir: &str) -> QResult<()> {
-    let path = PathBuf::from(dir.trim_end_matches('/'));
+    let path = crate::storage::confine::path(dir.trim_end_matches('/'))?;
     let name = |p: &Path| {
         p.file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -288,7 +287,8 @@ pub fn load_dir(it: &mut Interp, dir: &str) -> QResult<()> {
 /// splayed table on disk (crash-safe, see `qstorage::splay`). `upsert`
 /// returns the handle, `insert` the indexes of the new rows.
 pub fn append_file(it: &mut Interp, s: Sym, y: Value, insert: bool) -> QResult<Value> {
-    let (path, _) = handle_path(s);
+    let (path, _) = handle_path(s)?;
+    crate::storage::confine::check(&db_of(&path).join("sym"))?;
     if !path.join(splay::DOT_D).exists() {
         return Err(QError::new(format!(
             "{}/.d: No such file or directory",

@@ -488,7 +488,7 @@ pub(crate) fn col_tys(types: &Value) -> QResult<Vec<ColTy>> {
 
 /// The text `0:` reads: a file's bytes, or strings joined by newlines.
 pub(crate) fn text_source(y: &Value) -> QResult<Cow<'_, [u8]>> {
-    if let Some((_, p)) = file_sym(y) {
+    if let Some((_, p)) = file_sym(y)? {
         return Ok(Cow::Owned(read_all(&p)?));
     }
     if let Some(s) = str_bytes(y) {
@@ -816,7 +816,7 @@ pub fn text1(_: Value) -> QResult<Value> {
 /// `x 0: y`: File Text (Prepare Text, Save Text, Load CSV, Load Fixed,
 /// Key-Value Pairs) by the form of `x`.
 pub fn text2(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    if let Some((s, p)) = file_sym(&x) {
+    if let Some((s, p)) = file_sym(&x)? {
         write_all(&p, &string_lines(&y)?)?;
         return Ok(Value::Atom(Atom::Symbol(s)));
     }

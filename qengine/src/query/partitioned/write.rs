@@ -44,7 +44,7 @@ fn part_name(p: &Value) -> QResult<String> {
 /// `.Q.par[dir;part;table]`: the path of a table in a partition.
 pub fn q_par(args: Vec<Value>) -> QResult<Value> {
     let [d, p, t] = <[Value; 3]>::try_from(args).map_err(|_| QError::rank())?;
-    let (root, _) = handle_path(handle_of(&d)?);
+    let (root, _) = handle_path(handle_of(&d)?)?;
     let Value::Atom(Atom::Symbol(t)) = t else {
         return Err(QError::type_());
     };
@@ -60,7 +60,7 @@ pub fn q_par(args: Vec<Value>) -> QResult<Value> {
 /// `f` (stable), `f` moved first with the parted attribute. Returns `t`.
 pub fn q_dpft(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     let [d, p, f, tn] = <[Value; 4]>::try_from(args).map_err(|_| QError::rank())?;
-    let (root, _) = handle_path(handle_of(&d)?);
+    let (root, _) = handle_path(handle_of(&d)?)?;
     let (Value::Atom(Atom::Symbol(f)), Value::Atom(Atom::Symbol(name))) = (&f, &tn) else {
         return Err(QError::type_());
     };
