@@ -454,3 +454,54 @@ fn password_file_reloads_and_disables_expunge() {
     assert!(Client::connect(srv.port, "dan:two").is_some());
     assert!(Client::connect(srv.port, "dan:one").is_none());
 }
+
+#[test]
+fn the_console_answers_while_a_client_does_not_read() {
+    use std::io::BufRead;
+    let dir = scratch("console");
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_borf"))
+        .arg("-p")
+        .arg(format!("127.0.0.1:{port}"))
+        .current_dir(&dir)
+        .env("BORF_IPC_STALL_MS", "60000")
+        .env_remove("BORF_TEST_SEPARATOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start borf");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let srv = Server { child, port };
+    let t0 = Instant::now();
+    let slow = loop {
+        if let Some(c) = Client::connect(srv.port, "") {
+            break c;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut slow = slow;
+    slow.send(1, "til 4000000");
+    // let the result be built and the writer block on the full socket
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut worst = Duration::ZERO;
+    for i in 0..20 {
+        let q0 = Instant::now();
+        writeln!(stdin, "{i}+1").unwrap();
+        let got = lines.next().expect("console output").unwrap();
+        assert_eq!(got, (i + 1).to_string());
+        worst = worst.max(q0.elapsed());
+    }
+    println!(
+        "console worst latency while a client reads nothing: {} ms",
+        worst.as_millis()
+    );
+    assert!(worst < Duration::from_secs(1), "{worst:?}");
+    drop(slow);
+    drop(srv);
+}
