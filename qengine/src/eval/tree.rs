@@ -141,7 +141,14 @@ pub(crate) fn tree(it: &mut Interp, e: &qparser::Expr, src: &Arc<str>) -> QResul
         }
         ExprKind::Name(n) => name_tree(n),
         ExprKind::Verb(v) if v == "::" => Value::Nil,
-        ExprKind::Verb(v) => builtin(v)?,
+        ExprKind::Verb(v) => match registry::lookup(v) {
+            Some(_) => builtin(v)?,
+            // `-:`: the glyph's unary form
+            None => match v.strip_suffix(':').and_then(registry::unary_keyword) {
+                Some(k) => builtin(k)?,
+                None => builtin(v)?,
+            },
+        },
         ExprKind::Derived(a, f) => Value::list(vec![adverb_value(*a)?, tree(it, f, src)?]),
         ExprKind::Call(f, args) => {
             let mut items = vec![if matches!(&f.kind, ExprKind::Verb(v) if v == "'") {
@@ -153,6 +160,20 @@ pub(crate) fn tree(it: &mut Interp, e: &qparser::Expr, src: &Arc<str>) -> QResul
                 items.push(tree(it, a, src)?);
             }
             Value::list(items)
+        }
+        // a train composes, as the evaluator reads it (`sums differ@` is
+        // `'[sums;differ@]`)
+        ExprKind::Monadic(f, y)
+            if crate::eval::compile::is_train(y, src) && crate::eval::compile::is_unary_head(f) =>
+        {
+            Value::list(vec![builtin("'")?, tree(it, f, src)?, tree(it, y, src)?])
+        }
+        ExprKind::Dyadic(f, x, y)
+            if crate::eval::compile::is_train(y, src)
+                || crate::eval::compile::is_bare_glyph(y, src) =>
+        {
+            let left = Value::list(vec![tree(it, f, src)?, tree(it, x, src)?]);
+            Value::list(vec![builtin("'")?, left, tree(it, y, src)?])
         }
         ExprKind::Monadic(f, x) => {
             let fv = match &f.kind {
@@ -219,6 +240,9 @@ pub(crate) fn tree(it: &mut Interp, e: &qparser::Expr, src: &Arc<str>) -> QResul
         }
         ExprKind::If(_) | ExprKind::Do(_) | ExprKind::While(_) => {
             return Err(QError::nyi("parse of if, do and while"));
+        }
+        ExprKind::Match(..) | ExprKind::MatchCond(_) => {
+            return Err(QError::nyi("parse of pattern matching"));
         }
         ExprKind::Return(_) | ExprKind::Signal(_) => {
             return Err(QError::nyi("parse of return and signal"));
