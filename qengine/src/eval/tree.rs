@@ -12,7 +12,6 @@
 //! which is why this file is allowed a hand list of q names (`NAME_LISTS`
 //! in `tests/keywords_doc.rs`).
 
-use crate::builtins::apply::apply;
 use crate::builtins::interpret::builtin;
 use crate::builtins::interpret::resolve_name;
 use crate::eval::compile::compile_lambda;
@@ -105,7 +104,7 @@ pub(crate) fn eval_apply(it: &mut Interp, l: &[Value]) -> QResult<Value> {
         Value::List(_) => eval(it, head.clone())?,
         other => other.clone(),
     };
-    apply(it, &f, vals)
+    crate::builtins::apply::apply_in_tree(it, &f, vals)
 }
 
 // ---------------------------------------------------------------------------

@@ -223,7 +223,7 @@ pub fn eval_tree(it: &mut Interp, ctx: &mut Ctx, e: &Value) -> QResult<Value> {
             for a in &l[1..] {
                 args.push(eval_tree(it, ctx, a)?);
             }
-            apply(it, &f, args)
+            crate::builtins::apply::apply_in_tree(it, &f, args)
         }
         other => Ok(other.clone()),
     }
