@@ -105,6 +105,37 @@ pub fn func_text(f: &Func) -> String {
     out
 }
 
+/// A simple vector of one item (`,1`, `,"a"`; not a string's own form).
+fn one_item_vector(v: &Value) -> bool {
+    matches!(v, Value::Vector(x) if x.len() == 1)
+}
+
+/// How q prints the keywords it defines as a glyph's unary form or a
+/// derived function (`neg` is `-:`, `count` `#:`, `deltas` `-':`).
+fn k_form(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "flip" => "+:",
+        "neg" => "-:",
+        "first" => "*:",
+        "reciprocal" => "%:",
+        "where" => "&:",
+        "reverse" => "|:",
+        "null" => "^:",
+        "group" => "=:",
+        "hclose" => ">:",
+        "string" => "$:",
+        "count" => "#:",
+        "floor" => "_:",
+        "not" => "~:",
+        "key" => "!:",
+        "distinct" => "?:",
+        "type" => "@:",
+        "value" | "get" => ".:",
+        "deltas" => "-':",
+        _ => return None,
+    })
+}
+
 /// Formats a float with `precision` significant digits (0 means 17), as q
 /// does, without any type suffix: `0.3333333`, `1e+08`, `0n`, `-0w`.
 pub fn format_float(x: f64, precision: usize) -> String {
@@ -153,6 +184,15 @@ fn console_lines(v: &Value, precision: usize, rows: usize, cols: usize) -> Vec<S
     };
     match v {
         Value::Nil => Vec::new(),
+        // a column of one-item vectors prints as a matrix, also when it has
+        // one row (`(enlist 4;enlist"i")1:0x01000000` shows `16777216`)
+        Value::List(items)
+            if !items.is_empty()
+                && items.iter().all(one_item_vector)
+                && f.matrix_lines(items, rows, width, 1).is_some() =>
+        {
+            f.matrix_lines(items, rows, width, 1).unwrap_or_default()
+        }
         // `()`, and a one-item list in its one-line form (`,1 2`, `,"ab"`)
         Value::List(items) if items.len() < 2 => {
             let mut s = String::new();
@@ -510,7 +550,7 @@ impl Fmt {
 
     fn func(&self, f: &Func, out: &mut String) {
         match f {
-            Func::Builtin(p) => out.push_str(p.name),
+            Func::Builtin(p) => out.push_str(k_form(p.name).unwrap_or(p.name)),
             Func::Lambda(l) => out.push_str(&l.source),
             Func::Projection(p) => {
                 self.one(&p.func, out, UNLIMITED);
@@ -614,7 +654,7 @@ impl Fmt {
     /// is rectangular, else one item per line in its one-line form
     /// (`` `a ``, `"h"`, `1 2`, `(3;4 5)`).
     fn list_lines(&self, items: &[Value], rows: usize, max: usize) -> Vec<String> {
-        if let Some(lines) = self.matrix_lines(items, rows, max) {
+        if let Some(lines) = self.matrix_lines(items, rows, max, 2) {
             return lines;
         }
         items
@@ -633,13 +673,19 @@ impl Fmt {
     /// prints as a matrix: one row per item, elements left-aligned in columns
     /// (`3 dbl\2 7` gives `2  7` / `16 56`; `(1 2 3;"xyz")` gives `1 2 3` /
     /// `x y z`). `None` when the list is not rectangular.
-    fn matrix_lines(&self, items: &[Value], rows: usize, max: usize) -> Option<Vec<String>> {
+    fn matrix_lines(
+        &self,
+        items: &[Value],
+        rows: usize,
+        max: usize,
+        min_cols: usize,
+    ) -> Option<Vec<String>> {
         let m = match items.first()? {
             Value::Vector(v) => v.len(),
             Value::List(l) => l.len(),
             _ => return None,
         };
-        if m < 2 {
+        if m < min_cols {
             return None;
         }
         let rect = items.iter().all(|it| match it {

@@ -261,7 +261,7 @@ const NAME_LISTS: &[(&str, &str)] = &[
     ),
     (
         "display.rs",
-        "q prints the unary glyph forms under their keyword names",
+        "q prints the keywords it defines as unary glyph forms in their k form (`neg` is `-:`)",
     ),
 ];
 

@@ -153,20 +153,28 @@ impl Writer<'_> {
                 self.out.push(if d.sorted { 127 } else { 99 });
                 match (&d.keys, d.sorted) {
                     (Value::Vector(k), true) => self.vector(k, Attr::Sorted)?,
+                    // a sorted keyed table: its key table is written `s#`
+                    (Value::Table(k), true) => self.table(k, true)?,
                     (k, _) => self.value(k)?,
                 }
                 self.value(&d.values)?;
             }
-            Value::Table(t) => self.table(t)?,
+            // `` `s#t `` sets `p#` on the first column; q writes such a
+            // table with the `s#` attribute
+            Value::Table(t) => {
+                let sorted =
+                    matches!(t.columns.first(), Some(Value::Vector(c)) if c.attr == Attr::Parted);
+                self.table(t, sorted)?
+            }
             Value::Func(f) => self.func(f)?,
         }
         Ok(())
     }
 
-    /// `98 0` then the column dictionary: names as a symbol vector, columns
-    /// as a general list.
-    fn table(&mut self, t: &Table) -> QResult<()> {
-        self.out.extend_from_slice(&[98, 0, 99]);
+    /// `98`, the attribute (`1` sorted), then the column dictionary: names
+    /// as a symbol vector, columns as a general list.
+    fn table(&mut self, t: &Table, sorted: bool) -> QResult<()> {
+        self.out.extend_from_slice(&[98, sorted as u8, 99]);
         self.vector(&Vector::syms(t.names.clone()), Attr::None)?;
         self.out.extend_from_slice(&[0, 0]);
         self.count(t.columns.len())?;

@@ -67,6 +67,12 @@ pub enum ExprKind {
     /// Assignment. `name:value`, `name::value` (global), `name+:value`
     /// (modified), `name[i;j]:value`, `name[i]+:value`.
     Assign(Box<Assign>),
+    /// Pattern assignment `(p):v` (q 4.1): the parenthesised expression on
+    /// the left read as a pattern (`(b;c):2 3`, `(1 2!(x;y)):d`,
+    /// `((a;b):`F):v`); `true` for `::`.
+    Match(Box<Expr>, Box<Expr>, bool),
+    /// The pattern conditional `:[v;p1;r1;p2;r2;...;rd]`.
+    MatchCond(Vec<Expr>),
     /// `$[c;a;b;...]`.
     Cond(Vec<Expr>),
     /// `if[c;e1;e2;...]`.
@@ -165,6 +171,10 @@ pub struct Assign {
 pub struct Lambda {
     /// Declared parameters `{[a;b]...}`; `None` means implicit `x y z`.
     pub params: Option<Vec<String>>,
+    /// Parameters written as patterns (`{[(a;b);c]..}`, `{[x;]..}`,
+    /// `{[x:f]..}`): the parameter's position and its pattern. Their names
+    /// in `params` are placeholders no q name can spell.
+    pub patterns: Vec<(usize, Expr)>,
     /// Statements of the body. A trailing `;` yields a final `Elided`,
     /// which makes the lambda return the generic null.
     pub body: Vec<Expr>,

@@ -136,6 +136,9 @@ struct Item {
     /// True for verb-like terms: glyph verbs, derived verbs, infix keywords.
     verb: bool,
     d: u32,
+    /// Written in parentheses (a list, `(x)`, a table or dictionary
+    /// literal): before `:` it is a pattern.
+    paren: bool,
 }
 
 impl Item {
@@ -144,7 +147,13 @@ impl Item {
             e: Expr::new(kind, span),
             verb,
             d,
+            paren: false,
         }
+    }
+
+    fn parenthesised(mut self) -> Self {
+        self.paren = true;
+        self
     }
 }
 
@@ -288,6 +297,7 @@ fn expr<'a>(src: &'a str) -> P<'a, (Expr, u32)> {
             attached_args.clone(),
             paren_body,
             brace_body,
+            nested.clone(),
         );
         let term = term(atom, args);
         stmt(src, term, sub, attached_args)
@@ -357,8 +367,10 @@ fn atom<'a>(
     attached_args: P<'a, (Vec<Expr>, u32, usize)>,
     paren_body: P<'a, Bracketed<'a>>,
     brace_body: P<'a, Bracketed<'a>>,
+    nested: P<'a, (Expr, u32)>,
 ) -> P<'a, Item> {
     let src_len = src.len();
+    let attached_args_2 = attached_args.clone();
     let lit = select_ref! {
         Token { tok: Tok::Lit(l), span, .. } => Item::new(ExprKind::Lit(l.clone()), span.clone(), false, 1),
     };
@@ -396,6 +408,7 @@ fn atom<'a>(
             paren_body.clone().map(Ok),
         )))
         .validate(move |((open, keys), cols), _, emitter| {
+            let dict = cols.is_err();
             let (cols, cd, end) = match cols {
                 Err(end) => (Vec::new(), 1, end),
                 Ok((xs, close)) => {
@@ -406,7 +419,7 @@ fn atom<'a>(
                     (xs.into_iter().map(|x| x.0).collect(), d, end)
                 }
             };
-            table(open.span.start..end, keys, cols, cd)
+            table(open.span.start..end, keys, cols, cd, dict).parenthesised()
         });
     // `()`.
     let empty_list = lparen
@@ -430,17 +443,18 @@ fn atom<'a>(
                         e: x,
                         verb: false,
                         d,
+                        paren: true,
                     }
                 }
                 last => {
                     xs.extend(last);
-                    Item::new(ExprKind::List(xs), span, false, d + 1)
+                    Item::new(ExprKind::List(xs), span, false, d + 1).parenthesised()
                 }
             }
         });
     // `{[params] body}`.
     let lambda = tok(Tok::LBrace)
-        .then(params().or_not())
+        .then(params(nested).or_not())
         .then(brace_body)
         .validate(move |((open, params), (body, close)), _, emitter| {
             let end = close_bracket(close, &Tok::RBrace, &open.span, src_len, &mut |e| {
@@ -450,23 +464,48 @@ fn atom<'a>(
             let span = open.span.start..end;
             let source = src.get(span.clone()).unwrap_or_default().to_string();
             let body = body.into_iter().map(|x| x.0).collect();
+            let (params, patterns) = match params {
+                Some((p, pats)) => (Some(p), pats),
+                None => (None, Vec::new()),
+            };
             let lam = Lambda {
                 params,
+                patterns,
                 body,
                 source,
             };
             Item::new(ExprKind::Lambda(lam), span, false, d + 1)
         });
-    // Recovery: report a term that cannot start here and go on with a
-    // placeholder (a stray `[...]` is skipped whole).
-    let bad_brack = tok(Tok::LBrack)
+    // `[e1;e2;...]` where a term starts: a block, whose value is its last
+    // statement's (`$[c;[a:1;a+1];0]`, q 4.1).
+    let block = tok(Tok::LBrack)
         .rewind()
-        .validate(|t: &Token, _, emitter| {
-            emitter.emit(QErr::new("parse", "unexpected `[`", t.span.clone()));
-            t.span.clone()
-        })
-        .then_ignore(args)
-        .map(|span| Item::new(ExprKind::Elided, span, false, 1));
+        .then(args)
+        .map(|(t, (xs, d, end))| Item::new(ExprKind::Block(xs), t.span.start..end, false, d + 1));
+    // An iterator applied with brackets, `/[+]` (`+/`), or alone as an item
+    // of a list, `(/;+)` (the iterator as a value, as parse trees hold it).
+    let adverb = select_ref! {
+        Token { tok: Tok::Adverb(a), span, .. } => (*a, span.clone()),
+    };
+    let adverb_call = adverb
+        .then(attached_args_2)
+        .map(|((a, span), (mut xs, d, end))| {
+            let kind = if xs.len() == 1 {
+                let f = xs
+                    .pop()
+                    .unwrap_or(Expr::new(ExprKind::Elided, span.clone()));
+                ExprKind::Derived(a, Box::new(f))
+            } else {
+                ExprKind::Call(
+                    Box::new(Expr::new(ExprKind::Verb(a.glyph().into()), span.clone())),
+                    xs,
+                )
+            };
+            Item::new(kind, span.start..end, false, d + 1)
+        });
+    let bare_adverb = adverb
+        .then_ignore(choice((tok(Tok::Semi), tok(Tok::RParen))).rewind())
+        .map(|(a, span)| Item::new(ExprKind::Verb(a.glyph().into()), span, false, 1));
     let bad = any_ref().validate(|t: &Token, _, emitter| {
         let msg = match &t.tok {
             Tok::Adverb(a) => format!("iterator `{}` has nothing to apply to", a.glyph()),
@@ -476,54 +515,92 @@ fn atom<'a>(
         Item::new(ExprKind::Elided, t.span.clone(), false, 1)
     });
     choice((
-        lit, control, name, cond, verb, table, empty_list, list, lambda, bad_brack, bad,
+        lit,
+        control,
+        name,
+        cond,
+        verb,
+        table,
+        empty_list,
+        list,
+        lambda,
+        block,
+        adverb_call,
+        bare_adverb,
+        bad,
     ))
     .boxed()
 }
 
-/// Lambda parameters `[a;b;c]` (or `[]`), after the `{`.
-fn params<'a>() -> P<'a, Vec<String>> {
-    custom(|inp: &mut InputRef<'a, '_, In<'a>, Ex<'a>>| {
+/// Lambda parameters `[a;b;c]` (or `[]`), after the `{`. A parameter
+/// that is not a bare name is a pattern (`[(a;b);c]`, `[x;]`, `[x:f]`):
+/// it gets a placeholder name and is returned with its position.
+fn params<'a>(nested: P<'a, (Expr, u32)>) -> P<'a, (Vec<String>, Vec<(usize, Expr)>)> {
+    custom(move |inp: &mut InputRef<'a, '_, In<'a>, Ex<'a>>| {
         let Some(lb) = inp.next_ref() else {
             return Err(QErr::new("parse", "expected `[`", 0..0));
         };
         if lb.tok != Tok::LBrack {
             return Err(QErr::new("parse", "expected `[`", lb.span.clone()));
         }
-        let missing = || QErr::new("]", "missing `]` after parameters", lb.span.clone());
-        let bad = |t: &Token| QErr::new("parse", "bad parameter list", t.span.clone());
+        let lb_span = lb.span.clone();
+        let missing = || QErr::new("]", "missing `]` after parameters", lb_span.clone());
         let mut names = Vec::new();
+        let mut patterns = Vec::new();
+        if matches!(
+            inp.peek_ref(),
+            Some(Token {
+                tok: Tok::RBrack,
+                ..
+            })
+        ) {
+            inp.next_ref();
+            return Ok((names, patterns));
+        }
         loop {
-            let Some(t) = inp.next_ref() else {
-                inp.emit(missing());
-                break;
+            let cp = inp.save();
+            let simple = match (inp.next_ref(), inp.peek_ref()) {
+                (
+                    Some(Token {
+                        tok: Tok::Name(n), ..
+                    }),
+                    Some(Token {
+                        tok: Tok::Semi | Tok::RBrack,
+                        ..
+                    }),
+                ) => Some(n.clone()),
+                _ => None,
             };
-            match &t.tok {
-                Tok::RBrack if names.is_empty() => break,
-                Tok::Name(n) => {
-                    names.push(n.clone());
-                    match inp.next_ref() {
-                        Some(Token { tok: Tok::Semi, .. }) => {}
-                        Some(Token {
-                            tok: Tok::RBrack, ..
-                        }) => break,
-                        Some(t) => {
-                            inp.emit(bad(t));
-                            break;
-                        }
-                        None => {
-                            inp.emit(missing());
-                            break;
-                        }
-                    }
+            match simple {
+                Some(n) => names.push(n),
+                None => {
+                    inp.rewind(cp);
+                    let at = inp.peek_ref().map_or(lb_span.clone(), |t| t.span.clone());
+                    let (pat, _) = inp.parse(&nested)?;
+                    let pat = match pat.kind {
+                        ExprKind::Elided => Expr::new(ExprKind::Elided, at),
+                        _ => pat,
+                    };
+                    patterns.push((names.len(), pat));
+                    names.push(format!("[{}]", names.len()));
                 }
-                _ => {
-                    inp.emit(bad(t));
+            }
+            match inp.next_ref() {
+                Some(Token { tok: Tok::Semi, .. }) => {}
+                Some(Token {
+                    tok: Tok::RBrack, ..
+                }) => break,
+                Some(t) => {
+                    inp.emit(QErr::new("parse", "bad parameter list", t.span.clone()));
+                    break;
+                }
+                None => {
+                    inp.emit(missing());
                     break;
                 }
             }
         }
-        Ok(names)
+        Ok((names, patterns))
     })
     .boxed()
 }
@@ -531,13 +608,19 @@ fn params<'a>() -> P<'a, Vec<String>> {
 /// Table literal `([k:..] c:..; d:..)`, desugared as q itself parses it:
 /// `flip cols!(v1;v2)`, and for a keyed table `(flip keys!(..))!flip
 /// cols!(..)`. A column written as a bare name `x` is named `x`; any other
-/// unnamed column is named `x` too.
-fn table(span: Span, keys: (Vec<Expr>, u32, usize), cols: Vec<Expr>, cd: u32) -> Item {
+/// unnamed column is named `x` too. A `;` may follow the key bracket
+/// (`([k:..]; c:..)`). With nothing after the bracket (`dict`) it is a
+/// dictionary literal (q 4.1): `([a:1;b:2])` is `` `a`b!(1;2) ``.
+fn table(span: Span, keys: (Vec<Expr>, u32, usize), cols: Vec<Expr>, cd: u32, dict: bool) -> Item {
     let (keys, kd, _) = keys;
     let keys = match keys.as_slice() {
         [e] if e.kind == ExprKind::Elided => Vec::new(),
         _ => keys,
     };
+    let mut cols = cols;
+    if !keys.is_empty() && cols.first().is_some_and(|c| c.kind == ExprKind::Elided) {
+        cols.remove(0);
+    }
     let flip = |items: Vec<Expr>| {
         let mut names = Vec::with_capacity(items.len());
         let mut values = Vec::with_capacity(items.len());
@@ -580,6 +663,14 @@ fn table(span: Span, keys: (Vec<Expr>, u32, usize), cols: Vec<Expr>, cd: u32) ->
             span.clone(),
         )
     };
+    if dict && !keys.is_empty() {
+        // the `!` of the table desugaring, without the flip
+        let Expr { kind, .. } = flip(keys);
+        if let ExprKind::Monadic(_, d) = kind {
+            return Item::new(d.kind, span, false, kd + 3);
+        }
+        return Item::new(ExprKind::Elided, span, false, 1);
+    }
     let value = flip(cols);
     let d = kd.max(cd) + 4;
     if keys.is_empty() {
@@ -587,6 +678,7 @@ fn table(span: Span, keys: (Vec<Expr>, u32, usize), cols: Vec<Expr>, cd: u32) ->
             e: value,
             verb: false,
             d,
+            paren: true,
         };
     }
     let keyed = ExprKind::Dyadic(
@@ -707,6 +799,22 @@ fn stmt<'a>(
                         items.push(it);
                         break;
                     }
+                    // `(p):v`: a parenthesised pattern (q 4.1)
+                    if items.len() == 1 && items[0].paren {
+                        inp.next_ref();
+                        let (value, d) = inp.parse(&nested)?;
+                        let Some(pat) = items.pop() else { break };
+                        let span = pat.e.span.start..value.span.end.max(tspan.end);
+                        let kind = ExprKind::Match(Box::new(pat.e), Box::new(value), global);
+                        let mut it = Item::new(kind, span, false, d.max(pat.d) + 1);
+                        if it.d > MAX_DEPTH {
+                            inp.emit(too_deep(&it.e.span));
+                            it.e.kind = ExprKind::Elided;
+                            it.d = 1;
+                        }
+                        items.push(it);
+                        break;
+                    }
                     inp.next_ref();
                     if global {
                         items.push(Item::new(ExprKind::Verb("::".into()), tspan, false, 1));
@@ -718,6 +826,20 @@ fn stmt<'a>(
                             "`:` here is not an assignment to a name",
                             tspan,
                         ));
+                        continue;
+                    }
+                    // `:[v;p1;r1;...;rd]`: the pattern conditional
+                    if matches!(
+                        inp.peek_ref(),
+                        Some(Token {
+                            tok: Tok::LBrack,
+                            ws_before: false,
+                            ..
+                        })
+                    ) {
+                        let (xs, d, end) = inp.parse(&attached_args)?;
+                        let kind = ExprKind::MatchCond(xs);
+                        items.push(Item::new(kind, tspan.start..end, false, d + 1));
                         continue;
                     }
                     if at_end(inp.peek_ref()) {
@@ -743,7 +865,40 @@ fn stmt<'a>(
                         let (xs, d, end) = inp.parse(&attached_args)?;
                         let f = Expr::new(ExprKind::Verb("'".into()), tspan.clone());
                         let call = ExprKind::Call(Box::new(f), xs);
-                        items.push(Item::new(call, tspan.start..end, false, d + 1));
+                        let mut it = Item::new(call, tspan.start..end, false, d + 1);
+                        // applied or iterated in turn: `'[f;g][1;2]`, `'[;]/[fs]`
+                        loop {
+                            let next = inp
+                                .peek_ref()
+                                .filter(|t| !t.ws_before)
+                                .map(|t| (t.tok.clone(), t.span.clone()));
+                            match next {
+                                Some((Tok::LBrack, _)) => {
+                                    let (xs, ad, end) = inp.parse(&attached_args)?;
+                                    let span = it.e.span.start..end;
+                                    let d = it.d.max(ad) + 1;
+                                    it = Item::new(
+                                        ExprKind::Call(Box::new(it.e), xs),
+                                        span,
+                                        false,
+                                        d,
+                                    );
+                                }
+                                Some((Tok::Adverb(a), asp)) => {
+                                    inp.next_ref();
+                                    let span = it.e.span.start..asp.end;
+                                    let d = it.d + 1;
+                                    it = Item::new(
+                                        ExprKind::Derived(a, Box::new(it.e)),
+                                        span,
+                                        true,
+                                        d,
+                                    );
+                                }
+                                _ => break,
+                            }
+                        }
+                        items.push(it);
                         continue;
                     }
                     let (v, d) = inp.parse(&nested)?;

@@ -235,8 +235,16 @@ impl Lexer<'_> {
                 }
                 b'0' if self.at(i + 1) == Some(b'x') => self.hex(ws)?,
                 _ if self.number_starts(i, ws, false) => self.numbers(ws)?,
+                // `.` right after a closing bracket is the verb (`(!).flip x`
+                // is `(!) . flip x`), not the start of a dotted name
                 _ if c.is_ascii_alphabetic()
-                    || (c == b'.' && self.at(i + 1).is_some_and(|d| d.is_ascii_alphabetic())) =>
+                    || (c == b'.'
+                        && self.at(i + 1).is_some_and(|d| d.is_ascii_alphabetic())
+                        && !(!ws
+                            && matches!(
+                                self.out.last().map(|t| &t.tok),
+                                Some(Tok::RParen | Tok::RBrack | Tok::RBrace)
+                            ))) =>
                 {
                     self.name(ws)
                 }
@@ -280,7 +288,14 @@ impl Lexer<'_> {
                         (c, self.at(i + 1)),
                         (b'<', Some(b'=')) | (b'>', Some(b'=')) | (b'<', Some(b'>'))
                     );
-                    let len = if two { 2 } else { 1 };
+                    // `|:` `#:` ... where no noun is on the left: the unary
+                    // form of the glyph as one verb (`(#:)x`, `|:[x]`); after
+                    // a noun it is an assignment (`x+:1`)
+                    let unary = !two
+                        && self.at(i + 1) == Some(b':')
+                        && self.at(i + 2) != Some(b':')
+                        && !self.prev_is_noun_end();
+                    let len = if two || unary { 2 } else { 1 };
                     self.push(Tok::Verb(self.src[i..i + len].to_string()), i, i + len, ws);
                     self.i += len;
                 }
@@ -455,8 +470,12 @@ impl Lexer<'_> {
     fn word_end(&self, i: usize) -> usize {
         let mut j = if self.at(i) == Some(b'-') { i + 1 } else { i };
         while let Some(c) = self.at(j) {
+            // `1e+5`, not `0we+5` (the real infinity plus 5)
             let exponent_sign = matches!(c, b'-' | b'+')
                 && matches!(self.at(j.wrapping_sub(1)), Some(b'e' | b'E'))
+                && self
+                    .at(j.wrapping_sub(2))
+                    .is_some_and(|d| d.is_ascii_digit() || d == b'.')
                 && self.digit_at(j + 1);
             let time_colon = c == b':' && self.digit_at(j + 1);
             if c.is_ascii_alphanumeric() || c == b'.' || time_colon || exponent_sign {
@@ -666,6 +685,9 @@ fn decode(w: &str) -> Result<Raw, String> {
         return match (kind, b.get(2)) {
             (b'n' | b'w', None) => Ok(Raw::Num(Some(Ty::Float), v)),
             (b'N' | b'W', None) => Ok(Raw::Num(None, v)),
+            // `0we` `0ne`: the real infinity and null
+            (b'n' | b'w', Some(b'e')) => Ok(Raw::Num(Some(Ty::Real), v)),
+            (b'n' | b'w', Some(b'f')) => Ok(Raw::Num(Some(Ty::Float), v)),
             (b'N' | b'W', Some(&s)) => match suffix_ty(s) {
                 Some(Ty::Bool) | None => Err(bad()),
                 Some(Ty::Guid) if kind == b'W' => Err(bad()),
@@ -763,6 +785,10 @@ fn decode(w: &str) -> Result<Raw, String> {
         || !(body.as_bytes()[0].is_ascii_digit() || body.as_bytes()[0] == b'.')
     {
         return Err(bad());
+    }
+    // a boolean vector is a digit string of any length (`0b sv 1000..b`)
+    if suf == Some(b'b') && body.len() > 1 && body.bytes().all(|c| c == b'0' || c == b'1') {
+        return Ok(Raw::BoolVec(body.bytes().map(|c| c == b'1').collect()));
     }
     let int = if all_digits(body) {
         Some(

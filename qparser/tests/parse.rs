@@ -43,6 +43,10 @@ fn sx(e: &Expr) -> String {
                 .unwrap_or_default(),
             sx(&a.value)
         ),
+        ExprKind::Match(p, v, g) => {
+            format!("(match{} {} {})", if *g { "::" } else { "" }, sx(p), sx(v))
+        }
+        ExprKind::MatchCond(xs) => format!("(matchcond {})", list(xs)),
         ExprKind::Cond(xs) => format!("(cond {})", list(xs)),
         ExprKind::If(xs) => format!("(if {})", list(xs)),
         ExprKind::Do(xs) => format!("(do {})", list(xs)),
@@ -550,4 +554,39 @@ fn path_symbols_keep_slashes_after_a_colon() {
     assert_eq!(p("`host:port/x"), "Symbol([\"host:port/x\"])");
     // no colon: `/` is the over adverb, as before
     assert_ne!(p("`a/b"), "Symbol([\"a/b\"])");
+}
+
+#[test]
+fn q41_forms() {
+    // unary glyph forms
+    assert_eq!(p("(|:)\"zero\""), "(|: vecChar([122, 101, 114, 111]))");
+    assert_eq!(p("|:[x]"), "|:[x]");
+    assert_eq!(p("x|:1"), "(assign x op=| Long([1]))");
+    // `.` after a closing paren is the verb
+    assert_eq!(p("(!).flip x"), "(. ! (flip x))");
+    // patterns
+    assert_eq!(p("(b;c):2 3"), "(match (list b c) vecLong([2, 3]))");
+    assert_eq!(p("(1):2"), "(match Long([1]) Long([2]))");
+    assert_eq!(
+        p(":[v;r:`f;1;2]"),
+        "(matchcond v (assign r Symbol([\"f\"])) Long([1]) Long([2]))"
+    );
+    assert_eq!(p("{[(a;b);c]a}"), "{[[0];c] a}");
+    // dictionary literals, keyed tables with `;` after the keys
+    assert_eq!(
+        p("([a:1;b:2])"),
+        "(! vecSymbol([\"a\", \"b\"]) (list Long([1]) Long([2])))"
+    );
+    assert_eq!(p("([k:1 2];a:3 4)"), p("([k:1 2]a:3 4)"));
+    // blocks, iterators applied with brackets
+    assert_eq!(
+        p("[a:1;a+1]"),
+        "(block (assign a Long([1])) (+ a Long([1])))"
+    );
+    assert_eq!(p("(/[+])x"), "((+/) x)");
+    assert_eq!(p("(/;+)"), "(list / +)");
+    assert_eq!(p("'[f;g][1;2]"), "'[f;g][Long([1]);Long([2])]");
+    // literals
+    assert_eq!(p("0we+5"), "(+ Real([inf]) Long([5]))");
+    assert!(p("1000000000000000000000b").starts_with("vecBool"));
 }

@@ -326,6 +326,18 @@ pub fn valence(f: &Value) -> usize {
 
 /// A projection of `f` with some argument slots filled. Trailing unfilled
 /// slots up to the function's valence are implied.
+/// Application in a parse tree: a glyph operator with one argument is its
+/// left projection (`(@;differ)` is `differ@`; the unary forms are the
+/// keywords, `(-:;x)`), anything else applies.
+pub fn apply_in_tree(it: &mut Interp, f: &Value, mut args: Vec<Value>) -> QResult<Value> {
+    if let (Value::Func(Func::Builtin(p)), 1) = (f, args.len())
+        && registry::is_operator(p.id)
+    {
+        return project(f.clone(), vec![args.pop(), None]);
+    }
+    apply(it, f, args)
+}
+
 pub fn project(f: Value, mut args: Vec<Option<Value>>) -> QResult<Value> {
     let n = valence(&f);
     // Variadic operators project at any of their ranks: `@[;`sym;`g#]`,

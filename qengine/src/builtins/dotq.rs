@@ -196,7 +196,20 @@ pub(crate) fn fixed(x: usize, y: f64) -> String {
             None => s,
         };
     }
-    format!("{:.*}", x, y)
+    // q scales by 10^x and rounds half away from zero (`.Q.f[2;.045]` is
+    // "0.05" where IEEE printing gives "0.04")
+    let m = (y.abs() * 10f64.powi(x as i32)).round();
+    if m >= 1e30 {
+        return format!("{:.*}", x, y);
+    }
+    let digits = format!("{:0>w$}", m as u128, w = x + 1);
+    let (int, frac) = digits.split_at(digits.len() - x);
+    let sign = if y < 0.0 { "-" } else { "" };
+    if x == 0 {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
+    }
 }
 
 /// `.Q.f[x;y]`: `y` formatted with `x` decimal places.

@@ -119,7 +119,9 @@ pub fn index(it: &mut Interp, x: &Value, i: &Value) -> QResult<Value> {
         Value::Dict(d) => dict_lookup(it, d, i),
         Value::Table(t) => table_index(it, t, i),
         Value::Func(_) => apply(it, x, vec![i.clone()]),
-        Value::Atom(_) | Value::Nil => match i {
+        // `(::)` applied is the identity: `(::)1` is 1
+        Value::Nil => Ok(i.clone()),
+        Value::Atom(_) => match i {
             Value::Nil => Ok(x.clone()),
             _ => Err(QError::type_().with_detail("cannot index an atom")),
         },
@@ -189,6 +191,30 @@ pub fn find_key(keys: &Value, k: &Value) -> Option<usize> {
 pub(crate) fn dict_lookup(it: &mut Interp, d: &Dict, k: &Value) -> QResult<Value> {
     if matches!(k, Value::Nil) {
         return Ok(d.values.clone());
+    }
+    // a step dictionary (`s#` keys) maps a key to the value of the last
+    // key not above it: `` (`s#0 4 9!`a`b`c) 5 `` is `` `b ``
+    if d.sorted
+        && let Value::Vector(kv) = &d.keys
+        && match k {
+            Value::Atom(a) => a.ty() == kv.ty(),
+            Value::Vector(v) => v.ty() == kv.ty(),
+            _ => false,
+        }
+        && let Ok(pos) = crate::ops::search::bin_value(&d.keys, k, false)
+    {
+        return Ok(match pos {
+            Value::Atom(a) => {
+                let i = a.to_i64().unwrap_or(-1);
+                if i < 0 {
+                    null_item_of(&d.values)
+                } else {
+                    value_at(&d.values, i as usize)
+                }
+            }
+            Value::Vector(v) => crate::ops::index::take_idx(&d.values, v.as_i64().unwrap_or(&[])),
+            _ => return Err(QError::type_()),
+        });
     }
     let scalar_key = match (&d.keys, k) {
         (Value::Vector(_), Value::Atom(_)) => true,

@@ -39,6 +39,12 @@ pub fn iter_each(f: Value) -> QResult<Value> {
     derive_with(Adverb::Each, f)
 }
 
+/// `'[f;g]` as a function of two arguments (`'[;]`, `('[;])/fs`): the
+/// composition of `f` after `g`.
+pub fn compose2(f: Value, g: Value) -> QResult<Value> {
+    Ok(Value::Func(qcore::Func::Composition(Arc::new(vec![f, g]))))
+}
+
 pub fn iter_over(f: Value) -> QResult<Value> {
     derive_with(Adverb::Over, f)
 }

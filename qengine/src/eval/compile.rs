@@ -59,6 +59,14 @@ impl Scope {
     pub fn global(&self, name: &str) -> Sym {
         qualify(self.namespace, name)
     }
+
+    /// Where assigning `name` stores: its local slot, else the global.
+    pub fn target(&self, name: &str) -> Target {
+        match self.local(name) {
+            Some(slot) => Target::Local(slot),
+            None => Target::Global(self.global(name)),
+        }
+    }
 }
 
 /// Compiles an expression in `scope`.
@@ -71,7 +79,16 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
         ExprKind::Verb(v) if v == "::" => Node::Const(Value::Nil),
         ExprKind::Verb(v) => match registry::lookup(v) {
             Some(i) => Node::Const(registry::func(i)),
-            None => return Err(QError::nyi(v).at(&scope.source, span)),
+            // `|:` `#:` ...: the glyph's unary form, the keyword q defines
+            // with it (`#:` is count)
+            None => match v
+                .strip_suffix(':')
+                .and_then(registry::unary_keyword)
+                .and_then(registry::lookup)
+            {
+                Some(i) => Node::Const(registry::func(i)),
+                None => return Err(QError::nyi(v).at(&scope.source, span)),
+            },
         },
         ExprKind::Derived(adv, f) => Node::Derived(*adv, Box::new(compile(f, scope)?)),
         // `'[f;g]`: composition.
@@ -128,6 +145,17 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
             &scope.source,
             span,
         )?)))),
+        // A list with elided items is a function of the missing items:
+        // `("the";;"fox")"brown"` is `enlist["the";;"fox"]"brown"`.
+        ExprKind::List(items) if items.iter().any(|x| x.kind == ExprKind::Elided) => {
+            let enlist = registry::lookup("enlist")
+                .ok_or_else(|| QError::nyi("enlist").at(&scope.source, span.clone()))?;
+            Node::Call {
+                f: Box::new(Node::Const(registry::func(enlist))),
+                args: nodes(items, scope)?,
+                span,
+            }
+        }
         ExprKind::List(items) => {
             let nodes: Vec<Node> = items
                 .iter()
@@ -149,6 +177,35 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
         }
         ExprKind::Elided => Node::Elided,
         ExprKind::Assign(a) => assign(a, scope, span)?,
+        ExprKind::Match(p, v, _) => Node::Match {
+            pat: super::pattern::compile_pattern(p, scope)?,
+            value: Box::new(compile(v, scope)?),
+            span,
+        },
+        ExprKind::MatchCond(v) => {
+            let Some((value, rest)) = v.split_first() else {
+                return Err(QError::rank().at(&scope.source, span));
+            };
+            let mut arms = Vec::new();
+            let mut i = 0;
+            while i + 1 < rest.len() {
+                arms.push((
+                    super::pattern::compile_pattern(&rest[i], scope)?,
+                    compile(&rest[i + 1], scope)?,
+                ));
+                i += 2;
+            }
+            let default = match rest.get(i) {
+                Some(d) => Some(Box::new(compile(d, scope)?)),
+                None => None,
+            };
+            Node::MatchCond {
+                value: Box::new(compile(value, scope)?),
+                arms,
+                default,
+                span,
+            }
+        }
         ExprKind::Cond(v) => Node::Cond(nodes(v, scope)?, span),
         ExprKind::If(v) => Node::If(nodes(v, scope)?, span),
         ExprKind::Do(v) => Node::Do(nodes(v, scope)?, span),
@@ -162,7 +219,7 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
 
 /// A function term that can head a train (`neg` in `neg til@`,
 /// `@[;`sym;`g#]` in kdb-tick's `@[;`sym;`g#]0#`).
-fn is_unary_head(f: &Expr) -> bool {
+pub(crate) fn is_unary_head(f: &Expr) -> bool {
     matches!(
         f.kind,
         ExprKind::Verb(_)
@@ -177,7 +234,7 @@ fn is_unary_head(f: &Expr) -> bool {
 /// `neg til@`, `2+neg@` — a composition rather than an application.
 /// A glyph operator with no arguments as the right of a dyad: `0|+` is
 /// `'[0|;+]` (ref/compose's `(0|+)\x`).
-fn is_bare_glyph(y: &Expr, src: &str) -> bool {
+pub(crate) fn is_bare_glyph(y: &Expr, src: &str) -> bool {
     matches!(&y.kind, ExprKind::Verb(v) if v != "::") && !parenthesised(y, src)
 }
 
@@ -188,7 +245,7 @@ fn parenthesised(e: &Expr, src: &str) -> bool {
 }
 
 /// A parenthesised train is a noun: `type (neg til@)` applies `type`.
-fn is_train(e: &Expr, src: &str) -> bool {
+pub(crate) fn is_train(e: &Expr, src: &str) -> bool {
     if parenthesised(e, src) {
         return false;
     }
@@ -262,7 +319,30 @@ pub fn compile_lambda(
         return Err(QError::new("params").with_detail("a lambda takes at most 8 parameters"));
     }
     let mut locals = params.clone();
-    for s in &l.body {
+    // parameters written as patterns match their argument first
+    let mut body: Vec<Expr> = Vec::with_capacity(l.patterns.len() + l.body.len());
+    for (i, pat) in &l.patterns {
+        let mut names = Vec::new();
+        super::pattern::pattern_names(pat, &mut names);
+        for n in names {
+            if !n.contains('.') && !locals.contains(&n) {
+                locals.push(n);
+            }
+        }
+        if pat.kind == ExprKind::Elided {
+            continue;
+        }
+        let arg = Expr::new(
+            ExprKind::Name(params.get(*i).cloned().unwrap_or_default()),
+            pat.span.clone(),
+        );
+        body.push(Expr::new(
+            ExprKind::Match(Box::new(pat.clone()), Box::new(arg), false),
+            pat.span.clone(),
+        ));
+    }
+    body.extend(l.body.iter().cloned());
+    for s in &body {
         collect_locals(s, &mut locals);
     }
     let scope = Scope {
@@ -270,7 +350,7 @@ pub fn compile_lambda(
         namespace,
         source: source.clone(),
     };
-    let body = nodes(&l.body, &scope)?;
+    let body = nodes(&body, &scope)?;
     Ok(Lambda {
         source: l.source.clone(),
         params: params.iter().map(|p| Sym::new(p)).collect(),
@@ -312,6 +392,15 @@ fn implicit_params(body: &[Expr]) -> Vec<String> {
 /// they update the global (`.u.i+:1` in kdb-tick's `upd`).
 fn collect_locals(e: &Expr, locals: &mut Vec<String>) {
     walk(e, &mut |e| {
+        if let ExprKind::Match(p, _, false) = &e.kind {
+            let mut names = Vec::new();
+            super::pattern::pattern_names(p, &mut names);
+            for n in names {
+                if !n.contains('.') && !locals.contains(&n) {
+                    locals.push(n);
+                }
+            }
+        }
         if let ExprKind::Assign(a) = &e.kind
             && !a.global
             && a.indexes.is_none()
@@ -342,7 +431,12 @@ pub(crate) fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             walk(b, f);
             walk(c, f);
         }
+        ExprKind::Match(p, v, _) => {
+            walk(p, f);
+            walk(v, f);
+        }
         ExprKind::List(v)
+        | ExprKind::MatchCond(v)
         | ExprKind::Cond(v)
         | ExprKind::If(v)
         | ExprKind::Do(v)

@@ -6,6 +6,7 @@
 //! left, arguments of `f[a;b]` evaluated last to first.
 
 pub mod compile;
+pub mod pattern;
 pub mod sql;
 pub mod tree;
 
@@ -66,6 +67,19 @@ pub enum Node {
         indexes: Option<Vec<Node>>,
         modifier: Option<Box<Node>>,
         value: Box<Node>,
+        span: Span,
+    },
+    /// `(p):v`: pattern assignment.
+    Match {
+        pat: pattern::Pat,
+        value: Box<Node>,
+        span: Span,
+    },
+    /// `:[v;p1;r1;...;rd]`.
+    MatchCond {
+        value: Box<Node>,
+        arms: Vec<(pattern::Pat, Node)>,
+        default: Option<Box<Node>>,
         span: Span,
     },
     Cond(Vec<Node>, Span),
@@ -249,6 +263,27 @@ impl Interp {
                 Ok(Value::derived(*adv, f))
             }
             Node::Compose(parts, span) => {
+                // `'[f]` is the iterator applied with brackets: `f'`
+                if let [one] = parts.as_slice()
+                    && !matches!(one, Node::Elided)
+                {
+                    let f = self.eval_node(one, fr)?;
+                    return Ok(Value::derived(Adverb::Each, f));
+                }
+                // `'[;]`, `'[f;]`: a projection of composition
+                if parts.iter().any(|a| matches!(a, Node::Elided)) && parts.len() == 2 {
+                    let mut vals = Vec::with_capacity(2);
+                    for a in parts.iter().rev() {
+                        vals.push(match a {
+                            Node::Elided => None,
+                            a => Some(self.eval_node(a, fr)?),
+                        });
+                    }
+                    vals.reverse();
+                    let i = crate::registry::lookup("'").ok_or_else(QError::type_)?;
+                    return crate::builtins::apply::project(crate::registry::func(i), vals)
+                        .map_err(|e| located(e.into(), fr.source, span));
+                }
                 let mut vals = Vec::with_capacity(parts.len());
                 for a in parts.iter().rev() {
                     if matches!(a, Node::Elided) {
@@ -330,6 +365,38 @@ impl Interp {
             } => self
                 .eval_assign(target, indexes.as_deref(), modifier.as_deref(), value, fr)
                 .map_err(|e| located(e, fr.source, span)),
+            Node::Match { pat, value, span } => {
+                let v = self.eval_node(value, fr)?;
+                if self.no_update {
+                    return Err(QError::new("noupdate").into());
+                }
+                self.match_assign(pat, v, fr)
+                    .map_err(|e| located(e.into(), fr.source, span))
+            }
+            Node::MatchCond {
+                value,
+                arms,
+                default,
+                span,
+            } => {
+                let v = self.eval_node(value, fr)?;
+                for (p, r) in arms {
+                    let mut binds = Vec::new();
+                    match self.match_pattern(p, v.clone(), &mut binds, fr) {
+                        Ok(_) => {
+                            self.bind(binds, fr)
+                                .map_err(|e| located(e.into(), fr.source, span))?;
+                            return self.eval_node(r, fr);
+                        }
+                        Err(e) if pattern::is_mismatch(&e) => continue,
+                        Err(e) => return Err(located(e.into(), fr.source, span)),
+                    }
+                }
+                match default {
+                    Some(d) => self.eval_node(d, fr),
+                    None => Ok(Value::Nil),
+                }
+            }
             Node::Cond(items, span) => {
                 let mut i = 0;
                 while i + 1 < items.len() {
@@ -540,6 +607,9 @@ impl Interp {
                     None => identity_of(m)
                         .ok_or_else(|| QError::new("value").with_detail("undefined name"))?,
                 };
+                if is_join(m) {
+                    return crate::builtins::list::join::append(o, v);
+                }
                 crate::builtins::apply::apply2(self, m, o, v)
             }
             (Some(ix), m) => {

@@ -12,7 +12,6 @@
 //! which is why this file is allowed a hand list of q names (`NAME_LISTS`
 //! in `tests/keywords_doc.rs`).
 
-use crate::builtins::apply::apply;
 use crate::builtins::interpret::builtin;
 use crate::builtins::interpret::resolve_name;
 use crate::eval::compile::compile_lambda;
@@ -105,7 +104,7 @@ pub(crate) fn eval_apply(it: &mut Interp, l: &[Value]) -> QResult<Value> {
         Value::List(_) => eval(it, head.clone())?,
         other => other.clone(),
     };
-    apply(it, &f, vals)
+    crate::builtins::apply::apply_in_tree(it, &f, vals)
 }
 
 // ---------------------------------------------------------------------------
@@ -141,7 +140,14 @@ pub(crate) fn tree(it: &mut Interp, e: &qparser::Expr, src: &Arc<str>) -> QResul
         }
         ExprKind::Name(n) => name_tree(n),
         ExprKind::Verb(v) if v == "::" => Value::Nil,
-        ExprKind::Verb(v) => builtin(v)?,
+        ExprKind::Verb(v) => match registry::lookup(v) {
+            Some(_) => builtin(v)?,
+            // `-:`: the glyph's unary form
+            None => match v.strip_suffix(':').and_then(registry::unary_keyword) {
+                Some(k) => builtin(k)?,
+                None => builtin(v)?,
+            },
+        },
         ExprKind::Derived(a, f) => Value::list(vec![adverb_value(*a)?, tree(it, f, src)?]),
         ExprKind::Call(f, args) => {
             let mut items = vec![if matches!(&f.kind, ExprKind::Verb(v) if v == "'") {
@@ -153,6 +159,20 @@ pub(crate) fn tree(it: &mut Interp, e: &qparser::Expr, src: &Arc<str>) -> QResul
                 items.push(tree(it, a, src)?);
             }
             Value::list(items)
+        }
+        // a train composes, as the evaluator reads it (`sums differ@` is
+        // `'[sums;differ@]`)
+        ExprKind::Monadic(f, y)
+            if crate::eval::compile::is_train(y, src) && crate::eval::compile::is_unary_head(f) =>
+        {
+            Value::list(vec![builtin("'")?, tree(it, f, src)?, tree(it, y, src)?])
+        }
+        ExprKind::Dyadic(f, x, y)
+            if crate::eval::compile::is_train(y, src)
+                || crate::eval::compile::is_bare_glyph(y, src) =>
+        {
+            let left = Value::list(vec![tree(it, f, src)?, tree(it, x, src)?]);
+            Value::list(vec![builtin("'")?, left, tree(it, y, src)?])
         }
         ExprKind::Monadic(f, x) => {
             let fv = match &f.kind {
@@ -219,6 +239,9 @@ pub(crate) fn tree(it: &mut Interp, e: &qparser::Expr, src: &Arc<str>) -> QResul
         }
         ExprKind::If(_) | ExprKind::Do(_) | ExprKind::While(_) => {
             return Err(QError::nyi("parse of if, do and while"));
+        }
+        ExprKind::Match(..) | ExprKind::MatchCond(_) => {
+            return Err(QError::nyi("parse of pattern matching"));
         }
         ExprKind::Return(_) | ExprKind::Signal(_) => {
             return Err(QError::nyi("parse of return and signal"));

@@ -107,6 +107,17 @@ pub(crate) fn dict_dict(
     b: Arc<Dict>,
     kernel: &mut dyn FnMut(Value, Value) -> QResult<Value>,
 ) -> QResult<Value> {
+    dict_dict_with(a, b, kernel, None)
+}
+
+/// [`dict_dict`] where the values of keys only the right side has go
+/// through `right_only` (q's `d-e` negates them: `0-y`).
+pub fn dict_dict_with(
+    a: Arc<Dict>,
+    b: Arc<Dict>,
+    kernel: &mut dyn FnMut(Value, Value) -> QResult<Value>,
+    right_only: Option<&dyn Fn(Value) -> QResult<Value>>,
+) -> QResult<Value> {
     // Union of keys in order of a then new keys of b; common keys combine,
     // others keep their value. Keys are matched by hash (table keys of a
     // keyed table by row), values combined for all common keys at once.
@@ -135,7 +146,10 @@ pub(crate) fn dict_dict(
     idx.extend((0..new_b.len() as i64).map(|k| na + nc + k));
     let all = crate::ops::join::join_values(
         crate::ops::join::join_values(a.values.clone(), combined)?,
-        crate::ops::index::take_idx(&b.values, &new_b),
+        match right_only {
+            Some(f) if !new_b.is_empty() => f(crate::ops::index::take_idx(&b.values, &new_b))?,
+            _ => crate::ops::index::take_idx(&b.values, &new_b),
+        },
     )?;
     let mut values = crate::ops::index::take_idx(&all, &idx);
     if let Value::List(l) = &values {

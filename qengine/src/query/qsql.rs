@@ -223,7 +223,7 @@ pub fn eval_tree(it: &mut Interp, ctx: &mut Ctx, e: &Value) -> QResult<Value> {
             for a in &l[1..] {
                 args.push(eval_tree(it, ctx, a)?);
             }
-            apply(it, &f, args)
+            crate::builtins::apply::apply_in_tree(it, &f, args)
         }
         other => Ok(other.clone()),
     }
@@ -1068,9 +1068,32 @@ pub fn fby(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         let part = take_idx(data, g);
         results.push(apply(it, f, vec![part])?);
     }
-    let per: Vec<i64> = groups.ids.iter().map(|&g| g as i64).collect();
     if n == 0 {
         return Ok(slice(data, 0, 0));
     }
-    Ok(take_idx(&Value::from_items(results), &per))
+    // q amends each group's rows with its result: an atom fills them, a
+    // list of the group's count goes back row by row (`(sums;p) fby g`)
+    if results
+        .iter()
+        .zip(&groups.rows)
+        .all(|(r, g)| !r.is_list() || r.count() != g.len())
+    {
+        let per: Vec<i64> = groups.ids.iter().map(|&g| g as i64).collect();
+        return Ok(take_idx(&Value::from_items(results), &per));
+    }
+    let mut out = vec![Value::Nil; n];
+    for (r, g) in results.iter().zip(&groups.rows) {
+        if r.is_list() && r.count() == g.len() {
+            for (k, &row) in g.iter().enumerate() {
+                out[row as usize] = r.item(k).unwrap_or(Value::Nil);
+            }
+        } else if r.is_list() && g.len() != 1 {
+            return Err(QError::length());
+        } else {
+            for &row in g.iter() {
+                out[row as usize] = r.clone();
+            }
+        }
+    }
+    Ok(Value::from_items(out))
 }

@@ -140,7 +140,7 @@ impl Interp {
 /// q prints nothing for an assignment or a line ending in `;`.
 fn is_silent(e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::Assign(_) | ExprKind::Elided => true,
+        ExprKind::Assign(_) | ExprKind::Match(..) | ExprKind::Elided => true,
         ExprKind::Block(v) => v.last().is_none_or(is_silent),
         _ => false,
     }

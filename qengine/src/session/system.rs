@@ -109,6 +109,34 @@ pub fn command(it: &mut Interp, cmd: &str) -> QResult<Outcome> {
     if name.is_empty() {
         return Ok(Outcome::Silent);
     }
+    // a trailing comment after a command whose argument is a name or a
+    // number (`\d   / ns`); paths and shell commands keep their `/`
+    let rest = if matches!(
+        name,
+        "a" | "b"
+            | "B"
+            | "c"
+            | "d"
+            | "e"
+            | "f"
+            | "o"
+            | "p"
+            | "P"
+            | "S"
+            | "v"
+            | "w"
+            | "W"
+            | "x"
+            | "z"
+    ) {
+        match rest.find('/') {
+            Some(0) => "",
+            Some(i) if rest[..i].ends_with(char::is_whitespace) => rest[..i].trim_end(),
+            _ => rest,
+        }
+    } else {
+        rest
+    };
     // `\t:n expr` and `\ts:n expr` repeat the expression n times.
     let (name, repeat) = match name.split_once(':') {
         Some((n @ ("t" | "ts"), k)) => (n, Some(k.parse::<usize>().map_err(|_| QError::domain())?)),

@@ -193,6 +193,8 @@ pub fn where_(x: Value) -> QResult<Value> {
             };
             Ok(take_idx(&d.keys, &idx))
         }
+        // `where ()`: the empty general list counts no items
+        Value::List(l) if l.is_empty() => Ok(longs(Vec::new())),
         _ => Err(QError::type_()),
     }
 }

@@ -47,6 +47,14 @@ pub fn sv(x: Value, y: Value) -> QResult<Value> {
                 return Err(QError::type_());
             }
             let bits = v.as_u8().unwrap_or(&[]);
+            // 128 bits: a guid, most significant bit first (since 4.1)
+            if bits.len() == 128 {
+                let mut g = [0u8; 16];
+                for (k, chunk) in bits.chunks(8).enumerate() {
+                    g[k] = chunk.iter().fold(0u8, |a, &b| (a << 1) | (b != 0) as u8);
+                }
+                return Ok(Value::Atom(Atom::Guid(g)));
+            }
             let mut acc: u64 = 0;
             for &b in bits {
                 acc = (acc << 1) | (b != 0) as u64;

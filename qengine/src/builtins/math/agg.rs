@@ -429,6 +429,18 @@ pub fn avg(x: Value) -> QResult<Value> {
     match x {
         Value::List(ref l) => {
             let n = l.len() as i64;
+            // a mixed list of numeric atoms: nulls count as zero (q's avg page)
+            if n > 0 && l.iter().all(|i| matches!(i, Value::Atom(a) if (a.ty().is_numeric() || a.ty().is_temporal()))) {
+                let mut total = 0.0;
+                for i in l.iter() {
+                    if let Value::Atom(a) = i {
+                        if !a.is_null() {
+                            total += a.to_f64().unwrap_or(0.0);
+                        }
+                    }
+                }
+                return Ok(Value::float(total / n as f64));
+            }
             let s = sum(x)?;
             if n == 0 {
                 return Ok(Value::float(f64::NAN));

@@ -30,6 +30,15 @@ pub fn add(x: Value, y: Value) -> QResult<Value> {
 
 /// `x-y`.
 pub fn sub(x: Value, y: Value) -> QResult<Value> {
+    if let (Value::Dict(a), Value::Dict(b)) = (&x, &y) {
+        // keys only on the right count as `0-y` (q's subtract page)
+        return crate::ops::conform::dict_dict_with(
+            a.clone(),
+            b.clone(),
+            &mut |a, b| arith2(Op::Sub, a, b),
+            Some(&neg),
+        );
+    }
     atomic_dyad(x, y, &mut |a, b| arith2(Op::Sub, a, b))
 }
 

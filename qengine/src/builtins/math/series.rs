@@ -6,8 +6,8 @@ use crate::builtins::math::moving::msum_type;
 use crate::builtins::math::stats::f64s;
 use crate::builtins::math::stats::floats;
 use crate::builtins::math::stats::uniform;
-use crate::ops::compare::fcmp;
-use crate::ops::compare::values_match;
+use crate::ops::compare::feq;
+use crate::ops::compare::values_match_tol;
 use crate::ops::index::take_idx;
 use qcore::Atom;
 use qcore::Dict;
@@ -18,7 +18,6 @@ use qcore::Value;
 use qcore::VecData;
 use qcore::Vector;
 use qcore::sentinel::NJ;
-use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// `deltas x`: differences of adjacent items, the first item kept.
@@ -68,6 +67,13 @@ pub fn deltas(x: Value) -> QResult<Value> {
 }
 
 /// Differences of adjacent longs in one pass (null in, null out).
+/// `deltas[x;y]`: `x-':y`, the seed `x` taking the place of the first
+/// item's predecessor (q's deltas is the derived function `-':`).
+pub fn deltas2(it: &mut crate::state::Interp, x: Value, y: Value) -> QResult<Value> {
+    let minus = crate::builtins::iterate::minus();
+    crate::builtins::iterate::prior(it, &minus, vec![x, y])
+}
+
 pub fn deltas_i64(xs: &[i64]) -> Vec<i64> {
     let mut out = vec![0i64; xs.len()];
     if let Some(&f) = xs.first() {
@@ -148,15 +154,15 @@ pub(crate) fn differ_value(x: Value) -> QResult<Value> {
             VecData::I16(b) => diff(b, |a, c| a != c),
             VecData::I32(b) => diff(b, |a, c| a != c),
             VecData::I64(b) => diff(b, |a, c| a != c),
-            VecData::F32(b) => diff(b, |a, c| fcmp(&(a as f64), &(c as f64)) != Ordering::Equal),
-            VecData::F64(b) => diff(b, |a, c| fcmp(&a, &c) != Ordering::Equal),
+            VecData::F32(b) => diff(b, |a, c| !feq(a as f64, c as f64)),
+            VecData::F64(b) => diff(b, |a, c| !feq(a, c)),
             VecData::Guid(b) => diff(b, |a, c| a != c),
             VecData::Sym(b) => diff(b, |a, c| a != c),
         })),
         Value::List(l) => {
             let mut out = vec![1u8; l.len()];
             for (o, w) in out.iter_mut().skip(1).zip(l.windows(2)) {
-                *o = !values_match(&w[0], &w[1]) as u8;
+                *o = !values_match_tol(&w[0], &w[1]) as u8;
             }
             Ok(bools(out))
         }
@@ -165,7 +171,7 @@ pub(crate) fn differ_value(x: Value) -> QResult<Value> {
             let rows: Vec<Value> = (0..n).map(|i| crate::ops::index::table_row(t, i)).collect();
             let mut out = vec![1u8; n];
             for (o, w) in out.iter_mut().skip(1).zip(rows.windows(2)) {
-                *o = !values_match(&w[0], &w[1]) as u8;
+                *o = !values_match_tol(&w[0], &w[1]) as u8;
             }
             Ok(bools(out))
         }
