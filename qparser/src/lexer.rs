@@ -240,8 +240,8 @@ impl Lexer<'_> {
                 _ if c.is_ascii_alphabetic()
                     || (c == b'.'
                         && self.at(i + 1).is_some_and(|d| d.is_ascii_alphabetic())
-                        && !(!ws
-                            && matches!(
+                        && (ws
+                            || !matches!(
                                 self.out.last().map(|t| &t.tok),
                                 Some(Tok::RParen | Tok::RBrack | Tok::RBrace)
                             ))) =>

@@ -433,10 +433,10 @@ pub fn avg(x: Value) -> QResult<Value> {
             if n > 0 && l.iter().all(|i| matches!(i, Value::Atom(a) if (a.ty().is_numeric() || a.ty().is_temporal()))) {
                 let mut total = 0.0;
                 for i in l.iter() {
-                    if let Value::Atom(a) = i {
-                        if !a.is_null() {
-                            total += a.to_f64().unwrap_or(0.0);
-                        }
+                    if let Value::Atom(a) = i
+                        && !a.is_null()
+                    {
+                        total += a.to_f64().unwrap_or(0.0);
                     }
                 }
                 return Ok(Value::float(total / n as f64));
