@@ -87,6 +87,8 @@ impl Value {
         match self {
             Value::Nil => 101,
             Value::Atom(a) => -(a.ty().code() as i16),
+            // an enumeration of symbols is type 20
+            Value::Vector(v) if v.domain.is_some() && v.ty() == Ty::Symbol => 20,
             Value::Vector(v) => v.ty().code() as i16,
             Value::List(_) => 0,
             Value::Dict(_) => 99,

@@ -191,6 +191,11 @@ pub struct Vector {
     ty: Ty,
     /// The vector's attribute (`s#`, `u#`, `p#`, `g#`).
     pub attr: Attr,
+    /// An enumeration's domain: the name of the variable its items are
+    /// drawn from (`` `sym$`a`b `` is a symbol vector with domain `sym`;
+    /// a foreign key, `` `kt$1 2 ``, a vector of key values with domain
+    /// `kt`). `None` for an ordinary vector.
+    pub domain: Option<Sym>,
     data: VecData,
 }
 
@@ -213,6 +218,7 @@ impl Vector {
         ok.then_some(Vector {
             ty,
             attr: Attr::None,
+            domain: None,
             data,
         })
     }
@@ -222,6 +228,7 @@ impl Vector {
         Vector {
             ty,
             attr: Attr::None,
+            domain: None,
             data: VecData::empty(ty.repr()),
         }
     }
@@ -491,6 +498,7 @@ impl VecBuilder {
         Vector {
             ty: self.ty,
             attr: Attr::None,
+            domain: None,
             data: self.data,
         }
     }

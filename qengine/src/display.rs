@@ -385,6 +385,12 @@ impl Fmt {
             Attr::Parted => out.push_str("`p#"),
             Attr::Grouped => out.push_str("`g#"),
         }
+        // an enumeration: `sym$`a`b
+        if let Some(d) = v.domain {
+            out.push('`');
+            out.push_str(d.as_str());
+            out.push('$');
+        }
         let n = v.len();
         let ty = v.ty();
         if n == 0 {

@@ -532,13 +532,12 @@ fn atom<'a>(
     .boxed()
 }
 
+/// Parameter names, and the parameters written as patterns.
+type Params = (Vec<String>, Vec<(usize, Expr)>);
+
 /// Lambda parameters `[a;b;c]` (or `[]`), after the `{`. A parameter
 /// that is not a bare name is a pattern (`[(a;b);c]`, `[x;]`, `[x:f]`):
 /// it gets a placeholder name and is returned with its position.
-/// A parameter list: the names, and the patterns of destructured ones by
-/// position.
-type Params = (Vec<String>, Vec<(usize, Expr)>);
-
 fn params<'a>(nested: P<'a, (Expr, u32)>) -> P<'a, Params> {
     custom(move |inp: &mut InputRef<'a, '_, In<'a>, Ex<'a>>| {
         let Some(lb) = inp.next_ref() else {

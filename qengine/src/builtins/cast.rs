@@ -54,6 +54,35 @@ pub fn cast(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     if float_mat(&x) && float_mat(&y) {
         return crate::builtins::math::matrix::mmu(x, y);
     }
+    // `` `d$y ``: enumerate against the variable `d`
+    if let Value::Atom(Atom::Symbol(s)) = &x
+        && !s.is_null()
+        && Ty::from_name(s.as_str()).is_none()
+        && !matches!(
+            s.as_str(),
+            "year" | "mm" | "dd" | "hh" | "uu" | "ss" | "week"
+        )
+        && crate::builtins::enums::is_domain(it, *s)
+    {
+        return crate::builtins::enums::enumerate(it, *s, y);
+    }
+    // an enumeration cast to an integer type: its indexes in the domain
+    if let Value::Vector(v) = &y
+        && v.domain.is_some()
+    {
+        let to = match &x {
+            Value::Atom(Atom::Char(c)) if c.is_ascii_lowercase() => Ty::from_letter(*c as char),
+            Value::Atom(Atom::Symbol(s)) => Ty::from_name(s.as_str()),
+            Value::Atom(Atom::Short(h)) if *h > 0 => Ty::from_code(*h),
+            _ => None,
+        };
+        if let Some(t @ (Ty::Short | Ty::Int | Ty::Long)) = to
+            && let Some(ix) = crate::builtins::enums::indices(it, &y)
+        {
+            return cast_value(t, Value::Vector(Vector::longs(ix)));
+        }
+        return cast2(x, crate::builtins::enums::plain(y), it.settings.date_dmy);
+    }
     cast2(x, y, it.settings.date_dmy)
 }
 

@@ -26,6 +26,10 @@ use std::sync::Arc;
 pub fn key(it: &mut Interp, x: Value) -> QResult<Value> {
     match &x {
         Value::Dict(d) => Ok(d.keys.clone()),
+        // an enumeration's key is its domain's name
+        Value::Vector(v) if v.domain.is_some() => {
+            Ok(Value::Atom(Atom::Symbol(v.domain.unwrap_or(Sym::EMPTY))))
+        }
         Value::Table(_) => Ok(Value::Vector(Vector::empty(Ty::Symbol))),
         Value::Atom(Atom::Symbol(s)) => {
             if s.as_str().starts_with(':') {
@@ -91,6 +95,13 @@ pub fn bang(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             Some(f) => f.f.call(it, y),
             None => Err(QError::nyi(&format!("{n}!x"))),
         };
+    }
+    // `` `d!i ``: an enumeration from indexes into the list `d`
+    if let (Value::Atom(Atom::Symbol(d)), Value::Vector(_)) = (&x, &y)
+        && !d.is_null()
+        && let Some(r) = crate::builtins::enums::link(it, *d, &y)
+    {
+        return r;
     }
     match (&x, &y) {
         // `0N!x`: display and return (strings.rs).

@@ -494,3 +494,31 @@ pub(crate) fn format_fixed(p: usize, f: f64) -> String {
         format!("{f:.p$}")
     }
 }
+
+/// `.Q.en[d;t]`: the symbol columns of `t` enumerated against `sym`: the
+/// sym file of the database `d` (written, and loaded into `sym`), or with
+/// `d` the generic null the in-memory `sym` only (extended as `` `sym? ``).
+pub fn q_en(it: &mut Interp, d: Value, t: Value) -> QResult<Value> {
+    let Value::Table(tab) = &t else {
+        return Err(QError::type_());
+    };
+    let sym = Sym::new("sym");
+    if !matches!(d, Value::Nil) {
+        let names = crate::storage::splay::q_en_names(&d, &t)?;
+        let all: Vec<Sym> = names.iter().map(|n| Sym::new(n)).collect();
+        it.set_global(
+            crate::state::qualify(Sym::new("."), "sym"),
+            Value::Vector(Vector::syms(all)),
+        );
+    }
+    let mut cols = Vec::with_capacity(tab.columns.len());
+    for c in &tab.columns {
+        cols.push(match c {
+            Value::Vector(v) if v.ty() == Ty::Symbol => {
+                crate::builtins::enums::extend(it, sym, c.clone())?
+            }
+            other => other.clone(),
+        });
+    }
+    Ok(Value::table(tab.names.clone(), cols))
+}

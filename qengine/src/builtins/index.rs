@@ -673,7 +673,7 @@ pub fn amend_in_place(x: &mut Value, path: &[Value], v: &Value) -> Option<QResul
 /// not apply (the result would change type).
 pub fn append_in_place(x: &mut Value, y: &Value) -> Option<QResult<()>> {
     match (x, y) {
-        (Value::Vector(v), Value::Atom(a)) if a.ty() == v.ty() => {
+        (Value::Vector(v), Value::Atom(a)) if a.ty() == v.ty() && v.domain.is_none() => {
             let a = *a;
             let n = v.len();
             let keep = keep_attr(v, &atom_vec(a));
@@ -681,7 +681,9 @@ pub fn append_in_place(x: &mut Value, y: &Value) -> Option<QResult<()>> {
             v.attr = keep;
             Some(Ok(()))
         }
-        (Value::Vector(v), Value::Vector(w)) if w.ty() == v.ty() => {
+        (Value::Vector(v), Value::Vector(w))
+            if w.ty() == v.ty() && v.domain.is_none() && w.domain.is_none() =>
+        {
             let n = v.len() + w.len();
             let keep = keep_attr(v, w);
             push_atoms(v, (0..w.len()).map(|i| w.get(i)), n);

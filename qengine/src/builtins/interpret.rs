@@ -31,6 +31,8 @@ use std::io::Write;
 pub fn value(it: &mut Interp, x: Value) -> QResult<Value> {
     match x {
         Value::Dict(d) => Ok(d.values.clone()),
+        // an enumeration's value is its items
+        Value::Vector(ref v) if v.domain.is_some() => Ok(crate::builtins::enums::plain(x)),
         Value::Vector(ref v) if v.ty() == Ty::Char => {
             let src = x.as_string().unwrap_or_default();
             // `value "\\p"`: a system command, as `system "p"`

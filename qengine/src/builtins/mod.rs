@@ -15,6 +15,7 @@ pub mod debug;
 pub mod dict;
 pub mod dotq;
 pub mod dotz;
+pub mod enums;
 pub mod env;
 pub mod index;
 pub mod internal;

@@ -173,7 +173,12 @@ pub fn meta(it: &mut Interp, x: Value) -> QResult<Value> {
     }
     let t = unkeyed(&v).ok_or_else(QError::type_)?;
     let ts: Vec<u8> = t.columns.iter().map(type_char).collect();
-    let fs = vec![Sym::EMPTY; t.names.len()];
+    // a foreign key: a column enumerated against a keyed table
+    let fs: Vec<Sym> = t
+        .columns
+        .iter()
+        .map(|c| foreign_key(it, c).unwrap_or(Sym::EMPTY))
+        .collect();
     let as_: Vec<Sym> = t.columns.iter().map(attr_sym).collect();
     Ok(Value::dict(
         Value::table(
@@ -188,6 +193,33 @@ pub fn meta(it: &mut Interp, x: Value) -> QResult<Value> {
                 Value::Vector(Vector::syms(as_)),
             ],
         ),
+    ))
+}
+
+/// The keyed table a column is enumerated against, if any.
+fn foreign_key(it: &Interp, c: &Value) -> Option<Sym> {
+    let Value::Vector(v) = c else { return None };
+    let d = v.domain?;
+    match crate::builtins::enums::domain_value(it, d)? {
+        Value::Dict(k) if matches!(k.keys, Value::Table(_)) => Some(d),
+        _ => None,
+    }
+}
+
+/// `fkeys t`: the foreign-key columns of a table and the keyed tables they
+/// refer to.
+pub fn fkeys(it: &mut Interp, x: Value) -> QResult<Value> {
+    let (v, _) = by_name(it, x)?;
+    let t = unkeyed(&v).ok_or_else(QError::type_)?;
+    let (names, tables): (Vec<Sym>, Vec<Sym>) = t
+        .names
+        .iter()
+        .zip(&t.columns)
+        .filter_map(|(n, c)| foreign_key(it, c).map(|d| (*n, d)))
+        .unzip();
+    Ok(Value::dict(
+        Value::Vector(Vector::syms(names)),
+        Value::Vector(Vector::syms(tables)),
     ))
 }
 

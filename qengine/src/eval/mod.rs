@@ -608,7 +608,7 @@ impl Interp {
                         .ok_or_else(|| QError::new("value").with_detail("undefined name"))?,
                 };
                 if is_join(m) {
-                    return crate::builtins::list::join::append(o, v);
+                    return crate::builtins::list::join::append(self, o, v);
                 }
                 crate::builtins::apply::apply2(self, m, o, v)
             }

@@ -23,7 +23,11 @@ pub fn slice(x: &Value, a: usize, b: usize) -> Value {
     let b = b.min(x.count());
     let a = a.min(b);
     match x {
-        Value::Vector(v) => Value::Vector(map_vec!(v, s => s[a..b].to_vec())),
+        Value::Vector(v) => {
+            let mut w = map_vec!(v, s => s[a..b].to_vec());
+            w.domain = v.domain;
+            Value::Vector(w)
+        }
         Value::List(l) => Value::list(l[a..b].to_vec()),
         Value::Table(t) => Value::Table(Arc::new(Table {
             names: t.names.clone(),
@@ -148,7 +152,9 @@ pub fn gather(v: &Vector, idx: &[i64]) -> Vector {
         VecData::Guid(b) => VecData::Guid(g(b, idx, [0; 16]).into()),
         VecData::Sym(b) => VecData::Sym(g(b, idx, Sym::EMPTY).into()),
     };
-    Vector::new(ty, data).unwrap_or_else(|| Vector::empty(ty))
+    let mut out = Vector::new(ty, data).unwrap_or_else(|| Vector::empty(ty));
+    out.domain = v.domain;
+    out
 }
 
 /// Item `i` of a list, or row `i` of a table.

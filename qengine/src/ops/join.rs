@@ -126,6 +126,8 @@ pub(crate) fn join_lists(x: Value, y: Value) -> Value {
         (Value::Vector(a), Value::Vector(b)) if same(a.ty(), b.ty()) => {
             if let Some(mut v) = concat(a, b) {
                 v.attr = appended_attr(a, b);
+                // enumerations of one domain stay one; otherwise items
+                v.domain = if a.domain == b.domain { a.domain } else { None };
                 return Value::Vector(v);
             }
         }

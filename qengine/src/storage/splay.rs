@@ -163,7 +163,13 @@ pub(crate) fn write_splay_in(dir: &Path, db: &Path, t: &Table) -> QResult<()> {
 /// `.Q.en` guarantees is that every symbol is in the sym file, which is what
 /// writing a splayed table requires.
 pub fn q_en(d: Value, t: Value) -> QResult<Value> {
-    let (db, _) = handle_path(handle_of(&d)?)?;
+    q_en_names(&d, &t)?;
+    Ok(t)
+}
+
+/// [`q_en`], returning the sym file's symbols after it.
+pub fn q_en_names(d: &Value, t: &Value) -> QResult<Vec<String>> {
+    let (db, _) = handle_path(handle_of(d)?)?;
     let Value::Table(tab) = &t else {
         return Err(QError::type_());
     };
@@ -177,5 +183,5 @@ pub fn q_en(d: Value, t: Value) -> QResult<Value> {
         }
     }
     sf.publish().map_err(serr)?;
-    Ok(t)
+    Ok(sf.names().to_vec())
 }

@@ -110,6 +110,17 @@ pub fn group(x: Value) -> QResult<Value> {
 /// `x?y`: find (index of first occurrence, `count x` when absent); reverse
 /// lookup in a dictionary; row search in a table; with an integer `x`, roll
 /// (`n?m`), deal (`-n?m`) and permute (`0N?x`).
+/// `x?y` with the interpreter: `` `d?y `` extends the enumeration domain
+/// `d` (`enums.rs`); anything else is [`find`].
+pub fn find_s(it: &mut crate::state::Interp, x: Value, y: Value) -> QResult<Value> {
+    if let Value::Atom(Atom::Symbol(d)) = &x
+        && !d.is_null()
+    {
+        return crate::builtins::enums::extend(it, *d, y);
+    }
+    find(x, y)
+}
+
 pub fn find(x: Value, y: Value) -> QResult<Value> {
     match &x {
         Value::Atom(a) if int_atom(a).is_some() && !matches!(a, Atom::Bool(_) | Atom::Byte(_)) => {

@@ -153,9 +153,24 @@ pub(crate) fn cross_value(x: Value, y: Value) -> QResult<Value> {
 /// missing columns null), more lenient for tables (a row, a list of rows,
 /// a record or a table with fewer columns), and a general list takes `y`
 /// as one item when `x` is one level deeper than `y`.
-pub fn append(x: Value, y: Value) -> QResult<Value> {
+pub fn append(it: &mut crate::state::Interp, x: Value, y: Value) -> QResult<Value> {
     match &x {
+        // an enumeration enumerates what is appended (`'cast` when not in
+        // the domain)
+        Value::Vector(v) if v.domain.is_some() && v.ty() == qcore::Ty::Symbol => {
+            let d = v.domain.unwrap_or(qcore::Sym::EMPTY);
+            let y = crate::builtins::enums::enumerate(it, d, y)?;
+            match join_values(x, crate::builtins::enums::plain(y))? {
+                Value::Vector(mut w) => {
+                    w.domain = Some(d);
+                    Ok(Value::Vector(w))
+                }
+                other => Ok(other),
+            }
+        }
         Value::Vector(v) => {
+            // symbols take an enumeration's items
+            let y = crate::builtins::enums::plain(y);
             let ok = match &y {
                 Value::Atom(a) => a.ty() == v.ty(),
                 Value::Vector(w) => w.ty() == v.ty(),
