@@ -249,6 +249,16 @@ pub fn check_bytes(bytes: usize) -> QResult<()> {
     Ok(())
 }
 
+/// `'wsfull` when reading the whole of file `path` into memory would not
+/// fit in the budget (a file that cannot be examined is left to the read's
+/// own error).
+pub fn check_file(path: &std::path::Path) -> QResult<()> {
+    match std::fs::metadata(path) {
+        Ok(m) => check_alloc(usize::try_from(m.len()).unwrap_or(usize::MAX), 1),
+        Err(_) => Ok(()),
+    }
+}
+
 fn wsfull(bytes: usize) -> QError {
     let w = wmax();
     let what = if bytes == usize::MAX {
@@ -308,7 +318,7 @@ pub fn begin() {
 /// first) when the evaluation should stop ([`stopping`]).
 #[inline]
 pub fn stop_at(i: usize) -> bool {
-    i % CHUNK == 0 && i != 0 && stopping()
+    i.is_multiple_of(CHUNK) && i != 0 && stopping()
 }
 
 /// `xs` mapped by `f`, [`CHUNK`] items at a time with a [`stopping`]

@@ -101,6 +101,7 @@ pub fn replay(it: &mut Interp, x: Value) -> QResult<Value> {
         return Err(QError::domain());
     }
     crate::ipc::check_file(it, &path.to_string_lossy())?;
+    qcore::budget::check_file(&path)?;
     let b = std::fs::read(&path).map_err(|e| io_err(&path, &e))?;
     let mut pos = if is_list_file(&b) { HEADER } else { b.len() };
     let torn_header = !is_list_file(&b);

@@ -95,6 +95,7 @@ impl Interp {
     /// Loads a `.q` script: every chunk is evaluated in order; an error stops
     /// the load and is returned (q prints it and carries on at the console).
     pub fn load_script_file(&mut self, path: &str) -> QResult<()> {
+        qcore::budget::check_file(std::path::Path::new(path))?;
         let text = std::fs::read_to_string(path)
             .map_err(|_| QError::new(path.to_string()).with_detail("cannot read file"))?;
         self.load_script_text(&text).map(|_| ())

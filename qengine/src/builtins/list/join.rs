@@ -100,7 +100,7 @@ pub(crate) fn cross_value(x: Value, y: Value) -> QResult<Value> {
     }
     let (x, y) = (as_list(x), as_list(y));
     let (nx, ny) = (x.count(), y.count());
-    let n = nx.checked_mul(ny).unwrap_or(usize::MAX);
+    let n = nx.saturating_mul(ny);
     // two indexes, and the items they gather
     qcore::check_alloc(
         n,
