@@ -155,8 +155,8 @@ pub fn machine_memory() -> usize {
 }
 
 /// Memory the process could still get: what the kernel calls available
-/// plus free swap, and no more than the cgroup has left; `None` when it
-/// cannot be read. Read at most every 100 ms (it costs a few
+/// plus free swap, no more than the cgroup has left, nor than the address
+/// space left under `ulimit -v`; `None` when it cannot be read. Read at most every 100 ms (it costs a few
 /// microseconds).
 pub fn available_memory() -> Option<usize> {
     static READ_AT: AtomicU64 = AtomicU64::new(0);
@@ -178,7 +178,32 @@ fn read_available() -> Option<usize> {
         (Some(max), Some(cur)) => max.saturating_sub(cur),
         _ => usize::MAX,
     };
-    Some(host.min(cg))
+    // `ulimit -v`: the address space left under the process's limit
+    let vm = match (address_space_limit(), status_kb("VmSize:")) {
+        (Some(max), Some(size)) => max.saturating_sub(size),
+        _ => usize::MAX,
+    };
+    Some(host.min(cg).min(vm))
+}
+
+/// The soft limit on the process's address space (`ulimit -v`), in bytes;
+/// `None` when unlimited.
+fn address_space_limit() -> Option<usize> {
+    let t = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let l = t.lines().find(|l| l.starts_with("Max address space"))?;
+    l["Max address space".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// A `/proc/self/status` field in bytes.
+fn status_kb(key: &str) -> Option<usize> {
+    let t = std::fs::read_to_string("/proc/self/status").ok()?;
+    let l = t.lines().find(|l| l.starts_with(key))?;
+    let kb = l.split_whitespace().nth(1)?.parse::<usize>().ok()?;
+    kb.checked_mul(1024)
 }
 
 /// A number from the process's cgroup (v2) directory; `None` when absent
@@ -249,6 +274,16 @@ pub fn check_bytes(bytes: usize) -> QResult<()> {
     Ok(())
 }
 
+/// `'wsfull` when reading the whole of file `path` into memory would not
+/// fit in the budget (a file that cannot be examined is left to the read's
+/// own error).
+pub fn check_file(path: &std::path::Path) -> QResult<()> {
+    match std::fs::metadata(path) {
+        Ok(m) => check_alloc(usize::try_from(m.len()).unwrap_or(usize::MAX), 1),
+        Err(_) => Ok(()),
+    }
+}
+
 fn wsfull(bytes: usize) -> QError {
     let w = wmax();
     let what = if bytes == usize::MAX {
@@ -259,7 +294,7 @@ fn wsfull(bytes: usize) -> QError {
     let lim = if w > 0 {
         format!("the -w limit of {} MB", w >> 20)
     } else {
-        "the machine's memory".to_string()
+        "the memory available".to_string()
     };
     QError::new("wsfull").with_detail(format!(
         "{what} would not fit in {lim} ({} MB in use)",
@@ -386,7 +421,7 @@ fn wsfull_over() -> QError {
         "the heap ({} MB) went over {}",
         used() >> 20,
         match wmax() {
-            0 => "the machine's memory".to_string(),
+            0 => "the memory available".to_string(),
             w => format!("the -w limit of {} MB", w >> 20),
         }
     ))

@@ -100,6 +100,7 @@ pub fn decompress(src: &[u8], little: bool, limit: usize) -> QResult<Vec<u8>> {
     if ulen > src.len().saturating_mul(128) + 64 {
         return Err(bad("uncompressed length"));
     }
+    qcore::check_bytes(ulen)?;
     let mut dst = vec![0u8; ulen];
     dst[..8].copy_from_slice(&src[..8]);
     dst[2] = 0;

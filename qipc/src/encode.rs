@@ -122,6 +122,13 @@ impl Writer<'_> {
         self.out.push(v.ty().code() as u8);
         self.out.push(attr.code());
         self.count(v.len())?;
+        // the buffer grows by doubling: a vector that makes it grow is
+        // checked against the memory budget first (a list holding one big
+        // vector many times over is `'wsfull`, not an abort)
+        let need = v.len().saturating_mul(v.ty().width().max(1));
+        if self.out.capacity() - self.out.len() < need {
+            qcore::check_bytes(need.max(self.out.len()))?;
+        }
         match v.data() {
             VecData::U8(b) => self.out.extend_from_slice(b),
             VecData::I16(b) => put_all!(self, &b[..], 2),

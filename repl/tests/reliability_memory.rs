@@ -35,10 +35,15 @@ impl Drop for Proc {
 /// Runs `borf ARGS` with `stdin` piped in, within `limit`; its stdout lines
 /// and exit code.
 fn run(args: &[&str], stdin: &str, limit: Duration) -> (Vec<String>, Option<i32>) {
+    let mut c = borf();
+    c.args(args);
+    run_cmd(c, stdin, limit)
+}
+
+/// [`run`] for any command.
+fn run_cmd(mut cmd: Command, stdin: &str, limit: Duration) -> (Vec<String>, Option<i32>) {
     let mut child = Proc(
-        borf()
-            .args(args)
-            .stdin(Stdio::piped())
+        cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -56,7 +61,7 @@ fn run(args: &[&str], stdin: &str, limit: Duration) -> (Vec<String>, Option<i32>
     });
     let text = rx
         .recv_timeout(limit)
-        .unwrap_or_else(|_| panic!("borf {args:?} did not finish within {limit:?}"));
+        .unwrap_or_else(|_| panic!("{cmd:?} did not finish within {limit:?}"));
     let code = child.0.wait().ok().and_then(|s| s.code());
     (text.lines().map(str::to_string).collect(), code)
 }
@@ -115,6 +120,21 @@ fn without_w_more_than_the_machine_is_wsfull_not_an_abort() {
         ["'wsfull", "'wsfull", "'wsfull", "'wsfull", "2"],
         "{out:?}"
     );
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn without_w_a_doubling_join_under_ulimit_is_wsfull() {
+    // `ulimit -v` (3 GB of address space) caps what "available" means, so
+    // this never takes more than that from the test machine
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
+        .arg("ulimit -v 3000000 && exec \"$0\" -q")
+        .arg(env!("CARGO_BIN_EXE_borf"))
+        .env_remove("BORF_TEST_SEPARATOR");
+    let input = "count {x,x} scan 1\nx:{x,x}/[20;1]\ncount x\n";
+    let (out, code) = run_cmd(sh, input, Duration::from_secs(60));
+    assert_eq!(out, ["'wsfull", "1048576"], "{out:?}");
     assert_eq!(code, Some(0));
 }
 

@@ -332,9 +332,18 @@ pub fn ej(args: Vec<Value>) -> QResult<Value> {
     let ty = unkeyed(&y).ok_or_else(QError::type_)?;
     let (xi, yi, ng) = shared_ids(&tx, &ty, &names)?;
     let (offs, rows) = bucket(&yi, ng);
-    let mut lx = Vec::new();
-    let mut ly = Vec::new();
+    // many-to-many: the matched pairs, counted before they are made
+    let pairs = xi.iter().fold(0usize, |a, &g| {
+        a.saturating_add(offs[g as usize + 1] - offs[g as usize])
+    });
+    let width = qcore::budget::item_width(&x) + qcore::budget::item_width(&y);
+    qcore::check_alloc(pairs, 16 + width)?;
+    let mut lx = Vec::with_capacity(pairs);
+    let mut ly = Vec::with_capacity(pairs);
     for (i, &g) in xi.iter().enumerate() {
+        if qcore::budget::stop_at(i) {
+            break;
+        }
         for &r in &rows[offs[g as usize]..offs[g as usize + 1]] {
             lx.push(i as i64);
             ly.push(r as i64);

@@ -693,6 +693,10 @@ pub fn ungroup(x: Value) -> QResult<Value> {
             }
         }
     }
+    // rows out: the sum of the nested lengths (one long list shared by
+    // every row is many rows)
+    let rows = counts.iter().fold(0usize, |a, &k| a.saturating_add(k));
+    qcore::check_alloc(rows, 8 + qcore::budget::item_width(&x))?;
     let rep: Vec<i64> = counts
         .iter()
         .enumerate()

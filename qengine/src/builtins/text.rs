@@ -405,6 +405,10 @@ pub fn ssr(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
         other => Some(pattern_bytes(other)?),
     };
     let pos = p.find_all(s);
+    if let Some(r) = &fixed {
+        let grow = pos.len().saturating_mul(r.len());
+        qcore::check_alloc(s.len().saturating_add(grow), 1)?;
+    }
     let mut out = Vec::with_capacity(s.len());
     let mut last = 0;
     for i in pos {

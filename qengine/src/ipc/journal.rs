@@ -100,6 +100,7 @@ pub fn replay(it: &mut Interp, x: Value) -> QResult<Value> {
     if n < -2 {
         return Err(QError::domain());
     }
+    qcore::budget::check_file(&path)?;
     let b = std::fs::read(&path).map_err(|e| io_err(&path, &e))?;
     let mut pos = if is_list_file(&b) { HEADER } else { b.len() };
     let torn_header = !is_list_file(&b);

@@ -194,6 +194,7 @@ pub(super) fn read_message(s: &mut impl Read, limit: usize) -> QResult<Option<Ve
         }
     }
     let hd = qipc::parse_header(&h, limit)?;
+    qcore::check_bytes(hd.len)?;
     let mut msg = Vec::with_capacity(hd.len.min(1 << 20));
     msg.extend_from_slice(&h);
     let want = (hd.len - 8) as u64;

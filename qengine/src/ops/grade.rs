@@ -846,6 +846,48 @@ mod tests {
         assert_eq!(f64_key(-0.0), f64_key(0.0));
     }
 
+    /// Sorts and grades longer than one stop-check chunk (the counted
+    /// comparison path) agree with std's sorts: floats with duplicates,
+    /// nulls and both zeroes, longs beyond the radix pass limit, a general
+    /// list.
+    #[test]
+    fn long_sorts_match_std() {
+        let mut rnd = crate::testutil::xorshift(7);
+        let n = 3 * qcore::budget::CHUNK + 17;
+        let floats: Vec<f64> = (0..n)
+            .map(|_| match rnd(50) {
+                0 => f64::NAN,
+                1 => -0.0,
+                2 => 0.0,
+                k => (rnd(1000) as f64 - 500.0) * k as f64,
+            })
+            .collect();
+        let v = Vector::floats(floats.clone());
+        let mut want = floats.clone();
+        want.sort_by_key(|&x| f64_key(x));
+        let got = sort_vector(&v, false);
+        let got = got.as_f64().unwrap();
+        assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()));
+        let mut idx: Vec<usize> = (0..n).collect();
+        idx.sort_by_key(|&i| f64_key(floats[i]));
+        assert_eq!(grade_vector(&v, false), idx);
+        let mut idx: Vec<usize> = (0..n).collect();
+        idx.sort_by(|&i, &j| f64_key(floats[j]).cmp(&f64_key(floats[i])));
+        assert_eq!(grade_vector(&v, true), idx);
+        let longs: Vec<i64> = (0..n).map(|_| rnd(u64::MAX) as i64).collect();
+        let mut want = longs.clone();
+        want.sort_unstable();
+        let got = sort_vector(&Vector::longs(longs.clone()), false);
+        assert_eq!(got.as_i64().unwrap(), &want[..]);
+        let mut idx: Vec<usize> = (0..n).collect();
+        idx.sort_by_key(|&i| longs[i]);
+        assert_eq!(grade_vector(&Vector::longs(longs.clone()), false), idx);
+        let list = Value::list(longs[..n].iter().map(|&x| Value::long(x % 97)).collect());
+        let mut idx: Vec<usize> = (0..n).collect();
+        idx.sort_by_key(|&i| longs[i] % 97);
+        assert_eq!(grade(&list, false).unwrap(), idx);
+    }
+
     #[test]
     fn grades_are_stable() {
         let v = Vector::longs(vec![2, 1, 3, 4, 2, 1, 2]);

@@ -99,6 +99,7 @@ impl Interp {
     /// the load and is returned (q prints it and carries on at the console).
     pub fn load_script_file(&mut self, path: &str) -> QResult<()> {
         let path = crate::storage::confine::path(path)?;
+        qcore::budget::check_file(&path)?;
         let text = std::fs::read_to_string(&path)
             .map_err(|_| QError::new(path.display().to_string()).with_detail("cannot read file"))?;
         self.load_script_text(&text).map(|_| ())

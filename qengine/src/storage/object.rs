@@ -105,6 +105,7 @@ pub(crate) fn read_path(path: &Path, codec: &mut dyn qipc::FuncCodec) -> QResult
             }
         }
         FileKind::Object => {
+            qcore::budget::check_file(path)?;
             let (fmt, payload) = qstorage::object::read_object(path).map_err(serr)?;
             if fmt != qstorage::object::PAYLOAD_KDB_IPC {
                 return Err(QError::new(format!(
@@ -118,6 +119,7 @@ pub(crate) fn read_path(path: &Path, codec: &mut dyn qipc::FuncCodec) -> QResult
             }
         }
         FileKind::Other => {
+            qcore::budget::check_file(path)?;
             let b =
                 std::fs::read(path).map_err(|e| QError::new(format!("{}: {e}", path.display())))?;
             if is_list_file(&b) {

@@ -166,6 +166,7 @@ pub(crate) fn read_all(path: &Path) -> QResult<Vec<u8>> {
     if path.is_dir() {
         return Err(QError::new(format!("{}: Is a directory", path.display())));
     }
+    qcore::budget::check_file(path)?;
     std::fs::read(path).map_err(|e| io_err(path, &e))
 }
 

@@ -129,7 +129,14 @@ pub(crate) fn join_strings(y: &Value, sep: &[u8], trailing: bool) -> QResult<Val
         Value::List(l) => l.as_ref().clone(),
         _ => return Err(QError::type_()),
     };
-    let mut out: Vec<u8> = Vec::new();
+    // the joined length, checked first: one long string many times over
+    // is `'wsfull`, not an abort
+    let total = items
+        .iter()
+        .map(|v| v.count().saturating_add(sep.len()))
+        .fold(0usize, usize::saturating_add);
+    qcore::check_alloc(total, 1)?;
+    let mut out: Vec<u8> = Vec::with_capacity(total);
     for (i, v) in items.iter().enumerate() {
         let s = chars_of(v).ok_or_else(QError::type_)?;
         if i > 0 && !trailing {

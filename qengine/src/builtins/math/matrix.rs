@@ -49,6 +49,8 @@ pub(crate) fn mat_mul(a: &Mat, b: &Mat) -> QResult<Mat> {
         return Err(QError::length());
     }
     let p = cols(b);
+    // an n-by-1 times a 1-by-m matrix is n*m floats from n+m
+    qcore::check_alloc(a.len().saturating_mul(p), 8)?;
     Ok(a.iter()
         .map(|row| {
             (0..p)
