@@ -116,6 +116,14 @@ pub struct Scopes {
     depth: usize,
 }
 
+/// A view: an expression recomputed when read after its inputs change.
+struct View {
+    source: String,
+    namespace: Sym,
+    deps: Vec<Sym>,
+    cache: Option<Value>,
+}
+
 /// The interpreter state.
 pub struct Interp {
     globals: HashMap<Sym, Value, foldhash::fast::RandomState>,
@@ -150,6 +158,8 @@ pub struct Interp {
     pub err_bt: Option<(usize, Vec<qcore::Func>)>,
     /// Set by `reval`: assignment to a global signals `'noupdate`.
     pub no_update: bool,
+    /// Views (`v::expr` at the top level), by full name.
+    views: HashMap<Sym, View, foldhash::fast::RandomState>,
     ticks: u32,
     /// Top-level evaluations running ([`Interp::evaluation`]).
     evaluations: u32,
@@ -178,6 +188,7 @@ impl Interp {
             calls: Vec::new(),
             err_bt: None,
             no_update: false,
+            views: HashMap::default(),
             ticks: 0,
             evaluations: 0,
         }
@@ -279,6 +290,7 @@ impl Interp {
 
     /// Mutable access to a global (for in-place update).
     pub fn global_mut(&mut self, s: Sym) -> Option<&mut Value> {
+        self.invalidate(s);
         self.globals.get_mut(&s)
     }
 
@@ -287,14 +299,112 @@ impl Interp {
         self.globals.remove(&s)
     }
 
-    /// Sets a global by full name.
+    /// Sets a global by full name (a view of that name stops being one).
     pub fn set_global(&mut self, s: Sym, v: Value) {
+        if !self.views.is_empty() {
+            self.views.remove(&s);
+            self.invalidate(s);
+        }
         self.globals.insert(s, v);
     }
 
     /// The full names of every global, in no order.
     pub fn global_names(&self) -> impl Iterator<Item = Sym> + '_ {
         self.globals.keys().copied()
+    }
+
+    /// Defines the view `s` (`s::expr`): `source` is evaluated in
+    /// `namespace` when the view is read and one of `deps` (full names)
+    /// has changed since.
+    pub fn define_view(&mut self, s: Sym, source: String, namespace: Sym, deps: Vec<Sym>) {
+        self.globals.remove(&s);
+        self.invalidate(s);
+        self.views.insert(
+            s,
+            View {
+                source,
+                namespace,
+                deps,
+                cache: None,
+            },
+        );
+    }
+
+    /// The value of the view `s`, computed if pending; `None` when `s` is
+    /// not a view.
+    pub fn view_value(&mut self, s: Sym) -> Option<QResult<Value>> {
+        let v = self.views.get(&s)?;
+        if let Some(c) = &v.cache {
+            return Some(Ok(c.clone()));
+        }
+        let (src, ns) = (v.source.clone(), v.namespace);
+        let saved = std::mem::replace(&mut self.namespace, ns);
+        let r = self.eval_text(&src);
+        self.namespace = saved;
+        if let (Ok(val), Some(v)) = (&r, self.views.get_mut(&s)) {
+            v.cache = Some(val.clone());
+        }
+        Some(r)
+    }
+
+    /// True when `s` is a view.
+    pub fn is_view(&self, s: Sym) -> bool {
+        self.views.contains_key(&s)
+    }
+
+    /// The expression of the view `s` (`view`).
+    pub fn view_source(&self, s: Sym) -> Option<String> {
+        self.views.get(&s).map(|v| v.source.clone())
+    }
+
+    /// The names of the views, sorted; with `pending`, only those to be
+    /// recomputed when next read (`\B`).
+    pub fn view_names(&self, pending: bool) -> Vec<Sym> {
+        let mut out: Vec<Sym> = self
+            .views
+            .iter()
+            .filter(|(_, v)| !pending || v.cache.is_none())
+            .map(|(k, _)| *k)
+            .collect();
+        out.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        out
+    }
+
+    /// Each name some view reads, with the views that read it, both sorted
+    /// (`.z.b`).
+    pub fn view_dependents(&self) -> Vec<(Sym, Vec<Sym>)> {
+        let mut out: Vec<(Sym, Vec<Sym>)> = Vec::new();
+        for (view, v) in self.views.iter() {
+            for d in &v.deps {
+                match out.iter_mut().find(|(k, _)| k == d) {
+                    Some((_, vs)) => vs.push(*view),
+                    None => out.push((*d, vec![*view])),
+                }
+            }
+        }
+        out.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        for (_, vs) in out.iter_mut() {
+            vs.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        }
+        out
+    }
+
+    /// Marks the views that depend on `s` (and on those, in turn) pending.
+    fn invalidate(&mut self, s: Sym) {
+        if self.views.is_empty() {
+            return;
+        }
+        let mut todo = vec![s];
+        let mut seen = vec![s];
+        while let Some(n) = todo.pop() {
+            for (k, v) in self.views.iter_mut() {
+                if v.deps.contains(&n) && !seen.contains(k) {
+                    v.cache = None;
+                    seen.push(*k);
+                    todo.push(*k);
+                }
+            }
+        }
     }
 
     /// Names of globals directly in namespace `ns` (`.` for root), sorted.

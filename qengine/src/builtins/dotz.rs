@@ -9,6 +9,7 @@ use crate::state::Interp;
 use qcore::Atom;
 use qcore::QResult;
 use qcore::Value;
+use qcore::Vector;
 
 /// The version `.z.K` reports.
 pub const VERSION: f64 = 4.1;
@@ -67,6 +68,18 @@ pub fn z_cmdline(_: Value) -> QResult<Value> {
 
 pub fn z_file(it: &mut Interp, _: Value) -> QResult<Value> {
     Ok(Value::sym(it.script_file.as_deref().unwrap_or("")))
+}
+
+/// `.z.b`: the dependency dictionary, each name a view reads to the views
+/// that read it.
+pub fn z_deps(it: &mut Interp, _: Value) -> QResult<Value> {
+    let deps = it.view_dependents();
+    let keys = Vector::syms(deps.iter().map(|(k, _)| *k).collect());
+    let vals: Vec<Value> = deps
+        .into_iter()
+        .map(|(_, vs)| Value::Vector(Vector::syms(vs)))
+        .collect();
+    Ok(Value::dict(Value::Vector(keys), Value::list(vals)))
 }
 
 pub fn z_addr(it: &mut Interp, _: Value) -> QResult<Value> {

@@ -204,6 +204,9 @@ pub fn resolve_name(it: &mut Interp, s: Sym) -> QResult<Value> {
     if let Some(v) = it.get_global(full).or_else(|| it.get_global(s)) {
         return Ok(v);
     }
+    if let Some(r) = it.view_value(full) {
+        return r;
+    }
     // `get `.u`, `value `.`: a namespace is a dictionary.
     if let Some(v) = it.namespace_value(full.as_str()) {
         return Ok(v);

@@ -9,6 +9,7 @@
 use crate::ops::conform::atomic_monad;
 use crate::ops::grade::cmp_atoms;
 use crate::ops::grade::cmp_values;
+use crate::state::Interp;
 use qcore::Atom;
 use qcore::Attr;
 use qcore::Dict;
@@ -264,4 +265,42 @@ pub(crate) fn table_names(it: &crate::state::Interp, ns: &str) -> Vec<Sym> {
     }
     out.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     out
+}
+
+/// The views of the current namespace, sorted (`views[]`, `\\b`); with
+/// `pending`, those to be recomputed when next read (`\\B`).
+pub fn view_list(it: &Interp, pending: bool) -> Vec<Sym> {
+    let ns = it.namespace.as_str().to_string();
+    it.view_names(pending)
+        .into_iter()
+        .filter_map(|s| {
+            let t = s.as_str();
+            let local = if ns == "." {
+                (!t.starts_with('.')).then_some(t)
+            } else {
+                t.strip_prefix(ns.as_str())
+                    .and_then(|r| r.strip_prefix('.'))
+            };
+            local.filter(|r| !r.contains('.')).map(Sym::new)
+        })
+        .collect()
+}
+
+/// `views[]`: the names of the views, sorted.
+pub fn views(it: &mut Interp, _x: Value) -> QResult<Value> {
+    let mut v = Vector::syms(view_list(it, false));
+    v.attr = qcore::Attr::Sorted;
+    Ok(Value::Vector(v))
+}
+
+/// `` view `v ``: the expression defining a view.
+pub fn view(it: &mut Interp, x: Value) -> QResult<Value> {
+    let Value::Atom(Atom::Symbol(s)) = x else {
+        return Err(QError::type_());
+    };
+    let full = crate::state::qualify(it.namespace, s.as_str());
+    match it.view_source(full) {
+        Some(src) => Ok(Value::string(&src)),
+        None => Err(QError::type_()),
+    }
 }

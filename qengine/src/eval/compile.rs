@@ -278,6 +278,35 @@ fn name_node(n: &str, scope: &Scope, span: Span) -> Node {
 }
 
 fn assign(a: &Assign, scope: &Scope, span: Span) -> QResult<Node> {
+    // `v::expr` outside a lambda defines a view
+    if a.global
+        && scope.locals.is_none()
+        && a.indexes.is_none()
+        && a.modifier.is_none()
+        && registry::lookup(&a.name).is_none()
+    {
+        let source = scope
+            .source
+            .get(a.value.span.clone())
+            .unwrap_or_default()
+            .to_string();
+        let mut deps = Vec::new();
+        walk(&a.value, &mut |e| {
+            if let ExprKind::Name(n) = &e.kind
+                && registry::lookup(n).is_none()
+            {
+                let g = scope.global(n);
+                if !deps.contains(&g) {
+                    deps.push(g);
+                }
+            }
+        });
+        return Ok(Node::View {
+            name: scope.global(&a.name),
+            source,
+            deps,
+        });
+    }
     let target = match scope.local(&a.name) {
         Some(slot) if !a.global => Target::Local(slot),
         _ => {

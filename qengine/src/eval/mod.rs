@@ -69,6 +69,12 @@ pub enum Node {
         value: Box<Node>,
         span: Span,
     },
+    /// `v::expr` at the top level: a view.
+    View {
+        name: Sym,
+        source: String,
+        deps: Vec<Sym>,
+    },
     /// `(p):v`: pattern assignment.
     Match {
         pat: pattern::Pat,
@@ -243,6 +249,10 @@ impl Interp {
             },
             Node::Global(s, span) => match self.name_value(*s) {
                 Some(v) => Ok(v),
+                None if self.is_view(*s) => match self.view_value(*s) {
+                    Some(r) => r.map_err(|e| located(e.into(), fr.source, span)),
+                    None => Ok(Value::Nil),
+                },
                 // `d.year`: a field of a temporal variable (temporal.rs).
                 None => match crate::builtins::temporal::dotted_field(self, *s) {
                     Some(r) => r.map_err(|e| located(e.into(), fr.source, span)),
@@ -365,6 +375,14 @@ impl Interp {
             } => self
                 .eval_assign(target, indexes.as_deref(), modifier.as_deref(), value, fr)
                 .map_err(|e| located(e, fr.source, span)),
+            Node::View { name, source, deps } => {
+                if self.no_update {
+                    return Err(QError::new("noupdate").into());
+                }
+                let ns = self.namespace;
+                self.define_view(*name, source.clone(), ns, deps.clone());
+                Ok(Value::Nil)
+            }
             Node::Match { pat, value, span } => {
                 let v = self.eval_node(value, fr)?;
                 if self.no_update {

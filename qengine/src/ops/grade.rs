@@ -867,7 +867,11 @@ mod tests {
         want.sort_by_key(|&x| f64_key(x));
         let got = sort_vector(&v, false);
         let got = got.as_f64().unwrap();
-        assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()));
+        assert!(
+            got.iter()
+                .zip(&want)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        );
         let mut idx: Vec<usize> = (0..n).collect();
         idx.sort_by_key(|&i| f64_key(floats[i]));
         assert_eq!(grade_vector(&v, false), idx);

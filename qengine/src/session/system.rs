@@ -89,8 +89,8 @@ pub static COMMANDS: &[Command] = &[
     cmd("1",       |_, r| redirect(1, r),                          false, "redirect standard output to a file"),
     cmd("2",       |_, r| redirect(2, r),                          false, "redirect standard error to a file"),
     cmd("compile", |_, r| crate::query::kernel::system_command(r), true,  "borf: compiled-expression core on (1) or off (0)"),
-    nyi("b",  Status::Later(13), "views"),
-    nyi("B",  Status::Later(13), "pending views"),
+    cmd("b",       |it, _| views_cmd(it, false),                   true,  "views"),
+    cmd("B",       |it, _| views_cmd(it, true),                    true,  "pending views"),
     nyi("C",  Status::Later(17), "HTTP size"),
     cmd("E",       tls_mode,                                       true,  "TLS server mode: 0i (plain; borf has no TLS)"),
     nyi("r",  Status::Later(12), "replication, rename"),
@@ -296,6 +296,15 @@ fn tables(it: &mut Interp, rest: &str) -> QResult<Outcome> {
     }
     let names = crate::builtins::meta::table_names(it, &ns);
     Ok(Outcome::Value(Value::Vector(Vector::syms(names))))
+}
+
+/// `\\b` (views, sorted) and `\\B` (pending views).
+fn views_cmd(it: &mut Interp, pending: bool) -> QResult<Outcome> {
+    let mut v = Vector::syms(crate::builtins::meta::view_list(it, pending));
+    if !pending {
+        v.attr = qcore::Attr::Sorted;
+    }
+    Ok(Outcome::Value(Value::Vector(v)))
 }
 
 fn expunge(it: &mut Interp, rest: &str) -> QResult<Outcome> {
