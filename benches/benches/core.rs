@@ -91,6 +91,16 @@ fn interpreter(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    // the same work with each and with peach on two secondary threads
+    it.settings.threads_max = 2;
+    it.settings.threads = 2;
+    it.eval_text("pw:{sum sqrt til x}").unwrap();
+    g.bench_function("each_8x2M_sqrt_sum", |b| {
+        b.iter(|| it.eval_text(black_box("pw each 8#2000000")).unwrap())
+    });
+    g.bench_function("peach_8x2M_sqrt_sum_2_threads", |b| {
+        b.iter(|| it.eval_text(black_box("pw peach 8#2000000")).unwrap())
+    });
     g.finish();
 }
 

@@ -70,7 +70,7 @@ pub struct Settings {
     /// `\T`: seconds each console line and client request may run (0: no
     /// limit).
     pub timeout_secs: i64,
-    /// `\s`: secondary threads (`peach` still runs on one thread), and the
+    /// `\s`: secondary threads `peach` and `.Q.fc` run on, and the
     /// most `-s` allows.
     pub threads: i64,
     pub threads_max: i64,
@@ -117,6 +117,7 @@ pub struct Scopes {
 }
 
 /// A view: an expression recomputed when read after its inputs change.
+#[derive(Clone)]
 struct View {
     source: String,
     namespace: Sym,
@@ -158,6 +159,10 @@ pub struct Interp {
     pub err_bt: Option<(usize, Vec<qcore::Func>)>,
     /// Set by `reval`: assignment to a global signals `'noupdate`.
     pub no_update: bool,
+    /// Running on a secondary thread (`peach`): besides `no_update`, no
+    /// socket may be opened (`'nosocket`) and no system command that
+    /// changes the process runs (`'noupdate`).
+    pub secondary: bool,
     /// Views (`v::expr` at the top level), by full name.
     views: HashMap<Sym, View, foldhash::fast::RandomState>,
     ticks: u32,
@@ -188,10 +193,34 @@ impl Interp {
             calls: Vec::new(),
             err_bt: None,
             no_update: false,
+            secondary: false,
             views: HashMap::default(),
             ticks: 0,
             evaluations: 0,
         }
+    }
+
+    /// A copy of this interpreter for a secondary thread (`peach`, `.Q.fc`):
+    /// the same globals, views, settings, deadline, stop flag and
+    /// restrictions; globals cannot be updated (`'noupdate`, as in q's
+    /// secondary threads) and a nested `peach` runs on the thread itself.
+    pub fn secondary(&self) -> Interp {
+        let mut s = Interp::with_evaluator(self.evaluator);
+        s.globals = self.globals.clone();
+        s.views = self.views.clone();
+        s.namespace = self.namespace;
+        s.settings = self.settings.clone();
+        s.settings.threads = 0;
+        s.sandbox = self.sandbox;
+        s.script_file = self.script_file.clone();
+        s.script_args = self.script_args.clone();
+        s.deadline = self.deadline;
+        s.interrupt = self.interrupt.clone();
+        s.ipc = self.ipc.for_secondary();
+        s.partdb = self.partdb.clone();
+        s.no_update = true;
+        s.secondary = true;
+        s
     }
 
     /// Called once per loop iteration and lambda call: a raised stop signal

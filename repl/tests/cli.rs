@@ -357,6 +357,47 @@ fn ctrl_c_stops_the_running_evaluation_not_the_process() {
 }
 
 #[test]
+fn ctrl_c_stops_every_secondary_thread_of_a_peach() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_borf"))
+        .args(["-s", "2"])
+        .env_remove("BORF_TEST_SEPARATOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start borf");
+    let mut input = child.stdin.take().expect("stdin");
+    input
+        .write_all(b"{x}/[0W;] peach 1 2 3 4\n")
+        .expect("write");
+    input.flush().expect("flush");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    input.write_all(b"1+1\n").expect("write");
+    drop(input);
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), "'stop\n2\n");
+}
+
+/// `peach` under `-s 2` runs its function on threads other than the main
+/// one: the process has more threads while it runs (Linux's
+/// `/proc/self/task`), and `each` adds none.
+#[cfg(target_os = "linux")]
+#[test]
+fn peach_runs_on_secondary_threads() {
+    let o = borf(
+        &["-s", "2"],
+        "b:count key `:/proc/self/task\nall b<{count key `:/proc/self/task} peach 1 2\nall b={count key `:/proc/self/task} each 1 2\n",
+    );
+    assert_eq!(stdout(&o), "1b\n1b\n", "{}", stderr(&o));
+}
+
+#[test]
 fn compile_switch_shows_and_sets() {
     // `\compile` is borf's own command (the compiled core on or off); the
     // golden files cannot show it, since they run both ways.

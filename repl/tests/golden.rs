@@ -14,6 +14,9 @@
 //! - `UPDATE_GOLDEN=1` rewrites the expected outputs of the selected cases.
 //!   Only use it for output checked against q by hand.
 //! - `GOLDEN_TIMEOUT=secs` changes the per-file time limit (default 30).
+//! - A comment line `/ command line: -s 2` before the first case starts
+//!   that file's `borf` with those flags (q's own command-line flags, as
+//!   the q session the outputs come from was started).
 //! - `BORF_COMPILE=0` (passed through to `borf`, like the whole environment)
 //!   runs the interpreter instead of the compiled-expression core;
 //!   `repl/tests/compiled.rs` runs the qSQL files both ways.
@@ -44,13 +47,21 @@ struct GoldenFile {
     name: String,
     lines: Vec<String>,
     cases: Vec<Case>,
+    /// Flags from a `/ command line:` header comment.
+    flags: Vec<String>,
 }
 
 fn parse(path: &Path) -> Result<GoldenFile, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
     let mut cases: Vec<Case> = Vec::new();
+    let mut flags: Vec<String> = Vec::new();
     for (i, l) in lines.iter().enumerate() {
+        if cases.is_empty()
+            && let Some(f) = l.strip_prefix("/ command line:")
+        {
+            flags = f.split_whitespace().map(str::to_string).collect();
+        }
         if let Some(input) = l.strip_prefix("q)") {
             cases.push(Case {
                 line: i + 1,
@@ -75,6 +86,7 @@ fn parse(path: &Path) -> Result<GoldenFile, String> {
         name,
         lines,
         cases,
+        flags,
     })
 }
 
@@ -107,7 +119,7 @@ fn split(text: &str) -> Vec<Vec<String>> {
     groups
 }
 
-fn run_borf(inputs: &[&str], timeout: Duration) -> RunOutput {
+fn run_borf(flags: &[String], inputs: &[&str], timeout: Duration) -> RunOutput {
     let mut stdin_text = String::from(PRELUDE);
     stdin_text.push('\n');
     for i in inputs {
@@ -115,6 +127,7 @@ fn run_borf(inputs: &[&str], timeout: Duration) -> RunOutput {
         stdin_text.push('\n');
     }
     let child = Command::new(env!("CARGO_BIN_EXE_borf"))
+        .args(flags)
         .env("BORF_TEST_SEPARATOR", SEP)
         .env_remove("BORF_HISTORY")
         .stdin(Stdio::piped())
@@ -244,7 +257,7 @@ fn run_file(
         None => (&gf.cases[..], None),
     };
     let inputs: Vec<&str> = cases.iter().map(|c| c.input.as_str()).collect();
-    let out = run_borf(&inputs, timeout);
+    let out = run_borf(&gf.flags, &inputs, timeout);
     let mut report = String::new();
     let (mut passed, mut failed) = (0, 0);
     let mut actuals: Vec<Option<Vec<String>>> = vec![None; gf.cases.len()];

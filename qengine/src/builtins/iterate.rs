@@ -1,8 +1,9 @@
 //! The iterators: `'` (each, and case `i'[a;b]`), `/` (over: reduce,
 //! converge, repeat `n f/x`, while `c f/x`), `\` (scan, the same forms
 //! keeping every step), `':` (each-prior), `/:` (each-right), `\:`
-//! (each-left), and the keywords `each over scan prior peach` (`peach` is
-//! `each`: borf runs no secondary threads for it).
+//! (each-left), and the keywords `each over scan prior peach` (`peach`
+//! splits its items over the secondary threads `\s` allows, each running
+//! a copy of the interpreter that cannot update globals).
 //!
 //! An iterator applied to a function gives a `Derived` value; [`apply_derived`]
 //! runs it and [`derived_valence`] tells projection how many arguments it
@@ -526,6 +527,109 @@ pub(crate) fn minus() -> Value {
 /// `f each x` / `each[f;x]`.
 pub fn each_kw(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
     each(it, &f, vec![x])
+}
+
+/// Stack of a secondary thread: deep enough for recursive q code, small
+/// enough that a few of them fit under a `ulimit -v`.
+const SECONDARY_STACK: usize = 64 << 20;
+
+/// `f peach x`: `f each x`, the items of `x` split into contiguous parts
+/// over the secondary threads (`\s`; with fewer than two it is `each`).
+/// Each thread runs on [`Interp::secondary`], so assigning a global is
+/// `'noupdate` as in q. The first error stops the other threads (through
+/// the shared stop flag) and is the result.
+pub fn peach_kw(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
+    let threads = usize::try_from(it.settings.threads).unwrap_or(0);
+    if let Value::Dict(d) = &x {
+        let values = peach_kw(it, f, d.values.clone())?;
+        return Ok(Value::Dict(Arc::new(Dict {
+            keys: d.keys.clone(),
+            values,
+            sorted: d.sorted,
+        })));
+    }
+    if threads < 2 || matches!(x, Value::Atom(_) | Value::Nil | Value::Func(_)) || x.count() < 2 {
+        return each_kw(it, f, x);
+    }
+    if let Value::Vector(v) = &f
+        && v.ty().is_integral()
+    {
+        return each_kw(it, f, x);
+    }
+    let items = x.items_of_list()?;
+    let parts = on_secondaries(it, &items, threads, &|sec, xi| {
+        apply(sec, &f, vec![xi.clone()])
+    })?;
+    Ok(collect(parts))
+}
+
+/// Runs `g` on every item of `items`, split into at most `threads`
+/// contiguous parts each on its own secondary thread; the results in item
+/// order. An error in one part raises the stop flag so the others end at
+/// their next check, and the error first raised is returned.
+pub(crate) fn on_secondaries(
+    it: &Interp,
+    items: &[Value],
+    threads: usize,
+    g: &(dyn Fn(&mut Interp, &Value) -> QResult<Value> + Sync),
+) -> QResult<Vec<Value>> {
+    let chunk = items.len().div_ceil(threads.max(1)).max(1);
+    let stop = it.interrupt.clone();
+    let first_err: std::sync::Mutex<Option<QError>> = std::sync::Mutex::new(None);
+    let fail = |e: QError| {
+        if let Ok(mut first) = first_err.lock()
+            && first.is_none()
+        {
+            *first = Some(e);
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    };
+    let mut results: Vec<Option<Vec<Value>>> = Vec::new();
+    std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for part in items.chunks(chunk) {
+            let mut sec = it.secondary();
+            let fail = &fail;
+            let spawned = std::thread::Builder::new()
+                .name("peach".into())
+                .stack_size(SECONDARY_STACK)
+                .spawn_scoped(scope, move || {
+                    let mut out = Vec::with_capacity(part.len());
+                    for xi in part {
+                        match g(&mut sec, xi) {
+                            Ok(v) => out.push(v),
+                            Err(e) => {
+                                fail(e);
+                                return None;
+                            }
+                        }
+                    }
+                    Some(out)
+                });
+            match spawned {
+                Ok(h) => handles.push(h),
+                Err(e) => {
+                    fail(QError::new("threads").with_detail(format!("secondary thread: {e}")));
+                    break;
+                }
+            }
+        }
+        for h in handles {
+            results.push(h.join().unwrap_or(None));
+        }
+    });
+    if let Some(e) = first_err.into_inner().unwrap_or(None) {
+        stop.store(false, std::sync::atomic::Ordering::Relaxed);
+        return Err(e);
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for part in results {
+        match part {
+            Some(vs) => out.extend(vs),
+            None => return Err(QError::new("threads").with_detail("a secondary thread failed")),
+        }
+    }
+    Ok(out)
 }
 
 /// `f over x` / `over[f;x]`.

@@ -198,6 +198,9 @@ pub fn hopen(it: &mut Interp, x: Value) -> QResult<Value> {
     if let Some(path) = crate::builtins::io::handle::file_target(&x)? {
         return crate::builtins::io::handle::hopen_file(it, &path, next_handle());
     }
+    if it.secondary {
+        return Err(QError::new("nosocket").with_detail("hopen of a socket in peach"));
+    }
     let t = parse_target(&x)?;
     let addrs: Vec<SocketAddr> = (t.host.as_str(), t.port)
         .to_socket_addrs()

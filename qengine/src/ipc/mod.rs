@@ -227,6 +227,23 @@ impl Default for IpcState {
 }
 
 impl IpcState {
+    /// The state a secondary thread (`peach`) sees: no connections, files
+    /// or timer of its own, but the request's identity and every
+    /// restriction on it (`-u`, `-b`), so a client cannot escape them by
+    /// running its code in `peach`.
+    pub fn for_secondary(&self) -> IpcState {
+        IpcState {
+            users: self.users.clone(),
+            limit: self.limit,
+            current: self.current,
+            current_user: self.current_user,
+            current_addr: self.current_addr,
+            restrict: self.restrict,
+            block_writes: self.block_writes,
+            ..IpcState::default()
+        }
+    }
+
     /// The port listened on, 0 when not listening.
     pub fn port(&self) -> u16 {
         self.listener.as_ref().map_or(0, |l| l.port)

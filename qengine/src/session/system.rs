@@ -95,7 +95,7 @@ pub static COMMANDS: &[Command] = &[
     cmd("E",       tls_mode,                                       true,  "TLS server mode: 0i (plain; borf has no TLS)"),
     nyi("r",  Status::Later(12), "replication, rename"),
     cmd("g",       gc_mode,                                        true,  "show or set the garbage collection mode (0 deferred, 1 immediate; borf frees memory at once)"),
-    cmd("s",       secondary,                                      true,  "show or set the secondary threads, up to -s (\\s 0N: that maximum; peach runs on one thread)"),
+    cmd("s",       secondary,                                      true,  "show or set the secondary threads peach and .Q.fc use, up to -s (\\s 0N: that maximum)"),
     nyi("_",  Status::Refused("no compiled q scripts"), "hide q code"),
 ];
 
@@ -150,6 +150,10 @@ pub fn command(it: &mut Interp, cmd: &str) -> QResult<Outcome> {
     };
     // -u: a client may run no system command
     crate::ipc::check_system(it)?;
+    if it.secondary && !c.sandboxed {
+        return Err(QError::new("noupdate")
+            .with_detail("system commands that change the process are blocked in peach"));
+    }
     if it.sandbox && !c.sandboxed {
         return Err(
             QError::new("access").with_detail("system commands are disabled in the sandbox")
