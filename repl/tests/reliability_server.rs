@@ -256,6 +256,92 @@ fn a_client_whose_queue_overflows_is_dropped_at_once() {
     assert_eq!(fast.query("1+1"), Reply::Long(2));
 }
 
+/// q sends no pending data on `hclose`: closing a client that does not
+/// read returns at once (the queue is dropped), not after the stall time.
+#[test]
+fn hclose_of_a_client_that_does_not_read_does_not_wait() {
+    let dir = scratch("hclose");
+    let srv = start(
+        &dir,
+        "hs:0#0i\n.z.po:{hs,:x}\n",
+        &[],
+        &[("BORF_IPC_STALL_MS", "60000")],
+    );
+    let mut slow = Client::connect(srv.port, "").expect("slow login");
+    let mut fast = Client::connect(srv.port, "").expect("fast login");
+    slow.send(1, "til 4000000");
+    // wait until the slow client's result is queued behind a full socket
+    let t0 = Instant::now();
+    let mut queued = false;
+    while !queued && t0.elapsed() < Duration::from_secs(20) {
+        queued = fast.query("0<sum .z.W first hs") == Reply::Other(vec![0xff, 1]);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(queued, "the slow client's result never queued");
+    let q0 = Instant::now();
+    assert_eq!(fast.query("hclose first hs;1"), Reply::Long(1));
+    let took = q0.elapsed();
+    println!(
+        "hclose of a non-reading client took {} ms",
+        took.as_millis()
+    );
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert!(slow.closed_within(Duration::from_secs(10)));
+}
+
+/// A connection the server opened whose peer sends bytes that do not
+/// decode is shut, and `.z.pc` runs for it as for any closed connection.
+#[test]
+fn an_outgoing_connection_dropped_for_bad_bytes_runs_zpc() {
+    let dir = scratch("outpc");
+    let srv = start(&dir, CLOSED, &[], &[]);
+    let peer = TcpListener::bind("127.0.0.1:0").expect("peer listener");
+    let peer_port = peer.local_addr().expect("peer addr").port();
+    let fake = std::thread::spawn(move || {
+        let (mut s, _) = peer.accept().expect("accept");
+        s.set_read_timeout(Some(Duration::from_secs(20))).ok();
+        // the login: credentials, capability, NUL
+        let mut b = [0u8; 1];
+        loop {
+            match s.read(&mut b) {
+                Ok(1) if b[0] == 0 => break,
+                Ok(1) => {}
+                _ => return,
+            }
+        }
+        s.write_all(&[3]).expect("capability");
+        std::thread::sleep(Duration::from_millis(200));
+        // an async message whose body has no q type
+        s.write_all(&frame(0, &[80, 1, 2, 3])).expect("garbage");
+        // stay open until the server shuts the connection
+        let mut buf = [0u8; 64];
+        while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
+    });
+    let mut c = Client::connect(srv.port, "").expect("login");
+    let h = match c.query(&format!("h:hopen `::{peer_port};h")) {
+        Reply::Other(b) if b.len() == 5 && b[0] == 0xfa => {
+            i32::from_le_bytes(b[1..5].try_into().unwrap())
+        }
+        r => panic!("hopen: {r:?}"),
+    };
+    let (_, seen, _) = wait_closed(&mut c, 1, Duration::from_secs(20));
+    assert!(
+        seen.is_some(),
+        ".z.pc did not run for the dropped connection"
+    );
+    assert_eq!(
+        c.query("first closed"),
+        Reply::Other(vec![
+            0xfa,
+            h as u8,
+            (h >> 8) as u8,
+            (h >> 16) as u8,
+            (h >> 24) as u8
+        ])
+    );
+    fake.join().expect("fake peer");
+}
+
 #[test]
 fn half_open_connections_are_dropped() {
     let dir = scratch("halfopen");

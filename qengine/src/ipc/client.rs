@@ -24,6 +24,7 @@ use super::server::respond;
 use super::transport::RUN;
 use super::transport::Writer;
 use super::transport::buffered_whole;
+use super::transport::drain_for_close;
 use super::transport::drop_conn;
 use super::transport::flush;
 use super::transport::guard_socket;
@@ -328,13 +329,13 @@ pub fn hclose(it: &mut Interp, x: Value) -> QResult<Value> {
     }
     match it.ipc.conns.get(&h) {
         Some(c) if c.incoming => {
-            let _ = flush(it, h);
+            let _ = drain_for_close(it, h);
             if let Some(c) = it.ipc.conns.get(&h) {
                 let _ = c.stream.shutdown(Shutdown::Both);
             }
         }
         Some(_) => {
-            let _ = flush(it, h);
+            let _ = drain_for_close(it, h);
             if let Some(c) = it.ipc.conns.remove(&h) {
                 let _ = c.stream.shutdown(Shutdown::Both);
             }

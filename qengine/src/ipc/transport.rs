@@ -392,8 +392,8 @@ fn write_loop(mut s: TcpStream, rx: mpsc::Receiver<Vec<u8>>, sh: Arc<Shared>) {
 /// Queues a whole message for `handle`, compressed as kdb+ would compress
 /// it: over 2000 bytes, to a peer not on a loopback address that speaks
 /// capability 1 or more (`BORF_IPC_COMPRESS=1`: whenever it shrinks). A
-/// connection whose writes failed is shut (an outgoing one is forgotten; an
-/// incoming one goes when its reader sees the close). False on failure.
+/// connection whose writes failed is shut; it goes, with `.z.pc`, when its
+/// reader sees the close (incoming or outgoing alike). False on failure.
 pub(super) fn send_bytes(it: &mut Interp, handle: i32, msg: Vec<u8>) -> bool {
     let force = it.ipc.force_compress;
     let Some(c) = it.ipc.conns.get_mut(&handle) else {
@@ -406,9 +406,6 @@ pub(super) fn send_bytes(it: &mut Interp, handle: i32, msg: Vec<u8>) -> bool {
     };
     if !c.writer.push(msg) {
         let _ = c.stream.shutdown(Shutdown::Both);
-        if !c.incoming {
-            it.ipc.conns.remove(&handle);
-        }
         return false;
     }
     true
@@ -429,19 +426,48 @@ pub(super) fn flush(it: &mut Interp, handle: i32) -> QResult<()> {
     }
 }
 
-/// Shuts a connection whose message did not decode: an incoming one goes
-/// (with `.z.pc`) when its reader sees the close; an outgoing one is
-/// forgotten now.
-pub(super) fn drop_conn(it: &mut Interp, handle: i32) {
-    let incoming = match it.ipc.conns.get(&handle) {
-        Some(c) => {
-            let _ = c.stream.shutdown(Shutdown::Both);
-            c.incoming
+/// How long `hclose` waits for a queue that stopped moving.
+const CLOSE_IDLE: Duration = Duration::from_millis(200);
+
+/// Before `hclose`: lets the writer finish a queue the peer is reading,
+/// but gives up as soon as it stops moving for [`CLOSE_IDLE`]. q sends no
+/// pending data on close; borf queues even what q would already have
+/// handed to the kernel, so it sends what a reading peer takes, and never
+/// lets a peer that does not read hold up the event loop.
+pub(super) fn drain_for_close(it: &mut Interp, handle: i32) -> QResult<()> {
+    let mut last = u64::MAX;
+    let mut idle = Duration::ZERO;
+    let step = Duration::from_millis(50);
+    loop {
+        let (done, pending) = match it.ipc.conns.get(&handle) {
+            Some(c) => (
+                c.writer.wait_drained(step) || c.writer.broken(),
+                c.writer.pending(),
+            ),
+            None => return Ok(()),
+        };
+        if done {
+            return Ok(());
         }
-        None => return,
-    };
-    if !incoming {
-        it.ipc.conns.remove(&handle);
+        if pending < last {
+            last = pending;
+            idle = Duration::ZERO;
+        } else {
+            idle += step;
+            if idle >= CLOSE_IDLE {
+                return Ok(());
+            }
+        }
+        it.check_stop()?;
+    }
+}
+
+/// Shuts a connection whose message did not decode: it goes (with
+/// `.z.pc`, as for any connection the other side closed) when its reader
+/// sees the close.
+pub(super) fn drop_conn(it: &mut Interp, handle: i32) {
+    if let Some(c) = it.ipc.conns.get(&handle) {
+        let _ = c.stream.shutdown(Shutdown::Both);
     }
 }
 
