@@ -82,7 +82,7 @@ flags (as q's):
   -p port       listen for kdb+ IPC clients ([host:]port) (\\p)
   -P N          display precision (\\P)
   -q            quiet: no banner
-  -s N          secondary threads, most that \\s may set (peach runs on one thread)
+  -s N          secondary threads for peach and .Q.fc, most that \\s may set
   -S N          random seed (\\S)
   -t N          timer interval in milliseconds (\\t, .z.ts)
   -T N          client request timeout in seconds (\\T)
