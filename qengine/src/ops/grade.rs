@@ -92,7 +92,17 @@ pub fn sort_vector(v: &Vector, desc: bool) -> Vector {
         }
         out
     }
+    // long vectors of numbers: the (radix, parallel) grade, then a gather
+    fn by_grade<T: Copy>(v: &Vector, b: &[T], desc: bool) -> Vec<T> {
+        grade_vector(v, desc).into_iter().map(|i| b[i]).collect()
+    }
+    let long = v.len() >= RADIX_MIN;
     let data = match v.data() {
+        VecData::I16(b) if long => VecData::I16(by_grade(v, b, desc).into()),
+        VecData::I32(b) if long => VecData::I32(by_grade(v, b, desc).into()),
+        VecData::I64(b) if long => VecData::I64(by_grade(v, b, desc).into()),
+        VecData::F32(b) if long => VecData::F32(by_grade(v, b, desc).into()),
+        VecData::F64(b) if long => VecData::F64(by_grade(v, b, desc).into()),
         VecData::U8(b) => VecData::U8(sorted(b, desc).into()),
         VecData::I16(b) => VecData::I16(sorted(b, desc).into()),
         VecData::I32(b) => VecData::I32(sorted(b, desc).into()),
@@ -275,9 +285,10 @@ pub(crate) fn grade_keys<T: Copy, K: Ord + Copy + RadixKey>(
                 if desc { !k } else { k }
             })
             .collect();
-        if let Some(g) = radix_grade(keys) {
-            return g;
-        }
+        return match radix_grade(keys) {
+            Ok(g) => g,
+            Err(keys) => bucket_grade(keys),
+        };
     }
     if n <= u32::MAX as usize {
         let mut pairs: Vec<(K, u32)> = b
@@ -356,9 +367,9 @@ impl RadixKey for qcore::Guid {
 }
 
 /// Stable LSD radix grade of `u64` keys, one byte per pass; passes where
-/// every key has the same byte are skipped. `None` when more than four
-/// passes would be needed (a comparison sort is faster then).
-pub(crate) fn radix_grade(keys: Vec<u64>) -> Option<Vec<usize>> {
+/// every key has the same byte are skipped. The keys back when more than
+/// four passes would be needed ([`bucket_grade`] is faster then).
+pub(crate) fn radix_grade(keys: Vec<u64>) -> Result<Vec<usize>, Vec<u64>> {
     let n = keys.len();
     let mut counts = vec![[0usize; 256]; 8];
     for ks in keys.chunks(qcore::budget::CHUNK) {
@@ -368,12 +379,12 @@ pub(crate) fn radix_grade(keys: Vec<u64>) -> Option<Vec<usize>> {
             }
         }
         if qcore::budget::stopping() {
-            return Some((0..n).collect());
+            return Ok((0..n).collect());
         }
     }
     let passes: Vec<usize> = (0..8).filter(|&p| !counts[p].contains(&n)).collect();
     if passes.len() > 4 {
-        return None;
+        return Err(keys);
     }
     let mut keys = keys;
     let mut idx: Vec<u32> = (0..n as u32).collect();
@@ -401,13 +412,71 @@ pub(crate) fn radix_grade(keys: Vec<u64>) -> Option<Vec<usize>> {
             }
             if qcore::budget::stopping() {
                 // `idx` is still a whole permutation; the result is dropped
-                return Some(idx.into_iter().map(|i| i as usize).collect());
+                return Ok(idx.into_iter().map(|i| i as usize).collect());
             }
         }
         std::mem::swap(&mut keys, &mut tkeys);
         std::mem::swap(&mut idx, &mut tidx);
     }
-    Some(idx.into_iter().map(|i| i as usize).collect())
+    Ok(idx.into_iter().map(|i| i as usize).collect())
+}
+
+/// Buckets of [`bucket_grade`]: the top bits of the key range.
+const BUCKET_BITS: u32 = 16;
+
+/// Stable grade of `u64` keys whose bytes mostly vary (random floats, wide
+/// longs): one scatter of `(key, index)` pairs into 2^16 buckets by the top
+/// bits of the key range, then every bucket sorted on its own, the buckets
+/// spread over the cores. Buckets are small enough to sort in cache. The
+/// pairs are distinct, so an unstable sort of each bucket gives the stable
+/// grade. A stop signal leaves the remaining buckets unsorted (the caller
+/// drops the result).
+pub(crate) fn bucket_grade(keys: Vec<u64>) -> Vec<usize> {
+    use rayon::prelude::*;
+    let n = keys.len();
+    let (lo, hi) = keys
+        .par_chunks(qcore::budget::CHUNK)
+        .map(|c| {
+            c.iter()
+                .fold((u64::MAX, 0u64), |(l, h), &k| (l.min(k), h.max(k)))
+        })
+        .reduce(|| (u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+    if n == 0 || lo == hi {
+        return (0..n).collect();
+    }
+    let span_bits = 64 - (hi - lo).leading_zeros();
+    let shift = span_bits.saturating_sub(BUCKET_BITS);
+    let bucket = |k: u64| ((k - lo) >> shift) as usize;
+    let mut start = vec![0usize; (1 << BUCKET_BITS) + 1];
+    for &k in &keys {
+        start[bucket(k) + 1] += 1;
+    }
+    for b in 1..start.len() {
+        start[b] += start[b - 1];
+    }
+    let bounds = start.clone();
+    let mut pairs: Vec<(u64, u32)> = vec![(0, 0); n];
+    for (i, &k) in keys.iter().enumerate() {
+        let b = bucket(k);
+        pairs[start[b]] = (k, i as u32);
+        start[b] += 1;
+    }
+    drop(keys);
+    let mut parts: Vec<&mut [(u64, u32)]> = Vec::with_capacity(1 << BUCKET_BITS);
+    let mut rest: &mut [(u64, u32)] = &mut pairs;
+    for w in bounds.windows(2) {
+        let (part, tail) = rest.split_at_mut(w[1] - w[0]);
+        if part.len() > 1 {
+            parts.push(part);
+        }
+        rest = tail;
+    }
+    parts.into_par_iter().for_each(|p| {
+        if !qcore::budget::stopping() {
+            sort_stoppable(p, false, <(u64, u32)>::cmp);
+        }
+    });
+    pairs.into_par_iter().map(|(_, i)| i as usize).collect()
 }
 
 /// Counting sort for one-byte items (bool, byte, char).
@@ -957,6 +1026,46 @@ mod tests {
         let g = grade_vector(&Vector::floats(f.clone()), false);
         assert!(f[g[0]].is_nan());
         assert!(g.windows(2).all(|w| f64_key(f[w[0]]) <= f64_key(f[w[1]])));
+    }
+
+    /// Random floats (every byte of their keys varies: the bucket path)
+    /// with nulls, infinities and both zeroes repeated: the grade is the
+    /// stable one, ascending and descending, and `asc`/`desc` agree with it.
+    #[test]
+    fn bucket_grade_is_stable_on_random_floats() {
+        let mut x: u64 = 987654321;
+        let f: Vec<f64> = (0..30_000)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                match i % 11 {
+                    0 => f64::NAN,
+                    1 => -0.0,
+                    2 => 0.0,
+                    3 => f64::INFINITY,
+                    4 => f64::NEG_INFINITY,
+                    _ => (x as f64 / u64::MAX as f64 - 0.5) * 1e6,
+                }
+            })
+            .collect();
+        for desc in [false, true] {
+            let g = grade_vector(&Vector::floats(f.clone()), desc);
+            let mut want: Vec<usize> = (0..f.len()).collect();
+            if desc {
+                want.sort_by(|&a, &b| f64_key(f[b]).cmp(&f64_key(f[a])));
+            } else {
+                want.sort_by_key(|&a| f64_key(f[a]));
+            }
+            assert_eq!(g, want);
+            let sorted = sort_vector(&Vector::floats(f.clone()), desc);
+            let got = sorted.as_f64().unwrap();
+            assert!(
+                got.iter()
+                    .zip(want.iter().map(|&i| f[i]))
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+            );
+        }
     }
 
     #[test]
