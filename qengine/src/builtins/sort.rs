@@ -112,3 +112,98 @@ pub fn xbar(_it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let q = crate::builtins::math::arith::div_int(y, x.clone())?;
     crate::builtins::math::arith::mul(x, q)
 }
+
+// ---------------------------------------------------------------------------
+// prefixes of sorts (`n#idesc x`, ``n sublist `c xdesc t``)
+
+/// The first `n` of `idesc x` / `iasc x` (no `cols`) or of `` `c xdesc t``
+/// (`cols` one column name, `t` an unkeyed table), found by a bounded heap
+/// ([`crate::ops::grade::top_grade`]) instead of the whole sort; the same
+/// value the sort and the take give. `None` when that shortcut does not
+/// apply (then the expression is evaluated as written): `n` not a
+/// non-negative integer atom, `n` past the count for `#` (which wraps),
+/// several columns, a keyed table or one named by a symbol, or a prefix
+/// too long for the heap to pay.
+pub fn sorted_prefix(
+    n: &Value,
+    cols: Option<&Value>,
+    x: &Value,
+    desc: bool,
+    sublist: bool,
+) -> Option<Value> {
+    let Value::Atom(a) = n else {
+        return None;
+    };
+    if !a.ty().is_integral() {
+        return None;
+    }
+    let k = usize::try_from(a.to_i64()?).ok()?;
+    let (v, table) = match (cols, x) {
+        (None, Value::Vector(v)) => (v, None),
+        (Some(c), Value::Table(t)) => {
+            let name = match c {
+                Value::Atom(Atom::Symbol(s)) => *s,
+                Value::Vector(v) if v.len() == 1 => match v.get(0) {
+                    Atom::Symbol(s) => s,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            let i = t.names.iter().position(|&s| s == name)?;
+            match &t.columns[i] {
+                Value::Vector(v) if v.len() == t.len() => (v, Some(x)),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    let k = if sublist { k.min(v.len()) } else { k };
+    if k > v.len() {
+        return None;
+    }
+    let top = crate::ops::grade::top_grade(v, desc, k)?;
+    let idx: Vec<i64> = top.into_iter().map(|i| i as i64).collect();
+    Some(match table {
+        None => Value::Vector(Vector::longs(idx)),
+        Some(t) => crate::ops::index::take_idx(t, &idx),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shortcut gives exactly the prefix of the whole stable grade,
+    /// with many ties and nulls, both directions, `#` and `sublist`.
+    #[test]
+    fn sorted_prefix_is_the_prefix_of_the_grade() {
+        let mut s: u64 = 42;
+        let v: Vec<i64> = (0..50_000)
+            .map(|i| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                if i % 13 == 0 {
+                    i64::MIN
+                } else {
+                    (s % 300) as i64
+                }
+            })
+            .collect();
+        let x = Value::Vector(Vector::longs(v.clone()));
+        for desc in [false, true] {
+            let full = crate::ops::grade::grade_vector(&Vector::longs(v.clone()), desc);
+            for k in [0usize, 1, 10, 1000] {
+                for sublist in [false, true] {
+                    let got = sorted_prefix(&Value::long(k as i64), None, &x, desc, sublist)
+                        .expect("shortcut applies");
+                    let want: Vec<i64> = full[..k].iter().map(|&i| i as i64).collect();
+                    let Value::Vector(got) = got else {
+                        panic!("not a vector")
+                    };
+                    assert_eq!(got.as_i64(), Some(&want[..]));
+                }
+            }
+        }
+    }
+}

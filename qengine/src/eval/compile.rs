@@ -129,6 +129,7 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
             x: Box::new(compile(x, scope)?),
             span: f.span.clone(),
         },
+        ExprKind::Dyadic(f, x, y) if let Some(p) = prefix_of_sort(f, x, y, scope)? => p,
         ExprKind::Dyadic(f, x, y) => Node::Dyadic {
             f: Box::new(compile(f, scope)?),
             x: Box::new(compile(x, scope)?),
@@ -255,6 +256,48 @@ pub(crate) fn is_train(e: &Expr, src: &str) -> bool {
         ExprKind::Dyadic(_, _, y) => is_train(y, src),
         _ => false,
     }
+}
+
+/// `n#idesc x`, `n#iasc x`, `n sublist idesc x`, ``n#`c xdesc t`` and
+/// ``n sublist `c xdesc t``: a [`Node::Prefix`], so a short prefix of a
+/// long sort costs one pass rather than the sort. Only the keywords
+/// themselves (a local of that name is not one).
+fn prefix_of_sort(f: &Expr, x: &Expr, y: &Expr, scope: &Scope) -> QResult<Option<Node>> {
+    let keyword = |e: &Expr, names: &[&str]| match &e.kind {
+        ExprKind::Name(n) if names.contains(&n.as_str()) && scope.local(n).is_none() => {
+            Some(n.clone())
+        }
+        ExprKind::Verb(v) if names.contains(&v.as_str()) => Some(v.clone()),
+        _ => None,
+    };
+    let Some(take) = keyword(f, &["#", "sublist"]) else {
+        return Ok(None);
+    };
+    let (sort, cols, arg) = match &y.kind {
+        ExprKind::Monadic(g, z) => (g, None, z),
+        ExprKind::Dyadic(g, c, t) => (g, Some(c), t),
+        _ => return Ok(None),
+    };
+    let Some(name) = keyword(sort, &["idesc", "iasc", "xdesc"]) else {
+        return Ok(None);
+    };
+    if (name == "xdesc") != cols.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(Node::Prefix {
+        take: Box::new(compile(f, scope)?),
+        n: Box::new(compile(x, scope)?),
+        sort: Box::new(compile(sort, scope)?),
+        cols: match cols {
+            Some(c) => Some(Box::new(compile(c, scope)?)),
+            None => None,
+        },
+        arg: Box::new(compile(arg, scope)?),
+        desc: name != "iasc",
+        sublist: take == "sublist",
+        span: f.span.clone(),
+        sort_span: sort.span.clone(),
+    }))
 }
 
 fn nodes(v: &[Expr], scope: &Scope) -> QResult<Vec<Node>> {

@@ -69,6 +69,24 @@ pub enum Node {
         value: Box<Node>,
         span: Span,
     },
+    /// `n#idesc x`, `n sublist iasc x`, ``n#`c xdesc t`` …: a prefix of a
+    /// sort. Evaluated as written (right to left), except that when the
+    /// prefix is short and the sort is by one vector, only the first `n`
+    /// of the grade are found ([`crate::builtins::sort::sorted_prefix`]).
+    Prefix {
+        /// `#` or `sublist`, applied in the general case.
+        take: Box<Node>,
+        n: Box<Node>,
+        /// `idesc`, `iasc` or `xdesc`.
+        sort: Box<Node>,
+        /// The columns of `xdesc`.
+        cols: Option<Box<Node>>,
+        arg: Box<Node>,
+        desc: bool,
+        sublist: bool,
+        span: Span,
+        sort_span: Span,
+    },
     /// `v::expr` at the top level: a view.
     View {
         name: Sym,
@@ -350,6 +368,38 @@ impl Interp {
                 let xv = self.eval_node(x, fr)?;
                 let fv = self.eval_node(f, fr)?;
                 crate::builtins::apply::apply2(self, &fv, xv, yv)
+                    .map_err(|e| located(e.into(), fr.source, span))
+            }
+            Node::Prefix {
+                take,
+                n,
+                sort,
+                cols,
+                arg,
+                desc,
+                sublist,
+                span,
+                sort_span,
+            } => {
+                let av = self.eval_node(arg, fr)?;
+                let cv = match cols {
+                    Some(c) => Some(self.eval_node(c, fr)?),
+                    None => None,
+                };
+                let nv = self.eval_node(n, fr)?;
+                if let Some(r) =
+                    crate::builtins::sort::sorted_prefix(&nv, cv.as_ref(), &av, *desc, *sublist)
+                {
+                    return Ok(r);
+                }
+                let sf = self.eval_node(sort, fr)?;
+                let sorted = match cv {
+                    Some(c) => crate::builtins::apply::apply2(self, &sf, c, av),
+                    None => crate::builtins::apply::apply(self, &sf, vec![av]),
+                }
+                .map_err(|e| located(e.into(), fr.source, sort_span))?;
+                let tf = self.eval_node(take, fr)?;
+                crate::builtins::apply::apply2(self, &tf, nv, sorted)
                     .map_err(|e| located(e.into(), fr.source, span))
             }
             Node::LeftProj { f, x } => {
