@@ -15,6 +15,7 @@ use qparser::LitValues;
 use qparser::Literal;
 
 use crate::registry;
+use crate::registry::Prefix;
 use qcore::Func;
 use qcore::Lambda;
 use qcore::QError;
@@ -260,30 +261,30 @@ pub(crate) fn is_train(e: &Expr, src: &str) -> bool {
 
 /// `n#idesc x`, `n#iasc x`, `n sublist idesc x`, ``n#`c xdesc t`` and
 /// ``n sublist `c xdesc t``: a [`Node::Prefix`], so a short prefix of a
-/// long sort costs one pass rather than the sort. Only the keywords
-/// themselves (a local of that name is not one).
+/// long sort costs one pass rather than the sort. The parts are the registry
+/// rows with a `prefix` (a local of that name is not one).
 fn prefix_of_sort(f: &Expr, x: &Expr, y: &Expr, scope: &Scope) -> QResult<Option<Node>> {
-    let keyword = |e: &Expr, names: &[&str]| match &e.kind {
-        ExprKind::Name(n) if names.contains(&n.as_str()) && scope.local(n).is_none() => {
-            Some(n.clone())
+    let part = |e: &Expr| match &e.kind {
+        ExprKind::Name(n) if scope.local(n).is_none() => {
+            registry::lookup(n).and_then(|i| registry::get(i).prefix)
         }
-        ExprKind::Verb(v) if names.contains(&v.as_str()) => Some(v.clone()),
+        ExprKind::Verb(v) => registry::lookup(v).and_then(|i| registry::get(i).prefix),
         _ => None,
     };
-    let Some(take) = keyword(f, &["#", "sublist"]) else {
-        return Ok(None);
+    let sublist = match part(f) {
+        Some(Prefix::Take) => false,
+        Some(Prefix::Sublist) => true,
+        _ => return Ok(None),
     };
     let (sort, cols, arg) = match &y.kind {
         ExprKind::Monadic(g, z) => (g, None, z),
         ExprKind::Dyadic(g, c, t) => (g, Some(c), t),
         _ => return Ok(None),
     };
-    let Some(name) = keyword(sort, &["idesc", "iasc", "xdesc"]) else {
-        return Ok(None);
+    let desc = match (part(sort), cols.is_some()) {
+        (Some(Prefix::Grade { desc }), false) | (Some(Prefix::ByColumns { desc }), true) => desc,
+        _ => return Ok(None),
     };
-    if (name == "xdesc") != cols.is_some() {
-        return Ok(None);
-    }
     Ok(Some(Node::Prefix {
         take: Box::new(compile(f, scope)?),
         n: Box::new(compile(x, scope)?),
@@ -293,8 +294,8 @@ fn prefix_of_sort(f: &Expr, x: &Expr, y: &Expr, scope: &Scope) -> QResult<Option
             None => None,
         },
         arg: Box::new(compile(arg, scope)?),
-        desc: name != "iasc",
-        sublist: take == "sublist",
+        desc,
+        sublist,
         span: f.span.clone(),
         sort_span: sort.span.clone(),
     }))

@@ -94,7 +94,12 @@ pub fn sort_vector(v: &Vector, desc: bool) -> Vector {
     }
     // long vectors of numbers: the (radix, parallel) grade, then a gather
     fn by_grade<T: Copy>(v: &Vector, b: &[T], desc: bool) -> Vec<T> {
-        grade_vector(v, desc).into_iter().map(|i| b[i]).collect()
+        let g = grade_vector(v, desc);
+        if qcore::budget::stopping() {
+            // the result is dropped: no gather
+            return b.to_vec();
+        }
+        g.into_iter().map(|i| b[i]).collect()
     }
     let long = v.len() >= RADIX_MIN;
     let data = match v.data() {
@@ -448,18 +453,29 @@ pub(crate) fn bucket_grade(keys: Vec<u64>) -> Vec<usize> {
     let shift = span_bits.saturating_sub(BUCKET_BITS);
     let bucket = |k: u64| ((k - lo) >> shift) as usize;
     let mut start = vec![0usize; (1 << BUCKET_BITS) + 1];
-    for &k in &keys {
-        start[bucket(k) + 1] += 1;
+    for ks in keys.chunks(qcore::budget::CHUNK) {
+        for &k in ks {
+            start[bucket(k) + 1] += 1;
+        }
+        if qcore::budget::stopping() {
+            return (0..n).collect();
+        }
     }
     for b in 1..start.len() {
         start[b] += start[b - 1];
     }
     let bounds = start.clone();
     let mut pairs: Vec<(u64, u32)> = vec![(0, 0); n];
-    for (i, &k) in keys.iter().enumerate() {
-        let b = bucket(k);
-        pairs[start[b]] = (k, i as u32);
-        start[b] += 1;
+    for (c, ks) in keys.chunks(qcore::budget::CHUNK).enumerate() {
+        let base = c * qcore::budget::CHUNK;
+        for (j, &k) in ks.iter().enumerate() {
+            let b = bucket(k);
+            pairs[start[b]] = (k, (base + j) as u32);
+            start[b] += 1;
+        }
+        if qcore::budget::stopping() {
+            return (0..n).collect();
+        }
     }
     drop(keys);
     let mut parts: Vec<&mut [(u64, u32)]> = Vec::with_capacity(1 << BUCKET_BITS);
@@ -476,6 +492,9 @@ pub(crate) fn bucket_grade(keys: Vec<u64>) -> Vec<usize> {
             sort_stoppable(p, false, <(u64, u32)>::cmp);
         }
     });
+    if qcore::budget::stopping() {
+        return (0..n).collect();
+    }
     pairs.into_par_iter().map(|(_, i)| i as usize).collect()
 }
 

@@ -161,10 +161,27 @@ pub struct Builtin {
     /// The indexes kdb+ IPC sends this builtin by, besides a glyph
     /// operator's own position (`count` is unary 13, `#:`).
     pub wire: &'static [Wire],
+    /// Its part in a prefix of a sort (`n#idesc x`), which compiles to one
+    /// node that finds only the first `n` (`eval::Node::Prefix`).
+    pub prefix: Option<Prefix>,
     /// Built, coming, or refused.
     pub status: Status,
     /// One line for `docs/KEYWORDS.md`.
     pub doc: &'static str,
+}
+
+/// The parts of a prefix of a sort: `take` (`#`, `sublist`) applied to a
+/// grade (`iasc`, `idesc`) or a sort by columns (`xdesc`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prefix {
+    /// `n#y`: wraps past the count.
+    Take,
+    /// `n sublist y`: stops at the count.
+    Sublist,
+    /// A grade of a vector.
+    Grade { desc: bool },
+    /// A table sorted by columns.
+    ByColumns { desc: bool },
 }
 
 const EMPTY: Builtin = Builtin {
@@ -178,6 +195,7 @@ const EMPTY: Builtin = Builtin {
     over: None,
     scan: None,
     wire: &[],
+    prefix: None,
     status: Status::Done,
     doc: "",
 };

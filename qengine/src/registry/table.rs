@@ -5,6 +5,7 @@
 //! category together.
 
 use super::Builtin;
+use super::Prefix;
 use super::Status;
 use super::{Both, Receive, Send, wire};
 use super::{P1, P2, PN, S1, S2, SN};
@@ -32,7 +33,7 @@ pub static BUILTINS: &[Builtin] = &[
     op(">",   P1(sort::idesc), P2(compare::gt), None, "idesc x; x>y greater than"),
     op("$",   S1(text::string), S2(cast::cast), None, "string x; x$y cast, pad"),
     op(",",   P1(list::enlist), P2(list::join::join), None, "enlist x; x,y join"),
-    op("#",   S1(list::count), P2(list::take::take), None, "count x; x#y take"),
+    Builtin { prefix: Some(Prefix::Take), ..op("#",   S1(list::count), P2(list::take::take), None, "count x; x#y take") },
     op("_",   P1(math::arith::floor), P2(list::take::drop), None, "floor x; x_y drop, cut"),
     op("~",   P1(logic::not), P2(compare::match_), None, "not x; x~y match"),
     op("!",   S1(dict::key), S2(dict::bang), Some(SN(qsql::update_n)), "key x, til x; x!y dict"),
@@ -126,7 +127,7 @@ pub static BUILTINS: &[Builtin] = &[
     kw2("inter",         "list", true, P2(list::sets::inter), "items of x that are in y"),
     kw2("union",         "list", true, P2(list::sets::union), "distinct x,y"),
     kw2("except",        "list", true, P2(list::sets::except), "items of x not in y"),
-    kw2("sublist",       "list", true, P2(list::take::sublist), "up to x items of y"),
+    Builtin { prefix: Some(Prefix::Sublist), ..kw2("sublist",       "list", true, P2(list::take::sublist), "up to x items of y") },
     kw2("cut",           "list", true, P2(list::take::cut), "cut y into pieces of x, or at indexes x"),
     kw2("sv",            "list", true, P2(list::svvs::sv), "join strings, symbols, paths; decode"),
     kw2("vs",            "list", true, S2(list::svvs::vs), "split strings, symbols, paths; encode"),
@@ -134,8 +135,8 @@ pub static BUILTINS: &[Builtin] = &[
     Builtin { wire: &[wire(UNARY, 17, Both)], ..kw1("distinct",      "sort", P1(list::find::distinct), "unique items in order of first occurrence") },
     kw1("asc",           "sort", P1(sort::asc), "sort ascending"),
     kw1("desc",          "sort", P1(sort::desc), "sort descending"),
-    Builtin { wire: &[wire(UNARY, 9, Both)], ..kw1("iasc",          "sort", P1(sort::iasc), "grade up") },
-    Builtin { wire: &[wire(UNARY, 10, Both)], ..kw1("idesc",         "sort", P1(sort::idesc), "grade down") },
+    Builtin { wire: &[wire(UNARY, 9, Both)], prefix: Some(Prefix::Grade { desc: false }), ..kw1("iasc",          "sort", P1(sort::iasc), "grade up") },
+    Builtin { wire: &[wire(UNARY, 10, Both)], prefix: Some(Prefix::Grade { desc: true }), ..kw1("idesc",         "sort", P1(sort::idesc), "grade down") },
     kw1("differ",        "sort", P1(math::series::differ), "where items change"),
     kw1("rank",          "sort", P1(sort::rank), "position in the sorted list"),
     kw2("xrank",         "sort", true, P2(sort::xrank), "bucket of each item, 0 to x-1"),
@@ -153,7 +154,7 @@ pub static BUILTINS: &[Builtin] = &[
     Builtin { wire: &[wire(BINARY, 28, Both)], ..kw2("insert",        "table", true, S2(table::insert), "`t insert rows: append, returns new row indexes") },
     kw2("upsert",        "table", true, S2(table::upsert), "append or update by key"),
     kw2("xasc",          "table", true, S2(table::xasc), "sort a table ascending by columns"),
-    kw2("xdesc",         "table", true, S2(table::xdesc), "sort a table descending by columns"),
+    Builtin { prefix: Some(Prefix::ByColumns { desc: true }), ..kw2("xdesc",         "table", true, S2(table::xdesc), "sort a table descending by columns") },
     kw1("ungroup",       "table", P1(table::ungroup), "flatten list columns into rows"),
     // --- interpret ---
     Builtin { wire: &[wire(UNARY, 19, Both)], ..kw1("value",         "interpret", S1(interpret::value), "values of a dict; evaluate a string or list; value of a name") },
