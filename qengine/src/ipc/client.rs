@@ -266,6 +266,7 @@ pub fn hopen(it: &mut Interp, x: Value) -> QResult<Value> {
             user: Sym::new(user),
             addr: ip_int(peer),
             responses: None,
+            http: false,
         },
     );
     Ok(Value::int(h))
