@@ -62,6 +62,9 @@ pub fn send(it: &mut Interp, h: i32, args: Vec<Value>) -> QResult<Value> {
         Value::list(args)
     };
     let handle = h.abs();
+    if it.ipc.conns.get(&handle).is_some_and(|c| c.ws) {
+        return super::http::ws_send(it, h, &msg);
+    }
     if h < 0 {
         if matches!(msg, Value::Nil) {
             flush(it, handle)?;
@@ -267,6 +270,7 @@ pub fn hopen(it: &mut Interp, x: Value) -> QResult<Value> {
             addr: ip_int(peer),
             responses: None,
             http: false,
+            ws: false,
         },
     );
     Ok(Value::int(h))

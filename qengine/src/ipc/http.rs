@@ -17,6 +17,13 @@
 //! closes the connection once written, else it is kept alive. The
 //! default GET answers with `Connection: keep-alive` when the client asked
 //! for it (HTTP/1.1 unless `Connection: close`).
+//!
+//! WebSockets: a `GET` with `Upgrade: websocket` is answered `101` (after
+//! the same credentials check) and `.z.wo` runs; tungstenite reads the
+//! frames on the reader thread; `.z.ws` gets a text message as a string
+//! and a binary one as bytes (no `.z.ws`: the message is echoed, q's
+//! default); `neg[h] x` sends a string as a text frame and bytes as a
+//! binary frame (a sync `h x` is `'nyi`, as q); `.z.wc` runs at the close.
 
 use std::io::Read;
 use std::io::Write;
@@ -163,6 +170,7 @@ pub(super) fn serve_http(s: TcpStream, peer: SocketAddr, sink: Sink, limit: usiz
     loop {
         match read_request(&mut r, &mut buf, limit) {
             Ok(Some(req)) => {
+                let upgrade = ws_key(&req).is_some();
                 let login = if first {
                     match s.try_clone() {
                         Ok(w) => Some((w, Some(peer.ip()))),
@@ -172,6 +180,16 @@ pub(super) fn serve_http(s: TcpStream, peer: SocketAddr, sink: Sink, limit: usiz
                     None
                 };
                 first = false;
+                if upgrade {
+                    if !sink(Event::WsOpen { handle, req, login }) {
+                        break;
+                    }
+                    let part = std::mem::take(&mut buf);
+                    ws_read_loop(r, part, handle, &sink, limit);
+                    let _ = s.shutdown(Shutdown::Both);
+                    sink(Event::Closed { handle });
+                    return;
+                }
                 if !sink(Event::Http { handle, req, login }) {
                     break;
                 }
@@ -409,4 +427,152 @@ fn default_get(it: &mut Interp, handle: i32, req: &Request) -> (Vec<u8>, bool) {
         }
         Err(e) => (doth::error_response(e.name.as_bytes()), true),
     }
+}
+
+// ---------------------------------------------------------------------------
+// WebSockets
+
+/// The key of a WebSocket upgrade request (`GET` with `Upgrade: websocket`).
+pub(super) fn ws_key(req: &Request) -> Option<String> {
+    let up = req.header("upgrade")?;
+    (req.method == "GET" && up.eq_ignore_ascii_case("websocket"))
+        .then(|| req.header("sec-websocket-key").map(|k| k.trim().to_string()))
+        .flatten()
+}
+
+fn b64_encode(b: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(b.len().div_ceil(3) * 4);
+    for c in b.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (c.get(1).copied().unwrap_or(0) as u32) << 8
+            | c.get(2).copied().unwrap_or(0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The `101 Switching Protocols` answer to an upgrade with `key`.
+fn ws_accept(key: &str) -> Vec<u8> {
+    let mut k = key.as_bytes().to_vec();
+    k.extend_from_slice(b"258EAFA5-E914-47DA-95CA-C5AB0DC11B65");
+    let acc = b64_encode(&crate::ops::digest::sha1_digest(&k));
+    format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {acc}\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+/// Reads WebSocket frames (tungstenite) until the close, passing each
+/// message on.
+fn ws_read_loop(r: TcpStream, part: Vec<u8>, handle: i32, sink: &Sink, limit: usize) {
+    use tungstenite::protocol::{Role, WebSocketConfig};
+    let cfg = WebSocketConfig::default()
+        .max_message_size(Some(limit))
+        .max_frame_size(Some(limit));
+    let _ = r.set_read_timeout(None);
+    let mut ws = tungstenite::WebSocket::from_partially_read(r, part, Role::Server, Some(cfg));
+    loop {
+        let (data, text) = match ws.read() {
+            Ok(tungstenite::Message::Text(t)) => (t.as_bytes().to_vec(), true),
+            Ok(tungstenite::Message::Binary(b)) => (b.to_vec(), false),
+            Ok(tungstenite::Message::Close(_)) | Err(_) => break,
+            Ok(_) => continue,
+        };
+        if !sink(Event::WsMessage { handle, data, text }) {
+            break;
+        }
+    }
+}
+
+/// One WebSocket frame as the server sends it: a string is a text frame,
+/// bytes a binary one.
+pub(super) fn ws_frame(data: &[u8], text: bool) -> Vec<u8> {
+    use tungstenite::protocol::frame::Frame;
+    use tungstenite::protocol::frame::coding::{Data, OpCode};
+    let op = OpCode::Data(if text { Data::Text } else { Data::Binary });
+    let mut out = Vec::with_capacity(data.len() + 10);
+    let _ = Frame::message(data.to_vec(), op, true).format(&mut out);
+    out
+}
+
+/// Serves an upgrade on the interpreter thread: credentials (first
+/// request), the 101 answer, then `.z.wo`.
+pub(super) fn handle_ws_open(
+    it: &mut Interp,
+    handle: i32,
+    req: Request,
+    login: Option<(TcpStream, Option<IpAddr>)>,
+) {
+    if let Some((mut stream, addr)) = login {
+        let (user, pw) = basic_auth(&req);
+        let needs = it.ipc.users.is_some() || it.get_global(Sym::new(".z.pw")).is_some();
+        if needs && !super::server::authorise(it, handle, &user, &pw, addr) {
+            let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+            let _ = stream.write_all(&unauthorized());
+            let _ = stream.shutdown(Shutdown::Both);
+            return;
+        }
+        if !super::server::register_http(it, handle, stream, &user, addr) {
+            return;
+        }
+    }
+    let Some(key) = ws_key(&req) else { return };
+    match it.ipc.conns.get_mut(&handle) {
+        Some(c) => c.ws = true,
+        None => return,
+    }
+    let _ = super::transport::send_bytes(it, handle, ws_accept(&key));
+    let _ = super::server::call_handler(it, handle, ".z.wo", Value::int(handle));
+}
+
+/// A WebSocket message: `.z.ws` with a string (text) or bytes (binary);
+/// without `.z.ws`, q's default echoes it.
+pub(super) fn handle_ws_message(it: &mut Interp, handle: i32, data: Vec<u8>, text: bool) {
+    if !it.ipc.conns.contains_key(&handle) {
+        return;
+    }
+    if it.get_global(Sym::new(".z.ws")).is_none() {
+        let _ = super::transport::send_bytes(it, handle, ws_frame(&data, text));
+        return;
+    }
+    let arg = if text {
+        Value::Vector(qcore::Vector::chars(&data))
+    } else {
+        Value::Vector(qcore::Vector::from_u8(Ty::Byte, data))
+    };
+    if let Some(Err(e)) = super::server::call_handler(it, handle, ".z.ws", arg)
+        && it.exit_request.is_none()
+    {
+        eprintln!("'{}", e.name);
+        eprintln!("  in .z.ws (handle {handle})");
+    }
+}
+
+/// `neg[h] x` (and `h x`) on a WebSocket handle.
+pub(super) fn ws_send(it: &mut Interp, h: i32, msg: &Value) -> QResult<Value> {
+    if h > 0 {
+        return Err(qcore::QError::nyi("sync message on a websocket"));
+    }
+    let handle = -h;
+    let frame = match msg {
+        Value::Vector(v) if v.ty() == Ty::Char => ws_frame(v.as_u8().unwrap_or(&[]), true),
+        Value::Atom(Atom::Char(c)) => ws_frame(&[*c], true),
+        Value::Vector(v) if v.ty() == Ty::Byte => ws_frame(v.as_u8().unwrap_or(&[]), false),
+        Value::Nil => {
+            super::transport::flush(it, handle)?;
+            return Ok(Value::Nil);
+        }
+        _ => return Err(qcore::QError::type_()),
+    };
+    if !super::transport::send_bytes(it, handle, frame) {
+        return Err(super::transport::write_error(handle));
+    }
+    Ok(Value::Nil)
 }

@@ -136,6 +136,18 @@ pub enum Event {
         req: http::Request,
         login: Option<(TcpStream, Option<IpAddr>)>,
     },
+    /// A WebSocket upgrade request (`login` as for [`Event::Http`]).
+    WsOpen {
+        handle: i32,
+        req: http::Request,
+        login: Option<(TcpStream, Option<IpAddr>)>,
+    },
+    /// A WebSocket message: text or binary.
+    WsMessage {
+        handle: i32,
+        data: Vec<u8>,
+        text: bool,
+    },
     /// A malformed HTTP request on a served connection: `response` (a 400)
     /// is queued and the connection closed after it.
     HttpBad { handle: i32, response: Vec<u8> },
@@ -172,6 +184,9 @@ struct Conn {
     responses: Option<mpsc::Receiver<qipc::Message>>,
     /// An HTTP connection (no `.z.po`/`.z.pc`, not a kdb+ peer).
     http: bool,
+    /// Upgraded to a WebSocket (`.z.wo`/`.z.ws`/`.z.wc`; `neg[h]` sends
+    /// frames).
+    ws: bool,
 }
 
 struct Listener {

@@ -151,22 +151,27 @@ fn read_handshake(s: &mut TcpStream) -> Option<qipc::handshake::Login> {
     Some(qipc::handshake::parse_login(&buf))
 }
 
-/// The first bytes of a connection (up to 8, waiting at most the
-/// handshake time for the first).
-fn peek_start(s: &TcpStream) -> Vec<u8> {
+/// The first bytes of a connection (up to 8), waiting at most the
+/// handshake time (or the stall time if shorter) for them; `None` when
+/// nothing came (the connection is then dropped, as a login that never
+/// came is).
+fn peek_start(s: &TcpStream) -> Option<Vec<u8>> {
     let mut b = [0u8; 8];
     let end = std::time::Instant::now() + HANDSHAKE_TIMEOUT.min(super::transport::limits().stall);
     loop {
+        let left = end.checked_duration_since(std::time::Instant::now())?;
+        let _ = s.set_read_timeout(Some(left.max(Duration::from_millis(1))));
         match s.peek(&mut b) {
-            Ok(n) if n >= 8 || n == 0 => return b[..n].to_vec(),
+            Ok(0) => return None,
+            Ok(n) if n >= 8 => return Some(b[..n].to_vec()),
             Ok(n) => {
                 // a kdb+ login can be shorter than 8 bytes: it ends with NUL
                 if b[..n].contains(&0) || std::time::Instant::now() >= end {
-                    return b[..n].to_vec();
+                    return Some(b[..n].to_vec());
                 }
                 std::thread::sleep(Duration::from_millis(2));
             }
-            Err(_) => return Vec::new(),
+            Err(_) => return None,
         }
     }
 }
@@ -174,7 +179,11 @@ fn peek_start(s: &TcpStream) -> Vec<u8> {
 fn serve_conn(mut s: TcpStream, peer: SocketAddr, sink: Sink, limit: usize) {
     let _ = s.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
     let _ = s.set_nodelay(true);
-    if super::http::looks_like_http(&peek_start(&s)) {
+    let Some(start) = peek_start(&s) else {
+        let _ = s.shutdown(Shutdown::Both);
+        return;
+    };
+    if super::http::looks_like_http(&start) {
         super::http::serve_http(s, peer, sink, limit);
         return;
     }
@@ -276,6 +285,7 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
                             addr: ip_int(addr),
                             responses: Some(responses),
                             http: false,
+            ws: false,
                         },
                     );
                     let _ = call_handler(it, handle, ".z.po", Value::int(handle));
@@ -295,6 +305,12 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
         Event::Http { handle, req, login } => {
             super::http::handle_request(it, handle, req, login);
         }
+        Event::WsOpen { handle, req, login } => {
+            super::http::handle_ws_open(it, handle, req, login);
+        }
+        Event::WsMessage { handle, data, text } => {
+            super::http::handle_ws_message(it, handle, data, text);
+        }
         Event::HttpBad { handle, response } => {
             if it.ipc.conns.contains_key(&handle) {
                 let _ = send_bytes(it, handle, response);
@@ -302,10 +318,14 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
             }
         }
         Event::Closed { handle } => {
-            if let Some(c) = it.ipc.conns.remove(&handle)
-                && !c.http
-            {
-                let _ = call_handler(it, handle, ".z.pc", Value::int(handle));
+            match it.ipc.conns.remove(&handle) {
+                Some(c) if c.ws => {
+                    let _ = call_handler(it, handle, ".z.wc", Value::int(handle));
+                }
+                Some(c) if !c.http => {
+                    let _ = call_handler(it, handle, ".z.pc", Value::int(handle));
+                }
+                _ => {}
             }
         }
         Event::Ready { handle } => {
@@ -521,6 +541,7 @@ pub(super) fn register_http(
             addr: ip_int(addr),
             responses: None,
             http: true,
+            ws: false,
         },
     );
     true
