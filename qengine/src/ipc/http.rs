@@ -461,7 +461,7 @@ fn b64_encode(b: &[u8]) -> String {
 /// The `101 Switching Protocols` answer to an upgrade with `key`.
 fn ws_accept(key: &str) -> Vec<u8> {
     let mut k = key.as_bytes().to_vec();
-    k.extend_from_slice(b"258EAFA5-E914-47DA-95CA-C5AB0DC11B65");
+    k.extend_from_slice(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
     let acc = b64_encode(&crate::ops::digest::sha1_digest(&k));
     format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {acc}\r\n\r\n"
@@ -575,4 +575,31 @@ pub(super) fn ws_send(it: &mut Interp, h: i32, msg: &Value) -> QResult<Value> {
         return Err(super::transport::write_error(handle));
     }
     Ok(Value::Nil)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_key_of_rfc6455() {
+        let r = String::from_utf8(ws_accept("dGhlIHNhbXBsZSBub25jZQ==")).unwrap();
+        assert!(r.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"), "{r}");
+    }
+
+    #[test]
+    fn base64_both_ways() {
+        for s in ["", "a", "ab", "abc", "abcd", "bob:secret"] {
+            assert_eq!(b64_decode(&b64_encode(s.as_bytes())).unwrap(), s.as_bytes());
+        }
+        assert_eq!(b64_encode(b"bob:secret"), "Ym9iOnNlY3JldA==");
+    }
+
+    #[test]
+    fn http_is_told_from_a_login() {
+        assert!(looks_like_http(b"GET /?1 "));
+        assert!(looks_like_http(b"POST / H"));
+        assert!(!looks_like_http(b"user:pw\x03"));
+        assert!(!looks_like_http(b"\x03\x00"));
+    }
 }
