@@ -386,9 +386,9 @@ pub static BUILTINS: &[Builtin] = &[
     callback(".z.pw",   Status::Done, "validate user"),
     callback(".z.ts",   Status::Done, "timer: run by the event loop every \\t milliseconds with the timestamp"),
     callback(".z.vs",   Status::Later(13), "value set"),
-    callback(".z.wc",   Status::Later(17), "WebSocket close"),
-    callback(".z.wo",   Status::Later(17), "WebSocket open"),
-    callback(".z.ws",   Status::Later(17), "WebSockets"),
+    callback(".z.wc",   Status::Done, "WebSocket close"),
+    callback(".z.wo",   Status::Done, "WebSocket open"),
+    callback(".z.ws",   Status::Done, "WebSocket message: a string (text) or bytes (binary); default echoes"),
     // --- q names not built yet (they signal 'nyi naming themselves) ---
     later(".Q.ens",          ".Q", 13, "enumerate against a domain"),
     later(".Q.dpfts",        ".Q", 13, "save a table partitioned with a sym file"),
