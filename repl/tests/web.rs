@@ -43,7 +43,10 @@ fn server_with(setup: &str, args: &[&str]) -> Server {
     drop(stdin);
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(20), "server did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     // let the setup lines run before the first request
@@ -100,7 +103,10 @@ fn get_uses_the_default_handler() {
     assert!(r.starts_with("HTTP/1.1 400 Bad Request\n"), "{r}");
     assert!(r.ends_with("\n'type"), "{r}");
     // a table's console text, < escaped
-    let url = format!("http://127.0.0.1:{}/?select%20from%20t%20where%20a%3C3", s.port);
+    let url = format!(
+        "http://127.0.0.1:{}/?select%20from%20t%20where%20a%3C3",
+        s.port
+    );
     let r = curl(&[&url]);
     assert!(r.contains("<pre>a\n-\n1\n2\n</pre>"), "{r}");
 }
@@ -168,7 +174,10 @@ fn keep_alive_and_pipelining() {
     );
     assert_eq!(r.matches("HTTP/1.1 200 OK").count(), 2, "{r}");
     assert!(r.contains("Connection: keep-alive\n"), "{r}");
-    assert!(r.contains("<pre>1\n</pre>") && r.contains("<pre>2\n</pre>"), "{r}");
+    assert!(
+        r.contains("<pre>1\n</pre>") && r.contains("<pre>2\n</pre>"),
+        "{r}"
+    );
     // curl reuses the connection for two URLs
     if have_curl() {
         let u1 = format!("http://127.0.0.1:{}/?1", s.port);

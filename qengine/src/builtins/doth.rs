@@ -29,7 +29,8 @@ pub const PRELUDE: &str = concat!(
 
 /// `.h.sc`: characters a URI needs no escape for.
 pub const SAFE: &str = "$-.+!*'(),abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789";
-const SA: &str = "a{text-decoration:none}a:link{color:024C7E}a:visited{color:024C7E}a:active{color:958600}";
+const SA: &str =
+    "a{text-decoration:none}a:link{color:024C7E}a:visited{color:024C7E}a:active{color:958600}";
 const SB: &str = "body{font:10pt verdana;text-align:justify}";
 
 fn bytes(x: &Value) -> QResult<Vec<u8>> {
@@ -322,7 +323,13 @@ pub fn fram(args: Vec<Value>) -> QResult<Value> {
     let (l, r) = (bytes(&srcs[0])?, bytes(&srcs[1])?);
     let mut out = b"<html><head><title>".to_vec();
     out.extend(title);
-    out.extend_from_slice(format!("</title><frameset cols=\"{},*\"><frame src=\"", 16 + 10 * (width + 1)).as_bytes());
+    out.extend_from_slice(
+        format!(
+            "</title><frameset cols=\"{},*\"><frame src=\"",
+            16 + 10 * (width + 1)
+        )
+        .as_bytes(),
+    );
     out.extend(l);
     out.extend_from_slice(b"\"><frame name=v src=\"");
     out.extend(r);
@@ -416,7 +423,8 @@ fn flat_columns(it: &mut Interp, x: &Value) -> QResult<Value> {
     let p = it.settings.console.precision;
     let fix = |c: &Value| -> Value {
         if let Value::List(l) = c
-            && l.iter().any(|i| matches!(i, Value::Vector(v) if v.ty() != Ty::Char))
+            && l.iter()
+                .any(|i| matches!(i, Value::Vector(v) if v.ty() != Ty::Char))
         {
             let items = l
                 .iter()

@@ -198,10 +198,7 @@ fn key_json(k: &Value, o: JsonOpts, out: &mut String) {
         Value::Atom(Atom::Symbol(s)) => quote(s.as_str().as_bytes(), out),
         Value::Atom(a) => quote(crate::display::atom_text(a, o.precision).as_bytes(), out),
         Value::Vector(v) if v.ty() == Ty::Char => quote(v.as_u8().unwrap_or(&[]), out),
-        other => quote(
-            crate::display::one_line(other, o.precision).as_bytes(),
-            out,
-        ),
+        other => quote(crate::display::one_line(other, o.precision).as_bytes(), out),
     }
 }
 
@@ -217,9 +214,7 @@ pub fn atom_json(a: &Atom, o: JsonOpts, out: &mut String) {
         Atom::Real(x) => float_json(x as f64, o, out, || {
             crate::display::atom_text(a, o.precision)
         }),
-        Atom::Float(x) => float_json(x, o, out, || {
-            crate::display::format_float(x, o.precision)
-        }),
+        Atom::Float(x) => float_json(x, o, out, || crate::display::format_float(x, o.precision)),
         Atom::Short(_) | Atom::Int(_) | Atom::Long(_) => {
             if a.is_null() {
                 out.push_str("null");
@@ -379,7 +374,10 @@ impl Parser<'_> {
     fn number(&mut self) -> QResult<Value> {
         let start = self.i;
         while self.i < self.s.len()
-            && matches!(self.s[self.i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+            && matches!(
+                self.s[self.i],
+                b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
+            )
         {
             self.i += 1;
         }

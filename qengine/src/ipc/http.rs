@@ -71,11 +71,18 @@ impl Request {
 /// True when the first bytes of a connection start an HTTP request.
 pub fn looks_like_http(first: &[u8]) -> bool {
     const METHODS: [&[u8]; 8] = [
-        b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ",
+        b"GET ",
+        b"POST ",
+        b"HEAD ",
+        b"PUT ",
+        b"DELETE ",
+        b"OPTIONS ",
+        b"PATCH ",
+        b"CONNECT ",
     ];
-    METHODS
-        .iter()
-        .any(|m| first.starts_with(m) || (first.len() < m.len() && m.starts_with(first) && first.len() >= 3))
+    METHODS.iter().any(|m| {
+        first.starts_with(m) || (first.len() < m.len() && m.starts_with(first) && first.len() >= 3)
+    })
 }
 
 fn find_head_end(buf: &[u8]) -> Option<usize> {
@@ -84,11 +91,7 @@ fn find_head_end(buf: &[u8]) -> Option<usize> {
 
 /// Reads and parses one request; `Ok(None)` at a clean end of the
 /// connection, `Err(())` for a malformed one.
-fn read_request(
-    r: &mut impl Read,
-    buf: &mut Vec<u8>,
-    limit: usize,
-) -> Result<Option<Request>, ()> {
+fn read_request(r: &mut impl Read, buf: &mut Vec<u8>, limit: usize) -> Result<Option<Request>, ()> {
     let mut chunk = [0u8; 16 << 10];
     let head_len = loop {
         if let Some(n) = find_head_end(buf) {
@@ -117,7 +120,12 @@ fn read_request(
     let headers: Vec<(String, String)> = req
         .headers
         .iter()
-        .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned()))
+        .map(|h| {
+            (
+                h.name.to_string(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
         .collect();
     let mut rq = Request {
         method,
@@ -196,19 +204,17 @@ pub(super) fn serve_http(s: TcpStream, peer: SocketAddr, sink: Sink, limit: usiz
             }
             Ok(None) => break,
             Err(()) => {
-                let bad = doth::response(
-                    "400 Bad Request",
-                    b"text/plain",
-                    b"'bad request",
-                    false,
-                );
+                let bad = doth::response("400 Bad Request", b"text/plain", b"'bad request", false);
                 if first {
                     let mut w = &s;
                     let _ = w.write_all(&bad);
                     let _ = s.shutdown(Shutdown::Both);
                     return;
                 }
-                let _ = sink(Event::HttpBad { handle, response: bad });
+                let _ = sink(Event::HttpBad {
+                    handle,
+                    response: bad,
+                });
                 // the interpreter closes the connection after the 400
                 std::thread::sleep(Duration::from_millis(50));
                 break;
@@ -233,7 +239,10 @@ fn b64_decode(s: &str) -> Option<Vec<u8>> {
             _ => return None,
         })
     };
-    let t: Vec<u8> = s.bytes().filter(|&c| c != b'=' && !c.is_ascii_whitespace()).collect();
+    let t: Vec<u8> = s
+        .bytes()
+        .filter(|&c| c != b'=' && !c.is_ascii_whitespace())
+        .collect();
     let mut out = Vec::with_capacity(t.len() * 3 / 4);
     for ch in t.chunks(4) {
         let mut n = 0u32;
@@ -256,7 +265,11 @@ fn basic_auth(req: &Request) -> (String, String) {
     let Some(v) = req.header("authorization") else {
         return (String::new(), String::new());
     };
-    let Some(enc) = v.trim().strip_prefix("Basic ").or_else(|| v.trim().strip_prefix("basic ")) else {
+    let Some(enc) = v
+        .trim()
+        .strip_prefix("Basic ")
+        .or_else(|| v.trim().strip_prefix("basic "))
+    else {
         return (String::new(), String::new());
     };
     let dec = b64_decode(enc.trim()).unwrap_or_default();
@@ -316,10 +329,7 @@ pub(super) fn close_after_write(it: &mut Interp, handle: i32) {
 fn headers_dict(req: &Request) -> Value {
     let keys: Vec<Sym> = req.headers.iter().map(|(k, _)| Sym::new(k)).collect();
     let vals: Vec<Value> = req.headers.iter().map(|(_, v)| Value::string(v)).collect();
-    Value::dict(
-        Value::Vector(qcore::Vector::syms(keys)),
-        Value::list(vals),
-    )
+    Value::dict(Value::Vector(qcore::Vector::syms(keys)), Value::list(vals))
 }
 
 /// The response bytes for `req`, and whether to close after them.
@@ -361,12 +371,7 @@ fn respond_to(it: &mut Interp, handle: i32, req: &Request) -> (Vec<u8>, bool) {
             true,
         ),
         _ => (
-            doth::response(
-                "405 Method Not Allowed",
-                b"text/plain",
-                b"'method",
-                false,
-            ),
+            doth::response("405 Method Not Allowed", b"text/plain", b"'method", false),
             true,
         ),
     }
@@ -421,7 +426,10 @@ fn default_get(it: &mut Interp, handle: i32, req: &Request) -> (Vec<u8>, bool) {
     match r {
         Ok(v) => {
             let text = crate::display::console_full(&v, it.settings.console.precision);
-            let ls: Vec<Vec<u8>> = text.lines().map(|l| doth::xml_escape(l.as_bytes())).collect();
+            let ls: Vec<Vec<u8>> = text
+                .lines()
+                .map(|l| doth::xml_escape(l.as_bytes()))
+                .collect();
             let body = doth::pre_page(&ls);
             (doth::response("200 OK", b"text/html", &body, keep), !keep)
         }
@@ -436,7 +444,10 @@ fn default_get(it: &mut Interp, handle: i32, req: &Request) -> (Vec<u8>, bool) {
 pub(super) fn ws_key(req: &Request) -> Option<String> {
     let up = req.header("upgrade")?;
     (req.method == "GET" && up.eq_ignore_ascii_case("websocket"))
-        .then(|| req.header("sec-websocket-key").map(|k| k.trim().to_string()))
+        .then(|| {
+            req.header("sec-websocket-key")
+                .map(|k| k.trim().to_string())
+        })
         .flatten()
 }
 
@@ -584,7 +595,10 @@ mod tests {
     #[test]
     fn accept_key_of_rfc6455() {
         let r = String::from_utf8(ws_accept("dGhlIHNhbXBsZSBub25jZQ==")).unwrap();
-        assert!(r.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"), "{r}");
+        assert!(
+            r.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
+            "{r}"
+        );
     }
 
     #[test]

@@ -285,7 +285,7 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
                             addr: ip_int(addr),
                             responses: Some(responses),
                             http: false,
-            ws: false,
+                            ws: false,
                         },
                     );
                     let _ = call_handler(it, handle, ".z.po", Value::int(handle));
@@ -317,17 +317,15 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
                 super::http::close_after_write(it, handle);
             }
         }
-        Event::Closed { handle } => {
-            match it.ipc.conns.remove(&handle) {
-                Some(c) if c.ws => {
-                    let _ = call_handler(it, handle, ".z.wc", Value::int(handle));
-                }
-                Some(c) if !c.http => {
-                    let _ = call_handler(it, handle, ".z.pc", Value::int(handle));
-                }
-                _ => {}
+        Event::Closed { handle } => match it.ipc.conns.remove(&handle) {
+            Some(c) if c.ws => {
+                let _ = call_handler(it, handle, ".z.wc", Value::int(handle));
             }
-        }
+            Some(c) if !c.http => {
+                let _ = call_handler(it, handle, ".z.pc", Value::int(handle));
+            }
+            _ => {}
+        },
         Event::Ready { handle } => {
             // everything in the inbox now (a run may have come with one
             // notice; later notices then find it empty)
@@ -417,7 +415,13 @@ pub fn z_w_handles(it: &mut Interp, _x: Value) -> QResult<Value> {
     ))
 }
 
-pub(super) fn authorise(it: &mut Interp, handle: i32, user: &str, pw: &str, addr: Option<IpAddr>) -> bool {
+pub(super) fn authorise(
+    it: &mut Interp,
+    handle: i32,
+    user: &str,
+    pw: &str,
+    addr: Option<IpAddr>,
+) -> bool {
     if !password_ok(it, user, pw) {
         return false;
     }
@@ -501,7 +505,12 @@ fn guarded(
 
 /// Calls handler `name` (`.z.po` ...) if defined, with the connection's
 /// context set.
-pub(super) fn call_handler(it: &mut Interp, handle: i32, name: &str, arg: Value) -> Option<QResult<Value>> {
+pub(super) fn call_handler(
+    it: &mut Interp,
+    handle: i32,
+    name: &str,
+    arg: Value,
+) -> Option<QResult<Value>> {
     let f = it.get_global(Sym::new(name))?;
     let (user, addr) = it
         .ipc
