@@ -114,3 +114,21 @@ def test_echo_without_handler(port):
     op, data = ws.recv_data()
     assert op == websocket.ABNF.OPCODE_BINARY and data == b"\x01\x02"
     ws.close()
+
+
+def test_console_page_and_socket(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as r:
+        page = r.read().decode()
+        assert r.headers["Content-Type"] == "text/html"
+    assert "<title>borf</title>" in page and "/.console" in page
+    # the console's socket evaluates kdb+ messages whatever .z.ws does
+    ws = websocket.create_connection(f"ws://127.0.0.1:{port}/.console")
+    ws.send_binary(kdb_string_message("6*7"))
+    op, data = ws.recv_data()
+    assert op == websocket.ABNF.OPCODE_BINARY
+    assert data[1] == 2  # a response
+    assert struct.unpack("<q", data[9:17])[0] == 42
+    ws.send_binary(kdb_string_message("1+`a"))
+    op, data = ws.recv_data()
+    assert data[8:9] == b"\x80" and data[9:].rstrip(b"\0") == b"type"
+    ws.close()

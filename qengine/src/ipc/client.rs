@@ -271,6 +271,7 @@ pub fn hopen(it: &mut Interp, x: Value) -> QResult<Value> {
             responses: None,
             http: false,
             ws: false,
+            console: false,
         },
     );
     Ok(Value::int(h))

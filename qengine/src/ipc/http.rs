@@ -166,6 +166,39 @@ fn read_request(r: &mut impl Read, buf: &mut Vec<u8>, limit: usize) -> Result<Op
     Ok(Some(rq))
 }
 
+/// The browser console served at `/` (one page, no external assets).
+pub const CONSOLE: &str = include_str!("web/console.html");
+
+/// A message from the browser console (its WebSocket at `/.console`): a
+/// kdb+ serialized string (as `-8!`), evaluated by `.h.val` as a client's
+/// request; the result goes back serialized, an error as a kdb+ error.
+fn console_message(it: &mut Interp, handle: i32, data: Vec<u8>, text: bool) {
+    let expr = if text {
+        Ok(Value::Vector(qcore::Vector::chars(&data)))
+    } else {
+        qipc::unframe(data, it.ipc.limit).and_then(|m| match m.decode(it)? {
+            qipc::Body::Value(v) => Ok(v),
+            qipc::Body::Error(e) => Err(qcore::QError::new(e)),
+        })
+    };
+    let r = expr.and_then(|x| call_with_ctx_val(it, handle, x));
+    let msg = match r.and_then(|v| qipc::frame(qipc::RESPONSE, &v, it)) {
+        Ok(m) => m,
+        Err(e) => qipc::error_frame(qipc::RESPONSE, &e.name),
+    };
+    let _ = super::transport::send_bytes(it, handle, ws_frame(&msg, false));
+}
+
+fn call_with_ctx_val(it: &mut Interp, handle: i32, x: Value) -> QResult<Value> {
+    super::server::call_with_ctx(it, handle, |it| {
+        let val = it
+            .get_global(Sym::new(".h.val"))
+            .or_else(|| crate::registry::lookup("value").map(crate::registry::func))
+            .unwrap_or(Value::Nil);
+        crate::builtins::apply::apply(it, &val, vec![x])
+    })
+}
+
 /// The reader thread of an HTTP connection: each request goes to the
 /// interpreter in order; a malformed one is answered 400 and ends it.
 pub(super) fn serve_http(s: TcpStream, peer: SocketAddr, sink: Sink, limit: usize) {
@@ -403,7 +436,10 @@ fn default_get(it: &mut Interp, handle: i32, req: &Request) -> (Vec<u8>, bool) {
     let t = req.target.as_str();
     let src = match t.strip_prefix('?') {
         Some(q) => doth::uri_unescape(q.as_bytes()),
-        None if t.is_empty() => b"tables[]".to_vec(),
+        None if t.is_empty() => {
+            let page = CONSOLE.as_bytes();
+            return (doth::response("200 OK", b"text/html", page, keep), !keep);
+        }
         None => {
             return (
                 doth::response(
@@ -536,7 +572,10 @@ pub(super) fn handle_ws_open(
     }
     let Some(key) = ws_key(&req) else { return };
     match it.ipc.conns.get_mut(&handle) {
-        Some(c) => c.ws = true,
+        Some(c) => {
+            c.ws = true;
+            c.console = req.target == ".console";
+        }
         None => return,
     }
     let _ = super::transport::send_bytes(it, handle, ws_accept(&key));
@@ -546,7 +585,11 @@ pub(super) fn handle_ws_open(
 /// A WebSocket message: `.z.ws` with a string (text) or bytes (binary);
 /// without `.z.ws`, q's default echoes it.
 pub(super) fn handle_ws_message(it: &mut Interp, handle: i32, data: Vec<u8>, text: bool) {
-    if !it.ipc.conns.contains_key(&handle) {
+    let Some(console) = it.ipc.conns.get(&handle).map(|c| c.console) else {
+        return;
+    };
+    if console {
+        console_message(it, handle, data, text);
         return;
     }
     if it.get_global(Sym::new(".z.ws")).is_none() {

@@ -187,6 +187,9 @@ struct Conn {
     /// Upgraded to a WebSocket (`.z.wo`/`.z.ws`/`.z.wc`; `neg[h]` sends
     /// frames).
     ws: bool,
+    /// The browser console's WebSocket (`/.console`): kdb+ serialized
+    /// requests evaluated by `.h.val`, whatever `.z.ws` is.
+    console: bool,
 }
 
 struct Listener {

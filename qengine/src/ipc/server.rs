@@ -286,6 +286,7 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
                             responses: Some(responses),
                             http: false,
                             ws: false,
+                            console: false,
                         },
                     );
                     let _ = call_handler(it, handle, ".z.po", Value::int(handle));
@@ -551,6 +552,7 @@ pub(super) fn register_http(
             responses: None,
             http: true,
             ws: false,
+            console: false,
         },
     );
     true
