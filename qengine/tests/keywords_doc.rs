@@ -28,6 +28,8 @@ const SECTIONS: &[(&str, &str)] = &[
     ("table", "Tables"),
     ("text", "Text"),
     (".Q", "The .Q namespace"),
+    (".j", "The .j namespace (JSON)"),
+    (".h", "The .h namespace (markup, HTTP)"),
     (".z", "The .z namespace"),
 ];
 

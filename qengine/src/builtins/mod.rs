@@ -4,7 +4,8 @@
 //! Categories follow code.kx.com's keyword groups: `apply` (the `@` and `.`
 //! operators: apply, index, trap, amend), `compare`, `logic`, `math/`,
 //! `list/`, `dict`, `sort`, `text`, `cast`, `temporal`, `meta`, `table`,
-//! `join`, `iterate`, `interpret`, `env`, `io/`, `dotq` (`.Q`), `dotz`
+//! `join`, `iterate`, `interpret`, `env`, `io/`, `dotq` (`.Q`), `dotj` (`.j` JSON), `doth` (`.h` markup
+//! and HTTP responses), `dotz`
 //! (`.z`), `internal` (`-n!`) and `debug` (backtraces and `.Q.trp`).
 //! Kernels they share are in [`crate::ops`]; qSQL is in [`crate::query`].
 
@@ -13,6 +14,8 @@ pub mod cast;
 pub mod compare;
 pub mod debug;
 pub mod dict;
+pub mod doth;
+pub mod dotj;
 pub mod dotq;
 pub mod dotz;
 pub mod enums;

@@ -63,6 +63,9 @@ pub fn send(it: &mut Interp, h: i32, args: Vec<Value>) -> QResult<Value> {
         Value::list(args)
     };
     let handle = h.abs();
+    if it.ipc.conns.get(&handle).is_some_and(|c| c.ws) {
+        return super::http::ws_send(it, h, &msg);
+    }
     if h < 0 {
         if matches!(msg, Value::Nil) {
             flush(it, handle)?;
@@ -270,6 +273,9 @@ pub fn hopen(it: &mut Interp, x: Value) -> QResult<Value> {
             user: Sym::new(user),
             addr: ip_int(peer),
             responses: None,
+            http: false,
+            ws: false,
+            console: false,
         },
     );
     Ok(Value::int(h))

@@ -20,6 +20,7 @@ mod access;
 mod client;
 
 pub mod codec;
+pub mod http;
 
 mod server;
 
@@ -128,6 +129,28 @@ pub enum Event {
     },
     /// The connection closed (after a login was accepted).
     Closed { handle: i32 },
+    /// A whole HTTP request; `login` (the socket and peer) comes with a
+    /// connection's first request.
+    Http {
+        handle: i32,
+        req: http::Request,
+        login: Option<(TcpStream, Option<IpAddr>)>,
+    },
+    /// A WebSocket upgrade request (`login` as for [`Event::Http`]).
+    WsOpen {
+        handle: i32,
+        req: http::Request,
+        login: Option<(TcpStream, Option<IpAddr>)>,
+    },
+    /// A WebSocket message: text or binary.
+    WsMessage {
+        handle: i32,
+        data: Vec<u8>,
+        text: bool,
+    },
+    /// A malformed HTTP request on a served connection: `response` (a 400)
+    /// is queued and the connection closed after it.
+    HttpBad { handle: i32, response: Vec<u8> },
     /// A connection this process opened (`hopen`) has something in its
     /// inbox: a request, a response nobody waits for, or its close.
     Ready { handle: i32 },
@@ -159,6 +182,14 @@ struct Conn {
     addr: i32,
     /// Incoming connections: the responses its reader passes on.
     responses: Option<mpsc::Receiver<qipc::Message>>,
+    /// An HTTP connection (no `.z.po`/`.z.pc`, not a kdb+ peer).
+    http: bool,
+    /// Upgraded to a WebSocket (`.z.wo`/`.z.ws`/`.z.wc`; `neg[h]` sends
+    /// frames).
+    ws: bool,
+    /// The browser console's WebSocket (`/.console`): kdb+ serialized
+    /// requests evaluated by `.h.val`, whatever `.z.ws` is.
+    console: bool,
 }
 
 struct Listener {

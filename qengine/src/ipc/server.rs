@@ -151,9 +151,42 @@ fn read_handshake(s: &mut TcpStream) -> Option<qipc::handshake::Login> {
     Some(qipc::handshake::parse_login(&buf))
 }
 
+/// The first bytes of a connection (up to 8), waiting at most the
+/// handshake time (or the stall time if shorter) for them; `None` when
+/// nothing came (the connection is then dropped, as a login that never
+/// came is).
+fn peek_start(s: &TcpStream) -> Option<Vec<u8>> {
+    let mut b = [0u8; 8];
+    let end = std::time::Instant::now() + HANDSHAKE_TIMEOUT.min(super::transport::limits().stall);
+    loop {
+        let left = end.checked_duration_since(std::time::Instant::now())?;
+        let _ = s.set_read_timeout(Some(left.max(Duration::from_millis(1))));
+        match s.peek(&mut b) {
+            Ok(0) => return None,
+            Ok(n) if n >= 8 => return Some(b[..n].to_vec()),
+            Ok(n) => {
+                // a kdb+ login can be shorter than 8 bytes: it ends with NUL
+                if b[..n].contains(&0) || std::time::Instant::now() >= end {
+                    return Some(b[..n].to_vec());
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Err(_) => return None,
+        }
+    }
+}
+
 fn serve_conn(mut s: TcpStream, peer: SocketAddr, sink: Sink, limit: usize) {
     let _ = s.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
     let _ = s.set_nodelay(true);
+    let Some(start) = peek_start(&s) else {
+        let _ = s.shutdown(Shutdown::Both);
+        return;
+    };
+    if super::http::looks_like_http(&start) {
+        super::http::serve_http(s, peer, sink, limit);
+        return;
+    }
     let Some(qipc::handshake::Login {
         user,
         password,
@@ -251,6 +284,9 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
                             user: Sym::new(&user),
                             addr: ip_int(addr),
                             responses: Some(responses),
+                            http: false,
+                            ws: false,
+                            console: false,
                         },
                     );
                     let _ = call_handler(it, handle, ".z.po", Value::int(handle));
@@ -267,11 +303,30 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
                 serve_message(it, handle, message);
             }
         }
-        Event::Closed { handle } => {
-            if it.ipc.conns.remove(&handle).is_some() {
-                let _ = call_handler(it, handle, ".z.pc", Value::int(handle));
+        Event::Http { handle, req, login } => {
+            super::http::handle_request(it, handle, req, login);
+        }
+        Event::WsOpen { handle, req, login } => {
+            super::http::handle_ws_open(it, handle, req, login);
+        }
+        Event::WsMessage { handle, data, text } => {
+            super::http::handle_ws_message(it, handle, data, text);
+        }
+        Event::HttpBad { handle, response } => {
+            if it.ipc.conns.contains_key(&handle) {
+                let _ = send_bytes(it, handle, response);
+                super::http::close_after_write(it, handle);
             }
         }
+        Event::Closed { handle } => match it.ipc.conns.remove(&handle) {
+            Some(c) if c.ws => {
+                let _ = call_handler(it, handle, ".z.wc", Value::int(handle));
+            }
+            Some(c) if !c.http => {
+                let _ = call_handler(it, handle, ".z.pc", Value::int(handle));
+            }
+            _ => {}
+        },
         Event::Ready { handle } => {
             // everything in the inbox now (a run may have come with one
             // notice; later notices then find it empty)
@@ -361,7 +416,13 @@ pub fn z_w_handles(it: &mut Interp, _x: Value) -> QResult<Value> {
     ))
 }
 
-fn authorise(it: &mut Interp, handle: i32, user: &str, pw: &str, addr: Option<IpAddr>) -> bool {
+pub(super) fn authorise(
+    it: &mut Interp,
+    handle: i32,
+    user: &str,
+    pw: &str,
+    addr: Option<IpAddr>,
+) -> bool {
     if !password_ok(it, user, pw) {
         return false;
     }
@@ -445,7 +506,12 @@ fn guarded(
 
 /// Calls handler `name` (`.z.po` ...) if defined, with the connection's
 /// context set.
-fn call_handler(it: &mut Interp, handle: i32, name: &str, arg: Value) -> Option<QResult<Value>> {
+pub(super) fn call_handler(
+    it: &mut Interp,
+    handle: i32,
+    name: &str,
+    arg: Value,
+) -> Option<QResult<Value>> {
     let f = it.get_global(Sym::new(name))?;
     let (user, addr) = it
         .ipc
@@ -456,6 +522,58 @@ fn call_handler(it: &mut Interp, handle: i32, name: &str, arg: Value) -> Option<
     let r = guarded(it, true, |it| apply(it, &f, vec![arg]));
     restore_ctx(it, saved);
     Some(r)
+}
+
+/// Registers an accepted HTTP connection (its bounded writer started);
+/// false when the socket cannot be used.
+pub(super) fn register_http(
+    it: &mut Interp,
+    handle: i32,
+    stream: TcpStream,
+    user: &str,
+    addr: Option<IpAddr>,
+) -> bool {
+    let _ = stream.set_nodelay(true);
+    let Ok(writer) = stream.try_clone().and_then(Writer::start) else {
+        let _ = stream.shutdown(Shutdown::Both);
+        return false;
+    };
+    it.ipc.conns.insert(
+        handle,
+        Conn {
+            stream,
+            writer,
+            inbox: None,
+            incoming: true,
+            local: is_local(addr),
+            capability: 0,
+            user: Sym::new(user),
+            addr: ip_int(addr),
+            responses: None,
+            http: true,
+            ws: false,
+            console: false,
+        },
+    );
+    true
+}
+
+/// Runs `f` as a client's evaluation on `handle` (`.z.w`, `.z.u`, `.z.a`,
+/// `-u`/`-b` restrictions, `\T`).
+pub(super) fn call_with_ctx(
+    it: &mut Interp,
+    handle: i32,
+    f: impl FnOnce(&mut Interp) -> QResult<Value>,
+) -> QResult<Value> {
+    let (user, addr) = it
+        .ipc
+        .conns
+        .get(&handle)
+        .map_or((Sym::EMPTY, 0), |c| (c.user, c.addr));
+    let saved = set_ctx(it, handle, user, addr);
+    let r = guarded(it, true, f);
+    restore_ctx(it, saved);
+    r
 }
 
 /// Evaluates a request: `.z.pg` (sync) or `.z.ps` (async) when defined,

@@ -347,7 +347,13 @@ fn write_loop(mut s: TcpStream, rx: mpsc::Receiver<Vec<u8>>, sh: Arc<Shared>) {
             }
         }
     };
+    // an empty message is the close marker (HTTP: close once written)
+    let mut closing = false;
     while let Ok(first) = rx.recv() {
+        if first.is_empty() {
+            let _ = s.shutdown(Shutdown::Both);
+            break;
+        }
         let mut bytes = first.len() as u64;
         taken(bytes);
         let mut done = 0u64;
@@ -364,6 +370,10 @@ fn write_loop(mut s: TcpStream, rx: mpsc::Receiver<Vec<u8>>, sh: Arc<Shared>) {
             buf.extend_from_slice(&first);
             while buf.len() < BATCH {
                 match rx.try_recv() {
+                    Ok(m) if m.is_empty() => {
+                        closing = true;
+                        break;
+                    }
                     Ok(m) => {
                         bytes += m.len() as u64;
                         taken(m.len() as u64);
@@ -385,6 +395,10 @@ fn write_loop(mut s: TcpStream, rx: mpsc::Receiver<Vec<u8>>, sh: Arc<Shared>) {
         paid(bytes.saturating_sub(done));
         if buf.capacity() > 4 * BATCH {
             buf = Vec::new();
+        }
+        if closing {
+            let _ = s.shutdown(Shutdown::Both);
+            break;
         }
     }
 }

@@ -53,7 +53,12 @@ impl Default for Interp {
 impl Interp {
     /// A fresh interpreter.
     pub fn new() -> Self {
-        Interp::with_evaluator(&HOST)
+        let mut it = Interp::with_evaluator(&HOST);
+        // the `.h` values a user may redefine (builtins/doth.rs)
+        if let Err(e) = it.run_line(crate::builtins::doth::PRELUDE) {
+            debug_assert!(false, "the .h prelude failed: {e:?}");
+        }
+        it
     }
 
     /// Runs one console line (or script chunk): a system command when it
