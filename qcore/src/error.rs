@@ -114,3 +114,122 @@ macro_rules! qerr {
         Err($crate::error::QError::new($name))
     };
 }
+
+/// Where a chunk came from, for error context.
+#[derive(Clone, Copy, Debug)]
+pub enum Origin<'a> {
+    /// Typed at the console or read from a pipe.
+    Console,
+    /// A script file, with the 1-based line number of the chunk's first line.
+    Script { file: &'a str, line: usize },
+}
+
+/// The text printed on standard error under `'name`: the source line with a
+/// caret under the failing expression, q style, then the explanation.
+///
+/// ```text
+///   [0]  1+`a
+///         ^ explanation
+/// ```
+/// In a script the line is prefixed with `file:line: `.
+pub fn context(e: &QError, chunk: &str, origin: Origin<'_>) -> String {
+    const FRAME: &str = "  [0]  ";
+    let mut s = String::new();
+    let detail = e.detail.as_deref().unwrap_or("");
+    match &e.location {
+        Some(loc) => {
+            let src: &str = &loc.source;
+            let mut start = loc.span.start.min(src.len());
+            while !src.is_char_boundary(start) {
+                start -= 1;
+            }
+            let ls = src[..start].rfind('\n').map_or(0, |i| i + 1);
+            let le = src[start..].find('\n').map_or(src.len(), |i| start + i);
+            let line_idx = src[..ls].matches('\n').count();
+            let prefix = match origin {
+                // The location is in the chunk itself: its line is known.
+                Origin::Script { file, line } if src == chunk => {
+                    format!("{file}:{}: ", line + line_idx)
+                }
+                _ => String::new(),
+            };
+            let text = &src[ls..le];
+            s.push_str(FRAME);
+            s.push_str(&prefix);
+            s.push_str(text);
+            s.push('\n');
+            // Pad with spaces (tabs kept) so the caret lines up.
+            let pad: String = FRAME
+                .chars()
+                .chain(prefix.chars())
+                .map(|_| ' ')
+                .chain(
+                    src[ls..start]
+                        .chars()
+                        .map(|c| if c == '\t' { '\t' } else { ' ' }),
+                )
+                .collect();
+            s.push_str(&pad);
+            s.push('^');
+            if !detail.is_empty() {
+                s.push(' ');
+                s.push_str(detail);
+            }
+            s.push('\n');
+        }
+        None => {
+            if let Origin::Script { file, line } = origin {
+                let first = chunk.lines().next().unwrap_or("");
+                s.push_str(&format!("{FRAME}{file}:{line}: {first}\n"));
+            }
+            if !detail.is_empty() {
+                s.push_str(&format!("  {detail}\n"));
+            }
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod context_tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn err_at(src: &str, start: usize) -> QError {
+        let source: Arc<str> = Arc::from(src);
+        QError::type_().at(&source, start..start + 1)
+    }
+
+    #[test]
+    fn caret_under_span() {
+        let e = err_at("1+`a", 1);
+        assert_eq!(
+            context(&e, "1+`a", Origin::Console),
+            "  [0]  1+`a\n        ^\n"
+        );
+    }
+
+    #[test]
+    fn caret_in_script_on_second_line() {
+        let src = "f:{\n  x+`a}";
+        let e = err_at(src, 7).with_detail("bad");
+        let s = context(
+            &e,
+            src,
+            Origin::Script {
+                file: "t.q",
+                line: 3,
+            },
+        );
+        assert_eq!(s, "  [0]  t.q:4:   x+`a}\n                 ^ bad\n");
+    }
+
+    #[test]
+    fn no_location() {
+        let e = QError::new("foo").with_detail("undefined name");
+        assert_eq!(context(&e, "foo", Origin::Console), "  undefined name\n");
+        // a span past the end is clamped, never a panic
+        let e = err_at("ab", 9);
+        assert!(context(&e, "ab", Origin::Console).contains('^'));
+    }
+}

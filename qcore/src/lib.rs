@@ -24,7 +24,7 @@ pub mod vector;
 pub use atom::{Atom, f64_to_i64, i64_to_f64, narrow_i16, narrow_i32, widen_i16, widen_i32};
 pub use budget::{check_alloc, check_bytes};
 pub use buf::Buf;
-pub use error::{ErrorInfo, Location, QError, QResult};
+pub use error::{ErrorInfo, Location, Origin, QError, QResult, context};
 pub use func::{Adverb, Derived, Func, Lambda, Prim, Projection};
 pub use sym::Sym;
 pub use ty::{ALL_TYPES, Guid, Repr, Ty, sentinel};

@@ -20,6 +20,7 @@ pub mod state;
 pub mod storage;
 
 pub use qcore::Atom;
+pub use qcore::Origin;
 pub use qcore::QError;
 pub use qcore::QResult;
 pub use qcore::Sym;
@@ -27,6 +28,7 @@ pub use qcore::Ty;
 pub use qcore::Value;
 pub use qcore::Vector;
 pub use qcore::budget;
+pub use qcore::context;
 pub use state::Interp;
 pub use state::Outcome;
 

@@ -130,5 +130,7 @@ def test_console_page_and_socket(port):
     assert struct.unpack("<q", data[9:17])[0] == 42
     ws.send_binary(kdb_string_message("1+`a"))
     op, data = ws.recv_data()
-    assert data[8:9] == b"\x80" and data[9:].rstrip(b"\0") == b"type"
+    # q's name, then the line with a caret under the failing part
+    assert data[8:9] == b"\x80"
+    assert data[9:].rstrip(b"\0") == b"type\n  [0]  1+`a\n        ^"
     ws.close()

@@ -171,7 +171,8 @@ pub const CONSOLE: &str = include_str!("web/console.html");
 
 /// A message from the browser console (its WebSocket at `/.console`): a
 /// kdb+ serialized string (as `-8!`), evaluated by `.h.val` as a client's
-/// request; the result goes back serialized, an error as a kdb+ error.
+/// request; the result goes back serialized, an error as a kdb+ error
+/// whose text is q's name, then the caret context the console prints.
 fn console_message(it: &mut Interp, handle: i32, data: Vec<u8>, text: bool) {
     let expr = if text {
         Ok(Value::Vector(qcore::Vector::chars(&data)))
@@ -182,9 +183,15 @@ fn console_message(it: &mut Interp, handle: i32, data: Vec<u8>, text: bool) {
         })
     };
     let r = expr.and_then(|x| call_with_ctx_val(it, handle, x));
+    // an error carries, after its name and a newline, the console's
+    // context (the line with a caret under the failing part) for the page
     let msg = match r.and_then(|v| qipc::frame(qipc::RESPONSE, &v, it)) {
         Ok(m) => m,
-        Err(e) => qipc::error_frame(qipc::RESPONSE, &e.name),
+        Err(e) => {
+            let ctx = qcore::context(&e, "", qcore::Origin::Console);
+            let text = format!("{}\n{}", e.name, ctx.trim_end_matches('\n'));
+            qipc::error_frame(qipc::RESPONSE, text.trim_end())
+        }
     };
     let _ = super::transport::send_bytes(it, handle, ws_frame(&msg, false));
 }
