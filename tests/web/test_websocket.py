@@ -134,3 +134,24 @@ def test_console_page_and_socket(port):
     assert data[8:9] == b"\x80"
     assert data[9:].rstrip(b"\0") == b"type\n  [0]  1+`a\n        ^"
     ws.close()
+
+
+def test_ping_is_answered_between_frames(port):
+    # a ping while a large message is being echoed back (.z.ws was removed
+    # above): the pong comes as a frame of its own, queued through the
+    # connection's writer, and the large frame arrives whole
+    ws = websocket.create_connection(f"ws://127.0.0.1:{port}")
+    big = "abcdefgh" * 400000
+    ws.send(big)
+    ws.ping(b"borf")
+    ws.send("small")
+    seen_pong, texts = False, []
+    while len(texts) < 2 or not seen_pong:
+        op, data = ws.recv_data(control_frame=True)
+        if op == websocket.ABNF.OPCODE_PONG:
+            assert data == b"borf"
+            seen_pong = True
+        elif op == websocket.ABNF.OPCODE_TEXT:
+            texts.append(data.decode())
+    assert texts == [big, "small"]
+    ws.close()

@@ -531,11 +531,21 @@ fn ws_read_loop(r: TcpStream, part: Vec<u8>, handle: i32, sink: &Sink, limit: us
         .max_message_size(Some(limit))
         .max_frame_size(Some(limit));
     let _ = r.set_read_timeout(None);
+    let r = ReadOnly(r);
     let mut ws = tungstenite::WebSocket::from_partially_read(r, part, Role::Server, Some(cfg));
     loop {
         let (data, text) = match ws.read() {
             Ok(tungstenite::Message::Text(t)) => (t.as_bytes().to_vec(), true),
             Ok(tungstenite::Message::Binary(b)) => (b.to_vec(), false),
+            Ok(tungstenite::Message::Ping(p)) => {
+                if !sink(Event::WsPong {
+                    handle,
+                    payload: p.to_vec(),
+                }) {
+                    break;
+                }
+                continue;
+            }
             Ok(tungstenite::Message::Close(_)) | Err(_) => break,
             Ok(_) => continue,
         };
@@ -543,6 +553,35 @@ fn ws_read_loop(r: TcpStream, part: Vec<u8>, handle: i32, sink: &Sink, limit: us
             break;
         }
     }
+}
+
+/// The reader's side of a WebSocket: tungstenite answers pings by writing
+/// to its stream, but only the connection's writer thread may write (a
+/// pong in the middle of a large frame would corrupt it), so writes here
+/// are dropped and the pong is queued through [`Event::WsPong`].
+struct ReadOnly(TcpStream);
+
+impl std::io::Read for ReadOnly {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl std::io::Write for ReadOnly {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A pong frame answering a ping's payload.
+pub(super) fn ws_pong(payload: &[u8]) -> Vec<u8> {
+    use tungstenite::protocol::frame::Frame;
+    let mut out = Vec::with_capacity(payload.len() + 2);
+    let _ = Frame::pong(payload.to_vec()).format(&mut out);
+    out
 }
 
 /// One WebSocket frame as the server sends it: a string is a text frame,

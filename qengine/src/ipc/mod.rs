@@ -148,6 +148,9 @@ pub enum Event {
         data: Vec<u8>,
         text: bool,
     },
+    /// A WebSocket ping: its pong goes out through the connection's writer,
+    /// so it is never written in the middle of another frame.
+    WsPong { handle: i32, payload: Vec<u8> },
     /// A malformed HTTP request on a served connection: `response` (a 400)
     /// is queued and the connection closed after it.
     HttpBad { handle: i32, response: Vec<u8> },

@@ -312,6 +312,11 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
         Event::WsMessage { handle, data, text } => {
             super::http::handle_ws_message(it, handle, data, text);
         }
+        Event::WsPong { handle, payload } => {
+            if it.ipc.conns.contains_key(&handle) {
+                let _ = send_bytes(it, handle, super::http::ws_pong(&payload));
+            }
+        }
         Event::HttpBad { handle, response } => {
             if it.ipc.conns.contains_key(&handle) {
                 let _ = send_bytes(it, handle, response);
