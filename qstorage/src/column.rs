@@ -74,9 +74,21 @@ impl Mapped {
         // past the published count), and every read below is bounds-checked
         // against the length observed here. Truncation by a foreign process
         // is the documented residual risk (docs/FORMAT.md).
+        //
+        // The header is read before the file is mapped: an append (by this
+        // or another process) writes its items before it publishes the new
+        // count, so the items of a count read first are in the file when
+        // the mapping is taken. Read from the mapping, a count published
+        // just after the mapping was sized would outrun it.
+        let mut head = [0u8; HEADER_LEN];
+        std::os::unix::fs::FileExt::read_exact_at(&f, &mut head, 0)
+            .map_err(|e| Error::io(path, &e))?;
+        let header = Header::decode(&head, path)?;
         let map = unsafe { Mmap::map(&f) }.map_err(|e| Error::io(path, &e))?;
-        let header = Header::decode(&map, path)?;
-        let avail = map.len() - HEADER_LEN;
+        let avail = map
+            .len()
+            .checked_sub(HEADER_LEN)
+            .ok_or_else(|| Error::new(path, "truncated header"))?;
         let data_len = match header.kind {
             Kind::SymText => sym_text_len(&map[HEADER_LEN..], header.count)
                 .ok_or_else(|| Error::new(path, "count larger than file"))?,
