@@ -6,6 +6,7 @@
 
 use std::hint::black_box;
 
+use benches::xorshift;
 use criterion::{Criterion, criterion_group, criterion_main};
 use qengine::{Interp, Sym, Value, Vector};
 
@@ -16,18 +17,6 @@ static ALLOCATOR: qengine::alloc::Counting = qengine::alloc::Counting;
 
 const N: usize = 10_000_000;
 const LOOKUPS: usize = 1_000_000;
-
-/// A deterministic xorshift sequence (no rand dependency).
-fn xorshift(n: usize, mut s: u64) -> Vec<u64> {
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            s
-        })
-        .collect()
-}
 
 fn plain_msum3(v: &[f64]) -> Vec<f64> {
     let mut out = Vec::with_capacity(v.len());

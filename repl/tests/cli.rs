@@ -331,35 +331,11 @@ fn ts_reports_time_and_space() {
     assert!(small[1] < 100_000, "space {}", small[1]);
 }
 
-#[test]
-fn ctrl_c_stops_the_running_evaluation_not_the_process() {
+/// Starts borf with `args`, sends `line`, Ctrl-C (SIGINT) half a second
+/// later, then `1+1`: what it printed.
+fn interrupted(args: &[&str], line: &str) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_borf"))
-        .env_remove("BORF_TEST_SEPARATOR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start borf");
-    let mut input = child.stdin.take().expect("stdin");
-    input.write_all(b"{x}/[0W;1]\n").expect("write");
-    input.flush().expect("flush");
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    input.write_all(b"1+1\n").expect("write");
-    drop(input);
-    let out = child.wait_with_output().expect("wait");
-    assert!(out.status.success());
-    assert_eq!(stdout(&out), "'stop\n2\n");
-}
-
-#[test]
-fn ctrl_c_stops_every_secondary_thread_of_a_peach() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_borf"))
-        .args(["-s", "2"])
+        .args(args)
         .env_remove("BORF_TEST_SEPARATOR")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -368,7 +344,7 @@ fn ctrl_c_stops_every_secondary_thread_of_a_peach() {
         .expect("start borf");
     let mut input = child.stdin.take().expect("stdin");
     input
-        .write_all(b"{x}/[0W;] peach 1 2 3 4\n")
+        .write_all(format!("{line}\n").as_bytes())
         .expect("write");
     input.flush().expect("flush");
     std::thread::sleep(std::time::Duration::from_millis(500));
@@ -381,7 +357,20 @@ fn ctrl_c_stops_every_secondary_thread_of_a_peach() {
     drop(input);
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success());
-    assert_eq!(stdout(&out), "'stop\n2\n");
+    stdout(&out)
+}
+
+#[test]
+fn ctrl_c_stops_the_running_evaluation_not_the_process() {
+    assert_eq!(interrupted(&[], "{x}/[0W;1]"), "'stop\n2\n");
+}
+
+#[test]
+fn ctrl_c_stops_every_secondary_thread_of_a_peach() {
+    assert_eq!(
+        interrupted(&["-s", "2"], "{x}/[0W;] peach 1 2 3 4"),
+        "'stop\n2\n"
+    );
 }
 
 /// `peach` under `-s 2` runs its function on threads other than the main

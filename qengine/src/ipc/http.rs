@@ -328,6 +328,30 @@ fn unauthorized() -> Vec<u8> {
     out
 }
 
+/// A connection's first request: its basic-auth credentials checked as a
+/// kdb+ login would be (`-u`/`-U`, `.z.pw`; a 401 and the close when they
+/// fail), then the connection registered. True when it may be served;
+/// later requests (`login` `None`) always may.
+fn log_in(
+    it: &mut Interp,
+    handle: i32,
+    req: &Request,
+    login: Option<(TcpStream, Option<IpAddr>)>,
+) -> bool {
+    let Some((mut stream, addr)) = login else {
+        return true;
+    };
+    let (user, pw) = basic_auth(req);
+    let needs = it.ipc.users.is_some() || it.get_global(Sym::new(".z.pw")).is_some();
+    if needs && !super::server::authorise(it, handle, &user, &pw, addr) {
+        let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+        let _ = stream.write_all(&unauthorized());
+        let _ = stream.shutdown(Shutdown::Both);
+        return false;
+    }
+    super::server::register_http(it, handle, stream, &user, addr)
+}
+
 /// Serves one HTTP request on the interpreter thread.
 pub(super) fn handle_request(
     it: &mut Interp,
@@ -335,18 +359,8 @@ pub(super) fn handle_request(
     req: Request,
     login: Option<(TcpStream, Option<IpAddr>)>,
 ) {
-    if let Some((mut stream, addr)) = login {
-        let (user, pw) = basic_auth(&req);
-        let needs = it.ipc.users.is_some() || it.get_global(Sym::new(".z.pw")).is_some();
-        if needs && !super::server::authorise(it, handle, &user, &pw, addr) {
-            let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
-            let _ = stream.write_all(&unauthorized());
-            let _ = stream.shutdown(Shutdown::Both);
-            return;
-        }
-        if !super::server::register_http(it, handle, stream, &user, addr) {
-            return;
-        }
+    if !log_in(it, handle, &req, login) {
+        return;
     }
     if !it.ipc.conns.contains_key(&handle) {
         return;
@@ -603,18 +617,8 @@ pub(super) fn handle_ws_open(
     req: Request,
     login: Option<(TcpStream, Option<IpAddr>)>,
 ) {
-    if let Some((mut stream, addr)) = login {
-        let (user, pw) = basic_auth(&req);
-        let needs = it.ipc.users.is_some() || it.get_global(Sym::new(".z.pw")).is_some();
-        if needs && !super::server::authorise(it, handle, &user, &pw, addr) {
-            let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
-            let _ = stream.write_all(&unauthorized());
-            let _ = stream.shutdown(Shutdown::Both);
-            return;
-        }
-        if !super::server::register_http(it, handle, stream, &user, addr) {
-            return;
-        }
+    if !log_in(it, handle, &req, login) {
+        return;
     }
     let Some(key) = ws_key(&req) else { return };
     match it.ipc.conns.get_mut(&handle) {

@@ -195,6 +195,34 @@ struct Conn {
     console: bool,
 }
 
+impl Conn {
+    /// A connection our listener accepted: a kdb+ peer (with the
+    /// `responses` its reader passes on) or an HTTP one (`capability` 0).
+    fn accepted(
+        stream: TcpStream,
+        writer: transport::Writer,
+        addr: Option<std::net::IpAddr>,
+        capability: u8,
+        user: Sym,
+        responses: Option<mpsc::Receiver<qipc::Message>>,
+    ) -> Conn {
+        Conn {
+            stream,
+            writer,
+            inbox: None,
+            incoming: true,
+            local: is_local(addr),
+            capability,
+            user,
+            addr: ip_int(addr),
+            http: responses.is_none(),
+            responses,
+            ws: false,
+            console: false,
+        }
+    }
+}
+
 struct Listener {
     port: u16,
     stop: Arc<AtomicBool>,

@@ -25,7 +25,6 @@ use super::Sink;
 use super::access::check_command;
 use super::access::password_ok;
 use super::ip_int;
-use super::is_local;
 use super::next_handle;
 use super::transport::RUN;
 use super::transport::Writer;
@@ -272,23 +271,9 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
                 };
                 let _ = reply.send(writer.is_some());
                 if let Some(writer) = writer {
-                    it.ipc.conns.insert(
-                        handle,
-                        Conn {
-                            stream,
-                            writer,
-                            inbox: None,
-                            incoming: true,
-                            local: is_local(addr),
-                            capability: cap,
-                            user: Sym::new(&user),
-                            addr: ip_int(addr),
-                            responses: Some(responses),
-                            http: false,
-                            ws: false,
-                            console: false,
-                        },
-                    );
+                    let conn =
+                        Conn::accepted(stream, writer, addr, cap, Sym::new(&user), Some(responses));
+                    it.ipc.conns.insert(handle, conn);
                     let _ = call_handler(it, handle, ".z.po", Value::int(handle));
                 }
             } else {
@@ -543,23 +528,8 @@ pub(super) fn register_http(
         let _ = stream.shutdown(Shutdown::Both);
         return false;
     };
-    it.ipc.conns.insert(
-        handle,
-        Conn {
-            stream,
-            writer,
-            inbox: None,
-            incoming: true,
-            local: is_local(addr),
-            capability: 0,
-            user: Sym::new(user),
-            addr: ip_int(addr),
-            responses: None,
-            http: true,
-            ws: false,
-            console: false,
-        },
-    );
+    let conn = Conn::accepted(stream, writer, addr, 0, Sym::new(user), None);
+    it.ipc.conns.insert(handle, conn);
     true
 }
 
