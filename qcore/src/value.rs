@@ -80,6 +80,19 @@ pub enum Value {
     Func(Func),
 }
 
+/// The items' payloads when every item is an atom `get` accepts.
+#[inline]
+fn collect_atoms<T>(items: &[Value], get: impl Fn(&Atom) -> Option<T>) -> Option<Vec<T>> {
+    let mut out = Vec::with_capacity(items.len());
+    for v in items {
+        match v {
+            Value::Atom(a) => out.push(get(a)?),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
 impl Value {
     /// q's type number: negative for atoms, 0 for general lists, 98 table,
     /// 99 dictionary, 100.. functions, 101 for `::`.
@@ -123,6 +136,27 @@ impl Value {
     /// A general list of items, collapsed into a typed vector when every
     /// item is an atom of one type (as q does for `(1;2;3)`).
     pub fn from_items(items: Vec<Value>) -> Value {
+        // Longs and floats, what iterations over lambdas mostly return,
+        // collect without a per-item type dispatch.
+        match items.first() {
+            Some(Value::Atom(Atom::Long(_))) => {
+                if let Some(v) = collect_atoms(&items, |a| match a {
+                    Atom::Long(x) => Some(*x),
+                    _ => None,
+                }) {
+                    return Value::Vector(Vector::longs(v));
+                }
+            }
+            Some(Value::Atom(Atom::Float(_))) => {
+                if let Some(v) = collect_atoms(&items, |a| match a {
+                    Atom::Float(x) => Some(*x),
+                    _ => None,
+                }) {
+                    return Value::Vector(Vector::floats(v));
+                }
+            }
+            _ => {}
+        }
         if let Some(Value::Atom(first)) = items.first() {
             let ty = first.ty();
             if items

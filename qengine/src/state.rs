@@ -165,6 +165,9 @@ pub struct Interp {
     pub secondary: bool,
     /// Views (`v::expr` at the top level), by full name.
     views: HashMap<Sym, View, foldhash::fast::RandomState>,
+    /// Emptied slot vectors of finished lambda calls, reused by the next
+    /// calls so that a call allocates nothing ([`crate::eval::call_lambda`]).
+    pub slot_pool: Vec<Vec<Option<Value>>>,
     ticks: u32,
     /// Top-level evaluations running ([`Interp::evaluation`]).
     evaluations: u32,
@@ -195,6 +198,7 @@ impl Interp {
             no_update: false,
             secondary: false,
             views: HashMap::default(),
+            slot_pool: Vec::new(),
             ticks: 0,
             evaluations: 0,
         }
@@ -542,7 +546,7 @@ impl Interp {
     /// Applies a lambda to exactly its arguments: runs its body (the
     /// evaluator's part of application; the rest is
     /// [`crate::builtins::apply::apply`]).
-    pub fn call_lambda(&mut self, f: &Func, args: Vec<Value>) -> QResult<Value> {
+    pub fn call_lambda(&mut self, f: &Func, args: LambdaArgs) -> QResult<Value> {
         let e = self.evaluator;
         e.call_lambda(self, f, args)
     }
@@ -573,13 +577,22 @@ impl Interp {
     }
 }
 
+/// The arguments of a lambda call. One and two arguments (every `each`,
+/// `over`, `scan` step) travel without an argument vector, so a call of a
+/// small lambda allocates nothing.
+pub enum LambdaArgs {
+    One(Value),
+    Two(Value, Value),
+    Many(Vec<Value>),
+}
+
 /// The evaluator as the library sees it: what `builtins` and `query` need
 /// of evaluation, implemented by the session over [`crate::eval`]. Taking
 /// these through a trait object keeps the library below the evaluator in
 /// the import graph; a call costs one indirect jump.
 pub trait Evaluator: Sync {
     /// Runs lambda `f`'s body with exactly its arguments.
-    fn call_lambda(&self, it: &mut Interp, f: &Func, args: Vec<Value>) -> QResult<Value>;
+    fn call_lambda(&self, it: &mut Interp, f: &Func, args: LambdaArgs) -> QResult<Value>;
     /// Parses and evaluates q source text.
     fn eval_text(&self, it: &mut Interp, src: &str) -> QResult<Value>;
     /// Evaluates a parse tree.

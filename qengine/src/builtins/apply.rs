@@ -15,6 +15,7 @@ use crate::builtins::index::amend_deep;
 use crate::builtins::index::index_at_depth;
 use crate::registry;
 use crate::state::Interp;
+use crate::state::LambdaArgs;
 use qcore::Atom;
 use qcore::Func;
 use qcore::Projection;
@@ -275,12 +276,27 @@ pub fn apply(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
 /// building an argument vector (the interpreter's hottest path).
 #[inline]
 pub fn apply2(it: &mut Interp, f: &Value, x: Value, y: Value) -> QResult<Value> {
-    if let Value::Func(Func::Builtin(p)) = f
-        && let Some(d) = registry::get(p.id).dyad
-    {
-        return d.call(it, x, y);
+    match f {
+        Value::Func(Func::Builtin(p)) if let Some(d) = registry::get(p.id).dyad => d.call(it, x, y),
+        Value::Func(l @ Func::Lambda(lam)) if lam.params.len() == 2 => {
+            it.call_lambda(l, LambdaArgs::Two(x, y))
+        }
+        _ => apply(it, f, vec![x, y]),
     }
-    apply(it, f, vec![x, y])
+}
+
+/// Applies `f` to one argument, as [`apply`] does; a builtin's monadic
+/// form and a lambda of one parameter are called without building an
+/// argument vector (every `each`, converge and repeat step).
+#[inline]
+pub fn apply1(it: &mut Interp, f: &Value, x: Value) -> QResult<Value> {
+    match f {
+        Value::Func(Func::Builtin(p)) if let Some(m) = registry::get(p.id).monad => m.call(it, x),
+        Value::Func(l @ Func::Lambda(lam)) if lam.params.len() == 1 => {
+            it.call_lambda(l, LambdaArgs::One(x))
+        }
+        _ => apply(it, f, vec![x]),
+    }
 }
 
 /// Bracket application `f[a;b]`: as [`apply`], except a glyph operator with
@@ -305,7 +321,7 @@ pub fn apply_monadic(it: &mut Interp, f: &Value, x: Value) -> QResult<Value> {
                 None => project(f.clone(), vec![Some(x), None]),
             }
         }
-        _ => apply(it, f, vec![x]),
+        _ => apply1(it, f, x),
     }
 }
 
@@ -393,7 +409,7 @@ pub(crate) fn apply_func(it: &mut Interp, func: &Func, args: Vec<Value>) -> QRes
             if args.len() > np {
                 return Err(QError::rank());
             }
-            it.call_lambda(func, args)
+            it.call_lambda(func, LambdaArgs::Many(args))
         }
         Func::Projection(p) => {
             let mut full = Vec::with_capacity(p.args.len());

@@ -16,10 +16,13 @@
 //! `\T` stop them.
 
 use crate::builtins::apply::apply;
+use crate::builtins::apply::apply1;
+use crate::builtins::apply::apply2;
 use crate::builtins::apply::valence;
 use crate::ops::compare::values_match;
 use crate::registry;
 use crate::state::Interp;
+use qcore::Atom;
 use qcore::Derived;
 use qcore::Dict;
 use qcore::Func;
@@ -90,16 +93,16 @@ pub fn apply_derived(it: &mut Interp, d: &Derived, args: Vec<Value>) -> QResult<
         Adverb::EachRight => {
             let [x, y] = two(args)?;
             if !y.is_list() && !matches!(y, Value::Dict(_) | Value::Table(_)) {
-                return apply(it, f, vec![x, y]);
+                return apply2(it, f, x, y);
             }
-            map_items(it, &y, &mut |it, yi| apply(it, f, vec![x.clone(), yi]))
+            map_items(it, &y, &mut |it, yi| apply2(it, f, x.clone(), yi))
         }
         Adverb::EachLeft => {
             let [x, y] = two(args)?;
             if !x.is_list() && !matches!(x, Value::Dict(_) | Value::Table(_)) {
-                return apply(it, f, vec![x, y]);
+                return apply2(it, f, x, y);
             }
-            map_items(it, &x, &mut |it, xi| apply(it, f, vec![xi, y.clone()]))
+            map_items(it, &x, &mut |it, xi| apply2(it, f, xi, y.clone()))
         }
     }
 }
@@ -124,13 +127,84 @@ pub(crate) fn map_items(
             })))
         }
         Value::Atom(_) | Value::Nil | Value::Func(_) => g(it, x.clone()),
+        // Items are made one at a time, not as a list of all of them first.
+        Value::Vector(v) => {
+            let mut out = Results::with_capacity(v.len());
+            for i in 0..v.len() {
+                out.push(g(it, Value::Atom(v.get(i)))?);
+            }
+            Ok(out.finish())
+        }
+        Value::List(l) => {
+            let mut out = Results::with_capacity(l.len());
+            for i in l.iter() {
+                out.push(g(it, i.clone())?);
+            }
+            Ok(out.finish())
+        }
         _ => {
             let items = x.items_of_list()?;
-            let mut out = Vec::with_capacity(items.len());
+            let mut out = Results::with_capacity(items.len());
             for i in items {
                 out.push(g(it, i)?);
             }
-            Ok(collect(out))
+            Ok(out.finish())
+        }
+    }
+}
+
+/// An iteration's results as they arrive: while they are long (or float)
+/// atoms they go straight into a vector of that type, without a list of
+/// atoms to collapse at the end; anything else turns them into a list.
+enum Results {
+    Longs(Vec<i64>),
+    Floats(Vec<f64>),
+    Items(Vec<Value>),
+}
+
+impl Results {
+    fn with_capacity(n: usize) -> Results {
+        Results::Items(Vec::with_capacity(n))
+    }
+
+    #[inline]
+    fn push(&mut self, v: Value) {
+        match (&mut *self, v) {
+            (Results::Longs(o), Value::Atom(Atom::Long(x))) => o.push(x),
+            (Results::Floats(o), Value::Atom(Atom::Float(x))) => o.push(x),
+            (Results::Items(o), Value::Atom(Atom::Long(x))) if o.is_empty() => {
+                let mut l = Vec::with_capacity(o.capacity());
+                l.push(x);
+                *self = Results::Longs(l);
+            }
+            (Results::Items(o), Value::Atom(Atom::Float(x))) if o.is_empty() => {
+                let mut l = Vec::with_capacity(o.capacity());
+                l.push(x);
+                *self = Results::Floats(l);
+            }
+            (Results::Items(o), v) => o.push(v),
+            (typed, v) => {
+                let mut items = typed.take_items();
+                items.push(v);
+                *self = Results::Items(items);
+            }
+        }
+    }
+
+    /// The results so far as a list of atoms.
+    fn take_items(&mut self) -> Vec<Value> {
+        match std::mem::replace(self, Results::Items(Vec::new())) {
+            Results::Longs(o) => o.into_iter().map(Value::long).collect(),
+            Results::Floats(o) => o.into_iter().map(|x| Value::Atom(Atom::Float(x))).collect(),
+            Results::Items(o) => o,
+        }
+    }
+
+    fn finish(self) -> Value {
+        match self {
+            Results::Longs(o) => Value::Vector(qcore::Vector::longs(o)),
+            Results::Floats(o) => Value::Vector(qcore::Vector::floats(o)),
+            Results::Items(o) => collect(o),
         }
     }
 }
@@ -157,7 +231,7 @@ pub(crate) fn each(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Valu
         0 => Err(QError::rank()),
         1 => {
             let x = args.into_iter().next().unwrap_or(Value::Nil);
-            map_items(it, &x, &mut |it, xi| apply(it, f, vec![xi]))
+            map_items(it, &x, &mut |it, xi| apply1(it, f, xi))
         }
         _ => {
             // each-both / each-n: lists must have equal counts, atoms extend
@@ -380,7 +454,7 @@ pub(crate) fn reduce(
         },
     };
     for item in iter {
-        acc = apply(it, f, vec![acc, item])?;
+        acc = apply2(it, f, acc, item)?;
         if scan {
             out.push(acc.clone());
         }
@@ -408,7 +482,7 @@ pub(crate) fn converge(it: &mut Interp, f: &Value, x: Value, scan: bool) -> QRes
     let mut out = vec![x.clone()];
     for _ in 0..CONVERGE_LIMIT {
         it.tick()?;
-        let next = apply(it, f, vec![cur.clone()])?;
+        let next = apply1(it, f, cur.clone())?;
         if values_match(&next, &cur) || values_match(&next, &x) {
             return Ok(if scan { collect(out) } else { next });
         }
@@ -428,7 +502,7 @@ pub(crate) fn repeat(it: &mut Interp, f: &Value, n: usize, x: Value, scan: bool)
     }
     for _ in 0..n {
         it.tick()?;
-        cur = apply(it, f, vec![cur])?;
+        cur = apply1(it, f, cur)?;
         if scan {
             out.push(cur.clone());
         }
@@ -450,11 +524,11 @@ pub(crate) fn while_(
     }
     loop {
         it.tick()?;
-        let c = apply(it, cond, vec![cur.clone()])?;
+        let c = apply1(it, cond, cur.clone())?;
         if !c.truthy()? {
             break;
         }
-        cur = apply(it, f, vec![cur])?;
+        cur = apply1(it, f, cur)?;
         if scan {
             out.push(cur.clone());
         }
@@ -490,7 +564,7 @@ pub(crate) fn prior(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Val
     let mut prev: Option<Value> = seed;
     for item in items {
         let r = match prev {
-            Some(p) => apply(it, f, vec![item.clone(), p])?,
+            Some(p) => apply2(it, f, item.clone(), p)?,
             None => prior_first(it, f, &x, &item)?,
         };
         out.push(r);
@@ -508,14 +582,14 @@ pub(crate) fn prior_first(it: &mut Interp, f: &Value, x: &Value, x0: &Value) -> 
         // x0 - (x0 - x0): the typed zero keeps x0's type (`deltas 1 2 3i`).
         Some("+") | Some("-") => {
             let zero = apply(it, &minus(), vec![x0.clone(), x0.clone()])?;
-            apply(it, f, vec![x0.clone(), zero])
+            apply2(it, f, x0.clone(), zero)
         }
         Some("*") => Ok(x0.clone()),
-        Some("%") => apply(it, f, vec![x0.clone(), Value::long(1)]),
+        Some("%") => apply2(it, f, x0.clone(), Value::long(1)),
         Some(",") => apply(it, f, vec![x0.clone(), Value::list(vec![])]),
         _ => {
             let null = crate::ops::index::null_item_of(x);
-            apply(it, f, vec![x0.clone(), null])
+            apply2(it, f, x0.clone(), null)
         }
     }
 }

@@ -131,12 +131,28 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
             span: f.span.clone(),
         },
         ExprKind::Dyadic(f, x, y) if let Some(p) = prefix_of_sort(f, x, y, scope)? => p,
-        ExprKind::Dyadic(f, x, y) => Node::Dyadic {
-            f: Box::new(compile(f, scope)?),
-            x: Box::new(compile(x, scope)?),
-            y: Box::new(compile(y, scope)?),
-            span: f.span.clone(),
-        },
+        ExprKind::Dyadic(f, x, y) => {
+            let fnode = compile(f, scope)?;
+            let x = Box::new(compile(x, scope)?);
+            let y = Box::new(compile(y, scope)?);
+            let span = f.span.clone();
+            // An operator or keyword is fixed when the line is resolved:
+            // its dyadic form is called directly, without evaluating or
+            // dispatching on the function value at every application.
+            match &fnode {
+                Node::Const(Value::Func(Func::Builtin(p)))
+                    if let Some(dyad) = crate::registry::get(p.id).dyad =>
+                {
+                    Node::Operator { dyad, x, y, span }
+                }
+                _ => Node::Dyadic {
+                    f: Box::new(fnode),
+                    x,
+                    y,
+                    span,
+                },
+            }
+        }
         ExprKind::LeftProj(f, x) => Node::LeftProj {
             f: Box::new(compile(f, scope)?),
             x: Box::new(compile(x, scope)?),

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use qparser::Adverb;
 
 use crate::state::Interp;
+use crate::state::LambdaArgs;
 use qcore::Atom;
 use qcore::Func;
 use qcore::QError;
@@ -52,6 +53,14 @@ pub enum Node {
     },
     Dyadic {
         f: Box<Node>,
+        x: Box<Node>,
+        y: Box<Node>,
+        span: Span,
+    },
+    /// `x op y` with a builtin whose dyadic form is known when the line is
+    /// resolved (`+`, `mod`, `within` …).
+    Operator {
+        dyad: crate::registry::Dyad,
         x: Box<Node>,
         y: Box<Node>,
         span: Span,
@@ -146,7 +155,7 @@ pub fn compiled(l: &qcore::Lambda) -> QResult<&CompiledLambda> {
 
 /// Runs lambda `f`'s body with exactly its arguments (the evaluator's part
 /// of application; arity and projection are `builtins::apply`'s).
-pub fn call_lambda(it: &mut Interp, func: &Func, args: Vec<Value>) -> QResult<Value> {
+pub fn call_lambda(it: &mut Interp, func: &Func, args: LambdaArgs) -> QResult<Value> {
     let Func::Lambda(l) = func else {
         return Err(QError::type_());
     };
@@ -155,10 +164,20 @@ pub fn call_lambda(it: &mut Interp, func: &Func, args: Vec<Value>) -> QResult<Va
     if it.depth >= crate::state::MAX_DEPTH {
         return Err(QError::new("stack").with_detail("too deep: recursion limit reached"));
     }
-    // `Option<Value>` has `Value`'s size, so this collect reuses the
-    // argument vector's allocation (one allocation less per call).
-    let mut slots: Vec<Option<Value>> = args.into_iter().map(Some).collect();
-    slots.resize(c.nslots, None);
+    // The slot vector comes from the pool of finished calls: a call of a
+    // small lambda allocates nothing.
+    let mut slots = it.slot_pool.pop().unwrap_or_default();
+    match args {
+        LambdaArgs::One(x) => slots.push(Some(x)),
+        LambdaArgs::Two(x, y) => {
+            slots.push(Some(x));
+            slots.push(Some(y));
+        }
+        LambdaArgs::Many(v) => slots.extend(v.into_iter().map(Some)),
+    }
+    if slots.len() < c.nslots {
+        slots.resize(c.nslots, None);
+    }
     let mut fr = Frame {
         slots,
         source: &c.source,
@@ -182,12 +201,21 @@ pub fn call_lambda(it: &mut Interp, func: &Func, args: Vec<Value>) -> QResult<Va
     }
     it.calls.pop();
     it.depth -= 1;
+    let mut slots = fr.slots;
+    slots.clear();
+    if it.slot_pool.len() < SLOT_POOL {
+        it.slot_pool.push(slots);
+    }
     match r {
         Ok(v) => Ok(v),
         Err(Ctl::Return(v)) => Ok(v),
         Err(Ctl::Error(e)) => Err(e),
     }
 }
+
+/// How many emptied slot vectors the pool keeps: enough for the nesting
+/// depth of ordinary programs, few enough to hold no memory worth naming.
+const SLOT_POOL: usize = 64;
 
 /// Parses, resolves and evaluates q source text (one chunk) in the current
 /// namespace.
@@ -251,6 +279,17 @@ fn located(e: Ctl, source: &Arc<str>, span: &Span) -> Ctl {
 }
 
 impl Interp {
+    /// Evaluates an operand: constants and locals, the leaves of most
+    /// expressions, without the call into [`Interp::eval_node`].
+    #[inline(always)]
+    fn operand(&mut self, n: &Node, fr: &mut Frame) -> EResult {
+        match n {
+            Node::Const(v) => Ok(v.clone()),
+            Node::Local(i, _) if let Some(Some(v)) = fr.slots.get(*i as usize) => Ok(v.clone()),
+            _ => self.eval_node(n, fr),
+        }
+    }
+
     /// Evaluates a resolved node.
     pub fn eval_node(&mut self, n: &Node, fr: &mut Frame) -> EResult {
         match n {
@@ -335,7 +374,7 @@ impl Interp {
                         elided = true;
                         vals.push(None);
                     } else {
-                        vals.push(Some(self.eval_node(a, fr)?));
+                        vals.push(Some(self.operand(a, fr)?));
                     }
                 }
                 vals.reverse();
@@ -358,16 +397,22 @@ impl Interp {
                 r.map_err(|e| located(e.into(), fr.source, span))
             }
             Node::Monadic { f, x, span } => {
-                let xv = self.eval_node(x, fr)?;
-                let fv = self.eval_node(f, fr)?;
+                let xv = self.operand(x, fr)?;
+                let fv = self.operand(f, fr)?;
                 crate::builtins::apply::apply_monadic(self, &fv, xv)
                     .map_err(|e| located(e.into(), fr.source, span))
             }
             Node::Dyadic { f, x, y, span } => {
-                let yv = self.eval_node(y, fr)?;
-                let xv = self.eval_node(x, fr)?;
-                let fv = self.eval_node(f, fr)?;
+                let yv = self.operand(y, fr)?;
+                let xv = self.operand(x, fr)?;
+                let fv = self.operand(f, fr)?;
                 crate::builtins::apply::apply2(self, &fv, xv, yv)
+                    .map_err(|e| located(e.into(), fr.source, span))
+            }
+            Node::Operator { dyad, x, y, span } => {
+                let yv = self.operand(y, fr)?;
+                let xv = self.operand(x, fr)?;
+                dyad.call(self, xv, yv)
                     .map_err(|e| located(e.into(), fr.source, span))
             }
             Node::Prefix {

@@ -367,15 +367,8 @@ pub(crate) fn ff(op: Op, a: f64, b: f64) -> f64 {
 
 /// `x op y` on two simple values (atoms or typed vectors).
 pub fn arith2(op: Op, x: Value, y: Value) -> QResult<Value> {
-    // Scalar fast path: the interpreter's loops live on long and float atoms.
-    match (&x, &y) {
-        (Value::Atom(Atom::Long(a)), Value::Atom(Atom::Long(b))) if op != Op::Div => {
-            return Ok(Value::Atom(Atom::Long(ij(op, *a, *b))));
-        }
-        (Value::Atom(Atom::Float(a)), Value::Atom(Atom::Float(b))) => {
-            return Ok(Value::Atom(Atom::Float(ff(op, *a, *b))));
-        }
-        _ => {}
+    if let Some(v) = scalar2(op, &x, &y) {
+        return Ok(v);
     }
     let tx = simple_ty(&x)?;
     let ty = simple_ty(&y)?;
@@ -393,6 +386,21 @@ pub fn arith2(op: Op, x: Value, y: Value) -> QResult<Value> {
         return Ok(v);
     }
     general(op, &x, &y, tx, ty, rt, float)
+}
+
+/// Two long or two float atoms, the values the interpreter's loops live
+/// on: computed at once, before any dispatch on shapes and types.
+#[inline]
+pub fn scalar2(op: Op, x: &Value, y: &Value) -> Option<Value> {
+    match (x, y) {
+        (Value::Atom(Atom::Long(a)), Value::Atom(Atom::Long(b))) if op != Op::Div => {
+            Some(Value::Atom(Atom::Long(ij(op, *a, *b))))
+        }
+        (Value::Atom(Atom::Float(a)), Value::Atom(Atom::Float(b))) => {
+            Some(Value::Atom(Atom::Float(ff(op, *a, *b))))
+        }
+        _ => None,
+    }
 }
 
 /// The general path: both sides converted to `i64` (or `f64`) in the units

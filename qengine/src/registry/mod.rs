@@ -48,7 +48,7 @@ pub enum Monad {
 }
 
 /// A dyadic form: pure, or reading/changing interpreter state.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub enum Dyad {
     /// Depends on its arguments only.
     Pure(fn(Value, Value) -> QResult<Value>),

@@ -22,7 +22,12 @@ use crate::state::Outcome;
 struct Host;
 
 impl Evaluator for Host {
-    fn call_lambda(&self, it: &mut Interp, f: &qcore::Func, args: Vec<Value>) -> QResult<Value> {
+    fn call_lambda(
+        &self,
+        it: &mut Interp,
+        f: &qcore::Func,
+        args: crate::state::LambdaArgs,
+    ) -> QResult<Value> {
         crate::eval::call_lambda(it, f, args)
     }
     fn eval_text(&self, it: &mut Interp, src: &str) -> QResult<Value> {

@@ -13,6 +13,7 @@ use crate::ops::arith::is_float;
 use crate::ops::arith::map_num;
 use crate::ops::arith::neg_type;
 use crate::ops::arith::round_fn;
+use crate::ops::arith::scalar2;
 use crate::ops::arith::simple_ty;
 use crate::ops::arith::to_num;
 use crate::ops::conform::atomic_dyad;
@@ -25,11 +26,17 @@ use qcore::sentinel::NJ;
 
 /// `x+y`.
 pub fn add(x: Value, y: Value) -> QResult<Value> {
+    if let Some(v) = scalar2(Op::Add, &x, &y) {
+        return Ok(v);
+    }
     atomic_dyad(x, y, &mut |a, b| arith2(Op::Add, a, b))
 }
 
 /// `x-y`.
 pub fn sub(x: Value, y: Value) -> QResult<Value> {
+    if let Some(v) = scalar2(Op::Sub, &x, &y) {
+        return Ok(v);
+    }
     if let (Value::Dict(a), Value::Dict(b)) = (&x, &y) {
         // keys only on the right count as `0-y` (q's subtract page)
         return crate::ops::conform::dict_dict_with(
@@ -44,11 +51,17 @@ pub fn sub(x: Value, y: Value) -> QResult<Value> {
 
 /// `x*y`.
 pub fn mul(x: Value, y: Value) -> QResult<Value> {
+    if let Some(v) = scalar2(Op::Mul, &x, &y) {
+        return Ok(v);
+    }
     atomic_dyad(x, y, &mut |a, b| arith2(Op::Mul, a, b))
 }
 
 /// `x%y`: always float.
 pub fn div_float(x: Value, y: Value) -> QResult<Value> {
+    if let Some(v) = scalar2(Op::Div, &x, &y) {
+        return Ok(v);
+    }
     atomic_dyad(x, y, &mut |a, b| arith2(Op::Div, a, b))
 }
 
