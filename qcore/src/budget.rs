@@ -430,7 +430,7 @@ fn wsfull_over() -> QError {
 /// A builtin's result, or the stop signal raised while it ran: what the
 /// interpreter calls after every builtin (one atomic load when nothing is
 /// raised).
-#[inline]
+#[inline(always)]
 pub fn settle<T>(r: QResult<T>) -> QResult<T> {
     if STOP.load(Relaxed) == 0 {
         return r;

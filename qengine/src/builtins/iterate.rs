@@ -169,6 +169,12 @@ impl Results {
 
     #[inline]
     fn push(&mut self, v: Value) {
+        // the steady state first: one more atom of the vector's type
+        match (&mut *self, &v) {
+            (Results::Longs(o), Value::Atom(Atom::Long(x))) => return o.push(*x),
+            (Results::Floats(o), Value::Atom(Atom::Float(x))) => return o.push(*x),
+            _ => {}
+        }
         match (&mut *self, v) {
             (Results::Longs(o), Value::Atom(Atom::Long(x))) => o.push(x),
             (Results::Floats(o), Value::Atom(Atom::Float(x))) => o.push(x),
