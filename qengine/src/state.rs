@@ -57,6 +57,9 @@ pub const MAX_DEPTH: usize = 10_000;
 pub struct Settings {
     /// `\c` and `\P`: how values print.
     pub console: Console,
+    /// `\C` (`-C`): rows and columns of the text the web server shows
+    /// (`.z.ph`'s default page, `.h.jx`).
+    pub http_console: (usize, usize),
     /// `\o`: offset from UTC in minutes for local time, when set (else the
     /// machine's time zone).
     pub utc_offset: Option<i64>,
@@ -83,6 +86,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             console: Console::default(),
+            http_console: (36, 2000),
             utc_offset: None,
             week_offset: 2,
             date_dmy: false,

@@ -59,7 +59,6 @@ const REFUSED: &[(&str, &str)] = &[
     ),
     ("-m", "memory domains (-m) are not supported"),
     ("-r", "replication (-r) is not supported"),
-    ("-C", "HTTP is not served yet (-C sets its display size)"),
 ];
 
 /// One-line usage text for errors.
@@ -75,6 +74,7 @@ usage: borf [FILE.q|DIR] [flags] [ARGS...]
 flags (as q's):
   -b            block client writes: assignment 'noupdate, no hdel, no hopen of a file
   -c r c        console size (\\c)
+  -C r c        web server display size (\\C): rows cols of .z.ph pages and .h.jx
   -e [0|1|2]    error trap mode for client requests (\\e; -e alone is 1)
   -E 0          TLS server mode: 0 (plain) only; 1 and 2 are refused (no TLS)
   -g 0|1        garbage collection mode (\\g; borf returns memory at once)
@@ -116,6 +116,7 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             "-p" | "-t"
                 | "-P"
                 | "-c"
+                | "-C"
                 | "-u"
                 | "-U"
                 | "-q"
@@ -155,6 +156,12 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
                 let rows = value(i, a)?;
                 let cols = value(i + 1, a)?;
                 o.console = Some((rows, cols));
+                i += 3;
+            }
+            "-C" => {
+                let rows = value(i, a)?;
+                let cols = value(i + 1, a)?;
+                o.commands.push(format!("C {rows} {cols}"));
                 i += 3;
             }
             "-u" | "-U" => {

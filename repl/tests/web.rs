@@ -166,6 +166,51 @@ fn basic_auth_with_a_password_file() {
 }
 
 #[test]
+fn z_ac_decides_access_by_cookie() {
+    if !have_curl() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("borfwebac{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("users.txt");
+    std::fs::write(&f, "bob:secret\n").unwrap();
+    let setup = concat!(
+        "c:{$[`Cookie in key x 1;x[1]`Cookie;\"\"]}\n",
+        ".z.ac:{$[\"id=alice\"~c x;(1;\"alice\");\"id=custom\"~c x;",
+        "(2;\"HTTP/1.1 403 Forbidden\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\nno\");",
+        "\"id=basic\"~c x;(4;\"\");\"id=odd\"~c x;`odd;(0;\"\")]}\n",
+    );
+    let s = server_with(setup, &["-U", f.to_str().unwrap()]);
+    let url = format!("http://127.0.0.1:{}/?.z.u", s.port);
+    // (1;"alice"): served as alice, no password asked
+    let r = curl(&["-H", "Cookie: id=alice", &url]);
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    assert!(r.contains("<pre>`alice\n</pre>"), "{r}");
+    // (2;response): that response, no handler
+    let r = curl(&["-H", "Cookie: id=custom", &url]);
+    assert!(r.starts_with("HTTP/1.1 403 Forbidden"), "{r}");
+    assert!(r.ends_with("\nno"), "{r}");
+    // (0;""), and a result of another shape: the default 401
+    for cookie in ["Cookie: id=none", "Cookie: id=odd"] {
+        let r = curl(&["-H", cookie, &url]);
+        assert!(r.starts_with("HTTP/1.1 401"), "{cookie}: {r}");
+    }
+    // (4;""): basic authentication against -U
+    let r = curl(&["-H", "Cookie: id=basic", &url]);
+    assert!(r.starts_with("HTTP/1.1 401"), "{r}");
+    let r = curl(&["-H", "Cookie: id=basic", "-u", "bob:secret", &url]);
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    assert!(r.contains("<pre>`bob\n</pre>"), "{r}");
+    // asked again on a kept connection: the second request is refused
+    let req = |cookie: &str| format!("GET /?.z.u HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n");
+    let both = req("id=alice") + &req("id=none");
+    let r = raw(s.port, both.as_bytes());
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    assert!(r.contains("HTTP/1.1 401"), "{r}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn keep_alive_and_pipelining() {
     let s = server_with("", &[]);
     let r = raw(

@@ -14,6 +14,12 @@ use qcore::{Atom, QError, QResult, Sym, Ty, Value, Vector};
 
 use crate::state::Interp;
 
+mod excel;
+mod marqdown;
+
+pub use excel::{ed, edsn};
+pub use marqdown::ht;
+
 /// q code run once when an interpreter starts: the `.h` values a user may
 /// redefine. `.h.tx` maps a file type to the function that formats data
 /// as it.
@@ -24,7 +30,8 @@ pub const PRELUDE: &str = concat!(
     "\"application/msexcel\";\"image/gif\";\"image/png\";\"image/jpeg\";\"image/jpeg\";",
     "\"image/svg+xml\";\"image/x-icon\";\"application/javascript\";\"application/json\";",
     "\"text/css\";\"application/pdf\";\"application/wasm\");",
-    ".h.tx:`raw`json`csv`txt`xml!(enlist;{.j.j each $[.Q.qt x;0!x;x]};.h.cd;.h.td;.h.xd)"
+    ".h.tx:`raw`json`csv`txt`xml!(enlist;{.j.j each $[.Q.qt x;0!x;x]};.h.cd;.h.td;.h.xd);",
+    ".h.logo:\"<a href=\\\"https://github.com/borf-db/borf\\\" style=\\\"font:bold 12pt verdana;color:#024C7E\\\">borf</a>\""
 );
 
 /// `.h.sc`: characters a URI needs no escape for.
@@ -512,6 +519,65 @@ pub fn xt(x: Value, y: Value) -> QResult<Value> {
         Value::Atom(Atom::Symbol(_)) => Err(QError::nyi(".h.xt")),
         _ => Err(QError::type_()),
     }
+}
+
+/// `.h.jx[j;t]`: the web console's page of table `t` (a name) from row
+/// `j`: a line of links (home, up, down, end: `?[row`), the row count and
+/// `[j]`, an empty line, then the rows' console text, as many rows as the
+/// `\C` height leaves room for (4 lines for the links and the header).
+pub fn jx(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let j = match &x {
+        Value::Atom(a) if a.ty().is_integral() && !a.is_null() => {
+            a.to_i64().ok_or_else(QError::type_)?
+        }
+        _ => return Err(QError::type_()),
+    };
+    let t = match &y {
+        Value::Atom(Atom::Symbol(s)) => crate::builtins::interpret::resolve_name(it, *s)?,
+        _ => return Err(QError::type_()),
+    };
+    let t = crate::builtins::table::unkeyed(&t).ok_or_else(QError::type_)?;
+    let n = t.len() as i64;
+    let (rows, cols) = it.settings.http_console;
+    let page = (rows as i64 - 4).max(1);
+    let j = j.clamp(0, n);
+    let end = (n - page).max(0);
+    let up = (j - page).max(0);
+    let down = (j + page).min(end).max(j.min(end));
+    let mut nav = String::new();
+    for (label, row) in [("home", 0), ("up", up), ("down", down), ("end", end)] {
+        nav.push_str(&format!("<a href=\"?[{row}\">{label}</a> "));
+    }
+    nav.push_str(&format!("{n}[{j}]"));
+    let shown = crate::builtins::list::take::take(
+        Value::long(page.min(n - j)),
+        crate::builtins::list::take::drop(Value::long(j), Value::Table(t))?,
+    )?;
+    let size = crate::display::Console {
+        rows: usize::MAX / 2,
+        cols,
+        precision: it.settings.console.precision,
+    };
+    let text = crate::display::console(&shown, &size);
+    let mut out = vec![nav.into_bytes(), Vec::new()];
+    out.extend(text.lines().map(|l| l.as_bytes().to_vec()));
+    Ok(strings_value(out))
+}
+
+/// `.h.ka x`: `"keep-alive"`, and the current HTTP connection closes after
+/// `x` milliseconds without a request (from its next read on); `0`:
+/// `"close"` (a response with it closes the connection once written).
+pub fn ka(it: &mut Interp, x: Value) -> QResult<Value> {
+    let ms = match &x {
+        Value::Atom(a) if a.ty().is_integral() => a.to_i64().unwrap_or(0),
+        _ => return Err(QError::type_()),
+    };
+    if ms <= 0 {
+        return Ok(Value::string("close"));
+    }
+    let h = it.ipc.current;
+    crate::ipc::set_idle_timeout(it, h, std::time::Duration::from_millis(ms as u64));
+    Ok(Value::string("keep-alive"))
 }
 
 // --- HTTP ---

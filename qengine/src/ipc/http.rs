@@ -8,7 +8,10 @@
 //! (`.h.hp`); an error is `.h.he` (400 with `'name`).
 //!
 //! Choices: `-u`/`-U` credentials come as HTTP basic auth, checked with
-//! `.z.pw` on a connection's first request (401 otherwise); a malformed
+//! `.z.pw` on a connection's first request (401 otherwise); `.z.ac`, when
+//! defined, is asked on every request and its `(code;text)` decides (0:
+//! 401, 1: serve as user `text`, 2: answer `text` and close, 4: basic
+//! auth; any other result or an error: 401); a malformed
 //! head, a body over the IPC message limit or a chunked body is answered
 //! 400 and the connection closed; with no `.z.pp` a POST is answered 501;
 //! `.z.pp` gets the body as its request text. Responses go through the
@@ -328,24 +331,101 @@ fn unauthorized() -> Vec<u8> {
     out
 }
 
-/// A connection's first request: its basic-auth credentials checked as a
-/// kdb+ login would be (`-u`/`-U`, `.z.pw`; a 401 and the close when they
-/// fail), then the connection registered. True when it may be served;
-/// later requests (`login` `None`) always may.
+/// What `.z.ac` decides for a request.
+enum Access {
+    /// `(4;"")`, or no `.z.ac`: basic authentication (`-u`/`-U`, `.z.pw`).
+    Basic,
+    /// `(1;"name")`: served as user `name` (`.z.u`).
+    User(String),
+    /// `(0;"")`: the default 401.
+    Denied,
+    /// `(2;"response")`: this response instead of the handler's.
+    Custom(Vec<u8>),
+}
+
+/// Runs `.z.ac` (if defined) on `(requestText;headers)`. A result that is
+/// not one of q's four forms, or an error, denies access.
+fn access(it: &mut Interp, handle: i32, req: &Request, addr: Option<IpAddr>) -> Access {
+    let Some(f) = it.get_global(Sym::new(".z.ac")) else {
+        return Access::Basic;
+    };
+    let arg = Value::list(vec![Value::string(&req.target), headers_dict(req)]);
+    let r = if it.ipc.conns.contains_key(&handle) {
+        super::server::call_handler(it, handle, ".z.ac", arg).unwrap_or(Ok(Value::Nil))
+    } else {
+        super::server::call_unregistered(it, handle, addr, &f, arg)
+    };
+    let Ok(v) = r else {
+        return Access::Denied;
+    };
+    let (Some(code), Some(text)) = (v.item(0), v.item(1)) else {
+        return Access::Denied;
+    };
+    let text = match &text {
+        Value::Vector(t) if t.ty() == Ty::Char => t.as_u8().unwrap_or(&[]).to_vec(),
+        Value::Vector(t) if t.is_empty() => Vec::new(),
+        Value::List(l) if l.is_empty() => Vec::new(),
+        Value::Atom(Atom::Char(c)) => vec![*c],
+        _ => return Access::Denied,
+    };
+    match code {
+        Value::Atom(a) if a.ty().is_integral() => match a.to_i64() {
+            Some(1) => Access::User(String::from_utf8_lossy(&text).into_owned()),
+            Some(2) => Access::Custom(text),
+            Some(4) => Access::Basic,
+            _ => Access::Denied,
+        },
+        _ => Access::Denied,
+    }
+}
+
+/// A connection's first request: `.z.ac` asked, else its basic-auth
+/// credentials checked as a kdb+ login would be (`-u`/`-U`, `.z.pw`; a
+/// 401 and the close when they fail), then the connection registered.
+/// Later requests (`login` `None`) are asked of `.z.ac` again (a cookie
+/// may expire); without it they may always be served. True when the
+/// request may be served.
 fn log_in(
     it: &mut Interp,
     handle: i32,
     req: &Request,
     login: Option<(TcpStream, Option<IpAddr>)>,
 ) -> bool {
+    let addr = login.as_ref().and_then(|l| l.1);
+    let verdict = access(it, handle, req, addr);
     let Some((mut stream, addr)) = login else {
-        return true;
+        let refusal = match verdict {
+            Access::Basic => return true,
+            Access::User(u) => {
+                if let Some(c) = it.ipc.conns.get_mut(&handle) {
+                    c.user = Sym::new(&u);
+                }
+                return true;
+            }
+            Access::Denied => unauthorized(),
+            Access::Custom(b) => b,
+        };
+        let _ = super::transport::send_bytes(it, handle, refusal);
+        close_after_write(it, handle);
+        return false;
     };
-    let (user, pw) = basic_auth(req);
-    let needs = it.ipc.users.is_some() || it.get_global(Sym::new(".z.pw")).is_some();
-    if needs && !super::server::authorise(it, handle, &user, &pw, addr) {
+    let (user, refusal) = match verdict {
+        Access::User(u) => (u, None),
+        Access::Denied => (String::new(), Some(unauthorized())),
+        Access::Custom(b) => (String::new(), Some(b)),
+        Access::Basic => {
+            let (user, pw) = basic_auth(req);
+            let needs = it.ipc.users.is_some() || it.get_global(Sym::new(".z.pw")).is_some();
+            if needs && !super::server::authorise(it, handle, &user, &pw, addr) {
+                (user, Some(unauthorized()))
+            } else {
+                (user, None)
+            }
+        }
+    };
+    if let Some(bytes) = refusal {
         let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
-        let _ = stream.write_all(&unauthorized());
+        let _ = stream.write_all(&bytes);
         let _ = stream.shutdown(Shutdown::Both);
         return false;
     }
@@ -451,7 +531,7 @@ fn says_close(b: &[u8]) -> bool {
 }
 
 /// q's default `.z.ph`: `?expr` evaluated by `.h.val`, its console text
-/// as a page.
+/// (cut to the `\C` size) as a page.
 fn default_get(it: &mut Interp, handle: i32, req: &Request) -> (Vec<u8>, bool) {
     let keep = req.keep_alive;
     let t = req.target.as_str();
@@ -482,7 +562,13 @@ fn default_get(it: &mut Interp, handle: i32, req: &Request) -> (Vec<u8>, bool) {
     });
     match r {
         Ok(v) => {
-            let text = crate::display::console_full(&v, it.settings.console.precision);
+            let (rows, cols) = it.settings.http_console;
+            let size = crate::display::Console {
+                rows,
+                cols,
+                precision: it.settings.console.precision,
+            };
+            let text = crate::display::console(&v, &size);
             let ls: Vec<Vec<u8>> = text
                 .lines()
                 .map(|l| doth::xml_escape(l.as_bytes()))

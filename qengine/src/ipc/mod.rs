@@ -340,6 +340,18 @@ fn next_handle() -> i32 {
 }
 
 /// `.z.a`: an IPv4 address as an int (0 for none or non-IPv4).
+/// Closes HTTP connection `h` after `d` without a request (`.h.ka`): its
+/// socket's read timeout, which ends the reader's wait for the next
+/// request; nothing for other connections.
+pub fn set_idle_timeout(it: &mut crate::state::Interp, h: i32, d: std::time::Duration) {
+    if let Some(c) = it.ipc.conns.get(&h)
+        && c.http
+        && !c.ws
+    {
+        let _ = c.stream.set_read_timeout(Some(d));
+    }
+}
+
 fn ip_int(a: Option<IpAddr>) -> i32 {
     match a {
         Some(IpAddr::V4(v)) => u32::from(v) as i32,

@@ -514,6 +514,22 @@ pub(super) fn call_handler(
     Some(r)
 }
 
+/// Calls handler `f` with `arg` as `handle` before the connection is
+/// registered (`.z.ac` on an HTTP connection's first request): `.z.w` is
+/// the handle, `.z.a` the peer's address, `.z.u` empty.
+pub(super) fn call_unregistered(
+    it: &mut Interp,
+    handle: i32,
+    addr: Option<IpAddr>,
+    f: &Value,
+    arg: Value,
+) -> QResult<Value> {
+    let saved = set_ctx(it, handle, Sym::EMPTY, ip_int(addr));
+    let r = guarded(it, true, |it| apply(it, f, vec![arg]));
+    restore_ctx(it, saved);
+    r
+}
+
 /// Registers an accepted HTTP connection (its bounded writer started);
 /// false when the socket cannot be used.
 pub(super) fn register_http(

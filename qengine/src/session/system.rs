@@ -91,7 +91,7 @@ pub static COMMANDS: &[Command] = &[
     cmd("compile", |_, r| crate::query::kernel::system_command(r), true,  "borf: compiled-expression core on (1) or off (0)"),
     cmd("b",       |it, _| views_cmd(it, false),                   true,  "views"),
     cmd("B",       |it, _| views_cmd(it, true),                    true,  "pending views"),
-    nyi("C",  Status::Later(17), "HTTP size"),
+    cmd("C",       http_size,                                      true,  "show or set the web server's display size: rows cols"),
     cmd("E",       tls_mode,                                       true,  "TLS server mode: 0i (plain; borf has no TLS)"),
     nyi("r",  Status::Later(12), "replication, rename"),
     cmd("g",       gc_mode,                                        true,  "show or set the garbage collection mode (0 deferred, 1 immediate; borf frees memory at once)"),
@@ -116,6 +116,7 @@ pub fn command(it: &mut Interp, cmd: &str) -> QResult<Outcome> {
         "a" | "b"
             | "B"
             | "c"
+            | "C"
             | "d"
             | "e"
             | "f"
@@ -236,10 +237,24 @@ fn namespace(it: &mut Interp, rest: &str) -> QResult<Outcome> {
 
 fn console_size(it: &mut Interp, rest: &str) -> QResult<Outcome> {
     let c = &mut it.settings.console;
+    let mut size = (c.rows, c.cols);
+    let r = display_size(&mut size, rest);
+    (c.rows, c.cols) = size;
+    r
+}
+
+/// `\C`: the web server's display size.
+fn http_size(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    display_size(&mut it.settings.http_console, rest)
+}
+
+/// `\c` and `\C`: show `size`, or set it from two numbers, each coerced
+/// to 10..2000 as q does.
+fn display_size(size: &mut (usize, usize), rest: &str) -> QResult<Outcome> {
     if rest.is_empty() {
         return Ok(Outcome::Value(Value::Vector(Vector::from_i32(
             Ty::Int,
-            vec![c.rows as i32, c.cols as i32],
+            vec![size.0 as i32, size.1 as i32],
         ))));
     }
     let nums: Vec<usize> = rest
@@ -250,8 +265,7 @@ fn console_size(it: &mut Interp, rest: &str) -> QResult<Outcome> {
     if nums.len() != 2 {
         return Err(QError::length());
     }
-    c.rows = nums[0].clamp(10, 2000);
-    c.cols = nums[1].clamp(10, 2000);
+    *size = (nums[0].clamp(10, 2000), nums[1].clamp(10, 2000));
     Ok(Outcome::Silent)
 }
 
