@@ -69,6 +69,9 @@ fn eval(py: Python<'_>, text: &str, args: &Bound<'_, PyTuple>) -> PyResult<Py<va
         for chunk in qparser::script::chunks(&text) {
             last = it.run_line(&chunk.text)?;
             if matches!(last, Outcome::Exit(_)) {
+                // Python decides whether the process ends (SystemExit);
+                // the interpreter must not keep answering every line with it
+                it.exit_request = None;
                 break;
             }
         }
