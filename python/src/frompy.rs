@@ -14,8 +14,8 @@
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{
-    PyBool, PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyFloat, PyInt, PyList, PyString,
-    PyTime, PyTuple,
+    PyBool, PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyFloat, PyInt, PyList, PyString, PyTime,
+    PyTuple,
 };
 use qcore::{Atom, Value, Vector};
 
@@ -147,4 +147,3 @@ fn datetime_ns(x: &Bound<'_, PyAny>) -> PyResult<i64> {
     let base = dt.getattr("datetime")?.call1((2000, 1, 1))?;
     delta_ns(&naive.sub(base)?)
 }
-

@@ -50,8 +50,7 @@ fn jobs() -> PyResult<&'static mpsc::Sender<Job>> {
             .map(|_| tx)
             .map_err(|e| format!("cannot start the interpreter thread: {e}"))
     });
-    r.as_ref()
-        .map_err(|e| PyRuntimeError::new_err(e.clone()))
+    r.as_ref().map_err(|e| PyRuntimeError::new_err(e.clone()))
 }
 
 /// Runs `f` on the interpreter thread and returns its result. The GIL is

@@ -130,7 +130,11 @@ impl Connection {
     }
 
     fn __repr__(&self) -> String {
-        let state = if self.closed.load(Ordering::SeqCst) { "closed" } else { "open" };
+        let state = if self.closed.load(Ordering::SeqCst) {
+            "closed"
+        } else {
+            "open"
+        };
         format!("<borf.Connection handle {} ({state})>", self.handle)
     }
 }

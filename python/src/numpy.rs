@@ -102,10 +102,16 @@ fn vector(kind: u8, size: usize, unit: &str, b: &[u8], typestr: &str) -> PyResul
         (b'i', 2) => Vector::from_i16(words::<2>(b).map(i16::from_le_bytes).collect()),
         (b'u', 2) => Vector::from_i32(
             Ty::Int,
-            words::<2>(b).map(|w| u16::from_le_bytes(w) as i32).collect(),
+            words::<2>(b)
+                .map(|w| u16::from_le_bytes(w) as i32)
+                .collect(),
         ),
         (b'i', 4) => Vector::from_i32(Ty::Int, words::<4>(b).map(i32::from_le_bytes).collect()),
-        (b'u', 4) => Vector::longs(words::<4>(b).map(|w| u32::from_le_bytes(w) as i64).collect()),
+        (b'u', 4) => Vector::longs(
+            words::<4>(b)
+                .map(|w| u32::from_le_bytes(w) as i64)
+                .collect(),
+        ),
         (b'i', 8) => Vector::longs(i64s(b).collect()),
         (b'u', 8) => Vector::longs(
             words::<8>(b)

@@ -149,9 +149,11 @@ impl<'py> Temporal<'py> {
             .and_then(|d| self.base.add(d));
         match r {
             Ok(x) => Ok(x),
-            Err(e) if e.is_instance_of::<PyOverflowError>(py) => {
-                Ok(if n < 0 { self.min.clone() } else { self.max.clone() })
-            }
+            Err(e) if e.is_instance_of::<PyOverflowError>(py) => Ok(if n < 0 {
+                self.min.clone()
+            } else {
+                self.max.clone()
+            }),
             Err(e) => Err(e),
         }
     }
@@ -166,9 +168,7 @@ fn atom_with<'py>(
     if a.is_null() && !matches!(a, Atom::Float(_) | Atom::Real(_)) {
         return Ok(py.None().into_bound(py));
     }
-    let need = || {
-        dt.ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("no datetime"))
-    };
+    let need = || dt.ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("no datetime"));
     Ok(match *a {
         Atom::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
         Atom::Guid(g) => {

@@ -106,10 +106,8 @@ impl Q {
                 let keys = Bound::new(py, Q::new(d.keys.clone()))?;
                 let kw = PyDict::new(py);
                 kw.set_item("index", Self::pa(&keys)?.call_method0("to_pandas")?)?;
-                pd.getattr("Series")?.call(
-                    (Self::pa(&values)?.call_method0("to_numpy")?,),
-                    Some(&kw),
-                )
+                pd.getattr("Series")?
+                    .call((Self::pa(&values)?.call_method0("to_numpy")?,), Some(&kw))
             }
             _ => slf.get().py(py),
         }
@@ -262,4 +260,3 @@ fn is_table_like(v: &Value) -> bool {
         _ => false,
     }
 }
-
