@@ -1,6 +1,10 @@
 """borf.q in-process: evaluation, errors, globals, calls with Python arguments."""
 
+import signal
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 
@@ -165,3 +169,26 @@ def test_deep_recursion_is_q_stack_error():
         q("{.z.s x+1} 0")
     assert e.value.name == "stack"
     assert q("1").py() == 1
+
+
+def test_ctrl_c_stops_a_running_evaluation():
+    # in a child process: SIGINT while q runs stops it ('stop) and raises
+    # KeyboardInterrupt; the interpreter then goes on
+    code = (
+        "import sys, borf\n"
+        "borf.q('1')\n"
+        "print('ready', flush=True)\n"
+        "try:\n"
+        "    borf.q('do[4000000000;a:1]')\n"
+        "    print('finished')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', borf.q('1+1').py())\n"
+    )
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout.readline().strip() == b"ready"
+    time.sleep(0.5)
+    t0 = time.time()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert out.strip() == b"interrupted 2", err
+    assert time.time() - t0 < 10
