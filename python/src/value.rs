@@ -89,23 +89,29 @@ impl Q {
     /// their keys), or a Python scalar (atoms); through pyarrow.
     fn pd<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
+        // integer columns with nulls as pandas' nullable dtypes (borf/_frames.py)
+        let frames = py.import("borf._frames")?;
         match &slf.get().v {
             Value::Dict(d) if matches!(d.keys, Value::Table(_)) => {
                 let keys: Vec<String> = match &d.keys {
                     Value::Table(t) => t.names.iter().map(|n| n.as_str().to_string()).collect(),
                     _ => Vec::new(),
                 };
-                let df = Self::pa(slf)?.call_method0("to_pandas")?;
+                let df = frames.call_method1("to_pandas", (Self::pa(slf)?,))?;
                 df.call_method1("set_index", (keys,))
             }
-            Value::Table(_) => Self::pa(slf)?.call_method0("to_pandas"),
-            Value::Vector(_) | Value::List(_) => Self::pa(slf)?.call_method0("to_pandas"),
+            Value::Table(_) | Value::Vector(_) | Value::List(_) => {
+                frames.call_method1("to_pandas", (Self::pa(slf)?,))
+            }
             Value::Dict(d) => {
                 let pd = py.import("pandas")?;
                 let values = Bound::new(py, Q::new(d.values.clone()))?;
                 let keys = Bound::new(py, Q::new(d.keys.clone()))?;
                 let kw = PyDict::new(py);
-                kw.set_item("index", Self::pa(&keys)?.call_method0("to_pandas")?)?;
+                kw.set_item(
+                    "index",
+                    frames.call_method1("to_pandas", (Self::pa(&keys)?,))?,
+                )?;
                 pd.getattr("Series")?
                     .call((Self::pa(&values)?.call_method0("to_numpy")?,), Some(&kw))
             }

@@ -210,3 +210,42 @@ def test_zero_copy_hand_over_of_10m_rows():
     # validity bitmap is only built when there are some), a few ms per 80 MB
     # column; the bound is generous for a loaded machine
     assert elapsed < 0.25 and elapsed_pa < 0.25
+
+
+# What a q column comes back as after a round trip through Polars or pandas:
+# they keep Arrow's type but not borf's type letter, so q types that share an
+# Arrow type come back as the plain one (docs/PYTHON.md); values are kept.
+THROUGH_FRAMES = {
+    "g": "X",  # FixedSizeBinary(16) becomes binary: byte vectors
+    "c": "s",  # a string column becomes symbols, as PyKX reads pandas strings
+    "C": "s",
+    "m": "d",  # Date32
+    "z": "p",  # Timestamp(ms)
+    "u": "n",  # Time32/Time64: Polars' and pandas' time of day
+    "v": "n",
+    "t": "n",
+}
+
+
+@pytest.mark.parametrize("via", ["pl", "pd"])
+@pytest.mark.parametrize("letter", list(COLUMNS))
+def test_round_trip_through_polars_and_pandas(letter, via):
+    t = q(f"([]x:{COLUMNS[letter]})")
+    q["rt"] = getattr(t, via)()
+    want = THROUGH_FRAMES.get(letter, letter)
+    assert q("exec first t from meta rt").py() == want.encode()
+    if want == letter:
+        assert q("rt") == t
+    else:
+        assert q("count rt").py() == 2
+
+
+def test_pandas_integer_nulls_stay_integers():
+    df = q("([]h:1 0Nh;i:1 0Ni;j:1 0N;k:1 2)").pd()
+    assert str(df["j"].dtype) == "Int64"
+    assert str(df["i"].dtype) == "Int32"
+    assert str(df["h"].dtype) == "Int16"
+    assert df["j"].isna().tolist() == [False, True]
+    assert df["k"].dtype == np.int64
+    s = q("1 0N").pd()
+    assert str(s.dtype) == "Int64"
