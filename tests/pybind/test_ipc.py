@@ -75,3 +75,16 @@ def test_large_result(server):
         r = c("til 1000000")
         assert len(r) == 1000000
         assert r[999999].py() == 999999
+
+
+def test_frames_both_ways(server):
+    import polars as pl
+
+    with borf.connect("localhost", server) as c:
+        df = c("([]a:til 5;s:5#`x`y)").pl()
+        assert df["a"].to_list() == [0, 1, 2, 3, 4]
+        assert df["s"].to_list() == ["x", "y", "x", "y", "x"]
+        # a Polars frame as an argument travels as a q table
+        c("set", "fromclient", pl.DataFrame({"p": [1.5, 2.5], "q": ["u", "v"]}))
+        assert c("fromclient") == borf.q("([]p:1.5 2.5;q:`u`v)")
+        assert c("exec sum p from fromclient").py() == 4.0
