@@ -1,6 +1,6 @@
 """Type hints for the borf package (the native part is borf._borf)."""
 
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Iterator, Optional, Tuple, Union
 
 import datetime
 import uuid
@@ -53,6 +53,8 @@ class Q:
         """q application: call a function, index a list or dictionary."""
     def __getitem__(self, i: ToQ) -> "Q":
         """q indexing (`x[i]`)."""
+    def __iter__(self) -> Iterator["Q"]:
+        """The items: a list's items, a table's rows, a dictionary's values."""
     def __len__(self) -> int:
         """q's count."""
     def __eq__(self, other: object) -> bool:

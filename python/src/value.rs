@@ -168,6 +168,31 @@ impl Q {
         self.__call__(py, &args)
     }
 
+    /// The items as `Q` values: a list's items, a table's rows (as
+    /// dictionaries), a dictionary's values (q's `each` order). Defined so
+    /// that Python does not iterate by indexing, which in q never runs out
+    /// (an index past the end gives a null).
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let items = match &self.v {
+            Value::Vector(_) | Value::List(_) | Value::Table(_) | Value::Dict(_) => {
+                self.v.items_of_list().map_err(qerror)?
+            }
+            v => {
+                return Err(PyTypeError::new_err(format!(
+                    "a q value of type {} is not iterable",
+                    v.type_code()
+                )));
+            }
+        };
+        let qs = items
+            .into_iter()
+            .map(|x| wrap(py, x))
+            .collect::<PyResult<Vec<_>>>()?;
+        pyo3::types::PyList::new(py, qs)?
+            .try_iter()
+            .map(|i| i.into_any())
+    }
+
     /// q's count.
     fn __len__(&self) -> usize {
         self.v.count()

@@ -192,3 +192,12 @@ def test_ctrl_c_stops_a_running_evaluation():
     out, err = p.communicate(timeout=60)
     assert out.strip() == b"interrupted 2", err
     assert time.time() - t0 < 10
+
+
+def test_iteration_ends():
+    assert [x.py() for x in q("1 2 3")] == [1, 2, 3]
+    assert [r.py() for r in q("([]a:1 2;b:`x`y)")] == [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]
+    assert [x.py() for x in q("`a`b!10 20")] == [10, 20]
+    assert 2 in [x.py() for x in q("(1;2;`c)")]
+    with pytest.raises(TypeError):
+        iter(q("5"))
