@@ -201,3 +201,21 @@ def test_iteration_ends():
     assert 2 in [x.py() for x in q("(1;2;`c)")]
     with pytest.raises(TypeError):
         iter(q("5"))
+
+
+def test_gil_is_released_while_q_runs():
+    done = threading.Event()
+    ticks = []
+
+    def long_q():
+        q("do[3000000;a:1]")
+        done.set()
+
+    t = threading.Thread(target=long_q)
+    t.start()
+    # this thread keeps running Python while the other waits for q
+    while not done.is_set():
+        ticks.append(1)
+        time.sleep(0.001)
+    t.join()
+    assert len(ticks) > 5
