@@ -67,7 +67,10 @@ fn eval(py: Python<'_>, text: &str, args: &Bound<'_, PyTuple>) -> PyResult<Py<va
         // value is the result
         let mut last = Outcome::Silent;
         for chunk in qparser::script::chunks(&text) {
-            last = it.run_line(&chunk.text)?;
+            last = match it.run_line(&chunk.text)? {
+                Outcome::Value(v) => Outcome::Value(materialize(it, v)?),
+                o => o,
+            };
             if matches!(last, Outcome::Exit(_)) {
                 // Python decides whether the process ends (SystemExit);
                 // the interpreter must not keep answering every line with it
@@ -85,13 +88,24 @@ fn eval(py: Python<'_>, text: &str, args: &Bound<'_, PyTuple>) -> PyResult<Py<va
     }
 }
 
+/// A partitioned table's value (`trade` after `\l db`, which q shows by
+/// mapping its rows) as its rows: the table a Python user means by it.
+/// Anything else is returned as it is.
+fn materialize(it: &mut qengine::Interp, v: Value) -> qengine::QResult<Value> {
+    match qengine::query::partitioned::parted(it, &v) {
+        Some((_, name)) => it.eval_text(&format!("select from {}", name.as_str())),
+        None => Ok(v),
+    }
+}
+
 /// The value of a global (`borf.q["t"]`), as q's `get` reads it.
 #[pyfunction]
 fn get(py: Python<'_>, name: &str) -> PyResult<Py<value::Q>> {
     let name = name.to_string();
     let r = interp::run(py, move |it| {
         let get = it.eval_text("get")?;
-        qengine::builtins::apply::apply(it, &get, vec![Value::sym(&name)])
+        let v = qengine::builtins::apply::apply(it, &get, vec![Value::sym(&name)])?;
+        materialize(it, v)
     })?;
     value::wrap(py, r.map_err(qerror)?)
 }

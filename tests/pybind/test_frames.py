@@ -249,3 +249,25 @@ def test_pandas_integer_nulls_stay_integers():
     assert df["k"].dtype == np.int64
     s = q("1 0N").pd()
     assert str(s.dtype) == "Int64"
+
+
+def test_partitioned_table_is_its_rows(tmp_path):
+    db = tmp_path / "db"
+    here = q("system\"cd\"").py().decode()
+    # (the path as a string: pytest's directories have '-', which ends a
+    # symbol literal); .Q.dpft sorts each partition by s
+    write = q('{[d;p;x] t::x; .Q.dpft[`$":",d;p;`s;`t]}')
+    write(str(db).encode(), dt.date(2024, 1, 1), q("([]a:1 2;s:`x`y)"))
+    write(str(db).encode(), dt.date(2024, 1, 2), q("([]a:3 4;s:`z`x)"))
+    try:
+        q(f"\\l {db}")
+        want = {
+            "date": [dt.date(2024, 1, 1)] * 2 + [dt.date(2024, 1, 2)] * 2,
+            "s": ["x", "y", "x", "z"],
+            "a": [1, 2, 4, 3],
+        }
+        assert q("t").py() == want
+        assert q["t"].pl()["a"].to_list() == [1, 2, 4, 3]
+        assert q("select from t where date=2024.01.02").py()["a"] == [4, 3]
+    finally:
+        q(f"\\cd {here}")
