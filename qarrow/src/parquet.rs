@@ -1,0 +1,350 @@
+//! Parquet files: q tables written through Arrow's Parquet writer, and
+//! read back with column projection and row-group selection pushed into
+//! the reader, row groups decoded in parallel on all cores.
+//!
+//! Row-group statistics (each column's minimum, maximum and null count
+//! per row group) come back as q values ([`stats`]), so a caller can
+//! prune row groups with q's own comparisons before reading any data.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use arrow_array::{Array, RecordBatch, RecordBatchReader};
+use arrow_schema::{Schema, SchemaRef};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::basic::{Compression as PqCompression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use qcore::{QError, QResult, Sym, Value};
+use rayon::prelude::*;
+
+use crate::convert::{
+    ReadOptions, WriteOptions, array_to_value, arrow_error, assemble_table, concat_columns,
+    table_to_batch,
+};
+
+/// Compression of Parquet column chunks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Compression {
+    None,
+    /// Snappy: the default, fast to write and read (DuckDB's default too).
+    #[default]
+    Snappy,
+    Zstd,
+    Lz4,
+    Gzip,
+}
+
+impl Compression {
+    /// The compression named `name` (`none snappy zstd lz4 gzip`).
+    pub fn from_name(name: &str) -> Option<Compression> {
+        Some(match name {
+            "none" | "uncompressed" => Compression::None,
+            "snappy" => Compression::Snappy,
+            "zstd" => Compression::Zstd,
+            "lz4" => Compression::Lz4,
+            "gzip" => Compression::Gzip,
+            _ => return None,
+        })
+    }
+}
+
+/// How a table is written as Parquet.
+#[derive(Clone, Debug)]
+pub struct ParquetWrite {
+    pub compression: Compression,
+    /// Rows per row group (the unit of parallel reading and pruning).
+    pub row_group_rows: usize,
+    pub arrow: WriteOptions,
+}
+
+impl Default for ParquetWrite {
+    fn default() -> Self {
+        ParquetWrite {
+            compression: Compression::Snappy,
+            row_group_rows: 1 << 20,
+            arrow: WriteOptions::default(),
+        }
+    }
+}
+
+/// What to read from a Parquet file.
+#[derive(Clone, Default)]
+pub struct ParquetRead {
+    /// Only these columns, in this order (all when `None`).
+    pub columns: Option<Vec<String>>,
+    /// Only these row groups, in file order (all when `None`).
+    pub row_groups: Option<Vec<usize>>,
+    pub arrow: ReadOptions,
+    /// Called with (rows read, rows to read) as row groups finish.
+    pub progress: Option<Arc<dyn Fn(usize, usize) + Send + Sync>>,
+}
+
+fn io_error(e: std::io::Error) -> QError {
+    QError::new("os").with_detail(e.to_string())
+}
+
+fn open(path: &Path) -> QResult<File> {
+    File::open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            QError::new(path.display().to_string()).with_detail("no such file")
+        } else {
+            io_error(e)
+        }
+    })
+}
+
+/// Writes a table (or keyed table) as a Parquet file at `path`.
+pub fn write(path: &Path, table: &Value, w: &ParquetWrite) -> QResult<()> {
+    let batch = table_to_batch(table, &w.arrow)?;
+    let file = File::create(path).map_err(io_error)?;
+    write_batch(file, &batch, w)
+}
+
+/// A table as the bytes of a Parquet file.
+pub fn to_bytes(table: &Value, w: &ParquetWrite) -> QResult<Vec<u8>> {
+    let batch = table_to_batch(table, &w.arrow)?;
+    let mut out = Vec::new();
+    write_batch(&mut out, &batch, w)?;
+    Ok(out)
+}
+
+fn write_batch<W: std::io::Write + Send>(
+    out: W,
+    batch: &RecordBatch,
+    w: &ParquetWrite,
+) -> QResult<()> {
+    let compression = match w.compression {
+        Compression::None => PqCompression::UNCOMPRESSED,
+        Compression::Snappy => PqCompression::SNAPPY,
+        Compression::Zstd => PqCompression::ZSTD(ZstdLevel::default()),
+        Compression::Lz4 => PqCompression::LZ4_RAW,
+        Compression::Gzip => PqCompression::GZIP(Default::default()),
+    };
+    let props = WriterProperties::builder()
+        .set_compression(compression)
+        .set_max_row_group_row_count(Some(w.row_group_rows.max(1)))
+        .build();
+    let mut writer = ArrowWriter::try_new(out, batch.schema(), Some(props)).map_err(arrow_error)?;
+    writer.write(batch).map_err(arrow_error)?;
+    writer.close().map_err(arrow_error)?;
+    Ok(())
+}
+
+/// A Parquet file's metadata, loaded once and shared by parallel readers.
+pub struct ParquetFile {
+    path: std::path::PathBuf,
+    meta: ArrowReaderMetadata,
+}
+
+impl ParquetFile {
+    /// Opens `path` and reads its footer.
+    pub fn open(path: &Path) -> QResult<ParquetFile> {
+        let f = open(path)?;
+        let meta = ArrowReaderMetadata::load(&f, ArrowReaderOptions::new()).map_err(arrow_error)?;
+        Ok(ParquetFile {
+            path: path.to_path_buf(),
+            meta,
+        })
+    }
+
+    /// The file's Arrow schema.
+    pub fn schema(&self) -> &SchemaRef {
+        self.meta.schema()
+    }
+
+    /// Rows in each row group.
+    pub fn row_group_rows(&self) -> Vec<usize> {
+        self.meta
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|r| r.num_rows().max(0) as usize)
+            .collect()
+    }
+
+    /// Total rows.
+    pub fn rows(&self) -> usize {
+        self.row_group_rows().iter().sum()
+    }
+
+    /// Per row group, each named column's minimum and maximum (q lists of
+    /// the column's type, a null where the file has no statistic) and
+    /// null count: `(min, max, nulls)` for each column in `columns`.
+    pub fn stats(
+        &self,
+        columns: &[String],
+        opts: &ReadOptions,
+    ) -> QResult<Vec<(Value, Value, Value)>> {
+        let schema = self.schema();
+        let pq = self.meta.parquet_schema();
+        let groups = self.meta.metadata().row_groups();
+        columns
+            .iter()
+            .map(|c| {
+                let field = schema
+                    .field_with_name(c)
+                    .map_err(|_| QError::new(c.clone()).with_detail("no such column"))?;
+                let conv = StatisticsConverter::try_new(c, schema, pq).map_err(arrow_error)?;
+                let mins = conv.row_group_mins(groups.iter()).map_err(arrow_error)?;
+                let maxs = conv.row_group_maxes(groups.iter()).map_err(arrow_error)?;
+                let nulls = conv
+                    .row_group_null_counts(groups.iter())
+                    .map_err(arrow_error)?;
+                let nf = arrow_schema::Field::new(c, nulls.data_type().clone(), true);
+                Ok((
+                    array_to_value(field, mins.as_ref(), opts)?,
+                    array_to_value(field, maxs.as_ref(), opts)?,
+                    array_to_value(&nf, &nulls, opts)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Reads the selected columns and row groups into a q table: row
+    /// groups are decoded in parallel, each into q columns, then joined in
+    /// file order.
+    pub fn read(&self, r: &ParquetRead) -> QResult<Value> {
+        let schema = self.schema().clone();
+        let all = self.row_group_rows();
+        let groups: Vec<usize> = match &r.row_groups {
+            Some(g) => {
+                if let Some(&bad) = g.iter().find(|&&i| i >= all.len()) {
+                    return Err(
+                        QError::index().with_detail(format!("row group {bad} of {}", all.len()))
+                    );
+                }
+                g.clone()
+            }
+            None => (0..all.len()).collect(),
+        };
+        // columns: file indices in the order asked for
+        let wanted: Vec<usize> = match &r.columns {
+            Some(cs) => cs
+                .iter()
+                .map(|c| {
+                    schema
+                        .index_of(c)
+                        .map_err(|_| QError::new(c.clone()).with_detail("no such column"))
+                })
+                .collect::<QResult<_>>()?,
+            None => (0..schema.fields().len()).collect(),
+        };
+        let mut sorted = wanted.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mask = ProjectionMask::roots(self.meta.parquet_schema(), sorted.iter().copied());
+        let projected: Arc<Schema> = Arc::new(schema.project(&sorted).map_err(arrow_error)?);
+        let total: usize = groups.iter().map(|&g| all[g]).sum();
+        let done = AtomicUsize::new(0);
+        let parts: Vec<Vec<Value>> = groups
+            .par_iter()
+            .map(|&g| {
+                let f = open(&self.path)?;
+                let reader =
+                    ParquetRecordBatchReaderBuilder::new_with_metadata(f, self.meta.clone())
+                        .with_projection(mask.clone())
+                        .with_row_groups(vec![g])
+                        .with_batch_size(all[g].clamp(1, 1 << 20))
+                        .build()
+                        .map_err(arrow_error)?;
+                let mut cols: Vec<Vec<Value>> = vec![Vec::new(); sorted.len()];
+                for batch in reader {
+                    let batch = batch.map_err(arrow_error)?;
+                    for (i, col) in cols.iter_mut().enumerate() {
+                        let field = projected.field(i);
+                        col.push(array_to_value(field, batch.column(i).as_ref(), &r.arrow)?);
+                    }
+                    if qcore::budget::stopping() {
+                        return Err(QError::new("stop"));
+                    }
+                }
+                let n = done.fetch_add(all[g], Ordering::Relaxed) + all[g];
+                if let Some(p) = &r.progress {
+                    p(n, total);
+                }
+                cols.into_iter()
+                    .enumerate()
+                    .map(|(i, pieces)| {
+                        if pieces.is_empty() {
+                            let field = projected.field(i);
+                            array_to_value(
+                                field,
+                                arrow_array::new_empty_array(field.data_type()).as_ref(),
+                                &r.arrow,
+                            )
+                        } else {
+                            concat_columns(pieces)
+                        }
+                    })
+                    .collect::<QResult<Vec<Value>>>()
+            })
+            .collect::<QResult<_>>()?;
+        // join each column's pieces in row-group order
+        let mut columns: Vec<Value> = Vec::with_capacity(sorted.len());
+        for i in 0..sorted.len() {
+            let pieces: Vec<Value> = parts.iter().map(|p| p[i].clone()).collect();
+            columns.push(if pieces.is_empty() {
+                let field = projected.field(i);
+                array_to_value(
+                    field,
+                    arrow_array::new_empty_array(field.data_type()).as_ref(),
+                    &r.arrow,
+                )?
+            } else {
+                concat_columns(pieces)?
+            });
+        }
+        // back to the order asked for
+        let pick = |fi: usize| sorted.iter().position(|&s| s == fi).unwrap_or(0);
+        let names: Vec<Sym> = wanted
+            .iter()
+            .map(|&fi| Sym::new(schema.field(fi).name()))
+            .collect();
+        let cols: Vec<Value> = wanted.iter().map(|&fi| columns[pick(fi)].clone()).collect();
+        let keyed_ok = r.columns.is_none();
+        let meta_schema = if keyed_ok {
+            schema.as_ref().clone()
+        } else {
+            Schema::new(Vec::<arrow_schema::Field>::new())
+        };
+        Ok(assemble_table(&meta_schema, names, cols))
+    }
+}
+
+/// Reads a Parquet file at `path` into a q table.
+pub fn read(path: &Path, r: &ParquetRead) -> QResult<Value> {
+    ParquetFile::open(path)?.read(r)
+}
+
+/// Reads the bytes of a Parquet file into a q table.
+pub fn from_bytes(bytes: &[u8], r: &ParquetRead) -> QResult<Value> {
+    let data = bytes::Bytes::copy_from_slice(bytes);
+    let mut b = ParquetRecordBatchReaderBuilder::try_new(data).map_err(arrow_error)?;
+    let schema = b.schema().clone();
+    if let Some(cs) = &r.columns {
+        let idx: Vec<usize> = cs
+            .iter()
+            .map(|c| {
+                schema
+                    .index_of(c)
+                    .map_err(|_| QError::new(c.clone()).with_detail("no such column"))
+            })
+            .collect::<QResult<_>>()?;
+        let mask = ProjectionMask::roots(b.parquet_schema(), idx);
+        b = b.with_projection(mask);
+    }
+    if let Some(g) = &r.row_groups {
+        b = b.with_row_groups(g.clone());
+    }
+    let reader = b.with_batch_size(1 << 16).build().map_err(arrow_error)?;
+    let out_schema = reader.schema();
+    let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>().map_err(arrow_error)?;
+    crate::convert::batches_to_table(&out_schema, &batches, &r.arrow)
+}
