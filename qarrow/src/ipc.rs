@@ -81,7 +81,7 @@ pub fn write_path(
     compression: Compression,
     opts: &WriteOptions,
 ) -> QResult<()> {
-    let f = File::create(path).map_err(io_error)?;
+    let f = crate::parquet::create(path)?;
     let mut w = BufWriter::new(f);
     write_to(&mut w, table, format, compression, opts)?;
     w.flush().map_err(io_error)
@@ -165,7 +165,7 @@ pub fn read_from<R: Read + Seek>(
 
 /// Reads an IPC file or stream at `path` (the format told by its first bytes).
 pub fn read_path(path: &Path, columns: Option<&[String]>, opts: &ReadOptions) -> QResult<Value> {
-    let mut f = File::open(path).map_err(io_error)?;
+    let mut f = File::open(path).map_err(|e| crate::file_error(path, &e))?;
     let mut magic = [0u8; 6];
     let n = f.read(&mut magic).map_err(io_error)?;
     f.rewind().map_err(io_error)?;

@@ -16,3 +16,15 @@ pub mod ipc;
 pub mod parquet;
 
 pub use convert::{ReadOptions, WriteOptions};
+
+/// q's error for a failed file operation: the path and the system's
+/// message as the error's name, as q reports
+/// `'path: No such file or directory`.
+pub(crate) fn file_error(path: &std::path::Path, e: &std::io::Error) -> qcore::QError {
+    let msg = match e.kind() {
+        std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "Permission denied".to_string(),
+        _ => e.to_string(),
+    };
+    qcore::QError::new(format!("{}: {msg}", path.display()))
+}

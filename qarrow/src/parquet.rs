@@ -86,24 +86,22 @@ pub struct ParquetRead {
     pub progress: Option<Arc<dyn Fn(usize, usize) + Send + Sync>>,
 }
 
-fn io_error(e: std::io::Error) -> QError {
-    QError::new("os").with_detail(e.to_string())
+fn open(path: &Path) -> QResult<File> {
+    File::open(path).map_err(|e| crate::file_error(path, &e))
 }
 
-fn open(path: &Path) -> QResult<File> {
-    File::open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            QError::new(path.display().to_string()).with_detail("no such file")
-        } else {
-            io_error(e)
-        }
-    })
+/// Creates `path` (and its directories, as q's `set` does).
+pub(crate) fn create(path: &Path) -> QResult<File> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| crate::file_error(dir, &e))?;
+    }
+    File::create(path).map_err(|e| crate::file_error(path, &e))
 }
 
 /// Writes a table (or keyed table) as a Parquet file at `path`.
 pub fn write(path: &Path, table: &Value, w: &ParquetWrite) -> QResult<()> {
     let batch = table_to_batch(table, &w.arrow)?;
-    let file = File::create(path).map_err(io_error)?;
+    let file = create(path)?;
     write_batch(file, &batch, w)
 }
 

@@ -30,6 +30,10 @@ const SECTIONS: &[(&str, &str)] = &[
     (".Q", "The .Q namespace"),
     (".j", "The .j namespace (JSON)"),
     (".h", "The .h namespace (markup, HTTP)"),
+    (
+        ".arrowkdb",
+        "The .arrowkdb namespace (Arrow and Parquet files; the `arrow` feature)",
+    ),
     (".z", "The .z namespace"),
 ];
 

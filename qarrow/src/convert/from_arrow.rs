@@ -364,7 +364,9 @@ pub fn array_to_value(field: &Field, a: &dyn Array, opts: &ReadOptions) -> QResu
             match letter {
                 Some('c') => chars(name, &items, nulls.as_ref())?,
                 Some('s') => symbols(&items, nulls.as_ref()),
-                Some('C') => byte_lists(Ty::Char, &items, nulls.as_ref()),
+                Some('C') if !opts.strings_as_symbols => {
+                    byte_lists(Ty::Char, &items, nulls.as_ref())
+                }
                 _ if text && opts.strings_as_symbols => symbols(&items, nulls.as_ref()),
                 _ if text => byte_lists(Ty::Char, &items, nulls.as_ref()),
                 _ => byte_lists(Ty::Byte, &items, nulls.as_ref()),

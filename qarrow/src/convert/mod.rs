@@ -62,8 +62,8 @@ impl Default for WriteOptions {
 /// How Arrow is read into q values.
 #[derive(Clone, Debug, Default)]
 pub struct ReadOptions {
-    /// Plain (not dictionary-encoded) string columns without borf's type
-    /// letter read as symbols instead of strings (lists of char vectors).
+    /// String columns (plain, not dictionary-encoded) read as symbols
+    /// instead of strings (lists of char vectors).
     pub strings_as_symbols: bool,
 }
 

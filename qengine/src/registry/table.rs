@@ -238,6 +238,18 @@ pub static BUILTINS: &[Builtin] = &[
     kw1(".j.j",          ".j", S1(dotj::j_j), "JSON text of a q value"),
     kw1(".j.jd",         ".j", S1(dotj::j_jd), ".j.jd(x;d): .j.j x, 0w as null when d`null0w"),
     kw1(".j.k",          ".j", P1(dotj::j_k), "q value of JSON text"),
+    // --- .arrowkdb: Arrow and Parquet (builtins/io/arrow; `arrow` feature, else 'nyi) ---
+    kw2(".arrowkdb.pq.readParquetToTable",      ".arrowkdb", false, S2(io::arrow::pq_read), "read a Parquet file into a table: [file;options]"),
+    kwn(".arrowkdb.pq.writeParquetFromTable",   ".arrowkdb", SN(io::arrow::pq_write), "write a table as a Parquet file: [file;table;options]"),
+    kwn(".arrowkdb.pq.readParquetColumn",       ".arrowkdb", SN(io::arrow::pq_column), "read one column of a Parquet file: [file;index or name;options]"),
+    kw1(".arrowkdb.pq.readParquetNumRowGroups", ".arrowkdb", S1(io::arrow::pq_num_row_groups), "number of row groups in a Parquet file"),
+    kwn(".arrowkdb.pq.readParquetRowGroups",    ".arrowkdb", SN(io::arrow::pq_row_groups), "some row groups and columns as a list of columns: [file;groups;columns;options]"),
+    kwn(".arrowkdb.pq.readParquetRowGroupsToTable", ".arrowkdb", SN(io::arrow::pq_row_groups_table), "some row groups and columns as a table: [file;groups;columns;options]"),
+    kw1(".arrowkdb.pq.readParquetSchema",       ".arrowkdb", S1(io::arrow::pq_schema), "the empty table a Parquet file reads as"),
+    kwn(".arrowkdb.ipc.writeArrowFromTable",    ".arrowkdb", SN(io::arrow::ipc_write), "write a table as an Arrow IPC file (or stream): [file;table;options]"),
+    kw2(".arrowkdb.ipc.readArrowToTable",       ".arrowkdb", false, S2(io::arrow::ipc_read), "read an Arrow IPC file or stream: [file;options]"),
+    kw2(".arrowkdb.ipc.serializeArrowFromTable", ".arrowkdb", false, S2(io::arrow::ipc_serialize), "a table as Arrow IPC stream bytes: [table;options]"),
+    kw2(".arrowkdb.ipc.parseArrowToTable",      ".arrowkdb", false, S2(io::arrow::ipc_parse), "Arrow IPC bytes (stream or file) to a table: [bytes;options]"),
     // --- .h ---
     sysval(".h.br",         ".h", P1(doth::h_br), "HTML line break"),
     sysval(".h.c0",         ".h", P1(doth::h_c0), "web console colour"),

@@ -1,11 +1,13 @@
 //! File I/O keywords, one module per kind: `0:` text (`text`), `1:`
 //! binary (`binary`), file handles and `read0 read1 hcount hdel hsym`
 //! (`handle`), `get`/`set` (`object`), `save load rsave rload dsave` and
-//! `\l` of a directory (`save`). `2:` (loading C shared objects) is
+//! `\l` of a directory (`save`), Arrow and Parquet files (`arrow`, the
+//! `.arrowkdb` functions). `2:` (loading C shared objects) is
 //! refused; its registry row points at the `nyi` functions here.
 //! Serialised q data on disk (`set` to a file, splayed and partitioned
 //! tables) is in `storage/` and `query/partitioned/`.
 
+pub mod arrow;
 pub mod binary;
 pub mod handle;
 pub mod object;
