@@ -196,6 +196,41 @@ pub fn meta(it: &mut Interp, x: Value) -> QResult<Value> {
     ))
 }
 
+/// `keys t`: the key column names of a table (or of the table a symbol
+/// names); empty for an unkeyed table.
+pub fn keys(it: &mut Interp, x: Value) -> QResult<Value> {
+    let (v, _) = by_name(it, x)?;
+    match (&v, keyed_parts(&v)) {
+        (_, Some((k, _))) => Ok(Value::Vector(Vector::syms(k.names.clone()))),
+        (Value::Table(_), None) => Ok(Value::Vector(Vector::syms(vec![]))),
+        _ => Err(QError::type_()),
+    }
+}
+
+/// `` `a`b xgroup t ``: `t` keyed by the distinct values of columns `x` (in
+/// order of first occurrence), each other column a list of its values per
+/// group.
+pub fn xgroup(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let (v, _) = by_name(it, y)?;
+    let t = unkeyed(&v).ok_or_else(QError::type_)?;
+    let by = syms_of(&x)?;
+    let col = |n: &Sym| t.column(*n).cloned().ok_or_else(|| no_column(*n));
+    let kt = Table {
+        names: by.clone(),
+        columns: by.iter().map(col).collect::<QResult<_>>()?,
+    };
+    let (keys, groups) = crate::ops::group::group_parts(&Value::Table(Arc::new(kt)))?;
+    let (mut names, mut columns) = (Vec::new(), Vec::new());
+    for (n, c) in t.names.iter().zip(&t.columns) {
+        if by.contains(n) {
+            continue;
+        }
+        names.push(*n);
+        columns.push(Value::list(groups.iter().map(|g| take_idx(c, g)).collect()));
+    }
+    Ok(Value::dict(keys, Value::table(names, columns)))
+}
+
 /// The keyed table a column is enumerated against, if any.
 fn foreign_key(it: &Interp, c: &Value) -> Option<Sym> {
     let Value::Vector(v) = c else { return None };
@@ -238,9 +273,12 @@ pub fn xcol(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             let old = syms_of(&d.keys)?;
             let new = syms_of(&d.values)?;
             for (o, n) in old.iter().zip(&new) {
-                if let Some(p) = names.iter().position(|c| c == o) {
-                    names[p] = *n;
-                }
+                // q: a name that is not a column is a length error
+                let p = names
+                    .iter()
+                    .position(|c| c == o)
+                    .ok_or_else(QError::length)?;
+                names[p] = *n;
             }
         }
         _ => {

@@ -86,7 +86,11 @@ pub(crate) fn bin_value(x: &Value, y: &Value, right: bool) -> QResult<Value> {
             // a list of probes, each an item of x's kind (strings)
             let mut out = Vec::with_capacity(ys.len());
             for y in ys.iter() {
-                out.push(bin_value(x, y, right)?.as_atom().map_or(-1, |a| a.to_i64().unwrap_or(-1)));
+                out.push(
+                    bin_value(x, y, right)?
+                        .as_atom()
+                        .map_or(-1, |a| a.to_i64().unwrap_or(-1)),
+                );
             }
             Ok(Value::Vector(Vector::longs(out)))
         }
@@ -158,10 +162,19 @@ fn bin_table(t: &Table, y: &Value, right: bool) -> QResult<Value> {
     let (groups, ygroup): (Vec<Vec<i64>>, Vec<Option<usize>>) = if lead.is_empty() {
         (vec![(0..t.len() as i64).collect()], vec![Some(0); ny])
     } else {
-        let xl = Table { names: lead.to_vec(), columns: lead.iter().map(col).collect::<QResult<_>>()? };
-        let (keys, groups) = crate::ops::group::group_parts(&Value::Table(std::sync::Arc::new(xl)))?;
-        let yl = Table { names: lead.to_vec(), columns: ycols[..lead.len()].to_vec() };
-        let Value::Table(k) = keys else { return Err(QError::type_()) };
+        let xl = Table {
+            names: lead.to_vec(),
+            columns: lead.iter().map(col).collect::<QResult<_>>()?,
+        };
+        let (keys, groups) =
+            crate::ops::group::group_parts(&Value::Table(std::sync::Arc::new(xl)))?;
+        let yl = Table {
+            names: lead.to_vec(),
+            columns: ycols[..lead.len()].to_vec(),
+        };
+        let Value::Table(k) = keys else {
+            return Err(QError::type_());
+        };
         let pos = crate::ops::hash::table_positions(&k, &yl).unwrap_or_else(|| vec![None; ny]);
         (groups, pos)
     };
@@ -177,7 +190,8 @@ fn bin_table(t: &Table, y: &Value, right: bool) -> QResult<Value> {
                 let p = if right {
                     rows.partition_point(|r| cmp(r) == Ordering::Less)
                 } else {
-                    rows.partition_point(|r| cmp(r) != Ordering::Greater).wrapping_sub(1)
+                    rows.partition_point(|r| cmp(r) != Ordering::Greater)
+                        .wrapping_sub(1)
                 };
                 rows.get(p).copied().unwrap_or(i64::MIN)
             }
