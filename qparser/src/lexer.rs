@@ -547,7 +547,8 @@ impl Lexer<'_> {
                         "0n" | "0w" | "-0w" => w.to_uppercase(),
                         _ => w.to_string(),
                     };
-                    if let Ok(r @ Raw::Num(Some(t), _)) = decode_signed(&format!("{w}{}", c as char))
+                    if let Ok(r @ Raw::Num(Some(t), _)) =
+                        decode_signed(&format!("{w}{}", c as char))
                         && t == last_ty
                     {
                         *raw = r;

@@ -394,6 +394,23 @@ fn new_rows(names: &[Sym], y: &Value) -> QResult<Table> {
         Value::Vector(_) | Value::List(_) => {
             let items = y.items();
             if items.len() != names.len() {
+                // a list of rows, each a list of one item per column
+                if matches!(y, Value::List(_))
+                    && !items.is_empty()
+                    && items
+                        .iter()
+                        .all(|r| r.is_list() && r.count() == names.len())
+                {
+                    let rows: Vec<Table> = items
+                        .iter()
+                        .map(|r| new_rows(names, r))
+                        .collect::<QResult<_>>()?;
+                    let mut out = rows[0].clone();
+                    for r in &rows[1..] {
+                        out = append(&out, r)?;
+                    }
+                    return Ok(out);
+                }
                 return Err(QError::length());
             }
             let one_row = items.iter().all(|v| !v.is_list())
@@ -590,7 +607,12 @@ pub fn upsert(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         let rows = match crate::query::kernel::event::one_row(&t, &y) {
             Some(r) => r,
             None => {
-                let rows = new_rows(&t.names, &y)?;
+                let rows = match &y {
+                    // a table naming some of the columns, in any order:
+                    // the others are null
+                    Value::Table(u) if u.names.len() < t.names.len() => partial_rows(&t, u, 0)?,
+                    _ => new_rows(&t.names, &y)?,
+                };
                 check_types(&t, &rows)?;
                 rows
             }
@@ -638,16 +660,22 @@ fn partial_rows(t: &Table, u: &Table, nk: usize) -> QResult<Table> {
             return Err(QError::new("mismatch"));
         }
     }
-    let tk = Value::table(t.names[..nk].to_vec(), t.columns[..nk].to_vec());
-    let mut ukc = Vec::with_capacity(nk);
-    for s in &t.names[..nk] {
-        ukc.push(column(u, *s)?);
-    }
-    let uk = Value::table(t.names[..nk].to_vec(), ukc);
-    let idx: Vec<i64> = positions(&tk, &uk)
-        .iter()
-        .map(|p| p.map_or(-1, |i| i as i64))
-        .collect();
+    // the rows' existing values for the columns they leave out (nulls for
+    // new rows, and always for a table without keys)
+    let idx: Vec<i64> = if nk == 0 {
+        vec![-1; u.len()]
+    } else {
+        let tk = Value::table(t.names[..nk].to_vec(), t.columns[..nk].to_vec());
+        let mut ukc = Vec::with_capacity(nk);
+        for s in &t.names[..nk] {
+            ukc.push(column(u, *s)?);
+        }
+        let uk = Value::table(t.names[..nk].to_vec(), ukc);
+        positions(&tk, &uk)
+            .iter()
+            .map(|p| p.map_or(-1, |i| i as i64))
+            .collect()
+    };
     let mut columns = Vec::with_capacity(t.names.len());
     for (n, c) in t.names.iter().zip(&t.columns) {
         match u.column(*n) {
