@@ -622,7 +622,9 @@ impl Fmt {
                 // a char atom in a general-list column keeps its quotes
                 // (`rtrim ([]b:("a";"dog "))` in the reference shows `"a"`)
                 // and so does a symbol (`` `ab `` in a mixed column, ref/dotq)
-                Some(Value::Atom(a @ (Atom::Char(_) | Atom::Symbol(_)))) => self.token(a, Ctx::Atom),
+                Some(Value::Atom(a @ (Atom::Char(_) | Atom::Symbol(_)))) => {
+                    self.token(a, Ctx::Atom)
+                }
                 Some(Value::Atom(a)) => self.token(a, Ctx::Column),
                 Some(Value::Nil) => String::new(),
                 Some(other) => {
