@@ -419,7 +419,7 @@ pub fn compile_lambda(
     let mut global_first: Vec<String> = Vec::new();
     for s in &body {
         if let Some((name, span)) = collect_locals(s, &mut locals, &mut global_first) {
-            return Err(QError::new(name).at(&source, span));
+            return Err(QError::new(name).at(source, span));
         }
     }
     let scope = Scope {
