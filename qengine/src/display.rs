@@ -621,7 +621,10 @@ impl Fmt {
             Value::List(l) => match l.get(i) {
                 // a char atom in a general-list column keeps its quotes
                 // (`rtrim ([]b:("a";"dog "))` in the reference shows `"a"`)
-                Some(Value::Atom(a @ Atom::Char(_))) => self.token(a, Ctx::Atom),
+                // and so does a symbol (`` `ab `` in a mixed column, ref/dotq)
+                Some(Value::Atom(a @ (Atom::Char(_) | Atom::Symbol(_)))) => {
+                    self.token(a, Ctx::Atom)
+                }
                 Some(Value::Atom(a)) => self.token(a, Ctx::Column),
                 Some(Value::Nil) => String::new(),
                 Some(other) => {

@@ -530,6 +530,32 @@ impl Lexer<'_> {
                 }
             }
         }
+        // `0n 2 3i`, `13:30 20:00t`: a type letter ending the last item types
+        // every item, as in q; items written with another type are read
+        // again with that letter.
+        if raws.len() > 1
+            && let (Some(Raw::Num(Some(last_ty), _)), Some(w)) = (raws.last(), words.last())
+            && let Some(&c) = self.src[w.clone()].as_bytes().last()
+            && c.is_ascii_alphabetic()
+            && suffix_ty(c) == Some(*last_ty)
+        {
+            let last_ty = *last_ty;
+            for (raw, w) in raws.iter_mut().zip(&words) {
+                if matches!(raw, Raw::Num(Some(t), _) if *t != last_ty) {
+                    let w = &self.src[w.clone()];
+                    let w = match w {
+                        "0n" | "0w" | "-0w" => w.to_uppercase(),
+                        _ => w.to_string(),
+                    };
+                    if let Ok(r @ Raw::Num(Some(t), _)) =
+                        decode_signed(&format!("{w}{}", c as char))
+                        && t == last_ty
+                    {
+                        *raw = r;
+                    }
+                }
+            }
+        }
         let atom = raws.len() == 1 && matches!(raws[0], Raw::Num(..));
         let values = build(raws).map_err(|m| perr("parse", m, start..end))?;
         self.push(Tok::Lit(Literal { atom, values }), start, end, ws);

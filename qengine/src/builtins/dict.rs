@@ -42,9 +42,13 @@ pub fn key(it: &mut Interp, x: Value) -> QResult<Value> {
                 return Ok(Value::Vector(Vector::syms(namespaces(it))));
             }
             let name = crate::state::qualify(it.namespace, s.as_str());
-            let found = it
-                .name_value(name)
-                .or_else(|| it.get_global(Sym::new(s.as_str().trim_start_matches('.'))));
+            let found = it.name_value(name).or_else(|| {
+                // a plain name is looked up in the current namespace only
+                // (`key`a` in `\d .foo` is empty though the root has a)
+                let t = s.as_str();
+                t.starts_with('.')
+                    .then(|| it.get_global(Sym::new(t.trim_start_matches('.'))))?
+            });
             match found {
                 Some(Value::Dict(d)) => Ok(d.keys.clone()),
                 Some(_) => Ok(x.clone()),
@@ -106,6 +110,16 @@ pub fn bang(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     match (&x, &y) {
         // `0N!x`: display and return (strings.rs).
         (Value::Atom(Atom::Long(i64::MIN)), _) => crate::builtins::internal::display_bang(it, y),
+        // `` 1!`t ``: (un)keys the table named, in place
+        (Value::Atom(a), Value::Atom(Atom::Symbol(s))) if int_atom(a).is_some() && !s.is_null() => {
+            let (name, v) = crate::builtins::table::global_of(it, *s)?;
+            if !matches!(v, Value::Table(_) | Value::Dict(_)) {
+                return Err(QError::type_());
+            }
+            let r = bang(it, x.clone(), v)?;
+            it.set_global(name, r);
+            Ok(y)
+        }
         (Value::Atom(a), Value::Table(t)) => {
             let n = int_atom(a).ok_or_else(QError::type_)?;
             key_table(t, n)

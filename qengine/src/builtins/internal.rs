@@ -1,6 +1,7 @@
 //! The `-n!` internal functions that have no better home: `0N!x` (write
 //! `-3!x` and a newline, return `x`; reached from `!` in `dict.rs`) and
-//! `-27!(p;x)` (floats as text with `p` decimals). The table of `-n!`
+//! `-27!(p;x)` (floats as text with `p` decimals), `-4!x` (tokens) and
+//! `-22!x` (serialized length). The table of `-n!`
 //! numbers is `INTERNALS` in `registry/`; most rows point into the modules
 //! of their subject (`ipc/codec.rs` for `-8! -9! -18!`, …).
 
@@ -49,4 +50,38 @@ pub fn fixed_text(y: Value) -> QResult<Value> {
         )),
         _ => Err(QError::type_()),
     }
+}
+
+/// `-4!x`: the tokens of the q text `x`, each a string, with the runs of
+/// whitespace between them as tokens of their own (so they join back to
+/// `x`). A comment is part of the whitespace it follows.
+pub fn tokens(x: Value) -> QResult<Value> {
+    let src = match &x {
+        Value::Vector(v) if v.ty() == Ty::Char => x.as_string().unwrap_or_default(),
+        Value::Atom(Atom::Char(c)) => (*c as char).to_string(),
+        _ => return Err(QError::type_()),
+    };
+    let toks = qparser::lexer::lex(&src).map_err(|e| QError::new(&e.name))?;
+    let mut out = Vec::with_capacity(2 * toks.len() + 1);
+    let mut at = 0;
+    for t in &toks {
+        let (a, b) = (t.span.start.max(at), t.span.end.min(src.len()));
+        if a > at {
+            out.push(Value::string(&src[at..a]));
+        }
+        if b > a {
+            out.push(Value::string(&src[a..b]));
+            at = b;
+        }
+    }
+    if at < src.len() {
+        out.push(Value::string(&src[at..]));
+    }
+    Ok(Value::list(out))
+}
+
+/// `-22!x`: the number of bytes `-8!x` makes, without keeping them.
+pub fn serialized_size(it: &mut Interp, x: Value) -> QResult<Value> {
+    let n = crate::ipc::codec::serialize(it, x)?.count();
+    Ok(Value::long(n as i64))
 }

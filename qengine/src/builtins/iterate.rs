@@ -90,6 +90,17 @@ pub fn apply_derived(it: &mut Interp, d: &Derived, args: Vec<Value>) -> QResult<
         Adverb::Over => over_scan(it, f, args, false),
         Adverb::Scan => over_scan(it, f, args, true),
         Adverb::Prior => prior(it, f, args),
+        // `x/:y` and `x\:y` with data for `x` are sv and vs: `(", "/:)s`
+        Adverb::EachRight if args.len() == 1 && !matches!(f, Value::Func(_)) => {
+            crate::builtins::list::svvs::sv(
+                f.clone(),
+                args.into_iter().next().unwrap_or(Value::Nil),
+            )
+        }
+        Adverb::EachLeft if args.len() == 1 && !matches!(f, Value::Func(_)) => {
+            let y = args.into_iter().next().unwrap_or(Value::Nil);
+            crate::builtins::list::svvs::vs(it, f.clone(), y)
+        }
         Adverb::EachRight => {
             let [x, y] = two(args)?;
             if !y.is_list() && !matches!(y, Value::Dict(_) | Value::Table(_)) {
@@ -286,6 +297,25 @@ pub(crate) fn each(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Valu
 pub(crate) fn case(sel: &qcore::Vector, args: Vec<Value>) -> QResult<Value> {
     let idx = crate::ops::index::int_indices(sel)?;
     let n = idx.len();
+    // dictionaries take part by their values, all keyed alike
+    let mut keys: Option<Value> = None;
+    let mut args = args;
+    for a in args.iter_mut() {
+        if let Value::Dict(d) = a {
+            if d.values.count() != n {
+                return Err(QError::length());
+            }
+            match &keys {
+                Some(k) if !crate::ops::compare::values_match(k, &d.keys) => {
+                    return Err(QError::domain());
+                }
+                Some(_) => {}
+                None => keys = Some(d.keys.clone()),
+            }
+            let v = d.values.clone();
+            *a = v;
+        }
+    }
     for a in &args {
         if a.is_list() && a.count() != n {
             return Err(QError::length());

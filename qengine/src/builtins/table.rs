@@ -196,6 +196,41 @@ pub fn meta(it: &mut Interp, x: Value) -> QResult<Value> {
     ))
 }
 
+/// `keys t`: the key column names of a table (or of the table a symbol
+/// names); empty for an unkeyed table.
+pub fn keys(it: &mut Interp, x: Value) -> QResult<Value> {
+    let (v, _) = by_name(it, x)?;
+    match (&v, keyed_parts(&v)) {
+        (_, Some((k, _))) => Ok(Value::Vector(Vector::syms(k.names.clone()))),
+        (Value::Table(_), None) => Ok(Value::Vector(Vector::syms(vec![]))),
+        _ => Err(QError::type_()),
+    }
+}
+
+/// `` `a`b xgroup t ``: `t` keyed by the distinct values of columns `x` (in
+/// order of first occurrence), each other column a list of its values per
+/// group.
+pub fn xgroup(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let (v, _) = by_name(it, y)?;
+    let t = unkeyed(&v).ok_or_else(QError::type_)?;
+    let by = syms_of(&x)?;
+    let col = |n: &Sym| t.column(*n).cloned().ok_or_else(|| no_column(*n));
+    let kt = Table {
+        names: by.clone(),
+        columns: by.iter().map(col).collect::<QResult<_>>()?,
+    };
+    let (keys, groups) = crate::ops::group::group_parts(&Value::Table(Arc::new(kt)))?;
+    let (mut names, mut columns) = (Vec::new(), Vec::new());
+    for (n, c) in t.names.iter().zip(&t.columns) {
+        if by.contains(n) {
+            continue;
+        }
+        names.push(*n);
+        columns.push(Value::list(groups.iter().map(|g| take_idx(c, g)).collect()));
+    }
+    Ok(Value::dict(keys, Value::table(names, columns)))
+}
+
 /// The keyed table a column is enumerated against, if any.
 fn foreign_key(it: &Interp, c: &Value) -> Option<Sym> {
     let Value::Vector(v) = c else { return None };
@@ -238,9 +273,12 @@ pub fn xcol(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             let old = syms_of(&d.keys)?;
             let new = syms_of(&d.values)?;
             for (o, n) in old.iter().zip(&new) {
-                if let Some(p) = names.iter().position(|c| c == o) {
-                    names[p] = *n;
-                }
+                // q: a name that is not a column is a length error
+                let p = names
+                    .iter()
+                    .position(|c| c == o)
+                    .ok_or_else(QError::length)?;
+                names[p] = *n;
             }
         }
         _ => {
@@ -356,6 +394,23 @@ fn new_rows(names: &[Sym], y: &Value) -> QResult<Table> {
         Value::Vector(_) | Value::List(_) => {
             let items = y.items();
             if items.len() != names.len() {
+                // a list of rows, each a list of one item per column
+                if matches!(y, Value::List(_))
+                    && !items.is_empty()
+                    && items
+                        .iter()
+                        .all(|r| r.is_list() && r.count() == names.len())
+                {
+                    let rows: Vec<Table> = items
+                        .iter()
+                        .map(|r| new_rows(names, r))
+                        .collect::<QResult<_>>()?;
+                    let mut out = rows[0].clone();
+                    for r in &rows[1..] {
+                        out = append(&out, r)?;
+                    }
+                    return Ok(out);
+                }
                 return Err(QError::length());
             }
             let one_row = items.iter().all(|v| !v.is_list())
@@ -552,7 +607,12 @@ pub fn upsert(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         let rows = match crate::query::kernel::event::one_row(&t, &y) {
             Some(r) => r,
             None => {
-                let rows = new_rows(&t.names, &y)?;
+                let rows = match &y {
+                    // a table naming some of the columns, in any order:
+                    // the others are null
+                    Value::Table(u) if u.names.len() < t.names.len() => partial_rows(&t, u, 0)?,
+                    _ => new_rows(&t.names, &y)?,
+                };
                 check_types(&t, &rows)?;
                 rows
             }
@@ -600,16 +660,22 @@ fn partial_rows(t: &Table, u: &Table, nk: usize) -> QResult<Table> {
             return Err(QError::new("mismatch"));
         }
     }
-    let tk = Value::table(t.names[..nk].to_vec(), t.columns[..nk].to_vec());
-    let mut ukc = Vec::with_capacity(nk);
-    for s in &t.names[..nk] {
-        ukc.push(column(u, *s)?);
-    }
-    let uk = Value::table(t.names[..nk].to_vec(), ukc);
-    let idx: Vec<i64> = positions(&tk, &uk)
-        .iter()
-        .map(|p| p.map_or(-1, |i| i as i64))
-        .collect();
+    // the rows' existing values for the columns they leave out (nulls for
+    // new rows, and always for a table without keys)
+    let idx: Vec<i64> = if nk == 0 {
+        vec![-1; u.len()]
+    } else {
+        let tk = Value::table(t.names[..nk].to_vec(), t.columns[..nk].to_vec());
+        let mut ukc = Vec::with_capacity(nk);
+        for s in &t.names[..nk] {
+            ukc.push(column(u, *s)?);
+        }
+        let uk = Value::table(t.names[..nk].to_vec(), ukc);
+        positions(&tk, &uk)
+            .iter()
+            .map(|p| p.map_or(-1, |i| i as i64))
+            .collect()
+    };
     let mut columns = Vec::with_capacity(t.names.len());
     for (n, c) in t.names.iter().zip(&t.columns) {
         match u.column(*n) {

@@ -368,7 +368,8 @@ fn assign(a: &Assign, scope: &Scope, span: Span) -> QResult<Node> {
         });
     }
     let target = match scope.local(&a.name) {
-        Some(slot) if !a.global => Target::Local(slot),
+        // `n::v` on a local assigns the local (q's rule)
+        Some(slot) => Target::Local(slot),
         _ => {
             if registry::lookup(&a.name).is_some() {
                 return Err(QError::new("assign")
@@ -431,8 +432,11 @@ pub fn compile_lambda(
         ));
     }
     body.extend(l.body.iter().cloned());
+    let mut global_first: Vec<String> = Vec::new();
     for s in &body {
-        collect_locals(s, &mut locals);
+        if let Some((name, span)) = collect_locals(s, &mut locals, &mut global_first) {
+            return Err(QError::new(name).at(source, span));
+        }
     }
     let scope = Scope {
         locals: Some(locals.clone()),
@@ -479,8 +483,24 @@ fn implicit_params(body: &[Expr]) -> Vec<String> {
 /// rule). Assign-through-operator (`n+:1`, `w,:x`) and indexed assignment
 /// (`w[x]:y`) do not make a local: on a name that is not otherwise local
 /// they update the global (`.u.i+:1` in kdb-tick's `upd`).
-fn collect_locals(e: &Expr, locals: &mut Vec<String>) {
+///
+/// `n::v` on a name already local assigns the local; on any other name the
+/// global, and a later `n:v` making `n` local is q's `'n` error (returned
+/// here with the span of that assignment, as q reports it at definition).
+fn collect_locals(
+    e: &Expr,
+    locals: &mut Vec<String>,
+    global_first: &mut Vec<String>,
+) -> Option<(String, Span)> {
+    let mut clash = None;
     walk(e, &mut |e| {
+        if let ExprKind::Assign(a) = &e.kind
+            && a.global
+            && !locals.contains(&a.name)
+            && !global_first.contains(&a.name)
+        {
+            global_first.push(a.name.clone());
+        }
         if let ExprKind::Match(p, _, false) = &e.kind {
             let mut names = Vec::new();
             super::pattern::pattern_names(p, &mut names);
@@ -497,9 +517,13 @@ fn collect_locals(e: &Expr, locals: &mut Vec<String>) {
             && !a.name.contains('.')
             && !locals.contains(&a.name)
         {
+            if global_first.contains(&a.name) && clash.is_none() {
+                clash = Some((a.name.clone(), e.span.clone()));
+            }
             locals.push(a.name.clone());
         }
     });
+    clash
 }
 
 /// Visits `e` and its sub-expressions, not entering nested lambdas.

@@ -378,7 +378,17 @@ impl Interp {
                     }
                 }
                 vals.reverse();
-                let fv = self.eval_node(f, fr)?;
+                let mut fv = self.eval_node(f, fr)?;
+                // `` `f[5;] ``: a name projects the function it names
+                if elided
+                    && let Value::Atom(Atom::Symbol(s)) = &fv
+                    && !s.is_null()
+                    && !s.as_str().starts_with(':')
+                    && let Ok(v) = crate::builtins::interpret::resolve_name(self, *s)
+                    && is_callable(&v)
+                {
+                    fv = v;
+                }
                 let r = if elided && !is_callable(&fv) {
                     // Data with an elided index selects everything: m[;1].
                     let vals: Vec<Value> =
@@ -584,7 +594,8 @@ impl Interp {
                 let v = self.eval_node(x, fr)?;
                 let text = match &v {
                     Value::Atom(Atom::Symbol(s)) => s.as_str().to_string(),
-                    Value::Atom(Atom::Char(c)) => (*c as char).to_string(),
+                    // q signals a string but not a char atom (ref/signal)
+                    Value::Atom(Atom::Char(_)) => "stype".to_string(),
                     other => match other.as_string() {
                         Some(s) => s,
                         None => "stype".to_string(),

@@ -562,7 +562,19 @@ pub(crate) fn parse_timespan(s: &str) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
+/// A guid from 32 hex digits (dashes anywhere ignored), or, as q 4.1 reads
+/// them, from an IPv6 address or an IPv4 one (as the IPv4-mapped IPv6
+/// address `::ffff:a.b.c.d`).
 pub(crate) fn parse_guid(s: &str) -> Option<Guid> {
+    if s.contains(':') {
+        return s.parse::<std::net::Ipv6Addr>().ok().map(|a| a.octets());
+    }
+    if s.contains('.') {
+        return s
+            .parse::<std::net::Ipv4Addr>()
+            .ok()
+            .map(|a| a.to_ipv6_mapped().octets());
+    }
     let hex: Vec<u8> = s.bytes().filter(|&c| c != b'-').collect();
     if hex.len() != 32 {
         return None;

@@ -48,9 +48,18 @@ pub(crate) fn sort_value(x: Value, desc: bool) -> QResult<Value> {
         }
         Value::Dict(d) => {
             let g = to_i64(&grade(&d.values, desc)?);
+            let mut values = take_idx(&d.values, &g);
+            // a keyed table sorts on its value columns, marked as a table's are
+            if !desc && let Value::Table(t) = &mut values {
+                let t = Arc::make_mut(t);
+                let n = t.columns.len();
+                if let Some(Value::Vector(first)) = t.columns.first_mut() {
+                    first.attr = if n == 1 { Attr::Sorted } else { Attr::Parted };
+                }
+            }
             Ok(Value::Dict(Arc::new(Dict {
                 keys: take_idx(&d.keys, &g),
-                values: take_idx(&d.values, &g),
+                values,
                 sorted: false,
             })))
         }

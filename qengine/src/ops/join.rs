@@ -62,6 +62,13 @@ pub fn join_values(x: Value, y: Value) -> QResult<Value> {
                 .collect();
             Ok(Value::table(a.names.clone(), cols))
         }
+        // an atom or a list of atoms does not join a dictionary (q's 'type)
+        (Value::Atom(_), Value::Dict(_)) | (Value::Dict(_), Value::Atom(_)) => Err(QError::type_()),
+        (Value::Vector(v), Value::Dict(_)) | (Value::Dict(_), Value::Vector(v))
+            if !v.is_empty() =>
+        {
+            Err(QError::type_())
+        }
         (x, y) => Ok(join_lists(x, y)),
     }
 }

@@ -12,6 +12,8 @@ use qcore::Atom;
 use qcore::Attr;
 use qcore::QError;
 use qcore::QResult;
+use qcore::Sym;
+use qcore::Table;
 use qcore::Ty;
 use qcore::Value;
 use qcore::VecData;
@@ -80,6 +82,18 @@ pub(crate) fn bin_value(x: &Value, y: &Value, right: bool) -> QResult<Value> {
             }
             Ok(Value::from_items(out))
         }
+        (Value::List(_), Value::List(ys)) => {
+            // a list of probes, each an item of x's kind (strings)
+            let mut out = Vec::with_capacity(ys.len());
+            for y in ys.iter() {
+                out.push(
+                    bin_value(x, y, right)?
+                        .as_atom()
+                        .map_or(-1, |a| a.to_i64().unwrap_or(-1)),
+                );
+            }
+            Ok(Value::Vector(Vector::longs(out)))
+        }
         (Value::List(l), y) => {
             let cmp = |a: &Value| crate::ops::grade::cmp_values(a, y);
             let r = if right {
@@ -88,6 +102,20 @@ pub(crate) fn bin_value(x: &Value, y: &Value, right: bool) -> QResult<Value> {
                 l.partition_point(|a| cmp(a) != Ordering::Greater) as i64 - 1
             };
             Ok(Value::long(r))
+        }
+        (Value::Dict(d), y) if matches!(d.values, Value::Table(_)) => {
+            let r = bin_value(&d.values, y, right)?;
+            let idx: Vec<i64> = match &r {
+                Value::Atom(Atom::Long(i)) => vec![*i],
+                Value::Vector(v) => v.as_i64().unwrap_or(&[]).to_vec(),
+                _ => return Err(QError::type_()),
+            };
+            let k = take_idx(&d.keys, &idx);
+            Ok(if matches!(r, Value::Atom(_)) {
+                k.item(0).unwrap_or(k)
+            } else {
+                k
+            })
         }
         (Value::Dict(d), y) => {
             let r = bin_value(&d.values, y, right)?;
@@ -103,10 +131,79 @@ pub(crate) fn bin_value(x: &Value, y: &Value, right: bool) -> QResult<Value> {
                 k
             })
         }
-        (Value::Table(_), _) => Err(QError::nyi("bin on a table")),
+        (Value::Table(t), _) => bin_table(t, y, right),
         (Value::Atom(_), _) => Err(QError::type_()),
         _ => Err(QError::type_()),
     }
+}
+
+/// `t bin y` for a table: `y` (a dictionary: one row, or a table) names
+/// columns of `t`; all but its last must match a row of `t` exactly, and the
+/// last is searched among the rows of that group (sorted on it, as `aj`
+/// wants them). Rows with no match, or below the group's first, are `0N`.
+fn bin_table(t: &Table, y: &Value, right: bool) -> QResult<Value> {
+    let (u, atom) = match y {
+        Value::Dict(_) => (crate::ops::make::enlist1(y.clone()), true),
+        Value::Table(_) => (y.clone(), false),
+        _ => return Err(QError::type_()),
+    };
+    let Value::Table(u) = u else {
+        return Err(QError::type_());
+    };
+    let (names, ycols) = (u.names.clone(), u.columns.clone());
+    let Some((&last, lead)) = names.split_last() else {
+        return Err(QError::length());
+    };
+    let col = |n: &Sym| t.column(*n).cloned().ok_or_else(QError::length);
+    let xlast = col(&last)?;
+    let ylast = ycols.last().cloned().ok_or_else(QError::length)?;
+    let ny = ylast.count();
+    // groups of t's rows by the leading columns, and each y row's group
+    let (groups, ygroup): (Vec<Vec<i64>>, Vec<Option<usize>>) = if lead.is_empty() {
+        (vec![(0..t.len() as i64).collect()], vec![Some(0); ny])
+    } else {
+        let xl = Table {
+            names: lead.to_vec(),
+            columns: lead.iter().map(col).collect::<QResult<_>>()?,
+        };
+        let (keys, groups) =
+            crate::ops::group::group_parts(&Value::Table(std::sync::Arc::new(xl)))?;
+        let yl = Table {
+            names: lead.to_vec(),
+            columns: ycols[..lead.len()].to_vec(),
+        };
+        let Value::Table(k) = keys else {
+            return Err(QError::type_());
+        };
+        let pos = crate::ops::hash::table_positions(&k, &yl).unwrap_or_else(|| vec![None; ny]);
+        (groups, pos)
+    };
+    let mut out = Vec::with_capacity(ny);
+    for (i, g) in ygroup.iter().enumerate() {
+        let r = match (g, ylast.item(i)) {
+            (Some(g), Some(yv)) => {
+                let rows = &groups[*g];
+                let cmp = |&r: &i64| {
+                    let xv = xlast.item(r as usize).unwrap_or(Value::Nil);
+                    crate::ops::grade::cmp_values(&xv, &yv)
+                };
+                let p = if right {
+                    rows.partition_point(|r| cmp(r) == Ordering::Less)
+                } else {
+                    rows.partition_point(|r| cmp(r) != Ordering::Greater)
+                        .wrapping_sub(1)
+                };
+                rows.get(p).copied().unwrap_or(i64::MIN)
+            }
+            _ => i64::MIN,
+        };
+        out.push(r);
+    }
+    Ok(if atom {
+        Value::long(out.first().copied().unwrap_or(i64::MIN))
+    } else {
+        Value::Vector(Vector::longs(out))
+    })
 }
 
 // ---------------------------------------------------------------------------

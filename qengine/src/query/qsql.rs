@@ -874,10 +874,39 @@ pub(crate) fn amend_rows(col: &Value, rows: &[i64], v: Value) -> QResult<Value> 
 /// `![t;c;b;a]`: update (a a dictionary of new column values; with b a by
 /// dictionary the expressions run per group) or delete (a a list of column
 /// names; or `` `symbol$() `` to delete the rows matching c).
+/// `` delete a from `. `` / `` delete f from `.ns ``: removes the named
+/// globals from a namespace and returns its name; `None` when `ns` names a
+/// variable rather than a namespace.
+fn delete_from_namespace(it: &mut Interp, ns: qcore::Sym, a: &Value) -> QResult<Option<Value>> {
+    let t = ns.as_str();
+    let is_ns = t == "."
+        || (t.starts_with('.') && it.get_global(ns).is_none() && it.namespace_value(t).is_some());
+    if !is_ns {
+        return Ok(None);
+    }
+    for n in syms_of(a)? {
+        let full = if t == "." {
+            n
+        } else {
+            qcore::Sym::new(&format!("{t}.{}", n.as_str()))
+        };
+        it.take_global(full);
+    }
+    Ok(Some(Value::Atom(Atom::Symbol(ns))))
+}
+
 pub fn update_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     let Ok([tv, c, b, a]) = <[Value; 4]>::try_from(args) else {
         return Err(QError::rank());
     };
+    let plain_delete = matches!(&c, Value::Nil) || c.count() == 0;
+    let plain_delete = plain_delete && !matches!(a, Value::Dict(_)) && a.count() > 0;
+    if plain_delete
+        && let Value::Atom(Atom::Symbol(s)) = &tv
+        && let Some(r) = delete_from_namespace(it, *s, &a)?
+    {
+        return Ok(r);
+    }
     let (cur, name) = match &tv {
         Value::Atom(Atom::Symbol(s)) => {
             let (n, v) = crate::builtins::table::global_of(it, *s)?;
@@ -887,6 +916,21 @@ pub fn update_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     };
     if crate::query::partitioned::parted(it, &cur).is_some() {
         return Err(QError::new("par"));
+    }
+    if plain_delete
+        && let Value::Dict(d) = &cur
+        && !matches!(d.keys, Value::Table(_))
+    {
+        // `delete k from d`: the dictionary without those keys
+        let names = Value::Vector(qcore::Vector::syms(syms_of(&a)?));
+        let out = crate::builtins::list::take::remove_keys(d, &names)?;
+        return Ok(match name {
+            Some(n) => {
+                it.set_global(n, out);
+                tv
+            }
+            None => out,
+        });
     }
     let nk = key_count(&cur);
     let t = unkeyed(&cur).ok_or_else(QError::type_)?;

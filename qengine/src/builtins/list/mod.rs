@@ -294,7 +294,8 @@ pub fn flip(x: Value) -> QResult<Value> {
     }
 }
 
-/// `x rotate y`: rotate the list y left by x items (right when x is negative).
+/// `x rotate y`: rotate the list (or table rows) y left by x items (right
+/// when x is negative).
 pub fn rotate(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let n = match &x {
         Value::Atom(a) if a.ty().is_integral() && a.ty() != qcore::Ty::Bool => {
@@ -304,7 +305,7 @@ pub fn rotate(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         _ => return Err(QError::type_()),
     };
     match &y {
-        Value::Vector(_) | Value::List(_) => {
+        Value::Vector(_) | Value::List(_) | Value::Table(_) => {
             let len = y.count() as i64;
             if len == 0 {
                 return Ok(y);
@@ -313,7 +314,6 @@ pub fn rotate(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             let idx: Vec<i64> = (0..len).map(|i| (i + k) % len).collect();
             crate::builtins::index::index(it, &y, &Value::Vector(qcore::Vector::longs(idx)))
         }
-        Value::Table(_) => Err(QError::nyi("rotate of a table")),
         _ => Ok(y),
     }
 }

@@ -24,6 +24,21 @@ use qcore::Vector;
 /// `x sv y`: join strings, lines, symbols and paths; decode bits, bytes
 /// and numbers in base x.
 pub fn sv(x: Value, y: Value) -> QResult<Value> {
+    // bytes joined with a byte separator: `0x03 sv (0x01;0x0102)`
+    if let (Some((sep, Ty::Byte)), Value::List(l)) = (text_of(&x), &y) {
+        let mut out = Vec::new();
+        for (i, v) in l.iter().enumerate() {
+            let Some((b, Ty::Byte)) = text_of(v) else {
+                return Err(QError::type_());
+            };
+            if i > 0 {
+                out.extend_from_slice(&sep);
+            }
+            qcore::check_alloc(out.len() + b.len(), 1)?;
+            out.extend_from_slice(&b);
+        }
+        return Ok(Value::Vector(Vector::from_u8(Ty::Byte, out)));
+    }
     match &x {
         Value::Atom(Atom::Char(_)) | Value::Vector(_) if chars_of(&x).is_some() => {
             let sep = chars_of(&x).unwrap_or_default();
@@ -123,6 +138,18 @@ pub fn sv(x: Value, y: Value) -> QResult<Value> {
     }
 }
 
+/// The bytes of a char or byte atom or vector, and which of the two it is.
+fn text_of(v: &Value) -> Option<(Vec<u8>, Ty)> {
+    match v {
+        Value::Vector(w) if matches!(w.ty(), Ty::Char | Ty::Byte) => {
+            w.as_u8().map(|b| (b.to_vec(), w.ty()))
+        }
+        Value::Atom(Atom::Char(c)) => Some((vec![*c], Ty::Char)),
+        Value::Atom(Atom::Byte(c)) => Some((vec![*c], Ty::Byte)),
+        _ => None,
+    }
+}
+
 /// Joins a list of strings with `sep` (after each item when `trailing`).
 pub(crate) fn join_strings(y: &Value, sep: &[u8], trailing: bool) -> QResult<Value> {
     let items = match y {
@@ -156,6 +183,22 @@ pub(crate) fn join_strings(y: &Value, sep: &[u8], trailing: bool) -> QResult<Val
 /// `x vs y`: split strings, lines, symbols and paths; encode bits, bytes
 /// and numbers in base x.
 pub fn vs(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    // a byte vector split on a byte or char separator; the pieces take the
+    // separator's type (`" " vs "x"$"a b"` is two strings)
+    if let (Some((sep, ty)), Value::Vector(v)) = (text_of(&x), &y)
+        && v.ty() == Ty::Byte
+    {
+        if sep.is_empty() {
+            return Err(QError::domain());
+        }
+        let parts = split_on(v.as_u8().unwrap_or(&[]), &sep);
+        return Ok(Value::list(
+            parts
+                .into_iter()
+                .map(|p| Value::Vector(Vector::from_u8(ty, p)))
+                .collect(),
+        ));
+    }
     match &x {
         Value::Atom(Atom::Char(_)) | Value::Vector(_) if chars_of(&x).is_some() => {
             let sep = chars_of(&x).unwrap_or_default();

@@ -131,6 +131,10 @@ pub fn mcount(x: Value, y: Value) -> QResult<Value> {
 
 /// `x mavg y`: `msum` of y (nulls 0) over `mcount` (float).
 pub fn mavg(x: Value, y: Value) -> QResult<Value> {
+    // a window of 0 averages nothing: every item is null, as in q
+    if window(&x)? == 0 {
+        return uniform(y, &|v| Ok(floats(vec![f64::NAN; v.len()])));
+    }
     let w = pos_window(&x)?;
     uniform(y, &|v| {
         let xs = f64s(v, false)?;
