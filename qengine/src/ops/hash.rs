@@ -500,13 +500,12 @@ pub(crate) fn dedup_table_hashed(t: &Table, want_ids: bool) -> Option<(Vec<u32>,
 
 /// Index of the first occurrence in `x` of each item of `y` (`x.len()` when
 /// absent).
-pub(crate) fn find_keys<K: Hash + Eq + Copy>(x: &[K], y: &[K]) -> Vec<i64> {
+pub(crate) fn find_keys<K: Hash + Eq + Copy + Send + Sync>(x: &[K], y: &[K]) -> Vec<i64> {
     let n = x.len() as i64;
     if y.len() <= 4 || x.len() <= 8 {
-        return y
-            .iter()
-            .map(|k| x.iter().position(|e| e == k).map_or(n, |p| p as i64))
-            .collect();
+        return crate::ops::par::map(y, |k| {
+            x.iter().position(|e| *e == k).map_or(n, |p| p as i64)
+        });
     }
     let mut map: HashMap<K, u32, State> =
         HashMap::with_capacity_and_hasher(x.len().min(1 << 20), State::default());
@@ -515,6 +514,9 @@ pub(crate) fn find_keys<K: Hash + Eq + Copy>(x: &[K], y: &[K]) -> Vec<i64> {
             break;
         }
         map.entry(k).or_insert(i as u32);
+    }
+    if crate::ops::par::piece_len(y.len()).is_some() {
+        return crate::ops::par::map(y, |k| map.get(&k).map_or(n, |&p| p as i64));
     }
     qcore::budget::map_stoppable(y, n, |k| map.get(k).map_or(n, |&p| p as i64))
 }
