@@ -200,4 +200,54 @@ mod tests {
             assert_eq!(got, want, "{n} {g}");
         }
     }
+
+    /// Group ids on several threads (dense ids, hashed longs and floats,
+    /// several columns) are those of one pass.
+    #[test]
+    fn parallel_group_ids_are_the_sequential_ones() {
+        use crate::ops::group::group_ids;
+        use qcore::Value;
+        use qcore::Vector;
+        let mut rnd = rng(0x0dd_ba11_cafe_f00d);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .expect("pool");
+        for n in [1usize, 7, 5000] {
+            let small: Vec<i64> = (0..n)
+                .map(|_| match rnd(9) {
+                    0 => i64::MIN,
+                    _ => rnd(40) as i64 - 20,
+                })
+                .collect();
+            let wide: Vec<i64> = (0..n).map(|_| (rnd(50) as i64) << 40).collect();
+            let floats: Vec<f64> = (0..n)
+                .map(|_| match rnd(5) {
+                    0 => f64::NAN,
+                    1 => -0.0,
+                    2 => 0.0,
+                    _ => rnd(30) as f64,
+                })
+                .collect();
+            let vals = [
+                Value::Vector(Vector::longs(small.clone())),
+                Value::Vector(Vector::longs(wide.clone())),
+                Value::Vector(Vector::floats(floats)),
+                Value::table(
+                    vec![qcore::Sym::new("a"), qcore::Sym::new("b")],
+                    vec![
+                        Value::Vector(Vector::longs(small)),
+                        Value::Vector(Vector::longs(wide)),
+                    ],
+                ),
+            ];
+            for v in &vals {
+                let want = group_ids(v).expect("ids");
+                set_par_rows(2);
+                let got = pool.install(|| group_ids(v)).expect("ids");
+                set_par_rows(PAR_ROWS);
+                assert_eq!(got, want, "{n}");
+            }
+        }
+    }
 }
