@@ -21,3 +21,8 @@ distinct_long|x:1000000?1000|r:distinct x
 distinct_table2|t:([]a:1000000?100;b:1000000?50)|r:distinct t
 by_two_keys|t:([]a:1000000?100;b:1000000?50;v:1000000?1.0)|r:select sum v by a,b from t
 by_xbar_key|t:([]ts:2000.01.01D+1000000000*til 1000000;a:1000000?10;v:1000000?1.0)|r:select avg v by 0D00:05 xbar ts,a from t
+by_dict_lookup|e:"ABCDNPQZ"!`amex`bats`chx`edgx`nyse`arca`nasdaq`bx;t:([]ex:1000000?"ABCDNPQZ";size:1000000?1000;price:1000000?100f)|r:select sum size, avg price by e ex from t
+by_sums_differ|t:([]sym:1000000?`a`b`c;size:1000000?1000)|r:select sum size by g:sums differ sym from t
+group_sym|x:1000000?`$string til 100|r:group x
+fby_max|t:([]sym:1000000?`$string til 100;price:1000000?100f)|r:select from t where price=(max;price) fby sym
+aj_two_keys|n:200000;t:([]sym:n#`a`b`c;ex:n#"XY";time:til n;px:til n);q:([]sym:(5*n)#`a`b`c;ex:(5*n)#"XY";time:til 5*n;bid:til 5*n)|r:aj[`sym`ex`time;t;q]

@@ -2,7 +2,9 @@
 //! (in particular every qSQL case: select, qsql, partitioned, table, joins)
 //! is run once with `BORF_COMPILE=0` and once with `BORF_COMPILE=1`, and the
 //! console output of every case must be identical. (`tests/golden.rs`
-//! checks the compiled run against the expected outputs.)
+//! checks the compiled run against the expected outputs.) A third run,
+//! compiled, with every parallel kernel split however small its input
+//! (`BORF_PAR_ROWS=2`, `BORF_PAR_MIN_ROWS=4096`), must agree too.
 
 use std::io::Write;
 use std::path::Path;
@@ -18,6 +20,11 @@ fn inputs(path: &Path) -> Vec<String> {
 }
 
 fn run(inputs: &[String], compile: &str) -> Vec<String> {
+    run_with(inputs, compile, &[])
+}
+
+/// [`run`] with extra environment variables.
+fn run_with(inputs: &[String], compile: &str, env: &[(&str, &str)]) -> Vec<String> {
     let mut stdin_text = String::from("\\c 25 80\n");
     for i in inputs {
         stdin_text.push_str(i);
@@ -27,6 +34,7 @@ fn run(inputs: &[String], compile: &str) -> Vec<String> {
         .env("BORF_TEST_SEPARATOR", SEP)
         .env("BORF_COMPILE", compile)
         .env_remove("BORF_HISTORY")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -69,6 +77,24 @@ fn compiled_and_interpreted_agree_on_every_golden_case() {
         let ins = inputs(p);
         let a = run(&ins, "0");
         let b = run(&ins, "1");
+        // every kernel split across threads however small its input
+        // (`ops::par`, the compiled core's ranges): the same output again
+        let c = run_with(
+            &ins,
+            "1",
+            &[("BORF_PAR_ROWS", "2"), ("BORF_PAR_MIN_ROWS", "4096")],
+        );
+        if a != c {
+            let k = a.iter().zip(&c).position(|(x, y)| x != y).unwrap_or(0);
+            let case = k.checked_sub(1).and_then(|k| ins.get(k));
+            bad.push(format!(
+                "{} (split): case {:?}\n interpreted: {:?}\n split:       {:?}",
+                p.display(),
+                case,
+                a.get(k),
+                c.get(k)
+            ));
+        }
         if a != b {
             let k = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(0);
             let case = k.checked_sub(1).and_then(|k| ins.get(k));

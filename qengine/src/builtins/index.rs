@@ -245,6 +245,22 @@ pub(crate) fn dict_lookup(it: &mut Interp, d: &Dict, k: &Value) -> QResult<Value
 }
 
 pub(crate) fn map_keys(it: &mut Interp, d: &Dict, k: &Value) -> QResult<Value> {
+    // a typed vector of keys into a dict of typed vectors (`exnames ex`
+    // as a by key): one hashed lookup per item, the values gathered. The
+    // same as looking each key up (a missing key: the values' typed
+    // null); floats and enumerations take the general path.
+    if let (Value::Vector(kv), Value::Vector(pv), Value::Vector(vv)) = (&d.keys, k, &d.values)
+        && kv.ty() == pv.ty()
+        && !matches!(kv.ty(), Ty::Real | Ty::Float)
+        && kv.domain.is_none()
+        && pv.domain.is_none()
+        && vv.domain.is_none()
+        && kv.len() == vv.len()
+    {
+        let at = crate::ops::join::positions(&d.keys, k);
+        let idx: Vec<i64> = crate::ops::par::map(&at, |p| p.map_or(-1, |i| i as i64));
+        return Ok(crate::ops::index::take_idx(&d.values, &idx));
+    }
     match k {
         Value::Vector(_) | Value::List(_) => {
             let mut out = Vec::with_capacity(k.count());

@@ -18,6 +18,7 @@ use crate::ops::group::group_ids;
 use crate::ops::index::take_idx;
 use crate::ops::join::join_values;
 use crate::ops::join::positions;
+use crate::ops::par;
 use crate::state::Interp;
 use qcore::QError;
 use qcore::QResult;
@@ -280,45 +281,31 @@ pub(crate) fn shared_ids(
 ) -> QResult<(Vec<u32>, Vec<u32>, usize)> {
     let nx = x.len();
     let ny = y.len();
-    let mut ids: Vec<u32> = vec![0; nx + ny];
-    let mut ngroups = usize::from(nx + ny > 0);
-    for (k, s) in names.iter().enumerate() {
-        let both = join_values(column(x, *s)?, column(y, *s)?)?;
-        let (b, firsts) = group_ids(&both)?;
-        if k == 0 {
-            ids = b;
-            ngroups = firsts.len();
-        } else {
-            let mut map: std::collections::HashMap<(u32, u32), u32> =
-                std::collections::HashMap::new();
-            for (i, id) in ids.iter_mut().enumerate() {
-                let next = map.len() as u32;
-                *id = *map.entry((*id, b[i])).or_insert(next);
-            }
-            ngroups = map.len();
-        }
+    let mut both = Vec::with_capacity(names.len());
+    for s in names {
+        both.push(join_values(column(x, *s)?, column(y, *s)?)?);
     }
+    let (mut ids, ngroups) = match both.as_slice() {
+        [] => (vec![0; nx + ny], usize::from(nx + ny > 0)),
+        // several keys: the rows of one table (one pass, dense ids when
+        // the ranges allow)
+        [k] => {
+            let (ids, firsts) = group_ids(k)?;
+            (ids, firsts.len())
+        }
+        _ => {
+            let (ids, firsts) = group_ids(&Value::table(names.to_vec(), both))?;
+            (ids, firsts.len())
+        }
+    };
     let yids = ids.split_off(nx);
     Ok((ids, yids, ngroups))
 }
 
 /// Rows of `y` grouped by id, each group in table order: `(offsets, rows)`
-/// (counting sort).
+/// (counting sort, on all cores for long tables).
 pub(crate) fn bucket(ids: &[u32], ngroups: usize) -> (Vec<usize>, Vec<u32>) {
-    let mut offs = vec![0usize; ngroups + 1];
-    for &g in ids {
-        offs[g as usize + 1] += 1;
-    }
-    for g in 0..ngroups {
-        offs[g + 1] += offs[g];
-    }
-    let mut fill = offs.clone();
-    let mut rows = vec![0u32; ids.len()];
-    for (i, &g) in ids.iter().enumerate() {
-        rows[fill[g as usize]] = i as u32;
-        fill[g as usize] += 1;
-    }
-    (offs, rows)
+    crate::ops::par::bucket(ids, ngroups)
 }
 
 /// `ej[c;x;y]`: equi join: each row of `x` with every row of `y` of the same
@@ -370,15 +357,15 @@ pub(crate) fn ord_keys(v: &Value) -> QResult<(Ty, Vec<i64>)> {
     match v {
         Value::Vector(x) => {
             let keys = match x.data() {
-                VecData::F32(b) => b
-                    .iter()
-                    .map(|&f| (crate::ops::grade::f64_key(f as f64) ^ (1 << 63)) as i64)
-                    .collect(),
-                VecData::F64(b) => b
-                    .iter()
-                    .map(|&f| (crate::ops::grade::f64_key(f) ^ (1 << 63)) as i64)
-                    .collect(),
+                VecData::F32(b) => par::map(b, |f| {
+                    (crate::ops::grade::f64_key(f as f64) ^ (1 << 63)) as i64
+                }),
+                VecData::F64(b) => {
+                    par::map(b, |f| (crate::ops::grade::f64_key(f) ^ (1 << 63)) as i64)
+                }
                 VecData::Guid(_) | VecData::Sym(_) => return Err(QError::type_()),
+                VecData::I64(b) => par::map(b, |v| v),
+                VecData::I32(b) => par::map(b, qcore::widen_i32),
                 _ => x.to_i64_vec().ok_or_else(QError::type_)?,
             };
             Ok((x.ty(), keys))
@@ -400,16 +387,10 @@ pub(crate) fn asof_index(it: &mut Interp, t: &Table, q: &Table, c: &[Sym]) -> QR
     }
     let (ti, qi, ng) = shared_ids(t, q, exact)?;
     let (offs, rows) = bucket(&qi, ng);
-    let times: Vec<i64> = rows.iter().map(|&r| qk[r as usize]).collect();
-    let mut out = Vec::with_capacity(t.len());
-    for (i, &g) in ti.iter().enumerate() {
-        if i & 4095 == 0 {
-            it.tick()?;
-        }
-        let (a, b) = (offs[g as usize], offs[g as usize + 1]);
-        let p = times[a..b].partition_point(|&x| x <= tk[i]);
-        out.push(if p == 0 { -1 } else { rows[a + p - 1] as i64 });
-    }
+    let times: Vec<i64> = par::map(&rows, |r| qk[r as usize]);
+    it.tick()?;
+    let out = crate::ops::join::asof_rows(&ti, &tk, &offs, &rows, &times);
+    it.tick()?;
     Ok(out)
 }
 

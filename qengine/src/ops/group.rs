@@ -52,24 +52,33 @@ pub fn group_ids(x: &Value) -> QResult<(Vec<u32>, Vec<usize>)> {
 /// indexes at which each occurs: `group`'s key and value lists.
 pub(crate) fn group_parts(x: &Value) -> QResult<(Value, Vec<Vec<i64>>)> {
     let (ids, firsts) = group_ids(x)?;
-    let mut counts = vec![0usize; firsts.len()];
-    for &id in &ids {
-        counts[id as usize] += 1;
-    }
-    let mut groups: Vec<Vec<i64>> = Vec::with_capacity(counts.len());
-    for (i, &c) in counts.iter().enumerate() {
-        if qcore::budget::stop_at(i) {
-            // given up: the result is discarded
-            return Ok((Value::list(vec![]), groups));
-        }
-        groups.push(Vec::with_capacity(c));
-    }
-    for (i, &id) in ids.iter().enumerate() {
-        if qcore::budget::stop_at(i) {
-            break;
-        }
-        groups[id as usize].push(i as i64);
-    }
+    let (groups, _) = group_rows_of(&ids, firsts.len(), |r| r as i64);
     let idx: Vec<i64> = firsts.iter().map(|&i| i as i64).collect();
     Ok((take_idx(x, &idx), groups))
+}
+
+/// The rows of each of `ngroups` groups given each row's group id, in
+/// row order, each row written as `row(r)`; also the group sizes. A
+/// counting sort ([`crate::ops::par::bucket`]), then the groups' lists
+/// made in parallel when there are many rows.
+pub(crate) fn group_rows_of(
+    ids: &[u32],
+    ngroups: usize,
+    row: impl Fn(usize) -> i64 + Sync,
+) -> (Vec<Vec<i64>>, Vec<usize>) {
+    use rayon::prelude::*;
+    let (offs, rows) = crate::ops::par::bucket(ids, ngroups);
+    let one = |g: usize| -> Vec<i64> {
+        rows[offs[g]..offs[g + 1]]
+            .iter()
+            .map(|&r| row(r as usize))
+            .collect()
+    };
+    let groups = if crate::ops::par::piece_len(ids.len()).is_some() {
+        (0..ngroups).into_par_iter().map(one).collect()
+    } else {
+        (0..ngroups).map(one).collect()
+    };
+    let sizes = offs.windows(2).map(|w| w[1] - w[0]).collect();
+    (groups, sizes)
 }

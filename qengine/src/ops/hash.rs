@@ -237,7 +237,35 @@ pub(crate) struct ValueIndex<'a> {
 }
 
 /// Group ids of the items of `keys`: `(id per item, first index per id)`.
-pub(crate) fn dedup_keys<K: Hash + Eq + Copy>(keys: &[K]) -> (Vec<u32>, Vec<usize>) {
+/// Long lists hash in pieces on the rayon pool, each piece with its own
+/// table, and the pieces' groups are then numbered in row order
+/// (`crate::ops::par::merge_local`): the same ids as one pass.
+pub(crate) fn dedup_keys<K: Hash + Eq + Copy + Send + Sync>(keys: &[K]) -> (Vec<u32>, Vec<usize>) {
+    use rayon::prelude::*;
+    let Some(step) = crate::ops::par::piece_len(keys.len()) else {
+        return dedup_keys_seq(keys);
+    };
+    let mut ids = vec![0u32; keys.len()];
+    let parts: Vec<Vec<(usize, K)>> = ids
+        .par_chunks_mut(step)
+        .zip(keys.par_chunks(step))
+        .enumerate()
+        .map(|(p, (out, ks))| {
+            let (local, firsts) = dedup_keys_seq(ks);
+            out.copy_from_slice(&local);
+            firsts.into_iter().map(|i| (p * step + i, ks[i])).collect()
+        })
+        .collect();
+    let mut map: HashMap<K, u32, State> =
+        HashMap::with_capacity_and_hasher(parts.first().map_or(0, Vec::len), State::default());
+    let firsts = crate::ops::par::merge_local(&mut ids, step, &parts, |k, next| {
+        *map.entry(k).or_insert(next)
+    });
+    (ids, firsts)
+}
+
+/// [`dedup_keys`] in one pass.
+fn dedup_keys_seq<K: Hash + Eq + Copy>(keys: &[K]) -> (Vec<u32>, Vec<usize>) {
     let mut map: HashMap<K, u32, State> =
         HashMap::with_capacity_and_hasher(keys.len().min(1 << 16), State::default());
     let mut ids = Vec::with_capacity(keys.len());
@@ -472,13 +500,12 @@ pub(crate) fn dedup_table_hashed(t: &Table, want_ids: bool) -> Option<(Vec<u32>,
 
 /// Index of the first occurrence in `x` of each item of `y` (`x.len()` when
 /// absent).
-pub(crate) fn find_keys<K: Hash + Eq + Copy>(x: &[K], y: &[K]) -> Vec<i64> {
+pub(crate) fn find_keys<K: Hash + Eq + Copy + Send + Sync>(x: &[K], y: &[K]) -> Vec<i64> {
     let n = x.len() as i64;
     if y.len() <= 4 || x.len() <= 8 {
-        return y
-            .iter()
-            .map(|k| x.iter().position(|e| e == k).map_or(n, |p| p as i64))
-            .collect();
+        return crate::ops::par::map(y, |k| {
+            x.iter().position(|e| *e == k).map_or(n, |p| p as i64)
+        });
     }
     let mut map: HashMap<K, u32, State> =
         HashMap::with_capacity_and_hasher(x.len().min(1 << 20), State::default());
@@ -487,6 +514,9 @@ pub(crate) fn find_keys<K: Hash + Eq + Copy>(x: &[K], y: &[K]) -> Vec<i64> {
             break;
         }
         map.entry(k).or_insert(i as u32);
+    }
+    if crate::ops::par::piece_len(y.len()).is_some() {
+        return crate::ops::par::map(y, |k| map.get(&k).map_or(n, |&p| p as i64));
     }
     qcore::budget::map_stoppable(y, n, |k| map.get(k).map_or(n, |&p| p as i64))
 }

@@ -125,18 +125,18 @@ pub fn int_indices(v: &Vector) -> QResult<Vec<i64>> {
 }
 
 /// `v idx` for a typed vector: out-of-range indexes give the typed null.
+/// Long index lists split across the rayon pool.
 pub fn gather(v: &Vector, idx: &[i64]) -> Vector {
-    fn g<T: Copy>(src: &[T], idx: &[i64], null: T) -> Vec<T> {
+    // long index lists gather on all cores (`ops::par`)
+    fn g<T: Copy + Send + Sync>(src: &[T], idx: &[i64], null: T) -> Vec<T> {
         let n = src.len();
-        idx.iter()
-            .map(|&k| {
-                if k >= 0 && (k as usize) < n {
-                    src[k as usize]
-                } else {
-                    null
-                }
-            })
-            .collect()
+        crate::ops::par::map(idx, |k| {
+            if k >= 0 && (k as usize) < n {
+                src[k as usize]
+            } else {
+                null
+            }
+        })
     }
     let ty = v.ty();
     let data = match v.data() {

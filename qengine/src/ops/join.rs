@@ -247,3 +247,83 @@ pub(crate) fn replace_items(av: &Value, bv: &Value, pos: &[Option<usize>]) -> Va
         _ => Value::list(items),
     }
 }
+
+/// The as-of search of `aj`/`asof`: for each left row `i` (exact-key
+/// group `groups[i]`, time `keys[i]`), the right row last among its
+/// group's rows with a time at or before `keys[i]` (`-1`: none). The
+/// right rows are bucketed by group (`offs`, `rows`, `times` their
+/// times). Pieces of left rows run on the rayon pool. When every group's
+/// times ascend (as `aj` expects), each piece keeps a cursor per group
+/// and gallops forward from it while the left times ascend too, which
+/// finds the same row as a binary search over the whole group without
+/// its cache misses.
+pub(crate) fn asof_rows(
+    groups: &[u32],
+    keys: &[i64],
+    offs: &[usize],
+    rows: &[u32],
+    times: &[i64],
+) -> Vec<i64> {
+    use rayon::prelude::*;
+    let ng = offs.len().saturating_sub(1);
+    let ascending = |g: usize| times[offs[g]..offs[g + 1]].windows(2).all(|w| w[0] <= w[1]);
+    let sorted = if crate::ops::par::piece_len(times.len()).is_some() {
+        (0..ng).into_par_iter().all(ascending)
+    } else {
+        (0..ng).all(ascending)
+    };
+    let piece = |lo: usize, gs: &[u32]| -> Vec<i64> {
+        // per group: (position found for the last key, that key)
+        let mut cur: Vec<(usize, i64)> = if sorted {
+            offs[..ng].iter().map(|&a| (a, i64::MIN)).collect()
+        } else {
+            Vec::new()
+        };
+        let mut out = Vec::with_capacity(gs.len());
+        for (j, &g) in gs.iter().enumerate() {
+            if qcore::budget::stop_at(j) {
+                // given up: the result is discarded
+                out.resize(gs.len(), -1);
+                break;
+            }
+            let (a, b) = (offs[g as usize], offs[g as usize + 1]);
+            let k = keys[lo + j];
+            let p = match cur.get_mut(g as usize) {
+                Some(c) if k >= c.1 => {
+                    let p = gallop(&times[c.0..b], k) + c.0;
+                    *c = (p, k);
+                    p
+                }
+                Some(c) => {
+                    let p = a + times[a..b].partition_point(|&x| x <= k);
+                    *c = (p, k);
+                    p
+                }
+                None => a + times[a..b].partition_point(|&x| x <= k),
+            };
+            out.push(if p == a { -1 } else { rows[p - 1] as i64 });
+        }
+        out
+    };
+    match crate::ops::par::piece_len(groups.len()) {
+        None => piece(0, groups),
+        Some(step) => groups
+            .par_chunks(step)
+            .enumerate()
+            .map(|(p, gs)| piece(p * step, gs))
+            .collect::<Vec<_>>()
+            .concat(),
+    }
+}
+
+/// The number of leading items of the ascending `s` at or below `k`,
+/// found by doubling steps from the front, then a binary search.
+fn gallop(s: &[i64], k: i64) -> usize {
+    let mut hi = 1;
+    while hi <= s.len() && s[hi - 1] <= k {
+        hi *= 2;
+    }
+    let lo = hi / 2;
+    let hi = hi.min(s.len());
+    lo + s[lo..hi].partition_point(|&x| x <= k)
+}

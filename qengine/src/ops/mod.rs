@@ -17,6 +17,7 @@ pub mod index;
 pub mod join;
 pub mod lanes;
 pub mod make;
+pub mod par;
 pub mod random;
 pub mod reduce;
 pub mod search;

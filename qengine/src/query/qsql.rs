@@ -322,17 +322,17 @@ pub(crate) fn fit(v: Value, n: usize) -> QResult<Value> {
     }
 }
 
-/// Hash-groups the key columns `kv` (each with one item per row in view).
+/// Groups the rows in view by the key columns `kv` (each with one item
+/// per row in view): group ids by the one grouping engine
+/// ([`group_ids`]: dense ids or hashing, on all cores for long columns),
+/// several keys as the rows of one table; groups in ascending key order.
 pub fn group_rows(it: &mut Interp, kv: &[Value], row_ids: &[i64]) -> QResult<Groups> {
     let n = row_ids.len();
-    let (mut ids, mut firsts) = match kv.first() {
-        None => (vec![0u32; n], if n > 0 { vec![0] } else { vec![] }),
-        Some(k) => group_ids(k)?,
+    let (mut ids, firsts) = match kv {
+        [] => (vec![0u32; n], if n > 0 { vec![0] } else { vec![] }),
+        [k] => group_ids(k)?,
+        _ => key_ids(kv)?,
     };
-    for k in kv.iter().skip(1) {
-        let (b, _) = group_ids(k)?;
-        (ids, firsts) = combine_ids(&ids, &b);
-    }
     it.tick()?;
     let fidx: Vec<i64> = firsts.iter().map(|&i| i as i64).collect();
     let keys: Vec<Value> = kv.iter().map(|k| take_idx(k, &fidx)).collect();
@@ -354,22 +354,34 @@ pub fn group_rows(it: &mut Interp, kv: &[Value], row_ids: &[i64]) -> QResult<Gro
     }
     let oidx: Vec<i64> = order.iter().map(|&g| g as i64).collect();
     let keys = keys.iter().map(|k| take_idx(k, &oidx)).collect();
-    // counting sort of rows by group rank
-    let g = order.len();
-    let mut counts = vec![0usize; g];
-    for id in ids.iter_mut() {
-        *id = rank[*id as usize];
-        counts[*id as usize] += 1;
-    }
-    let mut rows: Vec<Vec<i64>> = counts.iter().map(|&c| Vec::with_capacity(c)).collect();
-    for (i, &id) in ids.iter().enumerate() {
-        rows[id as usize].push(row_ids[i]);
-    }
+    // rows by group rank (a counting sort)
+    ids = crate::ops::par::map(&ids, |id| rank[id as usize]);
+    let (rows, _) = crate::ops::group::group_rows_of(&ids, order.len(), |r| row_ids[r]);
     Ok(Groups {
         keys,
         rows: rows.into_iter().map(Arc::new).collect(),
         ids,
     })
+}
+
+/// Group ids of the tuples of several key columns: the rows of the table
+/// they make (one pass, dense composite ids when the ranges allow), or
+/// column by column when a key is not a list.
+fn key_ids(kv: &[Value]) -> QResult<(Vec<u32>, Vec<usize>)> {
+    let n = kv.first().map_or(0, Value::count);
+    let lists = kv
+        .iter()
+        .all(|k| matches!(k, Value::Vector(_) | Value::List(_)) && k.count() == n);
+    if lists {
+        let names = (0..kv.len()).map(|i| Sym::new(&format!("k{i}"))).collect();
+        return group_ids(&Value::table(names, kv.to_vec()));
+    }
+    let (mut ids, mut firsts) = group_ids(&kv[0])?;
+    for k in &kv[1..] {
+        let (b, _) = group_ids(k)?;
+        (ids, firsts) = combine_ids(&ids, &b);
+    }
+    Ok((ids, firsts))
 }
 
 // ---------------------------------------------------------------------------

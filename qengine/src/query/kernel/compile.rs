@@ -778,6 +778,17 @@ impl Comp<'_> {
     }
 }
 
+/// Whether the by key `e` compiles as it is over `t` (a plain column or
+/// `step xbar column`), so it needs no evaluating first.
+pub fn plain_key(it: &Interp, t: &Table, e: &Value) -> bool {
+    let c = Comp {
+        it,
+        t,
+        p: Program::default(),
+    };
+    c.key(e).is_some()
+}
+
 /// Compiles the constraints of a where clause.
 pub fn compile_where(it: &Interp, t: &Table, cs: &[Value]) -> Option<Program> {
     let mut c = Comp {

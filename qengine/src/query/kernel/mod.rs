@@ -200,8 +200,101 @@ pub fn select(
     if !enabled() {
         return None;
     }
-    let q = compile::compile_select(it, t, c, b, a)?;
-    let r = exec::run_select(t, &q)?;
+    if let Some(q) = compile::compile_select(it, t, c, b, a) {
+        let r = exec::run_select(t, &q)?;
+        note_run();
+        return Some(r);
+    }
+    computed_keys(it, t, c, b, a)
+}
+
+/// Names of builtins a by key computed ahead of the interpreter must not
+/// call: they read or change state, do I/O, or apply what a name or a
+/// string denotes (which could be a lambda).
+const IMPURE: &[&str] = &[
+    "value", "eval", "get", "set", "show", "parse", "system", "hopen", "hclose", "insert",
+    "upsert", "read0", "read1", "0:", "1:", "2:", "@", ".", "exit", "reval", "peach", "-1!",
+];
+
+/// Whether evaluating the parse tree `e` over `t` only calls builtins
+/// outside [`IMPURE`] on columns and data (no lambda, no name of a
+/// function value): evaluating it twice is then unobservable.
+fn pure_tree(it: &Interp, t: &Table, e: &Value) -> bool {
+    use qcore::Atom;
+    use qcore::Func;
+    let builtin = |name: &str| !IMPURE.contains(&name);
+    match e {
+        Value::Atom(Atom::Symbol(s)) => {
+            if t.names.contains(s) || s.as_str() == "i" {
+                return true;
+            }
+            match crate::query::qsql::global_of(it, *s) {
+                Some(Value::Func(_)) => false,
+                Some(_) => true,
+                None => match crate::registry::lookup(s.as_str()) {
+                    Some(_) => builtin(s.as_str()),
+                    // a temporal field of a column, or 'undefined
+                    None => true,
+                },
+            }
+        }
+        Value::List(l) if l.len() == 1 => true,
+        Value::List(l) => l.iter().all(|x| pure_tree(it, t, x)),
+        Value::Func(Func::Builtin(p)) => builtin(p.name),
+        Value::Func(_) => false,
+        _ => true,
+    }
+}
+
+/// A select whose by keys are computed by expressions (`by exnames ex`,
+/// `by sums differ sym`, `by 5 xbar size div 10`), with no where clause:
+/// the keys are evaluated by the interpreter over the whole table, as
+/// `qsql::select_by` evaluates them, and grouped by the compiled core as
+/// extra columns. Only when the aggregates compile and every computed key
+/// is pure ([`pure_tree`]): should the compiled run then decline, the
+/// interpreter evaluating the keys again is unobservable.
+fn computed_keys(
+    it: &mut Interp,
+    t: &Table,
+    c: &Value,
+    b: &Value,
+    a: &Value,
+) -> Option<QResult<Value>> {
+    let Value::Dict(bd) = b else { return None };
+    if !compile::constraints(c).is_empty() {
+        return None;
+    }
+    let exprs = bd.values.items();
+    if exprs.len() > 4 || !exprs.iter().all(|e| pure_tree(it, t, e)) {
+        return None;
+    }
+    // the aggregates must compile on their own
+    compile::compile_select(it, t, c, &Value::Atom(qcore::Atom::Bool(false)), a)?;
+    let n = t.len();
+    let mut t2 = t.clone();
+    let mut keys = Vec::with_capacity(exprs.len());
+    for (k, e) in exprs.iter().enumerate() {
+        if compile::plain_key(it, t, e) {
+            keys.push(e.clone());
+            continue;
+        }
+        let mut ctx = crate::query::qsql::Ctx::new(t, None);
+        let v = match crate::query::qsql::eval_tree(it, &mut ctx, e) {
+            Ok(v) => v,
+            Err(err) => return Some(Err(err)),
+        };
+        if !matches!(&v, Value::Vector(_)) || v.count() != n {
+            return None;
+        }
+        // a name no parsed column can have
+        let name = qcore::Sym::new(&format!(" by{k}"));
+        t2.names.push(name);
+        t2.columns.push(v);
+        keys.push(Value::Atom(qcore::Atom::Symbol(name)));
+    }
+    let b2 = Value::dict(bd.keys.clone(), Value::from_items(keys));
+    let q = compile::compile_select(it, &t2, c, &b2, a)?;
+    let r = exec::run_select(&t2, &q)?;
     note_run();
     Some(r)
 }

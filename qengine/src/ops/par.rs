@@ -1,0 +1,253 @@
+//! Splitting one kernel's rows across the rayon pool, for the kernels
+//! whose pieces must be put back together in row order: gathers, group
+//! ids (each piece numbers its groups locally, the pieces' groups are
+//! then numbered globally in row order, so ids are still in order of
+//! first occurrence) and the counting sort of rows by group.
+//!
+//! Below [`par_rows`] rows (or with one rayon thread) every function here
+//! is the plain sequential loop: on two shared cores the fork/join and
+//! the second pass of a merge only pay off from about a million rows
+//! (docs/PERF.md, "Groups on all cores"). Results never depend on the
+//! split.
+
+use rayon::prelude::*;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering;
+
+/// Rows from which the kernels here split across threads (tuned on the
+/// 2-core machine: see docs/PERF.md).
+pub const PAR_ROWS: usize = 1 << 20;
+
+// 0: not yet read from `BORF_PAR_ROWS`.
+static PAR: AtomicUsize = AtomicUsize::new(0);
+
+/// The threshold in use: `BORF_PAR_ROWS` if set (tests lower it to run
+/// the parallel paths on small data), else [`PAR_ROWS`].
+pub fn par_rows() -> usize {
+    match PAR.load(Ordering::Relaxed) {
+        0 => {
+            let n = std::env::var("BORF_PAR_ROWS")
+                .ok()
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(PAR_ROWS)
+                .max(2);
+            let _ = PAR.compare_exchange(0, n, Ordering::Relaxed, Ordering::Relaxed);
+            PAR.load(Ordering::Relaxed)
+        }
+        n => n,
+    }
+}
+
+/// Sets the threshold (tests and benchmarks).
+pub fn set_par_rows(n: usize) {
+    PAR.store(n.max(2), Ordering::Relaxed);
+}
+
+/// Rows per piece when `n` rows split across the pool, or `None` when
+/// they stay on one thread. Two pieces per thread, so a core slowed by
+/// other work does not hold the other up for long.
+pub(crate) fn piece_len(n: usize) -> Option<usize> {
+    let threads = rayon::current_num_threads();
+    if n < par_rows() || threads < 2 {
+        return None;
+    }
+    Some(n.div_ceil(threads * 2).max(1))
+}
+
+/// `f` of every item of `src`, in parallel above the threshold.
+pub(crate) fn map<T: Copy + Sync, U: Send>(src: &[T], f: impl Fn(T) -> U + Sync + Send) -> Vec<U> {
+    match piece_len(src.len()) {
+        None => src.iter().map(|&x| f(x)).collect(),
+        Some(step) => src
+            .par_iter()
+            .with_min_len(step / 4)
+            .map(|&x| f(x))
+            .collect(),
+    }
+}
+
+/// Rows grouped by id, each group in row order: `(offsets, rows)` with
+/// group `g`'s rows at `rows[offsets[g]..offsets[g + 1]]` (a counting
+/// sort). In parallel, each piece counts its rows per group, and scatters
+/// into its own segments of each group, which lie after the earlier
+/// pieces' segments: the same order as the sequential sort.
+pub(crate) fn bucket(ids: &[u32], ngroups: usize) -> (Vec<usize>, Vec<u32>) {
+    let n = ids.len();
+    let step = match piece_len(n) {
+        // per-piece count tables as big as the rows: one thread
+        Some(step) if ngroups.saturating_mul(n.div_ceil(step)) <= n => step,
+        _ => return bucket_seq(ids, ngroups),
+    };
+    let counts: Vec<Vec<usize>> = ids
+        .par_chunks(step)
+        .map(|c| {
+            let mut k = vec![0usize; ngroups];
+            for &g in c {
+                k[g as usize] += 1;
+            }
+            k
+        })
+        .collect();
+    let mut offs = vec![0usize; ngroups + 1];
+    for g in 0..ngroups {
+        offs[g + 1] = offs[g] + counts.iter().map(|k| k[g]).sum::<usize>();
+    }
+    // the output cut into one segment per (group, piece), handed to pieces
+    let mut rows = vec![0u32; n];
+    let mut segs: Vec<Vec<&mut [u32]>> =
+        counts.iter().map(|_| Vec::with_capacity(ngroups)).collect();
+    let mut rest: &mut [u32] = &mut rows;
+    for g in 0..ngroups {
+        for (p, k) in counts.iter().enumerate() {
+            let (seg, tail) = rest.split_at_mut(k[g]);
+            segs[p].push(seg);
+            rest = tail;
+        }
+    }
+    ids.par_chunks(step)
+        .zip(segs.into_par_iter())
+        .enumerate()
+        .for_each(|(p, (c, mut seg))| {
+            let mut fill = vec![0usize; ngroups];
+            let base = p * step;
+            for (i, &g) in c.iter().enumerate() {
+                let f = &mut fill[g as usize];
+                seg[g as usize][*f] = (base + i) as u32;
+                *f += 1;
+            }
+        });
+    (offs, rows)
+}
+
+fn bucket_seq(ids: &[u32], ngroups: usize) -> (Vec<usize>, Vec<u32>) {
+    let mut offs = vec![0usize; ngroups + 1];
+    for &g in ids {
+        offs[g as usize + 1] += 1;
+    }
+    for g in 0..ngroups {
+        offs[g + 1] += offs[g];
+    }
+    let mut fill = offs.clone();
+    let mut rows = vec![0u32; ids.len()];
+    for (i, &g) in ids.iter().enumerate() {
+        rows[fill[g as usize]] = i as u32;
+        fill[g as usize] += 1;
+    }
+    (offs, rows)
+}
+
+/// Group ids from pieces that numbered their groups locally: `ids` holds,
+/// per piece of `step` rows, local ids; `parts[p]` lists piece `p`'s
+/// groups in local order as (first row, key). `global(key, next)` gives
+/// the key's global id, taking `next` when the key is new. The pieces'
+/// groups are visited in row order, so global ids are in order of first
+/// occurrence; returns the first row of each global id and rewrites
+/// `ids` to global ids (in parallel).
+pub(crate) fn merge_local<K: Copy>(
+    ids: &mut [u32],
+    step: usize,
+    parts: &[Vec<(usize, K)>],
+    mut global: impl FnMut(K, u32) -> u32,
+) -> Vec<usize> {
+    let mut firsts = Vec::new();
+    let maps: Vec<Vec<u32>> = parts
+        .iter()
+        .map(|p| {
+            p.iter()
+                .map(|&(row, k)| {
+                    let next = firsts.len() as u32;
+                    let g = global(k, next);
+                    if g == next {
+                        firsts.push(row);
+                    }
+                    g
+                })
+                .collect()
+        })
+        .collect();
+    ids.par_chunks_mut(step)
+        .zip(maps.par_iter())
+        .for_each(|(c, m)| {
+            if m.iter().enumerate().all(|(j, &g)| g == j as u32) {
+                // the first piece's groups are the first global ones
+                return;
+            }
+            for o in c.iter_mut() {
+                *o = m.get(*o as usize).copied().unwrap_or(0);
+            }
+        });
+    firsts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::xorshift as rng;
+
+    #[test]
+    fn parallel_bucket_is_the_sequential_one() {
+        let mut rnd = rng(0x1234_5678_9abc_def1);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .expect("pool");
+        for (n, g) in [(0usize, 1usize), (1, 1), (1000, 7), (5000, 300), (4097, 1)] {
+            let ids: Vec<u32> = (0..n).map(|_| rnd(g as u64) as u32).collect();
+            let want = bucket_seq(&ids, g);
+            set_par_rows(2);
+            let got = pool.install(|| bucket(&ids, g));
+            set_par_rows(PAR_ROWS);
+            assert_eq!(got, want, "{n} {g}");
+        }
+    }
+
+    /// Group ids on several threads (dense ids, hashed longs and floats,
+    /// several columns) are those of one pass.
+    #[test]
+    fn parallel_group_ids_are_the_sequential_ones() {
+        use crate::ops::group::group_ids;
+        use qcore::Value;
+        use qcore::Vector;
+        let mut rnd = rng(0x0dd_ba11_cafe_f00d);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .expect("pool");
+        for n in [1usize, 7, 5000] {
+            let small: Vec<i64> = (0..n)
+                .map(|_| match rnd(9) {
+                    0 => i64::MIN,
+                    _ => rnd(40) as i64 - 20,
+                })
+                .collect();
+            let wide: Vec<i64> = (0..n).map(|_| (rnd(50) as i64) << 40).collect();
+            let floats: Vec<f64> = (0..n)
+                .map(|_| match rnd(5) {
+                    0 => f64::NAN,
+                    1 => -0.0,
+                    2 => 0.0,
+                    _ => rnd(30) as f64,
+                })
+                .collect();
+            let vals = [
+                Value::Vector(Vector::longs(small.clone())),
+                Value::Vector(Vector::longs(wide.clone())),
+                Value::Vector(Vector::floats(floats)),
+                Value::table(
+                    vec![qcore::Sym::new("a"), qcore::Sym::new("b")],
+                    vec![
+                        Value::Vector(Vector::longs(small)),
+                        Value::Vector(Vector::longs(wide)),
+                    ],
+                ),
+            ];
+            for v in &vals {
+                let want = group_ids(v).expect("ids");
+                set_par_rows(2);
+                let got = pool.install(|| group_ids(v)).expect("ids");
+                set_par_rows(PAR_ROWS);
+                assert_eq!(got, want, "{n}");
+            }
+        }
+    }
+}
