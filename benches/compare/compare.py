@@ -251,7 +251,7 @@ query("q34", "count of 0<deltas price by sym", ("tab", ["sym"]),
       f"(SELECT sym, price - coalesce(lag(price) {W}, 0) AS d FROM trades) GROUP BY sym",
       lambda tr, qu, k: lz(tr).group_by("sym")
       .agg(up=(c("price").diff().fill_null(c("price")) > 0).sum()).collect())
-query("q35", "avg abs price-prior price by sym", ("tab", ["sym"]),
+query("q35", "avg abs (-) prior price by sym", ("tab", ["sym"]),
       lambda k: f"SELECT sym, avg(abs(price - p)) AS mv FROM (SELECT sym, price, lag(price) {W} "
       "AS p FROM trades) GROUP BY sym",
       lambda tr, qu, k: lz(tr).group_by("sym").agg(mv=c("price").diff().abs().mean()).collect())
@@ -640,11 +640,21 @@ ENGINES = ("borf", "duckdb", "polars")
 
 
 def run_all(d, out, reps, threads, only):
-    eng = {}
-    eng["borf"] = run_borf(d, os.path.join(out, f"borf{threads}"), reps, threads, only)
-    for e in ("duckdb", "polars"):
-        eng[e] = run_engine(e, d, os.path.join(out, f"{e}{threads}"), reps, threads, only)
-    return eng
+    """Every engine at each thread count in `threads`, an engine's runs back to
+    back (so a change of the shared machine's load between engines does not
+    enter one engine's speed-up). Returns {threads: {engine: (times, answers)}}
+    and the load average (1 min) seen before each engine's runs."""
+    eng = {n: {} for n in threads}
+    loads = []
+    for e in ENGINES:
+        loads.append(os.getloadavg()[0])
+        for n in threads:
+            o = os.path.join(out, f"{e}{n}")
+            if e == "borf":
+                eng[n][e] = run_borf(d, o, reps, n, only)
+            else:
+                eng[n][e] = run_engine(e, d, o, reps, n, only)
+    return eng, loads
 
 
 def fmt(x):
@@ -665,14 +675,15 @@ def scale_main(scale, reps, bw, only, sweep):
     p = params(d)
     out = os.path.join(d, "out")
     names = [q for q in QUERIES if not only or q in only]
-    load0 = os.getloadavg()[0]
-    eng = run_all(d, out, reps, 2, only)
-    load1 = os.getloadavg()[0]
+    threads = [2, 1] if sweep else [2]
+    runs, loads = run_all(d, out, reps, threads, only)
+    eng = runs[2]
 
     print()
     print(f"== scale {scale}: {int(p['ntrade']):,} trades, {int(p['nquote']):,} quotes, "
           f"best of {reps} warm runs, 2 threads each, seconds "
-          f"(load average {load0:.1f} before, {load1:.1f} after) ==")
+          f"(load average before borf, duckdb, polars: "
+          f"{', '.join(f'{x:.1f}' for x in loads)}) ==")
     hdr = f"{'query':<52} {'borf':>8} {'duckdb':>8} {'polars':>8} {'ratio':>6}  answers"
     print(hdr)
     print("-" * len(hdr))
@@ -683,6 +694,8 @@ def scale_main(scale, reps, bw, only, sweep):
         ratio = t["borf"] / min(others) if t["borf"] is not None and others else None
         checks = []
         ref = eng["borf"][1].get(q)
+        if ref is None:
+            checks.append("borf:FAILED")
         for e in ("duckdb", "polars"):
             res = eng[e][1].get(q)
             if ref is None or res is None:
@@ -712,17 +725,13 @@ def scale_main(scale, reps, bw, only, sweep):
         print(line)
     print()
     if sweep:
-        thread_sweep(d, out, reps, only, names, eng)
+        thread_sweep(names, runs[1], eng)
     return rows
 
 
-def thread_sweep(d, out, reps, only, names, eng2):
-    """Second table: every engine again at 1 thread; time at 1, at 2, speed-up."""
-    load0 = os.getloadavg()[0]
-    eng1 = run_all(d, out, reps, 1, only)
-    print()
-    print(f"== thread sweep: seconds at 1 and 2 worker threads, speed-up = t1/t2 "
-          f"(load average {load0:.1f} before the 1-thread runs) ==")
+def thread_sweep(names, eng1, eng2):
+    """Second table: every engine at 1 and at 2 threads; speed-up = t1/t2."""
+    print("== thread sweep: seconds at 1 and 2 worker threads, speed-up = t1/t2 ==")
     hdr = f"{'query':<10}" + "".join(f" {e + ' 1':>9} {e + ' 2':>9} {'x':>5}" for e in ENGINES)
     print(hdr)
     print("-" * len(hdr))
