@@ -687,6 +687,11 @@ def scale_main(scale, reps, bw, only, sweep):
     hdr = f"{'query':<52} {'borf':>8} {'duckdb':>8} {'polars':>8} {'ratio':>6}  answers"
     print(hdr)
     print("-" * len(hdr))
+    # the same tables as markdown, for docs/PERF.md: <datadir>/results.md
+    md = [f"Scale {scale}: {int(p['ntrade']):,} trades, {int(p['nquote']):,} quotes; best of "
+          f"{reps} warm runs, 2 threads each, seconds; load average (1 min) before borf, "
+          f"DuckDB, Polars: {', '.join(f'{x:.1f}' for x in loads)}.", "",
+          "| query | borf | DuckDB | Polars | borf/best | answers |", "|---|---|---|---|---|---|"]
     rows = []
     for q in names:
         t = {e: eng[e][0].get(q) for e in eng}
@@ -707,12 +712,16 @@ def scale_main(scale, reps, bw, only, sweep):
         print(f"{q + ' ' + BY_NAME[q]['descr']:<52.52} {fmt(t['borf']):>8} {fmt(t['duckdb']):>8} "
               f"{fmt(t['polars']):>8} {('-' if ratio is None else f'{ratio:.2f}'):>6}  {status}")
         rows.append((q, t, ratio, status))
+        md.append(f"| {q} {BY_NAME[q]['descr']} | {fmt(t['borf'])} | {fmt(t['duckdb'])} | "
+                  f"{fmt(t['polars'])} | {'-' if ratio is None else f'{ratio:.2f}'} | {status} |")
     ratios = [r[2] for r in rows if r[2] is not None]
     gm = geomean(ratios)
-    print(f"geometric mean of borf/best-other over {len(ratios)} queries: "
-          f"{'-' if gm is None else f'{gm:.2f}'}; at or below 1.0: "
-          f"{sum(1 for x in ratios if x <= 1.0)} of {len(ratios)}; "
-          f"answers OK: {sum(1 for r in rows if r[3] == 'OK')} of {len(rows)}")
+    summary = (f"geometric mean of borf/best-other over {len(ratios)} queries: "
+               f"{'-' if gm is None else f'{gm:.2f}'}; at or below 1.0: "
+               f"{sum(1 for x in ratios if x <= 1.0)} of {len(ratios)}; "
+               f"answers OK: {sum(1 for r in rows if r[3] == 'OK')} of {len(rows)}")
+    print(summary)
+    md += ["", summary[0].upper() + summary[1:] + ".", ""]
     t1 = eng["borf"][0].get("q1")
     if t1:
         gbs = 8 * int(p["ntrade"]) / t1 / 1e9
@@ -725,7 +734,10 @@ def scale_main(scale, reps, bw, only, sweep):
         print(line)
     print()
     if sweep:
-        thread_sweep(names, runs[1], eng)
+        md += thread_sweep(names, runs[1], eng)
+    with open(os.path.join(d, "results.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    print(f"(markdown tables: {os.path.join(d, 'results.md')})")
     return rows
 
 
@@ -735,10 +747,14 @@ def thread_sweep(names, eng1, eng2):
     hdr = f"{'query':<10}" + "".join(f" {e + ' 1':>9} {e + ' 2':>9} {'x':>5}" for e in ENGINES)
     print(hdr)
     print("-" * len(hdr))
+    md = ["Thread sweep, seconds at 1 and 2 worker threads, speed-up = t1/t2:", "",
+          "| query | " + " | ".join(f"{e} 1 | {e} 2 | x" for e in ENGINES) + " |",
+          "|---" * (1 + 3 * len(ENGINES)) + "|"]
     ups = {e: [] for e in ENGINES}
     tot = {e: ([], []) for e in ENGINES}
     for q in names:
         line = f"{q:<10}"
+        cells = []
         for e in ENGINES:
             a, b = eng1[e][0].get(q), eng2[e][0].get(q)
             up = a / b if a and b else None
@@ -747,13 +763,19 @@ def thread_sweep(names, eng1, eng2):
                 tot[e][0].append(a)
                 tot[e][1].append(b)
             line += f" {fmt(a):>9} {fmt(b):>9} {('-' if up is None else f'{up:.2f}'):>5}"
+            cells += [fmt(a), fmt(b), "-" if up is None else f"{up:.2f}"]
         print(line)
+        md.append(f"| {q} | " + " | ".join(cells) + " |")
     line = f"{'geomean':<10}"
+    cells = []
     for e in ENGINES:
         g1, g2, gu = geomean(tot[e][0]), geomean(tot[e][1]), geomean(ups[e])
         line += f" {fmt(g1):>9} {fmt(g2):>9} {('-' if gu is None else f'{gu:.2f}'):>5}"
+        cells += [f"**{fmt(g1)}**", f"**{fmt(g2)}**", "**-**" if gu is None else f"**{gu:.2f}**"]
     print(line)
     print()
+    md.append("| geomean | " + " | ".join(cells) + " |")
+    return md
 
 
 def bandwidth():
