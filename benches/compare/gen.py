@@ -1,11 +1,17 @@
-"""Deterministic trades/quotes generator for the comparative benchmark (issue 6).
+"""Deterministic TAQ-shaped trades/quotes generator for the comparative benchmark.
 
 Writes, for one scale, into OUT:
-  trades.parquet, quotes.parquet   (time: timestamp[ns], sym: string, ...)
+  trades.parquet, quotes.parquet   (time: timestamp[ns], sym/ex/cond: string, ...)
   raw/{trade,quote}_{col}.bin      little-endian column values for borf's `1:`
-                                   (time: i64 ns since 2000.01.01, sym: i16 index)
-  raw/syms.txt                     the 100 symbol names, one a line, sorted
-  params.txt                       generator parameters and the Q2 constants
+                                   (time: i64 ns since 2000.01.01, sym and cond:
+                                   i16 index, ex: one ASCII byte)
+  raw/syms.txt, raw/conds.txt      the symbol / condition names, one a line, sorted
+  params.txt                       generator parameters and the queries' constants
+
+Columns, TAQ-like: trades(time,sym,price,size,ex,cond), quotes(time,sym,bid,ask,
+bsize,asize,ex). `ex` is a venue code (a char, one of a dozen with skewed
+shares, as in TAQ's exchange field); `cond` a sale condition (odd lots `I`,
+intermarket sweeps `F`, regular `R`, ...).
 
 The same numpy arrays feed both outputs, so both engines see identical values.
 Rows are in time order (as a feed delivers them); times are strictly increasing
@@ -27,7 +33,19 @@ DAYS_2000 = (np.datetime64(DATE) - np.datetime64("2000-01-01")).astype(int)
 EPOCH_2000_NS = 946684800 * 10**9  # 1970 -> 2000, in ns
 OPEN_NS = (9 * 3600 + 30 * 60) * 10**9
 SPAN_NS = int(6.5 * 3600 * 10**9)
-SCALES = {"small": (1_000_000, 5_000_000), "large": (10_000_000, 50_000_000)}
+SCALES = {
+    "small": (1_000_000, 5_000_000),
+    "medium": (10_000_000, 20_000_000),
+    "large": (10_000_000, 50_000_000),
+}
+# venues (TAQ exchange codes) with skewed shares of the trades; quotes come
+# from the same venues less D (the FINRA facility reports trades only)
+EXCH = np.array(list("DQNPKZVJYXBA"))
+EXSHARE = np.array([0.30, 0.18, 0.12, 0.10, 0.07, 0.06, 0.05, 0.04, 0.03, 0.02, 0.02, 0.01])
+# sale conditions: odd lot (size < 100) is I; the rest F/O/R/T
+CONDS = ["F", "I", "O", "R", "T"]
+ROUND_COND = np.array([0, 2, 3, 4])  # indices into CONDS for round lots
+ROUND_SHARE = np.array([0.15, 0.005, 0.83, 0.015])
 
 
 def times(rng, n):
@@ -89,11 +107,24 @@ def main():
     size = np.where(
         lot, 100 * rng.geometric(0.3, ntrade), rng.integers(1, 100, ntrade)
     ).astype(np.int64)
-    write_raw("trade", {"time": t, "sym": s, "price": price, "size": size})
-    write_parquet(os.path.join(out, "trades.parquet"), t, s, {"price": price, "size": size})
-    # Q2 constants: the 5th most active symbol, sizes above 500
-    q2sym = syms[np.argsort(-np.bincount(s, minlength=NSYM), kind="stable")[4]]
-    del t, s, m, price, lot, size
+    ex = EXCH[rng.choice(len(EXCH), ntrade, p=EXSHARE)]
+    cond = np.where(
+        size < 100, 1, ROUND_COND[rng.choice(len(ROUND_COND), ntrade, p=ROUND_SHARE)]
+    ).astype(np.int16)
+    write_raw(
+        "trade",
+        {"time": t, "sym": s, "price": price, "size": size,
+         "ex": ex.astype("S1").view(np.uint8), "cond": cond},
+    )
+    write_parquet(
+        os.path.join(out, "trades.parquet"), t, s,
+        {"price": price, "size": size, "ex": ex, "cond": np.array(CONDS)[cond]},
+    )
+    # constants: symbols by activity rank (X the 5th, S3 the 1st/10th/50th)
+    rank = np.argsort(-np.bincount(s, minlength=NSYM), kind="stable")
+    q2sym = syms[rank[4]]
+    s3 = ",".join(syms[rank[[0, 9, 49]]])
+    del t, s, m, price, lot, size, ex, cond
 
     # quotes
     t = times(rng, nquote)
@@ -104,15 +135,19 @@ def main():
     ask = np.round(bid + sp, 2)
     bsize = (100 * rng.integers(1, 50, nquote)).astype(np.int64)
     asize = (100 * rng.integers(1, 50, nquote)).astype(np.int64)
+    qsh = EXSHARE[1:] / EXSHARE[1:].sum()
+    qex = EXCH[1:][rng.choice(len(EXCH) - 1, nquote, p=qsh)]
     cols = {"bid": bid, "ask": ask, "bsize": bsize, "asize": asize}
-    write_raw("quote", {"time": t, "sym": s, **cols})
-    write_parquet(os.path.join(out, "quotes.parquet"), t, s, cols)
+    write_raw("quote", {"time": t, "sym": s, **cols, "ex": qex.astype("S1").view(np.uint8)})
+    write_parquet(os.path.join(out, "quotes.parquet"), t, s, {**cols, "ex": qex})
 
     with open(os.path.join(out, "raw", "syms.txt"), "w") as f:
         f.write("\n".join(syms) + "\n")
+    with open(os.path.join(out, "raw", "conds.txt"), "w") as f:
+        f.write("\n".join(CONDS) + "\n")
     with open(os.path.join(out, "params.txt"), "w") as f:
         f.write(f"seed={SEED}\nscale={scale}\nntrade={ntrade}\nnquote={nquote}\n")
-        f.write(f"date={DATE}\nq2sym={q2sym}\nq2size=500\n")
+        f.write(f"date={DATE}\nq2sym={q2sym}\nq2size=500\ns3={s3}\n")
 
 
 if __name__ == "__main__":
