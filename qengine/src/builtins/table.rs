@@ -505,10 +505,15 @@ pub fn insert(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     }
     let full = crate::state::qualify(it.namespace, s.as_str());
     let Some(cur) = it.get_global(full) else {
-        // Inserting a table into an undefined name creates it.
-        if let Value::Table(u) = &y {
+        // Inserting a table (or keyed table) into an undefined name creates it.
+        if let Value::Table(_) = &y {
             it.set_global(full, y.clone());
-            return Ok(longs((0..u.len() as i64).collect()));
+            return Ok(longs((0..y.count() as i64).collect()));
+        }
+        if keyed_parts(&y).is_some() {
+            let n = y.count() as i64;
+            it.set_global(full, y);
+            return Ok(longs((0..n).collect()));
         }
         return Err(QError::undefined(s.as_str()));
     };

@@ -13,7 +13,9 @@
 //! Implicit column names: a phrase item written without `name:` is named
 //! after the last name in its expression that is not a keyword and not the
 //! virtual column `i` (`sum x` is `x`, `size wavg price` is `price`,
-//! `5 xbar time` is `time`, `time.minute` is `minute`), else `x`; in the
+//! `5 xbar time` is `time`, `time.minute` is `minute`), else `x` — but an
+//! operator's item is named after its left argument only (`c2+c3` is `c2`,
+//! `2*c2` is `x`, as basics/qsql shows); in the
 //! select phrase of `select` and `exec` a name already taken gets the
 //! smallest suffix `1`, `2`, ... that makes it unique (`x`, `x1`).
 
@@ -163,6 +165,13 @@ struct Parts {
 
 /// The implicit name of a phrase item (see the module docs).
 fn implicit_name(e: &Expr) -> String {
+    // an operator names after its left argument only: `c2+c3` is `c2`,
+    // `2*c2` is `x` (basics/qsql)
+    if let ExprKind::Dyadic(f, a, _) = &e.kind
+        && matches!(f.kind, ExprKind::Verb(_))
+    {
+        return implicit_name(a);
+    }
     let mut last: Option<String> = None;
     compile::walk(e, &mut |x| {
         if let ExprKind::Name(n) = &x.kind

@@ -24,6 +24,8 @@ use std::sync::Arc;
 
 pub(crate) fn grade_value(x: Value, desc: bool) -> QResult<Value> {
     match &x {
+        // an atom has no order to grade (basics/funsql: `iasc 7` is 'rank)
+        Value::Atom(_) => Err(QError::rank()),
         Value::Dict(d) => {
             let g = grade(&d.values, desc)?;
             Ok(take_idx(&d.keys, &to_i64(&g)))
