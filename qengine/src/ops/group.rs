@@ -60,13 +60,29 @@ pub(crate) fn group_parts(x: &Value) -> QResult<(Value, Vec<Vec<i64>>)> {
 /// The rows of each of `ngroups` groups given each row's group id, in
 /// row order, each row written as `row(r)`; also the group sizes. A
 /// counting sort ([`crate::ops::par::bucket`]), then the groups' lists
-/// made in parallel when there are many rows.
+/// made in parallel when there are many rows; one pass on one thread.
 pub(crate) fn group_rows_of(
     ids: &[u32],
     ngroups: usize,
     row: impl Fn(usize) -> i64 + Sync,
 ) -> (Vec<Vec<i64>>, Vec<usize>) {
     use rayon::prelude::*;
+    if crate::ops::par::piece_len(ids.len()).is_none() {
+        // one thread: each row pushed straight into its group's list
+        let mut sizes = vec![0usize; ngroups];
+        for &id in ids {
+            sizes[id as usize] += 1;
+        }
+        let mut groups: Vec<Vec<i64>> = sizes.iter().map(|&c| Vec::with_capacity(c)).collect();
+        for (i, &id) in ids.iter().enumerate() {
+            if qcore::budget::stop_at(i) {
+                // given up: the result is discarded
+                break;
+            }
+            groups[id as usize].push(row(i));
+        }
+        return (groups, sizes);
+    }
     let (offs, rows) = crate::ops::par::bucket(ids, ngroups);
     let one = |g: usize| -> Vec<i64> {
         rows[offs[g]..offs[g + 1]]
