@@ -1,6 +1,8 @@
 //! Partitioned databases: a root directory holding one directory per
-//! partition value (`db/2024.01.02/`), each holding splayed tables that
-//! share the root's `sym` file.
+//! partition value (`db/2024.01.02/`, or hive-style `db/date=2024-01-02/`),
+//! each holding splayed tables that share the root's `sym` file, or
+//! Parquet tables (`trade.parquet`, or a directory `trade/` of `.parquet`
+//! files), which the engine reads through Arrow.
 //!
 //! This module only reads directory names and column headers; mapping the
 //! columns of a partition is [`crate::splay`]'s business, done lazily per
@@ -73,7 +75,9 @@ fn month_len(y: i64, m: i64) -> i64 {
 /// name: `yyyy.mm.dd` (date), `yyyy.mm` (month), `yyyy` (year), or digits
 /// (int).
 pub fn parse_name(s: &str) -> Option<(Field, i64)> {
-    let parts: Vec<&str> = s.split('.').collect();
+    // hive-style `key=value`; dates there are often `2024-01-02`
+    let s = s.split_once('=').map_or(s, |(_, v)| v);
+    let parts: Vec<&str> = s.split(['.', '-']).collect();
     match parts.as_slice() {
         [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2 => {
             let (y, m, d) = (digits(y)?, digits(m)?, digits(d)?);
@@ -144,16 +148,55 @@ pub fn discover(root: &Path) -> Result<Option<Layout>> {
     let last = root.join(&parts[parts.len() - 1].1);
     let mut tables = Vec::new();
     for n in crate::list_dir(&last)? {
-        if last.join(&n).join(DOT_D).exists() {
+        if last.join(&n).join(DOT_D).exists() || parquet_dir(&last.join(&n)) {
             tables.push(n);
+        } else if let Some(t) = n.strip_suffix(PARQUET).filter(|t| !t.is_empty())
+            && last.join(&n).is_file()
+            && !tables.iter().any(|x| x == t)
+        {
+            tables.push(t.to_string());
         }
     }
+    tables.sort();
+    tables.dedup();
     Ok(Some(Layout {
         root: root.to_path_buf(),
         field,
         parts,
         tables,
     }))
+}
+
+/// The suffix of a Parquet table's file.
+pub const PARQUET: &str = ".parquet";
+
+/// True for a directory (without `.d`) holding `.parquet` files: one
+/// partition of a Parquet table split over several files.
+pub fn parquet_dir(dir: &Path) -> bool {
+    !dir.join(DOT_D).exists()
+        && crate::list_dir(dir).is_ok_and(|ns| ns.iter().any(|n| n.ends_with(PARQUET)))
+}
+
+/// The Parquet files of table dir `dir` (`dir.parquet`, or the
+/// `.parquet` files in `dir`, sorted); empty for a splayed table.
+pub fn parquet_files(dir: &Path) -> Vec<PathBuf> {
+    let mut single = dir.as_os_str().to_owned();
+    single.push(PARQUET);
+    let single = PathBuf::from(single);
+    if single.is_file() {
+        return vec![single];
+    }
+    if !parquet_dir(dir) {
+        return Vec::new();
+    }
+    let mut v: Vec<PathBuf> = crate::list_dir(dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| n.ends_with(PARQUET))
+        .map(|n| dir.join(n))
+        .collect();
+    v.sort();
+    v
 }
 
 /// Reads (without mapping) the 32-byte header of column file `path`.

@@ -178,3 +178,39 @@ def test_borf_reads_polars_parquet(tmp_path):
     df.write_ipc(a)
     out = borf(f'r:.arrowkdb.ipc.readArrowToTable["{a}";::]\n' "`j`f`s`str`d`p`n`lj~cols r\n" "r[`s]~`ibm``msft\n")
     assert out == ["1b", "1b"]
+
+
+def test_duckdb_reads_borf_hive_partitions(tmp_path):
+    out = tmp_path / "hive"
+    borf(
+        "t:([]date:2024.01.02 2024.01.02 2024.01.03;sym:`a`b`a;price:1.5 2.5 3.5)\n"
+        f'.arrowkdb.pq.writeHive["{out}";`t;(enlist`PARTITION_BY)!enlist`date];\n'
+    )
+    rows = duckdb.sql(
+        f"select date, sym, price from read_parquet('{out}/*/*.parquet', hive_partitioning=true) "
+        "order by date, sym"
+    ).fetchall()
+    assert rows == [
+        (dt.date(2024, 1, 2), "a", 1.5),
+        (dt.date(2024, 1, 2), "b", 2.5),
+        (dt.date(2024, 1, 3), "a", 3.5),
+    ]
+
+
+def test_borf_loads_duckdb_hive_partitions(tmp_path):
+    db = tmp_path / "db"
+    duckdb.sql(
+        "copy (select * from (values "
+        "(date '2024-01-02', 'AAPL', 10.5::double, 100::bigint),"
+        "(date '2024-01-02', 'MSFT', 20.0, 200),"
+        "(date '2024-01-03', 'AAPL', 11.0, 300)"
+        f") v(date, sym, price, size)) to '{db}' (format parquet, partition_by (date))"
+    )
+    # DuckDB names each partition's file data_0.parquet: the table is data_0
+    out = borf(
+        f"\\l {db}\n"
+        "(select from data_0)~([]date:2024.01.02 2024.01.02 2024.01.03;sym:`AAPL`MSFT`AAPL;"
+        "price:10.5 20 11.0;size:100 200 300)\n"
+        "(select sum size by sym from data_0 where date=2024.01.02)~([sym:`AAPL`MSFT]size:100 200)\n"
+    )
+    assert out == ["1b", "1b"]

@@ -367,7 +367,9 @@ pub fn array_to_value(field: &Field, a: &dyn Array, opts: &ReadOptions) -> QResu
                 Some('C') if !opts.strings_as_symbols => {
                     byte_lists(Ty::Char, &items, nulls.as_ref())
                 }
-                _ if text && opts.strings_as_symbols => symbols(&items, nulls.as_ref()),
+                _ if text && (opts.strings_as_symbols || opts.plain_strings_as_symbols) => {
+                    symbols(&items, nulls.as_ref())
+                }
                 _ if text => byte_lists(Ty::Char, &items, nulls.as_ref()),
                 _ => byte_lists(Ty::Byte, &items, nulls.as_ref()),
             }

@@ -63,8 +63,13 @@ impl Default for WriteOptions {
 #[derive(Clone, Debug, Default)]
 pub struct ReadOptions {
     /// String columns (plain, not dictionary-encoded) read as symbols
-    /// instead of strings (lists of char vectors).
+    /// instead of strings (lists of char vectors), even borf's own
+    /// (tagged `C`).
     pub strings_as_symbols: bool,
+    /// Plain string columns without borf's type letter (files from other
+    /// writers) read as symbols; borf's string columns stay strings
+    /// (partitioned databases read text this way).
+    pub plain_strings_as_symbols: bool,
 }
 
 /// The q error for an Arrow or Parquet failure: `'type` for a type with

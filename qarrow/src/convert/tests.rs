@@ -345,6 +345,7 @@ fn arrow_nulls_without_a_q_null_fill_documented_values() {
     ));
     let syms = ReadOptions {
         strings_as_symbols: true,
+        ..Default::default()
     };
     assert!(same(
         &array_to_vector(st.as_ref(), &syms).unwrap(),

@@ -246,6 +246,7 @@ pub static BUILTINS: &[Builtin] = &[
     kwn(".arrowkdb.pq.readParquetRowGroups",    ".arrowkdb", SN(io::arrow::pq_row_groups), "some row groups and columns as a list of columns: [file;groups;columns;options]"),
     kwn(".arrowkdb.pq.readParquetRowGroupsToTable", ".arrowkdb", SN(io::arrow::pq_row_groups_table), "some row groups and columns as a table: [file;groups;columns;options]"),
     kw1(".arrowkdb.pq.readParquetSchema",       ".arrowkdb", S1(io::arrow::pq_schema), "the empty table a Parquet file reads as"),
+    kwn(".arrowkdb.pq.writeHive",               ".arrowkdb", SN(io::arrow::pq_write_hive), "(borf) a table or partitioned table as hive-partitioned Parquet: [dir;table;options]"),
     kwn(".arrowkdb.ipc.writeArrowFromTable",    ".arrowkdb", SN(io::arrow::ipc_write), "write a table as an Arrow IPC file (or stream): [file;table;options]"),
     kw2(".arrowkdb.ipc.readArrowToTable",       ".arrowkdb", false, S2(io::arrow::ipc_read), "read an Arrow IPC file or stream: [file;options]"),
     kw2(".arrowkdb.ipc.serializeArrowFromTable", ".arrowkdb", false, S2(io::arrow::ipc_serialize), "a table as Arrow IPC stream bytes: [table;options]"),

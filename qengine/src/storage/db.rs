@@ -92,7 +92,13 @@ impl PartDb {
     /// first, the partition field when `field` is set.
     pub(crate) fn part_table(&self, k: usize, t: Sym, need: &[Sym], field: bool) -> QResult<Table> {
         let syms = || self.syms();
-        let mut tb = load_cols(&self.dir(k, t), Some(need), &syms)?;
+        let dir = self.dir(k, t);
+        let pq = crate::storage::parquet::files(&dir);
+        let mut tb = if pq.is_empty() {
+            load_cols(&dir, Some(need), &syms)?
+        } else {
+            crate::storage::parquet::read(&pq, Some(need), self.field())?
+        };
         if field {
             let n = tb.len();
             let v = self.value_col(k, n);
@@ -113,7 +119,13 @@ impl PartDb {
         }
         let mut out = Vec::with_capacity(self.layout.parts.len());
         for k in 0..self.layout.parts.len() {
-            out.push(qstorage::part::splay_count(&self.dir(k, t)).map_err(serr)? as i64);
+            let dir = self.dir(k, t);
+            let pq = crate::storage::parquet::files(&dir);
+            out.push(if pq.is_empty() {
+                qstorage::part::splay_count(&dir).map_err(serr)? as i64
+            } else {
+                crate::storage::parquet::count(&pq)?
+            });
         }
         if let Ok(mut m) = self.counts.lock() {
             m.insert(t, out.clone());

@@ -6,4 +6,5 @@ pub mod column;
 pub mod confine;
 pub mod db;
 pub mod object;
+pub mod parquet;
 pub mod splay;

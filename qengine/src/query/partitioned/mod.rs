@@ -102,9 +102,20 @@ pub fn parted(it: &Interp, v: &Value) -> Option<(Arc<PartDb>, Sym)> {
 pub fn load(it: &mut Interp, layout: Layout) -> QResult<()> {
     let last = layout.parts.len().saturating_sub(1);
     let mut tables = Vec::with_capacity(layout.tables.len());
+    let field = Sym::new(layout.field.name());
     for t in &layout.tables {
-        let names = qstorage::splay::read_d(&layout.table_dir(last, t)).map_err(serr)?;
-        tables.push((Sym::new(t), names.iter().map(|n| Sym::new(n)).collect()));
+        let dir = layout.table_dir(last, t);
+        let pq = crate::storage::parquet::files(&dir);
+        let names: Vec<Sym> = if pq.is_empty() {
+            let names = qstorage::splay::read_d(&dir).map_err(serr)?;
+            names.iter().map(|n| Sym::new(n)).collect()
+        } else {
+            crate::storage::parquet::columns(&pq, field)?
+                .into_iter()
+                .map(|c| c.0)
+                .collect()
+        };
+        tables.push((Sym::new(t), names));
     }
     let db = Arc::new(PartDb {
         layout,
@@ -188,6 +199,30 @@ pub fn meta_hook(it: &Interp, x: &Value) -> QResult<Option<Value>> {
         return Ok(None);
     };
     let last = db.layout.parts.len().saturating_sub(1);
+    let pq = crate::storage::parquet::files(&db.dir(last, t));
+    if !pq.is_empty() {
+        let cols = crate::storage::parquet::columns(&pq, db.field())?;
+        let mut names = vec![db.field()];
+        let mut ts = vec![db.field_ty().letter() as u8];
+        for (n, l) in cols {
+            names.push(n);
+            ts.push(l as u8);
+        }
+        let n = names.len();
+        let keys = Value::table(
+            vec![Sym::new("c")],
+            vec![Value::Vector(Vector::syms(names))],
+        );
+        let vals = Value::table(
+            vec![Sym::new("t"), Sym::new("f"), Sym::new("a")],
+            vec![
+                Value::Vector(Vector::chars(&ts)),
+                Value::Vector(Vector::syms(vec![Sym::EMPTY; n])),
+                Value::Vector(Vector::syms(vec![Sym::EMPTY; n])),
+            ],
+        );
+        return Ok(Some(Value::dict(keys, vals)));
+    }
     let hs = qstorage::part::column_headers(&db.dir(last, t)).map_err(serr)?;
     let mut names = vec![db.field()];
     let mut ts = vec![db.field_ty().letter() as u8];

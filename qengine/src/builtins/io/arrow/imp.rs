@@ -60,6 +60,18 @@ fn table_arg(it: &mut Interp, t: Value) -> QResult<Value> {
     }
 }
 
+/// The global a symbol names (a table given by name), else the value.
+fn by_name(it: &Interp, t: Value) -> QResult<Value> {
+    match &t {
+        Value::Atom(Atom::Symbol(s)) if !s.as_str().starts_with(':') => {
+            let name = crate::state::qualify(it.namespace, s.as_str());
+            it.get_global(name)
+                .ok_or_else(|| QError::undefined(s.as_str()))
+        }
+        _ => Ok(t),
+    }
+}
+
 /// Rows past which a read reports progress on a terminal.
 const PROGRESS_ROWS: usize = 1 << 20;
 
@@ -337,4 +349,124 @@ pub fn ipc_parse(it: &mut Interp, bytes: Value, options: Value) -> QResult<Value
     };
     let t = ipc::from_bytes(&b, o.columns.as_deref(), &o.read())?;
     apply_filter(it, t, &o)
+}
+
+/// The directory name of partition value `a` under hive's convention:
+/// dates `2024-01-02` and months `2024-01` (what DuckDB, Spark and Polars
+/// parse back as dates), other values as q prints them.
+fn hive_value(a: &qcore::Atom) -> QResult<String> {
+    use qcore::calendar::civil_from_days;
+    Ok(match a {
+        Atom::Date(d) => {
+            let (y, m, dd) = civil_from_days(i64::from(*d));
+            format!("{y:04}-{m:02}-{dd:02}")
+        }
+        Atom::Month(m) => {
+            let (y, mm) = (2000 + i64::from(m.div_euclid(12)), m.rem_euclid(12) + 1);
+            format!("{y:04}-{mm:02}")
+        }
+        Atom::Symbol(s) => s.as_str().to_string(),
+        Atom::Short(_) | Atom::Int(_) | Atom::Long(_) => a.to_i64().unwrap_or(0).to_string(),
+        _ => {
+            return Err(
+                QError::type_().with_detail("partition column: a date, month, integer or symbol")
+            );
+        }
+    })
+}
+
+/// `.arrowkdb.pq.writeHive[dir;table;options]` (borf): a table (by value
+/// or name, or a partitioned table) written as hive-partitioned Parquet,
+/// `dir/field=value/name.parquet`, one directory per distinct value of
+/// the partition column (option `PARTITION_BY`; a partitioned table's own
+/// field by default), that column left out of the files as DuckDB does.
+/// `name` is the table's name when given by name, else `data`. Returns
+/// `dir`.
+pub fn pq_write_hive3(it: &mut Interp, dir: Value, table: Value, options: Value) -> QResult<Value> {
+    let o = Options::parse(&options)?;
+    let root = file_path(&dir)?;
+    let name = match &table {
+        Value::Atom(Atom::Symbol(s)) if !s.as_str().starts_with(':') => s.as_str().to_string(),
+        _ => "data".to_string(),
+    };
+    let table = by_name(it, table)?;
+    let field = match (
+        &o.partition_by,
+        crate::query::partitioned::parted(it, &table),
+    ) {
+        (Some(f), _) => qcore::Sym::new(f),
+        (None, Some((db, _))) => db.field(),
+        (None, None) => {
+            return Err(QError::new("PARTITION_BY").with_detail("name the partition column"));
+        }
+    };
+    let t = table_arg(it, table)?;
+    let Value::Table(tb) = &t else {
+        return Err(QError::type_().with_detail("writeHive: an unkeyed table"));
+    };
+    let col = tb
+        .column(field)
+        .cloned()
+        .ok_or_else(|| QError::new(field.as_str()).with_detail("no such column"))?;
+    let Value::Vector(cv) = &col else {
+        return Err(QError::type_().with_detail("partition column: a vector"));
+    };
+    let mut values: Vec<Atom> = Vec::new();
+    for i in 0..cv.len() {
+        let a = cv.get(i);
+        if !values.contains(&a) {
+            values.push(a);
+        }
+    }
+    values.sort_by(|a, b| match (a, b) {
+        (Atom::Symbol(x), Atom::Symbol(y)) => x.cmp_text(*y),
+        _ => a.to_i64().cmp(&b.to_i64()),
+    });
+    let compression = match &o.compression {
+        None => Compression::default(),
+        Some(c) => Compression::from_name(c)
+            .ok_or_else(|| QError::domain().with_detail(format!("COMPRESSION: unknown `{c}")))?,
+    };
+    let w = ParquetWrite {
+        compression,
+        row_group_rows: o
+            .row_group_rows
+            .unwrap_or(ParquetWrite::default().row_group_rows),
+        arrow: o.write(),
+    };
+    for v in values {
+        let lit = match v {
+            Atom::Symbol(s) => Value::Vector(qcore::Vector::syms(vec![s])),
+            a => Value::Atom(a),
+        };
+        let clause = Value::list(vec![
+            crate::registry::lookup("=")
+                .map(crate::registry::func)
+                .ok_or_else(|| QError::nyi("="))?,
+            Value::Atom(Atom::Symbol(field)),
+            lit,
+        ]);
+        let part = crate::query::qsql::select_n(
+            it,
+            vec![
+                t.clone(),
+                Value::list(vec![clause]),
+                Value::bool(false),
+                Value::list(vec![]),
+            ],
+        )?;
+        let Value::Table(p) = &part else { continue };
+        let keep: Vec<usize> = (0..p.names.len())
+            .filter(|&i| p.names[i] != field)
+            .collect();
+        let part = Value::table(
+            keep.iter().map(|&i| p.names[i]).collect(),
+            keep.iter().map(|&i| p.columns[i].clone()).collect(),
+        );
+        let path = root
+            .join(format!("{}={}", field.as_str(), hive_value(&v)?))
+            .join(format!("{name}.parquet"));
+        qarrow::parquet::write(&path, &part, &w)?;
+    }
+    Ok(dir)
 }

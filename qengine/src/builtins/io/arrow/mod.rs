@@ -11,6 +11,7 @@
 //! | `.arrowkdb.pq.readParquetRowGroups[file;groups;columns;options]` | some row groups and columns, as a list of columns |
 //! | `.arrowkdb.pq.readParquetRowGroupsToTable[file;groups;columns;options]` | the same as a table |
 //! | `.arrowkdb.pq.readParquetSchema[file]` | the q table of no rows the file would read as |
+//! | `.arrowkdb.pq.writeHive[dir;table;options]` | (borf) table or partitioned table as hive-partitioned Parquet, `dir/date=2024-01-02/t.parquet` |
 //! | `.arrowkdb.ipc.writeArrowFromTable[file;table;options]` | table to an Arrow IPC file |
 //! | `.arrowkdb.ipc.readArrowToTable[file;options]` | IPC file or stream to a table |
 //! | `.arrowkdb.ipc.serializeArrowFromTable[table;options]` | table to IPC stream bytes |
@@ -22,7 +23,11 @@
 //! `COLUMNS`, `ROW_GROUPS`, `FILTER` (where clauses in functional form,
 //! used to skip row groups by their statistics and then to select rows),
 //! `COMPRESSION`, `STRINGS_AS_SYMBOLS`, `SYMBOL_DICTIONARY`, `FORMAT`
-//! (`` `file `` or `` `stream ``) and `PROGRESS` ([`options`]).
+//! (`` `file `` or `` `stream ``), `PROGRESS` and `PARTITION_BY` ([`options`]).
+//!
+//! A partitioned database (`\l`) may hold Parquet tables in its partitions
+//! (`storage/parquet.rs`): q-style `2024.01.02/trade.parquet` or hive-style
+//! `date=2024-01-02/trade.parquet`, or a directory of `.parquet` files.
 //!
 //! Without the engine's `arrow` feature each of these signals `'nyi`
 //! naming itself.
@@ -102,6 +107,10 @@ entry!(
     pq_column3, ".arrowkdb.pq.readParquetColumn", (file, column, options)
 );
 entry!(
+    /// `.arrowkdb.pq.writeHive[dir;table;options]` (borf)
+    pq_write_hive3, ".arrowkdb.pq.writeHive", (dir, table, options)
+);
+entry!(
     /// `.arrowkdb.ipc.writeArrowFromTable[file;table;options]`
     ipc_write3, ".arrowkdb.ipc.writeArrowFromTable", (file, table, options)
 );
@@ -119,6 +128,9 @@ fn pq_write_a(it: &mut Interp, [f, t, o]: [Value; 3]) -> QResult<Value> {
 }
 fn pq_column_a(it: &mut Interp, [f, c, o]: [Value; 3]) -> QResult<Value> {
     pq_column3(it, f, c, o)
+}
+fn pq_write_hive_a(it: &mut Interp, [d, t, o]: [Value; 3]) -> QResult<Value> {
+    pq_write_hive3(it, d, t, o)
 }
 fn ipc_write_a(it: &mut Interp, [f, t, o]: [Value; 3]) -> QResult<Value> {
     ipc_write3(it, f, t, o)
@@ -141,6 +153,10 @@ entry_n!(
 entry_n!(
     /// `.arrowkdb.ipc.writeArrowFromTable[file;table;options]`
     ipc_write, ipc_write_a, 3
+);
+entry_n!(
+    /// `.arrowkdb.pq.writeHive[dir;table;options]`: hive-partitioned Parquet
+    pq_write_hive, pq_write_hive_a, 3
 );
 entry_n!(
     /// `.arrowkdb.pq.readParquetRowGroups[file;groups;columns;options]`:

@@ -30,6 +30,8 @@ pub struct Options {
     pub stream: Option<bool>,
     /// `PROGRESS`: force (1b) or silence (0b) the progress line.
     pub progress: Option<bool>,
+    /// `PARTITION_BY`: the partition column of a hive-partitioned write.
+    pub partition_by: Option<String>,
 }
 
 const IGNORED: &[&str] = &[
@@ -145,10 +147,16 @@ impl Options {
                     }
                 }
                 "PROGRESS" => o.progress = Some(flag(name, v)?),
+                "PARTITION_BY" => match v {
+                    Value::Atom(Atom::Symbol(s)) => o.partition_by = Some(s.as_str().to_string()),
+                    _ => return Err(QError::type_().with_detail("PARTITION_BY: a column name")),
+                },
                 "WITH_NULL_BITMAP" => return Err(QError::nyi("arrowkdb option WITH_NULL_BITMAP")),
                 n if IGNORED.contains(&n) => {}
                 other => {
-                    return Err(QError::new("option").with_detail(format!("unknown option {other}")));
+                    return Err(
+                        QError::new("option").with_detail(format!("unknown option {other}"))
+                    );
                 }
             }
         }
@@ -159,6 +167,7 @@ impl Options {
     pub fn read(&self) -> qarrow::ReadOptions {
         qarrow::ReadOptions {
             strings_as_symbols: self.strings_as_symbols,
+            plain_strings_as_symbols: false,
         }
     }
 
