@@ -116,6 +116,14 @@ fn q_i32(column: &str, v: i32, off: i32) -> QResult<i32> {
     }
 }
 
+/// True when every item of a nanosecond timestamp array (nulls included:
+/// their values are arbitrary) moves to q's epoch as a plain q timestamp,
+/// neither overflowing nor landing on q's null or infinities.
+fn fast_ns(a: &PrimitiveArray<TimestampNanosecondType>) -> bool {
+    let lo = i64::MIN + 1 + EPOCH_NS;
+    a.values().iter().all(|&v| v > lo && v < i64::MAX)
+}
+
 fn unit_ns(u: &TimeUnit) -> i64 {
     match u {
         TimeUnit::Second => 1_000_000_000,
@@ -282,6 +290,19 @@ pub fn array_to_value(field: &Field, a: &dyn Array, opts: &ReadOptions) -> QResu
                 })?),
             )?
         }
+        DataType::Timestamp(TimeUnit::Nanosecond, _) if fast_ns(prim!(TimestampNanosecondType)) => {
+            // every item shifts without overflow or collision: one tight pass
+            let p = prim!(TimestampNanosecondType);
+            let mut out: Vec<i64> = p.values().iter().map(|&v| v - EPOCH_NS).collect();
+            if let Some(n) = p.logical_nulls() {
+                for (x, ok) in out.iter_mut().zip(n.iter()) {
+                    if !ok {
+                        *x = sentinel::NJ;
+                    }
+                }
+            }
+            vector(Ty::Timestamp, VecData::I64(out.into()))?
+        }
         DataType::Timestamp(unit, _) => {
             let v = as_i64s(a).ok_or_else(bad)?;
             let mul = unit_ns(unit);
@@ -391,8 +412,24 @@ pub fn array_to_value(field: &Field, a: &dyn Array, opts: &ReadOptions) -> QResu
                     })
                     .collect();
                 let knulls = d.keys().logical_nulls();
+                let i32_keys = d.keys().as_primitive_opt::<Int32Type>();
                 let out: Vec<Sym> = if dict.is_empty() {
                     vec![Sym::EMPTY; d.len()]
+                } else if let Some(k) = i32_keys {
+                    // the common key type: no normalised copy of the keys
+                    let mut out: Vec<Sym> = k
+                        .values()
+                        .iter()
+                        .map(|&i| dict.get(i as usize).copied().unwrap_or(Sym::EMPTY))
+                        .collect();
+                    if let Some(n) = &knulls {
+                        for (x, ok) in out.iter_mut().zip(n.iter()) {
+                            if !ok {
+                                *x = Sym::EMPTY;
+                            }
+                        }
+                    }
+                    out
                 } else {
                     d.normalized_keys()
                         .iter()
