@@ -254,7 +254,7 @@ fn pure_tree(it: &Interp, t: &Table, e: &Value) -> bool {
 }
 
 /// A select whose by keys are computed by expressions (`by exnames ex`,
-/// `by sums differ sym`, `by 5 xbar size div 10`), with no where clause:
+/// `by sums differ sym`), with no where clause:
 /// the keys are evaluated by the interpreter over the whole table, as
 /// `qsql::select_by` evaluates them, and grouped by the compiled core as
 /// extra columns. Only when the aggregates compile and every computed key
