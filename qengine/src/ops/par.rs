@@ -6,16 +6,18 @@
 //!
 //! Below [`par_rows`] rows (or with one rayon thread) every function here
 //! is the plain sequential loop: on two shared cores the fork/join and
-//! the second pass of a merge only pay off from about a million rows
-//! (docs/PERF.md, "Groups on all cores"). Results never depend on the
-//! split.
+//! the second pass of a merge are expected to pay off only from about a
+//! million rows (docs/PERF.md, "Groups and as-of joins on all cores").
+//! Results never depend on the split.
 
 use rayon::prelude::*;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
 
-/// Rows from which the kernels here split across threads (tuned on the
-/// 2-core machine: see docs/PERF.md).
+/// Rows from which the kernels here split across threads. Chosen, not
+/// yet tuned: the machine was too loaded to time the crossover (see
+/// docs/PERF.md); below about a million rows a split's second pass and
+/// fork/join cost more than a second core gives back on 2 cores.
 pub const PAR_ROWS: usize = 1 << 20;
 
 // 0: not yet read from `BORF_PAR_ROWS`.

@@ -208,21 +208,28 @@ pub fn select(
     computed_keys(it, t, c, b, a)
 }
 
-/// Names of builtins a by key computed ahead of the interpreter must not
-/// call: they read or change state, do I/O, or apply what a name or a
-/// string denotes (which could be a lambda).
-const IMPURE: &[&str] = &[
-    "value", "eval", "get", "set", "show", "parse", "system", "hopen", "hclose", "insert",
-    "upsert", "read0", "read1", "0:", "1:", "2:", "@", ".", "exit", "reval", "peach", "-1!",
-];
+/// Whether the builtin at registry row `id` depends on its arguments
+/// only (every form it has is the registry's `Pure`): no globals,
+/// settings, evaluation of what a name or string denotes, or I/O.
+fn pure_builtin(id: u16) -> bool {
+    use crate::registry::Dyad;
+    use crate::registry::Monad;
+    use crate::registry::Nary;
+    let Some(b) = crate::registry::BUILTINS.get(id as usize) else {
+        return false;
+    };
+    !matches!(b.monad, Some(Monad::State(_)))
+        && !matches!(b.dyad, Some(Dyad::State(_)))
+        && !matches!(b.nary, Some(Nary::State(_)))
+        && (b.monad.is_some() || b.dyad.is_some() || b.nary.is_some())
+}
 
-/// Whether evaluating the parse tree `e` over `t` only calls builtins
-/// outside [`IMPURE`] on columns and data (no lambda, no name of a
-/// function value): evaluating it twice is then unobservable.
+/// Whether evaluating the parse tree `e` over `t` only calls pure
+/// builtins ([`pure_builtin`]) on columns and data (no lambda, no name of
+/// a function value): evaluating it twice is then unobservable.
 fn pure_tree(it: &Interp, t: &Table, e: &Value) -> bool {
     use qcore::Atom;
     use qcore::Func;
-    let builtin = |name: &str| !IMPURE.contains(&name);
     match e {
         Value::Atom(Atom::Symbol(s)) => {
             if t.names.contains(s) || s.as_str() == "i" {
@@ -232,7 +239,7 @@ fn pure_tree(it: &Interp, t: &Table, e: &Value) -> bool {
                 Some(Value::Func(_)) => false,
                 Some(_) => true,
                 None => match crate::registry::lookup(s.as_str()) {
-                    Some(_) => builtin(s.as_str()),
+                    Some(id) => pure_builtin(id),
                     // a temporal field of a column, or 'undefined
                     None => true,
                 },
@@ -240,14 +247,14 @@ fn pure_tree(it: &Interp, t: &Table, e: &Value) -> bool {
         }
         Value::List(l) if l.len() == 1 => true,
         Value::List(l) => l.iter().all(|x| pure_tree(it, t, x)),
-        Value::Func(Func::Builtin(p)) => builtin(p.name),
+        Value::Func(Func::Builtin(p)) => pure_builtin(p.id),
         Value::Func(_) => false,
         _ => true,
     }
 }
 
 /// A select whose by keys are computed by expressions (`by exnames ex`,
-/// `by sums differ sym`, `by 5 xbar size div 10`), with no where clause:
+/// `by sums differ sym`), with no where clause:
 /// the keys are evaluated by the interpreter over the whole table, as
 /// `qsql::select_by` evaluates them, and grouped by the compiled core as
 /// extra columns. Only when the aggregates compile and every computed key
