@@ -576,7 +576,7 @@ pub fn ka(it: &mut Interp, x: Value) -> QResult<Value> {
         return Ok(Value::string("close"));
     }
     let h = it.ipc.current;
-    crate::ipc::set_idle_timeout(it, h, std::time::Duration::from_millis(ms as u64));
+    crate::ipc::set_idle_timeout(&it.ipc, h, std::time::Duration::from_millis(ms as u64));
     Ok(Value::string("keep-alive"))
 }
 

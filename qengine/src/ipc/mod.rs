@@ -343,8 +343,8 @@ fn next_handle() -> i32 {
 /// Closes HTTP connection `h` after `d` without a request (`.h.ka`): its
 /// socket's read timeout, which ends the reader's wait for the next
 /// request; nothing for other connections.
-pub fn set_idle_timeout(it: &mut crate::state::Interp, h: i32, d: std::time::Duration) {
-    if let Some(c) = it.ipc.conns.get(&h)
+pub fn set_idle_timeout(ipc: &IpcState, h: i32, d: std::time::Duration) {
+    if let Some(c) = ipc.conns.get(&h)
         && c.http
         && !c.ws
     {
