@@ -305,7 +305,7 @@ mod tests {
 
     #[test]
     fn refused_flags_say_why() {
-        for f in ["-l", "-L", "-m x", "-r :h:1", "-C 10 10", "-E 1", "-E 2"] {
+        for f in ["-l", "-L", "-m x", "-r :h:1", "-E 1", "-E 2"] {
             let e = p(f).unwrap_err();
             assert!(
                 e.contains("not supported") || e.contains("not served"),
@@ -313,6 +313,7 @@ mod tests {
             );
         }
         assert!(p("-E 0").is_ok());
+        assert_eq!(p("-C 20 100").unwrap().commands, vec!["C 20 100".to_string()]);
         assert!(p("-b -s 4 -w 100").is_ok());
         assert!(p("--help").unwrap().help);
         assert!(p("-h").unwrap().help);
