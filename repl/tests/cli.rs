@@ -152,7 +152,6 @@ fn refused_flags_say_why() {
         &["-E", "2"],
         &["-m", "/mnt/pmem"],
         &["-r", ":localhost:5000"],
-        &["-C", "30", "100"],
     ] {
         let o = borf(args, "");
         assert_eq!(o.status.code(), Some(1), "{args:?}");
@@ -164,6 +163,9 @@ fn refused_flags_say_why() {
     }
     // -E 0 is plain, what borf serves
     assert!(borf(&["-E", "0"], "").status.success());
+    // -C is served: the web display size (\C)
+    let o = borf(&["-C", "30", "100"], "\\C\n");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("30 100i"), "{o:?}");
 }
 
 #[test]
