@@ -877,10 +877,11 @@ impl Fmt {
             self.table_dict_one(t, &mut s, max);
             return vec![s];
         }
-        // q pads every column to its width, the last one too
-        // (`.h.jx`'s "a    b   c  ").
         let (lines, _) = self.table_block(t, rows, max);
         lines
+            .into_iter()
+            .map(|l| l.trim_end().to_string())
+            .collect()
     }
 
     fn keyed_table_lines(&self, k: &Table, v: &Table, rows: usize, max: usize) -> Vec<String> {
@@ -888,7 +889,7 @@ impl Fmt {
         let (vl, _) = self.table_block(v, rows, max);
         kl.into_iter()
             .zip(vl)
-            .map(|(a, b)| format!("{}| {}", pad(&a, kw), b))
+            .map(|(a, b)| format!("{}| {}", pad(&a, kw), b).trim_end().to_string())
             .collect()
     }
 }
@@ -1607,7 +1608,7 @@ mod tests {
         );
         assert_eq!(
             c(Value::Table(Arc::new(t))),
-            "a    b     \n-----------\n,\"1\" \"ibm\" \n,\"2\" \"goog\"\n,\"3\" \"aapl\""
+            "a    b\n-----------\n,\"1\" \"ibm\"\n,\"2\" \"goog\"\n,\"3\" \"aapl\""
         );
         // exp.md: 10 xlog t (nulls blank)
         let t = table(
@@ -1620,7 +1621,7 @@ mod tests {
         let tv = Value::Table(Arc::new(t.clone()));
         assert_eq!(
             c(tv.clone()),
-            "a         b      \n-----------------\n1         0.60206\n          0.69897\n0.4771213        "
+            "a         b\n-----------------\n1         0.60206\n          0.69897\n0.4771213"
         );
         assert_eq!(
             one_line(&tv, 7),
@@ -1636,7 +1637,7 @@ mod tests {
         let kt = dict(Value::Table(Arc::new(k)), Value::Table(Arc::new(t)));
         assert_eq!(
             c(kt.clone()),
-            "k  | a         b      \n---| -----------------\nabc| 1         0.60206\ndef|           0.69897\nghi| 0.4771213        "
+            "k  | a         b\n---| -----------------\nabc| 1         0.60206\ndef|           0.69897\nghi| 0.4771213"
         );
         assert_eq!(
             one_line(&kt, 7),
