@@ -39,8 +39,11 @@ fn write_options() -> WriteOptions {
 }
 
 fn read_options() -> ReadOptions {
+    // other writers' strings are symbols (PyKX's rule); borf's own string
+    // columns (tagged `C`) stay strings
     ReadOptions {
-        strings_as_symbols: true,
+        plain_strings_as_symbols: true,
+        ..ReadOptions::default()
     }
 }
 

@@ -313,7 +313,10 @@ mod tests {
             );
         }
         assert!(p("-E 0").is_ok());
-        assert_eq!(p("-C 20 100").unwrap().commands, vec!["C 20 100".to_string()]);
+        assert_eq!(
+            p("-C 20 100").unwrap().commands,
+            vec!["C 20 100".to_string()]
+        );
         assert!(p("-b -s 4 -w 100").is_ok());
         assert!(p("--help").unwrap().help);
         assert!(p("-h").unwrap().help);

@@ -165,7 +165,10 @@ fn refused_flags_say_why() {
     assert!(borf(&["-E", "0"], "").status.success());
     // -C is served: the web display size (\C)
     let o = borf(&["-C", "30", "100"], "\\C\n");
-    assert!(String::from_utf8_lossy(&o.stdout).contains("30 100i"), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("30 100i"),
+        "{o:?}"
+    );
 }
 
 #[test]
