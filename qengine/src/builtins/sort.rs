@@ -9,7 +9,7 @@
 //! number then value, lists lexicographically. Tables sort their rows by
 //! every column (first column most significant), dictionaries by value.
 
-use crate::ops::arith::xbar_fast;
+use crate::ops::divmod::xbar_fast;
 use crate::ops::grade::grade_value;
 use crate::ops::grade::sort_value;
 use crate::ops::search::bin_value;

@@ -112,7 +112,7 @@ impl<'a> Col<'a> {
         }
     }
 
-    /// `step xbar` of key `e` of this column as `crate::ops::arith::xbar_fast`
+    /// `step xbar` of key `e` of this column as `crate::ops::divmod::xbar_fast`
     /// computes it: the null and the infinities of the column's width are
     /// kept.
     #[inline]

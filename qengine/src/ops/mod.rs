@@ -10,6 +10,7 @@ pub mod compare;
 pub mod conform;
 pub mod dense;
 pub mod digest;
+pub mod divmod;
 pub mod grade;
 pub mod group;
 pub mod hash;

@@ -726,7 +726,7 @@ impl Comp<'_> {
 
     /// A by key: a plain integer, boolean or symbol column, or `step xbar
     /// column` where the interpreter's `xbar` takes its one-pass path
-    /// (`crate::ops::arith::xbar_fast`: positive step; the column keeps its type).
+    /// (`crate::ops::divmod::xbar_fast`: positive step; the column keeps its type).
     fn key(&self, e: &Value) -> Option<(usize, Option<i64>)> {
         if let Value::List(l) = e
             && l.len() == 3
