@@ -376,3 +376,40 @@ fn keyed_tables_survive_parquet() {
     let batch = table_to_batch(&kt, &WriteOptions::default()).expect("batch");
     assert_eq!(batch.num_columns(), 2);
 }
+
+/// Row groups are encoded in parallel and appended in order, the last one
+/// short; a column whose values are mostly distinct is written without a
+/// dictionary, a low-cardinality one with it, and both read back equal.
+#[test]
+fn parquet_parallel_row_groups_and_dictionary_choice() {
+    let n = 10_001i64;
+    let syms = ["a", "b", "c"];
+    let t = Value::table(
+        vec![Sym::new("id"), Sym::new("s")],
+        vec![
+            Value::Vector(Vector::longs((0..n).map(|i| i * 7).collect())),
+            Value::Vector(Vector::syms(
+                (0..n).map(|i| Sym::new(syms[(i % 3) as usize])).collect(),
+            )),
+        ],
+    );
+    let p = tmp("parallel.parquet");
+    let w = ParquetWrite {
+        row_group_rows: 1000,
+        ..Default::default()
+    };
+    parquet::write(&p, &t, &w).expect("write");
+    let f = ParquetFile::open(&p).expect("open");
+    let mut want = vec![1000; 10];
+    want.push(1);
+    assert_eq!(f.row_group_rows(), want);
+    assert!(same(&f.read(&ParquetRead::default()).expect("read"), &t));
+    let file = std::fs::File::open(&p).expect("open");
+    let meta = ::parquet::file::reader::FileReader::metadata(
+        &::parquet::file::serialized_reader::SerializedFileReader::new(file).expect("reader"),
+    )
+    .clone();
+    let group = meta.row_group(0);
+    assert!(group.column(0).dictionary_page_offset().is_none());
+    assert!(group.column(1).dictionary_page_offset().is_some());
+}
