@@ -119,7 +119,10 @@ where
 {
     if let Some(Ok(tx)) = JOBS.get() {
         let _ = tx.send(Box::new(move |it: &mut Interp| {
-            let _ = panic::catch_unwind(AssertUnwindSafe(|| f(it)));
+            let scopes = it.scopes();
+            if panic::catch_unwind(AssertUnwindSafe(|| f(&mut *it))).is_err() {
+                it.restore_scopes(scopes);
+            }
         }));
     }
 }

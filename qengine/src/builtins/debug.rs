@@ -46,7 +46,7 @@ pub(crate) fn err_key(e: &QError) -> usize {
 pub fn note_error(it: &mut Interp, e: &QError) {
     let key = err_key(e);
     if it.err_bt.as_ref().is_none_or(|(k, _)| *k != key) {
-        it.err_bt = Some((key, it.calls.clone()));
+        it.err_bt = Some((key, it.calls.to_vec()));
     }
 }
 
@@ -123,7 +123,7 @@ pub fn q_sbt(x: Value) -> QResult<Value> {
 
 /// `.Q.bt[]`: writes the stack of running lambdas to stdout.
 pub fn q_bt(it: &mut Interp, _: Value) -> QResult<Value> {
-    let stack = it.calls.clone();
+    let stack = it.calls.to_vec();
     print!("{}", sbt_text(&backtrace(None, &stack))?);
     Ok(Value::Nil)
 }

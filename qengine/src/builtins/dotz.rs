@@ -110,8 +110,5 @@ pub fn z_quiet(_: Value) -> QResult<Value> {
 
 /// `.z.s`: the lambda running now (`::` at top level).
 pub fn z_s(it: &mut Interp, _: Value) -> QResult<Value> {
-    Ok(it
-        .calls
-        .last()
-        .map_or(Value::Nil, |f| Value::Func(f.clone())))
+    Ok(it.calls.last().map_or(Value::Nil, Value::Func))
 }

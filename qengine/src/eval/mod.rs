@@ -188,7 +188,7 @@ pub fn call_lambda(it: &mut Interp, func: &Func, args: LambdaArgs) -> QResult<Va
     // (`\d`), which a call does not change: kdb-tick's `.u` functions
     // amend root tables by name.
     it.depth += 1;
-    it.calls.push(func.clone());
+    it.calls.push(func);
     let mut r = Ok(Value::Nil);
     for s in &c.body {
         r = it.eval_node(s, &mut fr);
