@@ -123,10 +123,12 @@ pub(crate) fn two(args: Vec<Value>) -> QResult<[Value; 2]> {
 }
 
 /// Maps `g` over the items of `x`, keeping a dictionary's keys.
-pub(crate) fn map_items(
+/// Generic in `g` so that the per-item call is inlined into the loop (an
+/// `each` of a small lambda is mostly calls).
+pub(crate) fn map_items<G: FnMut(&mut Interp, Value) -> QResult<Value>>(
     it: &mut Interp,
     x: &Value,
-    g: &mut dyn FnMut(&mut Interp, Value) -> QResult<Value>,
+    g: &mut G,
 ) -> QResult<Value> {
     match x {
         Value::Dict(d) => {
