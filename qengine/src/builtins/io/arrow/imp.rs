@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use qarrow::ipc::{self, Compression as IpcCompression, Format};
-use qarrow::parquet::{Compression, ParquetFile, ParquetRead, ParquetWrite};
+use qarrow::parquet::{ParquetFile, ParquetRead};
 use qcore::{Atom, QError, QResult, Ty, Value};
 
 use super::options::{Options, indices, names};
@@ -281,18 +281,7 @@ pub fn pq_write3(it: &mut Interp, file: Value, table: Value, options: Value) -> 
     let o = Options::parse(&options)?;
     let path = file_path(&file)?;
     let t = table_arg(it, table)?;
-    let compression = match &o.compression {
-        None => Compression::default(),
-        Some(c) => Compression::from_name(c)
-            .ok_or_else(|| QError::domain().with_detail(format!("COMPRESSION: unknown `{c}")))?,
-    };
-    let w = ParquetWrite {
-        compression,
-        row_group_rows: o
-            .row_group_rows
-            .unwrap_or(ParquetWrite::default().row_group_rows),
-        arrow: o.write(),
-    };
+    let w = o.parquet_write()?;
     qarrow::parquet::write(&path, &t, &w)?;
     Ok(Value::Nil)
 }
@@ -422,18 +411,7 @@ pub fn pq_write_hive3(it: &mut Interp, dir: Value, table: Value, options: Value)
         (Atom::Symbol(x), Atom::Symbol(y)) => x.cmp_text(*y),
         _ => a.to_i64().cmp(&b.to_i64()),
     });
-    let compression = match &o.compression {
-        None => Compression::default(),
-        Some(c) => Compression::from_name(c)
-            .ok_or_else(|| QError::domain().with_detail(format!("COMPRESSION: unknown `{c}")))?,
-    };
-    let w = ParquetWrite {
-        compression,
-        row_group_rows: o
-            .row_group_rows
-            .unwrap_or(ParquetWrite::default().row_group_rows),
-        arrow: o.write(),
-    };
+    let w = o.parquet_write()?;
     for v in values {
         let lit = match v {
             Atom::Symbol(s) => Value::Vector(qcore::Vector::syms(vec![s])),

@@ -177,4 +177,23 @@ impl Options {
             sym_dictionary: self.symbol_dictionary,
         }
     }
+
+    /// How a Parquet file is written: `COMPRESSION` (an unknown name is
+    /// `'domain`), `PARQUET_CHUNK_SIZE` rows per row group.
+    pub fn parquet_write(&self) -> QResult<qarrow::parquet::ParquetWrite> {
+        use qarrow::parquet::{Compression, ParquetWrite};
+        let compression = match &self.compression {
+            None => Compression::default(),
+            Some(c) => Compression::from_name(c).ok_or_else(|| {
+                QError::domain().with_detail(format!("COMPRESSION: unknown `{c}"))
+            })?,
+        };
+        Ok(ParquetWrite {
+            compression,
+            row_group_rows: self
+                .row_group_rows
+                .unwrap_or(ParquetWrite::default().row_group_rows),
+            arrow: self.write(),
+        })
+    }
 }
