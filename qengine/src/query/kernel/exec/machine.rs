@@ -415,10 +415,32 @@ impl<'a> Machine<'a> {
                 }
                 (
                     Op::CmpCol {
-                        op, col, b, float, ..
+                        op,
+                        col,
+                        b,
+                        float,
+                        bounds,
+                        ..
                     },
                     Reg::B(o),
                 ) => match (self.cols[*col], *b, *float) {
+                    (Col::F64(c), _, true) if bounds.is_some() => {
+                        let (lo, hi) = bounds.unwrap_or_default();
+                        match op {
+                            Cmp::Lt | Cmp::Le => {
+                                gather(o, c, base, sel, n, dense, |x: f64| (x.is_nan() || x <= hi) as u8)
+                            }
+                            Cmp::Gt | Cmp::Ge => {
+                                gather(o, c, base, sel, n, dense, |x: f64| (x >= lo) as u8)
+                            }
+                            Cmp::Eq => gather(o, c, base, sel, n, dense, |x: f64| {
+                                (x >= lo && x <= hi) as u8
+                            }),
+                            Cmp::Ne => gather(o, c, base, sel, n, dense, |x: f64| {
+                                !(x >= lo && x <= hi) as u8
+                            }),
+                        }
+                    }
                     (Col::I64(c), Opnd::I(y), false) => cmp_col!(
                         o,
                         c,
@@ -478,12 +500,31 @@ impl<'a> Machine<'a> {
     /// when `op` is not of that form.
     pub(super) fn select_col(&mut self, op: &Op, base: usize, len: usize) -> bool {
         let Op::CmpCol {
-            op, col, b, float, ..
+            op,
+            col,
+            b,
+            float,
+            bounds,
+            ..
         } = op
         else {
             return false;
         };
         let sel = &mut self.sel[..];
+        // a float column against a finite constant: plain compares with
+        // the tolerant compare's bounds, 64 flags at a time
+        if let (Col::F64(c), Some((lo, hi))) = (self.cols[*col], *bounds) {
+            let c = &c[base..base + len];
+            let w = match op {
+                Cmp::Lt | Cmp::Le => select_into(sel, c, |x: f64| x.is_nan() || x <= hi),
+                Cmp::Gt | Cmp::Ge => select_into(sel, c, |x: f64| x >= lo),
+                Cmp::Eq => select_into(sel, c, |x: f64| x >= lo && x <= hi),
+                Cmp::Ne => select_into(sel, c, |x: f64| !(x >= lo && x <= hi)),
+            };
+            self.n = w;
+            self.dense = w == len;
+            return true;
+        }
         macro_rules! by_op {
             ($c:expr, $y:expr, $eq:expr, $lt:expr) => {{
                 let (c, eq, lt, y) = (&$c[base..base + len], $eq, $lt, $y);

@@ -121,6 +121,7 @@ pub(super) fn run_range<'a>(
             .iter()
             .map(|a| match a.kind {
                 AggKind::Wavg | AggKind::Wsum => RecVals::W(vec![], vec![]),
+                k if k.holistic() => RecVals::F(vec![]),
                 _ if !ordered(a.kind) => RecVals::None,
                 _ => match a.reg.map(|r| q.prog.regs[r]) {
                     Some(RegKind::I) => RecVals::I(vec![]),
