@@ -592,7 +592,9 @@ mod bounds_tests {
     /// themselves, at and around each bound and on awkward items.
     #[test]
     fn float_bounds_agree_with_tolerant_compare() {
-        let ys = [0.0, -0.0, 1.0, -1.0, 100.0, 1e-300, 5e-324, 1e300, -123.456, 0.1];
+        let ys = [
+            0.0, -0.0, 1.0, -1.0, 100.0, 1e-300, 5e-324, 1e300, -123.456, 0.1,
+        ];
         for &y in &ys {
             for op in [Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge, Cmp::Eq, Cmp::Ne] {
                 let (lo, hi) = float_bounds(op, y).unwrap();

@@ -171,7 +171,7 @@ fn within(it: &Interp, t: &Table, col: &Value, pair: &Value) -> Option<(usize, u
     let (a, b) = match constant(it, t, pair)? {
         Value::Vector(v) if v.len() == 2 => (v.get(0), v.get(1)),
         Value::List(p) if p.len() == 2 => match (&p[0], &p[1]) {
-            (Value::Atom(a), Value::Atom(b)) => (a.clone(), b.clone()),
+            (Value::Atom(a), Value::Atom(b)) => (*a, *b),
             _ => return None,
         },
         _ => return None,

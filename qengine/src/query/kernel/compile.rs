@@ -675,7 +675,9 @@ impl<'t> Comp<'t> {
                 };
                 if !matches!(
                     (v.data(), v.ty()),
-                    (VecData::I64(_), Ty::Long) | (VecData::I32(_), Ty::Int) | (VecData::F64(_), Ty::Float)
+                    (VecData::I64(_), Ty::Long)
+                        | (VecData::I32(_), Ty::Int)
+                        | (VecData::F64(_), Ty::Float)
                 ) {
                     return None;
                 }

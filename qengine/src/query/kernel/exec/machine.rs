@@ -440,9 +440,9 @@ impl<'a> Machine<'a> {
                     (Col::F64(c), _, true) if bounds.is_some() => {
                         let (lo, hi) = bounds.unwrap_or_default();
                         match op {
-                            Cmp::Lt | Cmp::Le => {
-                                gather(o, c, base, sel, n, dense, |x: f64| (x.is_nan() || x <= hi) as u8)
-                            }
+                            Cmp::Lt | Cmp::Le => gather(o, c, base, sel, n, dense, |x: f64| {
+                                (x.is_nan() || x <= hi) as u8
+                            }),
                             Cmp::Gt | Cmp::Ge => {
                                 gather(o, c, base, sel, n, dense, |x: f64| (x >= lo) as u8)
                             }
