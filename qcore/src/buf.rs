@@ -100,6 +100,24 @@ impl<T: Copy> Buf<T> {
         }
     }
 
+    /// Items `a..b` (clamped to the buffer) sharing this buffer's storage:
+    /// no copy, the window keeps the whole storage alive (a row range of a
+    /// table taken by a where clause on a sorted column, say). Writing
+    /// through the window copies, as for any foreign buffer.
+    pub fn window(&self, a: usize, b: usize) -> Self
+    where
+        T: Send + Sync + 'static,
+    {
+        let s = self.as_slice();
+        let b = b.min(s.len());
+        let a = a.min(b);
+        let owner: ForeignOwner = self.inner.clone();
+        // SAFETY: `owner` is this buffer's storage, which is never written
+        // while shared (make_mut copies a shared or foreign backing), so the
+        // `b - a` items from `a` stay valid and unchanged while it lives.
+        unsafe { Buf::from_foreign(s[a..].as_ptr(), b - a, owner) }
+    }
+
     /// True when this buffer borrows foreign (for example mapped) memory.
     pub fn is_foreign(&self) -> bool {
         matches!(&*self.inner, Backing::Foreign { .. })
@@ -171,5 +189,24 @@ mod tests {
         assert!(!b.is_foreign());
         assert_eq!(&*b, &[1, 6, 7]);
         assert_eq!(&owner[..], &[5, 6, 7]);
+    }
+
+    #[test]
+    fn window_shares_storage_and_copies_on_write() {
+        let a = Buf::from_vec(vec![1i64, 2, 3, 4, 5]);
+        let mut w = a.window(1, 4);
+        assert_eq!(&*w, &[2, 3, 4]);
+        assert_eq!(w.as_ptr(), a[1..].as_ptr());
+        assert_eq!(&*a.window(4, 99), &[5]);
+        assert!(a.window(3, 2).is_empty());
+        w.make_mut()[0] = 9;
+        assert_eq!(&*w, &[9, 3, 4]);
+        assert_eq!(&*a, &[1, 2, 3, 4, 5]);
+        // the window outlives the buffer it came from
+        let w2 = {
+            let b = Buf::from_vec(vec![7i32, 8, 9]);
+            b.window(1, 3)
+        };
+        assert_eq!(&*w2, &[8, 9]);
     }
 }

@@ -43,6 +43,16 @@ impl std::ops::Deref for MapOwner {
     }
 }
 
+/// Tells the kernel a column mapping is read front to back
+/// (`MADV_SEQUENTIAL`: larger readahead when the file is not in the page
+/// cache yet, and pages read once go first under memory pressure). Advice
+/// only: a kernel that does not take it reads the file as before, so
+/// errors are ignored.
+fn advise_scan(map: &Mmap) {
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Sequential);
+}
+
 /// A validated, memory-mapped column file.
 ///
 /// The header has been checked and `HEADER_LEN + count * width` bytes are
@@ -85,6 +95,7 @@ impl Mapped {
             .map_err(|e| Error::io(path, &e))?;
         let header = Header::decode(&head, path)?;
         let map = unsafe { Mmap::map(&f) }.map_err(|e| Error::io(path, &e))?;
+        advise_scan(&map);
         let avail = map
             .len()
             .checked_sub(HEADER_LEN)

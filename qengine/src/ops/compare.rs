@@ -58,6 +58,56 @@ pub fn flt(a: f64, b: f64) -> bool {
     a < b && !feq(a, b)
 }
 
+/// The items `x` (not NaN) for which `x op y` holds under q's tolerant
+/// comparison ([`feq`], [`flt`]), `y` a finite constant: the closed
+/// interval `[lo, hi]` (for `<>`, the interval of `=`, which it excludes;
+/// for `<`/`<=` lo is -inf, for `>`/`>=` hi is +inf). With it a
+/// column's compare against a constant is one or two plain float compares
+/// per item, which vectorise, instead of the tolerant test. NaN items
+/// (q's null, the smallest float) hold for `<`, `<=` and `<>` only.
+/// `None` for a NaN or infinite `y`.
+pub fn float_bounds(op: Cmp, y: f64) -> Option<(f64, f64)> {
+    if !y.is_finite() {
+        return None;
+    }
+    // floats in their total order (-0.0 just below 0.0) as integers
+    fn key(f: f64) -> i64 {
+        let b = f.to_bits() as i64;
+        if b < 0 { b ^ i64::MAX } else { b }
+    }
+    fn unkey(k: i64) -> f64 {
+        f64::from_bits((if k < 0 { k ^ i64::MAX } else { k }) as u64)
+    }
+    // the last key at which a predicate that holds up to some point holds
+    // (it holds at `lo`, not at `hi`)
+    fn last_true(mut lo: i64, mut hi: i64, p: impl Fn(f64) -> bool) -> f64 {
+        // the keys span more than i64 can subtract
+        while (hi as i128) - (lo as i128) > 1 {
+            let m = ((lo as i128 + hi as i128) >> 1) as i64;
+            if p(unkey(m)) {
+                lo = m;
+            } else {
+                hi = m;
+            }
+        }
+        unkey(lo)
+    }
+    let (ninf, inf) = (key(f64::NEG_INFINITY), key(f64::INFINITY));
+    let ky = key(y);
+    // x <= y (not y < x) holds from -inf up to the interval's top
+    let top = last_true(ky, inf, |x| !flt(y, x));
+    // x < y holds from -inf up to just below the interval's bottom
+    let below = last_true(ninf, ky, |x| flt(x, y));
+    let first_ge = unkey(key(below) + 1);
+    Some(match op {
+        Cmp::Lt => (f64::NEG_INFINITY, below),
+        Cmp::Le => (f64::NEG_INFINITY, top),
+        Cmp::Gt => (unkey(key(top) + 1), f64::INFINITY),
+        Cmp::Ge => (first_ge, f64::INFINITY),
+        Cmp::Eq | Cmp::Ne => (first_ge, top),
+    })
+}
+
 /// A comparison.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Cmp {
@@ -531,5 +581,64 @@ pub(crate) fn fcmp(a: &f64, b: &f64) -> Ordering {
         (true, false) => Ordering::Less,
         (false, true) => Ordering::Greater,
         _ => a.partial_cmp(b).unwrap_or(Ordering::Equal),
+    }
+}
+
+#[cfg(test)]
+mod bounds_tests {
+    use super::*;
+
+    /// The interval of [`float_bounds`] against the tolerant compares
+    /// themselves, at and around each bound and on awkward items.
+    #[test]
+    fn float_bounds_agree_with_tolerant_compare() {
+        let ys = [
+            0.0, -0.0, 1.0, -1.0, 100.0, 1e-300, 5e-324, 1e300, -123.456, 0.1,
+        ];
+        for &y in &ys {
+            for op in [Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge, Cmp::Eq, Cmp::Ne] {
+                let (lo, hi) = float_bounds(op, y).unwrap();
+                let mut xs = vec![
+                    f64::NEG_INFINITY,
+                    f64::INFINITY,
+                    f64::NAN,
+                    0.0,
+                    -0.0,
+                    y,
+                    lo,
+                    hi,
+                    y * (1.0 + 1e-13),
+                    y * (1.0 - 1e-13),
+                    y * (1.0 + 1e-12),
+                    y * (1.0 - 1e-12),
+                ];
+                for b in [lo, hi] {
+                    if b.is_finite() {
+                        xs.push(f64::from_bits(b.to_bits() + 1));
+                        xs.push(f64::from_bits(b.to_bits().wrapping_sub(1)));
+                    }
+                }
+                for &x in &xs {
+                    let want = match op {
+                        Cmp::Lt => flt(x, y),
+                        Cmp::Le => !flt(y, x),
+                        Cmp::Gt => flt(y, x),
+                        Cmp::Ge => !flt(x, y),
+                        Cmp::Eq => feq(x, y),
+                        Cmp::Ne => !feq(x, y),
+                    };
+                    let inside = x >= lo && x <= hi;
+                    let got = match op {
+                        Cmp::Lt | Cmp::Le => x.is_nan() || x <= hi,
+                        Cmp::Gt | Cmp::Ge => x >= lo,
+                        Cmp::Eq => inside,
+                        Cmp::Ne => !inside,
+                    };
+                    assert_eq!(got, want, "{x:e} {op:?} {y:e} (bounds {lo:e} {hi:e})");
+                }
+            }
+        }
+        assert!(float_bounds(Cmp::Lt, f64::NAN).is_none());
+        assert!(float_bounds(Cmp::Lt, f64::INFINITY).is_none());
     }
 }

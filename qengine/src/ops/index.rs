@@ -42,6 +42,37 @@ pub fn slice(x: &Value, a: usize, b: usize) -> Value {
     }
 }
 
+/// Items `a..b` of a list value like [`slice`], but a vector's window
+/// shares its storage ([`qcore::Buf::window`]: no copy, so a row range of
+/// a big table costs nothing per row); like [`gather`], the window has no
+/// attribute and keeps an enumeration's domain.
+pub fn window(x: &Value, a: usize, b: usize) -> Value {
+    match x {
+        Value::Vector(v) => {
+            let b = b.min(v.len());
+            let a = a.min(b);
+            let data = match v.data() {
+                VecData::U8(s) => VecData::U8(s.window(a, b)),
+                VecData::I16(s) => VecData::I16(s.window(a, b)),
+                VecData::I32(s) => VecData::I32(s.window(a, b)),
+                VecData::I64(s) => VecData::I64(s.window(a, b)),
+                VecData::F32(s) => VecData::F32(s.window(a, b)),
+                VecData::F64(s) => VecData::F64(s.window(a, b)),
+                VecData::Guid(s) => VecData::Guid(s.window(a, b)),
+                VecData::Sym(s) => VecData::Sym(s.window(a, b)),
+            };
+            let mut w = Vector::new(v.ty(), data).unwrap_or_else(|| Vector::empty(v.ty()));
+            w.domain = v.domain;
+            Value::Vector(w)
+        }
+        Value::Table(t) => Value::Table(Arc::new(Table {
+            names: t.names.clone(),
+            columns: t.columns.iter().map(|c| window(c, a, b)).collect(),
+        })),
+        other => slice(other, a, b),
+    }
+}
+
 /// `x idx` for a list value: vectors gather (nulls out of range), general
 /// lists pick items (the list's null out of range), tables pick rows,
 /// dictionaries pick entries.

@@ -68,6 +68,28 @@ pub(crate) fn map<T: Copy + Sync, U: Send>(src: &[T], f: impl Fn(T) -> U + Sync 
     }
 }
 
+/// The pieces' row numbers one after another, copied in parallel into
+/// one zeroed allocation (fresh pages: no zeroing pass of its own).
+pub(crate) fn concat_rows(parts: Vec<Vec<i64>>) -> Vec<i64> {
+    if parts.len() == 1 {
+        return parts.into_iter().next().unwrap_or_default();
+    }
+    let total = parts.iter().map(Vec::len).sum();
+    let mut out = vec![0i64; total];
+    let mut rest = &mut out[..];
+    let mut pieces = Vec::with_capacity(parts.len());
+    for p in &parts {
+        let (a, b) = rest.split_at_mut(p.len());
+        pieces.push(a);
+        rest = b;
+    }
+    pieces
+        .into_par_iter()
+        .zip(parts.par_iter())
+        .for_each(|(o, p)| o.copy_from_slice(p));
+    out
+}
+
 /// Rows grouped by id, each group in row order: `(offsets, rows)` with
 /// group `g`'s rows at `rows[offsets[g]..offsets[g + 1]]` (a counting
 /// sort). In parallel, each piece counts its rows per group, and scatters

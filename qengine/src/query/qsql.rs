@@ -23,6 +23,7 @@ use crate::builtins::table::unkeyed;
 use crate::ops::group::group_ids;
 use crate::ops::index::slice;
 use crate::ops::index::take_idx;
+use crate::query::kernel::compile::constraints;
 use crate::state::Interp;
 use qcore::Atom;
 use qcore::Func;
@@ -235,19 +236,36 @@ pub fn eval_tree(it: &mut Interp, ctx: &mut Ctx, e: &Value) -> QResult<Value> {
 /// The table rows satisfying every constraint of `c`, each constraint
 /// evaluated over the rows that survived the ones before it.
 pub fn narrow(it: &mut Interp, t: &Table, c: &Value) -> QResult<Option<Arc<Vec<i64>>>> {
-    let cs: Vec<Value> = match c {
-        Value::List(l) => l.as_ref().clone(),
-        Value::Nil => vec![],
-        Value::Vector(v) if v.is_empty() => vec![],
-        // a single constraint given without the enclosing list
-        other => vec![other.clone()],
-    };
+    let cs = constraints(c);
+    // leading constraints on sorted columns: a row range by binary search
+    if let Some((r, rest)) = crate::query::range::narrow(it, t, &cs) {
+        if rest.is_empty() {
+            return Ok(Some(Arc::new((r.start as i64..r.end as i64).collect())));
+        }
+        let w = crate::query::range::window_table(t, r.start, r.end);
+        if let Some(rows) = crate::query::kernel::narrow(it, &w, rest) {
+            let lo = r.start as i64;
+            return Ok(Some(Arc::new(rows.into_iter().map(|k| k + lo).collect())));
+        }
+        let ids = Arc::new((r.start as i64..r.end as i64).collect());
+        return narrow_from(it, t, rest, Some(ids));
+    }
     // compiled-expression core (kernel, issue 6); None: interpret
     if let Some(r) = crate::query::kernel::narrow(it, t, &cs) {
         return Ok(Some(Arc::new(r)));
     }
-    let mut rows: Option<Arc<Vec<i64>>> = None;
-    for k in &cs {
+    narrow_from(it, t, &cs, None)
+}
+
+/// The interpreted where clause: each constraint of `cs` evaluated over
+/// the rows that survived the ones before it, starting from `rows`.
+fn narrow_from(
+    it: &mut Interp,
+    t: &Table,
+    cs: &[Value],
+    mut rows: Option<Arc<Vec<i64>>>,
+) -> QResult<Option<Arc<Vec<i64>>>> {
+    for k in cs {
         let mut ctx = Ctx::new(t, rows.clone());
         let n = ctx.count();
         let m = eval_tree(it, &mut ctx, k)?;
@@ -558,7 +576,17 @@ pub fn select_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
         return crate::query::partitioned::select(it, db, name, c, b, sel, n, order);
     }
     let nk = key_count(&tv);
-    let t = unkeyed(&tv).ok_or_else(QError::type_)?;
+    let mut t = unkeyed(&tv).ok_or_else(QError::type_)?;
+    let mut c = c;
+    // leading constraints on sorted columns: the rest of the query runs
+    // over the window of rows they keep (no compare or gather per row)
+    let rest_of_query: Vec<&Value> = [&b, &sel].into_iter().chain(order.as_ref()).collect();
+    if let Some((w, rest)) =
+        crate::query::range::select_window(it, &t, &constraints(&c), &rest_of_query)
+    {
+        t = Arc::new(w);
+        c = Value::list(rest);
+    }
     // compiled-expression core (kernel, issue 6): fused where + aggregates
     if nk == 0
         && order.is_none()

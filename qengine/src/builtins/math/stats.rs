@@ -192,12 +192,19 @@ pub(crate) fn nonnull(xs: &[f64]) -> f64 {
 
 pub(crate) fn var_kind(v: &Vector, sample: bool, root: bool) -> QResult<Value> {
     let xs = f64s(v, true)?;
-    let mut r = var_f64(&xs);
+    Ok(Value::float(var_of(&xs, sample, root)))
+}
+
+/// `var`, `svar` (`sample`), `dev` (`root`) or `sdev` of items already
+/// converted to floats (nulls NaN); the compiled core's grouped `var`
+/// family calls it on each group's items.
+pub(crate) fn var_of(xs: &[f64], sample: bool, root: bool) -> f64 {
+    let mut r = var_f64(xs);
     if sample {
-        let n = nonnull(&xs);
+        let n = nonnull(xs);
         r = r * n / (n - 1.0);
     }
-    Ok(Value::float(if root { r.sqrt() } else { r }))
+    if root { r.sqrt() } else { r }
 }
 
 /// `var x`.
@@ -224,9 +231,16 @@ pub fn sdev(x: Value) -> QResult<Value> {
 /// sort first; the average of the two middle items ignores nulls).
 pub(crate) fn med_vec(v: &Vector) -> QResult<Value> {
     let mut xs = f64s(v, true)?;
+    Ok(Value::float(med_of(&mut xs)))
+}
+
+/// The median of items already converted to floats (nulls NaN), as
+/// [`med_vec`] defines it; reorders `xs`. The compiled core's grouped
+/// `med` calls it on each group's items.
+pub(crate) fn med_of(xs: &mut [f64]) -> f64 {
     let n = xs.len();
     if n == 0 {
-        return Ok(Value::float(f64::NAN));
+        return f64::NAN;
     }
     let (lo, hi) = ((n - 1) / 2, n / 2);
     let (_, &mut b, _) = xs.select_nth_unstable_by(hi, fcmp);
@@ -235,13 +249,12 @@ pub(crate) fn med_vec(v: &Vector) -> QResult<Value> {
     } else {
         xs[..hi].iter().copied().max_by(fcmp).unwrap_or(b)
     };
-    let r = match (a.is_nan(), b.is_nan()) {
+    match (a.is_nan(), b.is_nan()) {
         (true, true) => f64::NAN,
         (true, false) => b,
         (false, true) => a,
         _ => (a + b) / 2.0,
-    };
-    Ok(Value::float(r))
+    }
 }
 
 /// `med x`.

@@ -90,6 +90,9 @@ pub enum Op {
         col: usize,
         b: Opnd,
         float: bool,
+        /// For a float compare with a finite constant: the items it holds
+        /// for, as `compare::float_bounds` gives them (plain compares).
+        bounds: Option<(f64, f64)>,
     },
     And {
         dst: usize,
@@ -165,6 +168,25 @@ pub enum AggKind {
     /// `x wavg y` / `x wsum y` over two table columns (`Agg::w`).
     Wavg,
     Wsum,
+    /// `var`, `svar`, `dev`, `sdev`, `med` of a long, int or float column
+    /// (`Agg::col`): each group's items kept, in row order, for the
+    /// interpreter's own kernel at the end.
+    Var,
+    Svar,
+    Dev,
+    Sdev,
+    Med,
+}
+
+impl AggKind {
+    /// Whether the aggregate needs all of a group's items at once (the
+    /// `var` family and `med`): they are collected, not folded.
+    pub fn holistic(self) -> bool {
+        matches!(
+            self,
+            AggKind::Var | AggKind::Svar | AggKind::Dev | AggKind::Sdev | AggKind::Med
+        )
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -480,12 +502,17 @@ impl<'t> Comp<'t> {
         };
         let col = self.use_col(idx);
         let dst = self.reg(RegKind::B);
+        let bounds = match b {
+            Opnd::F(y) => crate::ops::compare::float_bounds(op, y),
+            _ => None,
+        };
         self.p.ops.push(Op::CmpCol {
             dst,
             op,
             col,
             b,
             float,
+            bounds,
         });
         Some((Opnd::R(dst), VK::Bool))
     }
@@ -639,6 +666,30 @@ impl<'t> Comp<'t> {
                 let ty = Ty::Long; // unused: the column is gathered
                 Some(mk(kind, (0, 0), None, ty, Some(idx), false))
             }
+            "var" | "svar" | "dev" | "sdev" | "med" => {
+                // a plain column, read in place and converted as `f64s`
+                // converts it (int infinities included)
+                let idx = plain_col(self)?;
+                let Value::Vector(v) = &self.t.columns[idx] else {
+                    return None;
+                };
+                if !matches!(
+                    (v.data(), v.ty()),
+                    (VecData::I64(_), Ty::Long)
+                        | (VecData::I32(_), Ty::Int)
+                        | (VecData::F64(_), Ty::Float)
+                ) {
+                    return None;
+                }
+                let kind = match name {
+                    "var" => AggKind::Var,
+                    "svar" => AggKind::Svar,
+                    "dev" => AggKind::Dev,
+                    "sdev" => AggKind::Sdev,
+                    _ => AggKind::Med,
+                };
+                Some(mk(kind, (0, 0), None, Ty::Float, Some(idx), false))
+            }
             "sum" | "avg" | "min" | "max" => {
                 let start = self.p.ops.len();
                 let (o, k) = self.expr(arg)?;
@@ -772,7 +823,8 @@ impl Comp<'_> {
         };
         match (v.data(), v.ty()) {
             (VecData::I64(_) | VecData::I32(_) | VecData::Sym(_), _) => Some((idx, None)),
-            (VecData::U8(_), Ty::Bool) => Some((idx, None)),
+            // booleans, bytes and chars (a venue code): dense ids by byte
+            (VecData::U8(_), Ty::Bool | Ty::Byte | Ty::Char) => Some((idx, None)),
             _ => None,
         }
     }

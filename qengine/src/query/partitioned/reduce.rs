@@ -32,7 +32,16 @@ fn merge_of(k: AggKind) -> Option<&'static str> {
         AggKind::MaxI | AggKind::MaxF => "max",
         AggKind::First => "first",
         AggKind::Last => "last",
-        AggKind::SumF | AggKind::AvgI | AggKind::AvgF | AggKind::Wavg | AggKind::Wsum => {
+        AggKind::SumF
+        | AggKind::AvgI
+        | AggKind::AvgF
+        | AggKind::Wavg
+        | AggKind::Wsum
+        | AggKind::Var
+        | AggKind::Svar
+        | AggKind::Dev
+        | AggKind::Sdev
+        | AggKind::Med => {
             return None;
         }
     })

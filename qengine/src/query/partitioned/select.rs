@@ -38,6 +38,8 @@ use qcore::Value;
 use qcore::Vector;
 use std::sync::Arc;
 
+use crate::query::range::row_numbers;
+
 /// Names (symbol atoms) a parse tree mentions, outside quoted constants.
 fn names_in(e: &Value, out: &mut Vec<Sym>) {
     match e {
@@ -53,23 +55,6 @@ fn names_in(e: &Value, out: &mut Vec<Sym>) {
             }
         }
         _ => {}
-    }
-}
-
-/// Whether a phrase reads the virtual column `i`'s values (the row
-/// numbers, which narrowing a partition first would change); `count i`
-/// only counts them.
-fn row_numbers(e: &Value) -> bool {
-    let is_i = |s: &Sym| s.as_str() == "i";
-    match e {
-        Value::Atom(Atom::Symbol(s)) => is_i(s),
-        Value::Vector(v) => v.as_sym().is_some_and(|s| s.iter().any(is_i)),
-        Value::List(l) if l.len() == 2 && builtin_name(&l[0]) == Some("count") => {
-            !matches!(&l[1], Value::Atom(Atom::Symbol(s)) if is_i(s)) && row_numbers(&l[1])
-        }
-        Value::List(l) if l.len() > 1 => l.iter().any(row_numbers),
-        Value::Dict(d) => d.values.items().iter().any(row_numbers),
-        _ => false,
     }
 }
 

@@ -56,6 +56,8 @@ pub(super) enum Acc {
     Row(Vec<i64>),
     /// Wavg/wsum: per group the sum of products and the sum of weights.
     W(Vec<(f64, f64)>),
+    /// The `var` family and `med`: per group its items, in row order.
+    V(Vec<Vec<f64>>),
 }
 
 pub(super) fn acc_new(a: &Agg) -> Acc {
@@ -66,6 +68,9 @@ pub(super) fn acc_new(a: &Agg) -> Acc {
         AggKind::SumF | AggKind::AvgI | AggKind::AvgF => Acc::L(vec![]),
         AggKind::First | AggKind::Last => Acc::Row(vec![]),
         AggKind::Wavg | AggKind::Wsum => Acc::W(vec![]),
+        AggKind::Var | AggKind::Svar | AggKind::Dev | AggKind::Sdev | AggKind::Med => {
+            Acc::V(vec![])
+        }
     }
 }
 
@@ -86,6 +91,7 @@ pub(super) fn acc_grow(a: &Agg, acc: &mut Acc) {
         Acc::L(v) => v.push(Lanes::default()),
         Acc::Row(v) => v.push(-1),
         Acc::W(v) => v.push((0.0, 0.0)),
+        Acc::V(v) => v.push(Vec::new()),
     }
 }
 
@@ -97,6 +103,8 @@ pub(super) struct AggState<'a> {
     pub(super) steps: Vec<Option<i64>>,
     /// Per aggregate: wavg/wsum columns.
     pub(super) wcols: Vec<Option<(Col<'a>, Col<'a>)>>,
+    /// Per aggregate: the column of a holistic one (`var` family, `med`).
+    pub(super) hcols: Vec<Option<Col<'a>>>,
     pub(super) gids: Vec<u32>,
     pub(super) firsts: Vec<i64>,
     pub(super) accs: Vec<Acc>,
@@ -119,13 +127,39 @@ pub(super) struct AggState<'a> {
 
 /// Aggregates whose result depends on the order their items are added
 /// (float sums: `sum`/`avg` of floats, `avg` of integers, `wavg`,
-/// `wsum`); the others (`count`, integer `sum`, `min`, `max`, `first`,
-/// `last`) merge exactly across row ranges.
+/// `wsum`; the holistic ones collect each group's items in row order);
+/// the others (`count`, integer `sum`, `min`, `max`, `first`, `last`)
+/// merge exactly across row ranges.
 pub(super) fn ordered(k: AggKind) -> bool {
-    matches!(
-        k,
-        AggKind::SumF | AggKind::AvgI | AggKind::AvgF | AggKind::Wavg | AggKind::Wsum
-    )
+    k.holistic()
+        || matches!(
+            k,
+            AggKind::SumF | AggKind::AvgI | AggKind::AvgF | AggKind::Wavg | AggKind::Wsum
+        )
+}
+
+/// Calls `f(j, x)` for the `j`-th selected row of the chunk at `base`
+/// with its item of column `c` as a float, converted as the interpreter's
+/// `f64s` converts it (nulls NaN, infinities infinite).
+#[inline(always)]
+pub(super) fn hitems(
+    c: Col,
+    base: usize,
+    sel: &[u32],
+    n: usize,
+    dense: bool,
+    mut f: impl FnMut(usize, f64),
+) {
+    use qcore::atom::i64_to_f64;
+    use qcore::atom::widen_i32;
+    match c {
+        Col::F64(c) => each_row!(base, sel, n, dense, |j, r| { f(j, c[r]) }),
+        Col::I64(c) => each_row!(base, sel, n, dense, |j, r| { f(j, i64_to_f64(c[r])) }),
+        Col::I32(c) => each_row!(base, sel, n, dense, |j, r| {
+            f(j, i64_to_f64(widen_i32(c[r])))
+        }),
+        _ => {}
+    }
 }
 
 /// The aggregates a pass over the rows folds: all of them, or (split
@@ -300,7 +334,12 @@ impl<'a> AggState<'a> {
         }
         let steps = q.key_steps.clone();
         let mut wcols = Vec::with_capacity(q.aggs.len());
+        let mut hcols = Vec::with_capacity(q.aggs.len());
         for a in &q.aggs {
+            hcols.push(match (a.kind.holistic(), a.col) {
+                (true, Some(c)) => Some(col_data(t.columns.get(c)?)?),
+                _ => None,
+            });
             wcols.push(match a.w {
                 Some((x, y)) => Some((col_data(t.columns.get(x)?)?, col_data(t.columns.get(y)?)?)),
                 None => None,
@@ -331,6 +370,7 @@ impl<'a> AggState<'a> {
             keycols,
             steps,
             wcols,
+            hcols,
             gids: Vec::with_capacity(CHUNK),
             firsts,
             accs,
@@ -385,6 +425,27 @@ impl AggState<'_> {
             }
             let record = self.rec.is_some() && ordered(a.kind);
             if !record && !self.stage.wants(a.kind) {
+                continue;
+            }
+            if a.kind.holistic() {
+                let Some(c) = self.hcols[k] else {
+                    self.bad = true;
+                    continue;
+                };
+                let sel = &self.m.sel[..];
+                match (record, &mut self.rec, &mut self.accs[k]) {
+                    (true, Some(rec), _) => match &mut rec.vals[k] {
+                        RecVals::F(o) => hitems(c, base, sel, n, dense, |_, x| o.push(x)),
+                        _ => self.bad = true,
+                    },
+                    (false, _, Acc::V(v)) if one => {
+                        hitems(c, base, sel, n, dense, |_, x| v[0].push(x))
+                    }
+                    (false, _, Acc::V(v)) => {
+                        hitems(c, base, sel, n, dense, |j, x| v[gids[j] as usize].push(x))
+                    }
+                    _ => self.bad = true,
+                }
                 continue;
             }
             // the aggregate's argument: a plain long/float column over a
@@ -671,6 +732,15 @@ impl AggState<'_> {
                 (Acc::L(v), RecVals::I(x)) => {
                     if one {
                         v[0].extend(x);
+                    } else {
+                        for (j, &y) in x.iter().enumerate() {
+                            v[g(j)].push(y);
+                        }
+                    }
+                }
+                (Acc::V(v), RecVals::F(x)) => {
+                    if one {
+                        v[0].extend_from_slice(x);
                     } else {
                         for (j, &y) in x.iter().enumerate() {
                             v[g(j)].push(y);

@@ -208,6 +208,19 @@ pub(super) fn select_into<T: Copy>(buf: &mut [u32], c: &[T], f: impl Fn(T) -> bo
     w
 }
 
+/// Narrows the selection `sel[..n]` (positions in the chunk `c`) in
+/// place to the positions where `f` holds; returns how many remain.
+#[inline(always)]
+pub(super) fn refine<T: Copy>(sel: &mut [u32], n: usize, c: &[T], f: impl Fn(T) -> bool) -> usize {
+    let mut w = 0;
+    for k in 0..n {
+        let p = sel[k];
+        sel[w] = p;
+        w += f(c[p as usize]) as usize;
+    }
+    w
+}
+
 /// [`select_into`] one item at a time: each position written, the count
 /// advanced when `f` holds. Faster for 64-bit and tolerant float compares,
 /// which do not vectorise on the baseline target.
@@ -415,10 +428,32 @@ impl<'a> Machine<'a> {
                 }
                 (
                     Op::CmpCol {
-                        op, col, b, float, ..
+                        op,
+                        col,
+                        b,
+                        float,
+                        bounds,
+                        ..
                     },
                     Reg::B(o),
                 ) => match (self.cols[*col], *b, *float) {
+                    (Col::F64(c), _, true) if bounds.is_some() => {
+                        let (lo, hi) = bounds.unwrap_or_default();
+                        match op {
+                            Cmp::Lt | Cmp::Le => gather(o, c, base, sel, n, dense, |x: f64| {
+                                (x.is_nan() || x <= hi) as u8
+                            }),
+                            Cmp::Gt | Cmp::Ge => {
+                                gather(o, c, base, sel, n, dense, |x: f64| (x >= lo) as u8)
+                            }
+                            Cmp::Eq => gather(o, c, base, sel, n, dense, |x: f64| {
+                                (x >= lo && x <= hi) as u8
+                            }),
+                            Cmp::Ne => gather(o, c, base, sel, n, dense, |x: f64| {
+                                !(x >= lo && x <= hi) as u8
+                            }),
+                        }
+                    }
                     (Col::I64(c), Opnd::I(y), false) => cmp_col!(
                         o,
                         c,
@@ -472,51 +507,87 @@ impl<'a> Machine<'a> {
         }
     }
 
-    /// A lone `CmpCol` constraint over a whole chunk: the survivors'
-    /// positions written straight into `sel`, with no boolean register
-    /// in between (symbols 64 flags at a time, [`select_into`]). False
-    /// when `op` is not of that form.
+    /// A lone `CmpCol` constraint: the survivors' positions written
+    /// straight into `sel`, with no boolean register in between — over a
+    /// whole chunk 64 flags at a time where the compare vectorises
+    /// ([`select_into`]), over a selection narrowing it in place
+    /// ([`refine`]). False when `op` is not of that form.
     pub(super) fn select_col(&mut self, op: &Op, base: usize, len: usize) -> bool {
         let Op::CmpCol {
-            op, col, b, float, ..
+            op,
+            col,
+            b,
+            float,
+            bounds,
+            ..
         } = op
         else {
             return false;
         };
+        let (dense, n) = (self.dense, self.n);
         let sel = &mut self.sel[..];
-        macro_rules! by_op {
-            ($c:expr, $y:expr, $eq:expr, $lt:expr) => {{
-                let (c, eq, lt, y) = (&$c[base..base + len], $eq, $lt, $y);
-                match op {
-                    Cmp::Eq => keep_into(sel, c, |x| eq(x, y)),
-                    Cmp::Ne => keep_into(sel, c, |x| !eq(x, y)),
-                    Cmp::Lt => keep_into(sel, c, |x| lt(x, y)),
-                    Cmp::Gt => keep_into(sel, c, |x| lt(y, x)),
-                    Cmp::Le => keep_into(sel, c, |x| !lt(y, x)),
-                    Cmp::Ge => keep_into(sel, c, |x| !lt(x, y)),
-                }
-            }};
+        // `f` of each selected item of the chunk `c` (at `base`)
+        fn pick<T: Copy>(
+            sel: &mut [u32],
+            dense: bool,
+            n: usize,
+            c: &[T],
+            vectorises: bool,
+            f: impl Fn(T) -> bool,
+        ) -> usize {
+            match (dense, vectorises) {
+                (true, true) => select_into(sel, &c[..n], f),
+                (true, false) => keep_into(sel, &c[..n], f),
+                (false, _) => refine(sel, n, c, f),
+            }
         }
-        let w = match (self.cols[*col], *b, *float) {
-            (Col::I64(c), Opnd::I(y), false) => {
-                by_op!(c, y, |x: i64, y: i64| x == y, |x: i64, y: i64| x < y)
+        let chunk = |l: usize| base..base + len.min(l.saturating_sub(base));
+        // a float column against a finite constant: plain compares with
+        // the tolerant compare's bounds
+        let w = if let (Col::F64(c), Some((lo, hi))) = (self.cols[*col], *bounds) {
+            let c = &c[chunk(c.len())];
+            match op {
+                Cmp::Lt | Cmp::Le => pick(sel, dense, n, c, true, |x: f64| x.is_nan() || x <= hi),
+                Cmp::Gt | Cmp::Ge => pick(sel, dense, n, c, true, |x: f64| x >= lo),
+                Cmp::Eq => pick(sel, dense, n, c, true, |x: f64| x >= lo && x <= hi),
+                Cmp::Ne => pick(sel, dense, n, c, true, |x: f64| !(x >= lo && x <= hi)),
             }
-            (Col::F64(c), Opnd::F(y), true) => by_op!(c, y, feq, flt),
-            (Col::Sym(c), Opnd::I(y), false) => {
-                let c = &c[base..base + len];
-                // ids are `u32`: compare in `u32` (an id that cannot be
-                // one never matches)
-                match (op, u32::try_from(y)) {
-                    (Cmp::Ne, Ok(y)) => select_into(sel, c, |x: Sym| x.0 != y),
-                    (Cmp::Ne, Err(_)) => select_into(sel, c, |_: Sym| true),
-                    (_, Ok(y)) => select_into(sel, c, |x: Sym| x.0 == y),
-                    (_, Err(_)) => 0,
+        } else {
+            macro_rules! by_op {
+                ($c:expr, $y:expr, $eq:expr, $lt:expr) => {{
+                    let (eq, lt, y) = ($eq, $lt, $y);
+                    let c = &$c[chunk($c.len())];
+                    match op {
+                        Cmp::Eq => pick(sel, dense, n, c, false, |x| eq(x, y)),
+                        Cmp::Ne => pick(sel, dense, n, c, false, |x| !eq(x, y)),
+                        Cmp::Lt => pick(sel, dense, n, c, false, |x| lt(x, y)),
+                        Cmp::Gt => pick(sel, dense, n, c, false, |x| lt(y, x)),
+                        Cmp::Le => pick(sel, dense, n, c, false, |x| !lt(y, x)),
+                        Cmp::Ge => pick(sel, dense, n, c, false, |x| !lt(x, y)),
+                    }
+                }};
+            }
+            match (self.cols[*col], *b, *float) {
+                (Col::I64(c), Opnd::I(y), false) => {
+                    by_op!(c, y, |x: i64, y: i64| x == y, |x: i64, y: i64| x < y)
                 }
+                (Col::F64(c), Opnd::F(y), true) => by_op!(c, y, feq, flt),
+                (Col::Sym(c), Opnd::I(y), false) => {
+                    let c = &c[chunk(c.len())];
+                    // ids are `u32`: compare in `u32` (an id that cannot be
+                    // one never matches)
+                    match (op, u32::try_from(y)) {
+                        (Cmp::Ne, Ok(y)) => pick(sel, dense, n, c, true, |x: Sym| x.0 != y),
+                        (Cmp::Ne, Err(_)) => pick(sel, dense, n, c, true, |_: Sym| true),
+                        (_, Ok(y)) => pick(sel, dense, n, c, true, |x: Sym| x.0 == y),
+                        (_, Err(_)) => 0,
+                    }
+                }
+                _ => return false,
             }
-            _ => return false,
         };
         self.n = w;
-        self.dense = w == len;
+        self.dense = dense && w == len;
         true
     }
 
@@ -529,7 +600,7 @@ impl<'a> Machine<'a> {
             if self.n == 0 {
                 return;
             }
-            if self.dense && e == s + 1 && self.select_col(&p.ops[s], base, len) {
+            if e == s + 1 && self.select_col(&p.ops[s], base, len) {
                 continue;
             }
             self.run(&p.ops[s..e], base);

@@ -210,6 +210,24 @@ fn finish(t: &Table, q: &SelectQ, st: AggState) -> QResult<Value> {
                     .map(|&(s, w)| if a.kind == AggKind::Wavg { s / w } else { s })
                     .collect(),
             )),
+            // each group's items through the interpreter's own kernel,
+            // the groups on all cores
+            Acc::V(mut v) => {
+                use crate::builtins::math::stats::med_of;
+                use crate::builtins::math::stats::var_of;
+                let kind = a.kind;
+                let r: Vec<f64> = v
+                    .par_iter_mut()
+                    .map(|xs| match kind {
+                        AggKind::Var => var_of(xs, false, false),
+                        AggKind::Svar => var_of(xs, true, false),
+                        AggKind::Dev => var_of(xs, false, true),
+                        AggKind::Sdev => var_of(xs, true, true),
+                        _ => med_of(xs),
+                    })
+                    .collect();
+                Value::Vector(Vector::from_f64(Ty::Float, r))
+            }
         };
         cols.push(v);
     }

@@ -73,6 +73,13 @@ pub(super) fn narrow_range(t: &Table, p: &Program, lo: usize, hi: usize) -> Opti
         }
         let len = CHUNK.min(hi - base);
         m.filter(p, base, len);
+        if base == lo {
+            // room for the rest at the first chunk's rate (and a little
+            // more), so a filter keeping most rows does not copy its
+            // growing list again and again
+            let est = (m.n as f64 / len as f64 * (hi - lo) as f64 * 1.05) as usize;
+            rows.reserve(est.min(hi - lo) + CHUNK);
+        }
         if m.dense {
             rows.extend((base..base + len).map(|r| r as i64));
         } else {
@@ -94,10 +101,7 @@ pub fn run_narrow(t: &Table, p: &Program) -> Option<Vec<i64>> {
         .par_iter()
         .map(|&(lo, hi)| narrow_range(t, p, lo, hi))
         .collect::<Option<_>>()?;
-    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for part in parts {
-        out.extend(part);
-    }
+    let out = crate::ops::par::concat_rows(parts);
     Some(out)
 }
 
@@ -121,6 +125,7 @@ pub(super) fn run_range<'a>(
             .iter()
             .map(|a| match a.kind {
                 AggKind::Wavg | AggKind::Wsum => RecVals::W(vec![], vec![]),
+                k if k.holistic() => RecVals::F(vec![]),
                 _ if !ordered(a.kind) => RecVals::None,
                 _ => match a.reg.map(|r| q.prog.regs[r]) {
                     Some(RegKind::I) => RecVals::I(vec![]),
