@@ -3,6 +3,7 @@
 //! compiled-expression core that runs where clauses and grouped aggregates
 //! in chunks (`kernel`).
 
+pub mod groupwise;
 pub mod kernel;
 pub mod partitioned;
 pub mod qsql;

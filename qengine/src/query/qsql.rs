@@ -1034,32 +1034,25 @@ pub(crate) fn update_cols(
             for e in &be {
                 kv.push(fit(eval_tree(it, &mut ctx, e)?, nrows)?);
             }
-            drop(ctx);
             let groups = group_rows(it, &kv, &row_ids)?;
-            // position in view of each table row id
-            let mut pos_of: HashMap<i64, usize> = HashMap::with_capacity(nrows);
-            for (p, &r) in row_ids.iter().enumerate() {
-                pos_of.insert(r, p);
-            }
+            // where each group's results go back in view order
+            let place = crate::query::groupwise::Placement::new(&groups.ids, groups.rows.len());
             for e in &exprs {
+                if nrows == 0 {
+                    newvals.push(empty_column(it, t, e));
+                    continue;
+                }
+                // uniform keywords as group-wise kernels over the whole view
+                if let Some(v) = crate::query::groupwise::eval(it, &mut ctx, e, &place)? {
+                    newvals.push(fit(v, nrows)?);
+                    continue;
+                }
                 let mut parts = Vec::with_capacity(groups.rows.len());
-                let mut order = Vec::with_capacity(nrows);
                 for g in &groups.rows {
                     let mut gctx = Ctx::new(t, Some(g.clone()));
-                    let v = fit(eval_tree(it, &mut gctx, e)?, g.len())?;
-                    parts.extend(v.items());
-                    order.extend(g.iter().map(|r| pos_of.get(r).copied().unwrap_or(0)));
+                    parts.push(fit(eval_tree(it, &mut gctx, e)?, g.len())?);
                 }
-                let all = Value::from_items(parts);
-                let mut inv = vec![0i64; nrows];
-                for (k, &p) in order.iter().enumerate() {
-                    inv[p] = k as i64;
-                }
-                newvals.push(if nrows == 0 {
-                    empty_column(it, t, e)
-                } else {
-                    take_idx(&all, &inv)
-                });
+                newvals.push(place.scatter(parts));
             }
         }
         Value::Atom(Atom::Bool(false)) => {
