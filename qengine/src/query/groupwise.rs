@@ -36,35 +36,66 @@ use qcore::sentinel::NJ;
 
 /// Where the rows in view are by group: group `g`'s positions in view are
 /// `perm[offs[g]..offs[g + 1]]` (ascending), and `inv[i]` is row `i`'s
-/// place in the group-ordered concatenation of per-group results.
+/// place in the group-ordered concatenation of per-group results. Both
+/// are made on first use: the kernels that walk the rows in order with
+/// per-group state need neither (each is a fresh 4–8 bytes a row, and on
+/// big tables fresh pages cost as much as the kernel).
 pub(crate) struct Placement<'a> {
     /// Group of each row in view.
     pub ids: &'a [u32],
-    pub offs: Vec<usize>,
-    pub perm: Vec<u32>,
-    pub inv: Vec<i64>,
+    ngroups: usize,
+    sorted: std::cell::OnceCell<(Vec<usize>, Vec<u32>)>,
+    inv: std::cell::OnceCell<Vec<i64>>,
 }
 
 impl<'a> Placement<'a> {
-    /// The placement of `ngroups` groups given each row's group (a
-    /// counting sort, on all cores for many rows).
+    /// The placement of `ngroups` groups given each row's group.
     pub(crate) fn new(ids: &'a [u32], ngroups: usize) -> Self {
-        let (offs, perm) = crate::ops::par::bucket(ids, ngroups);
-        let mut inv = vec![0i64; ids.len()];
-        for (j, &p) in perm.iter().enumerate() {
-            inv[p as usize] = j as i64;
-        }
         Placement {
             ids,
-            offs,
-            perm,
-            inv,
+            ngroups,
+            sorted: std::cell::OnceCell::new(),
+            inv: std::cell::OnceCell::new(),
         }
+    }
+
+    /// `(offs, perm)`: the rows in view sorted by group (a counting sort,
+    /// on all cores for many rows).
+    fn sorted(&self) -> &(Vec<usize>, Vec<u32>) {
+        self.sorted
+            .get_or_init(|| crate::ops::par::bucket(self.ids, self.ngroups))
+    }
+
+    fn inv(&self) -> &[i64] {
+        self.inv.get_or_init(|| {
+            let (_, perm) = self.sorted();
+            let mut inv = vec![0i64; self.ids.len()];
+            for (j, &p) in perm.iter().enumerate() {
+                inv[p as usize] = j as i64;
+            }
+            inv
+        })
+    }
+
+    /// Each group's table rows (`row_ids`: the table row of each row in
+    /// view, `None` when that is the row itself), in view order.
+    pub(crate) fn table_rows(&self, row_ids: Option<&[i64]>) -> Vec<std::sync::Arc<Vec<i64>>> {
+        let (offs, perm) = self.sorted();
+        offs.windows(2)
+            .map(|w| {
+                std::sync::Arc::new(
+                    perm[w[0]..w[1]]
+                        .iter()
+                        .map(|&p| row_ids.map_or(p as i64, |r| r[p as usize]))
+                        .collect(),
+                )
+            })
+            .collect()
     }
 
     /// Number of groups.
     pub(crate) fn ngroups(&self) -> usize {
-        self.offs.len().saturating_sub(1)
+        self.ngroups
     }
 
     /// Each group's result (one item per row of the group, groups in
@@ -86,12 +117,12 @@ impl<'a> Placement<'a> {
                 })
                 .collect();
             if let Some(all) = crate::ops::join::concat_all(&vs) {
-                return Value::Vector(gather(&all, &self.inv));
+                return Value::Vector(gather(&all, self.inv()));
             }
         }
         let flat: Vec<Value> = parts.iter().flat_map(Value::items).collect();
         Value::from_items(
-            self.inv
+            self.inv()
                 .iter()
                 .map(|&j| flat.get(j as usize).cloned().unwrap_or(Value::Nil))
                 .collect(),
@@ -100,7 +131,7 @@ impl<'a> Placement<'a> {
 
     /// Each row's predecessor in its group (-1 for a group's first row).
     fn prev_idx(&self) -> Vec<i64> {
-        let mut last = vec![-1i64; self.ngroups()];
+        let mut last = vec![-1i64; self.ngroups];
         self.ids
             .iter()
             .enumerate()
@@ -108,30 +139,15 @@ impl<'a> Placement<'a> {
             .collect()
     }
 
-    /// The row `w` places back in its group (-1 when the group has fewer
-    /// rows before it).
-    fn back_idx(&self, w: usize) -> Vec<i64> {
-        self.ids
-            .iter()
-            .zip(&self.inv)
-            .map(|(&g, &j)| {
-                let start = self.offs[g as usize];
-                let k = j as usize - start;
-                if k < w {
-                    -1
-                } else {
-                    self.perm[start + k - w] as i64
-                }
-            })
-            .collect()
-    }
-
     /// The first row of each group.
     fn first_rows(&self) -> Vec<i64> {
-        self.offs[..self.ngroups()]
-            .iter()
-            .map(|&o| self.perm[o] as i64)
-            .collect()
+        let mut first = vec![-1i64; self.ngroups];
+        for (i, &g) in self.ids.iter().enumerate() {
+            if first[g as usize] < 0 {
+                first[g as usize] = i as i64;
+            }
+        }
+        first
     }
 }
 
@@ -218,7 +234,7 @@ pub(crate) fn eval(
                     let Some(x) = sub(it, ctx, &l[2], pl)?.and_then(data) else {
                         return Ok(None);
                     };
-                    moving_by(name, &w, &x, pl).map(Some)
+                    moving_by(name, &w, &x, pl)
                 }
                 "prior" => {
                     let op = match &l[1] {
@@ -381,88 +397,137 @@ fn sums_by(x: &Vector, pl: &Placement) -> QResult<Option<Value>> {
     Ok(Some(Value::Vector(crate::ops::reduce::ints_to(rt, out))))
 }
 
-/// Moving sums per group: the group's running sum less the running sum `w`
-/// rows back in the group (as `msum_f64`/`msum_i64` do over one list).
-fn msum_f64_by(xs: &[f64], back: &[i64], pl: &Placement) -> Vec<f64> {
-    let mut acc = vec![0f64; pl.ngroups()];
-    let mut out: Vec<f64> = xs
-        .iter()
-        .zip(pl.ids)
-        .map(|(&v, &g)| {
-            let a = &mut acc[g as usize];
-            *a += if v.is_nan() { 0.0 } else { v };
-            *a
-        })
-        .collect();
-    for i in (0..out.len()).rev() {
-        if back[i] >= 0 {
-            out[i] -= out[back[i] as usize];
-        }
+/// Moving sums per group in one pass in row order: each group's running
+/// sum, less its running sum `w` rows back in the group, kept in a ring of
+/// the group's last `w` running sums (`msum_f64`/`msum_i64` over one list
+/// subtract the same two running sums, so results are identical). `None`
+/// when the rings would outgrow the rows (many groups, long windows).
+fn msum_by<T: Copy + Default>(
+    xs: impl Iterator<Item = T>,
+    w: usize,
+    pl: &Placement,
+    add: impl Fn(T, T) -> T,
+    sub: impl Fn(T, T) -> T,
+) -> Option<Vec<T>> {
+    let ng = pl.ngroups();
+    let n = pl.ids.len();
+    let w = w.min(n.max(1));
+    if ng.saturating_mul(w) > n.max(4096) {
+        return None;
     }
-    out
+    let mut acc = vec![T::default(); ng];
+    let mut seen = vec![0usize; ng];
+    let mut ring = vec![T::default(); ng * w];
+    let mut out = Vec::with_capacity(n);
+    for (v, &g) in xs.zip(pl.ids) {
+        let g = g as usize;
+        let a = add(acc[g], v);
+        acc[g] = a;
+        let k = seen[g];
+        seen[g] = k + 1;
+        let slot = &mut ring[g * w + k % w];
+        out.push(if k >= w { sub(a, *slot) } else { a });
+        *slot = a;
+    }
+    Some(out)
 }
 
-fn msum_i64_by(xs: &[i64], back: &[i64], pl: &Placement) -> Vec<i64> {
-    let mut acc = vec![0i64; pl.ngroups()];
-    let mut out: Vec<i64> = xs
-        .iter()
-        .zip(pl.ids)
-        .map(|(&v, &g)| {
-            let a = &mut acc[g as usize];
-            *a = a.wrapping_add(if v == NJ { 0 } else { v });
-            *a
-        })
-        .collect();
-    for i in (0..out.len()).rev() {
-        if back[i] >= 0 {
-            out[i] = out[i].wrapping_sub(out[back[i] as usize]);
-        }
+fn msum_f64_by(xs: &[f64], w: usize, pl: &Placement) -> Option<Vec<f64>> {
+    msum_by(
+        xs.iter().map(|&v| if v.is_nan() { 0.0 } else { v }),
+        w,
+        pl,
+        |a, b| a + b,
+        |a, b| a - b,
+    )
+}
+
+/// `w mavg x` per group in one pass: the moving sum (nulls 0) over the
+/// moving count of non-nulls, both kept as running values with a ring per
+/// group as [`msum_by`] does (the same sums `mavg` divides).
+fn mavg_by(xs: &[f64], w: usize, pl: &Placement) -> Option<Vec<f64>> {
+    let ng = pl.ngroups();
+    let n = pl.ids.len();
+    let w = w.min(n.max(1));
+    if ng.saturating_mul(w) > n.max(4096) {
+        return None;
     }
-    out
+    let mut acc = vec![(0f64, 0f64); ng];
+    let mut seen = vec![0usize; ng];
+    let mut ring = vec![(0f64, 0f64); ng * w];
+    let mut out = Vec::with_capacity(n);
+    for (&v, &g) in xs.iter().zip(pl.ids) {
+        let g = g as usize;
+        let (s, c) = acc[g];
+        let a = if v.is_nan() {
+            (s + 0.0, c + 0.0)
+        } else {
+            (s + v, c + 1.0)
+        };
+        acc[g] = a;
+        let k = seen[g];
+        seen[g] = k + 1;
+        let slot = &mut ring[g * w + k % w];
+        out.push(if k >= w {
+            (a.0 - slot.0) / (a.1 - slot.1)
+        } else {
+            a.0 / a.1
+        });
+        *slot = a;
+    }
+    Some(out)
+}
+
+fn msum_i64_by(xs: &[i64], w: usize, pl: &Placement) -> Option<Vec<i64>> {
+    msum_by(
+        xs.iter().map(|&v| if v == NJ { 0 } else { v }),
+        w,
+        pl,
+        i64::wrapping_add,
+        i64::wrapping_sub,
+    )
 }
 
 /// `w msum x`, `w mavg x`, `w mcount x` in each group (the window and
-/// result types of `math::moving`).
-fn moving_by(name: &str, w: &Value, x: &Vector, pl: &Placement) -> QResult<Value> {
+/// result types of `math::moving`); `None` when the rings would be too big.
+fn moving_by(name: &str, w: &Value, x: &Vector, pl: &Placement) -> QResult<Option<Value>> {
     use crate::builtins::math::moving::pos_window;
     if name == "mavg" && window(w)? == 0 {
-        return Ok(Value::Vector(Vector::floats(vec![f64::NAN; x.len()])));
+        return Ok(Some(Value::Vector(Vector::floats(vec![f64::NAN; x.len()]))));
     }
     let wn = pos_window(w)?;
-    let back = pl.back_idx(wn);
-    Ok(Value::Vector(match name {
+    let v = match name {
         "msum" => {
             let rt = msum_type(x.ty())?;
             match x.data() {
-                VecData::F64(b) => Vector::from_f64(rt, msum_f64_by(b, &back, pl)),
+                VecData::F64(b) => msum_f64_by(b, wn, pl).map(|o| Vector::from_f64(rt, o)),
                 VecData::F32(b) => {
                     let wide: Vec<f64> = b.iter().map(|&v| v as f64).collect();
-                    Vector::from_f32(
-                        msum_f64_by(&wide, &back, pl)
-                            .into_iter()
-                            .map(|v| v as f32)
-                            .collect(),
-                    )
+                    msum_f64_by(&wide, wn, pl)
+                        .map(|o| Vector::from_f32(o.into_iter().map(|v| v as f32).collect()))
                 }
-                VecData::I64(b) => {
-                    crate::ops::arith::vector_from_i64(rt, msum_i64_by(b, &back, pl))
-                }
+                VecData::I64(b) => msum_i64_by(b, wn, pl)
+                    .map(|o| crate::ops::arith::vector_from_i64(rt, o)),
                 _ => {
                     let wide = x.to_i64_vec().ok_or_else(QError::type_)?;
-                    crate::ops::arith::vector_from_i64(rt, msum_i64_by(&wide, &back, pl))
+                    msum_i64_by(&wide, wn, pl).map(|o| crate::ops::arith::vector_from_i64(rt, o))
                 }
             }
         }
-        "mcount" => crate::ops::arith::vector_from_i64(
-            Ty::Int,
-            msum_i64_by(&present(x), &back, pl),
-        ),
+        "mcount" => msum_i64_by(&present(x), wn, pl)
+            .map(|o| crate::ops::arith::vector_from_i64(Ty::Int, o)),
         _ => {
-            let xs = f64s(x, false)?;
-            let ones: Vec<f64> = xs.iter().map(|v| (!v.is_nan()) as u8 as f64).collect();
-            let s = msum_f64_by(&xs, &back, pl);
-            let c = msum_f64_by(&ones, &back, pl);
-            Vector::floats(s.iter().zip(&c).map(|(&s, &c)| s / c).collect())
+            // mavg: the moving sum over the moving count of non-nulls
+            let own;
+            let xs: &[f64] = match x.data() {
+                VecData::F64(b) if x.ty() == Ty::Float => b,
+                _ => {
+                    own = f64s(x, false)?;
+                    &own
+                }
+            };
+            mavg_by(xs, wn, pl).map(Vector::floats)
         }
-    }))
+    };
+    Ok(v.map(Value::Vector))
 }

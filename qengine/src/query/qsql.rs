@@ -327,7 +327,27 @@ pub(crate) fn fit(v: Value, n: usize) -> QResult<Value> {
 /// ([`group_ids`]: dense ids or hashing, on all cores for long columns),
 /// several keys as the rows of one table; groups in ascending key order.
 pub fn group_rows(it: &mut Interp, kv: &[Value], row_ids: &[i64]) -> QResult<Groups> {
-    let n = row_ids.len();
+    let g = group_keys(it, kv, row_ids.len())?;
+    let (rows, _) = crate::ops::group::group_rows_of(&g.ids, g.ngroups, |r| row_ids[r]);
+    Ok(Groups {
+        keys: g.keys,
+        rows: rows.into_iter().map(Arc::new).collect(),
+        ids: g.ids,
+    })
+}
+
+/// The groups of `n` rows by the key columns `kv`, without their row
+/// lists: the key columns (one row per group, ascending key order), each
+/// row's group (its rank in that order) and the number of groups.
+pub struct GroupIds {
+    pub keys: Vec<Value>,
+    pub ids: Vec<u32>,
+    pub ngroups: usize,
+}
+
+/// [`group_rows`] up to the groups' ids: what `update … by` needs to put
+/// group-wise results back (`query::groupwise::Placement`).
+pub fn group_keys(it: &mut Interp, kv: &[Value], n: usize) -> QResult<GroupIds> {
     let (mut ids, firsts) = match kv {
         [] => (vec![0u32; n], if n > 0 { vec![0] } else { vec![] }),
         [k] => group_ids(k)?,
@@ -354,13 +374,11 @@ pub fn group_rows(it: &mut Interp, kv: &[Value], row_ids: &[i64]) -> QResult<Gro
     }
     let oidx: Vec<i64> = order.iter().map(|&g| g as i64).collect();
     let keys = keys.iter().map(|k| take_idx(k, &oidx)).collect();
-    // rows by group rank (a counting sort)
     ids = crate::ops::par::map(&ids, |id| rank[id as usize]);
-    let (rows, _) = crate::ops::group::group_rows_of(&ids, order.len(), |r| row_ids[r]);
-    Ok(Groups {
+    Ok(GroupIds {
         keys,
-        rows: rows.into_iter().map(Arc::new).collect(),
         ids,
+        ngroups: order.len(),
     })
 }
 
@@ -1020,7 +1038,7 @@ pub(crate) fn update_cols(
     let nrows = ctx.count();
     // table row of each row in view: only a by or a where needs them (a
     // plain `update c:e from t` must not build `til count t`)
-    let row_ids = if no_where && !matches!(b, Value::Dict(_)) {
+    let row_ids = if no_where {
         Vec::new()
     } else {
         ctx.row_ids()
@@ -1034,9 +1052,11 @@ pub(crate) fn update_cols(
             for e in &be {
                 kv.push(fit(eval_tree(it, &mut ctx, e)?, nrows)?);
             }
-            let groups = group_rows(it, &kv, &row_ids)?;
+            let groups = group_keys(it, &kv, nrows)?;
             // where each group's results go back in view order
-            let place = crate::query::groupwise::Placement::new(&groups.ids, groups.rows.len());
+            let place = crate::query::groupwise::Placement::new(&groups.ids, groups.ngroups);
+            // each group's table rows, made when an expression runs per group
+            let mut group_rows: Option<Vec<Arc<Vec<i64>>>> = None;
             for e in &exprs {
                 if nrows == 0 {
                     newvals.push(empty_column(it, t, e));
@@ -1047,8 +1067,9 @@ pub(crate) fn update_cols(
                     newvals.push(fit(v, nrows)?);
                     continue;
                 }
-                let mut parts = Vec::with_capacity(groups.rows.len());
-                for g in &groups.rows {
+                let rows = group_rows.get_or_insert_with(|| place.table_rows((!no_where).then_some(&row_ids[..])));
+                let mut parts = Vec::with_capacity(rows.len());
+                for g in rows.iter() {
                     let mut gctx = Ctx::new(t, Some(g.clone()));
                     parts.push(fit(eval_tree(it, &mut gctx, e)?, g.len())?);
                 }
