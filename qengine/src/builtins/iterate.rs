@@ -589,7 +589,6 @@ pub(crate) fn prior(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Val
     // an atomic operator over a typed vector: `f[x; prev x]` as one vector
     // operation (the first item by `prior_first`, or against the seed)
     if let Value::Vector(v) = &x
-        && !v.is_empty()
         && builtin_name(f).is_some_and(|n| crate::query::groupwise::ATOMIC_DYADS.contains(&n))
         && match &seed {
             None => true,
@@ -600,7 +599,11 @@ pub(crate) fn prior(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Val
         let n = v.len() as i64;
         let prev: Vec<i64> = (-1..n - 1).collect();
         return match seed {
-            None => crate::query::groupwise::prior_vec(it, f, v.clone(), &prev, &[0]),
+            None => {
+                let firsts: &[i64] = if n > 0 { &[0] } else { &[] };
+                crate::query::groupwise::prior_vec(it, f, v.clone(), &prev, firsts)
+            }
+            Some(_) if n == 0 => apply(it, f, vec![x.clone(), x.clone()]),
             Some(s) => {
                 let p = crate::ops::join::join_lists(s, crate::ops::index::take_idx(&x, &prev[1..]));
                 apply(it, f, vec![x.clone(), p])

@@ -1059,7 +1059,13 @@ pub(crate) fn update_cols(
             let mut group_rows: Option<Vec<Arc<Vec<i64>>>> = None;
             for e in &exprs {
                 if nrows == 0 {
-                    newvals.push(empty_column(it, t, e));
+                    // over no rows, as `update` without a by: a uniform
+                    // function's empty result keeps its type
+                    let mut ectx = Ctx::new(t, Some(Arc::new(vec![])));
+                    newvals.push(match eval_tree(it, &mut ectx, e) {
+                        Ok(v @ Value::Vector(_)) if v.count() == 0 => v,
+                        _ => empty_column(it, t, e),
+                    });
                     continue;
                 }
                 // uniform keywords as group-wise kernels over the whole view
