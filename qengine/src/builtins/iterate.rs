@@ -596,17 +596,20 @@ pub(crate) fn prior(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Val
             _ => false,
         }
     {
-        let n = v.len() as i64;
-        let prev: Vec<i64> = (-1..n - 1).collect();
+        let p = crate::query::groupwise::shifted(v);
         return match seed {
             None => {
-                let firsts: &[i64] = if n > 0 { &[0] } else { &[] };
-                crate::query::groupwise::prior_vec(it, f, v.clone(), &prev, firsts)
+                let firsts: &[i64] = if v.is_empty() { &[] } else { &[0] };
+                crate::query::groupwise::prior_vec(it, f, v.clone(), p, firsts)
             }
-            Some(_) if n == 0 => apply(it, f, vec![x.clone(), x.clone()]),
             Some(s) => {
-                let p = crate::ops::join::join_lists(s, crate::ops::index::take_idx(&x, &prev[1..]));
-                apply(it, f, vec![x.clone(), p])
+                let mut p = p;
+                if let Value::Atom(a) = s
+                    && !p.is_empty()
+                {
+                    p.data_mut().set_atom(0, a);
+                }
+                apply(it, f, vec![x.clone(), Value::Vector(p)])
             }
         };
     }

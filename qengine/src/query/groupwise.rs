@@ -284,33 +284,70 @@ fn monad_by(it: &mut Interp, name: &str, x: Vector, pl: &Placement) -> QResult<O
 /// once on the vector of first items).
 pub(crate) fn prior_by(it: &mut Interp, f: &Value, x: Vector, pl: &Placement) -> QResult<Value> {
     let firsts = pl.first_rows();
-    prior_vec(it, f, x, &pl.prev_idx(), &firsts)
+    let p = gather(&x, &pl.prev_idx());
+    prior_vec(it, f, x, p, &firsts)
 }
 
-/// `f[x; x prev]` with the rows in `firsts` (those with no predecessor,
-/// `prev[i] = -1`) given `f`'s first-item result instead.
+/// `x` shifted one place: a null, then every item but the last (what
+/// `prev x` gives for a typed vector), in one copy.
+pub(crate) fn shifted(x: &Vector) -> Vector {
+    let n = x.len();
+    let null = gather(x, &[-1]);
+    macro_rules! shift {
+        ($var:ident) => {
+            match (null.data(), x.data()) {
+                (VecData::$var(z), VecData::$var(b)) => {
+                    let mut o = Vec::with_capacity(n);
+                    o.extend_from_slice(&z[..n.min(1)]);
+                    o.extend_from_slice(&b[..n.saturating_sub(1)]);
+                    VecData::$var(o.into())
+                }
+                _ => return gather(x, &(-1..n as i64 - 1).collect::<Vec<_>>()),
+            }
+        };
+    }
+    let data = match x.data() {
+        VecData::U8(_) => shift!(U8),
+        VecData::I16(_) => shift!(I16),
+        VecData::I32(_) => shift!(I32),
+        VecData::I64(_) => shift!(I64),
+        VecData::F32(_) => shift!(F32),
+        VecData::F64(_) => shift!(F64),
+        VecData::Guid(_) => shift!(Guid),
+        VecData::Sym(_) => shift!(Sym),
+    };
+    let mut v = Vector::new(x.ty(), data).unwrap_or_else(|| Vector::empty(x.ty()));
+    v.domain = x.domain;
+    v
+}
+
+/// `f[x; p]` (`p` each item's predecessor) with the rows in `firsts`
+/// (those with none) given `f`'s first-item result instead.
 pub(crate) fn prior_vec(
     it: &mut Interp,
     f: &Value,
     x: Vector,
-    prev: &[i64],
+    p: Vector,
     firsts: &[i64],
 ) -> QResult<Value> {
     let xv = Value::Vector(x);
-    let p = Value::Vector(match &xv {
-        Value::Vector(x) => gather(x, prev),
-        _ => return Err(QError::type_()),
-    });
-    let r = apply(it, f, vec![xv.clone(), p])?;
+    let r = apply(it, f, vec![xv.clone(), Value::Vector(p)])?;
     if firsts.is_empty() {
         return Ok(r);
     }
     let x0 = take_idx(&xv, firsts);
     let r0 = crate::builtins::iterate::prior_first(it, f, &xv, &x0)?;
-    match crate::query::qsql::amend_rows(&r, firsts, r0.clone()) {
-        Ok(v) => Ok(v),
+    match (r, &r0) {
+        // the usual case: first items of the result's type, set in place
+        (Value::Vector(mut rv), Value::Vector(fv)) if rv.ty() == fv.ty() && fv.len() == firsts.len() => {
+            let data = rv.data_mut();
+            for (k, &i) in firsts.iter().enumerate() {
+                data.set_atom(i as usize, fv.get(k));
+            }
+            Ok(Value::Vector(rv))
+        }
         // first items of another type (`-':` of timestamps): a general list
-        Err(_) => {
+        (r, _) => {
             let mut items = r.items();
             for (k, &i) in firsts.iter().enumerate() {
                 items[i as usize] = r0.item(k).unwrap_or(Value::Nil);
