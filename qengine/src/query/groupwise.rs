@@ -262,6 +262,13 @@ fn sub(it: &mut Interp, ctx: &mut Ctx, e: &Value, pl: &Placement) -> QResult<Opt
 }
 
 fn monad_by(it: &mut Interp, name: &str, x: Vector, pl: &Placement) -> QResult<Option<Value>> {
+    // `deltas`/`ratios` are `-':`/`%':` where their result types agree
+    // (not shorts, booleans or temporals, whose `deltas` types differ)
+    if matches!(name, "deltas" | "ratios")
+        && !matches!(x.ty(), Ty::Long | Ty::Int | Ty::Float | Ty::Real)
+    {
+        return Ok(None);
+    }
     Ok(Some(match name {
         "prev" => Value::Vector(gather(&x, &pl.prev_idx())),
         "deltas" => prior_by(it, &crate::builtins::iterate::minus(), x, pl)?,
