@@ -103,9 +103,9 @@ impl<'a> Placement<'a> {
     /// concatenated and gathered once; anything else item by item.
     pub(crate) fn scatter(&self, parts: Vec<Value>) -> Value {
         let typed = match parts.first() {
-            Some(Value::Vector(f)) => parts.iter().all(
-                |p| matches!(p, Value::Vector(v) if v.ty() == f.ty() && v.domain == f.domain),
-            ),
+            Some(Value::Vector(f)) => parts
+                .iter()
+                .all(|p| matches!(p, Value::Vector(v) if v.ty() == f.ty() && v.domain == f.domain)),
             _ => false,
         };
         if typed {
@@ -153,7 +153,9 @@ impl<'a> Placement<'a> {
 
 /// Operators `f` for which `f prior x` is one vector operation: atomic
 /// dyads, so `f[x;prev x]` gives item by item what each pair gives.
-pub(crate) const ATOMIC_DYADS: &[&str] = &["+", "-", "*", "%", "=", "<>", "<", ">", "<=", ">=", "&", "|"];
+pub(crate) const ATOMIC_DYADS: &[&str] = &[
+    "+", "-", "*", "%", "=", "<>", "<", ">", "<=", ">=", "&", "|",
+];
 
 /// The builtin a tree's function position names, if any.
 fn builtin_of(it: &Interp, ctx: &Ctx, f: &Value) -> Option<Value> {
@@ -193,7 +195,9 @@ pub(crate) fn eval(
         _ => None,
     };
     match e {
-        Value::Atom(Atom::Symbol(s)) => Ok(ctx.column(*s).filter(|v| v.count() == n && v.is_list())),
+        Value::Atom(Atom::Symbol(s)) => {
+            Ok(ctx.column(*s).filter(|v| v.count() == n && v.is_list()))
+        }
         Value::Atom(_) => Ok(Some(e.clone())),
         Value::List(l) if l.len() == 2 || l.len() == 3 => {
             let Some(f) = builtin_of(it, ctx, &l[0]) else {
@@ -273,7 +277,8 @@ fn monad_by(it: &mut Interp, name: &str, x: Vector, pl: &Placement) -> QResult<O
         "prev" => Value::Vector(gather(&x, &pl.prev_idx())),
         "deltas" => prior_by(it, &crate::builtins::iterate::minus(), x, pl)?,
         "ratios" => {
-            let div = crate::registry::func(crate::registry::lookup("%").ok_or_else(QError::type_)?);
+            let div =
+                crate::registry::func(crate::registry::lookup("%").ok_or_else(QError::type_)?);
             prior_by(it, &div, x, pl)?
         }
         "differ" => differ_by(&x, pl),
@@ -346,7 +351,9 @@ pub(crate) fn prior_vec(
     let r0 = crate::builtins::iterate::prior_first(it, f, &xv, &x0)?;
     match (r, &r0) {
         // the usual case: first items of the result's type, set in place
-        (Value::Vector(mut rv), Value::Vector(fv)) if rv.ty() == fv.ty() && fv.len() == firsts.len() => {
+        (Value::Vector(mut rv), Value::Vector(fv))
+            if rv.ty() == fv.ty() && fv.len() == firsts.len() =>
+        {
             let data = rv.data_mut();
             for (k, &i) in firsts.iter().enumerate() {
                 data.set_atom(i as usize, fv.get(k));
@@ -371,7 +378,13 @@ fn differ_by(x: &Vector, pl: &Placement) -> Value {
     fn ne<T: Copy>(b: &[T], prev: &[i64], diff: impl Fn(T, T) -> bool) -> Vec<u8> {
         b.iter()
             .zip(prev)
-            .map(|(&v, &p)| if p < 0 { 1 } else { diff(b[p as usize], v) as u8 })
+            .map(|(&v, &p)| {
+                if p < 0 {
+                    1
+                } else {
+                    diff(b[p as usize], v) as u8
+                }
+            })
             .collect()
     }
     let prev = pl.prev_idx();
@@ -550,16 +563,18 @@ fn moving_by(name: &str, w: &Value, x: &Vector, pl: &Placement) -> QResult<Optio
                     msum_f64_by(&wide, wn, pl)
                         .map(|o| Vector::from_f32(o.into_iter().map(|v| v as f32).collect()))
                 }
-                VecData::I64(b) => msum_i64_by(b, wn, pl)
-                    .map(|o| crate::ops::arith::vector_from_i64(rt, o)),
+                VecData::I64(b) => {
+                    msum_i64_by(b, wn, pl).map(|o| crate::ops::arith::vector_from_i64(rt, o))
+                }
                 _ => {
                     let wide = x.to_i64_vec().ok_or_else(QError::type_)?;
                     msum_i64_by(&wide, wn, pl).map(|o| crate::ops::arith::vector_from_i64(rt, o))
                 }
             }
         }
-        "mcount" => msum_i64_by(&present(x), wn, pl)
-            .map(|o| crate::ops::arith::vector_from_i64(Ty::Int, o)),
+        "mcount" => {
+            msum_i64_by(&present(x), wn, pl).map(|o| crate::ops::arith::vector_from_i64(Ty::Int, o))
+        }
         _ => {
             // mavg: the moving sum over the moving count of non-nulls
             let own;

@@ -1038,11 +1038,7 @@ pub(crate) fn update_cols(
     let nrows = ctx.count();
     // table row of each row in view: only a by or a where needs them (a
     // plain `update c:e from t` must not build `til count t`)
-    let row_ids = if no_where {
-        Vec::new()
-    } else {
-        ctx.row_ids()
-    };
+    let row_ids = if no_where { Vec::new() } else { ctx.row_ids() };
     // each new column's values over the rows in view, in view order
     let mut newvals: Vec<Value> = Vec::with_capacity(exprs.len());
     match b {
@@ -1073,7 +1069,8 @@ pub(crate) fn update_cols(
                     newvals.push(fit(v, nrows)?);
                     continue;
                 }
-                let rows = group_rows.get_or_insert_with(|| place.table_rows((!no_where).then_some(&row_ids[..])));
+                let rows = group_rows
+                    .get_or_insert_with(|| place.table_rows((!no_where).then_some(&row_ids[..])));
                 let mut parts = Vec::with_capacity(rows.len());
                 for g in rows.iter() {
                     let mut gctx = Ctx::new(t, Some(g.clone()));
