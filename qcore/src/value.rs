@@ -135,7 +135,25 @@ impl Value {
 
     /// A general list of items, collapsed into a typed vector when every
     /// item is an atom of one type (as q does for `(1;2;3)`).
+    ///
+    /// A list of dictionaries whose keys are one symbol vector (the same
+    /// symbols in the same order) is a table, the dictionaries its rows (q:
+    /// "a list of dictionaries with the same keys is a table").
     pub fn from_items(items: Vec<Value>) -> Value {
+        if let Some(Value::Dict(_)) = items.first() {
+            return match rows_table(&items) {
+                Some(t) => t,
+                None => Value::List(Arc::new(items)),
+            };
+        }
+        Value::collapse_atoms(items)
+    }
+
+    /// [`Value::from_items`] without the dictionary rule: uniform atoms
+    /// become a typed vector, anything else stays a general list. Columns
+    /// of a table made from rows are built this way, so a column is never
+    /// itself a table.
+    pub fn collapse_atoms(items: Vec<Value>) -> Value {
         // Longs and floats, what iterations over lambdas mostly return,
         // collect without a per-item type dispatch.
         match items.first() {
@@ -309,4 +327,39 @@ impl From<Vector> for Value {
     fn from(v: Vector) -> Self {
         Value::Vector(v)
     }
+}
+
+/// The table whose rows are `items`, when every item is a dictionary with
+/// the first one's symbol-vector keys (same symbols, same order); `None`
+/// otherwise. Columns collect the rows' values with [`Value::collapse_atoms`].
+fn rows_table(items: &[Value]) -> Option<Value> {
+    let Some(Value::Dict(first)) = items.first() else {
+        return None;
+    };
+    let Value::Vector(k) = &first.keys else {
+        return None;
+    };
+    let names = k.as_sym()?;
+    let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(items.len()); names.len()];
+    for it in items {
+        let Value::Dict(d) = it else {
+            return None;
+        };
+        let same = Arc::ptr_eq(first, d)
+            || matches!(&d.keys, Value::Vector(v) if v.as_sym() == Some(names));
+        if !same {
+            return None;
+        }
+        let vals = d.values.items_of_list().ok()?;
+        if vals.len() != names.len() {
+            return None;
+        }
+        for (c, v) in cols.iter_mut().zip(vals) {
+            c.push(v);
+        }
+    }
+    Some(Value::Table(Arc::new(Table {
+        names: names.to_vec(),
+        columns: cols.into_iter().map(Value::collapse_atoms).collect(),
+    })))
 }

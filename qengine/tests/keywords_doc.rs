@@ -258,6 +258,10 @@ const NAME_LISTS: &[(&str, &str)] = &[
         "the aggregates whose per-partition results merge exactly (map-reduce over partitions)",
     ),
     (
+        "query/groupwise.rs",
+        "the uniform keywords that have group-wise kernels (its own table of what it runs per group)",
+    ),
+    (
         "builtins/dotq.rs",
         "`.Q.res`: q's list of reserved words is a q value",
     ),

@@ -231,12 +231,6 @@ impl Results {
 /// Results of an iteration: uniform atoms collapse to a vector, a list of
 /// conforming dictionaries becomes a table.
 pub(crate) fn collect(out: Vec<Value>) -> Value {
-    if out.first().is_some_and(|v| matches!(v, Value::Dict(_)))
-        && let Ok(t) = crate::ops::make::table_from_rows(out.clone())
-        && matches!(t, Value::Table(_))
-    {
-        return t;
-    }
     Value::from_items(out)
 }
 
@@ -594,6 +588,33 @@ pub(crate) fn prior(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Val
             sorted: d.sorted,
         })));
     }
+    // an atomic operator over a typed vector: `f[x; prev x]` as one vector
+    // operation (the first item by `prior_first`, or against the seed)
+    if let Value::Vector(v) = &x
+        && builtin_name(f).is_some_and(|n| crate::query::groupwise::ATOMIC_DYADS.contains(&n))
+        && match &seed {
+            None => true,
+            Some(Value::Atom(a)) => a.ty() == v.ty(),
+            _ => false,
+        }
+    {
+        let p = crate::query::groupwise::shifted(v);
+        return match seed {
+            None => {
+                let firsts: &[i64] = if v.is_empty() { &[] } else { &[0] };
+                crate::query::groupwise::prior_vec(it, f, v.clone(), p, firsts)
+            }
+            Some(s) => {
+                let mut p = p;
+                if let Value::Atom(a) = s
+                    && !p.is_empty()
+                {
+                    p.data_mut().set_atom(0, a);
+                }
+                apply(it, f, vec![x.clone(), Value::Vector(p)])
+            }
+        };
+    }
     let items = match &x {
         Value::Atom(_) => vec![x.clone()],
         _ => x.items_of_list()?,
@@ -629,6 +650,21 @@ pub(crate) fn prior_first(it: &mut Interp, f: &Value, x: &Value, x0: &Value) -> 
             let null = crate::ops::index::null_item_of(x);
             apply2(it, f, x0.clone(), null)
         }
+    }
+}
+
+/// The operator `f` of a derived `f':` (each-prior), if `f` is an atomic
+/// builtin dyad (`-':`, `(=)':`).
+pub(crate) fn each_prior_of(d: &Value) -> Option<Value> {
+    match d {
+        Value::Func(Func::Derived(d))
+            if d.adverb == Adverb::Prior
+                && builtin_name(&d.operand)
+                    .is_some_and(|n| crate::query::groupwise::ATOMIC_DYADS.contains(&n)) =>
+        {
+            Some(d.operand.clone())
+        }
+        _ => None,
     }
 }
 

@@ -89,6 +89,38 @@ pub(crate) fn concat(a: &Vector, b: &Vector) -> Option<Vector> {
     Vector::new(a.ty(), data)
 }
 
+/// Vectors of one type joined in one allocation (`None` when the types'
+/// representations differ); the first one's type, no attribute.
+pub(crate) fn concat_all(parts: &[&Vector]) -> Option<Vector> {
+    macro_rules! cat {
+        ($var:ident) => {{
+            let total = parts.iter().map(|p| p.len()).sum();
+            let mut out = Vec::with_capacity(total);
+            for p in parts {
+                match p.data() {
+                    VecData::$var(b) => out.extend_from_slice(b),
+                    _ => return None,
+                }
+            }
+            VecData::$var(out.into())
+        }};
+    }
+    let first = parts.first()?;
+    let data = match first.data() {
+        VecData::U8(_) => cat!(U8),
+        VecData::I16(_) => cat!(I16),
+        VecData::I32(_) => cat!(I32),
+        VecData::I64(_) => cat!(I64),
+        VecData::F32(_) => cat!(F32),
+        VecData::F64(_) => cat!(F64),
+        VecData::Guid(_) => cat!(Guid),
+        VecData::Sym(_) => cat!(Sym),
+    };
+    let mut v = Vector::new(first.ty(), data)?;
+    v.domain = first.domain;
+    Some(v)
+}
+
 /// The attribute `a,b` keeps: q preserves `s#`, `u#` and `g#` on append
 /// in memory when the result still has the property (`g#` always), and
 /// drops `p#`.

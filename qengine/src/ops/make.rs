@@ -17,34 +17,11 @@ use std::sync::Arc;
 use qcore::Atom;
 use qcore::Table;
 
-/// A table from a list of dictionaries with the same keys (rows).
+/// A table from a list of dictionaries with the same keys (rows): q's
+/// list rule, which [`Value::from_items`] applies (a general list when the
+/// keys differ).
 pub fn table_from_rows(rows: Vec<Value>) -> QResult<Value> {
-    let Some(Value::Dict(first)) = rows.first() else {
-        return Ok(Value::from_items(rows));
-    };
-    let names = match &first.keys {
-        Value::Vector(v) => v.as_sym().map(|s| s.to_vec()),
-        _ => None,
-    };
-    let Some(names) = names else {
-        return Ok(Value::from_items(rows));
-    };
-    let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(rows.len()); names.len()];
-    for r in &rows {
-        let Value::Dict(d) = r else {
-            return Ok(Value::from_items(rows));
-        };
-        if d.keys.count() != names.len() {
-            return Ok(Value::from_items(rows));
-        }
-        for (c, v) in cols.iter_mut().zip(d.values.items()) {
-            c.push(v);
-        }
-    }
-    Ok(Value::Table(Arc::new(Table {
-        names,
-        columns: cols.into_iter().map(Value::from_items).collect(),
-    })))
+    Ok(Value::from_items(rows))
 }
 
 pub(crate) type State = foldhash::fast::FixedState;

@@ -345,7 +345,27 @@ pub(crate) fn fit(v: Value, n: usize) -> QResult<Value> {
 /// ([`group_ids`]: dense ids or hashing, on all cores for long columns),
 /// several keys as the rows of one table; groups in ascending key order.
 pub fn group_rows(it: &mut Interp, kv: &[Value], row_ids: &[i64]) -> QResult<Groups> {
-    let n = row_ids.len();
+    let g = group_keys(it, kv, row_ids.len())?;
+    let (rows, _) = crate::ops::group::group_rows_of(&g.ids, g.ngroups, |r| row_ids[r]);
+    Ok(Groups {
+        keys: g.keys,
+        rows: rows.into_iter().map(Arc::new).collect(),
+        ids: g.ids,
+    })
+}
+
+/// The groups of `n` rows by the key columns `kv`, without their row
+/// lists: the key columns (one row per group, ascending key order), each
+/// row's group (its rank in that order) and the number of groups.
+pub struct GroupIds {
+    pub keys: Vec<Value>,
+    pub ids: Vec<u32>,
+    pub ngroups: usize,
+}
+
+/// [`group_rows`] up to the groups' ids: what `update … by` needs to put
+/// group-wise results back (`query::groupwise::Placement`).
+pub fn group_keys(it: &mut Interp, kv: &[Value], n: usize) -> QResult<GroupIds> {
     let (mut ids, firsts) = match kv {
         [] => (vec![0u32; n], if n > 0 { vec![0] } else { vec![] }),
         [k] => group_ids(k)?,
@@ -372,13 +392,11 @@ pub fn group_rows(it: &mut Interp, kv: &[Value], row_ids: &[i64]) -> QResult<Gro
     }
     let oidx: Vec<i64> = order.iter().map(|&g| g as i64).collect();
     let keys = keys.iter().map(|k| take_idx(k, &oidx)).collect();
-    // rows by group rank (a counting sort)
     ids = crate::ops::par::map(&ids, |id| rank[id as usize]);
-    let (rows, _) = crate::ops::group::group_rows_of(&ids, order.len(), |r| row_ids[r]);
-    Ok(Groups {
+    Ok(GroupIds {
         keys,
-        rows: rows.into_iter().map(Arc::new).collect(),
         ids,
+        ngroups: order.len(),
     })
 }
 
@@ -1048,11 +1066,7 @@ pub(crate) fn update_cols(
     let nrows = ctx.count();
     // table row of each row in view: only a by or a where needs them (a
     // plain `update c:e from t` must not build `til count t`)
-    let row_ids = if no_where && !matches!(b, Value::Dict(_)) {
-        Vec::new()
-    } else {
-        ctx.row_ids()
-    };
+    let row_ids = if no_where { Vec::new() } else { ctx.row_ids() };
     // each new column's values over the rows in view, in view order
     let mut newvals: Vec<Value> = Vec::with_capacity(exprs.len());
     match b {
@@ -1062,32 +1076,35 @@ pub(crate) fn update_cols(
             for e in &be {
                 kv.push(fit(eval_tree(it, &mut ctx, e)?, nrows)?);
             }
-            drop(ctx);
-            let groups = group_rows(it, &kv, &row_ids)?;
-            // position in view of each table row id
-            let mut pos_of: HashMap<i64, usize> = HashMap::with_capacity(nrows);
-            for (p, &r) in row_ids.iter().enumerate() {
-                pos_of.insert(r, p);
-            }
+            let groups = group_keys(it, &kv, nrows)?;
+            // where each group's results go back in view order
+            let place = crate::query::groupwise::Placement::new(&groups.ids, groups.ngroups);
+            // each group's table rows, made when an expression runs per group
+            let mut group_rows: Option<Vec<Arc<Vec<i64>>>> = None;
             for e in &exprs {
-                let mut parts = Vec::with_capacity(groups.rows.len());
-                let mut order = Vec::with_capacity(nrows);
-                for g in &groups.rows {
+                if nrows == 0 {
+                    // over no rows, as `update` without a by: a uniform
+                    // function's empty result keeps its type
+                    let mut ectx = Ctx::new(t, Some(Arc::new(vec![])));
+                    newvals.push(match eval_tree(it, &mut ectx, e) {
+                        Ok(v @ Value::Vector(_)) if v.count() == 0 => v,
+                        _ => empty_column(it, t, e),
+                    });
+                    continue;
+                }
+                // uniform keywords as group-wise kernels over the whole view
+                if let Some(v) = crate::query::groupwise::eval(it, &mut ctx, e, &place)? {
+                    newvals.push(fit(v, nrows)?);
+                    continue;
+                }
+                let rows = group_rows
+                    .get_or_insert_with(|| place.table_rows((!no_where).then_some(&row_ids[..])));
+                let mut parts = Vec::with_capacity(rows.len());
+                for g in rows.iter() {
                     let mut gctx = Ctx::new(t, Some(g.clone()));
-                    let v = fit(eval_tree(it, &mut gctx, e)?, g.len())?;
-                    parts.extend(v.items());
-                    order.extend(g.iter().map(|r| pos_of.get(r).copied().unwrap_or(0)));
+                    parts.push(fit(eval_tree(it, &mut gctx, e)?, g.len())?);
                 }
-                let all = Value::from_items(parts);
-                let mut inv = vec![0i64; nrows];
-                for (k, &p) in order.iter().enumerate() {
-                    inv[p] = k as i64;
-                }
-                newvals.push(if nrows == 0 {
-                    empty_column(it, t, e)
-                } else {
-                    take_idx(&all, &inv)
-                });
+                newvals.push(place.scatter(parts));
             }
         }
         Value::Atom(Atom::Bool(false)) => {
