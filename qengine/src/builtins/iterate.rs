@@ -598,7 +598,7 @@ pub(crate) fn prior(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Val
             _ => false,
         }
     {
-        let p = crate::query::groupwise::shifted(v);
+        let p = crate::ops::index::shift(v, 1);
         return match seed {
             None => {
                 let firsts: &[i64] = if v.is_empty() { &[] } else { &[0] };

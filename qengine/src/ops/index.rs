@@ -159,29 +159,67 @@ pub fn int_indices(v: &Vector) -> QResult<Vec<i64>> {
 /// Long index lists split across the rayon pool.
 pub fn gather(v: &Vector, idx: &[i64]) -> Vector {
     // long index lists gather on all cores (`ops::par`)
-    fn g<T: Copy + Send + Sync>(src: &[T], idx: &[i64], null: T) -> Vec<T> {
-        let n = src.len();
-        crate::ops::par::map(idx, |k| {
-            if k >= 0 && (k as usize) < n {
-                src[k as usize]
-            } else {
-                null
-            }
-        })
+    struct Gather<'a>(&'a [i64]);
+    impl ItemsKernel for Gather<'_> {
+        fn run<T: Copy + Send + Sync>(&self, src: &[T], null: T) -> Vec<T> {
+            let n = src.len();
+            crate::ops::par::map(self.0, |k| {
+                if k >= 0 && (k as usize) < n {
+                    src[k as usize]
+                } else {
+                    null
+                }
+            })
+        }
     }
+    per_type(v, &Gather(idx))
+}
+
+/// `v` moved `k` places: item `i` is `v[i-k]`, null where that falls
+/// outside — what [`gather`] of the indexes `i-k` gives, in one copy
+/// without building the index list (`prev`, `next`, `xprev`, `prior`).
+pub fn shift(v: &Vector, k: i64) -> Vector {
+    struct Shift(i64);
+    impl ItemsKernel for Shift {
+        fn run<T: Copy + Send + Sync>(&self, src: &[T], null: T) -> Vec<T> {
+            let n = src.len();
+            let m = usize::try_from(self.0.unsigned_abs()).unwrap_or(n).min(n);
+            let mut out = Vec::with_capacity(n);
+            if self.0 >= 0 {
+                out.resize(m, null);
+                out.extend_from_slice(&src[..n - m]);
+            } else {
+                out.extend_from_slice(&src[m..]);
+                out.resize(n, null);
+            }
+            out
+        }
+    }
+    per_type(v, &Shift(k))
+}
+
+/// A kernel that makes a vector's new items from its items and its type's
+/// null, written once for every item type.
+trait ItemsKernel {
+    fn run<T: Copy + Send + Sync>(&self, src: &[T], null: T) -> Vec<T>;
+}
+
+/// Runs `k` over `v`'s items with its type's null; the result keeps `v`'s
+/// type and enumeration domain, no attribute.
+fn per_type(v: &Vector, k: &impl ItemsKernel) -> Vector {
     let ty = v.ty();
     let data = match v.data() {
         VecData::U8(b) => {
             let null = if ty == Ty::Char { b' ' } else { 0 };
-            VecData::U8(g(b, idx, null).into())
+            VecData::U8(k.run(b, null).into())
         }
-        VecData::I16(b) => VecData::I16(g(b, idx, i16::MIN).into()),
-        VecData::I32(b) => VecData::I32(g(b, idx, i32::MIN).into()),
-        VecData::I64(b) => VecData::I64(g(b, idx, i64::MIN).into()),
-        VecData::F32(b) => VecData::F32(g(b, idx, f32::NAN).into()),
-        VecData::F64(b) => VecData::F64(g(b, idx, f64::NAN).into()),
-        VecData::Guid(b) => VecData::Guid(g(b, idx, [0; 16]).into()),
-        VecData::Sym(b) => VecData::Sym(g(b, idx, Sym::EMPTY).into()),
+        VecData::I16(b) => VecData::I16(k.run(b, i16::MIN).into()),
+        VecData::I32(b) => VecData::I32(k.run(b, i32::MIN).into()),
+        VecData::I64(b) => VecData::I64(k.run(b, i64::MIN).into()),
+        VecData::F32(b) => VecData::F32(k.run(b, f32::NAN).into()),
+        VecData::F64(b) => VecData::F64(k.run(b, f64::NAN).into()),
+        VecData::Guid(b) => VecData::Guid(k.run(b, [0; 16]).into()),
+        VecData::Sym(b) => VecData::Sym(k.run(b, Sym::EMPTY).into()),
     };
     let mut out = Vector::new(ty, data).unwrap_or_else(|| Vector::empty(ty));
     out.domain = v.domain;

@@ -300,39 +300,6 @@ pub(crate) fn prior_by(it: &mut Interp, f: &Value, x: Vector, pl: &Placement) ->
     prior_vec(it, f, x, p, &firsts)
 }
 
-/// `x` shifted one place: a null, then every item but the last (what
-/// `prev x` gives for a typed vector), in one copy.
-pub(crate) fn shifted(x: &Vector) -> Vector {
-    let n = x.len();
-    let null = gather(x, &[-1]);
-    macro_rules! shift {
-        ($var:ident) => {
-            match (null.data(), x.data()) {
-                (VecData::$var(z), VecData::$var(b)) => {
-                    let mut o = Vec::with_capacity(n);
-                    o.extend_from_slice(&z[..n.min(1)]);
-                    o.extend_from_slice(&b[..n.saturating_sub(1)]);
-                    VecData::$var(o.into())
-                }
-                _ => return gather(x, &(-1..n as i64 - 1).collect::<Vec<_>>()),
-            }
-        };
-    }
-    let data = match x.data() {
-        VecData::U8(_) => shift!(U8),
-        VecData::I16(_) => shift!(I16),
-        VecData::I32(_) => shift!(I32),
-        VecData::I64(_) => shift!(I64),
-        VecData::F32(_) => shift!(F32),
-        VecData::F64(_) => shift!(F64),
-        VecData::Guid(_) => shift!(Guid),
-        VecData::Sym(_) => shift!(Sym),
-    };
-    let mut v = Vector::new(x.ty(), data).unwrap_or_else(|| Vector::empty(x.ty()));
-    v.domain = x.domain;
-    v
-}
-
 /// `f[x; p]` (`p` each item's predecessor) with the rows in `firsts`
 /// (those with none) given `f`'s first-item result instead.
 pub(crate) fn prior_vec(
@@ -426,32 +393,38 @@ fn sums_by(x: &Vector, pl: &Placement) -> QResult<Option<Value>> {
     let ng = pl.ngroups();
     if let VecData::F32(_) | VecData::F64(_) = x.data() {
         let xs = crate::ops::reduce::agg_floats(x);
-        let mut acc = vec![0f64; ng];
-        let out = xs
-            .iter()
-            .zip(pl.ids)
-            .map(|(&v, &g)| {
-                let a = &mut acc[g as usize];
-                *a += if v.is_nan() { 0.0 } else { v };
-                *a
-            })
-            .collect();
+        let out = running_by(&xs, pl.ids, ng, 0.0, |a, v| {
+            a + if v.is_nan() { 0.0 } else { v }
+        });
         return Ok(Some(Value::Vector(crate::ops::arith::vector_from_f64(
             rt, out,
         ))));
     }
     let xs = crate::ops::reduce::agg_ints(x)?;
-    let mut acc = vec![0i64; ng];
-    let out = xs
-        .iter()
-        .zip(pl.ids)
+    let out = running_by(&xs, pl.ids, ng, 0, |a, v| {
+        a.wrapping_add(if v == NJ { 0 } else { v })
+    });
+    Ok(Some(Value::Vector(crate::ops::reduce::ints_to(rt, out))))
+}
+
+/// A running fold per group in row order: item `i` is `step` applied to
+/// its group's accumulator and `xs[i]`.
+fn running_by<T: Copy>(
+    xs: &[T],
+    ids: &[u32],
+    ngroups: usize,
+    zero: T,
+    step: impl Fn(T, T) -> T,
+) -> Vec<T> {
+    let mut acc = vec![zero; ngroups];
+    xs.iter()
+        .zip(ids)
         .map(|(&v, &g)| {
             let a = &mut acc[g as usize];
-            *a = a.wrapping_add(if v == NJ { 0 } else { v });
+            *a = step(*a, v);
             *a
         })
-        .collect();
-    Ok(Some(Value::Vector(crate::ops::reduce::ints_to(rt, out))))
+        .collect()
 }
 
 /// Moving sums per group in one pass in row order: each group's running

@@ -192,6 +192,7 @@ pub(crate) fn shift(y: Value, k: i64) -> QResult<Value> {
             values: shift(d.values.clone(), k)?,
             sorted: d.sorted,
         }))),
+        Value::Vector(v) => Ok(Value::Vector(crate::ops::index::shift(&v, k))),
         y => {
             let n = y.count() as i64;
             let idx: Vec<i64> = (0..n).map(|i| i.wrapping_sub(k)).collect();
