@@ -2,17 +2,18 @@
 //! what q would print.
 //!
 //! Results go to standard output exactly as `Interp::display` renders them.
-//! An error prints q's `'name` line on standard output and then, beyond q,
-//! the failing source line with a caret (and an explanation, when the engine
-//! gives one) on standard error. No panic escapes: an internal bug prints
+//! An error prints q's display on standard output: the `'name` line, then
+//! the failing frame (`  [n]  name:source`) with a caret under the failing
+//! primitive ([`Interp::error_display`]); borf's one-line explanation, when
+//! the engine gives one, goes to standard error. No panic escapes: an internal bug prints
 //! `'panic` and the session carries on.
 
 use std::cell::{Cell, RefCell};
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 
+pub use qengine::Origin;
 use qengine::{Interp, Outcome, QResult};
-pub use qengine::{Origin, context};
 
 /// What to do after a chunk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,10 +98,11 @@ impl Session {
                 Flow::Ok
             }
             Ok(Err(e)) => {
-                let _ = writeln!(out, "'{}", e.name);
+                let (shown, explained) = self.it.error_display(&e, text, origin);
+                let _ = write!(out, "{shown}");
                 let _ = out.flush();
                 drop(out);
-                eprint!("{}", context(&e, text, origin));
+                eprint!("{explained}");
                 Flow::Failed
             }
             Err(msg) => {

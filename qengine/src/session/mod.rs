@@ -78,6 +78,11 @@ impl Interp {
     }
 
     fn run_line_now(&mut self, line: &str) -> QResult<Outcome> {
+        if self.calls.is_empty() {
+            // a new top-level line: the last line's backtrace is stale (and
+            // its error's address may be reused)
+            self.err_bt = None;
+        }
         let trimmed = line.trim_start();
         if let Some(cmd) = trimmed.strip_prefix('\\') {
             return system::command(self, cmd.trim_end());
@@ -145,6 +150,150 @@ impl Interp {
     /// The console text for a value under the current `\c` and `\P`.
     pub fn display(&self, v: &Value) -> String {
         crate::builtins::interpret::console_text(self, v)
+    }
+}
+
+impl Interp {
+    /// q's display of an uncaught error `e` raised by the console line (or
+    /// script chunk) `chunk`: the `'name` line, then the frame where it
+    /// failed, `  [n]  name:source` with a caret under the failing
+    /// primitive (basics/debug.md). `n` is the depth of the lambda that
+    /// failed (0 for the line itself); a lambda held by a global is shown
+    /// with its name, an anonymous one nested in a named one as `name@`.
+    /// Returns the standard-output text and borf's explanation for
+    /// standard error (empty when there is none).
+    pub fn error_display(
+        &self,
+        e: &QError,
+        chunk: &str,
+        origin: qcore::Origin<'_>,
+    ) -> (String, String) {
+        let mut out = format!("'{}\n", e.name);
+        let mut err = String::new();
+        let detail = e.detail.as_deref().unwrap_or("");
+        let stack: &[qcore::Func] = match &self.err_bt {
+            Some((k, s)) if *k == crate::builtins::debug::err_key(e) => s,
+            _ => &[],
+        };
+        match &e.location {
+            Some(loc) => {
+                let whole: &str = &loc.source;
+                let mut pos = loc.span.start.min(whole.len());
+                while !whole.is_char_boundary(pos) {
+                    pos -= 1;
+                }
+                // the failing frame: the innermost running lambda whose text
+                // holds the location (else the line itself, frame 0); its
+                // text is shown, not the line that defined it
+                let mut depth = 0;
+                let mut name = String::new();
+                let mut src: &str = whole;
+                let mut start = pos;
+                for (i, f) in stack.iter().enumerate().rev() {
+                    let qcore::Func::Lambda(l) = f else { continue };
+                    let Ok(c) = crate::eval::compiled(l) else {
+                        continue;
+                    };
+                    if *c.source != *whole {
+                        continue;
+                    }
+                    let text = l.source.as_str();
+                    if let Some(off) = whole
+                        .match_indices(text)
+                        .map(|(o, _)| o)
+                        .find(|&o| o <= pos && pos < o + text.len())
+                    {
+                        depth = i + 1;
+                        name = self.lambda_name(f, &stack[..i]);
+                        src = text;
+                        start = pos - off;
+                        break;
+                    }
+                }
+                let ls = src[..start].rfind('\n').map_or(0, |i| i + 1);
+                let le = src[start..].find('\n').map_or(src.len(), |i| start + i);
+                let line_idx = whole[..pos].matches('\n').count();
+                let mut prefix = match origin {
+                    qcore::Origin::Script { file, line } if whole == chunk => {
+                        format!("{file}:{}: ", line + line_idx)
+                    }
+                    _ => String::new(),
+                };
+                if !name.is_empty() {
+                    prefix.push_str(&name);
+                    prefix.push(':');
+                }
+                let head = format!("  [{depth}]  ");
+                out.push_str(&head);
+                out.push_str(&prefix);
+                out.push_str(&src[ls..le]);
+                out.push('\n');
+                let pad: String = head
+                    .chars()
+                    .chain(prefix.chars())
+                    .map(|_| ' ')
+                    .chain(
+                        src[ls..start]
+                            .chars()
+                            .map(|c| if c == '\t' { '\t' } else { ' ' }),
+                    )
+                    .collect();
+                out.push_str(&pad);
+                out.push_str("^\n");
+                if !detail.is_empty() {
+                    err.push_str(&format!("  {detail}\n"));
+                }
+            }
+            None => {
+                if let qcore::Origin::Script { file, line } = origin {
+                    let first = chunk.lines().next().unwrap_or("");
+                    err.push_str(&format!("  {file}:{line}: {first}\n"));
+                }
+                if !detail.is_empty() {
+                    err.push_str(&format!("  {detail}\n"));
+                }
+            }
+        }
+        (out, err)
+    }
+
+    /// The name q shows for a running lambda: the global that holds it, or
+    /// for an anonymous lambda the name of the nearest caller whose text
+    /// contains it, with `@` (`f0@`); empty when there is none.
+    pub(crate) fn lambda_name(&self, f: &qcore::Func, stack: &[qcore::Func]) -> String {
+        let qcore::Func::Lambda(l) = f else {
+            return String::new();
+        };
+        if let Some(n) = self.global_holding(l) {
+            return n;
+        }
+        for outer in stack.iter().rev() {
+            if let qcore::Func::Lambda(o) = outer
+                && !std::sync::Arc::ptr_eq(o, l)
+                && o.source.contains(l.source.as_str())
+                && let Some(n) = self.global_holding(o)
+            {
+                return format!("{n}@");
+            }
+        }
+        String::new()
+    }
+
+    fn global_holding(&self, l: &std::sync::Arc<qcore::Lambda>) -> Option<String> {
+        let mut best: Option<String> = None;
+        for s in self.global_names() {
+            if let Some(Value::Func(qcore::Func::Lambda(g))) = self.get_global(s)
+                && std::sync::Arc::ptr_eq(&g, l)
+            {
+                let n = s.as_str().to_string();
+                // deterministic when two globals hold it: the shortest, then
+                // the first in order
+                if best.as_ref().is_none_or(|b| (n.len(), &n) < (b.len(), b)) {
+                    best = Some(n);
+                }
+            }
+        }
+        best
     }
 }
 
