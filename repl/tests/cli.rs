@@ -68,37 +68,50 @@ fn value_line_prints_something() {
     assert!(!out.contains("q)"));
 }
 
+/// Standard output without the frame and caret lines of q's error display.
+fn without_frames(out: &str) -> String {
+    out.lines()
+        .filter(|l| !l.starts_with("  [") && l.trim() != "^")
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 #[test]
-fn error_prints_name_then_caret_on_stderr() {
+fn error_prints_q_display_on_stdout() {
     let o = borf(&[], "1+`a\n");
     assert!(o.status.success());
-    assert_eq!(stdout(&o), "'type\n");
-    let err = stderr(&o);
-    let lines: Vec<&str> = err.lines().collect();
-    assert!(lines.len() >= 2, "{err:?}");
-    assert_eq!(lines[0], "  [0]  1+`a");
     // the caret sits under the `+`
-    assert_eq!(lines[1].find('^'), Some("  [0]  1".len()), "{err:?}");
+    assert_eq!(stdout(&o), "'type\n  [0]  1+`a\n        ^\n");
+    // a lambda's frame: its depth, name and text
+    let o = borf(&[], "f:{g[x;2#y]}\ng:{a:x*2;a+y}\nf[3;\"hello\"]\n");
+    assert_eq!(
+        stdout(&o),
+        "'type\n  [2]  g:{a:x*2;a+y}\n                 ^\n"
+    );
+    // borf's explanation stays on stderr
+    let o = borf(&[], "nosuchname\n");
+    assert_eq!(stdout(&o), "'nosuchname\n  [0]  nosuchname\n       ^\n");
+    assert!(stderr(&o).contains("undefined"), "{}", stderr(&o));
 }
 
 #[test]
 fn processing_continues_after_errors() {
     let o = borf(&[], "1+`a\nnosuchname\nx:1\n1+`b\n");
     assert!(o.status.success());
-    assert_eq!(stdout(&o), "'type\n'nosuchname\n'type\n");
+    assert_eq!(without_frames(&stdout(&o)), "'type\n'nosuchname\n'type\n");
 }
 
 #[test]
 fn multi_line_lambda_in_pipe() {
     let o = borf(&[], "f:{[a]\n  a+`x}\nf 1\n");
-    assert_eq!(stdout(&o), "'type\n");
+    assert_eq!(without_frames(&stdout(&o)), "'type\n");
 }
 
 #[test]
 fn double_backslash_exits() {
     let o = borf(&[], "1+`a\n\\\\\n1+`b\n");
     assert!(o.status.success());
-    assert_eq!(stdout(&o), "'type\n");
+    assert_eq!(without_frames(&stdout(&o)), "'type\n");
 }
 
 #[test]
@@ -203,7 +216,7 @@ fn known_flags_are_accepted() {
     // (-p is exercised by tests/ipc.rs: with it the process keeps serving.)
     let o = borf(&["-s", "2", "-c", "30", "100"], "1+`a\n");
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(stdout(&o), "'type\n");
+    assert_eq!(without_frames(&stdout(&o)), "'type\n");
 }
 
 #[test]
@@ -223,7 +236,7 @@ b:2
     let o = borf(&[p.to_str().expect("utf8 path")], "b\nf 1\nzz:3;\n");
     assert!(o.status.success(), "{}", stderr(&o));
     // the script printed nothing; `b` exists; `f` is the multi-line lambda
-    let out = stdout(&o);
+    let out = without_frames(&stdout(&o));
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 2, "{out:?}");
     assert_eq!(lines[1], "'type");
@@ -238,9 +251,9 @@ fn script_error_names_file_and_line_and_stops_the_script() {
     let o = borf(&[path], "c\n");
     assert!(o.status.success());
     // the error, then `c` is undefined because the script stopped
-    assert_eq!(stdout(&o), "'type\n'c\n");
-    let err = stderr(&o);
-    assert!(err.contains(&format!("{path}:3: b:1+`a")), "{err:?}");
+    let out = stdout(&o);
+    assert_eq!(without_frames(&out), "'type\n'c\n");
+    assert!(out.contains(&format!("  [0]  {path}:3: b:1+`a")), "{out:?}");
 }
 
 #[test]
@@ -255,7 +268,10 @@ fn script_exit() {
 fn missing_script_reports_and_continues() {
     let o = borf(&["/nonexistent/dir/x.q"], "1+`a\n");
     assert!(o.status.success());
-    assert_eq!(stdout(&o), "'/nonexistent/dir/x.q\n'type\n");
+    assert_eq!(
+        without_frames(&stdout(&o)),
+        "'/nonexistent/dir/x.q\n'type\n"
+    );
 }
 
 #[test]
@@ -274,7 +290,7 @@ fn separator_hook() {
         .write_all(b"a:1\n1+`a\n")
         .expect("write");
     let o = child.wait_with_output().expect("wait");
-    assert_eq!(stdout(&o), "--sep--\n'type\n--sep--\n");
+    assert_eq!(without_frames(&stdout(&o)), "--sep--\n'type\n--sep--\n");
 }
 
 #[test]
@@ -316,7 +332,7 @@ fn garbage_input_never_crashes() {
 fn deep_recursion_is_a_stack_error_not_a_crash() {
     let o = borf(&[], "f:{f x}\nf 1\n1+`a\n");
     assert!(o.status.success(), "{}", stderr(&o));
-    let out = stdout(&o);
+    let out = without_frames(&stdout(&o));
     assert!(out.starts_with("'stack\n"), "{out:?}");
     assert!(out.ends_with("'type\n"), "{out:?}");
 }
@@ -362,7 +378,7 @@ fn interrupted(args: &[&str], line: &str) -> String {
     drop(input);
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success());
-    stdout(&out)
+    without_frames(&stdout(&out))
 }
 
 #[test]
@@ -418,6 +434,7 @@ fn redirects_stdout_and_stderr_to_files() {
     let text = std::fs::read_to_string(&out).unwrap_or_default();
     assert!(text.starts_with("4\n"), "{text:?}");
     assert!(text.contains("'type"), "{text:?}");
-    let etext = std::fs::read_to_string(&err).unwrap_or_default();
-    assert!(etext.contains("1+`a"), "{etext:?}");
+    // q's error display is on stdout
+    assert!(text.contains("  [0]  1+`a"), "{text:?}");
+    assert!(err.exists());
 }

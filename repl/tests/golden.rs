@@ -132,10 +132,7 @@ fn without_unshown_frames(actual: Vec<String>, expected: &[String]) -> Vec<Strin
         let l = &actual[i];
         if after_error && is_frame(l) {
             i += 1;
-            if actual
-                .get(i)
-                .is_some_and(|c| c.trim() == "^")
-            {
+            if actual.get(i).is_some_and(|c| c.trim() == "^") {
                 i += 1;
             }
             continue;
