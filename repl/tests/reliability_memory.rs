@@ -63,7 +63,14 @@ fn run_cmd(mut cmd: Command, stdin: &str, limit: Duration) -> (Vec<String>, Opti
         .recv_timeout(limit)
         .unwrap_or_else(|_| panic!("{cmd:?} did not finish within {limit:?}"));
     let code = child.0.wait().ok().and_then(|s| s.code());
-    (text.lines().map(str::to_string).collect(), code)
+    // without the frame and caret lines of q's error display
+    (
+        text.lines()
+            .filter(|l| !l.starts_with("  [") && l.trim() != "^")
+            .map(str::to_string)
+            .collect(),
+        code,
+    )
 }
 
 #[test]
@@ -292,6 +299,10 @@ impl Console {
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
             for l in BufReader::new(out).lines().map_while(Result::ok) {
+                // the frame and caret lines of q's error display
+                if l.starts_with("  [") || l.trim() == "^" {
+                    continue;
+                }
                 if tx.send(l).is_err() {
                     break;
                 }

@@ -135,6 +135,10 @@ impl Console {
             if l.trim_end() == SEP {
                 break;
             }
+            // the frame and caret lines of q's error display
+            if l.starts_with("  [") || l.trim() == "^" {
+                continue;
+            }
             text.push_str(&l);
         }
         text.trim_end().to_string()
