@@ -390,7 +390,13 @@ fn assign(a: &Assign, scope: &Scope, span: Span) -> QResult<Node> {
             None => None,
         },
         value: Box::new(compile(&a.value, scope)?),
-        span,
+        // q's caret: under the modifier of `s,:v`, under the `:` of `s[i]:v`
+        span: match &a.modifier {
+            Some(m) if m.span.start >= span.start && m.span.start < m.span.end => {
+                m.span.start..m.span.start + 1
+            }
+            _ => colon_span(&scope.source, span, a.value.span.start),
+        },
     })
 }
 
@@ -606,4 +612,18 @@ pub fn literal(l: &Literal) -> Value {
     } else {
         Value::Vector(v)
     }
+}
+
+/// Where q's caret goes for an error of the assignment itself (`s[2]:5f`):
+/// the `:` before the value; the whole span when it is not found.
+fn colon_span(source: &str, span: Span, value_start: usize) -> Span {
+    let end = value_start.min(source.len());
+    if span.start < end
+        && let Some(head) = source.get(span.start..end)
+        && let Some(i) = head.rfind(':')
+    {
+        let at = span.start + i;
+        return at..at + 1;
+    }
+    span
 }
