@@ -37,6 +37,8 @@ const QUERIES: &[(&str, &str)] = &[
         "select sum size by g:sums differ sym from t",
     ),
     ("fby_max", "select from t where price=(max;price) fby sym"),
+    ("fby_avg", "select from t where size>(avg;size) fby sym"),
+    ("fby_sums_per_row", "(sums;t`size) fby t`sym"),
 ];
 
 fn group(c: &mut Criterion) {

@@ -26,3 +26,5 @@ by_sums_differ|t:([]sym:1000000?`a`b`c;size:1000000?1000)|r:select sum size by g
 group_sym|x:1000000?`$string til 100|r:group x
 fby_max|t:([]sym:1000000?`$string til 100;price:1000000?100f)|r:select from t where price=(max;price) fby sym
 aj_two_keys|n:200000;t:([]sym:n#`a`b`c;ex:n#"XY";time:til n;px:til n);q:([]sym:(5*n)#`a`b`c;ex:(5*n)#"XY";time:til 5*n;bid:til 5*n)|r:aj[`sym`ex`time;t;q]
+fby_avg|t:([]sym:1000000?`$string til 100;size:1000000?1000)|r:select from t where size>(avg;size) fby sym
+fby_sums_rows|t:([]sym:1000000?`$string til 100;size:1000000?1000)|r:(sums;t`size) fby t`sym

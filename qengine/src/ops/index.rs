@@ -96,7 +96,7 @@ pub fn take_idx(x: &Value, idx: &[i64]) -> Value {
         }
         Value::Table(t) => Value::Table(Arc::new(Table {
             names: t.names.clone(),
-            columns: t.columns.iter().map(|c| take_idx(c, idx)).collect(),
+            columns: take_columns(&t.columns, idx),
         })),
         Value::Dict(d) => Value::Dict(Arc::new(Dict {
             keys: take_idx(&d.keys, idx),
@@ -152,6 +152,23 @@ pub fn int_indices(v: &Vector) -> QResult<Vec<i64>> {
             v.to_i64_vec().ok_or_else(QError::type_)
         }
         _ => Err(QError::type_().with_detail("index must be an integer")),
+    }
+}
+
+/// Every column indexed by `idx` (a table's rows in a new order: `xasc`,
+/// wide selects): columns on the rayon pool at once when the rows times
+/// the columns reach the parallel threshold, so tables below it per
+/// column (each column's [`gather`] splits only from that many rows) still
+/// use every core; results are the one-column gathers' in column order.
+pub(crate) fn take_columns(cols: &[Value], idx: &[i64]) -> Vec<Value> {
+    use rayon::prelude::*;
+    if cols.len() > 1
+        && rayon::current_num_threads() > 1
+        && idx.len().saturating_mul(cols.len()) >= crate::ops::par::par_rows()
+    {
+        cols.par_iter().map(|c| take_idx(c, idx)).collect()
+    } else {
+        cols.iter().map(|c| take_idx(c, idx)).collect()
     }
 }
 

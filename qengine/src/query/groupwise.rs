@@ -61,7 +61,7 @@ impl<'a> Placement<'a> {
 
     /// `(offs, perm)`: the rows in view sorted by group (a counting sort,
     /// on all cores for many rows).
-    fn sorted(&self) -> &(Vec<usize>, Vec<u32>) {
+    pub(crate) fn sorted(&self) -> &(Vec<usize>, Vec<u32>) {
         self.sorted
             .get_or_init(|| crate::ops::par::bucket(self.ids, self.ngroups))
     }

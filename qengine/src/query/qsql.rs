@@ -1148,6 +1148,13 @@ pub(crate) fn update_cols(
 
 /// `(f;x) fby g`: `f` applied to the items of `x` in each group of `g`,
 /// each row getting its group's result.
+///
+/// Groups by the one grouping engine (ids in order of first occurrence:
+/// `fby` needs no key order and no per-group row lists). `max`/`min` of a
+/// long or float vector fold per group in one pass; any other `f` runs on
+/// each group's items, taken from one gather of `x` in group order, and
+/// the results go back with one gather (atoms) or the concatenation of
+/// the groups' lists gathered to row order (`(sums;p) fby g`).
 pub fn fby(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let items = x.items();
     if items.len() != 2 {
@@ -1162,39 +1169,137 @@ pub fn fby(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         Value::Table(g) => g.columns.clone(),
         other => vec![other.clone()],
     };
-    let ids: Vec<i64> = (0..n as i64).collect();
-    let groups = group_rows(it, &kv, &ids)?;
-    let mut results = Vec::with_capacity(groups.rows.len());
-    for g in &groups.rows {
-        let part = take_idx(data, g);
-        results.push(apply(it, f, vec![part])?);
-    }
+    let (ids, firsts) = match &kv[..] {
+        [] => (vec![0u32; n], if n > 0 { vec![0] } else { vec![] }),
+        [k] => group_ids(k)?,
+        _ => key_ids(&kv)?,
+    };
+    it.tick()?;
     if n == 0 {
         return Ok(slice(data, 0, 0));
     }
+    let ng = firsts.len();
+    if let Some(v) = fby_minmax(f, data, &ids, ng) {
+        return Ok(v);
+    }
+    let pl = crate::query::groupwise::Placement::new(&ids, ng);
+    let (offs, perm) = pl.sorted();
+    let order: Vec<i64> = crate::ops::par::map(perm, |p| p as i64);
+    let by_group = take_idx(data, &order);
+    drop(order);
+    let mut results = Vec::with_capacity(ng);
+    for w in offs.windows(2) {
+        let part = slice(&by_group, w[0], w[1]);
+        results.push(apply(it, f, vec![part])?);
+    }
+    drop(by_group);
+    let lens = offs.windows(2).map(|w| w[1] - w[0]);
     // q amends each group's rows with its result: an atom fills them, a
     // list of the group's count goes back row by row (`(sums;p) fby g`)
     if results
         .iter()
-        .zip(&groups.rows)
-        .all(|(r, g)| !r.is_list() || r.count() != g.len())
+        .zip(lens.clone())
+        .all(|(r, len)| !r.is_list() || r.count() != len)
     {
-        let per: Vec<i64> = groups.ids.iter().map(|&g| g as i64).collect();
+        let per: Vec<i64> = crate::ops::par::map(&ids, |g| g as i64);
         return Ok(take_idx(&Value::from_items(results), &per));
     }
-    let mut out = vec![Value::Nil; n];
-    for (r, g) in results.iter().zip(&groups.rows) {
-        if r.is_list() && r.count() == g.len() {
-            for (k, &row) in g.iter().enumerate() {
-                out[row as usize] = r.item(k).unwrap_or(Value::Nil);
-            }
-        } else if r.is_list() && g.len() != 1 {
+    let mut parts = Vec::with_capacity(ng);
+    for (r, len) in results.into_iter().zip(lens) {
+        parts.push(if r.is_list() && r.count() == len {
+            r
+        } else if r.is_list() && len != 1 {
             return Err(QError::length());
+        } else if r.is_list() {
+            Value::list(vec![r])
         } else {
-            for &row in g.iter() {
-                out[row as usize] = r.clone();
-            }
-        }
+            fit(r, len)?
+        });
     }
-    Ok(Value::from_items(out))
+    Ok(pl.scatter(parts))
+}
+
+/// `(max;x) fby g` and `(min;x) fby g` for a long or float vector `x`:
+/// each group's extreme in one pass over the rows (per piece of rows on
+/// the pool, then merged), nulls ignored as `max`/`min` ignore them, each
+/// row then given its group's value. `None` for anything else.
+fn fby_minmax(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> {
+    let max = match crate::builtins::iterate::builtin_name(f)? {
+        "max" => true,
+        "min" => false,
+        _ => return None,
+    };
+    let Value::Vector(v) = data else {
+        return None;
+    };
+    if v.domain.is_some() {
+        return None;
+    }
+    let t = v.ty();
+    let per = match v.data() {
+        qcore::VecData::I64(xs) if matches!(t, Ty::Long | Ty::Timestamp | Ty::Timespan) => {
+            let init = if max { -i64::MAX } else { i64::MAX };
+            let acc = group_fold(xs, ids, ng, init, |a, x| {
+                if x != qcore::sentinel::NJ && ((max && x > a) || (!max && x < a)) {
+                    x
+                } else {
+                    a
+                }
+            });
+            Vector::from_i64(t, acc)
+        }
+        qcore::VecData::F64(xs) if matches!(t, Ty::Float | Ty::Datetime) => {
+            let init = if max {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            };
+            let acc = group_fold(xs, ids, ng, init, |a, x| {
+                if (max && x > a) || (!max && x < a) {
+                    x
+                } else {
+                    a
+                }
+            });
+            Vector::from_f64(t, acc)
+        }
+        _ => return None,
+    };
+    let rows: Vec<i64> = crate::ops::par::map(ids, |g| g as i64);
+    Some(Value::Vector(crate::ops::index::gather(&per, &rows)))
+}
+
+/// Folds `xs` into one accumulator per group (`ids[i]` the group of
+/// `xs[i]`), starting from `init`; `op` must be associative and
+/// commutative (pieces of rows fold on the pool, then merge with `op`).
+fn group_fold<T: Copy + Send + Sync>(
+    xs: &[T],
+    ids: &[u32],
+    ng: usize,
+    init: T,
+    op: impl Fn(T, T) -> T + Sync + Send,
+) -> Vec<T> {
+    use rayon::prelude::*;
+    let fold = |xs: &[T], ids: &[u32]| {
+        let mut acc = vec![init; ng];
+        for (&x, &g) in xs.iter().zip(ids) {
+            let a = &mut acc[g as usize];
+            *a = op(*a, x);
+        }
+        acc
+    };
+    match crate::ops::par::piece_len(xs.len()) {
+        Some(step) if ng <= xs.len() / 16 => xs
+            .par_chunks(step)
+            .zip(ids.par_chunks(step))
+            .map(|(x, g)| fold(x, g))
+            .reduce_with(|mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x = op(*x, y);
+                }
+                a
+            })
+            .unwrap_or_else(|| vec![init; ng]),
+        _ => fold(xs, ids),
+    }
 }
