@@ -3,36 +3,45 @@
 //! The `borf` binary and the criterion benches install it
 //! (`#[global_allocator]`), so benches measure what the console does.
 //!
-//! It wraps the system allocator and reports every block to the memory
-//! budget ([`qcore::budget`]: bytes in use, high-water marks, and the
-//! `'wsfull` signal when the heap goes over `-w`), and counts the blocks
-//! requested (allocations and growing reallocations), which the
-//! allocation-invariant test uses to check that no kernel allocates per item.
+//! It wraps jemalloc and reports every block to the memory budget
+//! ([`qcore::budget`]: bytes in use, high-water marks, and the `'wsfull`
+//! signal when the heap goes over `-w`), and counts the blocks requested
+//! (allocations and growing reallocations), which the allocation-invariant
+//! test uses to check that no kernel allocates per item.
 //!
-//! Large blocks (vectors of a few hundred thousand items and more) are
-//! marked for transparent huge pages. glibc serves them with a fresh `mmap`
-//! each time, so every 4 KiB page of a new result vector costs a page
-//! fault on first write; with 2 MiB pages a 10M-item `x*y` goes from ~36 ms
-//! to ~8 ms on the benchmark machine (docs/PERF.md, "Huge pages"). On
-//! kernels where THP is off or `never`, `madvise` fails and is ignored.
+//! Why jemalloc, configured as [`JEMALLOC_OPTIONS`] says: q keeps the
+//! memory it frees and hands it out again (returning it only on `.Q.gc[]`),
+//! and that is what makes its vector results cheap: the system allocator
+//! serves every large block with a fresh `mmap` and unmaps it on free, so
+//! each new result vector pays a page fault and the kernel's zeroing of
+//! every page on first write — a third of the time of a Parquet write was
+//! that (docs/PERF.md, "Parquet read and write"). jemalloc keeps freed
+//! pages of every size for reuse and gives them back to the system after
+//! they have gone unused for a while, or at once on `.Q.gc[]`
+//! ([`release_free_memory`]).
+//!
+//! Large blocks are also marked for transparent huge pages, so the pages a
+//! fresh block does need cost one fault per 2 MiB: a 10M-item `x*y` went
+//! from ~36 ms to ~8 ms that way. On kernels where THP is off or `never`,
+//! `madvise` fails and is ignored.
 
 use std::alloc::GlobalAlloc;
 use std::alloc::Layout;
-use std::alloc::System;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
+use tikv_jemallocator::Jemalloc;
 
 static BLOCKS: AtomicUsize = AtomicUsize::new(0);
 
-/// The system allocator with byte counting.
+/// jemalloc with byte counting.
 pub struct Counting;
 
-// SAFETY: every method forwards to `System` with the caller's arguments
+// SAFETY: every method forwards to `Jemalloc` with the caller's arguments
 // unchanged; the counters are only bookkeeping.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded as is.
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { Jemalloc.alloc(layout) };
         if !p.is_null() {
             grew(layout.size());
             advise_huge(p, layout.size());
@@ -42,7 +51,7 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded as is.
-        let p = unsafe { System.alloc_zeroed(layout) };
+        let p = unsafe { Jemalloc.alloc_zeroed(layout) };
         if !p.is_null() {
             grew(layout.size());
             advise_huge(p, layout.size());
@@ -52,13 +61,13 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded as is.
-        unsafe { System.dealloc(ptr, layout) };
+        unsafe { Jemalloc.dealloc(ptr, layout) };
         qcore::budget::note_shrink(layout.size());
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: forwarded as is.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        let p = unsafe { Jemalloc.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             if new_size >= layout.size() {
                 grew(new_size - layout.size());
@@ -115,6 +124,58 @@ pub fn install() {
     });
 }
 
+/// jemalloc's options, read once before `main`: every size of block goes
+/// through the ordinary arenas (`oversize_threshold:0`; by default blocks
+/// over 8 MiB get an arena of their own that returns them to the system at
+/// once), and freed pages stay ready for reuse for 10 s (dirty) and then
+/// 10 s more (muzzy) before they go back to the system.
+pub const JEMALLOC_OPTIONS: &std::ffi::CStr =
+    c"oversize_threshold:0,dirty_decay_ms:10000,muzzy_decay_ms:10000";
+
+/// The options string jemalloc reads at start-up (its `malloc_conf`, named
+/// with the `_rjem_` prefix tikv-jemallocator builds it with).
+#[unsafe(export_name = "_rjem_malloc_conf")]
+pub static MALLOC_CONF: Option<&'static libc::c_char> =
+    // SAFETY: a pointer to the first byte of a NUL-terminated static string,
+    // which is what jemalloc expects; it lives for the whole program.
+    Some(unsafe { &*JEMALLOC_OPTIONS.as_ptr() });
+
+/// Gives every freed page jemalloc is keeping back to the system
+/// (`.Q.gc[]`), and returns how many bytes the process's resident set
+/// shrank by (0 where `/proc/self/statm` cannot be read).
+pub fn release_free_memory() -> i64 {
+    let before = resident_bytes();
+    // "arena.<MALLCTL_ARENAS_ALL>.purge": every arena, at once.
+    let name = c"arena.4096.purge";
+    // SAFETY: a NUL-terminated control name, no old or new value pointers
+    // (a purge takes and returns nothing).
+    unsafe {
+        tikv_jemalloc_sys::mallctl(
+            name.as_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            0,
+        );
+    }
+    before.saturating_sub(resident_bytes()) as i64
+}
+
+/// The process's resident set in bytes, from `/proc/self/statm`.
+fn resident_bytes() -> u64 {
+    let Ok(statm) = std::fs::read_to_string("/proc/self/statm") else {
+        return 0;
+    };
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    pages * page.max(0) as u64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +205,29 @@ mod tests {
             before[0] = 1;
             after[0] = 1;
         }
+    }
+
+    /// jemalloc took the options: blocks over 8 MiB are not in an arena of
+    /// their own, and a purge after freeing a large block gives pages back.
+    #[test]
+    fn options_are_read_and_purge_returns_memory() {
+        let mut threshold: usize = usize::MAX;
+        let mut len = std::mem::size_of::<usize>();
+        // SAFETY: "opt.oversize_threshold" is a size_t; the out pointer and
+        // its length match.
+        let r = unsafe {
+            tikv_jemalloc_sys::mallctl(
+                c"opt.oversize_threshold".as_ptr(),
+                (&mut threshold as *mut usize).cast(),
+                &mut len,
+                std::ptr::null_mut(),
+                0,
+            )
+        };
+        assert_eq!((r, threshold), (0, 0));
+        let v = vec![1u8; 64 << 20];
+        assert_eq!(v[v.len() - 1], 1);
+        drop(v);
+        assert!(release_free_memory() >= 0);
     }
 }

@@ -356,9 +356,10 @@ pub fn q_dd(x: Value, y: Value) -> QResult<Value> {
     Ok(Value::sym(&format!("{}{sep}{b}", a.as_str())))
 }
 
-/// `.Q.gc[]`: borf returns memory as it goes; nothing to collect.
+/// `.Q.gc[]`: gives the freed memory the allocator keeps for reuse back to
+/// the system, and returns how many bytes that was (q: the bytes returned).
 pub fn q_gc(_: Value) -> QResult<Value> {
-    Ok(Value::long(0))
+    Ok(Value::long(crate::alloc::release_free_memory()))
 }
 
 /// `.Q.fu[f;x]`: `f x` (q evaluates `f` on the distinct items only).

@@ -213,7 +213,7 @@ pub static BUILTINS: &[Builtin] = &[
     kw1(".Q.ty",         ".Q", P1(dotq::q_ty), "type letter of a list"),
     kw1(".Q.v",          ".Q", S1(dotq::q_v), "value of a name"),
     kw2(".Q.dd",         ".Q", false, P2(dotq::q_dd), "join symbols"),
-    kw1(".Q.gc",         ".Q", P1(dotq::q_gc), "garbage collect (0: nothing to return)"),
+    kw1(".Q.gc",         ".Q", P1(dotq::q_gc), "return freed memory to the system (bytes returned)"),
     kw2(".Q.fu",         ".Q", false, S2(dotq::q_fu), "apply on distinct items"),
     kw1(".Q.btoa",       ".Q", P1(dotq::q_btoa), "base64 encode"),
     kw1(".Q.x10",        ".Q", P1(dotq::q_x10), "encode binhex"),
