@@ -51,6 +51,7 @@ pub fn value(it: &mut Interp, x: Value) -> QResult<Value> {
             let f = match &l[0] {
                 Value::Atom(Atom::Symbol(s)) => resolve_name(it, *s)?,
                 Value::Vector(v) if v.ty() == Ty::Char => value(it, l[0].clone())?,
+                Value::Atom(Atom::Char(_)) => value(it, l[0].clone())?,
                 other => other.clone(),
             };
             apply(it, &f, l[1..].to_vec())
