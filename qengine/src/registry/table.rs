@@ -216,6 +216,7 @@ pub static BUILTINS: &[Builtin] = &[
     kw1(".Q.gc",         ".Q", P1(dotq::q_gc), "garbage collect (0: nothing to return)"),
     kw2(".Q.fu",         ".Q", false, S2(dotq::q_fu), "apply on distinct items"),
     kw1(".Q.btoa",       ".Q", P1(dotq::q_btoa), "base64 encode"),
+    kw1(".Q.atob",       ".Q", P1(dotq::q_atob), "base64 decode to bytes"),
     kw1(".Q.x10",        ".Q", P1(dotq::q_x10), "encode binhex"),
     kw1(".Q.j10",        ".Q", P1(dotq::q_j10), "decode binhex"),
     kw1(".Q.x12",        ".Q", P1(dotq::q_x12), "encode base 36"),
