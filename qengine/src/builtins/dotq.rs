@@ -564,3 +564,13 @@ pub fn q_en(it: &mut Interp, d: Value, t: Value) -> QResult<Value> {
     }
     Ok(Value::table(tab.names.clone(), cols))
 }
+
+/// `.Q.V x`: a table as a dictionary of its columns (a keyed table's key
+/// columns first); `'type` for anything else.
+pub fn q_cap_v(x: Value) -> QResult<Value> {
+    let t = crate::builtins::table::unkeyed(&x).ok_or_else(QError::type_)?;
+    Ok(Value::dict(
+        Value::Vector(Vector::syms(t.names.clone())),
+        Value::list(t.columns.clone()),
+    ))
+}
