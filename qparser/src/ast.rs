@@ -287,7 +287,9 @@ impl Expr {
     fn visit_in(&self, phrases: bool, f: &mut dyn FnMut(&Expr)) {
         f(self);
         match &self.kind {
-            ExprKind::Derived(_, a) | ExprKind::Return(a) | ExprKind::Signal(a) => a.visit_in(phrases, f),
+            ExprKind::Derived(_, a) | ExprKind::Return(a) | ExprKind::Signal(a) => {
+                a.visit_in(phrases, f)
+            }
             ExprKind::Call(a, args) => {
                 a.visit_in(phrases, f);
                 args.iter().for_each(|x| x.visit_in(phrases, f));
