@@ -65,6 +65,11 @@ impl<T: Copy> Buf<T> {
         }
     }
 
+    /// How many values share this buffer (`-16!x`).
+    pub fn refs(&self) -> usize {
+        Arc::strong_count(&self.inner)
+    }
+
     /// The items.
     #[inline]
     pub fn as_slice(&self) -> &[T] {

@@ -239,6 +239,20 @@ impl Vector {
     }
 
     /// The items.
+    /// How many values share this vector's items (`-16!x`).
+    pub fn refs(&self) -> usize {
+        match &self.data {
+            VecData::U8(b) => b.refs(),
+            VecData::I16(b) => b.refs(),
+            VecData::I32(b) => b.refs(),
+            VecData::I64(b) => b.refs(),
+            VecData::F32(b) => b.refs(),
+            VecData::F64(b) => b.refs(),
+            VecData::Guid(b) => b.refs(),
+            VecData::Sym(b) => b.refs(),
+        }
+    }
+
     pub fn data(&self) -> &VecData {
         &self.data
     }

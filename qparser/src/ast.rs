@@ -269,3 +269,78 @@ pub struct ParseError {
     pub message: String,
     pub span: Span,
 }
+
+impl Expr {
+    /// Visits this expression and its sub-expressions in source order
+    /// (left to right), not entering nested lambdas.
+    pub fn visit(&self, f: &mut dyn FnMut(&Expr)) {
+        self.visit_in(true, f)
+    }
+
+    /// As [`Expr::visit`], but inside a qSQL statement only its `from` and
+    /// limit expressions: q looks for the implicit parameters `x y z` of a
+    /// lambda outside the select, by and where phrases.
+    pub fn visit_outside_phrases(&self, f: &mut dyn FnMut(&Expr)) {
+        self.visit_in(false, f)
+    }
+
+    fn visit_in(&self, phrases: bool, f: &mut dyn FnMut(&Expr)) {
+        f(self);
+        match &self.kind {
+            ExprKind::Derived(_, a) | ExprKind::Return(a) | ExprKind::Signal(a) => {
+                a.visit_in(phrases, f)
+            }
+            ExprKind::Call(a, args) => {
+                a.visit_in(phrases, f);
+                args.iter().for_each(|x| x.visit_in(phrases, f));
+            }
+            ExprKind::Monadic(a, b) | ExprKind::LeftProj(a, b) => {
+                a.visit_in(phrases, f);
+                b.visit_in(phrases, f);
+            }
+            ExprKind::Dyadic(a, b, c) => {
+                b.visit_in(phrases, f);
+                a.visit_in(phrases, f);
+                c.visit_in(phrases, f);
+            }
+            ExprKind::Match(p, v, _) => {
+                p.visit_in(phrases, f);
+                v.visit_in(phrases, f);
+            }
+            ExprKind::List(v)
+            | ExprKind::MatchCond(v)
+            | ExprKind::Cond(v)
+            | ExprKind::If(v)
+            | ExprKind::Do(v)
+            | ExprKind::While(v)
+            | ExprKind::Block(v) => v.iter().for_each(|x| x.visit_in(phrases, f)),
+            ExprKind::Assign(a) => {
+                if let Some(ix) = &a.indexes {
+                    ix.iter().for_each(|x| x.visit_in(phrases, f));
+                }
+                if let Some(m) = &a.modifier {
+                    m.visit_in(phrases, f);
+                }
+                a.value.visit_in(phrases, f);
+            }
+            ExprKind::Sql(q) => {
+                if let Some(l) = &q.limit {
+                    l.visit_in(phrases, f);
+                }
+                if phrases {
+                    q.columns.iter().for_each(|c| c.1.visit_in(phrases, f));
+                    q.by.iter().for_each(|c| c.1.visit_in(phrases, f));
+                }
+                q.from.visit_in(phrases, f);
+                if phrases {
+                    q.where_.iter().for_each(|x| x.visit_in(phrases, f));
+                }
+            }
+            ExprKind::Lit(_)
+            | ExprKind::Name(_)
+            | ExprKind::Verb(_)
+            | ExprKind::Lambda(_)
+            | ExprKind::Elided => {}
+        }
+    }
+}

@@ -373,6 +373,34 @@ pub fn q_fu(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
     crate::builtins::apply::apply(it, &r, vec![i])
 }
 
+/// `.Q.atob x`: the bytes a base64 string encodes (`=` padding optional);
+/// `'type` for anything but a string, `'domain` for a character outside
+/// the base64 alphabet.
+pub fn q_atob(x: Value) -> QResult<Value> {
+    let text: Vec<u8> = match &x {
+        Value::Vector(v) if v.ty() == Ty::Char => v.as_u8().unwrap_or(&[]).to_vec(),
+        Value::Atom(Atom::Char(c)) => vec![*c],
+        _ => return Err(QError::type_()),
+    };
+    let alpha = b6().into_bytes();
+    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in text.iter().take_while(|&&c| c != b'=') {
+        let d = alpha
+            .iter()
+            .position(|&a| a == c)
+            .ok_or_else(|| QError::new("domain"))? as u32;
+        acc = (acc << 6) | d;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Ok(Value::Vector(Vector::from_u8(Ty::Byte, out)))
+}
+
 /// `.Q.btoa x`: base64 of a string or bytes.
 pub fn q_btoa(x: Value) -> QResult<Value> {
     let bytes: Vec<u8> = match &x {
@@ -536,4 +564,14 @@ pub fn q_en(it: &mut Interp, d: Value, t: Value) -> QResult<Value> {
         });
     }
     Ok(Value::table(tab.names.clone(), cols))
+}
+
+/// `.Q.V x`: a table as a dictionary of its columns (a keyed table's key
+/// columns first); `'type` for anything else.
+pub fn q_cap_v(x: Value) -> QResult<Value> {
+    let t = crate::builtins::table::unkeyed(&x).ok_or_else(QError::type_)?;
+    Ok(Value::dict(
+        Value::Vector(Vector::syms(t.names.clone())),
+        Value::list(t.columns.clone()),
+    ))
 }

@@ -85,3 +85,49 @@ pub fn serialized_size(it: &mut Interp, x: Value) -> QResult<Value> {
     let n = crate::ipc::codec::serialize(it, x)?.count();
     Ok(Value::long(n as i64))
 }
+
+/// `-16!x`: how many references share `x` (the argument's own not
+/// counted); 1 for an atom.
+pub fn ref_count(x: Value) -> QResult<Value> {
+    let n = match &x {
+        Value::Vector(v) => v.refs(),
+        Value::List(l) => std::sync::Arc::strong_count(l),
+        Value::Dict(d) => std::sync::Arc::strong_count(d),
+        Value::Table(t) => std::sync::Arc::strong_count(t),
+        _ => 2,
+    };
+    Ok(Value::long(n.saturating_sub(1).max(1) as i64))
+}
+
+/// `-10!t`: whether the enumeration type `t` (20h..76h) is free: borf's
+/// enumerations are all type 20, so `20h` is taken (`0b`) once a global
+/// holds an enumeration (as a value or a table column) and the other
+/// types are always free.
+pub fn enum_type_free(it: &mut Interp, x: Value) -> QResult<Value> {
+    let t = match x {
+        Value::Atom(Atom::Short(t)) => t as i64,
+        Value::Atom(Atom::Int(t)) => t as i64,
+        Value::Atom(Atom::Long(t)) => t,
+        _ => return Err(QError::type_()),
+    };
+    if !(20..=76).contains(&t) {
+        return Err(QError::type_());
+    }
+    if t != 20 {
+        return Ok(Value::bool(true));
+    }
+    let is_enum = |v: &Value| matches!(v, Value::Vector(v) if v.domain.is_some());
+    let names: Vec<qcore::Sym> = it.global_names().collect();
+    let used = names.into_iter().any(|n| match it.get_global(n) {
+        Some(v) if is_enum(&v) => true,
+        Some(Value::Table(t)) => t.columns.iter().any(is_enum),
+        Some(Value::Dict(d)) => match (&d.keys, &d.values) {
+            (Value::Table(k), Value::Table(v)) => {
+                k.columns.iter().chain(v.columns.iter()).any(is_enum)
+            }
+            _ => false,
+        },
+        _ => false,
+    });
+    Ok(Value::bool(!used))
+}

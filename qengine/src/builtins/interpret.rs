@@ -51,6 +51,7 @@ pub fn value(it: &mut Interp, x: Value) -> QResult<Value> {
             let f = match &l[0] {
                 Value::Atom(Atom::Symbol(s)) => resolve_name(it, *s)?,
                 Value::Vector(v) if v.ty() == Ty::Char => value(it, l[0].clone())?,
+                Value::Atom(Atom::Char(_)) => value(it, l[0].clone())?,
                 other => other.clone(),
             };
             apply(it, &f, l[1..].to_vec())
@@ -82,11 +83,71 @@ pub fn value(it: &mut Interp, x: Value) -> QResult<Value> {
                 Err(QError::nyi(&format!("value of the keyword {}", b.name)))
             }
         }
-        Value::Func(Func::Lambda(_)) => Err(QError::nyi("value of a lambda")),
+        Value::Func(Func::Lambda(l)) => Ok(lambda_parts(&l)),
         // `::` is primitive 0 (q's `value each (::;+;-)` is `0 1 2`).
         Value::Nil => Ok(Value::long(0)),
         other => Ok(other),
     }
+}
+
+/// `value` of a lambda, as q lays it out: its code (borf has no bytecode:
+/// an empty byte vector), parameters, locals, the namespace followed by the
+/// globals it names (in order of appearance), and its source text.
+fn lambda_parts(l: &qcore::Lambda) -> Value {
+    let params: Vec<Sym> = l.params.clone();
+    let mut locals: Vec<Sym> = Vec::new();
+    let mut globals: Vec<Sym> = Vec::new();
+    if let Ok(e) = qparser::parse(&l.source) {
+        let body = match &e.kind {
+            qparser::ExprKind::Lambda(lam) => lam.body.clone(),
+            _ => Vec::new(),
+        };
+        for s in &body {
+            s.visit(&mut |e| {
+                if let qparser::ExprKind::Assign(a) = &e.kind
+                    && !a.global
+                    && a.indexes.is_none()
+                    && a.modifier.is_none()
+                    && !a.name.contains('.')
+                {
+                    let n = Sym::new(&a.name);
+                    if !params.contains(&n) && !locals.contains(&n) {
+                        locals.push(n);
+                    }
+                }
+            });
+        }
+        for s in &body {
+            s.visit(&mut |e| {
+                let name = match &e.kind {
+                    qparser::ExprKind::Name(n) => n.as_str(),
+                    qparser::ExprKind::Assign(a) => a.name.as_str(),
+                    _ => return,
+                };
+                if registry::lookup(name).is_some() {
+                    return;
+                }
+                let n = Sym::new(name);
+                if !params.contains(&n) && !locals.contains(&n) && !globals.contains(&n) {
+                    globals.push(n);
+                }
+            });
+        }
+    }
+    let ns = if l.namespace.as_str() == "." {
+        Sym::new("")
+    } else {
+        Sym::new(l.namespace.as_str().trim_start_matches('.'))
+    };
+    let mut g = vec![ns];
+    g.extend(globals);
+    Value::list(vec![
+        Value::Vector(qcore::Vector::from_u8(Ty::Byte, Vec::new())),
+        Value::Vector(qcore::Vector::syms(params)),
+        Value::Vector(qcore::Vector::syms(locals)),
+        Value::Vector(qcore::Vector::syms(g)),
+        Value::string(&l.source),
+    ])
 }
 
 /// `system "cmd"`: runs a system command as `\cmd` would, returning its

@@ -289,7 +289,9 @@ pub fn view_list(it: &Interp, pending: bool) -> Vec<Sym> {
 /// `views[]`: the names of the views, sorted.
 pub fn views(it: &mut Interp, _x: Value) -> QResult<Value> {
     let mut v = Vector::syms(view_list(it, false));
-    v.attr = qcore::Attr::Sorted;
+    if !v.is_empty() {
+        v.attr = qcore::Attr::Sorted;
+    }
     Ok(Value::Vector(v))
 }
 

@@ -296,7 +296,20 @@ pub(crate) fn pattern_bytes(y: &Value) -> QResult<Vec<u8>> {
 /// `x like y`: whether string or symbol `x` matches pattern `y`; iterates
 /// through lists and dictionary values.
 pub fn like(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    let p = Pattern::new(&pattern_bytes(&y)?);
+    let bytes = pattern_bytes(&y)?;
+    // q matches `*` only at the pattern's ends, or one `*` alone anywhere:
+    // `"*the*the"` and `"*the*the*"` are `'nyi`
+    let stars: Vec<usize> = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'*')
+        .map(|(i, _)| i)
+        .collect();
+    let at_ends = |i: &usize| *i == 0 || *i + 1 == bytes.len();
+    if stars.len() > 2 || (stars.len() == 2 && !stars.iter().all(at_ends)) {
+        return Err(QError::nyi("like"));
+    }
+    let p = Pattern::new(&bytes);
     like_with(it, &p, x)
 }
 
@@ -315,6 +328,12 @@ pub(crate) fn like_with(it: &mut Interp, p: &Pattern, x: Value) -> QResult<Value
             let mut out = Vec::with_capacity(l.len());
             for i in l.iter() {
                 it.tick()?;
+                // a general list holds strings: symbols in it are `'type`
+                if matches!(i, Value::Atom(Atom::Symbol(_)))
+                    || matches!(i, Value::Vector(v) if v.ty() == Ty::Symbol)
+                {
+                    return Err(QError::type_());
+                }
                 out.push(like_with(it, p, i.clone())?);
             }
             if out.is_empty() {

@@ -468,7 +468,9 @@ pub fn compile_lambda(
 fn implicit_params(body: &[Expr]) -> Vec<String> {
     let mut max = 0;
     for e in body {
-        walk(e, &mut |e| {
+        // q does not look inside qSQL phrases (`{select from y where a=z}`
+        // takes x and y)
+        e.visit_outside_phrases(&mut |e| {
             if let ExprKind::Name(n) = &e.kind {
                 match n.as_str() {
                     "x" => max = max.max(1),
