@@ -124,6 +124,29 @@ pub enum Origin<'a> {
     Script { file: &'a str, line: usize },
 }
 
+/// Writes one frame of q's error display: `head` and the line of `src` that
+/// holds byte `start`, then a line with a caret under that byte (tabs kept,
+/// so it lines up), without a final newline.
+///
+/// ```text
+///   [0]  1+`a
+///         ^
+/// ```
+pub fn caret_frame(out: &mut String, head: &str, src: &str, start: usize) {
+    let ls = src[..start].rfind('\n').map_or(0, |i| i + 1);
+    let le = src[start..].find('\n').map_or(src.len(), |i| start + i);
+    out.push_str(head);
+    out.push_str(&src[ls..le]);
+    out.push('\n');
+    out.extend(head.chars().map(|_| ' '));
+    out.extend(
+        src[ls..start]
+            .chars()
+            .map(|c| if c == '\t' { '\t' } else { ' ' }),
+    );
+    out.push('^');
+}
+
 /// The text printed on standard error under `'name`: the source line with a
 /// caret under the failing expression, q style, then the explanation.
 ///
@@ -144,33 +167,15 @@ pub fn context(e: &QError, chunk: &str, origin: Origin<'_>) -> String {
                 start -= 1;
             }
             let ls = src[..start].rfind('\n').map_or(0, |i| i + 1);
-            let le = src[start..].find('\n').map_or(src.len(), |i| start + i);
             let line_idx = src[..ls].matches('\n').count();
-            let prefix = match origin {
+            let mut head = FRAME.to_string();
+            if let Origin::Script { file, line } = origin
+                && src == chunk
+            {
                 // The location is in the chunk itself: its line is known.
-                Origin::Script { file, line } if src == chunk => {
-                    format!("{file}:{}: ", line + line_idx)
-                }
-                _ => String::new(),
-            };
-            let text = &src[ls..le];
-            s.push_str(FRAME);
-            s.push_str(&prefix);
-            s.push_str(text);
-            s.push('\n');
-            // Pad with spaces (tabs kept) so the caret lines up.
-            let pad: String = FRAME
-                .chars()
-                .chain(prefix.chars())
-                .map(|_| ' ')
-                .chain(
-                    src[ls..start]
-                        .chars()
-                        .map(|c| if c == '\t' { '\t' } else { ' ' }),
-                )
-                .collect();
-            s.push_str(&pad);
-            s.push('^');
+                head.push_str(&format!("{file}:{}: ", line + line_idx));
+            }
+            caret_frame(&mut s, &head, src, start);
             if !detail.is_empty() {
                 s.push(' ');
                 s.push_str(detail);

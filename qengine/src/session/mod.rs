@@ -210,36 +210,20 @@ impl Interp {
                         break;
                     }
                 }
-                let ls = src[..start].rfind('\n').map_or(0, |i| i + 1);
-                let le = src[start..].find('\n').map_or(src.len(), |i| start + i);
                 let line_idx = whole[..pos].matches('\n').count();
-                let mut prefix = match origin {
+                let mut head = format!("  [{depth}]  ");
+                match origin {
                     qcore::Origin::Script { file, line } if whole == chunk => {
-                        format!("{file}:{}: ", line + line_idx)
+                        head.push_str(&format!("{file}:{}: ", line + line_idx));
                     }
-                    _ => String::new(),
-                };
-                if !name.is_empty() {
-                    prefix.push_str(&name);
-                    prefix.push(':');
+                    _ => {}
                 }
-                let head = format!("  [{depth}]  ");
-                out.push_str(&head);
-                out.push_str(&prefix);
-                out.push_str(&src[ls..le]);
+                if !name.is_empty() {
+                    head.push_str(&name);
+                    head.push(':');
+                }
+                qcore::error::caret_frame(&mut out, &head, src, start);
                 out.push('\n');
-                let pad: String = head
-                    .chars()
-                    .chain(prefix.chars())
-                    .map(|_| ' ')
-                    .chain(
-                        src[ls..start]
-                            .chars()
-                            .map(|c| if c == '\t' { '\t' } else { ' ' }),
-                    )
-                    .collect();
-                out.push_str(&pad);
-                out.push_str("^\n");
                 if !detail.is_empty() {
                     err.push_str(&format!("  {detail}\n"));
                 }
