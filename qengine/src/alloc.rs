@@ -121,6 +121,7 @@ pub fn install() {
         current: qcore::budget::used,
         reset_peak: qcore::budget::reset_peak,
         peak: qcore::budget::peak,
+        release: release_free_memory,
     });
 }
 

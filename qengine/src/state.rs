@@ -36,6 +36,9 @@ pub struct MemoryProbe {
     pub reset_peak: fn() -> usize,
     /// High-water mark since the last reset.
     pub peak: fn() -> usize,
+    /// Gives freed memory the allocator keeps back to the system; the bytes
+    /// returned (`.Q.gc[]`).
+    pub release: fn() -> i64,
 }
 
 static MEMORY_PROBE: std::sync::OnceLock<MemoryProbe> = std::sync::OnceLock::new();

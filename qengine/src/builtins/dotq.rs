@@ -359,7 +359,8 @@ pub fn q_dd(x: Value, y: Value) -> QResult<Value> {
 /// `.Q.gc[]`: gives the freed memory the allocator keeps for reuse back to
 /// the system, and returns how many bytes that was (q: the bytes returned).
 pub fn q_gc(_: Value) -> QResult<Value> {
-    Ok(Value::long(crate::alloc::release_free_memory()))
+    let returned = crate::state::memory_probe().map_or(0, |p| (p.release)());
+    Ok(Value::long(returned))
 }
 
 /// `.Q.fu[f;x]`: `f x` (q evaluates `f` on the distinct items only).

@@ -39,6 +39,11 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// The text being compiled (spans index into it).
+    pub(crate) fn source(&self) -> &str {
+        &self.source
+    }
+
     /// The scope of a top-level line.
     pub fn top(namespace: Sym, source: Arc<str>) -> Scope {
         Scope {
@@ -195,11 +200,15 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
         }
         ExprKind::Elided => Node::Elided,
         ExprKind::Assign(a) => assign(a, scope, span)?,
-        ExprKind::Match(p, v, _) => Node::Match {
-            pat: super::pattern::compile_pattern(p, scope)?,
-            value: Box::new(compile(v, scope)?),
-            span,
-        },
+        ExprKind::Match(p, v, _) => {
+            // q's caret for a failed match is under its `:`
+            let colon = super::pattern::colon_after(scope, p.span.end);
+            Node::Match {
+                pat: super::pattern::compile_pattern(p, scope)?,
+                value: Box::new(compile(v, scope)?),
+                span: colon..colon + 1,
+            }
+        }
         ExprKind::MatchCond(v) => {
             let Some((value, rest)) = v.split_first() else {
                 return Err(QError::rank().at(&scope.source, span));

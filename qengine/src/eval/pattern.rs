@@ -17,6 +17,7 @@ use qcore::Value;
 use qparser::Expr;
 use qparser::ExprKind;
 use qparser::LitValues;
+use qparser::Span;
 
 use super::Frame;
 use super::Node;
@@ -36,16 +37,16 @@ pub enum Pat {
     Name(Target),
     /// Amends a variable at an index (the index is a value, not a pattern).
     Indexed(Target, Vec<Node>),
-    /// Items, one pattern each; counts must agree.
-    List(Vec<Pat>),
+    /// Items, one pattern each; counts must agree. The spans are the items'.
+    List(Vec<Pat>, Vec<Span>),
     /// `k!p` with constant keys: the values at those keys match `p`.
     Lookup(Box<Node>, Box<Pat>),
     /// `p!q`: the keys match `p`, the values `q`.
     KeyValue(Box<Pat>, Box<Pat>),
     /// `flip p`: a table, flipped to a dictionary, matches `p`.
     Flip(Box<Pat>),
-    /// `p:`t`: a type check, then `p`.
-    Type(Box<Pat>, char),
+    /// `p:`t`: a type check, then `p`; the position of its `:`.
+    Type(Box<Pat>, char, usize),
     /// `p:f`: `f` applied to the value, the result matching `p`.
     Filter(Box<Pat>, Box<Node>),
 }
@@ -77,6 +78,7 @@ pub fn compile_pattern(e: &Expr, scope: &Scope) -> QResult<Pat> {
                 .iter()
                 .map(|x| compile_pattern(x, scope))
                 .collect::<QResult<_>>()?,
+            items.iter().map(|x| x.span.clone()).collect(),
         ),
         ExprKind::Dyadic(f, k, v) if is_verb(f, "!") => {
             if is_constant(k) {
@@ -107,16 +109,30 @@ pub fn compile_pattern(e: &Expr, scope: &Scope) -> QResult<Pat> {
                         .collect::<QResult<_>>()?,
                 ),
             };
-            checked(inner, &a.value, scope)?
+            checked(inner, &a.value, scope, colon_after(scope, e.span.start))?
         }
-        ExprKind::Match(p, v, _) => checked(compile_pattern(p, scope)?, v, scope)?,
-        ExprKind::Return(v) => checked(Pat::Null, v, scope)?,
+        ExprKind::Match(p, v, _) => checked(
+            compile_pattern(p, scope)?,
+            v,
+            scope,
+            colon_after(scope, p.span.end),
+        )?,
+        ExprKind::Return(v) => checked(Pat::Null, v, scope, colon_after(scope, e.span.start))?,
         _ => Pat::Const(Box::new(compile(e, scope)?)),
     })
 }
 
-/// `p:`t` (a type letter) or `p:f` (a filter).
-fn checked(inner: Pat, check: &Expr, scope: &Scope) -> QResult<Pat> {
+/// The position of the first `:` at or after `from` in the source being
+/// compiled (the colon of `p:`t` or `(p):v`), or `from` if there is none.
+pub(crate) fn colon_after(scope: &Scope, from: usize) -> usize {
+    let src = scope.source();
+    src.get(from..)
+        .and_then(|rest| rest.find(':'))
+        .map_or(from, |i| from + i)
+}
+
+/// `p:`t` (a type letter) or `p:f` (a filter); `colon` is where its `:` is.
+fn checked(inner: Pat, check: &Expr, scope: &Scope, colon: usize) -> QResult<Pat> {
     if let ExprKind::Lit(l) = &check.kind
         && l.atom
         && let LitValues::Symbol(s) = &l.values
@@ -124,7 +140,7 @@ fn checked(inner: Pat, check: &Expr, scope: &Scope) -> QResult<Pat> {
         && t.chars().count() == 1
     {
         let c = t.chars().next().unwrap_or(' ');
-        return Ok(Pat::Type(Box::new(inner), c));
+        return Ok(Pat::Type(Box::new(inner), c, colon));
     }
     Ok(Pat::Filter(
         Box::new(inner),
@@ -219,7 +235,7 @@ impl Interp {
                 });
                 Ok(v)
             }
-            Pat::List(ps) => {
+            Pat::List(ps, spans) => {
                 let items = match &v {
                     Value::Vector(_) | Value::List(_) | Value::Table(_) => v.items_of_list()?,
                     _ => return Err(QError::type_()),
@@ -229,9 +245,13 @@ impl Interp {
                 }
                 let mut out = Vec::with_capacity(items.len());
                 let mut changed = false;
-                for (p, x) in ps.iter().zip(items) {
+                for ((p, x), sp) in ps.iter().zip(items).zip(spans) {
                     let before = x.clone();
-                    let r = self.match_pattern(p, x, binds, fr)?;
+                    // a constant item that does not match is where q's caret points
+                    let r = self.match_pattern(p, x, binds, fr).map_err(|e| match p {
+                        Pat::Const(_) => e.at(fr.source, sp.clone()),
+                        _ => e,
+                    })?;
                     changed |= !crate::ops::compare::values_match(&before, &r);
                     out.push(r);
                 }
@@ -249,8 +269,23 @@ impl Interp {
                 };
                 let keys = ev(self, k, fr)?;
                 let pos = crate::ops::join::positions(&d.keys, &keys);
-                if pos.iter().any(Option::is_none) {
-                    return Err(mismatch());
+                if let Some(missing) = pos.iter().position(Option::is_none) {
+                    // q points at the pattern of the first key not found
+                    let mut e = mismatch();
+                    if let Pat::List(_, spans) = &**p
+                        && let Some(sp) = spans.get(missing)
+                    {
+                        // an elided value (`[six:;…]`) is shown by its `:`
+                        let at = if sp.is_empty()
+                            && fr.source.get(..sp.start).is_some_and(|t| t.ends_with(':'))
+                        {
+                            sp.start - 1..sp.start
+                        } else {
+                            sp.clone()
+                        };
+                        e = e.at(fr.source, at);
+                    }
+                    return Err(e);
                 }
                 let idx: Vec<i64> = pos.iter().map(|p| p.map_or(-1, |i| i as i64)).collect();
                 let vals = crate::ops::index::take_idx(&d.values, &idx);
@@ -277,14 +312,14 @@ impl Interp {
                 self.match_pattern(p, d, binds, fr)?;
                 Ok(v)
             }
-            Pat::Type(p, c) => {
+            Pat::Type(p, c, colon) => {
                 let ok = match Ty::from_letter(*c) {
                     Some(t) if c.is_ascii_lowercase() => v.type_code() == -(t.code() as i16),
                     Some(t) => v.type_code() == t.code() as i16,
                     None => false,
                 };
                 if !ok {
-                    return Err(QError::type_());
+                    return Err(QError::type_().at(fr.source, *colon..*colon + 1));
                 }
                 self.match_pattern(p, v, binds, fr)
             }
