@@ -3,7 +3,8 @@
 //! The `borf` binary and the criterion benches install it
 //! (`#[global_allocator]`), so benches measure what the console does.
 //!
-//! It wraps jemalloc and reports every block to the memory budget
+//! It wraps jemalloc (the `jemalloc` feature; the system allocator without
+//! it, as in the Python extension) and reports every block to the memory budget
 //! ([`qcore::budget`]: bytes in use, high-water marks, and the `'wsfull`
 //! signal when the heap goes over `-w`), and counts the blocks requested
 //! (allocations and growing reallocations), which the allocation-invariant
@@ -29,19 +30,23 @@ use std::alloc::GlobalAlloc;
 use std::alloc::Layout;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
-use tikv_jemallocator::Jemalloc;
+#[cfg(feature = "jemalloc")]
+use tikv_jemallocator::Jemalloc as Inner;
+
+#[cfg(not(feature = "jemalloc"))]
+use std::alloc::System as Inner;
 
 static BLOCKS: AtomicUsize = AtomicUsize::new(0);
 
-/// jemalloc with byte counting.
+/// jemalloc (or the system allocator) with byte counting.
 pub struct Counting;
 
-// SAFETY: every method forwards to `Jemalloc` with the caller's arguments
+// SAFETY: every method forwards to the inner allocator with the caller's arguments
 // unchanged; the counters are only bookkeeping.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded as is.
-        let p = unsafe { Jemalloc.alloc(layout) };
+        let p = unsafe { Inner.alloc(layout) };
         if !p.is_null() {
             grew(layout.size());
             advise_huge(p, layout.size());
@@ -51,7 +56,7 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded as is.
-        let p = unsafe { Jemalloc.alloc_zeroed(layout) };
+        let p = unsafe { Inner.alloc_zeroed(layout) };
         if !p.is_null() {
             grew(layout.size());
             advise_huge(p, layout.size());
@@ -61,13 +66,13 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded as is.
-        unsafe { Jemalloc.dealloc(ptr, layout) };
+        unsafe { Inner.dealloc(ptr, layout) };
         qcore::budget::note_shrink(layout.size());
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: forwarded as is.
-        let p = unsafe { Jemalloc.realloc(ptr, layout, new_size) };
+        let p = unsafe { Inner.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             if new_size >= layout.size() {
                 grew(new_size - layout.size());
@@ -125,6 +130,7 @@ pub fn install() {
     });
 }
 
+#[cfg(feature = "jemalloc")]
 /// jemalloc's options, read once before `main`: every size of block goes
 /// through the ordinary arenas (`oversize_threshold:0`; by default blocks
 /// over 8 MiB get an arena of their own that returns them to the system at
@@ -133,6 +139,7 @@ pub fn install() {
 pub const JEMALLOC_OPTIONS: &std::ffi::CStr =
     c"oversize_threshold:0,dirty_decay_ms:10000,muzzy_decay_ms:10000";
 
+#[cfg(feature = "jemalloc")]
 /// The options string jemalloc reads at start-up (its `malloc_conf`, named
 /// with the `_rjem_` prefix tikv-jemallocator builds it with).
 #[unsafe(export_name = "_rjem_malloc_conf")]
@@ -141,11 +148,17 @@ pub static MALLOC_CONF: Option<&'static libc::c_char> =
     // which is what jemalloc expects; it lives for the whole program.
     Some(unsafe { &*JEMALLOC_OPTIONS.as_ptr() });
 
-/// Gives every freed page jemalloc is keeping back to the system
+/// Gives every freed page the allocator is keeping back to the system
 /// (`.Q.gc[]`), and returns how many bytes the process's resident set
 /// shrank by (0 where `/proc/self/statm` cannot be read).
 pub fn release_free_memory() -> i64 {
     let before = resident_bytes();
+    purge();
+    before.saturating_sub(resident_bytes()) as i64
+}
+
+#[cfg(feature = "jemalloc")]
+fn purge() {
     // "arena.<MALLCTL_ARENAS_ALL>.purge": every arena, at once.
     let name = c"arena.4096.purge";
     // SAFETY: a NUL-terminated control name, no old or new value pointers
@@ -159,8 +172,18 @@ pub fn release_free_memory() -> i64 {
             0,
         );
     }
-    before.saturating_sub(resident_bytes()) as i64
 }
+
+#[cfg(all(not(feature = "jemalloc"), target_env = "gnu"))]
+fn purge() {
+    // SAFETY: malloc_trim has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(all(not(feature = "jemalloc"), not(target_env = "gnu")))]
+fn purge() {}
 
 /// The process's resident set in bytes, from `/proc/self/statm`.
 fn resident_bytes() -> u64 {
@@ -208,6 +231,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "jemalloc")]
     /// jemalloc took the options: blocks over 8 MiB are not in an arena of
     /// their own, and a purge after freeing a large block gives pages back.
     #[test]
