@@ -196,8 +196,9 @@ pub fn call_lambda(it: &mut Interp, func: &Func, args: LambdaArgs) -> QResult<Va
             break;
         }
     }
-    if let Err(Ctl::Error(e)) = &r {
+    if let Err(Ctl::Error(e)) = &mut r {
         crate::builtins::debug::note_error(it, e);
+        e.left_lambda();
     }
     it.calls.pop();
     it.depth -= 1;
@@ -601,7 +602,9 @@ impl Interp {
                         None => "stype".to_string(),
                     },
                 };
-                Err(QError::new(text).at(fr.source, span.clone()).into())
+                let mut e = QError::new(text).at(fr.source, span.clone());
+                e.signalled = true;
+                Err(e.into())
             }
             Node::Block(items) => {
                 let mut last = Value::Nil;
