@@ -240,9 +240,17 @@ pub fn eval_parsed(it: &mut Interp, ast: &qparser::Expr, source: &Arc<str>) -> Q
     };
     let saved = it.depth;
     let saved_calls = it.calls.len();
+    let saved_top = if saved_calls == 0 {
+        std::mem::replace(&mut it.top_source, Some(source.clone()))
+    } else {
+        None
+    };
     let r = it.eval_node(&node, &mut fr);
     it.depth = saved;
     it.calls.truncate(saved_calls);
+    if saved_calls == 0 {
+        it.top_source = saved_top;
+    }
     match r {
         Ok(v) => Ok(v),
         // `:x` at top level just yields x
