@@ -178,7 +178,11 @@ impl Interp {
         match &e.location {
             Some(loc) => {
                 let mut inner = String::new();
-                let depth = self.write_frame(&mut inner, stack, stack.len(), loc, chunk, origin);
+                // an error a primitive raises inside a keyword q defines in
+                // q (`ssr`, `xcol`) shows the calling line without a caret
+                let caret = e.signalled || !in_q_defined(loc);
+                let depth =
+                    self.write_frame(&mut inner, stack, stack.len(), loc, chunk, origin, caret);
                 // Signal breaks one level up (ref/signal): q shows the frames
                 // down to the caller's, or only the top-level line when the
                 // signalling lambda was called from there
@@ -189,7 +193,7 @@ impl Interp {
                     if depth > 1 {
                         out.push_str(&inner);
                     }
-                    self.write_frame(&mut out, stack, depth - 1, call, chunk, origin);
+                    self.write_frame(&mut out, stack, depth - 1, call, chunk, origin, true);
                 } else {
                     out.push_str(&inner);
                 }
@@ -222,6 +226,7 @@ impl Interp {
         loc: &qcore::Location,
         chunk: &str,
         origin: qcore::Origin<'_>,
+        caret: bool,
     ) -> usize {
         let whole: &str = &loc.source;
         let mut pos = loc.span.start.min(whole.len());
@@ -265,7 +270,14 @@ impl Interp {
             head.push_str(&name);
             head.push(':');
         }
-        qcore::error::caret_frame(out, &head, src, start);
+        if caret {
+            qcore::error::caret_frame(out, &head, src, start);
+        } else {
+            let ls = src[..start].rfind('\n').map_or(0, |i| i + 1);
+            let le = src[start..].find('\n').map_or(src.len(), |i| start + i);
+            out.push_str(&head);
+            out.push_str(qcore::error::without_comment(&src[ls..le], start - ls));
+        }
         out.push('\n');
         depth
     }
@@ -308,6 +320,30 @@ impl Interp {
         }
         best
     }
+}
+
+/// Keywords q 4.1 defines as q lambdas (in its `q.k`) rather than as
+/// primitives: an error inside one shows no caret.
+const Q_DEFINED: &[&str] = &[
+    "aj", "aj0", "ajf", "ajf0", "asof", "cols", "cross", "ij", "ijf", "inter", "lj", "ljf", "pj",
+    "rotate", "ssr", "sublist", "uj", "ujf", "ungroup", "union", "wj", "wj1", "xasc", "xcol",
+    "xcols", "xdesc", "xgroup", "xkey",
+];
+
+/// Whether the error's location is the name of a keyword in [`Q_DEFINED`].
+fn in_q_defined(loc: &qcore::Location) -> bool {
+    let src: &str = &loc.source;
+    let Some(rest) = src.get(loc.span.start..) else {
+        return false;
+    };
+    if src[..loc.span.start].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    {
+        return false;
+    }
+    let n = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    Q_DEFINED.contains(&&rest[..n])
 }
 
 /// q prints nothing for an assignment or a line ending in `;`.
