@@ -275,6 +275,17 @@ mod context_tests {
     }
 
     #[test]
+    fn frame_line_drops_trailing_comment() {
+        assert_eq!(
+            without_comment("a like \"q?\"   / not atomic", 2),
+            "a like \"q?\""
+        );
+        assert_eq!(without_comment("\"a / b\",1", 0), "\"a / b\",1");
+        assert_eq!(without_comment("x / c", 4), "x / c");
+        assert_eq!(without_comment("+/[1 2]", 0), "+/[1 2]");
+    }
+
+    #[test]
     fn no_location() {
         let e = QError::new("foo").with_detail("undefined name");
         assert_eq!(context(&e, "foo", Origin::Console), "  undefined name\n");

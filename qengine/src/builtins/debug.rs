@@ -177,8 +177,7 @@ fn find_call(text: &str, callee: &str) -> Option<usize> {
     let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
     let is_name = callee.chars().all(word);
     text.match_indices(callee).map(|(o, _)| o).find(|&o| {
-        !is_name
-            || (!text[..o].ends_with(word) && !text[o + callee.len()..].starts_with(word))
+        !is_name || (!text[..o].ends_with(word) && !text[o + callee.len()..].starts_with(word))
     })
 }
 
