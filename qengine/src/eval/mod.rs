@@ -241,7 +241,7 @@ pub fn eval_parsed(it: &mut Interp, ast: &qparser::Expr, source: &Arc<str>) -> Q
     let saved = it.depth;
     let saved_calls = it.calls.len();
     let saved_top = if saved_calls == 0 {
-        std::mem::replace(&mut it.top_source, Some(source.clone()))
+        it.top_source.replace(source.clone())
     } else {
         None
     };

@@ -182,7 +182,7 @@ impl Interp {
                 // q (`ssr`, `xcol`) shows the calling line without a caret
                 let caret = e.signalled || !in_q_defined(loc);
                 let depth =
-                    self.write_frame(&mut inner, stack, stack.len(), loc, chunk, origin, caret);
+                    self.write_frame(&mut inner, stack, stack.len(), loc, (chunk, origin), caret);
                 // Signal breaks one level up (ref/signal): q shows the frames
                 // down to the caller's, or only the top-level line when the
                 // signalling lambda was called from there
@@ -193,7 +193,7 @@ impl Interp {
                     if depth > 1 {
                         out.push_str(&inner);
                     }
-                    self.write_frame(&mut out, stack, depth - 1, call, chunk, origin, true);
+                    self.write_frame(&mut out, stack, depth - 1, call, (chunk, origin), true);
                 } else {
                     out.push_str(&inner);
                 }
@@ -224,8 +224,7 @@ impl Interp {
         stack: &[qcore::Func],
         limit: usize,
         loc: &qcore::Location,
-        chunk: &str,
-        origin: qcore::Origin<'_>,
+        (chunk, origin): (&str, qcore::Origin<'_>),
         caret: bool,
     ) -> usize {
         let whole: &str = &loc.source;
