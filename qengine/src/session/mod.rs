@@ -3,6 +3,7 @@
 //! result — and script loading. It makes an [`Interp`] with the evaluator
 //! installed ([`Interp::new`]).
 
+mod qdefined;
 pub mod system;
 
 use std::sync::Arc;
@@ -180,7 +181,7 @@ impl Interp {
                 let mut inner = String::new();
                 // an error a primitive raises inside a keyword q defines in
                 // q (`ssr`, `xcol`) shows the calling line without a caret
-                let caret = e.signalled || !in_q_defined(loc);
+                let caret = e.signalled || !qdefined::in_q_defined(loc);
                 let depth =
                     self.write_frame(&mut inner, stack, stack.len(), loc, (chunk, origin), caret);
                 // Signal breaks one level up (ref/signal): q shows the frames
@@ -319,30 +320,6 @@ impl Interp {
         }
         best
     }
-}
-
-/// Keywords q 4.1 defines as q lambdas (in its `q.k`) rather than as
-/// primitives: an error inside one shows no caret.
-const Q_DEFINED: &[&str] = &[
-    "aj", "aj0", "ajf", "ajf0", "asof", "cols", "cross", "ij", "ijf", "inter", "lj", "ljf", "pj",
-    "rotate", "ssr", "sublist", "uj", "ujf", "ungroup", "union", "wj", "wj1", "xasc", "xcol",
-    "xcols", "xdesc", "xgroup", "xkey",
-];
-
-/// Whether the error's location is the name of a keyword in [`Q_DEFINED`].
-fn in_q_defined(loc: &qcore::Location) -> bool {
-    let src: &str = &loc.source;
-    let Some(rest) = src.get(loc.span.start..) else {
-        return false;
-    };
-    if src[..loc.span.start].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-    {
-        return false;
-    }
-    let n = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(rest.len());
-    Q_DEFINED.contains(&&rest[..n])
 }
 
 /// q prints nothing for an assignment or a line ending in `;`.
