@@ -29,6 +29,12 @@ pub struct ErrorInfo {
     pub detail: Option<String>,
     /// Innermost source location, when known.
     pub location: Option<Location>,
+    /// The call sites the error left through, innermost first: one entry
+    /// per lambda it left, filled with the first location given after that
+    /// (the caller's call expression), for q's stack of frames.
+    pub callers: Vec<Option<Location>>,
+    /// Raised by Signal (`'x`): q's debugger breaks one level up.
+    pub signalled: bool,
 }
 
 impl std::ops::Deref for QError {
@@ -54,6 +60,8 @@ impl QError {
             name: name.into(),
             detail: None,
             location: None,
+            callers: Vec::new(),
+            signalled: false,
         }))
     }
 
@@ -70,8 +78,21 @@ impl QError {
                 source: source.clone(),
                 span,
             });
+        } else if let Some(slot @ None) = self.0.callers.last_mut() {
+            *slot = Some(Location {
+                source: source.clone(),
+                span,
+            });
         }
         self
+    }
+
+    /// Notes that the error leaves a lambda: the next location given is
+    /// the call site in its caller.
+    pub fn left_lambda(&mut self) {
+        if self.location.is_some() {
+            self.0.callers.push(None);
+        }
     }
 
     pub fn type_() -> Self {
@@ -136,7 +157,7 @@ pub fn caret_frame(out: &mut String, head: &str, src: &str, start: usize) {
     let ls = src[..start].rfind('\n').map_or(0, |i| i + 1);
     let le = src[start..].find('\n').map_or(src.len(), |i| start + i);
     out.push_str(head);
-    out.push_str(&src[ls..le]);
+    out.push_str(without_comment(&src[ls..le], start - ls));
     out.push('\n');
     out.extend(head.chars().map(|_| ' '));
     out.extend(
@@ -145,6 +166,30 @@ pub fn caret_frame(out: &mut String, head: &str, src: &str, start: usize) {
             .map(|c| if c == '\t' { '\t' } else { ' ' }),
     );
     out.push('^');
+}
+
+/// A source line without its trailing comment (` / ...` outside a string)
+/// and the blanks before it, as q shows a frame's line; the comment is kept
+/// when the caret byte `keep` lies in it.
+pub fn without_comment(line: &str, keep: usize) -> &str {
+    let b = line.as_bytes();
+    let mut in_str = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_str => i += 1,
+            b'"' => in_str = !in_str,
+            b'/' if !in_str && i > 0 && (b[i - 1] == b' ' || b[i - 1] == b'\t') => {
+                if keep >= i {
+                    return line;
+                }
+                return line[..i].trim_end();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    line
 }
 
 /// The text printed on standard error under `'name`: the source line with a
@@ -227,6 +272,17 @@ mod context_tests {
             },
         );
         assert_eq!(s, "  [0]  t.q:4:   x+`a}\n                 ^ bad\n");
+    }
+
+    #[test]
+    fn frame_line_drops_trailing_comment() {
+        assert_eq!(
+            without_comment("a like \"q?\"   / not atomic", 2),
+            "a like \"q?\""
+        );
+        assert_eq!(without_comment("\"a / b\",1", 0), "\"a / b\",1");
+        assert_eq!(without_comment("x / c", 4), "x / c");
+        assert_eq!(without_comment("+/[1 2]", 0), "+/[1 2]");
     }
 
     #[test]

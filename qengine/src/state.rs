@@ -233,6 +233,8 @@ pub struct Interp {
     /// The lambda stack when the last error left its innermost lambda,
     /// keyed by the error's address (`.Q.trp`).
     pub err_bt: Option<(usize, Vec<qcore::Func>)>,
+    /// The top-level chunk being evaluated (frame 0 of `.Q.bt`).
+    pub top_source: Option<Arc<str>>,
     /// Set by `reval`: assignment to a global signals `'noupdate`.
     pub no_update: bool,
     /// Running on a secondary thread (`peach`): besides `no_update`, no
@@ -271,6 +273,7 @@ impl Interp {
             partdb: None,
             calls: CallStack::default(),
             err_bt: None,
+            top_source: None,
             no_update: false,
             secondary: false,
             views: HashMap::default(),

@@ -250,6 +250,10 @@ const NAME_LISTS: &[(&str, &str)] = &[
     ("registry/table.rs", "the registry itself"),
     ("registry/mod.rs", "the registry itself"),
     (
+        "session/qdefined.rs",
+        "the keywords q 4.1 defines as q lambdas: an error inside one shows no caret",
+    ),
+    (
         "query/kernel/compile.rs",
         "the aggregates the compiled core has kernels for (its own table of what it compiles)",
     ),

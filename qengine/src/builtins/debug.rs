@@ -121,11 +121,64 @@ pub fn q_sbt(x: Value) -> QResult<Value> {
     Ok(Value::string(&sbt_text(&x)?))
 }
 
-/// `.Q.bt[]`: writes the stack of running lambdas to stdout.
+/// `.Q.bt[]`: writes the stack of running lambdas to stdout, innermost
+/// first, as q shows it: each lambda named (`f:`, `f@:` for one inside
+/// `f`), the caret under the call running in it, then the top-level line.
+/// The call is found in the text: the callee's name, or its text for an
+/// anonymous lambda (no caret when not found).
 pub fn q_bt(it: &mut Interp, _: Value) -> QResult<Value> {
     let stack = it.calls.to_vec();
-    print!("{}", sbt_text(&backtrace(None, &stack))?);
+    let mut frames = Vec::new();
+    for i in (0..stack.len()).rev() {
+        let text = lambda_text(&stack[i]);
+        let name = it.lambda_name(&stack[i], &stack[..i]);
+        let head = if name.is_empty() {
+            String::new()
+        } else {
+            format!("{name}:")
+        };
+        let callee = match stack.get(i + 1) {
+            Some(f) => callee_text(it, f, &stack[..=i]),
+            None => ".Q.bt".to_string(),
+        };
+        let at = find_call(&text, &callee).map_or(-1, |p| (p + head.len()) as i64);
+        frames.push(frame(&format!("{head}{text}"), at));
+    }
+    if let Some(top) = it.top_source.clone() {
+        let callee = match stack.first() {
+            Some(f) => callee_text(it, f, &[]),
+            None => ".Q.bt".to_string(),
+        };
+        let line = top.lines().next().unwrap_or("");
+        let at = find_call(line, &callee).map_or(-1, |p| p as i64);
+        let keep = if at < 0 { line.len() } else { at as usize };
+        frames.push(frame(qcore::error::without_comment(line, keep), at));
+    }
+    print!("{}", sbt_text(&Value::list(frames))?);
     Ok(Value::Nil)
+}
+
+/// What a call of lambda `f` looks like in its caller: the global's name,
+/// else the lambda's text.
+fn callee_text(it: &Interp, f: &Func, stack: &[Func]) -> String {
+    let name = it.lambda_name(f, stack);
+    if !name.is_empty() && !name.ends_with('@') {
+        return name;
+    }
+    lambda_text(f)
+}
+
+/// Where `callee` first occurs in `text` as a whole name (or anywhere, for
+/// a lambda's text).
+fn find_call(text: &str, callee: &str) -> Option<usize> {
+    if callee.is_empty() {
+        return None;
+    }
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    let is_name = callee.chars().all(word);
+    text.match_indices(callee).map(|(o, _)| o).find(|&o| {
+        !is_name || (!text[..o].ends_with(word) && !text[o + callee.len()..].starts_with(word))
+    })
 }
 
 pub(crate) fn trap_bt(it: &mut Interp, f: &Value, args: Vec<Value>, g: &Value) -> QResult<Value> {

@@ -196,8 +196,9 @@ pub fn call_lambda(it: &mut Interp, func: &Func, args: LambdaArgs) -> QResult<Va
             break;
         }
     }
-    if let Err(Ctl::Error(e)) = &r {
+    if let Err(Ctl::Error(e)) = &mut r {
         crate::builtins::debug::note_error(it, e);
+        e.left_lambda();
     }
     it.calls.pop();
     it.depth -= 1;
@@ -239,9 +240,17 @@ pub fn eval_parsed(it: &mut Interp, ast: &qparser::Expr, source: &Arc<str>) -> Q
     };
     let saved = it.depth;
     let saved_calls = it.calls.len();
+    let saved_top = if saved_calls == 0 {
+        it.top_source.replace(source.clone())
+    } else {
+        None
+    };
     let r = it.eval_node(&node, &mut fr);
     it.depth = saved;
     it.calls.truncate(saved_calls);
+    if saved_calls == 0 {
+        it.top_source = saved_top;
+    }
     match r {
         Ok(v) => Ok(v),
         // `:x` at top level just yields x
@@ -601,7 +610,9 @@ impl Interp {
                         None => "stype".to_string(),
                     },
                 };
-                Err(QError::new(text).at(fr.source, span.clone()).into())
+                let mut e = QError::new(text).at(fr.source, span.clone());
+                e.signalled = true;
+                Err(e.into())
             }
             Node::Block(items) => {
                 let mut last = Value::Nil;

@@ -241,7 +241,15 @@ impl Interp {
                     _ => return Err(QError::type_()),
                 };
                 if items.len() != ps.len() {
-                    return Err(QError::length());
+                    // q's caret: the pattern's opening parenthesis
+                    let mut e = QError::length();
+                    if let Some(sp) = spans.first()
+                        && let Some(open) = sp.start.checked_sub(1)
+                        && fr.source.get(open..sp.start) == Some("(")
+                    {
+                        e = e.at(fr.source, open..sp.start);
+                    }
+                    return Err(e);
                 }
                 let mut out = Vec::with_capacity(items.len());
                 let mut changed = false;

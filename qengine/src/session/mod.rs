@@ -3,6 +3,7 @@
 //! result — and script loading. It makes an [`Interp`] with the evaluator
 //! installed ([`Interp::new`]).
 
+mod qdefined;
 pub mod system;
 
 use std::sync::Arc;
@@ -177,53 +178,26 @@ impl Interp {
         };
         match &e.location {
             Some(loc) => {
-                let whole: &str = &loc.source;
-                let mut pos = loc.span.start.min(whole.len());
-                while !whole.is_char_boundary(pos) {
-                    pos -= 1;
-                }
-                // the failing frame: the innermost running lambda whose text
-                // holds the location (else the line itself, frame 0); its
-                // text is shown, not the line that defined it
-                let mut depth = 0;
-                let mut name = String::new();
-                let mut src: &str = whole;
-                let mut start = pos;
-                for (i, f) in stack.iter().enumerate().rev() {
-                    let qcore::Func::Lambda(l) = f else { continue };
-                    let Ok(c) = crate::eval::compiled(l) else {
-                        continue;
-                    };
-                    if *c.source != *whole {
-                        continue;
+                let mut inner = String::new();
+                // an error a primitive raises inside a keyword q defines in
+                // q (`ssr`, `xcol`) shows the calling line without a caret
+                let caret = e.signalled || !qdefined::in_q_defined(loc);
+                let depth =
+                    self.write_frame(&mut inner, stack, stack.len(), loc, (chunk, origin), caret);
+                // Signal breaks one level up (ref/signal): q shows the frames
+                // down to the caller's, or only the top-level line when the
+                // signalling lambda was called from there
+                if e.signalled
+                    && depth >= 1
+                    && let Some(Some(call)) = e.callers.first()
+                {
+                    if depth > 1 {
+                        out.push_str(&inner);
                     }
-                    let text = l.source.as_str();
-                    if let Some(off) = whole
-                        .match_indices(text)
-                        .map(|(o, _)| o)
-                        .find(|&o| o <= pos && pos < o + text.len())
-                    {
-                        depth = i + 1;
-                        name = self.lambda_name(f, &stack[..i]);
-                        src = text;
-                        start = pos - off;
-                        break;
-                    }
+                    self.write_frame(&mut out, stack, depth - 1, call, (chunk, origin), true);
+                } else {
+                    out.push_str(&inner);
                 }
-                let line_idx = whole[..pos].matches('\n').count();
-                let mut head = format!("  [{depth}]  ");
-                match origin {
-                    qcore::Origin::Script { file, line } if whole == chunk => {
-                        head.push_str(&format!("{file}:{}: ", line + line_idx));
-                    }
-                    _ => {}
-                }
-                if !name.is_empty() {
-                    head.push_str(&name);
-                    head.push(':');
-                }
-                qcore::error::caret_frame(&mut out, &head, src, start);
-                out.push('\n');
                 if !detail.is_empty() {
                     err.push_str(&format!("  {detail}\n"));
                 }
@@ -239,6 +213,73 @@ impl Interp {
             }
         }
         (out, err)
+    }
+
+    /// Writes the frame of location `loc`: the innermost of the first
+    /// `limit` running lambdas whose text holds it (else the line itself,
+    /// frame 0), showing the lambda's text, not the line that defined it.
+    /// Returns the frame's number.
+    fn write_frame(
+        &self,
+        out: &mut String,
+        stack: &[qcore::Func],
+        limit: usize,
+        loc: &qcore::Location,
+        (chunk, origin): (&str, qcore::Origin<'_>),
+        caret: bool,
+    ) -> usize {
+        let whole: &str = &loc.source;
+        let mut pos = loc.span.start.min(whole.len());
+        while !whole.is_char_boundary(pos) {
+            pos -= 1;
+        }
+        let mut depth = 0;
+        let mut name = String::new();
+        let mut src: &str = whole;
+        let mut start = pos;
+        for (i, f) in stack[..limit.min(stack.len())].iter().enumerate().rev() {
+            let qcore::Func::Lambda(l) = f else { continue };
+            let Ok(c) = crate::eval::compiled(l) else {
+                continue;
+            };
+            if *c.source != *whole {
+                continue;
+            }
+            let text = l.source.as_str();
+            if let Some(off) = whole
+                .match_indices(text)
+                .map(|(o, _)| o)
+                .find(|&o| o <= pos && pos < o + text.len())
+            {
+                depth = i + 1;
+                name = self.lambda_name(f, &stack[..i]);
+                src = text;
+                start = pos - off;
+                break;
+            }
+        }
+        let line_idx = whole[..pos].matches('\n').count();
+        let mut head = format!("  [{depth}]  ");
+        match origin {
+            qcore::Origin::Script { file, line } if whole == chunk => {
+                head.push_str(&format!("{file}:{}: ", line + line_idx));
+            }
+            _ => {}
+        }
+        if !name.is_empty() {
+            head.push_str(&name);
+            head.push(':');
+        }
+        if caret {
+            qcore::error::caret_frame(out, &head, src, start);
+        } else {
+            let ls = src[..start].rfind('\n').map_or(0, |i| i + 1);
+            let le = src[start..].find('\n').map_or(src.len(), |i| start + i);
+            out.push_str(&head);
+            out.push_str(qcore::error::without_comment(&src[ls..le], start - ls));
+        }
+        out.push('\n');
+        depth
     }
 
     /// The name q shows for a running lambda: the global that holds it, or
