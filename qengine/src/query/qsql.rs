@@ -809,10 +809,13 @@ pub(crate) fn exec(
             ))
         }
         Value::List(l) if l.is_empty() => {
+            // `?[t;();();()]` (`exec from t`) is the last row: q reads it
+            // as `exec last c1,last c2,… from t`
             let (names, exprs) = phrase(sel, t, &[])?;
             let mut vals = Vec::with_capacity(names.len());
             for e in &exprs {
-                vals.push(eval_tree(it, &mut ctx, e)?);
+                let col = eval_tree(it, &mut ctx, e)?;
+                vals.push(crate::builtins::list::last(col)?);
             }
             Ok(Value::dict(
                 Value::Vector(Vector::syms(names)),

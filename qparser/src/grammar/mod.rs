@@ -510,11 +510,19 @@ fn atom<'a>(
         .then_ignore(choice((tok(Tok::Semi), tok(Tok::RParen))).rewind())
         .map(|(a, span)| Item::new(ExprKind::Verb(a.glyph().into()), span, false, 1));
     let bad = any_ref().validate(|t: &Token, _, emitter| {
-        let msg = match &t.tok {
-            Tok::Adverb(a) => format!("iterator `{}` has nothing to apply to", a.glyph()),
-            _ => "unexpected token".to_string(),
+        let (name, msg) = match &t.tok {
+            // q names a stray `\` itself: `count \a` is '\
+            Tok::Adverb(a) if a.glyph() == "\\" => (
+                "\\",
+                "iterator `\\` has nothing to apply to".to_string(),
+            ),
+            Tok::Adverb(a) => (
+                "parse",
+                format!("iterator `{}` has nothing to apply to", a.glyph()),
+            ),
+            _ => ("parse", "unexpected token".to_string()),
         };
-        emitter.emit(QErr::new("parse", msg, t.span.clone()));
+        emitter.emit(QErr::new(name, msg, t.span.clone()));
         Item::new(ExprKind::Elided, t.span.clone(), false, 1)
     });
     choice((
