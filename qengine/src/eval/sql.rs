@@ -226,6 +226,13 @@ fn parts(
     let dedup = matches!(q.kind, SqlKind::Select | SqlKind::Exec);
     let (cn, ct) = named_trees(it, &q.columns, dedup, tree)?;
     let (bn, bt) = named_trees(it, &q.by, false, tree)?;
+    // q: a select column named like a group column is an error, in parse
+    // too (`select b by b from t` is 'dup names for cols/groups b)
+    if q.kind == SqlKind::Select
+        && let Some(d) = cn.iter().find(|n| bn.contains(n))
+    {
+        return Err(QError::new(format!("dup names for cols/groups {}", d.as_str())));
+    }
     let single_unnamed =
         |items: &[(Option<String>, Expr)]| items.len() == 1 && items[0].0.is_none();
     let (b, a) = match q.kind {
