@@ -22,12 +22,6 @@ use qcore::Vector;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// `$x`: q disables the unary form of `$` (`$42` is '$); `$:x` and
-/// `string x` are the string.
-pub fn dollar_monad(_: &mut Interp, _: Value) -> QResult<Value> {
-    Err(QError::new("$"))
-}
-
 /// `string x`.
 pub fn string(it: &mut Interp, x: Value) -> QResult<Value> {
     let p = it.settings.console.precision;

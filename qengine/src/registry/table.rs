@@ -31,7 +31,7 @@ pub static BUILTINS: &[Builtin] = &[
     op("=",   P1(list::find::group), P2(compare::eq), None, "group x; x=y equal"),
     op("<",   P1(sort::iasc), P2(compare::lt), None, "iasc x; x<y less than"),
     op(">",   P1(sort::idesc), P2(compare::gt), None, "idesc x; x>y greater than"),
-    op("$",   S1(text::dollar_monad), S2(cast::cast), None, "string x; x$y cast, pad"),
+    op("$",   S1(text::string), S2(cast::cast), None, "string x; x$y cast, pad"),
     op(",",   P1(list::enlist), P2(list::join::join), None, "enlist x; x,y join"),
     Builtin { prefix: Some(Prefix::Take), ..op("#",   S1(list::count), P2(list::take::take), None, "count x; x#y take") },
     op("_",   P1(math::arith::floor), P2(list::take::drop), None, "floor x; x_y drop, cut"),

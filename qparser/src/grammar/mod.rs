@@ -969,6 +969,11 @@ fn assign_target(items: &mut Vec<Item>) -> Option<Target> {
     }
 }
 
+thread_local! {
+    /// Set while a `k)` chunk is parsed: k keeps the unary forms q disables.
+    pub(crate) static K_MODE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Group the terms of a statement from the right (iteratively; see the
 /// module docs). Trees deeper than [`MAX_DEPTH`] are reported through
 /// `emit` and replaced by a placeholder.
@@ -1000,6 +1005,19 @@ fn group(mut items: Vec<Item>, emit: &mut dyn FnMut(QErr)) -> (Expr, u32) {
                 }
             }
         } else {
+            // q disables the unary form of a bare `$` and `,` (`$42` is '$,
+            // `(#;3;,`a`b)` is ',; `($)42`, `$:42` and k's `$42` are the
+            // string)
+            if t.verb
+                && !t.paren
+                && acc.is_some()
+                && !K_MODE.with(|k| k.get())
+                && let ExprKind::Verb(v) = &t.e.kind
+                && (v == "$" || v == ",")
+            {
+                let kw = if v == "$" { "string" } else { "enlist" };
+                emit(QErr::new(v, format!("the unary form of {v} is not q: use {kw}"), t.e.span.clone()));
+            }
             match acc.take() {
                 None => (t.e, t.d),
                 Some((r, rd)) => {
