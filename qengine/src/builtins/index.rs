@@ -433,7 +433,11 @@ pub fn amend(
                 if p < 0 || p as usize >= n {
                     // q: an atom index out of range is 'index, a list of
                     // indices with one out of range is 'length
-                    let e = if matches!(i, Value::Atom(_)) { QError::index() } else { QError::length() };
+                    let e = if matches!(i, Value::Atom(_)) {
+                        QError::index()
+                    } else {
+                        QError::length()
+                    };
                     return Err(e.with_detail("amend index out of range"));
                 }
             }

@@ -231,7 +231,10 @@ fn parts(
     if q.kind == SqlKind::Select
         && let Some(d) = cn.iter().find(|n| bn.contains(n))
     {
-        return Err(QError::new(format!("dup names for cols/groups {}", d.as_str())));
+        return Err(QError::new(format!(
+            "dup names for cols/groups {}",
+            d.as_str()
+        )));
     }
     let single_unnamed =
         |items: &[(Option<String>, Expr)]| items.len() == 1 && items[0].0.is_none();

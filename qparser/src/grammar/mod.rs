@@ -512,10 +512,9 @@ fn atom<'a>(
     let bad = any_ref().validate(|t: &Token, _, emitter| {
         let (name, msg) = match &t.tok {
             // q names a stray `\` itself: `count \a` is '\
-            Tok::Adverb(a) if a.glyph() == "\\" => (
-                "\\",
-                "iterator `\\` has nothing to apply to".to_string(),
-            ),
+            Tok::Adverb(a) if a.glyph() == "\\" => {
+                ("\\", "iterator `\\` has nothing to apply to".to_string())
+            }
             Tok::Adverb(a) => (
                 "parse",
                 format!("iterator `{}` has nothing to apply to", a.glyph()),
@@ -1016,7 +1015,11 @@ fn group(mut items: Vec<Item>, emit: &mut dyn FnMut(QErr)) -> (Expr, u32) {
                 && (v == "$" || v == ",")
             {
                 let kw = if v == "$" { "string" } else { "enlist" };
-                emit(QErr::new(v, format!("the unary form of {v} is not q: use {kw}"), t.e.span.clone()));
+                emit(QErr::new(
+                    v,
+                    format!("the unary form of {v} is not q: use {kw}"),
+                    t.e.span.clone(),
+                ));
             }
             match acc.take() {
                 None => (t.e, t.d),
