@@ -32,7 +32,10 @@ pub fn is_infix_keyword(name: &str) -> bool {
 /// blanked rather than cut so spans still point into `src`.
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
     if let Some(rest) = src.strip_prefix("k)") {
-        return parse(&format!("  {rest}"));
+        let was = crate::grammar::K_MODE.with(|k| k.replace(true));
+        let r = parse(&format!("  {rest}"));
+        crate::grammar::K_MODE.with(|k| k.set(was));
+        return r;
     }
     let toks = lex(src)?;
     let (mut stmts, errors) = grammar::parse_tokens(src, &toks);

@@ -36,6 +36,14 @@ pub fn dyad_colon(_x: Value, y: Value) -> QResult<Value> {
 
 /// `x@y`: apply or index at one argument.
 pub fn at(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    // `f@x` is `f[x]`: a glyph operator given one argument this way is
+    // projected, as `#[x]` is (ref/take: `(#)@'(1 0 2;…)` are projections)
+    if let Value::Func(Func::Builtin(p)) = &x {
+        let b = registry::get(p.id);
+        if b.kind == registry::Kind::Operator && b.dyad.is_some() && b.name.len() == 1 {
+            return project(x, vec![Some(y), None]);
+        }
+    }
     apply_monadic(it, &x, y)
 }
 

@@ -39,8 +39,11 @@ pub fn index_at_depth(it: &mut Interp, x: &Value, args: &[Value]) -> QResult<Val
         return index(it, x, first);
     }
     if let Value::Table(_) = x {
-        // t[rows;cols]
+        // t[rows;cols]; `t[1;]` is the row itself (a dictionary)
         let rows = index(it, x, first)?;
+        if rest.iter().all(|r| matches!(r, Value::Nil)) {
+            return Ok(rows);
+        }
         return index_at_depth(it, &rows, rest);
     }
     match first {
@@ -428,7 +431,14 @@ pub fn amend(
             };
             for &p in &positions {
                 if p < 0 || p as usize >= n {
-                    return Err(QError::index().with_detail("amend index out of range"));
+                    // q: an atom index out of range is 'index, a list of
+                    // indices with one out of range is 'length
+                    let e = if matches!(i, Value::Atom(_)) {
+                        QError::index()
+                    } else {
+                        QError::length()
+                    };
+                    return Err(e.with_detail("amend index out of range"));
                 }
             }
             let scalar_index = matches!(i, Value::Atom(_));
@@ -648,7 +658,7 @@ pub fn amend_in_place(x: &mut Value, path: &[Value], v: &Value) -> Option<QResul
                 (Value::Vector(iv), Value::Atom(a)) if a.ty() == vec.ty() => {
                     let ks = int_indices(iv).ok()?;
                     if ks.iter().any(|&k| k < 0 || k as usize >= n) {
-                        return Some(Err(QError::index().with_detail("amend index out of range")));
+                        return Some(Err(QError::length().with_detail("amend index out of range")));
                     }
                     for k in ks {
                         set_atom(vec, k as usize, *a);
@@ -661,7 +671,7 @@ pub fn amend_in_place(x: &mut Value, path: &[Value], v: &Value) -> Option<QResul
                         return Some(Err(QError::length()));
                     }
                     if ks.iter().any(|&k| k < 0 || k as usize >= n) {
-                        return Some(Err(QError::index().with_detail("amend index out of range")));
+                        return Some(Err(QError::length().with_detail("amend index out of range")));
                     }
                     for (j, k) in ks.into_iter().enumerate() {
                         set_atom(vec, k as usize, vv.get(j));

@@ -348,8 +348,17 @@ pub(crate) fn over_scan(
     scan: bool,
 ) -> QResult<Value> {
     let fval = match f {
-        // A list of lists is a binary map (a finite-state machine `m[x;y]`).
+        // A list of lists is a binary map (a finite-state machine `m[x;y]`);
+        // so is a list of functions and lists applied with a seed
+        // (`1 m/x` with `m:({0};{2*x="x"};…)`: `m[s;c]` is `m[s] c`).
         Value::List(l) if !l.is_empty() && l.iter().all(|i| i.is_list()) => 2,
+        Value::List(l)
+            if args.len() == 2
+                && !l.is_empty()
+                && l.iter().all(|i| i.is_list() || matches!(i, Value::Func(_))) =>
+        {
+            2
+        }
         // A derived Over/Scan function (`,/`) is variadic: applied to one
         // argument it is a unary, so `(,/)over x` converges.
         Value::Func(Func::Derived(d))
@@ -645,7 +654,8 @@ pub(crate) fn prior_first(it: &mut Interp, f: &Value, x: &Value, x0: &Value) -> 
         }
         Some("*") => Ok(x0.clone()),
         Some("%") => apply2(it, f, x0.clone(), Value::long(1)),
-        Some(",") => apply(it, f, vec![x0.clone(), Value::list(vec![])]),
+        // `(,':)2 3 4` starts with the atom 2, not `,2`
+        Some(",") => Ok(x0.clone()),
         _ => {
             let null = crate::ops::index::null_item_of(x);
             apply2(it, f, x0.clone(), null)

@@ -226,6 +226,25 @@ fn parts(
     let dedup = matches!(q.kind, SqlKind::Select | SqlKind::Exec);
     let (cn, ct) = named_trees(it, &q.columns, dedup, tree)?;
     let (bn, bt) = named_trees(it, &q.by, false, tree)?;
+    // q: a select column named like a group column is an error, in parse
+    // too (`select b by b from t` is 'dup names for cols/groups b). Only
+    // bare column names are checked: derived names (`sum k by 3 xbar k`)
+    // are left as they were.
+    let bare = |items: &[(Option<String>, Expr)]| -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|(n, e)| match (&n, &e.kind) {
+                (None, ExprKind::Name(v)) => Some(v.to_string()),
+                _ => None,
+            })
+            .collect()
+    };
+    if q.kind == SqlKind::Select {
+        let by = bare(&q.by);
+        if let Some(d) = bare(&q.columns).into_iter().find(|c| by.contains(c)) {
+            return Err(QError::new(format!("dup names for cols/groups {d}")));
+        }
+    }
     let single_unnamed =
         |items: &[(Option<String>, Expr)]| items.len() == 1 && items[0].0.is_none();
     let (b, a) = match q.kind {

@@ -958,8 +958,9 @@ pub(crate) fn float_fn(x: Value, keep_p: bool, f: &dyn Fn(f64) -> f64) -> QResul
 /// returned as they are; reals and floats round to long (null to `0N`).
 /// `floor` on chars and symbols lower-cases them (k's `_:`).
 pub(crate) fn round_fn(x: Value, up: bool) -> QResult<Value> {
-    // q's floor and ceiling are tolerant: within 2^-43 of x (relative)
-    // of the next integer counts as that integer (floor 2-1e-13 is 2)
+    // q's floor and ceiling are tolerant: within 2^-44 of x (relative)
+    // of the next integer counts as that integer (floor 2-1e-13 is 2,
+    // floor 1-1e-13 is 0)
     fn tfloor(x: f64) -> f64 {
         let r = x.floor();
         if x.is_finite() && r + 1.0 - x <= x.abs() * TOLERANCE {
@@ -976,7 +977,7 @@ pub(crate) fn round_fn(x: Value, up: bool) -> QResult<Value> {
             r
         }
     }
-    const TOLERANCE: f64 = 1.0 / 8_796_093_022_208.0;
+    const TOLERANCE: f64 = 1.0 / 17_592_186_044_416.0;
     let f: fn(f64) -> f64 = if up { tceil } else { tfloor };
     atomic_monad(x, &mut |v| {
         let t = simple_ty(&v)?;

@@ -606,6 +606,18 @@ pub fn select_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
         c = Value::list(rest);
     }
     // compiled-expression core (kernel, issue 6): fused where + aggregates
+    // a symbol list as b is a by parse tree, not names: `` `c1`c2 `` is
+    // c1 indexed by c2 (q's `?[t;();`c1`c2;`c3]`)
+    let b = match b {
+        Value::Vector(v) if v.ty() == Ty::Symbol && v.len() >= 2 => Value::List(Arc::new(
+            v.as_sym()
+                .unwrap_or(&[])
+                .iter()
+                .map(|s| Value::Atom(Atom::Symbol(*s)))
+                .collect(),
+        )),
+        other => other,
+    };
     if nk == 0
         && order.is_none()
         && let Some(r) = crate::query::kernel::select(it, &t, &c, &b, &sel)
@@ -809,10 +821,13 @@ pub(crate) fn exec(
             ))
         }
         Value::List(l) if l.is_empty() => {
+            // `?[t;();();()]` (`exec from t`) is the last row: q reads it
+            // as `exec last c1,last c2,… from t`
             let (names, exprs) = phrase(sel, t, &[])?;
             let mut vals = Vec::with_capacity(names.len());
             for e in &exprs {
-                vals.push(eval_tree(it, &mut ctx, e)?);
+                let col = eval_tree(it, &mut ctx, e)?;
+                vals.push(crate::builtins::list::last(col)?);
             }
             Ok(Value::dict(
                 Value::Vector(Vector::syms(names)),

@@ -528,7 +528,10 @@ pub fn unary_keyword(g: &str) -> Option<&'static str> {
 /// is listed but not built (also when read inside a namespace, where `raze`
 /// is looked up as `.a.raze`), else q's `'name`.
 pub fn undefined(name: &str) -> QError {
-    let listed = |n: &str| row(n).is_some_and(|b| b.status != Status::Done);
+    // a callback (`.z.pi`) the user has not set is undefined in q
+    // whether or not borf calls it yet
+    let listed =
+        |n: &str| row(n).is_some_and(|b| b.status != Status::Done && b.kind != Kind::Callback);
     if listed(name) {
         return QError::nyi(name);
     }

@@ -408,6 +408,10 @@ fn error_mode(it: &mut Interp, rest: &str) -> QResult<Outcome> {
 }
 
 fn date_order(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    // q shows `\z` as a long (0), unlike the int settings
+    if rest.is_empty() {
+        return Ok(Outcome::Value(Value::long(it.settings.date_dmy as i64)));
+    }
     let mut v = it.settings.date_dmy as i64;
     let r = int_setting(&mut v, rest, |n| n == 0 || n == 1)?;
     it.settings.date_dmy = v == 1;

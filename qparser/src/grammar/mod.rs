@@ -510,11 +510,18 @@ fn atom<'a>(
         .then_ignore(choice((tok(Tok::Semi), tok(Tok::RParen))).rewind())
         .map(|(a, span)| Item::new(ExprKind::Verb(a.glyph().into()), span, false, 1));
     let bad = any_ref().validate(|t: &Token, _, emitter| {
-        let msg = match &t.tok {
-            Tok::Adverb(a) => format!("iterator `{}` has nothing to apply to", a.glyph()),
-            _ => "unexpected token".to_string(),
+        let (name, msg) = match &t.tok {
+            // q names a stray `\` itself: `count \a` is '\
+            Tok::Adverb(a) if a.glyph() == "\\" => {
+                ("\\", "iterator `\\` has nothing to apply to".to_string())
+            }
+            Tok::Adverb(a) => (
+                "parse",
+                format!("iterator `{}` has nothing to apply to", a.glyph()),
+            ),
+            _ => ("parse", "unexpected token".to_string()),
         };
-        emitter.emit(QErr::new("parse", msg, t.span.clone()));
+        emitter.emit(QErr::new(name, msg, t.span.clone()));
         Item::new(ExprKind::Elided, t.span.clone(), false, 1)
     });
     choice((
@@ -961,6 +968,11 @@ fn assign_target(items: &mut Vec<Item>) -> Option<Target> {
     }
 }
 
+thread_local! {
+    /// Set while a `k)` chunk is parsed: k keeps the unary forms q disables.
+    pub(crate) static K_MODE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Group the terms of a statement from the right (iteratively; see the
 /// module docs). Trees deeper than [`MAX_DEPTH`] are reported through
 /// `emit` and replaced by a placeholder.
@@ -992,6 +1004,23 @@ fn group(mut items: Vec<Item>, emit: &mut dyn FnMut(QErr)) -> (Expr, u32) {
                 }
             }
         } else {
+            // q disables the unary form of a bare `$` and `,` (`$42` is '$,
+            // `(#;3;,`a`b)` is ',; `($)42`, `$:42` and k's `$42` are the
+            // string)
+            if t.verb
+                && !t.paren
+                && acc.is_some()
+                && !K_MODE.with(|k| k.get())
+                && let ExprKind::Verb(v) = &t.e.kind
+                && (v == "$" || v == ",")
+            {
+                let kw = if v == "$" { "string" } else { "enlist" };
+                emit(QErr::new(
+                    v,
+                    format!("the unary form of {v} is not q: use {kw}"),
+                    t.e.span.clone(),
+                ));
+            }
             match acc.take() {
                 None => (t.e, t.d),
                 Some((r, rd)) => {

@@ -112,6 +112,11 @@ pub fn hcount(x: Value) -> QResult<Value> {
 
 /// `hdel x`: deletes a file or an empty directory, returning the handle.
 pub fn hdel(x: Value) -> QResult<Value> {
+    // hdel is k's `~:`: on anything but a symbol it is `not`
+    // (`hdel 01001b` is 10110b)
+    if !matches!(x, Value::Atom(qcore::Atom::Symbol(_))) {
+        return crate::builtins::logic::not(x);
+    }
     crate::storage::confine::forbid("hdel")?;
     let s = handle_of(&x)?;
     let (path, _) = handle_path(s)?;
