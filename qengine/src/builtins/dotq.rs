@@ -576,3 +576,168 @@ pub fn q_cap_v(x: Value) -> QResult<Value> {
         Value::list(t.columns.clone()),
     ))
 }
+
+// ---------------------------------------------------------------------------
+// .Q.gz .Q.ff .Q.ft .Q.fk .Q.fs .Q.fsn
+
+/// `.Q.gz x`: `.Q.gz[::]` is `1b` (gzip is built in); `.Q.gz (l;s)` the
+/// gzip stream of `s` (chars or bytes) at level `l` (1–9); `.Q.gz s` the
+/// bytes a gzip (or zlib) stream inflates to. The result has the type of
+/// `s`: chars stay chars, bytes bytes.
+pub fn q_gz(x: Value) -> QResult<Value> {
+    use std::io::Read;
+    use std::io::Write;
+    fn bytes_of(v: &Value) -> QResult<(Vec<u8>, Ty)> {
+        match v {
+            Value::Vector(w) if matches!(w.ty(), Ty::Char | Ty::Byte) => {
+                Ok((w.as_u8().unwrap_or(&[]).to_vec(), w.ty()))
+            }
+            Value::List(l) if l.is_empty() => Ok((Vec::new(), Ty::Char)),
+            _ => Err(QError::type_()),
+        }
+    }
+    fn out(b: Vec<u8>, ty: Ty) -> Value {
+        Value::Vector(Vector::from_u8(ty, b))
+    }
+    match &x {
+        Value::Nil => Ok(Value::bool(true)),
+        Value::List(l) if l.len() == 2 => {
+            let level = match &l[0] {
+                Value::Atom(a) => crate::ops::index::int_index(a)?,
+                _ => return Err(QError::type_()),
+            };
+            if !(0..=9).contains(&level) {
+                return Err(QError::domain());
+            }
+            let (src, ty) = bytes_of(&l[1])?;
+            let mut enc = flate2::write::GzEncoder::new(
+                Vec::with_capacity(src.len() / 2 + 32),
+                flate2::Compression::new(level as u32),
+            );
+            enc.write_all(&src)
+                .and_then(|_| enc.finish())
+                .map(|b| out(b, ty))
+                .map_err(|e| QError::new("gz").with_detail(e.to_string()))
+        }
+        _ => {
+            let (src, ty) = bytes_of(&x)?;
+            let mut buf = Vec::new();
+            let r = if src.first() == Some(&0x1f) {
+                flate2::read::MultiGzDecoder::new(&src[..]).read_to_end(&mut buf)
+            } else {
+                flate2::read::ZlibDecoder::new(&src[..]).read_to_end(&mut buf)
+            };
+            r.map_err(|e| QError::new("gz").with_detail(e.to_string()))?;
+            qcore::check_alloc(buf.len(), 1)?;
+            Ok(out(buf, ty))
+        }
+    }
+}
+
+/// `.Q.ff[x;y]`: table `x` with the columns of table `y` it lacks appended,
+/// null (of `y`'s column types); `x`'s columns are kept as they are.
+pub fn q_ff(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let (Value::Table(t), Value::Table(u)) = (&x, &y) else {
+        return Err(QError::type_());
+    };
+    let n = t.len();
+    let mut out = Table::clone(t);
+    for (name, col) in u.names.iter().zip(&u.columns) {
+        if out.names.contains(name) {
+            continue;
+        }
+        let null = match col {
+            Value::Vector(v) => {
+                qcore::check_alloc(n, v.ty().width())?;
+                let a = v.ty().null_atom();
+                let mut b = qcore::VecBuilder::new(v.ty(), n);
+                for _ in 0..n {
+                    b.push(a);
+                }
+                Value::Vector(b.finish())
+            }
+            // a general column's null item is an empty string
+            _ => Value::list(vec![Value::Vector(Vector::chars(b"")); n]),
+        };
+        out.names.push(*name);
+        out.columns.push(null);
+    }
+    Ok(Value::Table(Arc::new(out)))
+}
+
+/// `.Q.ft[f;t]`: `f` applied to `t`; a keyed table is unkeyed for `f` and
+/// its result keyed again on as many columns.
+pub fn q_ft(it: &mut Interp, f: Value, y: Value) -> QResult<Value> {
+    if let Value::Dict(d) = &y
+        && let Value::Table(k) = &d.keys
+        && let Some(t) = crate::builtins::dict::unkey(d)
+    {
+        let n = k.names.len();
+        return Ok(
+            match apply(it, &f, vec![Value::Table(Arc::new(t))])? {
+                Value::Table(r) => crate::builtins::table::rekey(&r, n),
+                other => other,
+            },
+        );
+    }
+    apply(it, &f, vec![y])
+}
+
+/// `.Q.fk x`: the keyed table column `x` is a foreign key into, `` ` ``
+/// when it is none.
+pub fn q_fk(it: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(Value::Atom(Atom::Symbol(
+        crate::builtins::table::foreign_key(it, &x).unwrap_or(Sym::EMPTY),
+    )))
+}
+
+/// `.Q.fs[f;file]`: `.Q.fsn` with chunks of 131000 bytes.
+pub fn q_fs(it: &mut Interp, f: Value, file: Value) -> QResult<Value> {
+    fsn(it, &f, &file, 131_000)
+}
+
+/// `.Q.fsn[f;file;n]`: `f` applied to the lines of `file` read about `n`
+/// bytes at a time (each chunk ends at a newline); the file's size.
+pub fn q_fsn(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    let [f, file, n]: [Value; 3] = args.try_into().map_err(|_| QError::rank())?;
+    let n = match &n {
+        Value::Atom(a) => crate::ops::index::int_index(a)?,
+        _ => return Err(QError::type_()),
+    };
+    fsn(it, &f, &file, n.max(1) as u64)
+}
+
+fn fsn(it: &mut Interp, f: &Value, file: &Value, n: u64) -> QResult<Value> {
+    use crate::builtins::io::handle::{file_sym, io_err, read_range, split_lines, string_value};
+    let Some((_, path)) = file_sym(file)? else {
+        return Err(QError::type_());
+    };
+    let len = std::fs::metadata(&path).map_err(|e| io_err(&path, &e))?.len();
+    let mut at = 0u64;
+    while at < len {
+        it.tick()?;
+        let chunk = read_range(&path, at, Some(n))?;
+        // the chunk's complete lines; a line longer than the chunk is read
+        // whole
+        let take = if at + (chunk.len() as u64) >= len {
+            chunk.len()
+        } else {
+            match chunk.iter().rposition(|&c| c == b'\n') {
+                Some(p) => p + 1,
+                None => {
+                    let rest = read_range(&path, at, None)?;
+                    rest.iter().position(|&c| c == b'\n').map_or(rest.len(), |p| p + 1)
+                }
+            }
+        };
+        let bytes = if take <= chunk.len() {
+            chunk[..take].to_vec()
+        } else {
+            read_range(&path, at, Some(take as u64))?
+        };
+        let lines: Vec<Value> = split_lines(&bytes).into_iter().map(string_value).collect();
+        apply(it, f, vec![Value::list(lines)])?;
+        at += take as u64;
+    }
+    Ok(Value::long(len as i64))
+}
