@@ -543,15 +543,31 @@ pub(crate) fn format_fixed(p: usize, f: f64) -> String {
 /// sym file of the database `d` (written, and loaded into `sym`), or with
 /// `d` the generic null the in-memory `sym` only (extended as `` `sym? ``).
 pub fn q_en(it: &mut Interp, d: Value, t: Value) -> QResult<Value> {
+    ens(it, d, t, Sym::new("sym"))
+}
+
+/// `.Q.ens[d;t;name]`: `.Q.en` against the domain `name` (the file
+/// `d/name`, loaded into the global `name`) instead of `sym`.
+pub fn q_ens(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    let [d, t, name]: [Value; 3] = args.try_into().map_err(|_| QError::rank())?;
+    let Value::Atom(Atom::Symbol(name)) = name else {
+        return Err(QError::type_());
+    };
+    if name.is_null() || name.as_str().contains(['/', '.']) {
+        return Err(QError::domain());
+    }
+    ens(it, d, t, name)
+}
+
+fn ens(it: &mut Interp, d: Value, t: Value, sym: Sym) -> QResult<Value> {
     let Value::Table(tab) = &t else {
         return Err(QError::type_());
     };
-    let sym = Sym::new("sym");
     if !matches!(d, Value::Nil) {
-        let names = crate::storage::splay::q_en_names(&d, &t)?;
+        let names = crate::storage::splay::q_ens_names(&d, &t, sym.as_str())?;
         let all: Vec<Sym> = names.iter().map(|n| Sym::new(n)).collect();
         it.set_global(
-            crate::state::qualify(Sym::new("."), "sym"),
+            crate::state::qualify(Sym::new("."), sym.as_str()),
             Value::Vector(Vector::syms(all)),
         );
     }
@@ -691,13 +707,15 @@ pub fn q_fk(it: &mut Interp, x: Value) -> QResult<Value> {
     )))
 }
 
-/// `.Q.fs[f;file]`: `.Q.fsn` with chunks of 131000 bytes.
+/// `.Q.fs[f;file]` (and `.Q.fps` on a named pipe): `.Q.fsn` with chunks
+/// of 131000 bytes.
 pub fn q_fs(it: &mut Interp, f: Value, file: Value) -> QResult<Value> {
     fsn(it, &f, &file, 131_000)
 }
 
-/// `.Q.fsn[f;file;n]`: `f` applied to the lines of `file` read about `n`
-/// bytes at a time (each chunk ends at a newline); the file's size.
+/// `.Q.fsn[f;file;n]` (and `.Q.fpn` on a named pipe): `f` applied to the
+/// lines of `file` read about `n` bytes at a time (each chunk ends at a
+/// newline); the number of bytes read (the file's size).
 pub fn q_fsn(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     let [f, file, n]: [Value; 3] = args.try_into().map_err(|_| QError::rank())?;
     let n = match &n {
@@ -708,36 +726,106 @@ pub fn q_fsn(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
 }
 
 fn fsn(it: &mut Interp, f: &Value, file: &Value, n: u64) -> QResult<Value> {
-    use crate::builtins::io::handle::{file_sym, io_err, read_range, split_lines, string_value};
+    use crate::builtins::io::handle::{file_sym, io_err, split_lines, string_value};
+    use std::io::Read;
     let Some((_, path)) = file_sym(file)? else {
         return Err(QError::type_());
     };
-    let len = std::fs::metadata(&path).map_err(|e| io_err(&path, &e))?.len();
-    let mut at = 0u64;
-    while at < len {
+    // read sequentially (a named pipe has no size and no seeking): each
+    // chunk of about `n` bytes is cut after its last newline, the rest
+    // carried into the next; a line longer than a chunk is read whole
+    let mut fh = std::fs::File::open(&path).map_err(|e| io_err(&path, &e))?;
+    let n = n.min(1 << 30) as usize;
+    let mut carry: Vec<u8> = Vec::new();
+    let mut total = 0u64;
+    let mut buf = vec![0u8; n];
+    loop {
         it.tick()?;
-        let chunk = read_range(&path, at, Some(n))?;
-        // the chunk's complete lines; a line longer than the chunk is read
-        // whole
-        let take = if at + (chunk.len() as u64) >= len {
-            chunk.len()
+        let mut got = 0;
+        while got < n {
+            let k = fh.read(&mut buf[got..]).map_err(|e| io_err(&path, &e))?;
+            if k == 0 {
+                break;
+            }
+            got += k;
+        }
+        total += got as u64;
+        let eof = got < n;
+        qcore::check_alloc(carry.len() + got, 1)?;
+        carry.extend_from_slice(&buf[..got]);
+        let cut = if eof {
+            carry.len()
         } else {
-            match chunk.iter().rposition(|&c| c == b'\n') {
+            match carry.iter().rposition(|&c| c == b'\n') {
                 Some(p) => p + 1,
-                None => {
-                    let rest = read_range(&path, at, None)?;
-                    rest.iter().position(|&c| c == b'\n').map_or(rest.len(), |p| p + 1)
-                }
+                None => continue,
             }
         };
-        let bytes = if take <= chunk.len() {
-            chunk[..take].to_vec()
-        } else {
-            read_range(&path, at, Some(take as u64))?
-        };
-        let lines: Vec<Value> = split_lines(&bytes).into_iter().map(string_value).collect();
-        apply(it, f, vec![Value::list(lines)])?;
-        at += take as u64;
+        let rest = carry.split_off(cut);
+        if !carry.is_empty() {
+            let lines: Vec<Value> = split_lines(&carry).into_iter().map(string_value).collect();
+            apply(it, f, vec![Value::list(lines)])?;
+        }
+        carry = rest;
+        if eof {
+            return Ok(Value::long(total as i64));
+        }
     }
-    Ok(Value::long(len as i64))
+}
+
+// ---------------------------------------------------------------------------
+// .Q.addr .Q.host
+
+/// `.Q.addr x`: the IPv4 address of host `x` (a name or dotted-decimal
+/// symbol) as an int, `-1i` when it does not resolve.
+pub fn q_addr(x: Value) -> QResult<Value> {
+    use std::net::ToSocketAddrs;
+    let Value::Atom(Atom::Symbol(s)) = x else {
+        return Err(QError::type_());
+    };
+    let name = s.as_str();
+    let ip = if let Ok(a) = name.parse::<std::net::Ipv4Addr>() {
+        Some(a)
+    } else {
+        (name, 0u16).to_socket_addrs().ok().and_then(|mut it| {
+            it.find_map(|a| match a.ip() {
+                std::net::IpAddr::V4(v) => Some(v),
+                std::net::IpAddr::V6(_) => None,
+            })
+        })
+    };
+    Ok(Value::int(ip.map_or(-1, |a| u32::from(a) as i32)))
+}
+
+/// `.Q.host x`: the host name of the IPv4 address `x` (an int), as the
+/// system resolver reports it; `` ` `` when it has none.
+pub fn q_host(x: Value) -> QResult<Value> {
+    let ip = match x {
+        Value::Atom(Atom::Int(i)) => i as u32,
+        Value::Atom(Atom::Long(i)) => i as u32,
+        _ => return Err(QError::type_()),
+    };
+    let mut sa: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+    sa.sin_family = libc::AF_INET as libc::sa_family_t;
+    sa.sin_addr = libc::in_addr { s_addr: ip.to_be() };
+    let mut host = [0 as libc::c_char; 1025];
+    // SAFETY: `sa` is an initialized sockaddr_in of the length passed and
+    // `host` a writable buffer of the length passed; no service is asked for.
+    let r = unsafe {
+        libc::getnameinfo(
+            (&raw const sa).cast::<libc::sockaddr>(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+            host.as_mut_ptr(),
+            host.len() as libc::socklen_t,
+            std::ptr::null_mut(),
+            0,
+            libc::NI_NAMEREQD,
+        )
+    };
+    if r != 0 {
+        return Ok(Value::Atom(Atom::Symbol(Sym::EMPTY)));
+    }
+    // SAFETY: getnameinfo succeeded, so `host` holds a NUL-terminated name.
+    let name = unsafe { std::ffi::CStr::from_ptr(host.as_ptr()) };
+    Ok(Value::sym(&name.to_string_lossy()))
 }
