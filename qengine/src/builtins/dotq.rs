@@ -689,12 +689,10 @@ pub fn q_ft(it: &mut Interp, f: Value, y: Value) -> QResult<Value> {
         && let Some(t) = crate::builtins::dict::unkey(d)
     {
         let n = k.names.len();
-        return Ok(
-            match apply(it, &f, vec![Value::Table(Arc::new(t))])? {
-                Value::Table(r) => crate::builtins::table::rekey(&r, n),
-                other => other,
-            },
-        );
+        return Ok(match apply(it, &f, vec![Value::Table(Arc::new(t))])? {
+            Value::Table(r) => crate::builtins::table::rekey(&r, n),
+            other => other,
+        });
     }
     apply(it, &f, vec![y])
 }

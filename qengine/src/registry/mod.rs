@@ -445,7 +445,12 @@ pub fn namespace_members(ns: &str) -> Vec<(&'static str, Value)> {
         // q's own `.q` begins in the order its definitions are written
         // (`` key `.q `` is `` ``neg`not`null`string`reciprocal… ``); the
         // rest follow by name
-        let rank = |n: &str| DOT_Q_FIRST.iter().position(|&f| f == n).unwrap_or(usize::MAX);
+        let rank = |n: &str| {
+            DOT_Q_FIRST
+                .iter()
+                .position(|&f| f == n)
+                .unwrap_or(usize::MAX)
+        };
         out.sort_by_key(|&(n, _)| rank(n));
     }
     out
