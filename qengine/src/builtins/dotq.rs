@@ -827,3 +827,63 @@ pub fn q_host(x: Value) -> QResult<Value> {
     let name = unsafe { std::ffi::CStr::from_ptr(host.as_ptr()) };
     Ok(Value::sym(&name.to_string_lossy()))
 }
+
+// ---------------------------------------------------------------------------
+// .Q.l .Q.ld
+
+/// `.Q.l x`: loads the directory (or script) `x` as `\l` does; `::`.
+pub fn q_l(it: &mut Interp, x: Value) -> QResult<Value> {
+    let Value::Atom(Atom::Symbol(s)) = x else {
+        return Err(QError::type_());
+    };
+    let path = s.as_str().trim_start_matches(':');
+    if path.is_empty() {
+        return Err(QError::domain());
+    }
+    crate::session::system::command(it, &format!("l {path}"))?;
+    Ok(Value::Nil)
+}
+
+/// `.Q.ld lines`: a script's lines grouped into the statements `\l`
+/// evaluates — a line that begins with a space or tab continues the one
+/// before — as (the 1-based line number each starts at; its text, lines
+/// joined by newlines). Empty lines start no statement.
+pub fn q_ld(x: Value) -> QResult<Value> {
+    let lines: Vec<Vec<u8>> = match &x {
+        Value::List(l) => l
+            .iter()
+            .map(|v| match v {
+                Value::Vector(w) if w.ty() == Ty::Char => Ok(w.as_u8().unwrap_or(&[]).to_vec()),
+                Value::Atom(Atom::Char(c)) => Ok(vec![*c]),
+                _ => Err(QError::type_()),
+            })
+            .collect::<QResult<_>>()?,
+        Value::Vector(w) if w.ty() == Ty::Char => vec![w.as_u8().unwrap_or(&[]).to_vec()],
+        _ => return Err(QError::type_()),
+    };
+    let mut starts: Vec<i64> = Vec::new();
+    let mut texts: Vec<Vec<u8>> = Vec::new();
+    for (i, l) in lines.into_iter().enumerate() {
+        let cont = matches!(l.first(), Some(b' ' | b'\t'));
+        match texts.last_mut() {
+            Some(t) if cont => {
+                t.push(b'\n');
+                t.extend_from_slice(&l);
+            }
+            _ if l.is_empty() || cont => {}
+            _ => {
+                starts.push(i as i64 + 1);
+                texts.push(l);
+            }
+        }
+    }
+    Ok(Value::list(vec![
+        Value::Vector(Vector::longs(starts)),
+        Value::list(
+            texts
+                .into_iter()
+                .map(|t| Value::Vector(Vector::from_u8(Ty::Char, t)))
+                .collect(),
+        ),
+    ]))
+}
