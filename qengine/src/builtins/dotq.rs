@@ -840,7 +840,7 @@ pub fn q_l(it: &mut Interp, x: Value) -> QResult<Value> {
     if path.is_empty() {
         return Err(QError::domain());
     }
-    crate::session::system::command(it, &format!("l {path}"))?;
+    it.system(&format!("l {path}"))?;
     Ok(Value::Nil)
 }
 
