@@ -193,6 +193,22 @@ fn console_lines(v: &Value, precision: usize, rows: usize, cols: usize) -> Vec<S
         {
             f.matrix_lines(items, rows, width, 1).unwrap_or_default()
         }
+        // a column of one-item general lists (`("**";4 4)1:` of one
+        // record) prints as a one-column matrix too
+        Value::List(items)
+            if items.len() > 1
+                && items
+                    .iter()
+                    .all(|it| matches!(it, Value::List(l) if l.len() == 1))
+                && f.matrix_lines(items, rows, width, 1).is_some() =>
+        {
+            f.matrix_lines(items, rows, width, 1).unwrap_or_default()
+        }
+        // `enlist(::)` shows the null itself (q's reference uses it to show
+        // a function's `::` result)
+        Value::List(items) if items.len() == 1 && matches!(items[0], Value::Nil) => {
+            vec!["::".to_string()]
+        }
         // `()`, and a one-item list in its one-line form (`,1 2`, `,"ab"`)
         Value::List(items) if items.len() < 2 => {
             let mut s = String::new();

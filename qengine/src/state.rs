@@ -590,7 +590,13 @@ impl Interp {
         if names.is_empty() {
             return None;
         }
-        names.sort_unstable();
+        if ns == ".q" {
+            // `.q` lists q's definitions in q's order (the builtins' order)
+            let at = |n: &str| builtins.iter().position(|b| b.0 == n).unwrap_or(usize::MAX);
+            names.sort_by(|a, b| at(a).cmp(&at(b)).then(a.cmp(b)));
+        } else {
+            names.sort_unstable();
+        }
         let mut keys = Vec::with_capacity(names.len() + 1);
         let mut vals = Vec::with_capacity(names.len() + 1);
         if !root {

@@ -34,12 +34,18 @@ impl SymFile {
     /// Loads `db/sym`, or an empty list when it does not exist, holding the
     /// database's lock until the `SymFile` drops.
     pub fn open(db: &Path) -> Result<SymFile> {
+        SymFile::open_named(db, "sym")
+    }
+
+    /// Loads `db/name` (a domain other than `sym`, as `.Q.ens` writes), or
+    /// an empty list when it does not exist, holding the database's lock.
+    pub fn open_named(db: &Path, name: &str) -> Result<SymFile> {
         let lock = if db.is_dir() {
             Some(crate::lock::DirLock::exclusive(db)?)
         } else {
             None
         };
-        let path = db.join("sym");
+        let path = db.join(name);
         let (names, text_len) = if path.exists() {
             let m = Mapped::open(&path)?;
             if m.header.kind != Kind::SymText {

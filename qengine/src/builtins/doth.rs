@@ -30,7 +30,7 @@ pub const PRELUDE: &str = concat!(
     "\"application/msexcel\";\"image/gif\";\"image/png\";\"image/jpeg\";\"image/jpeg\";",
     "\"image/svg+xml\";\"image/x-icon\";\"application/javascript\";\"application/json\";",
     "\"text/css\";\"application/pdf\";\"application/wasm\");",
-    ".h.tx:`raw`json`csv`txt`xml!(enlist;{.j.j each $[.Q.qt x;0!x;x]};.h.cd;.h.td;.h.xd);",
+    ".h.tx:`raw`json`csv`txt`xml!(enlist;{$[.Q.qt x;.j.j each 0!x;1=count x;.j.j first x;.j.j each x]};.h.cd;.h.td;.h.xd);",
     ".h.logo:\"<a href=\\\"https://github.com/borf-db/borf\\\" style=\\\"font:bold 12pt verdana;color:#024C7E\\\">borf</a>\""
 );
 

@@ -543,15 +543,31 @@ pub(crate) fn format_fixed(p: usize, f: f64) -> String {
 /// sym file of the database `d` (written, and loaded into `sym`), or with
 /// `d` the generic null the in-memory `sym` only (extended as `` `sym? ``).
 pub fn q_en(it: &mut Interp, d: Value, t: Value) -> QResult<Value> {
+    ens(it, d, t, Sym::new("sym"))
+}
+
+/// `.Q.ens[d;t;name]`: `.Q.en` against the domain `name` (the file
+/// `d/name`, loaded into the global `name`) instead of `sym`.
+pub fn q_ens(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    let [d, t, name]: [Value; 3] = args.try_into().map_err(|_| QError::rank())?;
+    let Value::Atom(Atom::Symbol(name)) = name else {
+        return Err(QError::type_());
+    };
+    if name.is_null() || name.as_str().contains(['/', '.']) {
+        return Err(QError::domain());
+    }
+    ens(it, d, t, name)
+}
+
+fn ens(it: &mut Interp, d: Value, t: Value, sym: Sym) -> QResult<Value> {
     let Value::Table(tab) = &t else {
         return Err(QError::type_());
     };
-    let sym = Sym::new("sym");
     if !matches!(d, Value::Nil) {
-        let names = crate::storage::splay::q_en_names(&d, &t)?;
+        let names = crate::storage::splay::q_ens_names(&d, &t, sym.as_str())?;
         let all: Vec<Sym> = names.iter().map(|n| Sym::new(n)).collect();
         it.set_global(
-            crate::state::qualify(Sym::new("."), "sym"),
+            crate::state::qualify(Sym::new("."), sym.as_str()),
             Value::Vector(Vector::syms(all)),
         );
     }
@@ -575,4 +591,299 @@ pub fn q_cap_v(x: Value) -> QResult<Value> {
         Value::Vector(Vector::syms(t.names.clone())),
         Value::list(t.columns.clone()),
     ))
+}
+
+// ---------------------------------------------------------------------------
+// .Q.gz .Q.ff .Q.ft .Q.fk .Q.fs .Q.fsn
+
+/// `.Q.gz x`: `.Q.gz[::]` is `1b` (gzip is built in); `.Q.gz (l;s)` the
+/// gzip stream of `s` (chars or bytes) at level `l` (1–9); `.Q.gz s` the
+/// bytes a gzip (or zlib) stream inflates to. The result has the type of
+/// `s`: chars stay chars, bytes bytes.
+pub fn q_gz(x: Value) -> QResult<Value> {
+    use std::io::Read;
+    use std::io::Write;
+    fn bytes_of(v: &Value) -> QResult<(Vec<u8>, Ty)> {
+        match v {
+            Value::Vector(w) if matches!(w.ty(), Ty::Char | Ty::Byte) => {
+                Ok((w.as_u8().unwrap_or(&[]).to_vec(), w.ty()))
+            }
+            Value::List(l) if l.is_empty() => Ok((Vec::new(), Ty::Char)),
+            _ => Err(QError::type_()),
+        }
+    }
+    fn out(b: Vec<u8>, ty: Ty) -> Value {
+        Value::Vector(Vector::from_u8(ty, b))
+    }
+    match &x {
+        Value::Nil => Ok(Value::bool(true)),
+        Value::List(l) if l.len() == 2 => {
+            let level = match &l[0] {
+                Value::Atom(a) => crate::ops::index::int_index(a)?,
+                _ => return Err(QError::type_()),
+            };
+            if !(0..=9).contains(&level) {
+                return Err(QError::domain());
+            }
+            let (src, ty) = bytes_of(&l[1])?;
+            let mut enc = flate2::write::GzEncoder::new(
+                Vec::with_capacity(src.len() / 2 + 32),
+                flate2::Compression::new(level as u32),
+            );
+            enc.write_all(&src)
+                .and_then(|_| enc.finish())
+                .map(|b| out(b, ty))
+                .map_err(|e| QError::new("gz").with_detail(e.to_string()))
+        }
+        _ => {
+            let (src, ty) = bytes_of(&x)?;
+            let mut buf = Vec::new();
+            let r = if src.first() == Some(&0x1f) {
+                flate2::read::MultiGzDecoder::new(&src[..]).read_to_end(&mut buf)
+            } else {
+                flate2::read::ZlibDecoder::new(&src[..]).read_to_end(&mut buf)
+            };
+            r.map_err(|e| QError::new("gz").with_detail(e.to_string()))?;
+            qcore::check_alloc(buf.len(), 1)?;
+            Ok(out(buf, ty))
+        }
+    }
+}
+
+/// `.Q.ff[x;y]`: table `x` with the columns of table `y` it lacks appended,
+/// null (of `y`'s column types); `x`'s columns are kept as they are.
+pub fn q_ff(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let (Value::Table(t), Value::Table(u)) = (&x, &y) else {
+        return Err(QError::type_());
+    };
+    let n = t.len();
+    let mut out = Table::clone(t);
+    for (name, col) in u.names.iter().zip(&u.columns) {
+        if out.names.contains(name) {
+            continue;
+        }
+        let null = match col {
+            Value::Vector(v) => {
+                qcore::check_alloc(n, v.ty().width())?;
+                let a = v.ty().null_atom();
+                let mut b = qcore::VecBuilder::new(v.ty(), n);
+                for _ in 0..n {
+                    b.push(a);
+                }
+                Value::Vector(b.finish())
+            }
+            // a general column's null item is an empty string
+            _ => Value::list(vec![Value::Vector(Vector::chars(b"")); n]),
+        };
+        out.names.push(*name);
+        out.columns.push(null);
+    }
+    Ok(Value::Table(Arc::new(out)))
+}
+
+/// `.Q.ft[f;t]`: `f` applied to `t`; a keyed table is unkeyed for `f` and
+/// its result keyed again on as many columns.
+pub fn q_ft(it: &mut Interp, f: Value, y: Value) -> QResult<Value> {
+    if let Value::Dict(d) = &y
+        && let Value::Table(k) = &d.keys
+        && let Some(t) = crate::builtins::dict::unkey(d)
+    {
+        let n = k.names.len();
+        return Ok(match apply(it, &f, vec![Value::Table(Arc::new(t))])? {
+            Value::Table(r) => crate::builtins::table::rekey(&r, n),
+            other => other,
+        });
+    }
+    apply(it, &f, vec![y])
+}
+
+/// `.Q.fk x`: the keyed table column `x` is a foreign key into, `` ` ``
+/// when it is none.
+pub fn q_fk(it: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(Value::Atom(Atom::Symbol(
+        crate::builtins::table::foreign_key(it, &x).unwrap_or(Sym::EMPTY),
+    )))
+}
+
+/// `.Q.fs[f;file]` (and `.Q.fps` on a named pipe): `.Q.fsn` with chunks
+/// of 131000 bytes.
+pub fn q_fs(it: &mut Interp, f: Value, file: Value) -> QResult<Value> {
+    fsn(it, &f, &file, 131_000)
+}
+
+/// `.Q.fsn[f;file;n]` (and `.Q.fpn` on a named pipe): `f` applied to the
+/// lines of `file` read about `n` bytes at a time (each chunk ends at a
+/// newline); the number of bytes read (the file's size).
+pub fn q_fsn(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    let [f, file, n]: [Value; 3] = args.try_into().map_err(|_| QError::rank())?;
+    let n = match &n {
+        Value::Atom(a) => crate::ops::index::int_index(a)?,
+        _ => return Err(QError::type_()),
+    };
+    fsn(it, &f, &file, n.max(1) as u64)
+}
+
+fn fsn(it: &mut Interp, f: &Value, file: &Value, n: u64) -> QResult<Value> {
+    use crate::builtins::io::handle::{file_sym, io_err, split_lines, string_value};
+    use std::io::Read;
+    let Some((_, path)) = file_sym(file)? else {
+        return Err(QError::type_());
+    };
+    // read sequentially (a named pipe has no size and no seeking): each
+    // chunk of about `n` bytes is cut after its last newline, the rest
+    // carried into the next; a line longer than a chunk is read whole
+    let mut fh = std::fs::File::open(&path).map_err(|e| io_err(&path, &e))?;
+    let n = n.min(1 << 30) as usize;
+    let mut carry: Vec<u8> = Vec::new();
+    let mut total = 0u64;
+    let mut buf = vec![0u8; n];
+    loop {
+        it.tick()?;
+        let mut got = 0;
+        while got < n {
+            let k = fh.read(&mut buf[got..]).map_err(|e| io_err(&path, &e))?;
+            if k == 0 {
+                break;
+            }
+            got += k;
+        }
+        total += got as u64;
+        let eof = got < n;
+        qcore::check_alloc(carry.len() + got, 1)?;
+        carry.extend_from_slice(&buf[..got]);
+        let cut = if eof {
+            carry.len()
+        } else {
+            match carry.iter().rposition(|&c| c == b'\n') {
+                Some(p) => p + 1,
+                None => continue,
+            }
+        };
+        let rest = carry.split_off(cut);
+        if !carry.is_empty() {
+            let lines: Vec<Value> = split_lines(&carry).into_iter().map(string_value).collect();
+            apply(it, f, vec![Value::list(lines)])?;
+        }
+        carry = rest;
+        if eof {
+            return Ok(Value::long(total as i64));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// .Q.addr .Q.host
+
+/// `.Q.addr x`: the IPv4 address of host `x` (a name or dotted-decimal
+/// symbol) as an int, `-1i` when it does not resolve.
+pub fn q_addr(x: Value) -> QResult<Value> {
+    use std::net::ToSocketAddrs;
+    let Value::Atom(Atom::Symbol(s)) = x else {
+        return Err(QError::type_());
+    };
+    let name = s.as_str();
+    let ip = if let Ok(a) = name.parse::<std::net::Ipv4Addr>() {
+        Some(a)
+    } else {
+        (name, 0u16).to_socket_addrs().ok().and_then(|mut it| {
+            it.find_map(|a| match a.ip() {
+                std::net::IpAddr::V4(v) => Some(v),
+                std::net::IpAddr::V6(_) => None,
+            })
+        })
+    };
+    Ok(Value::int(ip.map_or(-1, |a| u32::from(a) as i32)))
+}
+
+/// `.Q.host x`: the host name of the IPv4 address `x` (an int), as the
+/// system resolver reports it; `` ` `` when it has none.
+pub fn q_host(x: Value) -> QResult<Value> {
+    let ip = match x {
+        Value::Atom(Atom::Int(i)) => i as u32,
+        Value::Atom(Atom::Long(i)) => i as u32,
+        _ => return Err(QError::type_()),
+    };
+    let mut sa: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+    sa.sin_family = libc::AF_INET as libc::sa_family_t;
+    sa.sin_addr = libc::in_addr { s_addr: ip.to_be() };
+    let mut host = [0 as libc::c_char; 1025];
+    // SAFETY: `sa` is an initialized sockaddr_in of the length passed and
+    // `host` a writable buffer of the length passed; no service is asked for.
+    let r = unsafe {
+        libc::getnameinfo(
+            (&raw const sa).cast::<libc::sockaddr>(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+            host.as_mut_ptr(),
+            host.len() as libc::socklen_t,
+            std::ptr::null_mut(),
+            0,
+            libc::NI_NAMEREQD,
+        )
+    };
+    if r != 0 {
+        return Ok(Value::Atom(Atom::Symbol(Sym::EMPTY)));
+    }
+    // SAFETY: getnameinfo succeeded, so `host` holds a NUL-terminated name.
+    let name = unsafe { std::ffi::CStr::from_ptr(host.as_ptr()) };
+    Ok(Value::sym(&name.to_string_lossy()))
+}
+
+// ---------------------------------------------------------------------------
+// .Q.l .Q.ld
+
+/// `.Q.l x`: loads the directory (or script) `x` as `\l` does; `::`.
+pub fn q_l(it: &mut Interp, x: Value) -> QResult<Value> {
+    let Value::Atom(Atom::Symbol(s)) = x else {
+        return Err(QError::type_());
+    };
+    let path = s.as_str().trim_start_matches(':');
+    if path.is_empty() {
+        return Err(QError::domain());
+    }
+    it.system(&format!("l {path}"))?;
+    Ok(Value::Nil)
+}
+
+/// `.Q.ld lines`: a script's lines grouped into the statements `\l`
+/// evaluates — a line that begins with a space or tab continues the one
+/// before — as (the 1-based line number each starts at; its text, lines
+/// joined by newlines). Empty lines start no statement.
+pub fn q_ld(x: Value) -> QResult<Value> {
+    let lines: Vec<Vec<u8>> = match &x {
+        Value::List(l) => l
+            .iter()
+            .map(|v| match v {
+                Value::Vector(w) if w.ty() == Ty::Char => Ok(w.as_u8().unwrap_or(&[]).to_vec()),
+                Value::Atom(Atom::Char(c)) => Ok(vec![*c]),
+                _ => Err(QError::type_()),
+            })
+            .collect::<QResult<_>>()?,
+        Value::Vector(w) if w.ty() == Ty::Char => vec![w.as_u8().unwrap_or(&[]).to_vec()],
+        _ => return Err(QError::type_()),
+    };
+    let mut starts: Vec<i64> = Vec::new();
+    let mut texts: Vec<Vec<u8>> = Vec::new();
+    for (i, l) in lines.into_iter().enumerate() {
+        let cont = matches!(l.first(), Some(b' ' | b'\t'));
+        match texts.last_mut() {
+            Some(t) if cont => {
+                t.push(b'\n');
+                t.extend_from_slice(&l);
+            }
+            _ if l.is_empty() || cont => {}
+            _ => {
+                starts.push(i as i64 + 1);
+                texts.push(l);
+            }
+        }
+    }
+    Ok(Value::list(vec![
+        Value::Vector(Vector::longs(starts)),
+        Value::list(
+            texts
+                .into_iter()
+                .map(|t| Value::Vector(Vector::from_u8(Ty::Char, t)))
+                .collect(),
+        ),
+    ]))
 }

@@ -101,6 +101,12 @@ pub fn z_cores(_: Value) -> QResult<Value> {
     Ok(Value::int(n as i32))
 }
 
+/// `.z.M`: the namespace of the module being loaded; borf loads no
+/// modules, so it is always the root `` `. ``.
+pub fn z_module(_: Value) -> QResult<Value> {
+    Ok(Value::sym("."))
+}
+
 pub fn z_quiet(_: Value) -> QResult<Value> {
     Ok(Value::bool(false))
 }

@@ -687,7 +687,19 @@ pub fn amend_in_place(x: &mut Value, path: &[Value], v: &Value) -> Option<QResul
             if k < 0 || k as usize >= l.len() {
                 return Some(Err(QError::index().with_detail("amend index out of range")));
             }
-            Arc::make_mut(l)[k as usize] = v.clone();
+            let items = Arc::make_mut(l);
+            let old = std::mem::replace(&mut items[k as usize], v.clone());
+            // a general list whose items become atoms of one type is a
+            // vector again (q: `s:(1;2f;3);s[1]:4` makes `1 4 3`); only an
+            // atom replacing an item of another kind can make it so
+            if let Value::Atom(a) = v
+                && !matches!(old, Value::Atom(o) if o.ty() == a.ty())
+                && items
+                    .iter()
+                    .all(|x| matches!(x, Value::Atom(b) if b.ty() == a.ty()))
+            {
+                *x = Value::from_items(std::mem::take(items));
+            }
             Some(Ok(()))
         }
         _ => None,

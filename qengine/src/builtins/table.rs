@@ -131,13 +131,10 @@ fn short_name(x: &Value) -> Sym {
 fn type_char(c: &Value) -> u8 {
     match c {
         Value::Vector(v) => v.ty().letter() as u8,
+        // q reads a general column's type from its first item (a column
+        // of strings with one nested item is still `C`)
         Value::List(l) => match l.first() {
-            Some(Value::Vector(f))
-                if l.iter()
-                    .all(|x| matches!(x, Value::Vector(v) if v.ty() == f.ty())) =>
-            {
-                f.ty().letter().to_ascii_uppercase() as u8
-            }
+            Some(Value::Vector(f)) => f.ty().letter().to_ascii_uppercase() as u8,
             _ => b' ',
         },
         _ => b' ',
@@ -232,7 +229,7 @@ pub fn xgroup(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// The keyed table a column is enumerated against, if any.
-fn foreign_key(it: &Interp, c: &Value) -> Option<Sym> {
+pub(crate) fn foreign_key(it: &Interp, c: &Value) -> Option<Sym> {
     let Value::Vector(v) = c else { return None };
     let d = v.domain?;
     match crate::builtins::enums::domain_value(it, d)? {

@@ -376,7 +376,17 @@ pub fn parse_atom(t: Ty, s: &str, dmy: bool) -> Atom {
         }
         Ty::Timespan => parse_timespan(s).map_or(null, Atom::Timespan),
         Ty::Minute | Ty::Second | Ty::Time => {
-            parse_tod(s).map_or(null, |ns| atom_of_i64(t, sat_i64(ns as i128 / dur_unit(t))))
+            // a signed offset (`+0900`, `-0500`, a mail date's zone) is a
+            // time too
+            let (neg, s) = match s.as_bytes().first() {
+                Some(b'-') if s.len() > 1 && s.as_bytes()[1].is_ascii_digit() => (true, &s[1..]),
+                Some(b'+') => (false, &s[1..]),
+                _ => (false, s),
+            };
+            parse_tod(s).map_or(null, |ns| {
+                let v = sat_i64(ns as i128 / dur_unit(t));
+                atom_of_i64(t, if neg { -v } else { v })
+            })
         }
         Ty::Guid => parse_guid(s).map_or(null, Atom::Guid),
     }
@@ -442,6 +452,9 @@ pub(crate) fn parse_ip(s: &str) -> Option<i32> {
 
 /// `yyyy.mm.dd`, `yyyy-mm-dd`, `yyyy/mm/dd`, `yyyymmdd`: days since 2000.
 pub(crate) fn parse_date(s: &str, dmy: bool) -> Option<i64> {
+    if let Some(days) = parse_date_named(s) {
+        return Some(days);
+    }
     let (y, m, d) = if s.len() == 8 && all_digits(s) {
         (&s[0..4], &s[4..6], &s[6..8])
     } else {
@@ -461,6 +474,22 @@ pub(crate) fn parse_date(s: &str, dmy: bool) -> Option<i64> {
         return None;
     }
     let (y, m, d): (i64, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    valid_civil(y, m, d).then(|| days_from_civil(y, m, d))
+}
+
+/// `dd Mon yyyy` (the date of an RFC 2822 mail date, `04 Jun 2013`):
+/// days since 2000.
+fn parse_date_named(s: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let mut it = s.split(' ').filter(|p| !p.is_empty());
+    let (d, m, y) = (it.next()?, it.next()?, it.next()?);
+    if it.next().is_some() || y.len() != 4 || !all_digits(y) || !all_digits(d) || m.len() != 3 {
+        return None;
+    }
+    let m = MONTHS.iter().position(|n| n.eq_ignore_ascii_case(m))? as u32 + 1;
+    let (y, d): (i64, u32) = (y.parse().ok()?, d.parse().ok()?);
     valid_civil(y, m, d).then(|| days_from_civil(y, m, d))
 }
 
@@ -529,6 +558,12 @@ pub(crate) fn parse_timestamp(s: &str, dmy: bool) -> Option<i64> {
         // seconds since 1970.01.01, which is 10957 days before 2000.01.01
         let ns = (secs as i128 - 10_957 * 86_400) * NS_SEC as i128 + frac_ns(frac)? as i128;
         return i64::try_from(ns).ok();
+    }
+    // `dd Mon yyyy hh:mm:ss`
+    if let Some((d, t)) = s.rsplit_once(' ')
+        && let Some(days) = parse_date_named(d)
+    {
+        return Some(days * NS_PER_DAY + parse_tod(t)?);
     }
     let split = s.find(['D', 'T', ' ']).or_else(|| {
         // yyyymmdd-hh:mm:ss

@@ -441,8 +441,47 @@ pub fn namespace_members(ns: &str) -> Vec<(&'static str, Value)> {
         .collect();
     out.sort_by(|a, b| a.0.cmp(b.0));
     out.dedup_by(|a, b| a.0 == b.0);
+    if ns == ".q" {
+        // q's own `.q` begins in the order its definitions are written
+        // (`` key `.q `` is `` ``neg`not`null`string`reciprocal… ``); the
+        // rest follow by name
+        let rank = |n: &str| {
+            DOT_Q_FIRST
+                .iter()
+                .position(|&f| f == n)
+                .unwrap_or(usize::MAX)
+        };
+        out.sort_by_key(|&(n, _)| rank(n));
+    }
     out
 }
+
+/// The first names of q's `.q` namespace, in q's order.
+const DOT_Q_FIRST: [&str; 23] = [
+    "neg",
+    "not",
+    "null",
+    "string",
+    "reciprocal",
+    "floor",
+    "ceiling",
+    "signum",
+    "mod",
+    "xbar",
+    "xlog",
+    "and",
+    "or",
+    "each",
+    "scan",
+    "over",
+    "prior",
+    "mmu",
+    "lsq",
+    "inv",
+    "md5",
+    "ltime",
+    "gtime",
+];
 
 /// The row of any name (built or not), for the reference card and `'nyi`.
 pub fn row(name: &str) -> Option<&'static Builtin> {

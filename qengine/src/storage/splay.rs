@@ -169,12 +169,17 @@ pub fn q_en(d: Value, t: Value) -> QResult<Value> {
 
 /// [`q_en`], returning the sym file's symbols after it.
 pub fn q_en_names(d: &Value, t: &Value) -> QResult<Vec<String>> {
+    q_ens_names(d, t, "sym")
+}
+
+/// [`q_en_names`] against the domain file `name` of the database.
+pub fn q_ens_names(d: &Value, t: &Value, name: &str) -> QResult<Vec<String>> {
     let (db, _) = handle_path(handle_of(d)?)?;
     let Value::Table(tab) = &t else {
         return Err(QError::type_());
     };
     qstorage::ensure_dir(&db).map_err(serr)?;
-    let mut sf = SymFile::open(&db).map_err(serr)?;
+    let mut sf = SymFile::open_named(&db, name).map_err(serr)?;
     for c in &tab.columns {
         if let Value::Vector(v) = c
             && v.ty() == Ty::Symbol
