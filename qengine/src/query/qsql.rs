@@ -1182,6 +1182,9 @@ pub fn fby(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     if let Some(v) = fby_minmax(f, data, &ids, ng) {
         return Ok(v);
     }
+    if let Some(v) = fby_lanes(f, data, &ids, ng) {
+        return Ok(v);
+    }
     let pl = crate::query::groupwise::Placement::new(&ids, ng);
     let (offs, perm) = pl.sorted();
     let order: Vec<i64> = crate::ops::par::map(perm, |p| p as i64);
@@ -1267,6 +1270,55 @@ fn fby_minmax(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> 
     };
     let rows: Vec<i64> = crate::ops::par::map(ids, |g| g as i64);
     Some(Value::Vector(crate::ops::index::gather(&per, &rows)))
+}
+
+/// `(avg;x) fby g` for a long or float vector `x` and `(sum;x) fby g` for
+/// a float one: one pass over the rows in row order, each row's item
+/// pushed into its group's [`crate::ops::lanes::Lanes`]. `avg`/`sum` of
+/// a group's items (`avg_vec`, `sum_f64`) add them through `Lanes` too,
+/// and `Lanes` adds the same whether its items arrive one by one or as a
+/// slice, so each group's result has the bits of `avg`/`sum` of the
+/// group's items. `None` for anything else.
+fn fby_lanes(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> {
+    use crate::ops::lanes::Lanes;
+    let avg = match crate::builtins::iterate::builtin_name(f)? {
+        "avg" => true,
+        "sum" => false,
+        _ => return None,
+    };
+    let Value::Vector(v) = data else {
+        return None;
+    };
+    if v.domain.is_some() {
+        return None;
+    }
+    let mut acc = vec![Lanes::default(); ng];
+    match (v.ty(), v.data()) {
+        (Ty::Float, qcore::VecData::F64(xs)) => {
+            for (&x, &g) in xs.iter().zip(ids) {
+                acc[g as usize].push(x);
+            }
+        }
+        (Ty::Long, qcore::VecData::I64(xs)) if avg => {
+            for (&x, &g) in xs.iter().zip(ids) {
+                acc[g as usize].push(x);
+            }
+        }
+        _ => return None,
+    }
+    let per: Vec<f64> = acc
+        .iter()
+        .map(|l| match (avg, l.count()) {
+            (true, 0) => f64::NAN,
+            (true, c) => l.total() / c as f64,
+            (false, _) => l.total(),
+        })
+        .collect();
+    let rows: Vec<i64> = crate::ops::par::map(ids, |g| g as i64);
+    Some(Value::Vector(crate::ops::index::gather(
+        &Vector::floats(per),
+        &rows,
+    )))
 }
 
 /// Folds `xs` into one accumulator per group (`ids[i]` the group of
