@@ -597,8 +597,8 @@ pub(crate) fn bucket_grade(keys: Vec<u64>) -> Vec<usize> {
     let bucket = |k: u64| ((k - lo) >> shift) as usize;
     let mut pairs: Vec<(u64, u32)> = vec![(0, 0); n];
     let bounds = match par::sort_piece_len(n) {
-        // per-piece count tables no bigger than a quarter of the rows
-        Some(step) if (1usize << BUCKET_BITS) * n.div_ceil(step) <= n / 4 => {
+        // per-piece count tables no bigger than the rows
+        Some(step) if (1usize << BUCKET_BITS) * n.div_ceil(step) <= n => {
             bucket_scatter_par(&keys, &mut pairs, step, bucket)
         }
         _ => match bucket_scatter(&keys, &mut pairs, bucket) {

@@ -1249,7 +1249,7 @@ fn fby_minmax(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> 
                     a
                 }
             });
-            Vector::from_i64(t, acc)
+            Vector::from_i64(t, crate::ops::par::map(ids, |g| acc[g as usize]))
         }
         qcore::VecData::F64(xs) if matches!(t, Ty::Float | Ty::Datetime) => {
             let init = if max {
@@ -1264,12 +1264,12 @@ fn fby_minmax(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> 
                     a
                 }
             });
-            Vector::from_f64(t, acc)
+            Vector::from_f64(t, crate::ops::par::map(ids, |g| acc[g as usize]))
         }
         _ => return None,
     };
-    let rows: Vec<i64> = crate::ops::par::map(ids, |g| g as i64);
-    Some(Value::Vector(crate::ops::index::gather(&per, &rows)))
+    // each row given its group's value
+    Some(Value::Vector(per))
 }
 
 /// `(avg;x) fby g` for a long or float vector `x` and `(sum;x) fby g` for
@@ -1314,11 +1314,10 @@ fn fby_lanes(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> {
             (false, _) => l.total(),
         })
         .collect();
-    let rows: Vec<i64> = crate::ops::par::map(ids, |g| g as i64);
-    Some(Value::Vector(crate::ops::index::gather(
-        &Vector::floats(per),
-        &rows,
-    )))
+    Some(Value::Vector(Vector::floats(crate::ops::par::map(
+        ids,
+        |g| per[g as usize],
+    ))))
 }
 
 /// Folds `xs` into one accumulator per group (`ids[i]` the group of
