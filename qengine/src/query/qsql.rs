@@ -269,6 +269,18 @@ fn narrow_from(
         let mut ctx = Ctx::new(t, rows.clone());
         let n = ctx.count();
         let m = eval_tree(it, &mut ctx, k)?;
+        // a boolean vector: the rows it keeps straight from its set bytes
+        if let Value::Vector(v) = &m
+            && matches!(v.ty(), Ty::Bool | Ty::Byte)
+            && v.len() == n
+        {
+            let b = v.as_u8().unwrap_or(&[]);
+            rows = Some(Arc::new(match &rows {
+                None => set_rows(b, |i| i as i64),
+                Some(r) => set_rows(b, |i| r[i]),
+            }));
+            continue;
+        }
         let keep: Vec<usize> = match &m {
             Value::Atom(a) => {
                 let on = a.to_i64().ok_or_else(QError::type_)? != 0;
@@ -296,6 +308,47 @@ fn narrow_from(
         rows = Some(Arc::new(keep.iter().map(|&i| ids[i]).collect()));
     }
     Ok(rows)
+}
+
+/// `row(i)` for each `i` where `b[i]` is not zero, in order: eight bytes
+/// tested at once, so a filter keeping few rows costs about one
+/// instruction a row; pieces of rows on the pool above the threshold.
+fn set_rows(b: &[u8], row: impl Fn(usize) -> i64 + Sync) -> Vec<i64> {
+    use rayon::prelude::*;
+    let scan = |lo: usize, part: &[u8]| {
+        let mut out = Vec::new();
+        let words = part.chunks_exact(8);
+        let tail = words.remainder();
+        for (w, c) in words.enumerate() {
+            let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            if x != 0 {
+                for (j, &y) in c.iter().enumerate() {
+                    if y != 0 {
+                        out.push(row(lo + 8 * w + j));
+                    }
+                }
+            }
+        }
+        let at = part.len() - tail.len();
+        for (j, &y) in tail.iter().enumerate() {
+            if y != 0 {
+                out.push(row(lo + at + j));
+            }
+        }
+        out
+    };
+    match crate::ops::par::piece_len(b.len()) {
+        None => scan(0, b),
+        Some(step) => {
+            let step = step.div_ceil(8) * 8;
+            let parts: Vec<Vec<i64>> = b
+                .par_chunks(step)
+                .enumerate()
+                .map(|(p, c)| scan(p * step, c))
+                .collect();
+            crate::ops::par::concat_rows(parts)
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
