@@ -8,8 +8,8 @@
 //! then value ([`cmp_values`]). An ascending sort result carries `s#`.
 
 use crate::ops::index::table_row;
-use crate::ops::par;
 use crate::ops::index::take_idx;
+use crate::ops::par;
 use qcore::Atom;
 use qcore::Attr;
 use qcore::Dict;
@@ -1061,9 +1061,7 @@ mod tests {
                     _ => rnd(1 << 40) as f64 / 7.0 - 1e10,
                 })
                 .collect();
-            let syms: Vec<Sym> = (0..n)
-                .map(|_| Sym::new(&format!("s{}", rnd(97))))
-                .collect();
+            let syms: Vec<Sym> = (0..n).map(|_| Sym::new(&format!("s{}", rnd(97)))).collect();
             let vals = [
                 Value::Vector(Vector::longs(small.clone())),
                 Value::Vector(Vector::longs(mid)),
