@@ -1044,7 +1044,7 @@ mod tests {
     fn parallel_grades_are_the_sequential_ones() {
         use crate::ops::par::PAR_ROWS;
         use crate::ops::par::set_par_rows;
-        let mut rnd = rng(0x5eed_0f_50a7);
+        let mut rnd = rng(0x005e_ed0f_50a7);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(3)
             .build()
