@@ -9,6 +9,7 @@
 
 use crate::ops::index::table_row;
 use crate::ops::index::take_idx;
+use crate::ops::par;
 use qcore::Atom;
 use qcore::Attr;
 use qcore::Dict;
@@ -244,16 +245,17 @@ pub fn grade(x: &Value, desc: bool) -> QResult<Vec<usize>> {
                 if qcore::budget::stopping() {
                     break;
                 }
-                let g = match &perm {
-                    None => grade(c, desc)?,
-                    Some(p) => grade(&take_idx(c, &to_i64(p)), desc)?,
+                let g = match (&perm, c) {
+                    (None, _) => grade(c, desc)?,
+                    (Some(p), Value::Vector(v)) => grade_data(&sort_gather(v, p), desc),
+                    (Some(p), _) => grade(&take_idx(c, &to_i64(p)), desc)?,
                 };
-                if g.iter().enumerate().all(|(i, &j)| i == j) {
+                if is_identity(&g) {
                     continue;
                 }
                 perm = Some(match perm {
                     None => g,
-                    Some(p) => g.iter().map(|&i| p[i]).collect(),
+                    Some(p) => par::sort_map(&g, |i| p[i]),
                 });
             }
             Ok(perm.unwrap_or_else(|| (0..n).collect()))
@@ -263,9 +265,43 @@ pub fn grade(x: &Value, desc: bool) -> QResult<Vec<usize>> {
     }
 }
 
+/// Whether `g` is `til count g` (in pieces on the pool, as the sorts split).
+fn is_identity(g: &[usize]) -> bool {
+    use rayon::prelude::*;
+    match par::sort_piece_len(g.len()) {
+        None => g.iter().enumerate().all(|(i, &j)| i == j),
+        Some(step) => g
+            .par_chunks(step)
+            .enumerate()
+            .all(|(p, c)| c.iter().enumerate().all(|(i, &j)| p * step + i == j)),
+    }
+}
+
+/// `v[p]` for a grade `p` of `v`'s items (in range), split as the sorts
+/// split (a table's grade gathers each earlier column by the order so far).
+fn sort_gather(v: &Vector, p: &[usize]) -> VecData {
+    fn g<T: Copy + Send + Sync>(b: &[T], p: &[usize]) -> Vec<T> {
+        par::sort_map(p, |i| b[i])
+    }
+    match v.data() {
+        VecData::U8(b) => VecData::U8(g(b, p).into()),
+        VecData::I16(b) => VecData::I16(g(b, p).into()),
+        VecData::I32(b) => VecData::I32(g(b, p).into()),
+        VecData::I64(b) => VecData::I64(g(b, p).into()),
+        VecData::F32(b) => VecData::F32(g(b, p).into()),
+        VecData::F64(b) => VecData::F64(g(b, p).into()),
+        VecData::Guid(b) => VecData::Guid(g(b, p).into()),
+        VecData::Sym(b) => VecData::Sym(g(b, p).into()),
+    }
+}
+
 /// The stable grade of a typed vector.
 pub fn grade_vector(v: &Vector, desc: bool) -> Vec<usize> {
-    match v.data() {
+    grade_data(v.data(), desc)
+}
+
+fn grade_data(d: &VecData, desc: bool) -> Vec<usize> {
+    match d {
         VecData::U8(b) => grade_u8(b, desc),
         VecData::I16(b) => grade_keys(b, desc, |x| x),
         VecData::I32(b) => grade_keys(b, desc, |x| x),
@@ -279,28 +315,34 @@ pub fn grade_vector(v: &Vector, desc: bool) -> Vec<usize> {
 
 /// Grade by a key per item: already-ordered input short-cuts to `til n`;
 /// otherwise `(key, index)` pairs sorted (distinct pairs, so stable).
-pub(crate) fn grade_keys<T: Copy, K: Ord + Copy + RadixKey>(
+pub(crate) fn grade_keys<T: Copy + Send + Sync, K: Ord + Copy + RadixKey>(
     b: &[T],
     desc: bool,
-    key: impl Fn(T) -> K,
+    key: impl Fn(T) -> K + Sync + Send,
 ) -> Vec<usize> {
     let n = b.len();
-    let ordered = if desc {
-        b.windows(2).all(|w| key(w[0]) >= key(w[1]))
-    } else {
-        b.windows(2).all(|w| key(w[0]) <= key(w[1]))
+    let in_order = |w: &[T]| {
+        if desc {
+            key(w[0]) >= key(w[1])
+        } else {
+            key(w[0]) <= key(w[1])
+        }
+    };
+    let ordered = match par::sort_piece_len(n) {
+        None => b.windows(2).all(in_order),
+        Some(step) => {
+            use rayon::prelude::*;
+            b.par_windows(2).with_min_len(step / 4).all(in_order)
+        }
     };
     if ordered {
         return (0..n).collect();
     }
     if n >= RADIX_MIN && n <= u32::MAX as usize && K::RADIX {
-        let keys: Vec<u64> = b
-            .iter()
-            .map(|&x| {
-                let k = key(x).to_radix();
-                if desc { !k } else { k }
-            })
-            .collect();
+        let keys: Vec<u64> = par::sort_map(b, |x| {
+            let k = key(x).to_radix();
+            if desc { !k } else { k }
+        });
         return match radix_grade(keys) {
             Ok(g) => g,
             Err(keys) => bucket_grade(keys),
@@ -386,55 +428,146 @@ impl RadixKey for qcore::Guid {
 /// every key has the same byte are skipped. The keys back when more than
 /// four passes would be needed ([`bucket_grade`] is faster then).
 pub(crate) fn radix_grade(keys: Vec<u64>) -> Result<Vec<usize>, Vec<u64>> {
+    use rayon::prelude::*;
     let n = keys.len();
-    let mut counts = vec![[0usize; 256]; 8];
-    for ks in keys.chunks(qcore::budget::CHUNK) {
+    let step = par::sort_piece_len(n);
+    let count_into = |counts: &mut [[usize; 256]], ks: &[u64]| {
         for &k in ks {
             for (p, c) in counts.iter_mut().enumerate() {
                 c[((k >> (8 * p)) & 255) as usize] += 1;
             }
         }
-        if qcore::budget::stopping() {
-            return Ok((0..n).collect());
+    };
+    let counts = match step {
+        None => {
+            let mut counts = vec![[0usize; 256]; 8];
+            for ks in keys.chunks(qcore::budget::CHUNK) {
+                count_into(&mut counts, ks);
+                if qcore::budget::stopping() {
+                    return Ok((0..n).collect());
+                }
+            }
+            counts
         }
-    }
+        Some(step) => keys
+            .par_chunks(step)
+            .map(|ks| {
+                let mut counts = vec![[0usize; 256]; 8];
+                count_into(&mut counts, ks);
+                counts
+            })
+            .reduce(
+                || vec![[0usize; 256]; 8],
+                |mut a, b| {
+                    for (c, d) in a.iter_mut().zip(b) {
+                        for (x, y) in c.iter_mut().zip(d) {
+                            *x += y;
+                        }
+                    }
+                    a
+                },
+            ),
+    };
     let passes: Vec<usize> = (0..8).filter(|&p| !counts[p].contains(&n)).collect();
     if passes.len() > 4 {
         return Err(keys);
     }
     let mut keys = keys;
-    let mut idx: Vec<u32> = (0..n as u32).collect();
+    let mut idx: Vec<u32> = par::sort_map_range(n);
     let mut tkeys: Vec<u64> = vec![0; n];
     let mut tidx: Vec<u32> = vec![0; n];
     for p in passes {
-        let c = &counts[p];
-        let mut start = [0usize; 256];
-        let mut acc = 0;
-        for (b, s) in start.iter_mut().enumerate() {
-            *s = acc;
-            acc += c[b];
-        }
         let shift = 8 * p;
-        for (ks, is) in keys
-            .chunks(qcore::budget::CHUNK)
-            .zip(idx.chunks(qcore::budget::CHUNK))
-        {
-            for (&k, &i) in ks.iter().zip(is) {
-                let b = ((k >> shift) & 255) as usize;
-                let d = start[b];
-                tkeys[d] = k;
-                tidx[d] = i;
-                start[b] = d + 1;
-            }
+        if let Some(step) = step {
+            radix_pass_par(&keys, &idx, &mut tkeys, &mut tidx, shift, step);
             if qcore::budget::stopping() {
-                // `idx` is still a whole permutation; the result is dropped
-                return Ok(idx.into_iter().map(|i| i as usize).collect());
+                return Ok((0..n).collect());
+            }
+        } else {
+            let c = &counts[p];
+            let mut start = [0usize; 256];
+            let mut acc = 0;
+            for (b, s) in start.iter_mut().enumerate() {
+                *s = acc;
+                acc += c[b];
+            }
+            for (ks, is) in keys
+                .chunks(qcore::budget::CHUNK)
+                .zip(idx.chunks(qcore::budget::CHUNK))
+            {
+                for (&k, &i) in ks.iter().zip(is) {
+                    let b = ((k >> shift) & 255) as usize;
+                    let d = start[b];
+                    tkeys[d] = k;
+                    tidx[d] = i;
+                    start[b] = d + 1;
+                }
+                if qcore::budget::stopping() {
+                    // `idx` is still a whole permutation; the result is dropped
+                    return Ok(idx.into_iter().map(|i| i as usize).collect());
+                }
             }
         }
         std::mem::swap(&mut keys, &mut tkeys);
         std::mem::swap(&mut idx, &mut tidx);
     }
-    Ok(idx.into_iter().map(|i| i as usize).collect())
+    Ok(par::sort_map(&idx, |i| i as usize))
+}
+
+/// One stable LSD pass of [`radix_grade`] on the pool: every piece of
+/// `step` rows counts its digits, then scatters into its own segment of
+/// each digit's run, after the earlier pieces' segments (the order of the
+/// sequential pass).
+fn radix_pass_par(
+    keys: &[u64],
+    idx: &[u32],
+    tkeys: &mut [u64],
+    tidx: &mut [u32],
+    shift: usize,
+    step: usize,
+) {
+    use rayon::prelude::*;
+    let counts: Vec<[usize; 256]> = keys
+        .par_chunks(step)
+        .map(|c| {
+            let mut k = [0usize; 256];
+            for &x in c {
+                k[((x >> shift) & 255) as usize] += 1;
+            }
+            k
+        })
+        .collect();
+    let np = counts.len();
+    let mut ksegs: Vec<Vec<&mut [u64]>> = (0..np).map(|_| Vec::with_capacity(256)).collect();
+    let mut isegs: Vec<Vec<&mut [u32]>> = (0..np).map(|_| Vec::with_capacity(256)).collect();
+    let mut krest: &mut [u64] = tkeys;
+    let mut irest: &mut [u32] = tidx;
+    for b in 0..256 {
+        for (p, k) in counts.iter().enumerate() {
+            let (ks, kt) = krest.split_at_mut(k[b]);
+            let (is, it) = irest.split_at_mut(k[b]);
+            ksegs[p].push(ks);
+            isegs[p].push(is);
+            krest = kt;
+            irest = it;
+        }
+    }
+    keys.par_chunks(step)
+        .zip(idx.par_chunks(step))
+        .zip(ksegs.into_par_iter().zip(isegs.into_par_iter()))
+        .for_each(|((kc, ic), (mut ks, mut is))| {
+            if qcore::budget::stopping() {
+                return;
+            }
+            let mut fill = [0usize; 256];
+            for (&k, &i) in kc.iter().zip(ic) {
+                let b = ((k >> shift) & 255) as usize;
+                let f = fill[b];
+                ks[b][f] = k;
+                is[b][f] = i;
+                fill[b] = f + 1;
+            }
+        });
 }
 
 /// Buckets of [`bucket_grade`]: the top bits of the key range.
@@ -463,31 +596,17 @@ pub(crate) fn bucket_grade(keys: Vec<u64>) -> Vec<usize> {
     let span_bits = 64 - (hi - lo).leading_zeros();
     let shift = span_bits.saturating_sub(BUCKET_BITS);
     let bucket = |k: u64| ((k - lo) >> shift) as usize;
-    let mut start = vec![0usize; (1 << BUCKET_BITS) + 1];
-    for ks in keys.chunks(qcore::budget::CHUNK) {
-        for &k in ks {
-            start[bucket(k) + 1] += 1;
-        }
-        if qcore::budget::stopping() {
-            return (0..n).collect();
-        }
-    }
-    for b in 1..start.len() {
-        start[b] += start[b - 1];
-    }
-    let bounds = start.clone();
     let mut pairs: Vec<(u64, u32)> = vec![(0, 0); n];
-    for (c, ks) in keys.chunks(qcore::budget::CHUNK).enumerate() {
-        let base = c * qcore::budget::CHUNK;
-        for (j, &k) in ks.iter().enumerate() {
-            let b = bucket(k);
-            pairs[start[b]] = (k, (base + j) as u32);
-            start[b] += 1;
+    let bounds = match par::sort_piece_len(n) {
+        // per-piece count tables no bigger than the rows
+        Some(step) if (1usize << BUCKET_BITS) * n.div_ceil(step) <= n => {
+            bucket_scatter_par(&keys, &mut pairs, step, bucket)
         }
-        if qcore::budget::stopping() {
-            return (0..n).collect();
-        }
-    }
+        _ => match bucket_scatter(&keys, &mut pairs, bucket) {
+            Some(b) => b,
+            None => return (0..n).collect(),
+        },
+    };
     drop(keys);
     let mut parts: Vec<&mut [(u64, u32)]> = Vec::with_capacity(1 << BUCKET_BITS);
     let mut rest: &mut [(u64, u32)] = &mut pairs;
@@ -506,7 +625,96 @@ pub(crate) fn bucket_grade(keys: Vec<u64>) -> Vec<usize> {
     if qcore::budget::stopping() {
         return (0..n).collect();
     }
-    pairs.into_par_iter().map(|(_, i)| i as usize).collect()
+    par::sort_map(&pairs, |(_, i)| i as usize)
+}
+
+/// The scatter of [`bucket_grade`] on one thread: the buckets' bounds, or
+/// `None` on a stop signal.
+fn bucket_scatter(
+    keys: &[u64],
+    pairs: &mut [(u64, u32)],
+    bucket: impl Fn(u64) -> usize,
+) -> Option<Vec<usize>> {
+    let mut start = vec![0usize; (1 << BUCKET_BITS) + 1];
+    for ks in keys.chunks(qcore::budget::CHUNK) {
+        for &k in ks {
+            start[bucket(k) + 1] += 1;
+        }
+        if qcore::budget::stopping() {
+            return None;
+        }
+    }
+    for b in 1..start.len() {
+        start[b] += start[b - 1];
+    }
+    let bounds = start.clone();
+    for (c, ks) in keys.chunks(qcore::budget::CHUNK).enumerate() {
+        let base = c * qcore::budget::CHUNK;
+        for (j, &k) in ks.iter().enumerate() {
+            let b = bucket(k);
+            pairs[start[b]] = (k, (base + j) as u32);
+            start[b] += 1;
+        }
+        if qcore::budget::stopping() {
+            return None;
+        }
+    }
+    Some(bounds)
+}
+
+/// The scatter of [`bucket_grade`] on the pool: each piece of `step` rows
+/// counts its buckets, then fills its own segment of every bucket, after
+/// the earlier pieces' segments (so each bucket holds its pairs in row
+/// order, as on one thread). Returns the buckets' bounds.
+fn bucket_scatter_par(
+    keys: &[u64],
+    pairs: &mut [(u64, u32)],
+    step: usize,
+    bucket: impl Fn(u64) -> usize + Sync,
+) -> Vec<usize> {
+    use rayon::prelude::*;
+    let nb = 1usize << BUCKET_BITS;
+    let counts: Vec<Vec<usize>> = keys
+        .par_chunks(step)
+        .map(|c| {
+            let mut k = vec![0usize; nb];
+            for &x in c {
+                k[bucket(x)] += 1;
+            }
+            k
+        })
+        .collect();
+    let mut bounds = vec![0usize; nb + 1];
+    for b in 0..nb {
+        bounds[b + 1] = bounds[b] + counts.iter().map(|k| k[b]).sum::<usize>();
+    }
+    let mut segs: Vec<Vec<&mut [(u64, u32)]>> =
+        counts.iter().map(|_| Vec::with_capacity(nb)).collect();
+    let mut rest: &mut [(u64, u32)] = pairs;
+    for b in 0..nb {
+        for (p, k) in counts.iter().enumerate() {
+            let (seg, tail) = rest.split_at_mut(k[b]);
+            segs[p].push(seg);
+            rest = tail;
+        }
+    }
+    keys.par_chunks(step)
+        .zip(segs.into_par_iter())
+        .enumerate()
+        .for_each(|(p, (c, mut seg))| {
+            if qcore::budget::stopping() {
+                return;
+            }
+            let mut fill = vec![0usize; nb];
+            let base = p * step;
+            for (j, &k) in c.iter().enumerate() {
+                let b = bucket(k);
+                let f = fill[b];
+                seg[b][f] = (k, (base + j) as u32);
+                fill[b] = f + 1;
+            }
+        });
+    bounds
 }
 
 /// Counting sort for one-byte items (bool, byte, char).
@@ -537,11 +745,41 @@ pub(crate) fn sym_ranks(b: &[Sym]) -> Vec<u32> {
     if b.len() >= RADIX_MIN && max < 4 * b.len() + (1 << 16) {
         let mut slot = vec![u32::MAX; max + 1];
         let mut uniq: Vec<Sym> = Vec::new();
-        for &s in b {
-            let e = &mut slot[s.0 as usize];
-            if *e == u32::MAX {
-                *e = 0;
-                uniq.push(s);
+        match par::sort_piece_len(b.len()) {
+            // each piece marks the ids it holds; the marks are merged
+            Some(step) if (max + 1).saturating_mul(b.len().div_ceil(step)) <= b.len() => {
+                use rayon::prelude::*;
+                let seen = b
+                    .par_chunks(step)
+                    .map(|c| {
+                        let mut m = vec![false; max + 1];
+                        for s in c {
+                            m[s.0 as usize] = true;
+                        }
+                        m
+                    })
+                    .reduce(
+                        || vec![false; max + 1],
+                        |mut a, m| {
+                            for (x, y) in a.iter_mut().zip(m) {
+                                *x |= y;
+                            }
+                            a
+                        },
+                    );
+                for (id, _) in seen.iter().enumerate().filter(|(_, s)| **s) {
+                    slot[id] = 0;
+                    uniq.push(Sym(id as u32));
+                }
+            }
+            _ => {
+                for &s in b {
+                    let e = &mut slot[s.0 as usize];
+                    if *e == u32::MAX {
+                        *e = 0;
+                        uniq.push(s);
+                    }
+                }
             }
         }
         let mut texts: Vec<(&'static str, Sym)> = uniq.iter().map(|&s| (s.as_str(), s)).collect();
@@ -549,7 +787,7 @@ pub(crate) fn sym_ranks(b: &[Sym]) -> Vec<u32> {
         for (r, (_, s)) in texts.iter().enumerate() {
             slot[s.0 as usize] = r as u32;
         }
-        return b.iter().map(|s| slot[s.0 as usize]).collect();
+        return par::sort_map(b, |s| slot[s.0 as usize]);
     }
     let mut seen: hashbrown::HashMap<Sym, u32, foldhash::fast::FixedState> =
         hashbrown::HashMap::default();
@@ -582,6 +820,19 @@ pub(crate) fn grade_syms(b: &[Sym], desc: bool) -> Vec<usize> {
 /// Stable counting-sort grade of small dense keys (`k < m`): one counting
 /// pass and one scatter.
 pub(crate) fn counting_grade(keys: &[u32], m: usize, desc: bool) -> Vec<usize> {
+    if let Some(step) = par::sort_piece_len(keys.len()) {
+        // the pool's counting sort of rows by group, descending keys
+        // numbered from the top
+        let flipped;
+        let ids = if desc {
+            flipped = par::sort_map(keys, |k| (m - 1) as u32 - k);
+            &flipped[..]
+        } else {
+            keys
+        };
+        let (_, rows) = par::bucket_in(ids, m, Some(step));
+        return par::sort_map(&rows, |i| i as usize);
+    }
     let mut start = vec![0usize; m];
     for &k in keys {
         start[k as usize] += 1;
@@ -786,6 +1037,75 @@ mod tests {
     use super::*;
 
     use crate::testutil::xorshift as rng;
+
+    /// Every grade split across a pool (radix passes, the bucket scatter,
+    /// the counting sort of symbols, a table's columns) is the one-thread
+    /// grade.
+    #[test]
+    fn parallel_grades_are_the_sequential_ones() {
+        // the default threshold (the process-wide one is left alone: other
+        // tests run beside this one); one thread never splits
+        let mut rnd = rng(0x005e_ed0f_50a7);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .expect("pool");
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("pool");
+        for n in [70_000usize, 140_001] {
+            let small: Vec<i64> = (0..n).map(|_| rnd(300) as i64 - 100).collect();
+            let mid: Vec<i64> = (0..n).map(|_| rnd(1 << 30) as i64).collect();
+            let wide: Vec<i64> = (0..n).map(|_| (rnd(u64::MAX) >> 2) as i64).collect();
+            let floats: Vec<f64> = (0..n)
+                .map(|_| match rnd(9) {
+                    0 => f64::NAN,
+                    1 => -0.0,
+                    2 => 0.0,
+                    _ => rnd(1 << 40) as f64 / 7.0 - 1e10,
+                })
+                .collect();
+            // names other tests intern anyway (a new symbol moves the ids
+            // later tests' dense plans see)
+            let names: Vec<Sym> = ["a", "b", "c", "x", "y", "z"]
+                .iter()
+                .map(|t| Sym::new(t))
+                .collect();
+            let syms: Vec<Sym> = (0..n).map(|_| names[rnd(6) as usize]).collect();
+            let vals = [
+                Value::Vector(Vector::longs(small.clone())),
+                Value::Vector(Vector::longs(mid)),
+                Value::Vector(Vector::longs(wide)),
+                Value::Vector(Vector::floats(floats)),
+                Value::Vector(Vector::syms(syms.clone())),
+                Value::table(
+                    vec![Sym::new("a"), Sym::new("b")],
+                    vec![
+                        Value::Vector(Vector::syms(syms)),
+                        Value::Vector(Vector::longs(small)),
+                    ],
+                ),
+            ];
+            for v in &vals {
+                for desc in [false, true] {
+                    let want = one.install(|| grade(v, desc)).expect("grade");
+                    let got = pool.install(|| grade(v, desc)).expect("grade");
+                    assert_eq!(got, want, "{n} {desc}");
+                }
+            }
+        }
+        // the bucket scatter in pieces, whatever the piece size
+        let keys: Vec<u64> = (0..9000).map(|_| rnd(u64::MAX)).collect();
+        let bucket = |k: u64| (k >> 48) as usize;
+        let mut want = vec![(0, 0); keys.len()];
+        let wb = bucket_scatter(&keys, &mut want, bucket).expect("scatter");
+        for step in [1000, 2999, 9000] {
+            let mut got = vec![(0, 0); keys.len()];
+            let gb = pool.install(|| bucket_scatter_par(&keys, &mut got, step, bucket));
+            assert_eq!((gb, got), (wb.clone(), want.clone()), "{step}");
+        }
+    }
 
     /// The block-skipping scan against the full stable grade: every storage
     /// width, nulls, infinities and signed zeros, ties, and orders where

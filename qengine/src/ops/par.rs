@@ -56,6 +56,46 @@ pub(crate) fn piece_len(n: usize) -> Option<usize> {
     Some(n.div_ceil(threads * 2).max(1))
 }
 
+/// Rows per piece for the sort grades (`ops/grade.rs`), which split from
+/// half of [`par_rows`] (524288 rows by default; docs/PERF.md, "Sorts on
+/// both threads"). Lower would pay on time (a radix pass is a few
+/// instructions a row, its fork/join a few microseconds) but the pieces'
+/// count and segment tables are a fixed number of extra allocations, which
+/// `tests/alloc_invariant.rs` (400 000 items) counts as growth.
+pub(crate) fn sort_piece_len(n: usize) -> Option<usize> {
+    let threads = rayon::current_num_threads();
+    if n < (par_rows() / 2).max(2) || threads < 2 {
+        return None;
+    }
+    Some(n.div_ceil(threads * 2).max(1))
+}
+
+/// `f` of every item of `src`, split as the sort grades split.
+pub(crate) fn sort_map<T: Copy + Sync, U: Send>(
+    src: &[T],
+    f: impl Fn(T) -> U + Sync + Send,
+) -> Vec<U> {
+    match sort_piece_len(src.len()) {
+        None => src.iter().map(|&x| f(x)).collect(),
+        Some(step) => src
+            .par_iter()
+            .with_min_len(step / 4)
+            .map(|&x| f(x))
+            .collect(),
+    }
+}
+
+/// `0..n` as `u32`s, split as the sort grades split.
+pub(crate) fn sort_map_range(n: usize) -> Vec<u32> {
+    match sort_piece_len(n) {
+        None => (0..n as u32).collect(),
+        Some(step) => (0..n as u32)
+            .into_par_iter()
+            .with_min_len(step / 4)
+            .collect(),
+    }
+}
+
 /// `f` of every item of `src`, in parallel above the threshold.
 pub(crate) fn map<T: Copy + Sync, U: Send>(src: &[T], f: impl Fn(T) -> U + Sync + Send) -> Vec<U> {
     match piece_len(src.len()) {
@@ -96,8 +136,17 @@ pub(crate) fn concat_rows(parts: Vec<Vec<i64>>) -> Vec<i64> {
 /// into its own segments of each group, which lie after the earlier
 /// pieces' segments: the same order as the sequential sort.
 pub(crate) fn bucket(ids: &[u32], ngroups: usize) -> (Vec<usize>, Vec<u32>) {
+    bucket_in(ids, ngroups, piece_len(ids.len()))
+}
+
+/// [`bucket`] in pieces of `step` rows (`None`: one thread).
+pub(crate) fn bucket_in(
+    ids: &[u32],
+    ngroups: usize,
+    step: Option<usize>,
+) -> (Vec<usize>, Vec<u32>) {
     let n = ids.len();
-    let step = match piece_len(n) {
+    let step = match step {
         // per-piece count tables as big as the rows: one thread
         Some(step) if ngroups.saturating_mul(n.div_ceil(step)) <= n => step,
         _ => return bucket_seq(ids, ngroups),

@@ -269,6 +269,18 @@ fn narrow_from(
         let mut ctx = Ctx::new(t, rows.clone());
         let n = ctx.count();
         let m = eval_tree(it, &mut ctx, k)?;
+        // a boolean vector: the rows it keeps straight from its set bytes
+        if let Value::Vector(v) = &m
+            && matches!(v.ty(), Ty::Bool | Ty::Byte)
+            && v.len() == n
+        {
+            let b = v.as_u8().unwrap_or(&[]);
+            rows = Some(Arc::new(match &rows {
+                None => set_rows(b, |i| i as i64),
+                Some(r) => set_rows(b, |i| r[i]),
+            }));
+            continue;
+        }
         let keep: Vec<usize> = match &m {
             Value::Atom(a) => {
                 let on = a.to_i64().ok_or_else(QError::type_)? != 0;
@@ -296,6 +308,47 @@ fn narrow_from(
         rows = Some(Arc::new(keep.iter().map(|&i| ids[i]).collect()));
     }
     Ok(rows)
+}
+
+/// `row(i)` for each `i` where `b[i]` is not zero, in order: eight bytes
+/// tested at once, so a filter keeping few rows costs about one
+/// instruction a row; pieces of rows on the pool above the threshold.
+fn set_rows(b: &[u8], row: impl Fn(usize) -> i64 + Sync) -> Vec<i64> {
+    use rayon::prelude::*;
+    let scan = |lo: usize, part: &[u8]| {
+        let mut out = Vec::new();
+        let words = part.chunks_exact(8);
+        let tail = words.remainder();
+        for (w, c) in words.enumerate() {
+            let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            if x != 0 {
+                for (j, &y) in c.iter().enumerate() {
+                    if y != 0 {
+                        out.push(row(lo + 8 * w + j));
+                    }
+                }
+            }
+        }
+        let at = part.len() - tail.len();
+        for (j, &y) in tail.iter().enumerate() {
+            if y != 0 {
+                out.push(row(lo + at + j));
+            }
+        }
+        out
+    };
+    match crate::ops::par::piece_len(b.len()) {
+        None => scan(0, b),
+        Some(step) => {
+            let step = step.div_ceil(8) * 8;
+            let parts: Vec<Vec<i64>> = b
+                .par_chunks(step)
+                .enumerate()
+                .map(|(p, c)| scan(p * step, c))
+                .collect();
+            crate::ops::par::concat_rows(parts)
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1197,6 +1250,9 @@ pub fn fby(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     if let Some(v) = fby_minmax(f, data, &ids, ng) {
         return Ok(v);
     }
+    if let Some(v) = fby_lanes(f, data, &ids, ng) {
+        return Ok(v);
+    }
     let pl = crate::query::groupwise::Placement::new(&ids, ng);
     let (offs, perm) = pl.sorted();
     let order: Vec<i64> = crate::ops::par::map(perm, |p| p as i64);
@@ -1261,7 +1317,7 @@ fn fby_minmax(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> 
                     a
                 }
             });
-            Vector::from_i64(t, acc)
+            Vector::from_i64(t, crate::ops::par::map(ids, |g| acc[g as usize]))
         }
         qcore::VecData::F64(xs) if matches!(t, Ty::Float | Ty::Datetime) => {
             let init = if max {
@@ -1276,12 +1332,60 @@ fn fby_minmax(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> 
                     a
                 }
             });
-            Vector::from_f64(t, acc)
+            Vector::from_f64(t, crate::ops::par::map(ids, |g| acc[g as usize]))
         }
         _ => return None,
     };
-    let rows: Vec<i64> = crate::ops::par::map(ids, |g| g as i64);
-    Some(Value::Vector(crate::ops::index::gather(&per, &rows)))
+    // each row given its group's value
+    Some(Value::Vector(per))
+}
+
+/// `(avg;x) fby g` for a long or float vector `x` and `(sum;x) fby g` for
+/// a float one: one pass over the rows in row order, each row's item
+/// pushed into its group's [`crate::ops::lanes::Lanes`]. `avg`/`sum` of
+/// a group's items (`avg_vec`, `sum_f64`) add them through `Lanes` too,
+/// and `Lanes` adds the same whether its items arrive one by one or as a
+/// slice, so each group's result has the bits of `avg`/`sum` of the
+/// group's items. `None` for anything else.
+fn fby_lanes(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> {
+    use crate::ops::lanes::Lanes;
+    let avg = match crate::builtins::iterate::builtin_name(f)? {
+        "avg" => true,
+        "sum" => false,
+        _ => return None,
+    };
+    let Value::Vector(v) = data else {
+        return None;
+    };
+    if v.domain.is_some() {
+        return None;
+    }
+    let mut acc = vec![Lanes::default(); ng];
+    match (v.ty(), v.data()) {
+        (Ty::Float, qcore::VecData::F64(xs)) => {
+            for (&x, &g) in xs.iter().zip(ids) {
+                acc[g as usize].push(x);
+            }
+        }
+        (Ty::Long, qcore::VecData::I64(xs)) if avg => {
+            for (&x, &g) in xs.iter().zip(ids) {
+                acc[g as usize].push(x);
+            }
+        }
+        _ => return None,
+    }
+    let per: Vec<f64> = acc
+        .iter()
+        .map(|l| match (avg, l.count()) {
+            (true, 0) => f64::NAN,
+            (true, c) => l.total() / c as f64,
+            (false, _) => l.total(),
+        })
+        .collect();
+    Some(Value::Vector(Vector::floats(crate::ops::par::map(
+        ids,
+        |g| per[g as usize],
+    ))))
 }
 
 /// Folds `xs` into one accumulator per group (`ids[i]` the group of
