@@ -75,8 +75,10 @@ impl Session {
     }
 
     /// Runs one chunk, printing results (when `echo`) and errors.
+    /// A console line with `echo` goes through `.z.pi` when the user set it.
     pub fn run(&mut self, text: &str, origin: Origin<'_>, echo: bool) -> Flow {
-        let r = self.eval_guarded(text);
+        let typed = echo && matches!(origin, Origin::Console);
+        let r = self.eval_guarded(text, typed);
         let mut out = std::io::stdout().lock();
         let flow = match r {
             Ok(Ok(Outcome::Exit(code))) => Flow::Exit(code),
@@ -121,10 +123,16 @@ impl Session {
     }
 
     /// `run_line` under `catch_unwind`; `Err` carries a panic's message.
-    fn eval_guarded(&mut self, text: &str) -> Result<QResult<Outcome>, String> {
+    fn eval_guarded(&mut self, text: &str, typed: bool) -> Result<QResult<Outcome>, String> {
         let scopes = self.it.scopes();
         let it = &mut self.it;
-        let r = guarded(|| it.run_line(text));
+        let r = guarded(|| {
+            if typed {
+                it.run_console_line(text)
+            } else {
+                it.run_line(text)
+            }
+        });
         if r.is_err() {
             // The unwind skipped the evaluator's own bookkeeping.
             self.it.restore_scopes(scopes);

@@ -394,7 +394,7 @@ pub static BUILTINS: &[Builtin] = &[
     callback(".z.pd",   Status::Later(15), "peach handles"),
     callback(".z.pg",   Status::Done, "get"),
     callback(".z.ph",   Status::Done, "HTTP get: (requestText;headers); default: .h.val of the text after ?, as .h.hp"),
-    callback(".z.pi",   Status::Later(12), "input"),
+    callback(".z.pi",   Status::Done, "input"),
     callback(".z.pm",   Status::Done, "HTTP methods other than GET, HEAD, POST"),
     callback(".z.po",   Status::Done, "open"),
     callback(".z.pp",   Status::Done, "HTTP post: (body;headers); no default (501)"),

@@ -78,6 +78,29 @@ impl Interp {
         self.evaluation(deadline, |it| it.run_line_now(line))
     }
 
+    /// Runs one line typed at the console: q hands it to `.z.pi` when the
+    /// user has set that (the line with its newline; a string result is
+    /// written as it is, anything else shows nothing), else [`Self::run_line`].
+    /// System commands never go to `.z.pi`, so `\x .z.pi` can always unset it.
+    pub fn run_console_line(&mut self, line: &str) -> QResult<Outcome> {
+        if line.trim_start().starts_with('\\') {
+            return self.run_line(line);
+        }
+        let handler = self.get_global(qcore::Sym::new(".z.pi"));
+        let Some(f @ Value::Func(_)) = handler else {
+            return self.run_line(line);
+        };
+        let deadline = self.timeout_deadline();
+        let arg = Value::string(&format!("{line}\n"));
+        let r = self.evaluation(deadline, |it| {
+            crate::builtins::apply::apply(it, &f, vec![arg])
+        })?;
+        Ok(match r.as_string() {
+            Some(text) if matches!(&r, Value::Vector(_)) => Outcome::Text(text),
+            _ => Outcome::Silent,
+        })
+    }
+
     fn run_line_now(&mut self, line: &str) -> QResult<Outcome> {
         if self.calls.is_empty() {
             // a new top-level line: the last line's backtrace is stale (and
