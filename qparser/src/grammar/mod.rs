@@ -859,6 +859,46 @@ fn stmt<'a>(
                         items.push(Item::new(ExprKind::Verb(":".into()), tspan, true, 1));
                         continue;
                     }
+                    // `:/[x]`: an iterator attached to `:` makes it the verb
+                    // (Assign, which gives its right argument), not a return
+                    if let Some(Token {
+                        tok: Tok::Adverb(_),
+                        ws_before: false,
+                        ..
+                    }) = inp.peek_ref()
+                    {
+                        let mut e = Expr::new(ExprKind::Verb(":".into()), tspan.clone());
+                        let mut d = 1;
+                        while let Some(Token {
+                            tok: Tok::Adverb(a),
+                            ws_before: false,
+                            span: asp,
+                        }) = inp.peek_ref()
+                        {
+                            let (a, end) = (*a, asp.end);
+                            inp.next_ref();
+                            let span = e.span.start..end;
+                            e = Expr::new(ExprKind::Derived(a, Box::new(e)), span);
+                            d += 1;
+                        }
+                        if matches!(
+                            inp.peek_ref(),
+                            Some(Token {
+                                tok: Tok::LBrack,
+                                ws_before: false,
+                                ..
+                            })
+                        ) {
+                            let (xs, ad, end) = inp.parse(&attached_args)?;
+                            let span = e.span.start..end;
+                            let kind = ExprKind::Call(Box::new(e), xs);
+                            items.push(Item::new(kind, span, false, d.max(ad) + 1));
+                        } else {
+                            let span = e.span.clone();
+                            items.push(Item::new(e.kind, span, true, d));
+                        }
+                        continue;
+                    }
                     let (v, d) = inp.parse(&nested)?;
                     let span = tspan.start..v.span.end.max(tspan.end);
                     items.push(Item::new(ExprKind::Return(Box::new(v)), span, false, d + 1));
