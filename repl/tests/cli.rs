@@ -197,7 +197,7 @@ fn flags_set_their_system_commands() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
         stdout(&o),
-        "2i\n7i\n42i\n3i\n1i\n1i\n3i\n3i\n2i\n'limit\n0i\n2009.10.20D05:52:17.782138000\n"
+        "2i\n7i\n42i\n3i\n1\n1i\n3i\n3i\n2i\n'limit\n0i\n2009.10.20D05:52:17.782138000\n"
     );
     // -e alone is mode 1; without -s no secondary threads may be set
     let o = borf(&["-e"], "\\e\n\\s 1\n");
