@@ -119,6 +119,19 @@ pub enum Cmp {
     Ge,
 }
 
+impl Cmp {
+    /// The comparison with its sides swapped: `x op y` is `y op.flipped() x`.
+    pub fn flipped(self) -> Cmp {
+        match self {
+            Cmp::Lt => Cmp::Gt,
+            Cmp::Gt => Cmp::Lt,
+            Cmp::Le => Cmp::Ge,
+            Cmp::Ge => Cmp::Le,
+            other => other,
+        }
+    }
+}
+
 /// One side of a comparison, brought to the common domain.
 pub(crate) enum Col<'a> {
     I(Cow<'a, [i64]>),
@@ -356,6 +369,16 @@ pub fn compare_simple(op: Cmp, x: &Value, y: &Value) -> QResult<Value> {
         return Err(QError::length());
     }
     let (dx, dy) = domain(xv.ty(), yv.ty())?;
+    if dx == Domain::Float && xa != ya {
+        let (v, a, op) = if ya {
+            (&xv, &yv, op)
+        } else {
+            (&yv, &xv, op.flipped())
+        };
+        if let Some(out) = ints_against_float(op, v, a) {
+            return Ok(Value::Vector(Vector::from_u8(Ty::Bool, out)));
+        }
+    }
     let cx = col(&xv, dx);
     let cy = col(&yv, dy);
     let out = match (cx, cy) {
@@ -394,6 +417,54 @@ pub fn compare_simple(op: Cmp, x: &Value, y: &Value) -> QResult<Value> {
     } else {
         Value::Vector(Vector::from_u8(Ty::Bool, out))
     })
+}
+
+/// `v op a` for an integral vector `v` against a float atom `a`: the
+/// items for which it holds are an interval of integers (the conversion
+/// to float is monotone and [`float_bounds`] gives the floats'), found
+/// once by bisection, so each item is two integer compares instead of a
+/// conversion and the tolerant test. `None` when `v` is not integral or
+/// `a` not finite.
+fn ints_against_float(op: Cmp, v: &Vector, a: &Vector) -> Option<Vec<u8>> {
+    if matches!(v.ty().repr(), Repr::F32 | Repr::F64) || v.ty().is_temporal() {
+        return None;
+    }
+    let y = *raw_floats(a).first()?;
+    let (lo, hi) = float_bounds(op, y)?;
+    // the first integer above q's null at which `p` holds (p monotone),
+    // as i128 so that "none" is i64::MAX + 1
+    fn first(p: impl Fn(i64) -> bool) -> i128 {
+        let (mut lo, mut hi) = (NJ as i128 + 1, i64::MAX as i128 + 1);
+        while lo < hi {
+            let m = (lo + hi) >> 1;
+            if p(m as i64) {
+                hi = m;
+            } else {
+                lo = m + 1;
+            }
+        }
+        lo
+    }
+    let from = first(|k| i2f(k) >= lo);
+    let to = first(|k| i2f(k) > hi) - 1;
+    // q's null is the smallest float: it holds for `<`, `<=` and `<>`
+    let null_holds = matches!(op, Cmp::Lt | Cmp::Le | Cmp::Ne);
+    let ne = op == Cmp::Ne;
+    let empty = from > to;
+    let (from, to) = (from.min(i64::MAX as i128) as i64, to.max(NJ as i128) as i64);
+    let ints = raw_ints(v);
+    Some(
+        ints.iter()
+            .map(|&x| {
+                let inside = !empty & (x >= from) & (x <= to);
+                if x == NJ {
+                    null_holds as u8
+                } else {
+                    (inside != ne) as u8
+                }
+            })
+            .collect(),
+    )
 }
 
 pub(crate) fn cmp_values(op: Cmp, x: Value, y: Value) -> QResult<Value> {
@@ -590,6 +661,71 @@ mod bounds_tests {
 
     /// The interval of [`float_bounds`] against the tolerant compares
     /// themselves, at and around each bound and on awkward items.
+    #[test]
+    fn ints_against_a_float_agree_with_the_tolerant_compare() {
+        let xs: Vec<i64> = vec![
+            NJ,
+            NJ + 1,
+            -(1 << 53) - 1,
+            -(1 << 53),
+            -3,
+            -2,
+            -1,
+            0,
+            1,
+            2,
+            3,
+            99,
+            100,
+            101,
+            (1 << 53) - 1,
+            1 << 53,
+            (1 << 53) + 1,
+            i64::MAX - 1,
+            i64::MAX,
+        ];
+        let v = Vector::from_i64(Ty::Long, xs.clone());
+        let ys = [
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.0,
+            100.0,
+            100.0 * (1.0 + 1e-14),
+            100.0 * (1.0 - 1e-14),
+            2f64.powi(53),
+            -(2f64.powi(53)),
+            9.2e18,
+            -9.2e18,
+            1e300,
+            -1e300,
+            2.5,
+            -2.5,
+        ];
+        for y in ys {
+            let a = Vector::from_f64(Ty::Float, vec![y]);
+            for op in [Cmp::Eq, Cmp::Ne, Cmp::Lt, Cmp::Gt, Cmp::Le, Cmp::Ge] {
+                let fast = ints_against_float(op, &v, &a).expect("integral against finite");
+                let slow: Vec<u8> = xs
+                    .iter()
+                    .map(|&x| {
+                        let (x, y) = (i2f(x), y);
+                        (match op {
+                            Cmp::Eq => feq(x, y),
+                            Cmp::Ne => !feq(x, y),
+                            Cmp::Lt => flt(x, y),
+                            Cmp::Gt => flt(y, x),
+                            Cmp::Le => !flt(y, x),
+                            Cmp::Ge => !flt(x, y),
+                        }) as u8
+                    })
+                    .collect();
+                assert_eq!(fast, slow, "{op:?} {y}");
+            }
+        }
+    }
+
     #[test]
     fn float_bounds_agree_with_tolerant_compare() {
         let ys = [
