@@ -16,6 +16,7 @@ use qcore::Value;
 use qcore::Vector;
 use std::cmp::Ordering;
 
+use crate::ops::arith::i2f;
 use crate::ops::arith::lesser_type;
 use crate::ops::cast::cast_simple;
 use qcore::Guid;
@@ -208,11 +209,6 @@ pub(crate) fn wi16(v: i16) -> i64 {
 #[inline]
 pub(crate) fn wi32(v: i32) -> i64 {
     if v == i32::MIN { NJ } else { v as i64 }
-}
-
-#[inline]
-pub(crate) fn i2f(v: i64) -> f64 {
-    if v == NJ { f64::NAN } else { v as f64 }
 }
 
 pub(crate) fn raw_ints(v: &Vector) -> Cow<'_, [i64]> {
