@@ -75,14 +75,7 @@ pub(crate) fn sort_map<T: Copy + Sync, U: Send>(
     src: &[T],
     f: impl Fn(T) -> U + Sync + Send,
 ) -> Vec<U> {
-    match sort_piece_len(src.len()) {
-        None => src.iter().map(|&x| f(x)).collect(),
-        Some(step) => src
-            .par_iter()
-            .with_min_len(step / 4)
-            .map(|&x| f(x))
-            .collect(),
-    }
+    map_in(sort_piece_len(src.len()), src, f)
 }
 
 /// `0..n` as `u32`s, split as the sort grades split.
@@ -98,7 +91,16 @@ pub(crate) fn sort_map_range(n: usize) -> Vec<u32> {
 
 /// `f` of every item of `src`, in parallel above the threshold.
 pub(crate) fn map<T: Copy + Sync, U: Send>(src: &[T], f: impl Fn(T) -> U + Sync + Send) -> Vec<U> {
-    match piece_len(src.len()) {
+    map_in(piece_len(src.len()), src, f)
+}
+
+/// `f` of every item of `src`, in pieces of about `step` items when given.
+fn map_in<T: Copy + Sync, U: Send>(
+    step: Option<usize>,
+    src: &[T],
+    f: impl Fn(T) -> U + Sync + Send,
+) -> Vec<U> {
+    match step {
         None => src.iter().map(|&x| f(x)).collect(),
         Some(step) => src
             .par_iter()

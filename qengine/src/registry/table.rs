@@ -11,7 +11,7 @@ use super::{Both, Receive, Send, wire};
 use super::{P1, P2, PN, S1, S2, SN};
 use super::{callback, global, kw1, kw2, kwn, later, op, refused, syntax, sysval};
 use crate::builtins::*;
-use crate::query::{partitioned, qsql};
+use crate::query::{fby, partitioned, qsql};
 use qipc::codec::{BINARY, ITERATOR, UNARY};
 
 /// Every name. The glyph operators come first, in q's primitive order:
@@ -349,7 +349,7 @@ pub static BUILTINS: &[Builtin] = &[
     // --- control ---
     Builtin { wire: &[wire(UNARY, 29, Both)], ..kw1("exit",          "control", S1(env::exit), "end the process with a code") },
     // --- query ---
-    kw2("fby",           "query", true, S2(qsql::fby), "(f;x) fby g: aggregate f of x per group of g, per row"),
+    kw2("fby",           "query", true, S2(fby::fby), "(f;x) fby g: aggregate f of x per group of g, per row"),
     // --- join ---
     kw2("lj",            "join", true, S2(join::lj), "left join"),
     kw2("ij",            "join", true, S2(join::ij), "inner join"),

@@ -174,6 +174,19 @@ enum Close<'a> {
 /// `;`-separated statements and how they were closed.
 type Bracketed<'a> = (Vec<(Expr, u32)>, Close<'a>);
 
+/// The next token is a `[` written against what precedes it (`f[x]`,
+/// `:[v;…]`, `'[f;g]`), not a bracket after a space.
+fn attached_bracket(t: Option<&Token>) -> bool {
+    matches!(
+        t,
+        Some(Token {
+            tok: Tok::LBrack,
+            ws_before: false,
+            ..
+        })
+    )
+}
+
 fn closer_char(t: &Tok) -> &'static str {
     match t {
         Tok::RParen => ")",
@@ -842,14 +855,7 @@ fn stmt<'a>(
                         continue;
                     }
                     // `:[v;p1;r1;...;rd]`: the pattern conditional
-                    if matches!(
-                        inp.peek_ref(),
-                        Some(Token {
-                            tok: Tok::LBrack,
-                            ws_before: false,
-                            ..
-                        })
-                    ) {
+                    if attached_bracket(inp.peek_ref()) {
                         let (xs, d, end) = inp.parse(&attached_args)?;
                         let kind = ExprKind::MatchCond(xs);
                         items.push(Item::new(kind, tspan.start..end, false, d + 1));
@@ -881,14 +887,7 @@ fn stmt<'a>(
                             e = Expr::new(ExprKind::Derived(a, Box::new(e)), span);
                             d += 1;
                         }
-                        if matches!(
-                            inp.peek_ref(),
-                            Some(Token {
-                                tok: Tok::LBrack,
-                                ws_before: false,
-                                ..
-                            })
-                        ) {
+                        if attached_bracket(inp.peek_ref()) {
                             let (xs, ad, end) = inp.parse(&attached_args)?;
                             let span = e.span.start..end;
                             let kind = ExprKind::Call(Box::new(e), xs);
@@ -906,14 +905,7 @@ fn stmt<'a>(
                 }
                 Tok::Signal => {
                     inp.next_ref();
-                    if matches!(
-                        inp.peek_ref(),
-                        Some(Token {
-                            tok: Tok::LBrack,
-                            ws_before: false,
-                            ..
-                        })
-                    ) {
+                    if attached_bracket(inp.peek_ref()) {
                         // `'[f;g]`: composition.
                         let (xs, d, end) = inp.parse(&attached_args)?;
                         let f = Expr::new(ExprKind::Verb("'".into()), tspan.clone());

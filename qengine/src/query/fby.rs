@@ -1,0 +1,225 @@
+//! `fby`: `(f;x) fby g`, an aggregate of `x` per group of `g` given back
+//! to every row of the group — the group ids from the one grouping engine,
+//! known aggregates (`max min avg sum`) folded per group in one pass, any
+//! other `f` run once per group.
+
+use crate::builtins::apply::apply;
+use crate::ops::group::group_ids;
+use crate::ops::index::slice;
+use crate::ops::index::take_idx;
+use crate::query::qsql::fit;
+use crate::query::qsql::key_ids;
+use crate::state::Interp;
+use qcore::QError;
+use qcore::QResult;
+use qcore::Ty;
+use qcore::Value;
+use qcore::Vector;
+
+/// `(f;x) fby g`: `f` applied to the items of `x` in each group of `g`,
+/// each row getting its group's result.
+///
+/// Groups by the one grouping engine (ids in order of first occurrence:
+/// `fby` needs no key order and no per-group row lists). `max`/`min` of a
+/// long or float vector fold per group in one pass; any other `f` runs on
+/// each group's items, taken from one gather of `x` in group order, and
+/// the results go back with one gather (atoms) or the concatenation of
+/// the groups' lists gathered to row order (`(sums;p) fby g`).
+pub fn fby(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let items = x.items();
+    if items.len() != 2 {
+        return Err(QError::length());
+    }
+    let (f, data) = (&items[0], &items[1]);
+    let n = y.count();
+    if data.count() != n {
+        return Err(QError::length());
+    }
+    let kv = match &y {
+        Value::Table(g) => g.columns.clone(),
+        other => vec![other.clone()],
+    };
+    let (ids, firsts) = match &kv[..] {
+        [] => (vec![0u32; n], if n > 0 { vec![0] } else { vec![] }),
+        [k] => group_ids(k)?,
+        _ => key_ids(&kv)?,
+    };
+    it.tick()?;
+    if n == 0 {
+        return Ok(slice(data, 0, 0));
+    }
+    let ng = firsts.len();
+    if let Some(v) = fby_minmax(f, data, &ids, ng) {
+        return Ok(v);
+    }
+    if let Some(v) = fby_lanes(f, data, &ids, ng) {
+        return Ok(v);
+    }
+    let pl = crate::query::groupwise::Placement::new(&ids, ng);
+    let (offs, perm) = pl.sorted();
+    let order: Vec<i64> = crate::ops::par::map(perm, |p| p as i64);
+    let by_group = take_idx(data, &order);
+    drop(order);
+    let mut results = Vec::with_capacity(ng);
+    for w in offs.windows(2) {
+        let part = slice(&by_group, w[0], w[1]);
+        results.push(apply(it, f, vec![part])?);
+    }
+    drop(by_group);
+    let lens = offs.windows(2).map(|w| w[1] - w[0]);
+    // q amends each group's rows with its result: an atom fills them, a
+    // list of the group's count goes back row by row (`(sums;p) fby g`)
+    if results
+        .iter()
+        .zip(lens.clone())
+        .all(|(r, len)| !r.is_list() || r.count() != len)
+    {
+        let per: Vec<i64> = crate::ops::par::map(&ids, |g| g as i64);
+        return Ok(take_idx(&Value::from_items(results), &per));
+    }
+    let mut parts = Vec::with_capacity(ng);
+    for (r, len) in results.into_iter().zip(lens) {
+        parts.push(if r.is_list() && r.count() == len {
+            r
+        } else if r.is_list() && len != 1 {
+            return Err(QError::length());
+        } else if r.is_list() {
+            Value::list(vec![r])
+        } else {
+            fit(r, len)?
+        });
+    }
+    Ok(pl.scatter(parts))
+}
+
+/// `(max;x) fby g` and `(min;x) fby g` for a long or float vector `x`:
+/// each group's extreme in one pass over the rows (per piece of rows on
+/// the pool, then merged), nulls ignored as `max`/`min` ignore them, each
+/// row then given its group's value. `None` for anything else.
+fn fby_minmax(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> {
+    let max = match crate::builtins::iterate::builtin_name(f)? {
+        "max" => true,
+        "min" => false,
+        _ => return None,
+    };
+    let v = plain_vector(data)?;
+    let t = v.ty();
+    let per = match v.data() {
+        qcore::VecData::I64(xs) if matches!(t, Ty::Long | Ty::Timestamp | Ty::Timespan) => {
+            let init = if max { -i64::MAX } else { i64::MAX };
+            let acc = group_fold(xs, ids, ng, init, |a, x| {
+                if x != qcore::sentinel::NJ && ((max && x > a) || (!max && x < a)) {
+                    x
+                } else {
+                    a
+                }
+            });
+            Vector::from_i64(t, crate::ops::par::map(ids, |g| acc[g as usize]))
+        }
+        qcore::VecData::F64(xs) if matches!(t, Ty::Float | Ty::Datetime) => {
+            let init = if max {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            };
+            let acc = group_fold(xs, ids, ng, init, |a, x| {
+                if (max && x > a) || (!max && x < a) {
+                    x
+                } else {
+                    a
+                }
+            });
+            Vector::from_f64(t, crate::ops::par::map(ids, |g| acc[g as usize]))
+        }
+        _ => return None,
+    };
+    // each row given its group's value
+    Some(Value::Vector(per))
+}
+
+/// `(avg;x) fby g` for a long or float vector `x` and `(sum;x) fby g` for
+/// a float one: one pass over the rows in row order, each row's item
+/// pushed into its group's [`crate::ops::lanes::Lanes`]. `avg`/`sum` of
+/// a group's items (`avg_vec`, `sum_f64`) add them through `Lanes` too,
+/// and `Lanes` adds the same whether its items arrive one by one or as a
+/// slice, so each group's result has the bits of `avg`/`sum` of the
+/// group's items. `None` for anything else.
+fn fby_lanes(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> {
+    use crate::ops::lanes::Lanes;
+    let avg = match crate::builtins::iterate::builtin_name(f)? {
+        "avg" => true,
+        "sum" => false,
+        _ => return None,
+    };
+    let v = plain_vector(data)?;
+    let mut acc = vec![Lanes::default(); ng];
+    match (v.ty(), v.data()) {
+        (Ty::Float, qcore::VecData::F64(xs)) => {
+            for (&x, &g) in xs.iter().zip(ids) {
+                acc[g as usize].push(x);
+            }
+        }
+        (Ty::Long, qcore::VecData::I64(xs)) if avg => {
+            for (&x, &g) in xs.iter().zip(ids) {
+                acc[g as usize].push(x);
+            }
+        }
+        _ => return None,
+    }
+    let per: Vec<f64> = acc
+        .iter()
+        .map(|l| match (avg, l.count()) {
+            (true, 0) => f64::NAN,
+            (true, c) => l.total() / c as f64,
+            (false, _) => l.total(),
+        })
+        .collect();
+    Some(Value::Vector(Vector::floats(crate::ops::par::map(
+        ids,
+        |g| per[g as usize],
+    ))))
+}
+
+/// `x` when it is a simple vector that is not an enumeration (the one-pass
+/// folds read its items directly).
+fn plain_vector(x: &Value) -> Option<&Vector> {
+    match x {
+        Value::Vector(v) if v.domain.is_none() => Some(v),
+        _ => None,
+    }
+}
+
+/// Folds `xs` into one accumulator per group (`ids[i]` the group of
+/// `xs[i]`), starting from `init`; `op` must be associative and
+/// commutative (pieces of rows fold on the pool, then merge with `op`).
+fn group_fold<T: Copy + Send + Sync>(
+    xs: &[T],
+    ids: &[u32],
+    ng: usize,
+    init: T,
+    op: impl Fn(T, T) -> T + Sync + Send,
+) -> Vec<T> {
+    use rayon::prelude::*;
+    let fold = |xs: &[T], ids: &[u32]| {
+        let mut acc = vec![init; ng];
+        for (&x, &g) in xs.iter().zip(ids) {
+            let a = &mut acc[g as usize];
+            *a = op(*a, x);
+        }
+        acc
+    };
+    match crate::ops::par::piece_len(xs.len()) {
+        Some(step) if ng <= xs.len() / 16 => xs
+            .par_chunks(step)
+            .zip(ids.par_chunks(step))
+            .map(|(x, g)| fold(x, g))
+            .reduce_with(|mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x = op(*x, y);
+                }
+                a
+            })
+            .unwrap_or_else(|| vec![init; ng]),
+        _ => fold(xs, ids),
+    }
+}
