@@ -145,26 +145,32 @@ pub fn discover(root: &Path) -> Result<Option<Layout>> {
         .map(|x| (x.1, x.2))
         .collect();
     parts.sort();
-    let last = root.join(&parts[parts.len() - 1].1);
-    let mut tables = Vec::new();
-    for n in crate::list_dir(&last)? {
-        if last.join(&n).join(DOT_D).exists() || parquet_dir(&last.join(&n)) {
-            tables.push(n);
-        } else if let Some(t) = n.strip_suffix(PARQUET).filter(|t| !t.is_empty())
-            && last.join(&n).is_file()
-            && !tables.iter().any(|x| x == t)
-        {
-            tables.push(t.to_string());
-        }
-    }
-    tables.sort();
-    tables.dedup();
+    let tables = tables_in(&root.join(&parts[parts.len() - 1].1))?;
     Ok(Some(Layout {
         root: root.to_path_buf(),
         field,
         parts,
         tables,
     }))
+}
+
+/// The tables of partition directory `dir`, sorted: splayed tables (a
+/// directory with `.d`) and Parquet tables (`t.parquet`, or a directory of
+/// `.parquet` files).
+pub fn tables_in(dir: &Path) -> Result<Vec<String>> {
+    let mut tables = Vec::new();
+    for n in crate::list_dir(dir)? {
+        if dir.join(&n).join(DOT_D).exists() || parquet_dir(&dir.join(&n)) {
+            tables.push(n);
+        } else if let Some(t) = n.strip_suffix(PARQUET).filter(|t| !t.is_empty())
+            && dir.join(&n).is_file()
+        {
+            tables.push(t.to_string());
+        }
+    }
+    tables.sort();
+    tables.dedup();
+    Ok(tables)
 }
 
 /// The suffix of a Parquet table's file.

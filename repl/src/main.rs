@@ -67,9 +67,18 @@ fn main() {
     std::process::exit(code);
 }
 
-/// Everything after argument parsing; returns the exit code.
+/// Everything after argument parsing; returns the exit code, after
+/// `.z.exit` has seen it.
 fn run(opts: args::Options) -> i32 {
     let mut s = Session::new();
+    let code = run_session(&mut s, opts);
+    s.at_exit(code);
+    code
+}
+
+/// The session from the command line's settings to its end; returns the
+/// exit code.
+fn run_session(s: &mut Session, opts: args::Options) -> i32 {
     if let Some((rows, cols)) = &opts.console
         && let Flow::Exit(c) = s.run(&format!("\\c {rows} {cols}"), Origin::Console, false)
     {
@@ -114,7 +123,7 @@ fn run(opts: args::Options) -> i32 {
             return 1;
         }
     }
-    let (tx, rx) = eventloop::channel(&mut s);
+    let (tx, rx) = eventloop::channel(s);
     s.it.script_file = opts.script.clone();
     s.it.script_args = opts.script_args.clone();
 
@@ -133,17 +142,17 @@ fn run(opts: args::Options) -> i32 {
     }
 
     if let Some(file) = &opts.script
-        && let Some(code) = run_script(&mut s, file)
+        && let Some(code) = run_script(s, file)
     {
         return code;
     }
 
     if std::io::stdin().is_terminal() {
         let quiet = opts.quiet;
-        eventloop::serve(&mut s, tx, rx, move |r| console::run(r, quiet), true)
+        eventloop::serve(s, tx, rx, move |r| console::run(r, quiet), true)
     } else {
         let sep = std::env::var("BORF_TEST_SEPARATOR").ok();
-        eventloop::serve(&mut s, tx, rx, move |r| pipe::run(r, sep.as_deref()), false)
+        eventloop::serve(s, tx, rx, move |r| pipe::run(r, sep.as_deref()), false)
     }
 }
 

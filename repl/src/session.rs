@@ -74,6 +74,14 @@ impl Session {
         Session { it: Interp::new() }
     }
 
+    /// Calls `.z.exit` with the exit code when the user set it (q: the
+    /// handler runs just before the process ends and cannot cancel it).
+    pub fn at_exit(&mut self, code: i32) {
+        if self.it.get_global(qengine::Sym::new(".z.exit")).is_some() {
+            self.run(&format!(".z.exit {code}"), Origin::Console, false);
+        }
+    }
+
     /// Runs one chunk, printing results (when `echo`) and errors.
     /// A console line with `echo` goes through `.z.pi` when the user set it.
     pub fn run(&mut self, text: &str, origin: Origin<'_>, echo: bool) -> Flow {

@@ -117,12 +117,27 @@ fn double_backslash_exits() {
 #[test]
 fn exit_code() {
     let o = borf(&[], "exit 3\n");
-    // `exit` is a builtin still being written; accept its absence
-    if stdout(&o).is_empty() {
-        assert_eq!(o.status.code(), Some(3));
-    }
+    assert_eq!(stdout(&o), "");
+    assert_eq!(o.status.code(), Some(3));
     let o = borf(&[], "\\\\\n");
     assert_eq!(o.status.code(), Some(0));
+}
+
+/// `.z.exit` sees the exit code of `exit n`, `\\` and the end of input
+/// (ref/dotz.md), and cannot cancel the exit.
+#[test]
+fn dotz_exit_runs_before_the_process_ends() {
+    let o = borf(&[], ".z.exit:{0N!x}\nexit 42\n1+1\n");
+    assert_eq!(stdout(&o), "42\n");
+    assert_eq!(o.status.code(), Some(42));
+    let o = borf(&[], ".z.exit:{0N!x}\n\\\\\n");
+    assert_eq!(stdout(&o), "0\n");
+    assert_eq!(o.status.code(), Some(0));
+    let o = borf(&[], ".z.exit:{0N!x;'oops}\n1+1\n");
+    assert_eq!(without_frames(&stdout(&o)), "2\n0\n'oops\n");
+    assert_eq!(o.status.code(), Some(0));
+    let o = borf(&[], "1+1\n");
+    assert_eq!(stdout(&o), "2\n");
 }
 
 #[test]

@@ -25,13 +25,22 @@ use std::sync::Mutex;
 
 /// The loaded partitioned database.
 pub struct PartDb {
+    /// The partitions queries see: all of `full`, or the subset `.Q.view`
+    /// chose.
     pub layout: Layout,
+    /// The partitions of the database (`.Q.PV`), as loaded or extended by
+    /// `.Q.li`.
+    pub full: Vec<(i64, String)>,
     /// The partitioned tables, in `.Q.pt` order, with their columns (from
     /// the last partition's `.d`; the partition field not included).
     pub tables: Vec<(Sym, Vec<Sym>)>,
     pub(crate) syms: Mutex<Option<Arc<Vec<Sym>>>>,
     /// `.Q.pn`: per-partition row counts, filled by `count` and `.Q.cn`.
     pub(crate) counts: Mutex<HashMap<Sym, Vec<i64>>>,
+    /// `.Q.vp` (set by `.Q.bv`): per table that is missing from some
+    /// partition, an empty prototype (its columns and types) that stands
+    /// for it there.
+    pub(crate) proto: HashMap<Sym, Table>,
 }
 
 impl PartDb {
@@ -94,7 +103,13 @@ impl PartDb {
         let syms = || self.syms();
         let dir = self.dir(k, t);
         let pq = crate::storage::parquet::files(&dir);
-        let mut tb = if pq.is_empty() {
+        let mut tb = if let Some(p) = self.stand_in(&dir, &pq, t) {
+            let pick = |c: &Sym| p.column(*c).cloned().ok_or_else(|| QError::new(c.as_str()));
+            Table {
+                names: need.to_vec(),
+                columns: need.iter().map(pick).collect::<QResult<_>>()?,
+            }
+        } else if pq.is_empty() {
             load_cols(&dir, Some(need), &syms)?
         } else {
             crate::storage::parquet::read(&pq, Some(need), self.field())?
@@ -121,7 +136,9 @@ impl PartDb {
         for k in 0..self.layout.parts.len() {
             let dir = self.dir(k, t);
             let pq = crate::storage::parquet::files(&dir);
-            out.push(if pq.is_empty() {
+            out.push(if self.stand_in(&dir, &pq, t).is_some() {
+                0
+            } else if pq.is_empty() {
                 qstorage::part::splay_count(&dir).map_err(serr)? as i64
             } else {
                 crate::storage::parquet::count(&pq)?
@@ -131,6 +148,37 @@ impl PartDb {
             m.insert(t, out.clone());
         }
         Ok(out)
+    }
+
+    /// The prototype standing for table `t` in a partition that does not
+    /// have it (`dir` missing, no Parquet files `pq`), when `.Q.bv` made one.
+    fn stand_in(&self, dir: &std::path::Path, pq: &[PathBuf], t: Sym) -> Option<&Table> {
+        let p = self.proto.get(&t)?;
+        (pq.is_empty() && !dir.exists()).then_some(p)
+    }
+
+    /// A copy of this database seeing partitions `parts` (ascending) of
+    /// `full`, with prototypes `proto`; the `sym` list is kept, counts are
+    /// taken again.
+    pub(crate) fn with_parts(
+        &self,
+        parts: Vec<(i64, String)>,
+        full: Vec<(i64, String)>,
+        tables: Vec<(Sym, Vec<Sym>)>,
+        proto: HashMap<Sym, Table>,
+    ) -> PartDb {
+        let syms = self.syms.lock().map(|g| g.clone()).unwrap_or(None);
+        PartDb {
+            layout: Layout {
+                parts,
+                ..self.layout.clone()
+            },
+            full,
+            tables,
+            syms: Mutex::new(syms),
+            counts: Mutex::new(HashMap::new()),
+            proto,
+        }
     }
 
     /// `.Q.pn`: table names to cached counts (`()` when not counted yet).

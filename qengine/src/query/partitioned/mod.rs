@@ -48,10 +48,12 @@ mod gather;
 mod parallel;
 mod reduce;
 mod select;
+mod view;
 mod write;
 
 pub use select::select;
-pub use write::{q_dpft, q_hdpf, q_par};
+pub use view::{q_bv, q_ind, q_li, q_lo, q_map, q_view};
+pub use write::{q_chk, q_dpft, q_dpt, q_hdpf, q_par};
 
 use crate::ops::index::slice;
 use crate::state::Interp;
@@ -118,22 +120,32 @@ pub fn load(it: &mut Interp, layout: Layout) -> QResult<()> {
         tables.push((Sym::new(t), names));
     }
     let db = Arc::new(PartDb {
+        full: layout.parts.clone(),
         layout,
         tables,
         syms: Mutex::new(None),
         counts: Mutex::new(HashMap::new()),
+        proto: HashMap::new(),
     });
-    let all: Vec<usize> = (0..db.layout.parts.len()).collect();
-    let pv = Value::Vector(db.values(&all));
-    let root = db.layout.root.display().to_string();
+    publish(it, db);
+    Ok(())
+}
+
+/// Makes `db` the loaded database and sets what q shows of it: `.Q.pf`,
+/// `.Q.pv`/`.Q.pd` (the partitions queries see) and the partition field's
+/// global, `.Q.PV`/`.Q.PD` (all partitions), `.Q.pt`, `.Q.pn`, and one
+/// global per partitioned table.
+pub(crate) fn publish(it: &mut Interp, db: Arc<PartDb>) {
+    let seen: Vec<usize> = (0..db.layout.parts.len()).collect();
+    let pv = Value::Vector(db.values(&seen));
+    let all = Value::Vector(db.value_vec(db.full.iter().map(|p| p.0).collect()));
+    let root = Sym::new(&format!(":{}", db.layout.root.display()));
     let g = |s: &str| Sym::new(s);
     it.set_global(g(".Q.pf"), Value::Atom(Atom::Symbol(db.field())));
     it.set_global(g(".Q.pv"), pv.clone());
-    it.set_global(g(".Q.PV"), pv.clone());
-    it.set_global(
-        g(".Q.PD"),
-        Value::Vector(Vector::syms(vec![Sym::new(&format!(":{root}")); all.len()])),
-    );
+    it.set_global(g(".Q.PV"), all);
+    it.set_global(g(".Q.PD"), Value::Vector(Vector::syms(vec![root; db.full.len()])));
+    it.set_global(g(".Q.pd"), Value::Vector(Vector::syms(vec![root; seen.len()])));
     it.set_global(
         g(".Q.pt"),
         Value::Vector(Vector::syms(db.tables.iter().map(|x| x.0).collect())),
@@ -144,7 +156,6 @@ pub fn load(it: &mut Interp, layout: Layout) -> QResult<()> {
         it.set_global(*t, marker(*t, cols));
     }
     it.partdb = Some(db);
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 //! Writing partitions: `.Q.par[dir;part;table]` (the path of a table in a
-//! partition) and `.Q.dpft[d;p;f;t]` (save global table `t` splayed as
+//! partition), `.Q.dpt[d;p;t]` and `.Q.dpft[d;p;f;t]` (save global table `t` splayed as
 //! partition `p` of database `d`, symbols enumerated against `d/sym`, rows
 //! sorted by `f` with the parted attribute `p#` on it). After a write into
 //! the loaded database its cached `sym` list is dropped, so the next query
@@ -9,6 +9,7 @@ use crate::ops::index::take_idx;
 use crate::state::Interp;
 use crate::storage::column::handle_of;
 use crate::storage::column::handle_path;
+use crate::storage::column::serr;
 use qcore::Atom;
 use qcore::Attr;
 use qcore::QError;
@@ -60,27 +61,67 @@ pub fn q_par(args: Vec<Value>) -> QResult<Value> {
 /// `f` (stable), `f` moved first with the parted attribute. Returns `t`.
 pub fn q_dpft(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     let [d, p, f, tn] = <[Value; 4]>::try_from(args).map_err(|_| QError::rank())?;
-    let (root, _) = handle_path(handle_of(&d)?)?;
-    let (Value::Atom(Atom::Symbol(f)), Value::Atom(Atom::Symbol(name))) = (&f, &tn) else {
+    let Value::Atom(Atom::Symbol(f)) = f else {
         return Err(QError::type_());
     };
+    save_partition(it, d, p, Some(f), tn)
+}
+
+/// `.Q.dpt[d;p;t]`: [`q_dpft`] without the sort: the rows and columns in
+/// the table's own order, no attribute.
+pub fn q_dpt(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    let [d, p, tn] = <[Value; 3]>::try_from(args).map_err(|_| QError::rank())?;
+    save_partition(it, d, p, None, tn)
+}
+
+/// Saves global table `tn` as partition `p` of database `d`, sorted by `f`
+/// (moved first, parted) when given.
+fn save_partition(
+    it: &mut Interp,
+    d: Value,
+    p: Value,
+    f: Option<Sym>,
+    tn: Value,
+) -> QResult<Value> {
+    let (root, _) = handle_path(handle_of(&d)?)?;
+    let Value::Atom(Atom::Symbol(name)) = &tn else {
+        return Err(QError::type_());
+    };
+    let name = *name;
     let (tv, _) = crate::builtins::table::by_name(it, tn.clone())?;
     let Value::Table(tab) = &tv else {
         return Err(QError::type_());
     };
-    let Some(pos) = tab.names.iter().position(|n| n == f) else {
-        return Err(crate::builtins::table::no_column(*f));
+    let pos = match f {
+        Some(f) => Some(
+            tab.names
+                .iter()
+                .position(|n| *n == f)
+                .ok_or_else(|| crate::builtins::table::no_column(f))?,
+        ),
+        None => None,
     };
     let dir = root.join(part_name(&p)?).join(name.as_str());
     let tv = crate::storage::splay::q_en(d.clone(), tv.clone())?;
     let Value::Table(tab) = tv else {
         return Err(QError::type_());
     };
+    let table = match pos {
+        Some(pos) => parted_by(&tab, pos)?,
+        None => (*tab).clone(),
+    };
+    crate::storage::splay::write_splay_in(&dir, &root, &table)?;
+    forget_syms(it, &root);
+    Ok(Value::Atom(Atom::Symbol(name)))
+}
+
+/// `tab` sorted by column `pos` (stable), that column first with `p#`.
+fn parted_by(tab: &Table, pos: usize) -> QResult<Table> {
     let order: Vec<i64> = crate::ops::grade::grade(&tab.columns[pos], false)?
         .into_iter()
         .map(|i| i as i64)
         .collect();
-    let mut names = vec![*f];
+    let mut names = vec![tab.names[pos]];
     let mut cols = vec![take_idx(&tab.columns[pos], &order)];
     if let Value::Vector(v) = &mut cols[0] {
         v.attr = Attr::Parted;
@@ -91,21 +132,20 @@ pub fn q_dpft(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
             cols.push(take_idx(c, &order));
         }
     }
-    crate::storage::splay::write_splay_in(
-        &dir,
-        &root,
-        &Table {
-            names,
-            columns: cols,
-        },
-    )?;
+    Ok(Table {
+        names,
+        columns: cols,
+    })
+}
+
+/// After a write into the loaded database, its cached `sym` list is stale.
+pub(super) fn forget_syms(it: &Interp, root: &Path) {
     if let Some(db) = &it.partdb
-        && same_dir(&db.layout.root, &root)
+        && same_dir(&db.layout.root, root)
         && let Ok(mut g) = db.syms.lock()
     {
         *g = None;
     }
-    Ok(Value::Atom(Atom::Symbol(*name)))
 }
 
 /// `.Q.hdpf[h;d;p;f]`: saves every table of the root namespace as
@@ -159,4 +199,65 @@ fn same_dir(a: &Path, b: &Path) -> bool {
         (Ok(x), Ok(y)) => x == y,
         _ => a == b,
     }
+}
+
+/// `.Q.chk[db]`: writes an empty copy of every table that is missing from a
+/// partition of database `db`, each from the most recent partition that
+/// has the table (its columns and types). Returns, per partition in
+/// ascending order, `()` or the partition's path when tables were added.
+pub fn q_chk(it: &mut Interp, x: Value) -> QResult<Value> {
+    let (root, _) = handle_path(handle_of(&x)?)?;
+    let Some(layout) = qstorage::part::discover(&root).map_err(serr)? else {
+        return Ok(Value::list(vec![]));
+    };
+    let present: Vec<Vec<String>> = layout
+        .parts
+        .iter()
+        .map(|p| qstorage::part::tables_in(&root.join(&p.1)).map_err(serr))
+        .collect::<QResult<_>>()?;
+    let mut all: Vec<&String> = present.iter().flatten().collect();
+    all.sort();
+    all.dedup();
+    let syms = || crate::storage::splay::read_sym_file(&root);
+    let abs = root.canonicalize().unwrap_or_else(|_| root.clone());
+    let mut out = Vec::with_capacity(layout.parts.len());
+    for (k, (_, dir)) in layout.parts.iter().enumerate() {
+        let missing: Vec<&String> = all
+            .iter()
+            .copied()
+            .filter(|t| !present[k].contains(t))
+            .collect();
+        if missing.is_empty() {
+            out.push(Value::list(vec![]));
+            continue;
+        }
+        for t in missing {
+            let Some(src) = (0..layout.parts.len())
+                .rev()
+                .find(|&j| present[j].contains(t))
+            else {
+                continue;
+            };
+            let from = layout.table_dir(src, t);
+            if !crate::storage::parquet::files(&from).is_empty() {
+                // a Parquet table: nothing borf writes can stand in for it
+                return Err(QError::new(format!(
+                    "{}: a Parquet table cannot be filled",
+                    from.display()
+                )));
+            }
+            let template = crate::storage::splay::load_cols(&from, None, &syms)?;
+            let empty = Table {
+                names: template.names.clone(),
+                columns: template.columns.iter().map(|c| take_idx(c, &[])).collect(),
+            };
+            crate::storage::splay::write_splay_in(&layout.table_dir(k, t), &root, &empty)?;
+        }
+        out.push(Value::Vector(qcore::Vector::syms(vec![Sym::new(&format!(
+            ":{}",
+            abs.join(dir).display()
+        ))])));
+    }
+    forget_syms(it, &root);
+    Ok(Value::list(out))
 }
