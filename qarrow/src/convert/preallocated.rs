@@ -194,7 +194,6 @@ mod tests {
         second.put(&longs(&[5])).expect("put");
         parts[0].put(&longs(&[1, 2])).expect("put");
         drop(parts);
-        drop(second);
         match p.finish().expect("finish") {
             Value::Vector(v) => assert_eq!(v, longs(&[1, 2, 3, 4, 5])),
             _ => panic!("not a vector"),
