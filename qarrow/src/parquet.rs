@@ -27,9 +27,10 @@ use parquet::file::properties::WriterProperties;
 use qcore::{QError, QResult, Sym, Value};
 use rayon::prelude::*;
 
+use crate::convert::preallocated::{Part, Preallocated};
 use crate::convert::{
-    ReadOptions, WriteOptions, array_to_value, arrow_error, assemble_table, concat_columns,
-    table_to_batch,
+    ReadOptions, SymDict, WriteOptions, array_to_value, array_to_value_with, arrow_error,
+    assemble_table, concat_columns, table_to_batch,
 };
 
 /// Compression of Parquet column chunks.
@@ -305,9 +306,14 @@ impl ParquetFile {
             .collect()
     }
 
-    /// Reads the selected columns and row groups into a q table: row
-    /// groups are decoded in parallel, each into q columns, then joined in
-    /// file order.
+    /// Reads the selected columns and row groups into a q table. Every
+    /// (row group, column) chunk is decoded as its own task on the rayon
+    /// pool, in batches of [`BATCH`] rows (small enough to stay in cache
+    /// between decoding and converting), each batch converted straight
+    /// into the final q column at its row group's offset: a column of a
+    /// vector type is allocated once for all row groups, so nothing is
+    /// joined afterwards. Columns that read as general lists (strings,
+    /// nested lists) are converted per batch and joined at the end.
     pub fn read(&self, r: &ParquetRead) -> QResult<Value> {
         let schema = self.schema().clone();
         let all = self.row_group_rows();
@@ -337,66 +343,112 @@ impl ParquetFile {
         let mut sorted = wanted.clone();
         sorted.sort_unstable();
         sorted.dedup();
-        let mask = ProjectionMask::roots(self.meta.parquet_schema(), sorted.iter().copied());
-        let projected: Arc<Schema> = Arc::new(schema.project(&sorted).map_err(arrow_error)?);
-        let total: usize = groups.iter().map(|&g| all[g]).sum();
+        let lens: Vec<usize> = groups.iter().map(|&g| all[g]).collect();
+        let total: usize = lens.iter().sum();
+        // the q type of each column, from its field alone (an empty array
+        // converts to an empty vector of the type every batch will have)
+        let empty = |fi: usize| {
+            let field = schema.field(fi);
+            array_to_value(
+                field,
+                arrow_array::new_empty_array(field.data_type()).as_ref(),
+                &r.arrow,
+            )
+        };
+        let outs: Vec<Option<Preallocated>> = sorted
+            .iter()
+            .map(|&fi| match empty(fi)? {
+                Value::Vector(v) => Preallocated::new(v.ty(), total).map(Some),
+                _ => Ok(None),
+            })
+            .collect::<QResult<_>>()?;
+        let mut parts: Vec<std::vec::IntoIter<Part>> = outs
+            .iter()
+            .map(|o| match o {
+                Some(p) => p.parts(&lens).map(Vec::into_iter),
+                None => Ok(Vec::new().into_iter()),
+            })
+            .collect::<QResult<_>>()?;
+        let mut tasks = Vec::with_capacity(groups.len() * sorted.len());
+        for (gi, &g) in groups.iter().enumerate() {
+            for (ci, p) in parts.iter_mut().enumerate() {
+                tasks.push((gi, g, ci, p.next()));
+            }
+        }
+        let left: Vec<AtomicUsize> = groups
+            .iter()
+            .map(|_| AtomicUsize::new(sorted.len()))
+            .collect();
         let done = AtomicUsize::new(0);
-        let parts: Vec<Vec<Value>> = groups
-            .par_iter()
-            .map(|&g| {
-                let f = open(&self.path)?;
-                let reader =
-                    ParquetRecordBatchReaderBuilder::new_with_metadata(f, self.meta.clone())
-                        .with_projection(mask.clone())
-                        .with_row_groups(vec![g])
-                        .with_batch_size(all[g].clamp(1, 1 << 20))
-                        .build()
-                        .map_err(arrow_error)?;
-                let mut cols: Vec<Vec<Value>> = vec![Vec::new(); sorted.len()];
+        let pq = self.meta.parquet_schema();
+        let pieces: Vec<Vec<Value>> = tasks
+            .into_par_iter()
+            .map(|(gi, g, ci, mut part)| {
+                let field = schema.field(sorted[ci]);
+                let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
+                    open(&self.path)?,
+                    self.meta.clone(),
+                )
+                .with_projection(ProjectionMask::roots(pq, [sorted[ci]]))
+                .with_row_groups(vec![g])
+                .with_batch_size(BATCH)
+                .build()
+                .map_err(arrow_error)?;
+                let mut dicts = SymDict::default();
+                let mut pieces = Vec::new();
+                let mut rows = 0;
                 for batch in reader {
                     let batch = batch.map_err(arrow_error)?;
-                    for (i, col) in cols.iter_mut().enumerate() {
-                        let field = projected.field(i);
-                        col.push(array_to_value(field, batch.column(i).as_ref(), &r.arrow)?);
+                    let column = batch
+                        .columns()
+                        .first()
+                        .ok_or_else(|| arrow_error("a batch without its column"))?;
+                    let v = array_to_value_with(field, column.as_ref(), &r.arrow, &mut dicts)?;
+                    rows += batch.num_rows();
+                    match (&mut part, v) {
+                        (Some(p), Value::Vector(v)) => p.put(&v)?,
+                        (Some(_), _) => {
+                            return Err(arrow_error("a batch does not fit its column"));
+                        }
+                        (None, v) => pieces.push(v),
                     }
                     if qcore::budget::stopping() {
                         return Err(QError::new("stop"));
                     }
                 }
-                let n = done.fetch_add(all[g], Ordering::Relaxed) + all[g];
-                if let Some(p) = &r.progress {
-                    p(n, total);
+                if rows != all[g] {
+                    return Err(arrow_error(format!(
+                        "row group {g}: {rows} rows read, {} in the footer",
+                        all[g]
+                    )));
                 }
-                cols.into_iter()
-                    .enumerate()
-                    .map(|(i, pieces)| {
-                        if pieces.is_empty() {
-                            let field = projected.field(i);
-                            array_to_value(
-                                field,
-                                arrow_array::new_empty_array(field.data_type()).as_ref(),
-                                &r.arrow,
-                            )
-                        } else {
-                            concat_columns(pieces)
-                        }
-                    })
-                    .collect::<QResult<Vec<Value>>>()
+                if left[gi].fetch_sub(1, Ordering::AcqRel) == 1 {
+                    let n = done.fetch_add(all[g], Ordering::Relaxed) + all[g];
+                    if let Some(p) = &r.progress {
+                        p(n, total);
+                    }
+                }
+                Ok(pieces)
             })
             .collect::<QResult<_>>()?;
-        // join each column's pieces in row-group order
+        drop(parts);
         let mut columns: Vec<Value> = Vec::with_capacity(sorted.len());
-        for i in 0..sorted.len() {
-            let pieces: Vec<Value> = parts.iter().map(|p| p[i].clone()).collect();
-            columns.push(if pieces.is_empty() {
-                let field = projected.field(i);
-                array_to_value(
-                    field,
-                    arrow_array::new_empty_array(field.data_type()).as_ref(),
-                    &r.arrow,
-                )?
-            } else {
-                concat_columns(pieces)?
+        for (ci, out) in outs.into_iter().enumerate() {
+            columns.push(match out {
+                Some(p) => p.finish()?,
+                None => {
+                    let mine: Vec<Value> = pieces
+                        .iter()
+                        .skip(ci)
+                        .step_by(sorted.len())
+                        .flat_map(|p| p.iter().cloned())
+                        .collect();
+                    if mine.is_empty() {
+                        empty(sorted[ci])?
+                    } else {
+                        concat_columns(mine)?
+                    }
+                }
             });
         }
         // back to the order asked for
@@ -415,6 +467,10 @@ impl ParquetFile {
         Ok(assemble_table(&meta_schema, names, cols))
     }
 }
+
+/// Rows per decoded batch when reading: 64k rows of 8 bytes are 512 KB, so
+/// a batch is still in the core's cache when it is converted to q.
+const BATCH: usize = 1 << 16;
 
 /// Reads a Parquet file at `path` into a q table.
 pub fn read(path: &Path, r: &ParquetRead) -> QResult<Value> {

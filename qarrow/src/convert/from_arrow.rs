@@ -163,6 +163,48 @@ fn as_i64s(a: &dyn Array) -> Option<PrimitiveArray<Int64Type>> {
 /// and borf's q type letter. A type with no faithful q mapping (decimal,
 /// struct, map, union, intervals) is `'type` naming the column.
 pub fn array_to_value(field: &Field, a: &dyn Array, opts: &ReadOptions) -> QResult<Value> {
+    array_to_value_with(field, a, opts, &mut SymDict::default())
+}
+
+/// The symbols of the last text dictionary converted, kept while the next
+/// arrays of a column share it: a Parquet column chunk has one dictionary
+/// and its reader hands the same dictionary array with every batch, so
+/// its texts are interned once per chunk, not once per batch.
+#[derive(Default)]
+pub struct SymDict {
+    values: Option<arrow_data::ArrayData>,
+    syms: Vec<Sym>,
+}
+
+impl SymDict {
+    /// The symbols of dictionary `values` (`items` its texts): the kept
+    /// ones when `values` is the dictionary converted last (the same
+    /// buffers; the kept `ArrayData` holds them alive, so equal pointers
+    /// mean equal contents), else interned now.
+    fn of(&mut self, values: &dyn Array, items: &Items) -> &[Sym] {
+        let data = values.to_data();
+        if !self.values.as_ref().is_some_and(|v| v.ptr_eq(&data)) {
+            let vnulls = values.logical_nulls();
+            self.syms = (0..values.len())
+                .map(|i| match &vnulls {
+                    Some(n) if n.is_null(i) => Sym::EMPTY,
+                    _ => Sym::new(&String::from_utf8_lossy(items.get(i))),
+                })
+                .collect();
+            self.values = Some(data);
+        }
+        &self.syms
+    }
+}
+
+/// [`array_to_value`] for one of a sequence of arrays of the same column,
+/// reusing the interned symbols of a shared dictionary (`dicts`).
+pub fn array_to_value_with(
+    field: &Field,
+    a: &dyn Array,
+    opts: &ReadOptions,
+    dicts: &mut SymDict,
+) -> QResult<Value> {
     let name = field.name().as_str();
     let letter = qtype_of(field);
     let bad =
@@ -404,13 +446,7 @@ pub fn array_to_value(field: &Field, a: &dyn Array, opts: &ReadOptions) -> QResu
                     DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
                 ) && letter != Some('C')
             }) {
-                let vnulls = values.logical_nulls();
-                let dict: Vec<Sym> = (0..values.len())
-                    .map(|i| match &vnulls {
-                        Some(n) if n.is_null(i) => Sym::EMPTY,
-                        _ => Sym::new(&String::from_utf8_lossy(items.get(i))),
-                    })
-                    .collect();
+                let dict = dicts.of(values.as_ref(), &items);
                 let knulls = d.keys().logical_nulls();
                 let i32_keys = d.keys().as_primitive_opt::<Int32Type>();
                 let out: Vec<Sym> = if dict.is_empty() {
@@ -463,7 +499,7 @@ pub fn array_to_value(field: &Field, a: &dyn Array, opts: &ReadOptions) -> QResu
                     arrow_select::take::take(values.as_ref(), &idx, None).map_err(arrow_error)?;
                 let f = Field::new(name, plain.data_type().clone(), true)
                     .with_metadata(field.metadata().clone());
-                array_to_value(&f, plain.as_ref(), opts)?
+                array_to_value_with(&f, plain.as_ref(), opts, dicts)?
             }
         }
         DataType::List(child) => {

@@ -20,6 +20,7 @@
 //! other readers see the plain Arrow type.
 
 mod from_arrow;
+pub mod preallocated;
 mod to_arrow;
 
 use std::collections::HashMap;
@@ -29,7 +30,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema};
 use qcore::{QError, QResult, Sym, Value};
 
-pub use from_arrow::{array_to_value, concat_columns};
+pub use from_arrow::{SymDict, array_to_value, array_to_value_with, concat_columns};
 pub use to_arrow::value_to_array;
 
 /// Field metadata key holding q's type letter (`"m"`, `"u"`, `"s"`, `"C"` ...).
