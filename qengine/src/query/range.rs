@@ -154,7 +154,7 @@ fn no_column(t: &Table, e: &Value) -> bool {
             let n = s.as_str();
             !(t.names.contains(s) || n == "i" || n.contains('.'))
         }
-        Value::Vector(v) => !v.as_sym().is_some_and(|s| s.len() == 1),
+        Value::Vector(v) => v.as_sym().is_none_or(|s| s.len() != 1),
         Value::List(l) if l.len() > 1 => l.iter().all(|x| no_column(t, x)),
         Value::List(_) => true,
         _ => !matches!(e, Value::Dict(_) | Value::Table(_)),
