@@ -6,10 +6,24 @@
 //! by an `Arc` to its owner. Writing through [`Buf::make_mut`] copies the
 //! items first when the buffer is shared or foreign, so values never change
 //! under another reference and mapped files are never written through.
+//!
+//! A buffer of integers can also carry block statistics
+//! ([`Buf::block_bounds`]): the smallest and largest item of each block of
+//! [`BLOCK`] items, computed the first time a where clause asks for them
+//! and kept with the storage. Since shared storage is never written (any
+//! write goes through [`Buf::make_mut`], which copies shared storage and
+//! forgets the statistics of storage it writes in place), they stay true
+//! for as long as they are kept.
 
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::sync::OnceLock;
+
+/// Items per block of the block statistics ([`Buf::block_bounds`]): the
+/// statistics of a long column cost 16 bytes per 32 KB of items (0.05%),
+/// of an int column 8 bytes per 16 KB, of a short column 4 per 8 KB.
+pub const BLOCK: usize = 4096;
 
 /// The owner of foreign memory (for example an `Arc<Mmap>`).
 pub type ForeignOwner = Arc<dyn Send + Sync>;
@@ -29,9 +43,29 @@ unsafe impl<T: Send + Sync> Send for Backing<T> {}
 // SAFETY: as above, shared references only read through the pointer.
 unsafe impl<T: Send + Sync> Sync for Backing<T> {}
 
+/// The storage of a buffer and what is known about its items.
+struct Shared<T> {
+    backing: Backing<T>,
+    /// `(min, max)` of each block of [`BLOCK`] items, once computed.
+    bounds: OnceLock<Box<[(T, T)]>>,
+    /// A window of another buffer ([`Buf::window`]): a transient view,
+    /// not worth statistics of its own.
+    window: bool,
+}
+
+impl<T> Shared<T> {
+    fn new(backing: Backing<T>) -> Arc<Self> {
+        Arc::new(Shared {
+            backing,
+            bounds: OnceLock::new(),
+            window: false,
+        })
+    }
+}
+
 /// A shared typed buffer with copy-on-write.
 pub struct Buf<T> {
-    inner: Arc<Backing<T>>,
+    inner: Arc<Shared<T>>,
 }
 
 impl<T> Clone for Buf<T> {
@@ -46,7 +80,7 @@ impl<T: Copy> Buf<T> {
     /// A buffer owning `v`.
     pub fn from_vec(v: Vec<T>) -> Self {
         Buf {
-            inner: Arc::new(Backing::Owned(v)),
+            inner: Shared::new(Backing::Owned(v)),
         }
     }
 
@@ -57,7 +91,7 @@ impl<T: Copy> Buf<T> {
     /// `T` that stay valid and unchanged for as long as `owner` is alive.
     pub unsafe fn from_foreign(ptr: *const T, len: usize, owner: ForeignOwner) -> Self {
         Buf {
-            inner: Arc::new(Backing::Foreign {
+            inner: Shared::new(Backing::Foreign {
                 ptr,
                 len,
                 _owner: owner,
@@ -73,7 +107,7 @@ impl<T: Copy> Buf<T> {
     /// The items.
     #[inline]
     pub fn as_slice(&self) -> &[T] {
-        match &*self.inner {
+        match &self.inner.backing {
             Backing::Owned(v) => v,
             // SAFETY: guaranteed by the contract of `from_foreign`.
             Backing::Foreign { ptr, len, .. } => unsafe { std::slice::from_raw_parts(*ptr, *len) },
@@ -82,15 +116,24 @@ impl<T: Copy> Buf<T> {
 
     /// Mutable access to the items as a `Vec`, copying them first when the
     /// buffer is shared or foreign.
+    ///
+    /// The block statistics are forgotten: the caller is about to write.
     pub fn make_mut(&mut self) -> &mut Vec<T> {
-        let unique_owned =
-            matches!(&*self.inner, Backing::Owned(_)) && Arc::get_mut(&mut self.inner).is_some();
+        let unique_owned = matches!(&self.inner.backing, Backing::Owned(_))
+            && Arc::get_mut(&mut self.inner).is_some();
         if !unique_owned {
             let copy = self.as_slice().to_vec();
-            self.inner = Arc::new(Backing::Owned(copy));
+            self.inner = Shared::new(Backing::Owned(copy));
         }
         match Arc::get_mut(&mut self.inner) {
-            Some(Backing::Owned(v)) => v,
+            Some(Shared {
+                backing: Backing::Owned(v),
+                bounds,
+                ..
+            }) => {
+                bounds.take();
+                v
+            }
             // The branch above made the backing owned and unique.
             _ => unreachable!("buffer made unique above"),
         }
@@ -99,8 +142,18 @@ impl<T: Copy> Buf<T> {
     /// The items as an owned `Vec`, without copying when possible.
     pub fn into_vec(self) -> Vec<T> {
         match Arc::try_unwrap(self.inner) {
-            Ok(Backing::Owned(v)) => v,
-            Ok(b @ Backing::Foreign { .. }) => Buf { inner: Arc::new(b) }.as_slice().to_vec(),
+            Ok(Shared {
+                backing: Backing::Owned(v),
+                ..
+            }) => v,
+            Ok(Shared {
+                backing: b @ Backing::Foreign { .. },
+                ..
+            }) => Buf {
+                inner: Shared::new(b),
+            }
+            .as_slice()
+            .to_vec(),
             Err(shared) => Buf { inner: shared }.as_slice().to_vec(),
         }
     }
@@ -120,12 +173,60 @@ impl<T: Copy> Buf<T> {
         // SAFETY: `owner` is this buffer's storage, which is never written
         // while shared (make_mut copies a shared or foreign backing), so the
         // `b - a` items from `a` stay valid and unchanged while it lives.
-        unsafe { Buf::from_foreign(s[a..].as_ptr(), b - a, owner) }
+        // (The contract of `from_foreign`, which this builds with the
+        // window flag set.)
+        Buf {
+            inner: Arc::new(Shared {
+                backing: Backing::Foreign {
+                    ptr: s[a..].as_ptr(),
+                    len: b - a,
+                    _owner: owner,
+                },
+                bounds: OnceLock::new(),
+                window: true,
+            }),
+        }
     }
 
     /// True when this buffer borrows foreign (for example mapped) memory.
     pub fn is_foreign(&self) -> bool {
-        matches!(&*self.inner, Backing::Foreign { .. })
+        matches!(&self.inner.backing, Backing::Foreign { .. })
+    }
+
+    /// The smallest and largest item of each block of [`BLOCK`] items (the
+    /// last block may be shorter), in the items' order: computed on the
+    /// first call (one pass over the items) and kept with the storage, so
+    /// later calls on this buffer or any clone of it cost nothing. A where
+    /// clause uses them to pass over blocks that cannot hold a match and to
+    /// take whole blocks where every item matches. `None` for a window
+    /// ([`Buf::window`]): a transient view, whose statistics would cost a
+    /// pass per query.
+    pub fn block_bounds(&self) -> Option<&[(T, T)]>
+    where
+        T: Ord,
+    {
+        if self.inner.window {
+            return None;
+        }
+        Some(self.inner.bounds.get_or_init(|| {
+            self.as_slice()
+                .chunks(BLOCK)
+                .map(|b| {
+                    let mut lo = b[0];
+                    let mut hi = b[0];
+                    for &x in &b[1..] {
+                        lo = lo.min(x);
+                        hi = hi.max(x);
+                    }
+                    (lo, hi)
+                })
+                .collect()
+        }))
+    }
+
+    /// Whether the block statistics are computed (tests).
+    pub fn has_block_bounds(&self) -> bool {
+        self.inner.bounds.get().is_some()
     }
 
     /// True when both buffers share the same storage.
@@ -213,5 +314,36 @@ mod tests {
             b.window(1, 3)
         };
         assert_eq!(&*w2, &[8, 9]);
+    }
+
+    #[test]
+    fn block_bounds_are_kept_until_a_write() {
+        let v: Vec<i64> = (0..(2 * BLOCK as i64 + 5))
+            .map(|i| (i * 7919) % 1000)
+            .collect();
+        let mut a = Buf::from_vec(v.clone());
+        assert!(!a.has_block_bounds());
+        let want: Vec<(i64, i64)> = v
+            .chunks(BLOCK)
+            .map(|b| (*b.iter().min().unwrap(), *b.iter().max().unwrap()))
+            .collect();
+        assert_eq!(a.block_bounds(), Some(&want[..]));
+        // a clone shares the statistics with the storage
+        let b = a.clone();
+        assert!(b.has_block_bounds());
+        // writing through a shared buffer copies: the copy has none, the
+        // original keeps its own
+        let mut c = b.clone();
+        c.make_mut()[0] = 5000;
+        assert!(!c.has_block_bounds());
+        assert_eq!(c.block_bounds().unwrap()[0].1, 5000);
+        assert_eq!(b.block_bounds(), Some(&want[..]));
+        // writing in place forgets them
+        drop(b);
+        a.make_mut()[BLOCK] = -1;
+        assert!(!a.has_block_bounds());
+        assert_eq!(a.block_bounds().unwrap()[1].0, -1);
+        assert_eq!(Buf::<i32>::from_vec(vec![]).block_bounds(), Some(&[][..]));
+        assert_eq!(a.window(0, 10).block_bounds(), None);
     }
 }

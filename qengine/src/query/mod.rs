@@ -4,6 +4,7 @@
 //! in chunks (`kernel`), and where clauses on sorted columns taken as row
 //! ranges (`range`).
 
+pub mod blocks;
 pub mod fby;
 pub mod groupwise;
 pub mod kernel;

@@ -237,18 +237,22 @@ pub fn eval_tree(it: &mut Interp, ctx: &mut Ctx, e: &Value) -> QResult<Value> {
 /// evaluated over the rows that survived the ones before it.
 pub fn narrow(it: &mut Interp, t: &Table, c: &Value) -> QResult<Option<Arc<Vec<i64>>>> {
     let cs = constraints(c);
-    // leading constraints on sorted columns: a row range by binary search
+    // constraints on sorted columns: a row range by binary search
     if let Some((r, rest)) = crate::query::range::narrow(it, t, &cs) {
         if rest.is_empty() {
             return Ok(Some(Arc::new((r.start as i64..r.end as i64).collect())));
         }
         let w = crate::query::range::window_table(t, r.start, r.end);
-        if let Some(rows) = crate::query::kernel::narrow(it, &w, rest) {
+        if let Some(rows) = crate::query::kernel::narrow(it, &w, &rest) {
             let lo = r.start as i64;
             return Ok(Some(Arc::new(rows.into_iter().map(|k| k + lo).collect())));
         }
         let ids = Arc::new((r.start as i64..r.end as i64).collect());
-        return narrow_from(it, t, rest, Some(ids));
+        return narrow_from(it, t, &rest, Some(ids));
+    }
+    // constraints the columns' block statistics decide for most rows
+    if let Some((rows, rest)) = crate::query::blocks::narrow(it, t, &cs) {
+        return narrow_from(it, t, &rest, Some(Arc::new(rows)));
     }
     // compiled-expression core (kernel, issue 6); None: interpret
     if let Some(r) = crate::query::kernel::narrow(it, t, &cs) {
@@ -649,8 +653,9 @@ pub fn select_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     let nk = key_count(&tv);
     let mut t = unkeyed(&tv).ok_or_else(QError::type_)?;
     let mut c = c;
-    // leading constraints on sorted columns: the rest of the query runs
-    // over the window of rows they keep (no compare or gather per row)
+    // constraints on sorted columns, or that block statistics confine to
+    // one run of rows: the rest of the query runs over the window of rows
+    // they keep (no compare or gather per row)
     let rest_of_query: Vec<&Value> = [&b, &sel].into_iter().chain(order.as_ref()).collect();
     if let Some((w, rest)) =
         crate::query::range::select_window(it, &t, &constraints(&c), &rest_of_query)

@@ -116,9 +116,13 @@ fn bound(a: &Atom, ty: qcore::Ty) -> Option<i64> {
     }
 }
 
-/// A constant of a parse tree: a literal, a quoted one-item list, or a
-/// name that is not a column (nor `i`, nor dotted) holding a value.
-fn constant(it: &Interp, t: &Table, e: &Value) -> Option<Value> {
+/// A constant of a parse tree: a literal, a quoted one-item list, a
+/// name that is not a column (nor `i`, nor dotted) holding a value, or an
+/// expression of those (`10*Y`) that reads no column and calls only pure
+/// builtins, evaluated here — evaluating it again later is unobservable.
+/// An expression that fails gives `None`: the usual path then reports
+/// the error.
+pub(crate) fn constant(it: &mut Interp, t: &Table, e: &Value) -> Option<Value> {
     match e {
         Value::Atom(Atom::Symbol(s)) => {
             let n = s.as_str();
@@ -130,13 +134,45 @@ fn constant(it: &Interp, t: &Table, e: &Value) -> Option<Value> {
         Value::Atom(_) => Some(e.clone()),
         Value::Vector(v) if !(v.as_sym().is_some() && v.len() == 1) => Some(e.clone()),
         Value::List(l) if l.len() == 1 => Some(l[0].clone()),
+        Value::List(l) if l.len() > 1 => {
+            if !l[1..].iter().all(|x| no_column(t, x)) || !crate::query::kernel::pure_tree(it, t, e)
+            {
+                return None;
+            }
+            let mut ctx = crate::query::qsql::Ctx::new(t, None);
+            crate::query::qsql::eval_tree(it, &mut ctx, e).ok()
+        }
         _ => None,
     }
 }
 
+/// Whether a parse tree names no column of `t`, no `i` and no dotted
+/// name (which could be a column's field).
+fn no_column(t: &Table, e: &Value) -> bool {
+    match e {
+        Value::Atom(Atom::Symbol(s)) => {
+            let n = s.as_str();
+            !(t.names.contains(s) || n == "i" || n.contains('.'))
+        }
+        Value::Vector(v) => v.as_sym().is_none_or(|s| s.len() != 1),
+        Value::List(l) if l.len() > 1 => l.iter().all(|x| no_column(t, x)),
+        Value::List(_) => true,
+        _ => !matches!(e, Value::Dict(_) | Value::Table(_)),
+    }
+}
+
+/// Whether a constraint is evaluated item by item with no effect and no
+/// error, so that it may be evaluated after (or before) the others
+/// without changing the rows the where clause keeps: exactly what the
+/// compiled core compiles (compares, arithmetic, `in`, `within`, logic
+/// over columns and constants).
+pub(crate) fn itemwise(it: &Interp, t: &Table, c: &Value) -> bool {
+    crate::query::kernel::compile::compile_where(it, t, std::slice::from_ref(c)).is_some()
+}
+
 /// The row range `lo..hi` a constraint keeps, if it is a comparison of an
 /// `s#` integer column with a constant of its type.
-fn range_of(it: &Interp, t: &Table, c: &Value) -> Option<(usize, usize)> {
+fn range_of(it: &mut Interp, t: &Table, c: &Value) -> Option<(usize, usize)> {
     let Value::List(l) = c else { return None };
     if l.len() != 3 {
         return None;
@@ -166,7 +202,7 @@ fn range_of(it: &Interp, t: &Table, c: &Value) -> Option<(usize, usize)> {
 }
 
 /// `c within (a;b)`: the rows with `a<=c` and `c<=b`.
-fn within(it: &Interp, t: &Table, col: &Value, pair: &Value) -> Option<(usize, usize)> {
+fn within(it: &mut Interp, t: &Table, col: &Value, pair: &Value) -> Option<(usize, usize)> {
     let (keys, ty) = sorted_column(t, col)?;
     let (a, b) = match constant(it, t, pair)? {
         Value::Vector(v) if v.len() == 2 => (v.get(0), v.get(1)),
@@ -202,49 +238,57 @@ fn sorted_column<'t>(t: &'t Table, e: &Value) -> Option<(Keys<'t>, qcore::Ty)> {
     Some((keys, v.ty()))
 }
 
-/// The leading constraints of `cs` that are ranges of sorted columns: how
-/// many, and the rows `lo..hi` all of them keep; `None` when the first
-/// constraint is not one.
-pub(crate) fn leading(it: &Interp, t: &Table, cs: &[Value]) -> Option<(usize, usize, usize)> {
+/// The constraints of `cs` that are ranges of sorted columns and come
+/// after nothing but item-wise constraints ([`itemwise`]: their order
+/// does not matter): the rows `lo..hi` all of them keep, and the other
+/// constraints in their order; `None` when there is none.
+fn leading(it: &mut Interp, t: &Table, cs: &[Value]) -> Option<(usize, usize, Vec<Value>)> {
     let (mut lo, mut hi) = (0, t.len());
-    let mut taken = 0;
-    for c in cs {
-        let Some((a, b)) = range_of(it, t, c) else {
+    let mut taken = false;
+    let mut rest = Vec::new();
+    for (k, c) in cs.iter().enumerate() {
+        if let Some((a, b)) = range_of(it, t, c) {
+            lo = lo.max(a);
+            hi = hi.min(b);
+            taken = true;
+        } else if itemwise(it, t, c) {
+            rest.push(c.clone());
+        } else {
+            rest.extend(cs[k..].iter().cloned());
             break;
-        };
-        lo = lo.max(a);
-        hi = hi.min(b);
-        taken += 1;
+        }
     }
-    (taken > 0).then_some((taken, lo, hi.max(lo)))
+    taken.then_some((lo, hi.max(lo), rest))
 }
 
-/// A where clause whose leading constraints are sorted-column ranges: the
-/// rows `lo..hi` they keep, as row numbers, and the constraints left.
-pub(crate) fn narrow<'c>(
-    it: &Interp,
+/// A where clause with constraints that are sorted-column ranges
+/// ([`leading`]): the rows `lo..hi` they keep, as row numbers, and the
+/// constraints left.
+pub(crate) fn narrow(
+    it: &mut Interp,
     t: &Table,
-    cs: &'c [Value],
-) -> Option<(std::ops::Range<usize>, &'c [Value])> {
-    let (taken, lo, hi) = leading(it, t, cs)?;
-    Some((lo..hi, &cs[taken..]))
+    cs: &[Value],
+) -> Option<(std::ops::Range<usize>, Vec<Value>)> {
+    let (lo, hi, rest) = leading(it, t, cs)?;
+    Some((lo..hi, rest))
 }
 
-/// A select's where clause whose leading constraints are sorted-column
-/// ranges, when nothing in the query reads row numbers (`i` would count
-/// from the window's start): the table's window over those rows (columns
-/// sharing storage) and the constraints left.
+/// A select's where clause with constraints that are sorted-column ranges
+/// ([`leading`]) or that block statistics confine to one run of rows
+/// (`query::blocks`), when nothing in the query reads row numbers (`i`
+/// would count from the window's start): the table's window over those
+/// rows (columns sharing storage) and the constraints left.
 pub(crate) fn select_window(
-    it: &Interp,
+    it: &mut Interp,
     t: &Table,
     cs: &[Value],
     rest_of_query: &[&Value],
 ) -> Option<(Table, Vec<Value>)> {
-    let (taken, lo, hi) = leading(it, t, cs)?;
-    if cs[taken..].iter().any(row_numbers) || rest_of_query.iter().any(|e| row_numbers(e)) {
+    if cs.iter().any(row_numbers) || rest_of_query.iter().any(|e| row_numbers(e)) {
         return None;
     }
-    Some((window_table(t, lo, hi), cs[taken..].to_vec()))
+    let (lo, hi, rest) = leading(it, t, cs).or_else(|| crate::query::blocks::one_run(it, t, cs))?;
+    Some((window_table(t, lo, hi), rest))
 }
 
 /// Rows `lo..hi` of `t`, each column a window sharing its storage.

@@ -227,7 +227,7 @@ fn pure_builtin(id: u16) -> bool {
 /// Whether evaluating the parse tree `e` over `t` only calls pure
 /// builtins ([`pure_builtin`]) on columns and data (no lambda, no name of
 /// a function value): evaluating it twice is then unobservable.
-fn pure_tree(it: &Interp, t: &Table, e: &Value) -> bool {
+pub(crate) fn pure_tree(it: &Interp, t: &Table, e: &Value) -> bool {
     use qcore::Atom;
     use qcore::Func;
     match e {
