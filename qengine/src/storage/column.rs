@@ -186,7 +186,7 @@ pub(crate) fn mapped_vector(
     if code == TYPE_ENUM {
         let names = syms()?;
         let idx: &[u32] = m.items::<u32>().map_err(serr)?;
-        let idx = idx.get(r).ok_or_else(|| {
+        let idx = idx.get(r.clone()).ok_or_else(|| {
             QError::new(format!(
                 "{}: offset outside the data file",
                 m.path().display()
@@ -203,6 +203,9 @@ pub(crate) fn mapped_vector(
         }
         let mut v = Vector::syms(out);
         v.attr = Attr::from_code(m.header.attr).unwrap_or_default();
+        // an enumeration of `sym`, as in q: its indexes are the mapped file
+        // itself (u32 items, read as i32: sym files hold < 2^31 names)
+        v.set_enum(Sym::new("sym"), foreign::<i32>(m, r)?);
         return Ok(v);
     }
     let ty = Ty::from_code(code as i16)
