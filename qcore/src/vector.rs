@@ -615,4 +615,29 @@ mod tests {
         d.extend_atoms([Atom::Int(1), Atom::Long(2), Atom::Month(3)].into_iter(), 3);
         assert_eq!(d.len(), 2);
     }
+
+    /// An enumeration's indexes: kept only with one per item, hidden once
+    /// the domain is dropped, cleared by an in-place change of the items,
+    /// and not part of equality.
+    #[test]
+    fn enumeration_indexes() {
+        let d = Sym::new("d");
+        let mut e = Vector::syms(vec![Sym::new("b"), Sym::new("a")]);
+        e.set_enum(d, vec![1, 0, 2].into());
+        assert!(e.enum_index().is_none(), "one index per item");
+        e.set_enum(d, vec![1, 0].into());
+        assert_eq!(e.enum_index().map(|b| b.to_vec()), Some(vec![1, 0]));
+        let mut plain = e.clone();
+        plain.domain = None;
+        assert!(plain.enum_index().is_none());
+        let mut bare = Vector::syms(vec![Sym::new("b"), Sym::new("a")]);
+        bare.domain = Some(d);
+        assert_eq!(bare, e);
+        assert!(!e.set_resolved(VecData::I32(vec![1, 2].into())));
+        assert!(e.set_resolved(VecData::Sym(vec![Sym::new("y"), Sym::new("x")].into())));
+        assert_eq!(e.get(0), Atom::Symbol(Sym::new("y")));
+        assert!(e.enum_index().is_some());
+        e.data_mut();
+        assert!(e.enum_index().is_none());
+    }
 }

@@ -253,17 +253,19 @@ fn refreshed(it: &Interp, v: &Value, changed: &[Sym]) -> Option<Value> {
             if at.iter().any(|&i| i < 0 || i >= n) {
                 return None;
             }
-            let Value::Vector(w) =
-                crate::ops::index::take_idx(&Value::Vector(items), &at)
-            else {
+            let Value::Vector(w) = crate::ops::index::take_idx(&Value::Vector(items), &at) else {
                 return None;
             };
             let mut out = x.clone();
-            out.set_resolved(w.into_data()).then_some(Value::Vector(out))
+            out.set_resolved(w.into_data())
+                .then_some(Value::Vector(out))
         }
         Value::Table(t) => {
-            let cols: Vec<Option<Value>> =
-                t.columns.iter().map(|c| refreshed(it, c, changed)).collect();
+            let cols: Vec<Option<Value>> = t
+                .columns
+                .iter()
+                .map(|c| refreshed(it, c, changed))
+                .collect();
             if cols.iter().all(Option::is_none) {
                 return None;
             }

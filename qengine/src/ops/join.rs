@@ -123,8 +123,7 @@ pub(crate) fn concat_all(parts: &[&Vector]) -> Option<Vector> {
     if let Some(d) = first.domain {
         let mut ix: Vec<i32> = Vec::new();
         let all = parts.iter().all(|p| {
-            p.domain == Some(d)
-                && p.enum_index().map(|b| ix.extend_from_slice(b)).is_some()
+            p.domain == Some(d) && p.enum_index().map(|b| ix.extend_from_slice(b)).is_some()
         });
         if all {
             v.set_enum(d, ix.into());
