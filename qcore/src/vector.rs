@@ -186,7 +186,7 @@ impl VecData {
 }
 
 /// A typed vector: q type plus attribute plus items.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Vector {
     ty: Ty,
     /// The vector's attribute (`s#`, `u#`, `p#`, `g#`).
@@ -196,7 +196,25 @@ pub struct Vector {
     /// a foreign key, `` `kt$1 2 ``, a vector of key values with domain
     /// `kt`). `None` for an ordinary vector.
     pub domain: Option<Sym>,
+    /// An enumeration's items as indexes into its domain (q's
+    /// representation; what `"i"$e` answers and what an enumerated column
+    /// file holds). The items in `data` are the domain's items at these
+    /// indexes, resolved when the enumeration was made and again whenever
+    /// the domain variable changes (`Interp`'s enumeration refresh), so
+    /// every symbol kernel works on an enumeration unchanged. `None` when
+    /// the indexes are not known (an enumeration rebuilt item by item):
+    /// they are then found by looking the items up in the domain.
+    enum_idx: Option<Buf<i32>>,
     data: VecData,
+}
+
+/// Equal type, attribute, domain and items; an enumeration's indexes are
+/// not compared (they are known for one and not the other when one was
+/// rebuilt item by item).
+impl PartialEq for Vector {
+    fn eq(&self, o: &Vector) -> bool {
+        self.ty == o.ty && self.attr == o.attr && self.domain == o.domain && self.data == o.data
+    }
 }
 
 impl Vector {
@@ -219,6 +237,7 @@ impl Vector {
             ty,
             attr: Attr::None,
             domain: None,
+            enum_idx: None,
             data,
         })
     }
@@ -229,6 +248,7 @@ impl Vector {
             ty,
             attr: Attr::None,
             domain: None,
+            enum_idx: None,
             data: VecData::empty(ty.repr()),
         }
     }
@@ -418,7 +438,36 @@ impl Vector {
     /// Mutable access to the items (copy-on-write).
     pub fn data_mut(&mut self) -> &mut VecData {
         self.attr = Attr::None;
+        // items changed in place no longer follow known indexes
+        self.enum_idx = None;
         &mut self.data
+    }
+
+    /// An enumeration's indexes into its domain, when known (see the
+    /// field); `None` for a vector that is no enumeration.
+    pub fn enum_index(&self) -> Option<&Buf<i32>> {
+        self.domain.and(self.enum_idx.as_ref())
+    }
+
+    /// Makes this vector the enumeration of domain `d` at indexes `idx`
+    /// (its items must be the domain's items at those indexes; `idx` has
+    /// one index per item, else the indexes are left unknown).
+    pub fn set_enum(&mut self, d: Sym, idx: Buf<i32>) {
+        self.domain = Some(d);
+        self.enum_idx = (idx.len() == self.len()).then_some(idx);
+    }
+
+    /// Replaces an enumeration's items by `items` (the domain's items at
+    /// its indexes, resolved again after the domain changed), keeping its
+    /// domain, indexes and attribute. Refused (`false`) when `items` is not
+    /// of the same representation and length.
+    pub fn set_resolved(&mut self, items: VecData) -> bool {
+        let same = std::mem::discriminant(&items) == std::mem::discriminant(&self.data)
+            && items.len() == self.len();
+        if same {
+            self.data = items;
+        }
+        same
     }
 
     /// Same items, another type of the same representation (`date` <-> `int`).
@@ -513,6 +562,7 @@ impl VecBuilder {
             ty: self.ty,
             attr: Attr::None,
             domain: None,
+            enum_idx: None,
             data: self.data,
         }
     }
@@ -564,5 +614,30 @@ mod tests {
         let mut d = VecData::empty(Repr::I32);
         d.extend_atoms([Atom::Int(1), Atom::Long(2), Atom::Month(3)].into_iter(), 3);
         assert_eq!(d.len(), 2);
+    }
+
+    /// An enumeration's indexes: kept only with one per item, hidden once
+    /// the domain is dropped, cleared by an in-place change of the items,
+    /// and not part of equality.
+    #[test]
+    fn enumeration_indexes() {
+        let d = Sym::new("d");
+        let mut e = Vector::syms(vec![Sym::new("b"), Sym::new("a")]);
+        e.set_enum(d, vec![1, 0, 2].into());
+        assert!(e.enum_index().is_none(), "one index per item");
+        e.set_enum(d, vec![1, 0].into());
+        assert_eq!(e.enum_index().map(|b| b.to_vec()), Some(vec![1, 0]));
+        let mut plain = e.clone();
+        plain.domain = None;
+        assert!(plain.enum_index().is_none());
+        let mut bare = Vector::syms(vec![Sym::new("b"), Sym::new("a")]);
+        bare.domain = Some(d);
+        assert_eq!(bare, e);
+        assert!(!e.set_resolved(VecData::I32(vec![1, 2].into())));
+        assert!(e.set_resolved(VecData::Sym(vec![Sym::new("y"), Sym::new("x")].into())));
+        assert_eq!(e.get(0), Atom::Symbol(Sym::new("y")));
+        assert!(e.enum_index().is_some());
+        e.data_mut();
+        assert!(e.enum_index().is_none());
     }
 }

@@ -243,6 +243,13 @@ pub struct Interp {
     pub secondary: bool,
     /// Views (`v::expr` at the top level), by full name.
     views: HashMap<Sym, View, foldhash::fast::RandomState>,
+    /// Full names of the variables enumerations were made against
+    /// (`builtins::enums`): a change to one makes its enumerations resolve
+    /// again.
+    enum_domains: Vec<Sym>,
+    /// Domains in `enum_domains` changed since their enumerations were last
+    /// resolved ([`Interp::take_changed_domains`]).
+    enum_changed: Vec<Sym>,
     /// Emptied slot vectors of finished lambda calls, reused by the next
     /// calls so that a call allocates nothing ([`crate::eval::call_lambda`]).
     pub slot_pool: Vec<Vec<Option<Value>>>,
@@ -277,6 +284,8 @@ impl Interp {
             no_update: false,
             secondary: false,
             views: HashMap::default(),
+            enum_domains: Vec::new(),
+            enum_changed: Vec::new(),
             slot_pool: Vec::new(),
             ticks: 0,
             evaluations: 0,
@@ -405,21 +414,56 @@ impl Interp {
     /// Mutable access to a global (for in-place update).
     pub fn global_mut(&mut self, s: Sym) -> Option<&mut Value> {
         self.invalidate(s);
+        self.domain_changed(s);
         self.globals.get_mut(&s)
     }
 
     /// Removes and returns a global (for in-place update).
     pub fn take_global(&mut self, s: Sym) -> Option<Value> {
+        self.domain_changed(s);
         self.globals.remove(&s)
     }
 
     /// Sets a global by full name (a view of that name stops being one).
     pub fn set_global(&mut self, s: Sym, v: Value) {
+        self.domain_changed(s);
+        self.set_global_appended(s, v);
+    }
+
+    /// [`Interp::set_global`] for a new value that only appends to the old
+    /// one (an enumeration domain extended by `` `d?y ``), or whose
+    /// enumerations were just resolved: its enumerations need no refresh.
+    pub fn set_global_appended(&mut self, s: Sym, v: Value) {
         if !self.views.is_empty() {
             self.views.remove(&s);
             self.invalidate(s);
         }
         self.globals.insert(s, v);
+    }
+
+    /// Records that the global `s` is an enumeration domain.
+    pub fn note_domain(&mut self, s: Sym) {
+        if !self.enum_domains.contains(&s) {
+            self.enum_domains.push(s);
+        }
+    }
+
+    /// Marks domain `s` changed (nothing when `s` is no domain).
+    fn domain_changed(&mut self, s: Sym) {
+        if self.enum_domains.contains(&s) && !self.enum_changed.contains(&s) {
+            self.enum_changed.push(s);
+        }
+    }
+
+    /// The domains changed since the last call, whose enumerations must be
+    /// resolved again (empty nearly always: checked on every global read).
+    pub fn take_changed_domains(&mut self) -> Vec<Sym> {
+        std::mem::take(&mut self.enum_changed)
+    }
+
+    /// True when a domain changed since [`Interp::take_changed_domains`].
+    pub fn domains_changed(&self) -> bool {
+        !self.enum_changed.is_empty()
     }
 
     /// The full names of every global, in no order.

@@ -566,7 +566,8 @@ fn ens(it: &mut Interp, d: Value, t: Value, sym: Sym) -> QResult<Value> {
     if !matches!(d, Value::Nil) {
         let names = crate::storage::splay::q_ens_names(&d, &t, sym.as_str())?;
         let all: Vec<Sym> = names.iter().map(|n| Sym::new(n)).collect();
-        it.set_global(
+        // the domain file only grows: no enumeration's items change
+        it.set_global_appended(
             crate::state::qualify(Sym::new("."), sym.as_str()),
             Value::Vector(Vector::syms(all)),
         );

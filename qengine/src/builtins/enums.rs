@@ -3,10 +3,13 @@
 //! `value e` and Append see of one.
 //!
 //! An enumeration is a vector whose `domain` names the variable its items
-//! come from ([`qcore::Vector::domain`]); its items are the domain's items
-//! themselves (symbols for `` `sym$`a`b ``, key values for a foreign key
-//! `` `kt$1 2 ``), so every symbol kernel works on it unchanged. An
-//! enumerated atom is the plain atom.
+//! come from ([`qcore::Vector::domain`]) and which holds its indexes into
+//! that variable ([`qcore::Vector::enum_index`]), as q does. Its items are
+//! also kept resolved (symbols for `` `sym$`a`b ``, key values for a
+//! foreign key `` `kt$1 2 ``), so every symbol kernel works on it
+//! unchanged; when the domain variable changes other than by appending,
+//! the interpreter resolves its enumerations again ([`refresh`]), so they
+//! follow the domain as q's do. An enumerated atom is the plain atom.
 
 use crate::ops::join::positions;
 use crate::ops::make::atom_vec;
@@ -69,17 +72,40 @@ pub fn enumerate(it: &mut Interp, d: Sym, y: Value) -> QResult<Value> {
     {
         return Err(QError::type_());
     }
-    if positions(&items, &probe).iter().any(Option::is_none) {
+    let pos = positions(&items, &probe);
+    let Some(idx) = index_buf(&pos) else {
         return Err(QError::new("cast"));
-    }
+    };
+    it.note_domain(domain_name(it, d));
     Ok(match probe {
         Value::Vector(mut v) if !matches!(y, Value::Atom(_)) => {
-            v.domain = Some(d);
             v.attr = qcore::Attr::None;
+            v.set_enum(d, idx);
             Value::Vector(v)
         }
         _ => y,
     })
+}
+
+/// Positions as enumeration indexes; `None` when one is missing (`'cast`)
+/// or does not fit an index.
+fn index_buf(pos: &[Option<usize>]) -> Option<qcore::Buf<i32>> {
+    let mut out = Vec::with_capacity(pos.len());
+    for p in pos {
+        out.push(i32::try_from((*p)?).ok()?);
+    }
+    Some(out.into())
+}
+
+/// The full name of the variable domain `d` names (as [`domain_value`]
+/// finds it: the current namespace, then the root).
+pub(crate) fn domain_name(it: &Interp, d: Sym) -> Sym {
+    let here = qualify(it.namespace, d.as_str());
+    if it.get_global(here).is_some() {
+        here
+    } else {
+        qualify(Sym::new("."), d.as_str())
+    }
 }
 
 /// `` `d?y ``: symbols of `y` not yet in the variable `d` are appended to
@@ -120,12 +146,19 @@ pub fn extend(it: &mut Interp, d: Sym, y: Value) -> QResult<Value> {
             }
         }
     }
-    if syms.len() > n {
-        it.set_global(name, Value::Vector(Vector::syms(syms)));
+    let all = Value::Vector(Vector::syms(syms));
+    let idx = index_buf(&positions(&all, &probe));
+    if all.count() > n {
+        // appending changes no item an enumeration already has
+        it.set_global_appended(name, all);
     }
+    it.note_domain(name);
     Ok(match probe {
         Value::Vector(mut v) if !matches!(y, Value::Atom(_)) => {
-            v.domain = Some(d);
+            match idx {
+                Some(ix) => v.set_enum(d, ix),
+                None => v.domain = Some(d),
+            }
             Value::Vector(v)
         }
         _ => y,
@@ -146,9 +179,11 @@ pub fn link(it: &mut Interp, d: Sym, i: &Value) -> Option<QResult<Value>> {
     if idx.iter().any(|&k| k < 0 || k >= n) {
         return Some(Err(QError::index()));
     }
+    it.note_domain(domain_name(it, d));
+    let ix: Vec<i32> = idx.iter().map(|&k| k as i32).collect();
     Some(Ok(match crate::ops::index::take_idx(&items, &idx) {
         Value::Vector(mut v) => {
-            v.domain = Some(d);
+            v.set_enum(d, ix.into());
             Value::Vector(v)
         }
         other => other,
@@ -160,6 +195,9 @@ pub fn link(it: &mut Interp, d: Sym, i: &Value) -> Option<QResult<Value>> {
 pub fn indices(it: &Interp, y: &Value) -> Option<Vec<i64>> {
     let Value::Vector(v) = y else { return None };
     let d = v.domain?;
+    if let Some(ix) = v.enum_index() {
+        return Some(ix.iter().map(|&i| qcore::atom::widen_i32(i)).collect());
+    }
     let items = domain_items(&domain_value(it, d)?).ok()?;
     let mut plain = v.clone();
     plain.domain = None;
@@ -178,4 +216,94 @@ pub fn is_domain(it: &Interp, d: Sym) -> bool {
         domain_value(it, d),
         Some(Value::Vector(_) | Value::List(_) | Value::Dict(_))
     )
+}
+
+/// Resolves again every enumeration held by a global whose domain is one of
+/// `changed` (full names of domain variables changed other than by
+/// appending): its items become the domain's current items at its indexes,
+/// as q's enumerations, which are indexes, show them. Enumerations whose
+/// indexes are unknown, or fall outside the domain now, keep their items.
+/// Locals of running lambdas are not revisited.
+pub(crate) fn refresh(it: &mut Interp, changed: &[Sym]) {
+    let names: Vec<Sym> = it.global_names().collect();
+    for n in names {
+        let Some(v) = it.get_global(n) else { continue };
+        if let Some(new) = refreshed(it, &v, changed) {
+            it.set_global_appended(n, new);
+        }
+    }
+}
+
+/// `v` with its enumerations of a domain in `changed` resolved again;
+/// `None` when it holds none.
+fn refreshed(it: &Interp, v: &Value, changed: &[Sym]) -> Option<Value> {
+    match v {
+        Value::Vector(x) => {
+            let d = x.domain?;
+            let ix = x.enum_index()?;
+            if !changed.contains(&domain_name(it, d)) {
+                return None;
+            }
+            let items = domain_items(&domain_value(it, d)?).ok()?;
+            let Value::Vector(items) = items else {
+                return None;
+            };
+            let n = items.len() as i64;
+            let at: Vec<i64> = ix.iter().map(|&i| i as i64).collect();
+            if at.iter().any(|&i| i < 0 || i >= n) {
+                return None;
+            }
+            let Value::Vector(w) = crate::ops::index::take_idx(&Value::Vector(items), &at) else {
+                return None;
+            };
+            let mut out = x.clone();
+            out.set_resolved(w.into_data())
+                .then_some(Value::Vector(out))
+        }
+        Value::Table(t) => {
+            let cols: Vec<Option<Value>> = t
+                .columns
+                .iter()
+                .map(|c| refreshed(it, c, changed))
+                .collect();
+            if cols.iter().all(Option::is_none) {
+                return None;
+            }
+            let columns = cols
+                .into_iter()
+                .zip(&t.columns)
+                .map(|(n, o)| n.unwrap_or_else(|| o.clone()))
+                .collect();
+            Some(Value::Table(std::sync::Arc::new(qcore::Table {
+                names: t.names.clone(),
+                columns,
+            })))
+        }
+        Value::Dict(d) => {
+            let k = refreshed(it, &d.keys, changed);
+            let w = refreshed(it, &d.values, changed);
+            if k.is_none() && w.is_none() {
+                return None;
+            }
+            Some(Value::Dict(std::sync::Arc::new(qcore::Dict {
+                keys: k.unwrap_or_else(|| d.keys.clone()),
+                values: w.unwrap_or_else(|| d.values.clone()),
+                sorted: d.sorted,
+            })))
+        }
+        Value::List(l) => {
+            let items: Vec<Option<Value>> = l.iter().map(|x| refreshed(it, x, changed)).collect();
+            if items.iter().all(Option::is_none) {
+                return None;
+            }
+            Some(Value::list(
+                items
+                    .into_iter()
+                    .zip(l.iter())
+                    .map(|(n, o)| n.unwrap_or_else(|| o.clone()))
+                    .collect(),
+            ))
+        }
+        _ => None,
+    }
 }

@@ -313,7 +313,7 @@ impl Interp {
                     span,
                 )),
             },
-            Node::Global(s, span) => match self.name_value(*s) {
+            Node::Global(s, span) => match self.global_value(*s) {
                 Some(v) => Ok(v),
                 None if self.is_view(*s) => match self.view_value(*s) {
                     Some(r) => r.map_err(|e| located(e.into(), fr.source, span)),
@@ -777,4 +777,17 @@ fn is_join(f: &Value) -> bool {
 /// True when `f` is a function value (so `f[]` calls it).
 fn is_callable(v: &Value) -> bool {
     matches!(v, Value::Func(_))
+}
+
+impl Interp {
+    /// The value of global `s` as an expression reads it: when an
+    /// enumeration domain changed since the last read, its enumerations are
+    /// resolved again first (`builtins::enums::refresh`), so they follow it.
+    fn global_value(&mut self, s: Sym) -> Option<Value> {
+        if self.domains_changed() {
+            let changed = self.take_changed_domains();
+            crate::builtins::enums::refresh(self, &changed);
+        }
+        self.name_value(s)
+    }
 }

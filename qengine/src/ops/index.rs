@@ -26,6 +26,9 @@ pub fn slice(x: &Value, a: usize, b: usize) -> Value {
         Value::Vector(v) => {
             let mut w = map_vec!(v, s => s[a..b].to_vec());
             w.domain = v.domain;
+            if let (Some(d), Some(ix)) = (v.domain, v.enum_index()) {
+                w.set_enum(d, ix.window(a, b));
+            }
             Value::Vector(w)
         }
         Value::List(l) => Value::list(l[a..b].to_vec()),
@@ -63,6 +66,9 @@ pub fn window(x: &Value, a: usize, b: usize) -> Value {
             };
             let mut w = Vector::new(v.ty(), data).unwrap_or_else(|| Vector::empty(v.ty()));
             w.domain = v.domain;
+            if let (Some(d), Some(ix)) = (v.domain, v.enum_index()) {
+                w.set_enum(d, ix.window(a, b));
+            }
             Value::Vector(w)
         }
         Value::Table(t) => Value::Table(Arc::new(Table {
@@ -240,6 +246,10 @@ fn per_type(v: &Vector, k: &impl ItemsKernel) -> Vector {
     };
     let mut out = Vector::new(ty, data).unwrap_or_else(|| Vector::empty(ty));
     out.domain = v.domain;
+    // an enumeration's indexes move with its items
+    if let (Some(d), Some(ix)) = (v.domain, v.enum_index()) {
+        out.set_enum(d, k.run(&ix[..], i32::MIN).into());
+    }
     out
 }
 

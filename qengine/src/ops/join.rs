@@ -118,6 +118,17 @@ pub(crate) fn concat_all(parts: &[&Vector]) -> Option<Vector> {
     };
     let mut v = Vector::new(first.ty(), data)?;
     v.domain = first.domain;
+    // enumerations of one domain, every part's indexes known: so are the
+    // result's
+    if let Some(d) = first.domain {
+        let mut ix: Vec<i32> = Vec::new();
+        let all = parts.iter().all(|p| {
+            p.domain == Some(d) && p.enum_index().map(|b| ix.extend_from_slice(b)).is_some()
+        });
+        if all {
+            v.set_enum(d, ix.into());
+        }
+    }
     Some(v)
 }
 
@@ -167,6 +178,9 @@ pub(crate) fn join_lists(x: Value, y: Value) -> Value {
                 v.attr = appended_attr(a, b);
                 // enumerations of one domain stay one; otherwise items
                 v.domain = if a.domain == b.domain { a.domain } else { None };
+                if let (Some(d), Some(p), Some(q)) = (v.domain, a.enum_index(), b.enum_index()) {
+                    v.set_enum(d, [&p[..], &q[..]].concat().into());
+                }
                 return Value::Vector(v);
             }
         }

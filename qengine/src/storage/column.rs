@@ -186,23 +186,30 @@ pub(crate) fn mapped_vector(
     if code == TYPE_ENUM {
         let names = syms()?;
         let idx: &[u32] = m.items::<u32>().map_err(serr)?;
-        let idx = idx.get(r).ok_or_else(|| {
+        let idx = idx.get(r.clone()).ok_or_else(|| {
             QError::new(format!(
                 "{}: offset outside the data file",
                 m.path().display()
             ))
         })?;
-        let mut out = Vec::with_capacity(idx.len());
-        for &i in idx {
-            out.push(*names.get(i as usize).ok_or_else(|| {
-                QError::new(format!(
-                    "{}: symbol index outside the sym file",
-                    m.path().display()
-                ))
-            })?);
+        // one check of every index (a max, vectorised), then a plain gather
+        if idx
+            .iter()
+            .copied()
+            .max()
+            .is_some_and(|hi| hi as usize >= names.len())
+        {
+            return Err(QError::new(format!(
+                "{}: symbol index outside the sym file",
+                m.path().display()
+            )));
         }
+        let out: Vec<Sym> = idx.iter().map(|&i| names[i as usize]).collect();
         let mut v = Vector::syms(out);
         v.attr = Attr::from_code(m.header.attr).unwrap_or_default();
+        // an enumeration of `sym`, as in q: its indexes are the mapped file
+        // itself (u32 items, read as i32: a sym file holds < 2^31 names)
+        v.set_enum(Sym::new("sym"), foreign::<i32>(m, r)?);
         return Ok(v);
     }
     let ty = Ty::from_code(code as i16)

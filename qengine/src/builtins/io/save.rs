@@ -269,6 +269,8 @@ pub fn load_dir(it: &mut Interp, dir: &str) -> QResult<()> {
     if sym.exists() {
         let v = read_path(&sym, it)?;
         it.set_global(Sym::new("sym"), v);
+        // the tables' symbol columns are enumerations of it
+        it.note_domain(Sym::new("sym"));
     }
     if let Some(layout) = qstorage::part::discover(&path).map_err(serr)? {
         crate::query::partitioned::load(it, layout)?;

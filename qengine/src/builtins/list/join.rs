@@ -160,7 +160,7 @@ pub fn append(it: &mut crate::state::Interp, x: Value, y: Value) -> QResult<Valu
         Value::Vector(v) if v.domain.is_some() && v.ty() == qcore::Ty::Symbol => {
             let d = v.domain.unwrap_or(qcore::Sym::EMPTY);
             let y = crate::builtins::enums::enumerate(it, d, y)?;
-            match join_values(x, crate::builtins::enums::plain(y))? {
+            match join_values(x, y)? {
                 Value::Vector(mut w) => {
                     w.domain = Some(d);
                     Ok(Value::Vector(w))
