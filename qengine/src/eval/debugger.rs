@@ -96,7 +96,7 @@ pub(super) fn suspend(
     it: &mut Interp,
     e: QError,
     fr: &mut Frame,
-    keep: Option<(Value, Value)>,
+    keep: Option<super::Kept>,
 ) -> EResult {
     if it.debug.resignal == Some(err_key(&e)) {
         it.debug.resignal = None;
@@ -110,7 +110,7 @@ pub(super) fn suspend(
     let (shown, explained) =
         it.error_display(&e, chunk.as_deref().unwrap_or(""), qcore::Origin::Console);
     show(&shown, &explained);
-    let (ex, ey) = keep.unwrap_or((Value::Nil, Value::Nil));
+    let (ex, ey) = keep.map_or((Value::Nil, Value::Nil), super::Kept::split);
     let base = it.calls.len();
     it.debug.levels.push(Suspension {
         base,

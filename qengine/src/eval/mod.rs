@@ -265,6 +265,21 @@ pub fn eval_parsed(it: &mut Interp, ast: &qparser::Expr, source: &Arc<str>) -> Q
     }
 }
 
+/// What an application keeps, while the debugger is armed, for `.z.ex`
+/// and `.z.ey` if it fails: the function and its argument (or its two),
+/// without allocating on the way.
+pub struct Kept(Value, Value, Option<Value>);
+
+impl Kept {
+    /// `.z.ex` and `.z.ey` (the two arguments of a dyad as a list).
+    fn split(self) -> (Value, Value) {
+        match self {
+            Kept(f, x, None) => (f, x),
+            Kept(f, x, Some(y)) => (f, Value::list(vec![x, y])),
+        }
+    }
+}
+
 /// Why evaluation stopped early: an error, or `:x` returning from a lambda.
 #[derive(Debug)]
 pub enum Ctl {
@@ -300,13 +315,7 @@ impl Interp {
     /// makes `v` the node's result. `keep` is `.z.ex` and `.z.ey`.
     #[cold]
     #[inline(never)]
-    fn fail(
-        &mut self,
-        e: QError,
-        fr: &mut Frame,
-        span: &Span,
-        keep: Option<(Value, Value)>,
-    ) -> EResult {
+    fn fail(&mut self, e: QError, fr: &mut Frame, span: &Span, keep: Option<Kept>) -> EResult {
         let fresh = debugger::is_new(self, &e);
         let e = e.at(fr.source, span.clone());
         if fresh && debugger::may_suspend(self, &e, fr) {
@@ -426,7 +435,7 @@ impl Interp {
                 // `.z.ex`/`.z.ey` if it fails and suspends (debugger.rs)
                 let keep = self.debug.armed.then(|| {
                     let args = vals.iter().map(|v| v.clone().unwrap_or(Value::Nil));
-                    (fv.clone(), Value::list(args.collect()))
+                    Kept(fv.clone(), Value::list(args.collect()), None)
                 });
                 let r = if elided && !is_callable(&fv) {
                     // Data with an elided index selects everything: m[;1].
@@ -451,7 +460,7 @@ impl Interp {
             Node::Monadic { f, x, span } => {
                 let xv = self.operand(x, fr)?;
                 let fv = self.operand(f, fr)?;
-                let keep = self.debug.armed.then(|| (fv.clone(), xv.clone()));
+                let keep = self.debug.armed.then(|| Kept(fv.clone(), xv.clone(), None));
                 match crate::builtins::apply::apply_monadic(self, &fv, xv) {
                     Ok(v) => Ok(v),
                     Err(e) => self.fail(e, fr, span, keep),
@@ -461,9 +470,10 @@ impl Interp {
                 let yv = self.operand(y, fr)?;
                 let xv = self.operand(x, fr)?;
                 let fv = self.operand(f, fr)?;
-                let keep = self.debug.armed.then(|| {
-                    (fv.clone(), Value::list(vec![xv.clone(), yv.clone()]))
-                });
+                let keep = self
+                    .debug
+                    .armed
+                    .then(|| Kept(fv.clone(), xv.clone(), Some(yv.clone())));
                 match crate::builtins::apply::apply2(self, &fv, xv, yv) {
                     Ok(v) => Ok(v),
                     Err(e) => self.fail(e, fr, span, keep),
@@ -478,9 +488,10 @@ impl Interp {
             } => {
                 let yv = self.operand(y, fr)?;
                 let xv = self.operand(x, fr)?;
-                let keep = self.debug.armed.then(|| {
-                    (op.clone(), Value::list(vec![xv.clone(), yv.clone()]))
-                });
+                let keep = self
+                    .debug
+                    .armed
+                    .then(|| Kept(op.clone(), xv.clone(), Some(yv.clone())));
                 match dyad.call(self, xv, yv) {
                     Ok(v) => Ok(v),
                     Err(e) => self.fail(e, fr, span, keep),
