@@ -192,6 +192,55 @@ impl CallStack {
     }
 }
 
+/// What the `q))` debugger's input gives it next
+/// ([`DebugState::input`]).
+pub enum DebugInput {
+    /// A line typed at the `q))` prompt.
+    Line(String),
+    /// A message from a connection, served while suspended.
+    Event(crate::ipc::Event),
+    /// Standard input ended: every suspension is abandoned.
+    End,
+}
+
+/// One suspended evaluation (one `)` of the `q))` prompt).
+pub struct Suspension {
+    /// How many lambdas were running when it suspended; the innermost of
+    /// them is the suspended one.
+    pub base: usize,
+    /// The error that suspended it.
+    pub error: QError,
+    /// `.z.ex` and `.z.ey`: the failed primitive and its arguments.
+    pub ex: Value,
+    pub ey: Value,
+    /// The frame `` ` `` and `.` have moved to: an index into the running
+    /// lambdas (`base - 1` is the suspended one), or `None` for the
+    /// console line itself (frame 0).
+    pub at: Option<usize>,
+}
+
+/// The `q))` debugger's state (`eval/debugger.rs`).
+#[derive(Default)]
+pub struct DebugState {
+    /// Where lines typed at the `q))` prompt come from, given the new
+    /// nesting level; installed by the console. Without it nothing
+    /// suspends.
+    pub input: Option<Box<dyn FnMut(usize) -> DebugInput + Send>>,
+    /// Whether an error inside a lambda suspends now: set while a console
+    /// line runs in error-trap mode 1 (`\e 1`), cleared inside protected
+    /// evaluation (`@`, `.`, `.Q.trp`) and while serving a connection.
+    pub armed: bool,
+    /// The suspended evaluations, outermost first.
+    pub levels: Vec<Suspension>,
+    /// The error (by address) a `\` at the `q))` prompt abandoned: it
+    /// unwinds to where the suspended line was typed without suspending
+    /// or printing again.
+    pub aborted: Option<usize>,
+    /// A new error signalled at the `q))` prompt (`'name`): it cuts back
+    /// the suspended frame and suspends again in the caller.
+    pub resignal: Option<usize>,
+}
+
 /// A view: an expression recomputed when read after its inputs change.
 #[derive(Clone)]
 struct View {
@@ -253,6 +302,8 @@ pub struct Interp {
     /// Emptied slot vectors of finished lambda calls, reused by the next
     /// calls so that a call allocates nothing ([`crate::eval::call_lambda`]).
     pub slot_pool: Vec<Vec<Option<Value>>>,
+    /// The `q))` debugger: suspended evaluations and its input.
+    pub debug: DebugState,
     ticks: u32,
     /// Top-level evaluations running ([`Interp::evaluation`]).
     evaluations: u32,
@@ -287,6 +338,7 @@ impl Interp {
             enum_domains: Vec::new(),
             enum_changed: Vec::new(),
             slot_pool: Vec::new(),
+            debug: DebugState::default(),
             ticks: 0,
             evaluations: 0,
         }
@@ -402,6 +454,8 @@ impl Interp {
         self.deadline = s.deadline;
         self.depth = s.depth;
         self.calls.truncate(s.calls);
+        // the suspended evaluations a panic unwound through are gone
+        self.debug.levels.retain(|l| l.base <= s.calls);
         qcore::budget::set_deadline(if s.evaluations == 0 { None } else { s.deadline });
     }
 

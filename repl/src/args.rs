@@ -75,7 +75,7 @@ flags (as q's):
   -b            block client writes: assignment 'noupdate, no hdel, no hopen of a file
   -c r c        console size (\\c)
   -C r c        web server display size (\\C): rows cols of .z.ph pages and .h.jx
-  -e [0|1|2]    error trap mode for client requests (\\e; -e alone is 1)
+  -e [0|1|2]    error trap mode (\\e; -e alone is 1): 1 suspends console errors at q))
   -E 0          TLS server mode: 0 (plain) only; 1 and 2 are refused (no TLS)
   -g 0|1        garbage collection mode (\\g; borf returns memory at once)
   -o N          offset from UTC in hours, or minutes when abs N>23 (\\o)

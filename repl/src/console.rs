@@ -168,7 +168,9 @@ pub fn run(s: &mut Remote, quiet: bool) -> i32 {
         if let Some(h) = rl.helper_mut() {
             h.names = s.names();
         }
-        match rl.readline("q)") {
+        // one more `)` per suspended evaluation (the `q))` debugger)
+        let prompt = format!("q){}", ")".repeat(s.level));
+        match rl.readline(&prompt) {
             Ok(line) => {
                 if !line.trim().is_empty() {
                     let _ = rl.add_history_entry(line.as_str());

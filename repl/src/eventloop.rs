@@ -7,12 +7,19 @@
 //! itself. Messages arriving on connections this process opened (`hopen`)
 //! come the same way, so a subscriber's tables grow while it sits idle; and
 //! between events the timer runs `.z.ts` when it is due (`\t`, `-t`).
+//!
+//! An evaluation suspended at the `q))` debugger prompt reads its lines
+//! from the same queue, on the interpreter thread, from inside the chunk
+//! that suspended ([`debug_input`]): the reply to that chunk goes out
+//! first, with the prompt's nesting level, so the console shows `q))`
+//! and sends the next line.
 
-use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use qengine::ipc;
+use qengine::state::DebugInput;
 
 use crate::session::{Flow, Origin, Session};
 
@@ -20,15 +27,19 @@ use crate::session::{Flow, Origin, Session};
 /// messages blocks its reader (back-pressure) rather than growing memory.
 const QUEUE: usize = 4096;
 
+/// The answer to a console chunk: how it ended, the global names for
+/// completion when asked (`None` keeps the last ones), and the debugger's
+/// nesting level the console now prompts at (0: `q)`, 1: `q))`, ...).
+pub type Reply = (Flow, Option<Vec<String>>, usize);
+
 /// Work for the interpreter thread.
 pub enum Input {
-    /// A console chunk; the reply carries the flow and, when asked, the
-    /// global names for completion.
+    /// A console chunk and where to send its [`Reply`].
     Chunk {
         text: String,
         echo: bool,
         want_names: bool,
-        reply: Sender<(Flow, Vec<String>)>,
+        reply: Sender<Reply>,
     },
     Ipc(ipc::Event),
     /// Standard input ended.
@@ -40,6 +51,8 @@ pub struct Remote {
     tx: SyncSender<Input>,
     names: Vec<String>,
     pub want_names: bool,
+    /// The `q))` nesting level after the last chunk (0: not suspended).
+    pub level: usize,
 }
 
 impl Remote {
@@ -56,10 +69,13 @@ impl Remote {
             return Flow::Exit(0);
         }
         match rrx.recv() {
-            Ok((flow, names)) => {
-                if self.want_names {
-                    self.names = names;
+            Ok((flow, names, level)) => {
+                if let Some(n) = names
+                    && self.want_names
+                {
+                    self.names = n;
                 }
+                self.level = level;
                 flow
             }
             Err(_) => Flow::Exit(0),
@@ -80,6 +96,43 @@ pub fn channel(s: &mut Session) -> (SyncSender<Input>, Receiver<Input>) {
     (tx, rx)
 }
 
+/// The loop's queue, shared with the debugger's input ([`debug_input`]).
+struct Queue {
+    rx: Receiver<Input>,
+    /// The reply owed for the console chunk being run.
+    reply: Option<Sender<Reply>>,
+    /// Standard input ended (the debugger may have taken the `End`).
+    ended: bool,
+}
+
+fn lock(q: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
+    q.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The next line for the `q))` prompt at nesting `level`: answers the
+/// chunk that is waiting (so the console prompts `q))`), then waits for
+/// the next console chunk, handing over connection messages meanwhile.
+fn debug_input(q: &Mutex<Queue>, level: usize) -> DebugInput {
+    let mut g = lock(q);
+    if let Some(r) = g.reply.take() {
+        let _ = r.send((Flow::Ok, None, level));
+    }
+    if g.ended {
+        return DebugInput::End;
+    }
+    match g.rx.recv() {
+        Ok(Input::Chunk { text, reply, .. }) => {
+            g.reply = Some(reply);
+            DebugInput::Line(text)
+        }
+        Ok(Input::Ipc(e)) => DebugInput::Event(e),
+        Ok(Input::End) | Err(_) => {
+            g.ended = true;
+            DebugInput::End
+        }
+    }
+}
+
 /// Starts the input thread (console or pipe, feeding chunks) and serves
 /// the loop until exit. Returns the exit code.
 pub fn serve(
@@ -98,7 +151,15 @@ pub fn serve(
             Vec::new()
         },
         want_names: console,
+        level: 0,
     };
+    let queue = Arc::new(Mutex::new(Queue {
+        rx,
+        reply: None,
+        ended: false,
+    }));
+    let q2 = queue.clone();
+    s.it.debug.input = Some(Box::new(move |level| debug_input(&q2, level)));
     let spawned = std::thread::Builder::new()
         .name("borf-input".into())
         .spawn(move || {
@@ -115,16 +176,24 @@ pub fn serve(
         if let Some(c) = run_timer(s) {
             return c;
         }
-        let ev = match s.it.ipc.timer_next {
-            Some(next) => match rx.recv_timeout(next.saturating_duration_since(Instant::now())) {
-                Ok(ev) => ev,
-                Err(RecvTimeoutError::Timeout) => continue,
-                Err(RecvTimeoutError::Disconnected) => return 0,
-            },
-            None => match rx.recv() {
-                Ok(ev) => ev,
-                Err(_) => return 0,
-            },
+        let ev = {
+            let g = lock(&queue);
+            match s.it.ipc.timer_next {
+                Some(next) => {
+                    match g
+                        .rx
+                        .recv_timeout(next.saturating_duration_since(Instant::now()))
+                    {
+                        Ok(ev) => ev,
+                        Err(RecvTimeoutError::Timeout) => continue,
+                        Err(RecvTimeoutError::Disconnected) => return 0,
+                    }
+                }
+                None => match g.rx.recv() {
+                    Ok(ev) => ev,
+                    Err(_) => return 0,
+                },
+            }
         };
         match ev {
             Input::Chunk {
@@ -133,13 +202,17 @@ pub fn serve(
                 want_names,
                 reply,
             } => {
+                lock(&queue).reply = Some(reply);
                 let flow = s.run(&text, Origin::Console, echo);
-                let names = if want_names {
-                    crate::console::names_for_completion(&s.it)
-                } else {
-                    Vec::new()
-                };
-                let _ = reply.send((flow, names));
+                let names = want_names.then(|| crate::console::names_for_completion(&s.it));
+                let mut g = lock(&queue);
+                // the reply owed now: this chunk's, or the last line's
+                // typed at a `q))` prompt that the chunk suspended at
+                if let Some(r) = g.reply.take() {
+                    let _ = r.send((flow, names, 0));
+                }
+                input_done |= g.ended;
+                drop(g);
                 if let Flow::Exit(c) = flow {
                     return c;
                 }

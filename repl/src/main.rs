@@ -116,6 +116,12 @@ fn run_session(s: &mut Session, opts: args::Options) -> i32 {
         }
         s.it.settings.threads = s.it.settings.threads_max;
     }
+    // At a terminal an error inside a lambda suspends at the `q))` prompt,
+    // as q's console does (error-trap mode 1); `-e` sets the mode itself,
+    // and piped input keeps mode 0 so transcripts run at the top level.
+    if std::io::stdin().is_terminal() {
+        s.it.settings.error_mode = 1;
+    }
     // -e -o -T -S -W -z -g: their system commands
     for c in &opts.commands {
         if let Err(e) = s.it.system(c) {

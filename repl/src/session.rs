@@ -107,6 +107,8 @@ impl Session {
                 }
                 Flow::Ok
             }
+            // abandoned at the `q))` prompt: shown when it suspended
+            Ok(Err(e)) if self.it.take_aborted(&e) => Flow::Failed,
             Ok(Err(e)) => {
                 let (shown, explained) = self.it.error_display(&e, text, origin);
                 let _ = write!(out, "{shown}");

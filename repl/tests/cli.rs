@@ -453,3 +453,52 @@ fn redirects_stdout_and_stderr_to_files() {
     assert!(text.contains("  [0]  1+`a"), "{text:?}");
     assert!(err.exists());
 }
+
+/// The `q))` debugger through a pipe: only with `-e 1` (or `\e 1`); the
+/// default mode 0 keeps piped transcripts at the top level.
+#[test]
+fn debugger_suspends_only_in_error_trap_mode_1() {
+    let session = "g:{a:x*2;a+y}\ng[3;\"hello\"]\na\n";
+    // mode 0: the error returns to the top level, where `a` is undefined
+    let o = borf(&[], session);
+    assert!(o.status.success());
+    assert_eq!(without_frames(&stdout(&o)), "'type\n'a\n");
+    let o = borf(&["-e", "0"], session);
+    assert_eq!(without_frames(&stdout(&o)), "'type\n'a\n");
+    // mode 1: suspended in g, whose local `a` is 6
+    let o = borf(&["-e", "1"], session);
+    assert!(o.status.success());
+    assert_eq!(without_frames(&stdout(&o)), "'type\n6\n");
+    // `\e 1` typed in the session does the same
+    let o = borf(&[], &format!("\\e 1\n{session}"));
+    assert_eq!(without_frames(&stdout(&o)), "'type\n6\n");
+}
+
+#[test]
+fn debugger_input_ending_while_suspended_ends_cleanly() {
+    // two levels deep when standard input ends: no further output, exit 0
+    let o = borf(&["-e", "1"], "f:{x+`a}\nf 1\nf 2\n");
+    assert!(o.status.success());
+    assert_eq!(without_frames(&stdout(&o)), "'type\n'type\n");
+}
+
+#[test]
+fn debugger_double_backslash_and_exit_end_the_process() {
+    let o = borf(&["-e", "1"], "f:{x+`a}\nf 1\n\\\\\n1+1\n");
+    assert!(o.status.success());
+    assert_eq!(without_frames(&stdout(&o)), "'type\n");
+    let o = borf(&["-e", "1"], "f:{x+`a}\nf 1\nexit 4\n1+1\n");
+    assert_eq!(o.status.code(), Some(4));
+    assert_eq!(without_frames(&stdout(&o)), "'type\n");
+}
+
+#[test]
+fn debugger_does_not_suspend_in_a_script() {
+    // the script's error stops the script; the console is at the top level
+    let script = scratch("dbgscript.q", "f:{x+`a}\nf 1\n");
+    let o = borf(&[script.to_str().expect("path"), "-e", "1"], "x\n1+1\n");
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.starts_with("'type\n"), "{out:?}");
+    assert!(out.ends_with("'x\n  [0]  x\n       ^\n2\n"), "{out:?}");
+}

@@ -14,6 +14,8 @@
 //! - `UPDATE_GOLDEN=1` rewrites the expected outputs of the selected cases.
 //!   Only use it for output checked against q by hand.
 //! - `GOLDEN_TIMEOUT=secs` changes the per-file time limit (default 30).
+//! - A line `q))x` is input `x` typed at the `q))` debugger prompt, for a
+//!   file whose borf suspends on errors (`/ command line: -e 1`).
 //! - A comment line `/ command line: -s 2` before the first case starts
 //!   that file's `borf` with those flags (q's own command-line flags, as
 //!   the q session the outputs come from was started).
@@ -63,6 +65,9 @@ fn parse(path: &Path) -> Result<GoldenFile, String> {
             flags = f.split_whitespace().map(str::to_string).collect();
         }
         if let Some(input) = l.strip_prefix("q)") {
+            // `q))`: a line typed at the debugger prompt (a file run with
+            // `/ command line: -e 1`); the prompt's depth is not input
+            let input = input.trim_start_matches(')');
             cases.push(Case {
                 line: i + 1,
                 input: input.to_string(),

@@ -52,8 +52,8 @@ ROOT = HERE.parent.parent
 # exactly one (the first rule that applies). The texts go into the headers as
 # `reason n, reason n`, so they hold no commas.
 REASONS = {
-    "debugger": "input at the q)) debugger prompt",
-    "toggle": "\\ alone: toggles k mode or leaves the debugger",
+    "debugger": "at a q)) debugger prompt the kept steps do not reach",
+    "toggle": "\\ alone at q): toggles k mode",
     "multiline": "input spans lines that cannot be joined exactly",
     "exit": "exits q",
     "random": "random numbers",
@@ -92,6 +92,12 @@ class Case:
     note: str = ""
     assigns: set[str] = field(default_factory=set)
     annotated: int = 0
+    # the debugger's nesting at its prompt (`q))` is 1)
+    depth: int = 0
+    # the debugger levels the session is left at, unshown, before this step
+    # (the page's next prompt is shallower): `\` steps from `exit_from` down
+    exits: int = 0
+    exit_from: int = 0
 
 
 # ---------------------------------------------------------------------------
@@ -274,8 +280,6 @@ def block_cases(first_line: int, body: list[str]) -> list[Case]:
         start = first_line + i
         prompt_ns, parens, text = m.group(1), m.group(2), m.group(3)
         skip = None
-        if len(parens) > 1:
-            skip = "debugger"
         text = text.rstrip()
         code, _, depth, open_str = scan(text)
         pieces = [code]
@@ -302,7 +306,7 @@ def block_cases(first_line: int, body: list[str]) -> list[Case]:
             # an empty or comment-only input: q prints nothing, nothing to test
             continue
         out, notes = strip_annotations(out)
-        c = Case(input=text, output=out, line=start, skip=skip)
+        c = Case(input=text, output=out, line=start, skip=skip, depth=len(parens) - 1)
         c.annotated = notes
         c.note = prompt_ns
         cases.append(c)
@@ -473,7 +477,7 @@ def classify(c: Case, ints: set[str]) -> str | None:
     _, blank, _, _ = scan(c.input)
     if re.search(r"\s{3,}q\)", c.input):
         return "notsession"
-    if re.match(r"^\\\s*(?:/.*)?$", c.input):
+    if re.match(r"^\\\s*(?:/.*)?$", c.input) and c.depth == 0:
         return "toggle"
     if c.input.startswith("\\"):
         r = syscmd_reason(c.input[1:])
@@ -574,6 +578,7 @@ def process(section: str, page: str, md: str, exclusions: list[Exclusion]) -> li
             later.append((int(at) if at else 0, [nm.strip() for nm in spec.split(",")]))
             e.used += 1
     ints: set[str] = set()
+    level, lost = 0, False
     for c in cases:
         for at, nms in later:
             if at <= c.line:
@@ -601,6 +606,19 @@ def process(section: str, page: str, md: str, exclusions: list[Exclusion]) -> li
             if r is not None:
                 c.skip = tainted[r]
                 c.note = r
+        # the debugger: the kept steps' suspensions, and the ones the page
+        # leaves unshown (its next prompt is shallower); after a skipped
+        # step that suspended, the page's q)) steps are not reproduced
+        if c.skip is None:
+            if c.depth > level or (lost and c.depth > 0):
+                c.skip = "debugger"
+            elif c.depth < level:
+                c.exits, c.exit_from = level - c.depth, level
+        if c.skip is None:
+            level = c.depth - pops(c) + suspends(c)
+            lost = False
+        elif suspends(c):
+            lost = True
         if c.skip is not None:
             for nm in c.assigns:
                 tainted.setdefault(nm, "context" if c.skip == "context" else "depends")
@@ -609,6 +627,31 @@ def process(section: str, page: str, md: str, exclusions: list[Exclusion]) -> li
             for nm in full:
                 tainted.pop(nm, None)
     return cases
+
+
+# A frame line of q's error display whose frame is a lambda: the error
+# suspended the session (q's console is in error-trap mode 1).
+LAMBDA_FRAME = re.compile(r"^(?:  |>>)\[[1-9]\d*\]  (?:.+?:\d+: )?(?:[\w.]+@?:)?\{")
+# the line marking a `\` step the page does not show (scripts/ref-coverage)
+UNSHOWN = "/ (the page leaves the debugger here, unshown)"
+
+
+def suspends(c: Case) -> int:
+    """1 when the step's output is an error inside a lambda (q suspends)."""
+    if not c.output or not c.output[0].startswith("'"):
+        return 0
+    # `&` at q)) shows the error and its frame without suspending again
+    if c.depth > 0 and re.sub(r"\s/.*$", "", c.input).strip() == "&":
+        return 0
+    return 1 if any(LAMBDA_FRAME.match(o) for o in c.output[1:]) else 0
+
+
+def pops(c: Case) -> int:
+    """1 when a step at a q)) prompt ends that suspension: \\, :e, 'e."""
+    if c.depth == 0:
+        return 0
+    t = re.sub(r"\s/.*$", "", c.input).strip()
+    return 1 if t == "\\" or t.startswith("'") or (t.startswith(":") and not t.startswith("::")) else 0
 
 
 def header(section: str, page: str, commit: str, cases: list[Case]) -> list[str]:
@@ -628,6 +671,8 @@ def header(section: str, page: str, commit: str, cases: list[Case]) -> list[str]
     lines += [
         f"/ skipped: {sum(skipped.values())}" + (f" ({reasons})" if reasons else ""),
     ]
+    if any(c.skip is None and (c.depth or c.exits) for c in cases):
+        lines.append("/ command line: -e 1")
     return lines
 
 
@@ -636,7 +681,10 @@ def render(section: str, page: str, commit: str, cases: list[Case]) -> str:
     for c in cases:
         if c.skip is not None:
             continue
-        lines.append("q)" + c.input)
+        for k in range(c.exits):
+            lines.append(UNSHOWN)
+            lines.append("q" + ")" * (c.exit_from - k + 1) + "\\")
+        lines.append("q" + ")" * (c.depth + 1) + c.input)
         lines.extend(c.output)
     return "\n".join(lines) + "\n"
 

@@ -80,7 +80,12 @@ pub fn dot(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 /// returns the handler when it is not a function).
 pub(crate) fn trap(it: &mut Interp, f: &Value, args: Vec<Value>, h: Value) -> QResult<Value> {
     let saved_depth = it.depth;
-    match apply(it, f, args) {
+    // an error under a trap is caught, never suspended (basics/debug.md:
+    // Trap sets error-trap mode 0)
+    let armed = std::mem::replace(&mut it.debug.armed, false);
+    let r = apply(it, f, args);
+    it.debug.armed = armed;
+    match r {
         Ok(v) => Ok(v),
         Err(e) => {
             it.depth = saved_depth;

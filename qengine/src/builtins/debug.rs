@@ -127,6 +127,10 @@ pub fn q_sbt(x: Value) -> QResult<Value> {
 /// The call is found in the text: the callee's name, or its text for an
 /// anonymous lambda (no caret when not found).
 pub fn q_bt(it: &mut Interp, _: Value) -> QResult<Value> {
+    if !it.debug.levels.is_empty() {
+        print!("{}", suspended_stack(it));
+        return Ok(Value::Nil);
+    }
     let stack = it.calls.to_vec();
     let mut frames = Vec::new();
     for i in (0..stack.len()).rev() {
@@ -158,6 +162,101 @@ pub fn q_bt(it: &mut Interp, _: Value) -> QResult<Value> {
     Ok(Value::Nil)
 }
 
+/// `.Q.bt[]` at the `q))` prompt: the suspended stack, innermost first,
+/// the failing primitive's caret in the suspended frame, `>>` on the frame
+/// `` ` `` and `.` have moved to (basics/debug.md, "Backtrace").
+fn suspended_stack(it: &Interp) -> String {
+    let Some(level) = it.debug.levels.last() else {
+        return String::new();
+    };
+    let stack = it.calls.to_vec();
+    let base = level.base.min(stack.len());
+    let mut out = String::new();
+    for k in (0..base).rev() {
+        out.push_str(&stack_frame(it, &stack, Some(k), level.at == Some(k)));
+    }
+    out.push_str(&stack_frame(it, &stack, None, level.at.is_none()));
+    out
+}
+
+/// One frame of the innermost suspended evaluation as the debugger shows
+/// it (`&`, `` ` ``, `.`, `.Q.bt[]`): `k` is the running lambda's index
+/// (`None`: the console line, frame 0), `>>` in place of the indent when
+/// `current`. The caret is under the failing primitive in the suspended
+/// frame, under the call of the next frame in the others.
+pub(crate) fn stack_frame(it: &Interp, stack: &[Func], k: Option<usize>, current: bool) -> String {
+    let Some(level) = it.debug.levels.last() else {
+        return String::new();
+    };
+    let e = &level.error;
+    // where the suspended frame failed: the call site a signal left
+    // through, else the error's own place
+    let loc = e
+        .callers
+        .first()
+        .and_then(Option::as_ref)
+        .or(e.location.as_ref());
+    let number = k.map_or(0, |k| it.frame_number(k));
+    let mark = if current { ">>" } else { "  " };
+    let (name, text, at) = match k {
+        Some(k) => {
+            let f = &stack[k];
+            let name = it.lambda_name(f, &stack[..k]);
+            let text = lambda_text(f);
+            let at = if k + 1 == level.base {
+                loc.and_then(|l| crate::session::caret_in(f, l))
+            } else {
+                stack
+                    .get(k + 1)
+                    .and_then(|g| find_call(&text, &callee_text(it, g, &stack[..=k])))
+            };
+            (name, text, at)
+        }
+        None => {
+            let line = it
+                .top_source
+                .as_deref()
+                .and_then(|t| t.lines().next())
+                .unwrap_or("")
+                .to_string();
+            let at = match stack.first() {
+                Some(f) => find_call(&line, &callee_text(it, f, &[])),
+                None => loc.map(|l| l.span.start).filter(|&p| p < line.len()),
+            };
+            (String::new(), line, at)
+        }
+    };
+    let mut head = format!("{mark}[{number}]  ");
+    if !name.is_empty() {
+        head.push_str(&name);
+        head.push(':');
+    }
+    let mut out = String::new();
+    match at {
+        Some(p) if p <= text.len() && text.is_char_boundary(p) => {
+            qcore::error::caret_frame(&mut out, &head, &text, p)
+        }
+        _ => {
+            out.push_str(&head);
+            out.push_str(text.lines().next().unwrap_or(""));
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// `.z.ex`: the primitive whose failure suspended the evaluation at the
+/// `q))` prompt (`::` when nothing is suspended).
+pub fn z_ex(it: &mut Interp, _: Value) -> QResult<Value> {
+    Ok(it.debug.levels.last().map_or(Value::Nil, |l| l.ex.clone()))
+}
+
+/// `.z.ey`: the argument (a list of them for more than one) of the
+/// primitive whose failure suspended the evaluation.
+pub fn z_ey(it: &mut Interp, _: Value) -> QResult<Value> {
+    Ok(it.debug.levels.last().map_or(Value::Nil, |l| l.ey.clone()))
+}
+
 /// What a call of lambda `f` looks like in its caller: the global's name,
 /// else the lambda's text.
 fn callee_text(it: &Interp, f: &Func, stack: &[Func]) -> String {
@@ -183,7 +282,11 @@ fn find_call(text: &str, callee: &str) -> Option<usize> {
 
 pub(crate) fn trap_bt(it: &mut Interp, f: &Value, args: Vec<Value>, g: &Value) -> QResult<Value> {
     it.err_bt = None;
-    match apply(it, f, args) {
+    // an error under a trap is caught, never suspended
+    let armed = std::mem::replace(&mut it.debug.armed, false);
+    let r = apply(it, f, args);
+    it.debug.armed = armed;
+    match r {
         Ok(v) => Ok(v),
         Err(e) if e.name == "stop" || it.exit_request.is_some() => Err(e),
         Err(e) => {

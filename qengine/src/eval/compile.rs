@@ -53,6 +53,17 @@ impl Scope {
         }
     }
 
+    /// The scope of a line typed at the `q))` debugger prompt: the
+    /// suspended lambda's locals (slot names, in slot order) and namespace,
+    /// so the line reads and assigns them by name.
+    pub(crate) fn frame(namespace: Sym, source: Arc<str>, locals: Vec<String>) -> Scope {
+        Scope {
+            locals: Some(locals),
+            namespace,
+            source,
+        }
+    }
+
     pub(crate) fn local(&self, name: &str) -> Option<u16> {
         self.locals
             .as_ref()?
@@ -145,10 +156,16 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
             // its dyadic form is called directly, without evaluating or
             // dispatching on the function value at every application.
             match &fnode {
-                Node::Const(Value::Func(Func::Builtin(p)))
+                Node::Const(op @ Value::Func(Func::Builtin(p)))
                     if let Some(dyad) = crate::registry::get(p.id).dyad =>
                 {
-                    Node::Operator { dyad, x, y, span }
+                    Node::Operator {
+                        dyad,
+                        op: op.clone(),
+                        x,
+                        y,
+                        span,
+                    }
                 }
                 _ => Node::Dyadic {
                     f: Box::new(fnode),
@@ -454,11 +471,12 @@ pub fn compile_lambda(
         }
     }
     let scope = Scope {
-        locals: Some(locals.clone()),
+        locals: Some(locals),
         namespace,
         source: source.clone(),
     };
     let body = nodes(&body, &scope)?;
+    let locals = scope.locals.unwrap_or_default();
     Ok(Lambda {
         source: l.source.clone(),
         params: params.iter().map(|p| Sym::new(p)).collect(),
@@ -468,6 +486,7 @@ pub fn compile_lambda(
             nslots: locals.len(),
             nparams: params.len(),
             source: source.clone(),
+            locals,
         }),
     })
 }

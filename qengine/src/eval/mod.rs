@@ -6,6 +6,7 @@
 //! left, arguments of `f[a;b]` evaluated last to first.
 
 pub mod compile;
+pub mod debugger;
 pub mod pattern;
 pub mod sql;
 pub mod tree;
@@ -61,6 +62,8 @@ pub enum Node {
     /// resolved (`+`, `mod`, `within` …).
     Operator {
         dyad: crate::registry::Dyad,
+        /// The operator itself (`.z.ex` when it fails under the debugger).
+        op: Value,
         x: Box<Node>,
         y: Box<Node>,
         span: Span,
@@ -142,6 +145,9 @@ pub struct CompiledLambda {
     pub nparams: usize,
     /// The text the spans of `body` refer to.
     pub source: Arc<str>,
+    /// The name of each slot (parameters first): how a line typed at the
+    /// `q))` debugger prompt reaches the suspended call's locals.
+    pub locals: Vec<String>,
 }
 
 /// The resolved body of a lambda. Every lambda is made by
@@ -259,6 +265,21 @@ pub fn eval_parsed(it: &mut Interp, ast: &qparser::Expr, source: &Arc<str>) -> Q
     }
 }
 
+/// What an application keeps, while the debugger is armed, for `.z.ex`
+/// and `.z.ey` if it fails: the function and its argument (or its two),
+/// without allocating on the way.
+pub struct Kept(Value, Value, Option<Value>);
+
+impl Kept {
+    /// `.z.ex` and `.z.ey` (the two arguments of a dyad as a list).
+    fn split(self) -> (Value, Value) {
+        match self {
+            Kept(f, x, None) => (f, x),
+            Kept(f, x, Some(y)) => (f, Value::list(vec![x, y])),
+        }
+    }
+}
+
 /// Why evaluation stopped early: an error, or `:x` returning from a lambda.
 #[derive(Debug)]
 pub enum Ctl {
@@ -288,6 +309,21 @@ fn located(e: Ctl, source: &Arc<str>, span: &Span) -> Ctl {
 }
 
 impl Interp {
+    /// An error raised by the node at `span` of frame `fr`: located there
+    /// and, when the `q))` debugger is armed and the error is new, the
+    /// evaluation suspends here ([`debugger::suspend`]); resuming (`:v`)
+    /// makes `v` the node's result. `keep` is `.z.ex` and `.z.ey`.
+    #[cold]
+    #[inline(never)]
+    fn fail(&mut self, e: QError, fr: &mut Frame, span: &Span, keep: Option<Kept>) -> EResult {
+        let fresh = debugger::is_new(self, &e);
+        let e = e.at(fr.source, span.clone());
+        if fresh && debugger::may_suspend(self, &e, fr) {
+            return debugger::suspend(self, e, fr, keep);
+        }
+        Err(Ctl::Error(e))
+    }
+
     /// Evaluates an operand: constants and locals, the leaves of most
     /// expressions, without the call into [`Interp::eval_node`].
     #[inline(always)]
@@ -322,9 +358,7 @@ impl Interp {
                 // `d.year`: a field of a temporal variable (temporal.rs).
                 None => match crate::builtins::temporal::dotted_field(self, *s) {
                     Some(r) => r.map_err(|e| located(e.into(), fr.source, span)),
-                    None => Err(crate::registry::undefined(s.as_str())
-                        .at(fr.source, span.clone())
-                        .into()),
+                    None => self.fail(crate::registry::undefined(s.as_str()), fr, span, None),
                 },
             },
             Node::SysValue(i, span) => {
@@ -398,6 +432,11 @@ impl Interp {
                 {
                     fv = v;
                 }
+                // `.z.ex`/`.z.ey` if it fails and suspends (debugger.rs)
+                let keep = self.debug.armed.then(|| {
+                    let args = vals.iter().map(|v| v.clone().unwrap_or(Value::Nil));
+                    Kept(fv.clone(), Value::list(args.collect()), None)
+                });
                 let r = if elided && !is_callable(&fv) {
                     // Data with an elided index selects everything: m[;1].
                     let vals: Vec<Value> =
@@ -413,26 +452,50 @@ impl Interp {
                         vals.into_iter().map(|v| v.unwrap_or(Value::Nil)).collect();
                     crate::builtins::apply::call(self, &fv, vals)
                 };
-                r.map_err(|e| located(e.into(), fr.source, span))
+                match r {
+                    Ok(v) => Ok(v),
+                    Err(e) => self.fail(e, fr, span, keep),
+                }
             }
             Node::Monadic { f, x, span } => {
                 let xv = self.operand(x, fr)?;
                 let fv = self.operand(f, fr)?;
-                crate::builtins::apply::apply_monadic(self, &fv, xv)
-                    .map_err(|e| located(e.into(), fr.source, span))
+                let keep = self.debug.armed.then(|| Kept(fv.clone(), xv.clone(), None));
+                match crate::builtins::apply::apply_monadic(self, &fv, xv) {
+                    Ok(v) => Ok(v),
+                    Err(e) => self.fail(e, fr, span, keep),
+                }
             }
             Node::Dyadic { f, x, y, span } => {
                 let yv = self.operand(y, fr)?;
                 let xv = self.operand(x, fr)?;
                 let fv = self.operand(f, fr)?;
-                crate::builtins::apply::apply2(self, &fv, xv, yv)
-                    .map_err(|e| located(e.into(), fr.source, span))
+                let keep = self
+                    .debug
+                    .armed
+                    .then(|| Kept(fv.clone(), xv.clone(), Some(yv.clone())));
+                match crate::builtins::apply::apply2(self, &fv, xv, yv) {
+                    Ok(v) => Ok(v),
+                    Err(e) => self.fail(e, fr, span, keep),
+                }
             }
-            Node::Operator { dyad, x, y, span } => {
+            Node::Operator {
+                dyad,
+                op,
+                x,
+                y,
+                span,
+            } => {
                 let yv = self.operand(y, fr)?;
                 let xv = self.operand(x, fr)?;
-                dyad.call(self, xv, yv)
-                    .map_err(|e| located(e.into(), fr.source, span))
+                let keep = self
+                    .debug
+                    .armed
+                    .then(|| Kept(op.clone(), xv.clone(), Some(yv.clone())));
+                match dyad.call(self, xv, yv) {
+                    Ok(v) => Ok(v),
+                    Err(e) => self.fail(e, fr, span, keep),
+                }
             }
             Node::Prefix {
                 take,
@@ -486,9 +549,11 @@ impl Interp {
                 modifier,
                 value,
                 span,
-            } => self
-                .eval_assign(target, indexes.as_deref(), modifier.as_deref(), value, fr)
-                .map_err(|e| located(e, fr.source, span)),
+            } => match self.eval_assign(target, indexes.as_deref(), modifier.as_deref(), value, fr)
+            {
+                Err(Ctl::Error(e)) => self.fail(e, fr, span, None),
+                r => r,
+            },
             Node::View { name, source, deps } => {
                 if self.no_update {
                     return Err(QError::new("noupdate").into());

@@ -82,7 +82,31 @@ impl Interp {
     /// user has set that (the line with its newline; a string result is
     /// written as it is, anything else shows nothing), else [`Self::run_line`].
     /// System commands never go to `.z.pi`, so `\x .z.pi` can always unset it.
+    ///
+    /// In error-trap mode 1 (`\e 1`, `-e 1`; a terminal's default) an
+    /// error inside a lambda suspends at the `q))` prompt
+    /// (`eval/debugger.rs`), when the console installed the debugger's input.
     pub fn run_console_line(&mut self, line: &str) -> QResult<Outcome> {
+        self.debug.aborted = None;
+        self.debug.resignal = None;
+        let armed = self.settings.error_mode == 1 && self.debug.input.is_some();
+        let was = std::mem::replace(&mut self.debug.armed, armed);
+        let r = self.run_console_line_now(line);
+        self.debug.armed = was;
+        r
+    }
+
+    /// Whether error `e` is one a `\` at the `q))` prompt abandoned (its
+    /// display was shown when it suspended); forgets it.
+    pub fn take_aborted(&mut self, e: &QError) -> bool {
+        let gone = self.debug.aborted == Some(crate::builtins::debug::err_key(e));
+        if gone {
+            self.debug.aborted = None;
+        }
+        gone
+    }
+
+    fn run_console_line_now(&mut self, line: &str) -> QResult<Outcome> {
         if line.trim_start().starts_with('\\') {
             return self.run_line(line);
         }
@@ -261,28 +285,20 @@ impl Interp {
         let mut src: &str = whole;
         let mut start = pos;
         for (i, f) in stack[..limit.min(stack.len())].iter().enumerate().rev() {
-            let qcore::Func::Lambda(l) = f else { continue };
-            let Ok(c) = crate::eval::compiled(l) else {
-                continue;
-            };
-            if *c.source != *whole {
-                continue;
-            }
-            let text = l.source.as_str();
-            if let Some(off) = whole
-                .match_indices(text)
-                .map(|(o, _)| o)
-                .find(|&o| o <= pos && pos < o + text.len())
-            {
+            if let Some(at) = caret_in(f, loc) {
                 depth = i + 1;
                 name = self.lambda_name(f, &stack[..i]);
-                src = text;
-                start = pos - off;
+                src = lambda_source(f);
+                start = at;
                 break;
             }
         }
         let line_idx = whole[..pos].matches('\n').count();
-        let mut head = format!("  [{depth}]  ");
+        let number = match depth {
+            0 => self.line_frame_number(),
+            d => self.frame_number(d - 1),
+        };
+        let mut head = format!("  [{number}]  ");
         match origin {
             qcore::Origin::Script { file, line } if whole == chunk => {
                 head.push_str(&format!("{file}:{}: ", line + line_idx));
@@ -303,6 +319,23 @@ impl Interp {
         }
         out.push('\n');
         depth
+    }
+
+    /// The number q shows for the frame of the `k`-th running lambda
+    /// (0-based, outermost first): its depth, plus the two frames of each
+    /// `q))` level it runs under (the debugger's own, hidden, and the line
+    /// typed there), as basics/debug.md numbers nested frames.
+    pub(crate) fn frame_number(&self, k: usize) -> usize {
+        k + 1 + 2 * self.debug.levels.iter().filter(|l| l.base <= k).count()
+    }
+
+    /// The number of the frame of the line being run: 0 for a console
+    /// line, two past the suspended frame for a line typed at `q))`.
+    pub(crate) fn line_frame_number(&self) -> usize {
+        match self.debug.levels.last() {
+            Some(l) if l.base > 0 => self.frame_number(l.base - 1) + 2,
+            _ => 0,
+        }
     }
 
     /// The name q shows for a running lambda: the global that holds it, or
@@ -345,8 +378,39 @@ impl Interp {
     }
 }
 
+/// Where location `loc` falls in lambda `f`'s own text (a byte offset),
+/// when it lies there.
+pub(crate) fn caret_in(f: &qcore::Func, loc: &qcore::Location) -> Option<usize> {
+    let qcore::Func::Lambda(l) = f else {
+        return None;
+    };
+    let c = crate::eval::compiled(l).ok()?;
+    let whole: &str = &loc.source;
+    if *c.source != *whole {
+        return None;
+    }
+    let mut pos = loc.span.start.min(whole.len());
+    while !whole.is_char_boundary(pos) {
+        pos -= 1;
+    }
+    let text = l.source.as_str();
+    whole
+        .match_indices(text)
+        .map(|(o, _)| o)
+        .find(|&o| o <= pos && pos < o + text.len())
+        .map(|o| pos - o)
+}
+
+/// A lambda's own text (empty for other functions).
+fn lambda_source(f: &qcore::Func) -> &str {
+    match f {
+        qcore::Func::Lambda(l) => l.source.as_str(),
+        _ => "",
+    }
+}
+
 /// q prints nothing for an assignment or a line ending in `;`.
-fn is_silent(e: &Expr) -> bool {
+pub(crate) fn is_silent(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Assign(_) | ExprKind::Match(..) | ExprKind::Elided => true,
         ExprKind::Block(v) => v.last().is_none_or(is_silent),
