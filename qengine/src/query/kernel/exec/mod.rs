@@ -126,9 +126,19 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
     let exact = parallel_ok(q);
     let split = !exact && threads > 1;
     // one group (no by) cannot fold its ordered aggregates on two
-    // threads: the pipeline; with a by, the ranges and then the groups
-    // on all cores (`AggState::fold_recs_par`)
-    let st = if rs.len() > 1 && split && q.prog.constraints.is_empty() && q.keys.is_empty() {
+    // threads: the pipeline; so far `wavg`/`wsum` too (their two
+    // scattered columns cost more instructions than the pipeline's
+    // second stage: docs/PERF.md, "groups"); else the ranges and then
+    // the groups on all cores (`AggState::fold_recs_par`)
+    let weighted = q
+        .aggs
+        .iter()
+        .any(|a| matches!(a.kind, AggKind::Wavg | AggKind::Wsum));
+    let st = if rs.len() > 1
+        && split
+        && q.prog.constraints.is_empty()
+        && (q.keys.is_empty() || weighted)
+    {
         let st = run_piped(t, q, plan.as_ref())?;
         super::note_path(super::Path::Piped);
         st
