@@ -153,45 +153,94 @@ pub(crate) fn bucket_in(
         Some(step) if ngroups.saturating_mul(n.div_ceil(step)) <= n => step,
         _ => return bucket_seq(ids, ngroups),
     };
-    let counts: Vec<Vec<usize>> = ids
-        .par_chunks(step)
-        .map(|c| {
-            let mut k = vec![0usize; ngroups];
-            for &g in c {
-                k[g as usize] += 1;
+    let pieces: Vec<&[u32]> = ids.chunks(step).collect();
+    let b = Buckets::new(&pieces, ngroups);
+    let rows = b.scatter(|p| (p * step) as u32..);
+    (b.offs, rows)
+}
+
+/// A counting sort by group of items that come in pieces (in row order,
+/// piece after piece), each item with its group id: where each group's
+/// items go, so that [`Buckets::scatter`] puts any values of those items
+/// in group order, each group's in row order, with the pieces on all
+/// cores (each piece writes its own segment of every group, after the
+/// earlier pieces' segments: the order of one sequential pass).
+pub(crate) struct Buckets<'i> {
+    /// Group `g`'s items are at `offs[g]..offs[g + 1]`.
+    pub offs: Vec<usize>,
+    /// The pieces' group ids (each below the group count).
+    ids: &'i [&'i [u32]],
+    /// Per piece, per group: where its segment starts.
+    starts: Vec<Vec<usize>>,
+}
+
+impl<'i> Buckets<'i> {
+    /// Counts the pieces' items per group (ids below `ngroups`), the
+    /// pieces in parallel.
+    pub(crate) fn new(ids: &'i [&'i [u32]], ngroups: usize) -> Buckets<'i> {
+        let mut starts: Vec<Vec<usize>> = ids
+            .par_iter()
+            .map(|c| {
+                let mut k = vec![0usize; ngroups];
+                for &g in c.iter() {
+                    k[g as usize] += 1;
+                }
+                k
+            })
+            .collect();
+        // counts become segment starts: group after group, piece after
+        // piece within a group
+        let mut offs = vec![0usize; ngroups + 1];
+        let mut at = 0usize;
+        for g in 0..ngroups {
+            offs[g] = at;
+            for k in starts.iter_mut() {
+                let c = k[g];
+                k[g] = at;
+                at += c;
             }
-            k
-        })
-        .collect();
-    let mut offs = vec![0usize; ngroups + 1];
-    for g in 0..ngroups {
-        offs[g + 1] = offs[g] + counts.iter().map(|k| k[g]).sum::<usize>();
-    }
-    // the output cut into one segment per (group, piece), handed to pieces
-    let mut rows = vec![0u32; n];
-    let mut segs: Vec<Vec<&mut [u32]>> =
-        counts.iter().map(|_| Vec::with_capacity(ngroups)).collect();
-    let mut rest: &mut [u32] = &mut rows;
-    for g in 0..ngroups {
-        for (p, k) in counts.iter().enumerate() {
-            let (seg, tail) = rest.split_at_mut(k[g]);
-            segs[p].push(seg);
-            rest = tail;
         }
+        offs[ngroups] = at;
+        Buckets { offs, ids, starts }
     }
-    ids.par_chunks(step)
-        .zip(segs.into_par_iter())
-        .enumerate()
-        .for_each(|(p, (c, mut seg))| {
-            let mut fill = vec![0usize; ngroups];
-            let base = p * step;
-            for (i, &g) in c.iter().enumerate() {
-                let f = &mut fill[g as usize];
-                seg[g as usize][*f] = (base + i) as u32;
-                *f += 1;
-            }
-        });
-    (offs, rows)
+
+    /// The items' values in group order: `items(p)` yields piece `p`'s
+    /// values, one per id, in order (only as many as it has ids are
+    /// taken; positions it leaves are `T::default()`).
+    pub(crate) fn scatter<T, I>(&self, items: impl Fn(usize) -> I + Sync) -> Vec<T>
+    where
+        T: Copy + Default + Send + Sync,
+        I: Iterator<Item = T>,
+    {
+        /// The output, written by every piece at once.
+        struct Out<T>(*mut T);
+        // SAFETY: the pieces write through the pointer at disjoint
+        // positions (see below) and the vector outlives the parallel loop.
+        unsafe impl<T: Send> Send for Out<T> {}
+        unsafe impl<T: Send> Sync for Out<T> {}
+        let total = *self.offs.last().unwrap_or(&0);
+        let mut out = vec![T::default(); total];
+        let ptr = Out(out.as_mut_ptr());
+        let ptr = &ptr;
+        self.ids
+            .par_iter()
+            .zip(self.starts.par_iter())
+            .enumerate()
+            .for_each(|(p, (c, start))| {
+                let mut pos = start.clone();
+                for (&g, v) in c.iter().zip(items(p)) {
+                    let f = &mut pos[g as usize];
+                    // SAFETY: piece `p` has `count[p][g]` ids equal to `g`
+                    // (counted in `new` from these same ids), so its
+                    // writes for `g` stay in `start[p][g]..start[p][g] +
+                    // count[p][g]`, a segment no other (piece, group) has,
+                    // inside `0..total`.
+                    unsafe { ptr.0.add(*f).write(v) };
+                    *f += 1;
+                }
+            });
+        out
+    }
 }
 
 fn bucket_seq(ids: &[u32], ngroups: usize) -> (Vec<usize>, Vec<u32>) {

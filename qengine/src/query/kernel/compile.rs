@@ -176,6 +176,10 @@ pub enum AggKind {
     Dev,
     Sdev,
     Med,
+    /// `count distinct c` of a column of integral, temporal, char or
+    /// symbol items (`Agg::col`): each group's items kept as keys, counted
+    /// at the end with the interpreter's `distinct` engine.
+    CountDistinct,
 }
 
 impl AggKind {
@@ -184,7 +188,12 @@ impl AggKind {
     pub fn holistic(self) -> bool {
         matches!(
             self,
-            AggKind::Var | AggKind::Svar | AggKind::Dev | AggKind::Sdev | AggKind::Med
+            AggKind::Var
+                | AggKind::Svar
+                | AggKind::Dev
+                | AggKind::Sdev
+                | AggKind::Med
+                | AggKind::CountDistinct
         )
     }
 }
@@ -645,6 +654,28 @@ impl<'t> Comp<'t> {
         };
         match name {
             "count" => {
+                if let Value::List(d) = arg
+                    && let [f, Value::Atom(Atom::Symbol(s))] = &d[..]
+                    && builtin_name(f) == Some("distinct")
+                {
+                    // items compared as keys: not floats, whose `distinct`
+                    // is not a compare of bits
+                    let idx = self.col_index(*s)?;
+                    let Value::Vector(v) = &self.t.columns[idx] else {
+                        return None;
+                    };
+                    return match crate::ops::dense::Col::of_vec(v)? {
+                        crate::ops::dense::Col::F64(_) => None,
+                        _ => Some(mk(
+                            AggKind::CountDistinct,
+                            (0, 0),
+                            None,
+                            Ty::Long,
+                            Some(idx),
+                            false,
+                        )),
+                    };
+                }
                 let ok = match arg {
                     Value::Atom(Atom::Symbol(s)) => {
                         self.col_index(*s).is_some() || s.as_str() == "i"

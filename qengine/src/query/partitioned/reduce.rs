@@ -41,7 +41,9 @@ fn merge_of(k: AggKind) -> Option<&'static str> {
         | AggKind::Svar
         | AggKind::Dev
         | AggKind::Sdev
-        | AggKind::Med => {
+        | AggKind::Med
+        // distinct items of one group can recur in another partition
+        | AggKind::CountDistinct => {
             return None;
         }
     })

@@ -58,6 +58,8 @@ pub(super) enum Acc {
     W(Vec<(f64, f64)>),
     /// The `var` family and `med`: per group its items, in row order.
     V(Vec<Vec<f64>>),
+    /// `count distinct`: per group its items as keys ([`Col::key_at`]).
+    K(Vec<Vec<i64>>),
 }
 
 pub(super) fn acc_new(a: &Agg) -> Acc {
@@ -71,6 +73,7 @@ pub(super) fn acc_new(a: &Agg) -> Acc {
         AggKind::Var | AggKind::Svar | AggKind::Dev | AggKind::Sdev | AggKind::Med => {
             Acc::V(vec![])
         }
+        AggKind::CountDistinct => Acc::K(vec![]),
     }
 }
 
@@ -92,6 +95,7 @@ pub(super) fn acc_grow(a: &Agg, acc: &mut Acc) {
         Acc::Row(v) => v.push(-1),
         Acc::W(v) => v.push((0.0, 0.0)),
         Acc::V(v) => v.push(Vec::new()),
+        Acc::K(v) => v.push(Vec::new()),
     }
 }
 
@@ -193,6 +197,9 @@ pub(super) struct Rec {
 
 pub(super) enum RecVals {
     None,
+    /// Not recorded: the range's rows of the aggregate's column, read in
+    /// place ([`AggState::in_place`]).
+    Col,
     I(Vec<i64>),
     F(Vec<f64>),
     /// Wavg/wsum: both arguments, converted.
@@ -234,6 +241,79 @@ pub(super) fn wrec(
     }
     put(xs, cx, base, sel, n, dense);
     put(ys, cy, base, sel, n, dense);
+}
+
+/// Item `r` of column `c` as [`wrec`] records it (`i64_to_f64`: nulls
+/// NaN, infinities infinite; other columns null).
+#[inline(always)]
+pub(super) fn float_at(c: Col, r: usize) -> f64 {
+    use qcore::i64_to_f64;
+    use qcore::widen_i32;
+    match c {
+        Col::F64(c) => c[r],
+        Col::I64(c) => i64_to_f64(c[r]),
+        Col::I32(c) => i64_to_f64(widen_i32(c[r])),
+        _ => f64::NAN,
+    }
+}
+
+/// Where an ordered aggregate's items are when a split run reads them in
+/// place instead of recording them ([`AggState::in_place`]).
+#[derive(Clone, Copy)]
+pub(super) enum Place<'a> {
+    F(&'a [f64]),
+    I(&'a [i64]),
+    /// `wavg`/`wsum`: both columns, converted by [`float_at`].
+    W(Col<'a>, Col<'a>),
+}
+
+impl Place<'_> {
+    /// The items of rows `lo..hi`, as a range would have recorded them.
+    pub(super) fn items(self, (lo, hi): (usize, usize)) -> RecVals {
+        match self {
+            Place::F(c) => RecVals::F(c[lo..hi].to_vec()),
+            Place::I(c) => RecVals::I(c[lo..hi].to_vec()),
+            Place::W(cx, cy) => {
+                let (mut xs, mut ys) = (Vec::new(), Vec::new());
+                wrec(&mut xs, &mut ys, cx, cy, lo, &[], hi - lo, true);
+                RecVals::W(xs, ys)
+            }
+        }
+    }
+}
+
+impl<'a> AggState<'a> {
+    /// The column the `k`-th aggregate, an ordered one, reads its items
+    /// from, when a split run need not record them: no where clause (a
+    /// range's items are all its rows, in order) and a plain column of the
+    /// type its fold takes (a long or float column for `sum`/`avg`, a
+    /// float one for the `var` family and `med`, a long one for `count
+    /// distinct`; any for `wavg`/`wsum`).
+    pub(super) fn in_place(&self, q: &SelectQ, k: usize) -> Option<Place<'a>> {
+        if !q.prog.constraints.is_empty() {
+            return None;
+        }
+        let a = q.aggs.get(k)?;
+        match a.kind {
+            AggKind::Wavg | AggKind::Wsum => self.wcols[k].map(|(x, y)| Place::W(x, y)),
+            AggKind::CountDistinct => match self.hcols[k]? {
+                Col::I64(c) => Some(Place::I(c)),
+                _ => None,
+            },
+            h if h.holistic() => match self.hcols[k]? {
+                Col::F64(c) => Some(Place::F(c)),
+                _ => None,
+            },
+            _ => match &q.prog.ops[a.ops.0..a.ops.1] {
+                [Op::Load { col, .. }] => match self.m.cols.get(*col)? {
+                    Col::F64(c) => Some(Place::F(c)),
+                    Col::I64(c) => Some(Place::I(c)),
+                    _ => None,
+                },
+                _ => None,
+            },
+        }
+    }
 }
 
 /// Folds the selected rows' pairs of columns `cx`, `cy` into the
@@ -397,12 +477,23 @@ impl AggState<'_> {
         if n == 0 {
             return;
         }
-        self.group(q, base);
-        if let Some(rec) = &mut self.rec
-            && !self.one
+        if !self.one
+            && let Some(mut rec) = self.rec.take()
         {
-            rec.gids.extend_from_slice(&self.gids[..n]);
+            // the group ids go straight into the record (`fold_with` reads
+            // the record for the ordered aggregates' items, so the ids are
+            // lent out meanwhile)
+            let go = rec.gids.len();
+            self.group_at(q, base, &mut rec.gids);
+            let gids = std::mem::take(&mut rec.gids);
+            self.rec = Some(rec);
+            self.fold_with(q, base, &gids[go..]);
+            if let Some(r) = &mut self.rec {
+                r.gids = gids;
+            }
+            return;
         }
+        self.group(q, base);
         self.fold(q, base);
     }
 
@@ -435,9 +526,19 @@ impl AggState<'_> {
                 let sel = &self.m.sel[..];
                 match (record, &mut self.rec, &mut self.accs[k]) {
                     (true, Some(rec), _) => match &mut rec.vals[k] {
+                        RecVals::Col => {}
                         RecVals::F(o) => hitems(c, base, sel, n, dense, |_, x| o.push(x)),
+                        RecVals::I(o) => {
+                            each_row!(base, sel, n, dense, |_j, r| { o.push(c.key_at(r)) })
+                        }
                         _ => self.bad = true,
                     },
+                    (false, _, Acc::K(v)) if one => {
+                        each_row!(base, sel, n, dense, |_j, r| { v[0].push(c.key_at(r)) })
+                    }
+                    (false, _, Acc::K(v)) => each_row!(base, sel, n, dense, |j, r| {
+                        v[gids[j] as usize].push(c.key_at(r))
+                    }),
                     (false, _, Acc::V(v)) if one => {
                         hitems(c, base, sel, n, dense, |_, x| v[0].push(x))
                     }
@@ -473,6 +574,7 @@ impl AggState<'_> {
             let sel = &self.m.sel[..];
             if record && let Some(rec) = &mut self.rec {
                 match (&mut rec.vals[k], arg, self.wcols[k]) {
+                    (RecVals::Col, _, _) => {}
                     (RecVals::F(o), Arg::F(x), _) => o.extend_from_slice(x),
                     (RecVals::I(o), Arg::I(x), _) => o.extend_from_slice(x),
                     (RecVals::W(xs, ys), _, Some((cx, cy))) => {
@@ -712,13 +814,27 @@ impl AggState<'_> {
     /// The ordered pass of a split run: folds a range's recorded items
     /// into this (merged) state's ordered aggregates, `map` taking the
     /// range's group ids to this state's.
-    pub(super) fn fold_rec(&mut self, q: &SelectQ, rec: &Rec, map: &[u32]) {
+    pub(super) fn fold_rec(&mut self, q: &SelectQ, rec: &Rec, map: &[u32], range: (usize, usize)) {
         let one = self.one;
         let g = |j: usize| map[rec.gids[j] as usize] as usize;
-        for ((a, acc), vals) in q.aggs.iter().zip(self.accs.iter_mut()).zip(&rec.vals) {
+        // items read in place, copied out as they would have been recorded
+        let owned: Vec<Option<RecVals>> = (0..q.aggs.len())
+            .map(|k| match (&rec.vals[k], self.in_place(q, k)) {
+                (RecVals::Col, Some(p)) => Some(p.items(range)),
+                _ => None,
+            })
+            .collect();
+        for (((a, acc), vals), own) in q
+            .aggs
+            .iter()
+            .zip(self.accs.iter_mut())
+            .zip(&rec.vals)
+            .zip(&owned)
+        {
             if !ordered(a.kind) {
                 continue;
             }
+            let vals = own.as_ref().unwrap_or(vals);
             match (acc, vals) {
                 (Acc::L(v), RecVals::F(x)) => {
                     if one {
@@ -747,6 +863,15 @@ impl AggState<'_> {
                         }
                     }
                 }
+                (Acc::K(v), RecVals::I(x)) => {
+                    if one {
+                        v[0].extend_from_slice(x);
+                    } else {
+                        for (j, &y) in x.iter().enumerate() {
+                            v[g(j)].push(y);
+                        }
+                    }
+                }
                 (Acc::W(v), RecVals::W(xs, ys)) => {
                     if one {
                         let mut e = v[0];
@@ -763,6 +888,141 @@ impl AggState<'_> {
                 _ => self.bad = true,
             }
         }
+    }
+}
+
+impl AggState<'_> {
+    /// The ordered pass of a split run on all cores, with the bits of
+    /// [`AggState::fold_rec`] range after range: the ranges' recorded
+    /// items are sorted by group (a counting sort, the ranges in parallel,
+    /// each group's items staying in row order: [`Buckets`]), then each
+    /// group folds its own items in order, the groups in parallel. A
+    /// group's float sum is then the same sequence of additions as in one
+    /// pass; only different groups run at once. False (nothing done) with
+    /// no by, or when the per-range count tables would outgrow the items
+    /// (about as many groups as rows): the caller folds in one pass.
+    ///
+    /// [`Buckets`]: crate::ops::par::Buckets
+    pub(super) fn fold_recs_par(
+        &mut self,
+        q: &SelectQ,
+        recs: &mut [(Option<Rec>, Vec<u32>)],
+        ranges: &[(usize, usize)],
+    ) -> bool {
+        use crate::ops::par::Buckets;
+        use rayon::prelude::*;
+        let ng = self.firsts.len();
+        let total: usize = recs
+            .iter()
+            .map(|(r, _)| r.as_ref().map_or(0, |r| r.gids.len()))
+            .sum();
+        if self.one
+            || recs.len() < 2
+            || recs.len() != ranges.len()
+            || recs.iter().any(|(r, _)| r.is_none())
+            || ng.saturating_mul(recs.len()) > total
+        {
+            return false;
+        }
+        // each range's group ids in the merged numbering
+        recs.par_iter_mut().for_each(|(rec, map)| {
+            if let Some(rec) = rec
+                && !map.iter().enumerate().all(|(j, &g)| g == j as u32)
+            {
+                for g in rec.gids.iter_mut() {
+                    *g = map.get(*g as usize).copied().unwrap_or(0);
+                }
+            }
+        });
+        let recs: Vec<&Rec> = recs.iter().filter_map(|(r, _)| r.as_ref()).collect();
+        let ids: Vec<&[u32]> = recs.iter().map(|r| &r.gids[..]).collect();
+        let b = Buckets::new(&ids, ng);
+        let offs = &b.offs;
+        let span = |g: usize| offs[g]..offs[g + 1];
+        let places: Vec<Option<Place>> = (0..q.aggs.len()).map(|k| self.in_place(q, k)).collect();
+        // per range, aggregate `k`'s items (or the `w`-th of a pair):
+        // recorded, or its rows of the column
+        let floats = |k: usize, w: usize| -> Option<Vec<&[f64]>> {
+            recs.iter()
+                .zip(ranges)
+                .map(|(r, &(lo, hi))| match (&r.vals[k], w, places[k]) {
+                    (RecVals::F(x), 0, _) | (RecVals::W(x, _), 0, _) | (RecVals::W(_, x), 1, _) => {
+                        Some(&x[..])
+                    }
+                    (RecVals::Col, 0, Some(Place::F(c))) => c.get(lo..hi),
+                    _ => None,
+                })
+                .collect()
+        };
+        let longs = |k: usize| -> Option<Vec<&[i64]>> {
+            recs.iter()
+                .zip(ranges)
+                .map(|(r, &(lo, hi))| match (&r.vals[k], places[k]) {
+                    (RecVals::I(x), _) => Some(&x[..]),
+                    (RecVals::Col, Some(Place::I(c))) => c.get(lo..hi),
+                    _ => None,
+                })
+                .collect()
+        };
+        for (k, (a, acc)) in q.aggs.iter().zip(self.accs.iter_mut()).enumerate() {
+            if !ordered(a.kind) {
+                continue;
+            }
+            if let (Acc::W(v), Some(Place::W(cx, cy))) = (&mut *acc, places[k])
+                && recs.iter().all(|r| matches!(r.vals[k], RecVals::Col))
+            {
+                // both columns read in place, converted as `wrec` converts
+                let us = b.scatter(|p| (ranges[p].0..ranges[p].1).map(|r| float_at(cx, r)));
+                let ws = b.scatter(|p| (ranges[p].0..ranges[p].1).map(|r| float_at(cy, r)));
+                v.par_iter_mut().enumerate().for_each(|(g, e)| {
+                    for (&u, &w) in us[span(g)].iter().zip(&ws[span(g)]) {
+                        wadd(e, u, w);
+                    }
+                });
+                continue;
+            }
+            match (acc, floats(k, 0), longs(k)) {
+                (Acc::L(v), Some(xs), _) => {
+                    let xs = b.scatter(|p| xs[p].iter().copied());
+                    v.par_iter_mut()
+                        .enumerate()
+                        .for_each(|(g, l)| l.extend(&xs[span(g)]));
+                }
+                (Acc::L(v), None, Some(xs)) => {
+                    let xs = b.scatter(|p| xs[p].iter().copied());
+                    v.par_iter_mut()
+                        .enumerate()
+                        .for_each(|(g, l)| l.extend(&xs[span(g)]));
+                }
+                (Acc::V(v), Some(xs), _) => {
+                    let xs = b.scatter(|p| xs[p].iter().copied());
+                    v.par_iter_mut()
+                        .enumerate()
+                        .for_each(|(g, e)| e.extend_from_slice(&xs[span(g)]));
+                }
+                (Acc::K(v), _, Some(xs)) => {
+                    let xs = b.scatter(|p| xs[p].iter().copied());
+                    v.par_iter_mut()
+                        .enumerate()
+                        .for_each(|(g, e)| e.extend_from_slice(&xs[span(g)]));
+                }
+                (Acc::W(v), Some(us), _) => {
+                    let Some(ws) = floats(k, 1) else {
+                        self.bad = true;
+                        continue;
+                    };
+                    let us = b.scatter(|p| us[p].iter().copied());
+                    let ws = b.scatter(|p| ws[p].iter().copied());
+                    v.par_iter_mut().enumerate().for_each(|(g, e)| {
+                        for (&u, &w) in us[span(g)].iter().zip(&ws[span(g)]) {
+                            wadd(e, u, w);
+                        }
+                    });
+                }
+                _ => self.bad = true,
+            }
+        }
+        true
     }
 }
 

@@ -92,9 +92,10 @@ const DENSE_MAX_TOTAL: usize = 1 << 23;
 /// aggregate is ordered (a float sum: its association order is part of
 /// the answer), the run is split in two: the ranges run the where clause,
 /// the grouping and the exact aggregates in parallel (recording the
-/// selected rows when there is a where clause), then one pass in row
-/// order folds the ordered aggregates over those rows, grouping through
-/// the merged key tables.
+/// selected rows' group ids, and their items unless read in place), then
+/// the ordered aggregates fold each group's items in row order, the
+/// groups on all cores (one pass in row order when there is no by, or
+/// about as many groups as rows).
 pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
     let n = t.len();
     if let Some(st) = whole_columns(t, q) {
@@ -110,10 +111,34 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
         Some(p) if (p.slots as usize).saturating_mul(threads * 4) > DENSE_MAX_TOTAL => threads,
         _ => threads * 4,
     };
-    let rs = ranges_of(n, parts);
+    // a slot table per range about as big as the rows (about as many
+    // groups as rows: `by g:sums differ sym`): merging the ranges' groups
+    // would cost more than a second thread gives, so one pass (the rule
+    // of `crate::ops::dense`'s own split)
+    let many = plan
+        .as_ref()
+        .is_some_and(|p| p.slots.saturating_mul(threads as u64) > n as u64);
+    let rs = if many {
+        vec![(0, n)]
+    } else {
+        ranges_of(n, parts)
+    };
     let exact = parallel_ok(q);
     let split = !exact && threads > 1;
-    let st = if rs.len() > 1 && split && q.prog.constraints.is_empty() {
+    // one group (no by) cannot fold its ordered aggregates on two
+    // threads: the pipeline; so far `wavg`/`wsum` too (their two
+    // scattered columns cost more instructions than the pipeline's
+    // second stage: docs/PERF.md, "groups"); else the ranges and then
+    // the groups on all cores (`AggState::fold_recs_par`)
+    let weighted = q
+        .aggs
+        .iter()
+        .any(|a| matches!(a.kind, AggKind::Wavg | AggKind::Wsum));
+    let st = if rs.len() > 1
+        && split
+        && q.prog.constraints.is_empty()
+        && (q.keys.is_empty() || weighted)
+    {
         let st = run_piped(t, q, plan.as_ref())?;
         super::note_path(super::Path::Piped);
         st
@@ -141,10 +166,13 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
         if split {
             super::note_path(super::Path::Split);
         }
-        // the ordered aggregates, range after range
-        for (rec, map) in &recs {
-            if let Some(rec) = rec {
-                st.fold_rec(q, rec, map);
+        // the ordered aggregates: by group on all cores, or range after
+        // range
+        if !st.fold_recs_par(q, &mut recs, &rs) {
+            for ((rec, map), &r) in recs.iter().zip(&rs) {
+                if let Some(rec) = rec {
+                    st.fold_rec(q, rec, map, r);
+                }
             }
         }
         if st.bad {
@@ -164,6 +192,15 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
         return None;
     }
     Some(finish(t, q, st))
+}
+
+/// How many distinct keys `xs` holds: through dense ids when their
+/// range is small (`crate::ops::dense`), else hashed.
+fn count_distinct(xs: &[i64]) -> i64 {
+    match crate::ops::dense::dense_ids(&[Col::I64(xs)], false) {
+        Some((_, firsts)) => firsts.len() as i64,
+        None => crate::ops::hash::distinct_keys(xs).len() as i64,
+    }
 }
 
 fn finish(t: &Table, q: &SelectQ, st: AggState) -> QResult<Value> {
@@ -228,6 +265,11 @@ fn finish(t: &Table, q: &SelectQ, st: AggState) -> QResult<Value> {
                     .collect();
                 Value::Vector(Vector::from_f64(Ty::Float, r))
             }
+            // each group's distinct items, as the interpreter's
+            // `distinct` finds them, the groups on all cores
+            Acc::K(v) => Value::Vector(Vector::longs(
+                v.par_iter().map(|xs| count_distinct(xs)).collect(),
+            )),
         };
         cols.push(v);
     }

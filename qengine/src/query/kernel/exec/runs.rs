@@ -123,8 +123,11 @@ pub(super) fn run_range<'a>(
         let vals = q
             .aggs
             .iter()
-            .map(|a| match a.kind {
+            .enumerate()
+            .map(|(k, a)| match a.kind {
+                _ if ordered(a.kind) && st.in_place(q, k).is_some() => RecVals::Col,
                 AggKind::Wavg | AggKind::Wsum => RecVals::W(vec![], vec![]),
+                AggKind::CountDistinct => RecVals::I(vec![]),
                 k if k.holistic() => RecVals::F(vec![]),
                 _ if !ordered(a.kind) => RecVals::None,
                 _ => match a.reg.map(|r| q.prog.regs[r]) {
@@ -134,7 +137,13 @@ pub(super) fn run_range<'a>(
                 },
             })
             .collect();
-        st.rec = Some(Rec { vals, gids: vec![] });
+        // room for every row (fresh pages: only those written are touched)
+        let gids = if q.keys.is_empty() {
+            vec![]
+        } else {
+            Vec::with_capacity(hi - lo)
+        };
+        st.rec = Some(Rec { vals, gids });
     }
     let mut base = lo;
     while base < hi {
