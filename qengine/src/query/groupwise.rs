@@ -335,8 +335,36 @@ fn monad_by(it: &mut Interp, name: &str, x: Vector, pl: &Placement) -> QResult<O
 /// once on the vector of first items).
 pub(crate) fn prior_by(it: &mut Interp, f: &Value, x: Vector, pl: &Placement) -> QResult<Value> {
     let firsts = pl.first_rows();
+    if let Some(r) = prior_floats(f, &x, pl) {
+        return prior_firsts(it, f, &x, Value::Vector(r), &firsts);
+    }
     let p = gather(&x, &pl.prev_idx());
     prior_vec(it, f, x, p, &firsts)
+}
+
+/// `f[x; prev x]` per group for a float vector and `f` one of `+ - *`
+/// (float arithmetic, as the atomic dyads do it) in one pass with each
+/// group's last item; a group's first row is left for its first-item rule.
+fn prior_floats(f: &Value, x: &Vector, pl: &Placement) -> Option<Vector> {
+    let op: fn(f64, f64) -> f64 = match name_of(f)? {
+        "+" => |a, b| a + b,
+        "-" => |a, b| a - b,
+        "*" => |a, b| a * b,
+        _ => return None,
+    };
+    let VecData::F64(b) = x.data() else {
+        return None;
+    };
+    if x.ty() != Ty::Float || x.domain.is_some() {
+        return None;
+    }
+    let mut last = vec![f64::NAN; pl.ngroups()];
+    let out = b
+        .iter()
+        .zip(pl.ids)
+        .map(|(&v, &g)| op(v, std::mem::replace(&mut last[g as usize], v)))
+        .collect();
+    Some(Vector::floats(out))
 }
 
 /// `f[x; p]` (`p` each item's predecessor) with the rows in `firsts`
@@ -348,11 +376,16 @@ pub(crate) fn prior_vec(
     p: Vector,
     firsts: &[i64],
 ) -> QResult<Value> {
-    let xv = Value::Vector(x);
-    let r = apply(it, f, vec![xv.clone(), Value::Vector(p)])?;
+    let r = apply(it, f, vec![Value::Vector(x.clone()), Value::Vector(p)])?;
+    prior_firsts(it, f, &x, r, firsts)
+}
+
+/// `r` (`f[x; p]`) with the rows in `firsts` given `f`'s first-item result.
+fn prior_firsts(it: &mut Interp, f: &Value, x: &Vector, r: Value, firsts: &[i64]) -> QResult<Value> {
     if firsts.is_empty() {
         return Ok(r);
     }
+    let xv = Value::Vector(x.clone());
     let x0 = take_idx(&xv, firsts);
     let r0 = crate::builtins::iterate::prior_first(it, f, &xv, &x0)?;
     match (r, &r0) {
@@ -773,31 +806,34 @@ fn drop_by(k: &Value, x: Items, pl: &Placement) -> Option<Items> {
     };
     let ids = x.ids(pl);
     let ng = pl.ngroups();
-    let mut keep = Vec::with_capacity(ids.len());
+    // whether each item stays: its rank in its group against `k`
     let mut rank = vec![0i64; ng];
-    if k >= 0 {
-        for (i, &g) in ids.iter().enumerate() {
-            let r = &mut rank[g as usize];
-            if *r >= k {
-                keep.push(i as i64);
-            }
-            *r += 1;
-        }
+    let keep: Vec<bool> = if k >= 0 {
+        ids.iter()
+            .map(|&g| {
+                let r = &mut rank[g as usize];
+                *r += 1;
+                *r > k
+            })
+            .collect()
     } else {
         let mut count = vec![0i64; ng];
         for &g in ids {
             count[g as usize] += 1;
         }
-        for (i, &g) in ids.iter().enumerate() {
-            let r = &mut rank[g as usize];
-            if *r < count[g as usize] + k {
-                keep.push(i as i64);
-            }
-            *r += 1;
-        }
+        ids.iter()
+            .map(|&g| {
+                let r = &mut rank[g as usize];
+                *r += 1;
+                *r <= count[g as usize] + k
+            })
+            .collect()
+    };
+    fn kept<T: Copy>(s: &[T], keep: &[bool]) -> Vec<T> {
+        s.iter().zip(keep).filter(|p| *p.1).map(|p| *p.0).collect()
     }
-    let new_ids = keep.iter().map(|&i| ids[i as usize]).collect();
-    let mut v = gather(&x.v, &keep);
+    let new_ids = kept(ids, &keep);
+    let mut v = crate::ops::hash::map_vec!(&x.v, s => kept(s, &keep));
     v.domain = x.v.domain;
     Some(Items {
         v,
