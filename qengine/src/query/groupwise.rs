@@ -381,7 +381,13 @@ pub(crate) fn prior_vec(
 }
 
 /// `r` (`f[x; p]`) with the rows in `firsts` given `f`'s first-item result.
-fn prior_firsts(it: &mut Interp, f: &Value, x: &Vector, r: Value, firsts: &[i64]) -> QResult<Value> {
+fn prior_firsts(
+    it: &mut Interp,
+    f: &Value,
+    x: &Vector,
+    r: Value,
+    firsts: &[i64],
+) -> QResult<Value> {
     if firsts.is_empty() {
         return Ok(r);
     }
@@ -672,8 +678,22 @@ fn is_atomic(name: &str, args: usize) -> bool {
 /// (an upper-case letter parses strings, `` ` ``/`"s"` make symbols).
 fn atomic_cast(t: &Value) -> bool {
     const NAMES: &[&str] = &[
-        "boolean", "byte", "short", "int", "long", "real", "float", "char", "timestamp",
-        "month", "date", "datetime", "timespan", "minute", "second", "time",
+        "boolean",
+        "byte",
+        "short",
+        "int",
+        "long",
+        "real",
+        "float",
+        "char",
+        "timestamp",
+        "month",
+        "date",
+        "datetime",
+        "timespan",
+        "minute",
+        "second",
+        "time",
     ];
     match t {
         Value::Atom(Atom::Symbol(s)) => NAMES.contains(&s.as_str()),
@@ -829,11 +849,18 @@ fn drop_by(k: &Value, x: Items, pl: &Placement) -> Option<Items> {
             })
             .collect()
     };
-    fn kept<T: Copy>(s: &[T], keep: &[bool]) -> Vec<T> {
-        s.iter().zip(keep).filter(|p| *p.1).map(|p| *p.0).collect()
+    fn kept<T: Copy>(s: &[T], keep: &[bool], n: usize) -> Vec<T> {
+        let mut out = Vec::with_capacity(n);
+        for (&v, &k) in s.iter().zip(keep) {
+            if k {
+                out.push(v);
+            }
+        }
+        out
     }
-    let new_ids = kept(ids, &keep);
-    let mut v = crate::ops::hash::map_vec!(&x.v, s => kept(s, &keep));
+    let n = keep.iter().filter(|&&k| k).count();
+    let new_ids = kept(ids, &keep, n);
+    let mut v = crate::ops::hash::map_vec!(&x.v, s => kept(s, &keep, n));
     v.domain = x.v.domain;
     Some(Items {
         v,
@@ -1190,16 +1217,15 @@ fn top_n(
     let sort = crate::registry::func(
         crate::registry::lookup(if desc { "desc" } else { "asc" }).ok_or_else(QError::type_)?,
     );
-    let sorted = per_group(
-        it,
-        &sort,
-        vec![Arg::Items(Items { v, ids: Some(ids) })],
-        pl,
-    )?;
+    let sorted = per_group(it, &sort, vec![Arg::Items(Items { v, ids: Some(ids) })], pl)?;
     let mut vals = Vec::with_capacity(ng);
     for g in 0..ng {
         let part = sorted.item(g).unwrap_or(Value::Nil);
-        vals.push(crate::builtins::apply::apply_in_tree(it, f, vec![k.clone(), part])?);
+        vals.push(crate::builtins::apply::apply_in_tree(
+            it,
+            f,
+            vec![k.clone(), part],
+        )?);
     }
     Ok(Some(crate::query::qsql::collect_column(vals, Value::Nil)))
 }

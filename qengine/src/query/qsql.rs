@@ -862,7 +862,8 @@ fn group_columns(
             out.push(c);
             continue;
         }
-        let rows = rows.get_or_insert_with(|| place.table_rows(ctx.rows.as_deref().map(|r| &r[..])));
+        let rows =
+            rows.get_or_insert_with(|| place.table_rows(ctx.rows.as_deref().map(|r| &r[..])));
         let mut vals = Vec::with_capacity(rows.len());
         for g in rows.iter() {
             let mut gctx = Ctx::new(t, Some(g.clone()));
