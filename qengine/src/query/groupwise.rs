@@ -1085,7 +1085,7 @@ fn fold(name: &str, args: &[Arg], pl: &Placement) -> QResult<Option<Value>> {
                     }
                     // `minmax_f64`'s lanes may keep `-0.0` where a fold in
                     // order keeps `0.0`: a zero extreme goes the long way
-                    if acc.iter().any(|&a| a == 0.0) {
+                    if acc.contains(&0.0) {
                         return Ok(None);
                     }
                     Vector::from_f64(t, acc)
@@ -1119,7 +1119,7 @@ fn fold(name: &str, args: &[Arg], pl: &Placement) -> QResult<Option<Value>> {
             Vector::floats(
                 parts
                     .into_par_iter()
-                    .map(|p| crate::builtins::math::stats::med_of(p))
+                    .map(crate::builtins::math::stats::med_of)
                     .collect(),
             )
         }
