@@ -28,3 +28,7 @@ fby_max|t:([]sym:1000000?`$string til 100;price:1000000?100f)|r:select from t wh
 aj_two_keys|n:200000;t:([]sym:n#`a`b`c;ex:n#"XY";time:til n;px:til n);q:([]sym:(5*n)#`a`b`c;ex:(5*n)#"XY";time:til 5*n;bid:til 5*n)|r:aj[`sym`ex`time;t;q]
 fby_avg|t:([]sym:1000000?`$string til 100;size:1000000?1000)|r:select from t where size>(avg;size) fby sym
 fby_sums_rows|t:([]sym:1000000?`$string til 100;size:1000000?1000)|r:(sums;t`size) fby t`sym
+gw_max_mavg|n:1000000;t:`time xasc ([]sym:n?`$"s",/:string til 100;time:09:30:00.000000000+n?23400000000000;price:100+n?10f;size:100*1+n?10;ex:n?"ABCDNPQZ")|r:select mx:max 100 mavg price by sym from t
+gw_avg_prior|n:1000000;t:`time xasc ([]sym:n?`$"s",/:string til 100;time:09:30:00.000000000+n?23400000000000;price:100+n?10f;size:100*1+n?10;ex:n?"ABCDNPQZ")|r:select mv:avg abs 1_(-) prior price by sym from t
+gw_top3|n:1000000;t:`time xasc ([]sym:n?`$"s",/:string til 100;time:09:30:00.000000000+n?23400000000000;price:100+n?10f;size:100*1+n?10;ex:n?"ABCDNPQZ")|r:ungroup select size:3 sublist desc size by sym from t
+gw_twap|n:1000000;t:`time xasc ([]sym:n?`$"s",/:string til 100;time:09:30:00.000000000+n?23400000000000;price:100+n?10f;size:100*1+n?10;ex:n?"ABCDNPQZ")|r:select twap:(0^`long$(next time)-time) wavg price by sym from t

@@ -184,6 +184,9 @@ pub fn fill(x: Value, y: Value) -> QResult<Value> {
         match (a, b) {
             (Value::Atom(p), Value::Atom(q)) => Ok(Value::Atom(if q.is_null() { p } else { q })),
             (Value::Atom(p), Value::Vector(q)) => {
+                if let Some(v) = fill_typed(&crate::ops::make::atom_vec(p), &q) {
+                    return Ok(Value::Vector(v));
+                }
                 let mut out = qcore::VecBuilder::new(rt, q.len());
                 for i in 0..q.len() {
                     let v = q.get(i);
@@ -204,6 +207,9 @@ pub fn fill(x: Value, y: Value) -> QResult<Value> {
                 if p.len() != q.len() {
                     return Err(QError::length());
                 }
+                if let Some(v) = fill_typed(&p, &q) {
+                    return Ok(Value::Vector(v));
+                }
                 let mut out = qcore::VecBuilder::new(rt, q.len());
                 for i in 0..q.len() {
                     let v = q.get(i);
@@ -213,6 +219,37 @@ pub fn fill(x: Value, y: Value) -> QResult<Value> {
             }
             _ => Err(QError::type_()),
         }
+    })
+}
+
+/// `p^q` on the typed items of two vectors of one type (`p` of one item:
+/// an atom's fill), for the types whose null is one sentinel of their
+/// storage (longs and the temporals stored as them, ints, floats):
+/// `None` for any other.
+fn fill_typed(p: &Vector, q: &Vector) -> Option<Vector> {
+    fn go<T: Copy>(p: &[T], q: &[T], null: impl Fn(T) -> bool) -> Vec<T> {
+        match p {
+            [a] => q.iter().map(|&v| if null(v) { *a } else { v }).collect(),
+            _ => q
+                .iter()
+                .zip(p)
+                .map(|(&v, &a)| if null(v) { a } else { v })
+                .collect(),
+        }
+    }
+    if p.ty() != q.ty() || p.domain.is_some() || q.domain.is_some() {
+        return None;
+    }
+    let t = q.ty();
+    Some(match (p.data(), q.data()) {
+        (VecData::I64(a), VecData::I64(b)) => {
+            Vector::from_i64(t, go(a, b, |v| v == qcore::sentinel::NJ))
+        }
+        (VecData::I32(a), VecData::I32(b)) => {
+            Vector::from_i32(t, go(a, b, |v| v == qcore::sentinel::NI))
+        }
+        (VecData::F64(a), VecData::F64(b)) => Vector::from_f64(t, go(a, b, f64::is_nan)),
+        _ => return None,
     })
 }
 

@@ -821,9 +821,7 @@ pub(crate) fn select_by(
     for e in be {
         kv.push(fit(eval_tree(it, &mut ctx, e)?, n)?);
     }
-    let row_ids = ctx.row_ids();
-    drop(ctx);
-    let groups = group_rows(it, &kv, &row_ids)?;
+    let groups = group_keys(it, &kv, n)?;
     // `select by k from t`: the last row of each group
     let (names, exprs) = match sel {
         Value::List(l) if l.is_empty() => {
@@ -839,24 +837,51 @@ pub(crate) fn select_by(
         }
         _ => phrase(sel, t, bn)?,
     };
-    let mut percol: Vec<Vec<Value>> = vec![Vec::with_capacity(groups.rows.len()); exprs.len()];
-    for g in &groups.rows {
-        let mut gctx = Ctx::new(t, Some(g.clone()));
-        for (k, e) in exprs.iter().enumerate() {
-            percol[k].push(eval_tree(it, &mut gctx, e)?);
-        }
+    let cols = group_columns(it, t, &mut ctx, &groups.ids, groups.ngroups, &exprs)?;
+    let keys = Value::table(bn.to_vec(), groups.keys);
+    Ok(Value::dict(keys, Value::table(names, cols)))
+}
+
+/// One column per expression with one item per group (`ids`: each row
+/// in view's group, groups in id order): over the whole view by `query::groupwise::aggregate` when the
+/// expression is a function of group-wise items, else evaluated over
+/// each group's rows.
+fn group_columns(
+    it: &mut Interp,
+    t: &Table,
+    ctx: &mut Ctx,
+    ids: &[u32],
+    ngroups: usize,
+    exprs: &[Value],
+) -> QResult<Vec<Value>> {
+    let place = crate::query::groupwise::Placement::new(ids, ngroups);
+    let mut cols: Vec<Option<Value>> = Vec::with_capacity(exprs.len());
+    for e in exprs {
+        cols.push(crate::query::groupwise::aggregate(it, ctx, e, &place)?);
     }
-    let mut cols = Vec::with_capacity(exprs.len());
-    for (vals, e) in percol.into_iter().zip(&exprs) {
+    // each group's table rows, made when an expression runs per group
+    let mut rows: Option<Vec<Arc<Vec<i64>>>> = None;
+    let mut out = Vec::with_capacity(exprs.len());
+    for (c, e) in cols.into_iter().zip(exprs) {
+        if let Some(c) = c {
+            out.push(c);
+            continue;
+        }
+        let rows =
+            rows.get_or_insert_with(|| place.table_rows(ctx.rows.as_deref().map(|r| &r[..])));
+        let mut vals = Vec::with_capacity(rows.len());
+        for g in rows.iter() {
+            let mut gctx = Ctx::new(t, Some(g.clone()));
+            vals.push(eval_tree(it, &mut gctx, e)?);
+        }
         let empty = if vals.is_empty() {
             empty_column(it, t, e)
         } else {
             Value::Nil
         };
-        cols.push(collect_column(vals, empty));
+        out.push(collect_column(vals, empty));
     }
-    let keys = Value::table(bn.to_vec(), groups.keys);
-    Ok(Value::dict(keys, Value::table(names, cols)))
+    Ok(out)
 }
 
 pub(crate) fn exec(
@@ -922,9 +947,7 @@ pub(crate) fn exec_by(
     for e in &btrees {
         kv.push(fit(eval_tree(it, &mut ctx, e)?, n)?);
     }
-    let row_ids = ctx.row_ids();
-    drop(ctx);
-    let groups = group_rows(it, &kv, &row_ids)?;
+    let groups = group_keys(it, &kv, n)?;
     let keys = match bnames {
         Some(names) => Value::table(names, groups.keys),
         None => groups
@@ -937,22 +960,7 @@ pub(crate) fn exec_by(
         Value::Dict(d) => (Some(syms_of(&d.keys)?), d.values.items()),
         other => (None, vec![other.clone()]),
     };
-    let mut percol: Vec<Vec<Value>> = vec![Vec::with_capacity(groups.rows.len()); atrees.len()];
-    for g in &groups.rows {
-        let mut gctx = Ctx::new(t, Some(g.clone()));
-        for (k, e) in atrees.iter().enumerate() {
-            percol[k].push(eval_tree(it, &mut gctx, e)?);
-        }
-    }
-    let mut cols = Vec::with_capacity(atrees.len());
-    for (vals, e) in percol.into_iter().zip(&atrees) {
-        let empty = if vals.is_empty() {
-            empty_column(it, t, e)
-        } else {
-            Value::Nil
-        };
-        cols.push(collect_column(vals, empty));
-    }
+    let cols = group_columns(it, t, &mut ctx, &groups.ids, groups.ngroups, &atrees)?;
     let vals = match anames {
         Some(names) => Value::table(names, cols),
         None => cols.into_iter().next().unwrap_or(Value::list(vec![])),
