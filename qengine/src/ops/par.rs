@@ -40,6 +40,15 @@ pub fn par_rows() -> usize {
     }
 }
 
+/// The split thresholds (`set_par_rows`, the compiled core's `set_enabled`
+/// and `set_par_min_rows`) are process-wide: the tests that change them
+/// run one at a time, under this lock.
+#[cfg(test)]
+pub(crate) fn switch_lock() -> std::sync::MutexGuard<'static, ()> {
+    static SWITCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SWITCH.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Sets the threshold (tests and benchmarks).
 pub fn set_par_rows(n: usize) {
     PAR.store(n.max(2), Ordering::Relaxed);
@@ -310,6 +319,7 @@ mod tests {
 
     #[test]
     fn parallel_bucket_is_the_sequential_one() {
+        let _g = switch_lock();
         let mut rnd = rng(0x1234_5678_9abc_def1);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(3)
@@ -329,6 +339,7 @@ mod tests {
     /// several columns) are those of one pass.
     #[test]
     fn parallel_group_ids_are_the_sequential_ones() {
+        let _g = switch_lock();
         use crate::ops::group::group_ids;
         use qcore::Value;
         use qcore::Vector;

@@ -3,13 +3,7 @@ use crate::ops::dense::Purpose;
 use crate::ops::dense::dense_limit;
 use crate::state::Interp;
 
-/// The switches (`set_enabled`, `set_par_min_rows`) are process-wide:
-/// the tests that flip them run one at a time.
-static SWITCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn switch_lock() -> std::sync::MutexGuard<'static, ()> {
-    SWITCH.lock().unwrap_or_else(|e| e.into_inner())
-}
+use crate::ops::par::switch_lock;
 
 const SETUP: &[&str] = &[
     "n:50000",
@@ -527,7 +521,19 @@ fn ordered_aggregates_split_and_piped() {
             // the split needs a second thread and more than one range
             // (`u` and `w` are below a chunk); no rows: the interpreter
             let small = q.contains("from u") || q.contains("from w");
-            if threads > 1 && !small && !q.contains("zzz") && !q.contains("9999") {
+            // symbol ids are interned process-wide, so the dense slot
+            // count of a symbol key with another key depends on what the
+            // tests that ran before interned: the split may rightly be
+            // refused (the slots would outnumber the rows); results are
+            // checked either way
+            let keys = q
+                .split(" by ")
+                .nth(1)
+                .and_then(|b| b.split(" from ").next())
+                .unwrap_or("");
+            let sym_pair =
+                keys.contains(',') && keys.split(',').any(|k| ["s", "sym"].contains(&k.trim()));
+            if threads > 1 && !small && !sym_pair && !q.contains("zzz") && !q.contains("9999") {
                 assert!(path_runs()[path as usize] > before, "{path:?}: {q}");
             }
         }

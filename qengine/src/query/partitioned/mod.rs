@@ -144,8 +144,14 @@ pub(crate) fn publish(it: &mut Interp, db: Arc<PartDb>) {
     it.set_global(g(".Q.pf"), Value::Atom(Atom::Symbol(db.field())));
     it.set_global(g(".Q.pv"), pv.clone());
     it.set_global(g(".Q.PV"), all);
-    it.set_global(g(".Q.PD"), Value::Vector(Vector::syms(vec![root; db.full.len()])));
-    it.set_global(g(".Q.pd"), Value::Vector(Vector::syms(vec![root; seen.len()])));
+    it.set_global(
+        g(".Q.PD"),
+        Value::Vector(Vector::syms(vec![root; db.full.len()])),
+    );
+    it.set_global(
+        g(".Q.pd"),
+        Value::Vector(Vector::syms(vec![root; seen.len()])),
+    );
     it.set_global(
         g(".Q.pt"),
         Value::Vector(Vector::syms(db.tables.iter().map(|x| x.0).collect())),

@@ -138,11 +138,7 @@ pub fn q_bv(it: &mut Interp, x: Value) -> QResult<Value> {
         let template = if crate::storage::parquet::files(&dir).is_empty() {
             crate::storage::splay::load_cols(&dir, None, &syms)?
         } else {
-            crate::storage::parquet::read(
-                &crate::storage::parquet::files(&dir),
-                None,
-                db.field(),
-            )?
+            crate::storage::parquet::read(&crate::storage::parquet::files(&dir), None, db.field())?
         };
         let empty = Table {
             names: template.names.clone(),
@@ -274,7 +270,11 @@ pub fn q_lo(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
         crate::builtins::io::save::load_dir(it, path)?;
     }
     if scripts {
-        let here = if cd { std::path::PathBuf::from(".") } else { dir };
+        let here = if cd {
+            std::path::PathBuf::from(".")
+        } else {
+            dir
+        };
         for n in qstorage::list_dir(&here).map_err(serr)? {
             if n.ends_with(".q") && here.join(&n).is_file() {
                 it.system(&format!("l {}", here.join(&n).display()))?;

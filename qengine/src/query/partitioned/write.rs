@@ -253,10 +253,9 @@ pub fn q_chk(it: &mut Interp, x: Value) -> QResult<Value> {
             };
             crate::storage::splay::write_splay_in(&layout.table_dir(k, t), &root, &empty)?;
         }
-        out.push(Value::Vector(qcore::Vector::syms(vec![Sym::new(&format!(
-            ":{}",
-            abs.join(dir).display()
-        ))])));
+        out.push(Value::Vector(qcore::Vector::syms(vec![Sym::new(
+            &format!(":{}", abs.join(dir).display()),
+        )])));
     }
     forget_syms(it, &root);
     Ok(Value::list(out))
