@@ -760,6 +760,12 @@ impl Interp {
         let e = self.evaluator;
         e.system(self, cmd)
     }
+
+    /// Where in lambda `f`'s text an error located at `loc` is (the
+    /// evaluator's [`Evaluator::caret_in`]).
+    pub fn caret_in(&self, f: &Func, loc: &qcore::Location) -> Option<usize> {
+        self.evaluator.caret_in(f, loc)
+    }
 }
 
 /// The arguments of a lambda call. One and two arguments (every `each`,
@@ -789,6 +795,9 @@ pub trait Evaluator: Sync {
     /// The builtins q defines directly in namespace `ns` (`.q`, `.Q` …),
     /// by name within it, sorted.
     fn builtin_namespace(&self, ns: &str) -> Vec<(&'static str, Value)>;
+    /// The byte offset in lambda `f`'s text of an error located at `loc`,
+    /// when `loc` is inside that text (for the caret of a frame line).
+    fn caret_in(&self, f: &Func, loc: &qcore::Location) -> Option<usize>;
 }
 
 /// Full name of `name` read or written from namespace `ns` (`.` is root).

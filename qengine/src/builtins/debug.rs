@@ -204,7 +204,7 @@ pub(crate) fn stack_frame(it: &Interp, stack: &[Func], k: Option<usize>, current
             let name = it.lambda_name(f, &stack[..k]);
             let text = lambda_text(f);
             let at = if k + 1 == level.base {
-                loc.and_then(|l| crate::session::caret_in(f, l))
+                loc.and_then(|l| it.caret_in(f, l))
             } else {
                 stack
                     .get(k + 1)

@@ -192,7 +192,7 @@ fn command(it: &mut Interp, line: &str, fr: &mut Frame, lambda: &Arc<Lambda>) ->
         };
     }
     if let Some(cmd) = t.strip_prefix('\\') {
-        match crate::session::system::command(it, cmd.trim_end()) {
+        match it.system(cmd.trim_end()) {
             Ok(Outcome::Exit(code)) => {
                 it.exit_request = Some(code);
                 return Some(End::Abort);
@@ -245,7 +245,7 @@ fn run_in_frame(
     it.depth = depth;
     it.calls.truncate(calls);
     match r {
-        Ok(v) | Err(Ctl::Return(v)) => Ok((v, crate::session::is_silent(&ast))),
+        Ok(v) | Err(Ctl::Return(v)) => Ok((v, crate::eval::is_silent(&ast))),
         Err(Ctl::Error(e)) => Err(e),
     }
 }

@@ -856,3 +856,14 @@ impl Interp {
         self.name_value(s)
     }
 }
+
+/// q prints nothing for an assignment or a line ending in `;`.
+pub(crate) fn is_silent(e: &qparser::Expr) -> bool {
+    match &e.kind {
+        qparser::ExprKind::Assign(_) | qparser::ExprKind::Match(..) | qparser::ExprKind::Elided => {
+            true
+        }
+        qparser::ExprKind::Block(v) => v.last().is_none_or(is_silent),
+        _ => false,
+    }
+}

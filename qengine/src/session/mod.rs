@@ -11,8 +11,6 @@ use std::sync::Arc;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Value;
-use qparser::Expr;
-use qparser::ExprKind;
 
 use crate::state::Evaluator;
 use crate::state::Interp;
@@ -45,6 +43,9 @@ impl Evaluator for Host {
     }
     fn builtin_namespace(&self, ns: &str) -> Vec<(&'static str, Value)> {
         crate::registry::namespace_members(ns)
+    }
+    fn caret_in(&self, f: &qcore::Func, loc: &qcore::Location) -> Option<usize> {
+        caret_in(f, loc)
     }
 }
 
@@ -141,7 +142,7 @@ impl Interp {
                 .with_detail(e.message.clone())
                 .at(&source, e.span.clone())
         })?;
-        let silent = is_silent(&ast);
+        let silent = crate::eval::is_silent(&ast);
         let v = crate::eval::eval_parsed(self, &ast, &source);
         // `exit n` unwinds the evaluation with an error, then ends the process
         if let Some(code) = self.exit_request {
@@ -406,14 +407,5 @@ fn lambda_source(f: &qcore::Func) -> &str {
     match f {
         qcore::Func::Lambda(l) => l.source.as_str(),
         _ => "",
-    }
-}
-
-/// q prints nothing for an assignment or a line ending in `;`.
-pub(crate) fn is_silent(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Assign(_) | ExprKind::Match(..) | ExprKind::Elided => true,
-        ExprKind::Block(v) => v.last().is_none_or(is_silent),
-        _ => false,
     }
 }
