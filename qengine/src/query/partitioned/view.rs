@@ -34,7 +34,7 @@ fn loaded(it: &Interp) -> QResult<Arc<PartDb>> {
 fn part_values(db: &PartDb, x: &Value) -> QResult<Vec<i64>> {
     let want = db.field_ty();
     let v = match x {
-        Value::Atom(a) => vec![a.clone()],
+        Value::Atom(a) => vec![*a],
         Value::Vector(v) => (0..v.len()).map(|i| v.get(i)).collect(),
         Value::List(l) if l.is_empty() => vec![],
         _ => return Err(QError::type_()),
