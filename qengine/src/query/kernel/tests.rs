@@ -492,13 +492,9 @@ fn ordered_aggregates_split_and_piped() {
         "select s:sum x*2, a:avg v+1, w:v wavg x by s from t3 where x>0.2",
         "select a:avg p, c:count i by a, b from u where v>50",
     ];
-    // no where, with a by: split too, the items read in place (plain
-    // columns) or recorded (computed), then folded by group on all cores
+    // `count distinct` without a where: split too, each group's items
+    // recorded, then counted by group on all cores
     let split2 = [
-        "select avg price, sum price, c:count i, f:first size, l:last size by sym from t",
-        "select avg x, sum x, mn:min x, mx:max x by s from t3",
-        "select avg x, sum v by s, k from t3",
-        "select a:avg x*2, s:sum v by 0D00:05 xbar ts from t3",
         "select d:dev x, m:med x, a:avg v, nd:count distinct v, ns:count distinct s by k from t3",
         "select nd:count distinct v, d:dev x by s from t3 where x>0.3",
         "select nd:count distinct k, a:avg x by s from t3",
@@ -507,8 +503,12 @@ fn ordered_aggregates_split_and_piped() {
         "select avg p, l:last s by s, a from w",
     ];
     let split: Vec<&str> = split.iter().chain(&split2).copied().collect();
-    // no where, no by (or `wavg`/`wsum`): the two-stage pipeline
+    // no where (and no `count distinct`): the two-stage pipeline
     let piped = [
+        "select avg price, sum price, c:count i, f:first size, l:last size by sym from t",
+        "select avg x, sum x, mn:min x, mx:max x by s from t3",
+        "select avg x, sum v by s, k from t3",
+        "select a:avg x*2, s:sum v by 0D00:05 xbar ts from t3",
         "select a:avg x*2, w:v wavg x from t3",
         "select vwap:size wavg price, tot:sum size by sym from t",
         "select v wavg x, x wsum v, avg k by k from t3",

@@ -125,20 +125,15 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
     };
     let exact = parallel_ok(q);
     let split = !exact && threads > 1;
-    // one group (no by) cannot fold its ordered aggregates on two
-    // threads: the pipeline; so far `wavg`/`wsum` too (their two
-    // scattered columns cost more instructions than the pipeline's
-    // second stage: docs/PERF.md, "groups"); else the ranges and then
-    // the groups on all cores (`AggState::fold_recs_par`)
-    let weighted = q
-        .aggs
-        .iter()
-        .any(|a| matches!(a.kind, AggKind::Wavg | AggKind::Wsum));
-    let st = if rs.len() > 1
-        && split
-        && q.prog.constraints.is_empty()
-        && (q.keys.is_empty() || weighted)
-    {
+    // without a where clause the two-stage pipeline, with a by too:
+    // reading the items in place and sorting them by group costs more
+    // memory traffic than the pipeline's second stage (`select avg price
+    // by sym`, 10M rows, 2 threads: 48-52 ms piped, 72-82 split; PERF.md
+    // "The 1 → 2 thread sweep after the merges"), except for `count
+    // distinct`, which only the split folds; with a where clause the
+    // ranges and then the groups on all cores (`AggState::fold_recs_par`)
+    let distinct = q.aggs.iter().any(|a| a.kind == AggKind::CountDistinct);
+    let st = if rs.len() > 1 && split && q.prog.constraints.is_empty() && !distinct {
         let st = run_piped(t, q, plan.as_ref())?;
         super::note_path(super::Path::Piped);
         st
