@@ -20,6 +20,7 @@
 //! compare has it. Floats (tolerant comparison), symbols and mixed types go
 //! the usual way.
 
+use crate::query::range::bound;
 use crate::query::range::constant;
 use crate::query::range::itemwise;
 use crate::state::Interp;
@@ -114,25 +115,6 @@ impl Pred<'_> {
         } else {
             Class::Some
         }
-    }
-}
-
-/// The atom's integer as the interpreter compares it, when it is exactly
-/// of type `ty` and integer-stored (the column's items widen the same way).
-fn bound(a: &Atom, ty: qcore::Ty) -> Option<i64> {
-    if a.ty() != ty {
-        return None;
-    }
-    match *a {
-        Atom::Short(x) => Some(x as i64),
-        Atom::Int(x)
-        | Atom::Month(x)
-        | Atom::Date(x)
-        | Atom::Minute(x)
-        | Atom::Second(x)
-        | Atom::Time(x) => Some(x as i64),
-        Atom::Long(x) | Atom::Timestamp(x) | Atom::Timespan(x) => Some(x),
-        _ => None,
     }
 }
 

@@ -99,7 +99,7 @@ impl Keys<'_> {
 
 /// The atom's integer as the interpreter compares it, when it is exactly of
 /// type `ty` and integer-stored.
-fn bound(a: &Atom, ty: qcore::Ty) -> Option<i64> {
+pub(crate) fn bound(a: &Atom, ty: qcore::Ty) -> Option<i64> {
     if a.ty() != ty {
         return None;
     }

@@ -115,20 +115,13 @@ pub fn q_bv(it: &mut Interp, x: Value) -> QResult<Value> {
     let db = loaded(it)?;
     let first = matches!(&x, Value::Atom(Atom::Symbol(s)) if s.is_null());
     let root = db.layout.root.clone();
-    let present: Vec<Vec<String>> = db
-        .full
-        .iter()
-        .map(|p| qstorage::part::tables_in(&root.join(&p.1)).map_err(serr))
-        .collect::<QResult<_>>()?;
-    let mut names: Vec<&String> = present.iter().flatten().collect();
-    names.sort();
-    names.dedup();
+    let (present, names) = super::write::tables_by_part(&root, &db.full)?;
     let syms = || db.syms();
     let mut tables = Vec::with_capacity(names.len());
     let mut proto = HashMap::new();
     let mut vp_keys = Vec::new();
     let mut vp_vals = Vec::new();
-    for t in names {
+    for t in &names {
         let has: Vec<usize> = (0..db.full.len())
             .filter(|&k| present[k].contains(t))
             .collect();

@@ -210,23 +210,12 @@ pub fn q_chk(it: &mut Interp, x: Value) -> QResult<Value> {
     let Some(layout) = qstorage::part::discover(&root).map_err(serr)? else {
         return Ok(Value::list(vec![]));
     };
-    let present: Vec<Vec<String>> = layout
-        .parts
-        .iter()
-        .map(|p| qstorage::part::tables_in(&root.join(&p.1)).map_err(serr))
-        .collect::<QResult<_>>()?;
-    let mut all: Vec<&String> = present.iter().flatten().collect();
-    all.sort();
-    all.dedup();
+    let (present, all) = tables_by_part(&root, &layout.parts)?;
     let syms = || crate::storage::splay::read_sym_file(&root);
     let abs = root.canonicalize().unwrap_or_else(|_| root.clone());
     let mut out = Vec::with_capacity(layout.parts.len());
     for (k, (_, dir)) in layout.parts.iter().enumerate() {
-        let missing: Vec<&String> = all
-            .iter()
-            .copied()
-            .filter(|t| !present[k].contains(t))
-            .collect();
+        let missing: Vec<&String> = all.iter().filter(|t| !present[k].contains(t)).collect();
         if missing.is_empty() {
             out.push(Value::list(vec![]));
             continue;
@@ -259,4 +248,20 @@ pub fn q_chk(it: &mut Interp, x: Value) -> QResult<Value> {
     }
     forget_syms(it, &root);
     Ok(Value::list(out))
+}
+
+/// The tables of each partition `parts` of database `root`, and every
+/// table name any of them has (sorted, once).
+pub(super) fn tables_by_part(
+    root: &Path,
+    parts: &[(i64, String)],
+) -> QResult<(Vec<Vec<String>>, Vec<String>)> {
+    let present: Vec<Vec<String>> = parts
+        .iter()
+        .map(|p| qstorage::part::tables_in(&root.join(&p.1)).map_err(serr))
+        .collect::<QResult<_>>()?;
+    let mut all: Vec<String> = present.iter().flatten().cloned().collect();
+    all.sort();
+    all.dedup();
+    Ok((present, all))
 }
