@@ -157,8 +157,32 @@ const NUMBERS: &[&str] = &[
 /// Generated input may name files (`` `:x 0: ... ``): every test works in a
 /// scratch directory of its own process, and the interpreter is sandboxed
 /// (no shell, no output redirection).
-fn sandboxed() -> Interp {
+/// An interpreter for one test, holding the lock that runs the tests one at
+/// a time: the stop signals (`'stop` for a passed deadline) are
+/// process-wide, as in the binary where one evaluation runs at a time, so
+/// one test's deadline must not stop another test's evaluation.
+struct Sandboxed {
+    it: Interp,
+    _serial: std::sync::MutexGuard<'static, ()>,
+}
+
+impl std::ops::Deref for Sandboxed {
+    type Target = Interp;
+    fn deref(&self) -> &Interp {
+        &self.it
+    }
+}
+
+impl std::ops::DerefMut for Sandboxed {
+    fn deref_mut(&mut self) -> &mut Interp {
+        &mut self.it
+    }
+}
+
+fn sandboxed() -> Sandboxed {
     static DIR: std::sync::Once = std::sync::Once::new();
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     DIR.call_once(|| {
         let d = std::env::temp_dir().join(format!("borf-fuzz-{}", std::process::id()));
         std::fs::create_dir_all(&d).expect("scratch dir");
@@ -166,7 +190,10 @@ fn sandboxed() -> Interp {
     });
     let mut it = Interp::new();
     it.sandbox = true;
-    it
+    Sandboxed {
+        it,
+        _serial: serial,
+    }
 }
 
 fn run(it: &mut Interp, src: &str) {
