@@ -296,6 +296,9 @@ pub struct Interp {
     /// (`builtins::enums`): a change to one makes its enumerations resolve
     /// again.
     enum_domains: Vec<Sym>,
+    /// True once `.z.vs` may be set (cleared when a lookup finds it
+    /// unset): global assignments look the callback up only then.
+    value_set_hook: bool,
     /// Domains in `enum_domains` changed since their enumerations were last
     /// resolved ([`Interp::take_changed_domains`]).
     enum_changed: Vec<Sym>,
@@ -339,6 +342,7 @@ impl Interp {
             enum_changed: Vec::new(),
             slot_pool: Vec::new(),
             debug: DebugState::default(),
+            value_set_hook: false,
             ticks: 0,
             evaluations: 0,
         }
@@ -492,7 +496,33 @@ impl Interp {
             self.views.remove(&s);
             self.invalidate(s);
         }
+        if s.as_str() == ".z.vs" {
+            self.value_set_hook = true;
+        }
         self.globals.insert(s, v);
+    }
+
+    /// `.z.vs`, the callback q runs after a global of the root namespace is
+    /// assigned; `None` (one flag test) while it was never set.
+    pub fn value_set_callback(&mut self) -> Option<Value> {
+        if !self.value_set_hook {
+            return None;
+        }
+        let f = self.get_global(Sym::new(".z.vs"));
+        self.value_set_hook = f.is_some();
+        f
+    }
+
+    /// Turns `.z.vs` off while it runs (so its own assignments do not call
+    /// it again); returns the state for [`Interp::resume_value_set`].
+    pub fn suspend_value_set(&mut self) -> bool {
+        std::mem::replace(&mut self.value_set_hook, false)
+    }
+
+    /// Ends [`Interp::suspend_value_set`]: on again unless `.z.vs` was set
+    /// meanwhile (which turned it on already).
+    pub fn resume_value_set(&mut self, was: bool) {
+        self.value_set_hook |= was;
     }
 
     /// Records that the global `s` is an enumeration domain.

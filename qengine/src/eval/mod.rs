@@ -731,7 +731,10 @@ impl Interp {
                 None => crate::builtins::index::append_in_place(slot, &v),
             };
             match done {
-                Some(Ok(())) => return Ok(v),
+                Some(Ok(())) => {
+                    self.value_set(target, idx.as_deref())?;
+                    return Ok(v);
+                }
                 Some(Err(e)) => return Err(e.into()),
                 None => {}
             }
@@ -743,9 +746,10 @@ impl Interp {
             Target::Global(s) => self.take_global(*s),
         };
         // `x[i]op:y` yields the amended items (`1+a[2]+:5` is 8 when
-        // a[2] was 2, as q's Assign page shows), so keep the index.
+        // a[2] was 2, as q's Assign page shows), and `.z.vs` is told the
+        // index, so keep it.
         let ix_kept = match (&idx, &m) {
-            (Some(ix), Some(_)) => Some(ix.clone()),
+            (Some(ix), _) => Some(ix.clone()),
             _ => None,
         };
         let result = self.assign_value(old.clone(), idx, m.as_ref(), v.clone());
@@ -762,13 +766,38 @@ impl Interp {
         drop(old);
         let ret = if modifier.is_some() && indexes.is_none() {
             new.clone()
-        } else if let Some(ix) = ix_kept {
-            crate::builtins::index::index_at_depth(self, &new, &ix).unwrap_or(v)
+        } else if let (Some(ix), Some(_)) = (&ix_kept, modifier) {
+            crate::builtins::index::index_at_depth(self, &new, ix).unwrap_or(v)
         } else {
             v
         };
         self.store(target, new, fr);
+        self.value_set(target, ix_kept.as_deref())?;
         Ok(ret)
+    }
+
+    /// Runs `.z.vs[name;index]` after a global of the root namespace was
+    /// assigned (q: not for locals nor for dotted names); `index` is the
+    /// assignment's indexes, `()` for the whole variable. The callback does
+    /// not run for the assignments it makes itself.
+    pub(crate) fn value_set(&mut self, target: &Target, idx: Option<&[Value]>) -> QResult<()> {
+        let Target::Global(s) = target else {
+            return Ok(());
+        };
+        if s.as_str().starts_with('.') {
+            return Ok(());
+        }
+        let Some(f) = self.value_set_callback() else {
+            return Ok(());
+        };
+        let index = match idx {
+            Some(ix) => Value::from_items(ix.to_vec()),
+            None => Value::list(vec![]),
+        };
+        let guard = self.suspend_value_set();
+        let r = crate::builtins::apply::apply2(self, &f, Value::Atom(Atom::Symbol(*s)), index);
+        self.resume_value_set(guard);
+        r.map(drop)
     }
 
     fn slot_mut<'f>(&'f mut self, target: &Target, fr: &'f mut Frame) -> Option<&'f mut Value> {

@@ -342,6 +342,7 @@ impl Interp {
     /// Sets the variables of a successful match.
     pub(crate) fn bind(&mut self, binds: Vec<Binding>, fr: &mut Frame) -> QResult<()> {
         for b in binds {
+            let index = b.index.clone();
             let new = match b.index {
                 None => b.value,
                 Some(ix) => {
@@ -362,6 +363,7 @@ impl Interp {
                 }
             };
             self.store(&b.target, new, fr);
+            self.value_set(&b.target, index.as_deref())?;
         }
         Ok(())
     }

@@ -402,7 +402,7 @@ pub static BUILTINS: &[Builtin] = &[
     callback(".z.ps",   Status::Done, "set"),
     callback(".z.pw",   Status::Done, "validate user"),
     callback(".z.ts",   Status::Done, "timer: run by the event loop every \\t milliseconds with the timestamp"),
-    callback(".z.vs",   Status::Later(13), "value set"),
+    callback(".z.vs",   Status::Done, "value set: called with (name;index) after a global of the root namespace is assigned"),
     callback(".z.wc",   Status::Done, "WebSocket close"),
     callback(".z.wo",   Status::Done, "WebSocket open"),
     callback(".z.ws",   Status::Done, "WebSocket message: a string (text) or bytes (binary); default echoes"),

@@ -93,7 +93,7 @@ pub static COMMANDS: &[Command] = &[
     cmd("B",       |it, _| views_cmd(it, true),                    true,  "pending views"),
     cmd("C",       http_size,                                      true,  "show or set the web server's display size: rows cols"),
     cmd("E",       tls_mode,                                       true,  "TLS server mode: 0i (plain; borf has no TLS)"),
-    nyi("r",  Status::Later(12), "replication, rename"),
+    cmd("r",       rename,                                         false, "\\r src dst renames a file (as mv); \\r alone is replication's, which needs -l"),
     cmd("g",       gc_mode,                                        true,  "show or set the garbage collection mode (0 deferred, 1 immediate; borf frees memory at once)"),
     cmd("s",       secondary,                                      true,  "show or set the secondary threads peach and .Q.fc use, up to -s (\\s 0N: that maximum)"),
     nyi("_",  Status::Refused("no compiled q scripts"), "hide q code"),
@@ -196,6 +196,26 @@ fn change_dir(_: &mut Interp, rest: &str) -> QResult<Outcome> {
     std::fs::create_dir_all(&p)
         .and_then(|_| std::env::set_current_dir(p))
         .map_err(|e| QError::new(rest.to_string()).with_detail(e.to_string()))?;
+    Ok(Outcome::Silent)
+}
+
+/// `\r src dst`: renames a file or directory. Without arguments `\r` is
+/// what a replicating process sends a primary that logs with `-l`, which
+/// borf does not do.
+fn rename(_: &mut Interp, rest: &str) -> QResult<Outcome> {
+    let mut words = rest.split_whitespace();
+    let (Some(src), Some(dst), None) = (words.next(), words.next(), words.next()) else {
+        if rest.is_empty() {
+            return Err(QError::new("r").with_detail(
+                "replication needs update logging (-l), which borf does not support",
+            ));
+        }
+        return Err(QError::new("r").with_detail("\\r src dst renames src to dst"));
+    };
+    let from = crate::storage::confine::path(src)?;
+    let to = crate::storage::confine::path(dst)?;
+    std::fs::rename(&from, &to)
+        .map_err(|e| crate::storage::column::serr(qstorage::Error::io(&from, &e)))?;
     Ok(Outcome::Silent)
 }
 
