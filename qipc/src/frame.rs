@@ -118,6 +118,12 @@ impl Message {
         &self.bytes[8..]
     }
 
+    /// The whole uncompressed message, header included (what `.z.bm` is
+    /// given when it does not decode).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// Decodes the payload.
     pub fn decode(&self, codec: &mut dyn FuncCodec) -> QResult<Body> {
         decode(self.payload(), self.header.little, codec)

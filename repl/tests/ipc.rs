@@ -211,6 +211,29 @@ fn compressed_request_is_accepted() {
 }
 
 #[test]
+fn a_message_that_does_not_decode_goes_to_z_bm_then_closes() {
+    let srv = server(".z.bm:{`bm set x}\n.z.pc:{`pc set x}\n");
+    let mut good = Client::connect(srv.port, "").unwrap();
+    let mut c = Client::connect(srv.port, "").unwrap();
+    // an invalid type byte after a good header
+    let m = frame(1, &[0x50, 0]);
+    c.s.write_all(&m).unwrap();
+    assert!(c.is_dropped());
+    // (handle;the whole message): 10 bytes, the handle .z.pc saw
+    assert_eq!(good.query("10=count last bm"), "010200000a000000ff01");
+    assert_eq!(
+        good.query("last bm"),
+        format!("010200001800000004000a000000{}", hex(&m))
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while good.query("`pc in key`.") != "010200000a000000ff01" {
+        assert!(Instant::now() < deadline, ".z.pc did not run");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(good.query("pc=first bm"), "010200000a000000ff01");
+}
+
+#[test]
 fn malformed_input_drops_only_that_connection() {
     let srv = server("");
     let mut good = Client::connect(srv.port, "").unwrap();

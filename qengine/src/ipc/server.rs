@@ -43,6 +43,7 @@ use qcore::QResult;
 use qcore::Sym;
 use qcore::Ty;
 use qcore::Value;
+use qcore::Vector;
 use qipc::Body;
 
 /// How long a client may take to send its credentials.
@@ -357,7 +358,17 @@ fn serve_message(it: &mut Interp, handle: i32, message: qipc::Message) {
         }
         // error objects as requests are ignored
         Ok(Body::Error(_)) => {}
-        Err(_) => drop_conn(it, handle),
+        Err(_) => {
+            // q: `.z.bm` sees (handle;message), then the connection closes
+            // (and `.z.pc` runs when the reader sees it go)
+            let raw = Vector::from_u8(Ty::Byte, message.bytes().to_vec());
+            let arg = Value::list(vec![Value::int(handle), Value::Vector(raw)]);
+            if let Some(Err(e)) = call_handler(it, handle, ".z.bm", arg) {
+                eprintln!("'{}", e.name);
+                eprintln!("  in .z.bm (a message that did not decode)");
+            }
+            drop_conn(it, handle);
+        }
     }
 }
 

@@ -388,7 +388,7 @@ pub static BUILTINS: &[Builtin] = &[
     syntax("@[f;x;e]",            "control", "trap at"),
     // --- .z callbacks: set by the user, called by borf ---
     callback(".z.ac",   Status::Done, "HTTP auth: (requestText;headers) -> (0;\"\") 401, (1;user), (2;response), (4;\"\") basic auth"),
-    callback(".z.bm",   Status::Later(14), "message validator"),
+    callback(".z.bm",   Status::Done, "message validator: called with (handle;bytes) for a message that does not decode, before the connection closes"),
     callback(".z.exit", Status::Done, "action on exit: called with the exit code (0 for \\\\ and the end of input)"),
     callback(".z.pc",   Status::Done, "close"),
     callback(".z.pd",   Status::Later(15), "peach handles"),
