@@ -108,9 +108,20 @@ pub struct Layout {
     pub parts: Vec<(i64, String)>,
     /// The partitioned tables: the splayed tables of the last partition.
     pub tables: Vec<String>,
+    /// A segmented database's segments, the lines of its `par.txt` as
+    /// written (empty when the partitions are in the root itself). Its
+    /// partitions' directories are then `segment/partition`, and one
+    /// partition value may be in several segments.
+    pub segments: Vec<String>,
 }
 
 impl Layout {
+    /// True when no partition value has two directories (always, unless
+    /// the database is segmented and a value is in two segments).
+    pub fn values_unique(&self) -> bool {
+        self.parts.windows(2).all(|w| w[0].0 != w[1].0)
+    }
+
     /// The directory of table `t` in partition `k`.
     pub fn table_dir(&self, k: usize, t: &str) -> PathBuf {
         self.root.join(&self.parts[k].1).join(t)
@@ -121,13 +132,29 @@ impl Layout {
 /// it is named like a partition (it is then not a partitioned database).
 /// The field is the one of the most common name shape; names of another
 /// shape are ignored (they are other directories: splayed tables, scripts).
+///
+/// A root with a `par.txt` is a segmented database: each line names a
+/// segment directory (relative to the root, or absolute), and the
+/// partitions are those of every segment, in value order and, for one
+/// value, in the order of the segments.
 pub fn discover(root: &Path) -> Result<Option<Layout>> {
+    let segments = read_segments(root)?;
     let mut found: Vec<(Field, i64, String)> = Vec::new();
-    for n in crate::list_dir(root)? {
-        if let Some((f, v)) = parse_name(&n)
-            && root.join(&n).is_dir()
-        {
-            found.push((f, v, n));
+    let dirs: Vec<Option<&str>> = if segments.is_empty() {
+        vec![None]
+    } else {
+        segments.iter().map(|s| Some(s.as_str())).collect()
+    };
+    for seg in dirs {
+        let dir = seg.map_or_else(|| root.to_path_buf(), |s| root.join(s));
+        for n in crate::list_dir(&dir)? {
+            if let Some((f, v)) = parse_name(&n)
+                && dir.join(&n).is_dir()
+            {
+                let name =
+                    seg.map_or_else(|| n.clone(), |s| format!("{}/{n}", s.trim_end_matches('/')));
+                found.push((f, v, name));
+            }
         }
     }
     if found.is_empty() {
@@ -144,14 +171,35 @@ pub fn discover(root: &Path) -> Result<Option<Layout>> {
         .filter(|x| x.0 == field)
         .map(|x| (x.1, x.2))
         .collect();
-    parts.sort();
+    // by value; one value's segments stay in par.txt's order
+    parts.sort_by_key(|p| p.0);
     let tables = tables_in(&root.join(&parts[parts.len() - 1].1))?;
     Ok(Some(Layout {
         root: root.to_path_buf(),
         field,
         parts,
         tables,
+        segments,
     }))
+}
+
+/// The file naming a segmented database's segments.
+pub const PAR_TXT: &str = "par.txt";
+
+/// The segments `root/par.txt` lists (blank lines skipped); empty when
+/// there is no such file.
+pub fn read_segments(root: &Path) -> Result<Vec<String>> {
+    let path = root.join(PAR_TXT);
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect())
 }
 
 /// The tables of partition directory `dir`, sorted: splayed tables (a

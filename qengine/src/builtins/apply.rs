@@ -276,6 +276,10 @@ pub fn apply(it: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
                 None => crate::builtins::index::index_at_depth(it, f, &args),
             }
         }
+        // A one-shot request: `` `:host:port "1+1" ``, `` `:http://host "GET ..." ``.
+        Value::Atom(Atom::Symbol(s)) if s.as_str().starts_with(':') && args.len() == 1 => {
+            crate::ipc::one_shot(it, *s, args.into_iter().next().unwrap_or(Value::Nil))
+        }
         // A name applies (or indexes) its value: `` `.u `i`L ``, `` `d@`a ``.
         Value::Atom(Atom::Symbol(s)) if !s.is_null() && !s.as_str().starts_with(':') => {
             let v = crate::builtins::interpret::resolve_name(it, *s)?;

@@ -411,21 +411,7 @@ pub fn q_btoa(x: Value) -> QResult<Value> {
         Value::Atom(Atom::Char(c)) | Value::Atom(Atom::Byte(c)) => vec![*c],
         _ => return Err(QError::type_()),
     };
-    let alpha = b6().into_bytes();
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for ch in bytes.chunks(3) {
-        let n = (ch[0] as u32) << 16
-            | (*ch.get(1).unwrap_or(&0) as u32) << 8
-            | *ch.get(2).unwrap_or(&0) as u32;
-        for k in 0..4 {
-            if k <= ch.len() {
-                out.push(alpha[(n >> (18 - 6 * k) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    Ok(Value::string(&out))
+    Ok(Value::string(&crate::ops::digest::base64(&bytes)))
 }
 
 pub(crate) fn encode(n: i64, alpha: &[u8], width: usize) -> QResult<Value> {

@@ -197,6 +197,31 @@ fn parse_target(x: &Value) -> QResult<Target> {
     })
 }
 
+/// A one-shot request (ref/hopen.md): `` `:host:port "1+1" `` connects,
+/// sends `query` synchronously, closes and answers the response;
+/// `` `:http://host:port "GET / HTTP/1.1..." `` sends raw HTTP
+/// ([`super::http_client::raw_request`]).
+pub fn one_shot(it: &mut Interp, target: Sym, query: Value) -> QResult<Value> {
+    let t = target.as_str();
+    let scheme = |p: &str| {
+        t.get(1..=p.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(p))
+    };
+    if scheme("http:") || scheme("https:") {
+        return super::http_client::raw_request(it, t, &query);
+    }
+    let h = hopen(it, Value::Atom(Atom::Symbol(target)))?;
+    let Some(handle) = (match &h {
+        Value::Atom(a) => a.to_i64().map(|h| h as i32),
+        _ => None,
+    }) else {
+        return Err(QError::new("hop"));
+    };
+    let r = send(it, handle, vec![query]);
+    let _ = hclose(it, h);
+    r
+}
+
 /// `hopen x`: connects, logs in, returns the handle.
 pub fn hopen(it: &mut Interp, x: Value) -> QResult<Value> {
     if let Some(path) = crate::builtins::io::handle::file_target(&x)? {

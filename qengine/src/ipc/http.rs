@@ -594,29 +594,11 @@ pub(super) fn ws_key(req: &Request) -> Option<String> {
         .flatten()
 }
 
-fn b64_encode(b: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(b.len().div_ceil(3) * 4);
-    for c in b.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (c.get(1).copied().unwrap_or(0) as u32) << 8
-            | c.get(2).copied().unwrap_or(0) as u32;
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// The `101 Switching Protocols` answer to an upgrade with `key`.
 fn ws_accept(key: &str) -> Vec<u8> {
     let mut k = key.as_bytes().to_vec();
     k.extend_from_slice(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
-    let acc = b64_encode(&crate::ops::digest::sha1_digest(&k));
+    let acc = crate::ops::digest::base64(&crate::ops::digest::sha1_digest(&k));
     format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {acc}\r\n\r\n"
     )
@@ -783,9 +765,15 @@ mod tests {
     #[test]
     fn base64_both_ways() {
         for s in ["", "a", "ab", "abc", "abcd", "bob:secret"] {
-            assert_eq!(b64_decode(&b64_encode(s.as_bytes())).unwrap(), s.as_bytes());
+            assert_eq!(
+                b64_decode(&crate::ops::digest::base64(s.as_bytes())).unwrap(),
+                s.as_bytes()
+            );
         }
-        assert_eq!(b64_encode(b"bob:secret"), "Ym9iOnNlY3JldA==");
+        assert_eq!(
+            crate::ops::digest::base64(b"bob:secret"),
+            "Ym9iOnNlY3JldA=="
+        );
     }
 
     #[test]

@@ -22,6 +22,8 @@ mod client;
 pub mod codec;
 pub mod http;
 
+pub mod http_client;
+
 mod server;
 
 mod transport;
@@ -77,6 +79,8 @@ pub use client::handle_of;
 pub use client::hclose;
 
 pub use client::hopen;
+
+pub use client::one_shot;
 
 pub use client::send;
 

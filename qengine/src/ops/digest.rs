@@ -1,4 +1,4 @@
-//! SHA-1 (RFC 3174), for `.Q.sha1`. `md5` uses the MD5 in `qipc` (the
+//! SHA-1 (RFC 3174), for `.Q.sha1`, and base64 (`.Q.btoa`, the web). `md5` uses the MD5 in `qipc` (the
 //! password files of `-u`/`-U` hold MD5 digests).
 
 /// SHA-1 (RFC 3174).
@@ -46,6 +46,26 @@ pub fn sha1_digest(data: &[u8]) -> [u8; 20] {
     let mut out = [0u8; 20];
     for (i, v) in h.iter().enumerate() {
         out[i * 4..i * 4 + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    out
+}
+
+/// Base64 of `b` with padding (RFC 4648's standard alphabet, `.Q.b6`'s
+/// order): `.Q.btoa`, WebSocket accept keys, HTTP basic authorization.
+pub fn base64(b: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(b.len().div_ceil(3) * 4);
+    for c in b.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (c.get(1).copied().unwrap_or(0) as u32) << 8
+            | c.get(2).copied().unwrap_or(0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
     }
     out
 }

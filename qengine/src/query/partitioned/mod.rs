@@ -139,19 +139,17 @@ pub(crate) fn publish(it: &mut Interp, db: Arc<PartDb>) {
     let seen: Vec<usize> = (0..db.layout.parts.len()).collect();
     let pv = Value::Vector(db.values(&seen));
     let all = Value::Vector(db.value_vec(db.full.iter().map(|p| p.0).collect()));
-    let root = Sym::new(&format!(":{}", db.layout.root.display()));
     let g = |s: &str| Sym::new(s);
     it.set_global(g(".Q.pf"), Value::Atom(Atom::Symbol(db.field())));
     it.set_global(g(".Q.pv"), pv.clone());
     it.set_global(g(".Q.PV"), all);
-    it.set_global(
-        g(".Q.PD"),
-        Value::Vector(Vector::syms(vec![root; db.full.len()])),
-    );
-    it.set_global(
-        g(".Q.pd"),
-        Value::Vector(Vector::syms(vec![root; seen.len()])),
-    );
+    let locations = |parts: &[(i64, String)]| {
+        let syms = parts.iter().map(|p| location(&db, &p.1)).collect();
+        Value::Vector(Vector::syms(syms))
+    };
+    it.set_global(g(".Q.PD"), locations(&db.full));
+    it.set_global(g(".Q.pd"), locations(&db.layout.parts));
+    publish_segments(it, &db);
     it.set_global(
         g(".Q.pt"),
         Value::Vector(Vector::syms(db.tables.iter().map(|x| x.0).collect())),
@@ -162,6 +160,59 @@ pub(crate) fn publish(it: &mut Interp, db: Arc<PartDb>) {
         it.set_global(*t, marker(*t, cols));
     }
     it.partdb = Some(db);
+}
+
+/// Where partition directory `dir` is, as `.Q.PD` shows it: the root, or
+/// in a segmented database its segment as `par.txt` names it.
+fn location(db: &PartDb, dir: &str) -> Sym {
+    let segment = match db.layout.segments.is_empty() {
+        true => None,
+        false => dir.rsplit_once('/').map(|(seg, _)| seg),
+    };
+    match segment {
+        Some(seg) => Sym::new(&format!(":{seg}")),
+        None => Sym::new(&format!(":{}", db.layout.root.display())),
+    }
+}
+
+/// `.Q.P` (the segments), `.Q.D` (each segment's partition values) and
+/// `.Q.u` (true when no partition value is in two segments; always true
+/// when the database is not segmented, which has no `.Q.P` or `.Q.D`).
+fn publish_segments(it: &mut Interp, db: &PartDb) {
+    let (p, d) = (Sym::new(".Q.P"), Sym::new(".Q.D"));
+    let segs = &db.layout.segments;
+    if segs.is_empty() {
+        it.take_global(p);
+        it.take_global(d);
+        it.set_global(Sym::new(".Q.u"), Value::Atom(Atom::Bool(true)));
+        return;
+    }
+    let names: Vec<Sym> = segs
+        .iter()
+        .map(|s| Sym::new(&format!(":{}", s.trim_end_matches('/'))))
+        .collect();
+    let per_segment: Vec<Vec<i64>> = names
+        .iter()
+        .map(|n| {
+            db.full
+                .iter()
+                .filter(|part| location(db, &part.1) == *n)
+                .map(|part| part.0)
+                .collect()
+        })
+        .collect();
+    let total: usize = per_segment.iter().map(Vec::len).sum();
+    let mut distinct: Vec<i64> = per_segment.iter().flatten().copied().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let unique = distinct.len() == total;
+    let d_value = per_segment
+        .into_iter()
+        .map(|v| Value::Vector(db.value_vec(v)))
+        .collect();
+    it.set_global(p, Value::Vector(Vector::syms(names)));
+    it.set_global(d, Value::list(d_value));
+    it.set_global(Sym::new(".Q.u"), Value::Atom(Atom::Bool(unique)));
 }
 
 // ---------------------------------------------------------------------------

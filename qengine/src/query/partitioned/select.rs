@@ -235,15 +235,18 @@ pub fn select(
         field: with_field,
     };
     let simple = n.is_none() && order.is_none();
-    let by_field_first = match &b {
-        Value::Dict(d) => {
-            matches!(d.values.items().first(), Some(Value::Atom(Atom::Symbol(s))) if *s == field)
-        }
-        Value::Vector(v) if v.ty() == Ty::Symbol => {
-            v.as_sym().and_then(|s| s.first()) == Some(&field)
-        }
-        _ => false,
-    };
+    // (a value in two segments of a segmented database is two entries
+    // whose groups must merge: not this path)
+    let by_field_first = db.layout.values_unique()
+        && match &b {
+            Value::Dict(d) => {
+                matches!(d.values.items().first(), Some(Value::Atom(Atom::Symbol(s))) if *s == field)
+            }
+            Value::Vector(v) if v.ty() == Ty::Symbol => {
+                v.as_sym().and_then(|s| s.first()) == Some(&field)
+            }
+            _ => false,
+        };
     let plain = matches!(b, Value::Atom(Atom::Bool(false)));
     let exprs: Option<Vec<Value>> = match &a {
         Value::Dict(d) => Some(d.values.items()),
