@@ -360,6 +360,12 @@ impl Fmt {
                 Ctx::Column => s.as_str().to_string(),
                 _ => format!("`{}", s.as_str()),
             },
+            // an enumerated atom: `d$`a (its symbol alone in a column, as
+            // an enumeration's items are)
+            Atom::Enum(e) => match ctx {
+                Ctx::Column => e.sym.as_str().to_string(),
+                _ => format!("`{}$`{}", e.domain.as_str(), e.sym.as_str()),
+            },
             Atom::Guid(g) => guid_text(&g),
             Atom::Timestamp(v) => temporal_i64(v, "p").unwrap_or_else(|| timestamp_text(v)),
             Atom::Timespan(v) => temporal_i64(v, "n").unwrap_or_else(|| timespan_text(v)),
