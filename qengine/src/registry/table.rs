@@ -158,7 +158,7 @@ pub static BUILTINS: &[Builtin] = &[
     kw1("ungroup",       "table", P1(table::ungroup), "flatten list columns into rows"),
     // --- interpret ---
     Builtin { wire: &[wire(UNARY, 19, Both)], ..kw1("value",         "interpret", S1E(interpret::value), "values of a dict; evaluate a string or list; value of a name") },
-    kw1("show",          "interpret", S1(interpret::show), "write the console form of x to stdout; returns ::"),
+    kw1("show",          "interpret", S1E(interpret::show), "write the console form of x to stdout; returns ::"),
     kw1("eval",          "interpret", S1(interpret::eval), "evaluate a parse tree"),
     kw1("parse",         "interpret", S1(interpret::parse), "parse tree of a string"),
     kw1("system",        "interpret", S1(interpret::system), "run a system command"),
