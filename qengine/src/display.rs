@@ -88,7 +88,8 @@ pub fn atom_text(a: &Atom, precision: usize) -> String {
         Atom::Bool(b) => (if b { "1" } else { "0" }).to_string(),
         Atom::Byte(b) => format!("{b:02x}"),
         Atom::Char(c) => (c as char).to_string(),
-        Atom::Symbol(s) => s.as_str().to_string(),
+        // an enumerated atom's text is its symbol's
+        Atom::Symbol(s) | Atom::Enum(qcore::EnumAtom { sym: s, .. }) => s.as_str().to_string(),
         Atom::Real(x) => f.real_token(x),
         Atom::Float(x) => f.float(x),
         _ => f.token(a, Ctx::Vector),
