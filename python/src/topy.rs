@@ -183,7 +183,10 @@ fn atom_with<'py>(
         Atom::Real(x) => (x as f64).into_pyobject(py)?.into_any(),
         Atom::Float(x) => x.into_pyobject(py)?.into_any(),
         Atom::Char(c) => PyBytes::new(py, &[c]).into_any(),
-        Atom::Symbol(s) => s.as_str().into_pyobject(py)?.into_any(),
+        // an enumerated atom converts as its symbol, like the vectors
+        Atom::Symbol(s) | Atom::Enum(qcore::EnumAtom { sym: s, .. }) => {
+            s.as_str().into_pyobject(py)?.into_any()
+        }
         Atom::Timestamp(ns) => need()?.offset(py, "microseconds", ns.div_euclid(1000))?,
         Atom::Month(m) => {
             let y = 2000 + m.div_euclid(12);

@@ -4,6 +4,42 @@
 use crate::sym::Sym;
 use crate::ty::{Guid, Ty};
 
+/// An enumerated atom (type -20): item `index` of the domain variable
+/// `domain`, whose symbol is `sym` (`` `d$`a ``, `e 0`).
+///
+/// Like an enumeration vector ([`crate::Vector::enum_index`]) it keeps its
+/// index into the domain and the symbol found there, so every symbol kernel
+/// takes it as the symbol ([`Atom::ty`] is [`Ty::Symbol`], its item in a
+/// symbol vector is `sym`); the builtins that tell an enumerated atom from
+/// its symbol (`type`, `~`, `,`, `key`, `value`, `$`, `null`, display) see
+/// the variant itself, the others are given [`Atom::Symbol`] (the
+/// registry's call boundary). Foreign keys over non-symbol keys have no
+/// enumerated atom: their items are the key values.
+#[derive(Clone, Copy, Debug)]
+pub struct EnumAtom {
+    /// The domain variable's name, as the enumeration was made with it.
+    pub domain: Sym,
+    /// The domain's item at `index` (`` ` `` past the domain's end).
+    pub sym: Sym,
+    /// The index into the domain; [`EnumAtom::UNKNOWN`] when it was not
+    /// kept (an item of an enumeration rebuilt item by item, or out of
+    /// range): it is then found by looking `sym` up in the domain.
+    pub index: i32,
+}
+
+impl EnumAtom {
+    /// The index of an item whose index was not kept (q's int null).
+    pub const UNKNOWN: i32 = i32::MIN;
+}
+
+/// Enumerated atoms are equal when their domain and symbol are (an index
+/// may be known for one and not the other).
+impl PartialEq for EnumAtom {
+    fn eq(&self, o: &EnumAtom) -> bool {
+        self.domain == o.domain && self.sym == o.sym
+    }
+}
+
 /// An atom of a simple type.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Atom {
@@ -25,9 +61,30 @@ pub enum Atom {
     Minute(i32),
     Second(i32),
     Time(i32),
+    /// An enumerated atom (type -20); see [`EnumAtom`].
+    Enum(EnumAtom),
 }
 
 impl Atom {
+    /// An enumerated atom taken as its symbol (what symbol kernels see);
+    /// every other atom as it is.
+    #[inline]
+    pub fn plain(self) -> Atom {
+        match self {
+            Atom::Enum(e) => Atom::Symbol(e.sym),
+            a => a,
+        }
+    }
+
+    /// The domain of an enumerated atom; `None` for any other atom.
+    #[inline]
+    pub fn enum_domain(&self) -> Option<Sym> {
+        match self {
+            Atom::Enum(e) => Some(e.domain),
+            _ => None,
+        }
+    }
+
     /// The atom's stored item widened to 64 bits: integers and temporals
     /// zero-extended from their width, floats as their IEEE bits, symbols as
     /// their interned id. `None` for guids, which are wider.
@@ -45,12 +102,13 @@ impl Atom {
             Atom::Long(x) | Atom::Timestamp(x) | Atom::Timespan(x) => x as u64,
             Atom::Real(x) => x.to_bits() as u64,
             Atom::Float(x) | Atom::Datetime(x) => x.to_bits(),
-            Atom::Symbol(s) => s.0 as u64,
+            Atom::Symbol(s) | Atom::Enum(EnumAtom { sym: s, .. }) => s.0 as u64,
             Atom::Guid(_) => return None,
         })
     }
 
-    /// The atom's simple type (its q type number is the negative of this).
+    /// The atom's simple type (its q type number is the negative of this,
+    /// except an enumerated atom's, -20: its type here is its symbol's).
     pub fn ty(&self) -> Ty {
         match self {
             Atom::Bool(_) => Ty::Bool,
@@ -62,7 +120,7 @@ impl Atom {
             Atom::Real(_) => Ty::Real,
             Atom::Float(_) => Ty::Float,
             Atom::Char(_) => Ty::Char,
-            Atom::Symbol(_) => Ty::Symbol,
+            Atom::Symbol(_) | Atom::Enum(_) => Ty::Symbol,
             Atom::Timestamp(_) => Ty::Timestamp,
             Atom::Month(_) => Ty::Month,
             Atom::Date(_) => Ty::Date,
@@ -74,7 +132,8 @@ impl Atom {
         }
     }
 
-    /// True when the atom is its type's null.
+    /// True when the atom is its type's null. An enumerated atom never is
+    /// (ref/null: "enums always show as non-null").
     pub fn is_null(&self) -> bool {
         match *self {
             Atom::Bool(_) | Atom::Byte(_) => false,
@@ -91,6 +150,7 @@ impl Atom {
             Atom::Float(v) | Atom::Datetime(v) => v.is_nan(),
             Atom::Char(c) => c == b' ',
             Atom::Symbol(s) => s.is_null(),
+            Atom::Enum(_) => false,
         }
     }
 
@@ -112,7 +172,7 @@ impl Atom {
             Atom::Long(v) | Atom::Timestamp(v) | Atom::Timespan(v) => v,
             Atom::Real(v) => f64_to_i64(v as f64),
             Atom::Float(v) | Atom::Datetime(v) => f64_to_i64(v),
-            Atom::Guid(_) | Atom::Symbol(_) => return None,
+            Atom::Guid(_) | Atom::Symbol(_) | Atom::Enum(_) => return None,
         })
     }
 
@@ -121,7 +181,7 @@ impl Atom {
         Some(match *self {
             Atom::Real(v) => v as f64,
             Atom::Float(v) | Atom::Datetime(v) => v,
-            Atom::Guid(_) | Atom::Symbol(_) => return None,
+            Atom::Guid(_) | Atom::Symbol(_) | Atom::Enum(_) => return None,
             _ => i64_to_f64(self.to_i64()?),
         })
     }

@@ -21,7 +21,9 @@ pub mod ty;
 pub mod value;
 pub mod vector;
 
-pub use atom::{Atom, f64_to_i64, i64_to_f64, narrow_i16, narrow_i32, widen_i16, widen_i32};
+pub use atom::{
+    Atom, EnumAtom, f64_to_i64, i64_to_f64, narrow_i16, narrow_i32, widen_i16, widen_i32,
+};
 pub use budget::{check_alloc, check_bytes};
 pub use buf::Buf;
 pub use error::{ErrorInfo, Location, Origin, QError, QResult, context};

@@ -48,7 +48,11 @@ impl Table {
         let vals: Vec<Value> = self
             .columns
             .iter()
-            .map(|c| c.item(i).unwrap_or(Value::Nil))
+            .map(|c| match c {
+                // an enumerated column's field is an enumerated atom
+                Value::Vector(v) if i < v.len() => Value::Atom(v.at(i)),
+                _ => c.item(i).unwrap_or(Value::Nil),
+            })
             .collect();
         Value::Dict(Arc::new(Dict {
             keys: Value::Vector(Vector::syms(self.names.clone())),
@@ -99,6 +103,7 @@ impl Value {
     pub fn type_code(&self) -> i16 {
         match self {
             Value::Nil => 101,
+            Value::Atom(Atom::Enum(_)) => -20,
             Value::Atom(a) => -(a.ty().code() as i16),
             // an enumeration of symbols is type 20
             Value::Vector(v) if v.domain.is_some() && v.ty() == Ty::Symbol => 20,
@@ -173,13 +178,25 @@ impl Value {
                     return Value::Vector(Vector::floats(v));
                 }
             }
+            // enumerated atoms of one domain make an enumeration
+            Some(Value::Atom(Atom::Enum(_))) => {
+                let atoms = items.iter().map(|v| match v {
+                    Value::Atom(a) => *a,
+                    _ => Atom::Bool(false),
+                });
+                return match Vector::from_enum_atoms(atoms) {
+                    Some(v) => Value::Vector(v),
+                    None => Value::List(Arc::new(items)),
+                };
+            }
             _ => {}
         }
         if let Some(Value::Atom(first)) = items.first() {
             let ty = first.ty();
+            // (an enumerated atom among symbols keeps the list general)
             if items
                 .iter()
-                .all(|v| matches!(v, Value::Atom(a) if a.ty() == ty))
+                .all(|v| matches!(v, Value::Atom(a) if a.ty() == ty && a.enum_domain().is_none()))
             {
                 let mut b = VecBuilder::new(ty, items.len());
                 for v in &items {
@@ -234,6 +251,18 @@ impl Value {
     /// A char vector (q string).
     pub fn string(s: &str) -> Value {
         Value::Vector(Vector::chars(s.as_bytes()))
+    }
+
+    /// An enumerated atom as its symbol, anything else as it is: what a
+    /// builtin that does not tell enumerated atoms from symbols is given
+    /// (one resolution at the call boundary, so every symbol kernel works
+    /// on an enumerated atom unchanged).
+    #[inline]
+    pub fn plain_atom(self) -> Value {
+        match self {
+            Value::Atom(a @ Atom::Enum(_)) => Value::Atom(a.plain()),
+            v => v,
+        }
     }
 
     /// The atom inside, if this is one.
@@ -362,4 +391,37 @@ fn rows_table(items: &[Value]) -> Option<Value> {
         names: names.to_vec(),
         columns: cols.into_iter().map(Value::collapse_atoms).collect(),
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::atom::EnumAtom;
+
+    fn ea(d: &str, s: &str, i: i32) -> Value {
+        Value::Atom(Atom::Enum(EnumAtom {
+            domain: Sym::new(d),
+            sym: Sym::new(s),
+            index: i,
+        }))
+    }
+
+    /// An enumerated atom is type -20 and is given to symbol kernels as
+    /// its symbol; enumerated atoms of one domain collapse into an
+    /// enumeration, mixed with symbols or another domain into a general
+    /// list.
+    #[test]
+    fn enumerated_atoms() {
+        assert_eq!(ea("d", "a", 0).type_code(), -20);
+        assert_eq!(ea("d", "a", 0).plain_atom().type_code(), -11);
+        let v = Value::from_items(vec![ea("d", "a", 0), ea("d", "b", 1)]);
+        assert_eq!(v.type_code(), 20);
+        assert_eq!(v.count(), 2);
+        let mixed = Value::from_items(vec![ea("d", "a", 0), Value::sym("b")]);
+        assert_eq!(mixed.type_code(), 0);
+        let mixed = Value::from_items(vec![Value::sym("b"), ea("d", "a", 0)]);
+        assert_eq!(mixed.type_code(), 0);
+        let two = Value::from_items(vec![ea("d", "a", 0), ea("d2", "a", 0)]);
+        assert_eq!(two.type_code(), 0);
+    }
 }

@@ -3,7 +3,7 @@
 //! ([`VecData`]): dates and ints share `i32` kernels, timestamps and longs
 //! share `i64` kernels.
 
-use crate::atom::{Atom, f64_to_i64, i64_to_f64, widen_i16, widen_i32};
+use crate::atom::{Atom, EnumAtom, f64_to_i64, i64_to_f64, widen_i16, widen_i32};
 use crate::buf::Buf;
 use crate::sym::Sym;
 use crate::ty::{Guid, Repr, Ty};
@@ -85,6 +85,11 @@ macro_rules! with_slot {
             (VecData::F64($b), Atom::Float($x) | Atom::Datetime($x)) => $body,
             (VecData::Guid($b), Atom::Guid($x)) => $body,
             (VecData::Sym($b), Atom::Symbol($x)) => $body,
+            // an enumerated atom's item is its symbol
+            (VecData::Sym($b), Atom::Enum(e)) => {
+                let $x = e.sym;
+                $body
+            }
             _ => $else,
         }
     };
@@ -315,6 +320,64 @@ impl Vector {
             VecData::Guid(b) => Atom::Guid(b[i]),
             VecData::Sym(b) => Atom::Symbol(b[i]),
         }
+    }
+
+    /// Item `i` as q gives it out of the vector (`x i`, `first x`, the
+    /// items `each` sees): an enumeration of symbols gives an enumerated
+    /// atom, any other vector [`Vector::get`]. Kernels that work on the
+    /// items themselves use `get`.
+    pub fn at(&self, i: usize) -> Atom {
+        match (self.domain, &self.data) {
+            (Some(domain), VecData::Sym(b)) => Atom::Enum(EnumAtom {
+                domain,
+                sym: b[i],
+                index: self.enum_index().map_or(EnumAtom::UNKNOWN, |ix| ix[i]),
+            }),
+            _ => self.get(i),
+        }
+    }
+
+    /// [`Vector::at`], or the null when out of range: an enumeration's is
+    /// the enumerated null symbol (`` `d$` ``, index unknown).
+    pub fn at_or_null(&self, i: i64) -> Atom {
+        if i >= 0 && (i as usize) < self.len() {
+            self.at(i as usize)
+        } else {
+            match (self.domain, self.ty) {
+                (Some(domain), Ty::Symbol) => Atom::Enum(EnumAtom {
+                    domain,
+                    sym: Sym::EMPTY,
+                    index: EnumAtom::UNKNOWN,
+                }),
+                _ => self.ty.null_atom(),
+            }
+        }
+    }
+
+    /// Enumerated atoms of one domain as the enumeration vector of their
+    /// symbols (indexes kept when every atom knows its own); `None` when an
+    /// atom is not enumerated or of another domain.
+    pub fn from_enum_atoms(atoms: impl ExactSizeIterator<Item = Atom>) -> Option<Vector> {
+        let n = atoms.len();
+        let mut syms = Vec::with_capacity(n);
+        let mut idx = Vec::with_capacity(n);
+        let mut domain = None;
+        for a in atoms {
+            let Atom::Enum(e) = a else { return None };
+            if *domain.get_or_insert(e.domain) != e.domain {
+                return None;
+            }
+            syms.push(e.sym);
+            idx.push(e.index);
+        }
+        let mut v = Vector::syms(syms);
+        let d = domain?;
+        if idx.contains(&EnumAtom::UNKNOWN) {
+            v.domain = Some(d);
+        } else {
+            v.set_enum(d, idx.into());
+        }
+        Some(v)
     }
 
     /// Item `i`, or the type's null when out of range (q indexing).
@@ -639,5 +702,58 @@ mod tests {
         assert!(e.enum_index().is_some());
         e.data_mut();
         assert!(e.enum_index().is_none());
+    }
+
+    /// An enumeration's items come out as enumerated atoms (index kept or
+    /// unknown), its out-of-range item is the enumerated null symbol, and
+    /// enumerated atoms of one domain go back into an enumeration; a
+    /// symbol, or another domain, among them makes no vector.
+    #[test]
+    fn enumerated_atoms() {
+        let (d, a, b) = (Sym::new("d"), Sym::new("a"), Sym::new("b"));
+        let mut e = Vector::syms(vec![b, a]);
+        e.set_enum(d, vec![1, 0].into());
+        let at0 = e.at(0);
+        assert_eq!(
+            at0,
+            Atom::Enum(EnumAtom {
+                domain: d,
+                sym: b,
+                index: 1
+            })
+        );
+        assert_eq!(at0.ty(), Ty::Symbol);
+        assert_eq!(at0.plain(), Atom::Symbol(b));
+        assert!(!at0.is_null());
+        assert_eq!(e.get(0), Atom::Symbol(b));
+        let Atom::Enum(out) = e.at_or_null(5) else {
+            panic!("an enumerated null")
+        };
+        assert_eq!((out.sym, out.index), (Sym::EMPTY, EnumAtom::UNKNOWN));
+        assert_eq!(Vector::syms(vec![a]).at(0), Atom::Symbol(a));
+        let back = Vector::from_enum_atoms([e.at(1), e.at(0)].into_iter()).expect("one domain");
+        assert_eq!(back.domain, Some(d));
+        assert_eq!(back.enum_index().map(|b| b.to_vec()), Some(vec![0, 1]));
+        let other = Atom::Enum(EnumAtom {
+            domain: Sym::new("d2"),
+            sym: a,
+            index: 0,
+        });
+        assert!(Vector::from_enum_atoms([e.at(0), other].into_iter()).is_none());
+        assert!(Vector::from_enum_atoms([e.at(0), Atom::Symbol(a)].into_iter()).is_none());
+        let unknown = Atom::Enum(EnumAtom {
+            domain: d,
+            sym: a,
+            index: EnumAtom::UNKNOWN,
+        });
+        let v = Vector::from_enum_atoms([e.at(0), unknown].into_iter()).expect("one domain");
+        assert_eq!(v.domain, Some(d));
+        assert!(v.enum_index().is_none());
+        let mut data = VecData::empty(Repr::Sym);
+        assert!(data.push_atom(unknown));
+        assert_eq!(
+            Vector::new(Ty::Symbol, data).map(|v| v.get(0)),
+            Some(Atom::Symbol(a))
+        );
     }
 }

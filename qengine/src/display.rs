@@ -88,7 +88,8 @@ pub fn atom_text(a: &Atom, precision: usize) -> String {
         Atom::Bool(b) => (if b { "1" } else { "0" }).to_string(),
         Atom::Byte(b) => format!("{b:02x}"),
         Atom::Char(c) => (c as char).to_string(),
-        Atom::Symbol(s) => s.as_str().to_string(),
+        // an enumerated atom's text is its symbol's
+        Atom::Symbol(s) | Atom::Enum(qcore::EnumAtom { sym: s, .. }) => s.as_str().to_string(),
         Atom::Real(x) => f.real_token(x),
         Atom::Float(x) => f.float(x),
         _ => f.token(a, Ctx::Vector),
@@ -359,6 +360,12 @@ impl Fmt {
             Atom::Symbol(s) => match ctx {
                 Ctx::Column => s.as_str().to_string(),
                 _ => format!("`{}", s.as_str()),
+            },
+            // an enumerated atom: `d$`a (its symbol alone in a column, as
+            // an enumeration's items are)
+            Atom::Enum(e) => match ctx {
+                Ctx::Column => e.sym.as_str().to_string(),
+                _ => format!("`{}$`{}", e.domain.as_str(), e.sym.as_str()),
             },
             Atom::Guid(g) => guid_text(&g),
             Atom::Timestamp(v) => temporal_i64(v, "p").unwrap_or_else(|| timestamp_text(v)),

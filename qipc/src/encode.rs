@@ -114,7 +114,8 @@ impl Writer<'_> {
             Atom::Long(v) | Atom::Timestamp(v) | Atom::Timespan(v) => put_all!(self, [v], 8),
             Atom::Real(v) => put_all!(self, [v], 4),
             Atom::Float(v) | Atom::Datetime(v) => put_all!(self, [v], 8),
-            Atom::Symbol(s) => self.sym(s),
+            // an enumerated atom goes as its symbol, like the vectors
+            Atom::Symbol(s) | Atom::Enum(qcore::EnumAtom { sym: s, .. }) => self.sym(s),
         }
     }
 

@@ -48,8 +48,17 @@ use qcore::QResult;
 
 use crate::ops::conform::atomic_monad;
 
-/// `x$y`.
+/// `x$y`. The registry gives it enumerated atoms as they are: an
+/// integer cast of one is its index, any other cast its symbol's.
 pub fn cast(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let x = x.plain_atom();
+    if let Value::Atom(Atom::Enum(e)) = &y {
+        if let Some(t @ (Ty::Short | Ty::Int | Ty::Long)) = cast_target(&x) {
+            let ix = crate::builtins::enums::atom_index(it, e);
+            return cast_value(t, Value::long(ix));
+        }
+        return cast(it, x, y.plain_atom());
+    }
     // Float vectors or matrices on both sides: Matrix Multiply (ref/mmu.md).
     if float_mat(&x) && float_mat(&y) {
         return crate::builtins::math::matrix::mmu(x, y);
@@ -70,13 +79,7 @@ pub fn cast(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     if let Value::Vector(v) = &y
         && v.domain.is_some()
     {
-        let to = match &x {
-            Value::Atom(Atom::Char(c)) if c.is_ascii_lowercase() => Ty::from_letter(*c as char),
-            Value::Atom(Atom::Symbol(s)) => Ty::from_name(s.as_str()),
-            Value::Atom(Atom::Short(h)) if *h > 0 => Ty::from_code(*h),
-            _ => None,
-        };
-        if let Some(t @ (Ty::Short | Ty::Int | Ty::Long)) = to
+        if let Some(t @ (Ty::Short | Ty::Int | Ty::Long)) = cast_target(&x)
             && let Some(ix) = crate::builtins::enums::indices(it, &y)
         {
             return cast_value(t, Value::Vector(Vector::longs(ix)));
@@ -84,6 +87,17 @@ pub fn cast(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         return cast2(x, crate::builtins::enums::plain(y), it.settings.date_dmy);
     }
     cast2(x, y, it.settings.date_dmy)
+}
+
+/// The type a cast's left argument names by a lower-case letter, a name
+/// or a positive type number (`"i"`, `` `int ``, `6h`).
+fn cast_target(x: &Value) -> Option<Ty> {
+    match x {
+        Value::Atom(Atom::Char(c)) if c.is_ascii_lowercase() => Ty::from_letter(*c as char),
+        Value::Atom(Atom::Symbol(s)) => Ty::from_name(s.as_str()),
+        Value::Atom(Atom::Short(h)) if *h > 0 => Ty::from_code(*h),
+        _ => None,
+    }
 }
 
 /// A float vector, or a non-empty list of float vectors.

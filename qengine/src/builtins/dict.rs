@@ -30,6 +30,7 @@ pub fn key(it: &mut Interp, x: Value) -> QResult<Value> {
         Value::Vector(v) if v.domain.is_some() => {
             Ok(Value::Atom(Atom::Symbol(v.domain.unwrap_or(Sym::EMPTY))))
         }
+        Value::Atom(Atom::Enum(e)) => Ok(Value::Atom(Atom::Symbol(e.domain))),
         Value::Table(_) => Ok(Value::Vector(Vector::empty(Ty::Symbol))),
         Value::Atom(Atom::Symbol(s)) => {
             if s.as_str().starts_with(':') {
@@ -100,13 +101,20 @@ pub fn bang(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             None => Err(QError::nyi(&format!("{n}!x"))),
         };
     }
-    // `` `d!i ``: an enumeration from indexes into the list `d`
-    if let (Value::Atom(Atom::Symbol(d)), Value::Vector(_)) = (&x, &y)
+    // `` `d!i ``: an enumeration from indexes into the list `d` (an
+    // enumerated atom from one index)
+    if let (Value::Atom(Atom::Symbol(d)), Value::Vector(_) | Value::Atom(_)) = (&x, &y)
         && !d.is_null()
         && let Some(r) = crate::builtins::enums::link(it, *d, &y)
     {
         return r;
     }
+    // `0N!x` shows an enumerated atom as it is; every other `x!y` takes it
+    // as its symbol
+    if let Value::Atom(Atom::Long(i64::MIN)) = x {
+        return crate::builtins::internal::display_bang(it, y);
+    }
+    let (x, y) = (x.plain_atom(), y.plain_atom());
     match (&x, &y) {
         // `0N!x`: display and return (strings.rs).
         (Value::Atom(Atom::Long(i64::MIN)), _) => crate::builtins::internal::display_bang(it, y),

@@ -9,13 +9,17 @@
 //! foreign key `` `kt$1 2 ``), so every symbol kernel works on it
 //! unchanged; when the domain variable changes other than by appending,
 //! the interpreter resolves its enumerations again ([`refresh`]), so they
-//! follow the domain as q's do. An enumerated atom is the plain atom.
+//! follow the domain as q's do. An item of an enumeration of symbols is an
+//! enumerated atom ([`qcore::EnumAtom`]: its domain, index and symbol), as
+//! are `` `d$`a ``, `` `d?`a `` and `` `d!1 ``; foreign keys over other key
+//! types have none (their items are the key values).
 
 use crate::ops::join::positions;
 use crate::ops::make::atom_vec;
 use crate::state::Interp;
 use crate::state::qualify;
 use qcore::Atom;
+use qcore::EnumAtom;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Sym;
@@ -44,14 +48,28 @@ fn domain_items(dom: &Value) -> QResult<Value> {
     }
 }
 
-/// `y` without its enumeration (`value e`, Join with a plain list).
+/// `y` without its enumeration (`value e`, Join with a plain list): an
+/// enumeration's symbols, an enumerated atom's symbol.
 pub fn plain(y: Value) -> Value {
     match y {
         Value::Vector(mut v) if v.domain.is_some() => {
             v.domain = None;
             Value::Vector(v)
         }
-        other => other,
+        other => other.plain_atom(),
+    }
+}
+
+/// The enumerated atom of domain `d` whose item is `a` at index `at` (a
+/// symbol); any other item as it is (a foreign key's key value).
+fn enum_atom(d: Sym, a: Atom, at: Option<i32>) -> Value {
+    match a {
+        Atom::Symbol(sym) => Value::Atom(Atom::Enum(EnumAtom {
+            domain: d,
+            sym,
+            index: at.unwrap_or(EnumAtom::UNKNOWN),
+        })),
+        other => Value::Atom(other),
     }
 }
 
@@ -77,8 +95,9 @@ pub fn enumerate(it: &mut Interp, d: Sym, y: Value) -> QResult<Value> {
         return Err(QError::new("cast"));
     };
     it.note_domain(domain_name(it, d));
-    Ok(match probe {
-        Value::Vector(mut v) if !matches!(y, Value::Atom(_)) => {
+    Ok(match (probe, &y) {
+        (_, Value::Atom(a)) => enum_atom(d, *a, idx.first().copied()),
+        (Value::Vector(mut v), _) => {
             v.attr = qcore::Attr::None;
             v.set_enum(d, idx);
             Value::Vector(v)
@@ -153,8 +172,9 @@ pub fn extend(it: &mut Interp, d: Sym, y: Value) -> QResult<Value> {
         it.set_global_appended(name, all);
     }
     it.note_domain(name);
-    Ok(match probe {
-        Value::Vector(mut v) if !matches!(y, Value::Atom(_)) => {
+    Ok(match (probe, &y) {
+        (_, Value::Atom(a)) => enum_atom(d, *a, idx.and_then(|ix| ix.first().copied())),
+        (Value::Vector(mut v), _) => {
             match idx {
                 Some(ix) => v.set_enum(d, ix),
                 None => v.domain = Some(d),
@@ -165,9 +185,17 @@ pub fn extend(it: &mut Interp, d: Sym, y: Value) -> QResult<Value> {
     })
 }
 
-/// `` `d!i ``: the enumeration of `d` at indexes `i`; `None` when `d` is
-/// not a list variable or `i` not integers (then `!` is something else).
+/// `` `d!i ``: the enumeration of `d` at indexes `i` (an enumerated atom
+/// for one index); `None` when `d` is not a list variable or `i` not
+/// integers (then `!` is something else).
 pub fn link(it: &mut Interp, d: Sym, i: &Value) -> Option<QResult<Value>> {
+    if let Value::Atom(a @ (Atom::Short(_) | Atom::Int(_) | Atom::Long(_))) = i {
+        let one = Value::Vector(atom_vec(*a));
+        return Some(link(it, d, &one)?.map(|v| match v {
+            Value::Vector(v) if v.len() == 1 => Value::Atom(v.at(0)),
+            other => other,
+        }));
+    }
     let Value::Vector(iv) = i else { return None };
     if !matches!(iv.ty(), Ty::Short | Ty::Int | Ty::Long) {
         return None;
@@ -209,6 +237,23 @@ pub fn indices(it: &Interp, y: &Value) -> Option<Vec<i64>> {
     )
 }
 
+/// The index in its domain of an enumerated atom (`"i"$e 0`): the one it
+/// kept, else its symbol's position in the domain, null when absent.
+pub fn atom_index(it: &Interp, e: &EnumAtom) -> i64 {
+    if e.index != EnumAtom::UNKNOWN {
+        return e.index as i64;
+    }
+    let Some(items) = domain_value(it, e.domain).and_then(|d| domain_items(&d).ok()) else {
+        return i64::MIN;
+    };
+    let probe = Value::Vector(Vector::syms(vec![e.sym]));
+    positions(&items, &probe)
+        .first()
+        .copied()
+        .flatten()
+        .map_or(i64::MIN, |i| i as i64)
+}
+
 /// True when `d` names a domain `` `d$y `` can enumerate against (rather
 /// than a cast to a type or a part of a temporal).
 pub fn is_domain(it: &Interp, d: Sym) -> bool {
@@ -238,6 +283,20 @@ pub(crate) fn refresh(it: &mut Interp, changed: &[Sym]) {
 /// `None` when it holds none.
 fn refreshed(it: &Interp, v: &Value, changed: &[Sym]) -> Option<Value> {
     match v {
+        Value::Atom(Atom::Enum(e)) => {
+            if e.index == EnumAtom::UNKNOWN || !changed.contains(&domain_name(it, e.domain)) {
+                return None;
+            }
+            let items = domain_items(&domain_value(it, e.domain)?).ok()?;
+            let Value::Vector(items) = items else {
+                return None;
+            };
+            let at = usize::try_from(e.index).ok().filter(|&i| i < items.len())?;
+            let Atom::Symbol(sym) = items.get(at) else {
+                return None;
+            };
+            Some(Value::Atom(Atom::Enum(EnumAtom { sym, ..*e })))
+        }
         Value::Vector(x) => {
             let d = x.domain?;
             let ix = x.enum_index()?;

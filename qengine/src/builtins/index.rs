@@ -77,7 +77,8 @@ pub fn index(it: &mut Interp, x: &Value, i: &Value) -> QResult<Value> {
             Value::Nil => Ok(x.clone()),
             Value::Atom(a) => {
                 let k = int_index(a)?;
-                Ok(Value::Atom(v.get_or_null(k)))
+                // an enumeration's item is an enumerated atom
+                Ok(Value::Atom(v.at_or_null(k)))
             }
             Value::Vector(iv) => {
                 let idx = int_indices(iv)?;

@@ -144,7 +144,8 @@ pub(crate) fn map_items<G: FnMut(&mut Interp, Value) -> QResult<Value>>(
         Value::Vector(v) => {
             let mut out = Results::with_capacity(v.len());
             for i in 0..v.len() {
-                out.push(g(it, Value::Atom(v.get(i)))?);
+                // (an enumeration's items are enumerated atoms)
+                out.push(g(it, Value::Atom(v.at(i)))?);
             }
             Ok(out.finish())
         }

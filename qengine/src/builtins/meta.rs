@@ -145,6 +145,11 @@ pub fn null(x: Value) -> QResult<Value> {
     }
     atomic_monad(x, &mut |v| match v {
         Value::Atom(a) => Ok(Value::bool(a.is_null())),
+        // an enumeration's items are never null (ref/null: "enums always
+        // show as non-null"; `` ` `` is the out-of-range value)
+        Value::Vector(v) if v.domain.is_some() => {
+            Ok(Value::Vector(Vector::from_u8(Ty::Bool, vec![0; v.len()])))
+        }
         Value::Vector(v) => {
             let out: Vec<u8> = match v.data() {
                 VecData::U8(b) => {

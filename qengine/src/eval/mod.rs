@@ -717,6 +717,11 @@ impl Interp {
             Some(m) => Some(self.eval_node(m, fr)?),
             None => None,
         };
+        // an amended global is read first: its enumerations follow a domain
+        // changed since (their items are amended, their indexes then lost)
+        if matches!(target, Target::Global(_)) && (idx.is_some() || m.is_some()) {
+            self.refresh_enumerations();
+        }
         // In-place fast paths: `x[i]:v` and `x,:y` on a vector that only this
         // variable references mutate its buffer without copying. They check
         // everything before mutating, so a failure leaves the value intact.
@@ -878,11 +883,17 @@ impl Interp {
     /// enumeration domain changed since the last read, its enumerations are
     /// resolved again first (`builtins::enums::refresh`), so they follow it.
     fn global_value(&mut self, s: Sym) -> Option<Value> {
+        self.refresh_enumerations();
+        self.name_value(s)
+    }
+
+    /// Resolves again the enumerations of the domains changed since the
+    /// last read of a global (`builtins::enums::refresh`).
+    fn refresh_enumerations(&mut self) {
         if self.domains_changed() {
             let changed = self.take_changed_domains();
             crate::builtins::enums::refresh(self, &changed);
         }
-        self.name_value(s)
     }
 }
 

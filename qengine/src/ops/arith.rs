@@ -247,7 +247,7 @@ pub(crate) fn raw_i(a: &Atom) -> Option<i64> {
         Atom::Long(v) | Atom::Timestamp(v) | Atom::Timespan(v) => v,
         Atom::Real(v) => f64_to_i64(v as f64),
         Atom::Float(v) | Atom::Datetime(v) => f64_to_i64(v),
-        Atom::Guid(_) | Atom::Symbol(_) => return None,
+        Atom::Guid(_) | Atom::Symbol(_) | Atom::Enum(_) => return None,
     })
 }
 

@@ -59,7 +59,7 @@ pub(crate) fn raw(a: Atom) -> Raw {
         Atom::Long(v) | Atom::Timestamp(v) | Atom::Timespan(v) => Raw::I(v),
         Atom::Real(v) => Raw::F(v as f64),
         Atom::Float(v) | Atom::Datetime(v) => Raw::F(v),
-        Atom::Symbol(_) => Raw::S,
+        Atom::Symbol(_) | Atom::Enum(_) => Raw::S,
         Atom::Guid(_) => Raw::G,
     }
 }

@@ -606,7 +606,9 @@ pub(crate) fn match_by(a: &Value, b: &Value, tol: bool) -> bool {
         (Value::Nil, Value::Nil) => true,
         (Value::Atom(x), Value::Atom(y)) => atom_eq(x, y),
         (Value::Vector(x), Value::Vector(y)) => {
-            if x.ty() != y.ty() || x.len() != y.len() {
+            // enumerations of two domains, or an enumeration and its
+            // symbols, do not match (ref/match)
+            if x.ty() != y.ty() || x.len() != y.len() || x.domain != y.domain {
                 return false;
             }
             match (x.data(), y.data()) {

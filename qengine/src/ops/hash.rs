@@ -177,7 +177,8 @@ pub(crate) fn hash_atom<H: Hasher>(h: &mut H, a: &Atom) {
         Atom::Long(v) | Atom::Timestamp(v) | Atom::Timespan(v) => h.write_i64(v),
         Atom::Real(v) => h.write_u32(norm_f32(v)),
         Atom::Float(v) | Atom::Datetime(v) => h.write_u64(norm_f64(v)),
-        Atom::Symbol(s) => h.write_u32(s.0),
+        // an enumerated atom hashes as its symbol (it never equals one)
+        Atom::Symbol(s) | Atom::Enum(qcore::EnumAtom { sym: s, .. }) => h.write_u32(s.0),
     }
 }
 

@@ -253,10 +253,12 @@ fn per_type(v: &Vector, k: &impl ItemsKernel) -> Vector {
     out
 }
 
-/// Item `i` of a list, or row `i` of a table.
+/// Item `i` of a list (an enumeration's is an enumerated atom), or row `i`
+/// of a table.
 pub fn value_at(v: &Value, i: usize) -> Value {
     match v {
         Value::Table(t) => table_row(t, i),
+        Value::Vector(x) if i < x.len() => Value::Atom(x.at(i)),
         _ => v.item(i).unwrap_or(Value::Nil),
     }
 }

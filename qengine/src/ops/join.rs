@@ -170,34 +170,46 @@ pub(crate) fn appended_attr(a: &Vector, b: &Vector) -> Attr {
     }
 }
 
+/// Two vectors of one type joined: enumerations of one domain stay one
+/// (their indexes joined when both know theirs); otherwise the items
+/// (ref/join: "any enumerations are de-enumerated"). No attribute.
+fn concat_enum(a: &Vector, b: &Vector) -> Option<Vector> {
+    let mut v = concat(a, b)?;
+    v.domain = if a.domain == b.domain { a.domain } else { None };
+    if let (Some(d), Some(p), Some(q)) = (v.domain, a.enum_index(), b.enum_index()) {
+        v.set_enum(d, [&p[..], &q[..]].concat().into());
+    }
+    Some(v)
+}
+
 pub(crate) fn join_lists(x: Value, y: Value) -> Value {
     let same = |a: Ty, b: Ty| a == b;
     match (&x, &y) {
         (Value::Vector(a), Value::Vector(b)) if same(a.ty(), b.ty()) => {
-            if let Some(mut v) = concat(a, b) {
+            if let Some(mut v) = concat_enum(a, b) {
                 v.attr = appended_attr(a, b);
-                // enumerations of one domain stay one; otherwise items
-                v.domain = if a.domain == b.domain { a.domain } else { None };
-                if let (Some(d), Some(p), Some(q)) = (v.domain, a.enum_index(), b.enum_index()) {
-                    v.set_enum(d, [&p[..], &q[..]].concat().into());
-                }
                 return Value::Vector(v);
             }
         }
         (Value::Atom(a), Value::Vector(b)) if same(a.ty(), b.ty()) => {
-            if let Some(v) = concat(&atom_vec(*a), b) {
+            if let Some(v) = concat_enum(&atom_vec(*a), b) {
                 return Value::Vector(v);
             }
         }
         (Value::Vector(a), Value::Atom(b)) if same(a.ty(), b.ty()) => {
             let b = atom_vec(*b);
-            if let Some(mut v) = concat(a, &b) {
+            if let Some(mut v) = concat_enum(a, &b) {
                 v.attr = appended_attr(a, &b);
                 return Value::Vector(v);
             }
         }
-        (Value::Atom(a), Value::Atom(b)) if same(a.ty(), b.ty()) => {
-            if let Some(v) = concat(&atom_vec(*a), &atom_vec(*b)) {
+        // two atoms make a vector when they are of one type, enumerated
+        // atoms when of one domain; an enumerated atom and a symbol, or
+        // enumerated atoms of two domains, a general list (ref/join)
+        (Value::Atom(a), Value::Atom(b))
+            if same(a.ty(), b.ty()) && a.enum_domain() == b.enum_domain() =>
+        {
+            if let Some(v) = concat_enum(&atom_vec(*a), &atom_vec(*b)) {
                 return Value::Vector(v);
             }
         }

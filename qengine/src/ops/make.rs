@@ -51,6 +51,12 @@ pub(crate) fn is_int_ty(t: Ty) -> bool {
 
 /// A one-item vector of an atom.
 pub fn atom_vec(a: Atom) -> Vector {
+    // an enumerated atom makes a one-item enumeration (`enlist e 0`)
+    if let Atom::Enum(_) = a
+        && let Some(v) = Vector::from_enum_atoms(std::iter::once(a))
+    {
+        return v;
+    }
     let mut b = VecBuilder::new(a.ty(), 1);
     b.push(a);
     b.finish()
@@ -107,6 +113,10 @@ pub(crate) fn extend_atom(v: Value, n: usize) -> Value {
 pub(crate) fn list_items(x: Value) -> Vec<Value> {
     match x {
         Value::List(l) => Arc::unwrap_or_clone(l),
+        // an enumeration's items in a general list are enumerated atoms
+        Value::Vector(v) if v.domain.is_some() => {
+            (0..v.len()).map(|i| Value::Atom(v.at(i))).collect()
+        }
         Value::Vector(_) => x.items(),
         other => vec![other],
     }

@@ -38,6 +38,12 @@ use crate::state::Interp;
 // deadline or the memory budget returns early, and its partial result is
 // replaced by the error here, before anything can use it.
 
+// Enumerated atoms (type -20, `qcore::EnumAtom`) reach only the forms
+// marked as telling them from symbols (`PureEnum`, `StateEnum`: `type`,
+// `~`, `,`, `key`, `value`, `$`, `null`, `enlist`); every other form is
+// given such an argument as its symbol (`Value::plain_atom`), so symbol
+// kernels never see one. This is the one place they are resolved.
+
 /// A monadic form: pure, or reading/changing interpreter state.
 #[derive(Clone, Copy)]
 pub enum Monad {
@@ -45,6 +51,10 @@ pub enum Monad {
     Pure(fn(Value) -> QResult<Value>),
     /// Uses the interpreter (globals, settings, evaluation, I/O).
     State(fn(&mut Interp, Value) -> QResult<Value>),
+    /// `Pure`, and given an enumerated atom as it is.
+    PureEnum(fn(Value) -> QResult<Value>),
+    /// `State`, and given an enumerated atom as it is.
+    StateEnum(fn(&mut Interp, Value) -> QResult<Value>),
 }
 
 /// A dyadic form: pure, or reading/changing interpreter state.
@@ -54,10 +64,14 @@ pub enum Dyad {
     Pure(fn(Value, Value) -> QResult<Value>),
     /// Uses the interpreter.
     State(fn(&mut Interp, Value, Value) -> QResult<Value>),
+    /// `Pure`, and given enumerated atoms as they are.
+    PureEnum(fn(Value, Value) -> QResult<Value>),
+    /// `State`, and given enumerated atoms as they are.
+    StateEnum(fn(&mut Interp, Value, Value) -> QResult<Value>),
 }
 
-pub(crate) use Dyad::{Pure as P2, State as S2};
-pub(crate) use Monad::{Pure as P1, State as S1};
+pub(crate) use Dyad::{Pure as P2, PureEnum as P2E, State as S2, StateEnum as S2E};
+pub(crate) use Monad::{Pure as P1, PureEnum as P1E, State as S1, StateEnum as S1E};
 pub(crate) use Nary::{Pure as PN, State as SN};
 
 impl Monad {
@@ -65,8 +79,10 @@ impl Monad {
     #[inline]
     pub fn call(self, it: &mut Interp, x: Value) -> QResult<Value> {
         qcore::budget::settle(match self {
-            Monad::Pure(f) => f(x),
-            Monad::State(f) => f(it, x),
+            Monad::Pure(f) => f(x.plain_atom()),
+            Monad::State(f) => f(it, x.plain_atom()),
+            Monad::PureEnum(f) => f(x),
+            Monad::StateEnum(f) => f(it, x),
         })
     }
 }
@@ -76,8 +92,10 @@ impl Dyad {
     #[inline]
     pub fn call(self, it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         qcore::budget::settle(match self {
-            Dyad::Pure(f) => f(x, y),
-            Dyad::State(f) => f(it, x, y),
+            Dyad::Pure(f) => f(x.plain_atom(), y.plain_atom()),
+            Dyad::State(f) => f(it, x.plain_atom(), y.plain_atom()),
+            Dyad::PureEnum(f) => f(x, y),
+            Dyad::StateEnum(f) => f(it, x, y),
         })
     }
 }
@@ -96,6 +114,7 @@ impl Nary {
     /// Applies the form.
     #[inline]
     pub fn call(self, it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+        let args = args.into_iter().map(Value::plain_atom).collect();
         qcore::budget::settle(match self {
             Nary::Pure(f) => f(args),
             Nary::State(f) => f(it, args),
@@ -598,7 +617,7 @@ pub struct Internal {
 pub static INTERNALS: &[Internal] = &[
     Internal { n: -1,  f: P1(crate::builtins::io::handle::hsym),     doc: "hsym" },
     Internal { n: -2,  f: P1(crate::builtins::meta::attr),           doc: "attr" },
-    Internal { n: -3,  f: S1(crate::builtins::dotq::q_s1),           doc: "one-line text, as .Q.s1" },
+    Internal { n: -3,  f: S1E(crate::builtins::dotq::q_s1),           doc: "one-line text, as .Q.s1" },
     Internal { n: -4,  f: P1(crate::builtins::internal::tokens),     doc: "tokens of q text (with the whitespace between)" },
     Internal { n: -5,  f: S1(crate::builtins::interpret::parse),     doc: "parse" },
     Internal { n: -6,  f: S1(crate::builtins::interpret::eval),      doc: "eval" },

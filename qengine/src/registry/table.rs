@@ -8,7 +8,7 @@ use super::Builtin;
 use super::Prefix;
 use super::Status;
 use super::{Both, Receive, Send, wire};
-use super::{P1, P2, PN, S1, S2, SN};
+use super::{P1, P1E, P2, P2E, PN, S1, S1E, S2, S2E, SN};
 use super::{callback, global, kw1, kw2, kwn, later, op, refused, syntax, sysval};
 use crate::builtins::*;
 use crate::query::{fby, partitioned, qsql};
@@ -27,16 +27,16 @@ pub static BUILTINS: &[Builtin] = &[
     op("%",   P1(math::arith::reciprocal), P2(math::arith::div_float), None, "reciprocal x; x%y divide"),
     Builtin { over: Some(P1(math::agg::min)), scan: Some(P1(math::agg::mins)), ..op("&",   P1(list::where_), P2(logic::min2), None, "where x; x&y lesser") },
     Builtin { over: Some(P1(math::agg::max)), scan: Some(P1(math::agg::maxs)), ..op("|",   P1(list::reverse), P2(logic::max2), None, "reverse x; x|y greater") },
-    op("^",   P1(meta::null), P2(meta::fill), None, "null x; x^y fill"),
+    op("^",   P1E(meta::null), P2(meta::fill), None, "null x; x^y fill"),
     op("=",   P1(list::find::group), P2(compare::eq), None, "group x; x=y equal"),
     op("<",   P1(sort::iasc), P2(compare::lt), None, "iasc x; x<y less than"),
     op(">",   P1(sort::idesc), P2(compare::gt), None, "idesc x; x>y greater than"),
-    op("$",   S1(text::string), S2(cast::cast), None, "string x; x$y cast, pad"),
-    op(",",   P1(list::enlist), P2(list::join::join), None, "enlist x; x,y join"),
+    op("$",   S1(text::string), S2E(cast::cast), None, "string x; x$y cast, pad"),
+    op(",",   P1E(list::enlist), P2E(list::join::join), None, "enlist x; x,y join"),
     Builtin { prefix: Some(Prefix::Take), ..op("#",   S1(list::count), P2(list::take::take), None, "count x; x#y take") },
     op("_",   P1(math::arith::floor), P2(list::take::drop), None, "floor x; x_y drop, cut"),
-    op("~",   P1(logic::not), P2(compare::match_), None, "not x; x~y match"),
-    op("!",   S1(dict::key), S2(dict::bang), Some(SN(qsql::update_n)), "key x, til x; x!y dict"),
+    op("~",   P1(logic::not), P2E(compare::match_), None, "not x; x~y match"),
+    op("!",   S1E(dict::key), S2E(dict::bang), Some(SN(qsql::update_n)), "key x, til x; x!y dict"),
     op("?",   P1(list::find::distinct), S2(list::find::find_s), Some(SN(qsql::query_n)), "distinct x; x?y find, roll, deal; ?[c;a;b] vector conditional"),
     op("@",   P1(meta::type_), S2(apply::at), Some(SN(apply::at_n)), "type x; x@y apply/index; @[x;i;f;y] amend, @[f;x;h] trap"),
     op(".",   S1(interpret::value), S2(apply::dot), Some(SN(apply::dot_n)), "value x; x . y apply; .[x;i;f;y] amend, .[f;x;h] trap"),
@@ -108,7 +108,7 @@ pub static BUILTINS: &[Builtin] = &[
     // --- list ---
     kw1("til",           "list", P1(list::til), "first x natural numbers"),
     Builtin { wire: &[wire(UNARY, 13, Both)], ..kw1("count",         "list", S1(list::count), "number of items") },
-    Builtin { nary: Some(PN(list::enlist_n)), wire: &[wire(UNARY, 12, Receive), wire(UNARY, 41, Both)], ..kw1("enlist", "list", P1(list::enlist), "one-item list; enlist[x;y;..] list of the arguments") },
+    Builtin { nary: Some(PN(list::enlist_n)), wire: &[wire(UNARY, 12, Receive), wire(UNARY, 41, Both)], ..kw1("enlist", "list", P1E(list::enlist), "one-item list; enlist[x;y;..] list of the arguments") },
     Builtin { wire: &[wire(UNARY, 3, Both)], ..kw1("first",         "list", P1(list::first), "first item") },
     Builtin { wire: &[wire(UNARY, 24, Both)], ..kw1("last",          "list", P1(list::last), "last item") },
     Builtin { wire: &[wire(UNARY, 6, Both)], ..kw1("reverse",       "list", P1(list::reverse), "items in reverse order") },
@@ -144,7 +144,7 @@ pub static BUILTINS: &[Builtin] = &[
     Builtin { wire: &[wire(BINARY, 34, Both)], ..kw2("binr",          "sort", true, P2(sort::binr), "binary search: first item >= y") },
     kw2("xbar",          "sort", true, S2(sort::xbar), "x xbar y: y rounded down to a multiple of x"),
     // --- table ---
-    Builtin { wire: &[wire(UNARY, 16, Both)], ..kw1("key",           "table", S1(dict::key), "keys of a dict, til of an int") },
+    Builtin { wire: &[wire(UNARY, 16, Both)], ..kw1("key",           "table", S1E(dict::key), "keys of a dict, til of an int") },
     sysval("csv",           "table", P1(table::csv), "the comma delimiter"),
     kw1("cols",          "table", S1(table::cols), "column names of a table or keyed table"),
     kw1("meta",          "table", S1(table::meta), "column types, foreign keys, attributes"),
@@ -157,15 +157,15 @@ pub static BUILTINS: &[Builtin] = &[
     Builtin { prefix: Some(Prefix::ByColumns { desc: true }), ..kw2("xdesc",         "table", true, S2(table::xdesc), "sort a table descending by columns") },
     kw1("ungroup",       "table", P1(table::ungroup), "flatten list columns into rows"),
     // --- interpret ---
-    Builtin { wire: &[wire(UNARY, 19, Both)], ..kw1("value",         "interpret", S1(interpret::value), "values of a dict; evaluate a string or list; value of a name") },
-    kw1("show",          "interpret", S1(interpret::show), "write the console form of x to stdout; returns ::"),
+    Builtin { wire: &[wire(UNARY, 19, Both)], ..kw1("value",         "interpret", S1E(interpret::value), "values of a dict; evaluate a string or list; value of a name") },
+    kw1("show",          "interpret", S1E(interpret::show), "write the console form of x to stdout; returns ::"),
     kw1("eval",          "interpret", S1(interpret::eval), "evaluate a parse tree"),
     kw1("parse",         "interpret", S1(interpret::parse), "parse tree of a string"),
     kw1("system",        "interpret", S1(interpret::system), "run a system command"),
     kw1("reval",         "interpret", S1(interpret::reval), "eval with writes to globals blocked ('noupdate)"),
     // --- meta ---
-    Builtin { wire: &[wire(UNARY, 18, Both)], ..kw1("type",          "meta", P1(meta::type_), "type number") },
-    Builtin { wire: &[wire(UNARY, 7, Both)], ..kw1("null",          "meta", P1(meta::null), "is null") },
+    Builtin { wire: &[wire(UNARY, 18, Both)], ..kw1("type",          "meta", P1E(meta::type_), "type number") },
+    Builtin { wire: &[wire(UNARY, 7, Both)], ..kw1("null",          "meta", P1E(meta::null), "is null") },
     kw1("attr",          "meta", P1(meta::attr), "attribute of a list"),
     // --- text ---
     Builtin { wire: &[wire(UNARY, 11, Both)], ..kw1("string",        "text", S1(text::string), "to string") },
@@ -206,8 +206,8 @@ pub static BUILTINS: &[Builtin] = &[
     kw1(".Q.id",         ".Q", P1(dotq::q_id), "sanitize a name or column names"),
     kw2(".Q.f",          ".Q", false, P2(dotq::q_f), "format with x decimals"),
     kwn(".Q.fmt",        ".Q", PN(dotq::q_fmt), "format with width and decimals"),
-    kw1(".Q.s",          ".Q", S1(dotq::q_s), "console text"),
-    kw1(".Q.s1",         ".Q", S1(dotq::q_s1), "one-line text"),
+    kw1(".Q.s",          ".Q", S1E(dotq::q_s), "console text"),
+    kw1(".Q.s1",         ".Q", S1E(dotq::q_s1), "one-line text"),
     kw1(".Q.opt",        ".Q", P1(dotq::q_opt), "command-line options as a dictionary"),
     kw1(".Q.qt",         ".Q", P1(dotq::q_qt), "is a table"),
     kw1(".Q.ty",         ".Q", P1(dotq::q_ty), "type letter of a list"),

@@ -108,13 +108,8 @@ fn first_or_last(x: Value, last: bool) -> Value {
     let n = x.count();
     let pick = |n: usize| if last { n - 1 } else { 0 };
     match &x {
-        Value::Vector(v) => {
-            if n == 0 {
-                Value::Atom(v.ty().null_atom())
-            } else {
-                Value::Atom(v.get(pick(n)))
-            }
-        }
+        // (an enumeration's item is an enumerated atom)
+        Value::Vector(v) => Value::Atom(v.at_or_null(if n == 0 { 0 } else { pick(n) as i64 })),
         Value::List(l) => {
             if n == 0 {
                 null_item_of(&x)

@@ -264,7 +264,7 @@ pub fn vs(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                 Atom::Real(e) => e.to_be_bytes().to_vec(),
                 Atom::Float(f) | Atom::Datetime(f) => f.to_be_bytes().to_vec(),
                 Atom::Guid(g) => g.to_vec(),
-                Atom::Symbol(_) => return Err(QError::type_()),
+                Atom::Symbol(_) | Atom::Enum(_) => return Err(QError::type_()),
             };
             Ok(Value::Vector(Vector::from_u8(Ty::Byte, bytes)))
         }),

@@ -209,7 +209,7 @@ pub fn select(
 }
 
 /// Whether the builtin at registry row `id` depends on its arguments
-/// only (every form it has is the registry's `Pure`): no globals,
+/// only (every form it has is the registry's `Pure` or `PureEnum`): no globals,
 /// settings, evaluation of what a name or string denotes, or I/O.
 fn pure_builtin(id: u16) -> bool {
     use crate::registry::Dyad;
@@ -218,8 +218,8 @@ fn pure_builtin(id: u16) -> bool {
     let Some(b) = crate::registry::BUILTINS.get(id as usize) else {
         return false;
     };
-    !matches!(b.monad, Some(Monad::State(_)))
-        && !matches!(b.dyad, Some(Dyad::State(_)))
+    !matches!(b.monad, Some(Monad::State(_) | Monad::StateEnum(_)))
+        && !matches!(b.dyad, Some(Dyad::State(_) | Dyad::StateEnum(_)))
         && !matches!(b.nary, Some(Nary::State(_)))
         && (b.monad.is_some() || b.dyad.is_some() || b.nary.is_some())
 }
