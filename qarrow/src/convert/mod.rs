@@ -29,6 +29,7 @@ use std::sync::Arc;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema};
 use qcore::{QError, QResult, Sym, Value};
+use rayon::prelude::*;
 
 pub use from_arrow::{SymDict, array_to_value, array_to_value_with, concat_columns};
 pub use to_arrow::value_to_array;
@@ -97,13 +98,14 @@ pub(crate) fn qtype_of(field: &Field) -> Option<char> {
 /// A table (or keyed table) as one record batch.
 pub fn table_to_batch(v: &Value, opts: &WriteOptions) -> QResult<RecordBatch> {
     let (names, columns, keys) = flat_columns(v)?;
-    let mut fields = Vec::with_capacity(names.len());
-    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(names.len());
-    for (name, col) in names.iter().zip(columns.iter()) {
-        let (field, array) = value_to_array(name.as_str(), col, opts)?;
-        fields.push(field);
-        arrays.push(array);
-    }
+    // columns on the rayon pool at once: the ones that need a pass
+    // (symbols' keys, timestamps' epoch shift, null checks) run side by side
+    let converted: Vec<(Field, ArrayRef)> = names
+        .par_iter()
+        .zip(columns.par_iter())
+        .map(|(name, col)| value_to_array(name.as_str(), col, opts))
+        .collect::<QResult<_>>()?;
+    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = converted.into_iter().unzip();
     let mut meta = HashMap::new();
     if keys > 0 {
         meta.insert(KEYS_KEY.to_string(), keys.to_string());
