@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, RecordBatch};
-use arrow_schema::{Field, Schema};
+use arrow_schema::{Field, Schema, SchemaRef};
 use qcore::{QError, QResult, Sym, Value};
 use rayon::prelude::*;
 
@@ -106,11 +106,7 @@ pub fn table_to_batch(v: &Value, opts: &WriteOptions) -> QResult<RecordBatch> {
         .map(|(name, col)| value_to_array(name.as_str(), col, opts))
         .collect::<QResult<_>>()?;
     let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = converted.into_iter().unzip();
-    let mut meta = HashMap::new();
-    if keys > 0 {
-        meta.insert(KEYS_KEY.to_string(), keys.to_string());
-    }
-    let schema = Arc::new(Schema::new_with_metadata(fields, meta));
+    let schema = table_schema(fields, keys);
     let rows = v.count();
     RecordBatch::try_new_with_options(
         schema,
@@ -118,6 +114,16 @@ pub fn table_to_batch(v: &Value, opts: &WriteOptions) -> QResult<RecordBatch> {
         &arrow_array::RecordBatchOptions::new().with_row_count(Some(rows)),
     )
     .map_err(arrow_error)
+}
+
+/// The schema of a table's fields, with a keyed table's key count in its
+/// metadata (`borf.keys`).
+pub fn table_schema(fields: Vec<Field>, keys: usize) -> SchemaRef {
+    let mut meta = HashMap::new();
+    if keys > 0 {
+        meta.insert(KEYS_KEY.to_string(), keys.to_string());
+    }
+    Arc::new(Schema::new_with_metadata(fields, meta))
 }
 
 /// The names and columns of a table, a keyed table's key columns first,
