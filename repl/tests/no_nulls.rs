@@ -116,10 +116,8 @@ fn parquet_columns_without_nulls_are_known_null_free() {
     let mut it = Interp::new();
     run(
         &mut it,
-        &format!(
-            "t:([]a:til 100000;b:@[til 100000;5;:;0N];p:2024.01.01D+til 100000;\
-             q:@[2024.01.01D+til 100000;7;:;0Np];f:100000?1f;s:100000?`a`b)"
-        ),
+        "t:([]a:til 100000;b:@[til 100000;5;:;0N];p:2024.01.01D+til 100000;\
+         q:@[2024.01.01D+til 100000;7;:;0Np];f:100000?1f;s:100000?`a`b)",
     );
     run(
         &mut it,
