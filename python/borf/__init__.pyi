@@ -65,6 +65,8 @@ class Q:
         """The Arrow C (schema, array) capsules of a vector, list, or table (a struct array)."""
     def _data_address(self) -> int:
         """The address of a vector's first item (to check conversions share it)."""
+    def _known_no_nulls(self) -> bool:
+        """Whether a vector is known to hold no q null (its hand-over to Arrow skips the null scan)."""
 
 class Connection:
     """A kdb+ IPC connection (to `borf -p PORT` or q)."""

@@ -266,6 +266,16 @@ impl Q {
             _ => Err(PyTypeError::new_err("not a vector")),
         }
     }
+
+    /// Whether a vector's items are known to hold no q null, so handing
+    /// it to Arrow skips the null scan (for checking that a result kept
+    /// the fact its producers set).
+    fn _known_no_nulls(&self) -> PyResult<bool> {
+        match &self.v {
+            Value::Vector(v) => Ok(v.data().known_no_nulls()),
+            _ => Err(PyTypeError::new_err("not a vector")),
+        }
+    }
 }
 
 impl Q {

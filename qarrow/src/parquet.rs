@@ -13,8 +13,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, RecordBatch, RecordBatchReader};
-use arrow_schema::{DataType, Schema, SchemaRef};
+use arrow_array::types::Int32Type;
+use arrow_array::{
+    Array, ArrayRef, DictionaryArray, PrimitiveArray, RecordBatch, RecordBatchReader, StringArray,
+};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
@@ -23,14 +26,16 @@ use parquet::arrow::arrow_reader::{
 };
 use parquet::arrow::arrow_writer::{ArrowColumnChunk, compute_leaves};
 use parquet::basic::{Compression as PqCompression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
-use qcore::{QError, QResult, Sym, Value};
+use parquet::data_type::ByteArray;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::statistics::Statistics;
+use qcore::{QError, QResult, Sym, Ty, Value, VecData, Vector};
 use rayon::prelude::*;
 
 use crate::convert::preallocated::{Part, Preallocated};
 use crate::convert::{
     ReadOptions, SymDict, WriteOptions, array_to_value, array_to_value_with, arrow_error,
-    assemble_table, concat_columns, table_to_batch,
+    assemble_table, concat_columns, flat_columns, table_schema, value_to_array,
 };
 
 /// Compression of Parquet column chunks.
@@ -104,29 +109,122 @@ pub(crate) fn create(path: &Path) -> QResult<File> {
 
 /// Writes a table (or keyed table) as a Parquet file at `path`.
 pub fn write(path: &Path, table: &Value, w: &ParquetWrite) -> QResult<()> {
-    let batch = table_to_batch(table, &w.arrow)?;
+    let columns = plan(table, w)?;
     let file = create(path)?;
-    write_batch(file, &batch, w)
+    write_columns(file, &columns, w).inspect_err(|_| {
+        // a column that failed in a later row group (a timestamp outside
+        // Arrow's range) leaves no half-written file behind
+        let _ = std::fs::remove_file(path);
+    })
 }
 
 /// A table as the bytes of a Parquet file.
 pub fn to_bytes(table: &Value, w: &ParquetWrite) -> QResult<Vec<u8>> {
-    let batch = table_to_batch(table, &w.arrow)?;
+    let columns = plan(table, w)?;
     let mut out = Vec::new();
-    write_batch(&mut out, &batch, w)?;
+    write_columns(&mut out, &columns, w)?;
     Ok(out)
 }
 
-/// Writes `batch` in row groups of `w.row_group_rows`, encoding every
+/// Where a column's Arrow arrays come from while writing.
+enum Source {
+    /// Converted whole before writing: a column whose Arrow type depends
+    /// on its items (chars: text or binary; symbols as plain strings: the
+    /// size of their text; general lists).
+    Whole(ArrayRef),
+    /// A q vector converted one row group at a time, inside the task that
+    /// encodes that row group's chunk: a pass that allocates (timestamps'
+    /// epoch shift, symbols' dictionary keys) makes a row group's worth of
+    /// memory on the core that encodes it, reused from row group to row
+    /// group, rather than a whole column of fresh pages on one core.
+    PerGroup(Vector),
+}
+
+/// The columns of a table to write: the schema, each column's source and
+/// the number of rows.
+struct Columns {
+    schema: SchemaRef,
+    sources: Vec<Source>,
+    rows: usize,
+}
+
+/// A vector whose Arrow type is fixed by its q type alone, so it can be
+/// converted a row group at a time ([`Source::PerGroup`]).
+fn per_group(v: &Vector, w: &ParquetWrite) -> bool {
+    v.ty() != Ty::Char && (v.ty() != Ty::Symbol || w.arrow.sym_dictionary)
+}
+
+/// The schema and sources of `table`'s columns (planned on all cores: a
+/// whole conversion is a pass over its column).
+fn plan(table: &Value, w: &ParquetWrite) -> QResult<Columns> {
+    let (names, columns, keys) = flat_columns(table)?;
+    let planned: Vec<(Field, Source)> = names
+        .par_iter()
+        .zip(columns.par_iter())
+        .map(|(name, col)| match col {
+            Value::Vector(v) if per_group(v, w) => {
+                // the field from the first rows (a window: no copy)
+                let first = window(v, 0, v.len().min(MOSTLY_DISTINCT_SAMPLE));
+                let (field, _) = value_to_array(name.as_str(), &Value::Vector(first), &w.arrow)?;
+                Ok((field, Source::PerGroup(v.clone())))
+            }
+            _ => {
+                let (field, array) = value_to_array(name.as_str(), col, &w.arrow)?;
+                Ok((field, Source::Whole(array)))
+            }
+        })
+        .collect::<QResult<_>>()?;
+    let (fields, sources): (Vec<Field>, Vec<Source>) = planned.into_iter().unzip();
+    Ok(Columns {
+        schema: table_schema(fields, keys),
+        sources,
+        rows: table.count(),
+    })
+}
+
+/// Rows `a..b` of a vector sharing its items ([`qcore::Buf::window`]).
+fn window(v: &Vector, a: usize, b: usize) -> Vector {
+    let data = match v.data() {
+        VecData::U8(s) => VecData::U8(s.window(a, b)),
+        VecData::I16(s) => VecData::I16(s.window(a, b)),
+        VecData::I32(s) => VecData::I32(s.window(a, b)),
+        VecData::I64(s) => VecData::I64(s.window(a, b)),
+        VecData::F32(s) => VecData::F32(s.window(a, b)),
+        VecData::F64(s) => VecData::F64(s.window(a, b)),
+        VecData::Guid(s) => VecData::Guid(s.window(a, b)),
+        VecData::Sym(s) => VecData::Sym(s.window(a, b)),
+    };
+    Vector::new(v.ty(), data).unwrap_or_else(|| Vector::empty(v.ty()))
+}
+
+/// Rows `start..start + len` of column `c` as an Arrow array.
+fn group_array(
+    columns: &Columns,
+    c: usize,
+    start: usize,
+    len: usize,
+    w: &ParquetWrite,
+) -> QResult<ArrayRef> {
+    Ok(match &columns.sources[c] {
+        Source::Whole(a) => a.slice(start, len),
+        Source::PerGroup(v) => {
+            let name = columns.schema.field(c).name();
+            let part = Value::Vector(window(v, start, start + len));
+            value_to_array(name, &part, &w.arrow)?.1
+        }
+    })
+}
+
+/// Writes the columns in row groups of `w.row_group_rows`, encoding every
 /// (row group, column) chunk as its own task on the rayon pool: arrow-rs's
 /// `ArrowWriter` encodes one column after another on the calling thread,
 /// and encoding (dictionary attempts, statistics, compression) is nearly
 /// all of a write's time. Chunks are appended to the file in order, a wave
 /// of row groups at a time so that only a wave's encoded chunks are held
 /// in memory.
-fn write_batch<W: std::io::Write + Send>(
+fn write_columns<W: std::io::Write + Send>(
     out: W,
-    batch: &RecordBatch,
+    columns: &Columns,
     w: &ParquetWrite,
 ) -> QResult<()> {
     let compression = match w.compression {
@@ -137,46 +235,75 @@ fn write_batch<W: std::io::Write + Send>(
         Compression::Gzip => PqCompression::GZIP(Default::default()),
     };
     let group_rows = w.row_group_rows.max(1);
-    let schema = batch.schema();
+    let schema = columns.schema.clone();
+    let rows = columns.rows;
     let mut props = WriterProperties::builder()
         .set_compression(compression)
         .set_max_row_group_row_count(Some(group_rows));
-    for (field, column) in schema.fields().iter().zip(batch.columns()) {
-        if mostly_distinct(column.as_ref()) {
+    // dictionary columns (symbols): statistics from the dictionary, below
+    let mut dict_stats = vec![false; schema.fields().len()];
+    for (c, field) in schema.fields().iter().enumerate() {
+        let first = group_array(columns, c, 0, rows.min(MOSTLY_DISTINCT_SAMPLE), w)?;
+        if mostly_distinct(first.as_ref()) {
             props = props.set_column_dictionary_enabled(field.name().as_str().into(), false);
+        }
+        if text_dictionary(first.as_ref()).is_some() {
+            props = props.set_column_statistics_enabled(
+                field.name().as_str().into(),
+                EnabledStatistics::None,
+            );
+            dict_stats[c] = true;
         }
     }
     let props = props.build();
     let writer = ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(arrow_error)?;
     let (mut file, factory) = writer.into_serialized_writer().map_err(arrow_error)?;
-    let starts: Vec<usize> = (0..batch.num_rows()).step_by(group_rows).collect();
+    let starts: Vec<usize> = (0..rows).step_by(group_rows).collect();
     let wave = (2 * rayon::current_num_threads()).max(1);
     for (wave_index, wave_starts) in starts.chunks(wave).enumerate() {
         let mut tasks = Vec::new();
         for (i, &start) in wave_starts.iter().enumerate() {
             let group = wave_index * wave + i;
-            let len = group_rows.min(batch.num_rows() - start);
+            let len = group_rows.min(rows - start);
             let writers = factory.create_column_writers(group).map_err(arrow_error)?;
-            let mut leaves = Vec::with_capacity(writers.len());
-            for (field, column) in schema.fields().iter().zip(batch.columns()) {
-                leaves
-                    .extend(compute_leaves(field, &column.slice(start, len)).map_err(arrow_error)?);
-            }
-            if leaves.len() != writers.len() {
+            // one leaf per column: the writers are the table's columns
+            if writers.len() != schema.fields().len() {
                 return Err(QError::new(
                     "parquet: column writers do not match the schema",
                 ));
             }
-            tasks.extend(writers.into_iter().zip(leaves).map(|(w, l)| (i, w, l)));
+            tasks.extend(
+                writers
+                    .into_iter()
+                    .enumerate()
+                    .map(|(c, writer)| (i, c, start, len, writer)),
+            );
         }
         let chunks: Vec<(usize, ArrowColumnChunk)> = tasks
             .into_par_iter()
-            .map(|(i, mut writer, leaf)| {
-                writer.write(&leaf)?;
-                Ok((i, writer.close()?))
+            .map(|(i, c, start, len, mut writer)| {
+                let array = group_array(columns, c, start, len, w)?;
+                let mut leaves = compute_leaves(schema.field(c), &array).map_err(arrow_error)?;
+                let (Some(leaf), None) = (leaves.pop(), leaves.pop()) else {
+                    return Err(QError::new("parquet: a column of more than one leaf"));
+                };
+                writer.write(&leaf).map_err(arrow_error)?;
+                let mut chunk = writer.close().map_err(arrow_error)?;
+                if dict_stats[c]
+                    && let Some(st) = dictionary_statistics(array.as_ref(), 0, len)
+                {
+                    let close = chunk.close_mut();
+                    close.metadata = close
+                        .metadata
+                        .clone()
+                        .into_builder()
+                        .set_statistics(st)
+                        .build()
+                        .map_err(arrow_error)?;
+                }
+                Ok((i, chunk))
             })
-            .collect::<Result<_, parquet::errors::ParquetError>>()
-            .map_err(arrow_error)?;
+            .collect::<QResult<_>>()?;
         let mut chunks = chunks.into_iter().peekable();
         for i in 0..wave_starts.len() {
             let mut group = file.next_row_group().map_err(arrow_error)?;
@@ -190,6 +317,60 @@ fn write_batch<W: std::io::Write + Send>(
     Ok(())
 }
 
+/// The keys and text values of a dictionary-encoded text column (how
+/// symbols are written), `None` for any other column.
+fn text_dictionary(array: &dyn Array) -> Option<(&PrimitiveArray<Int32Type>, &StringArray)> {
+    let d = array
+        .as_any()
+        .downcast_ref::<DictionaryArray<Int32Type>>()?;
+    let values = d.values().as_any().downcast_ref::<StringArray>()?;
+    Some((d.keys(), values))
+}
+
+/// The statistics of rows `start..start + len` of a dictionary-encoded
+/// text column, compared once per dictionary entry used rather than once
+/// per row: arrow-rs's writer compares each row's text with the running
+/// minimum and maximum, a tenth of the time of writing a table with a
+/// symbol column, though a symbol column has few distinct values. The
+/// keys are read once to mark the entries used and count the nulls.
+fn dictionary_statistics(array: &dyn Array, start: usize, len: usize) -> Option<Statistics> {
+    let (keys, values) = text_dictionary(array)?;
+    let keys = keys.slice(start, len);
+    let mut used = vec![false; values.len()];
+    let nulls = keys.logical_nulls();
+    for (i, &k) in keys.values().iter().enumerate() {
+        if nulls.as_ref().is_none_or(|n| n.is_valid(i)) {
+            *used.get_mut(usize::try_from(k).ok()?)? = true;
+        }
+    }
+    let mut seen = used
+        .iter()
+        .enumerate()
+        .filter(|&(_, &u)| u)
+        .map(|(i, _)| values.value(i).as_bytes());
+    let (min, max) = match seen.next() {
+        Some(first) => {
+            let (lo, hi) = seen.fold((first, first), |(lo, hi), x| (lo.min(x), hi.max(x)));
+            (
+                Some(ByteArray::from(lo.to_vec())),
+                Some(ByteArray::from(hi.to_vec())),
+            )
+        }
+        None => (None, None),
+    };
+    let null_count = nulls.map_or(0, |n| n.null_count()) as u64;
+    Some(Statistics::byte_array(
+        min,
+        max,
+        None,
+        Some(null_count),
+        false,
+    ))
+}
+
+/// Rows sampled by [`mostly_distinct`].
+const MOSTLY_DISTINCT_SAMPLE: usize = 4096;
+
 /// Whether the first rows of a flat column are mostly distinct values.
 /// Parquet's writer dictionary-encodes every column until its dictionary
 /// passes 1 MB and only then falls back to plain encoding, so a column of
@@ -198,8 +379,7 @@ fn write_batch<W: std::io::Write + Send>(
 /// for that column (sorted timestamps, random floats, ids). Nested and
 /// already dictionary-encoded columns keep the writer's default.
 fn mostly_distinct(array: &dyn Array) -> bool {
-    const SAMPLE: usize = 4096;
-    let n = array.len().min(SAMPLE);
+    let n = array.len().min(MOSTLY_DISTINCT_SAMPLE);
     if n < 64 {
         return false;
     }

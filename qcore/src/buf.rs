@@ -14,11 +14,20 @@
 //! write goes through [`Buf::make_mut`], which copies shared storage and
 //! forgets the statistics of storage it writes in place), they stay true
 //! for as long as they are kept.
+//!
+//! A buffer can also carry the fact that none of its items is q's null
+//! ([`Buf::known_no_nulls`]), under the same rules: set by a producer that
+//! knows it without a scan (a Parquet column without nulls, `til`, a
+//! gather of a null-free buffer by indexes in range) or by a scan that
+//! found none, shared by clones, forgotten by [`Buf::make_mut`]. A hand-over
+//! to Arrow, whose nulls are a validity bitmap rather than values, then
+//! skips its null scan.
 
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Items per block of the block statistics ([`Buf::block_bounds`]): the
 /// statistics of a long column cost 16 bytes per 32 KB of items (0.05%),
@@ -51,6 +60,9 @@ struct Shared<T> {
     /// A window of another buffer ([`Buf::window`]): a transient view,
     /// not worth statistics of its own.
     window: bool,
+    /// True when no item is q's null ([`Buf::known_no_nulls`]); false when
+    /// unknown.
+    no_nulls: AtomicBool,
 }
 
 impl<T> Shared<T> {
@@ -59,6 +71,7 @@ impl<T> Shared<T> {
             backing,
             bounds: OnceLock::new(),
             window: false,
+            no_nulls: AtomicBool::new(false),
         })
     }
 }
@@ -117,7 +130,8 @@ impl<T: Copy> Buf<T> {
     /// Mutable access to the items as a `Vec`, copying them first when the
     /// buffer is shared or foreign.
     ///
-    /// The block statistics are forgotten: the caller is about to write.
+    /// The block statistics and the no-nulls fact are forgotten: the
+    /// caller is about to write.
     pub fn make_mut(&mut self) -> &mut Vec<T> {
         let unique_owned = matches!(&self.inner.backing, Backing::Owned(_))
             && Arc::get_mut(&mut self.inner).is_some();
@@ -129,9 +143,11 @@ impl<T: Copy> Buf<T> {
             Some(Shared {
                 backing: Backing::Owned(v),
                 bounds,
+                no_nulls,
                 ..
             }) => {
                 bounds.take();
+                *no_nulls.get_mut() = false;
                 v
             }
             // The branch above made the backing owned and unique.
@@ -184,6 +200,8 @@ impl<T: Copy> Buf<T> {
                 },
                 bounds: OnceLock::new(),
                 window: true,
+                // part of a null-free buffer is null-free
+                no_nulls: AtomicBool::new(self.known_no_nulls()),
             }),
         }
     }
@@ -227,6 +245,33 @@ impl<T: Copy> Buf<T> {
     /// Whether the block statistics are computed (tests).
     pub fn has_block_bounds(&self) -> bool {
         self.inner.bounds.get().is_some()
+    }
+
+    /// True when the items are known to hold no q null (`0N`, `0n`, the
+    /// null symbol, the null guid of the buffer's item type); false when
+    /// unknown. Kept by clones and windows, forgotten by [`Buf::make_mut`].
+    /// Never set on byte buffers: `" "` is a char vector's null but an
+    /// ordinary byte, so the fact would depend on the vector's type.
+    #[inline]
+    pub fn known_no_nulls(&self) -> bool {
+        self.inner.no_nulls.load(Ordering::Relaxed)
+    }
+
+    /// Records that no item is q's null: called by a producer that knows
+    /// it (see [`Buf::known_no_nulls`]), or by a scan that found none. A
+    /// wrong call makes a hand-over to Arrow miss the nulls, so call it
+    /// only where a null cannot appear.
+    #[inline]
+    pub fn set_no_nulls(&self) {
+        self.inner.no_nulls.store(true, Ordering::Relaxed);
+    }
+
+    /// This buffer with the no-nulls fact set when `no_nulls` holds.
+    pub fn with_no_nulls(self, no_nulls: bool) -> Self {
+        if no_nulls {
+            self.set_no_nulls();
+        }
+        self
     }
 
     /// True when both buffers share the same storage.
@@ -345,5 +390,40 @@ mod tests {
         assert_eq!(a.block_bounds().unwrap()[1].0, -1);
         assert_eq!(Buf::<i32>::from_vec(vec![]).block_bounds(), Some(&[][..]));
         assert_eq!(a.window(0, 10).block_bounds(), None);
+    }
+
+    #[test]
+    fn no_nulls_fact_is_kept_until_a_write() {
+        let mut a = Buf::from_vec(vec![1i64, 2, 3]);
+        assert!(!a.known_no_nulls());
+        a.set_no_nulls();
+        // clones share it, windows inherit it
+        let b = a.clone();
+        assert!(b.known_no_nulls());
+        assert!(a.window(1, 3).known_no_nulls());
+        // a write through a shared buffer copies: the copy forgets it
+        let mut c = b.clone();
+        c.make_mut()[0] = i64::MIN;
+        assert!(!c.known_no_nulls());
+        assert!(b.known_no_nulls());
+        // a write in place forgets it
+        drop(b);
+        a.make_mut().push(i64::MIN);
+        assert!(!a.known_no_nulls());
+        // a window taken before the fact was known stays unknown
+        let d = Buf::from_vec(vec![1.0f64, 2.0]);
+        let w = d.window(0, 1);
+        d.set_no_nulls();
+        assert!(!w.known_no_nulls());
+        assert!(
+            Buf::from_vec(vec![5i32])
+                .with_no_nulls(true)
+                .known_no_nulls()
+        );
+        assert!(
+            !Buf::from_vec(vec![5i32])
+                .with_no_nulls(false)
+                .known_no_nulls()
+        );
     }
 }

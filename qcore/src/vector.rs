@@ -128,6 +128,37 @@ impl VecData {
         self.len() == 0
     }
 
+    /// True when no item is known to be q's null ([`Buf::known_no_nulls`]);
+    /// always false for byte-wide vectors (a char's null is an ordinary
+    /// byte of a byte vector).
+    pub fn known_no_nulls(&self) -> bool {
+        match self {
+            VecData::U8(_) => false,
+            VecData::I16(b) => b.known_no_nulls(),
+            VecData::I32(b) => b.known_no_nulls(),
+            VecData::I64(b) => b.known_no_nulls(),
+            VecData::F32(b) => b.known_no_nulls(),
+            VecData::F64(b) => b.known_no_nulls(),
+            VecData::Guid(b) => b.known_no_nulls(),
+            VecData::Sym(b) => b.known_no_nulls(),
+        }
+    }
+
+    /// Records that no item is q's null ([`Buf::set_no_nulls`]: only where
+    /// a null cannot appear); nothing for byte-wide vectors.
+    pub fn set_no_nulls(&self) {
+        match self {
+            VecData::U8(_) => {}
+            VecData::I16(b) => b.set_no_nulls(),
+            VecData::I32(b) => b.set_no_nulls(),
+            VecData::I64(b) => b.set_no_nulls(),
+            VecData::F32(b) => b.set_no_nulls(),
+            VecData::F64(b) => b.set_no_nulls(),
+            VecData::Guid(b) => b.set_no_nulls(),
+            VecData::Sym(b) => b.set_no_nulls(),
+        }
+    }
+
     /// Appends `a` when it has this buffer's representation; returns
     /// whether it did (an atom of another width is left out).
     pub fn push_atom(&mut self, a: Atom) -> bool {

@@ -59,7 +59,9 @@ where
         }
     }
     Ok(match nulls {
-        None => foreign(values),
+        // no Arrow null and no valid item equal to q's null: the q vector
+        // is known null-free, so handing it back to Arrow skips the scan
+        None => foreign(values).with_no_nulls(sentinel.is_some()),
         Some(n) => {
             let mut out = values.to_vec();
             for (x, ok) in out.iter_mut().zip(n.iter()) {
@@ -336,14 +338,17 @@ pub fn array_to_value_with(
             // every item shifts without overflow or collision: one tight pass
             let p = prim!(TimestampNanosecondType);
             let mut out: Vec<i64> = p.values().iter().map(|&v| v - EPOCH_NS).collect();
-            if let Some(n) = p.logical_nulls() {
+            let nulls = p.logical_nulls();
+            if let Some(n) = &nulls {
                 for (x, ok) in out.iter_mut().zip(n.iter()) {
                     if !ok {
                         *x = sentinel::NJ;
                     }
                 }
             }
-            vector(Ty::Timestamp, VecData::I64(out.into()))?
+            // `fast_ns`: no item shifts onto q's null
+            let out = Buf::from_vec(out).with_no_nulls(nulls.is_none());
+            vector(Ty::Timestamp, VecData::I64(out))?
         }
         DataType::Timestamp(unit, _) => {
             let v = as_i64s(a).ok_or_else(bad)?;
@@ -726,6 +731,12 @@ pub fn concat_columns(mut parts: Vec<Value>) -> QResult<Value> {
             VecData::F64(b) => join!(b, as_f64),
             VecData::Guid(b) => join!(b, as_guid),
             VecData::Sym(b) => join!(b, as_sym),
+        }
+        if parts
+            .iter()
+            .all(|p| matches!(p, Value::Vector(v) if v.data().known_no_nulls()))
+        {
+            data.set_no_nulls();
         }
         return vector(t, data);
     }

@@ -27,8 +27,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, RecordBatch};
-use arrow_schema::{Field, Schema};
+use arrow_schema::{Field, Schema, SchemaRef};
 use qcore::{QError, QResult, Sym, Value};
+use rayon::prelude::*;
 
 pub use from_arrow::{SymDict, array_to_value, array_to_value_with, concat_columns};
 pub use to_arrow::value_to_array;
@@ -97,18 +98,15 @@ pub(crate) fn qtype_of(field: &Field) -> Option<char> {
 /// A table (or keyed table) as one record batch.
 pub fn table_to_batch(v: &Value, opts: &WriteOptions) -> QResult<RecordBatch> {
     let (names, columns, keys) = flat_columns(v)?;
-    let mut fields = Vec::with_capacity(names.len());
-    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(names.len());
-    for (name, col) in names.iter().zip(columns.iter()) {
-        let (field, array) = value_to_array(name.as_str(), col, opts)?;
-        fields.push(field);
-        arrays.push(array);
-    }
-    let mut meta = HashMap::new();
-    if keys > 0 {
-        meta.insert(KEYS_KEY.to_string(), keys.to_string());
-    }
-    let schema = Arc::new(Schema::new_with_metadata(fields, meta));
+    // columns on the rayon pool at once: the ones that need a pass
+    // (symbols' keys, timestamps' epoch shift, null checks) run side by side
+    let converted: Vec<(Field, ArrayRef)> = names
+        .par_iter()
+        .zip(columns.par_iter())
+        .map(|(name, col)| value_to_array(name.as_str(), col, opts))
+        .collect::<QResult<_>>()?;
+    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = converted.into_iter().unzip();
+    let schema = table_schema(fields, keys);
     let rows = v.count();
     RecordBatch::try_new_with_options(
         schema,
@@ -116,6 +114,16 @@ pub fn table_to_batch(v: &Value, opts: &WriteOptions) -> QResult<RecordBatch> {
         &arrow_array::RecordBatchOptions::new().with_row_count(Some(rows)),
     )
     .map_err(arrow_error)
+}
+
+/// The schema of a table's fields, with a keyed table's key count in its
+/// metadata (`borf.keys`).
+pub fn table_schema(fields: Vec<Field>, keys: usize) -> SchemaRef {
+    let mut meta = HashMap::new();
+    if keys > 0 {
+        meta.insert(KEYS_KEY.to_string(), keys.to_string());
+    }
+    Arc::new(Schema::new_with_metadata(fields, meta))
 }
 
 /// The names and columns of a table, a keyed table's key columns first,

@@ -51,6 +51,9 @@ pub struct Preallocated {
     len: usize,
     written: AtomicUsize,
     handed_out: AtomicBool,
+    /// Set when a piece was put that is not known null-free: otherwise the
+    /// finished vector is ([`qcore::Buf::known_no_nulls`]).
+    maybe_nulls: AtomicBool,
 }
 
 // SAFETY: `base` points into `data`'s allocation, which `Preallocated`
@@ -80,6 +83,7 @@ impl Preallocated {
             len,
             written: AtomicUsize::new(0),
             handed_out: AtomicBool::new(false),
+            maybe_nulls: AtomicBool::new(false),
         })
     }
 
@@ -127,6 +131,9 @@ impl Preallocated {
         // only inside its range and counts what it wrote, and the counts
         // add up to `len`, so each part filled its whole range.
         each_buf!(&mut self.data, b => unsafe { b.make_mut().set_len(len) });
+        if !self.maybe_nulls.load(Ordering::Acquire) {
+            self.data.set_no_nulls();
+        }
         Vector::new(self.ty, self.data)
             .map(Value::Vector)
             .ok_or_else(QError::type_)
@@ -167,6 +174,9 @@ impl Part<'_> {
             );
         }
         self.at += n;
+        if !piece.data().known_no_nulls() {
+            self.owner.maybe_nulls.store(true, Ordering::Release);
+        }
         self.owner.written.fetch_add(n, Ordering::AcqRel);
         Ok(())
     }
@@ -195,7 +205,39 @@ mod tests {
         parts[0].put(&longs(&[1, 2])).expect("put");
         drop(parts);
         match p.finish().expect("finish") {
-            Value::Vector(v) => assert_eq!(v, longs(&[1, 2, 3, 4, 5])),
+            Value::Vector(v) => {
+                assert_eq!(v, longs(&[1, 2, 3, 4, 5]));
+                // the pieces were not known null-free
+                assert!(!v.data().known_no_nulls());
+            }
+            _ => panic!("not a vector"),
+        }
+    }
+
+    #[test]
+    fn null_free_pieces_make_a_null_free_vector() {
+        let free = |v: &[i64]| {
+            let x = longs(v);
+            x.data().set_no_nulls();
+            x
+        };
+        let p = Preallocated::new(Ty::Long, 3).expect("alloc");
+        let mut parts = p.parts(&[1, 2]).expect("parts");
+        parts[0].put(&free(&[1])).expect("put");
+        parts[1].put(&free(&[2, 3])).expect("put");
+        drop(parts);
+        match p.finish().expect("finish") {
+            Value::Vector(v) => assert!(v.data().known_no_nulls()),
+            _ => panic!("not a vector"),
+        }
+        // one piece not known null-free: the vector is not either
+        let p = Preallocated::new(Ty::Long, 3).expect("alloc");
+        let mut parts = p.parts(&[1, 2]).expect("parts");
+        parts[0].put(&free(&[1])).expect("put");
+        parts[1].put(&longs(&[i64::MIN, 3])).expect("put");
+        drop(parts);
+        match p.finish().expect("finish") {
+            Value::Vector(v) => assert!(!v.data().known_no_nulls()),
             _ => panic!("not a vector"),
         }
     }

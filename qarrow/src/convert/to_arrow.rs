@@ -47,16 +47,23 @@ fn shared_scalar<T: ArrowNativeType + Send + Sync + 'static>(b: &Buf<T>) -> Scal
     ScalarBuffer::new(shared(b), 0, b.len())
 }
 
-/// The validity bitmap of items where `is_null` is false; `None` when
-/// nothing is null (Arrow's cheaper form). A hand-over of a column without
-/// nulls costs only the check, so it is made at memory speed: blocks are
-/// tested without a branch per item (the compiler vectorises the fold) and
-/// a long column's blocks on all cores.
+/// The validity bitmap of items where `is_null` (q's null of the item
+/// type) is false; `None` when nothing is null (Arrow's cheaper form).
+/// A buffer known null-free ([`Buf::known_no_nulls`]: a Parquet column
+/// without nulls, `til`, `n?m`, rows of those picked by a where clause)
+/// costs nothing; otherwise the check is made at memory speed (blocks
+/// tested without a branch per item, so the compiler vectorises the fold;
+/// a long column's blocks on all cores), and a check that finds no null
+/// is kept with the buffer, so the next hand-over of it is free.
 fn validity<T: Copy + Send + Sync>(
-    items: &[T],
+    buf: &Buf<T>,
     is_null: impl Fn(T) -> bool + Sync,
 ) -> Option<NullBuffer> {
     const PARALLEL: usize = 1 << 20;
+    if buf.known_no_nulls() {
+        return None;
+    }
+    let items: &[T] = buf;
     let any_null = |block: &[T]| {
         block
             .chunks(256)
@@ -68,6 +75,7 @@ fn validity<T: Copy + Send + Sync>(
         any_null(items)
     };
     if !has_null {
+        buf.set_no_nulls();
         return None;
     }
     Some(NullBuffer::new(BooleanBuffer::collect_bool(
@@ -81,11 +89,11 @@ fn validity<T: Copy + Send + Sync>(
 /// not fit is `'type` naming the column.
 fn shifted_i64(
     column: &str,
-    items: &[i64],
+    items: &Buf<i64>,
     f: impl Fn(i64) -> Option<i64>,
 ) -> QResult<(ScalarBuffer<i64>, Option<NullBuffer>)> {
     let mut out = Vec::with_capacity(items.len());
-    for &x in items {
+    for &x in items.iter() {
         out.push(match x {
             sentinel::NJ => 0,
             sentinel::WJ => i64::MAX,
@@ -101,11 +109,11 @@ fn shifted_i64(
 /// As [`shifted_i64`] for 32-bit items.
 fn shifted_i32(
     column: &str,
-    items: &[i32],
+    items: &Buf<i32>,
     f: impl Fn(i32) -> Option<i32>,
 ) -> QResult<(ScalarBuffer<i32>, Option<NullBuffer>)> {
     let mut out = Vec::with_capacity(items.len());
-    for &x in items {
+    for &x in items.iter() {
         out.push(match x {
             sentinel::NI => 0,
             sentinel::WI => i32::MAX,

@@ -225,19 +225,29 @@ pub fn cast_vector(to: Ty, v: &Vector) -> QResult<Vector> {
     }
     if !(from.is_temporal() && to.is_temporal()) {
         match (v.data(), to) {
+            // widening casts make a null only of a null: a null-free
+            // vector stays null-free
             (VecData::I64(b), Ty::Float) => {
-                return Ok(Vector::floats(
+                let out = Vector::floats(
                     b.iter()
                         .map(|&x| if x == NJ { f64::NAN } else { x as f64 })
                         .collect(),
-                ));
+                );
+                if b.known_no_nulls() {
+                    out.data().set_no_nulls();
+                }
+                return Ok(out);
             }
             (VecData::I32(b), Ty::Long) => {
-                return Ok(Vector::longs(
+                let out = Vector::longs(
                     b.iter()
                         .map(|&x| if x == i32::MIN { NJ } else { x as i64 })
                         .collect(),
-                ));
+                );
+                if b.known_no_nulls() {
+                    out.data().set_no_nulls();
+                }
+                return Ok(out);
             }
             (VecData::F64(b), Ty::Long) => {
                 return Ok(Vector::longs(b.iter().map(|&x| f64_to_i64(x)).collect()));

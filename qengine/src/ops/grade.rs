@@ -132,6 +132,10 @@ pub fn sort_vector(v: &Vector, desc: bool) -> Vector {
             VecData::Sym(g.iter().map(|&i| b[i]).collect::<Vec<Sym>>().into())
         }
     };
+    // a permutation of a null-free vector is null-free
+    if v.data().known_no_nulls() {
+        data.set_no_nulls();
+    }
     let mut out = Vector::new(v.ty(), data).unwrap_or_else(|| Vector::empty(v.ty()));
     if !desc {
         out.attr = Attr::Sorted;

@@ -17,6 +17,7 @@ use qcore::Value;
 use qcore::VecData;
 use qcore::Vector;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Items `a..b` of a list value (vector, general list, table rows).
 pub fn slice(x: &Value, a: usize, b: usize) -> Value {
@@ -25,6 +26,10 @@ pub fn slice(x: &Value, a: usize, b: usize) -> Value {
     match x {
         Value::Vector(v) => {
             let mut w = map_vec!(v, s => s[a..b].to_vec());
+            // part of a null-free vector is null-free
+            if v.data().known_no_nulls() {
+                w.data().set_no_nulls();
+            }
             w.domain = v.domain;
             if let (Some(d), Some(ix)) = (v.domain, v.enum_index()) {
                 w.set_enum(d, ix.window(a, b));
@@ -181,8 +186,10 @@ pub(crate) fn take_columns(cols: &[Value], idx: &[i64]) -> Vec<Value> {
 /// `v idx` for a typed vector: out-of-range indexes give the typed null.
 /// Long index lists split across the rayon pool.
 pub fn gather(v: &Vector, idx: &[i64]) -> Vector {
-    // long index lists gather on all cores (`ops::par`)
-    struct Gather<'a>(&'a [i64]);
+    // long index lists gather on all cores (`ops::par`); an index out of
+    // range is noted, so a gather of a null-free vector by indexes in range
+    // (the rows of a where clause, a sort's order) is known null-free
+    struct Gather<'a>(&'a [i64], AtomicBool);
     impl ItemsKernel for Gather<'_> {
         fn run<T: Copy + Send + Sync>(&self, src: &[T], null: T) -> Vec<T> {
             let n = src.len();
@@ -190,12 +197,16 @@ pub fn gather(v: &Vector, idx: &[i64]) -> Vector {
                 if k >= 0 && (k as usize) < n {
                     src[k as usize]
                 } else {
+                    self.1.store(true, Ordering::Relaxed);
                     null
                 }
             })
         }
+        fn only_source_items(&self) -> bool {
+            !self.1.load(Ordering::Relaxed)
+        }
     }
-    per_type(v, &Gather(idx))
+    per_type(v, &Gather(idx, AtomicBool::new(false)))
 }
 
 /// `v` moved `k` places: item `i` is `v[i-k]`, null where that falls
@@ -225,6 +236,12 @@ pub fn shift(v: &Vector, k: i64) -> Vector {
 /// null, written once for every item type.
 trait ItemsKernel {
     fn run<T: Copy + Send + Sync>(&self, src: &[T], null: T) -> Vec<T>;
+    /// True when the last run's items all came from the source (no null
+    /// of the kernel's own): then a null-free source gives a null-free
+    /// result ([`qcore::Buf::known_no_nulls`]).
+    fn only_source_items(&self) -> bool {
+        false
+    }
 }
 
 /// Runs `k` over `v`'s items with its type's null; the result keeps `v`'s
@@ -244,6 +261,9 @@ fn per_type(v: &Vector, k: &impl ItemsKernel) -> Vector {
         VecData::Guid(b) => VecData::Guid(k.run(b, [0; 16]).into()),
         VecData::Sym(b) => VecData::Sym(k.run(b, Sym::EMPTY).into()),
     };
+    if v.data().known_no_nulls() && k.only_source_items() {
+        data.set_no_nulls();
+    }
     let mut out = Vector::new(ty, data).unwrap_or_else(|| Vector::empty(ty));
     out.domain = v.domain;
     // an enumeration's indexes move with its items

@@ -86,6 +86,9 @@ pub(crate) fn concat(a: &Vector, b: &Vector) -> Option<Vector> {
         (VecData::Sym(p), VecData::Sym(q)) => VecData::Sym([&p[..], &q[..]].concat().into()),
         _ => return None,
     };
+    if a.data().known_no_nulls() && b.data().known_no_nulls() {
+        data.set_no_nulls();
+    }
     Vector::new(a.ty(), data)
 }
 
@@ -116,6 +119,9 @@ pub(crate) fn concat_all(parts: &[&Vector]) -> Option<Vector> {
         VecData::Guid(_) => cat!(Guid),
         VecData::Sym(_) => cat!(Sym),
     };
+    if parts.iter().all(|p| p.data().known_no_nulls()) {
+        data.set_no_nulls();
+    }
     let mut v = Vector::new(first.ty(), data)?;
     v.domain = first.domain;
     // enumerations of one domain, every part's indexes known: so are the

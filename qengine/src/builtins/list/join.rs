@@ -65,7 +65,13 @@ pub(crate) fn raze_value(x: Value) -> QResult<Value> {
                             }
                         }
                     }
-                    return Ok(Value::Vector(b.finish()));
+                    let out = b.finish();
+                    if l.iter()
+                        .all(|v| matches!(v, Value::Vector(w) if w.data().known_no_nulls()))
+                    {
+                        out.data().set_no_nulls();
+                    }
+                    return Ok(Value::Vector(out));
                 }
             }
             let mut items = l.iter().cloned();

@@ -82,7 +82,11 @@ pub(crate) fn til_n(n: i64) -> QResult<Value> {
     for i in 0..n {
         v.push(i);
     }
-    Ok(longs(v))
+    let v = longs(v);
+    if let Value::Vector(t) = &v {
+        t.data().set_no_nulls();
+    }
+    Ok(v)
 }
 
 /// `count x`.

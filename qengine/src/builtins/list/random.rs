@@ -166,6 +166,26 @@ pub(crate) fn roll_atom(m: usize, deal: bool, a: &Atom) -> QResult<Value> {
         Atom::Timestamp(l) | Atom::Timespan(l) => Vector::from_i64(a.ty(), ints(l)?),
         _ => return Err(QError::type_()),
     };
+    // numbers drawn below a limit are never null (a float limit of 0n or
+    // 0w could give NaN); symbols, guids and bytes are left unknown
+    let no_nulls = match *a {
+        Atom::Float(f) | Atom::Datetime(f) => f.is_finite(),
+        Atom::Real(f) => f.is_finite(),
+        Atom::Short(_)
+        | Atom::Int(_)
+        | Atom::Long(_)
+        | Atom::Month(_)
+        | Atom::Date(_)
+        | Atom::Minute(_)
+        | Atom::Second(_)
+        | Atom::Time(_)
+        | Atom::Timestamp(_)
+        | Atom::Timespan(_) => true,
+        _ => false,
+    };
+    if no_nulls {
+        v.data().set_no_nulls();
+    }
     Ok(Value::Vector(v))
 }
 
