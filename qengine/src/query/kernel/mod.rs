@@ -148,14 +148,17 @@ pub enum Path {
     Split = 1,
     /// Two-stage pipeline (no where, ordered aggregates).
     Piped = 2,
+    /// Blocks of rows sorted by group, the groups folded on all cores
+    /// (a by, ordered aggregates).
+    ByGroup = 3,
 }
 
 thread_local! {
-    static PATH_RUNS: std::cell::Cell<[u64; 3]> = const { std::cell::Cell::new([0; 3]) };
+    static PATH_RUNS: std::cell::Cell<[u64; 4]> = const { std::cell::Cell::new([0; 4]) };
 }
 
 /// Per [`Path`], the selects on this thread that took it (a test counter).
-pub fn path_runs() -> [u64; 3] {
+pub fn path_runs() -> [u64; 4] {
     PATH_RUNS.with(|c| c.get())
 }
 

@@ -516,7 +516,9 @@ fn ordered_aggregates_split_and_piped() {
     let threads = rayon::current_num_threads();
     for (qs, path) in [(&split[..], Path::Split), (&piped[..], Path::Piped)] {
         for q in qs {
-            let before = path_runs()[path as usize];
+            // a by whose keys and aggregates `bygroup` folds takes it
+            // instead (`bygroup_runs_match_interpreter`)
+            let before = path_runs()[path as usize] + path_runs()[Path::ByGroup as usize];
             check_both(&mut it, q);
             // the split needs a second thread and more than one range
             // (`u` and `w` are below a chunk); no rows: the interpreter
@@ -534,7 +536,8 @@ fn ordered_aggregates_split_and_piped() {
             let sym_pair =
                 keys.contains(',') && keys.split(',').any(|k| ["s", "sym"].contains(&k.trim()));
             if threads > 1 && !small && !sym_pair && !q.contains("zzz") && !q.contains("9999") {
-                assert!(path_runs()[path as usize] > before, "{path:?}: {q}");
+                let after = path_runs()[path as usize] + path_runs()[Path::ByGroup as usize];
+                assert!(after > before, "{path:?}: {q}");
             }
         }
     }
@@ -548,6 +551,65 @@ fn ordered_aggregates_split_and_piped() {
             .expect("pool");
         pool.install(|| {
             for q in split.iter().chain(&piped) {
+                check_both(&mut it, q);
+            }
+        });
+    }
+}
+
+#[test]
+fn bygroup_runs_match_interpreter() {
+    let _g = switch_lock();
+    let mut it = Interp::new();
+    for s in SETUP.iter().chain(SETUP3).chain(&[
+        // quotes: float and long columns with nulls, a null symbol
+        "n4:30000",
+        "q4:([] s:n4?`a`b`c`d`e`f`g`h`i`j; bid:100+n4?10f; ask:110+n4?10f; bs:100*1+n4?10; as:100*1+n4?10; k:n4?5; e:n4?\"ABC\")",
+        "q4:update bid:0n from q4 where 0=i mod 97",
+        "q4:update bs:0N from q4 where 0=i mod 89",
+        "q4:update s:` from q4 where 0=i mod 101",
+        "q4:update ask:bid from q4 where 0=i mod 103",
+    ]) {
+        run(&mut it, s);
+    }
+    // a by and ordered aggregates: blocks sorted by group, the groups on
+    // all cores; arguments computed once when two aggregates share them
+    let qs = [
+        "select s:avg ask-bid, mx:max ask-bid by s from q4",
+        "select bps:avg 10000*(ask-bid)%0.5*bid+ask by s from q4",
+        "select imb:avg (bs-as)%bs+as by s from q4",
+        "select a:avg bid, d:dev bid, m:med bid, v:var bs, sd:sdev ask, sv:svar bid by s from q4",
+        "select c:count i, t:sum bs, mn:min bs, mx:max as, ai:avg bs, tf:sum bid, lo:min bid, hi:max ask by s from q4",
+        "select avg bid, sum bs*k, max bs-as by k, s from q4",
+        "select avg bid, sum ask-bid by e from q4",
+        "select avg bid, mx:max ask by k from q4 where bid>105",
+        "select avg ask-bid by s from q4 where s in `a`b, bs>300",
+        "select avg bid by s from q4 where bid>1000",
+        "select avg x, dev x, sum v, min k, max k by s from t3",
+        "select a:avg x*2, s:sum v+1 by k from t3",
+        // hashed keys (`0W xbar` spans too much): another run answers
+        "select a:avg x*2, s:sum v+1 by 10 xbar v from t3",
+        "select avg price, sum size by sym from t",
+        "select avg bid by s from 1#q4",
+    ];
+    let threads = rayon::current_num_threads();
+    for q in qs {
+        let before = path_runs()[Path::ByGroup as usize];
+        check_both(&mut it, q);
+        let expect =
+            threads > 1 && !q.contains("1#") && !q.contains("bid>1000") && !q.contains("xbar v");
+        if expect {
+            assert!(path_runs()[Path::ByGroup as usize] > before, "bygroup: {q}");
+        }
+    }
+    for n in [3, 1] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .stack_size(64 << 20)
+            .build()
+            .expect("pool");
+        pool.install(|| {
+            for q in qs {
                 check_both(&mut it, q);
             }
         });

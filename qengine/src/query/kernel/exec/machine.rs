@@ -256,7 +256,7 @@ pub(super) fn zip<T: Copy, U>(
     }
 }
 
-#[inline]
+#[inline(always)]
 pub(in crate::query::kernel) fn ij(op: AOp, a: i64, b: i64) -> i64 {
     if a == NJ || b == NJ {
         return NJ;
@@ -269,7 +269,7 @@ pub(in crate::query::kernel) fn ij(op: AOp, a: i64, b: i64) -> i64 {
     }
 }
 
-#[inline]
+#[inline(always)]
 pub(in crate::query::kernel) fn ff(op: AOp, a: f64, b: f64) -> f64 {
     match op {
         AOp::Add => a + b,
@@ -399,12 +399,24 @@ impl<'a> Machine<'a> {
                     },
                     Reg::I(o),
                 ) if !*float => {
-                    let op = *op;
-                    zip(o, n, self.ints(*a), self.ints(*b), |x, y| ij(op, x, y))
+                    // the operator chosen once, outside the loop, so each
+                    // loop is one operation (and vectorises)
+                    let (x, y) = (self.ints(*a), self.ints(*b));
+                    match op {
+                        AOp::Add => zip(o, n, x, y, |x, y| ij(AOp::Add, x, y)),
+                        AOp::Sub => zip(o, n, x, y, |x, y| ij(AOp::Sub, x, y)),
+                        AOp::Mul => zip(o, n, x, y, |x, y| ij(AOp::Mul, x, y)),
+                        AOp::Div => zip(o, n, x, y, |x, y| ij(AOp::Div, x, y)),
+                    }
                 }
                 (Op::Arith { op, a, b, .. }, Reg::F(o)) => {
-                    let op = *op;
-                    zip(o, n, self.floats(*a), self.floats(*b), |x, y| ff(op, x, y))
+                    let (x, y) = (self.floats(*a), self.floats(*b));
+                    match op {
+                        AOp::Add => zip(o, n, x, y, |x, y| ff(AOp::Add, x, y)),
+                        AOp::Sub => zip(o, n, x, y, |x, y| ff(AOp::Sub, x, y)),
+                        AOp::Mul => zip(o, n, x, y, |x, y| ff(AOp::Mul, x, y)),
+                        AOp::Div => zip(o, n, x, y, |x, y| ff(AOp::Div, x, y)),
+                    }
                 }
                 (
                     Op::Cmp {

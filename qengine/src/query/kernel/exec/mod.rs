@@ -8,6 +8,7 @@
 //! | `machine.rs` | the machine: registers, the where clause's selection, register programs |
 //! | `keys.rs` | group-id assignment for the by keys (symbol table, dense ids, hashes) |
 //! | `agg.rs` | the accumulators, the folds and the merge of parallel states |
+//! | `bygroup.rs` | grouped selects with ordered aggregates: blocks sorted by group, the groups on all cores |
 //! | `runs.rs` | row ranges, parallel and pipelined runs, whole-column selects, [`run_narrow`] |
 //!
 //! Whatever the run, the answer is the interpreter's to the bit, or `None`
@@ -16,6 +17,7 @@
 use rayon::prelude::*;
 
 mod agg;
+mod bygroup;
 mod keys;
 mod machine;
 mod runs;
@@ -133,7 +135,18 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
     // distinct`, which only the split folds; with a where clause the
     // ranges and then the groups on all cores (`AggState::fold_recs_par`)
     let distinct = q.aggs.iter().any(|a| a.kind == AggKind::CountDistinct);
-    let st = if rs.len() > 1 && split && q.prog.constraints.is_empty() && !distinct {
+    // a by: blocks sorted by group, the groups on all cores, when the keys
+    // and aggregates allow (`bygroup`)
+    let bygroup = if rs.len() > 1 && split {
+        bygroup::run_bygroup(t, q, plan.as_ref())
+    } else {
+        None
+    };
+    let st = if let Some(st) = bygroup {
+        let st = st?;
+        super::note_path(super::Path::ByGroup);
+        st
+    } else if rs.len() > 1 && split && q.prog.constraints.is_empty() && !distinct {
         let st = run_piped(t, q, plan.as_ref())?;
         super::note_path(super::Path::Piped);
         st

@@ -1,0 +1,656 @@
+//! Grouped selects with ordered aggregates on all cores, sorted by group
+//! a block at a time ([`run_bygroup`]).
+//!
+//! A float `sum`/`avg` (and the `var` family, `med`) of a group must add
+//! the group's items in row order through [`Lanes`] to give the
+//! interpreter's bits, so one group's items are never split between
+//! threads (DECISIONS, "Grouped aggregates on both cores"). Instead of
+//! folding row by row on one thread (the pipeline) or sorting all the
+//! items by group in memory (the split), the rows go in rounds of one
+//! cache-sized block per thread:
+//!
+//! 1. each block, in parallel: the where clause, each selected row's key
+//!    slot (a symbol id, or the dense composite id) and its group, and
+//!    every aggregate's argument, computed once per chunk (an arithmetic
+//!    expression of columns included) — then the block's items sorted by
+//!    group (a counting sort, each group's items staying in row order);
+//! 2. the groups new in the round numbered in row order (first
+//!    occurrence, as the one-pass run numbers them);
+//! 3. the groups in parallel (contiguous ranges of group ids): each folds
+//!    its runs of items, block after block, with the same additions as in
+//!    one pass ([`Lanes::extend`] of a run is [`Lanes::push`] of each
+//!    item), `min`/`max` keeping the first of equal items.
+//!
+//! Everything a round touches stays in the threads' caches, and the
+//! argument is evaluated on all cores.
+
+type HashMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::FixedState>;
+use qcore::sentinel::NJ;
+use rayon::prelude::*;
+
+use super::agg::Acc;
+use super::agg::AggState;
+use super::agg::acc_grow;
+use super::agg::hitems;
+use super::keys::Keys;
+use super::machine::Reg;
+use super::machine::each_row;
+use super::runs::interrupted;
+use crate::ops::dense::Col;
+use crate::ops::dense::DensePlan;
+use crate::ops::lanes::Lanes;
+use crate::query::kernel::CHUNK;
+use crate::query::kernel::compile::Agg;
+use crate::query::kernel::compile::AggKind;
+use crate::query::kernel::compile::Op;
+use crate::query::kernel::compile::Opnd;
+use crate::query::kernel::compile::RegKind;
+use crate::query::kernel::compile::SelectQ;
+use crate::query::kernel::par_min_rows;
+use qcore::Table;
+
+/// Rows per block: 64k rows (a few MB of items, within a core's L2 and
+/// the shared cache), fewer when the parallel threshold is lowered
+/// (tests), so that small tables still run several blocks.
+fn block_rows() -> usize {
+    (par_min_rows() / 64).clamp(CHUNK, 16 * CHUNK) / CHUNK * CHUNK
+}
+
+/// What an aggregate folds: nothing (`count`), longs or floats.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    None,
+    I,
+    F,
+}
+
+/// An aggregate's items over a block: in row order, then sorted by group.
+enum Vals {
+    None,
+    I(Vec<i64>),
+    F(Vec<f64>),
+}
+
+impl Vals {
+    fn new(k: Kind) -> Vals {
+        match k {
+            Kind::None => Vals::None,
+            Kind::I => Vals::I(Vec::new()),
+            Kind::F => Vals::F(Vec::new()),
+        }
+    }
+
+    fn clear(&mut self) {
+        match self {
+            Vals::None => {}
+            Vals::I(v) => v.clear(),
+            Vals::F(v) => v.clear(),
+        }
+    }
+
+    /// `self[dst[j]] = x[j]`: `x` sorted by the permutation `dst`.
+    fn sorted_from(&mut self, x: &Vals, dst: &[u32]) {
+        fn go<T: Copy + Default>(o: &mut Vec<T>, x: &[T], dst: &[u32]) {
+            // every item is written below (`dst` is a permutation): the
+            // buffer of the block before is only resized, not cleared
+            o.resize(x.len(), T::default());
+            for (&d, &v) in dst.iter().zip(x) {
+                o[d as usize] = v;
+            }
+        }
+        match (self, x) {
+            (Vals::I(o), Vals::I(x)) => go(o, x, dst),
+            (Vals::F(o), Vals::F(x)) => go(o, x, dst),
+            _ => {}
+        }
+    }
+}
+
+/// The items an aggregate folds, when this path can fold it: `count`,
+/// `sum`/`avg`/`min`/`max` of a compiled argument (any arithmetic of
+/// columns), the `var` family and `med` of a column; `None` for the
+/// others (`first`, `last`, `wavg`, `wsum`, `count distinct`).
+fn kind_of(q: &SelectQ, a: &Agg) -> Option<Kind> {
+    let reg = || a.reg.and_then(|r| q.prog.regs.get(r).copied());
+    match a.kind {
+        AggKind::Count => Some(Kind::None),
+        AggKind::Var | AggKind::Svar | AggKind::Dev | AggKind::Sdev | AggKind::Med => {
+            a.col.map(|_| Kind::F)
+        }
+        AggKind::SumI | AggKind::MinI | AggKind::MaxI => (reg()? == RegKind::I).then_some(Kind::I),
+        AggKind::MinF | AggKind::MaxF => (reg()? == RegKind::F).then_some(Kind::F),
+        AggKind::SumF | AggKind::AvgI | AggKind::AvgF => match reg()? {
+            RegKind::I => Some(Kind::I),
+            RegKind::F => Some(Kind::F),
+            RegKind::B => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether the op ranges of aggregates `a` and `b` compute the same
+/// items: the same ops with their registers renamed (each column reference
+/// compiles to its own load, so a range is self-contained).
+fn same_ops(q: &SelectQ, a: &Agg, b: &Agg) -> bool {
+    let (xa, xb) = (&q.prog.ops[a.ops.0..a.ops.1], &q.prog.ops[b.ops.0..b.ops.1]);
+    if xa.len() != xb.len() || xa.is_empty() {
+        return false;
+    }
+    let mut map: HashMap<usize, usize> = HashMap::default();
+    let mut reg = |x: usize, y: usize| *map.entry(x).or_insert(y) == y;
+    let opnd = |x: Opnd, y: Opnd, reg: &mut dyn FnMut(usize, usize) -> bool| match (x, y) {
+        (Opnd::R(x), Opnd::R(y)) => reg(x, y),
+        (Opnd::I(x), Opnd::I(y)) => x == y,
+        (Opnd::F(x), Opnd::F(y)) => x.to_bits() == y.to_bits(),
+        _ => false,
+    };
+    for (x, y) in xa.iter().zip(xb) {
+        let ok = match (x, y) {
+            (Op::Load { dst: d, col: c }, Op::Load { dst: e, col: f }) => {
+                q.prog.cols[*c].idx == q.prog.cols[*f].idx && reg(*d, *e)
+            }
+            (Op::I2F { dst: d, src: s }, Op::I2F { dst: e, src: t }) => reg(*s, *t) && reg(*d, *e),
+            (
+                Op::Arith {
+                    dst: d,
+                    op: o,
+                    a: p,
+                    b: r,
+                    float: f,
+                },
+                Op::Arith {
+                    dst: e,
+                    op: o2,
+                    a: p2,
+                    b: r2,
+                    float: f2,
+                },
+            ) => {
+                o == o2
+                    && f == f2
+                    && opnd(*p, *p2, &mut reg)
+                    && opnd(*r, *r2, &mut reg)
+                    && reg(*d, *e)
+            }
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    match (a.reg, b.reg) {
+        (Some(x), Some(y)) => map.get(&x) == Some(&y),
+        _ => false,
+    }
+}
+
+/// The float column an aggregate's items are, as floats: a holistic one's
+/// column, or a plain load of a float column.
+fn float_col(q: &SelectQ, a: &Agg, t: &Table) -> Option<usize> {
+    let idx = if a.kind.holistic() {
+        a.col?
+    } else {
+        match &q.prog.ops[a.ops.0..a.ops.1] {
+            [Op::Load { col, .. }] => q.prog.cols.get(*col)?.idx,
+            _ => return None,
+        }
+    };
+    match t.columns.get(idx)? {
+        qcore::Value::Vector(v) if matches!(v.data(), qcore::VecData::F64(_)) => Some(idx),
+        _ => None,
+    }
+}
+
+/// Per aggregate, the aggregate whose items it folds: itself, or an
+/// earlier one with the same items (`avg x` and `max x` of one
+/// expression; `avg c` and `dev c` of a float column), computed and
+/// sorted once.
+fn sources(q: &SelectQ, t: &Table, kinds: &[Kind]) -> Vec<usize> {
+    let mut src: Vec<usize> = (0..q.aggs.len()).collect();
+    for k in 0..q.aggs.len() {
+        if kinds[k] == Kind::None {
+            continue;
+        }
+        let (a, fc) = (&q.aggs[k], float_col(q, &q.aggs[k], t));
+        for j in 0..k {
+            let b = &q.aggs[j];
+            if src[j] != j || kinds[j] != kinds[k] {
+                continue;
+            }
+            let same = match (fc, float_col(q, b, t)) {
+                (Some(x), Some(y)) => x == y,
+                _ => !a.kind.holistic() && !b.kind.holistic() && same_ops(q, a, b),
+            };
+            if same {
+                src[k] = j;
+                break;
+            }
+        }
+    }
+    src
+}
+
+/// One block as phase 1 leaves it.
+#[derive(Default)]
+struct Block {
+    /// Rows `[lo, hi)`.
+    range: (usize, usize),
+    /// Per selected row, its local group: a group id below `g0`, else
+    /// `g0 + k` for the `k`-th slot new in this block.
+    lids: Vec<u32>,
+    /// Per selected row, its place in the sorted items.
+    dst: Vec<u32>,
+    /// Per aggregate that is its own source: its items in row order, and
+    /// sorted by local group.
+    vals: Vec<Vals>,
+    sorted: Vec<Vals>,
+    /// The local groups present, and where each one's items start in
+    /// `sorted` (one more entry: the end).
+    present: Vec<u32>,
+    starts: Vec<u32>,
+    /// Groups when the round started.
+    g0: u32,
+    /// Slots without a group when the round started (slot, first row),
+    /// in row order, and the groups phase 2 gave them.
+    news: Vec<(u32, i64)>,
+    newmap: Vec<u32>,
+}
+
+/// One thread's scratch: its machine and a count per local group.
+struct Worker<'a> {
+    st: AggState<'a>,
+    cnt: Vec<u32>,
+    newtab: HashMap<u32, u32>,
+}
+
+/// The group of key slot `s` (row `r`): known when the round started, or
+/// a local one for a slot new in this block.
+#[inline(always)]
+fn lid_of(
+    gof: &[u32],
+    s: u32,
+    r: usize,
+    g0: u32,
+    newtab: &mut HashMap<u32, u32>,
+    news: &mut Vec<(u32, i64)>,
+) -> u32 {
+    match gof.get(s as usize) {
+        Some(&g) if g != u32::MAX => g,
+        _ => new_lid(s, r, g0, newtab, news),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn new_lid(
+    s: u32,
+    r: usize,
+    g0: u32,
+    newtab: &mut HashMap<u32, u32>,
+    news: &mut Vec<(u32, i64)>,
+) -> u32 {
+    *newtab.entry(s).or_insert_with(|| {
+        news.push((s, r as i64));
+        g0 + news.len() as u32 - 1
+    })
+}
+
+/// Phase 1 for one block. False when interrupted or a key fell outside
+/// the dense plan.
+fn fill(
+    w: &mut Worker,
+    b: &mut Block,
+    q: &SelectQ,
+    kinds: &[Kind],
+    src: &[usize],
+    gof: &[u32],
+) -> bool {
+    let (lo, hi) = b.range;
+    b.lids.clear();
+    b.news.clear();
+    b.newmap.clear();
+    w.newtab.clear();
+    for v in b.vals.iter_mut() {
+        v.clear();
+    }
+    let g0 = b.g0;
+    let mut base = lo;
+    while base < hi {
+        if interrupted() {
+            return false;
+        }
+        let len = CHUNK.min(hi - base);
+        let st = &mut w.st;
+        st.m.filter(&q.prog, base, len);
+        let (n, dense) = (st.m.n, st.m.dense);
+        if n == 0 {
+            base += len;
+            continue;
+        }
+        // the rows' groups
+        let (newtab, news) = (&mut w.newtab, &mut b.news);
+        if let Keys::Sym(_) = st.keys {
+            let Col::Sym(c) = st.keycols[0] else {
+                return false;
+            };
+            let sel = &st.m.sel[..];
+            let off = b.lids.len();
+            b.lids.resize(off + n, 0);
+            let lids = &mut b.lids[off..];
+            each_row!(base, sel, n, dense, |j, r| {
+                lids[j] = lid_of(gof, c[r].0, r, g0, newtab, news);
+            });
+        } else {
+            let sel = std::mem::take(&mut st.m.sel);
+            st.dense_ids((!dense).then(|| &sel[..n]), n, base);
+            let off = b.lids.len();
+            b.lids.resize(off + n, 0);
+            for (j, (o, &s)) in b.lids[off..].iter_mut().zip(&st.ids[..n]).enumerate() {
+                let r = base + if dense { j } else { sel[j] as usize };
+                *o = lid_of(gof, s, r, g0, newtab, news);
+            }
+            st.m.sel = sel;
+            if st.bad {
+                return false;
+            }
+        }
+        // the aggregates' items, each computed once
+        for (k, a) in q.aggs.iter().enumerate() {
+            if src[k] != k || kinds[k] == Kind::None {
+                continue;
+            }
+            let out = &mut b.vals[k];
+            if a.kind.holistic() {
+                let (Some(c), Vals::F(o)) = (st.hcols[k], out) else {
+                    return false;
+                };
+                hitems(c, base, &st.m.sel, n, dense, |_, x| o.push(x));
+                continue;
+            }
+            let direct = match &q.prog.ops[a.ops.0..a.ops.1] {
+                [Op::Load { col, .. }] if dense => Some(st.m.cols[*col]),
+                _ => None,
+            };
+            match (direct, out) {
+                (Some(Col::I64(c)), Vals::I(o)) => o.extend_from_slice(&c[base..base + n]),
+                (Some(Col::F64(c)), Vals::F(o)) => o.extend_from_slice(&c[base..base + n]),
+                (_, out) => {
+                    let Some(r) = a.reg else { return false };
+                    st.m.run(&q.prog.ops[a.ops.0..a.ops.1], base);
+                    match (&st.m.regs[r], out) {
+                        (Reg::I(x), Vals::I(o)) => o.extend_from_slice(&x[..n]),
+                        (Reg::F(x), Vals::F(o)) => o.extend_from_slice(&x[..n]),
+                        _ => return false,
+                    }
+                }
+            }
+        }
+        base += len;
+    }
+    sort_block(w, b);
+    true
+}
+
+/// Sorts a block's items by local group (stable: each group's items stay
+/// in row order), through a count per local group.
+fn sort_block(w: &mut Worker, b: &mut Block) {
+    let need = b.g0 as usize + b.news.len();
+    if w.cnt.len() < need {
+        w.cnt.resize(need, 0);
+    }
+    let cnt = &mut w.cnt[..];
+    b.present.clear();
+    for &l in &b.lids {
+        let c = &mut cnt[l as usize];
+        if *c == 0 {
+            b.present.push(l);
+        }
+        *c += 1;
+    }
+    // counts to starts, in the order the groups first appear
+    b.starts.clear();
+    let mut at = 0u32;
+    for &l in &b.present {
+        b.starts.push(at);
+        let c = cnt[l as usize];
+        cnt[l as usize] = at;
+        at += c;
+    }
+    b.starts.push(at);
+    b.dst.clear();
+    b.dst.extend(b.lids.iter().map(|&l| {
+        let c = &mut cnt[l as usize];
+        *c += 1;
+        *c - 1
+    }));
+    for &l in &b.present {
+        cnt[l as usize] = 0;
+    }
+    for (o, x) in b.sorted.iter_mut().zip(&b.vals) {
+        o.sorted_from(x, &b.dst);
+    }
+}
+
+/// An aggregate's accumulators for a range of groups.
+enum Part<'a> {
+    Count(&'a mut [i64]),
+    I(&'a mut [i64]),
+    F(&'a mut [f64]),
+    L(&'a mut [Lanes]),
+    V(&'a mut [Vec<f64>]),
+}
+
+/// `v` cut at the consecutive ranges `parts` (which cover it).
+fn cut<'a, T>(mut v: &'a mut [T], parts: &[(usize, usize)]) -> Vec<&'a mut [T]> {
+    let mut out = Vec::with_capacity(parts.len());
+    for &(lo, hi) in parts {
+        let (mine, rest) = std::mem::take(&mut v).split_at_mut(hi - lo);
+        out.push(mine);
+        v = rest;
+    }
+    out
+}
+
+/// Folds the items `x` (one group's, in row order) into accumulator `g`.
+fn fold_run(kind: AggKind, p: &mut Part, g: usize, x: &Vals, (s, e): (usize, usize)) {
+    match (p, x) {
+        (Part::Count(v), _) => v[g] += (e - s) as i64,
+        (Part::I(v), Vals::I(x)) => {
+            let x = &x[s..e];
+            let acc = &mut v[g];
+            match kind {
+                AggKind::MinI => {
+                    *acc = x
+                        .iter()
+                        .fold(*acc, |m, &y| if y != NJ && y < m { y } else { m })
+                }
+                AggKind::MaxI => {
+                    *acc = x
+                        .iter()
+                        .fold(*acc, |m, &y| if y != NJ && y > m { y } else { m })
+                }
+                _ => {
+                    let s = x
+                        .iter()
+                        .fold(0i64, |s, &y| s.wrapping_add(if y == NJ { 0 } else { y }));
+                    *acc = acc.wrapping_add(s);
+                }
+            }
+        }
+        (Part::F(v), Vals::F(x)) => {
+            let x = &x[s..e];
+            let acc = &mut v[g];
+            *acc = if kind == AggKind::MinF {
+                x.iter().fold(*acc, |m, &y| if y < m { y } else { m })
+            } else {
+                x.iter().fold(*acc, |m, &y| if y > m { y } else { m })
+            };
+        }
+        (Part::L(v), Vals::F(x)) => v[g].extend(&x[s..e]),
+        (Part::L(v), Vals::I(x)) => v[g].extend(&x[s..e]),
+        (Part::V(v), Vals::F(x)) => v[g].extend_from_slice(&x[s..e]),
+        _ => {}
+    }
+}
+
+/// A grouped select with ordered aggregates, sorted by group a block at a
+/// time (module docs). `None`: not of this path's shape (a key hashed or
+/// a `first`, `last`, `wavg`, `wsum` or `count distinct`): another run
+/// answers; `Some(None)`: interrupted, or a key outside its plan: the
+/// interpreter answers.
+pub(super) fn run_bygroup<'a>(
+    t: &'a Table,
+    q: &SelectQ,
+    plan: Option<&DensePlan>,
+) -> Option<Option<AggState<'a>>> {
+    if q.keys.is_empty() {
+        return None;
+    }
+    let kinds: Vec<Kind> = q
+        .aggs
+        .iter()
+        .map(|a| kind_of(q, a))
+        .collect::<Option<_>>()?;
+    let proto = AggState::new(t, q, plan)?;
+    let dense = match (&proto.keys, plan) {
+        (Keys::Sym(_), _) => false,
+        (Keys::Dense(_), Some(_)) => true,
+        _ => return None,
+    };
+    if q.aggs
+        .iter()
+        .enumerate()
+        .any(|(k, a)| a.kind.holistic() && proto.hcols[k].is_none())
+    {
+        return None;
+    }
+    let src = sources(q, t, &kinds);
+    let threads = rayon::current_num_threads().max(1);
+    // slot → group (`u32::MAX`: none yet); a symbol table grows with the
+    // ids met
+    let mut gof: Vec<u32> = match plan {
+        Some(p) if dense => vec![u32::MAX; p.slots as usize],
+        _ => Vec::new(),
+    };
+    let mut workers: Vec<Worker> = Vec::with_capacity(threads);
+    let mut blocks: Vec<Block> = Vec::with_capacity(threads);
+    for _ in 0..threads {
+        let mut st = AggState::new(t, q, plan)?;
+        if dense {
+            // the workers compute slots only, never look them up
+            st.keys = Keys::Dense(Vec::new());
+        }
+        workers.push(Worker {
+            st,
+            cnt: Vec::new(),
+            newtab: HashMap::default(),
+        });
+        blocks.push(Block {
+            vals: kinds
+                .iter()
+                .enumerate()
+                .map(|(k, &x)| Vals::new(if src[k] == k { x } else { Kind::None }))
+                .collect(),
+            sorted: kinds
+                .iter()
+                .enumerate()
+                .map(|(k, &x)| Vals::new(if src[k] == k { x } else { Kind::None }))
+                .collect(),
+            ..Block::default()
+        });
+    }
+    let mut st = proto;
+    st.keys = Keys::None;
+    let n = t.len();
+    let per = block_rows();
+    let mut lo = 0;
+    while lo < n {
+        // phase 1: a block per thread
+        let g0 = st.firsts.len() as u32;
+        let mut used = 0;
+        for b in blocks.iter_mut() {
+            if lo >= n {
+                break;
+            }
+            b.range = (lo, (lo + per).min(n));
+            b.g0 = g0;
+            lo = b.range.1;
+            used += 1;
+        }
+        let ok = workers[..used]
+            .par_iter_mut()
+            .zip(&mut blocks[..used])
+            .map(|(w, b)| fill(w, b, q, &kinds, &src, &gof))
+            .reduce(|| true, |a, b| a && b);
+        if !ok {
+            return Some(None);
+        }
+        // phase 2: the round's new groups, in row order
+        for b in &mut blocks[..used] {
+            for &(s, r) in &b.news {
+                let s = s as usize;
+                if s >= gof.len() {
+                    gof.resize(s + 1, u32::MAX);
+                }
+                if gof[s] == u32::MAX {
+                    gof[s] = st.firsts.len() as u32;
+                    st.firsts.push(r);
+                    for (a, acc) in q.aggs.iter().zip(st.accs.iter_mut()) {
+                        acc_grow(a, acc);
+                    }
+                }
+                b.newmap.push(gof[s]);
+            }
+        }
+        // phase 3: the groups in parallel, each over its runs in block order
+        let ng = st.firsts.len();
+        if ng == 0 {
+            continue;
+        }
+        let nparts = (threads * 4).min(ng);
+        let parts: Vec<(usize, usize)> = (0..nparts)
+            .map(|p| (p * ng / nparts, (p + 1) * ng / nparts))
+            .collect();
+        let mut per_part: Vec<Vec<Part>> = (0..nparts).map(|_| Vec::new()).collect();
+        for acc in st.accs.iter_mut() {
+            macro_rules! split {
+                ($v:expr, $c:ident) => {
+                    for (p, s) in cut(&mut $v[..], &parts).into_iter().enumerate() {
+                        per_part[p].push(Part::$c(s));
+                    }
+                };
+            }
+            match acc {
+                Acc::Count(v) => split!(v, Count),
+                Acc::I(v) => split!(v, I),
+                Acc::F(v) => split!(v, F),
+                Acc::L(v) => split!(v, L),
+                Acc::V(v) => split!(v, V),
+                _ => return Some(None),
+            }
+        }
+        let blocks = &blocks[..used];
+        per_part
+            .into_par_iter()
+            .zip(parts.par_iter())
+            .for_each(|(mut accs, &(glo, ghi))| {
+                for b in blocks {
+                    for (i, &l) in b.present.iter().enumerate() {
+                        let g = if l < b.g0 {
+                            l as usize
+                        } else {
+                            b.newmap[(l - b.g0) as usize] as usize
+                        };
+                        if g < glo || g >= ghi {
+                            continue;
+                        }
+                        let run = (b.starts[i] as usize, b.starts[i + 1] as usize);
+                        for (k, (a, p)) in q.aggs.iter().zip(accs.iter_mut()).enumerate() {
+                            fold_run(a.kind, p, g - glo, &b.sorted[src[k]], run);
+                        }
+                    }
+                }
+            });
+    }
+    Some(Some(st))
+}
