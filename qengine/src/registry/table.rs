@@ -418,7 +418,7 @@ pub static BUILTINS: &[Builtin] = &[
     kw2(".Q.fps",        ".Q", false, S2(dotq::q_fs), "pipe streaming: .Q.fs on a named pipe"),
     kwn(".Q.fpn",        ".Q", SN(dotq::q_fsn), "pipe streaming with chunk size"),
     kw1(".Q.gz",         ".Q", P1(dotq::q_gz), "gzip: .Q.gz (level;data) deflates, .Q.gz data inflates"),
-    later(".Q.dsftg",        ".Q", 13, "load, process, save"),
+    kwn(".Q.dsftg",      ".Q", SN(partitioned::q_dsftg), ".Q.dsftg[(dst;part;t);(src;offset;length);fields;(types;widths);g]: load fixed-width records in chunks, process with g, append to a partition"),
     kw2(".Q.ind",        ".Q", false, S2(partitioned::q_ind), ".Q.ind[t;i]: rows i of partitioned table t"),
     kw1(".Q.fk",         ".Q", S1(dotq::q_fk), "foreign key of a column"),
     refused(".Q.Xf",           ".Q", "deprecated in q 4.1 (its files of mapped nested types 77h-96h give format errors); borf writes no such files", "create a file"),
