@@ -398,7 +398,7 @@ pub static BUILTINS: &[Builtin] = &[
     callback(".z.pm",   Status::Done, "HTTP methods other than GET, HEAD, POST"),
     callback(".z.po",   Status::Done, "open"),
     callback(".z.pp",   Status::Done, "HTTP post: (body;headers); no default (501)"),
-    callback(".z.pq",   Status::Later(14), "qcon"),
+    callback(".z.pq",   Status::Refused("qcon's text protocol is KX's own and not published; qcon users reach borf through the console or IPC"), "qcon"),
     callback(".z.ps",   Status::Done, "set"),
     callback(".z.pw",   Status::Done, "validate user"),
     callback(".z.ts",   Status::Done, "timer: run by the event loop every \\t milliseconds with the timestamp"),
