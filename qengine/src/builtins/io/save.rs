@@ -291,6 +291,15 @@ pub fn load_dir(it: &mut Interp, dir: &str) -> QResult<()> {
 pub fn append_file(it: &mut Interp, s: Sym, y: Value, insert: bool) -> QResult<Value> {
     let (path, _) = handle_path(s)?;
     crate::storage::confine::check(&db_of(&path).join("sym"))?;
+    // a table upserted to a directory that does not exist is written
+    // there (ref/upsert.md)
+    if !path.exists()
+        && let Value::Table(t) = &y
+        && !insert
+    {
+        crate::storage::splay::write_splay_in(&path, &db_of(&path), t)?;
+        return Ok(Value::Atom(Atom::Symbol(s)));
+    }
     if !path.join(splay::DOT_D).exists() {
         return Err(QError::new(format!(
             "{}/.d: No such file or directory",

@@ -53,7 +53,7 @@ mod write;
 
 pub use select::select;
 pub use view::{q_bv, q_ind, q_li, q_lo, q_map, q_view};
-pub use write::{q_chk, q_dpft, q_dpt, q_hdpf, q_par};
+pub use write::{q_chk, q_dpft, q_dpt, q_dsftg, q_hdpf, q_par};
 
 use crate::ops::index::slice;
 use crate::state::Interp;

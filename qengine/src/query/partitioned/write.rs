@@ -56,6 +56,79 @@ pub fn q_par(args: Vec<Value>) -> QResult<Value> {
     )))))
 }
 
+/// `.Q.dsftg[(dst;part;table);(src;offset;length);fields;(types;widths);g]`
+/// (load, process, save): reads the fixed-width records of file `src`
+/// from byte `offset` (`length` bytes; zero or less: up to that many bytes
+/// before the end) as `(types;widths) 1:` does, `.Q.M&1000000` records at
+/// a time; each chunk becomes a table with columns `fields`, goes through
+/// `g`, and is appended (symbols enumerated against `dst/sym`) to the
+/// splayed table `table` of partition `part` of database `dst`. Answers
+/// that table's path.
+pub fn q_dsftg(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    use crate::builtins::{dotq, io, table};
+    let [d, s, f, t, g] = <[Value; 5]>::try_from(args).map_err(|_| QError::rank())?;
+    let three = |v: &Value| match v.items_of_list() {
+        Ok(items) if items.len() == 3 => Ok(items),
+        Ok(_) => Err(QError::length()),
+        Err(e) => Err(e),
+    };
+    let dest = three(&d)?;
+    let [src, offset, length] = <[Value; 3]>::try_from(three(&s)?).map_err(|_| QError::length())?;
+    let long = |v: &Value| match v {
+        Value::Atom(a) if a.ty().is_integral() => a.to_i64().ok_or_else(QError::type_),
+        _ => Err(QError::type_()),
+    };
+    let (offset, length) = (long(&offset)?, long(&length)?);
+    let Value::Vector(names) = &f else {
+        return Err(QError::type_());
+    };
+    let fields = names.as_sym().ok_or_else(QError::type_)?.to_vec();
+    let Value::List(tw) = &t else {
+        return Err(QError::type_());
+    };
+    let widths = tw.get(1).ok_or_else(QError::length)?;
+    let record: i64 = widths.items().iter().map(long).sum::<QResult<i64>>()?;
+    if record <= 0 || offset < 0 {
+        return Err(QError::domain());
+    }
+    let size = long(&io::handle::hcount(src.clone())?)?;
+    let end = if length > 0 {
+        offset + length
+    } else {
+        size + length
+    };
+    let rows = (end.min(size) - offset).max(0) / record;
+    // .Q.M&1000000 records at a time (borf's .Q.M is 0W)
+    let chunk = 1_000_000;
+    let path = q_par(dest.clone())?;
+    let Value::Atom(Atom::Symbol(p)) = &path else {
+        return Err(QError::type_());
+    };
+    // a trailing `/`: upsert appends to the splayed table on disk
+    let target = Value::Atom(Atom::Symbol(Sym::new(&format!("{}/", p.as_str()))));
+    let mut done = 0;
+    while done < rows {
+        it.check_stop()?;
+        let n = chunk.min(rows - done);
+        let at = Value::list(vec![
+            src.clone(),
+            Value::long(offset + done * record),
+            Value::long(n * record),
+        ]);
+        let columns = io::binary::bin2(it, t.clone(), at)?;
+        let columns = columns.items_of_list()?;
+        if columns.len() != fields.len() {
+            return Err(QError::length().with_detail("one field name per column read"));
+        }
+        let chunk_table = Value::table(fields.clone(), columns);
+        let processed = crate::builtins::apply::apply(it, &g, vec![chunk_table])?;
+        let enumerated = dotq::q_en(it, dest[0].clone(), processed)?;
+        table::upsert(it, target.clone(), enumerated)?;
+        done += n;
+    }
+    Ok(target)
+}
+
 /// `.Q.dpft[d;p;f;t]`: saves global table `t` splayed as partition `p` of
 /// database `d`: symbols enumerated against `d/sym`, rows sorted by column
 /// `f` (stable), `f` moved first with the parted attribute. Returns `t`.
