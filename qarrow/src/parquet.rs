@@ -29,7 +29,7 @@ use parquet::basic::{Compression as PqCompression, ZstdLevel};
 use parquet::data_type::ByteArray;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::statistics::Statistics;
-use qcore::{QError, QResult, Sym, Ty, Value, VecData, Vector};
+use qcore::{QError, QResult, Sym, Ty, Value, Vector};
 use rayon::prelude::*;
 
 use crate::convert::preallocated::{Part, Preallocated};
@@ -164,7 +164,7 @@ fn plan(table: &Value, w: &ParquetWrite) -> QResult<Columns> {
         .map(|(name, col)| match col {
             Value::Vector(v) if per_group(v, w) => {
                 // the field from the first rows (a window: no copy)
-                let first = window(v, 0, v.len().min(MOSTLY_DISTINCT_SAMPLE));
+                let first = v.window(0, v.len().min(MOSTLY_DISTINCT_SAMPLE));
                 let (field, _) = value_to_array(name.as_str(), &Value::Vector(first), &w.arrow)?;
                 Ok((field, Source::PerGroup(v.clone())))
             }
@@ -182,21 +182,6 @@ fn plan(table: &Value, w: &ParquetWrite) -> QResult<Columns> {
     })
 }
 
-/// Rows `a..b` of a vector sharing its items ([`qcore::Buf::window`]).
-fn window(v: &Vector, a: usize, b: usize) -> Vector {
-    let data = match v.data() {
-        VecData::U8(s) => VecData::U8(s.window(a, b)),
-        VecData::I16(s) => VecData::I16(s.window(a, b)),
-        VecData::I32(s) => VecData::I32(s.window(a, b)),
-        VecData::I64(s) => VecData::I64(s.window(a, b)),
-        VecData::F32(s) => VecData::F32(s.window(a, b)),
-        VecData::F64(s) => VecData::F64(s.window(a, b)),
-        VecData::Guid(s) => VecData::Guid(s.window(a, b)),
-        VecData::Sym(s) => VecData::Sym(s.window(a, b)),
-    };
-    Vector::new(v.ty(), data).unwrap_or_else(|| Vector::empty(v.ty()))
-}
-
 /// Rows `start..start + len` of column `c` as an Arrow array.
 fn group_array(
     columns: &Columns,
@@ -209,7 +194,7 @@ fn group_array(
         Source::Whole(a) => a.slice(start, len),
         Source::PerGroup(v) => {
             let name = columns.schema.field(c).name();
-            let part = Value::Vector(window(v, start, start + len));
+            let part = Value::Vector(v.window(start, start + len));
             value_to_array(name, &part, &w.arrow)?.1
         }
     })

@@ -537,6 +537,30 @@ impl Vector {
         &mut self.data
     }
 
+    /// Items `a..b` (clamped to the vector) sharing this vector's storage
+    /// ([`Buf::window`]: no copy, statistics not carried). The window has
+    /// no attribute and keeps an enumeration's domain and indexes.
+    pub fn window(&self, a: usize, b: usize) -> Vector {
+        let b = b.min(self.len());
+        let a = a.min(b);
+        let data = match &self.data {
+            VecData::U8(s) => VecData::U8(s.window(a, b)),
+            VecData::I16(s) => VecData::I16(s.window(a, b)),
+            VecData::I32(s) => VecData::I32(s.window(a, b)),
+            VecData::I64(s) => VecData::I64(s.window(a, b)),
+            VecData::F32(s) => VecData::F32(s.window(a, b)),
+            VecData::F64(s) => VecData::F64(s.window(a, b)),
+            VecData::Guid(s) => VecData::Guid(s.window(a, b)),
+            VecData::Sym(s) => VecData::Sym(s.window(a, b)),
+        };
+        let mut w = Vector::new(self.ty(), data).unwrap_or_else(|| Vector::empty(self.ty()));
+        w.domain = self.domain;
+        if let (Some(d), Some(ix)) = (self.domain, self.enum_index()) {
+            w.set_enum(d, ix.window(a, b));
+        }
+        w
+    }
+
     /// An enumeration's indexes into its domain, when known (see the
     /// field); `None` for a vector that is no enumeration.
     pub fn enum_index(&self) -> Option<&Buf<i32>> {

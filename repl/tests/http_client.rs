@@ -7,7 +7,10 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+mod common;
+use common::{free_port, wait_accepting};
 
 /// A server answering each connection with the next of `responses`; the
 /// requests it read come back on the channel.
@@ -128,9 +131,7 @@ fn get_and_post_send_q_requests_and_answer_the_body() {
 
 #[test]
 fn bad_urls_and_dead_servers_are_q_errors() {
-    let dead = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = dead.local_addr().unwrap().port();
-    drop(dead);
+    let port = free_port();
     let out = borf(&format!(
         "@[.Q.hg;\"https://example.com\";{{x}}]\n\
          @[.Q.hg;\"ftp://example.com\";{{x}}]\n\
@@ -162,9 +163,7 @@ fn a_garbled_response_is_an_error_not_a_crash() {
 
 #[test]
 fn a_one_shot_request_opens_queries_and_closes() {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    drop(l);
+    let port = free_port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_borf"))
         .args(["-p", &port.to_string()])
         .env_remove("BORF_TEST_SEPARATOR")
@@ -176,14 +175,7 @@ fn a_one_shot_request_opens_queries_and_closes() {
     let mut stdin = server.stdin.take().unwrap();
     stdin.write_all(b"opened:0\n.z.po:{opened+:1}\n").unwrap();
     drop(stdin);
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_accepting(port);
     std::thread::sleep(Duration::from_millis(200));
     let out = borf(&format!(
         "`::{port} \"1+1\"\n\

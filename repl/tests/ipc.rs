@@ -3,16 +3,13 @@
 //! and borf-to-borf with `hopen`.
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
+mod common;
+use common::free_port;
+use common::wait_accepting;
 
 /// A server process; killed on drop.
 struct Server {
@@ -46,14 +43,7 @@ fn server_with(setup: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
     let mut stdin = child.stdin.take().expect("stdin");
     stdin.write_all(setup.as_bytes()).expect("write setup");
     drop(stdin);
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_accepting(port);
     Server { child, port }
 }
 

@@ -11,10 +11,14 @@
 //! PID (the `Proc` guard kills it on drop).
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+mod common;
+use common::free_port;
+use common::wait_accepting;
 
 fn borf() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_borf"));
@@ -165,13 +169,6 @@ fn script_wsfull_stops_the_script_not_the_process() {
 // ---------------------------------------------------------------------------
 // IPC
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
 fn serve(args: &[&str], setup: &str) -> (Proc, u16) {
     let port = free_port();
     let mut child = Proc(
@@ -188,14 +185,7 @@ fn serve(args: &[&str], setup: &str) -> (Proc, u16) {
     let mut stdin = child.0.stdin.take().expect("stdin");
     stdin.write_all(setup.as_bytes()).expect("setup");
     drop(stdin);
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_accepting(port);
     (child, port)
 }
 

@@ -3,16 +3,13 @@
 //! client on the same port at the same time).
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
+mod common;
+use common::free_port;
+use common::wait_accepting;
 
 struct Server {
     child: Child,
@@ -41,14 +38,7 @@ fn server_with(setup: &str, args: &[&str]) -> Server {
     let mut stdin = child.stdin.take().expect("stdin");
     stdin.write_all(setup.as_bytes()).expect("setup");
     drop(stdin);
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_accepting(port);
     // let the setup lines run before the first request
     std::thread::sleep(Duration::from_millis(200));
     Server { child, port }

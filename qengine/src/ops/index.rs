@@ -56,26 +56,7 @@ pub fn slice(x: &Value, a: usize, b: usize) -> Value {
 /// attribute and keeps an enumeration's domain.
 pub fn window(x: &Value, a: usize, b: usize) -> Value {
     match x {
-        Value::Vector(v) => {
-            let b = b.min(v.len());
-            let a = a.min(b);
-            let data = match v.data() {
-                VecData::U8(s) => VecData::U8(s.window(a, b)),
-                VecData::I16(s) => VecData::I16(s.window(a, b)),
-                VecData::I32(s) => VecData::I32(s.window(a, b)),
-                VecData::I64(s) => VecData::I64(s.window(a, b)),
-                VecData::F32(s) => VecData::F32(s.window(a, b)),
-                VecData::F64(s) => VecData::F64(s.window(a, b)),
-                VecData::Guid(s) => VecData::Guid(s.window(a, b)),
-                VecData::Sym(s) => VecData::Sym(s.window(a, b)),
-            };
-            let mut w = Vector::new(v.ty(), data).unwrap_or_else(|| Vector::empty(v.ty()));
-            w.domain = v.domain;
-            if let (Some(d), Some(ix)) = (v.domain, v.enum_index()) {
-                w.set_enum(d, ix.window(a, b));
-            }
-            Value::Vector(w)
-        }
+        Value::Vector(v) => Value::Vector(v.window(a, b)),
         Value::Table(t) => Value::Table(Arc::new(Table {
             names: t.names.clone(),
             columns: t.columns.iter().map(|c| window(c, a, b)).collect(),
