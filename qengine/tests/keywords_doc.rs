@@ -262,8 +262,12 @@ const NAME_LISTS: &[(&str, &str)] = &[
         "the aggregates whose per-partition results merge exactly (map-reduce over partitions)",
     ),
     (
-        "query/groupwise.rs",
+        "query/groupwise/mod.rs",
         "the uniform keywords that have group-wise kernels (its own table of what it runs per group)",
+    ),
+    (
+        "query/groupwise/aggregate.rs",
+        "the item-by-item keywords whose group-wise items are computed over the whole view",
     ),
     (
         "builtins/dotq.rs",
