@@ -56,6 +56,7 @@ fn target_layer(path: &str) -> Option<u8> {
             "transport",
             "access",
             "journal",
+            "peach",
         ]
         .contains(&sub);
         return Some(if is_submodule { 3 } else { 1 });

@@ -31,7 +31,8 @@ pub struct Options {
     /// `-b`: clients may not write globals (`'noupdate`), `hdel`, or `hopen`
     /// a file.
     pub block_writes: bool,
-    /// `-s N`: most secondary threads (`\s` may set up to this many).
+    /// `-s N`: most secondary threads (`\s` may set up to this many);
+    /// negative: peach on the secondary processes of `.z.pd`.
     pub secondary: Option<String>,
     /// The system commands flags stand for, run in order before the script:
     /// `-e` `\e`, `-o` `\o`, `-T` `\T`, `-S` `\S`, `-W` `\W`, `-z` `\z`,
@@ -83,6 +84,7 @@ flags (as q's):
   -P N          display precision (\\P)
   -q            quiet: no banner
   -s N          secondary threads for peach and .Q.fc, most that \\s may set
+                (negative: secondary processes, handles in .z.pd)
   -S N          random seed (\\S)
   -t N          timer interval in milliseconds (\\t, .z.ts)
   -T N          client request timeout in seconds (\\T)

@@ -108,13 +108,17 @@ fn run_session(s: &mut Session, opts: args::Options) -> i32 {
     s.it.ipc.block_writes = opts.block_writes;
     if let Some(n) = &opts.secondary {
         match n.trim().parse::<i64>() {
-            Ok(n) => s.it.settings.threads_max = n.abs(),
+            // negative: secondary processes (`.z.pd`), no threads
+            Ok(n) if n < 0 => s.it.settings.threads = n,
+            Ok(n) => {
+                s.it.settings.threads_max = n;
+                s.it.settings.threads = n;
+            }
             Err(_) => {
                 eprintln!("borf: -s {n}: not a number");
                 return 1;
             }
         }
-        s.it.settings.threads = s.it.settings.threads_max;
     }
     // At a terminal an error inside a lambda suspends at the `q))` prompt,
     // as q's console does (error-trap mode 1); `-e` sets the mode itself,

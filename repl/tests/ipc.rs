@@ -421,3 +421,62 @@ fn restricted_clients() {
     let mut c = Client::connect(srv.port, "ann:pw").unwrap();
     assert_ne!(c.query("system \"cd\""), access);
 }
+
+#[test]
+fn peach_on_secondary_processes() {
+    // two secondaries; the main process runs with `-s -2` and `.z.pd`
+    let s1 = server("g:{x*10}\n");
+    let s2 = server("g:{x*10}\n");
+    let (p1, p2) = (s1.port, s2.port);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_borf"))
+        .args(["-s", "-2"])
+        .env_remove("BORF_TEST_SEPARATOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let input = format!(
+        "\\s\n\
+         @[{{x}} peach;1 2;{{\"no pd: \",x}}]\n\
+         .z.pd:`u#hopen each {p1} {p2}\n\
+         {{x*x}} peach til 10\n\
+         count distinct {{.z.i}} peach til 20\n\
+         `g peach 1 2 3\n\
+         .Q.fc[{{x+1}};til 7]\n\
+         @[{{'\"bad\"}} peach;til 4;{{\"err: \",x}}]\n\
+         {{x+1}} peach 5 6\n\
+         {{x*2}} peach `a`b!1 2\n\
+         h:.z.pd; .z.pd:{{h}}\n\
+         {{x-1}} peach 10 20 30\n\
+         .z.pd:`a\n\
+         @[{{x}} peach;1 2;{{\"err: \",x}}]\n"
+    );
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "-2i",
+            "\"no pd: .z.pd\"",
+            "0 1 4 9 16 25 36 49 64 81",
+            "2",
+            "10 20 30",
+            "1 2 3 4 5 6 7",
+            "\"err: bad\"",
+            "6 7",
+            "a| 2",
+            "b| 4",
+            "9 19 29",
+            "\"err: type\"",
+        ],
+        "{out}"
+    );
+}

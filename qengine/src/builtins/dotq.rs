@@ -495,22 +495,35 @@ pub fn q_ts(it: &mut Interp, f: Value, args: Value) -> QResult<Value> {
 }
 
 /// `.Q.fc[f;x]`: `f` applied to contiguous cuts of the list `x`, one per
-/// secondary thread, the results razed; with fewer than two threads (or a
-/// short `x`) it is `f x`.
+/// secondary thread (or secondary process, `\s` negative), the results
+/// razed; with fewer than two threads (or a short `x`) it is `f x`.
 pub fn q_fc(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
-    let threads = usize::try_from(it.settings.threads).unwrap_or(0);
     let n = x.count();
-    if threads < 2 || n < 2 || !(x.is_list() || matches!(x, Value::Table(_))) {
+    if n < 2 || !(x.is_list() || matches!(x, Value::Table(_))) {
         return apply(it, &f, vec![x]);
     }
-    let step = n.div_ceil(threads);
-    let cuts: Vec<Value> = (0..n)
-        .step_by(step)
-        .map(|a| crate::ops::index::slice(&x, a, a + step))
-        .collect();
-    let parts = crate::builtins::iterate::on_secondaries(it, &cuts, threads, &|sec, c| {
-        apply(sec, &f, vec![c.clone()])
-    })?;
+    let cuts = |k: usize| -> Vec<Value> {
+        let step = n.div_ceil(k);
+        (0..n)
+            .step_by(step)
+            .map(|a| crate::ops::index::slice(&x, a, a + step))
+            .collect()
+    };
+    let parts = if it.settings.threads < 0 && !it.secondary {
+        let handles = crate::ipc::peach::handles(it)?;
+        if handles.len() < 2 {
+            return apply(it, &f, vec![x]);
+        }
+        crate::ipc::peach::peach(it, &handles, &f, &cuts(handles.len()))?
+    } else {
+        let threads = usize::try_from(it.settings.threads).unwrap_or(0);
+        if threads < 2 {
+            return apply(it, &f, vec![x]);
+        }
+        crate::builtins::iterate::on_secondaries(it, &cuts(threads), threads, &|sec, c| {
+            apply(sec, &f, vec![c.clone()])
+        })?
+    };
     crate::builtins::list::join::raze(Value::list(parts))
 }
 

@@ -693,11 +693,14 @@ pub fn each_kw(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
 const SECONDARY_STACK: usize = 64 << 20;
 
 /// `f peach x`: `f each x`, the items of `x` split into contiguous parts
-/// over the secondary threads (`\s`; with fewer than two it is `each`).
+/// over the secondary threads (`\s`; with fewer than two it is `each`),
+/// or with `\s` negative handed out one at a time to the secondary
+/// processes `.z.pd` names ([`crate::ipc::peach`]).
 /// Each thread runs on [`Interp::secondary`], so assigning a global is
 /// `'noupdate` as in q. The first error stops the other threads (through
 /// the shared stop flag) and is the result.
 pub fn peach_kw(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
+    let processes = it.settings.threads < 0;
     let threads = usize::try_from(it.settings.threads).unwrap_or(0);
     if let Value::Dict(d) = &x {
         let values = peach_kw(it, f, d.values.clone())?;
@@ -706,6 +709,17 @@ pub fn peach_kw(it: &mut Interp, f: Value, x: Value) -> QResult<Value> {
             values,
             sorted: d.sorted,
         })));
+    }
+    if processes
+        && !it.secondary
+        && !matches!(x, Value::Atom(_) | Value::Nil | Value::Func(_))
+        && x.count() >= 2
+    {
+        let handles = crate::ipc::peach::handles(it)?;
+        if !handles.is_empty() {
+            let items = x.items_of_list()?;
+            return Ok(collect(crate::ipc::peach::peach(it, &handles, &f, &items)?));
+        }
     }
     if threads < 2 || matches!(x, Value::Atom(_) | Value::Nil | Value::Func(_)) || x.count() < 2 {
         return each_kw(it, f, x);

@@ -30,6 +30,8 @@ mod transport;
 
 mod journal;
 
+pub mod peach;
+
 pub use journal::append as journal_append;
 
 pub use journal::replay as journal_replay;

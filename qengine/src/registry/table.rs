@@ -391,7 +391,7 @@ pub static BUILTINS: &[Builtin] = &[
     callback(".z.bm",   Status::Done, "message validator: called with (handle;bytes) for a message that does not decode, before the connection closes"),
     callback(".z.exit", Status::Done, "action on exit: called with the exit code (0 for \\\\ and the end of input)"),
     callback(".z.pc",   Status::Done, "close"),
-    callback(".z.pd",   Status::Later(15), "peach handles"),
+    callback(".z.pd",   Status::Done, "peach handles: with \\s negative, the handles of the secondary processes (or a function answering them)"),
     callback(".z.pg",   Status::Done, "get"),
     callback(".z.ph",   Status::Done, "HTTP get: (requestText;headers); default: .h.val of the text after ?, as .h.hp"),
     callback(".z.pi",   Status::Done, "input"),

@@ -389,8 +389,9 @@ fn gc_mode(it: &mut Interp, rest: &str) -> QResult<Outcome> {
 }
 
 /// `\s`: the secondary threads; `\s N` sets them, up to the `-s` maximum
-/// (`\s 0N` shows it). Without `-s` none may be set, as q. Negative `N`
-/// (processes, `.z.pd`) is not supported.
+/// (`\s 0N` shows it). Without `-s` none may be set, as q. A negative `N`
+/// makes `peach` use the secondary processes whose handles `.z.pd` gives
+/// (their number is the handles', not `N`'s).
 fn secondary(it: &mut Interp, rest: &str) -> QResult<Outcome> {
     let st = &mut it.settings;
     match rest.trim() {
@@ -400,9 +401,8 @@ fn secondary(it: &mut Interp, rest: &str) -> QResult<Outcome> {
     }
     let n = int_arg(rest)?;
     if n < 0 {
-        return Err(QError::nyi(
-            "secondary processes (\\s with a negative number, .z.pd)",
-        ));
+        st.threads = n;
+        return Ok(Outcome::Silent);
     }
     if n > 0 && st.threads_max == 0 {
         return Err(QError::new("enable secondary threads via cmd line -s only"));
