@@ -815,7 +815,12 @@ impl Fmt {
             _ => {}
         }
         let n = d.keys.count();
-        if n == 0 || !d.keys.is_list() {
+        // an empty dictionary shows nothing at the console (basics/
+        // dictsandtables: `()!()` and `` (`symbol$())!`float$() ``)
+        if n == 0 && d.keys.is_list() {
+            return Vec::new();
+        }
+        if !d.keys.is_list() {
             let mut s = String::new();
             self.dict_one(d, &mut s, max);
             return vec![s];
@@ -1604,7 +1609,7 @@ mod tests {
         );
         assert_eq!(c(d), "a| 1  2\nb| 30 4");
         let e = dict(Value::list(vec![]), Value::list(vec![]));
-        assert_eq!(c(e.clone()), "()!()");
+        assert_eq!(c(e.clone()), "");
         assert_eq!(one_line(&e, 7), "()!()");
         let single = dict(syms(&["a"]).into(), Vector::longs(vec![1]).into());
         assert_eq!(one_line(&single, 7), "(,`a)!,1");

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use qengine::registry::{BUILTINS, Builtin, INTERNALS, Kind, Status};
+use qengine::registry::{BUILTINS, Builtin, INTERNALS, Kind, REFUSED_INTERNALS, Status};
 use qengine::session::system::COMMANDS;
 
 /// Sections of the generated page, in q's reference order.
@@ -109,6 +109,10 @@ fn render() -> String {
     s.push_str("\n## Internal functions `-n!x`\n\n| n | doc |\n|---|---|\n");
     for i in INTERNALS {
         s.push_str(&format!("| `{}!` | {} |\n", i.n, cell(i.doc)));
+    }
+    s.push_str("\nRefused (they need an environment borf does not have; `'nyi` says why):\n\n| n | why |\n|---|---|\n");
+    for (n, why) in REFUSED_INTERNALS {
+        s.push_str(&format!("| `{n}!` | {} |\n", cell(why)));
     }
     s.push_str("\n## System commands\n\n| command | status | doc |\n|---|---|---|\n");
     for c in COMMANDS {

@@ -480,3 +480,66 @@ fn peach_on_secondary_processes() {
         "{out}"
     );
 }
+
+#[test]
+fn broadcast_and_socket_table() {
+    // -25!(handles;msg): serialized once, queued async on each handle;
+    // -38!: the socket table (basics/internal)
+    let s1 = server("a:0\n");
+    let s2 = server("a:0\n");
+    let (p1, p2) = (s1.port, s2.port);
+    let out = run_borf(&format!(
+        "h:hopen each {p1} {p2}\n\
+         -38!first h\n\
+         count -38!h\n\
+         -25!(h;\"a:42\")\n\
+         -25!(h;::)\n\
+         h@\\:\"a\"\n\
+         -25!(h;(`set;`b;7))\n\
+         h@\\:\"b\"\n"
+    ));
+    assert_eq!(
+        out, "p| \"q\"\nf| \"t\"\nz| 0b\nn| 0\nm| 0\n2\n42 42\n7 7\n",
+        "{out}"
+    );
+}
+
+#[test]
+fn deferred_response() {
+    // -30!(::) in .z.pg leaves the request unanswered; another client's
+    // request answers it later with -30!(h;isError;msg) (basics/internal)
+    let srv = server(".z.pg:{if[x~\"wait\"; `d set .z.w; -30!(::); :0N]; value x}\n");
+    let mut a = Client::connect(srv.port, "").expect("login a");
+    let mut b = Client::connect(srv.port, "").expect("login b");
+    a.s.write_all(&frame(1, &string_payload("wait"))).unwrap();
+    // until a's request has been served (and deferred)
+    let start = Instant::now();
+    while b.query("d").starts_with("0102000") && b.query("d")[16..18] == *"80" {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "a's request not served"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(b.query("-30!(d;0b;42)"), "010200000a0000006500");
+    assert_eq!(hex(&a.read_msg()), "0102000011000000f92a00000000000000");
+    // nothing more is owed to a
+    let r = b.query("@[-30!;(d;0b;1);{x}]");
+    assert!(r.contains(&hex(b"was not expecting a response msg")), "{r}");
+    // an error as the deferred answer
+    b.query("d:0N");
+    a.s.write_all(&frame(1, &string_payload("wait"))).unwrap();
+    while b.query("null d") == "010200000a000000ff01" {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "a's request not served"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    b.query("-30!(d;1b;\"oops\")");
+    assert_eq!(hex(&a.read_msg()), "010200000e000000806f6f707300");
+    // outside a sync request (here an async one) there is nothing to defer
+    b.send_async("r:@[{-30!(::)};0;{x}]");
+    let r = b.query("r");
+    assert_eq!(r, hex(&frame(2, &string_payload("domain"))), "{r}");
+}

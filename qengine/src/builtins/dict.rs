@@ -98,7 +98,7 @@ pub fn bang(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     {
         return match crate::registry::internal(n) {
             Some(f) => f.f.call(it, y),
-            None => Err(QError::nyi(&format!("{n}!x"))),
+            None => Err(crate::registry::internal_missing(n)),
         };
     }
     // `` `d!i ``: an enumeration from indexes into the list `d` (an

@@ -131,3 +131,100 @@ pub fn enum_type_free(it: &mut Interp, x: Value) -> QResult<Value> {
     });
     Ok(Value::bool(!used))
 }
+
+/// `-14!x`: a string made ready to be one CSV field: when it holds a
+/// double quote, a comma or a line break it is wrapped in double quotes
+/// with each of its own doubled; otherwise it is unchanged.
+pub fn quote_escape(x: Value) -> QResult<Value> {
+    let s: Vec<u8> = match &x {
+        Value::Vector(v) if v.ty() == Ty::Char => v.as_u8().unwrap_or(&[]).to_vec(),
+        Value::Atom(Atom::Char(c)) => vec![*c],
+        _ => return Err(QError::type_()),
+    };
+    if !s.iter().any(|&c| matches!(c, b'"' | b',' | b'\n' | b'\r')) {
+        return Ok(Value::Vector(qcore::Vector::chars(&s)));
+    }
+    let mut out = Vec::with_capacity(s.len() + 2);
+    out.push(b'"');
+    for c in s {
+        if c == b'"' {
+            out.push(b'"');
+        }
+        out.push(c);
+    }
+    out.push(b'"');
+    Ok(Value::Vector(qcore::Vector::chars(&out)))
+}
+
+/// Reads one item of every page of `s`, so that a mapped file's pages are
+/// faulted in.
+fn touch_pages<T: Copy>(s: &[T]) {
+    let step = (4096 / std::mem::size_of::<T>().max(1)).max(1);
+    for i in (0..s.len()).step_by(step) {
+        std::hint::black_box(s[i]);
+    }
+}
+
+/// `-23!x`: makes the memory behind `x` resident by reading a word of
+/// each of its pages (the columns of a table, the items of a list, keys
+/// and values of a dictionary); answers `x`.
+pub fn make_resident(x: Value) -> QResult<Value> {
+    fn walk(v: &Value) {
+        match v {
+            Value::Vector(v) => {
+                if let Some(s) = v.as_u8() {
+                    touch_pages(s)
+                } else if let Some(s) = v.as_i16() {
+                    touch_pages(s)
+                } else if let Some(s) = v.as_i32() {
+                    touch_pages(s)
+                } else if let Some(s) = v.as_i64() {
+                    touch_pages(s)
+                } else if let Some(s) = v.as_f32() {
+                    touch_pages(s)
+                } else if let Some(s) = v.as_f64() {
+                    touch_pages(s)
+                } else if let Some(s) = v.enum_index() {
+                    touch_pages(s.as_slice())
+                }
+            }
+            Value::List(l) => l.iter().for_each(walk),
+            Value::Dict(d) => {
+                walk(&d.keys);
+                walk(&d.values);
+            }
+            Value::Table(t) => t.columns.iter().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&x);
+    Ok(x)
+}
+
+/// `-120!x`: the memory domain of `x`: 0, the process heap (borf has no
+/// `.m` memory-backed domain).
+pub fn memory_domain(_: Value) -> QResult<Value> {
+    Ok(Value::long(0))
+}
+
+/// `-21!x`: the compression statistics of file `x`: an empty dictionary,
+/// since borf writes no compressed or encrypted files (the file must
+/// exist).
+pub fn file_compression(x: Value) -> QResult<Value> {
+    crate::builtins::io::handle::hcount(x)?;
+    Ok(Value::dict(
+        Value::list(Vec::new()),
+        Value::list(Vec::new()),
+    ))
+}
+
+/// `-34!(f;x)`: `.Q.ts[f;x]`.
+pub fn time_space(it: &mut Interp, x: Value) -> QResult<Value> {
+    if x.count() != 2 {
+        return Err(QError::length());
+    }
+    let (Some(f), Some(args)) = (x.item(0), x.item(1)) else {
+        return Err(QError::type_());
+    };
+    crate::builtins::dotq::q_ts(it, f, args)
+}

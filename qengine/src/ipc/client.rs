@@ -19,8 +19,7 @@ use super::ip_int;
 use super::is_local;
 use super::next_handle;
 use super::server::closed_outgoing;
-use super::server::eval_message;
-use super::server::respond;
+use super::server::serve_request;
 use super::transport::RUN;
 use super::transport::Writer;
 use super::transport::buffered_whole;
@@ -107,14 +106,60 @@ pub fn send(it: &mut Interp, h: i32, args: Vec<Value>) -> QResult<Value> {
             // the remote calls back while we wait: serve it, as q does
             (t, Body::Value(v)) => {
                 drop(msg);
-                let r = eval_message(it, handle, t, v);
-                if t == qipc::SYNC {
-                    respond(it, handle, r);
-                }
+                serve_request(it, handle, t, v);
             }
             (_, Body::Error(_)) => {}
         }
     }
+}
+
+/// `-25!(handles;msg)`: `msg` serialized once and queued async on every
+/// handle (`::` flushes them). Every handle is checked before anything is
+/// sent, so an error sends nothing.
+pub fn broadcast(it: &mut Interp, x: Value) -> QResult<Value> {
+    if !x.is_list() {
+        return Err(QError::type_());
+    }
+    if x.count() != 2 {
+        return Err(QError::length());
+    }
+    let (Some(hs), Some(msg)) = (x.item(0), x.item(1)) else {
+        return Err(QError::type_());
+    };
+    let integral = match &hs {
+        Value::Atom(a) => a.to_i64().is_some() && !matches!(a, Atom::Symbol(_)),
+        Value::Vector(v) => v.ty().is_integral(),
+        _ => false,
+    };
+    let hs: Vec<i32> = match &hs {
+        _ if integral => hs
+            .items()
+            .iter()
+            .map(|h| {
+                let n = h.as_atom().and_then(Atom::to_i64).unwrap_or(-1);
+                i32::try_from(n)
+                    .ok()
+                    .filter(|h| *h > 2 && it.ipc.conns.get(h).is_some_and(|c| !c.http))
+                    .ok_or_else(|| QError::new(format!("{n} is not an ipc handle")))
+            })
+            .collect::<QResult<_>>()?,
+        _ => return Err(QError::type_()),
+    };
+    if matches!(msg, Value::Nil) {
+        for h in hs {
+            flush(it, h)?;
+        }
+        return Ok(Value::Nil);
+    }
+    let m = qipc::frame(qipc::ASYNC, &msg, it)?;
+    for h in hs {
+        if it.ipc.conns.get(&h).is_some_and(|c| c.ws) {
+            super::http::ws_send(it, -h, &msg)?;
+        } else if !send_bytes(it, h, m.clone()) {
+            return Err(write_error(h));
+        }
+    }
+    Ok(Value::Nil)
 }
 
 /// `.z.w"x"`: a sync request to a client on its incoming handle. Its

@@ -76,6 +76,8 @@ pub use transport::Limits;
 
 pub use transport::limits;
 
+pub use client::broadcast;
+
 pub use client::handle_of;
 
 pub use client::hclose;
@@ -92,6 +94,8 @@ pub use qipc::md5;
 
 pub use server::default_eval;
 
+pub use server::socket_table;
+
 pub use server::eval_message;
 
 pub use server::handle_event;
@@ -99,6 +103,8 @@ pub use server::handle_event;
 pub use server::listen;
 
 pub use server::respond;
+
+pub use server::deferred_response;
 
 pub use server::system_p;
 
@@ -269,6 +275,13 @@ pub struct IpcState {
     pub journals: HashMap<i32, (u64, i32)>,
     /// When `.z.ts` runs next (the event loop's; reset by `\t`).
     pub timer_next: Option<std::time::Instant>,
+    /// The sync request being served (`.z.w`'s, not 0) asked with
+    /// `-30!(::)` to be answered later.
+    defer: bool,
+    /// Whether the request being served is sync (only those can defer).
+    serving_sync: bool,
+    /// Handles owed a deferred response (`-30!(h;isError;msg)` pays one).
+    deferred: HashMap<i32, u32>,
 }
 
 impl Default for IpcState {
@@ -290,6 +303,9 @@ impl Default for IpcState {
             journals: HashMap::new(),
             timer_ms: 0,
             timer_next: None,
+            defer: false,
+            serving_sync: false,
+            deferred: HashMap::new(),
         }
     }
 }

@@ -351,10 +351,7 @@ fn serve_message(it: &mut Interp, handle: i32, message: qipc::Message) {
         Ok(Body::Value(body)) => {
             let msgtype = message.header.msgtype;
             drop(message);
-            let r = eval_message(it, handle, msgtype, body);
-            if msgtype == qipc::SYNC {
-                respond(it, handle, r);
-            }
+            serve_request(it, handle, msgtype, body);
         }
         // error objects as requests are ignored
         Ok(Body::Error(_)) => {}
@@ -415,6 +412,76 @@ pub fn z_w_handles(it: &mut Interp, _x: Value) -> QResult<Value> {
         Value::Vector(qcore::Vector::from_i32(Ty::Int, hs)),
         Value::Vector(qcore::Vector::longs(bytes)),
     ))
+}
+
+/// `-38!h`: for a handle, a dictionary of its protocol `p` (`"q"` kdb+
+/// IPC, `"w"` WebSocket, `"h"` HTTP), family `f` (`"t"`: borf serves TCP
+/// only), whether messages to it are compressed `z`, and the messages `n`
+/// and bytes `m` queued and not yet written; for a list of handles, a
+/// table of them.
+pub fn socket_table(it: &mut Interp, x: Value) -> QResult<Value> {
+    let names = || {
+        Value::Vector(qcore::Vector::syms(
+            ["p", "f", "z", "n", "m"]
+                .iter()
+                .map(|s| Sym::new(s))
+                .collect(),
+        ))
+    };
+    let row = |it: &Interp, h: &Value| -> QResult<(u8, bool, i64, i64)> {
+        let n = match h {
+            Value::Atom(a) if a.to_i64().is_some() && !matches!(a, qcore::Atom::Symbol(_)) => {
+                a.to_i64().unwrap_or(0)
+            }
+            _ => return Err(QError::type_()),
+        };
+        let c = i32::try_from(n)
+            .ok()
+            .and_then(|h| it.ipc.conns.get(&h))
+            .ok_or_else(|| QError::new(format!("{n} is not an ipc handle")))?;
+        let p = if c.ws {
+            b'w'
+        } else if c.http {
+            b'h'
+        } else {
+            b'q'
+        };
+        let z = c.capability >= 1 && (it.ipc.force_compress || !c.local);
+        Ok((
+            p,
+            z,
+            c.writer.pending_messages() as i64,
+            c.writer.pending() as i64,
+        ))
+    };
+    if let Value::Atom(_) = &x {
+        let (p, z, n, m) = row(it, &x)?;
+        return Ok(Value::dict(
+            names(),
+            Value::list(vec![
+                Value::Atom(qcore::Atom::Char(p)),
+                Value::Atom(qcore::Atom::Char(b't')),
+                Value::bool(z),
+                Value::long(n),
+                Value::long(m),
+            ]),
+        ));
+    }
+    let rows = x
+        .items()
+        .iter()
+        .map(|h| row(it, h))
+        .collect::<QResult<Vec<_>>>()?;
+    let cols = vec![
+        Value::Vector(qcore::Vector::chars(
+            &rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        )),
+        Value::Vector(qcore::Vector::chars(&vec![b't'; rows.len()])),
+        Value::Vector(qcore::Vector::bools(rows.iter().map(|r| r.1).collect())),
+        Value::Vector(qcore::Vector::longs(rows.iter().map(|r| r.2).collect())),
+        Value::Vector(qcore::Vector::longs(rows.iter().map(|r| r.3).collect())),
+    ];
+    crate::builtins::list::flip(Value::dict(names(), Value::list(cols)))
 }
 
 pub(super) fn authorise(
@@ -663,6 +730,85 @@ pub fn default_eval(it: &mut Interp, x: Value) -> QResult<Value> {
 
 /// Frames `r` as a response and writes it to `handle`; a failed write
 /// drops the connection.
+/// Evaluates a request from `handle` and answers it when it is sync,
+/// unless the handler deferred its answer with `-30!(::)` (the handle is
+/// then owed one, paid by `-30!(handle;isError;msg)`).
+pub(super) fn serve_request(it: &mut Interp, handle: i32, msgtype: u8, body: Value) {
+    let sync = msgtype == qipc::SYNC;
+    let saved = (it.ipc.defer, it.ipc.serving_sync);
+    it.ipc.defer = false;
+    it.ipc.serving_sync = sync;
+    let r = eval_message(it, handle, msgtype, body);
+    let deferred = std::mem::replace(&mut it.ipc.defer, saved.0);
+    it.ipc.serving_sync = saved.1;
+    if !sync {
+        return;
+    }
+    if deferred && r.is_ok() {
+        *it.ipc.deferred.entry(handle).or_insert(0) += 1;
+    } else {
+        respond(it, handle, r);
+    }
+}
+
+/// `-30!x` (deferred response): `-30!(::)` inside a sync request's
+/// handler leaves the request unanswered when the handler returns;
+/// `-30!(h;0b;msg)` answers one deferred request of handle `h` with `msg`,
+/// `-30!(h;1b;text)` with the error `text`.
+pub fn deferred_response(it: &mut Interp, x: Value) -> QResult<Value> {
+    if matches!(x, Value::Nil) {
+        if it.ipc.current == 0 || !it.ipc.serving_sync {
+            return Err(QError::domain()
+                .with_detail("-30!(::) defers the response to a sync request being served"));
+        }
+        it.ipc.defer = true;
+        return Ok(Value::Nil);
+    }
+    if !x.is_list() || x.count() != 3 {
+        return Err(QError::type_());
+    }
+    let items = x.items();
+    let h = match &items[0] {
+        Value::Atom(a) if !matches!(a, qcore::Atom::Symbol(_)) => a.to_i64(),
+        _ => None,
+    }
+    .and_then(|h| i32::try_from(h).ok())
+    .ok_or_else(QError::type_)?;
+    let is_error = match &items[1] {
+        Value::Atom(qcore::Atom::Bool(b)) => *b,
+        _ => return Err(QError::type_()),
+    };
+    if !it.ipc.conns.contains_key(&h) {
+        return Err(QError::domain());
+    }
+    match it.ipc.deferred.get_mut(&h) {
+        Some(n) if *n > 0 => {
+            *n -= 1;
+            if *n == 0 {
+                it.ipc.deferred.remove(&h);
+            }
+        }
+        _ => {
+            return Err(QError::new(format!(
+                "Handle {h} was not expecting a response msg"
+            )));
+        }
+    }
+    let msg = if is_error {
+        let text = match &items[2] {
+            Value::Atom(qcore::Atom::Symbol(s)) => s.as_str().to_string(),
+            v => v.as_string().ok_or_else(QError::type_)?,
+        };
+        qipc::error_frame(qipc::RESPONSE, &text)
+    } else {
+        qipc::frame(qipc::RESPONSE, &items[2], it)?
+    };
+    if !send_bytes(it, h, msg) {
+        return Err(super::transport::write_error(h));
+    }
+    Ok(Value::Nil)
+}
+
 pub fn respond(it: &mut Interp, handle: i32, r: QResult<Value>) {
     let msg = match r.and_then(|v| qipc::frame(qipc::RESPONSE, &v, it)) {
         Ok(m) => m,

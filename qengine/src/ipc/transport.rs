@@ -244,6 +244,8 @@ struct Owed {
     pending: u64,
     /// Queued and not yet taken by the writer thread.
     queued: u64,
+    /// Messages queued and not yet wholly written (`-38!`).
+    messages: u64,
 }
 
 /// What the writer thread and the interpreter share.
@@ -298,6 +300,7 @@ impl Writer {
             }
             o.pending += n;
             o.queued += n;
+            o.messages += 1;
         }
         if self.tx.send(msg).is_err() {
             return false;
@@ -308,6 +311,11 @@ impl Writer {
     /// Bytes queued and not yet written.
     pub(super) fn pending(&self) -> u64 {
         self.shared.owed.lock().map_or(0, |o| o.pending)
+    }
+
+    /// Messages queued and not yet wholly written.
+    pub(super) fn pending_messages(&self) -> u64 {
+        self.shared.owed.lock().map_or(0, |o| o.messages)
     }
 
     pub(super) fn broken(&self) -> bool {
@@ -347,6 +355,11 @@ fn write_loop(mut s: TcpStream, rx: mpsc::Receiver<Vec<u8>>, sh: Arc<Shared>) {
             }
         }
     };
+    let sent = |k: u64| {
+        if let Ok(mut o) = sh.owed.lock() {
+            o.messages = o.messages.saturating_sub(k);
+        }
+    };
     // an empty message is the close marker (HTTP: close once written)
     let mut closing = false;
     while let Ok(first) = rx.recv() {
@@ -355,6 +368,7 @@ fn write_loop(mut s: TcpStream, rx: mpsc::Receiver<Vec<u8>>, sh: Arc<Shared>) {
             break;
         }
         let mut bytes = first.len() as u64;
+        let mut count = 1u64;
         taken(bytes);
         let mut done = 0u64;
         let ok = if sh.broken.load(Ordering::Relaxed) {
@@ -376,6 +390,7 @@ fn write_loop(mut s: TcpStream, rx: mpsc::Receiver<Vec<u8>>, sh: Arc<Shared>) {
                     }
                     Ok(m) => {
                         bytes += m.len() as u64;
+                        count += 1;
                         taken(m.len() as u64);
                         buf.extend_from_slice(&m);
                     }
@@ -393,6 +408,7 @@ fn write_loop(mut s: TcpStream, rx: mpsc::Receiver<Vec<u8>>, sh: Arc<Shared>) {
             let _ = s.shutdown(Shutdown::Both);
         }
         paid(bytes.saturating_sub(done));
+        sent(count);
         if buf.capacity() > 4 * BATCH {
             buf = Vec::new();
         }

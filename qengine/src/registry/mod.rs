@@ -591,6 +591,9 @@ pub fn undefined(name: &str) -> QError {
     let listed =
         |n: &str| row(n).is_some_and(|b| b.status != Status::Done && b.kind != Kind::Callback);
     if listed(name) {
+        if let Some(Status::Refused(why)) = row(name).map(|b| b.status) {
+            return QError::new("nyi").with_detail(format!("{name} is not supported: {why}"));
+        }
         return QError::nyi(name);
     }
     if let Some((ns, tail)) = name.rsplit_once('.')
@@ -626,18 +629,57 @@ pub static INTERNALS: &[Internal] = &[
     Internal { n: -9,  f: S1(crate::ipc::codec::deserialize),               doc: "deserialize kdb+ IPC bytes" },
     Internal { n: -10, f: S1(crate::builtins::internal::enum_type_free), doc: "whether enumeration type x (20h..76h) is unused" },
     Internal { n: -11, f: S1(crate::ipc::journal_replay),              doc: "streaming execute: replay a log (-11!L, -11!(n;L), -11!(-2;L) counts)" },
+    Internal { n: -12, f: P1(crate::builtins::dotq::q_host),         doc: ".Q.host: host name of an IPv4 address" },
+    Internal { n: -13, f: P1(crate::builtins::dotq::q_addr),         doc: ".Q.addr: IPv4 address of a host name" },
+    Internal { n: -14, f: P1(crate::builtins::internal::quote_escape), doc: "a string quoted for a CSV field (doubled quotes)" },
     Internal { n: -15, f: P1(crate::builtins::text::md5),            doc: "md5" },
     Internal { n: -16, f: P1(crate::builtins::internal::ref_count),  doc: "reference count" },
     Internal { n: -18, f: S1(crate::ipc::codec::serialize_compressed),      doc: "serialize and compress" },
+    Internal { n: -20, f: P1(crate::builtins::dotq::q_gc),           doc: ".Q.gc: return freed memory" },
+    Internal { n: -21, f: P1(crate::builtins::internal::file_compression), doc: "compression statistics of a file (empty: borf writes none compressed)" },
     Internal { n: -22, f: S1(crate::builtins::internal::serialized_size), doc: "length of -8!x" },
+    Internal { n: -23, f: P1(crate::builtins::internal::make_resident), doc: "fault in the pages behind x (mapped columns); answers x" },
     Internal { n: -24, f: S1(crate::builtins::interpret::reval),     doc: "reval" },
+    Internal { n: -25, f: S1(crate::ipc::broadcast),                 doc: "(handles;msg): msg serialized once, sent async to each handle" },
     Internal { n: -27, f: P1(crate::builtins::internal::fixed_text), doc: "(p;x) floats as text with p decimals" },
+    Internal { n: -29, f: P1(crate::builtins::dotj::j_k),            doc: ".j.k: q value of JSON text" },
+    Internal { n: -30, f: S1(crate::ipc::deferred_response),         doc: "deferred response: -30!(::) in .z.pg, later -30!(h;isError;msg)" },
+    Internal { n: -31, f: S1(crate::builtins::dotj::j_jd),           doc: ".j.jd: JSON text, with options" },
+    Internal { n: -32, f: P1(crate::builtins::dotq::q_btoa),         doc: ".Q.btoa: base64 encode" },
     Internal { n: -33, f: P1(crate::builtins::text::q_sha1),         doc: "SHA-1" },
+    Internal { n: -34, f: S1(crate::builtins::internal::time_space), doc: "(f;x): .Q.ts[f;x]" },
+    Internal { n: -35, f: P1(crate::builtins::dotq::q_gz),           doc: ".Q.gz: gzip" },
+    Internal { n: -38, f: S1(crate::ipc::socket_table),              doc: "socket table of handles: protocol, family, compression, unsent messages and bytes" },
+    Internal { n: -120, f: P1(crate::builtins::internal::memory_domain), doc: "memory domain (0: borf has no .m domain)" },
+];
+
+/// The internal functions borf will not have, and why: each needs an
+/// environment borf does not provide. They signal `'nyi` saying so.
+pub static REFUSED_INTERNALS: &[(i64, &str)] = &[
+    (
+        -19,
+        "compressing a file: borf writes columns uncompressed (as .z.zd)",
+    ),
+    (
+        -26,
+        "TLS settings: borf has no TLS (put a TLS proxy in front of it)",
+    ),
+    (-36, "loading a master key: borf has no encryption at rest"),
+    (-37, ".Q.prf0: needs kdb+'s profiler interface"),
 ];
 
 /// The internal function `-n!`, if borf has it.
 pub fn internal(n: i64) -> Option<&'static Internal> {
     INTERNALS.iter().find(|i| i.n == n)
+}
+
+/// The error for an internal function borf does not have: `'nyi`, with
+/// the reason when it is refused.
+pub fn internal_missing(n: i64) -> QError {
+    match REFUSED_INTERNALS.iter().find(|r| r.0 == n) {
+        Some((_, why)) => QError::new("nyi").with_detail(format!("{n}!x is not supported: {why}")),
+        None => QError::nyi(&format!("{n}!x")),
+    }
 }
 
 #[cfg(test)]

@@ -376,7 +376,7 @@ pub static BUILTINS: &[Builtin] = &[
     syntax("::",                  "operator", "identity, generic null"),
     syntax("? (select, exec)",    "operator", "?[t;c;b;a] functional select and exec"),
     syntax("! (update, delete)",  "operator", "![t;c;b;a] functional update and delete"),
-    syntax("! (internal)",        "operator", "-n!x: -1 -2 -3 -5 -6 -7 -8 -9 -15 -18 -24 -27 -33 (others 'nyi)"),
+    syntax("! (internal)",        "operator", "-n!x: the internal functions (table below; others 'nyi)"),
     syntax("0 ±1 ±2 ±n (handles)", "operator", "write to console, stdout, stderr, an IPC handle"),
     syntax("if",                  "control", "if[c;e1;..] conditional execution"),
     syntax("do",                  "control", "do[n;e1;..] repeat"),
