@@ -392,6 +392,7 @@ fn fill(
     q: &SelectQ,
     kinds: &[Kind],
     src: &[usize],
+    want: &[bool],
     gof: &[u32],
 ) -> bool {
     let (lo, hi) = b.range;
@@ -404,7 +405,7 @@ fn fill(
     for v in b.vals.iter_mut() {
         v.clear();
     }
-    let own = |k: usize| src[k] == k && kinds[k] != Kind::None;
+    let own = |k: usize| src[k] == k && kinds[k] != Kind::None && want[k];
     let mut base = lo;
     while base < hi {
         if interrupted() {
@@ -563,6 +564,11 @@ enum Part<'a> {
     F(&'a mut [f64]),
     L(&'a mut [Lanes]),
     V(&'a mut [Vec<f64>]),
+    /// Sums of squared deviations from each group's mean (the second
+    /// pass of the `var` family).
+    Sq(&'a mut [f64], &'a [f64]),
+    /// Not folded in this pass.
+    Skip,
 }
 
 /// `v` cut at the consecutive ranges `parts` (which cover it).
@@ -614,6 +620,17 @@ fn fold_run(kind: AggKind, p: &mut Part, g: usize, x: &Vals, (s, e): (usize, usi
         (Part::L(v), Vals::F(x)) => v[g].extend(&x[s..e]),
         (Part::L(v), Vals::I(x)) => v[g].extend(&x[s..e]),
         (Part::V(v), Vals::F(x)) => v[g].extend_from_slice(&x[s..e]),
+        // `var_f64`'s second loop, continued run after run in row order
+        (Part::Sq(v, m), Vals::F(x)) => {
+            let (mean, mut acc) = (m[g], v[g]);
+            for &y in &x[s..e] {
+                if !y.is_nan() {
+                    let d = y - mean;
+                    acc += d * d;
+                }
+            }
+            v[g] = acc;
+        }
         _ => {}
     }
 }
@@ -653,7 +670,7 @@ pub(super) fn run_bygroup<'a>(
     let threads = rayon::current_num_threads().max(1);
     // slot → group (`u32::MAX`: none yet); a symbol table grows with the
     // ids met
-    let mut gof: Vec<u32> = match plan {
+    let gof: Vec<u32> = match plan {
         Some(p) if dense => vec![u32::MAX; p.slots as usize],
         _ => Vec::new(),
     };
@@ -687,105 +704,243 @@ pub(super) fn run_bygroup<'a>(
     }
     let mut st = proto;
     st.keys = Keys::None;
-    let n = t.len();
-    let per = block_rows();
-    // on a pool thread: the rounds' forks are local joins, and the other
-    // threads spin between rounds instead of sleeping (woken from outside
-    // the pool, every round cost several context switches)
-    let ok = rayon::scope(|_| {
-        let mut lo = 0;
-        while lo < n {
-            // phase 1: a block per thread
-            let g0 = st.firsts.len() as u32;
-            let mut used = 0;
-            for b in blocks.iter_mut() {
-                if lo >= n {
-                    break;
-                }
-                b.range = (lo, (lo + per).min(n));
-                b.g0 = g0;
-                lo = b.range.1;
-                used += 1;
-            }
-            let ok = workers[..used]
-                .par_iter_mut()
-                .zip(&mut blocks[..used])
-                .map(|(w, b)| fill(w, b, q, &kinds, &src, &gof))
-                .reduce(|| true, |a, b| a && b);
-            if !ok {
-                return false;
-            }
-            // phase 2: the round's new groups, in row order
-            for b in &mut blocks[..used] {
-                for &(s, r) in &b.news {
-                    let s = s as usize;
-                    if s >= gof.len() {
-                        gof.resize(s + 1, u32::MAX);
-                    }
-                    if gof[s] == u32::MAX {
-                        gof[s] = st.firsts.len() as u32;
-                        st.firsts.push(r);
-                        for (a, acc) in q.aggs.iter().zip(st.accs.iter_mut()) {
-                            acc_grow(a, acc);
-                        }
-                    }
-                    b.newmap.push(gof[s]);
-                }
-            }
-            // phase 3: the groups in parallel, each over its runs in block order
-            let ng = st.firsts.len();
-            if ng == 0 {
-                continue;
-            }
-            let nparts = (threads * 4).min(ng);
-            let parts: Vec<(usize, usize)> = (0..nparts)
-                .map(|p| (p * ng / nparts, (p + 1) * ng / nparts))
-                .collect();
-            let mut per_part: Vec<Vec<Part>> = (0..nparts).map(|_| Vec::new()).collect();
-            for acc in st.accs.iter_mut() {
-                macro_rules! split {
-                    ($v:expr, $c:ident) => {
-                        for (p, s) in cut(&mut $v[..], &parts).into_iter().enumerate() {
-                            per_part[p].push(Part::$c(s));
-                        }
-                    };
-                }
-                match acc {
-                    Acc::Count(v) => split!(v, Count),
-                    Acc::I(v) => split!(v, I),
-                    Acc::F(v) => split!(v, F),
-                    Acc::L(v) => split!(v, L),
-                    Acc::V(v) => split!(v, V),
-                    _ => return false,
-                }
-            }
-            let blocks = &blocks[..used];
-            per_part
-                .into_par_iter()
-                .zip(parts.par_iter())
-                .for_each(|(mut accs, &(glo, ghi))| {
-                    for b in blocks {
-                        for (i, &l) in b.present.iter().enumerate() {
-                            let g = if l < b.g0 {
-                                l as usize
-                            } else {
-                                b.newmap[(l - b.g0) as usize] as usize
-                            };
-                            if g < glo || g >= ghi {
-                                continue;
-                            }
-                            let run = (b.starts[i] as usize, b.starts[i + 1] as usize);
-                            for (k, (a, p)) in q.aggs.iter().zip(accs.iter_mut()).enumerate() {
-                                fold_run(a.kind, p, g - glo, &b.sorted[src[k]], run);
-                            }
-                        }
-                    }
-                });
+    // the `var` family folds in two passes without a copy of each group's
+    // items (`crate::builtins::math::stats::var_f64`'s arithmetic): each
+    // group's mean through the lanes, then its squared deviations in row
+    // order
+    let var: Vec<bool> = q.aggs.iter().map(|a| is_var(a.kind)).collect();
+    for (k, acc) in st.accs.iter_mut().enumerate() {
+        if var[k] {
+            *acc = Acc::L(vec![Lanes::default(); st.firsts.len()]);
         }
-        true
-    });
-    if !ok {
+    }
+    let mut r = Rounds {
+        q,
+        n: t.len(),
+        kinds: &kinds,
+        src: &src,
+        want: vec![true; q.aggs.len()],
+        workers,
+        blocks,
+        gof,
+        threads,
+    };
+    if !r.run(&mut st, None) {
         return Some(None);
     }
+    if var.iter().any(|&v| v) {
+        // each group's mean and count, then the second pass
+        let ng = st.firsts.len();
+        let mut means: Vec<Vec<f64>> = vec![Vec::new(); q.aggs.len()];
+        let mut counts: Vec<Vec<i64>> = vec![Vec::new(); q.aggs.len()];
+        for (k, acc) in st.accs.iter_mut().enumerate() {
+            if !var[k] {
+                continue;
+            }
+            let Acc::L(ls) = acc else {
+                return Some(None);
+            };
+            means[k] = ls
+                .iter()
+                .map(|l| match l.count() {
+                    0 => f64::NAN,
+                    c => l.total() / c as f64,
+                })
+                .collect();
+            counts[k] = ls.iter().map(|l| l.count()).collect();
+            *acc = Acc::F(vec![0.0; ng]);
+        }
+        r.want = (0..q.aggs.len())
+            .map(|j| (0..q.aggs.len()).any(|k| var[k] && src[k] == j))
+            .collect();
+        if !r.run(&mut st, Some(&means)) {
+            return Some(None);
+        }
+        for (k, (a, acc)) in q.aggs.iter().zip(st.accs.iter_mut()).enumerate() {
+            if let (true, Acc::F(v)) = (var[k], acc) {
+                for (x, &c) in v.iter_mut().zip(&counts[k]) {
+                    *x = var_end(a.kind, *x, c);
+                }
+            }
+        }
+    }
     Some(Some(st))
+}
+
+/// Whether `k` is of the `var` family (two passes here).
+fn is_var(k: AggKind) -> bool {
+    matches!(
+        k,
+        AggKind::Var | AggKind::Svar | AggKind::Dev | AggKind::Sdev
+    )
+}
+
+/// `var`/`svar`/`dev`/`sdev` of a group from its sum of squared
+/// deviations `sq` and count `c`, as `crate::builtins::math::stats::var_of`
+/// computes them.
+fn var_end(kind: AggKind, sq: f64, c: i64) -> f64 {
+    if c == 0 {
+        return f64::NAN;
+    }
+    let n = c as f64;
+    let mut r = sq / n;
+    if matches!(kind, AggKind::Svar | AggKind::Sdev) {
+        r = r * n / (n - 1.0);
+    }
+    if matches!(kind, AggKind::Dev | AggKind::Sdev) {
+        r.sqrt()
+    } else {
+        r
+    }
+}
+
+/// The rounds over all the rows (module docs) and what they need.
+struct Rounds<'q, 'a> {
+    q: &'q SelectQ,
+    n: usize,
+    kinds: &'q [Kind],
+    src: &'q [usize],
+    /// The sources whose items a pass computes.
+    want: Vec<bool>,
+    workers: Vec<Worker<'a>>,
+    blocks: Vec<Block>,
+    /// Slot → group (`u32::MAX`: none yet).
+    gof: Vec<u32>,
+    threads: usize,
+}
+
+impl Rounds<'_, '_> {
+    /// One pass over all the rows into `st`'s accumulators; `means`: the
+    /// second pass of the `var` family (their accumulators the sums of
+    /// squared deviations from `means[k]`, the other aggregates left as
+    /// they are, no group new). False: interrupted, a key outside its
+    /// plan, or an accumulator this path does not fold.
+    fn run(&mut self, st: &mut AggState, means: Option<&[Vec<f64>]>) -> bool {
+        let Rounds {
+            q,
+            n,
+            kinds,
+            src,
+            want,
+            workers,
+            blocks,
+            gof,
+            threads,
+        } = self;
+        let (q, n, kinds, src, threads) = (*q, *n, *kinds, *src, *threads);
+        let per = block_rows();
+        // on a pool thread: the rounds' forks are local joins, and the
+        // other threads spin between rounds instead of sleeping (woken from
+        // outside the pool, every round cost several context switches)
+        rayon::scope(|_| {
+            let mut lo = 0;
+            while lo < n {
+                // phase 1: a block per thread
+                let g0 = st.firsts.len() as u32;
+                let mut used = 0;
+                for b in blocks.iter_mut() {
+                    if lo >= n {
+                        break;
+                    }
+                    b.range = (lo, (lo + per).min(n));
+                    b.g0 = g0;
+                    lo = b.range.1;
+                    used += 1;
+                }
+                let gof_r = &gof[..];
+                let want = &want[..];
+                let ok = workers[..used]
+                    .par_iter_mut()
+                    .zip(&mut blocks[..used])
+                    .map(|(w, b)| fill(w, b, q, kinds, src, want, gof_r))
+                    .reduce(|| true, |a, b| a && b);
+                if !ok {
+                    return false;
+                }
+                // phase 2: the round's new groups, in row order
+                for b in &mut blocks[..used] {
+                    if means.is_some() && !b.news.is_empty() {
+                        return false;
+                    }
+                    for &(s, r) in &b.news {
+                        let s = s as usize;
+                        if s >= gof.len() {
+                            gof.resize(s + 1, u32::MAX);
+                        }
+                        if gof[s] == u32::MAX {
+                            gof[s] = st.firsts.len() as u32;
+                            st.firsts.push(r);
+                            for (a, acc) in q.aggs.iter().zip(st.accs.iter_mut()) {
+                                acc_grow(a, acc);
+                            }
+                        }
+                        b.newmap.push(gof[s]);
+                    }
+                }
+                // phase 3: the groups in parallel, each over its runs in
+                // block order
+                let ng = st.firsts.len();
+                if ng == 0 {
+                    continue;
+                }
+                let nparts = (threads * 4).min(ng);
+                let parts: Vec<(usize, usize)> = (0..nparts)
+                    .map(|p| (p * ng / nparts, (p + 1) * ng / nparts))
+                    .collect();
+                let mut per_part: Vec<Vec<Part>> = (0..nparts).map(|_| Vec::new()).collect();
+                for (k, acc) in st.accs.iter_mut().enumerate() {
+                    macro_rules! split {
+                        ($v:expr, $c:ident) => {
+                            for (p, s) in cut(&mut $v[..], &parts).into_iter().enumerate() {
+                                per_part[p].push(Part::$c(s));
+                            }
+                        };
+                    }
+                    if let Some(m) = means {
+                        match acc {
+                            Acc::F(v) if !m[k].is_empty() => {
+                                let cuts = cut(&mut v[..], &parts);
+                                for (p, s) in cuts.into_iter().enumerate() {
+                                    let (glo, ghi) = parts[p];
+                                    per_part[p].push(Part::Sq(s, &m[k][glo..ghi]));
+                                }
+                            }
+                            _ => per_part.iter_mut().for_each(|p| p.push(Part::Skip)),
+                        }
+                        continue;
+                    }
+                    match acc {
+                        Acc::Count(v) => split!(v, Count),
+                        Acc::I(v) => split!(v, I),
+                        Acc::F(v) => split!(v, F),
+                        Acc::L(v) => split!(v, L),
+                        Acc::V(v) => split!(v, V),
+                        _ => return false,
+                    }
+                }
+                let blocks = &blocks[..used];
+                per_part.into_par_iter().zip(parts.par_iter()).for_each(
+                    |(mut accs, &(glo, ghi))| {
+                        for b in blocks {
+                            for (i, &l) in b.present.iter().enumerate() {
+                                let g = if l < b.g0 {
+                                    l as usize
+                                } else {
+                                    b.newmap[(l - b.g0) as usize] as usize
+                                };
+                                if g < glo || g >= ghi {
+                                    continue;
+                                }
+                                let run = (b.starts[i] as usize, b.starts[i + 1] as usize);
+                                for (k, (a, p)) in q.aggs.iter().zip(accs.iter_mut()).enumerate() {
+                                    fold_run(a.kind, p, g - glo, &b.sorted[src[k]], run);
+                                }
+                            }
+                        }
+                    },
+                );
+            }
+            true
+        })
+    }
 }
