@@ -14,6 +14,9 @@
 //!    every aggregate's argument, computed once per chunk (an arithmetic
 //!    expression of columns included) — then the block's items sorted by
 //!    group (a counting sort, each group's items staying in row order);
+//!    without a where clause the block's groups are counted first and
+//!    each chunk's items go straight from the column (or the argument's
+//!    register) to their places, with no copy in row order;
 //! 2. the groups new in the round numbered in row order (first
 //!    occurrence, as the one-pass run numbers them);
 //! 3. the groups in parallel (contiguous ranges of group ids): each folds
@@ -22,7 +25,11 @@
 //!    item), `min`/`max` keeping the first of equal items.
 //!
 //! Everything a round touches stays in the threads' caches, and the
-//! argument is evaluated on all cores.
+//! argument is evaluated on all cores. The rounds run on a pool thread
+//! (between rounds the workers spin instead of sleeping). The `var`
+//! family takes two passes: each group's mean through its lanes, then its
+//! squared deviations in row order (`var_f64`'s two loops), with no copy
+//! of each group's items.
 
 type HashMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::FixedState>;
 use qcore::sentinel::NJ;
