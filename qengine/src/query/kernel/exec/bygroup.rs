@@ -39,7 +39,6 @@ use super::agg::Acc;
 use super::agg::AggState;
 use super::agg::acc_grow;
 use super::agg::hitems;
-use super::agg::wadd;
 use super::keys::Keys;
 use super::machine::Reg;
 use super::machine::each_row;
@@ -70,8 +69,6 @@ enum Kind {
     None,
     I,
     F,
-    /// `wavg`/`wsum`: pairs of floats.
-    W,
 }
 
 /// An aggregate's items over a block: in row order, then sorted by group.
@@ -79,7 +76,6 @@ enum Vals {
     None,
     I(Vec<i64>),
     F(Vec<f64>),
-    W(Vec<f64>, Vec<f64>),
 }
 
 impl Vals {
@@ -88,7 +84,6 @@ impl Vals {
             Kind::None => Vals::None,
             Kind::I => Vals::I(Vec::new()),
             Kind::F => Vals::F(Vec::new()),
-            Kind::W => Vals::W(Vec::new(), Vec::new()),
         }
     }
 
@@ -97,10 +92,6 @@ impl Vals {
             Vals::None => {}
             Vals::I(v) => v.clear(),
             Vals::F(v) => v.clear(),
-            Vals::W(x, y) => {
-                x.clear();
-                y.clear();
-            }
         }
     }
 
@@ -117,10 +108,6 @@ impl Vals {
         match (self, x) {
             (Vals::I(o), Vals::I(x)) => go(o, x, dst),
             (Vals::F(o), Vals::F(x)) => go(o, x, dst),
-            (Vals::W(o, p), Vals::W(x, y)) => {
-                go(o, x, dst);
-                go(p, y, dst);
-            }
             _ => {}
         }
     }
@@ -128,8 +115,8 @@ impl Vals {
 
 /// The items an aggregate folds, when this path can fold it: `count`,
 /// `sum`/`avg`/`min`/`max` of a compiled argument (any arithmetic of
-/// columns), the `var` family and `med` of a column, `wavg`/`wsum`;
-/// `None` for the others (`first`, `last`, `count distinct`).
+/// columns), the `var` family and `med` of a column; `None` for the
+/// others (`first`, `last`, `wavg`, `wsum`, `count distinct`).
 fn kind_of(q: &SelectQ, a: &Agg) -> Option<Kind> {
     let reg = || a.reg.and_then(|r| q.prog.regs.get(r).copied());
     match a.kind {
@@ -144,8 +131,6 @@ fn kind_of(q: &SelectQ, a: &Agg) -> Option<Kind> {
             RegKind::F => Some(Kind::F),
             RegKind::B => None,
         },
-        // each pair's items as floats ([`w_cols`] checks their types)
-        AggKind::Wavg | AggKind::Wsum => Some(Kind::W),
         _ => None,
     }
 }
@@ -230,7 +215,7 @@ fn float_col(q: &SelectQ, a: &Agg, t: &Table) -> Option<usize> {
 fn sources(q: &SelectQ, t: &Table, kinds: &[Kind]) -> Vec<usize> {
     let mut src: Vec<usize> = (0..q.aggs.len()).collect();
     for k in 0..q.aggs.len() {
-        if matches!(kinds[k], Kind::None | Kind::W) {
+        if kinds[k] == Kind::None {
             continue;
         }
         let (a, fc) = (&q.aggs[k], float_col(q, &q.aggs[k], t));
@@ -450,15 +435,6 @@ fn fill(
                 }
                 let st = &mut w.st;
                 let out = &mut b.vals[k];
-                if let Vals::W(xs, ys) = out {
-                    let Some((cx, cy)) = st.wcols[k] else {
-                        return false;
-                    };
-                    let (n, dense) = (st.m.n, st.m.dense);
-                    hitems(cx, base, &st.m.sel, n, dense, |_, x| xs.push(x));
-                    hitems(cy, base, &st.m.sel, n, dense, |_, y| ys.push(y));
-                    continue;
-                }
                 if a.kind.holistic() {
                     let (Some(c), Vals::F(o)) = (st.hcols[k], out) else {
                         return false;
@@ -524,10 +500,6 @@ fn place_items(w: &mut Worker, b: &mut Block, q: &SelectQ, own: &dyn Fn(usize) -
         match o {
             Vals::I(v) => v.resize(total, 0),
             Vals::F(v) => v.resize(total, 0.0),
-            Vals::W(x, y) => {
-                x.resize(total, 0.0);
-                y.resize(total, 0.0);
-            }
             Vals::None => {}
         }
     }
@@ -553,19 +525,6 @@ fn place_items(w: &mut Worker, b: &mut Block, q: &SelectQ, own: &dyn Fn(usize) -
                 continue;
             }
             let o = &mut b.sorted[k];
-            if let Vals::W(xs, ys) = o {
-                let Some((cx, cy)) = st.wcols[k] else {
-                    ok = false;
-                    break;
-                };
-                hitems(cx, base, &st.m.sel, len, true, |j, x| {
-                    xs[dst[j] as usize] = x
-                });
-                hitems(cy, base, &st.m.sel, len, true, |j, y| {
-                    ys[dst[j] as usize] = y
-                });
-                continue;
-            }
             if a.kind.holistic() {
                 let (Some(c), Vals::F(o)) = (st.hcols[k], o) else {
                     ok = false;
@@ -612,7 +571,6 @@ enum Part<'a> {
     F(&'a mut [f64]),
     L(&'a mut [Lanes]),
     V(&'a mut [Vec<f64>]),
-    W(&'a mut [(f64, f64)]),
     /// Sums of squared deviations from each group's mean (the second
     /// pass of the `var` family).
     Sq(&'a mut [f64], &'a [f64]),
@@ -669,13 +627,6 @@ fn fold_run(kind: AggKind, p: &mut Part, g: usize, x: &Vals, (s, e): (usize, usi
         (Part::L(v), Vals::F(x)) => v[g].extend(&x[s..e]),
         (Part::L(v), Vals::I(x)) => v[g].extend(&x[s..e]),
         (Part::V(v), Vals::F(x)) => v[g].extend_from_slice(&x[s..e]),
-        // in row order, skipping pairs with a null (`wfold`'s additions)
-        (Part::W(v), Vals::W(x, y)) => {
-            let acc = &mut v[g];
-            for (&u, &w) in x[s..e].iter().zip(&y[s..e]) {
-                wadd(acc, u, w);
-            }
-        }
         // `var_f64`'s second loop, continued run after run in row order
         (Part::Sq(v, m), Vals::F(x)) => {
             let (mean, mut acc) = (m[g], v[g]);
@@ -693,7 +644,7 @@ fn fold_run(kind: AggKind, p: &mut Part, g: usize, x: &Vals, (s, e): (usize, usi
 
 /// A grouped select with ordered aggregates, sorted by group a block at a
 /// time (module docs). `None`: not of this path's shape (a key hashed or
-/// a `first`, `last` or `count distinct`): another run
+/// a `first`, `last`, `wavg`, `wsum` or `count distinct`): another run
 /// answers; `Some(None)`: interrupted, or a key outside its plan: the
 /// interpreter answers.
 pub(super) fn run_bygroup<'a>(
@@ -720,9 +671,6 @@ pub(super) fn run_bygroup<'a>(
         .enumerate()
         .any(|(k, a)| a.kind.holistic() && proto.hcols[k].is_none())
     {
-        return None;
-    }
-    if (0..q.aggs.len()).any(|k| kinds[k] == Kind::W && !w_cols(proto.wcols[k])) {
         return None;
     }
     let src = sources(q, t, &kinds);
@@ -824,13 +772,6 @@ pub(super) fn run_bygroup<'a>(
         }
     }
     Some(Some(st))
-}
-
-/// Whether a `wavg`/`wsum`'s columns are read as [`hitems`] converts
-/// them (long, int or float columns; `wfold` converts them the same way).
-fn w_cols(c: Option<(Col, Col)>) -> bool {
-    let num = |c: Col| matches!(c, Col::F64(_) | Col::I64(_) | Col::I32(_));
-    c.is_some_and(|(x, y)| num(x) && num(y))
 }
 
 /// Whether `k` is of the `var` family (two passes here).
@@ -981,7 +922,6 @@ impl Rounds<'_, '_> {
                         Acc::F(v) => split!(v, F),
                         Acc::L(v) => split!(v, L),
                         Acc::V(v) => split!(v, V),
-                        Acc::W(v) => split!(v, W),
                         _ => return false,
                     }
                 }
