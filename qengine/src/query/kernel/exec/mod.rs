@@ -56,7 +56,10 @@ use runs::whole_columns;
 /// interpreter answers).
 fn zero_ties(t: &Table, q: &SelectQ, st: &AggState) -> bool {
     for (a, acc) in q.aggs.iter().zip(&st.accs) {
-        let Acc::F(v) = acc else { continue };
+        // (the `var` family's results are floats too: not extremes)
+        let (Acc::F(v), AggKind::MinF | AggKind::MaxF) = (acc, a.kind) else {
+            continue;
+        };
         if !v.contains(&0.0) {
             continue;
         }
