@@ -104,7 +104,7 @@ pub(crate) fn map<T: Copy + Sync, U: Send>(src: &[T], f: impl Fn(T) -> U + Sync 
 }
 
 /// `f` of every item of `src`, in pieces of about `step` items when given.
-fn map_in<T: Copy + Sync, U: Send>(
+pub(crate) fn map_in<T: Copy + Sync, U: Send>(
     step: Option<usize>,
     src: &[T],
     f: impl Fn(T) -> U + Sync + Send,
