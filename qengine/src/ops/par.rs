@@ -119,6 +119,20 @@ pub(crate) fn map_in<T: Copy + Sync, U: Send>(
     }
 }
 
+/// `a` then `b` in one vector, copied in pieces on the pool above the
+/// threshold (`x,y` of two long vectors; the keys `aj` groups).
+pub(crate) fn concat2<T: Copy + Send + Sync>(a: &[T], b: &[T]) -> Vec<T> {
+    match piece_len(a.len() + b.len()) {
+        None => [a, b].concat(),
+        Some(step) => a
+            .par_iter()
+            .chain(b.par_iter())
+            .with_min_len(step / 4)
+            .copied()
+            .collect(),
+    }
+}
+
 /// The pieces' row numbers one after another, copied in parallel into
 /// one zeroed allocation (fresh pages: no zeroing pass of its own).
 pub(crate) fn concat_rows(parts: Vec<Vec<i64>>) -> Vec<i64> {
