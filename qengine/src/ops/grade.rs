@@ -278,7 +278,9 @@ pub fn grade(x: &Value, desc: bool) -> QResult<Vec<usize>> {
 }
 
 /// A table's rows as one `u64` key each, when its columns' keys fit in
-/// 64 bits together: each column's order-preserving key ([`grade_data`]'s
+/// 64 bits together (computed from the items as they are packed: one
+/// `u64` a row whatever the number of columns, and a rank per row for
+/// each symbol column): each column's order-preserving key ([`grade_data`]'s
 /// order: bytes unsigned, integers signed with nulls first, floats by
 /// [`f64_key`], symbols by the rank of their text) less its smallest,
 /// the first column in the top bits; descending, each column's key
@@ -294,63 +296,98 @@ fn packed_keys(cols: &[Value], desc: bool) -> Option<Vec<u64>> {
     if cols.len() < 2 || n < RADIX_MIN || n > u32::MAX as usize {
         return None;
     }
-    // per column: its keys, their smallest and largest
-    fn keyed<T: Copy + Send + Sync>(b: &[T], key: impl Fn(T) -> u64 + Sync + Send) -> Vec<u64> {
-        par::sort_map(b, key)
+    /// A column's items and their key (symbols by their ranks, made once).
+    enum Src<'a> {
+        U8(&'a [u8]),
+        I16(&'a [i16]),
+        I32(&'a [i32]),
+        I64(&'a [i64]),
+        F32(&'a [f32]),
+        F64(&'a [f64]),
+        Rank(Vec<u32>),
     }
-    let mut fields: Vec<(Vec<u64>, u64, u64)> = Vec::with_capacity(cols.len());
+    // `$go!(items, key)` for a column: its items and their key function
+    macro_rules! with_key {
+        ($src:expr, $go:ident) => {
+            match $src {
+                Src::U8(b) => $go!(*b, |x: u8| x as u64),
+                Src::I16(b) => $go!(*b, |x: i16| x.to_radix()),
+                Src::I32(b) => $go!(*b, |x: i32| x.to_radix()),
+                Src::I64(b) => $go!(*b, |x: i64| x.to_radix()),
+                Src::F32(b) => $go!(*b, |x: f32| f64_key(x as f64)),
+                Src::F64(b) => $go!(*b, f64_key),
+                Src::Rank(b) => $go!(&b[..], |x: u32| x as u64),
+            }
+        };
+    }
+    // the smallest and largest key of a column
+    macro_rules! bounds {
+        ($b:expr, $key:expr) => {
+            bounds($b, $key)
+        };
+    }
+    fn bounds<T: Copy + Sync>(b: &[T], key: impl Fn(T) -> u64 + Sync) -> (u64, u64) {
+        b.par_chunks(qcore::budget::CHUNK)
+            .map(|c| {
+                c.iter().fold((u64::MAX, 0u64), |(l, h), &x| {
+                    let k = key(x);
+                    (l.min(k), h.max(k))
+                })
+            })
+            .reduce(|| (u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)))
+    }
+    let mut srcs = Vec::with_capacity(cols.len());
+    let mut spans = Vec::with_capacity(cols.len());
     let mut bits = 0u32;
     for c in cols {
         let Value::Vector(v) = c else { return None };
         if v.len() != n {
             return None;
         }
-        let ks = match v.data() {
-            VecData::U8(b) => keyed(b, |x| x as u64),
-            VecData::I16(b) => keyed(b, |x| x.to_radix()),
-            VecData::I32(b) => keyed(b, |x| x.to_radix()),
-            VecData::I64(b) => keyed(b, |x| x.to_radix()),
-            VecData::F32(b) => keyed(b, |x| f64_key(x as f64)),
-            VecData::F64(b) => keyed(b, f64_key),
-            VecData::Sym(b) => sym_ranks(b).into_iter().map(u64::from).collect(),
+        let src = match v.data() {
+            VecData::U8(b) => Src::U8(b),
+            VecData::I16(b) => Src::I16(b),
+            VecData::I32(b) => Src::I32(b),
+            VecData::I64(b) => Src::I64(b),
+            VecData::F32(b) => Src::F32(b),
+            VecData::F64(b) => Src::F64(b),
+            VecData::Sym(b) => Src::Rank(sym_ranks(b)),
             VecData::Guid(_) => return None,
         };
-        let (lo, hi) = ks
-            .par_chunks(qcore::budget::CHUNK)
-            .map(|c| {
-                c.iter()
-                    .fold((u64::MAX, 0u64), |(l, h), &k| (l.min(k), h.max(k)))
-            })
-            .reduce(|| (u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+        let (lo, hi) = with_key!(&src, bounds);
         bits += 64 - (hi - lo).leading_zeros();
         if bits > 64 {
             return None;
         }
-        fields.push((ks, lo, hi));
+        srcs.push(src);
+        spans.push((lo, hi));
     }
-    // the last column in the low bits: each field's shift is the widths
+    // the last column in the low bits: each column's shift is the widths
     // of the columns after it
-    let mut shifts = vec![0u32; fields.len()];
-    let mut at = 0u32;
-    for (k, (_, lo, hi)) in fields.iter().enumerate().rev() {
-        shifts[k] = at;
-        at += 64 - (hi - lo).leading_zeros();
-    }
     let mut keys = vec![0u64; n];
-    for ((ks, lo, hi), sh) in fields.iter().zip(shifts) {
-        let (lo, hi) = (*lo, *hi);
-        let put = |(o, &k): (&mut u64, &u64)| {
-            let f = if desc { hi - k } else { k - lo };
-            *o |= f.checked_shl(sh).unwrap_or(0);
-        };
-        match par::sort_piece_len(n) {
-            None => keys.iter_mut().zip(ks.iter()).for_each(put),
-            Some(step) => keys
-                .par_iter_mut()
-                .zip(ks.par_iter())
-                .with_min_len(step / 4)
-                .for_each(put),
+    let mut shift = 0u32;
+    for (src, &(lo, hi)) in srcs.iter().zip(&spans).rev() {
+        let sh = shift;
+        shift += 64 - (hi - lo).leading_zeros();
+        macro_rules! pack {
+            ($b:expr, $key:expr) => {{
+                let (b, key) = ($b, $key);
+                let one = |(o, &x): (&mut u64, _)| {
+                    let k = key(x);
+                    let f = if desc { hi - k } else { k - lo };
+                    *o |= f.checked_shl(sh).unwrap_or(0);
+                };
+                match par::sort_piece_len(n) {
+                    None => keys.iter_mut().zip(b.iter()).for_each(one),
+                    Some(step) => keys
+                        .par_iter_mut()
+                        .zip(b.par_iter())
+                        .with_min_len(step / 4)
+                        .for_each(one),
+                }
+            }};
         }
+        with_key!(src, pack);
     }
     Some(keys)
 }
