@@ -80,16 +80,23 @@ pub(crate) fn merge(x: &Value, y: &Value, idx: &[i64]) -> QResult<Value> {
 /// without a match keep their value, or get nulls in a new column).
 pub(crate) fn join_in(t: &Table, src: &Table, names: &[Sym], idx: &[i64]) -> QResult<Table> {
     let mut out = t.clone();
+    // the new columns gathered together (columns and row pieces on the pool)
+    let mut new_names = Vec::new();
+    let mut new_cols = Vec::new();
     for s in names {
         let y = column(src, *s)?;
         match out.names.iter().position(|n| n == s) {
             Some(p) => out.columns[p] = merge(&out.columns[p], &y, idx)?,
-            None => {
-                out.names.push(*s);
-                out.columns.push(take_idx(&y, idx));
+            None if !new_names.contains(s) => {
+                new_names.push(*s);
+                new_cols.push(y);
             }
+            None => {}
         }
     }
+    out.names.extend(new_names);
+    out.columns
+        .extend(crate::ops::index::take_columns(&new_cols, idx));
     Ok(out)
 }
 
@@ -298,7 +305,10 @@ pub(crate) fn shared_ids(
             (ids, firsts.len())
         }
     };
-    let yids = ids.split_off(nx);
+    // the right rows' ids copied out on the pool (a long copy on one
+    // thread is a pause the as-of joins' other steps do not have)
+    let yids = par::map(&ids[nx.min(ids.len())..], |x| x);
+    ids.truncate(nx);
     Ok((ids, yids, ngroups))
 }
 

@@ -38,8 +38,9 @@ pub(crate) fn grade_value(x: Value, desc: bool) -> QResult<Value> {
     }
 }
 
+/// A grade as q's long indexes (split as the sorts split).
 pub(crate) fn to_i64(g: &[usize]) -> Vec<i64> {
-    g.iter().map(|&i| i as i64).collect()
+    par::sort_map(g, |i| i as i64)
 }
 
 pub(crate) fn sort_value(x: Value, desc: bool) -> QResult<Value> {
@@ -240,6 +241,13 @@ pub fn grade(x: &Value, desc: bool) -> QResult<Vec<usize>> {
             Ok(idx)
         }
         Value::Table(t) => {
+            // keys that fit one u64 together: one radix grade of them
+            if let Some(keys) = packed_keys(&t.columns, desc) {
+                return Ok(match radix_grade(keys) {
+                    Ok(g) => g,
+                    Err(keys) => bucket_grade(keys),
+                });
+            }
             // least significant column first; each pass is stable. `None`
             // while the order so far is the identity (no gather, no
             // composition: rows already in a column's order cost one check)
@@ -267,6 +275,121 @@ pub fn grade(x: &Value, desc: bool) -> QResult<Vec<usize>> {
         Value::Dict(d) => grade(&d.values, desc),
         _ => Err(QError::type_()),
     }
+}
+
+/// A table's rows as one `u64` key each, when its columns' keys fit in
+/// 64 bits together (computed from the items as they are packed: one
+/// `u64` a row whatever the number of columns, and a rank per row for
+/// each symbol column): each column's order-preserving key ([`grade_data`]'s
+/// order: bytes unsigned, integers signed with nulls first, floats by
+/// [`f64_key`], symbols by the rank of their text) less its smallest,
+/// the first column in the top bits; descending, each column's key
+/// counted down from its largest, so one stable ascending grade of the
+/// packed keys is the stable grade by the columns in order (what the
+/// column-by-column passes give, for one radix grade instead of a grade,
+/// a gather and a composition per column). `None`: fewer than
+/// [`RADIX_MIN`] rows or two columns, a column that is not such a vector,
+/// or more than 64 bits.
+fn packed_keys(cols: &[Value], desc: bool) -> Option<Vec<u64>> {
+    use rayon::prelude::*;
+    let n = cols.first()?.count();
+    if cols.len() < 2 || n < RADIX_MIN || n > u32::MAX as usize {
+        return None;
+    }
+    /// A column's items and their key (symbols by their ranks, made once).
+    enum Src<'a> {
+        U8(&'a [u8]),
+        I16(&'a [i16]),
+        I32(&'a [i32]),
+        I64(&'a [i64]),
+        F32(&'a [f32]),
+        F64(&'a [f64]),
+        Rank(Vec<u32>),
+    }
+    // `$go!(items, key)` for a column: its items and their key function
+    macro_rules! with_key {
+        ($src:expr, $go:ident) => {
+            match $src {
+                Src::U8(b) => $go!(*b, |x: u8| x as u64),
+                Src::I16(b) => $go!(*b, |x: i16| x.to_radix()),
+                Src::I32(b) => $go!(*b, |x: i32| x.to_radix()),
+                Src::I64(b) => $go!(*b, |x: i64| x.to_radix()),
+                Src::F32(b) => $go!(*b, |x: f32| f64_key(x as f64)),
+                Src::F64(b) => $go!(*b, f64_key),
+                Src::Rank(b) => $go!(&b[..], |x: u32| x as u64),
+            }
+        };
+    }
+    // the smallest and largest key of a column
+    macro_rules! bounds {
+        ($b:expr, $key:expr) => {
+            bounds($b, $key)
+        };
+    }
+    fn bounds<T: Copy + Sync>(b: &[T], key: impl Fn(T) -> u64 + Sync) -> (u64, u64) {
+        b.par_chunks(qcore::budget::CHUNK)
+            .map(|c| {
+                c.iter().fold((u64::MAX, 0u64), |(l, h), &x| {
+                    let k = key(x);
+                    (l.min(k), h.max(k))
+                })
+            })
+            .reduce(|| (u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)))
+    }
+    let mut srcs = Vec::with_capacity(cols.len());
+    let mut spans = Vec::with_capacity(cols.len());
+    let mut bits = 0u32;
+    for c in cols {
+        let Value::Vector(v) = c else { return None };
+        if v.len() != n {
+            return None;
+        }
+        let src = match v.data() {
+            VecData::U8(b) => Src::U8(b),
+            VecData::I16(b) => Src::I16(b),
+            VecData::I32(b) => Src::I32(b),
+            VecData::I64(b) => Src::I64(b),
+            VecData::F32(b) => Src::F32(b),
+            VecData::F64(b) => Src::F64(b),
+            VecData::Sym(b) => Src::Rank(sym_ranks(b)),
+            VecData::Guid(_) => return None,
+        };
+        let (lo, hi) = with_key!(&src, bounds);
+        bits += 64 - (hi - lo).leading_zeros();
+        if bits > 64 {
+            return None;
+        }
+        srcs.push(src);
+        spans.push((lo, hi));
+    }
+    // the last column in the low bits: each column's shift is the widths
+    // of the columns after it
+    let mut keys = vec![0u64; n];
+    let mut shift = 0u32;
+    for (src, &(lo, hi)) in srcs.iter().zip(&spans).rev() {
+        let sh = shift;
+        shift += 64 - (hi - lo).leading_zeros();
+        macro_rules! pack {
+            ($b:expr, $key:expr) => {{
+                let (b, key) = ($b, $key);
+                let one = |(o, &x): (&mut u64, _)| {
+                    let k = key(x);
+                    let f = if desc { hi - k } else { k - lo };
+                    *o |= f.checked_shl(sh).unwrap_or(0);
+                };
+                match par::sort_piece_len(n) {
+                    None => keys.iter_mut().zip(b.iter()).for_each(one),
+                    Some(step) => keys
+                        .par_iter_mut()
+                        .zip(b.par_iter())
+                        .with_min_len(step / 4)
+                        .for_each(one),
+                }
+            }};
+        }
+        with_key!(src, pack);
+    }
+    Some(keys)
 }
 
 /// Whether `g` is `til count g` (in pieces on the pool, as the sorts split).

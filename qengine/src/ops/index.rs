@@ -148,46 +148,64 @@ pub fn int_indices(v: &Vector) -> QResult<Vec<i64>> {
 }
 
 /// Every column indexed by `idx` (a table's rows in a new order: `xasc`,
-/// wide selects): columns on the rayon pool at once when the rows times
-/// the columns reach the parallel threshold, so tables below it per
-/// column (each column's [`gather`] splits only from that many rows) still
-/// use every core; results are the one-column gathers' in column order.
+/// wide selects): on the rayon pool when the rows times the columns reach
+/// the parallel threshold, the columns at once and each column's rows in
+/// pieces, so the threads share the work evenly however many columns
+/// there are and however wide their items (a select keeping a few
+/// hundred thousand rows of six columns is a few milliseconds of cache
+/// misses a column: one thread would do them all). Results are the
+/// one-column gathers' in column order.
 pub(crate) fn take_columns(cols: &[Value], idx: &[i64]) -> Vec<Value> {
     use rayon::prelude::*;
-    if cols.len() > 1
-        && rayon::current_num_threads() > 1
-        && idx.len().saturating_mul(cols.len()) >= crate::ops::par::par_rows()
-    {
-        cols.par_iter().map(|c| take_idx(c, idx)).collect()
-    } else {
-        cols.iter().map(|c| take_idx(c, idx)).collect()
+    let threads = rayon::current_num_threads();
+    let work = idx.len().saturating_mul(cols.len());
+    if threads < 2 || work < crate::ops::par::par_rows() {
+        return cols.iter().map(|c| take_idx(c, idx)).collect();
     }
+    // about four pieces a thread over all the columns, none under
+    // GATHER_PIECE rows (the fork/join of a piece costs a few microseconds)
+    let step = (work / (threads * 4)).max(GATHER_PIECE);
+    cols.par_iter()
+        .map(|c| match c {
+            Value::Vector(v) => Value::Vector(gather_in(v, idx, Some(step))),
+            other => take_idx(other, idx),
+        })
+        .collect()
 }
+
+/// Rows of one piece of a parallel gather at the least ([`take_columns`]).
+const GATHER_PIECE: usize = 1 << 15;
 
 /// `v idx` for a typed vector: out-of-range indexes give the typed null.
 /// Long index lists split across the rayon pool.
 pub fn gather(v: &Vector, idx: &[i64]) -> Vector {
-    // long index lists gather on all cores (`ops::par`); an index out of
-    // range is noted, so a gather of a null-free vector by indexes in range
-    // (the rows of a where clause, a sort's order) is known null-free
-    struct Gather<'a>(&'a [i64], AtomicBool);
+    gather_in(v, idx, crate::ops::par::piece_len(idx.len()))
+}
+
+/// [`gather`] in pieces of about `step` indexes on the rayon pool, or on
+/// this thread (`None`).
+fn gather_in(v: &Vector, idx: &[i64], step: Option<usize>) -> Vector {
+    // an index out of range is noted, so a gather of a null-free vector by
+    // indexes in range (the rows of a where clause, a sort's order) is
+    // known null-free
+    struct Gather<'a>(&'a [i64], Option<usize>, AtomicBool);
     impl ItemsKernel for Gather<'_> {
         fn run<T: Copy + Send + Sync>(&self, src: &[T], null: T) -> Vec<T> {
             let n = src.len();
-            crate::ops::par::map(self.0, |k| {
+            crate::ops::par::map_in(self.1, self.0, |k| {
                 if k >= 0 && (k as usize) < n {
                     src[k as usize]
                 } else {
-                    self.1.store(true, Ordering::Relaxed);
+                    self.2.store(true, Ordering::Relaxed);
                     null
                 }
             })
         }
         fn only_source_items(&self) -> bool {
-            !self.1.load(Ordering::Relaxed)
+            !self.2.load(Ordering::Relaxed)
         }
     }
-    per_type(v, &Gather(idx, AtomicBool::new(false)))
+    per_type(v, &Gather(idx, step, AtomicBool::new(false)))
 }
 
 /// `v` moved `k` places: item `i` is `v[i-k]`, null where that falls

@@ -18,6 +18,7 @@ use crate::ops::make::atom_vec;
 use crate::ops::make::enlist1;
 use crate::ops::make::list_items;
 use crate::ops::make::table_rows;
+use crate::ops::par;
 use qcore::Attr;
 use qcore::Dict;
 use qcore::Guid;
@@ -73,17 +74,17 @@ pub fn join_values(x: Value, y: Value) -> QResult<Value> {
     }
 }
 
-/// Concatenates two vectors of the same type.
+/// Concatenates two vectors of the same type (on the pool when long).
 pub(crate) fn concat(a: &Vector, b: &Vector) -> Option<Vector> {
     let data = match (a.data(), b.data()) {
-        (VecData::U8(p), VecData::U8(q)) => VecData::U8([&p[..], &q[..]].concat().into()),
-        (VecData::I16(p), VecData::I16(q)) => VecData::I16([&p[..], &q[..]].concat().into()),
-        (VecData::I32(p), VecData::I32(q)) => VecData::I32([&p[..], &q[..]].concat().into()),
-        (VecData::I64(p), VecData::I64(q)) => VecData::I64([&p[..], &q[..]].concat().into()),
-        (VecData::F32(p), VecData::F32(q)) => VecData::F32([&p[..], &q[..]].concat().into()),
-        (VecData::F64(p), VecData::F64(q)) => VecData::F64([&p[..], &q[..]].concat().into()),
-        (VecData::Guid(p), VecData::Guid(q)) => VecData::Guid([&p[..], &q[..]].concat().into()),
-        (VecData::Sym(p), VecData::Sym(q)) => VecData::Sym([&p[..], &q[..]].concat().into()),
+        (VecData::U8(p), VecData::U8(q)) => VecData::U8(par::concat2(&p[..], &q[..]).into()),
+        (VecData::I16(p), VecData::I16(q)) => VecData::I16(par::concat2(&p[..], &q[..]).into()),
+        (VecData::I32(p), VecData::I32(q)) => VecData::I32(par::concat2(&p[..], &q[..]).into()),
+        (VecData::I64(p), VecData::I64(q)) => VecData::I64(par::concat2(&p[..], &q[..]).into()),
+        (VecData::F32(p), VecData::F32(q)) => VecData::F32(par::concat2(&p[..], &q[..]).into()),
+        (VecData::F64(p), VecData::F64(q)) => VecData::F64(par::concat2(&p[..], &q[..]).into()),
+        (VecData::Guid(p), VecData::Guid(q)) => VecData::Guid(par::concat2(&p[..], &q[..]).into()),
+        (VecData::Sym(p), VecData::Sym(q)) => VecData::Sym(par::concat2(&p[..], &q[..]).into()),
         _ => return None,
     };
     if a.data().known_no_nulls() && b.data().known_no_nulls() {
@@ -371,12 +372,15 @@ pub(crate) fn asof_rows(
     };
     match crate::ops::par::piece_len(groups.len()) {
         None => piece(0, groups),
-        Some(step) => groups
-            .par_chunks(step)
-            .enumerate()
-            .map(|(p, gs)| piece(p * step, gs))
-            .collect::<Vec<_>>()
-            .concat(),
+        Some(step) => {
+            // the pieces put together on the pool too
+            let parts = groups
+                .par_chunks(step)
+                .enumerate()
+                .map(|(p, gs)| piece(p * step, gs))
+                .collect::<Vec<_>>();
+            crate::ops::par::concat_rows(parts)
+        }
     }
 }
 

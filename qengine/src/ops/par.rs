@@ -104,7 +104,7 @@ pub(crate) fn map<T: Copy + Sync, U: Send>(src: &[T], f: impl Fn(T) -> U + Sync 
 }
 
 /// `f` of every item of `src`, in pieces of about `step` items when given.
-fn map_in<T: Copy + Sync, U: Send>(
+pub(crate) fn map_in<T: Copy + Sync, U: Send>(
     step: Option<usize>,
     src: &[T],
     f: impl Fn(T) -> U + Sync + Send,
@@ -115,6 +115,20 @@ fn map_in<T: Copy + Sync, U: Send>(
             .par_iter()
             .with_min_len(step / 4)
             .map(|&x| f(x))
+            .collect(),
+    }
+}
+
+/// `a` then `b` in one vector, copied in pieces on the pool above the
+/// threshold (`x,y` of two long vectors; the keys `aj` groups).
+pub(crate) fn concat2<T: Copy + Send + Sync>(a: &[T], b: &[T]) -> Vec<T> {
+    match piece_len(a.len() + b.len()) {
+        None => [a, b].concat(),
+        Some(step) => a
+            .par_iter()
+            .chain(b.par_iter())
+            .with_min_len(step / 4)
+            .copied()
             .collect(),
     }
 }

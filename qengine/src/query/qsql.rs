@@ -130,6 +130,34 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The columns named by the plain column names among `exprs` (a
+    /// select phrase's parse trees), gathered over the rows in view all at
+    /// once ([`crate::ops::index::take_columns`]: columns and pieces of
+    /// rows on the rayon pool) into the cache [`Ctx::column`] reads, so a
+    /// wide select keeping many rows builds its columns on every core.
+    pub(crate) fn gather_named(&mut self, exprs: &[Value]) {
+        let Some(r) = &self.rows else { return };
+        let mut names: Vec<Sym> = Vec::new();
+        for e in exprs {
+            if let Value::Atom(Atom::Symbol(s)) = e
+                && !names.contains(s)
+                && !self.cache.contains_key(s)
+                && self.t.column(*s).is_some()
+            {
+                names.push(*s);
+            }
+        }
+        if names.len() < 2 {
+            return;
+        }
+        let cols: Vec<Value> = names
+            .iter()
+            .filter_map(|s| self.t.column(*s).cloned())
+            .collect();
+        let vals = crate::ops::index::take_columns(&cols, r);
+        self.cache.extend(names.into_iter().zip(vals));
+    }
+
     /// Column `s` over the rows in view, if the table has it.
     pub(crate) fn column(&mut self, s: Sym) -> Option<Value> {
         if let Some(v) = self.cache.get(&s) {
@@ -526,6 +554,7 @@ pub(crate) fn select_columns(
     ctx: &mut Ctx,
     exprs: &[Value],
 ) -> QResult<Vec<Value>> {
+    ctx.gather_named(exprs);
     let mut vals = Vec::with_capacity(exprs.len());
     for e in exprs {
         vals.push(eval_tree(it, ctx, e)?);
@@ -894,9 +923,11 @@ pub(crate) fn exec(
     match sel {
         Value::Dict(d) => {
             let names = syms_of(&d.keys)?;
+            let exprs = d.values.items();
+            ctx.gather_named(&exprs);
             let mut vals = Vec::with_capacity(names.len());
-            for e in d.values.items() {
-                vals.push(eval_tree(it, &mut ctx, &e)?);
+            for e in &exprs {
+                vals.push(eval_tree(it, &mut ctx, e)?);
             }
             Ok(Value::dict(
                 Value::Vector(Vector::syms(names)),

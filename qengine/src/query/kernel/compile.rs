@@ -337,6 +337,22 @@ impl<'t> Comp<'t> {
         }
     }
 
+    /// A constant char atom: a literal, quoted, or a name holding one.
+    fn konst_char(&self, e: &Value) -> Option<u8> {
+        match e {
+            Value::Atom(Atom::Char(c)) => Some(*c),
+            Value::Atom(Atom::Symbol(s)) => match self.global(*s)? {
+                Value::Atom(Atom::Char(c)) => Some(c),
+                _ => None,
+            },
+            Value::List(l) if l.len() == 1 => match &l[0] {
+                Value::Atom(Atom::Char(c)) => Some(*c),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// A constant vector: a literal, or a name holding a vector.
     fn konst_vec(&self, e: &Value) -> Option<(qcore::Vector, bool)> {
         if let Value::Atom(Atom::Symbol(s)) = e {
@@ -494,6 +510,22 @@ impl<'t> Comp<'t> {
         let Value::Vector(v) = &self.t.columns[idx] else {
             return None;
         };
+        // a char column against a char: the bytes' order (q's for chars;
+        // the null char is the blank, an ordinary byte here)
+        if let (VecData::U8(_), Ty::Char) = (v.data(), v.ty()) {
+            let y = self.konst_char(y)?;
+            let col = self.use_col(idx);
+            let dst = self.reg(RegKind::B);
+            self.p.ops.push(Op::CmpCol {
+                dst,
+                op,
+                col,
+                b: Opnd::I(y as i64),
+                float: false,
+                bounds: None,
+            });
+            return Some((Opnd::R(dst), VK::Bool));
+        }
         let (b, kb) = self.konst(y)?;
         let (b, float) = match (v.data(), v.ty(), b, kb) {
             (VecData::Sym(_), _, Opnd::I(_), VK::Sym) if matches!(op, Cmp::Eq | Cmp::Ne) => {

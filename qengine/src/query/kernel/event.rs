@@ -261,6 +261,9 @@ pub(crate) fn row_passes(
                     (VecData::F64(c), Opnd::F(y), true) => {
                         cmp_by(*op, *c.get(row)?, y, feq, crate::ops::compare::flt)
                     }
+                    (VecData::U8(c), Opnd::I(y), false) => {
+                        cmp_by(*op, *c.get(row)? as i64, y, |x, y| x == y, |x, y| x < y)
+                    }
                     (VecData::Sym(c), Opnd::I(y), false) => {
                         let eq = c.get(row)?.0 as i64 == y;
                         if *op == Cmp::Ne { !eq } else { eq }

@@ -481,6 +481,18 @@ impl<'a> Machine<'a> {
                     (Col::F64(c), Opnd::F(y), true) => {
                         cmp_col!(o, c, base, sel, n, dense, op, y, feq, flt)
                     }
+                    (Col::U8(c), Opnd::I(y), false) => cmp_col!(
+                        o,
+                        c,
+                        base,
+                        sel,
+                        n,
+                        dense,
+                        op,
+                        y as u8,
+                        |x: u8, y: u8| x == y,
+                        |x: u8, y: u8| x < y
+                    ),
                     // symbols: only `=` and `<>` are compiled
                     (Col::Sym(c), Opnd::I(y), false) => match op {
                         Cmp::Ne => gather(o, c, base, sel, n, dense, |x| (x.0 as i64 != y) as u8),
@@ -584,6 +596,18 @@ impl<'a> Machine<'a> {
                     by_op!(c, y, |x: i64, y: i64| x == y, |x: i64, y: i64| x < y)
                 }
                 (Col::F64(c), Opnd::F(y), true) => by_op!(c, y, feq, flt),
+                (Col::U8(c), Opnd::I(y), false) => {
+                    // chars: one byte a row, compares that vectorise
+                    let (c, y) = (&c[chunk(c.len())], y as u8);
+                    match op {
+                        Cmp::Eq => pick(sel, dense, n, c, true, |x: u8| x == y),
+                        Cmp::Ne => pick(sel, dense, n, c, true, |x: u8| x != y),
+                        Cmp::Lt => pick(sel, dense, n, c, true, |x: u8| x < y),
+                        Cmp::Gt => pick(sel, dense, n, c, true, |x: u8| x > y),
+                        Cmp::Le => pick(sel, dense, n, c, true, |x: u8| x <= y),
+                        Cmp::Ge => pick(sel, dense, n, c, true, |x: u8| x >= y),
+                    }
+                }
                 (Col::Sym(c), Opnd::I(y), false) => {
                     let c = &c[chunk(c.len())];
                     // ids are `u32`: compare in `u32` (an id that cannot be

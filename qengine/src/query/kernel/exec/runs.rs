@@ -90,8 +90,48 @@ pub(super) fn narrow_range(t: &Table, p: &Program, lo: usize, hi: usize) -> Opti
     Some(rows)
 }
 
+/// Where constraints that are each one column compared with a constant
+/// (item-wise and pure: their order does not change which rows pass)
+/// put most selective first, as four chunks spread over the table show
+/// them, so the later ones look only at the rows the first keeps (q13's
+/// `price>100, size>=1000`: the size test keeps 3% of the rows, the price
+/// test 80%). Ties keep the written order.
+fn order_constraints(t: &Table, p: &Program) -> Option<Program> {
+    let n = t.len();
+    let single = |&((s, e), _): &((usize, usize), usize)| {
+        e == s + 1 && matches!(p.ops.get(s), Some(Op::CmpCol { .. }))
+    };
+    if p.constraints.len() < 2 || n < 16 * CHUNK || !p.constraints.iter().all(single) {
+        return None;
+    }
+    let mut kept = Vec::with_capacity(p.constraints.len());
+    for &c in &p.constraints {
+        let one = Program {
+            constraints: vec![c],
+            ..p.clone()
+        };
+        let mut k = 0;
+        for q in 0..4 {
+            let lo = n / 4 * q / CHUNK * CHUNK;
+            k += narrow_range(t, &one, lo, (lo + CHUNK).min(n))?.len();
+        }
+        kept.push(k);
+    }
+    let mut order: Vec<usize> = (0..kept.len()).collect();
+    order.sort_by_key(|&i| kept[i]);
+    if order.iter().enumerate().all(|(k, &i)| k == i) {
+        return None;
+    }
+    Some(Program {
+        constraints: order.iter().map(|&i| p.constraints[i]).collect(),
+        ..p.clone()
+    })
+}
+
 /// The table rows passing every constraint, in table order.
 pub fn run_narrow(t: &Table, p: &Program) -> Option<Vec<i64>> {
+    let reordered = order_constraints(t, p);
+    let p = reordered.as_ref().unwrap_or(p);
     let n = t.len();
     let rs = ranges(n);
     if rs.len() == 1 {
