@@ -408,9 +408,9 @@ pub static BUILTINS: &[Builtin] = &[
     callback(".z.ws",   Status::Done, "WebSocket message: a string (text) or bytes (binary); default echoes"),
     // --- q names not built yet (they signal 'nyi naming themselves) ---
     kwn(".Q.ens",       ".Q", SN(dotq::q_ens), ".Q.ens[`:db;t;`name]: .Q.en against the domain name (file db/name)"),
-    later(".Q.dpfts",        ".Q", 13, "save a table partitioned with a sym file"),
+    kwn(".Q.dpfts",      ".Q", SN(partitioned::q_dpfts), ".Q.dpfts[`:db;p;f;`t;`s]: .Q.dpft with symbols enumerated against domain s (file db/s)"),
     kwn(".Q.dpt",        ".Q", SN(partitioned::q_dpt), ".Q.dpt[`:db;p;`t]: save global t as partition p, unsorted"),
-    later(".Q.dpts",         ".Q", 13, "save a table partitioned, unsorted, with a sym file"),
+    kwn(".Q.dpts",       ".Q", SN(partitioned::q_dpts), ".Q.dpts[`:db;p;`t;`s]: .Q.dpt with symbols enumerated against domain s (file db/s)"),
     kw1(".Q.chk",        ".Q", S1(partitioned::q_chk), ".Q.chk[`:db]: write empty tables where partitions miss them"),
     kw1(".Q.l",          ".Q", S1(dotq::q_l), "load a database directory (or script) as \\l does"),
     kw2(".Q.fs",         ".Q", false, S2(dotq::q_fs), "file streaming: f on the lines of a file, 131000 bytes at a time"),

@@ -53,7 +53,7 @@ mod write;
 
 pub use select::select;
 pub use view::{q_bv, q_ind, q_li, q_lo, q_map, q_view};
-pub use write::{q_chk, q_dpft, q_dpt, q_dsftg, q_hdpf, q_par};
+pub use write::{q_chk, q_dpft, q_dpfts, q_dpt, q_dpts, q_dsftg, q_hdpf, q_par};
 
 use crate::ops::index::slice;
 use crate::state::Interp;
@@ -123,7 +123,7 @@ pub fn load(it: &mut Interp, layout: Layout) -> QResult<()> {
         full: layout.parts.clone(),
         layout,
         tables,
-        syms: Mutex::new(None),
+        syms: Mutex::new(Vec::new()),
         counts: Mutex::new(HashMap::new()),
         proto: HashMap::new(),
     });
