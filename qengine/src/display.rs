@@ -584,8 +584,12 @@ impl Fmt {
             Func::Projection(p) => {
                 self.one(&p.func, out, UNLIMITED);
                 // A variadic operator's projection keeps its trailing
-                // slots, which give its rank: `.[;();:;]`.
-                let last = if matches!(p.func, Value::Func(Func::Builtin(_))) && p.args.len() > 2 {
+                // slots, which give its rank: `.[;();:;]`; a keyword's
+                // (`ssr["hello"]`) has one rank and shows none.
+                let glyph = |b: &qcore::Prim| !b.name.chars().any(char::is_alphanumeric);
+                let last = if matches!(&p.func, Value::Func(Func::Builtin(b)) if glyph(b))
+                    && p.args.len() > 2
+                {
                     p.args.len()
                 } else {
                     p.args
