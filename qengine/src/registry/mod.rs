@@ -376,22 +376,6 @@ const fn global(name: &'static str, category: &'static str, doc: &'static str) -
     }
 }
 
-/// A q name not built yet, and the issue that brings it.
-const fn later(
-    name: &'static str,
-    category: &'static str,
-    issue: u32,
-    doc: &'static str,
-) -> Builtin {
-    Builtin {
-        name,
-        category,
-        status: Status::Later(issue),
-        doc,
-        ..EMPTY
-    }
-}
-
 /// A q name borf does not plan to build, and why.
 const fn refused(
     name: &'static str,

@@ -9,7 +9,7 @@ use super::Prefix;
 use super::Status;
 use super::{Both, Receive, Send, wire};
 use super::{P1, P1E, P2, P2E, PN, S1, S1E, S2, S2E, SN};
-use super::{callback, global, kw1, kw2, kwn, later, op, refused, syntax, sysval};
+use super::{callback, global, kw1, kw2, kwn, op, refused, syntax, sysval};
 use crate::builtins::*;
 use crate::query::{fby, partitioned, qsql};
 use qipc::codec::{BINARY, ITERATOR, UNARY};
@@ -21,7 +21,7 @@ use qipc::codec::{BINARY, ITERATOR, UNARY};
 pub static BUILTINS: &[Builtin] = &[
     // --- glyph operators (order frozen: IPC primitive indexes) ---
     op(":",   P1(apply::identity), P2(apply::dyad_colon), None, "x:y assign; (:) returns its right argument"),
-    Builtin { over: Some(P1(math::agg::sum)), scan: Some(P1(math::agg::sums)), ..op("+",   P1(list::flip), P2(math::arith::add), None, "flip x; x+y add") },
+    Builtin { over: Some(P1(math::agg::sum)), scan: Some(P1(math::agg::sums)), ..op("+",   P1(dict::flip), P2(math::arith::add), None, "flip x; x+y add") },
     op("-",   P1(math::arith::neg), P2(math::arith::sub), None, "neg x; x-y subtract"),
     Builtin { over: Some(P1(math::agg::prd)), scan: Some(P1(math::agg::prds)), ..op("*",   P1(list::first), P2(math::arith::mul), None, "first x; x*y multiply") },
     op("%",   P1(math::arith::reciprocal), P2(math::arith::div_float), None, "reciprocal x; x%y divide"),
@@ -115,7 +115,7 @@ pub static BUILTINS: &[Builtin] = &[
     kw2("rotate",        "list", true, S2(list::rotate), "x rotate y: rotate list y left by x"),
     Builtin { wire: &[wire(UNARY, 5, Both)], ..kw1("where",         "list", P1(list::where_), "indexes of 1s / replicate") },
     Builtin { wire: &[wire(UNARY, 8, Both)], ..kw1("group",         "list", P1(list::find::group), "dictionary of item to indexes") },
-    Builtin { wire: &[wire(UNARY, 1, Both)], ..kw1("flip",          "list", P1(list::flip), "transpose") },
+    Builtin { wire: &[wire(UNARY, 1, Both)], ..kw1("flip",          "list", P1(dict::flip), "transpose") },
     Builtin { wire: &[wire(BINARY, 23, Both)], ..kw2("in",            "list", true, P2(list::find::in_), "x in y: membership") },
     kw2("mcount",        "list", true, P2(math::moving::mcount), "moving counts of non-nulls"),
     kw1("prev",          "list", P1(math::series::prev), "previous items"),
@@ -446,7 +446,7 @@ pub static BUILTINS: &[Builtin] = &[
     syntax("$ (enumerate)",   "operator", "`sym$x enumerate (enums.rs)"),
     syntax("? (enum extend)", "operator", "`sym?x enum extend (enums.rs)"),
     syntax("! (enumeration)", "operator", "`sym!i enumeration (enums.rs)"),
-    later("! (flip splayed)", "operator", 13, "`:dir!t flip splayed"),
+    syntax("! (flip splayed)", "operator", "cols!`:dir/ and cols!`t: flip maps the splayed table or names the partitioned one (dict.rs flip)"),
     sysval(".z.b",          ".z", S1(dotz::z_deps), "view dependencies"),
     sysval(".z.ex",         ".z", S1(debug::z_ex), "failed primitive (at the q)) debugger prompt)"),
     sysval(".z.ey",         ".z", S1(debug::z_ey), "argument to failed primitive (at the q)) debugger prompt)"),
