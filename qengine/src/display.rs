@@ -1115,6 +1115,16 @@ fn datetime_text(x: f64) -> String {
 // Tests
 // ---------------------------------------------------------------------------
 
+/// The one symbol every column of a stand-in table holds (`flip` of
+/// `` cols!`t ``: a partitioned table, or one not resolved).
+pub(crate) fn stand_in_sym(t: &Table) -> Option<Sym> {
+    let Some(Value::Atom(Atom::Symbol(s))) = t.columns.first() else {
+        return None;
+    };
+    let same = |c: &Value| matches!(c, Value::Atom(Atom::Symbol(x)) if x == s);
+    t.columns.iter().all(same).then_some(*s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1852,14 +1862,4 @@ mod tests {
             assert_eq!(format_float(x, 7), want, "{x}");
         }
     }
-}
-
-/// The one symbol every column of a stand-in table holds (`flip` of
-/// `` cols!`t ``: a partitioned table, or one not resolved).
-pub(crate) fn stand_in_sym(t: &Table) -> Option<Sym> {
-    let Some(Value::Atom(Atom::Symbol(s))) = t.columns.first() else {
-        return None;
-    };
-    let same = |c: &Value| matches!(c, Value::Atom(Atom::Symbol(x)) if x == s);
-    t.columns.iter().all(same).then_some(*s)
 }

@@ -383,7 +383,7 @@ fn reorder(x: &Value, grade: fn(Value) -> QResult<Value>) -> QResult<Value> {
         return Err(QError::type_());
     };
     let idx = g.as_i64().ok_or_else(QError::type_)?;
-    Ok(crate::ops::index::take_idx(x, &idx))
+    Ok(crate::ops::index::take_idx(x, idx))
 }
 
 /// `asc x`: an enumeration stays one (`` `s#`d$`a`a`b ``); anything else
