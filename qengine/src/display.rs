@@ -561,7 +561,12 @@ impl Fmt {
     /// A table's column dictionary in one-line form: `` `a`b!(1 2;3 4) ``.
     fn table_dict_one(&self, t: &Table, out: &mut String, max: usize) {
         let names = Value::Vector(Vector::syms(t.names.clone()));
-        let cols = Value::list(t.columns.clone());
+        // a splayed or partitioned table's stand-in shows its one symbol
+        // (`` +(,`a)!`t ``, ref/flip-splayed)
+        let cols = match stand_in_sym(t) {
+            Some(s) => Value::Atom(Atom::Symbol(s)),
+            None => Value::list(t.columns.clone()),
+        };
         let mut k = String::new();
         self.one(&names, &mut k, max);
         if needs_parens(&names, &k) {
@@ -584,8 +589,12 @@ impl Fmt {
             Func::Projection(p) => {
                 self.one(&p.func, out, UNLIMITED);
                 // A variadic operator's projection keeps its trailing
-                // slots, which give its rank: `.[;();:;]`.
-                let last = if matches!(p.func, Value::Func(Func::Builtin(_))) && p.args.len() > 2 {
+                // slots, which give its rank: `.[;();:;]`; a keyword's
+                // (`ssr["hello"]`) has one rank and shows none.
+                let glyph = |b: &qcore::Prim| !b.name.chars().any(char::is_alphanumeric);
+                let last = if matches!(&p.func, Value::Func(Func::Builtin(b)) if glyph(b))
+                    && p.args.len() > 2
+                {
                     p.args.len()
                 } else {
                     p.args
@@ -795,6 +804,12 @@ impl Fmt {
     }
 
     fn dict_lines(&self, d: &Dict, rows: usize, max: usize) -> Vec<String> {
+        // `` cols!`t `` (ref/flip-splayed) has one line
+        if let Value::Atom(_) = &d.values {
+            let mut s = String::new();
+            self.dict_one(d, &mut s, max);
+            return vec![s];
+        }
         if let (Value::Table(k), Value::Table(v)) = (&d.keys, &d.values) {
             return self.keyed_table_lines(k, v, rows, max);
         }
@@ -900,7 +915,7 @@ impl Fmt {
     }
 
     fn table_lines(&self, t: &Table, rows: usize, max: usize) -> Vec<String> {
-        if t.names.is_empty() {
+        if t.names.is_empty() || stand_in_sym(t).is_some() {
             let mut s = String::from("+");
             self.table_dict_one(t, &mut s, max);
             return vec![s];
@@ -1104,6 +1119,16 @@ fn datetime_text(x: f64) -> String {
 // ---------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------
+
+/// The one symbol every column of a stand-in table holds (`flip` of
+/// `` cols!`t ``: a partitioned table, or one not resolved).
+pub(crate) fn stand_in_sym(t: &Table) -> Option<Sym> {
+    let Some(Value::Atom(Atom::Symbol(s))) = t.columns.first() else {
+        return None;
+    };
+    let same = |c: &Value| matches!(c, Value::Atom(Atom::Symbol(x)) if x == s);
+    t.columns.iter().all(same).then_some(*s)
+}
 
 #[cfg(test)]
 mod tests {

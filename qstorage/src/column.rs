@@ -9,7 +9,7 @@ use bytemuck::Pod;
 use memmap2::Mmap;
 
 use crate::error::{Error, Result};
-use crate::header::{HEADER_LEN, Header, Kind, width_of};
+use crate::header::{HEADER_LEN, Header, Kind, domain_block, parse_domain, width_of};
 
 /// Bytes of column files mapped now (q's `mmap` in `\w`).
 static MAPPED: AtomicUsize = AtomicUsize::new(0);
@@ -67,6 +67,8 @@ pub struct Mapped {
     path: PathBuf,
     /// Bytes of item data (after the header) covered by `count`.
     data_len: usize,
+    /// An enumerated column's domain when it is not `sym`.
+    domain: Option<String>,
 }
 
 impl Mapped {
@@ -96,10 +98,15 @@ impl Mapped {
         let header = Header::decode(&head, path)?;
         let map = unsafe { Mmap::map(&f) }.map_err(|e| Error::io(path, &e))?;
         advise_scan(&map);
+        let start = header.data_offset();
         let avail = map
             .len()
-            .checked_sub(HEADER_LEN)
+            .checked_sub(start)
             .ok_or_else(|| Error::new(path, "truncated header"))?;
+        let domain = match header.domain {
+            0 => None,
+            _ => Some(parse_domain(&map[HEADER_LEN..start], path)?),
+        };
         let data_len = match header.kind {
             Kind::SymText => sym_text_len(&map[HEADER_LEN..], header.count)
                 .ok_or_else(|| Error::new(path, "count larger than file"))?,
@@ -114,6 +121,7 @@ impl Mapped {
             header,
             path: path.to_path_buf(),
             data_len,
+            domain,
         })
     }
 
@@ -124,7 +132,14 @@ impl Mapped {
 
     /// The item bytes covered by the published count.
     pub fn data(&self) -> &[u8] {
-        &self.map[HEADER_LEN..HEADER_LEN + self.data_len]
+        let start = self.header.data_offset();
+        &self.map[start..start + self.data_len]
+    }
+
+    /// An enumerated column's domain: `None` for `sym` (and for every
+    /// other kind of file).
+    pub fn domain(&self) -> Option<&str> {
+        self.domain.as_deref()
     }
 
     /// The items as a typed slice, in place. Fails (never panics) when the
@@ -186,6 +201,33 @@ pub fn write_flat(path: &Path, ty: i8, attr: u8, data: &[u8]) -> Result<()> {
     crate::write_atomic(path, &[&h.encode(), data, &pad8(data.len())])
 }
 
+/// Writes an enumerated column of domain `domain` atomically: `data` holds
+/// the little-endian u32 indexes into the database's file of that name;
+/// the header records the name (none for `sym`).
+pub fn write_enum(path: &Path, domain: &str, attr: u8, data: &[u8]) -> Result<()> {
+    crate::header::check_domain(domain, path)?;
+    if !data.len().is_multiple_of(4) {
+        return Err(Error::new(path, "data is not a whole number of items"));
+    }
+    let h = Header::enumerated(domain, attr, (data.len() / 4) as u64);
+    crate::write_atomic(
+        path,
+        &[&h.encode(), &domain_block(domain), data, &pad8(data.len())],
+    )
+}
+
+/// The domain of the enumerated column whose open file `f` has header `h`
+/// (`None`: `sym`, or not enumerated).
+pub fn read_domain(f: &File, h: &Header, path: &Path) -> Result<Option<String>> {
+    if h.domain == 0 {
+        return Ok(None);
+    }
+    let mut b = vec![0u8; h.domain as usize];
+    std::os::unix::fs::FileExt::read_exact_at(f, &mut b, HEADER_LEN as u64)
+        .map_err(|_| Error::new(path, "truncated domain block"))?;
+    parse_domain(&b, path).map(Some)
+}
+
 /// Zero bytes to pad `n` bytes to a multiple of 8.
 pub fn pad8(n: usize) -> Vec<u8> {
     vec![0u8; (8 - n % 8) % 8]
@@ -208,6 +250,7 @@ pub fn write_syms(path: &Path, names: &[&str]) -> Result<()> {
         attr: 0,
         kind: Kind::SymText,
         count: names.len() as u64,
+        domain: 0,
     };
     let d = sym_text(names);
     crate::write_atomic(path, &[&h.encode(), &d])
@@ -245,6 +288,7 @@ pub fn write_nested(path: &Path, ty: i8, items: &[&[u8]]) -> Result<()> {
         attr: 0,
         kind: Kind::Offsets,
         count: items.len() as u64,
+        domain: 0,
     };
     let off: Vec<u8> = ends.iter().flat_map(|e| e.to_le_bytes()).collect();
     crate::write_atomic(path, &[&h.encode(), &off])

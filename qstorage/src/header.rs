@@ -10,6 +10,12 @@ use crate::error::{Error, Result};
 pub const COL_MAGIC: [u8; 8] = *b"BORFCOL\0";
 /// The column format version this build writes and reads.
 pub const VERSION: u32 = 1;
+/// The version of an enumerated column whose domain is not `sym`: its
+/// header is followed by the domain's name (see [`Header::domain`]). Older
+/// builds refuse it rather than read the name as items.
+pub const VERSION_DOMAIN: u32 = 2;
+/// The longest domain block (the domain's name, NUL-padded to 16 bytes).
+pub const MAX_DOMAIN: usize = 256;
 /// Header size: a multiple of 8 (and of 16, for guids) so the items that
 /// follow are aligned for in-place casting in a page-aligned mapping.
 pub const HEADER_LEN: usize = 32;
@@ -44,6 +50,10 @@ pub struct Header {
     pub kind: Kind,
     /// Published item count.
     pub count: u64,
+    /// Bytes of the domain block after the header (0: none, the domain is
+    /// `sym`): the name of an enumerated column's domain, NUL-padded to a
+    /// multiple of 16 so the items after it stay aligned.
+    pub domain: u16,
 }
 
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -82,7 +92,24 @@ impl Header {
             attr,
             kind: Kind::Flat,
             count,
+            domain: 0,
         }
+    }
+
+    /// A header for an enumerated column of domain `name` (q's type 20
+    /// with the domain's name); `sym` is the plain enumerated header. The
+    /// block to write after the header is [`domain_block`].
+    pub fn enumerated(name: &str, attr: u8, count: u64) -> Header {
+        Header {
+            domain: domain_block(name).len() as u16,
+            ..Header::flat(TYPE_ENUM, attr, count)
+        }
+    }
+
+    /// Byte offset of the first item: after the header and any domain
+    /// block.
+    pub fn data_offset(&self) -> usize {
+        HEADER_LEN + self.domain as usize
     }
 
     /// Bytes per item after the header (1 for symbol text, counted in
@@ -99,13 +126,18 @@ impl Header {
     pub fn encode(&self) -> [u8; HEADER_LEN] {
         let raw = RawHeader {
             magic: COL_MAGIC,
-            version: VERSION.to_le(),
+            version: if self.domain == 0 {
+                VERSION
+            } else {
+                VERSION_DOMAIN
+            }
+            .to_le(),
             ty: self.ty,
             attr: self.attr,
             kind: self.kind as u8,
             width: self.width() as u8,
             count: self.count.to_le(),
-            reserved: 0,
+            reserved: (self.domain as u64).to_le(),
         };
         let mut out = [0u8; HEADER_LEN];
         out.copy_from_slice(bytemuck::bytes_of(&raw));
@@ -124,7 +156,7 @@ impl Header {
             return Err(Error::new(path, "bad magic"));
         }
         let version = u32::from_le(raw.version);
-        if version != VERSION {
+        if version != VERSION && version != VERSION_DOMAIN {
             return Err(Error::new(
                 path,
                 format!("unsupported format version {version} (this build reads {VERSION})"),
@@ -143,11 +175,26 @@ impl Header {
         if !ok_ty {
             return Err(Error::new(path, format!("bad type code {}", raw.ty)));
         }
+        let domain = if version == VERSION_DOMAIN {
+            let n = u64::from_le(raw.reserved);
+            if kind != Kind::Flat
+                || raw.ty != TYPE_ENUM
+                || n == 0
+                || n > MAX_DOMAIN as u64
+                || !n.is_multiple_of(16)
+            {
+                return Err(Error::new(path, format!("bad domain block of {n} bytes")));
+            }
+            n as u16
+        } else {
+            0
+        };
         let hd = Header {
             ty: raw.ty,
             attr: raw.attr,
             kind,
             count: u64::from_le(raw.count),
+            domain,
         };
         if raw.width as usize != hd.width() {
             return Err(Error::new(path, format!("bad item width {}", raw.width)));
@@ -157,4 +204,41 @@ impl Header {
         }
         Ok(hd)
     }
+}
+
+/// The domain block of an enumerated column of domain `name`: empty for
+/// `sym`, else the name's bytes NUL-padded to a multiple of 16 (at least
+/// one NUL). Names longer than the block allows are refused by the writer
+/// ([`check_domain`]).
+pub fn domain_block(name: &str) -> Vec<u8> {
+    if name == "sym" {
+        return Vec::new();
+    }
+    let mut b = name.as_bytes().to_vec();
+    b.push(0);
+    b.resize(b.len().div_ceil(16) * 16, 0);
+    b
+}
+
+/// A domain name that can be a file of the database directory and fits a
+/// domain block: not empty, no `/` or NUL, not hidden.
+pub fn check_domain(name: &str, path: &Path) -> Result<()> {
+    if name.is_empty()
+        || name.starts_with('.')
+        || name.contains(['/', '\0'])
+        || name.len() >= MAX_DOMAIN
+    {
+        return Err(Error::new(path, format!("bad enumeration domain `{name}")));
+    }
+    Ok(())
+}
+
+/// The domain name in `block` (the bytes after a header whose
+/// [`Header::domain`] is their length); checked as [`check_domain`].
+pub fn parse_domain(block: &[u8], path: &Path) -> Result<String> {
+    let end = block.iter().position(|&b| b == 0).unwrap_or(block.len());
+    let name = std::str::from_utf8(&block[..end])
+        .map_err(|_| Error::new(path, "domain name is not UTF-8"))?;
+    check_domain(name, path)?;
+    Ok(name.to_string())
 }

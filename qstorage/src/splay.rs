@@ -28,9 +28,12 @@ use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use crate::column::{Mapped, Nested, data_path, read_syms, write_flat, write_nested, write_syms};
+use crate::column::{
+    Mapped, Nested, data_path, read_domain, read_syms, write_enum, write_flat, write_nested,
+    write_syms,
+};
 use crate::error::{Error, Result};
-use crate::header::{COUNT_OFFSET, HEADER_LEN, Header, Kind, width_of};
+use crate::header::{COUNT_OFFSET, HEADER_LEN, Header, Kind, TYPE_ENUM, width_of};
 use crate::lock::DirLock;
 
 /// Name of the column-order file.
@@ -50,6 +53,13 @@ pub enum ColData<'a> {
     },
     /// One byte slice per row, each a whole number of items of type `ty`.
     Nested { ty: i8, rows: Vec<&'a [u8]> },
+    /// Little-endian u32 indexes into the database's file `domain` (type
+    /// 20 with the domain's name; `sym` is [`ColData::Flat`] of type 20).
+    Enum {
+        domain: &'a str,
+        attr: u8,
+        bytes: Cow<'a, [u8]>,
+    },
 }
 
 impl ColData<'_> {
@@ -58,6 +68,7 @@ impl ColData<'_> {
         match self {
             ColData::Flat { ty, bytes, .. } => bytes.len() / width_of(*ty).unwrap_or(1),
             ColData::Nested { rows, .. } => rows.len(),
+            ColData::Enum { bytes, .. } => bytes.len() / 4,
         }
     }
 }
@@ -97,6 +108,11 @@ pub fn write_splay(dir: &Path, cols: &[(String, ColData)]) -> Result<()> {
         match c {
             ColData::Flat { ty, attr, bytes } => write_flat(&p, *ty, *attr, bytes)?,
             ColData::Nested { ty, rows } => write_nested(&p, *ty, rows)?,
+            ColData::Enum {
+                domain,
+                attr,
+                bytes,
+            } => write_enum(&p, domain, *attr, bytes)?,
         }
     }
     let names: Vec<&str> = cols.iter().map(|c| c.0.as_str()).collect();
@@ -184,9 +200,12 @@ pub fn append_splay(dir: &Path, cols: &[(String, ColData)]) -> Result<u64> {
     for (name, c) in cols {
         let path = dir.join(name);
         let (file, header) = open_rw(&path)?;
-        let (want_kind, want_ty) = match c {
-            ColData::Flat { ty, .. } => (Kind::Flat, *ty),
-            ColData::Nested { ty, .. } => (Kind::Offsets, *ty),
+        let (want_kind, want_ty, want_domain) = match c {
+            ColData::Flat { ty, .. } => (Kind::Flat, *ty, None),
+            ColData::Nested { ty, .. } => (Kind::Offsets, *ty, None),
+            ColData::Enum { domain, .. } => {
+                (Kind::Flat, TYPE_ENUM, Some(*domain).filter(|d| *d != "sym"))
+            }
         };
         if header.kind != want_kind || header.ty != want_ty {
             return Err(Error::type_(
@@ -196,6 +215,18 @@ pub fn append_splay(dir: &Path, cols: &[(String, ColData)]) -> Result<u64> {
                     kind_name(header.kind),
                     header.ty,
                     kind_name(want_kind)
+                ),
+            ));
+        }
+        let has = read_domain(&file, &header, &path)?;
+        if has.as_deref() != want_domain {
+            let name = |d: Option<&str>| d.unwrap_or("sym").to_string();
+            return Err(Error::type_(
+                &path,
+                format!(
+                    "column is an enumeration of `{}, rows of `{}",
+                    name(has.as_deref()),
+                    name(want_domain)
                 ),
             ));
         }
@@ -222,8 +253,8 @@ pub fn append_splay(dir: &Path, cols: &[(String, ColData)]) -> Result<u64> {
     let mut data_counts = Vec::with_capacity(ts.len());
     for (t, (_, c)) in ts.iter().zip(cols) {
         match c {
-            ColData::Flat { bytes, .. } => {
-                let at = HEADER_LEN as u64 + n * t.header.width() as u64;
+            ColData::Flat { bytes, .. } | ColData::Enum { bytes, .. } => {
+                let at = t.header.data_offset() as u64 + n * t.header.width() as u64;
                 t.file.write_all_at(bytes, at).map_err(io(&t.path))?;
                 data_counts.push(0);
             }

@@ -187,3 +187,77 @@ fn nested_columns_and_torn_appends() {
     .unwrap_err();
     assert!(e.is_type);
 }
+
+fn idx(v: &[u32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// An enumerated column of a domain other than `sym` records the domain's
+/// name after the header (version 2); its items stay aligned, appends go
+/// past them, and rows of another domain are refused.
+#[test]
+fn enumerations_record_their_domain() {
+    let d = scratch("domain");
+    let t = d.join("t");
+    let cols = vec![(
+        "s".to_string(),
+        ColData::Enum {
+            domain: "mysym",
+            attr: 0,
+            bytes: Cow::Owned(idx(&[2, 0, 1])),
+        },
+    )];
+    write_splay(&t, &cols).unwrap();
+    let m = Mapped::open(&t.join("s")).unwrap();
+    assert_eq!(m.domain(), Some("mysym"));
+    assert_eq!(m.header.ty, 20);
+    assert_eq!(m.header.data_offset(), 48);
+    assert_eq!(m.items::<u32>().unwrap(), &[2, 0, 1]);
+    let raw = std::fs::read(t.join("s")).unwrap();
+    assert_eq!(&raw[8..12], &2u32.to_le_bytes(), "version 2");
+    assert_eq!(&raw[32..38], b"mysym\0");
+    // an append goes after the items, not over the name
+    let more = vec![(
+        "s".to_string(),
+        ColData::Enum {
+            domain: "mysym",
+            attr: 0,
+            bytes: Cow::Owned(idx(&[3])),
+        },
+    )];
+    assert_eq!(append_splay(&t, &more).unwrap(), 4);
+    let m = Mapped::open(&t.join("s")).unwrap();
+    assert_eq!(m.items::<u32>().unwrap(), &[2, 0, 1, 3]);
+    // rows of `sym` (or another domain) are a type error
+    let sym = vec![(
+        "s".to_string(),
+        ColData::Flat {
+            ty: 20,
+            attr: 0,
+            bytes: Cow::Owned(idx(&[0])),
+        },
+    )];
+    let e = append_splay(&t, &sym).unwrap_err();
+    assert!(e.is_type && e.msg.contains("`mysym"), "{}", e.msg);
+    // `sym` itself needs no name: version 1, items right after the header
+    qstorage::column::write_enum(&d.join("plain"), "sym", 0, &idx(&[1])).unwrap();
+    let p = Mapped::open(&d.join("plain")).unwrap();
+    assert_eq!((p.domain(), p.header.data_offset()), (None, 32));
+    // a name that is no file of the database is refused, never written
+    for bad in ["", ".d", "a/b", "x\0y"] {
+        assert!(qstorage::column::write_enum(&d.join("bad"), bad, 0, &idx(&[1])).is_err());
+    }
+    // a corrupt block length or name is an error, not a panic
+    let mut b = raw.clone();
+    b[24..32].copy_from_slice(&24u64.to_le_bytes());
+    std::fs::write(d.join("c1"), &b).unwrap();
+    assert!(Mapped::open(&d.join("c1")).is_err());
+    let mut b = raw.clone();
+    b[32..38].copy_from_slice(b"../x\0\0");
+    std::fs::write(d.join("c2"), &b).unwrap();
+    assert!(Mapped::open(&d.join("c2")).is_err());
+    let mut b = raw;
+    b[24..32].copy_from_slice(&4096u64.to_le_bytes());
+    std::fs::write(d.join("c3"), &b).unwrap();
+    assert!(Mapped::open(&d.join("c3")).is_err());
+}

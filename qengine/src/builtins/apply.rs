@@ -406,6 +406,13 @@ pub(crate) fn apply_func(it: &mut Interp, func: &Func, args: Vec<Value>) -> QRes
                     let y = a.next().unwrap_or(Value::Nil);
                     d.call(it, x, y)
                 }
+                // a keyword given fewer arguments than it takes is
+                // projected, as q projects its functions (`ssr["hello"]`)
+                (k, _, _, Some(_)) if k < b.rank as usize => {
+                    let mut slots: Vec<Option<Value>> = args.into_iter().map(Some).collect();
+                    slots.resize(b.rank as usize, None);
+                    project(Value::Func(func.clone()), slots)
+                }
                 (_, _, _, Some(n)) => n.call(it, args),
                 _ => Err(QError::rank()),
             }

@@ -115,6 +115,19 @@ pub fn bang(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         return crate::builtins::internal::display_bang(it, y);
     }
     let (x, y) = (x.plain_atom(), y.plain_atom());
+    // `` cols!`:dir/ `` / `` cols!`t ``: the flip of a splayed or
+    // partitioned table (ref/flip-splayed), resolved by `flip`
+    if let (Value::Vector(k), Value::Atom(Atom::Symbol(s))) = (&x, &y)
+        && k.ty() == Ty::Symbol
+        && k.domain.is_none()
+        && !s.is_null()
+    {
+        return Ok(Value::Dict(Arc::new(Dict {
+            keys: x,
+            values: y,
+            sorted: false,
+        })));
+    }
     match (&x, &y) {
         // `0N!x`: display and return (strings.rs).
         (Value::Atom(Atom::Long(i64::MIN)), _) => crate::builtins::internal::display_bang(it, y),
@@ -179,4 +192,34 @@ pub fn unkey(d: &Dict) -> Option<Table> {
         }),
         _ => None,
     }
+}
+
+/// `flip x`: of `` cols!`:dir/ `` the splayed table in `dir` (those
+/// columns, mapped), of `` cols!`t `` the partitioned table `t` of the
+/// loaded database; either stays unresolved, `` +cols!`s ``, when there is
+/// no such table (ref/flip-splayed). Anything else is transposed.
+pub fn flip(x: Value) -> QResult<Value> {
+    let Value::Dict(d) = &x else {
+        return crate::builtins::list::flip(x);
+    };
+    let (Value::Vector(k), Value::Atom(Atom::Symbol(s))) = (&d.keys, &d.values) else {
+        return crate::builtins::list::flip(x);
+    };
+    let names = k.as_sym().ok_or_else(QError::type_)?.to_vec();
+    if s.as_str().starts_with(':') {
+        let (dir, _) = crate::storage::column::handle_path(*s)?;
+        if dir.join(qstorage::splay::DOT_D).exists() {
+            let syms = crate::storage::column::sym_loader(crate::storage::splay::db_of(&dir));
+            let t = crate::storage::splay::load_cols(&dir, Some(&names), &syms)?;
+            // the columns in the order asked for (mapped in `.d` order)
+            let col = |n: &Sym| t.column(*n).cloned().ok_or_else(|| QError::new(n.as_str()));
+            let columns = names.iter().map(col).collect::<QResult<Vec<_>>>()?;
+            return Ok(Value::Table(Arc::new(Table { names, columns })));
+        }
+    }
+    let n = names.len();
+    Ok(Value::Table(Arc::new(Table {
+        names,
+        columns: vec![Value::Atom(Atom::Symbol(*s)); n],
+    })))
 }

@@ -224,12 +224,6 @@ pub fn q_f(x: Value, y: Value) -> QResult<Value> {
 /// `.Q.fmt[x;y;z]`: `z` with `y` decimals right-aligned in `x` characters
 /// (`x` stars when it does not fit).
 pub fn q_fmt(args: Vec<Value>) -> QResult<Value> {
-    if args.len() < 3 {
-        let f = crate::registry::func(crate::registry::lookup(".Q.fmt").ok_or_else(QError::rank)?);
-        let mut slots: Vec<Option<Value>> = args.into_iter().map(Some).collect();
-        slots.resize(3, None);
-        return crate::builtins::apply::project(f, slots);
-    }
     let [w, d, z] = <[Value; 3]>::try_from(args).map_err(|_| QError::rank())?;
     let (w, d) = (int(&w)?, int(&d)?);
     if !(0..=1_000_000).contains(&w) || !(0..=17).contains(&d) {
@@ -574,7 +568,7 @@ fn ens(it: &mut Interp, d: Value, t: Value, sym: Sym) -> QResult<Value> {
     let mut cols = Vec::with_capacity(tab.columns.len());
     for c in &tab.columns {
         cols.push(match c {
-            Value::Vector(v) if v.ty() == Ty::Symbol => {
+            Value::Vector(v) if v.ty() == Ty::Symbol && v.domain.is_none_or(|d| d == sym) => {
                 crate::builtins::enums::extend(it, sym, c.clone())?
             }
             other => other.clone(),

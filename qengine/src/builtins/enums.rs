@@ -366,3 +366,54 @@ fn refreshed(it: &Interp, v: &Value, changed: &[Sym]) -> Option<Value> {
         _ => None,
     }
 }
+
+// ---------------------------------------------------------------------------
+// asc desc reverse
+
+/// An enumeration of symbols (`` `d$`a`b ``; not a foreign key).
+fn is_sym_enum(x: &Value) -> bool {
+    matches!(x, Value::Vector(v) if v.ty() == Ty::Symbol && v.domain.is_some())
+}
+
+/// The enumeration `x` taken at the order `grade` gives (its domain and
+/// indexes kept, as q's `asc`/`desc` keep type 20h).
+fn reorder(x: &Value, grade: fn(Value) -> QResult<Value>) -> QResult<Value> {
+    let g = grade(x.clone())?;
+    let Value::Vector(g) = g else {
+        return Err(QError::type_());
+    };
+    let idx = g.as_i64().ok_or_else(QError::type_)?;
+    Ok(crate::ops::index::take_idx(x, idx))
+}
+
+/// `asc x`: an enumeration stays one (`` `s#`d$`a`a`b ``); anything else
+/// as `sort::asc`.
+pub fn asc(x: Value) -> QResult<Value> {
+    if !is_sym_enum(&x) {
+        return crate::builtins::sort::asc(x);
+    }
+    let mut r = reorder(&x, crate::builtins::sort::iasc)?;
+    if let Value::Vector(v) = &mut r {
+        v.attr = qcore::Attr::Sorted;
+    }
+    Ok(r)
+}
+
+/// `desc x`: an enumeration stays one; anything else as `sort::desc`.
+pub fn desc(x: Value) -> QResult<Value> {
+    if !is_sym_enum(&x) {
+        return crate::builtins::sort::desc(x);
+    }
+    reorder(&x, crate::builtins::sort::idesc)
+}
+
+/// `reverse x`: an enumeration stays one; anything else as
+/// `list::reverse`.
+pub fn reverse(x: Value) -> QResult<Value> {
+    if !is_sym_enum(&x) {
+        return crate::builtins::list::reverse(x);
+    }
+    let n = x.count() as i64;
+    let idx: Vec<i64> = (0..n).rev().collect();
+    Ok(crate::ops::index::take_idx(&x, &idx))
+}

@@ -536,6 +536,10 @@ pub(crate) fn amend_dict(
     f: Option<&Value>,
     y: Option<Value>,
 ) -> QResult<Value> {
+    // `` cols!`t `` (flip splayed) has no items to amend
+    if let Value::Atom(_) = d.values {
+        return Err(QError::type_());
+    }
     let keys_list: Vec<Value> = match (i, &d.keys) {
         (Value::Nil, _) => d.keys.items(),
         (Value::Atom(_), _) => vec![i.clone()],

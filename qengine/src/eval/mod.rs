@@ -22,6 +22,7 @@ use qcore::Func;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Sym;
+use qcore::Ty;
 use qcore::Value;
 
 pub use crate::builtins::apply::apply;
@@ -722,6 +723,17 @@ impl Interp {
         if matches!(target, Target::Global(_)) && (idx.is_some() || m.is_some()) {
             self.refresh_enumerations();
         }
+        // `e[i]:`s` on an enumeration enumerates the symbols against its
+        // domain first: `'cast` when one is not in it, as q does
+        let v = match (&idx, &m) {
+            (Some(_), None) if is_plain_sym(&v) => {
+                match self.slot_mut(target, fr).and_then(|s| sym_domain(s)) {
+                    Some(d) => crate::builtins::enums::enumerate(self, d, v)?,
+                    None => v,
+                }
+            }
+            _ => v,
+        };
         // In-place fast paths: `x[i]:v` and `x,:y` on a vector that only this
         // variable references mutate its buffer without copying. They check
         // everything before mutating, so a failure leaves the value intact.
@@ -905,5 +917,22 @@ pub(crate) fn is_silent(e: &qparser::Expr) -> bool {
         }
         qparser::ExprKind::Block(v) => v.last().is_none_or(is_silent),
         _ => false,
+    }
+}
+
+/// A symbol atom or a symbol vector that is no enumeration.
+fn is_plain_sym(v: &Value) -> bool {
+    match v {
+        Value::Atom(Atom::Symbol(_)) => true,
+        Value::Vector(x) => x.ty() == Ty::Symbol && x.domain.is_none(),
+        _ => false,
+    }
+}
+
+/// The domain of an enumeration of symbols.
+fn sym_domain(v: &Value) -> Option<Sym> {
+    match v {
+        Value::Vector(x) if x.ty() == Ty::Symbol => x.domain,
+        _ => None,
     }
 }

@@ -260,6 +260,10 @@ pub fn positions(keys: &Value, probe: &Value) -> Vec<Option<usize>> {
 }
 
 pub(crate) fn dict_upsert(a: &Dict, b: &Dict) -> QResult<Value> {
+    // `` cols!`t `` (flip splayed) has no items to join
+    if matches!(a.values, Value::Atom(_)) || matches!(b.values, Value::Atom(_)) {
+        return Err(QError::type_());
+    }
     let pos = positions(&a.keys, &b.keys);
     let new_idx: Vec<i64> = pos
         .iter()

@@ -679,6 +679,9 @@ pub fn select_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     if let Some((db, name)) = crate::query::partitioned::parted(it, &tv) {
         return crate::query::partitioned::select(it, db, name, c, b, sel, n, order);
     }
+    if let Some(e) = crate::query::partitioned::unresolved(it, &tv) {
+        return Err(e);
+    }
     let nk = key_count(&tv);
     let mut t = unkeyed(&tv).ok_or_else(QError::type_)?;
     let mut c = c;

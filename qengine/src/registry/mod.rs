@@ -169,6 +169,11 @@ pub struct Builtin {
     pub dyad: Option<Dyad>,
     /// The form of three or more arguments.
     pub nary: Option<Nary>,
+    /// The number of arguments the n-ary form takes (a keyword given fewer
+    /// is projected, as q projects its functions); 0 for the glyph
+    /// operators, whose n-ary forms take several ranks (`@[x;i;f]`,
+    /// `@[x;i;f;y]`).
+    pub rank: u8,
     /// Used infix: `x name y` (keywords; operators always are).
     pub infix: bool,
     /// `f/` on a vector without a seed, when it has a faster kernel
@@ -210,6 +215,7 @@ const EMPTY: Builtin = Builtin {
     monad: None,
     dyad: None,
     nary: None,
+    rank: 0,
     infix: false,
     over: None,
     scan: None,
@@ -301,12 +307,19 @@ const fn kw2(
     }
 }
 
-/// A keyword taking three or more arguments.
-const fn kwn(name: &'static str, category: &'static str, n: Nary, doc: &'static str) -> Builtin {
+/// A keyword taking `rank` (three or more) arguments.
+const fn kwn(
+    name: &'static str,
+    category: &'static str,
+    rank: u8,
+    n: Nary,
+    doc: &'static str,
+) -> Builtin {
     Builtin {
         name,
         category,
         nary: Some(n),
+        rank,
         doc,
         ..EMPTY
     }
@@ -358,22 +371,6 @@ const fn global(name: &'static str, category: &'static str, doc: &'static str) -
         name,
         kind: Kind::Global,
         category,
-        doc,
-        ..EMPTY
-    }
-}
-
-/// A q name not built yet, and the issue that brings it.
-const fn later(
-    name: &'static str,
-    category: &'static str,
-    issue: u32,
-    doc: &'static str,
-) -> Builtin {
-    Builtin {
-        name,
-        category,
-        status: Status::Later(issue),
         doc,
         ..EMPTY
     }
@@ -559,6 +556,7 @@ pub fn type_code(i: u16) -> i16 {
 pub fn valence(i: u16) -> usize {
     match BUILTINS.get(i as usize) {
         Some(b) if b.kind == Kind::Operator => 2,
+        Some(b) if b.rank > 0 => b.rank as usize,
         Some(b) if b.dyad.is_some() => 2,
         Some(b) if b.monad.is_some() => 1,
         Some(_) => 3,

@@ -84,27 +84,73 @@ pub(crate) fn sym_strs(v: &Vector) -> Vec<&'static str> {
         .unwrap_or_default()
 }
 
+/// The domain files a write enumerates against, opened once each:
+/// an enumerated column goes to the file of its domain, a plain symbol
+/// column to the file `default` (`sym`; `s` for `.Q.dpts`).
+pub(crate) struct Domains {
+    default: Sym,
+    files: Vec<(Sym, SymFile)>,
+}
+
+impl Domains {
+    /// Plain symbols enumerated against `sym`.
+    pub(crate) fn new() -> Domains {
+        Domains::with_default(Sym::new("sym"))
+    }
+
+    /// Plain symbols enumerated against `default`.
+    pub(crate) fn with_default(default: Sym) -> Domains {
+        Domains {
+            default,
+            files: Vec::new(),
+        }
+    }
+
+    /// The domain of symbol vector `v`: its enumeration's, else the default.
+    fn of(&self, v: &Vector) -> Sym {
+        v.domain.unwrap_or(self.default)
+    }
+
+    fn file(&mut self, d: Sym, db: &Path) -> QResult<&SymFile> {
+        let k = match self.files.iter().position(|f| f.0 == d) {
+            Some(k) => k,
+            None => {
+                qstorage::header::check_domain(d.as_str(), db).map_err(serr)?;
+                let f = SymFile::open_named(db, d.as_str()).map_err(serr)?;
+                self.files.push((d, f));
+                self.files.len() - 1
+            }
+        };
+        Ok(&self.files[k].1)
+    }
+}
+
 /// A table column as column data: flat vectors in place, symbols
-/// enumerated against `syms` (names must already be there, else `'type`),
-/// lists of same-typed vectors as nested columns.
+/// enumerated against their domain's file (names must already be there,
+/// else `'type`), lists of same-typed vectors as nested columns.
 pub(crate) fn col_data<'a>(
     path: &Path,
     c: &'a Value,
-    syms: &mut Option<SymFile>,
+    syms: &mut Domains,
     db: &Path,
 ) -> QResult<ColData<'a>> {
     match c {
         Value::Vector(v) if v.ty() == Ty::Symbol => {
-            if syms.is_none() {
-                *syms = Some(SymFile::open(db).map_err(serr)?);
-            }
-            let sf = syms.as_ref().ok_or_else(QError::type_)?;
-            let idx = sf.lookup(&sym_strs(v), path).map_err(serr)?;
+            let d = syms.of(v);
+            let idx = syms.file(d, db)?.lookup(&sym_strs(v), path).map_err(serr)?;
             let bytes: Vec<u8> = idx.iter().flat_map(|i| i.to_le_bytes()).collect();
-            Ok(ColData::Flat {
-                ty: TYPE_ENUM,
-                attr: v.attr.code(),
-                bytes: Cow::Owned(bytes),
+            Ok(if d.as_str() == "sym" {
+                ColData::Flat {
+                    ty: TYPE_ENUM,
+                    attr: v.attr.code(),
+                    bytes: Cow::Owned(bytes),
+                }
+            } else {
+                ColData::Enum {
+                    domain: d.as_str(),
+                    attr: v.attr.code(),
+                    bytes: Cow::Owned(bytes),
+                }
             })
         }
         Value::Vector(v) => Ok(ColData::Flat {
@@ -144,7 +190,7 @@ pub(crate) fn col_data<'a>(
 pub(crate) fn table_cols<'a>(
     dir: &Path,
     t: &'a Table,
-    syms: &mut Option<SymFile>,
+    syms: &mut Domains,
     db: &Path,
 ) -> QResult<Vec<(String, ColData<'a>)>> {
     let mut out = Vec::with_capacity(t.names.len());
@@ -180,11 +226,12 @@ pub(crate) fn foreign<T: Pod>(m: &Mapped, r: std::ops::Range<usize>) -> QResult<
 pub(crate) fn mapped_vector(
     m: &Mapped,
     r: std::ops::Range<usize>,
-    syms: &dyn Fn() -> QResult<Arc<Vec<Sym>>>,
+    syms: &dyn Fn(&str) -> QResult<Arc<Vec<Sym>>>,
 ) -> QResult<Vector> {
     let code = m.header.ty;
     if code == TYPE_ENUM {
-        let names = syms()?;
+        let domain = m.domain().unwrap_or("sym");
+        let names = syms(domain)?;
         let idx: &[u32] = m.items::<u32>().map_err(serr)?;
         let idx = idx.get(r.clone()).ok_or_else(|| {
             QError::new(format!(
@@ -200,16 +247,16 @@ pub(crate) fn mapped_vector(
             .is_some_and(|hi| hi as usize >= names.len())
         {
             return Err(QError::new(format!(
-                "{}: symbol index outside the sym file",
+                "{}: symbol index outside the domain file {domain}",
                 m.path().display()
             )));
         }
         let out: Vec<Sym> = idx.iter().map(|&i| names[i as usize]).collect();
         let mut v = Vector::syms(out);
         v.attr = Attr::from_code(m.header.attr).unwrap_or_default();
-        // an enumeration of `sym`, as in q: its indexes are the mapped file
-        // itself (u32 items, read as i32: a sym file holds < 2^31 names)
-        v.set_enum(Sym::new("sym"), foreign::<i32>(m, r)?);
+        // an enumeration of its domain, as in q: its indexes are the mapped
+        // file itself (u32 items, read as i32: a sym file holds < 2^31 names)
+        v.set_enum(Sym::new(domain), foreign::<i32>(m, r)?);
         return Ok(v);
     }
     let ty = Ty::from_code(code as i16)
@@ -235,7 +282,7 @@ pub(crate) fn mapped_vector(
 }
 
 pub(crate) fn nested_value(n: &Nested) -> QResult<Value> {
-    let none = || Err(QError::type_());
+    let none = |_: &str| Err(QError::type_());
     let mut rows = Vec::with_capacity(n.rows as usize);
     for r in n.ranges() {
         rows.push(Value::Vector(mapped_vector(&n.data, r, &none)?));
@@ -243,25 +290,33 @@ pub(crate) fn nested_value(n: &Nested) -> QResult<Value> {
     Ok(Value::list(rows))
 }
 
-/// A loader of the sym file of database `db`, read at most once.
-pub(crate) fn sym_loader(db: PathBuf) -> impl Fn() -> QResult<Arc<Vec<Sym>>> {
-    let cell: std::cell::OnceCell<Arc<Vec<Sym>>> = std::cell::OnceCell::new();
+/// A loader of the domain files (`sym`, or another name an enumerated
+/// column records) of database `db`, each read at most once.
+pub(crate) fn sym_loader(db: PathBuf) -> impl Fn(&str) -> QResult<Arc<Vec<Sym>>> {
+    let cell: std::cell::RefCell<Vec<(String, Arc<Vec<Sym>>)>> = Default::default();
     // a table a restricted client named reads no sym file outside the tree
     // (one the console loaded is not restricted, whenever it is read)
     let confined = crate::storage::confine::confined();
-    move || {
-        if let Some(v) = cell.get() {
-            return Ok(v.clone());
+    move |domain: &str| {
+        if let Some(v) = cell.borrow().iter().find(|c| c.0 == domain) {
+            return Ok(v.1.clone());
         }
-        if confined && !crate::storage::confine::inside(&db.join("sym")) {
+        let path = db.join(domain);
+        if confined && !crate::storage::confine::inside(&path) {
             return Err(QError::new("access").with_detail(format!(
-                "{}/sym: outside the directory tree (-u)",
-                db.display()
+                "{}: outside the directory tree (-u)",
+                path.display()
             )));
         }
-        let names = column::read_syms(&db.join("sym")).map_err(serr)?;
-        let v = Arc::new(names.iter().map(|s| Sym::new(s)).collect::<Vec<_>>());
-        let _ = cell.set(v.clone());
+        let v = read_domain(&db, domain)?;
+        cell.borrow_mut().push((domain.to_string(), v.clone()));
         Ok(v)
     }
+}
+
+/// The names of the domain file `domain` (`sym`, ...) of database `db`.
+pub(crate) fn read_domain(db: &Path, domain: &str) -> QResult<Arc<Vec<Sym>>> {
+    qstorage::header::check_domain(domain, db).map_err(serr)?;
+    let names = column::read_syms(&db.join(domain)).map_err(serr)?;
+    Ok(Arc::new(names.iter().map(|s| Sym::new(s)).collect()))
 }

@@ -6,9 +6,9 @@
 //! the virtual partition field as a constant column, is here too; the
 //! queries over it are `query/partitioned/`.
 
+use crate::storage::column::read_domain;
 use crate::storage::column::serr;
 use crate::storage::splay::load_cols;
-use crate::storage::splay::read_sym_file;
 use qcore::QError;
 use qcore::QResult;
 use qcore::Sym;
@@ -34,7 +34,9 @@ pub struct PartDb {
     /// The partitioned tables, in `.Q.pt` order, with their columns (from
     /// the last partition's `.d`; the partition field not included).
     pub tables: Vec<(Sym, Vec<Sym>)>,
-    pub(crate) syms: Mutex<Option<Arc<Vec<Sym>>>>,
+    /// The domain files read so far (`sym`, and others enumerated columns
+    /// name), dropped when a write changes them.
+    pub(crate) syms: Mutex<Vec<(String, Arc<Vec<Sym>>)>>,
     /// `.Q.pn`: per-partition row counts, filled by `count` and `.Q.cn`.
     pub(crate) counts: Mutex<HashMap<Sym, Vec<i64>>>,
     /// `.Q.vp` (set by `.Q.bv`): per table that is missing from some
@@ -82,14 +84,14 @@ impl PartDb {
         field_col(self.field_ty(), self.layout.parts[k].0, n)
     }
 
-    /// The database's symbols, read once.
-    pub(crate) fn syms(&self) -> QResult<Arc<Vec<Sym>>> {
+    /// The names of the database's domain file `domain` (`sym`), read once.
+    pub(crate) fn syms(&self, domain: &str) -> QResult<Arc<Vec<Sym>>> {
         let mut g = self.syms.lock().map_err(|_| QError::new("par"))?;
-        if let Some(v) = g.as_ref() {
-            return Ok(v.clone());
+        if let Some(v) = g.iter().find(|c| c.0 == domain) {
+            return Ok(v.1.clone());
         }
-        let v = read_sym_file(&self.layout.root)?;
-        *g = Some(v.clone());
+        let v = read_domain(&self.layout.root, domain)?;
+        g.push((domain.to_string(), v.clone()));
         Ok(v)
     }
 
@@ -100,7 +102,7 @@ impl PartDb {
     /// Partition `k` of table `t` with the columns `need` (schema order) and,
     /// first, the partition field when `field` is set.
     pub(crate) fn part_table(&self, k: usize, t: Sym, need: &[Sym], field: bool) -> QResult<Table> {
-        let syms = || self.syms();
+        let syms = |d: &str| self.syms(d);
         let dir = self.dir(k, t);
         let pq = crate::storage::parquet::files(&dir);
         let mut tb = if let Some(p) = self.stand_in(&dir, &pq, t) {
@@ -167,7 +169,7 @@ impl PartDb {
         tables: Vec<(Sym, Vec<Sym>)>,
         proto: HashMap<Sym, Table>,
     ) -> PartDb {
-        let syms = self.syms.lock().map(|g| g.clone()).unwrap_or(None);
+        let syms = self.syms.lock().map(|g| g.clone()).unwrap_or_default();
         PartDb {
             layout: Layout {
                 parts,

@@ -19,6 +19,8 @@ use crate::storage::column::sym_loader;
 
 use crate::storage::column::sym_strs;
 
+use crate::storage::column::Domains;
+
 use crate::storage::column::table_cols;
 
 use qcore::QError;
@@ -34,8 +36,6 @@ use qcore::Ty;
 use qcore::Value;
 
 use qstorage::Mapped;
-
-use qstorage::column;
 
 use qstorage::column::Nested;
 
@@ -55,9 +55,16 @@ use std::path::PathBuf;
 
 use std::sync::Arc;
 
-/// The database directory of a splayed table directory (its parent).
+/// The database directory of a splayed table directory: its parent, or,
+/// for a table in a partition directory (`db/2024.01.02/t`), the root whose
+/// domain files (`sym`) the partitions share.
 pub(crate) fn db_of(dir: &Path) -> PathBuf {
-    qstorage::parent_dir(dir)
+    let p = qstorage::parent_dir(dir);
+    let part = p
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| qstorage::part::parse_name(n).is_some());
+    if part { qstorage::parent_dir(&p) } else { p }
 }
 
 /// Maps the splayed table in `dir`.
@@ -86,7 +93,7 @@ pub fn load_splay(dir: &Path) -> QResult<Value> {
 pub(crate) fn load_cols(
     dir: &Path,
     wanted: Option<&[Sym]>,
-    syms: &dyn Fn() -> QResult<Arc<Vec<Sym>>>,
+    syms: &dyn Fn(&str) -> QResult<Arc<Vec<Sym>>>,
 ) -> QResult<Table> {
     let names = splay::read_d(dir).map_err(serr)?;
     if let Some(w) = wanted {
@@ -140,18 +147,23 @@ pub(crate) fn load_cols(
     })
 }
 
-/// The names of the sym file of database `db`, as symbols.
-pub(crate) fn read_sym_file(db: &Path) -> QResult<Arc<Vec<Sym>>> {
-    let names = column::read_syms(&db.join("sym")).map_err(serr)?;
-    Ok(Arc::new(names.iter().map(|s| Sym::new(s)).collect()))
+/// Writes table `t` splayed in `dir`, its symbols enumerated against the
+/// domain files of database `db` (the parent directory for a splayed table,
+/// the root for a partition): an enumeration's against its domain, plain
+/// symbols against `sym`.
+pub(crate) fn write_splay_in(dir: &Path, db: &Path, t: &Table) -> QResult<()> {
+    write_splay_with(dir, db, t, &mut Domains::new())
 }
 
-/// Writes table `t` splayed in `dir`, its symbols enumerated against the
-/// sym file of database `db` (the parent directory for a splayed table,
-/// the root for a partition).
-pub(crate) fn write_splay_in(dir: &Path, db: &Path, t: &Table) -> QResult<()> {
-    let mut syms = None;
-    let cols = table_cols(dir, t, &mut syms, db)?;
+/// [`write_splay_in`] with the domains `syms` (`.Q.dpts` enumerates plain
+/// symbols against another file).
+pub(crate) fn write_splay_with(
+    dir: &Path,
+    db: &Path,
+    t: &Table,
+    syms: &mut Domains,
+) -> QResult<()> {
+    let cols = table_cols(dir, t, syms, db)?;
     splay::write_splay(dir, &cols).map_err(serr)
 }
 
@@ -181,8 +193,11 @@ pub fn q_ens_names(d: &Value, t: &Value, name: &str) -> QResult<Vec<String>> {
     qstorage::ensure_dir(&db).map_err(serr)?;
     let mut sf = SymFile::open_named(&db, name).map_err(serr)?;
     for c in &tab.columns {
+        // plain symbols (and this domain's own); another domain's
+        // enumeration stays one, written against its own file
         if let Value::Vector(v) = c
             && v.ty() == Ty::Symbol
+            && v.domain.is_none_or(|d| d.as_str() == name)
         {
             sf.enumerate(&sym_strs(v)).map_err(serr)?;
         }

@@ -6,6 +6,7 @@
 //! `\l` of a partitioned database hands over to `query/partitioned`.
 
 use crate::state::Interp;
+use crate::storage::column::Domains;
 use crate::storage::column::handle_path;
 use crate::storage::column::serr;
 use crate::storage::column::table_cols;
@@ -250,7 +251,8 @@ pub fn dsave(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `\l dir`: a splayed table directory defines a global of its name; a
-/// database directory defines `sym` (from its sym file), one global per
+/// database directory defines `sym` (from its sym file) and a global per
+/// other symbol list at its root (the domains of `.Q.ens`), one global per
 /// splayed table in it, and, when it holds partition directories
 /// (`2024.01.02/`), its partitioned tables (`builtins::partitioned`). Unlike q, the working directory does not change.
 pub fn load_dir(it: &mut Interp, dir: &str) -> QResult<()> {
@@ -265,12 +267,21 @@ pub fn load_dir(it: &mut Interp, dir: &str) -> QResult<()> {
         it.set_global(Sym::new(&name(&path)), t);
         return Ok(());
     }
-    let sym = path.join("sym");
-    if sym.exists() {
-        let v = read_path(&sym, it)?;
-        it.set_global(Sym::new("sym"), v);
-        // the tables' symbol columns are enumerations of it
-        it.note_domain(Sym::new("sym"));
+    // the domain files (`sym`, and others `.Q.ens`/`.Q.dpts` wrote): the
+    // tables' symbol columns are enumerations of them
+    for n in qstorage::list_dir(&path).map_err(serr)? {
+        let p = path.join(&n);
+        if n.starts_with('.') || n.ends_with('$') || !p.is_file() {
+            continue;
+        }
+        match qstorage::part::read_header(&p) {
+            Ok(h) if h.kind == qstorage::Kind::SymText => {
+                let v = read_path(&p, it)?;
+                it.set_global(Sym::new(&n), v);
+                it.note_domain(Sym::new(&n));
+            }
+            _ => {}
+        }
     }
     if let Some(layout) = qstorage::part::discover(&path).map_err(serr)? {
         crate::query::partitioned::load(it, layout)?;
@@ -328,8 +339,17 @@ pub fn append_file(it: &mut Interp, s: Sym, y: Value, insert: bool) -> QResult<V
         return Err(QError::type_());
     };
     let db = db_of(&path);
-    let mut syms = None;
-    let cols = table_cols(&path, rt, &mut syms, &db)?;
+    // plain symbols go to the domain of the column they extend
+    let mut rt = rt.as_ref().clone();
+    for (c, have) in rt.columns.iter_mut().zip(&t.columns) {
+        if let (Value::Vector(v), Value::Vector(h)) = (c, have)
+            && v.ty() == Ty::Symbol
+            && v.domain.is_none()
+        {
+            v.domain = h.domain;
+        }
+    }
+    let cols = table_cols(&path, &rt, &mut Domains::new(), &db)?;
     let n0 = t.len() as i64;
     let n1 = splay::append_splay(&path, &cols).map_err(serr)? as i64;
     if insert {

@@ -53,7 +53,7 @@ mod write;
 
 pub use select::select;
 pub use view::{q_bv, q_ind, q_li, q_lo, q_map, q_view};
-pub use write::{q_chk, q_dpft, q_dpt, q_dsftg, q_hdpf, q_par};
+pub use write::{q_chk, q_dpft, q_dpfts, q_dpt, q_dpts, q_dsftg, q_hdpf, q_par};
 
 use crate::ops::index::slice;
 use crate::state::Interp;
@@ -95,6 +95,36 @@ pub fn parted(it: &Interp, v: &Value) -> Option<(Arc<PartDb>, Sym)> {
     Some((db.clone(), *s))
 }
 
+/// The symbol a stand-in table `+cols!`s` holds (what `flip cols!`s`
+/// gives: the partitioned table `s`, or an unresolved one): every column
+/// the same symbol atom.
+pub fn stand_in(v: &Value) -> Option<Sym> {
+    let Value::Table(t) = v else { return None };
+    crate::display::stand_in_sym(t)
+}
+
+/// The error a query of a stand-in table that is not a partitioned table
+/// of the loaded database signals (ref/flip-splayed): the table's name, or
+/// for a splayed table's directory that does not exist, its first column's
+/// file.
+pub fn unresolved(it: &Interp, v: &Value) -> Option<QError> {
+    let s = stand_in(v)?;
+    if parted(it, v).is_some() {
+        return None;
+    }
+    let Some(dir) = s.as_str().strip_prefix(':') else {
+        return Some(QError::new(s.as_str()));
+    };
+    let first = match v {
+        Value::Table(t) => t.names.first().map_or("", |n| n.as_str()),
+        _ => "",
+    };
+    Some(QError::new(format!(
+        "{}/{first}: No such file or directory",
+        dir.trim_end_matches('/')
+    )))
+}
+
 // ---------------------------------------------------------------------------
 // \l
 
@@ -123,7 +153,7 @@ pub fn load(it: &mut Interp, layout: Layout) -> QResult<()> {
         full: layout.parts.clone(),
         layout,
         tables,
-        syms: Mutex::new(None),
+        syms: Mutex::new(Vec::new()),
         counts: Mutex::new(HashMap::new()),
         proto: HashMap::new(),
     });

@@ -116,7 +116,7 @@ pub fn q_bv(it: &mut Interp, x: Value) -> QResult<Value> {
     let first = matches!(&x, Value::Atom(Atom::Symbol(s)) if s.is_null());
     let root = db.layout.root.clone();
     let (present, names) = super::write::tables_by_part(&root, &db.full)?;
-    let syms = || db.syms();
+    let syms = |d: &str| db.syms(d);
     let mut tables = Vec::with_capacity(names.len());
     let mut proto = HashMap::new();
     let mut vp_keys = Vec::new();

@@ -137,24 +137,44 @@ pub fn q_dpft(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     let Value::Atom(Atom::Symbol(f)) = f else {
         return Err(QError::type_());
     };
-    save_partition(it, d, p, Some(f), tn)
+    save_partition(it, d, p, Some(f), tn, None)
+}
+
+/// `.Q.dpfts[d;p;f;t;s]`: [`q_dpft`] with the symbols enumerated against
+/// the domain `s` (the file `d/s`, loaded into the global `s`, as
+/// `.Q.ens` does) instead of `sym`.
+pub fn q_dpfts(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    let [d, p, f, tn, s] = <[Value; 5]>::try_from(args).map_err(|_| QError::rank())?;
+    let Value::Atom(Atom::Symbol(f)) = f else {
+        return Err(QError::type_());
+    };
+    save_partition(it, d, p, Some(f), tn, Some(s))
+}
+
+/// `.Q.dpts[d;p;t;s]`: [`q_dpt`] with the symbols enumerated against the
+/// domain `s`, as [`q_dpfts`].
+pub fn q_dpts(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    let [d, p, tn, s] = <[Value; 4]>::try_from(args).map_err(|_| QError::rank())?;
+    save_partition(it, d, p, None, tn, Some(s))
 }
 
 /// `.Q.dpt[d;p;t]`: [`q_dpft`] without the sort: the rows and columns in
 /// the table's own order, no attribute.
 pub fn q_dpt(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     let [d, p, tn] = <[Value; 3]>::try_from(args).map_err(|_| QError::rank())?;
-    save_partition(it, d, p, None, tn)
+    save_partition(it, d, p, None, tn, None)
 }
 
 /// Saves global table `tn` as partition `p` of database `d`, sorted by `f`
-/// (moved first, parted) when given.
+/// (moved first, parted) when given, its symbols enumerated against the
+/// domain `s` (a symbol: `.Q.ens`) or else `sym`.
 fn save_partition(
     it: &mut Interp,
     d: Value,
     p: Value,
     f: Option<Sym>,
     tn: Value,
+    s: Option<Value>,
 ) -> QResult<Value> {
     let (root, _) = handle_path(handle_of(&d)?)?;
     let Value::Atom(Atom::Symbol(name)) = &tn else {
@@ -175,7 +195,11 @@ fn save_partition(
         None => None,
     };
     let dir = root.join(part_name(&p)?).join(name.as_str());
-    let tv = crate::storage::splay::q_en(d.clone(), tv.clone())?;
+    let tv = match s {
+        // the table's symbols as enumerations of `s`, written to `d/s`
+        Some(s) => crate::builtins::dotq::q_ens(it, vec![d.clone(), tv.clone(), s])?,
+        None => crate::storage::splay::q_en(d.clone(), tv.clone())?,
+    };
     let Value::Table(tab) = tv else {
         return Err(QError::type_());
     };
@@ -217,7 +241,7 @@ pub(super) fn forget_syms(it: &Interp, root: &Path) {
         && same_dir(&db.layout.root, root)
         && let Ok(mut g) = db.syms.lock()
     {
-        *g = None;
+        g.clear();
     }
 }
 
@@ -284,7 +308,7 @@ pub fn q_chk(it: &mut Interp, x: Value) -> QResult<Value> {
         return Ok(Value::list(vec![]));
     };
     let (present, all) = tables_by_part(&root, &layout.parts)?;
-    let syms = || crate::storage::splay::read_sym_file(&root);
+    let syms = |d: &str| crate::storage::column::read_domain(&root, d);
     let abs = root.canonicalize().unwrap_or_else(|_| root.clone());
     let mut out = Vec::with_capacity(layout.parts.len());
     for (k, (_, dir)) in layout.parts.iter().enumerate() {
