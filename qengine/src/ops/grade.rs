@@ -994,12 +994,42 @@ pub fn top_grade(v: &Vector, desc: bool, k: usize) -> Option<Vec<usize>> {
     /// kept): never false when it does; a block none of whose items beats
     /// `w` is skipped with one branch-free (vectorising) pass over the raw
     /// items, without computing their keys.
-    fn top<T: Copy>(
+    /// Over the pool when `b` is long: each piece's first `k` (of its own
+    /// stable order) holds every item of the whole first `k` that lies in
+    /// it, so the candidates' (key, index) pairs ordered and cut to `k` are
+    /// exactly the sequential answer.
+    fn top<T: Copy + Send + Sync>(
         b: &[T],
         desc: bool,
         k: usize,
-        key: impl Fn(T) -> u64,
-        beats: impl Fn(T, T) -> bool,
+        key: impl Fn(T) -> u64 + Sync,
+        beats: impl Fn(T, T) -> bool + Sync,
+    ) -> Vec<usize> {
+        use rayon::prelude::*;
+        let Some(piece) = par::piece_len(b.len()).filter(|&p| p > k) else {
+            return top_seq(b, desc, k, &key, &beats);
+        };
+        let flip = if desc { u64::MAX } else { 0 };
+        let mut cand: Vec<(u64, usize)> = b
+            .par_chunks(piece)
+            .enumerate()
+            .flat_map_iter(|(p, s)| {
+                top_seq(s, desc, k, &key, &beats)
+                    .into_iter()
+                    .map(move |i| p * piece + i)
+            })
+            .map(|i| (key(b[i]) ^ flip, i))
+            .collect();
+        cand.sort_unstable();
+        cand.truncate(k);
+        cand.into_iter().map(|(_, i)| i).collect()
+    }
+    fn top_seq<T: Copy>(
+        b: &[T],
+        desc: bool,
+        k: usize,
+        key: &impl Fn(T) -> u64,
+        beats: &impl Fn(T, T) -> bool,
     ) -> Vec<usize> {
         use std::collections::BinaryHeap;
         const BLOCK: usize = 64;
@@ -1048,11 +1078,11 @@ pub fn top_grade(v: &Vector, desc: bool, k: usize) -> Option<Vec<usize>> {
     // integer keys order as the signed values (nulls are the minimum);
     // float keys as the values with NaN first, so the float tests are `x > w`
     // / `x < w`, or either is NaN (then the items are checked by key)
-    fn ints<T: Copy + PartialOrd>(
+    fn ints<T: Copy + PartialOrd + Send + Sync>(
         b: &[T],
         desc: bool,
         k: usize,
-        key: impl Fn(T) -> u64,
+        key: impl Fn(T) -> u64 + Sync,
     ) -> Vec<usize> {
         if desc {
             top(b, true, k, key, |x, w| x > w)
