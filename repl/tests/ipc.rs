@@ -308,7 +308,13 @@ fn password_file() {
 }
 
 fn run_borf(stdin: &str) -> String {
+    run_borf_with(&[], stdin)
+}
+
+/// `borf ARGS` with `stdin` as its input; its standard output.
+fn run_borf_with(args: &[&str], stdin: &str) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_borf"))
+        .args(args)
         .env_remove("BORF_TEST_SEPARATOR")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -428,14 +434,6 @@ fn peach_on_secondary_processes() {
     let s1 = server("g:{x*10}\n");
     let s2 = server("g:{x*10}\n");
     let (p1, p2) = (s1.port, s2.port);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_borf"))
-        .args(["-s", "-2"])
-        .env_remove("BORF_TEST_SEPARATOR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
     let input = format!(
         "\\s\n\
          @[{{x}} peach;1 2;{{\"no pd: \",x}}]\n\
@@ -452,14 +450,7 @@ fn peach_on_secondary_processes() {
          .z.pd:`a\n\
          @[{{x}} peach;1 2;{{\"err: \",x}}]\n"
     );
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let out = String::from_utf8_lossy(&out.stdout).into_owned();
+    let out = run_borf_with(&["-s", "-2"], &input);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines,
