@@ -13,7 +13,7 @@
 //! chunk loop.
 //!
 //! Anything the compiler does not cover returns `None` and the interpreter
-//! (`qsql.rs`) runs unchanged, so results are identical either way; the
+//! (`qsql/`) runs unchanged, so results are identical either way; the
 //! golden suite is run both ways (`repl/tests/golden.rs`, `BORF_COMPILE`).
 //!
 //! [`event`] holds the row-at-a-time form: a fixed-layout event row used by
