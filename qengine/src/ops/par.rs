@@ -124,12 +124,15 @@ pub(crate) fn map_in<T: Copy + Sync, U: Send>(
 pub(crate) fn concat2<T: Copy + Send + Sync>(a: &[T], b: &[T]) -> Vec<T> {
     match piece_len(a.len() + b.len()) {
         None => [a, b].concat(),
-        Some(step) => a
-            .par_iter()
-            .chain(b.par_iter())
-            .with_min_len(step / 4)
-            .copied()
-            .collect(),
+        Some(step) => {
+            // one allocation of the final size made here, where a failure
+            // is the allocator's 'wsfull, then filled on the pool
+            let mut out = [a, &b[..0]].concat();
+            out.reserve_exact(b.len());
+            out.extend_from_slice(&b[..0]);
+            out.par_extend(b.par_iter().with_min_len(step / 4).copied());
+            out
+        }
     }
 }
 
