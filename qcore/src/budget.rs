@@ -159,16 +159,27 @@ pub fn machine_memory() -> usize {
 /// space left under `ulimit -v`; `None` when it cannot be read. Read at most every 100 ms (it costs a few
 /// microseconds).
 pub fn available_memory() -> Option<usize> {
-    static READ_AT: AtomicU64 = AtomicU64::new(0);
-    static VALUE: AtomicUsize = AtomicUsize::new(usize::MAX);
     let now = epoch().elapsed().as_millis() as u64 + 1;
-    let at = READ_AT.load(Relaxed);
+    let at = AVAILABLE_AT.load(Relaxed);
     if at == 0 || now.saturating_sub(at) >= 100 {
         let v = read_available().unwrap_or(usize::MAX);
-        VALUE.store(v, Relaxed);
-        READ_AT.store(now, Relaxed);
+        AVAILABLE.store(v, Relaxed);
+        AVAILABLE_AT.store(now, Relaxed);
     }
-    Some(VALUE.load(Relaxed)).filter(|&v| v != usize::MAX)
+    Some(AVAILABLE.load(Relaxed)).filter(|&v| v != usize::MAX)
+}
+
+/// The last reading of [`available_memory`] (`usize::MAX`: unreadable) and
+/// when it was taken (ms since [`epoch`], plus one; 0: never).
+static AVAILABLE: AtomicUsize = AtomicUsize::new(usize::MAX);
+static AVAILABLE_AT: AtomicU64 = AtomicU64::new(0);
+
+/// [`available_memory`] read now, refreshing the cached value.
+fn available_memory_now() -> Option<usize> {
+    let v = read_available()?;
+    AVAILABLE.store(v, Relaxed);
+    AVAILABLE_AT.store(epoch().elapsed().as_millis() as u64 + 1, Relaxed);
+    Some(v)
 }
 
 fn read_available() -> Option<usize> {
@@ -265,9 +276,13 @@ pub fn check_bytes(bytes: usize) -> QResult<()> {
     if used().saturating_add(bytes) > limit() {
         return Err(wsfull(bytes));
     }
+    // read afresh, not the value cached for up to 100 ms: a loop of growing
+    // requests (`{x,x} scan 1` under `ulimit -v`) otherwise passes on an old
+    // reading and the allocation aborts the process; and leave room for the
+    // unchecked small blocks that follow a large one
     if bytes >= LARGE
-        && let Some(a) = available_memory()
-        && bytes > a
+        && let Some(a) = available_memory_now()
+        && bytes.saturating_add(LARGE) > a
     {
         return Err(wsfull(bytes));
     }

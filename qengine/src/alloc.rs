@@ -46,7 +46,11 @@ pub struct Counting;
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded as is.
-        let p = unsafe { Inner.alloc(layout) };
+        let mut p = unsafe { Inner.alloc(layout) };
+        if p.is_null() && purge() {
+            // SAFETY: forwarded as is.
+            p = unsafe { Inner.alloc(layout) };
+        }
         if !p.is_null() {
             grew(layout.size());
             advise_huge(p, layout.size());
@@ -56,7 +60,11 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded as is.
-        let p = unsafe { Inner.alloc_zeroed(layout) };
+        let mut p = unsafe { Inner.alloc_zeroed(layout) };
+        if p.is_null() && purge() {
+            // SAFETY: forwarded as is.
+            p = unsafe { Inner.alloc_zeroed(layout) };
+        }
         if !p.is_null() {
             grew(layout.size());
             advise_huge(p, layout.size());
@@ -72,7 +80,11 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: forwarded as is.
-        let p = unsafe { Inner.realloc(ptr, layout, new_size) };
+        let mut p = unsafe { Inner.realloc(ptr, layout, new_size) };
+        if p.is_null() && purge() {
+            // SAFETY: forwarded as is (a failed realloc left `ptr` valid).
+            p = unsafe { Inner.realloc(ptr, layout, new_size) };
+        }
         if !p.is_null() {
             if new_size >= layout.size() {
                 grew(new_size - layout.size());
@@ -135,9 +147,15 @@ pub fn install() {
 /// through the ordinary arenas (`oversize_threshold:0`; by default blocks
 /// over 8 MiB get an arena of their own that returns them to the system at
 /// once), and freed pages stay ready for reuse for 10 s (dirty) and then
-/// 10 s more (muzzy) before they go back to the system.
+/// 10 s more (muzzy) before they go back to the system. Pages given back
+/// are unmapped (`retain:false`), not kept as reserved address space:
+/// under `ulimit -v` the reserved space counts against the limit, and
+/// jemalloc reserves it in growing steps, so a block that fits in the
+/// budget could not be mapped and the process aborted (a doubling join
+/// under `ulimit -v` aborted at 2 of 18 limits from 1.1 to 7 GB before;
+/// none after, with the purge-and-retry in [`Counting`]).
 pub const JEMALLOC_OPTIONS: &std::ffi::CStr =
-    c"oversize_threshold:0,dirty_decay_ms:10000,muzzy_decay_ms:10000";
+    c"oversize_threshold:0,dirty_decay_ms:10000,muzzy_decay_ms:10000,retain:false";
 
 #[cfg(feature = "jemalloc")]
 /// The options string jemalloc reads at start-up (its `malloc_conf`, named
@@ -157,12 +175,17 @@ pub fn release_free_memory() -> i64 {
     before.saturating_sub(resident_bytes()) as i64
 }
 
+/// Returns the freed pages the allocator keeps to the system; true when
+/// that is possible (a failed allocation is then worth one retry: under
+/// `ulimit -v` the pages kept for reuse hold address space a new block
+/// needs, and a failed allocation aborts the process).
 #[cfg(feature = "jemalloc")]
-fn purge() {
+fn purge() -> bool {
     // "arena.<MALLCTL_ARENAS_ALL>.purge": every arena, at once.
     let name = c"arena.4096.purge";
     // SAFETY: a NUL-terminated control name, no old or new value pointers
-    // (a purge takes and returns nothing).
+    // (a purge takes and returns nothing). mallctl allocates, if at all,
+    // from jemalloc's own internal arena, never through this allocator.
     unsafe {
         tikv_jemalloc_sys::mallctl(
             name.as_ptr(),
@@ -170,20 +193,20 @@ fn purge() {
             std::ptr::null_mut(),
             std::ptr::null_mut(),
             0,
-        );
+        ) == 0
     }
 }
 
 #[cfg(all(not(feature = "jemalloc"), target_env = "gnu"))]
-fn purge() {
+fn purge() -> bool {
     // SAFETY: malloc_trim has no preconditions.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    unsafe { libc::malloc_trim(0) != 0 }
 }
 
 #[cfg(all(not(feature = "jemalloc"), not(target_env = "gnu")))]
-fn purge() {}
+fn purge() -> bool {
+    false
+}
 
 /// The process's resident set in bytes, from `/proc/self/statm`.
 fn resident_bytes() -> u64 {

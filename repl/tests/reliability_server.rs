@@ -67,8 +67,10 @@ fn start(dir: &Path, script: &str, args: &[&str], env: &[(&str, &str)]) -> Serve
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("reliability")
+    // under the system's temp dir, not the checkout: the tests write these
+    // paths into q symbol literals, which end at a `-` the checkout's path may hold
+    let d = std::env::temp_dir()
+        .join("borf_reliability")
         .join(format!("{name}_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("scratch dir");

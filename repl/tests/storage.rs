@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 use qengine::{Interp, Outcome, Value};
 
 fn scratch(name: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or(Path::new("."));
-    let p = root.join("target/storage_tests").join(name);
+    // under the system's temp dir, not the checkout: the tests write these
+    // paths into q symbol literals, which end at a `-` the checkout's path may hold
+    let p = std::env::temp_dir()
+        .join("borf_storage_tests")
+        .join(format!("{name}_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&p);
     std::fs::create_dir_all(&p).unwrap();
     p
