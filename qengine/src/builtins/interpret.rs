@@ -87,7 +87,7 @@ pub fn value(it: &mut Interp, x: Value) -> QResult<Value> {
             } else {
                 // a keyword q defines as a lambda in .q: borf has no source
                 // for it, and its value is the keyword itself (DECISIONS.md)
-                Ok(Value::Func(Func::Builtin(p.clone())))
+                Ok(Value::Func(Func::Builtin(p)))
             }
         }
         Value::Func(Func::Lambda(l)) => Ok(lambda_parts(&l)),

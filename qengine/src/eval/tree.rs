@@ -328,7 +328,9 @@ pub(crate) fn eval_apply(it: &mut Interp, l: &[Value]) -> QResult<Value> {
                 }
                 path.reverse();
                 let name = assign_name(it, *s, global);
-                let old = it.get_global(name).unwrap_or(Value::Nil);
+                let Some(old) = it.get_global(name) else {
+                    return Err(QError::new("value").with_detail("undefined name"));
+                };
                 let new = crate::builtins::index::amend_at(it, old, &path, None, v.clone())?;
                 it.set_global(name, new);
                 return Ok(v);
