@@ -696,6 +696,7 @@ fn amend_rows(
         Value::Nil => ((0..n as i64).collect(), false),
         Value::Atom(a) => (vec![int_index(a)?], true),
         Value::Vector(iv) => (int_indices(iv)?, false),
+        Value::List(l) if l.is_empty() => (Vec::new(), false),
         _ => return Err(QError::type_()),
     };
     if positions.iter().any(|&p| p < 0 || p as usize >= n) {

@@ -1,8 +1,10 @@
 //! Parse trees as q values: `parse` (source text to the tree q shows:
 //! general lists of a function and its arguments, symbols for names,
-//! `enlist` for quoted constants, iterators as `(/;f)`) and `eval` (a tree
-//! evaluated: a symbol is a variable, a one-item list its item
-//! unevaluated, a longer list an application evaluated right to left).
+//! `enlist` for quoted constants, iterators as `(/;f)`, control words as
+//! `` (`if;c;..) ``, return and signal as `(":";x)` and `("'";x)`, a pattern
+//! assignment as `(:;pattern;v)`) and `eval` (a tree evaluated: a symbol is
+//! a variable, a one-item list its item unevaluated, a longer list an
+//! application evaluated right to left, the control forms as in source).
 //! `eval`/`parse` in `builtins/interpret.rs` reach these through the
 //! `Evaluator` methods of `Interp`; `eval/sql.rs` uses [`tree`] to turn
 //! the phrases of a qSQL statement into the trees the functional forms

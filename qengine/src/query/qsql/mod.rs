@@ -55,7 +55,8 @@ pub use where_clause::*;
 // ---------------------------------------------------------------------------
 // ?[c;a;b]
 
-/// `?[c;a;b]`: vector conditional — items of `a` where `c`, else of `b`.
+/// `?[c;a;b]`: vector conditional — items of `a` where `c`, else of `b`;
+/// with a table (or a table's name) first, simple exec `?[t;i;p]`.
 pub fn query_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     if args.len() >= 4 {
         return select_n(it, args);
