@@ -514,9 +514,11 @@ pub fn xt(x: Value, y: Value) -> QResult<Value> {
                 .into_iter()
                 .map(|l| crate::builtins::dotj::parse_json(&l))
                 .collect::<QResult<Vec<_>>>()?;
-            Ok(Value::list(items))
+            // q's `.j.k each y`: dictionaries with one set of keys are a table
+            Ok(Value::from_items(items))
         }
-        Value::Atom(Atom::Symbol(_)) => Err(QError::nyi(".h.xt")),
+        // json is the one format q documents for .h.xt (DECISIONS.md)
+        Value::Atom(Atom::Symbol(_)) => Err(QError::domain()),
         _ => Err(QError::type_()),
     }
 }

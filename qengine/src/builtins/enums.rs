@@ -137,6 +137,27 @@ pub fn extend(it: &mut Interp, d: Sym, y: Value) -> QResult<Value> {
         Value::List(l) if l.is_empty() => Value::Vector(Vector::empty(Ty::Symbol)),
         _ => return Err(QError::type_()),
     };
+    // `` `:f?y ``: the file's symbols, extended by y's, loaded into the
+    // variable named like the file, then enumerated as `` `f?y ``
+    if d.as_str().starts_with(':') {
+        let items: Vec<&str> = match &probe {
+            Value::Vector(v) => v
+                .as_sym()
+                .unwrap_or(&[])
+                .iter()
+                .map(|s| s.as_str())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let (name, all) = crate::storage::splay::extend_domain_file(d, &items)?;
+        let var = Sym::new(&name);
+        let all: Vec<Sym> = all.iter().map(|n| Sym::new(n)).collect();
+        it.set_global(
+            qualify(it.namespace, &name),
+            Value::Vector(Vector::syms(all)),
+        );
+        return extend(it, var, y);
+    }
     let name = qualify(it.namespace, d.as_str());
     let dom = match it.name_value(name) {
         Some(v @ Value::Vector(_)) if v.type_code() == 11 => v,

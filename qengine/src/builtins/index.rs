@@ -639,8 +639,121 @@ pub(crate) fn amend_table(
             }
             Ok(Value::Table(Arc::new(t)))
         }
-        _ => Err(QError::nyi("amend of table rows")),
+        // columns, each with its part of y
+        Value::Vector(v) if v.ty() == Ty::Symbol => {
+            let names = v.as_sym().unwrap_or(&[]).to_vec();
+            let ys = spread(&y, names.len())?;
+            let mut cur = t;
+            for (k, s) in names.iter().enumerate() {
+                let yk = ys
+                    .as_ref()
+                    .map_or_else(|| y.clone(), |p| Some(p[k].clone()));
+                cur = match amend_table(it, cur, &Value::Atom(Atom::Symbol(*s)), f, yk)? {
+                    Value::Table(x) => x,
+                    _ => return Err(QError::type_()),
+                };
+            }
+            Ok(Value::Table(cur))
+        }
+        _ => amend_rows(it, t, i, f, y),
     }
+}
+
+/// The items of `y` when it is a list to pair with `n` indexes (its count
+/// must be `n`), `None` when one `y` goes with every index.
+fn spread(y: &Option<Value>, n: usize) -> QResult<Option<Vec<Value>>> {
+    match y {
+        // a table is the list of its rows
+        Some(yv @ Value::Table(_)) => {
+            if yv.count() != n {
+                return Err(QError::length());
+            }
+            Ok(Some(yv.items_of_list()?))
+        }
+        Some(yv) if yv.is_list() => {
+            if yv.count() != n {
+                return Err(QError::length());
+            }
+            Ok(Some(yv.items()))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// `@[t;i;f;y]` with row indexes: each row (a dictionary) is amended as an
+/// item of the list of rows, then written back column by column, so a
+/// column keeps its type (`'type` otherwise, as for a vector). A new row
+/// must have the table's columns as its keys, in order: `'mismatch`.
+fn amend_rows(
+    it: &mut Interp,
+    t: Arc<Table>,
+    i: &Value,
+    f: Option<&Value>,
+    y: Option<Value>,
+) -> QResult<Value> {
+    let n = t.len();
+    let (positions, scalar): (Vec<i64>, bool) = match i {
+        Value::Nil => ((0..n as i64).collect(), false),
+        Value::Atom(a) => (vec![int_index(a)?], true),
+        Value::Vector(iv) => (int_indices(iv)?, false),
+        Value::List(l) if l.is_empty() => (Vec::new(), false),
+        _ => return Err(QError::type_()),
+    };
+    if positions.iter().any(|&p| p < 0 || p as usize >= n) {
+        let e = if scalar {
+            QError::index()
+        } else {
+            QError::length()
+        };
+        return Err(e.with_detail("amend index out of range"));
+    }
+    let ys = if scalar {
+        None
+    } else {
+        spread(&y, positions.len())?
+    };
+    // a repeated index sees the row as amended by its earlier occurrence
+    let mut seen = std::collections::HashSet::new();
+    if !positions.iter().all(|p| seen.insert(*p)) {
+        let mut cur = Value::Table(t);
+        for (k, &p) in positions.iter().enumerate() {
+            let yk = ys
+                .as_ref()
+                .map_or_else(|| y.clone(), |v| Some(v[k].clone()));
+            cur = match cur {
+                Value::Table(x) => amend_rows(it, x, &Value::long(p), f, yk)?,
+                _ => return Err(QError::type_()),
+            };
+        }
+        return Ok(cur);
+    }
+    let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(positions.len()); t.names.len()];
+    for (k, &p) in positions.iter().enumerate() {
+        let yk = ys
+            .as_ref()
+            .map_or_else(|| y.clone(), |v| Some(v[k].clone()));
+        let row = combine(it, table_row(&t, p as usize), f, yk)?;
+        let Value::Dict(d) = &row else {
+            return Err(QError::type_());
+        };
+        let same = match &d.keys {
+            Value::Vector(kv) => kv.as_sym() == Some(&t.names[..]),
+            _ => false,
+        };
+        if !same {
+            return Err(QError::new("mismatch"));
+        }
+        for (c, v) in d.values.items().into_iter().enumerate() {
+            cols[c].push(v);
+        }
+    }
+    let at = Value::Vector(Vector::longs(positions));
+    let mut t = Arc::unwrap_or_clone(t);
+    for (c, vals) in cols.into_iter().enumerate() {
+        let col = std::mem::replace(&mut t.columns[c], Value::Nil);
+        t.columns[c] = amend(it, col, &at, None, Some(Value::list(vals)))?;
+    }
+    Ok(Value::Table(Arc::new(t)))
 }
 
 /// `x[i]:v` done in place when `x` is a typed vector and `v` has its type

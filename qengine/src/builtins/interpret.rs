@@ -80,8 +80,14 @@ pub fn value(it: &mut Interp, x: Value) -> QResult<Value> {
                 Ok(Value::long(i as i64))
             } else if matches!(b.name, "value" | "get") {
                 Ok(Value::long(19))
+            } else if let Some(w) = b.wire.iter().find(|w| w.dir != registry::WireDir::Receive) {
+                // a keyword q defines as a primitive: its internal code,
+                // the index q sends it by (`value count` is 13, the code of `#:`)
+                Ok(Value::long(w.index as i64))
             } else {
-                Err(QError::nyi(&format!("value of the keyword {}", b.name)))
+                // a keyword q defines as a lambda in .q: borf has no source
+                // for it, and its value is the keyword itself (DECISIONS.md)
+                Ok(Value::Func(Func::Builtin(p)))
             }
         }
         Value::Func(Func::Lambda(l)) => Ok(lambda_parts(&l)),
@@ -259,8 +265,10 @@ pub(crate) fn builtin(name: &str) -> QResult<Value> {
 /// root), a keyword by its name or its `.q.` name, or a system value.
 pub fn resolve_name(it: &mut Interp, s: Sym) -> QResult<Value> {
     let t = s.as_str();
+    // a file symbol names the file's content, as `value`/`get` read it
+    // (`eval `:f`, `value(`:f;0)`)
     if t.starts_with(':') {
-        return Err(QError::nyi(&format!("{t}: file handles (storage issue)")));
+        return crate::storage::object::get_file(it, s);
     }
     let full = qualify(it.namespace, t);
     if let Some(v) = it.get_global(full).or_else(|| it.get_global(s)) {

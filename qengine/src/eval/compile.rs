@@ -355,7 +355,7 @@ fn name_node(n: &str, scope: &Scope, span: Span) -> Node {
         return Node::Const(Value::Nil);
     }
     if let Some(i) = registry::lookup(n) {
-        if registry::is_system_value(i) {
+        if registry::is_system_value(i) && registry::BUILTINS[i as usize].monad.is_some() {
             return Node::SysValue(i, span);
         }
         return Node::Const(registry::func(i));

@@ -363,9 +363,10 @@ impl Interp {
                 },
             },
             Node::SysValue(i, span) => {
+                // compile makes a SysValue only of a row with a monadic form
                 let f = crate::registry::BUILTINS[*i as usize]
                     .monad
-                    .ok_or_else(|| QError::nyi("system value"))?;
+                    .ok_or_else(QError::type_)?;
                 f.call(self, Value::Nil)
                     .map_err(|e| located(e.into(), fr.source, span))
             }
@@ -397,10 +398,10 @@ impl Interp {
                 }
                 let mut vals = Vec::with_capacity(parts.len());
                 for a in parts.iter().rev() {
+                    // `'[f;;h]`: compose is rank 2 (ref/compose), so a
+                    // projection of it with more items is a rank error
                     if matches!(a, Node::Elided) {
-                        return Err(QError::nyi("projection of composition")
-                            .at(fr.source, span.clone())
-                            .into());
+                        return Err(QError::rank().at(fr.source, span.clone()).into());
                     }
                     vals.push(self.eval_node(a, fr)?);
                 }

@@ -714,6 +714,14 @@ mod tests {
     }
 
     #[test]
+    fn system_values_have_monadic_forms() {
+        // the evaluator reads a system value by calling its monadic form
+        for b in BUILTINS.iter().filter(|b| b.kind == Kind::SystemValue) {
+            assert!(b.monad.is_some(), "{} has no monadic form", b.name);
+        }
+    }
+
+    #[test]
     fn infix_keywords_have_dyadic_rows() {
         for b in BUILTINS
             .iter()

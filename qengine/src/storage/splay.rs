@@ -184,6 +184,29 @@ pub fn q_en_names(d: &Value, t: &Value) -> QResult<Vec<String>> {
     q_ens_names(d, t, "sym")
 }
 
+/// `` `:dir/name?y `` (ref/enum-extend "Filepath"): the symbols `items`
+/// added to the domain file `name` in `dir` (created when absent, locked
+/// while it is read and appended to). The domain's name and all its
+/// symbols after.
+pub fn extend_domain_file(handle: Sym, items: &[&str]) -> QResult<(String, Vec<String>)> {
+    let (path, _) = handle_path(handle)?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .filter(|n| !n.is_empty())
+        .ok_or_else(QError::domain)?
+        .to_string();
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    qstorage::ensure_dir(&dir).map_err(serr)?;
+    let mut sf = SymFile::open_named(&dir, &name).map_err(serr)?;
+    sf.enumerate(items).map_err(serr)?;
+    sf.publish().map_err(serr)?;
+    Ok((name, sf.names().to_vec()))
+}
+
 /// [`q_en_names`] against the domain file `name` of the database.
 pub fn q_ens_names(d: &Value, t: &Value, name: &str) -> QResult<Vec<String>> {
     let (db, _) = handle_path(handle_of(d)?)?;

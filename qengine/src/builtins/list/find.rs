@@ -126,7 +126,9 @@ pub fn find(x: Value, y: Value) -> QResult<Value> {
         Value::Atom(a) if int_atom(a).is_some() && !matches!(a, Atom::Bool(_) | Atom::Byte(_)) => {
             roll(int_atom(a).unwrap_or(0), &y)
         }
-        Value::Atom(Atom::Symbol(_)) => Err(QError::nyi("enumerate `s?y")),
+        // `` `d?y `` is enum extend ([`find_s`]); the null symbol names no
+        // domain
+        Value::Atom(Atom::Symbol(_)) => Err(QError::type_()),
         _ => find_value(&x, &y),
     }
 }

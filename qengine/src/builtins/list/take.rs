@@ -46,9 +46,39 @@ pub fn take(x: Value, y: Value) -> QResult<Value> {
             }
             reshape(&dims, &y)
         }
-        Value::Table(_) => Err(QError::nyi("table#keyed table")),
+        Value::Table(t) => take_keys(t, &y),
         _ => Err(QError::type_()),
     }
+}
+
+/// `t#kt`: the rows of the keyed table `kt` whose keys are the rows of `t`,
+/// keyed by `t` (ref/take "Keyed table"). A key not in `kt` gives a row of
+/// nulls, as `kt t` does. `t` must have the key columns of `kt` (in any
+/// order) and no others: `'mismatch` otherwise.
+fn take_keys(t: &Arc<qcore::Table>, y: &Value) -> QResult<Value> {
+    let Some((k, v)) = crate::builtins::table::keyed_parts(y) else {
+        return Err(QError::type_());
+    };
+    if t.names.len() != k.names.len() || k.names.iter().any(|n| t.column(*n).is_none()) {
+        return Err(QError::new("mismatch"));
+    }
+    let probe = qcore::Table {
+        names: k.names.clone(),
+        columns: k
+            .names
+            .iter()
+            .map(|n| t.column(*n).cloned().unwrap_or(Value::Nil))
+            .collect(),
+    };
+    let idx: Vec<i64> = positions(&Value::Table(k.clone()), &Value::Table(Arc::new(probe)))
+        .into_iter()
+        .map(|p| p.map_or(-1, |i| i as i64))
+        .collect();
+    Ok(Value::Dict(Arc::new(Dict {
+        keys: Value::Table(t.clone()),
+        values: take_idx(&Value::Table(v.clone()), &idx),
+        sorted: false,
+    })))
 }
 
 pub(crate) fn take_n(n: i64, y: &Value) -> QResult<Value> {

@@ -55,7 +55,8 @@ pub use where_clause::*;
 // ---------------------------------------------------------------------------
 // ?[c;a;b]
 
-/// `?[c;a;b]`: vector conditional — items of `a` where `c`, else of `b`.
+/// `?[c;a;b]`: vector conditional — items of `a` where `c`, else of `b`;
+/// with a table (or a table's name) first, simple exec `?[t;i;p]`.
 pub fn query_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     if args.len() >= 4 {
         return select_n(it, args);
@@ -63,7 +64,10 @@ pub fn query_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     let Ok([c, a, b]) = <[Value; 3]>::try_from(args) else {
         return Err(QError::rank());
     };
-    if matches!(c, Value::Table(_)) || crate::builtins::table::keyed_parts(&c).is_some() {
+    // `?[t;i;p]` simple exec, on a table or a table's name
+    if matches!(c, Value::Table(_) | Value::Atom(Atom::Symbol(_)))
+        || crate::builtins::table::keyed_parts(&c).is_some()
+    {
         return simple_exec(it, c, a, b);
     }
     match &c {
@@ -106,7 +110,6 @@ pub fn query_n(it: &mut Interp, args: Vec<Value>) -> QResult<Value> {
                 .collect();
             Ok(Value::from_items(items))
         }
-        Value::Table(_) => Err(QError::nyi("functional exec ?[t;c;a]")),
         _ => Err(QError::type_()),
     }
 }
