@@ -10,13 +10,14 @@ use crate::session::{Flow, Origin};
 /// Reads standard input to its end (or `\\`). `sep` is the golden-test
 /// separator printed after each chunk (`BORF_TEST_SEPARATOR`).
 pub fn run(s: &mut Remote, sep: Option<&str>) -> i32 {
+    // standard input is locked for each line only: a chunk being run may
+    // read the next lines itself (`read0 0`)
     let stdin = std::io::stdin();
-    let mut input = stdin.lock();
     let mut raw = Vec::new();
     let mut pending = String::new();
     loop {
         raw.clear();
-        let n = match input.read_until(b'\n', &mut raw) {
+        let n = match stdin.lock().read_until(b'\n', &mut raw) {
             Ok(n) => n,
             Err(e) => {
                 eprintln!("borf: cannot read standard input: {e}");

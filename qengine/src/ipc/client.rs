@@ -56,6 +56,19 @@ pub fn send(it: &mut Interp, h: i32, args: Vec<Value>) -> QResult<Value> {
     if it.ipc.files.contains_key(&h.abs()) {
         return crate::builtins::io::handle::write_file_handle(it, h, args);
     }
+    // multithreaded input mode: a client's handler uses no socket, but a
+    // websocket handler answers its own connection
+    if it.ipc.mt_client()
+        && !(h.abs() == it.ipc.current && it.ipc.conns.get(&h.abs()).is_some_and(|c| c.ws))
+    {
+        return Err(
+            QError::new("nosocket").with_detail("a handle used in multithreaded input mode")
+        );
+    }
+    send_socket(it, h, args)
+}
+
+fn send_socket(it: &mut Interp, h: i32, args: Vec<Value>) -> QResult<Value> {
     let msg = if args.len() == 1 {
         args.into_iter().next().unwrap_or(Value::Nil)
     } else {
@@ -255,23 +268,34 @@ pub fn one_shot(it: &mut Interp, target: Sym, query: Value) -> QResult<Value> {
     if scheme("http:") || scheme("https:") {
         return super::http_client::raw_request(it, t, &query);
     }
-    let h = hopen(it, Value::Atom(Atom::Symbol(target)))?;
+    let h = connect(it, Value::Atom(Atom::Symbol(target)))?;
     let Some(handle) = (match &h {
         Value::Atom(a) => a.to_i64().map(|h| h as i32),
         _ => None,
     }) else {
         return Err(QError::new("hop"));
     };
-    let r = send(it, handle, vec![query]);
+    let r = send_socket(it, handle, vec![query]);
     let _ = hclose(it, h);
     r
 }
 
 /// `hopen x`: connects, logs in, returns the handle.
 pub fn hopen(it: &mut Interp, x: Value) -> QResult<Value> {
+    if let Some(path) = crate::builtins::io::handle::fifo_target(&x)? {
+        return crate::builtins::io::handle::hopen_fifo(it, &path, next_handle());
+    }
     if let Some(path) = crate::builtins::io::handle::file_target(&x)? {
         return crate::builtins::io::handle::hopen_file(it, &path, next_handle());
     }
+    if it.ipc.mt_client() {
+        return Err(QError::new("nosocket").with_detail("hopen in multithreaded input mode"));
+    }
+    connect(it, x)
+}
+
+/// Connects to `host:port` and logs in: a new connection handle.
+fn connect(it: &mut Interp, x: Value) -> QResult<Value> {
     if it.secondary {
         return Err(QError::new("nosocket").with_detail("hopen of a socket in peach"));
     }
@@ -400,6 +424,7 @@ pub fn hclose(it: &mut Interp, x: Value) -> QResult<Value> {
     };
     let h = i32::try_from(h.abs()).map_err(|_| QError::domain())?;
     it.ipc.journals.remove(&h);
+    it.ipc.fifo_bufs.remove(&h);
     if it.ipc.files.remove(&h).is_some() {
         return Ok(Value::Nil);
     }

@@ -106,7 +106,15 @@ impl qipc::FuncCodec for Interp {
         if let Some(id) = prim_from_wire(code) {
             return Ok(registry::func(id));
         }
-        // indexes inside kdb+'s table that borf lacks (`2::`) are not
+        // `2::` (the monadic form of glyph 22) is the `2:` operator, which
+        // refuses when applied (dynamic load)
+        if code.ty == UNARY
+            && code.index == GLYPHS - 1
+            && let Some(id) = registry::lookup("2:")
+        {
+            return Ok(registry::func(id));
+        }
+        // other indexes inside kdb+'s table that borf lacks are not
         // malformed
         let known = TABLE_LEN
             .iter()
@@ -337,14 +345,21 @@ mod tests {
     #[test]
     fn received_only_and_unknown_indexes() {
         let mut it = Interp::new();
-        // `,:` is received as enlist; `2::` has no builtin; 45 is unknown
+        // `,:` is received as enlist; `2::` as the `2:` operator (which
+        // refuses when applied); 45 is unknown
         let Body::Value(Value::Func(Func::Builtin(p))) =
             qipc::decode(&[101, 12], true, &mut it).unwrap()
         else {
             panic!()
         };
         assert_eq!(p.name, "enlist");
-        let e = qipc::decode(&[101, 22], true, &mut it).unwrap_err();
+        let Body::Value(Value::Func(Func::Builtin(p))) =
+            qipc::decode(&[101, 22], true, &mut it).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(p.name, "2:");
+        let e = it.eval_text("2:[`lib;(`f;1)]").unwrap_err();
         assert_eq!(e.name, "nyi");
         for b in [[101, 45], [102, 37], [103, 6], [102, 255]] {
             assert_eq!(qipc::decode(&b, true, &mut it).unwrap_err().name, "badmsg");

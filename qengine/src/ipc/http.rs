@@ -730,7 +730,9 @@ pub(super) fn handle_ws_message(it: &mut Interp, handle: i32, data: Vec<u8>, tex
 /// `neg[h] x` (and `h x`) on a WebSocket handle.
 pub(super) fn ws_send(it: &mut Interp, h: i32, msg: &Value) -> QResult<Value> {
     if h > 0 {
-        return Err(qcore::QError::nyi("sync message on a websocket"));
+        // q's own answer (ref/dotz.md .z.ws): websocket messages are async
+        return Err(qcore::QError::new("nyi")
+            .with_detail("websocket messages are async only: neg[h] x (q signals 'nyi too)"));
     }
     let handle = -h;
     let frame = match msg {

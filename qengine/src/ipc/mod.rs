@@ -268,6 +268,12 @@ pub struct IpcState {
     pub block_writes: bool,
     /// Files opened with `hopen `:path` (builtins/fileio.rs), by handle.
     pub files: HashMap<i32, std::fs::File>,
+    /// Which of `files` are fifos (`` hopen`:fifo://path ``), with the bytes
+    /// read past the last line `read0` returned.
+    pub fifo_bufs: HashMap<i32, Vec<u8>>,
+    /// Listening in multithreaded input mode (a negative port, `-p -N`):
+    /// clients' handlers may not update globals or use sockets.
+    pub multithreaded: bool,
     /// `\t`: the timer interval in milliseconds (0: off).
     pub timer_ms: i64,
     /// Logs being appended to (`h enlist x` on a file handle): the file's
@@ -300,6 +306,8 @@ impl Default for IpcState {
             restrict: Restrict::None,
             block_writes: false,
             files: HashMap::new(),
+            fifo_bufs: HashMap::new(),
+            multithreaded: false,
             journals: HashMap::new(),
             timer_ms: 0,
             timer_next: None,
@@ -326,6 +334,12 @@ impl IpcState {
             block_writes: self.block_writes,
             ..IpcState::default()
         }
+    }
+
+    /// A client's request is being served in multithreaded input mode:
+    /// it may use no socket but a one-shot request (`'nosocket`).
+    pub fn mt_client(&self) -> bool {
+        self.multithreaded && self.current != 0
     }
 
     /// The port listened on, 0 when not listening.

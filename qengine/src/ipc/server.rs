@@ -49,25 +49,36 @@ use qipc::Body;
 /// How long a client may take to send its credentials.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// `\p`, `\p N`, `\p host:N`: shows or sets the listening port (0 stops).
+/// `\p`, `\p N`, `\p host:N`: shows or sets the listening port (0 stops;
+/// negative: multithreaded input mode, shown negative).
 pub fn system_p(it: &mut Interp, rest: &str) -> QResult<Outcome> {
     if rest.is_empty() {
-        return Ok(Outcome::Value(Value::int(it.ipc.port() as i32)));
+        let p = it.ipc.port() as i32;
+        return Ok(Outcome::Value(Value::int(if it.ipc.multithreaded {
+            -p
+        } else {
+            p
+        })));
     }
     listen(it, rest)?;
     Ok(Outcome::Silent)
 }
 
 /// Starts (or with port 0 stops) the listener: `N` (all interfaces) or
-/// `host:N`.
+/// `host:N`. A negative port `-N` listens on `N` in q's multithreaded
+/// input mode: borf serves its clients on the one event loop as ever, but
+/// with that mode's restrictions (docs/DECISIONS.md): a client's handler
+/// may not update globals (`'noupdate`) nor use a socket (`'nosocket`, but
+/// one-shot requests), and `.z.po`/`.z.pc` are not called.
 pub fn listen(it: &mut Interp, spec: &str) -> QResult<()> {
     let (host, port) = match spec.rsplit_once(':') {
         Some((h, p)) => (h.to_string(), p),
         None => ("0.0.0.0".to_string(), spec),
     };
-    let port: i64 = port.trim().parse().map_err(|_| QError::type_())?;
-    if port < 0 {
-        return Err(QError::nyi("multithreaded listener (negative port)"));
+    let mut port: i64 = port.trim().parse().map_err(|_| QError::type_())?;
+    let multithreaded = port < 0;
+    if multithreaded {
+        port = port.checked_neg().ok_or_else(QError::domain)?;
     }
     if port > 65535 {
         return Err(QError::domain());
@@ -102,6 +113,7 @@ pub fn listen(it: &mut Interp, spec: &str) -> QResult<()> {
         port: port as u16,
         stop,
     });
+    it.ipc.multithreaded = multithreaded;
     Ok(())
 }
 
@@ -275,7 +287,10 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
                     let conn =
                         Conn::accepted(stream, writer, addr, cap, Sym::new(&user), Some(responses));
                     it.ipc.conns.insert(handle, conn);
-                    let _ = call_handler(it, handle, ".z.po", Value::int(handle));
+                    // (not in multithreaded input mode)
+                    if !it.ipc.multithreaded {
+                        let _ = call_handler(it, handle, ".z.po", Value::int(handle));
+                    }
                 }
             } else {
                 let _ = reply.send(false);
@@ -313,7 +328,7 @@ pub fn handle_event(it: &mut Interp, ev: Event) {
             Some(c) if c.ws => {
                 let _ = call_handler(it, handle, ".z.wc", Value::int(handle));
             }
-            Some(c) if !c.http => {
+            Some(c) if !c.http && !it.ipc.multithreaded => {
                 let _ = call_handler(it, handle, ".z.pc", Value::int(handle));
             }
             _ => {}
@@ -509,7 +524,8 @@ type Ctx = (i32, Sym, i32, Option<Value>, u8, bool);
 
 /// Serves as `handle`: `.z.w`, `.z.u`, `.z.a`; for a client, under `-u`
 /// file access confined to the directory tree, and under `-u` or `-b` no
-/// `hdel` or `hopen` of a file; under `-b` no writes to globals.
+/// `hdel` or `hopen` of a file; under `-b` or in multithreaded input mode
+/// (a negative port) no writes to globals.
 fn set_ctx(it: &mut Interp, handle: i32, user: Sym, addr: i32) -> Ctx {
     use crate::storage::confine;
     let w = Sym::new(".z.w");
@@ -530,7 +546,7 @@ fn set_ctx(it: &mut Interp, handle: i32, user: Sym, addr: i32) -> Ctx {
         confine::enter(state),
         it.no_update,
     );
-    it.no_update = it.no_update || block;
+    it.no_update = it.no_update || block || (client && it.ipc.multithreaded);
     it.ipc.current = handle;
     it.ipc.current_user = user;
     it.ipc.current_addr = addr;

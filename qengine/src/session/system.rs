@@ -51,17 +51,6 @@ const fn cmd(
     }
 }
 
-/// A q command borf does not have: coming with an issue, or refused.
-const fn nyi(name: &'static str, status: Status, doc: &'static str) -> Command {
-    Command {
-        name,
-        run: None,
-        status,
-        sandboxed: true,
-        doc,
-    }
-}
-
 /// Every system command borf knows.
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
@@ -96,8 +85,18 @@ pub static COMMANDS: &[Command] = &[
     cmd("r",       rename,                                         false, "\\r src dst renames a file (as mv); \\r alone is replication's, which needs -l"),
     cmd("g",       gc_mode,                                        true,  "show or set the garbage collection mode (0 deferred, 1 immediate; borf frees memory at once)"),
     cmd("s",       secondary,                                      true,  "show or set the secondary threads peach and .Q.fc use, up to -s (\\s 0N: that maximum)"),
-    nyi("_",  Status::Refused("no compiled q scripts"), "hide q code"),
+    cmd("_",       hide_code,                                      true,  "\\_ shows whether client writes are blocked (-b); \\_ f.q (runtime scripts) is refused: borf has no compiled q scripts"),
 ];
+
+/// `\_`: whether clients' writes are blocked (`-b`); `\_ f.q` would make
+/// a runtime script, which borf refuses (no compiled q scripts).
+fn hide_code(it: &mut Interp, rest: &str) -> QResult<Outcome> {
+    if rest.is_empty() {
+        return Ok(Outcome::Value(Value::Atom(Atom::Bool(it.ipc.block_writes))));
+    }
+    Err(QError::new("nyi")
+        .with_detail("\\_ f.q: runtime scripts are refused: borf has no compiled q scripts"))
+}
 
 /// Runs a system command given without its leading backslash: `t expr`,
 /// `c 25 80`, `t:100 expr`.
@@ -144,10 +143,23 @@ pub fn command(it: &mut Interp, cmd: &str) -> QResult<Outcome> {
         _ => (name, None),
     };
     let Some(c) = COMMANDS.iter().find(|c| c.name == name) else {
-        return Err(QError::nyi(&format!("\\{name}")));
+        // not a q command: an OS command, its output lines the value
+        // (basics/syscmds.md "OS commands")
+        crate::ipc::check_system(it)?;
+        if it.sandbox {
+            return Err(QError::new("access").with_detail("no shell in the sandbox"));
+        }
+        if it.secondary {
+            return Err(QError::new("noupdate").with_detail("OS commands are blocked in peach"));
+        }
+        return crate::builtins::interpret::shell(cmd).map(Outcome::Value);
     };
     let Some(run) = c.run else {
-        return Err(QError::nyi(&format!("\\{name}")));
+        let why = match c.status {
+            Status::Refused(why) => why,
+            _ => "not built",
+        };
+        return Err(QError::new("nyi").with_detail(format!("\\{name}: {why}")));
     };
     // -u: a client may run no system command
     crate::ipc::check_system(it)?;
@@ -231,8 +243,9 @@ fn timed(it: &mut Interp, with_space: bool, n: usize, src: &str) -> QResult<Outc
     let ms = start.elapsed().as_millis() as i64;
     if with_space {
         let Some((p, base)) = probe.zip(base) else {
-            return Err(QError::nyi(
-                "\\ts space without the borf binary's allocator",
+            return Err(QError::new("nyi").with_detail(
+                "\\ts space: this program embeds qengine without its counting allocator \
+                 (qengine::alloc::Counting as global allocator, then qengine::alloc::install())",
             ));
         };
         let space = (p.peak)().saturating_sub(base) as i64;

@@ -14,6 +14,11 @@ use qcore::QResult;
 use qcore::Sym;
 use qcore::Table;
 
+/// The `'nyi` of a Parquet table in a build without Arrow.
+#[cfg(not(feature = "arrow"))]
+const NO_ARROW: &str =
+    "Parquet tables in a database: this build has no Arrow/Parquet (qengine's `arrow` feature)";
+
 /// The Parquet files of a partition's table directory (none for a
 /// splayed table).
 pub fn files(dir: &Path) -> Vec<PathBuf> {
@@ -83,7 +88,7 @@ pub fn read(files: &[PathBuf], need: Option<&[Sym]>, skip: Sym) -> QResult<Table
     #[cfg(not(feature = "arrow"))]
     {
         let _ = (files, need, skip);
-        Err(qcore::QError::nyi("Parquet partitions (the arrow feature)"))
+        Err(qcore::QError::new("nyi").with_detail(NO_ARROW))
     }
 }
 
@@ -100,7 +105,7 @@ pub fn count(files: &[PathBuf]) -> QResult<i64> {
     #[cfg(not(feature = "arrow"))]
     {
         let _ = files;
-        Err(qcore::QError::nyi("Parquet partitions (the arrow feature)"))
+        Err(qcore::QError::new("nyi").with_detail(NO_ARROW))
     }
 }
 
@@ -138,6 +143,6 @@ pub fn columns(files: &[PathBuf], skip: Sym) -> QResult<Vec<(Sym, char)>> {
     #[cfg(not(feature = "arrow"))]
     {
         let _ = (files, skip);
-        Err(qcore::QError::nyi("Parquet partitions (the arrow feature)"))
+        Err(qcore::QError::new("nyi").with_detail(NO_ARROW))
     }
 }

@@ -265,35 +265,175 @@ pub(crate) fn split_lines(b: &[u8]) -> Vec<&[u8]> {
 // ---------------------------------------------------------------------------
 // read0 read1
 
-/// `read0 f`: the lines of a file; `read0 (f;o;n)`: `n` chars from `o`.
-pub fn read0(x: Value) -> QResult<Value> {
+/// `read0 f`: the lines of a file; `read0 (f;o;n)`: `n` chars from `o`;
+/// `read0 h`: a line from a fifo opened with `` hopen`:fifo://path ``;
+/// `read0 (h;n)`: up to `n` chars from it; `read0 0`: a line from the
+/// console (standard input; `""` at its end).
+pub fn read0(it: &mut Interp, x: Value) -> QResult<Value> {
+    if let Value::Atom(a @ (Atom::Short(_) | Atom::Int(_) | Atom::Long(_))) = &x
+        && a.to_i64() == Some(0)
+    {
+        return console_line();
+    }
     if let Some((_, p)) = file_sym(&x)? {
         let b = read_all(&p)?;
         return Ok(Value::list(
             split_lines(&b).into_iter().map(string_value).collect(),
         ));
     }
+    if let Some((h, n)) = fifo_arg(it, &x, "read0")? {
+        let b = match n {
+            Some(n) => fifo_read(it, h, n)?,
+            None => fifo_line(it, h)?,
+        };
+        return Ok(string_value(&b));
+    }
     if matches!(x, Value::List(_)) {
         let b = read_source(&x)?;
         return Ok(Value::Vector(Vector::from_u8(Ty::Char, b)));
     }
-    if let Value::Atom(a) = &x
-        && a.to_i64().is_some()
-    {
-        return Err(QError::nyi("read0 of a handle"));
-    }
     Err(QError::type_())
 }
 
-/// `read1 f`: a file's bytes; `read1 (f;o;n)`, `read1 (f;o)`: a range.
-pub fn read1(x: Value) -> QResult<Value> {
-    if let Value::Atom(a) = &x
-        && !matches!(a, Atom::Symbol(_))
-        && a.to_i64().is_some()
-    {
-        return Err(QError::nyi("read1 of a handle"));
+/// `read1 f`: a file's bytes; `read1 (f;o;n)`, `read1 (f;o)`: a range;
+/// `read1 h`: one read (up to 64k bytes, `0#0x` at the end) from a fifo
+/// handle; `read1 (h;n)`: one read of up to `n` bytes.
+pub fn read1(it: &mut Interp, x: Value) -> QResult<Value> {
+    if let Some((h, n)) = fifo_arg(it, &x, "read1")? {
+        return Ok(bytes_value(fifo_read(it, h, n.unwrap_or(FIFO_CHUNK))?));
     }
     Ok(bytes_value(read_source(&x)?))
+}
+
+/// A line of standard input, its LF or CRLF removed.
+fn console_line() -> QResult<Value> {
+    use std::io::BufRead;
+    let mut b = Vec::new();
+    std::io::stdin()
+        .lock()
+        .read_until(b'\n', &mut b)
+        .map_err(|e| QError::new("os").with_detail(format!("read0 0: {e}")))?;
+    if b.last() == Some(&b'\n') {
+        b.pop();
+        if b.last() == Some(&b'\r') {
+            b.pop();
+        }
+    }
+    Ok(string_value(&b))
+}
+
+/// What one read of a fifo asks for when no size is given (q: a 64k
+/// buffer, kb/named-pipes).
+const FIFO_CHUNK: usize = 65536;
+
+/// A fifo handle `h` or `(h;n)`: the handle and the size asked for.
+/// `None` for other arguments (files); `'type` for a handle that is not
+/// an open fifo (the console and connections cannot be read this way).
+fn fifo_arg(it: &Interp, x: &Value, what: &str) -> QResult<Option<(i32, Option<usize>)>> {
+    let int_atom = |v: &Value| match v {
+        Value::Atom(a @ (Atom::Short(_) | Atom::Int(_) | Atom::Long(_))) => a.to_i64(),
+        _ => None,
+    };
+    let (h, n) = match x {
+        Value::Atom(_) => match int_atom(x) {
+            Some(h) => (h, None),
+            None => return Ok(None),
+        },
+        Value::List(l) if l.len() == 2 => match int_atom(&l[0]) {
+            Some(h) => (h, Some(long_of(&l[1])?)),
+            None => return Ok(None),
+        },
+        Value::Vector(v) if v.len() == 2 && matches!(v.ty(), Ty::Int | Ty::Long | Ty::Short) => {
+            match (x.item(0).as_ref().and_then(int_atom), x.item(1)) {
+                (Some(h), Some(n)) => (h, Some(long_of(&n)?)),
+                _ => return Ok(None),
+            }
+        }
+        _ => return Ok(None),
+    };
+    let h = i32::try_from(h).map_err(|_| QError::domain())?;
+    if h == 0 {
+        return Err(QError::nyi(&format!(
+            "{what} of the console other than read0 0"
+        )));
+    }
+    if !it.ipc.fifo_bufs.contains_key(&h) {
+        return Err(QError::type_().with_detail(format!(
+            "{what} {h}: not a fifo handle (hopen`:fifo://path)"
+        )));
+    }
+    let n = match n {
+        Some(n) if n < 0 => return Err(QError::domain()),
+        Some(n) => Some(usize::try_from(n).map_err(|_| QError::domain())?),
+        None => None,
+    };
+    Ok(Some((h, n)))
+}
+
+/// One read of at most `n` bytes from fifo `h`: what an earlier `read0 h`
+/// read past its line first, else what one (blocking) read returns.
+fn fifo_read(it: &mut Interp, h: i32, n: usize) -> QResult<Vec<u8>> {
+    let buf = it
+        .ipc
+        .fifo_bufs
+        .get_mut(&h)
+        .ok_or_else(|| QError::new("close"))?;
+    if !buf.is_empty() {
+        let k = n.min(buf.len());
+        return Ok(buf.drain(..k).collect());
+    }
+    // one read returns at most what the pipe holds: a huge `n` need not
+    // be allocated whole ("at most n bytes, perhaps fewer")
+    let n = n.min(1 << 24);
+    check_alloc(n, 1)?;
+    let f = it
+        .ipc
+        .files
+        .get_mut(&h)
+        .ok_or_else(|| QError::new("close"))?;
+    let mut out = vec![0u8; n];
+    let k = loop {
+        match std::io::Read::read(f, &mut out) {
+            Ok(k) => break k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(QError::new(format!("fifo handle {h}: {e}"))),
+        }
+    };
+    out.truncate(k);
+    Ok(out)
+}
+
+/// A line from fifo `h` (LF or CRLF removed): reads until a newline or
+/// the end; what was read past the line waits for the next read.
+fn fifo_line(it: &mut Interp, h: i32) -> QResult<Vec<u8>> {
+    loop {
+        let buf = it
+            .ipc
+            .fifo_bufs
+            .get_mut(&h)
+            .ok_or_else(|| QError::new("close"))?;
+        if let Some(i) = buf.iter().position(|&c| c == b'\n') {
+            let mut line: Vec<u8> = buf.drain(..=i).collect();
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            return Ok(line);
+        }
+        let have = std::mem::take(buf);
+        let more = fifo_read(it, h, FIFO_CHUNK)?;
+        let buf = it
+            .ipc
+            .fifo_bufs
+            .get_mut(&h)
+            .ok_or_else(|| QError::new("close"))?;
+        *buf = have;
+        if more.is_empty() {
+            return Ok(std::mem::take(buf));
+        }
+        buf.extend_from_slice(&more);
+        it.check_stop()?;
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -316,6 +456,49 @@ pub fn file_target(x: &Value) -> QResult<Option<PathBuf>> {
     }
     crate::storage::confine::forbid("hopen of a file")?;
     crate::storage::confine::path(p).map(Some)
+}
+
+/// The path of a `` `:fifo://path `` argument to `hopen`.
+pub fn fifo_target(x: &Value) -> QResult<Option<PathBuf>> {
+    let s = match x {
+        Value::Atom(Atom::Symbol(s)) => s.as_str().to_string(),
+        Value::Vector(v) if v.ty() == Ty::Char => x.as_string().unwrap_or_default(),
+        _ => return Ok(None),
+    };
+    let Some(p) = s.strip_prefix(":fifo://") else {
+        return Ok(None);
+    };
+    if p.is_empty() {
+        return Err(QError::domain().with_detail("hopen: a fifo needs a path"));
+    }
+    crate::storage::confine::forbid("hopen of a fifo")?;
+    crate::storage::confine::path(p).map(Some)
+}
+
+/// `` hopen`:fifo://path ``: opens a named pipe (or any file, as a stream)
+/// for reading with `read0`/`read1`. Opening does not wait for a writer;
+/// reads block until data comes or every writer has closed it.
+pub fn hopen_fifo(it: &mut Interp, path: &Path, h: i32) -> QResult<Value> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| io_err(path, &e))?;
+    // SAFETY: `f` owns an open descriptor for the duration of both calls;
+    // F_GETFL/F_SETFL only read and set its status flags.
+    let ok = unsafe {
+        let fd = f.as_raw_fd();
+        let fl = libc::fcntl(fd, libc::F_GETFL);
+        fl >= 0 && libc::fcntl(fd, libc::F_SETFL, fl & !libc::O_NONBLOCK) >= 0
+    };
+    if !ok {
+        return Err(io_err(path, &std::io::Error::last_os_error()));
+    }
+    it.ipc.files.insert(h, f);
+    it.ipc.fifo_bufs.insert(h, Vec::new());
+    Ok(Value::int(h))
 }
 
 /// `hopen `:path`: opens the file for appending (created with its

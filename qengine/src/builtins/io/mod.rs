@@ -3,7 +3,7 @@
 //! (`handle`), `get`/`set` (`object`), `save load rsave rload dsave` and
 //! `\l` of a directory (`save`), Arrow and Parquet files (`arrow`, the
 //! `.arrowkdb` functions). `2:` (loading C shared objects) is
-//! refused; its registry row points at the `nyi` functions here.
+//! refused; its registry row points at the `dynamic_load` functions here.
 //! Serialised q data on disk (`set` to a file, splayed and partitioned
 //! tables) is in `storage/` and `query/partitioned/`.
 
@@ -18,17 +18,15 @@ use qcore::QError;
 use qcore::QResult;
 use qcore::Value;
 
-/// File verbs arrive with the storage issue.
-pub fn nyi1_file(_x: Value) -> QResult<Value> {
-    Err(QError::nyi("file I/O verb"))
+const DYNAMIC_LOAD: &str =
+    "2: (dynamic load): refused: loading C shared objects into the process is not supported";
+
+/// `2:` applied to one argument: refused.
+pub fn dynamic_load1(_x: Value) -> QResult<Value> {
+    Err(QError::new("nyi").with_detail(DYNAMIC_LOAD))
 }
 
-/// File verbs arrive with the storage issue.
-pub fn nyi2_file(_x: Value, _y: Value) -> QResult<Value> {
-    Err(QError::nyi("file I/O verb"))
-}
-
-/// An n-adic keyword not implemented yet.
-pub fn nyi_n(_a: Vec<Value>) -> QResult<Value> {
-    Err(QError::nyi("keyword"))
+/// `` `lib 2:(`f;n) ``: refused.
+pub fn dynamic_load2(_x: Value, _y: Value) -> QResult<Value> {
+    Err(QError::new("nyi").with_detail(DYNAMIC_LOAD))
 }

@@ -1,7 +1,8 @@
 //! `save`, `load`, `rsave`, `rload`, `dsave`, the `\l` of a directory or
 //! database, and `upsert`/`insert` into a splayed table on disk
 //! ([`append_file`]). `save` picks its format from the file name's
-//! extension (none: binary q object; `.csv .txt .xml`: text), `rsave`
+//! extension (none: binary q object; `.csv .txt .xml`: text; `.xls`: an
+//! Excel workbook), `rsave`
 //! writes splayed, `dsave` enumerates symbols against `db/sym` first.
 //! `\l` of a partitioned database hands over to `query/partitioned`.
 
@@ -93,11 +94,37 @@ pub fn save(it: &mut Interp, x: Value) -> QResult<Value> {
                 write_all(&path, &b)?;
             }
             "xml" => write_all(&path, &xml_text(it, &v)?)?,
-            _ => return Err(QError::nyi(&format!("save as .{ext}"))),
+            // an Excel workbook (SpreadsheetML), as `.h.ed`
+            "xls" => {
+                let lines = crate::builtins::doth::ed(it, v)?;
+                write_all(&path, &crate::builtins::io::text::string_lines(&lines)?)?;
+            }
+            // other extensions (`json`): the formatter `.h.tx` holds for
+            // them (q's `save` is `x 0: .h.tx[ext] v`)
+            _ => {
+                let f = h_tx(it, Sym::new(&ext)).ok_or_else(|| {
+                    QError::type_().with_detail(format!("save: no format for .{ext} in .h.tx"))
+                })?;
+                let lines = crate::builtins::apply::apply(it, &f, vec![v])?;
+                let b = crate::builtins::io::text::string_lines(&lines)?;
+                write_all(&path, &b)?;
+            }
         }
         out.push(h);
     }
     Ok(syms_result(out, atom))
+}
+
+/// The formatter `.h.tx` holds for file type `ext`.
+fn h_tx(it: &Interp, ext: Sym) -> Option<Value> {
+    let Some(Value::Dict(d)) = it.get_global(Sym::new(".h.tx")) else {
+        return None;
+    };
+    let Value::Vector(k) = &d.keys else {
+        return None;
+    };
+    let i = k.as_sym()?.iter().position(|s| *s == ext)?;
+    d.values.item(i)
 }
 
 /// `save `t.xml`: `<R>`, one `<r><col>value</col>..</r>` per row, `</R>`.
@@ -220,17 +247,32 @@ pub fn rload(it: &mut Interp, x: Value) -> QResult<Value> {
 }
 
 /// `` `:db dsave `t`q ``: each table enumerated against `db/sym`, its first
-/// column given `p#`, and written splayed to `db/t/`. Returns the names.
+/// column given `p#`, and written splayed to `db/t/`. With a list
+/// `` `:db`2024.01.01 dsave `t `` the first item is the database root
+/// (where `sym` is) and the others a path inside it (a partition): the
+/// tables go to `db/2024.01.01/t/`. Returns the names.
 pub fn dsave(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    let root = match &x {
-        Value::Atom(Atom::Symbol(s)) if s.as_str().starts_with(':') => *s,
+    let (root, inner) = match &x {
+        Value::Atom(Atom::Symbol(s)) if s.as_str().starts_with(':') => (*s, Vec::new()),
         Value::Vector(v) if v.ty() == Ty::Symbol => {
-            return Err(QError::nyi("dsave into a partition"));
+            let items = v.as_sym().unwrap_or(&[]);
+            match items.split_first() {
+                Some((r, rest)) if r.as_str().starts_with(':') => (*r, rest.to_vec()),
+                Some(_) => return Err(QError::type_()),
+                None => return Err(QError::length()),
+            }
         }
         _ => return Err(QError::type_()),
     };
+    let mut dir = root.as_str()[1..].trim_end_matches('/').to_string();
+    for p in &inner {
+        let p = p.as_str().trim_start_matches(':').trim_matches('/');
+        if p.is_empty() {
+            return Err(QError::domain().with_detail("dsave: an empty path item"));
+        }
+        dir = format!("{dir}/{p}");
+    }
     let (names, atom) = sym_args(&y)?;
-    let dir = root.as_str()[1..].trim_end_matches('/').to_string();
     for &n in &names {
         let v = global(it, n.as_str())?;
         let Some(t) = crate::builtins::table::unkeyed(&v) else {

@@ -30,7 +30,7 @@
 //! `date=2024-01-02/trade.parquet`, or a directory of `.parquet` files.
 //!
 //! Without the engine's `arrow` feature each of these signals `'nyi`
-//! naming itself.
+//! naming itself and the feature.
 
 #[cfg(feature = "arrow")]
 mod imp;
@@ -56,7 +56,10 @@ macro_rules! entry {
             #[cfg(not(feature = "arrow"))]
             {
                 let _ = (it, $($a),*);
-                Err(qcore::QError::nyi($q))
+                Err(qcore::QError::new("nyi").with_detail(concat!(
+                    $q,
+                    ": this build has no Arrow/Parquet (qengine's `arrow` feature)"
+                )))
             }
         }
     };

@@ -151,7 +151,12 @@ impl Options {
                     Value::Atom(Atom::Symbol(s)) => o.partition_by = Some(s.as_str().to_string()),
                     _ => return Err(QError::type_().with_detail("PARTITION_BY: a column name")),
                 },
-                "WITH_NULL_BITMAP" => return Err(QError::nyi("arrowkdb option WITH_NULL_BITMAP")),
+                "WITH_NULL_BITMAP" => {
+                    return Err(QError::new("nyi").with_detail(
+                        "arrowkdb option WITH_NULL_BITMAP (readers answering (data;null bitmap)) \
+                         is not built: borf's readers give Arrow nulls as q nulls",
+                    ));
+                }
                 n if IGNORED.contains(&n) => {}
                 other => {
                     return Err(
