@@ -155,7 +155,10 @@ pub(crate) fn map_index<V: Send>(n: usize, f: impl Fn(usize) -> V + Sync + Send)
 /// then each piece's running sums from the total of the pieces before it
 /// (in parallel). Wrapping addition is associative, so the result is the
 /// one pass's to the bit.
-pub(crate) fn running_sum<T: Copy + Sync>(src: &[T], f: impl Fn(T) -> i64 + Sync + Send) -> Vec<i64> {
+pub(crate) fn running_sum<T: Copy + Sync>(
+    src: &[T],
+    f: impl Fn(T) -> i64 + Sync + Send,
+) -> Vec<i64> {
     let scan = |part: &[T], start: i64, out: &mut [i64]| {
         let mut acc = start;
         for (o, &x) in out.iter_mut().zip(part) {
@@ -371,7 +374,8 @@ impl Buckets<'_> {
             .zip(lo.par_iter())
             .for_each(|((c, start), &lo)| {
                 // where this piece's next item of each group goes in it
-                let mut pos: Vec<usize> = start.iter().zip(&self.offs).map(|(&s, &o)| s - o).collect();
+                let mut pos: Vec<usize> =
+                    start.iter().zip(&self.offs).map(|(&s, &o)| s - o).collect();
                 for (j, &g) in c.iter().enumerate() {
                     let f = &mut pos[g as usize];
                     // SAFETY: piece `p` has `count[p][g]` ids equal to `g`

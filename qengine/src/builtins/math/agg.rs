@@ -219,8 +219,12 @@ pub(crate) fn scan_vec(v: &Vector, mul: bool) -> QResult<Value> {
         // for long vectors
         let out = match v.data() {
             VecData::U8(b) => crate::ops::par::running_sum(b, |x| x as i64),
-            VecData::I16(b) => crate::ops::par::running_sum(b, |x| if x == NH { 0 } else { x as i64 }),
-            VecData::I32(b) => crate::ops::par::running_sum(b, |x| if x == NI { 0 } else { x as i64 }),
+            VecData::I16(b) => {
+                crate::ops::par::running_sum(b, |x| if x == NH { 0 } else { x as i64 })
+            }
+            VecData::I32(b) => {
+                crate::ops::par::running_sum(b, |x| if x == NI { 0 } else { x as i64 })
+            }
             VecData::I64(b) => crate::ops::par::running_sum(b, |x| if x == NJ { 0 } else { x }),
             _ => return Err(QError::type_()),
         };
