@@ -89,7 +89,7 @@ pub(crate) fn group_rows_of(
         // each piece's rows straight into their groups' lists
         let pieces: Vec<&[u32]> = ids.chunks(step).collect();
         let b = crate::ops::par::Buckets::new(&pieces, ngroups);
-        let groups = b.scatter_groups(|r| row(r));
+        let groups = b.scatter_groups(&row);
         let sizes = groups.iter().map(Vec::len).collect();
         return (groups, sizes);
     }

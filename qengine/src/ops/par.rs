@@ -468,7 +468,7 @@ mod tests {
     #[test]
     fn parallel_maps_scans_and_groups_are_the_sequential_ones() {
         let _g = switch_lock();
-        let mut rnd = rng(0x5eed_0f_5ca1e);
+        let mut rnd = rng(0x05ee_d0f5_ca1e);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(3)
             .build()
