@@ -321,22 +321,23 @@ pub(crate) fn as_vector(v: &Value) -> QResult<(Vector, bool)> {
 }
 
 #[inline]
-pub(crate) fn run<T: Copy>(
+pub(crate) fn run<T: Copy + Sync>(
     a: &[T],
     aa: bool,
     b: &[T],
     ba: bool,
-    f: impl Fn(T, T) -> bool,
+    f: impl Fn(T, T) -> bool + Sync + Send,
 ) -> Vec<u8> {
+    // long vectors in pieces on the pool (`crate::ops::par`)
     match (aa, ba) {
-        (false, false) => a.iter().zip(b).map(|(&x, &y)| f(x, y) as u8).collect(),
+        (false, false) => crate::ops::par::map2(a, b, |x, y| f(x, y) as u8),
         (false, true) => {
             let y = b[0];
-            a.iter().map(|&x| f(x, y) as u8).collect()
+            crate::ops::par::map(a, |x| f(x, y) as u8)
         }
         (true, false) => {
             let x = a[0];
-            b.iter().map(|&y| f(x, y) as u8).collect()
+            crate::ops::par::map(b, |y| f(x, y) as u8)
         }
         (true, true) => vec![f(a[0], b[0]) as u8],
     }

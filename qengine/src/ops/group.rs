@@ -83,6 +83,16 @@ pub(crate) fn group_rows_of(
         }
         return (groups, sizes);
     }
+    if let Some(step) = crate::ops::par::piece_len(ids.len())
+        && ngroups.saturating_mul(ids.len().div_ceil(step)) <= ids.len()
+    {
+        // each piece's rows straight into their groups' lists
+        let pieces: Vec<&[u32]> = ids.chunks(step).collect();
+        let b = crate::ops::par::Buckets::new(&pieces, ngroups);
+        let groups = b.scatter_groups(&row);
+        let sizes = groups.iter().map(Vec::len).collect();
+        return (groups, sizes);
+    }
     let (offs, rows) = crate::ops::par::bucket(ids, ngroups);
     let one = |g: usize| -> Vec<i64> {
         rows[offs[g]..offs[g + 1]]

@@ -119,6 +119,77 @@ pub(crate) fn map_in<T: Copy + Sync, U: Send>(
     }
 }
 
+/// `f` of every pair of items of `a` and `b` (of one length), in parallel
+/// above the threshold (the item-wise dyads: `=`, `<` … of two vectors).
+pub(crate) fn map2<T: Copy + Sync, U: Copy + Sync, V: Send>(
+    a: &[T],
+    b: &[U],
+    f: impl Fn(T, U) -> V + Sync + Send,
+) -> Vec<V> {
+    match piece_len(a.len().min(b.len())) {
+        None => a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect(),
+        Some(step) => a
+            .par_iter()
+            .zip(b.par_iter())
+            .with_min_len(step / 4)
+            .map(|(&x, &y)| f(x, y))
+            .collect(),
+    }
+}
+
+/// `f(i)` for every `i` of `0..n`, in parallel above the threshold (a
+/// kernel that reads neighbouring items: `differ`, `deltas`).
+pub(crate) fn map_index<V: Send>(n: usize, f: impl Fn(usize) -> V + Sync + Send) -> Vec<V> {
+    match piece_len(n) {
+        None => (0..n).map(f).collect(),
+        Some(step) => (0..n)
+            .into_par_iter()
+            .with_min_len(step / 4)
+            .map(f)
+            .collect(),
+    }
+}
+
+/// Running wrapping sums of `f` of the items of `src` (`sums` of integral
+/// vectors): above the threshold, each piece's total first (in parallel),
+/// then each piece's running sums from the total of the pieces before it
+/// (in parallel). Wrapping addition is associative, so the result is the
+/// one pass's to the bit.
+pub(crate) fn running_sum<T: Copy + Sync>(
+    src: &[T],
+    f: impl Fn(T) -> i64 + Sync + Send,
+) -> Vec<i64> {
+    let scan = |part: &[T], start: i64, out: &mut [i64]| {
+        let mut acc = start;
+        for (o, &x) in out.iter_mut().zip(part) {
+            acc = acc.wrapping_add(f(x));
+            *o = acc;
+        }
+    };
+    let n = src.len();
+    let mut out = vec![0i64; n];
+    match piece_len(n) {
+        None => scan(src, 0, &mut out),
+        Some(step) => {
+            let totals: Vec<i64> = src
+                .par_chunks(step)
+                .map(|p| p.iter().fold(0i64, |a, &x| a.wrapping_add(f(x))))
+                .collect();
+            let mut starts = Vec::with_capacity(totals.len());
+            let mut at = 0i64;
+            for t in totals {
+                starts.push(at);
+                at = at.wrapping_add(t);
+            }
+            out.par_chunks_mut(step)
+                .zip(src.par_chunks(step))
+                .zip(starts.par_iter())
+                .for_each(|((o, p), &s)| scan(p, s, o));
+        }
+    }
+    out
+}
+
 /// `a` then `b` in one vector, copied in pieces on the pool above the
 /// threshold (`x,y` of two long vectors; the keys `aj` groups).
 pub(crate) fn concat2<T: Copy + Send + Sync>(a: &[T], b: &[T]) -> Vec<T> {
@@ -269,6 +340,64 @@ impl<'i> Buckets<'i> {
     }
 }
 
+impl Buckets<'_> {
+    /// Each group's items in a vector of its own, in row order: the `j`th
+    /// item of the pieces taken together is `row(j)`. As [`Buckets::scatter`]
+    /// with every piece writing its segment of each group straight into
+    /// that group's vector (no list of all the rows in group order to copy
+    /// from afterwards: `group`'s lists, qSQL's rows per group).
+    pub(crate) fn scatter_groups<T: Copy + Send + Sync>(
+        &self,
+        row: impl Fn(usize) -> T + Sync,
+    ) -> Vec<Vec<T>> {
+        /// A group's vector, written by every piece at once.
+        struct Out<T>(*mut T);
+        // SAFETY: the pieces write through the pointers at disjoint
+        // positions (see below) and the vectors outlive the parallel loop.
+        unsafe impl<T: Send> Send for Out<T> {}
+        unsafe impl<T: Send> Sync for Out<T> {}
+        let ng = self.offs.len().saturating_sub(1);
+        let size = |g: usize| self.offs[g + 1] - self.offs[g];
+        let mut groups: Vec<Vec<T>> = (0..ng).map(|g| Vec::with_capacity(size(g))).collect();
+        let outs: Vec<Out<T>> = groups.iter_mut().map(|v| Out(v.as_mut_ptr())).collect();
+        let outs = &outs;
+        // each piece's first row
+        let mut lo = Vec::with_capacity(self.ids.len());
+        let mut at = 0usize;
+        for c in self.ids {
+            lo.push(at);
+            at += c.len();
+        }
+        self.ids
+            .par_iter()
+            .zip(self.starts.par_iter())
+            .zip(lo.par_iter())
+            .for_each(|((c, start), &lo)| {
+                // where this piece's next item of each group goes in it
+                let mut pos: Vec<usize> =
+                    start.iter().zip(&self.offs).map(|(&s, &o)| s - o).collect();
+                for (j, &g) in c.iter().enumerate() {
+                    let f = &mut pos[g as usize];
+                    // SAFETY: piece `p` has `count[p][g]` ids equal to `g`
+                    // (counted in `new` from these same ids), so its writes
+                    // into group `g` stay in `start[p][g] - offs[g]` ..
+                    // `start[p][g] - offs[g] + count[p][g]`, a segment no
+                    // other piece writes, below the group's size, which its
+                    // vector has room for.
+                    unsafe { outs[g as usize].0.add(*f).write(row(lo + j)) };
+                    *f += 1;
+                }
+            });
+        for (g, v) in groups.iter_mut().enumerate() {
+            // SAFETY: the pieces' segments of group `g` cover
+            // `0..size(g)` (its ids counted over all pieces), each item
+            // written once above; the capacity is `size(g)`.
+            unsafe { v.set_len(size(g)) };
+        }
+        groups
+    }
+}
+
 fn bucket_seq(ids: &[u32], ngroups: usize) -> (Vec<usize>, Vec<u32>) {
     let mut offs = vec![0usize; ngroups + 1];
     for &g in ids {
@@ -333,6 +462,60 @@ pub(crate) fn merge_local<K: Copy>(
 mod tests {
     use super::*;
     use crate::testutil::xorshift as rng;
+
+    /// `map2`, `map_index`, `running_sum` and `scatter_groups` on several
+    /// threads give the one-thread loops' results.
+    #[test]
+    fn parallel_maps_scans_and_groups_are_the_sequential_ones() {
+        let _g = switch_lock();
+        let mut rnd = rng(0x05ee_d0f5_ca1e);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .expect("pool");
+        for n in [0usize, 1, 7, 5000] {
+            let a: Vec<i64> = (0..n).map(|_| rnd(10) as i64 - 5).collect();
+            let b: Vec<i64> = (0..n)
+                .map(|_| match rnd(7) {
+                    0 => i64::MAX,
+                    _ => rnd(10) as i64 - 5,
+                })
+                .collect();
+            let eq: Vec<u8> = a.iter().zip(&b).map(|(x, y)| (x == y) as u8).collect();
+            let dif: Vec<u8> = (0..n).map(|i| (i == 0 || a[i - 1] != a[i]) as u8).collect();
+            let mut acc = 0i64;
+            let sums: Vec<i64> = b
+                .iter()
+                .map(|&x| {
+                    acc = acc.wrapping_add(x);
+                    acc
+                })
+                .collect();
+            let ids: Vec<u32> = (0..n).map(|_| rnd(13) as u32).collect();
+            let mut groups = vec![Vec::new(); 13];
+            for (i, &g) in ids.iter().enumerate() {
+                groups[g as usize].push(i as i64 * 3);
+            }
+            set_par_rows(2);
+            let got = pool.install(|| {
+                let step = piece_len(n).unwrap_or(n.max(1));
+                let pieces: Vec<&[u32]> = ids.chunks(step).collect();
+                (
+                    map2(&a, &b, |x, y| (x == y) as u8),
+                    map_index(n, |i| (i == 0 || a[i - 1] != a[i]) as u8),
+                    running_sum(&b, |x| x),
+                    Buckets::new(&pieces, 13).scatter_groups(|r| r as i64 * 3),
+                )
+            });
+            set_par_rows(PAR_ROWS);
+            assert_eq!(got.0, eq, "{n}");
+            assert_eq!(got.1, dif, "{n}");
+            assert_eq!(got.2, sums, "{n}");
+            if n > 0 {
+                assert_eq!(got.3, groups, "{n}");
+            }
+        }
+    }
 
     #[test]
     fn parallel_bucket_is_the_sequential_one() {

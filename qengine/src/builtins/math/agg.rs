@@ -214,6 +214,22 @@ pub(crate) fn scan_vec(v: &Vector, mul: bool) -> QResult<Value> {
             .collect();
         return Ok(Value::Vector(crate::ops::arith::vector_from_f64(rt, out)));
     }
+    if !mul {
+        // running sums of the items as they are (nulls add 0), on the pool
+        // for long vectors
+        let out = match v.data() {
+            VecData::U8(b) => crate::ops::par::running_sum(b, |x| x as i64),
+            VecData::I16(b) => {
+                crate::ops::par::running_sum(b, |x| if x == NH { 0 } else { x as i64 })
+            }
+            VecData::I32(b) => {
+                crate::ops::par::running_sum(b, |x| if x == NI { 0 } else { x as i64 })
+            }
+            VecData::I64(b) => crate::ops::par::running_sum(b, |x| if x == NJ { 0 } else { x }),
+            _ => return Err(QError::type_()),
+        };
+        return Ok(Value::Vector(ints_to(rt, out)));
+    }
     let mut acc: i64 = unit;
     let out: Vec<i64> = agg_ints(v)?
         .into_iter()

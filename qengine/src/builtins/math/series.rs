@@ -140,12 +140,12 @@ pub fn differ(x: Value) -> QResult<Value> {
 }
 
 pub(crate) fn differ_value(x: Value) -> QResult<Value> {
-    fn diff<T: Copy>(b: &[T], ne: impl Fn(T, T) -> bool) -> Vec<u8> {
-        let mut out = vec![1u8; b.len()];
-        for (o, w) in out.iter_mut().skip(1).zip(b.windows(2)) {
-            *o = ne(w[0], w[1]) as u8;
-        }
-        out
+    // long vectors in pieces on the pool
+    fn diff<T: Copy + Sync>(b: &[T], ne: impl Fn(T, T) -> bool + Sync + Send) -> Vec<u8> {
+        crate::ops::par::map_index(b.len(), |i| match i {
+            0 => 1,
+            _ => ne(b[i - 1], b[i]) as u8,
+        })
     }
     let bools = |v: Vec<u8>| Value::Vector(Vector::from_u8(Ty::Bool, v));
     match &x {

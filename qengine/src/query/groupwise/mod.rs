@@ -80,17 +80,22 @@ impl<'a> Placement<'a> {
     /// Each group's table rows (`row_ids`: the table row of each row in
     /// view, `None` when that is the row itself), in view order.
     pub(crate) fn table_rows(&self, row_ids: Option<&[i64]>) -> Vec<std::sync::Arc<Vec<i64>>> {
+        use rayon::prelude::*;
         let (offs, perm) = self.sorted();
-        offs.windows(2)
-            .map(|w| {
-                std::sync::Arc::new(
-                    perm[w[0]..w[1]]
-                        .iter()
-                        .map(|&p| row_ids.map_or(p as i64, |r| r[p as usize]))
-                        .collect(),
-                )
-            })
-            .collect()
+        let one = |g: usize| {
+            std::sync::Arc::new(
+                perm[offs[g]..offs[g + 1]]
+                    .iter()
+                    .map(|&p| row_ids.map_or(p as i64, |r| r[p as usize]))
+                    .collect(),
+            )
+        };
+        // the groups' lists on the pool for many rows
+        let ng = offs.len().saturating_sub(1);
+        match crate::ops::par::piece_len(perm.len()) {
+            Some(_) => (0..ng).into_par_iter().map(one).collect(),
+            None => (0..ng).map(one).collect(),
+        }
     }
 
     /// Number of groups.

@@ -811,6 +811,32 @@ impl AggState<'_> {
         map
     }
 
+    /// Merges the state of a later range whose groups are all new (the
+    /// ranges of [`super::keys::sorted_cuts`]): its groups numbered after
+    /// this state's, in their order, their accumulators appended as they
+    /// are (the ordered ones still as `acc_grow` made them, to be folded
+    /// from the records). Returns the range's group ids in this state.
+    pub(super) fn append(&mut self, o: AggState) -> Vec<u32> {
+        let at = self.firsts.len() as u32;
+        let map = (at..at + o.firsts.len() as u32).collect();
+        self.firsts.extend_from_slice(&o.firsts);
+        self.bad |= o.bad;
+        for (a, b) in self.accs.iter_mut().zip(o.accs) {
+            match (a, b) {
+                (Acc::Count(x), Acc::Count(y))
+                | (Acc::I(x), Acc::I(y))
+                | (Acc::Row(x), Acc::Row(y)) => x.extend(y),
+                (Acc::F(x), Acc::F(y)) => x.extend(y),
+                (Acc::L(x), Acc::L(y)) => x.extend(y),
+                (Acc::W(x), Acc::W(y)) => x.extend(y),
+                (Acc::V(x), Acc::V(y)) => x.extend(y),
+                (Acc::K(x), Acc::K(y)) => x.extend(y),
+                _ => self.bad = true,
+            }
+        }
+        map
+    }
+
     /// The ordered pass of a split run: folds a range's recorded items
     /// into this (merged) state's ordered aggregates, `map` taking the
     /// range's group ids to this state's.

@@ -49,6 +49,67 @@ pub(super) fn key_of(c: Col, step: Option<i64>, r: usize) -> i64 {
     }
 }
 
+/// Row ranges for about `parts` threads in which no group of `q`'s by
+/// keys spans two ranges: when the first key (with its `xbar` step)
+/// never descends over `t`'s rows, so each of its values occupies one
+/// run of rows, the ranges are cut at chunk boundaries where it changes
+/// (`by g:sums differ sym`). Each range then numbers groups the others
+/// do not have, in row order. `None`: the key descends somewhere, the
+/// table is below the parallel threshold, or no cut was found.
+pub(super) fn sorted_cuts(t: &Table, q: &SelectQ, parts: usize) -> Option<Vec<(usize, usize)>> {
+    use crate::query::kernel::CHUNK;
+    use rayon::prelude::*;
+    let n = t.len();
+    if parts < 2 || n < crate::query::kernel::par_min_rows() {
+        return None;
+    }
+    let (&k, None) = (q.keys.first()?, q.key_steps.first()?) else {
+        // (`xbar` keys: not split)
+        return None;
+    };
+    let c = col_data(t.columns.get(k)?)?;
+    /// Whether `s` never descends: pieces on the pool, each with the
+    /// first item of the next.
+    fn ascends<T: Copy + Sync, K: Ord>(s: &[T], key: impl Fn(T) -> K + Sync) -> bool {
+        let step = 1 << 16;
+        (0..s.len().div_ceil(step)).into_par_iter().all(|p| {
+            let lo = p * step;
+            s[lo..(lo + step + 1).min(s.len())]
+                .windows(2)
+                .all(|w| key(w[0]) <= key(w[1]))
+        })
+    }
+    let up = match c {
+        Col::U8(s) => ascends(s, |x| x),
+        Col::I16(s) => ascends(s, |x| x),
+        Col::I32(s) => ascends(s, |x| x),
+        Col::I64(s) => ascends(s, |x| x),
+        Col::Sym(s) => ascends(s, |x| x.0),
+        Col::F64(_) => false,
+    };
+    if !up {
+        return None;
+    }
+    let key = |r: usize| c.key_at(r);
+    let per = n.div_ceil(parts).div_ceil(CHUNK) * CHUNK;
+    let mut cuts = vec![0usize];
+    let mut p = per;
+    while p < n {
+        // the first chunk boundary from `p` at which the key changes
+        let mut b = p;
+        while b < n && key(b - 1) == key(b) {
+            b += CHUNK;
+        }
+        if b >= n {
+            break;
+        }
+        cuts.push(b);
+        p = b + per;
+    }
+    cuts.push(n);
+    (cuts.len() > 2).then(|| cuts.windows(2).map(|w| (w[0], w[1])).collect())
+}
+
 /// The dense plan for the by keys of `q` over `t`, when the product of
 /// the key ranges is within the select budget ([`dense_limit`]); `None`:
 /// hash (and for a lone symbol key, which [`Keys::Sym`] indexes by id

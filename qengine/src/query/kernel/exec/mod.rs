@@ -123,10 +123,17 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
     let many = plan
         .as_ref()
         .is_some_and(|p| p.slots.saturating_mul(threads as u64) > n as u64);
-    let rs = if many {
-        vec![(0, n)]
+    // ... unless the first key ascends: ranges cut where it changes hold
+    // groups of their own, which merge by appending (`AggState::append`)
+    let disjoint = if many {
+        keys::sorted_cuts(t, q, threads)
     } else {
-        ranges_of(n, parts)
+        None
+    };
+    let rs = match &disjoint {
+        Some(cuts) => cuts.clone(),
+        None if many => vec![(0, n)],
+        None => ranges_of(n, parts),
     };
     let exact = parallel_ok(q);
     let split = !exact && threads > 1;
@@ -140,7 +147,7 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
     let distinct = q.aggs.iter().any(|a| a.kind == AggKind::CountDistinct);
     // a by: blocks sorted by group, the groups on all cores, when the keys
     // and aggregates allow (`bygroup`)
-    let bygroup = if rs.len() > 1 && split {
+    let bygroup = if rs.len() > 1 && split && disjoint.is_none() {
         bygroup::run_bygroup(t, q, plan.as_ref())
     } else {
         None
@@ -149,7 +156,12 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
         let st = st?;
         super::note_path(super::Path::ByGroup);
         st
-    } else if rs.len() > 1 && split && q.prog.constraints.is_empty() && !distinct {
+    } else if rs.len() > 1
+        && split
+        && q.prog.constraints.is_empty()
+        && !distinct
+        && disjoint.is_none()
+    {
         let st = run_piped(t, q, plan.as_ref())?;
         super::note_path(super::Path::Piped);
         st
@@ -168,7 +180,11 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
         for p in it_parts {
             let mut p = p?;
             let rec = p.rec.take();
-            let map = st.merge(q, p);
+            let map = if disjoint.is_some() {
+                st.append(p)
+            } else {
+                st.merge(q, p)
+            };
             recs.push((rec, map));
         }
         if st.bad {
@@ -319,7 +335,7 @@ fn finish(t: &Table, q: &SelectQ, st: AggState) -> QResult<Value> {
         keys.clone(),
     );
     let order = crate::ops::grade::grade(&kt, false)?;
-    let oidx: Vec<i64> = order.iter().map(|&g| g as i64).collect();
+    let oidx: Vec<i64> = crate::ops::par::map(&order, |g| g as i64);
     let keys = keys.iter().map(|k| take_idx(k, &oidx)).collect();
     let cols = cols.iter().map(|c| take_idx(c, &oidx)).collect();
     Ok(Value::dict(
