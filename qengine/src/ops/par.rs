@@ -58,8 +58,13 @@ pub fn set_par_rows(n: usize) {
 /// they stay on one thread. Two pieces per thread, so a core slowed by
 /// other work does not hold the other up for long.
 pub(crate) fn piece_len(n: usize) -> Option<usize> {
+    // the length first: asking rayon its thread count starts the pool,
+    // which a short vector has no use for
+    if n < par_rows() {
+        return None;
+    }
     let threads = rayon::current_num_threads();
-    if n < par_rows() || threads < 2 {
+    if threads < 2 {
         return None;
     }
     Some(n.div_ceil(threads * 2).max(1))
@@ -72,8 +77,11 @@ pub(crate) fn piece_len(n: usize) -> Option<usize> {
 /// count and segment tables are a fixed number of extra allocations, which
 /// `tests/alloc_invariant.rs` (400 000 items) counts as growth.
 pub(crate) fn sort_piece_len(n: usize) -> Option<usize> {
+    if n < (par_rows() / 2).max(2) {
+        return None;
+    }
     let threads = rayon::current_num_threads();
-    if n < (par_rows() / 2).max(2) || threads < 2 {
+    if threads < 2 {
         return None;
     }
     Some(n.div_ceil(threads * 2).max(1))
