@@ -7,27 +7,8 @@ use std::process::{Child, Command, Stdio};
 
 mod common;
 use common::free_port;
+use common::run_borf_with;
 use common::wait_accepting;
-
-/// `borf ARGS` with `stdin` as its input; its standard output.
-fn run_borf_with(args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_borf"))
-        .args(args)
-        .env_remove("BORF_TEST_SEPARATOR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// The output lines without the frame and caret lines of q's error display.
 fn lines(out: &str) -> Vec<String> {
@@ -113,20 +94,25 @@ impl Drop for Server {
 #[test]
 fn negative_port_serves_with_multithreaded_input_restrictions() {
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_borf"))
+    // the definitions as a script, which runs before the event loop serves
+    // anyone (lines on standard input share that loop with the clients, so
+    // a client could come first)
+    let script = std::env::temp_dir().join(format!("borf_negport_{}.q", std::process::id()));
+    std::fs::write(
+        &script,
+        "a:1\nf:{a+x}\npo:0\n.z.po:{`po set 1}\n.z.pc:{`pc set 1}\nlocal:{a::x}\n",
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_borf"))
+        .arg(&script)
         .arg("-p")
         .arg(format!("-{port}"))
         .env_remove("BORF_TEST_SEPARATOR")
-        .stdin(Stdio::piped())
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin
-        .write_all(b"a:1\nf:{a+x}\npo:0\n.z.po:{`po set 1}\n.z.pc:{`pc set 1}\nlocal:{a::x}\n")
-        .unwrap();
-    drop(stdin);
     let _srv = Server { child };
     wait_accepting(port);
     let other = free_port();
@@ -164,4 +150,5 @@ fn negative_port_serves_with_multithreaded_input_restrictions() {
         ],
         "{out}"
     );
+    let _ = std::fs::remove_file(&script);
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 use common::free_port;
+use common::run_borf_with;
 use common::wait_accepting;
 
 /// A server process; killed on drop.
@@ -309,26 +310,6 @@ fn password_file() {
 
 fn run_borf(stdin: &str) -> String {
     run_borf_with(&[], stdin)
-}
-
-/// `borf ARGS` with `stdin` as its input; its standard output.
-fn run_borf_with(args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_borf"))
-        .args(args)
-        .env_remove("BORF_TEST_SEPARATOR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

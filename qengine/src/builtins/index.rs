@@ -645,9 +645,7 @@ pub(crate) fn amend_table(
             let ys = spread(&y, names.len())?;
             let mut cur = t;
             for (k, s) in names.iter().enumerate() {
-                let yk = ys
-                    .as_ref()
-                    .map_or_else(|| y.clone(), |p| Some(p[k].clone()));
+                let yk = part_of(&ys, &y, k);
                 cur = match amend_table(it, cur, &Value::Atom(Atom::Symbol(*s)), f, yk)? {
                     Value::Table(x) => x,
                     _ => return Err(QError::type_()),
@@ -678,6 +676,13 @@ fn spread(y: &Option<Value>, n: usize) -> QResult<Option<Vec<Value>>> {
         }
         _ => Ok(None),
     }
+}
+
+/// What goes with the `k`-th index: item `k` of the [`spread`] parts, or
+/// the one `y` when it was not spread.
+fn part_of(ys: &Option<Vec<Value>>, y: &Option<Value>, k: usize) -> Option<Value> {
+    ys.as_ref()
+        .map_or_else(|| y.clone(), |p| Some(p[k].clone()))
 }
 
 /// `@[t;i;f;y]` with row indexes: each row (a dictionary) is amended as an
@@ -717,9 +722,7 @@ fn amend_rows(
     if !positions.iter().all(|p| seen.insert(*p)) {
         let mut cur = Value::Table(t);
         for (k, &p) in positions.iter().enumerate() {
-            let yk = ys
-                .as_ref()
-                .map_or_else(|| y.clone(), |v| Some(v[k].clone()));
+            let yk = part_of(&ys, &y, k);
             cur = match cur {
                 Value::Table(x) => amend_rows(it, x, &Value::long(p), f, yk)?,
                 _ => return Err(QError::type_()),
@@ -729,9 +732,7 @@ fn amend_rows(
     }
     let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(positions.len()); t.names.len()];
     for (k, &p) in positions.iter().enumerate() {
-        let yk = ys
-            .as_ref()
-            .map_or_else(|| y.clone(), |v| Some(v[k].clone()));
+        let yk = part_of(&ys, &y, k);
         let row = combine(it, table_row(&t, p as usize), f, yk)?;
         let Value::Dict(d) = &row else {
             return Err(QError::type_());

@@ -471,16 +471,21 @@ mod tests {
     use super::*;
     use crate::testutil::xorshift as rng;
 
+    /// A pool of three threads: more pieces than two cores, uneven splits.
+    fn three_threads() -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .expect("pool")
+    }
+
     /// `map2`, `map_index`, `running_sum` and `scatter_groups` on several
     /// threads give the one-thread loops' results.
     #[test]
     fn parallel_maps_scans_and_groups_are_the_sequential_ones() {
         let _g = switch_lock();
         let mut rnd = rng(0x05ee_d0f5_ca1e);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(3)
-            .build()
-            .expect("pool");
+        let pool = three_threads();
         for n in [0usize, 1, 7, 5000] {
             let a: Vec<i64> = (0..n).map(|_| rnd(10) as i64 - 5).collect();
             let b: Vec<i64> = (0..n)
@@ -529,10 +534,7 @@ mod tests {
     fn parallel_bucket_is_the_sequential_one() {
         let _g = switch_lock();
         let mut rnd = rng(0x1234_5678_9abc_def1);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(3)
-            .build()
-            .expect("pool");
+        let pool = three_threads();
         for (n, g) in [(0usize, 1usize), (1, 1), (1000, 7), (5000, 300), (4097, 1)] {
             let ids: Vec<u32> = (0..n).map(|_| rnd(g as u64) as u32).collect();
             let want = bucket_seq(&ids, g);
@@ -552,10 +554,7 @@ mod tests {
         use qcore::Value;
         use qcore::Vector;
         let mut rnd = rng(0x0dd_ba11_cafe_f00d);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(3)
-            .build()
-            .expect("pool");
+        let pool = three_threads();
         for n in [1usize, 7, 5000] {
             let small: Vec<i64> = (0..n)
                 .map(|_| match rnd(9) {

@@ -1,6 +1,8 @@
 //! What the end-to-end tests that start `borf -p` servers share.
 
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A port nothing listens on now (the OS picks it).
@@ -22,4 +24,25 @@ pub fn wait_accepting(port: u16) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// `borf ARGS` with `stdin` as its input; its standard output.
+#[allow(dead_code)] // not every test file runs a client process
+pub fn run_borf_with(args: &[&str], stdin: &str) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_borf"))
+        .args(args)
+        .env_remove("BORF_TEST_SEPARATOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -439,14 +439,21 @@ fn fifo_line(it: &mut Interp, h: i32) -> QResult<Vec<u8>> {
 // ---------------------------------------------------------------------------
 // File handles
 
+/// The text of a `hopen` argument given as a symbol or a string.
+fn open_text(x: &Value) -> Option<String> {
+    match x {
+        Value::Atom(Atom::Symbol(s)) => Some(s.as_str().to_string()),
+        Value::Vector(v) if v.ty() == Ty::Char => Some(x.as_string().unwrap_or_default()),
+        _ => None,
+    }
+}
+
 /// The file a `hopen` argument names: a symbol or string `:path` with no
 /// further `:` (which would make it `host:port`). A restricted client may
 /// not open files at all (`'access`, as q's `-u`).
 pub fn file_target(x: &Value) -> QResult<Option<PathBuf>> {
-    let s = match x {
-        Value::Atom(Atom::Symbol(s)) => s.as_str().to_string(),
-        Value::Vector(v) if v.ty() == Ty::Char => x.as_string().unwrap_or_default(),
-        _ => return Ok(None),
+    let Some(s) = open_text(x) else {
+        return Ok(None);
     };
     let Some(p) = s.strip_prefix(':') else {
         return Ok(None);
@@ -460,10 +467,8 @@ pub fn file_target(x: &Value) -> QResult<Option<PathBuf>> {
 
 /// The path of a `` `:fifo://path `` argument to `hopen`.
 pub fn fifo_target(x: &Value) -> QResult<Option<PathBuf>> {
-    let s = match x {
-        Value::Atom(Atom::Symbol(s)) => s.as_str().to_string(),
-        Value::Vector(v) if v.ty() == Ty::Char => x.as_string().unwrap_or_default(),
-        _ => return Ok(None),
+    let Some(s) = open_text(x) else {
+        return Ok(None);
     };
     let Some(p) = s.strip_prefix(":fifo://") else {
         return Ok(None);
