@@ -390,18 +390,59 @@ pub(crate) fn ord_keys(v: &Value) -> QResult<(Ty, Vec<i64>)> {
 /// (`-1` when none).
 pub(crate) fn asof_index(it: &mut Interp, t: &Table, q: &Table, c: &[Sym]) -> QResult<Vec<i64>> {
     let (tcol, exact) = c.split_last().ok_or_else(QError::length)?;
-    let (tt, tk) = ord_keys(&column(t, *tcol)?)?;
-    let (qt, qk) = ord_keys(&column(q, *tcol)?)?;
-    if tt != qt && !(tk.is_empty() || qk.is_empty()) {
-        return Err(QError::type_());
-    }
+    let (tv, qv) = (column(t, *tcol)?, column(q, *tcol)?);
+    // times of one 4- or 8-byte integral type are compared as they are
+    // (no widened copies of both columns); others as order-preserving keys
+    let times = match (&tv, &qv) {
+        (Value::Vector(a), Value::Vector(b)) if a.ty() == b.ty() => match (a.data(), b.data()) {
+            (VecData::I32(x), VecData::I32(y)) => Some(Times::I32(x, y)),
+            (VecData::I64(x), VecData::I64(y)) => Some(Times::I64(x, y)),
+            _ => None,
+        },
+        _ => None,
+    };
+    let times = match times {
+        Some(t) => t,
+        None => {
+            let (tt, tk) = ord_keys(&tv)?;
+            let (qt, qk) = ord_keys(&qv)?;
+            if tt != qt && !(tk.is_empty() || qk.is_empty()) {
+                return Err(QError::type_());
+            }
+            Times::Keys(tk, qk)
+        }
+    };
     let (ti, qi, ng) = shared_ids(t, q, exact)?;
+    it.tick()?;
+    // both sides in time order: one merge, no bucketing
+    let merged = match &times {
+        Times::I32(x, y) => crate::ops::join::asof_merge(&ti, x, &qi, y, ng),
+        Times::I64(x, y) => crate::ops::join::asof_merge(&ti, x, &qi, y, ng),
+        Times::Keys(x, y) => crate::ops::join::asof_merge(&ti, x, &qi, y, ng),
+    };
+    if let Some(out) = merged {
+        it.tick()?;
+        return Ok(out);
+    }
+    let (tk, qk) = match times {
+        Times::Keys(x, y) => (x, y),
+        _ => (ord_keys(&tv)?.1, ord_keys(&qv)?.1),
+    };
     let (offs, rows) = bucket(&qi, ng);
     let times: Vec<i64> = par::map(&rows, |r| qk[r as usize]);
     it.tick()?;
     let out = crate::ops::join::asof_rows(&ti, &tk, &offs, &rows, &times);
     it.tick()?;
     Ok(out)
+}
+
+/// The time columns of an as-of join's two tables: as stored, when both
+/// are one type of 4- or 8-byte integers (nulls are their least values,
+/// so the order is q's), else as [`ord_keys`].
+enum Times<'a> {
+    I32(&'a [i32], &'a [i32]),
+    I64(&'a [i64], &'a [i64]),
+    Keys(Vec<i64>, Vec<i64>),
 }
 
 pub(crate) fn aj_common(
