@@ -286,14 +286,25 @@ pub(crate) fn shared_ids(
     y: &Table,
     names: &[Sym],
 ) -> QResult<(Vec<u32>, Vec<u32>, usize)> {
-    let nx = x.len();
-    let ny = y.len();
+    let (mut ids, ngroups) = joined_ids(x, y, names)?;
+    // the right rows' ids copied out on the pool (a long copy on one
+    // thread is a pause the joins' other steps do not have)
+    let nx = x.len().min(ids.len());
+    let yids = par::map(&ids[nx..], |x| x);
+    ids.truncate(nx);
+    Ok((ids, yids, ngroups))
+}
+
+/// [`shared_ids`] in one vector: the ids of `x`'s rows then of `y`'s (a
+/// caller that can read the two parts in place copies nothing).
+pub(crate) fn joined_ids(x: &Table, y: &Table, names: &[Sym]) -> QResult<(Vec<u32>, usize)> {
+    let n = x.len() + y.len();
     let mut both = Vec::with_capacity(names.len());
     for s in names {
         both.push(join_values(column(x, *s)?, column(y, *s)?)?);
     }
-    let (mut ids, ngroups) = match both.as_slice() {
-        [] => (vec![0; nx + ny], usize::from(nx + ny > 0)),
+    Ok(match both.as_slice() {
+        [] => (vec![0; n], usize::from(n > 0)),
         // several keys: the rows of one table (one pass, dense ids when
         // the ranges allow)
         [k] => {
@@ -304,12 +315,7 @@ pub(crate) fn shared_ids(
             let (ids, firsts) = group_ids(&Value::table(names.to_vec(), both))?;
             (ids, firsts.len())
         }
-    };
-    // the right rows' ids copied out on the pool (a long copy on one
-    // thread is a pause the as-of joins' other steps do not have)
-    let yids = par::map(&ids[nx.min(ids.len())..], |x| x);
-    ids.truncate(nx);
-    Ok((ids, yids, ngroups))
+    })
 }
 
 /// Rows of `y` grouped by id, each group in table order: `(offsets, rows)`
@@ -412,13 +418,14 @@ pub(crate) fn asof_index(it: &mut Interp, t: &Table, q: &Table, c: &[Sym]) -> QR
             Times::Keys(tk, qk)
         }
     };
-    let (ti, qi, ng) = shared_ids(t, q, exact)?;
+    let (ids, ng) = joined_ids(t, q, exact)?;
+    let (ti, qi) = ids.split_at(t.len().min(ids.len()));
     it.tick()?;
     // both sides in time order: one merge, no bucketing
     let merged = match &times {
-        Times::I32(x, y) => crate::ops::join::asof_merge(&ti, x, &qi, y, ng),
-        Times::I64(x, y) => crate::ops::join::asof_merge(&ti, x, &qi, y, ng),
-        Times::Keys(x, y) => crate::ops::join::asof_merge(&ti, x, &qi, y, ng),
+        Times::I32(x, y) => crate::ops::join::asof_merge(ti, x, qi, y, ng),
+        Times::I64(x, y) => crate::ops::join::asof_merge(ti, x, qi, y, ng),
+        Times::Keys(x, y) => crate::ops::join::asof_merge(ti, x, qi, y, ng),
     };
     if let Some(out) = merged {
         it.tick()?;
@@ -428,10 +435,10 @@ pub(crate) fn asof_index(it: &mut Interp, t: &Table, q: &Table, c: &[Sym]) -> QR
         Times::Keys(x, y) => (x, y),
         _ => (ord_keys(&tv)?.1, ord_keys(&qv)?.1),
     };
-    let (offs, rows) = bucket(&qi, ng);
+    let (offs, rows) = bucket(qi, ng);
     let times: Vec<i64> = par::map(&rows, |r| qk[r as usize]);
     it.tick()?;
-    let out = crate::ops::join::asof_rows(&ti, &tk, &offs, &rows, &times);
+    let out = crate::ops::join::asof_rows(ti, &tk, &offs, &rows, &times);
     it.tick()?;
     Ok(out)
 }
