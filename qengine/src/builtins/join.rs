@@ -4,9 +4,10 @@
 //! does not overwrite the left's value.
 //!
 //! Key matching finds each left row's first matching right row
-//! (`ops/join.rs` has the kernels); as-of and window joins turn the time
-//! column into order-preserving `i64` keys and binary-search them within
-//! each group of exact keys.
+//! (`ops/join.rs` has the kernels). As-of joins merge the two tables in
+//! time order when both are in it (`asof_merge`), else search each left
+//! time among its group's right times (`asof_rows`, on order-preserving
+//! `i64` keys); window joins search the same way.
 
 use crate::builtins::apply::apply;
 use crate::builtins::table::column;
