@@ -4,9 +4,10 @@
 //! does not overwrite the left's value.
 //!
 //! Key matching finds each left row's first matching right row
-//! (`ops/join.rs` has the kernels); as-of and window joins turn the time
-//! column into order-preserving `i64` keys and binary-search them within
-//! each group of exact keys.
+//! (`ops/join.rs` has the kernels). As-of joins merge the two tables in
+//! time order when both are in it (`asof_merge`), else search each left
+//! time among its group's right times (`asof_rows`, on order-preserving
+//! `i64` keys); window joins search the same way.
 
 use crate::builtins::apply::apply;
 use crate::builtins::table::column;
@@ -286,14 +287,25 @@ pub(crate) fn shared_ids(
     y: &Table,
     names: &[Sym],
 ) -> QResult<(Vec<u32>, Vec<u32>, usize)> {
-    let nx = x.len();
-    let ny = y.len();
+    let (mut ids, ngroups) = joined_ids(x, y, names)?;
+    // the right rows' ids copied out on the pool (a long copy on one
+    // thread is a pause the joins' other steps do not have)
+    let nx = x.len().min(ids.len());
+    let yids = par::map(&ids[nx..], |x| x);
+    ids.truncate(nx);
+    Ok((ids, yids, ngroups))
+}
+
+/// [`shared_ids`] in one vector: the ids of `x`'s rows then of `y`'s (a
+/// caller that can read the two parts in place copies nothing).
+pub(crate) fn joined_ids(x: &Table, y: &Table, names: &[Sym]) -> QResult<(Vec<u32>, usize)> {
+    let n = x.len() + y.len();
     let mut both = Vec::with_capacity(names.len());
     for s in names {
         both.push(join_values(column(x, *s)?, column(y, *s)?)?);
     }
-    let (mut ids, ngroups) = match both.as_slice() {
-        [] => (vec![0; nx + ny], usize::from(nx + ny > 0)),
+    Ok(match both.as_slice() {
+        [] => (vec![0; n], usize::from(n > 0)),
         // several keys: the rows of one table (one pass, dense ids when
         // the ranges allow)
         [k] => {
@@ -304,12 +316,7 @@ pub(crate) fn shared_ids(
             let (ids, firsts) = group_ids(&Value::table(names.to_vec(), both))?;
             (ids, firsts.len())
         }
-    };
-    // the right rows' ids copied out on the pool (a long copy on one
-    // thread is a pause the as-of joins' other steps do not have)
-    let yids = par::map(&ids[nx.min(ids.len())..], |x| x);
-    ids.truncate(nx);
-    Ok((ids, yids, ngroups))
+    })
 }
 
 /// Rows of `y` grouped by id, each group in table order: `(offsets, rows)`
@@ -390,18 +397,60 @@ pub(crate) fn ord_keys(v: &Value) -> QResult<(Ty, Vec<i64>)> {
 /// (`-1` when none).
 pub(crate) fn asof_index(it: &mut Interp, t: &Table, q: &Table, c: &[Sym]) -> QResult<Vec<i64>> {
     let (tcol, exact) = c.split_last().ok_or_else(QError::length)?;
-    let (tt, tk) = ord_keys(&column(t, *tcol)?)?;
-    let (qt, qk) = ord_keys(&column(q, *tcol)?)?;
-    if tt != qt && !(tk.is_empty() || qk.is_empty()) {
-        return Err(QError::type_());
+    let (tv, qv) = (column(t, *tcol)?, column(q, *tcol)?);
+    // times of one 4- or 8-byte integral type are compared as they are
+    // (no widened copies of both columns); others as order-preserving keys
+    let times = match (&tv, &qv) {
+        (Value::Vector(a), Value::Vector(b)) if a.ty() == b.ty() => match (a.data(), b.data()) {
+            (VecData::I32(x), VecData::I32(y)) => Some(Times::I32(x, y)),
+            (VecData::I64(x), VecData::I64(y)) => Some(Times::I64(x, y)),
+            _ => None,
+        },
+        _ => None,
+    };
+    let times = match times {
+        Some(t) => t,
+        None => {
+            let (tt, tk) = ord_keys(&tv)?;
+            let (qt, qk) = ord_keys(&qv)?;
+            if tt != qt && !(tk.is_empty() || qk.is_empty()) {
+                return Err(QError::type_());
+            }
+            Times::Keys(tk, qk)
+        }
+    };
+    let (ids, ng) = joined_ids(t, q, exact)?;
+    let (ti, qi) = ids.split_at(t.len().min(ids.len()));
+    it.tick()?;
+    // both sides in time order: one merge, no bucketing
+    let merged = match &times {
+        Times::I32(x, y) => crate::ops::join::asof_merge(ti, x, qi, y, ng),
+        Times::I64(x, y) => crate::ops::join::asof_merge(ti, x, qi, y, ng),
+        Times::Keys(x, y) => crate::ops::join::asof_merge(ti, x, qi, y, ng),
+    };
+    if let Some(out) = merged {
+        it.tick()?;
+        return Ok(out);
     }
-    let (ti, qi, ng) = shared_ids(t, q, exact)?;
-    let (offs, rows) = bucket(&qi, ng);
+    let (tk, qk) = match times {
+        Times::Keys(x, y) => (x, y),
+        _ => (ord_keys(&tv)?.1, ord_keys(&qv)?.1),
+    };
+    let (offs, rows) = bucket(qi, ng);
     let times: Vec<i64> = par::map(&rows, |r| qk[r as usize]);
     it.tick()?;
-    let out = crate::ops::join::asof_rows(&ti, &tk, &offs, &rows, &times);
+    let out = crate::ops::join::asof_rows(ti, &tk, &offs, &rows, &times);
     it.tick()?;
     Ok(out)
+}
+
+/// The time columns of an as-of join's two tables: as stored, when both
+/// are one type of 4- or 8-byte integers (nulls are their least values,
+/// so the order is q's), else as [`ord_keys`].
+enum Times<'a> {
+    I32(&'a [i32], &'a [i32]),
+    I64(&'a [i64], &'a [i64]),
+    Keys(Vec<i64>, Vec<i64>),
 }
 
 pub(crate) fn aj_common(

@@ -388,6 +388,123 @@ pub(crate) fn asof_rows(
     }
 }
 
+/// The as-of search of [`asof_rows`] by one merge of the two tables in
+/// time order, when the left keys and the right times each ascend over
+/// the whole table (trades and quotes of a day in time order): walking
+/// the right rows as the left keys pass them, the last right row seen of
+/// each group is the last of the group at or before the key — the row
+/// [`asof_rows`] finds, since each group's times ascend too. Every read
+/// is sequential (the right rows in table order, no bucketing by group,
+/// no gather of the times in group order: those were cache misses a row),
+/// and the only random access is the table of each group's last row.
+/// `None` when a side does not ascend (or the right side has `u32::MAX`
+/// rows or more), for [`asof_rows`] to search instead.
+///
+/// On the pool, the left rows go in pieces: each piece starts at the
+/// right rows at or before its first key, with each group's last row
+/// before that found from the pieces before it (each piece's own last
+/// row per group over its span of right rows, in parallel, then carried
+/// forward piece by piece).
+pub(crate) fn asof_merge<K: Copy + Ord + Sync>(
+    groups: &[u32],
+    keys: &[K],
+    rgroups: &[u32],
+    rtimes: &[K],
+    ng: usize,
+) -> Option<Vec<i64>> {
+    use rayon::prelude::*;
+    const NONE: u32 = u32::MAX;
+    let (n, m) = (keys.len(), rtimes.len());
+    if m >= NONE as usize || !ascends(keys) || !ascends(rtimes) {
+        return None;
+    }
+    // left rows `lo..` into `out`, from right row `j` with each group's
+    // last right row before `j` in `last`
+    let run = |lo: usize, mut j: usize, last: &mut [u32], out: &mut [i64]| {
+        for (o, i) in out.iter_mut().zip(lo..) {
+            if qcore::budget::stop_at(i) {
+                // given up: the result is discarded
+                break;
+            }
+            let k = keys[i];
+            while j < m && rtimes[j] <= k {
+                last[rgroups[j] as usize] = j as u32;
+                j += 1;
+            }
+            let r = last[groups[i] as usize];
+            *o = if r == NONE { -1 } else { r as i64 };
+        }
+    };
+    // as many pieces as the split of both sides' rows makes, each with a
+    // table of the groups: only when the tables are smaller than the rows
+    let pieces = par::piece_len(n + m)
+        .map(|s| (n + m).div_ceil(s))
+        .filter(|&p| p > 1 && n >= p && ng.saturating_mul(p) <= n + m);
+    let Some(pieces) = pieces else {
+        let mut out = vec![0i64; n];
+        run(0, 0, &mut vec![NONE; ng], &mut out);
+        return Some(out);
+    };
+    let step = n.div_ceil(pieces);
+    // piece p's first right row: the first after its first key
+    let starts: Vec<usize> = (0..n)
+        .step_by(step)
+        .map(|lo| match lo {
+            0 => 0,
+            _ => rtimes.partition_point(|&t| t <= keys[lo]),
+        })
+        .chain([m])
+        .collect();
+    // each piece's last right row per group over its span (the last
+    // piece's is needed by none)
+    let mut lasts: Vec<Vec<u32>> = starts
+        .par_windows(2)
+        .take(starts.len() - 2)
+        .map(|w| {
+            let mut last = vec![NONE; ng];
+            for (j, &g) in rgroups[w[0]..w[1]].iter().enumerate() {
+                last[g as usize] = (w[0] + j) as u32;
+            }
+            last
+        })
+        .collect();
+    // carried forward: table p becomes the last row per group before
+    // piece p + 1's start
+    for p in 1..lasts.len() {
+        let (done, rest) = lasts.split_at_mut(p);
+        rest[0]
+            .par_iter_mut()
+            .zip(done[p - 1].par_iter())
+            .with_min_len(1 << 16)
+            .for_each(|(x, &y)| {
+                if *x == NONE {
+                    *x = y;
+                }
+            });
+    }
+    lasts.insert(0, vec![NONE; ng]);
+    // fresh zeroed pages, written by the pieces in parallel
+    let mut out = vec![0i64; n];
+    out.par_chunks_mut(step)
+        .zip(lasts.into_par_iter())
+        .enumerate()
+        .for_each(|(p, (o, mut last))| run(p * step, starts[p], &mut last, o));
+    Some(out)
+}
+
+/// Whether the items of `xs` never descend (checked in pieces on the
+/// pool for long vectors, each piece overlapping the next by one item).
+fn ascends<K: Copy + Ord + Sync>(xs: &[K]) -> bool {
+    use rayon::prelude::*;
+    let seq = |s: &[K]| s.windows(2).all(|w| w[0] <= w[1]);
+    match par::piece_len(xs.len()) {
+        None => seq(xs),
+        Some(step) => (0..xs.len().div_ceil(step))
+            .into_par_iter()
+            .all(|p| seq(&xs[p * step..(p * step + step + 1).min(xs.len())])),
+    }
+}
+
 /// The number of leading items of the ascending `s` at or below `k`,
 /// found by doubling steps from the front, then a binary search.
 fn gallop(s: &[i64], k: i64) -> usize {
@@ -398,4 +515,77 @@ fn gallop(s: &[i64], k: i64) -> usize {
     let lo = hi / 2;
     let hi = hi.min(s.len());
     lo + s[lo..hi].partition_point(|&x| x <= k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::xorshift as rng;
+
+    /// Ascending times with ties and leading nulls (`i64::MIN`).
+    fn times(rnd: &mut impl FnMut(u64) -> u64, n: usize) -> Vec<i64> {
+        let mut t: Vec<i64> = (0..n)
+            .map(|_| match rnd(20) {
+                0 => i64::MIN,
+                _ => rnd(n as u64 / 2 + 1) as i64,
+            })
+            .collect();
+        t.sort_unstable();
+        t
+    }
+
+    /// The merge of two tables in time order finds, on one thread and on
+    /// three with pieces of a few rows, the row the search by group finds
+    /// and the brute-force answer: the last right row of the left row's
+    /// group at or before its time (groups with no right rows included);
+    /// a side out of order is left to the search.
+    #[test]
+    fn asof_merge_is_the_search_by_group() {
+        let _g = par::switch_lock();
+        let mut rnd = rng(0xa5_0f_ae_12);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .expect("pool");
+        for (n, m, ng) in [
+            (0usize, 0usize, 1usize),
+            (0, 5, 2),
+            (5, 0, 2),
+            (1, 1, 1),
+            (3000, 2000, 1),
+            (2000, 3000, 7),
+            (4000, 4000, 300),
+            (5000, 100, 40),
+        ] {
+            let keys = times(&mut rnd, n);
+            let rtimes = times(&mut rnd, m);
+            let groups: Vec<u32> = (0..n).map(|_| rnd(ng as u64) as u32).collect();
+            // the last group has no right rows
+            let rgroups: Vec<u32> = (0..m)
+                .map(|_| rnd(ng.saturating_sub(1).max(1) as u64) as u32)
+                .collect();
+            let want: Vec<i64> = (0..n)
+                .map(|i| {
+                    (0..m)
+                        .rev()
+                        .find(|&j| rgroups[j] == groups[i] && rtimes[j] <= keys[i])
+                        .map_or(-1, |j| j as i64)
+                })
+                .collect();
+            let (offs, rows) = par::bucket(&rgroups, ng);
+            let rt: Vec<i64> = rows.iter().map(|&r| rtimes[r as usize]).collect();
+            assert_eq!(asof_rows(&groups, &keys, &offs, &rows, &rt), want);
+            assert_eq!(
+                asof_merge(&groups, &keys, &rgroups, &rtimes, ng),
+                Some(want.clone())
+            );
+            par::set_par_rows(2);
+            let got = pool.install(|| asof_merge(&groups, &keys, &rgroups, &rtimes, ng));
+            par::set_par_rows(par::PAR_ROWS);
+            assert_eq!(got, Some(want), "{n} {m} {ng}");
+        }
+        // out of order on either side: no merge
+        assert_eq!(asof_merge(&[0, 0], &[2, 1], &[0], &[1], 1), None);
+        assert_eq!(asof_merge(&[0], &[2], &[0, 0], &[3, 1], 1), None);
+    }
 }

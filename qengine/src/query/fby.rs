@@ -138,34 +138,24 @@ fn fby_minmax(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> 
 }
 
 /// `(avg;x) fby g` for a long or float vector `x` and `(sum;x) fby g` for
-/// a float one: one pass over the rows in row order, each row's item
-/// pushed into its group's [`crate::ops::lanes::Lanes`]. `avg`/`sum` of
+/// a float one: each group's items added in row order into its
+/// [`crate::ops::lanes::Lanes`] ([`group_lanes`]). `avg`/`sum` of
 /// a group's items (`avg_vec`, `sum_f64`) add them through `Lanes` too,
 /// and `Lanes` adds the same whether its items arrive one by one or as a
 /// slice, so each group's result has the bits of `avg`/`sum` of the
 /// group's items. `None` for anything else.
 fn fby_lanes(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> {
-    use crate::ops::lanes::Lanes;
     let avg = match crate::builtins::iterate::builtin_name(f)? {
         "avg" => true,
         "sum" => false,
         _ => return None,
     };
     let v = plain_vector(data)?;
-    let mut acc = vec![Lanes::default(); ng];
-    match (v.ty(), v.data()) {
-        (Ty::Float, qcore::VecData::F64(xs)) => {
-            for (&x, &g) in xs.iter().zip(ids) {
-                acc[g as usize].push(x);
-            }
-        }
-        (Ty::Long, qcore::VecData::I64(xs)) if avg => {
-            for (&x, &g) in xs.iter().zip(ids) {
-                acc[g as usize].push(x);
-            }
-        }
+    let acc = match (v.ty(), v.data()) {
+        (Ty::Float, qcore::VecData::F64(xs)) => group_lanes(xs, ids, ng),
+        (Ty::Long, qcore::VecData::I64(xs)) if avg => group_lanes(xs, ids, ng),
         _ => return None,
-    }
+    };
     let per: Vec<f64> = acc
         .iter()
         .map(|l| match (avg, l.count()) {
@@ -178,6 +168,44 @@ fn fby_lanes(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> {
         ids,
         |g| per[g as usize],
     ))))
+}
+
+/// Each group's [`crate::ops::lanes::Lanes`] of the items of `xs` (`ids[i]`
+/// the group of `xs[i]`), each group's items added in row order. A float
+/// sum depends on its order, so pieces of rows cannot fold apart and
+/// merge; on the pool the items are put in group order instead (the
+/// counting sort of [`crate::ops::par::Buckets`], pieces in parallel,
+/// each group's items in row order) and the groups add theirs in
+/// parallel, each as one slice: the additions of the one pass.
+fn group_lanes<T>(xs: &[T], ids: &[u32], ng: usize) -> Vec<crate::ops::lanes::Lanes>
+where
+    T: crate::ops::lanes::LaneItem + Default + Send + Sync,
+{
+    use crate::ops::lanes::Lanes;
+    use rayon::prelude::*;
+    match crate::ops::par::piece_len(xs.len()) {
+        // per-piece count tables smaller than the rows
+        Some(step) if ng.saturating_mul(xs.len().div_ceil(step)) <= xs.len() => {
+            let pieces: Vec<&[u32]> = ids.chunks(step).collect();
+            let b = crate::ops::par::Buckets::new(&pieces, ng);
+            let sorted: Vec<T> = b.scatter(|p| xs[p * step..].iter().copied());
+            (0..ng)
+                .into_par_iter()
+                .map(|g| {
+                    let mut l = Lanes::default();
+                    l.extend(&sorted[b.offs[g]..b.offs[g + 1]]);
+                    l
+                })
+                .collect()
+        }
+        _ => {
+            let mut acc = vec![Lanes::default(); ng];
+            for (&x, &g) in xs.iter().zip(ids) {
+                acc[g as usize].push(x);
+            }
+            acc
+        }
+    }
 }
 
 /// `x` when it is a simple vector that is not an enumeration (the one-pass
