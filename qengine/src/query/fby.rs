@@ -184,7 +184,7 @@ fn fby_lanes(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> {
 /// folds read its items directly).
 fn plain_vector(x: &Value) -> Option<&Vector> {
     match x {
-        Value::Vector(v) if v.domain.is_none() => Some(v),
+        Value::Vector(v) if v.domain().is_none() => Some(v),
         _ => None,
     }
 }
