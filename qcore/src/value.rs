@@ -106,7 +106,7 @@ impl Value {
             Value::Atom(Atom::Enum(_)) => -20,
             Value::Atom(a) => -(a.ty().code() as i16),
             // an enumeration of symbols is type 20
-            Value::Vector(v) if v.domain.is_some() && v.ty() == Ty::Symbol => 20,
+            Value::Vector(v) if v.domain().is_some() && v.ty() == Ty::Symbol => 20,
             Value::Vector(v) => v.ty().code() as i16,
             Value::List(_) => 0,
             Value::Dict(_) => 99,
@@ -253,16 +253,31 @@ impl Value {
         Value::Vector(Vector::chars(s.as_bytes()))
     }
 
+    /// Drops the value; an atom or `::`, which owns nothing, without the
+    /// call into `Value`'s drop glue (out of line, and dearer than the
+    /// check). For the interpreter's per-call paths, where most values
+    /// dropped are atoms.
+    #[inline(always)]
+    pub fn discard(self) {
+        if matches!(self, Value::Atom(_) | Value::Nil) {
+            std::mem::forget(self);
+        } else {
+            drop(self);
+        }
+    }
+
     /// An enumerated atom as its symbol, anything else as it is: what a
     /// builtin that does not tell enumerated atoms from symbols is given
     /// (one resolution at the call boundary, so every symbol kernel works
     /// on an enumerated atom unchanged).
     #[inline]
-    pub fn plain_atom(self) -> Value {
-        match self {
-            Value::Atom(a @ Atom::Enum(_)) => Value::Atom(a.plain()),
-            v => v,
+    pub fn plain_atom(mut self) -> Value {
+        // in place: a call boundary passes every argument through here, and
+        // rebuilding the value would copy it for the rare enumerated atom
+        if let Value::Atom(a @ Atom::Enum(_)) = &mut self {
+            *a = a.plain();
         }
+        self
     }
 
     /// The atom inside, if this is one.
@@ -397,6 +412,15 @@ fn rows_table(items: &[Value]) -> Option<Value> {
 mod tests {
     use super::*;
     use crate::atom::EnumAtom;
+
+    /// Every interpreter path moves, matches and drops values: when a
+    /// vector grew to 40 bytes, `Value` lost its plain tag and a lambda call
+    /// took ~9% more instructions (docs/PERF.md, "Lambda calls").
+    #[test]
+    fn values_stay_small() {
+        assert!(std::mem::size_of::<Vector>() <= 32);
+        assert!(std::mem::size_of::<Value>() <= 40);
+    }
 
     fn ea(d: &str, s: &str, i: i32) -> Value {
         Value::Atom(Atom::Enum(EnumAtom {

@@ -7,6 +7,7 @@ use crate::atom::{Atom, EnumAtom, f64_to_i64, i64_to_f64, widen_i16, widen_i32};
 use crate::buf::Buf;
 use crate::sym::Sym;
 use crate::ty::{Guid, Repr, Ty};
+use std::sync::Arc;
 
 /// A vector attribute.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Hash)]
@@ -221,26 +222,37 @@ impl VecData {
     }
 }
 
+/// What makes a vector an enumeration.
+#[derive(Debug)]
+struct Enumeration {
+    /// The domain: the name of the variable its items are drawn from
+    /// (`` `sym$`a`b `` is a symbol vector with domain `sym`; a foreign key,
+    /// `` `kt$1 2 ``, a vector of key values with domain `kt`).
+    domain: Sym,
+    /// The items as indexes into the domain (q's representation; what
+    /// `"i"$e` answers and what an enumerated column file holds). The
+    /// vector's items are the domain's items at these indexes, resolved
+    /// when the enumeration was made and again whenever the domain variable
+    /// changes (`Interp`'s enumeration refresh), so every symbol kernel
+    /// works on an enumeration unchanged. `None` when the indexes are not
+    /// known (an enumeration rebuilt item by item): they are then found by
+    /// looking the items up in the domain.
+    idx: Option<Buf<i32>>,
+}
+
 /// A typed vector: q type plus attribute plus items.
 #[derive(Clone, Debug)]
 pub struct Vector {
     ty: Ty,
     /// The vector's attribute (`s#`, `u#`, `p#`, `g#`).
     pub attr: Attr,
-    /// An enumeration's domain: the name of the variable its items are
-    /// drawn from (`` `sym$`a`b `` is a symbol vector with domain `sym`;
-    /// a foreign key, `` `kt$1 2 ``, a vector of key values with domain
-    /// `kt`). `None` for an ordinary vector.
-    pub domain: Option<Sym>,
-    /// An enumeration's items as indexes into its domain (q's
-    /// representation; what `"i"$e` answers and what an enumerated column
-    /// file holds). The items in `data` are the domain's items at these
-    /// indexes, resolved when the enumeration was made and again whenever
-    /// the domain variable changes (`Interp`'s enumeration refresh), so
-    /// every symbol kernel works on an enumeration unchanged. `None` when
-    /// the indexes are not known (an enumeration rebuilt item by item):
-    /// they are then found by looking the items up in the domain.
-    enum_idx: Option<Buf<i32>>,
+    /// An enumeration's domain and indexes ([`Enumeration`]); `None` for
+    /// an ordinary vector. Behind one shared pointer because it is rare:
+    /// held inline it made a `Vector` 40 bytes, `Value` lost its plain tag
+    /// to a niche in the items' tag, and every drop and match of a value
+    /// cost more (a lambda call ~9% more instructions; docs/PERF.md,
+    /// "Lambda calls").
+    enumeration: Option<Arc<Enumeration>>,
     data: VecData,
 }
 
@@ -249,7 +261,7 @@ pub struct Vector {
 /// rebuilt item by item).
 impl PartialEq for Vector {
     fn eq(&self, o: &Vector) -> bool {
-        self.ty == o.ty && self.attr == o.attr && self.domain == o.domain && self.data == o.data
+        self.ty == o.ty && self.attr == o.attr && self.domain() == o.domain() && self.data == o.data
     }
 }
 
@@ -272,8 +284,7 @@ impl Vector {
         ok.then_some(Vector {
             ty,
             attr: Attr::None,
-            domain: None,
-            enum_idx: None,
+            enumeration: None,
             data,
         })
     }
@@ -283,8 +294,7 @@ impl Vector {
         Vector {
             ty,
             attr: Attr::None,
-            domain: None,
-            enum_idx: None,
+            enumeration: None,
             data: VecData::empty(ty.repr()),
         }
     }
@@ -358,7 +368,7 @@ impl Vector {
     /// atom, any other vector [`Vector::get`]. Kernels that work on the
     /// items themselves use `get`.
     pub fn at(&self, i: usize) -> Atom {
-        match (self.domain, &self.data) {
+        match (self.domain(), &self.data) {
             (Some(domain), VecData::Sym(b)) => Atom::Enum(EnumAtom {
                 domain,
                 sym: b[i],
@@ -374,7 +384,7 @@ impl Vector {
         if i >= 0 && (i as usize) < self.len() {
             self.at(i as usize)
         } else {
-            match (self.domain, self.ty) {
+            match (self.domain(), self.ty) {
                 (Some(domain), Ty::Symbol) => Atom::Enum(EnumAtom {
                     domain,
                     sym: Sym::EMPTY,
@@ -404,7 +414,7 @@ impl Vector {
         let mut v = Vector::syms(syms);
         let d = domain?;
         if idx.contains(&EnumAtom::UNKNOWN) {
-            v.domain = Some(d);
+            v.set_domain(Some(d));
         } else {
             v.set_enum(d, idx.into());
         }
@@ -533,7 +543,14 @@ impl Vector {
     pub fn data_mut(&mut self) -> &mut VecData {
         self.attr = Attr::None;
         // items changed in place no longer follow known indexes
-        self.enum_idx = None;
+        if let Some(d) = self.domain()
+            && self.enum_index().is_some()
+        {
+            self.enumeration = Some(Arc::new(Enumeration {
+                domain: d,
+                idx: None,
+            }));
+        }
         &mut self.data
     }
 
@@ -554,8 +571,8 @@ impl Vector {
             VecData::Sym(s) => VecData::Sym(s.window(a, b)),
         };
         let mut w = Vector::new(self.ty(), data).unwrap_or_else(|| Vector::empty(self.ty()));
-        w.domain = self.domain;
-        if let (Some(d), Some(ix)) = (self.domain, self.enum_index()) {
+        w.set_domain(self.domain());
+        if let (Some(d), Some(ix)) = (self.domain(), self.enum_index()) {
             w.set_enum(d, ix.window(a, b));
         }
         w
@@ -564,15 +581,33 @@ impl Vector {
     /// An enumeration's indexes into its domain, when known (see the
     /// field); `None` for a vector that is no enumeration.
     pub fn enum_index(&self) -> Option<&Buf<i32>> {
-        self.domain.and(self.enum_idx.as_ref())
+        self.enumeration.as_ref().and_then(|e| e.idx.as_ref())
+    }
+
+    /// An enumeration's domain; `None` for a vector that is no
+    /// enumeration.
+    #[inline]
+    pub fn domain(&self) -> Option<Sym> {
+        self.enumeration.as_ref().map(|e| e.domain)
+    }
+
+    /// Makes this vector an enumeration of domain `d` (its items must be
+    /// the domain's items), or (`None`) an ordinary vector. Known indexes
+    /// are kept only when the domain stays the same.
+    pub fn set_domain(&mut self, d: Option<Sym>) {
+        let idx = match (&self.enumeration, d) {
+            (Some(e), Some(d)) if e.domain == d => e.idx.clone(),
+            _ => None,
+        };
+        self.enumeration = d.map(|domain| Arc::new(Enumeration { domain, idx }));
     }
 
     /// Makes this vector the enumeration of domain `d` at indexes `idx`
     /// (its items must be the domain's items at those indexes; `idx` has
     /// one index per item, else the indexes are left unknown).
     pub fn set_enum(&mut self, d: Sym, idx: Buf<i32>) {
-        self.domain = Some(d);
-        self.enum_idx = (idx.len() == self.len()).then_some(idx);
+        let idx = (idx.len() == self.len()).then_some(idx);
+        self.enumeration = Some(Arc::new(Enumeration { domain: d, idx }));
     }
 
     /// Replaces an enumeration's items by `items` (the domain's items at
@@ -679,8 +714,7 @@ impl VecBuilder {
         Vector {
             ty: self.ty,
             attr: Attr::None,
-            domain: None,
-            enum_idx: None,
+            enumeration: None,
             data: self.data,
         }
     }
@@ -746,10 +780,10 @@ mod tests {
         e.set_enum(d, vec![1, 0].into());
         assert_eq!(e.enum_index().map(|b| b.to_vec()), Some(vec![1, 0]));
         let mut plain = e.clone();
-        plain.domain = None;
+        plain.set_domain(None);
         assert!(plain.enum_index().is_none());
         let mut bare = Vector::syms(vec![Sym::new("b"), Sym::new("a")]);
-        bare.domain = Some(d);
+        bare.set_domain(Some(d));
         assert_eq!(bare, e);
         assert!(!e.set_resolved(VecData::I32(vec![1, 2].into())));
         assert!(e.set_resolved(VecData::Sym(vec![Sym::new("y"), Sym::new("x")].into())));
@@ -787,7 +821,7 @@ mod tests {
         assert_eq!((out.sym, out.index), (Sym::EMPTY, EnumAtom::UNKNOWN));
         assert_eq!(Vector::syms(vec![a]).at(0), Atom::Symbol(a));
         let back = Vector::from_enum_atoms([e.at(1), e.at(0)].into_iter()).expect("one domain");
-        assert_eq!(back.domain, Some(d));
+        assert_eq!(back.domain(), Some(d));
         assert_eq!(back.enum_index().map(|b| b.to_vec()), Some(vec![0, 1]));
         let other = Atom::Enum(EnumAtom {
             domain: Sym::new("d2"),
@@ -802,7 +836,7 @@ mod tests {
             index: EnumAtom::UNKNOWN,
         });
         let v = Vector::from_enum_atoms([e.at(0), unknown].into_iter()).expect("one domain");
-        assert_eq!(v.domain, Some(d));
+        assert_eq!(v.domain(), Some(d));
         assert!(v.enum_index().is_none());
         let mut data = VecData::empty(Repr::Sym);
         assert!(data.push_atom(unknown));

@@ -409,7 +409,7 @@ impl Fmt {
             Attr::Grouped => out.push_str("`g#"),
         }
         // an enumeration: `sym$`a`b
-        if let Some(d) = v.domain {
+        if let Some(d) = v.domain() {
             out.push('`');
             out.push_str(d.as_str());
             out.push('$');

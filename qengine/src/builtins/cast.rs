@@ -77,7 +77,7 @@ pub fn cast(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     }
     // an enumeration cast to an integer type: its indexes in the domain
     if let Value::Vector(v) = &y
-        && v.domain.is_some()
+        && v.domain().is_some()
     {
         if let Some(t @ (Ty::Short | Ty::Int | Ty::Long)) = cast_target(&x)
             && let Some(ix) = crate::builtins::enums::indices(it, &y)

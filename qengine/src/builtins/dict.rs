@@ -27,8 +27,8 @@ pub fn key(it: &mut Interp, x: Value) -> QResult<Value> {
     match &x {
         Value::Dict(d) => Ok(d.keys.clone()),
         // an enumeration's key is its domain's name
-        Value::Vector(v) if v.domain.is_some() => {
-            Ok(Value::Atom(Atom::Symbol(v.domain.unwrap_or(Sym::EMPTY))))
+        Value::Vector(v) if v.domain().is_some() => {
+            Ok(Value::Atom(Atom::Symbol(v.domain().unwrap_or(Sym::EMPTY))))
         }
         Value::Atom(Atom::Enum(e)) => Ok(Value::Atom(Atom::Symbol(e.domain))),
         Value::Table(_) => Ok(Value::Vector(Vector::empty(Ty::Symbol))),
@@ -119,7 +119,7 @@ pub fn bang(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     // partitioned table (ref/flip-splayed), resolved by `flip`
     if let (Value::Vector(k), Value::Atom(Atom::Symbol(s))) = (&x, &y)
         && k.ty() == Ty::Symbol
-        && k.domain.is_none()
+        && k.domain().is_none()
         && !s.is_null()
     {
         return Ok(Value::Dict(Arc::new(Dict {

@@ -568,7 +568,7 @@ fn ens(it: &mut Interp, d: Value, t: Value, sym: Sym) -> QResult<Value> {
     let mut cols = Vec::with_capacity(tab.columns.len());
     for c in &tab.columns {
         cols.push(match c {
-            Value::Vector(v) if v.ty() == Ty::Symbol && v.domain.is_none_or(|d| d == sym) => {
+            Value::Vector(v) if v.ty() == Ty::Symbol && v.domain().is_none_or(|d| d == sym) => {
                 crate::builtins::enums::extend(it, sym, c.clone())?
             }
             other => other.clone(),

@@ -52,8 +52,8 @@ fn domain_items(dom: &Value) -> QResult<Value> {
 /// enumeration's symbols, an enumerated atom's symbol.
 pub fn plain(y: Value) -> Value {
     match y {
-        Value::Vector(mut v) if v.domain.is_some() => {
-            v.domain = None;
+        Value::Vector(mut v) if v.domain().is_some() => {
+            v.set_domain(None);
             Value::Vector(v)
         }
         other => other.plain_atom(),
@@ -198,7 +198,7 @@ pub fn extend(it: &mut Interp, d: Sym, y: Value) -> QResult<Value> {
         (Value::Vector(mut v), _) => {
             match idx {
                 Some(ix) => v.set_enum(d, ix),
-                None => v.domain = Some(d),
+                None => v.set_domain(Some(d)),
             }
             Value::Vector(v)
         }
@@ -243,13 +243,13 @@ pub fn link(it: &mut Interp, d: Sym, i: &Value) -> Option<QResult<Value>> {
 /// for anything else.
 pub fn indices(it: &Interp, y: &Value) -> Option<Vec<i64>> {
     let Value::Vector(v) = y else { return None };
-    let d = v.domain?;
+    let d = v.domain()?;
     if let Some(ix) = v.enum_index() {
         return Some(ix.iter().map(|&i| qcore::atom::widen_i32(i)).collect());
     }
     let items = domain_items(&domain_value(it, d)?).ok()?;
     let mut plain = v.clone();
-    plain.domain = None;
+    plain.set_domain(None);
     Some(
         positions(&items, &Value::Vector(plain))
             .into_iter()
@@ -319,7 +319,7 @@ fn refreshed(it: &Interp, v: &Value, changed: &[Sym]) -> Option<Value> {
             Some(Value::Atom(Atom::Enum(EnumAtom { sym, ..*e })))
         }
         Value::Vector(x) => {
-            let d = x.domain?;
+            let d = x.domain()?;
             let ix = x.enum_index()?;
             if !changed.contains(&domain_name(it, d)) {
                 return None;
@@ -393,7 +393,7 @@ fn refreshed(it: &Interp, v: &Value, changed: &[Sym]) -> Option<Value> {
 
 /// An enumeration of symbols (`` `d$`a`b ``; not a foreign key).
 fn is_sym_enum(x: &Value) -> bool {
-    matches!(x, Value::Vector(v) if v.ty() == Ty::Symbol && v.domain.is_some())
+    matches!(x, Value::Vector(v) if v.ty() == Ty::Symbol && v.domain().is_some())
 }
 
 /// The enumeration `x` taken at the order `grade` gives (its domain and

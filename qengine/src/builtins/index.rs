@@ -256,9 +256,9 @@ pub(crate) fn map_keys(it: &mut Interp, d: &Dict, k: &Value) -> QResult<Value> {
     if let (Value::Vector(kv), Value::Vector(pv), Value::Vector(vv)) = (&d.keys, k, &d.values)
         && kv.ty() == pv.ty()
         && !matches!(kv.ty(), Ty::Real | Ty::Float)
-        && kv.domain.is_none()
-        && pv.domain.is_none()
-        && vv.domain.is_none()
+        && kv.domain().is_none()
+        && pv.domain().is_none()
+        && vv.domain().is_none()
         && kv.len() == vv.len()
     {
         let at = crate::ops::join::positions(&d.keys, k);
@@ -830,7 +830,7 @@ pub fn amend_in_place(x: &mut Value, path: &[Value], v: &Value) -> Option<QResul
 /// not apply (the result would change type).
 pub fn append_in_place(x: &mut Value, y: &Value) -> Option<QResult<()>> {
     match (x, y) {
-        (Value::Vector(v), Value::Atom(a)) if a.ty() == v.ty() && v.domain.is_none() => {
+        (Value::Vector(v), Value::Atom(a)) if a.ty() == v.ty() && v.domain().is_none() => {
             let a = *a;
             let n = v.len();
             let keep = keep_attr(v, &atom_vec(a));
@@ -839,7 +839,7 @@ pub fn append_in_place(x: &mut Value, y: &Value) -> Option<QResult<()>> {
             Some(Ok(()))
         }
         (Value::Vector(v), Value::Vector(w))
-            if w.ty() == v.ty() && v.domain.is_none() && w.domain.is_none() =>
+            if w.ty() == v.ty() && v.domain().is_none() && w.domain().is_none() =>
         {
             let n = v.len() + w.len();
             let keep = keep_attr(v, w);

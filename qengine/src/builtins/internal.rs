@@ -116,7 +116,7 @@ pub fn enum_type_free(it: &mut Interp, x: Value) -> QResult<Value> {
     if t != 20 {
         return Ok(Value::bool(true));
     }
-    let is_enum = |v: &Value| matches!(v, Value::Vector(v) if v.domain.is_some());
+    let is_enum = |v: &Value| matches!(v, Value::Vector(v) if v.domain().is_some());
     let names: Vec<qcore::Sym> = it.global_names().collect();
     let used = names.into_iter().any(|n| match it.get_global(n) {
         Some(v) if is_enum(&v) => true,

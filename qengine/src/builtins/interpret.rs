@@ -32,7 +32,7 @@ pub fn value(it: &mut Interp, x: Value) -> QResult<Value> {
     match x {
         Value::Dict(d) => Ok(d.values.clone()),
         // an enumeration's value is its items
-        Value::Vector(ref v) if v.domain.is_some() => Ok(crate::builtins::enums::plain(x)),
+        Value::Vector(ref v) if v.domain().is_some() => Ok(crate::builtins::enums::plain(x)),
         Value::Atom(Atom::Enum(e)) => Ok(Value::Atom(Atom::Symbol(e.sym))),
         Value::Vector(ref v) if v.ty() == Ty::Char => {
             let src = x.as_string().unwrap_or_default();

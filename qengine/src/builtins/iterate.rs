@@ -185,13 +185,16 @@ impl Results {
     fn push(&mut self, v: Value) {
         // the steady state first: one more atom of the vector's type
         match (&mut *self, &v) {
-            (Results::Longs(o), Value::Atom(Atom::Long(x))) => return o.push(*x),
-            (Results::Floats(o), Value::Atom(Atom::Float(x))) => return o.push(*x),
-            _ => {}
+            (Results::Longs(o), Value::Atom(Atom::Long(x))) => o.push(*x),
+            (Results::Floats(o), Value::Atom(Atom::Float(x))) => o.push(*x),
+            _ => return self.push_other(v),
         }
+        v.discard();
+    }
+
+    /// [`Results::push`] of anything but one more atom of the vector's type.
+    fn push_other(&mut self, v: Value) {
         match (&mut *self, v) {
-            (Results::Longs(o), Value::Atom(Atom::Long(x))) => o.push(x),
-            (Results::Floats(o), Value::Atom(Atom::Float(x))) => o.push(x),
             (Results::Items(o), Value::Atom(Atom::Long(x))) if o.is_empty() => {
                 let mut l = Vec::with_capacity(o.capacity());
                 l.push(x);

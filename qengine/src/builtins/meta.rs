@@ -147,7 +147,7 @@ pub fn null(x: Value) -> QResult<Value> {
         Value::Atom(a) => Ok(Value::bool(a.is_null())),
         // an enumeration's items are never null (ref/null: "enums always
         // show as non-null"; `` ` `` is the out-of-range value)
-        Value::Vector(v) if v.domain.is_some() => {
+        Value::Vector(v) if v.domain().is_some() => {
             Ok(Value::Vector(Vector::from_u8(Ty::Bool, vec![0; v.len()])))
         }
         Value::Vector(v) => {
@@ -242,7 +242,7 @@ fn fill_typed(p: &Vector, q: &Vector) -> Option<Vector> {
                 .collect(),
         }
     }
-    if p.ty() != q.ty() || p.domain.is_some() || q.domain.is_some() {
+    if p.ty() != q.ty() || p.domain().is_some() || q.domain().is_some() {
         return None;
     }
     let t = q.ty();

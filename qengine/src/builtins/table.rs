@@ -231,7 +231,7 @@ pub fn xgroup(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 /// The keyed table a column is enumerated against, if any.
 pub(crate) fn foreign_key(it: &Interp, c: &Value) -> Option<Sym> {
     let Value::Vector(v) = c else { return None };
-    let d = v.domain?;
+    let d = v.domain()?;
     match crate::builtins::enums::domain_value(it, d)? {
         Value::Dict(k) if matches!(k.keys, Value::Table(_)) => Some(d),
         _ => None,

@@ -196,13 +196,7 @@ pub fn call_lambda(it: &mut Interp, func: &Func, args: LambdaArgs) -> QResult<Va
     // amend root tables by name.
     it.depth += 1;
     it.calls.push(func);
-    let mut r = Ok(Value::Nil);
-    for s in &c.body {
-        r = it.eval_node(s, &mut fr);
-        if r.is_err() {
-            break;
-        }
-    }
+    let mut r = run_body(it, &c.body, &mut fr);
     if let Err(Ctl::Error(e)) = &mut r {
         crate::builtins::debug::note_error(it, e);
         e.left_lambda();
@@ -210,7 +204,11 @@ pub fn call_lambda(it: &mut Interp, func: &Func, args: LambdaArgs) -> QResult<Va
     it.calls.pop();
     it.depth -= 1;
     let mut slots = fr.slots;
-    slots.clear();
+    while let Some(slot) = slots.pop() {
+        if let Some(v) = slot {
+            v.discard();
+        }
+    }
     if it.slot_pool.len() < SLOT_POOL {
         it.slot_pool.push(slots);
     }
@@ -219,6 +217,19 @@ pub fn call_lambda(it: &mut Interp, func: &Func, args: LambdaArgs) -> QResult<Va
         Err(Ctl::Return(v)) => Ok(v),
         Err(Ctl::Error(e)) => Err(e),
     }
+}
+
+/// A lambda's statements in order: the last one's value, or the first
+/// error or return.
+#[inline]
+fn run_body(it: &mut Interp, body: &[Node], fr: &mut Frame) -> EResult {
+    let Some((last, init)) = body.split_last() else {
+        return Ok(Value::Nil);
+    };
+    for s in init {
+        it.eval_node(s, fr)?.discard();
+    }
+    it.eval_node(last, fr)
 }
 
 /// How many emptied slot vectors the pool keeps: enough for the nesting
@@ -462,23 +473,32 @@ impl Interp {
             Node::Monadic { f, x, span } => {
                 let xv = self.operand(x, fr)?;
                 let fv = self.operand(f, fr)?;
-                let keep = self.debug.armed.then(|| Kept(fv.clone(), xv.clone(), None));
+                if self.debug.armed {
+                    let keep = Kept(fv.clone(), xv.clone(), None);
+                    return match crate::builtins::apply::apply_monadic(self, &fv, xv) {
+                        Ok(v) => Ok(v),
+                        Err(e) => self.fail(e, fr, span, Some(keep)),
+                    };
+                }
                 match crate::builtins::apply::apply_monadic(self, &fv, xv) {
                     Ok(v) => Ok(v),
-                    Err(e) => self.fail(e, fr, span, keep),
+                    Err(e) => self.fail(e, fr, span, None),
                 }
             }
             Node::Dyadic { f, x, y, span } => {
                 let yv = self.operand(y, fr)?;
                 let xv = self.operand(x, fr)?;
                 let fv = self.operand(f, fr)?;
-                let keep = self
-                    .debug
-                    .armed
-                    .then(|| Kept(fv.clone(), xv.clone(), Some(yv.clone())));
+                if self.debug.armed {
+                    let keep = Kept(fv.clone(), xv.clone(), Some(yv.clone()));
+                    return match crate::builtins::apply::apply2(self, &fv, xv, yv) {
+                        Ok(v) => Ok(v),
+                        Err(e) => self.fail(e, fr, span, Some(keep)),
+                    };
+                }
                 match crate::builtins::apply::apply2(self, &fv, xv, yv) {
                     Ok(v) => Ok(v),
-                    Err(e) => self.fail(e, fr, span, keep),
+                    Err(e) => self.fail(e, fr, span, None),
                 }
             }
             Node::Operator {
@@ -490,13 +510,18 @@ impl Interp {
             } => {
                 let yv = self.operand(y, fr)?;
                 let xv = self.operand(x, fr)?;
-                let keep = self
-                    .debug
-                    .armed
-                    .then(|| Kept(op.clone(), xv.clone(), Some(yv.clone())));
+                if self.debug.armed {
+                    let keep = Kept(op.clone(), xv.clone(), Some(yv.clone()));
+                    return match dyad.call(self, xv, yv) {
+                        Ok(v) => Ok(v),
+                        Err(e) => self.fail(e, fr, span, Some(keep)),
+                    };
+                }
+                // unarmed, no `Kept` is built or dropped: this is every
+                // operator a lambda body applies
                 match dyad.call(self, xv, yv) {
                     Ok(v) => Ok(v),
-                    Err(e) => self.fail(e, fr, span, keep),
+                    Err(e) => self.fail(e, fr, span, None),
                 }
             }
             Node::Prefix {
@@ -925,7 +950,7 @@ pub(crate) fn is_silent(e: &qparser::Expr) -> bool {
 fn is_plain_sym(v: &Value) -> bool {
     match v {
         Value::Atom(Atom::Symbol(_)) => true,
-        Value::Vector(x) => x.ty() == Ty::Symbol && x.domain.is_none(),
+        Value::Vector(x) => x.ty() == Ty::Symbol && x.domain().is_none(),
         _ => false,
     }
 }
@@ -933,7 +958,7 @@ fn is_plain_sym(v: &Value) -> bool {
 /// The domain of an enumeration of symbols.
 fn sym_domain(v: &Value) -> Option<Sym> {
     match v {
-        Value::Vector(x) if x.ty() == Ty::Symbol => x.domain,
+        Value::Vector(x) if x.ty() == Ty::Symbol => x.domain(),
         _ => None,
     }
 }

@@ -366,9 +366,10 @@ pub(crate) fn ff(op: Op, a: f64, b: f64) -> f64 {
 
 /// `x op y` on two simple values (atoms or typed vectors).
 pub fn arith2(op: Op, x: Value, y: Value) -> QResult<Value> {
-    if let Some(v) = scalar2(op, &x, &y) {
-        return Ok(v);
-    }
+    let (x, y) = match scalar2(op, x, y) {
+        Ok(v) => return Ok(v),
+        Err(xy) => xy,
+    };
     let tx = simple_ty(&x)?;
     let ty = simple_ty(&y)?;
     if let (Value::Vector(a), Value::Vector(b)) = (&x, &y)
@@ -390,16 +391,19 @@ pub fn arith2(op: Op, x: Value, y: Value) -> QResult<Value> {
 /// Two long or two float atoms, the values the interpreter's loops live
 /// on: computed at once, before any dispatch on shapes and types.
 #[inline]
-pub fn scalar2(op: Op, x: &Value, y: &Value) -> Option<Value> {
-    match (x, y) {
+pub fn scalar2(op: Op, x: Value, y: Value) -> Result<Value, (Value, Value)> {
+    let r = match (&x, &y) {
         (Value::Atom(Atom::Long(a)), Value::Atom(Atom::Long(b))) if op != Op::Div => {
-            Some(Value::Atom(Atom::Long(ij(op, *a, *b))))
+            Value::Atom(Atom::Long(ij(op, *a, *b)))
         }
         (Value::Atom(Atom::Float(a)), Value::Atom(Atom::Float(b))) => {
-            Some(Value::Atom(Atom::Float(ff(op, *a, *b))))
+            Value::Atom(Atom::Float(ff(op, *a, *b)))
         }
-        _ => None,
-    }
+        _ => return Err((x, y)),
+    };
+    x.discard();
+    y.discard();
+    Ok(r)
 }
 
 /// The general path: both sides converted to `i64` (or `f64`) in the units

@@ -609,7 +609,7 @@ pub(crate) fn match_by(a: &Value, b: &Value, tol: bool) -> bool {
         (Value::Vector(x), Value::Vector(y)) => {
             // enumerations of two domains, or an enumeration and its
             // symbols, do not match (ref/match)
-            if x.ty() != y.ty() || x.len() != y.len() || x.domain != y.domain {
+            if x.ty() != y.ty() || x.len() != y.len() || x.domain() != y.domain() {
                 return false;
             }
             match (x.data(), y.data()) {

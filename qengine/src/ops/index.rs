@@ -30,8 +30,8 @@ pub fn slice(x: &Value, a: usize, b: usize) -> Value {
             if v.data().known_no_nulls() {
                 w.data().set_no_nulls();
             }
-            w.domain = v.domain;
-            if let (Some(d), Some(ix)) = (v.domain, v.enum_index()) {
+            w.set_domain(v.domain());
+            if let (Some(d), Some(ix)) = (v.domain(), v.enum_index()) {
                 w.set_enum(d, ix.window(a, b));
             }
             Value::Vector(w)
@@ -264,9 +264,9 @@ fn per_type(v: &Vector, k: &impl ItemsKernel) -> Vector {
         data.set_no_nulls();
     }
     let mut out = Vector::new(ty, data).unwrap_or_else(|| Vector::empty(ty));
-    out.domain = v.domain;
+    out.set_domain(v.domain());
     // an enumeration's indexes move with its items
-    if let (Some(d), Some(ix)) = (v.domain, v.enum_index()) {
+    if let (Some(d), Some(ix)) = (v.domain(), v.enum_index()) {
         out.set_enum(d, k.run(&ix[..], i32::MIN).into());
     }
     out

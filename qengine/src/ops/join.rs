@@ -124,13 +124,13 @@ pub(crate) fn concat_all(parts: &[&Vector]) -> Option<Vector> {
         data.set_no_nulls();
     }
     let mut v = Vector::new(first.ty(), data)?;
-    v.domain = first.domain;
+    v.set_domain(first.domain());
     // enumerations of one domain, every part's indexes known: so are the
     // result's
-    if let Some(d) = first.domain {
+    if let Some(d) = first.domain() {
         let mut ix: Vec<i32> = Vec::new();
         let all = parts.iter().all(|p| {
-            p.domain == Some(d) && p.enum_index().map(|b| ix.extend_from_slice(b)).is_some()
+            p.domain() == Some(d) && p.enum_index().map(|b| ix.extend_from_slice(b)).is_some()
         });
         if all {
             v.set_enum(d, ix.into());
@@ -182,8 +182,12 @@ pub(crate) fn appended_attr(a: &Vector, b: &Vector) -> Attr {
 /// (ref/join: "any enumerations are de-enumerated"). No attribute.
 fn concat_enum(a: &Vector, b: &Vector) -> Option<Vector> {
     let mut v = concat(a, b)?;
-    v.domain = if a.domain == b.domain { a.domain } else { None };
-    if let (Some(d), Some(p), Some(q)) = (v.domain, a.enum_index(), b.enum_index()) {
+    v.set_domain(if a.domain() == b.domain() {
+        a.domain()
+    } else {
+        None
+    });
+    if let (Some(d), Some(p), Some(q)) = (v.domain(), a.enum_index(), b.enum_index()) {
         v.set_enum(d, [&p[..], &q[..]].concat().into());
     }
     Some(v)

@@ -114,7 +114,7 @@ pub(crate) fn list_items(x: Value) -> Vec<Value> {
     match x {
         Value::List(l) => Arc::unwrap_or_clone(l),
         // an enumeration's items in a general list are enumerated atoms
-        Value::Vector(v) if v.domain.is_some() => {
+        Value::Vector(v) if v.domain().is_some() => {
             (0..v.len()).map(|i| Value::Atom(v.at(i))).collect()
         }
         Value::Vector(_) => x.items(),

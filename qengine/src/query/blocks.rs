@@ -135,7 +135,7 @@ fn pred<'t>(it: &mut Interp, t: &'t Table, c: &Value) -> Option<Pred<'t>> {
         return None;
     };
     // an enumeration compares as symbols
-    if v.domain.is_some() || v.len() < 2 * BLOCK {
+    if v.domain().is_some() || v.len() < 2 * BLOCK {
         return None;
     }
     let col = match v.data() {

@@ -212,7 +212,7 @@ where
 /// folds read its items directly).
 fn plain_vector(x: &Value) -> Option<&Vector> {
     match x {
-        Value::Vector(v) if v.domain.is_none() => Some(v),
+        Value::Vector(v) if v.domain().is_none() => Some(v),
         _ => None,
     }
 }

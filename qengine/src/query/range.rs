@@ -226,7 +226,7 @@ fn sorted_column<'t>(t: &'t Table, e: &Value) -> Option<(Keys<'t>, qcore::Ty)> {
     let Value::Vector(v) = &t.columns[k] else {
         return None;
     };
-    if v.attr != Attr::Sorted || v.domain.is_some() {
+    if v.attr != Attr::Sorted || v.domain().is_some() {
         return None;
     }
     let keys = match v.data() {

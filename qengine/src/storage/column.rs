@@ -108,7 +108,7 @@ impl Domains {
 
     /// The domain of symbol vector `v`: its enumeration's, else the default.
     fn of(&self, v: &Vector) -> Sym {
-        v.domain.unwrap_or(self.default)
+        v.domain().unwrap_or(self.default)
     }
 
     fn file(&mut self, d: Sym, db: &Path) -> QResult<&SymFile> {

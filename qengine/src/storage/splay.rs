@@ -220,7 +220,7 @@ pub fn q_ens_names(d: &Value, t: &Value, name: &str) -> QResult<Vec<String>> {
         // enumeration stays one, written against its own file
         if let Value::Vector(v) = c
             && v.ty() == Ty::Symbol
-            && v.domain.is_none_or(|d| d.as_str() == name)
+            && v.domain().is_none_or(|d| d.as_str() == name)
         {
             sf.enumerate(&sym_strs(v)).map_err(serr)?;
         }

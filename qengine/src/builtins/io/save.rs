@@ -386,9 +386,9 @@ pub fn append_file(it: &mut Interp, s: Sym, y: Value, insert: bool) -> QResult<V
     for (c, have) in rt.columns.iter_mut().zip(&t.columns) {
         if let (Value::Vector(v), Value::Vector(h)) = (c, have)
             && v.ty() == Ty::Symbol
-            && v.domain.is_none()
+            && v.domain().is_none()
         {
-            v.domain = h.domain;
+            v.set_domain(h.domain());
         }
     }
     let cols = table_cols(&path, &rt, &mut Domains::new(), &db)?;

@@ -163,12 +163,12 @@ pub fn append(it: &mut crate::state::Interp, x: Value, y: Value) -> QResult<Valu
     match &x {
         // an enumeration enumerates what is appended (`'cast` when not in
         // the domain)
-        Value::Vector(v) if v.domain.is_some() && v.ty() == qcore::Ty::Symbol => {
-            let d = v.domain.unwrap_or(qcore::Sym::EMPTY);
+        Value::Vector(v) if v.domain().is_some() && v.ty() == qcore::Ty::Symbol => {
+            let d = v.domain().unwrap_or(qcore::Sym::EMPTY);
             let y = crate::builtins::enums::enumerate(it, d, y)?;
             match join_values(x, y)? {
                 Value::Vector(mut w) => {
-                    w.domain = Some(d);
+                    w.set_domain(Some(d));
                     Ok(Value::Vector(w))
                 }
                 other => Ok(other),

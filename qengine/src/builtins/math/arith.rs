@@ -26,17 +26,19 @@ use qcore::sentinel::NJ;
 
 /// `x+y`.
 pub fn add(x: Value, y: Value) -> QResult<Value> {
-    if let Some(v) = scalar2(Op::Add, &x, &y) {
-        return Ok(v);
-    }
+    let (x, y) = match scalar2(Op::Add, x, y) {
+        Ok(v) => return Ok(v),
+        Err(xy) => xy,
+    };
     atomic_dyad(x, y, &mut |a, b| arith2(Op::Add, a, b))
 }
 
 /// `x-y`.
 pub fn sub(x: Value, y: Value) -> QResult<Value> {
-    if let Some(v) = scalar2(Op::Sub, &x, &y) {
-        return Ok(v);
-    }
+    let (x, y) = match scalar2(Op::Sub, x, y) {
+        Ok(v) => return Ok(v),
+        Err(xy) => xy,
+    };
     if let (Value::Dict(a), Value::Dict(b)) = (&x, &y) {
         // keys only on the right count as `0-y` (q's subtract page)
         return crate::ops::conform::dict_dict_with(
@@ -51,17 +53,19 @@ pub fn sub(x: Value, y: Value) -> QResult<Value> {
 
 /// `x*y`.
 pub fn mul(x: Value, y: Value) -> QResult<Value> {
-    if let Some(v) = scalar2(Op::Mul, &x, &y) {
-        return Ok(v);
-    }
+    let (x, y) = match scalar2(Op::Mul, x, y) {
+        Ok(v) => return Ok(v),
+        Err(xy) => xy,
+    };
     atomic_dyad(x, y, &mut |a, b| arith2(Op::Mul, a, b))
 }
 
 /// `x%y`: always float.
 pub fn div_float(x: Value, y: Value) -> QResult<Value> {
-    if let Some(v) = scalar2(Op::Div, &x, &y) {
-        return Ok(v);
-    }
+    let (x, y) = match scalar2(Op::Div, x, y) {
+        Ok(v) => return Ok(v),
+        Err(xy) => xy,
+    };
     atomic_dyad(x, y, &mut |a, b| arith2(Op::Div, a, b))
 }
 

@@ -221,7 +221,7 @@ fn drop_by(k: &Value, x: Items, pl: &Placement) -> Option<Items> {
     let n = keep.iter().filter(|&&k| k).count();
     let new_ids = kept(ids, &keep, n);
     let mut v = crate::ops::hash::map_vec!(&x.v, s => kept(s, &keep, n));
-    v.domain = x.v.domain;
+    v.set_domain(x.v.domain());
     Some(Items {
         v,
         ids: Some(new_ids),
@@ -380,10 +380,10 @@ fn fold(name: &str, args: &[Arg], pl: &Placement) -> QResult<Option<Value>> {
                 last
             };
             let mut v = gather(&x.v, &rows);
-            v.domain = x.v.domain;
+            v.set_domain(x.v.domain());
             v
         }
-        ("sum" | "avg", [x]) if x.v.domain.is_none() => {
+        ("sum" | "avg", [x]) if x.v.domain().is_none() => {
             use crate::ops::lanes::Lanes;
             let avg = name == "avg";
             let ids = x.ids(pl);
@@ -414,7 +414,7 @@ fn fold(name: &str, args: &[Arg], pl: &Placement) -> QResult<Option<Value>> {
                 _ => return Ok(None),
             }
         }
-        ("max" | "min", [x]) if x.v.domain.is_none() => {
+        ("max" | "min", [x]) if x.v.domain().is_none() => {
             let max = name == "max";
             let ids = x.ids(pl);
             let t = x.v.ty();
@@ -453,7 +453,7 @@ fn fold(name: &str, args: &[Arg], pl: &Placement) -> QResult<Option<Value>> {
                 _ => return Ok(None),
             }
         }
-        ("med", [x]) if x.v.domain.is_none() && !matches!(x.v.ty(), Ty::Symbol | Ty::Guid) => {
+        ("med", [x]) if x.v.domain().is_none() && !matches!(x.v.ty(), Ty::Symbol | Ty::Guid) => {
             use rayon::prelude::*;
             let own;
             let (offs, perm) = match &x.ids {
@@ -565,7 +565,7 @@ fn top_n(
     let Some(x) = items(it, ctx, &inner[1], pl)? else {
         return Ok(None);
     };
-    if x.ids.is_some() || x.v.domain.is_some() {
+    if x.ids.is_some() || x.v.domain().is_some() {
         return Ok(None);
     }
     let Some(keep) = top_rows(&x.v, desc, n, pl) else {
@@ -573,7 +573,7 @@ fn top_n(
     };
     let ids = keep.iter().map(|&i| pl.ids[i as usize]).collect();
     let mut v = gather(&x.v, &keep);
-    v.domain = x.v.domain;
+    v.set_domain(x.v.domain());
     let sort = crate::registry::func(
         crate::registry::lookup(if desc { "desc" } else { "asc" }).ok_or_else(QError::type_)?,
     );

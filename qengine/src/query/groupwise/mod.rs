@@ -108,9 +108,9 @@ impl<'a> Placement<'a> {
     /// concatenated and gathered once; anything else item by item.
     pub(crate) fn scatter(&self, parts: Vec<Value>) -> Value {
         let typed = match parts.first() {
-            Some(Value::Vector(f)) => parts
-                .iter()
-                .all(|p| matches!(p, Value::Vector(v) if v.ty() == f.ty() && v.domain == f.domain)),
+            Some(Value::Vector(f)) => parts.iter().all(
+                |p| matches!(p, Value::Vector(v) if v.ty() == f.ty() && v.domain() == f.domain()),
+            ),
             _ => false,
         };
         if typed {
@@ -360,7 +360,7 @@ fn prior_floats(f: &Value, x: &Vector, pl: &Placement) -> Option<Vector> {
     let VecData::F64(b) = x.data() else {
         return None;
     };
-    if x.ty() != Ty::Float || x.domain.is_some() {
+    if x.ty() != Ty::Float || x.domain().is_some() {
         return None;
     }
     let mut last = vec![f64::NAN; pl.ngroups()];
@@ -465,7 +465,7 @@ fn fills_by(x: &Vector, pl: &Placement) -> Value {
         };
     }
     let mut v = gather(x, &idx);
-    v.domain = x.domain;
+    v.set_domain(x.domain());
     Value::Vector(v)
 }
 
