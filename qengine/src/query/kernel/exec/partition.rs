@@ -73,6 +73,10 @@ const SAMPLE_CHUNKS: usize = 16;
 /// on one thread, growing with the groups.
 const MANY: f64 = 0.5;
 
+/// Most bytes of entries a partitioned run writes (4 GiB: 10M rows of two
+/// keys and one item take 320 MB).
+const ENTRY_BYTES: usize = 1 << 32;
+
 /// Groups per partition aimed at (each partition's hash table a few MB
 /// at most).
 const PART_GROUPS: f64 = 65536.0;
@@ -171,6 +175,12 @@ pub(super) fn run_partitioned<'a>(
         return None;
     }
     let slots = slots(q)?;
+    // the entries are a copy of the rows' keys and items: bounded, past
+    // which the ranges' merge answers, slower but in place
+    let words = 1 + q.keys.len() + slots.iter().flatten().count();
+    if n.saturating_mul(words * 8) > ENTRY_BYTES {
+        return None;
+    }
     let mut keycols = Vec::with_capacity(q.keys.len());
     for &k in &q.keys {
         keycols.push(col_data(t.columns.get(k)?)?);
