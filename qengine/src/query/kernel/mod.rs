@@ -151,14 +151,17 @@ pub enum Path {
     /// Blocks of rows sorted by group, the groups folded on all cores
     /// (a by, ordered aggregates).
     ByGroup = 3,
+    /// Rows partitioned by a hash of their keys, each partition's groups
+    /// on a core of their own (hashed keys, about as many groups as rows).
+    Partitioned = 4,
 }
 
 thread_local! {
-    static PATH_RUNS: std::cell::Cell<[u64; 4]> = const { std::cell::Cell::new([0; 4]) };
+    static PATH_RUNS: std::cell::Cell<[u64; 5]> = const { std::cell::Cell::new([0; 5]) };
 }
 
 /// Per [`Path`], the selects on this thread that took it (a test counter).
-pub fn path_runs() -> [u64; 4] {
+pub fn path_runs() -> [u64; 5] {
     PATH_RUNS.with(|c| c.get())
 }
 

@@ -517,8 +517,13 @@ fn ordered_aggregates_split_and_piped() {
     for (qs, path) in [(&split[..], Path::Split), (&piped[..], Path::Piped)] {
         for q in qs {
             // a by whose keys and aggregates `bygroup` folds takes it
-            // instead (`bygroup_runs_match_interpreter`)
-            let before = path_runs()[path as usize] + path_runs()[Path::ByGroup as usize];
+            // instead (`bygroup_runs_match_interpreter`), hashed keys with
+            // about as many groups as rows the partitioned run
+            // (`partitioned_runs_match_interpreter`)
+            let taken = |p: [u64; 5]| {
+                p[path as usize] + p[Path::ByGroup as usize] + p[Path::Partitioned as usize]
+            };
+            let before = taken(path_runs());
             check_both(&mut it, q);
             // the split needs a second thread and more than one range
             // (`u` and `w` are below a chunk); no rows: the interpreter
@@ -536,7 +541,7 @@ fn ordered_aggregates_split_and_piped() {
             let sym_pair =
                 keys.contains(',') && keys.split(',').any(|k| ["s", "sym"].contains(&k.trim()));
             if threads > 1 && !small && !sym_pair && !q.contains("zzz") && !q.contains("9999") {
-                let after = path_runs()[path as usize] + path_runs()[Path::ByGroup as usize];
+                let after = taken(path_runs());
                 assert!(after > before, "{path:?}: {q}");
             }
         }
@@ -601,6 +606,64 @@ fn bygroup_runs_match_interpreter() {
         if expect {
             assert!(path_runs()[Path::ByGroup as usize] > before, "bygroup: {q}");
         }
+    }
+    for n in [3, 1] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .stack_size(64 << 20)
+            .build()
+            .expect("pool");
+        pool.install(|| {
+            for q in qs {
+                check_both(&mut it, q);
+            }
+        });
+    }
+}
+
+#[test]
+fn partitioned_runs_match_interpreter() {
+    let _g = switch_lock();
+    let mut it = Interp::new();
+    for s in SETUP.iter().chain(SETUP3).chain(&[
+        // 30000 rows, hashed keys (ranges too wide for dense ids) with
+        // about as many groups as rows; nulls in keys and items, both
+        // zeros among the floats
+        "n5:30000",
+        "t5:([] k:1000000000*(til n5) mod 20000; j:(til n5) mod 7; s:n5?`a`b`c; v:n5?1000; x:n5?1f; f:0.5*til n5; g:n5?0W; ts:2024.01.01D0+n5?1000000000000)",
+        "t5:update k:0N from t5 where 0=i mod 101",
+        "t5:update v:0N from t5 where 0=i mod 97",
+        "t5:update x:0n from t5 where 0=i mod 89",
+        "t5:update x:-0f from t5 where 0=i mod 1001",
+        "t5:update x:0f from t5 where 0=i mod 1003",
+    ]) {
+        run(&mut it, s);
+    }
+    let qs = [
+        "select c:count i, s:sum v, a:avg x, l:last x, f:first v, mn:min v, mx:max v by k from t5",
+        "select c:count i, s:sum v, sx:sum x, ai:avg v by k, j from t5",
+        "select c:count i, s:sum v, a:avg x by k from t5 where v>300",
+        "select c:count i, s:sum v by k, s from t5 where s in `a`b, x<0.9",
+        "select c:count i, l:last ts by ts from t5",
+        "select c:count i, mn:min x, mx:max x by g from t5",
+        "select s:sum v+1, a:avg x*2 by j, g from t5",
+        "select c:count i by k from t5 where v>2000",
+        // not taken: `wavg`, `dev` (other runs answer)
+        "select w:v wavg x, d:dev x by k from t5",
+    ];
+    for q in qs {
+        let before = path_runs()[Path::Partitioned as usize];
+        check_both(&mut it, q);
+        // the split run (the threshold lowered) takes it, on any number
+        // of threads, unless nothing can be selected (the block
+        // statistics answer first) or an aggregate is not one the
+        // partitions fold
+        let expect = !q.contains("v>2000") && !q.contains("wavg");
+        assert_eq!(
+            path_runs()[Path::Partitioned as usize] > before,
+            expect,
+            "partitioned: {q}"
+        );
     }
     for n in [3, 1] {
         let pool = rayon::ThreadPoolBuilder::new()

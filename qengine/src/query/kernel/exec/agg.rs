@@ -405,6 +405,123 @@ pub(super) fn wadd(e: &mut (f64, f64), u: f64, w: f64) {
     e.1 += if ok { u } else { 0.0 };
 }
 
+/// Folds an aggregate's argument into its accumulator: `x[j]` the item of
+/// the `j`-th selected row, of group `gids[j]` (or the one group): `count`,
+/// integer `sum`/`min`/`max`, float `min`/`max` (the first of equal items
+/// kept) and the float sums through [`Lanes`], in the order given. False:
+/// not one of these (the caller folds it).
+pub(super) fn fold_items(
+    acc: &mut Acc,
+    kind: AggKind,
+    arg: Arg,
+    gids: &[u32],
+    one: bool,
+    n: usize,
+) -> bool {
+    match (acc, kind, arg) {
+        (Acc::Count(v), _, _) => {
+            if one {
+                v[0] += n as i64;
+            } else {
+                let v = &mut v[..];
+                for &g in gids {
+                    v[g as usize] += 1;
+                }
+            }
+        }
+        (Acc::I(v), AggKind::SumI, Arg::I(x)) => {
+            if one {
+                let s = crate::ops::reduce::sum_i64(x);
+                v[0] = v[0].wrapping_add(s);
+            } else {
+                let v = &mut v[..];
+                for (&g, &y) in gids.iter().zip(x) {
+                    let e = &mut v[g as usize];
+                    *e = e.wrapping_add(if y == NJ { 0 } else { y });
+                }
+            }
+        }
+        (Acc::I(v), AggKind::MinI, Arg::I(x)) => {
+            if one {
+                v[0] = x
+                    .iter()
+                    .fold(v[0], |e, &y| if y != NJ && y < e { y } else { e });
+            } else {
+                let v = &mut v[..];
+                for (&g, &y) in gids.iter().zip(x) {
+                    let e = &mut v[g as usize];
+                    if y != NJ && y < *e {
+                        *e = y;
+                    }
+                }
+            }
+        }
+        (Acc::I(v), AggKind::MaxI, Arg::I(x)) => {
+            if one {
+                v[0] = x
+                    .iter()
+                    .fold(v[0], |e, &y| if y != NJ && y > e { y } else { e });
+            } else {
+                let v = &mut v[..];
+                for (&g, &y) in gids.iter().zip(x) {
+                    let e = &mut v[g as usize];
+                    if y != NJ && y > *e {
+                        *e = y;
+                    }
+                }
+            }
+        }
+        (Acc::F(v), AggKind::MinF, Arg::F(x)) => {
+            if one {
+                v[0] = x.iter().fold(v[0], |e, &y| if y < e { y } else { e });
+            } else {
+                let v = &mut v[..];
+                for (&g, &y) in gids.iter().zip(x) {
+                    let e = &mut v[g as usize];
+                    if y < *e {
+                        *e = y;
+                    }
+                }
+            }
+        }
+        (Acc::F(v), AggKind::MaxF, Arg::F(x)) => {
+            if one {
+                v[0] = x.iter().fold(v[0], |e, &y| if y > e { y } else { e });
+            } else {
+                let v = &mut v[..];
+                for (&g, &y) in gids.iter().zip(x) {
+                    let e = &mut v[g as usize];
+                    if y > *e {
+                        *e = y;
+                    }
+                }
+            }
+        }
+        (Acc::L(v), _, Arg::F(x)) => {
+            if one {
+                v[0].extend(x);
+            } else {
+                let v = &mut v[..];
+                for (&g, &y) in gids.iter().zip(x) {
+                    v[g as usize].push(y);
+                }
+            }
+        }
+        (Acc::L(v), _, Arg::I(x)) => {
+            if one {
+                v[0].extend(x);
+            } else {
+                let v = &mut v[..];
+                for (&g, &y) in gids.iter().zip(x) {
+                    v[g as usize].push(y);
+                }
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
 impl<'a> AggState<'a> {
     pub(super) fn new(t: &'a Table, q: &SelectQ, plan: Option<&DensePlan>) -> Option<Self> {
         let m = Machine::new(t, &q.prog)?;
@@ -616,105 +733,10 @@ impl AggState<'_> {
                 skip = k + 1;
                 continue;
             }
+            if fold_items(&mut self.accs[k], a.kind, arg, gids, one, n) {
+                continue;
+            }
             match (&mut self.accs[k], a.kind, arg) {
-                (Acc::Count(v), _, _) => {
-                    if one {
-                        v[0] += n as i64;
-                    } else {
-                        let v = &mut v[..];
-                        for &g in gids {
-                            v[g as usize] += 1;
-                        }
-                    }
-                }
-                (Acc::I(v), AggKind::SumI, Arg::I(x)) => {
-                    if one {
-                        let s = crate::ops::reduce::sum_i64(x);
-                        v[0] = v[0].wrapping_add(s);
-                    } else {
-                        let v = &mut v[..];
-                        for (&g, &y) in gids.iter().zip(x) {
-                            let e = &mut v[g as usize];
-                            *e = e.wrapping_add(if y == NJ { 0 } else { y });
-                        }
-                    }
-                }
-                (Acc::I(v), AggKind::MinI, Arg::I(x)) => {
-                    if one {
-                        v[0] = x
-                            .iter()
-                            .fold(v[0], |e, &y| if y != NJ && y < e { y } else { e });
-                    } else {
-                        let v = &mut v[..];
-                        for (&g, &y) in gids.iter().zip(x) {
-                            let e = &mut v[g as usize];
-                            if y != NJ && y < *e {
-                                *e = y;
-                            }
-                        }
-                    }
-                }
-                (Acc::I(v), AggKind::MaxI, Arg::I(x)) => {
-                    if one {
-                        v[0] = x
-                            .iter()
-                            .fold(v[0], |e, &y| if y != NJ && y > e { y } else { e });
-                    } else {
-                        let v = &mut v[..];
-                        for (&g, &y) in gids.iter().zip(x) {
-                            let e = &mut v[g as usize];
-                            if y != NJ && y > *e {
-                                *e = y;
-                            }
-                        }
-                    }
-                }
-                (Acc::F(v), AggKind::MinF, Arg::F(x)) => {
-                    if one {
-                        v[0] = x.iter().fold(v[0], |e, &y| if y < e { y } else { e });
-                    } else {
-                        let v = &mut v[..];
-                        for (&g, &y) in gids.iter().zip(x) {
-                            let e = &mut v[g as usize];
-                            if y < *e {
-                                *e = y;
-                            }
-                        }
-                    }
-                }
-                (Acc::F(v), AggKind::MaxF, Arg::F(x)) => {
-                    if one {
-                        v[0] = x.iter().fold(v[0], |e, &y| if y > e { y } else { e });
-                    } else {
-                        let v = &mut v[..];
-                        for (&g, &y) in gids.iter().zip(x) {
-                            let e = &mut v[g as usize];
-                            if y > *e {
-                                *e = y;
-                            }
-                        }
-                    }
-                }
-                (Acc::L(v), _, Arg::F(x)) => {
-                    if one {
-                        v[0].extend(x);
-                    } else {
-                        let v = &mut v[..];
-                        for (&g, &y) in gids.iter().zip(x) {
-                            v[g as usize].push(y);
-                        }
-                    }
-                }
-                (Acc::L(v), _, Arg::I(x)) => {
-                    if one {
-                        v[0].extend(x);
-                    } else {
-                        let v = &mut v[..];
-                        for (&g, &y) in gids.iter().zip(x) {
-                            v[g as usize].push(y);
-                        }
-                    }
-                }
                 // a group's first selected row is the row it was made at:
                 // `finish` reads `firsts`
                 (Acc::Row(_), AggKind::First, _) => {}

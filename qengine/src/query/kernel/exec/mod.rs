@@ -9,6 +9,7 @@
 //! | `keys.rs` | group-id assignment for the by keys (symbol table, dense ids, hashes) |
 //! | `agg.rs` | the accumulators, the folds and the merge of parallel states |
 //! | `bygroup.rs` | grouped selects with ordered aggregates: blocks sorted by group, the groups on all cores |
+//! | `partition.rs` | grouped selects with about as many groups as rows: rows partitioned by key hash, the partitions on all cores |
 //! | `runs.rs` | row ranges, parallel and pipelined runs, whole-column selects, [`run_narrow`] |
 //!
 //! Whatever the run, the answer is the interpreter's to the bit, or `None`
@@ -20,6 +21,7 @@ mod agg;
 mod bygroup;
 mod keys;
 mod machine;
+mod partition;
 mod runs;
 
 pub(in crate::query::kernel) use machine::ff;
@@ -145,14 +147,27 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
     // distinct`, which only the split folds; with a where clause the
     // ranges and then the groups on all cores (`AggState::fold_recs_par`)
     let distinct = q.aggs.iter().any(|a| a.kind == AggKind::CountDistinct);
+    // hashed keys with about as many groups as rows: partitioned by key
+    // hash, no merge, each partition's table small (`partition`; not
+    // dense keys: their one pass reads its slot table in runs of
+    // neighbouring slots, `by sym, run`, which the hash scatters)
+    let part = if plan.is_none() {
+        partition::run_partitioned(t, q, threads)
+    } else {
+        None
+    };
     // a by: blocks sorted by group, the groups on all cores, when the keys
     // and aggregates allow (`bygroup`)
-    let bygroup = if rs.len() > 1 && split && disjoint.is_none() {
+    let bygroup = if part.is_none() && rs.len() > 1 && split && disjoint.is_none() {
         bygroup::run_bygroup(t, q, plan.as_ref())
     } else {
         None
     };
-    let st = if let Some(st) = bygroup {
+    let st = if let Some(st) = part {
+        let st = st?;
+        super::note_path(super::Path::Partitioned);
+        st
+    } else if let Some(st) = bygroup {
         let st = st?;
         super::note_path(super::Path::ByGroup);
         st
