@@ -241,10 +241,8 @@ pub fn positions(keys: &Value, probe: &Value) -> Vec<Option<usize>> {
         && k.ty() == p.ty()
         && let Some(found) = with_keys2!(k, p, a, b => find_keys(a, b))
     {
-        return found
-            .into_iter()
-            .map(|i| (i < n as i64).then_some(i as usize))
-            .collect();
+        // on the pool like the search: a by key `exnames ex` looks up every row
+        return crate::ops::par::map(&found, |i| (i < n as i64).then_some(i as usize));
     }
     if let (Value::Table(k), Value::Table(p)) = (keys, probe)
         && let Some(found) = table_positions(k, p)
