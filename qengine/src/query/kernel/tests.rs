@@ -369,6 +369,23 @@ fn check_both(it: &mut Interp, q: &str) -> String {
     b.unwrap_or_default()
 }
 
+/// [`check_both`] of each query on a pool of three threads (whatever this
+/// machine has) and on one (no split: one pass).
+fn check_on_three_and_one(it: &mut Interp, qs: &[&str]) {
+    for n in [3, 1] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .stack_size(64 << 20)
+            .build()
+            .expect("pool");
+        pool.install(|| {
+            for q in qs {
+                check_both(it, q);
+            }
+        });
+    }
+}
+
 const SETUP3: &[&str] = &[
     // 10000 rows: two whole chunks and a remainder that is not a multiple
     // of 64; nulls in every column, a null symbol, infinities, both zeros
@@ -548,18 +565,8 @@ fn ordered_aggregates_split_and_piped() {
     }
     // the same on a pool of three threads (whatever this machine has),
     // and on one (no split: one pass)
-    for n in [3, 1] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .stack_size(64 << 20)
-            .build()
-            .expect("pool");
-        pool.install(|| {
-            for q in split.iter().chain(&piped) {
-                check_both(&mut it, q);
-            }
-        });
-    }
+    let all: Vec<&str> = split.iter().chain(&piped).copied().collect();
+    check_on_three_and_one(&mut it, &all);
 }
 
 #[test]
@@ -607,18 +614,7 @@ fn bygroup_runs_match_interpreter() {
             assert!(path_runs()[Path::ByGroup as usize] > before, "bygroup: {q}");
         }
     }
-    for n in [3, 1] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .stack_size(64 << 20)
-            .build()
-            .expect("pool");
-        pool.install(|| {
-            for q in qs {
-                check_both(&mut it, q);
-            }
-        });
-    }
+    check_on_three_and_one(&mut it, &qs);
 }
 
 #[test]
@@ -665,16 +661,5 @@ fn partitioned_runs_match_interpreter() {
             "partitioned: {q}"
         );
     }
-    for n in [3, 1] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .stack_size(64 << 20)
-            .build()
-            .expect("pool");
-        pool.install(|| {
-            for q in qs {
-                check_both(&mut it, q);
-            }
-        });
-    }
+    check_on_three_and_one(&mut it, &qs);
 }

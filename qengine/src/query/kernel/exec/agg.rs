@@ -405,6 +405,18 @@ pub(super) fn wadd(e: &mut (f64, f64), u: f64, w: f64) {
     e.1 += if ok { u } else { 0.0 };
 }
 
+/// Each item of `x` into its group's [`Lanes`] (`gids[i]` the group of
+/// `x[i]`; all of group 0 when `one`), in row order.
+fn push_lanes<T: crate::ops::lanes::LaneItem>(v: &mut [Lanes], one: bool, gids: &[u32], x: &[T]) {
+    if one {
+        v[0].extend(x);
+    } else {
+        for (&g, &y) in gids.iter().zip(x) {
+            v[g as usize].push(y);
+        }
+    }
+}
+
 /// Folds an aggregate's argument into its accumulator: `x[j]` the item of
 /// the `j`-th selected row, of group `gids[j]` (or the one group): `count`,
 /// integer `sum`/`min`/`max`, float `min`/`max` (the first of equal items
@@ -497,26 +509,8 @@ pub(super) fn fold_items(
                 }
             }
         }
-        (Acc::L(v), _, Arg::F(x)) => {
-            if one {
-                v[0].extend(x);
-            } else {
-                let v = &mut v[..];
-                for (&g, &y) in gids.iter().zip(x) {
-                    v[g as usize].push(y);
-                }
-            }
-        }
-        (Acc::L(v), _, Arg::I(x)) => {
-            if one {
-                v[0].extend(x);
-            } else {
-                let v = &mut v[..];
-                for (&g, &y) in gids.iter().zip(x) {
-                    v[g as usize].push(y);
-                }
-            }
-        }
+        (Acc::L(v), _, Arg::F(x)) => push_lanes(v, one, gids, x),
+        (Acc::L(v), _, Arg::I(x)) => push_lanes(v, one, gids, x),
         _ => return false,
     }
     true
