@@ -28,7 +28,9 @@ use qcore::Dict;
 use qcore::Func;
 use qcore::QError;
 use qcore::QResult;
+use qcore::Ty;
 use qcore::Value;
+use qcore::VecData;
 use qparser::Adverb;
 use std::sync::Arc;
 
@@ -143,9 +145,25 @@ pub(crate) fn map_items<G: FnMut(&mut Interp, Value) -> QResult<Value>>(
         // Items are made one at a time, not as a list of all of them first.
         Value::Vector(v) => {
             let mut out = Results::with_capacity(v.len());
-            for i in 0..v.len() {
-                // (an enumeration's items are enumerated atoms)
-                out.push(g(it, Value::Atom(v.at(i)))?);
+            // longs and floats read straight from their buffer: `at`
+            // dispatches on the type and the domain for every item
+            match (v.ty(), v.data()) {
+                (Ty::Long, VecData::I64(b)) => {
+                    for &x in b.iter() {
+                        out.push(g(it, Value::Atom(Atom::Long(x)))?);
+                    }
+                }
+                (Ty::Float, VecData::F64(b)) => {
+                    for &x in b.iter() {
+                        out.push(g(it, Value::Atom(Atom::Float(x)))?);
+                    }
+                }
+                _ => {
+                    for i in 0..v.len() {
+                        // (an enumeration's items are enumerated atoms)
+                        out.push(g(it, Value::Atom(v.at(i)))?);
+                    }
+                }
             }
             Ok(out.finish())
         }

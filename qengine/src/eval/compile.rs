@@ -86,6 +86,20 @@ impl Scope {
     }
 }
 
+/// The arithmetic an operator does on two long or two float atoms, which
+/// the evaluator does in place without calling the operator's kernel: the
+/// body of a small lambda is mostly such arithmetic.
+fn scalar_op(name: &str) -> Option<crate::ops::arith::Op> {
+    use crate::ops::arith::Op;
+    match name {
+        "+" => Some(Op::Add),
+        "-" => Some(Op::Sub),
+        "*" => Some(Op::Mul),
+        "%" => Some(Op::Div),
+        _ => None,
+    }
+}
+
 /// Compiles an expression in `scope`.
 pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
     let span: Span = e.span.clone();
@@ -161,6 +175,7 @@ pub fn compile(e: &Expr, scope: &Scope) -> QResult<Node> {
                 {
                     Node::Operator {
                         dyad,
+                        scalar: scalar_op(crate::registry::name(p.id)),
                         op: op.clone(),
                         x,
                         y,

@@ -63,6 +63,8 @@ pub enum Node {
     /// resolved (`+`, `mod`, `within` …).
     Operator {
         dyad: crate::registry::Dyad,
+        /// The arithmetic done in place on two long or two float atoms.
+        scalar: Option<crate::ops::arith::Op>,
         /// The operator itself (`.z.ex` when it fails under the debugger).
         op: Value,
         x: Box<Node>,
@@ -503,6 +505,7 @@ impl Interp {
             }
             Node::Operator {
                 dyad,
+                scalar,
                 op,
                 x,
                 y,
@@ -510,6 +513,14 @@ impl Interp {
             } => {
                 let yv = self.operand(y, fr)?;
                 let xv = self.operand(x, fr)?;
+                // two atoms of one type: no kernel call, and it cannot fail
+                let (xv, yv) = match scalar {
+                    Some(o) => match crate::ops::arith::scalar2(*o, xv, yv) {
+                        Ok(v) => return Ok(v),
+                        Err(xy) => xy,
+                    },
+                    None => (xv, yv),
+                };
                 if self.debug.armed {
                     let keep = Kept(op.clone(), xv.clone(), Some(yv.clone()));
                     return match dyad.call(self, xv, yv) {
