@@ -951,6 +951,10 @@ fn split_ids(plan: &DensePlan, n: usize) -> Option<usize> {
     (plan.slots.saturating_mul(pieces) <= n as u64).then_some(step)
 }
 
+/// One piece's groups in local order as (first row, composite id), and
+/// whether it met a key outside the plan.
+type PieceGroups = (Vec<(usize, u32)>, bool);
+
 /// [`dense_ids`]' group ids in pieces of `step` rows on the rayon pool:
 /// each piece makes its composite ids and numbers its groups with its
 /// own slot table; the pieces' groups are then numbered in row order
@@ -962,36 +966,46 @@ fn par_dense_ids(
     step: usize,
     bad: &mut bool,
 ) -> (Vec<u32>, Vec<usize>) {
-    use rayon::prelude::*;
-    let mut ids = vec![0u32; n];
-    let parts: Vec<(Vec<(usize, u32)>, bool)> = ids
-        .par_chunks_mut(step)
-        .enumerate()
-        .map(|(p, piece)| {
-            let mut local = vec![0u32; plan.slots as usize];
-            let mut firsts = Vec::new();
-            let mut bad = false;
-            for (b, out) in piece.chunks_mut(BLOCK).enumerate() {
-                if qcore::budget::stopping() {
-                    // given up: the result is discarded
-                    break;
-                }
-                let base = p * step + b * BLOCK;
-                plan.ids(cols, out, base, None, &mut bad);
-                for (j, o) in out.iter_mut().enumerate() {
-                    let s = &mut local[*o as usize];
-                    if *s == 0 {
-                        firsts.push((base + j, *o));
-                        *s = firsts.len() as u32;
-                    }
-                    *o = *s - 1;
-                }
+    // each piece's groups and whether it met a bad key, by piece
+    let pieces = n.div_ceil(step);
+    let found: Vec<std::sync::Mutex<PieceGroups>> =
+        (0..pieces).map(|_| Default::default()).collect();
+    let mut ids = crate::ops::par::write_pieces(n, Some(step), 0u32, |p, lo, piece| {
+        let hi = (lo + step).min(n);
+        let mut local = vec![0u32; plan.slots as usize];
+        let mut firsts = Vec::new();
+        let mut bad = false;
+        // a block's composite ids in a buffer that stays in cache
+        let mut buf = vec![0u32; BLOCK.min(hi - lo)];
+        for base in (lo..hi).step_by(BLOCK) {
+            if qcore::budget::stopping() {
+                // given up: the result is discarded
+                break;
             }
-            (firsts, bad)
+            let out = &mut buf[..BLOCK.min(hi - base)];
+            plan.ids(cols, out, base, None, &mut bad);
+            for (j, o) in out.iter_mut().enumerate() {
+                let s = &mut local[*o as usize];
+                if *s == 0 {
+                    firsts.push((base + j, *o));
+                    *s = firsts.len() as u32;
+                }
+                *o = *s - 1;
+            }
+            piece.extend_from_slice(out);
+        }
+        if let Ok(mut f) = found[p].lock() {
+            *f = (firsts, bad);
+        }
+    });
+    let parts: Vec<Vec<(usize, u32)>> = found
+        .into_iter()
+        .map(|m| {
+            let (firsts, b) = m.into_inner().unwrap_or_default();
+            *bad |= b;
+            firsts
         })
         .collect();
-    *bad |= parts.iter().any(|p| p.1);
-    let parts: Vec<Vec<(usize, u32)>> = parts.into_iter().map(|p| p.0).collect();
     let mut global = vec![0u32; plan.slots as usize];
     let firsts = crate::ops::par::merge_local(&mut ids, step, &parts, |slot, next| {
         let g = &mut global[slot as usize];

@@ -422,30 +422,31 @@ pub(crate) fn asof_merge<K: Copy + Ord + Sync>(
     }
     // left rows `lo..` into `out`, from right row `j` with each group's
     // last right row before `j` in `last`
-    let run = |lo: usize, mut j: usize, last: &mut [u32], out: &mut [i64]| {
-        for (o, i) in out.iter_mut().zip(lo..) {
-            if qcore::budget::stop_at(i) {
-                // given up: the result is discarded
-                break;
+    let run =
+        |lo: usize, hi: usize, mut j: usize, last: &mut [u32], out: &mut par::Piece<'_, i64>| {
+            for i in lo..hi {
+                if qcore::budget::stop_at(i) {
+                    // given up: the result is discarded
+                    break;
+                }
+                let k = keys[i];
+                while j < m && rtimes[j] <= k {
+                    last[rgroups[j] as usize] = j as u32;
+                    j += 1;
+                }
+                let r = last[groups[i] as usize];
+                out.push(if r == NONE { -1 } else { r as i64 });
             }
-            let k = keys[i];
-            while j < m && rtimes[j] <= k {
-                last[rgroups[j] as usize] = j as u32;
-                j += 1;
-            }
-            let r = last[groups[i] as usize];
-            *o = if r == NONE { -1 } else { r as i64 };
-        }
-    };
+        };
     // as many pieces as the split of both sides' rows makes, each with a
     // table of the groups: only when the tables are smaller than the rows
     let pieces = par::piece_len(n + m)
         .map(|s| (n + m).div_ceil(s))
         .filter(|&p| p > 1 && n >= p && ng.saturating_mul(p) <= n + m);
     let Some(pieces) = pieces else {
-        let mut out = vec![0i64; n];
-        run(0, 0, &mut vec![NONE; ng], &mut out);
-        return Some(out);
+        return Some(par::write_pieces(n, None, -1, |_, _, out| {
+            run(0, n, 0, &mut vec![NONE; ng], out)
+        }));
     };
     let step = n.div_ceil(pieces);
     // piece p's first right row: the first after its first key
@@ -485,13 +486,12 @@ pub(crate) fn asof_merge<K: Copy + Ord + Sync>(
             });
     }
     lasts.insert(0, vec![NONE; ng]);
-    // fresh zeroed pages, written by the pieces in parallel
-    let mut out = vec![0i64; n];
-    out.par_chunks_mut(step)
-        .zip(lasts.into_par_iter())
-        .enumerate()
-        .for_each(|(p, (o, mut last))| run(p * step, starts[p], &mut last, o));
-    Some(out)
+    // each piece starts from its own copy of the table (at most the rows'
+    // size in all: see `pieces`)
+    Some(par::write_pieces(n, Some(step), -1, |p, lo, out| {
+        let mut last = lasts[p].clone();
+        run(lo, (lo + step).min(n), starts[p], &mut last, out)
+    }))
 }
 
 /// Whether the items of `xs` never descend (checked in pieces on the

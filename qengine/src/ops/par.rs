@@ -466,6 +466,77 @@ pub(crate) fn merge_local<K: Copy>(
     firsts
 }
 
+/// The items of one piece of [`write_pieces`], written front to back.
+pub(crate) struct Piece<'a, T> {
+    out: &'a mut [std::mem::MaybeUninit<T>],
+    len: usize,
+}
+
+impl<T> Piece<'_, T> {
+    /// Writes the next item (one past the piece's end is ignored).
+    #[inline(always)]
+    pub(crate) fn push(&mut self, v: T) {
+        if let Some(s) = self.out.get_mut(self.len) {
+            s.write(v);
+            self.len += 1;
+        }
+    }
+
+    /// Writes the next items from `xs` (those past the piece's end are
+    /// ignored).
+    #[inline]
+    pub(crate) fn extend_from_slice(&mut self, xs: &[T])
+    where
+        T: Copy,
+    {
+        let k = xs.len().min(self.out.len() - self.len);
+        for (s, &x) in self.out[self.len..self.len + k].iter_mut().zip(xs) {
+            s.write(x);
+        }
+        self.len += k;
+    }
+}
+
+/// A vector of `n` items written in place by `f(k, lo, piece)` for pieces
+/// `k` of `step` rows from row `lo` (one piece when `step` is `None`), the
+/// pieces on the pool. Unlike writing into `vec![0; n]`, the memory is
+/// not zeroed first: a zeroed block the allocator recycles is given back
+/// to the kernel and faulted in again page by page (jemalloc zeroes a
+/// reused large extent with `MADV_DONTNEED`), which made the kernel's
+/// page clearing ~40% of an `aj`'s time (docs/PERF.md, "Fresh pages of
+/// recycled memory"). Items a piece leaves unwritten (it stopped early)
+/// are `fill`.
+pub(crate) fn write_pieces<T: Copy + Send + Sync>(
+    n: usize,
+    step: Option<usize>,
+    fill: T,
+    f: impl Fn(usize, usize, &mut Piece<'_, T>) + Sync + Send,
+) -> Vec<T> {
+    let mut v: Vec<T> = Vec::with_capacity(n);
+    let one = |k: usize, lo: usize, out: &mut [std::mem::MaybeUninit<T>]| {
+        let mut p = Piece { out, len: 0 };
+        f(k, lo, &mut p);
+        let Piece { out, len } = p;
+        for s in &mut out[len..] {
+            s.write(fill);
+        }
+    };
+    let spare = &mut v.spare_capacity_mut()[..n];
+    match step {
+        Some(step) if step > 0 && step < n => spare
+            .par_chunks_mut(step)
+            .enumerate()
+            .for_each(|(k, o)| one(k, k * step, o)),
+        _ => one(0, 0, spare),
+    }
+    // SAFETY: the capacity is at least `n`, and every one of the first `n`
+    // items was written: each piece's first `len` by `Piece::push` or
+    // `extend_from_slice` (which count only what they write), the rest of
+    // the piece with `fill`.
+    unsafe { v.set_len(n) };
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,6 +548,51 @@ mod tests {
             .num_threads(3)
             .build()
             .expect("pool")
+    }
+
+    /// Pieces that write all, some or none of their items, on one thread
+    /// and on three: unwritten items are the fill.
+    #[test]
+    fn write_pieces_fills_what_a_piece_leaves() {
+        let n = 1000;
+        for step in [
+            None,
+            Some(1),
+            Some(7),
+            Some(100),
+            Some(999),
+            Some(1000),
+            Some(5000),
+        ] {
+            let run = || {
+                write_pieces(n, step, -1i64, |k, lo, p| {
+                    let len = step.unwrap_or(n).min(n - lo);
+                    let keep = if k % 3 == 1 { len / 2 } else { len + 5 };
+                    for i in lo..lo + keep {
+                        p.push(i as i64);
+                    }
+                })
+            };
+            for v in [run(), three_threads().install(run)] {
+                assert_eq!(v.len(), n);
+                let s = step.unwrap_or(n).max(1);
+                for (i, &x) in v.iter().enumerate() {
+                    let (k, j) = (i / s, i % s);
+                    let len = s.min(n - k * s);
+                    let want = if k % 3 == 1 && step.is_some_and(|s| s < n) && j >= len / 2 {
+                        -1
+                    } else {
+                        i as i64
+                    };
+                    assert_eq!(x, want, "step {step:?} item {i}");
+                }
+            }
+        }
+        let v = write_pieces(5, None, 0u32, |_, _, p| {
+            p.extend_from_slice(&[1, 2, 3, 4, 5, 6])
+        });
+        assert_eq!(v, [1, 2, 3, 4, 5]);
+        assert!(write_pieces(0, Some(3), 0u8, |_, _, p| p.push(1)).is_empty());
     }
 
     /// `map2`, `map_index`, `running_sum` and `scatter_groups` on several
