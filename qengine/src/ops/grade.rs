@@ -603,12 +603,12 @@ impl RadixKey for qcore::Guid {
     }
 }
 
-/// Stable LSD radix grade of `u64` keys. The bits that differ between keys
-/// (at most [`PACKED_BITS`] of them, else the keys come back: [`bucket_grade`]
-/// is faster then) are gathered into a narrow key, which goes above the
-/// item's index in one `u64`: dropping bits that every key shares keeps
-/// the order, and the index in the low bits rides along with no second
-/// array. Each pass sorts one digit of up to [`DIGIT_BITS`] bits (three
+/// Stable LSD radix grade of `u64` keys. The bits that differ between keys,
+/// or the keys less the smallest, whichever is narrower (at most
+/// [`PACKED_BITS`] bits, else the keys come back: [`bucket_grade`] is
+/// faster then) make a narrow key, which goes above the item's index in
+/// one `u64`: dropping bits that every key shares keeps the order, and the
+/// index in the low bits rides along with no second array. Each pass sorts one digit of up to [`DIGIT_BITS`] bits (three
 /// passes for 32 bits, against four of a byte), and the grade is the low
 /// bits of the result, in the same buffer.
 pub(crate) fn radix_grade(keys: Vec<u64>) -> Result<Vec<usize>, Vec<u64>> {
@@ -618,30 +618,48 @@ pub(crate) fn radix_grade(keys: Vec<u64>) -> Result<Vec<usize>, Vec<u64>> {
     let Some(&first) = keys.first() else {
         return Ok(Vec::new());
     };
-    // the bits where some key differs from the first
-    let diff = |ks: &[u64]| ks.iter().fold(0u64, |m, &k| m | (k ^ first));
-    let varying = match step {
-        None => diff(&keys),
-        Some(step) => keys.par_chunks(step).map(diff).reduce(|| 0, |a, b| a | b),
+    // the bits where some key differs from the first, and the keys' range
+    let scan = |ks: &[u64]| {
+        ks.iter().fold((0u64, u64::MAX, 0u64), |(m, l, h), &k| {
+            (m | (k ^ first), l.min(k), h.max(k))
+        })
+    };
+    let (varying, lo, hi) = match step {
+        None => scan(&keys),
+        Some(step) => keys.par_chunks(step).map(scan).reduce(
+            || (0, u64::MAX, 0),
+            |a, b| (a.0 | b.0, a.1.min(b.1), a.2.max(b.2)),
+        ),
     };
     if varying == 0 {
         return Ok((0..n).collect());
     }
-    let bits = varying.count_ones();
+    // a narrow key either way, both keeping the order: the key less the
+    // smallest (small values of both signs), or the bits that vary (nulls
+    // beside small values: the top bit and the low ones)
+    let span = 64 - (hi - lo).leading_zeros();
+    let bits = varying.count_ones().min(span);
     let ib = index_bits(n);
     if bits > PACKED_BITS || bits + ib > 64 {
         return Err(keys);
     }
-    // the runs of varying bits, lowest first: (shift in the key, width)
+    // the runs of bits kept, lowest first: (shift in the key, width)
     let mut runs: Vec<(u32, u32)> = Vec::new();
-    let mut m = varying;
-    while m != 0 {
-        let s = m.trailing_zeros();
-        let w = (m >> s).trailing_ones();
-        runs.push((s, w));
-        m &= if s + w == 64 { 0 } else { !0u64 << (s + w) };
-    }
+    let base = if span <= varying.count_ones() {
+        runs.push((0, span));
+        lo
+    } else {
+        let mut m = varying;
+        while m != 0 {
+            let s = m.trailing_zeros();
+            let w = (m >> s).trailing_ones();
+            runs.push((s, w));
+            m &= if s + w == 64 { 0 } else { !0u64 << (s + w) };
+        }
+        0
+    };
     let squeeze = |k: u64| {
+        let k = k - base;
         let mut out = 0u64;
         let mut at = 0u32;
         for &(s, w) in &runs {
@@ -1671,7 +1689,8 @@ mod tests {
     /// The packed radix grade is the stable grade, on one thread and split
     /// in pieces over a pool of three: keys whose varying bits are one run
     /// (ties), two runs (nulls' top bit beside small values), 32 bits in 32
-    /// runs, all equal, and keys too wide handed back unchanged; empty and
+    /// runs, small values of both signs (the key less the smallest), all
+    /// equal, and keys too wide handed back unchanged; empty and
     /// tiny inputs; and a pass in any number of pieces gives the one-piece
     /// order. Grades as longs keep every index.
     #[test]
@@ -1704,13 +1723,16 @@ mod tests {
                     .collect(),
                 vec![7; n],
                 (0..n).map(|_| rnd(u64::MAX)).collect(),
+                (0..n).map(|_| (rnd(100) as i64 - 50).to_radix()).collect(),
             ];
             for keys in shapes {
-                let wide = keys
-                    .iter()
-                    .fold(0u64, |m, &k| m | (k ^ keys[0]))
-                    .count_ones()
-                    > PACKED_BITS;
+                let varying = keys.iter().fold(0u64, |m, &k| m | (k ^ keys[0]));
+                let (lo, hi) = (keys.iter().min(), keys.iter().max());
+                let span = match (lo, hi) {
+                    (Some(l), Some(h)) => 64 - (h - l).leading_zeros(),
+                    _ => 0,
+                };
+                let wide = varying.count_ones().min(span) > PACKED_BITS;
                 for split in [false, true] {
                     par::set_par_rows(if split { 2 } else { par::PAR_ROWS });
                     let got = pool.install(|| radix_grade(keys.clone()));
