@@ -710,7 +710,7 @@ fn sort_by(it: &mut Interp, x: Value, y: Value, desc: bool) -> QResult<Value> {
         })),
         desc,
     )?;
-    let idx = crate::ops::grade::to_i64(&g);
+    let idx = crate::ops::grade::to_i64(g);
     let Value::Table(sorted) = take_idx(&Value::Table(t), &idx) else {
         return Err(QError::type_());
     };

@@ -29,18 +29,22 @@ pub(crate) fn grade_value(x: Value, desc: bool) -> QResult<Value> {
         Value::Atom(_) => Err(QError::rank()),
         Value::Dict(d) => {
             let g = grade(&d.values, desc)?;
-            Ok(take_idx(&d.keys, &to_i64(&g)))
+            Ok(take_idx(&d.keys, &to_i64(g)))
         }
         _ => {
             let g = grade(&x, desc)?;
-            Ok(Value::Vector(Vector::longs(to_i64(&g))))
+            Ok(Value::Vector(Vector::longs(to_i64(g))))
         }
     }
 }
 
-/// A grade as q's long indexes (split as the sorts split).
-pub(crate) fn to_i64(g: &[usize]) -> Vec<i64> {
-    par::sort_map(g, |i| i as i64)
+/// A grade as q's long indexes: the same buffer where `usize` and `i64`
+/// share a layout (64-bit targets; a grade's indexes are below
+/// `isize::MAX`, so each keeps its value), else a copy split as the sorts
+/// split. No pass over the indexes and no fresh pages for a second copy.
+pub(crate) fn to_i64(g: Vec<usize>) -> Vec<i64> {
+    qstorage::bytemuck::allocation::try_cast_vec(g)
+        .unwrap_or_else(|(_, g)| par::sort_map(&g, |i| i as i64))
 }
 
 pub(crate) fn sort_value(x: Value, desc: bool) -> QResult<Value> {
@@ -48,10 +52,10 @@ pub(crate) fn sort_value(x: Value, desc: bool) -> QResult<Value> {
         Value::Vector(v) => Ok(Value::Vector(sort_vector(&v, desc))),
         Value::List(_) => {
             let g = grade(&x, desc)?;
-            Ok(take_idx(&x, &to_i64(&g)))
+            Ok(take_idx(&x, &to_i64(g)))
         }
         Value::Dict(d) => {
-            let g = to_i64(&grade(&d.values, desc)?);
+            let g = to_i64(grade(&d.values, desc)?);
             let mut values = take_idx(&d.values, &g);
             // a keyed table sorts on its value columns, marked as a table's are
             if !desc && let Value::Table(t) = &mut values {
@@ -68,7 +72,7 @@ pub(crate) fn sort_value(x: Value, desc: bool) -> QResult<Value> {
             })))
         }
         Value::Table(ref t) => {
-            let g = to_i64(&grade(&x, desc)?);
+            let g = to_i64(grade(&x, desc)?);
             let mut columns: Vec<Value> = t.columns.iter().map(|c| take_idx(c, &g)).collect();
             if !desc && let Some(Value::Vector(first)) = columns.first_mut() {
                 first.attr = if t.columns.len() == 1 {
@@ -242,11 +246,17 @@ pub fn grade(x: &Value, desc: bool) -> QResult<Vec<usize>> {
         }
         Value::Table(t) => {
             // keys that fit one u64 together: one radix grade of them
-            if let Some(keys) = packed_keys(&t.columns, desc) {
-                return Ok(match radix_grade(keys) {
-                    Ok(g) => g,
-                    Err(keys) => bucket_grade(keys),
-                });
+            match packed_keys(&t.columns, desc) {
+                Some(Packed::Indexed { keys, ib, bits }) => {
+                    return Ok(radix_packed(keys, ib, bits));
+                }
+                Some(Packed::Keys(keys)) => {
+                    return Ok(match radix_grade(keys) {
+                        Ok(g) => g,
+                        Err(keys) => bucket_grade(keys),
+                    });
+                }
+                None => {}
             }
             // least significant column first; each pass is stable. `None`
             // while the order so far is the identity (no gather, no
@@ -260,7 +270,7 @@ pub fn grade(x: &Value, desc: bool) -> QResult<Vec<usize>> {
                 let g = match (&perm, c) {
                     (None, _) => grade(c, desc)?,
                     (Some(p), Value::Vector(v)) => grade_data(&sort_gather(v, p), desc),
-                    (Some(p), _) => grade(&take_idx(c, &to_i64(p)), desc)?,
+                    (Some(p), _) => grade(&take_idx(c, &to_i64(p.clone())), desc)?,
                 };
                 if is_identity(&g) {
                     continue;
@@ -290,7 +300,7 @@ pub fn grade(x: &Value, desc: bool) -> QResult<Vec<usize>> {
 /// a gather and a composition per column). `None`: fewer than
 /// [`RADIX_MIN`] rows or two columns, a column that is not such a vector,
 /// or more than 64 bits.
-fn packed_keys(cols: &[Value], desc: bool) -> Option<Vec<u64>> {
+fn packed_keys(cols: &[Value], desc: bool) -> Option<Packed> {
     use rayon::prelude::*;
     let n = cols.first()?.count();
     if cols.len() < 2 || n < RADIX_MIN || n > u32::MAX as usize {
@@ -363,33 +373,75 @@ fn packed_keys(cols: &[Value], desc: bool) -> Option<Vec<u64>> {
         spans.push((lo, hi));
     }
     // the last column in the low bits: each column's shift is the widths
-    // of the columns after it
-    let mut keys = vec![0u64; n];
-    let mut shift = 0u32;
-    for (src, &(lo, hi)) in srcs.iter().zip(&spans).rev() {
+    // of the columns after it. Keys of at most PACKED_BITS bits go above
+    // the row's index, as radix_grade packs them (no pass to find the
+    // varying bits and none to pack them); the first column packed writes
+    // the keys, into fresh memory that is never read before it is written
+    let ib = if bits <= PACKED_BITS {
+        index_bits(n)
+    } else {
+        0
+    };
+    let step = par::sort_piece_len(n);
+    let mut keys: Vec<u64> = Vec::new();
+    let mut shift = ib;
+    for (c, (src, &(lo, hi))) in srcs.iter().zip(&spans).rev().enumerate() {
         let sh = shift;
         shift += 64 - (hi - lo).leading_zeros();
         macro_rules! pack {
             ($b:expr, $key:expr) => {{
                 let (b, key) = ($b, $key);
-                let one = |(o, &x): (&mut u64, _)| {
+                let field = |x| {
                     let k = key(x);
                     let f = if desc { hi - k } else { k - lo };
-                    *o |= f.checked_shl(sh).unwrap_or(0);
+                    f.checked_shl(sh).unwrap_or(0)
                 };
-                match par::sort_piece_len(n) {
-                    None => keys.iter_mut().zip(b.iter()).for_each(one),
-                    Some(step) => keys
-                        .par_iter_mut()
-                        .zip(b.par_iter())
-                        .with_min_len(step / 4)
-                        .for_each(one),
+                if c == 0 {
+                    let row = |(i, &x)| field(x) | if ib > 0 { i as u64 } else { 0 };
+                    keys = match step {
+                        None => b.iter().enumerate().map(row).collect(),
+                        Some(step) => b
+                            .par_iter()
+                            .enumerate()
+                            .with_min_len(step / 4)
+                            .map(row)
+                            .collect(),
+                    };
+                } else {
+                    let or = |(o, &x): (&mut u64, _)| *o |= field(x);
+                    match step {
+                        None => keys.iter_mut().zip(b.iter()).for_each(or),
+                        Some(step) => keys
+                            .par_iter_mut()
+                            .zip(b.par_iter())
+                            .with_min_len(step / 4)
+                            .for_each(or),
+                    }
                 }
             }};
         }
         with_key!(src, pack);
     }
-    Some(keys)
+    Some(if ib > 0 {
+        Packed::Indexed { keys, ib, bits }
+    } else {
+        Packed::Keys(keys)
+    })
+}
+
+/// A table's rows packed by [`packed_keys`].
+enum Packed {
+    /// Each row's key in the low bits, for [`radix_grade`] (or
+    /// [`bucket_grade`]) to sort.
+    Keys(Vec<u64>),
+    /// Each row's `bits`-bit key above its index's `ib` bits, for
+    /// [`radix_packed`].
+    Indexed { keys: Vec<u64>, ib: u32, bits: u32 },
+}
+
+/// Bits that hold every index of `n` items.
+fn index_bits(n: usize) -> u32 {
+    64 - (n.saturating_sub(1) as u64).leading_zeros()
 }
 
 /// Whether `g` is `til count g` (in pieces on the pool, as the sorts split).
@@ -551,150 +603,200 @@ impl RadixKey for qcore::Guid {
     }
 }
 
-/// Stable LSD radix grade of `u64` keys, one byte per pass; passes where
-/// every key has the same byte are skipped. The keys back when more than
-/// four passes would be needed ([`bucket_grade`] is faster then).
+/// Stable LSD radix grade of `u64` keys. The bits that differ between keys,
+/// or the keys less the smallest, whichever is narrower (at most
+/// [`PACKED_BITS`] bits, else the keys come back: [`bucket_grade`] is
+/// faster then) make a narrow key, which goes above the item's index in
+/// one `u64`: dropping bits that every key shares keeps the order, and the
+/// index in the low bits rides along with no second array. Each pass sorts one digit of up to [`DIGIT_BITS`] bits (three
+/// passes for 32 bits, against four of a byte), and the grade is the low
+/// bits of the result, in the same buffer.
 pub(crate) fn radix_grade(keys: Vec<u64>) -> Result<Vec<usize>, Vec<u64>> {
     use rayon::prelude::*;
     let n = keys.len();
     let step = par::sort_piece_len(n);
-    let count_into = |counts: &mut [[usize; 256]], ks: &[u64]| {
-        for &k in ks {
-            for (p, c) in counts.iter_mut().enumerate() {
-                c[((k >> (8 * p)) & 255) as usize] += 1;
-            }
-        }
+    let Some(&first) = keys.first() else {
+        return Ok(Vec::new());
     };
-    let counts = match step {
-        None => {
-            let mut counts = vec![[0usize; 256]; 8];
-            for ks in keys.chunks(qcore::budget::CHUNK) {
-                count_into(&mut counts, ks);
-                if qcore::budget::stopping() {
-                    return Ok((0..n).collect());
-                }
-            }
-            counts
-        }
-        Some(step) => keys
-            .par_chunks(step)
-            .map(|ks| {
-                let mut counts = vec![[0usize; 256]; 8];
-                count_into(&mut counts, ks);
-                counts
-            })
-            .reduce(
-                || vec![[0usize; 256]; 8],
-                |mut a, b| {
-                    for (c, d) in a.iter_mut().zip(b) {
-                        for (x, y) in c.iter_mut().zip(d) {
-                            *x += y;
-                        }
-                    }
-                    a
-                },
-            ),
+    // the bits where some key differs from the first, and the keys' range
+    let scan = |ks: &[u64]| {
+        ks.iter().fold((0u64, u64::MAX, 0u64), |(m, l, h), &k| {
+            (m | (k ^ first), l.min(k), h.max(k))
+        })
     };
-    let passes: Vec<usize> = (0..8).filter(|&p| !counts[p].contains(&n)).collect();
-    if passes.len() > 4 {
+    let (varying, lo, hi) = match step {
+        None => scan(&keys),
+        Some(step) => keys.par_chunks(step).map(scan).reduce(
+            || (0, u64::MAX, 0),
+            |a, b| (a.0 | b.0, a.1.min(b.1), a.2.max(b.2)),
+        ),
+    };
+    if varying == 0 {
+        return Ok((0..n).collect());
+    }
+    // a narrow key either way, both keeping the order: the key less the
+    // smallest (small values of both signs), or the bits that vary (nulls
+    // beside small values: the top bit and the low ones)
+    let span = 64 - (hi - lo).leading_zeros();
+    let bits = varying.count_ones().min(span);
+    let ib = index_bits(n);
+    if bits > PACKED_BITS || bits + ib > 64 {
         return Err(keys);
     }
-    let mut keys = keys;
-    let mut idx: Vec<u32> = par::sort_map_range(n);
-    let mut tkeys: Vec<u64> = vec![0; n];
-    let mut tidx: Vec<u32> = vec![0; n];
-    for p in passes {
-        let shift = 8 * p;
-        if let Some(step) = step {
-            radix_pass_par(&keys, &idx, &mut tkeys, &mut tidx, shift, step);
-            if qcore::budget::stopping() {
-                return Ok((0..n).collect());
-            }
-        } else {
-            let c = &counts[p];
-            let mut start = [0usize; 256];
-            let mut acc = 0;
-            for (b, s) in start.iter_mut().enumerate() {
-                *s = acc;
-                acc += c[b];
-            }
-            for (ks, is) in keys
-                .chunks(qcore::budget::CHUNK)
-                .zip(idx.chunks(qcore::budget::CHUNK))
-            {
-                for (&k, &i) in ks.iter().zip(is) {
-                    let b = ((k >> shift) & 255) as usize;
-                    let d = start[b];
-                    tkeys[d] = k;
-                    tidx[d] = i;
-                    start[b] = d + 1;
-                }
-                if qcore::budget::stopping() {
-                    // `idx` is still a whole permutation; the result is dropped
-                    return Ok(idx.into_iter().map(|i| i as usize).collect());
-                }
-            }
+    // the runs of bits kept, lowest first: (shift in the key, width)
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    let base = if span <= varying.count_ones() {
+        runs.push((0, span));
+        lo
+    } else {
+        let mut m = varying;
+        while m != 0 {
+            let s = m.trailing_zeros();
+            let w = (m >> s).trailing_ones();
+            runs.push((s, w));
+            m &= if s + w == 64 { 0 } else { !0u64 << (s + w) };
         }
-        std::mem::swap(&mut keys, &mut tkeys);
-        std::mem::swap(&mut idx, &mut tidx);
-    }
-    Ok(par::sort_map(&idx, |i| i as usize))
+        0
+    };
+    let squeeze = |k: u64| {
+        let k = k - base;
+        let mut out = 0u64;
+        let mut at = 0u32;
+        for &(s, w) in &runs {
+            out |= ((k >> s) & ((1u64 << w) - 1)) << at;
+            at += w;
+        }
+        out
+    };
+    let mut keys = keys;
+    let pack = |(i, k): (usize, &mut u64)| *k = (squeeze(*k) << ib) | i as u64;
+    match step {
+        None => keys.iter_mut().enumerate().for_each(pack),
+        Some(step) => keys
+            .par_iter_mut()
+            .enumerate()
+            .with_min_len(step / 4)
+            .for_each(pack),
+    };
+    Ok(radix_packed(keys, ib, bits))
 }
 
-/// One stable LSD pass of [`radix_grade`] on the pool: every piece of
-/// `step` rows counts its digits, then scatters into its own segment of
-/// each digit's run, after the earlier pieces' segments (the order of the
-/// sequential pass).
-fn radix_pass_par(
-    keys: &[u64],
-    idx: &[u32],
-    tkeys: &mut [u64],
-    tidx: &mut [u32],
-    shift: usize,
-    step: usize,
-) {
+/// The stable grade of keys packed as [`radix_grade`] packs them: each
+/// item's `bits`-bit key above its index's `ib` bits (`bits + ib` at most
+/// 64), the items in index order. LSD passes of up to [`DIGIT_BITS`] bits
+/// over the key bits, then the indexes are the low bits, in place.
+fn radix_packed(mut keys: Vec<u64>, ib: u32, bits: u32) -> Vec<usize> {
     use rayon::prelude::*;
-    let counts: Vec<[usize; 256]> = keys
-        .par_chunks(step)
-        .map(|c| {
-            let mut k = [0usize; 256];
-            for &x in c {
-                k[((x >> shift) & 255) as usize] += 1;
+    let n = keys.len();
+    let step = par::sort_piece_len(n);
+    if bits > 0 {
+        let passes = bits.div_ceil(DIGIT_BITS);
+        let width = bits.div_ceil(passes);
+        let mut tmp: Vec<u64> = vec![0; n];
+        let mut lo = 0;
+        while lo < bits {
+            let w = width.min(bits - lo);
+            // the last pass keeps only the indexes
+            let keep = if lo + w == bits {
+                (1u64 << ib) - 1
+            } else {
+                u64::MAX
+            };
+            if !packed_pass(&keys, &mut tmp, ib + lo, w, keep, step.unwrap_or(n)) {
+                // stopped: the result is dropped
+                return (0..n).collect();
             }
-            k
-        })
-        .collect();
-    let np = counts.len();
-    let mut ksegs: Vec<Vec<&mut [u64]>> = (0..np).map(|_| Vec::with_capacity(256)).collect();
-    let mut isegs: Vec<Vec<&mut [u32]>> = (0..np).map(|_| Vec::with_capacity(256)).collect();
-    let mut krest: &mut [u64] = tkeys;
-    let mut irest: &mut [u32] = tidx;
-    for b in 0..256 {
-        for (p, k) in counts.iter().enumerate() {
-            let (ks, kt) = krest.split_at_mut(k[b]);
-            let (is, it) = irest.split_at_mut(k[b]);
-            ksegs[p].push(ks);
-            isegs[p].push(is);
-            krest = kt;
-            irest = it;
+            std::mem::swap(&mut keys, &mut tmp);
+            lo += w;
+        }
+    } else {
+        let low = (1u64 << ib) - 1;
+        let unpack = |k: &mut u64| *k &= low;
+        match step {
+            None => keys.iter_mut().for_each(unpack),
+            Some(step) => keys.par_iter_mut().with_min_len(step / 4).for_each(unpack),
         }
     }
-    keys.par_chunks(step)
-        .zip(idx.par_chunks(step))
-        .zip(ksegs.into_par_iter().zip(isegs.into_par_iter()))
-        .for_each(|((kc, ic), (mut ks, mut is))| {
+    into_usize(keys)
+}
+
+/// Most varying key bits [`radix_grade`] sorts (three passes).
+const PACKED_BITS: u32 = 32;
+
+/// Widest digit of a [`radix_grade`] pass: its count table (2048 entries)
+/// stays in the first-level cache.
+const DIGIT_BITS: u32 = 11;
+
+/// Indexes held as `u64`s as `usize`s: the same buffer where the two have
+/// one layout (64-bit targets), else a copy.
+fn into_usize(v: Vec<u64>) -> Vec<usize> {
+    qstorage::bytemuck::allocation::try_cast_vec(v)
+        .unwrap_or_else(|(_, v)| v.into_iter().map(|k| k as usize).collect())
+}
+
+/// One stable LSD pass of [`radix_grade`]: `src` scattered into `dst` by
+/// the `width` bits at `shift`, each item written as its bits in `keep`. Every piece of `step` rows counts its
+/// digits, then fills its own segment of each digit's run, after the
+/// earlier pieces' segments (the order of one sequential pass); the pieces
+/// run on the pool. `false` when a stop signal cut the pass short.
+fn packed_pass(
+    src: &[u64],
+    dst: &mut [u64],
+    shift: u32,
+    width: u32,
+    keep: u64,
+    step: usize,
+) -> bool {
+    use rayon::prelude::*;
+    let nd = 1usize << width;
+    let mask = (nd - 1) as u64;
+    let digit = |k: u64| ((k >> shift) & mask) as usize;
+    let count = |c: &[u64]| {
+        let mut k = vec![0usize; nd];
+        for &x in c {
+            k[digit(x)] += 1;
+        }
+        k
+    };
+    let scatter = |c: &[u64], mut seg: Vec<&mut [u64]>| {
+        let mut fill = vec![0usize; nd];
+        for ks in c.chunks(qcore::budget::CHUNK) {
             if qcore::budget::stopping() {
                 return;
             }
-            let mut fill = [0usize; 256];
-            for (&k, &i) in kc.iter().zip(ic) {
-                let b = ((k >> shift) & 255) as usize;
-                let f = fill[b];
-                ks[b][f] = k;
-                is[b][f] = i;
-                fill[b] = f + 1;
+            for &k in ks {
+                let d = digit(k);
+                let f = fill[d];
+                seg[d][f] = k & keep;
+                fill[d] = f + 1;
             }
-        });
+        }
+    };
+    let one = step >= src.len();
+    let counts: Vec<Vec<usize>> = if one {
+        vec![count(src)]
+    } else {
+        src.par_chunks(step).map(count).collect()
+    };
+    let mut segs: Vec<Vec<&mut [u64]>> = counts.iter().map(|_| Vec::with_capacity(nd)).collect();
+    let mut rest: &mut [u64] = dst;
+    for d in 0..nd {
+        for (p, k) in counts.iter().enumerate() {
+            let (seg, tail) = rest.split_at_mut(k[d]);
+            segs[p].push(seg);
+            rest = tail;
+        }
+    }
+    if one {
+        if let Some(seg) = segs.pop() {
+            scatter(src, seg);
+        }
+    } else {
+        src.par_chunks(step)
+            .zip(segs.into_par_iter())
+            .for_each(|(c, seg)| scatter(c, seg));
+    }
+    !qcore::budget::stopping()
 }
 
 /// Buckets of [`bucket_grade`]: the top bits of the key range.
@@ -868,7 +970,16 @@ pub(crate) fn grade_u8(b: &[u8], desc: bool) -> Vec<usize> {
 /// Ranks of the distinct symbols of `b` by text: `rank[i]` orders `b[i]`.
 pub(crate) fn sym_ranks(b: &[Sym]) -> Vec<u32> {
     // dense symbol ids: a table indexed by id instead of a hash per item
-    let max = b.iter().map(|s| s.0).max().unwrap_or(0) as usize;
+    let max = match par::sort_piece_len(b.len()) {
+        None => b.iter().map(|s| s.0).max().unwrap_or(0),
+        Some(step) => {
+            use rayon::prelude::*;
+            b.par_chunks(step)
+                .map(|c| c.iter().map(|s| s.0).max().unwrap_or(0))
+                .max()
+                .unwrap_or(0)
+        }
+    } as usize;
     if b.len() >= RADIX_MIN && max < 4 * b.len() + (1 << 16) {
         let mut slot = vec![u32::MAX; max + 1];
         let mut uniq: Vec<Sym> = Vec::new();
@@ -1572,6 +1683,141 @@ mod tests {
                     .zip(want.iter().map(|&i| f[i]))
                     .all(|(a, b)| a.to_bits() == b.to_bits())
             );
+        }
+    }
+
+    /// The packed radix grade is the stable grade, on one thread and split
+    /// in pieces over a pool of three: keys whose varying bits are one run
+    /// (ties), two runs (nulls' top bit beside small values), 32 bits in 32
+    /// runs, small values of both signs (the key less the smallest), all
+    /// equal, and keys too wide handed back unchanged; empty and
+    /// tiny inputs; and a pass in any number of pieces gives the one-piece
+    /// order. Grades as longs keep every index.
+    #[test]
+    fn packed_radix_grade_is_stable() {
+        let _lock = par::switch_lock();
+        let mut rnd = rng(0x0ddb_a11c_0ffe);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .expect("pool");
+        let stable = |keys: &[u64]| {
+            let mut g: Vec<usize> = (0..keys.len()).collect();
+            g.sort_by_key(|&i| keys[i]);
+            g
+        };
+        for n in [0usize, 1, 2, 3, 4096, 9001] {
+            let shapes: Vec<Vec<u64>> = vec![
+                (0..n).map(|_| rnd(1000)).collect(),
+                (0..n)
+                    .map(|_| {
+                        if rnd(5) == 0 {
+                            0
+                        } else {
+                            (1 << 63) | rnd(1000)
+                        }
+                    })
+                    .collect(),
+                (0..n)
+                    .map(|_| rnd(u64::MAX) & 0x5555_5555_5555_5555)
+                    .collect(),
+                vec![7; n],
+                (0..n).map(|_| rnd(u64::MAX)).collect(),
+                (0..n).map(|_| (rnd(100) as i64 - 50).to_radix()).collect(),
+            ];
+            for keys in shapes {
+                let varying = keys.iter().fold(0u64, |m, &k| m | (k ^ keys[0]));
+                let (lo, hi) = (keys.iter().min(), keys.iter().max());
+                let span = match (lo, hi) {
+                    (Some(l), Some(h)) => 64 - (h - l).leading_zeros(),
+                    _ => 0,
+                };
+                let wide = varying.count_ones().min(span) > PACKED_BITS;
+                for split in [false, true] {
+                    par::set_par_rows(if split { 2 } else { par::PAR_ROWS });
+                    let got = pool.install(|| radix_grade(keys.clone()));
+                    par::set_par_rows(par::PAR_ROWS);
+                    match got {
+                        Ok(g) => assert_eq!(g, stable(&keys), "n={n} split={split}"),
+                        Err(k) => assert!(wide && k == keys, "n={n}"),
+                    }
+                }
+            }
+        }
+        let keys: Vec<u64> = (0..9001).map(|_| rnd(1 << 20)).collect();
+        let mut want = vec![0; keys.len()];
+        assert!(packed_pass(&keys, &mut want, 3, 11, u64::MAX, keys.len()));
+        for step in [1000, 2999, 4501] {
+            let mut got = vec![0; keys.len()];
+            assert!(pool.install(|| packed_pass(&keys, &mut got, 3, 11, u64::MAX, step)));
+            assert_eq!(got, want, "{step}");
+        }
+        let g: Vec<usize> = (0..5000).rev().collect();
+        assert_eq!(to_i64(g), (0..5000).rev().collect::<Vec<i64>>());
+        // tables: symbols (with the null symbol) and shorts with nulls pack
+        // above the index; with ints and their nulls, 34 bits do not
+        let syms = [Sym::new(""), Sym::new("b"), Sym::new("a")];
+        for n in [4096usize, 9001] {
+            let s: Vec<Sym> = (0..n).map(|_| syms[rnd(3) as usize]).collect();
+            let h: Vec<i16> = (0..n)
+                .map(|_| {
+                    if rnd(7) == 0 {
+                        i16::MIN
+                    } else {
+                        rnd(50) as i16 - 9
+                    }
+                })
+                .collect();
+            let i: Vec<i32> = h
+                .iter()
+                .map(|&x| {
+                    if x == i16::MIN {
+                        i32::MIN
+                    } else {
+                        x as i32 * 1000
+                    }
+                })
+                .collect();
+            let tables = [
+                Value::table(
+                    vec![Sym::new("s"), Sym::new("h")],
+                    vec![
+                        Value::Vector(Vector::syms(s.clone())),
+                        Value::Vector(Vector::from_i16(h)),
+                    ],
+                ),
+                Value::table(
+                    vec![Sym::new("s"), Sym::new("i")],
+                    vec![
+                        Value::Vector(Vector::syms(s)),
+                        Value::Vector(Vector::from_i32(qcore::Ty::Int, i)),
+                    ],
+                ),
+            ];
+            for t in &tables {
+                let Value::Table(tt) = t else { unreachable!() };
+                for desc in [false, true] {
+                    let mut want: Vec<usize> = (0..n).collect();
+                    want.sort_by(|&i, &j| {
+                        let o = tt
+                            .columns
+                            .iter()
+                            .map(|c| match c {
+                                Value::Vector(v) => cmp_atoms(&v.get(i), &v.get(j)),
+                                _ => Ordering::Equal,
+                            })
+                            .find(|o| o.is_ne())
+                            .unwrap_or(Ordering::Equal);
+                        if desc { o.reverse() } else { o }
+                    });
+                    for split in [false, true] {
+                        par::set_par_rows(if split { 2 } else { par::PAR_ROWS });
+                        let got = pool.install(|| grade(t, desc));
+                        par::set_par_rows(par::PAR_ROWS);
+                        assert_eq!(got.ok(), Some(want.clone()), "n={n} {desc} {split}");
+                    }
+                }
+            }
         }
     }
 

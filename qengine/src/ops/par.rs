@@ -95,17 +95,6 @@ pub(crate) fn sort_map<T: Copy + Sync, U: Send>(
     map_in(sort_piece_len(src.len()), src, f)
 }
 
-/// `0..n` as `u32`s, split as the sort grades split.
-pub(crate) fn sort_map_range(n: usize) -> Vec<u32> {
-    match sort_piece_len(n) {
-        None => (0..n as u32).collect(),
-        Some(step) => (0..n as u32)
-            .into_par_iter()
-            .with_min_len(step / 4)
-            .collect(),
-    }
-}
-
 /// `f` of every item of `src`, in parallel above the threshold.
 pub(crate) fn map<T: Copy + Sync, U: Send>(src: &[T], f: impl Fn(T) -> U + Sync + Send) -> Vec<U> {
     map_in(piece_len(src.len()), src, f)
