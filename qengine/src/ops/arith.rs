@@ -732,27 +732,29 @@ pub(crate) fn side_buf<T: Copy + Default>(s: &Side<'_, T>) -> [T; CHUNK] {
     }
 }
 
+// The kernels below build their results by `extend`/`collect` into
+// memory that is not zeroed first: a zeroed block the allocator recycles
+// goes back to the kernel and is faulted in again page by page (see
+// `crate::ops::par::write_pieces`).
+
 pub(crate) fn mixed_f(op: Op, x: &Side<'_, f64>, y: &Side<'_, f64>, rt: Ty, n: usize) -> Vec<f64> {
-    let mut out = vec![0f64; n];
+    let mut out = Vec::with_capacity(n);
     let (mut bx, mut by) = (side_buf(x), side_buf(y));
-    for (c, o) in out.chunks_mut(CHUNK).enumerate() {
-        let lo = c * CHUNK;
-        let m = o.len();
+    for lo in (0..n).step_by(CHUNK) {
+        let m = CHUNK.min(n - lo);
         let a = x.chunk(lo, &mut bx[..m], rt);
         let b = y.chunk(lo, &mut by[..m], rt);
-        zip_ff(op, a, b, o);
+        extend_ff(op, a, b, &mut out);
     }
     out
 }
 
-/// `o = a op b` item by item; one branch-free loop per op.
+/// `a op b` item by item onto `o`; one branch-free loop per op.
 #[inline]
-pub(crate) fn zip_ff(op: Op, a: &[f64], b: &[f64], o: &mut [f64]) {
+pub(crate) fn extend_ff(op: Op, a: &[f64], b: &[f64], o: &mut Vec<f64>) {
     macro_rules! lane {
         ($f:expr) => {
-            for ((o, &p), &q) in o.iter_mut().zip(a).zip(b) {
-                *o = $f(p, q);
-            }
+            o.extend(a.iter().zip(b).map(|(&p, &q)| $f(p, q)))
         };
     }
     match op {
@@ -771,19 +773,18 @@ pub(crate) fn mixed_i<O: Copy + Default>(
     n: usize,
     out_of: impl Fn(i64) -> O + Copy,
 ) -> Vec<O> {
-    let mut out = vec![O::default(); n];
+    let mut out = Vec::with_capacity(n);
     let (mut bx, mut by) = (side_buf(x), side_buf(y));
-    for (c, o) in out.chunks_mut(CHUNK).enumerate() {
-        let lo = c * CHUNK;
-        let m = o.len();
+    for lo in (0..n).step_by(CHUNK) {
+        let m = CHUNK.min(n - lo);
         let a = x.chunk(lo, &mut bx[..m], rt);
         let b = y.chunk(lo, &mut by[..m], rt);
         macro_rules! lane {
             ($f:expr) => {
-                for ((o, &p), &q) in o.iter_mut().zip(a).zip(b) {
+                out.extend(a.iter().zip(b).map(|(&p, &q)| {
                     let r = $f(p, q);
-                    *o = out_of(if p == NJ || q == NJ { NJ } else { r });
-                }
+                    out_of(if p == NJ || q == NJ { NJ } else { r })
+                }))
             };
         }
         match op {
@@ -831,39 +832,41 @@ wrap_int!(i64);
 /// `a op b` item by item for one integer width, nulls propagating. The
 /// loop body is branch-free per op so it vectorises.
 pub(crate) fn zip_int<T: WrapInt>(op: Op, a: &[T], b: &[T]) -> Vec<T> {
-    let mut out = vec![T::default(); a.len()];
     macro_rules! lane {
         ($f:expr) => {
-            for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
-                let r = $f(x, y);
-                *o = if x == T::NULL || y == T::NULL {
-                    T::NULL
-                } else {
-                    r
-                };
-            }
+            a.iter()
+                .zip(b)
+                .map(|(&x, &y)| {
+                    let r = $f(x, y);
+                    if x == T::NULL || y == T::NULL {
+                        T::NULL
+                    } else {
+                        r
+                    }
+                })
+                .collect()
         };
     }
     match op {
         Op::Add => lane!(|x: T, y: T| x.wadd(y)),
         Op::Sub => lane!(|x: T, y: T| x.wsub(y)),
         Op::Mul => lane!(|x: T, y: T| x.wmul(y)),
-        Op::Div => {}
+        Op::Div => vec![T::default(); a.len().min(b.len())],
     }
-    out
 }
 
 pub(crate) fn scalar_i64(op: Op, a: &[i64], s: i64, flipped: bool) -> Vec<i64> {
-    let mut out = vec![0i64; a.len()];
     macro_rules! lane {
         ($f:expr) => {
             if s == NJ {
-                out.iter_mut().for_each(|o| *o = NJ);
+                vec![NJ; a.len()]
             } else {
-                for (o, &x) in out.iter_mut().zip(a) {
-                    let r = $f(x);
-                    *o = if x == NJ { NJ } else { r };
-                }
+                a.iter()
+                    .map(|&x| {
+                        let r = $f(x);
+                        if x == NJ { NJ } else { r }
+                    })
+                    .collect()
             }
         };
     }
@@ -872,17 +875,12 @@ pub(crate) fn scalar_i64(op: Op, a: &[i64], s: i64, flipped: bool) -> Vec<i64> {
         (Op::Sub, false) => lane!(|x: i64| x.wrapping_sub(s)),
         (Op::Sub, true) => lane!(|x: i64| s.wrapping_sub(x)),
         (Op::Mul, _) => lane!(|x: i64| x.wrapping_mul(s)),
-        (Op::Div, _) => {}
+        (Op::Div, _) => vec![0; a.len()],
     }
-    out
 }
 
 pub(crate) fn zip_f64(op: Op, a: &[f64], b: &[f64]) -> Vec<f64> {
-    let mut out = vec![0f64; a.len()];
-    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
-        *o = ff(op, x, y);
-    }
-    out
+    a.iter().zip(b).map(|(&x, &y)| ff(op, x, y)).collect()
 }
 
 pub(crate) fn scalar_f64(op: Op, a: &[f64], s: f64, flipped: bool) -> Vec<f64> {

@@ -156,17 +156,16 @@ pub(crate) fn running_sum<T: Copy + Sync>(
     src: &[T],
     f: impl Fn(T) -> i64 + Sync + Send,
 ) -> Vec<i64> {
-    let scan = |part: &[T], start: i64, out: &mut [i64]| {
+    let scan = |part: &[T], start: i64, out: &mut Piece<'_, i64>| {
         let mut acc = start;
-        for (o, &x) in out.iter_mut().zip(part) {
+        for &x in part {
             acc = acc.wrapping_add(f(x));
-            *o = acc;
+            out.push(acc);
         }
     };
     let n = src.len();
-    let mut out = vec![0i64; n];
     match piece_len(n) {
-        None => scan(src, 0, &mut out),
+        None => write_pieces(n, None, 0, |_, _, out| scan(src, 0, out)),
         Some(step) => {
             let totals: Vec<i64> = src
                 .par_chunks(step)
@@ -178,13 +177,11 @@ pub(crate) fn running_sum<T: Copy + Sync>(
                 starts.push(at);
                 at = at.wrapping_add(t);
             }
-            out.par_chunks_mut(step)
-                .zip(src.par_chunks(step))
-                .zip(starts.par_iter())
-                .for_each(|((o, p), &s)| scan(p, s, o));
+            write_pieces(n, Some(step), 0, |p, lo, out| {
+                scan(&src[lo..(lo + step).min(n)], starts[p], out)
+            })
         }
     }
-    out
 }
 
 /// `a` then `b` in one vector, copied in pieces on the pool above the
