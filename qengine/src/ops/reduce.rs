@@ -2,9 +2,9 @@
 //! and int sums (nulls as 0, wrapping as q), extremes ignoring nulls
 //! (`0W`/`-0W`, `0w`/`-0w` when every item is null), and the widening of
 //! integral and real items for them. Large inputs ([`PAR_ITEMS`]) are
-//! folded in parallel pieces on the rayon pool; only exact aggregates are,
-//! since integer addition and extremes do not depend on the order — float
-//! sums go through `ops/lanes.rs` instead, whose order is fixed.
+//! folded in parallel pieces on the rayon pool: integer addition and
+//! extremes do not depend on the order. Float sums go through
+//! `ops/lanes.rs` instead, whose fixed blocks split in their own way.
 
 use qcore::QError;
 use qcore::QResult;
@@ -21,8 +21,8 @@ use qcore::sentinel::NJ;
 
 /// Items from which the exact integer aggregates (`sum`, `min`, `max` of
 /// longs and ints) split across cores. Wrapping sums and min/max are
-/// associative, so the split never changes a result; float sums stay on one
-/// thread because their association order is part of the answer.
+/// associative, so the split never changes a result (float sums split by
+/// their fixed blocks, `ops/lanes.rs`).
 pub(crate) const PAR_ITEMS: usize = 1 << 21;
 
 /// Items per piece when an aggregate is split (a few per core, so a core
