@@ -2,9 +2,9 @@
 //! and int sums (nulls as 0, wrapping as q), extremes ignoring nulls
 //! (`0W`/`-0W`, `0w`/`-0w` when every item is null), and the widening of
 //! integral and real items for them. Large inputs ([`PAR_ITEMS`]) are
-//! folded in parallel pieces on the rayon pool; only exact aggregates are,
-//! since integer addition and extremes do not depend on the order — float
-//! sums go through `ops/lanes.rs` instead, whose order is fixed.
+//! folded in parallel pieces on the rayon pool: integer addition and
+//! extremes do not depend on the order. Float sums go through
+//! `ops/lanes.rs` instead, whose fixed blocks split in their own way.
 
 use qcore::QError;
 use qcore::QResult;
@@ -21,8 +21,8 @@ use qcore::sentinel::NJ;
 
 /// Items from which the exact integer aggregates (`sum`, `min`, `max` of
 /// longs and ints) split across cores. Wrapping sums and min/max are
-/// associative, so the split never changes a result; float sums stay on one
-/// thread because their association order is part of the answer.
+/// associative, so the split never changes a result (float sums split by
+/// their fixed blocks, `ops/lanes.rs`).
 pub(crate) const PAR_ITEMS: usize = 1 << 21;
 
 /// Items per piece when an aggregate is split (a few per core, so a core
@@ -51,17 +51,30 @@ pub fn sum_i64(xs: &[i64]) -> i64 {
     par_fold(xs, sum_i64_seq, i64::wrapping_add)
 }
 
+/// Adds every item, nulls too, and corrects for the nulls afterwards: a
+/// null is `-2^63`, so `k` nulls add `k * 2^63`, which modulo `2^64` is
+/// the top bit when `k` is odd. Only the parity of the nulls is kept: the
+/// top bit of `(x - 1) & !x` is set exactly when `x` (the item XOR `0N`)
+/// is 0. All of it is 64-bit add, and, xor, which SSE2 has, so the loop
+/// vectorises (3 instructions an item); the plain `v == 0N` compare is a
+/// 64-bit compare SSE2 lacks, and LLVM left that loop scalar (4.6).
 pub(crate) fn sum_i64_seq(xs: &[i64]) -> i64 {
     let mut acc = [0i64; 8];
+    let mut odd = [0i64; 8];
     let chunks = xs.chunks_exact(8);
     let rem = chunks.remainder();
     for c in chunks {
         for k in 0..8 {
             let v = c[k];
-            acc[k] = acc[k].wrapping_add(if v == NJ { 0 } else { v });
+            acc[k] = acc[k].wrapping_add(v);
+            let x = v ^ NJ;
+            odd[k] ^= x.wrapping_sub(1) & !x;
         }
     }
-    let mut s = acc.iter().fold(0i64, |a, &b| a.wrapping_add(b));
+    let all = acc.iter().fold(0i64, |a, &b| a.wrapping_add(b));
+    let nulls_odd = odd.iter().fold(0i64, |a, &b| a ^ b) & NJ;
+    // adding 2^63 modulo 2^64 flips the top bit
+    let mut s = all ^ nulls_odd;
     for &v in rem {
         s = s.wrapping_add(if v == NJ { 0 } else { v });
     }

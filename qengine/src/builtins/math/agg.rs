@@ -513,6 +513,43 @@ mod tests {
         assert_eq!(sum_i32(&[1, NI, 2, 3, 4, 5, 6, 7, 8, 9]), 45);
     }
 
+    /// The vectorised long sum (all items, then the nulls' parity) is the
+    /// plain sum that skips nulls: none, an odd and an even number of
+    /// nulls, nulls in the tail, wrap-around, `-0W`.
+    #[test]
+    fn long_sum_corrects_for_nulls() {
+        let plain = |xs: &[i64]| {
+            xs.iter()
+                .filter(|&&v| v != NJ)
+                .fold(0i64, |a, &v| a.wrapping_add(v))
+        };
+        let mut x: u64 = 3;
+        for n in [0usize, 1, 7, 8, 9, 17, 64, 1003] {
+            for every in [0u64, 1, 2, 3, 5, 64] {
+                let v: Vec<i64> = (0..n)
+                    .map(|_| {
+                        x = x
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        if every > 0 && (x >> 40).is_multiple_of(every) {
+                            NJ
+                        } else {
+                            (x as i64) | 1
+                        }
+                    })
+                    .collect();
+                assert_eq!(sum_i64_seq(&v), plain(&v), "{n} {every}");
+            }
+        }
+        assert_eq!(sum_i64_seq(&[NJ; 9]), 0);
+        assert_eq!(sum_i64_seq(&[NJ; 8]), 0);
+        assert_eq!(
+            sum_i64_seq(&[-i64::MAX, NJ, 0, 0, 0, 0, 0, 0, NJ]),
+            -i64::MAX
+        );
+        assert_eq!(sum_i64_seq(&[i64::MAX, 1, NJ, 0, 0, 0, 0, 0]), NJ);
+    }
+
     #[test]
     fn float_sum_is_deterministic() {
         let f: Vec<f64> = (0..1001).map(|i| (i as f64) * 0.1).collect();

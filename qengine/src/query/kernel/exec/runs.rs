@@ -201,9 +201,10 @@ pub(super) fn run_range<'a>(
 /// read a long or float column as it is (or are `count`, `first`,
 /// `last`, `wavg`, `wsum`): each aggregate over its whole column at once,
 /// the aggregates in parallel, with the interpreter's own kernels where
-/// they split across cores (integer `sum`, `min`, `max`) and the same
-/// single pass as the chunk loop for the ordered float sums. `None`: not
-/// of that shape.
+/// they split across cores (integer `sum`, `min`, `max`) and, for the
+/// ordered float sums, [`crate::ops::lanes::Lanes::extend`] of the whole
+/// column (its fixed blocks on all cores: the chunk loop's bits). `None`:
+/// not of that shape.
 pub(super) fn whole_columns<'a>(t: &'a Table, q: &SelectQ) -> Option<AggState<'a>> {
     let n = t.len();
     if n == 0 || !q.keys.is_empty() || !q.prog.constraints.is_empty() {
