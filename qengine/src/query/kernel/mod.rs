@@ -154,14 +154,17 @@ pub enum Path {
     /// Rows partitioned by a hash of their keys, each partition's groups
     /// on a core of their own (hashed keys, about as many groups as rows).
     Partitioned = 4,
+    /// A lone key that never descends: its runs of equal items are the
+    /// groups, with no table (alongside one of the runs above).
+    Runs = 5,
 }
 
 thread_local! {
-    static PATH_RUNS: std::cell::Cell<[u64; 5]> = const { std::cell::Cell::new([0; 5]) };
+    static PATH_RUNS: std::cell::Cell<[u64; 6]> = const { std::cell::Cell::new([0; 6]) };
 }
 
 /// Per [`Path`], the selects on this thread that took it (a test counter).
-pub fn path_runs() -> [u64; 5] {
+pub fn path_runs() -> [u64; 6] {
     PATH_RUNS.with(|c| c.get())
 }
 

@@ -537,7 +537,7 @@ fn ordered_aggregates_split_and_piped() {
             // instead (`bygroup_runs_match_interpreter`), hashed keys with
             // about as many groups as rows the partitioned run
             // (`partitioned_runs_match_interpreter`)
-            let taken = |p: [u64; 5]| {
+            let taken = |p: [u64; 6]| {
                 p[path as usize] + p[Path::ByGroup as usize] + p[Path::Partitioned as usize]
             };
             let before = taken(path_runs());
@@ -613,6 +613,61 @@ fn bygroup_runs_match_interpreter() {
         if expect {
             assert!(path_runs()[Path::ByGroup as usize] > before, "bygroup: {q}");
         }
+    }
+    check_on_three_and_one(&mut it, &qs);
+}
+
+/// Lone integral keys that never descend: their runs are the groups
+/// (`keys::runs_key`), on one range and cut where the key changes.
+#[test]
+fn runs_keys_match_interpreter() {
+    let _g = switch_lock();
+    let mut it = Interp::new();
+    for s in SETUP.iter().chain(SETUP3).chain(&[
+        // 30000 rows: a long key with about as many groups as rows and
+        // nulls first, a wide one (no dense plan), runs of an int, a
+        // short and a date; nulls and both zeros among the items
+        "n6:30000",
+        "t6:([] s:n6?`a`b`c; v:n6?1000; x:n6?1f; w:n6?10)",
+        "t6:update v:0N from t6 where 0=i mod 97",
+        "t6:update x:0n from t6 where 0=i mod 89",
+        "t6:update x:-0f from t6 where 0=i mod 1001",
+        "t6:update x:0f from t6 where 0=i mod 1003",
+        "t6:update k:asc ((50#0N),(n6-50)?n6), g:asc 1000000000000*n6?200, j:asc n6?30000i, h:asc `short$n6?30000, d:asc 2020.01.01+n6?30000, ts:asc 2024.01.01D0+n6?1000000000000000 from t6",
+        "t6:update r:sums differ s from t6",
+        "t6:update dk:desc k from t6",
+    ]) {
+        run(&mut it, s);
+    }
+    let qs = [
+        "select c:count i, sv:sum v, a:avg x, f:first s, l:last x, mn:min v, mx:max v by k from t6",
+        "select sv:sum v, sx:sum x by g from t6",
+        "select c:count i, wa:w wavg x, d:dev x, m:med x by j from t6",
+        "select c:count i, sv:sum v, a:avg x by k from t6 where x<0.7",
+        "select c:count i, cd:count distinct v by d from t6",
+        "select sv:sum v, mn:min ts by ts from t6",
+        "select sv:sum v by r from t6",
+        "select sv:sum v by r:sums differ s from t6",
+        "select sv:sum v, a:avg x by k from t6 where v>2000",
+        "select sv:sum v by k from 1#t6",
+        // not runs: descending, a symbol, two keys, `xbar`
+        "select sv:sum v by dk from t6",
+        "select sv:sum v by s from t6",
+        "select sv:sum v by k, j from t6",
+        "select sv:sum v by 10 xbar k from t6",
+    ];
+    for q in qs {
+        let before = path_runs()[Path::Runs as usize];
+        check_both(&mut it, q);
+        let by = q.split(" by ").nth(1).unwrap_or("");
+        let expect = !["dk ", "s ", "k, j"].iter().any(|k| by.starts_with(k))
+            && !by.contains("xbar")
+            && !q.contains("v>2000");
+        assert_eq!(
+            path_runs()[Path::Runs as usize] > before,
+            expect,
+            "runs: {q}"
+        );
     }
     check_on_three_and_one(&mut it, &qs);
 }

@@ -99,6 +99,29 @@ pub(super) fn acc_grow(a: &Agg, acc: &mut Acc) {
     }
 }
 
+/// `k` groups' [`acc_grow`] at once (the new groups of a chunk of runs,
+/// `Keys::Runs`): the item one `acc_grow` pushes, repeated.
+pub(super) fn acc_grow_by(a: &Agg, acc: &mut Acc, k: usize) {
+    if k == 0 {
+        return;
+    }
+    let mut one = acc_new(a);
+    acc_grow(a, &mut one);
+    match (acc, one) {
+        (Acc::Count(v), Acc::Count(x)) | (Acc::I(v), Acc::I(x)) | (Acc::Row(v), Acc::Row(x)) => {
+            v.resize(v.len() + k, x[0])
+        }
+        (Acc::F(v), Acc::F(x)) => v.resize(v.len() + k, x[0]),
+        (Acc::L(v), Acc::L(x)) => v.resize(v.len() + k, x[0]),
+        (Acc::W(v), Acc::W(x)) => v.resize(v.len() + k, x[0]),
+        (acc, _) => {
+            for _ in 0..k {
+                acc_grow(a, acc);
+            }
+        }
+    }
+}
+
 pub(super) struct AggState<'a> {
     pub(super) m: Machine<'a>,
     pub(super) keys: Keys,

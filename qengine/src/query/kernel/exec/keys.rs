@@ -13,6 +13,7 @@ type HashMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::FixedState>;
 
 use super::agg::AggState;
 use super::agg::acc_grow;
+use super::agg::acc_grow_by;
 use super::machine::col_data;
 use super::machine::each_row;
 use super::machine::prepare;
@@ -37,6 +38,9 @@ pub(super) enum Keys {
     /// Dense composite ids ([`DensePlan`]): slot → group (`u32::MAX`: none
     /// yet).
     Dense(Vec<u32>),
+    /// A lone key that never descends ([`runs_key`]): each run of equal
+    /// items is a group, numbered in row order; the last item seen.
+    Runs(Option<i64>),
 }
 
 /// The group key of row `r` in key column `c` (`step`: its xbar).
@@ -57,17 +61,29 @@ pub(super) fn key_of(c: Col, step: Option<i64>, r: usize) -> i64 {
 /// do not have, in row order. `None`: the key descends somewhere, the
 /// table is below the parallel threshold, or no cut was found.
 pub(super) fn sorted_cuts(t: &Table, q: &SelectQ, parts: usize) -> Option<Vec<(usize, usize)>> {
-    use crate::query::kernel::CHUNK;
-    use rayon::prelude::*;
-    let n = t.len();
-    if parts < 2 || n < crate::query::kernel::par_min_rows() {
+    if parts < 2 || t.len() < crate::query::kernel::par_min_rows() {
         return None;
     }
+    if !first_key_ascends(t, q)? {
+        return None;
+    }
+    change_cuts(t, q, parts)
+}
+
+/// The first by key's column, when it has no `xbar` step.
+fn first_key<'a>(t: &'a Table, q: &SelectQ) -> Option<Col<'a>> {
     let (&k, None) = (q.keys.first()?, q.key_steps.first()?) else {
-        // (`xbar` keys: not split)
         return None;
     };
-    let c = col_data(t.columns.get(k)?)?;
+    col_data(t.columns.get(k)?)
+}
+
+/// Whether the first by key (without `xbar`) never descends over `t`'s
+/// rows, as its raw items compare (symbols by id: equal items are still
+/// in one run each); checked in pieces on the pool. `None`: an `xbar`
+/// key, or no column.
+fn first_key_ascends(t: &Table, q: &SelectQ) -> Option<bool> {
+    use rayon::prelude::*;
     /// Whether `s` never descends: pieces on the pool, each with the
     /// first item of the next.
     fn ascends<T: Copy + Sync, K: Ord>(s: &[T], key: impl Fn(T) -> K + Sync) -> bool {
@@ -79,17 +95,44 @@ pub(super) fn sorted_cuts(t: &Table, q: &SelectQ, parts: usize) -> Option<Vec<(u
                 .all(|w| key(w[0]) <= key(w[1]))
         })
     }
-    let up = match c {
+    Some(match first_key(t, q)? {
         Col::U8(s) => ascends(s, |x| x),
         Col::I16(s) => ascends(s, |x| x),
         Col::I32(s) => ascends(s, |x| x),
         Col::I64(s) => ascends(s, |x| x),
         Col::Sym(s) => ascends(s, |x| x.0),
         Col::F64(_) => false,
-    };
-    if !up {
+    })
+}
+
+/// Whether `q`'s by is one short, int or long key (any temporal type
+/// stored so), without `xbar`, that never descends over `t`'s rows (a
+/// sorted column, `by g:sums differ sym`). Its groups are then its runs
+/// of equal items ([`Keys::Runs`]): numbered in row order with no table
+/// of slots or hashes, and already in ascending key order (q's order of
+/// these types is their signed order, nulls first), so the result needs
+/// no sort.
+pub(super) fn runs_key(t: &Table, q: &SelectQ) -> bool {
+    q.keys.len() == 1
+        && !t.is_empty()
+        && matches!(
+            first_key(t, q),
+            Some(Col::I16(_) | Col::I32(_) | Col::I64(_))
+        )
+        && first_key_ascends(t, q) == Some(true)
+}
+
+/// Row ranges for about `parts` threads cut at chunk boundaries where
+/// the first by key changes, when it never descends (the caller knows:
+/// [`sorted_cuts`], [`runs_key`]); `None` below the parallel threshold or
+/// when no cut was found.
+pub(super) fn change_cuts(t: &Table, q: &SelectQ, parts: usize) -> Option<Vec<(usize, usize)>> {
+    use crate::query::kernel::CHUNK;
+    let n = t.len();
+    if parts < 2 || n < crate::query::kernel::par_min_rows() {
         return None;
     }
+    let c = first_key(t, q)?;
     let key = |r: usize| c.key_at(r);
     let per = n.div_ceil(parts).div_ceil(CHUNK) * CHUNK;
     let mut cuts = vec![0usize];
@@ -285,6 +328,35 @@ impl AggState<'_> {
                 }
                 self.keys = Keys::Dense(slots);
             }
+            Keys::Runs(mut last) => {
+                let before = self.firsts.len();
+                let firsts = &mut self.firsts;
+                macro_rules! go {
+                    ($c:expr) => {{
+                        let c = $c;
+                        each_row!(base, sel, n, dense, |j, r| {
+                            let k = c[r] as i64;
+                            if last != Some(k) {
+                                last = Some(k);
+                                firsts.push(r as i64);
+                            }
+                            gids[j] = firsts.len() as u32 - 1;
+                        });
+                    }};
+                }
+                match self.keycols[0] {
+                    Col::I16(c) => go!(c),
+                    Col::I32(c) => go!(c),
+                    Col::I64(c) => go!(c),
+                    _ => self.bad = true,
+                }
+                // the run's new groups' accumulators at once
+                let new = self.firsts.len() - before;
+                for (a, acc) in q.aggs.iter().zip(self.accs.iter_mut()) {
+                    acc_grow_by(a, acc, new);
+                }
+                self.keys = Keys::Runs(last);
+            }
         }
         self.m.sel = sel;
     }
@@ -348,6 +420,13 @@ impl AggState<'_> {
                 }
                 self.keys = Keys::Dense(slots);
                 g
+            }
+            // states of runs are appended, never merged by looking their
+            // groups up (`run_select`): the interpreter answers
+            Keys::Runs(last) => {
+                self.bad = true;
+                self.keys = Keys::Runs(last);
+                0
             }
         }
     }

@@ -109,7 +109,7 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
         // no where, no by: zero ties cannot differ (the interpreter's
         // kernels), and there is one group with a first row
         super::note_path(super::Path::Whole);
-        return Some(finish(t, q, st));
+        return Some(finish(t, q, st, false));
     }
     let plan = dense_plan(t, q);
     let threads = rayon::current_num_threads().max(1);
@@ -126,15 +126,26 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
         .as_ref()
         .is_some_and(|p| p.slots.saturating_mul(threads as u64) > n as u64);
     // ... unless the first key ascends: ranges cut where it changes hold
-    // groups of their own, which merge by appending (`AggState::append`)
-    let disjoint = if many {
+    // groups of their own, which merge by appending (`AggState::append`).
+    // A lone integral key that never descends (many groups, or too wide a
+    // range for a plan) needs no table at all: its groups are its runs
+    // (`keys::runs_key`), already in key order
+    // (the same test as `many` on two threads, on any number: one thread
+    // gains from no table too)
+    let wide = plan
+        .as_ref()
+        .is_none_or(|p| p.slots.saturating_mul(2) > n as u64);
+    let runs = (many || wide) && keys::runs_key(t, q);
+    let disjoint = if runs {
+        keys::change_cuts(t, q, threads)
+    } else if many {
         keys::sorted_cuts(t, q, threads)
     } else {
         None
     };
     let rs = match &disjoint {
         Some(cuts) => cuts.clone(),
-        None if many => vec![(0, n)],
+        None if many || runs => vec![(0, n)],
         None => ranges_of(n, parts),
     };
     let exact = parallel_ok(q);
@@ -151,7 +162,7 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
     // hash, no merge, each partition's table small (`partition`; not
     // dense keys: their one pass reads its slot table in runs of
     // neighbouring slots, `by sym, run`, which the hash scatters)
-    let part = if plan.is_none() {
+    let part = if plan.is_none() && !runs {
         partition::run_partitioned(t, q, threads)
     } else {
         None
@@ -185,7 +196,7 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
         let record = split;
         let parts: Vec<Option<AggState>> = rs
             .par_iter()
-            .map(|&r| run_range(t, q, plan.as_ref(), r, stage, record))
+            .map(|&r| run_range(t, q, plan.as_ref(), runs, r, stage, record))
             .collect();
         let mut recs = Vec::with_capacity(parts.len());
         let mut it_parts = parts.into_iter();
@@ -222,18 +233,21 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
         }
         st
     } else {
-        run_range(t, q, plan.as_ref(), (0, n), Stage::All, false)?
+        run_range(t, q, plan.as_ref(), runs, (0, n), Stage::All, false)?
     };
     if zero_ties(t, q, &st) {
         return None;
     }
-    if plan.is_some() {
+    if plan.is_some() && !runs {
         super::note_dense();
+    }
+    if runs {
+        super::note_path(super::Path::Runs);
     }
     if st.firsts.iter().any(|&r| r < 0) || st.firsts.is_empty() {
         return None;
     }
-    Some(finish(t, q, st))
+    Some(finish(t, q, st, runs))
 }
 
 /// How many distinct keys `xs` holds: through dense ids when their
@@ -245,7 +259,9 @@ fn count_distinct(xs: &[i64]) -> i64 {
     }
 }
 
-fn finish(t: &Table, q: &SelectQ, st: AggState) -> QResult<Value> {
+/// The result table from the accumulators: keyed by the groups' keys in
+/// ascending order (`sorted`: the groups are in that order already).
+fn finish(t: &Table, q: &SelectQ, st: AggState, sorted: bool) -> QResult<Value> {
     let mut cols = Vec::with_capacity(q.aggs.len());
     for (a, acc) in q.aggs.iter().zip(st.accs) {
         let v = match acc {
@@ -342,6 +358,12 @@ fn finish(t: &Table, q: &SelectQ, st: AggState) -> QResult<Value> {
             }
         })
         .collect();
+    if sorted {
+        return Ok(Value::dict(
+            Value::table(q.key_names.clone(), keys),
+            Value::table(q.names.clone(), cols),
+        ));
+    }
     // ascending key order, exactly as `crate::query::qsql::group_rows` grades
     let kt = Value::table(
         (0..keys.len())

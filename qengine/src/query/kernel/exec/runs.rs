@@ -149,15 +149,23 @@ pub(super) fn parallel_ok(q: &SelectQ) -> bool {
     q.aggs.iter().all(|a| !ordered(a.kind))
 }
 
+/// One range of rows in chunks: `plan` the dense keys' plan; `runs`: the
+/// lone key's groups are its runs (`Keys::Runs`, no plan); `stage` the
+/// aggregates folded; `record`: the ordered ones' items kept for a later
+/// pass.
 pub(super) fn run_range<'a>(
     t: &'a Table,
     q: &SelectQ,
     plan: Option<&DensePlan>,
+    runs: bool,
     (lo, hi): (usize, usize),
     stage: Stage,
     record: bool,
 ) -> Option<AggState<'a>> {
-    let mut st = AggState::new(t, q, plan)?;
+    let mut st = AggState::new(t, q, if runs { None } else { plan })?;
+    if runs {
+        st.keys = Keys::Runs(None);
+    }
     st.stage = stage;
     if record {
         let vals = q
