@@ -1304,6 +1304,25 @@ pub fn cmp_values(a: &Value, b: &Value) -> Ordering {
 mod tests {
     use super::*;
 
+    /// The reference grade of a table's `n` rows: a stable sort comparing
+    /// the rows column by column.
+    fn grade_by_rows(tt: &Table, n: usize, desc: bool) -> Vec<usize> {
+        let mut want: Vec<usize> = (0..n).collect();
+        want.sort_by(|&i, &j| {
+            let o = tt
+                .columns
+                .iter()
+                .map(|c| match c {
+                    Value::Vector(v) => cmp_atoms(&v.get(i), &v.get(j)),
+                    _ => Ordering::Equal,
+                })
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal);
+            if desc { o.reverse() } else { o }
+        });
+        want
+    }
+
     use crate::testutil::xorshift as rng;
 
     /// Every grade split across a pool (radix passes, the bucket scatter,
@@ -1497,19 +1516,7 @@ mod tests {
             }));
             let Value::Table(tt) = &t else { unreachable!() };
             for desc in [false, true] {
-                let mut want: Vec<usize> = (0..n).collect();
-                want.sort_by(|&i, &j| {
-                    let o = tt
-                        .columns
-                        .iter()
-                        .map(|c| match c {
-                            Value::Vector(v) => cmp_atoms(&v.get(i), &v.get(j)),
-                            _ => Ordering::Equal,
-                        })
-                        .find(|o| o.is_ne())
-                        .unwrap_or(Ordering::Equal);
-                    if desc { o.reverse() } else { o }
-                });
+                let want = grade_by_rows(tt, n, desc);
                 assert_eq!(grade(&t, desc).unwrap_or_default(), want, "n={n}");
             }
         }
@@ -1797,19 +1804,7 @@ mod tests {
             for t in &tables {
                 let Value::Table(tt) = t else { unreachable!() };
                 for desc in [false, true] {
-                    let mut want: Vec<usize> = (0..n).collect();
-                    want.sort_by(|&i, &j| {
-                        let o = tt
-                            .columns
-                            .iter()
-                            .map(|c| match c {
-                                Value::Vector(v) => cmp_atoms(&v.get(i), &v.get(j)),
-                                _ => Ordering::Equal,
-                            })
-                            .find(|o| o.is_ne())
-                            .unwrap_or(Ordering::Equal);
-                        if desc { o.reverse() } else { o }
-                    });
+                    let want = grade_by_rows(tt, n, desc);
                     for split in [false, true] {
                         par::set_par_rows(if split { 2 } else { par::PAR_ROWS });
                         let got = pool.install(|| grade(t, desc));
