@@ -223,23 +223,22 @@ impl<T: Copy> Buf<T> {
     where
         T: Ord,
     {
+        self.block_bounds_by(block_bounds_of)
+    }
+
+    /// [`Buf::block_bounds`], made by `make` from the items when they are
+    /// not kept yet: how a caller with a thread pool computes them on it
+    /// (a mapped column is opened afresh by every query, so its statistics
+    /// are made at every query).
+    pub fn block_bounds_by(&self, make: impl FnOnce(&[T]) -> Vec<(T, T)>) -> Option<&[(T, T)]> {
         if self.inner.window {
             return None;
         }
-        Some(self.inner.bounds.get_or_init(|| {
-            self.as_slice()
-                .chunks(BLOCK)
-                .map(|b| {
-                    let mut lo = b[0];
-                    let mut hi = b[0];
-                    for &x in &b[1..] {
-                        lo = lo.min(x);
-                        hi = hi.max(x);
-                    }
-                    (lo, hi)
-                })
-                .collect()
-        }))
+        Some(
+            self.inner
+                .bounds
+                .get_or_init(|| make(self.as_slice()).into()),
+        )
     }
 
     /// Whether the block statistics are computed (tests).
@@ -304,6 +303,23 @@ impl<T: Copy + PartialEq> PartialEq for Buf<T> {
     fn eq(&self, other: &Self) -> bool {
         self.as_slice() == other.as_slice()
     }
+}
+
+/// The smallest and largest item of each block of [`BLOCK`] items of
+/// `xs` ([`Buf::block_bounds`]); a caller splitting `xs` in pieces of whole
+/// blocks gets the same by concatenating the pieces' results.
+pub fn block_bounds_of<T: Copy + Ord>(xs: &[T]) -> Vec<(T, T)> {
+    xs.chunks(BLOCK)
+        .map(|b| {
+            let mut lo = b[0];
+            let mut hi = b[0];
+            for &x in &b[1..] {
+                lo = lo.min(x);
+                hi = hi.max(x);
+            }
+            (lo, hi)
+        })
+        .collect()
 }
 
 #[cfg(test)]

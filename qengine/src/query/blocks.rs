@@ -32,6 +32,21 @@ use qcore::Value;
 use qcore::VecData;
 use qcore::buf::BLOCK;
 
+/// The block statistics of `xs` (`qcore::buf::block_bounds_of`), made on
+/// the pool in pieces of whole blocks above the threshold: a mapped
+/// column's are made afresh at every query, a pass over the whole column.
+fn par_bounds<T: Copy + Ord + Send + Sync>(xs: &[T]) -> Vec<(T, T)> {
+    use rayon::prelude::*;
+    match crate::ops::par::piece_len(xs.len()) {
+        None => qcore::buf::block_bounds_of(xs),
+        Some(step) => xs
+            .par_chunks(step.next_multiple_of(BLOCK))
+            .map(qcore::buf::block_bounds_of)
+            .collect::<Vec<_>>()
+            .concat(),
+    }
+}
+
 /// An integer-stored column's storage.
 enum Col<'t> {
     I16(&'t Buf<i16>),
@@ -46,9 +61,9 @@ impl Col<'_> {
             b.iter().map(|&(lo, hi)| (lo.into(), hi.into())).collect()
         }
         Some(match self {
-            Col::I16(b) => wide(b.block_bounds()?),
-            Col::I32(b) => wide(b.block_bounds()?),
-            Col::I64(b) => wide(b.block_bounds()?),
+            Col::I16(b) => wide(b.block_bounds_by(par_bounds)?),
+            Col::I32(b) => wide(b.block_bounds_by(par_bounds)?),
+            Col::I64(b) => wide(b.block_bounds_by(par_bounds)?),
         })
     }
 
@@ -301,6 +316,30 @@ mod tests {
 
     fn run(it: &mut Interp, q: &str) -> String {
         format!("{:?}", it.eval_text(q).map_err(|e| format!("{e:?}")))
+    }
+
+    /// The statistics made on the pool in pieces of whole blocks are the
+    /// one pass's, on three threads with pieces of any size.
+    #[test]
+    fn bounds_on_the_pool_are_the_one_pass() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .expect("pool");
+        use qcore::buf::BLOCK;
+        for n in [1, BLOCK - 1, BLOCK, BLOCK + 1, 7 * BLOCK + 5] {
+            let xs: Vec<i64> = (0..n as i64).map(|i| (i * 7919) % 1013 - 500).collect();
+            let want = qcore::buf::block_bounds_of(&xs);
+            for rows in [2, 4096, crate::ops::par::PAR_ROWS] {
+                crate::ops::par::set_par_rows(rows);
+                assert_eq!(
+                    pool.install(|| super::par_bounds(&xs)),
+                    want,
+                    "n {n} rows {rows}"
+                );
+            }
+            crate::ops::par::set_par_rows(crate::ops::par::PAR_ROWS);
+        }
     }
 
     /// Every query (block statistics deciding part of its where clause)
