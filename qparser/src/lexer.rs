@@ -851,7 +851,7 @@ fn decode(w: &str) -> Result<Raw, String> {
 
 fn to_int(v: V, null: i64, inf: i64) -> Result<i64, String> {
     match v {
-        V::I(x) if x > -inf && x < inf => Ok(x),
+        V::I(x) if x >= -inf && x <= inf => Ok(x),
         V::I(_) => Err("number out of range".into()),
         V::F(_) => Err("a float cannot be an item of an integral literal".into()),
         V::Null => Ok(null),
