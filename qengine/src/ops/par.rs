@@ -523,6 +523,42 @@ pub(crate) fn write_pieces<T: Copy + Send + Sync>(
     v
 }
 
+/// Appends `parts` to `dst` in their order, copied in pieces on the pool
+/// (`par_rows` items a piece): the row ranges' accumulators of a grouped
+/// select put back into one vector. The room is reserved once, and the
+/// copies write fresh memory without zeroing it first ([`write_pieces`]).
+pub(crate) fn extend_pieces<T: Copy + Send + Sync>(dst: &mut Vec<T>, parts: &[&[T]]) {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    dst.reserve_exact(total);
+    let start = dst.len();
+    let step = par_rows().max(1);
+    let mut jobs: Vec<(&mut [std::mem::MaybeUninit<T>], &[T])> = Vec::new();
+    let mut rest = &mut dst.spare_capacity_mut()[..total];
+    for p in parts {
+        for src in p.chunks(step) {
+            let (o, r) = std::mem::take(&mut rest).split_at_mut(src.len());
+            jobs.push((o, src));
+            rest = r;
+        }
+    }
+    let copy = |(o, src): (&mut [std::mem::MaybeUninit<T>], &[T])| {
+        for (s, &x) in o.iter_mut().zip(src) {
+            s.write(x);
+        }
+    };
+    if jobs.len() > 1 && rayon::current_num_threads() > 1 {
+        jobs.into_par_iter().for_each(copy);
+    } else {
+        jobs.into_iter().for_each(copy);
+    }
+    // SAFETY: `reserve_exact` left room for `total` more items, and the
+    // pieces above cut the first `total` of that room into consecutive
+    // slices, one per piece of a part, each as long as its source and
+    // written in full by `copy`; so items `start..start + total` are all
+    // initialised.
+    unsafe { dst.set_len(start + total) };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -693,5 +729,32 @@ mod tests {
                 assert_eq!(got, want, "{n}");
             }
         }
+    }
+
+    /// `extend_pieces` on one thread and on three, pieces of 2 items
+    /// (every part cut), empty parts among them: the parts in order.
+    #[test]
+    fn extend_pieces_appends_in_order() {
+        let _g = switch_lock();
+        let pool = three_threads();
+        let a: Vec<i64> = (0..7).collect();
+        let b: Vec<i64> = (100..105).collect();
+        let c: Vec<i64> = vec![];
+        for threads in [false, true] {
+            let mut d: Vec<i64> = vec![-1, -2];
+            set_par_rows(2);
+            let parts: [&[i64]; 4] = [&a, &c, &b, &c];
+            if threads {
+                pool.install(|| extend_pieces(&mut d, &parts));
+            } else {
+                extend_pieces(&mut d, &parts);
+            }
+            set_par_rows(PAR_ROWS);
+            let want: Vec<i64> = [vec![-1, -2], a.clone(), b.clone()].concat();
+            assert_eq!(d, want);
+        }
+        let mut e: Vec<(f64, f64)> = vec![];
+        extend_pieces(&mut e, &[]);
+        assert!(e.is_empty());
     }
 }

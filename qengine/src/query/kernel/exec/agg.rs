@@ -850,30 +850,89 @@ impl AggState<'_> {
         map
     }
 
-    /// Merges the state of a later range whose groups are all new (the
-    /// ranges of [`super::keys::sorted_cuts`]): its groups numbered after
-    /// this state's, in their order, their accumulators appended as they
-    /// are (the ordered ones still as `acc_grow` made them, to be folded
-    /// from the records). Returns the range's group ids in this state.
-    pub(super) fn append(&mut self, o: AggState) -> Vec<u32> {
-        let at = self.firsts.len() as u32;
-        let map = (at..at + o.firsts.len() as u32).collect();
-        self.firsts.extend_from_slice(&o.firsts);
-        self.bad |= o.bad;
-        for (a, b) in self.accs.iter_mut().zip(o.accs) {
-            match (a, b) {
-                (Acc::Count(x), Acc::Count(y))
-                | (Acc::I(x), Acc::I(y))
-                | (Acc::Row(x), Acc::Row(y)) => x.extend(y),
-                (Acc::F(x), Acc::F(y)) => x.extend(y),
-                (Acc::L(x), Acc::L(y)) => x.extend(y),
-                (Acc::W(x), Acc::W(y)) => x.extend(y),
-                (Acc::V(x), Acc::V(y)) => x.extend(y),
-                (Acc::K(x), Acc::K(y)) => x.extend(y),
-                _ => self.bad = true,
+    /// Room for `k` more groups in the first rows and every accumulator
+    /// (a range of runs that knows how many it makes: `keys::runs_in`).
+    pub(super) fn reserve_groups(&mut self, k: usize) {
+        self.firsts.reserve_exact(k);
+        for acc in self.accs.iter_mut() {
+            match acc {
+                Acc::Count(v) | Acc::I(v) | Acc::Row(v) => v.reserve_exact(k),
+                Acc::F(v) => v.reserve_exact(k),
+                Acc::L(v) => v.reserve_exact(k),
+                Acc::W(v) => v.reserve_exact(k),
+                Acc::V(v) => v.reserve_exact(k),
+                Acc::K(v) => v.reserve_exact(k),
             }
         }
-        map
+    }
+
+    /// Merges the states of the later ranges, whose groups are all new
+    /// (the ranges of [`super::keys::sorted_cuts`] and
+    /// [`super::keys::change_cuts`]): their groups numbered after this
+    /// state's, range after range, their accumulators appended as they
+    /// are (the ordered ones still as `acc_grow` made them, to be folded
+    /// from the records). Each vector is made long enough for all the
+    /// ranges' groups once and they are copied into it in pieces on the
+    /// pool ([`crate::ops::par::extend_pieces`]), not one range after
+    /// another on the interpreter's thread. Returns each range's group ids
+    /// in this state (consecutive).
+    pub(super) fn append_all(&mut self, parts: Vec<AggState>) -> Vec<std::ops::Range<u32>> {
+        use crate::ops::par::extend_pieces;
+        let mut maps = Vec::with_capacity(parts.len());
+        let mut at = self.firsts.len() as u32;
+        for p in &parts {
+            let k = p.firsts.len() as u32;
+            maps.push(at..at + k);
+            at += k;
+            self.bad |= p.bad;
+        }
+        let firsts: Vec<&[i64]> = parts.iter().map(|p| &p.firsts[..]).collect();
+        extend_pieces(&mut self.firsts, &firsts);
+        let mut rest: Vec<std::vec::IntoIter<Acc>> =
+            parts.into_iter().map(|p| p.accs.into_iter()).collect();
+        for a in self.accs.iter_mut() {
+            let ys: Vec<Acc> = rest.iter_mut().filter_map(|it| it.next()).collect();
+            macro_rules! copy {
+                ($x:expr, $v:ident) => {{
+                    let src: Vec<&[_]> = ys
+                        .iter()
+                        .filter_map(|y| match y {
+                            Acc::$v(y) => Some(&y[..]),
+                            _ => None,
+                        })
+                        .collect();
+                    if src.len() != ys.len() {
+                        self.bad = true;
+                    }
+                    extend_pieces($x, &src);
+                }};
+            }
+            match a {
+                Acc::Count(x) => copy!(x, Count),
+                Acc::I(x) => copy!(x, I),
+                Acc::Row(x) => copy!(x, Row),
+                Acc::F(x) => copy!(x, F),
+                Acc::L(x) => copy!(x, L),
+                Acc::W(x) => copy!(x, W),
+                Acc::V(x) => {
+                    for y in ys {
+                        match y {
+                            Acc::V(y) => x.extend(y),
+                            _ => self.bad = true,
+                        }
+                    }
+                }
+                Acc::K(x) => {
+                    for y in ys {
+                        match y {
+                            Acc::K(y) => x.extend(y),
+                            _ => self.bad = true,
+                        }
+                    }
+                }
+            }
+        }
+        maps
     }
 
     /// The ordered pass of a split run: folds a range's recorded items

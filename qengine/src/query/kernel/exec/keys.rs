@@ -122,6 +122,26 @@ pub(super) fn runs_key(t: &Table, q: &SelectQ) -> bool {
         && first_key_ascends(t, q) == Some(true)
 }
 
+/// How many runs of equal items the lone by key has over rows `[lo,
+/// hi)` ([`Keys::Runs`]): the groups a range of runs makes there when
+/// every row is selected, so its accumulators are made that long at once
+/// (grown chunk by chunk, a key of as many groups as rows copied them at
+/// every doubling and faulted in twice their pages).
+pub(super) fn runs_in(t: &Table, q: &SelectQ, (lo, hi): (usize, usize)) -> usize {
+    fn go<T: PartialEq>(s: &[T]) -> usize {
+        match s.split_first() {
+            None => 0,
+            Some((_, rest)) => 1 + rest.iter().zip(s).filter(|(a, b)| a != b).count(),
+        }
+    }
+    match first_key(t, q) {
+        Some(Col::I16(s)) => s.get(lo..hi).map_or(0, go),
+        Some(Col::I32(s)) => s.get(lo..hi).map_or(0, go),
+        Some(Col::I64(s)) => s.get(lo..hi).map_or(0, go),
+        _ => 0,
+    }
+}
+
 /// Row ranges for about `parts` threads cut at chunk boundaries where
 /// the first by key changes, when it never descends (the caller knows:
 /// [`sorted_cuts`], [`runs_key`]); `None` below the parallel threshold or

@@ -126,7 +126,7 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
         .as_ref()
         .is_some_and(|p| p.slots.saturating_mul(threads as u64) > n as u64);
     // ... unless the first key ascends: ranges cut where it changes hold
-    // groups of their own, which merge by appending (`AggState::append`).
+    // groups of their own, which merge by appending (`AggState::append_all`).
     // A lone integral key that never descends (many groups, or too wide a
     // range for a plan) needs no table at all: its groups are its runs
     // (`keys::runs_key`), already in key order
@@ -147,6 +147,24 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
         Some(cuts) => cuts.clone(),
         None if many || runs => vec![(0, n)],
         None => ranges_of(n, parts),
+    };
+    // groups of runs: each range's accumulators made at once as long as
+    // its runs (every row selected; with a where clause fewer groups, left
+    // to grow), the first range's long enough for every range's, which
+    // are appended to it (`AggState::append_all`)
+    let rooms: Vec<Option<usize>> = if !runs {
+        vec![None; rs.len()]
+    } else if q.prog.constraints.is_empty() {
+        let count = |&r: &(usize, usize)| keys::runs_in(t, q, r);
+        let mut k: Vec<usize> = if rs.len() > 1 {
+            rs.par_iter().map(count).collect()
+        } else {
+            rs.iter().map(count).collect()
+        };
+        k[0] = k.iter().sum();
+        k.into_iter().map(Some).collect()
+    } else {
+        vec![Some(0); rs.len()]
     };
     let exact = parallel_ok(q);
     let split = !exact && threads > 1;
@@ -196,22 +214,42 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
         let record = split;
         let parts: Vec<Option<AggState>> = rs
             .par_iter()
-            .map(|&r| run_range(t, q, plan.as_ref(), runs, r, stage, record))
+            .zip(&rooms)
+            .map(|(&r, &room)| run_range(t, q, plan.as_ref(), room, r, stage, record))
             .collect();
         let mut recs = Vec::with_capacity(parts.len());
         let mut it_parts = parts.into_iter();
         let mut st = it_parts.next()??;
-        let groups: Vec<u32> = (0..st.firsts.len() as u32).collect();
-        recs.push((st.rec.take(), groups));
-        for p in it_parts {
-            let mut p = p?;
-            let rec = p.rec.take();
-            let map = if disjoint.is_some() {
-                st.append(p)
-            } else {
-                st.merge(q, p)
-            };
-            recs.push((rec, map));
+        // (a range's group map is needed only for its record)
+        let rec = st.rec.take();
+        let groups: Vec<u32> = match rec {
+            Some(_) => (0..st.firsts.len() as u32).collect(),
+            None => Vec::new(),
+        };
+        recs.push((rec, groups));
+        if disjoint.is_some() {
+            // the ranges' groups are all new: appended at once
+            let mut rest = Vec::with_capacity(rs.len());
+            let mut rrecs = Vec::with_capacity(rs.len());
+            for p in it_parts {
+                let mut p = p?;
+                rrecs.push(p.rec.take());
+                rest.push(p);
+            }
+            for (rec, ids) in rrecs.into_iter().zip(st.append_all(rest)) {
+                let map = match rec {
+                    Some(_) => ids.collect(),
+                    None => Vec::new(),
+                };
+                recs.push((rec, map));
+            }
+        } else {
+            for p in it_parts {
+                let mut p = p?;
+                let rec = p.rec.take();
+                let map = st.merge(q, p);
+                recs.push((rec, map));
+            }
         }
         if st.bad {
             return None;
@@ -233,7 +271,7 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
         }
         st
     } else {
-        run_range(t, q, plan.as_ref(), runs, (0, n), Stage::All, false)?
+        run_range(t, q, plan.as_ref(), rooms[0], (0, n), Stage::All, false)?
     };
     if zero_ties(t, q, &st) {
         return None;
@@ -244,7 +282,11 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
     if runs {
         super::note_path(super::Path::Runs);
     }
-    if st.firsts.iter().any(|&r| r < 0) || st.firsts.is_empty() {
+    let unmade = |f: &[i64]| match crate::ops::par::piece_len(f.len()) {
+        Some(step) => f.par_chunks(step).any(|c| c.iter().any(|&r| r < 0)),
+        None => f.iter().any(|&r| r < 0),
+    };
+    if st.firsts.is_empty() || unmade(&st.firsts) {
         return None;
     }
     Some(finish(t, q, st, runs))

@@ -150,21 +150,22 @@ pub(super) fn parallel_ok(q: &SelectQ) -> bool {
 }
 
 /// One range of rows in chunks: `plan` the dense keys' plan; `runs`: the
-/// lone key's groups are its runs (`Keys::Runs`, no plan); `stage` the
-/// aggregates folded; `record`: the ordered ones' items kept for a later
-/// pass.
+/// lone key's groups are its runs (`Keys::Runs`, no plan), with room made
+/// at once for that many groups; `stage` the aggregates folded;
+/// `record`: the ordered ones' items kept for a later pass.
 pub(super) fn run_range<'a>(
     t: &'a Table,
     q: &SelectQ,
     plan: Option<&DensePlan>,
-    runs: bool,
+    runs: Option<usize>,
     (lo, hi): (usize, usize),
     stage: Stage,
     record: bool,
 ) -> Option<AggState<'a>> {
-    let mut st = AggState::new(t, q, if runs { None } else { plan })?;
-    if runs {
+    let mut st = AggState::new(t, q, if runs.is_some() { None } else { plan })?;
+    if let Some(room) = runs {
         st.keys = Keys::Runs(None);
+        st.reserve_groups(room);
     }
     st.stage = stage;
     if record {
