@@ -951,14 +951,14 @@ fn split_ids(plan: &DensePlan, n: usize) -> Option<usize> {
     (plan.slots.saturating_mul(pieces) <= n as u64).then_some(step)
 }
 
-/// One piece's groups in local order as (first row, composite id), and
-/// whether it met a key outside the plan.
-type PieceGroups = (Vec<(usize, u32)>, bool);
-
-/// [`dense_ids`]' group ids in pieces of `step` rows on the rayon pool:
-/// each piece makes its composite ids and numbers its groups with its
-/// own slot table; the pieces' groups are then numbered in row order
-/// (`crate::ops::par::merge_local`), so ids are those of one pass.
+/// [`dense_ids`]' group ids in pieces of `step` rows on the rayon pool,
+/// in two passes that each split evenly: the pieces' first occurrences
+/// ([`first_seen`], each piece with its own table; a piece stops once it
+/// has seen every slot, so with few groups this pass reads a few rows),
+/// numbered in row order into one table of global ids; then each piece
+/// writes its rows' global ids at once. Numbering locally and rewriting
+/// to global ids afterwards wrote most rows twice, a serial-sized pass
+/// the second thread did not shorten (docs/PERF.md, "ajfby2").
 fn par_dense_ids(
     plan: &DensePlan,
     cols: &[Col],
@@ -966,15 +966,44 @@ fn par_dense_ids(
     step: usize,
     bad: &mut bool,
 ) -> (Vec<u32>, Vec<usize>) {
-    // each piece's groups and whether it met a bad key, by piece
-    let pieces = n.div_ceil(step);
-    let found: Vec<std::sync::Mutex<PieceGroups>> =
-        (0..pieces).map(|_| Default::default()).collect();
-    let mut ids = crate::ops::par::write_pieces(n, Some(step), 0u32, |p, lo, piece| {
+    use rayon::prelude::*;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::atomic::Ordering::Relaxed;
+    let slots = plan.slots as usize;
+    let found: Vec<(Vec<(usize, u32)>, bool)> = (0..n.div_ceil(step))
+        .into_par_iter()
+        .map(|p| {
+            let mut seen = vec![false; slots];
+            let mut b = false;
+            let f = first_seen(
+                plan,
+                cols,
+                (p * step, (p * step + step).min(n)),
+                &mut seen,
+                &mut b,
+            );
+            (f, b)
+        })
+        .collect();
+    // global id + 1 per slot, 0 unseen: every slot a row has is seen
+    // (a piece stops early only when it has seen them all)
+    let mut global = vec![0u32; slots];
+    let mut firsts = Vec::new();
+    for (f, b) in &found {
+        *bad |= *b;
+        for &(row, slot) in f {
+            let g = &mut global[slot as usize];
+            if *g == 0 {
+                firsts.push(row);
+                *g = firsts.len() as u32;
+            }
+        }
+    }
+    drop(found);
+    let any_bad = AtomicBool::new(false);
+    let ids = crate::ops::par::write_pieces(n, Some(step), 0u32, |_, lo, piece| {
         let hi = (lo + step).min(n);
-        let mut local = vec![0u32; plan.slots as usize];
-        let mut firsts = Vec::new();
-        let mut bad = false;
+        let mut b = false;
         // a block's composite ids in a buffer that stays in cache
         let mut buf = vec![0u32; BLOCK.min(hi - lo)];
         for base in (lo..hi).step_by(BLOCK) {
@@ -983,37 +1012,17 @@ fn par_dense_ids(
                 break;
             }
             let out = &mut buf[..BLOCK.min(hi - base)];
-            plan.ids(cols, out, base, None, &mut bad);
-            for (j, o) in out.iter_mut().enumerate() {
-                let s = &mut local[*o as usize];
-                if *s == 0 {
-                    firsts.push((base + j, *o));
-                    *s = firsts.len() as u32;
-                }
-                *o = *s - 1;
+            plan.ids(cols, out, base, None, &mut b);
+            for o in out.iter_mut() {
+                *o = global[*o as usize].saturating_sub(1);
             }
             piece.extend_from_slice(out);
         }
-        if let Ok(mut f) = found[p].lock() {
-            *f = (firsts, bad);
+        if b {
+            any_bad.store(true, Relaxed);
         }
     });
-    let parts: Vec<Vec<(usize, u32)>> = found
-        .into_iter()
-        .map(|m| {
-            let (firsts, b) = m.into_inner().unwrap_or_default();
-            *bad |= b;
-            firsts
-        })
-        .collect();
-    let mut global = vec![0u32; plan.slots as usize];
-    let firsts = crate::ops::par::merge_local(&mut ids, step, &parts, |slot, next| {
-        let g = &mut global[slot as usize];
-        if *g == 0 {
-            *g = next + 1;
-        }
-        *g - 1
-    });
+    *bad |= any_bad.into_inner();
     (ids, firsts)
 }
 
@@ -1285,6 +1294,38 @@ mod tests {
         assert_eq!(dense_ids(&cols, false), Some((vec![], vec![0, 1, 3])));
         assert_eq!(dense_ids(&[Col::F64(&[1.0])], true), None);
         assert_eq!(dense_ids(&[], true), None);
+    }
+
+    /// Group ids numbered on the pool in pieces of a few rows (first
+    /// occurrences per piece, then one pass of global ids) are the ids of
+    /// one pass: few groups all seen early, many groups seen late, keys
+    /// of one and of several columns, one row.
+    #[test]
+    fn dense_ids_on_the_pool_are_one_pass_ids() {
+        let _g = crate::ops::par::switch_lock();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .expect("pool");
+        let mut rnd = rng(0x51ce_a11d_0b5e_77a1);
+        for n in [1usize, 7, 3000] {
+            let (l, i, h, b, s, _) = columns(n, &mut rnd);
+            // many groups, most first seen late in the rows
+            let wide: Vec<i64> = (0..n).map(|_| rnd(n as u64 / 8 + 1) as i64).collect();
+            for cols in [
+                vec![Col::Sym(&s)],
+                vec![Col::U8(&b)],
+                vec![Col::I64(&l), Col::Sym(&s)],
+                vec![Col::I32(&i), Col::I16(&h)],
+                vec![Col::I64(&wide)],
+            ] {
+                let want = dense_ids(&cols, true);
+                crate::ops::par::set_par_rows(2);
+                let got = pool.install(|| dense_ids(&cols, true));
+                crate::ops::par::set_par_rows(crate::ops::par::PAR_ROWS);
+                assert_eq!(got, want, "{n} rows, {} columns", cols.len());
+            }
+        }
     }
 
     #[test]

@@ -26,6 +26,26 @@ use qcore::Vector;
 /// the results go back with one gather (atoms) or the concatenation of
 /// the groups' lists gathered to row order (`(sums;p) fby g`).
 pub fn fby(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    Ok(match fby_parts(it, x, y)? {
+        Fby::Groups { ids, per } => broadcast(&per, &ids),
+        Fby::Rows(v) => v,
+    })
+}
+
+/// `fby`'s result before each row is given its group's value.
+pub(crate) enum Fby {
+    /// Each row's group (`ids`) and each group's atom result (`per`, a
+    /// list of the groups' count): row `i`'s value is `per[ids[i]]`.
+    Groups { ids: Vec<u32>, per: Value },
+    /// The result itself (lists of their groups' lengths put back row by
+    /// row, or no rows).
+    Rows(Value),
+}
+
+/// `(f;x) fby g` as [`Fby`]: a where clause comparing with it reads each
+/// group's value by the row's group ([`crate::query::qsql`]'s
+/// `fby_compare`) instead of a vector of every row's.
+pub(crate) fn fby_parts(it: &mut Interp, x: Value, y: Value) -> QResult<Fby> {
     let items = x.items();
     if items.len() != 2 {
         return Err(QError::length());
@@ -46,14 +66,11 @@ pub fn fby(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     };
     it.tick()?;
     if n == 0 {
-        return Ok(slice(data, 0, 0));
+        return Ok(Fby::Rows(slice(data, 0, 0)));
     }
     let ng = firsts.len();
-    if let Some(v) = fby_minmax(f, data, &ids, ng) {
-        return Ok(v);
-    }
-    if let Some(v) = fby_lanes(f, data, &ids, ng) {
-        return Ok(v);
+    if let Some(per) = fby_minmax(f, data, &ids, ng).or_else(|| fby_lanes(f, data, &ids, ng)) {
+        return Ok(Fby::Groups { ids, per });
     }
     let pl = crate::query::groupwise::Placement::new(&ids, ng);
     let (offs, perm) = pl.sorted();
@@ -74,8 +91,9 @@ pub fn fby(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         .zip(lens.clone())
         .all(|(r, len)| !r.is_list() || r.count() != len)
     {
-        let per: Vec<i64> = crate::ops::par::map(&ids, |g| g as i64);
-        return Ok(take_idx(&Value::from_items(results), &per));
+        drop(pl);
+        let per = Value::from_items(results);
+        return Ok(Fby::Groups { ids, per });
     }
     let mut parts = Vec::with_capacity(ng);
     for (r, len) in results.into_iter().zip(lens) {
@@ -89,13 +107,41 @@ pub fn fby(it: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             fit(r, len)?
         });
     }
-    Ok(pl.scatter(parts))
+    Ok(Fby::Rows(pl.scatter(parts)))
+}
+
+/// Each row given its group's value: `per[ids[i]]` for row `i` (on the
+/// pool for many rows; long and float vectors read straight from their
+/// items, anything else gathered).
+pub(crate) fn broadcast(per: &Value, ids: &[u32]) -> Value {
+    if let Value::Vector(v) = per
+        && v.domain().is_none()
+    {
+        let t = v.ty();
+        match v.data() {
+            qcore::VecData::I64(b) if matches!(t, Ty::Long | Ty::Timestamp | Ty::Timespan) => {
+                return Value::Vector(Vector::from_i64(
+                    t,
+                    crate::ops::par::map(ids, |g| b[g as usize]),
+                ));
+            }
+            qcore::VecData::F64(b) if matches!(t, Ty::Float | Ty::Datetime) => {
+                return Value::Vector(Vector::from_f64(
+                    t,
+                    crate::ops::par::map(ids, |g| b[g as usize]),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let idx: Vec<i64> = crate::ops::par::map(ids, |g| g as i64);
+    take_idx(per, &idx)
 }
 
 /// `(max;x) fby g` and `(min;x) fby g` for a long or float vector `x`:
 /// each group's extreme in one pass over the rows (per piece of rows on
-/// the pool, then merged), nulls ignored as `max`/`min` ignore them, each
-/// row then given its group's value. `None` for anything else.
+/// the pool, then merged), nulls ignored as `max`/`min` ignore them: the
+/// groups' values. `None` for anything else.
 fn fby_minmax(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> {
     let max = match crate::builtins::iterate::builtin_name(f)? {
         "max" => true,
@@ -114,7 +160,7 @@ fn fby_minmax(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> 
                     a
                 }
             });
-            Vector::from_i64(t, crate::ops::par::map(ids, |g| acc[g as usize]))
+            Vector::from_i64(t, acc)
         }
         qcore::VecData::F64(xs) if matches!(t, Ty::Float | Ty::Datetime) => {
             let init = if max {
@@ -129,11 +175,10 @@ fn fby_minmax(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> 
                     a
                 }
             });
-            Vector::from_f64(t, crate::ops::par::map(ids, |g| acc[g as usize]))
+            Vector::from_f64(t, acc)
         }
         _ => return None,
     };
-    // each row given its group's value
     Some(Value::Vector(per))
 }
 
@@ -164,10 +209,7 @@ fn fby_lanes(f: &Value, data: &Value, ids: &[u32], ng: usize) -> Option<Value> {
             (false, _) => l.total(),
         })
         .collect();
-    Some(Value::Vector(Vector::floats(crate::ops::par::map(
-        ids,
-        |g| per[g as usize],
-    ))))
+    Some(Value::Vector(Vector::floats(per)))
 }
 
 /// Each group's [`crate::ops::lanes::Lanes`] of the items of `xs` (`ids[i]`
