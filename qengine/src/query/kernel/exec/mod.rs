@@ -161,7 +161,10 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
         } else {
             rs.iter().map(count).collect()
         };
-        k[0] = k.iter().sum();
+        let all = k.iter().sum();
+        if let Some(first) = k.first_mut() {
+            *first = all;
+        }
         k.into_iter().map(Some).collect()
     } else {
         vec![Some(0); rs.len()]
@@ -271,7 +274,15 @@ pub fn run_select(t: &Table, q: &SelectQ) -> Option<QResult<Value>> {
         }
         st
     } else {
-        run_range(t, q, plan.as_ref(), rooms[0], (0, n), Stage::All, false)?
+        run_range(
+            t,
+            q,
+            plan.as_ref(),
+            rooms.first().copied().flatten(),
+            (0, n),
+            Stage::All,
+            false,
+        )?
     };
     if zero_ties(t, q, &st) {
         return None;
