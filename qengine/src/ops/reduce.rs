@@ -37,8 +37,8 @@ const PAGE_ITEMS: usize = 4096 / 8;
 /// prefetcher follows a stream only within a 4 KiB page, so each new page
 /// of a long scan starts with a miss (and, on a file mapped in 4 KiB
 /// pages, a page walk, which is dear under a hypervisor); asking for the
-/// page a few pages ahead overlaps both with the work on this one. 16 KiB
-/// measured best of 4, 8, 16, 32 and 64 KiB (docs/PERF.md, "mapscan").
+/// page a few pages ahead overlaps both with the work on this one. 8 and
+/// 16 KiB measured best of 4 to 64 KiB (docs/PERF.md, "mapscan").
 const AHEAD: usize = 4 * 4096;
 
 /// Asks the processor to start loading the item [`AHEAD`] bytes after
