@@ -228,8 +228,7 @@ impl<T: Copy> Buf<T> {
 
     /// [`Buf::block_bounds`], made by `make` from the items when they are
     /// not kept yet: how a caller with a thread pool computes them on it
-    /// (a mapped column is opened afresh by every query, so its statistics
-    /// are made at every query).
+    /// (a long column's first where clause pays a pass over it).
     pub fn block_bounds_by(&self, make: impl FnOnce(&[T]) -> Vec<(T, T)>) -> Option<&[(T, T)]> {
         if self.inner.window {
             return None;

@@ -53,6 +53,41 @@ fn advise_scan(map: &Mmap) {
     let _ = map.advise(memmap2::Advice::Sequential);
 }
 
+/// What tells one version of a file from another without reading it:
+/// device, inode (a file renamed over it is another inode), length (an
+/// append), and the modification and status-change times to the
+/// nanosecond (a write in place). Two equal identities taken at two times
+/// are the same unchanged file, up to a foreign write in place of the
+/// same length within one tick of the file system's clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileIdentity {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl FileIdentity {
+    /// The identity in `meta`.
+    pub fn of(meta: &std::fs::Metadata) -> FileIdentity {
+        use std::os::unix::fs::MetadataExt;
+        FileIdentity {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+
+    /// The identity of the file at `path` now (following symbolic links).
+    pub fn at(path: &Path) -> Result<FileIdentity> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, &e))?;
+        Ok(FileIdentity::of(&meta))
+    }
+}
+
 /// A validated, memory-mapped column file.
 ///
 /// The header has been checked and `HEADER_LEN + count * width` bytes are
@@ -69,6 +104,8 @@ pub struct Mapped {
     data_len: usize,
     /// An enumerated column's domain when it is not `sym`.
     domain: Option<String>,
+    /// The identity of the file mapped, taken from the open file.
+    identity: FileIdentity,
 }
 
 impl Mapped {
@@ -76,7 +113,9 @@ impl Mapped {
     pub fn open(path: &Path) -> Result<Mapped> {
         crate::trace::note(path, true);
         let f = File::open(path).map_err(|e| Error::io(path, &e))?;
-        let len = f.metadata().map_err(|e| Error::io(path, &e))?.len();
+        let meta = f.metadata().map_err(|e| Error::io(path, &e))?;
+        let identity = FileIdentity::of(&meta);
+        let len = meta.len();
         if len < HEADER_LEN as u64 {
             return Err(Error::new(path, "truncated header"));
         }
@@ -122,7 +161,14 @@ impl Mapped {
             path: path.to_path_buf(),
             data_len,
             domain,
+            identity,
         })
+    }
+
+    /// The identity of the file when it was opened: a file at the same
+    /// path with another identity is another version.
+    pub fn identity(&self) -> FileIdentity {
+        self.identity
     }
 
     /// The file's path.

@@ -29,33 +29,6 @@ pub(crate) const PAR_ITEMS: usize = 1 << 21;
 /// slowed by other work does not hold the others up).
 pub(crate) const PAR_PIECE: usize = 1 << 19;
 
-/// Longs in a page of 4096 bytes: the scans here ask for the memory
-/// [`AHEAD`] bytes on once per page.
-const PAGE_ITEMS: usize = 4096 / 8;
-
-/// Bytes ahead of a scan that [`prefetch_ahead`] asks for. The hardware
-/// prefetcher follows a stream only within a 4 KiB page, so each new page
-/// of a long scan starts with a miss (and, on a file mapped in 4 KiB
-/// pages, a page walk, which is dear under a hypervisor); asking for the
-/// page a few pages ahead overlaps both with the work on this one. 16 KiB
-/// measured best of 4, 8, 16, 32 and 64 KiB (docs/PERF.md, "mapscan").
-const AHEAD: usize = 4 * 4096;
-
-/// Asks the processor to start loading the item [`AHEAD`] bytes after
-/// item `i` of `xs`, when there is one. A hint: it changes no value, and
-/// nothing happens on other architectures.
-#[inline(always)]
-pub(crate) fn prefetch_ahead<T>(xs: &[T], i: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(x) = xs.get(i.saturating_add(AHEAD / std::mem::size_of::<T>().max(1))) {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        // SAFETY: `x` is a reference to an item of `xs`, so the address is
-        // valid; a prefetch reads nothing into the program's state and
-        // cannot fault (tested by `prefetch_ahead_changes_nothing`).
-        unsafe { _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast::<i8>()) };
-    }
-}
-
 /// Folds `xs` with `seq` in parallel pieces combined by `join`, or with
 /// `seq` alone below [`PAR_ITEMS`].
 pub(crate) fn par_fold<T: Sync, R: Send + Copy>(
@@ -86,13 +59,13 @@ pub fn sum_i64(xs: &[i64]) -> i64 {
 /// vectorises (3 instructions an item); the plain `v == 0N` compare is a
 /// 64-bit compare SSE2 lacks, and LLVM left that loop scalar (4.6).
 pub(crate) fn sum_i64_seq(xs: &[i64]) -> i64 {
-    /// One page's rows of eight into the lanes, kept in locals for the
+    /// The rows of eight into the lanes, kept in locals for the
     /// loop (through the references, LLVM kept them in memory: 1.7 times
     /// the instructions).
     #[inline(always)]
-    fn rows(page: &[i64], acc: &mut [i64; 8], odd: &mut [i64; 8]) {
+    fn rows(xs: &[i64], acc: &mut [i64; 8], odd: &mut [i64; 8]) {
         let (mut a, mut o) = (*acc, *odd);
-        for c in page.chunks_exact(8) {
+        for c in xs.chunks_exact(8) {
             for k in 0..8 {
                 let v = c[k];
                 a[k] = a[k].wrapping_add(v);
@@ -104,10 +77,7 @@ pub(crate) fn sum_i64_seq(xs: &[i64]) -> i64 {
     }
     let mut acc = [0i64; 8];
     let mut odd = [0i64; 8];
-    for (p, page) in xs.chunks(PAGE_ITEMS).enumerate() {
-        prefetch_ahead(xs, p * PAGE_ITEMS);
-        rows(page, &mut acc, &mut odd);
-    }
+    rows(xs, &mut acc, &mut odd);
     let all = acc.iter().fold(0i64, |a, &b| a.wrapping_add(b));
     let nulls_odd = odd.iter().fold(0i64, |a, &b| a ^ b) & NJ;
     // adding 2^63 modulo 2^64 flips the top bit
@@ -162,12 +132,12 @@ pub(crate) fn minmax_i64_seq(xs: &[i64], max: bool) -> i64 {
 /// [`minmax_i64_seq`] with the direction a constant, so that each
 /// direction's loop vectorises without a branch inside.
 fn minmax_i64_by<const MAX: bool>(xs: &[i64]) -> i64 {
-    /// One page's rows of eight into the lanes (locals in the loop, as
+    /// The rows of eight into the lanes (locals in the loop, as
     /// in [`sum_i64_seq`]).
     #[inline(always)]
-    fn rows<const MAX: bool>(page: &[i64], acc: &mut [i64; 8], init: i64) {
+    fn rows<const MAX: bool>(xs: &[i64], acc: &mut [i64; 8], init: i64) {
         let mut a = *acc;
-        for c in page.chunks_exact(8) {
+        for c in xs.chunks_exact(8) {
             for k in 0..8 {
                 let v = c[k];
                 let v = if v == NJ { init } else { v };
@@ -179,10 +149,7 @@ fn minmax_i64_by<const MAX: bool>(xs: &[i64]) -> i64 {
     }
     let init = if MAX { -i64::MAX } else { i64::MAX };
     let mut acc = [init; 8];
-    for (p, page) in xs.chunks(PAGE_ITEMS).enumerate() {
-        prefetch_ahead(xs, p * PAGE_ITEMS);
-        rows::<MAX>(page, &mut acc, init);
-    }
+    rows::<MAX>(xs, &mut acc, init);
     let mut m = init;
     for &v in acc.iter().chain(xs.chunks_exact(8).remainder()) {
         if v != NJ && ((MAX && v > m) || (!MAX && v < m)) {
@@ -241,9 +208,9 @@ fn keep_f64(a: f64, b: f64, max: bool) -> f64 {
 /// `-0w` (`max`) or `0w`.
 fn minmax_f64_lanes(xs: &[f64], max: bool) -> [f64; 8] {
     #[inline(always)]
-    fn rows(page: &[f64], acc: &mut [f64; 8], max: bool, init: f64) {
+    fn rows(xs: &[f64], acc: &mut [f64; 8], max: bool, init: f64) {
         let mut a = *acc;
-        for c in page.chunks_exact(8) {
+        for c in xs.chunks_exact(8) {
             for k in 0..8 {
                 let v = c[k];
                 let v = if v.is_nan() { init } else { v };
@@ -258,10 +225,7 @@ fn minmax_f64_lanes(xs: &[f64], max: bool) -> [f64; 8] {
         f64::INFINITY
     };
     let mut acc = [init; 8];
-    for (p, page) in xs.chunks(PAGE_ITEMS).enumerate() {
-        prefetch_ahead(xs, p * PAGE_ITEMS);
-        rows(page, &mut acc, max, init);
-    }
+    rows(xs, &mut acc, max, init);
     acc
 }
 
@@ -303,21 +267,17 @@ pub(crate) fn ints_to(rt: Ty, v: Vec<i64>) -> Vector {
 mod tests {
     use super::*;
 
-    /// Lengths around a page of items, a piece and the split threshold.
+    /// Lengths around a lane row, a piece and the split threshold.
     fn lengths() -> Vec<usize> {
-        let mut n = vec![0, 1, 7, 8, 9, PAGE_ITEMS - 1, PAGE_ITEMS, PAGE_ITEMS + 3];
-        n.extend([
-            3 * PAGE_ITEMS + 5,
-            PAR_PIECE + 9,
-            PAR_ITEMS + 3 * PAGE_ITEMS + 1,
-        ]);
+        let mut n = vec![0, 1, 7, 8, 9, 511, 512, 515];
+        n.extend([1541, PAR_PIECE + 9, PAR_ITEMS + 1537]);
         n
     }
 
-    /// The prefetching, page-wise scans give the plain loops' answers:
+    /// The lane-wise scans give the plain loops' answers:
     /// sums and extremes of longs with nulls, at every length.
     #[test]
-    fn long_scans_by_page_are_the_plain_loops() {
+    fn long_scans_are_the_plain_loops() {
         for n in lengths() {
             let xs: Vec<i64> = (0..n as i64)
                 .map(|i| {
@@ -393,18 +353,5 @@ mod tests {
             }
         }
         assert!(minmax_f64(&[f64::NAN; 20], true) == f64::NEG_INFINITY);
-    }
-
-    /// A prefetch at, near and past the end of a slice reads nothing and
-    /// changes nothing.
-    #[test]
-    fn prefetch_ahead_changes_nothing() {
-        let xs: Vec<i64> = (0..3000).collect();
-        for i in [0, 1, 500, 2999, 3000, 5000, usize::MAX] {
-            prefetch_ahead(&xs, i);
-        }
-        prefetch_ahead::<i64>(&[], 0);
-        prefetch_ahead::<()>(&[(); 4], 1);
-        assert_eq!(xs.iter().sum::<i64>(), 2999 * 3000 / 2);
     }
 }

@@ -33,8 +33,9 @@ use qcore::VecData;
 use qcore::buf::BLOCK;
 
 /// The block statistics of `xs` (`qcore::buf::block_bounds_of`), made on
-/// the pool in pieces of whole blocks above the threshold: a mapped
-/// column's are made afresh at every query, a pass over the whole column.
+/// the pool in pieces of whole blocks above the threshold (a pass over the
+/// whole column, once per buffer: a partition's mapped columns are kept
+/// across queries by `storage::kept`, statistics and all).
 fn par_bounds<T: Copy + Ord + Send + Sync>(xs: &[T]) -> Vec<(T, T)> {
     use rayon::prelude::*;
     match crate::ops::par::piece_len(xs.len()) {

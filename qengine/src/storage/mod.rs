@@ -5,6 +5,7 @@
 pub mod column;
 pub mod confine;
 pub mod db;
+pub mod kept;
 pub mod object;
 pub mod parquet;
 pub mod splay;

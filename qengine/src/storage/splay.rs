@@ -86,7 +86,8 @@ pub fn load_splay(dir: &Path) -> QResult<Value> {
 }
 
 /// Maps only the columns `wanted` (`None`: all) of the splayed table in
-/// `dir`, in `.d` order. The row count is still checked against *all* its
+/// `dir`, in `.d` order; a flat column mapped before whose file has not
+/// changed since is the one mapped then (`storage::kept`). The row count is still checked against *all* its
 /// columns (the headers of the others are read, not mapped), so a torn
 /// append is never visible and a corrupt column is an error. With nothing wanted, one cheap column
 /// (flat, not symbol) is mapped so that the table carries its row count.
@@ -127,9 +128,23 @@ pub(crate) fn load_cols(
     let mut columns = Vec::with_capacity(pick.len());
     for i in pick {
         let path = dir.join(&names[i]);
+        // a flat column mapped by an earlier query, its file unchanged
+        if headers[i].kind == Kind::Flat
+            && let Some(v) = crate::storage::kept::kept(&path, n)
+        {
+            out_names.push(Sym::new(&names[i]));
+            columns.push(Value::Vector(v));
+            continue;
+        }
         let m = Mapped::open(&path).map_err(serr)?;
         let v = match m.header.kind {
-            Kind::Flat => Value::Vector(mapped_vector(&m, 0..n, syms)?),
+            Kind::Flat => {
+                let v = mapped_vector(&m, 0..n, syms)?;
+                if m.header.ty != TYPE_ENUM {
+                    crate::storage::kept::keep(&path, m.identity(), n, &v);
+                }
+                Value::Vector(v)
+            }
             Kind::Offsets => nested_value(&Nested::open_limit(&path, m, count).map_err(serr)?)?,
             Kind::SymText => {
                 return Err(QError::new(format!(
